@@ -1,0 +1,42 @@
+#include "actors/supervision/health.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+
+namespace pact::supervision {
+
+void report(caf::event_based_actor* self, const health_handle& h,
+            actor_state state, const std::string& detail) {
+  if (!h.registry)
+    return;
+  // size() drains the inbox into the cached queue, which only the owner
+  // may do: hence "call from within self's handler".
+  auto depth = static_cast<uint64_t>(self->mailbox().size());
+  self->send(h.registry, protocol::health_report_atom::value, h.name,
+             static_cast<int32_t>(state), detail, depth);
+}
+
+void start_heartbeat(caf::event_based_actor* self, caf::timespan interval) {
+  self->delayed_send(self, interval, protocol::heartbeat_atom::value);
+}
+
+std::string state_name(actor_state s) {
+  switch (s) {
+    case protocol::ACTOR_STATE_STARTING:
+      return "starting";
+    case protocol::ACTOR_STATE_RUNNING:
+      return "running";
+    case protocol::ACTOR_STATE_DEGRADED:
+      return "degraded";
+    case protocol::ACTOR_STATE_RESTARTING:
+      return "restarting";
+    case protocol::ACTOR_STATE_STOPPED:
+      return "stopped";
+    case protocol::ACTOR_STATE_FAILED:
+      return "failed";
+    default:
+      return "unknown";
+  }
+}
+
+} // namespace pact::supervision

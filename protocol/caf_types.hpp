@@ -1,0 +1,59 @@
+#pragma once
+
+/// The one place where pact's CAF atoms and message types are declared.
+///
+/// CAF 0.17 has no type-ID blocks; atoms are compile-time constants and
+/// custom message types are announced with `add_message_type<T>()`. pact
+/// keeps messages that cross a process boundary to atoms, integers and
+/// `std::string` holding serialized protobuf, so the wire schema is versioned
+/// by protocol/*.proto and not by CAF's serializer.
+
+#include <cstdint>
+#include <string>
+
+#include <caf/actor_system_config.hpp>
+#include <caf/atom.hpp>
+
+namespace pact::protocol {
+
+// -- client API (CLI/MCP -> gateway, CLI -> agent API) -----------------------
+
+/// (api_atom, bytes Request) -> bytes Response.
+using api_atom = caf::atom_constant<caf::atom("pactapi")>;
+
+// -- node plane (agent -> journal) --------------------------------------------
+
+/// (node_report_atom, bytes NodeReport) -> void. Agent liveness and health.
+using node_report_atom = caf::atom_constant<caf::atom("nodereport")>;
+
+// -- health registry ---------------------------------------------------------
+
+/// (register_atom, name, kind, parent, actor) -> void.
+using health_register_atom = caf::atom_constant<caf::atom("hregister")>;
+/// (health_atom, name, int32 state, detail, uint64 mailbox_depth) -> void.
+using health_report_atom = caf::atom_constant<caf::atom("hreport")>;
+/// (health_restart_atom, name, uint32 restarts) -> void.
+using health_restart_atom = caf::atom_constant<caf::atom("hrestart")>;
+/// (health_snapshot_atom) -> bytes HealthTree.
+using health_snapshot_atom = caf::atom_constant<caf::atom("hsnapshot")>;
+/// (heartbeat_atom) -> void. Self-sent timer that triggers a health report.
+using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
+
+// -- supervision -------------------------------------------------------------
+
+/// (supervisor_children_atom) -> std::vector<std::string>. Test/debug query.
+using children_atom = caf::atom_constant<caf::atom("children")>;
+/// (child_atom, name) -> caf::actor. The current incarnation of a child.
+using child_atom = caf::atom_constant<caf::atom("child")>;
+
+// -- agent internals ---------------------------------------------------------
+
+/// (connect_journal_atom) -> void. Journal link (re)connect trigger.
+using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
+
+/// Announces pact's message types and loads the modules every pact process
+/// needs (the middleman for remoting). Call once on each actor system
+/// configuration before constructing the actor system.
+void configure(caf::actor_system_config& cfg);
+
+} // namespace pact::protocol

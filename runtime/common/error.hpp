@@ -1,0 +1,100 @@
+#pragma once
+
+/// Operating errors as values (STYLE.md principle 7): an unreachable peer, a
+/// malformed file or a bad flag is an `error` carrying the exit code the
+/// operator will see and a message they can act on. Programmer errors assert.
+
+#include <cassert>
+#include <string>
+#include <utility>
+#include <variant>
+
+#include "runtime/common/exit_code.hpp"
+
+namespace pact {
+
+struct error {
+  exit_code code = exit_code::general_error;
+  std::string message;
+};
+
+/// Builds an error; `code` defaults to the general error class.
+inline error make_error(std::string message,
+                        exit_code code = exit_code::general_error) {
+  return error{code, std::move(message)};
+}
+
+/// Either a value or an error. A minimal stand-in for C++23 std::expected.
+template <class T>
+class expected {
+public:
+  expected(T value) : data_(std::move(value)) {}
+  expected(error err) : data_(std::move(err)) {}
+
+  bool has_value() const noexcept {
+    return data_.index() == 0;
+  }
+  explicit operator bool() const noexcept {
+    return has_value();
+  }
+
+  /// Precondition: has_value().
+  T& value() & {
+    assert(has_value());
+    return std::get<0>(data_);
+  }
+  const T& value() const& {
+    assert(has_value());
+    return std::get<0>(data_);
+  }
+  T&& value() && {
+    assert(has_value());
+    return std::get<0>(std::move(data_));
+  }
+  T* operator->() {
+    return &value();
+  }
+  const T* operator->() const {
+    return &value();
+  }
+  T& operator*() & {
+    return value();
+  }
+  const T& operator*() const& {
+    return value();
+  }
+
+  /// Precondition: !has_value().
+  const error& err() const {
+    assert(!has_value());
+    return std::get<1>(data_);
+  }
+
+private:
+  std::variant<T, error> data_;
+};
+
+/// An outcome with no value: empty on success.
+class status {
+public:
+  status() = default;
+  status(error err) : err_(std::move(err)), ok_(false) {}
+
+  bool ok() const noexcept {
+    return ok_;
+  }
+  explicit operator bool() const noexcept {
+    return ok_;
+  }
+  /// Precondition: !ok().
+  const error& err() const {
+    assert(!ok_);
+    return err_;
+  }
+
+private:
+  error err_;
+  bool ok_ = true;
+};
+
+} // namespace pact

@@ -1,0 +1,187 @@
+#include "runtime/common/schemas.hpp"
+
+namespace pact::config {
+
+namespace {
+
+using strings = std::vector<std::string>;
+
+key_spec str(std::string path, std::string def, std::string flag,
+             std::string env, std::string help, strings choices = {}) {
+  key_spec k;
+  k.path = std::move(path);
+  k.kind = value_kind::string;
+  k.default_value = std::move(def);
+  k.flag = std::move(flag);
+  k.env = std::move(env);
+  k.help = std::move(help);
+  k.choices = std::move(choices);
+  return k;
+}
+
+key_spec num(std::string path, int64_t def, std::string flag, std::string help,
+             int64_t min, int64_t max) {
+  key_spec k;
+  k.path = std::move(path);
+  k.kind = value_kind::integer;
+  k.default_value = def;
+  k.flag = std::move(flag);
+  k.help = std::move(help);
+  k.min = min;
+  k.max = max;
+  return k;
+}
+
+key_spec flag(std::string path, bool def, std::string flag_name,
+              std::string help) {
+  key_spec k;
+  k.path = std::move(path);
+  k.kind = value_kind::boolean;
+  k.default_value = def;
+  k.flag = std::move(flag_name);
+  k.help = std::move(help);
+  return k;
+}
+
+key_spec list(std::string path, strings def, std::string flag_name,
+              std::string help) {
+  key_spec k;
+  k.path = std::move(path);
+  k.kind = value_kind::string_list;
+  k.default_value = std::move(def);
+  k.flag = std::move(flag_name);
+  k.help = std::move(help);
+  return k;
+}
+
+/// OIDC verification keys shared by the journal and the agent.
+void add_oidc(schema& s, const std::string& prefix) {
+  s.keys.push_back(str(prefix + ".oidc.issuer", "pact-dev", "",
+                       "PACT_OIDC_ISSUER", "Expected token issuer (iss)"));
+  s.keys.push_back(str(prefix + ".oidc.audience", "pact", "",
+                       "PACT_OIDC_AUDIENCE", "Expected token audience (aud)"));
+  s.keys.push_back(str(prefix + ".oidc.hmac_secret", "", "",
+                       "PACT_OIDC_HMAC_SECRET",
+                       "HS256 shared secret (development only)"));
+  s.keys.push_back(str(prefix + ".oidc.hmac_secret_file", "", "", "",
+                       "File holding the HS256 development secret"));
+  s.keys.push_back(str(prefix + ".oidc.jwks_url", "", "", "PACT_OIDC_JWKS_URL",
+                       "JWKS URL of the identity provider"));
+  s.keys.push_back(str(prefix + ".oidc.roles_claim", "groups", "", "",
+                       "Token claim that carries pact roles"));
+}
+
+schema make_journal() {
+  schema s;
+  s.name = "journal";
+  s.keys = {
+    num("journal.node_id", 1, "node-id", "Raft replica id of this journal",
+        1, 1 << 20),
+    str("journal.listen", "0.0.0.0:9443", "listen", "",
+        "Gateway endpoint for the CLI, MCP and agents"),
+    str("journal.data_dir", "/var/lib/pact/journal", "data-dir", "",
+        "LMDB data directory"),
+    str("journal.metrics_listen", "0.0.0.0:9091", "metrics-listen", "",
+        "HTTP endpoint for /metrics and /health"),
+    flag("journal.dev", false, "dev",
+         "Single-replica development mode: generates a signing secret and "
+         "an admin token under <data_dir>/dev"),
+    str("journal.log_level", "info", "log-level", "PACT_LOG", "Log level",
+        log_levels()),
+    num("journal.request_timeout_ms", 5000, "", "Gateway request timeout",
+        10, 600000),
+    str("journal.raft.listen", "0.0.0.0:9444", "raft-listen", "",
+        "Raft peer endpoint"),
+    list("journal.raft.members", {}, "peers",
+         "Raft peers as id=host:port (identical on every replica)"),
+    flag("journal.raft.bootstrap", false, "bootstrap",
+         "Create a new cluster from journal.raft.members"),
+    num("journal.raft.snapshot_interval", 10000, "",
+        "Entries between Raft snapshots", 100, 100000000),
+  };
+  add_oidc(s, "journal");
+  return s;
+}
+
+schema make_agent() {
+  schema s;
+  s.name = "agent";
+  s.keys = {
+    str("agent.node_id", "", "node-id", "",
+        "Node id; empty means the host name"),
+    str("agent.vcluster", "", "vcluster", "", "vCluster of this node"),
+    str("agent.listen", "0.0.0.0:9445", "listen", "", "Agent API endpoint"),
+    str("agent.state_dir", "/var/lib/pact/agent", "state-dir", "",
+        "LMDB cache, logs and capability manifest"),
+    str("agent.root", "/", "root", "",
+        "Prefix for every host path the agent watches or changes"),
+    str("agent.whitelist_mode", "strict", "", "", "Exec/shell whitelist mode",
+        {"strict", "learning", "bypass"}),
+    str("agent.log_level", "info", "log-level", "PACT_LOG", "Log level",
+        log_levels()),
+    list("agent.journal.endpoints", {"http://localhost:9443"}, "journal",
+         "Journal gateway endpoints"),
+    flag("agent.journal.tls_enabled", false, "", "Use TLS to the journal"),
+    str("agent.journal.tls_ca", "/etc/pact/ca.crt", "", "",
+        "CA bundle for the journal's certificate"),
+    num("agent.journal.report_interval_seconds", 10, "",
+        "Seconds between health reports to the journal", 1, 3600),
+    num("agent.journal.reconnect_max_seconds", 30, "",
+        "Upper bound of the reconnect back-off", 1, 3600),
+    list("agent.blacklist.patterns",
+         {"/tmp/**", "/var/log/**", "/proc/**", "/sys/**", "/dev/**",
+          "/run/user/**", "/run/pact/**", "/run/lattice/**"},
+         "", "Paths excluded from drift detection"),
+    num("agent.capability.gpu_poll_interval_seconds", 30, "",
+        "Seconds between GPU polls", 1, 86400),
+  };
+  add_oidc(s, "agent");
+  return s;
+}
+
+schema make_cli() {
+  schema s;
+  s.name = "cli";
+  s.keys = {
+    str("endpoint", "http://localhost:9443", "endpoint", "PACT_ENDPOINT",
+        "Journal gateway endpoint"),
+    str("agent_endpoint", "http://localhost:9445", "", "PACT_AGENT_ENDPOINT",
+        "Agent API endpoint"),
+    str("token", "", "token", "PACT_TOKEN", "OIDC bearer token"),
+    str("token_file", "~/.config/pact/token", "", "",
+        "File read when no token is given"),
+    str("vcluster", "", "vcluster", "PACT_VCLUSTER", "Default vCluster"),
+    str("output", "text", "output", "PACT_OUTPUT", "Output format",
+        {"text", "json"}),
+    num("timeout_seconds", 10, "timeout",
+        "Seconds to wait for the journal before exit code 5", 1, 3600),
+    str("log_level", "warn", "log-level", "PACT_LOG", "Log level",
+        log_levels()),
+  };
+  return s;
+}
+
+} // namespace
+
+const std::vector<std::string>& log_levels() {
+  static const std::vector<std::string> levels{
+    "trace", "debug", "info", "warn", "error", "critical", "off"};
+  return levels;
+}
+
+const schema& journal_schema() {
+  static const schema s = make_journal();
+  return s;
+}
+
+const schema& agent_schema() {
+  static const schema s = make_agent();
+  return s;
+}
+
+const schema& cli_schema() {
+  static const schema s = make_cli();
+  return s;
+}
+
+} // namespace pact::config

@@ -1,0 +1,65 @@
+#pragma once
+
+/// Built-in roles (DESIGN.md §5) and the basic RBAC read/write rules that
+/// still apply when OPA or the journal is unreachable.
+///
+/// Roles are derived from the group names of a verified token. The rules
+/// here are the floor, not the whole policy: two-person approval for
+/// regulated vClusters, AI exec and emergency mode are decided by the policy
+/// layer on top of these answers.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pact::policy {
+
+/// One role a principal holds, parsed from one group name.
+struct role {
+  enum class kind {
+    /// `pact-platform-admin`: reads and writes everything.
+    platform_admin,
+    /// `pact-ops-{vcluster}`: reads and writes its vCluster.
+    ops,
+    /// `pact-viewer-{vcluster}`: reads its vCluster.
+    viewer,
+    /// `pact-regulated-{vcluster}`: reads and writes its vCluster (writes
+    /// need two-person approval, enforced by policy, not here).
+    regulated,
+    /// `pact-service-ai` (the MCP bridge): reads everything, writes nothing.
+    service_ai,
+  };
+
+  kind k;
+  /// The vCluster the role is scoped to; empty for platform_admin and
+  /// service_ai, which are not scoped.
+  std::string vcluster;
+};
+
+bool operator==(const role& lhs, const role& rhs);
+bool operator!=(const role& lhs, const role& rhs);
+
+/// Parses one group name. Returns the role for the five pact group forms;
+/// returns nullopt for any other group (groups pact does not know are
+/// ignored, not errors). Matching is exact and case-sensitive. A scoped
+/// group needs a non-empty vCluster name made of `A-Z a-z 0-9 . _ -`, so
+/// `pact-ops-` or `pact-ops-a/b` are not roles.
+std::optional<role> parse_role(std::string_view group);
+
+/// Parses every group with `parse_role`, keeping only the known roles, in
+/// order.
+std::vector<role> parse_roles(const std::vector<std::string>& groups);
+
+/// Whether `roles` may read state of `vcluster`. An empty `vcluster` is the
+/// global scope, readable by any known role. Otherwise: platform_admin and
+/// service_ai read every vCluster; ops, viewer and regulated read their own.
+bool can_read(const std::vector<role>& roles, std::string_view vcluster);
+
+/// Whether `roles` may change state of `vcluster`. An empty `vcluster` is
+/// the global scope, writable by platform_admin only. Otherwise:
+/// platform_admin writes every vCluster; ops and regulated write their own;
+/// viewer and service_ai write nothing.
+bool can_write(const std::vector<role>& roles, std::string_view vcluster);
+
+} // namespace pact::policy

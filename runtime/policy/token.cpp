@@ -1,0 +1,457 @@
+#include "runtime/policy/token.hpp"
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <optional>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "runtime/policy/base64url.hpp"
+
+namespace pact::policy {
+
+namespace {
+
+using json = nlohmann::json;
+
+/// Bound on what we parse at all (STYLE: put a limit on everything).
+constexpr size_t max_token_bytes = 16384;
+
+/// Bound on what an error message echoes back from a token.
+constexpr size_t max_echo_chars = 64;
+
+/// Bound on `generate_secret`'s output size.
+constexpr size_t max_secret_bytes = 4096;
+
+constexpr size_t hs256_mac_bytes = 32;
+
+constexpr std::string_view principal_claim = "pact_principal_type";
+
+// -- small helpers -----------------------------------------------------------
+
+/// `text` made safe to put in a log line: printable ASCII only, truncated.
+std::string sanitize(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, max_echo_chars)) {
+    auto u = static_cast<unsigned char>(c);
+    out.push_back(u >= 0x20 && u < 0x7f ? c : '?');
+  }
+  if (text.size() > max_echo_chars)
+    out += "...";
+  return out;
+}
+
+std::string in_quotes(std::string_view text) {
+  return "'" + sanitize(text) + "'";
+}
+
+/// Unix seconds as ISO 8601 UTC, e.g. "2026-11-22T10:00:00Z". Pure
+/// arithmetic (H. Hinnant's civil_from_days), no libc time zone state.
+std::string format_utc(int64_t unix_seconds) {
+  int64_t days = unix_seconds / 86400;
+  int64_t secs = unix_seconds % 86400;
+  if (secs < 0) {
+    secs += 86400;
+    days -= 1;
+  }
+  int64_t z = days + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ",
+                static_cast<long long>(year), static_cast<long long>(month),
+                static_cast<long long>(day),
+                static_cast<long long>(secs / 3600),
+                static_cast<long long>(secs / 60 % 60),
+                static_cast<long long>(secs % 60));
+  return buf;
+}
+
+int64_t saturating_add(int64_t a, int64_t b) {
+  constexpr auto max = std::numeric_limits<int64_t>::max();
+  constexpr auto min = std::numeric_limits<int64_t>::min();
+  if (b > 0 && a > max - b)
+    return max;
+  if (b < 0 && a < min - b)
+    return min;
+  return a + b;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size())
+    return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    auto ca = std::tolower(static_cast<unsigned char>(a[i]));
+    auto cb = std::tolower(static_cast<unsigned char>(b[i]));
+    if (ca != cb)
+      return false;
+  }
+  return true;
+}
+
+bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+/// HMAC-SHA256 of `data` under `key`; empty on failure.
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  if (key.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
+    return {};
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_len = 0;
+  auto* res = HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+                   reinterpret_cast<const unsigned char*>(data.data()),
+                   data.size(), mac, &mac_len);
+  if (res == nullptr || mac_len != hs256_mac_bytes)
+    return {};
+  return std::string(reinterpret_cast<const char*>(mac), mac_len);
+}
+
+/// Compact JSON that never throws: invalid UTF-8 is replaced, not fatal.
+std::string dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// -- token structure ---------------------------------------------------------
+
+struct token_parts {
+  std::string_view header;
+  std::string_view payload;
+  std::string_view signature;
+  /// "header.payload": the bytes the signature covers.
+  std::string_view signing_input;
+};
+
+std::optional<token_parts> split_token(std::string_view jwt) {
+  auto first = jwt.find('.');
+  if (first == std::string_view::npos)
+    return std::nullopt;
+  auto second = jwt.find('.', first + 1);
+  if (second == std::string_view::npos
+      || jwt.find('.', second + 1) != std::string_view::npos)
+    return std::nullopt;
+  return token_parts{jwt.substr(0, first),
+                     jwt.substr(first + 1, second - first - 1),
+                     jwt.substr(second + 1), jwt.substr(0, second)};
+}
+
+/// Decodes one base64url segment holding a JSON object. On failure returns
+/// a discarded json and sets `error` to a message naming `what`.
+json decode_object(std::string_view segment, std::string_view what,
+                   std::string& error) {
+  auto bytes = base64url_decode(segment);
+  if (!bytes) {
+    error = "malformed token: " + std::string(what) + " is not base64url";
+    return json(json::value_t::discarded);
+  }
+  auto value = json::parse(*bytes, nullptr, false);
+  if (!value.is_object()) {
+    error = "malformed token: " + std::string(what)
+            + " is not a JSON object";
+    return json(json::value_t::discarded);
+  }
+  return value;
+}
+
+// -- header ------------------------------------------------------------------
+
+/// Refuses every algorithm but HS256; "" if `header` is acceptable.
+std::string check_header(const json& header) {
+  auto alg_it = header.find("alg");
+  if (alg_it == header.end() || !alg_it->is_string())
+    return "malformed token: header has no alg";
+  const auto& alg = alg_it->get_ref<const std::string&>();
+  // RFC 8725 §3.1: an unsigned token must never be accepted, whatever the
+  // configuration; "None"/"NONE" are the classic bypass spellings.
+  if (iequals(alg, "none"))
+    return "token algorithm 'none' is refused: unsigned tokens are never "
+           "accepted";
+  if (starts_with(alg, "RS") || starts_with(alg, "ES")
+      || starts_with(alg, "PS"))
+    return "unsupported algorithm " + sanitize(alg)
+           + " (JWKS verification is not configured)";
+  if (alg != "HS256")
+    return "unsupported algorithm " + sanitize(alg)
+           + " (only HS256 is configured)";
+  // RFC 7515 §4.1.11: extensions marked critical must be understood.
+  if (header.contains("crit"))
+    return "token header lists critical extensions pact does not support";
+  return {};
+}
+
+std::string check_signature(const token_parts& parts,
+                            const std::string& secret) {
+  auto given = base64url_decode(parts.signature);
+  if (!given)
+    return "malformed token: signature is not base64url";
+  auto expected = hmac_sha256(secret, parts.signing_input);
+  if (expected.empty())
+    return "token signature could not be computed";
+  if (given->size() != expected.size()
+      || CRYPTO_memcmp(given->data(), expected.data(), expected.size()) != 0)
+    return "token signature is invalid";
+  return {};
+}
+
+// -- claims ------------------------------------------------------------------
+
+/// Reads string claim `name` into `out`; "" on success.
+std::string read_string(const json& payload, const std::string& name,
+                        std::string& out) {
+  auto it = payload.find(name);
+  if (it == payload.end())
+    return "token is missing the " + name + " claim";
+  if (!it->is_string())
+    return "token " + name + " claim is not a string";
+  out = it->get<std::string>();
+  return {};
+}
+
+/// A JSON NumericDate as whole Unix seconds, or nullopt if `value` is not a
+/// number or lies outside the int64 range.
+std::optional<int64_t> to_unix_seconds(const json& value) {
+  if (value.is_number_unsigned()) {
+    auto u = value.get<uint64_t>();
+    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      return std::nullopt;
+    return static_cast<int64_t>(u);
+  }
+  if (value.is_number_integer())
+    return value.get<int64_t>();
+  if (value.is_number_float()) {
+    auto d = std::floor(value.get<double>());
+    // 2^63 is exactly representable; anything at or beyond it overflows.
+    if (!std::isfinite(d) || d < -9223372036854775808.0
+        || d >= 9223372036854775808.0)
+      return std::nullopt;
+    return static_cast<int64_t>(d);
+  }
+  return std::nullopt;
+}
+
+/// Reads time claim `name` into `out` (left unchanged if absent and not
+/// `required`); "" on success.
+std::string read_time(const json& payload, const std::string& name,
+                      bool required, int64_t& out) {
+  auto it = payload.find(name);
+  if (it == payload.end())
+    return required ? "token is missing the " + name + " claim" : "";
+  auto seconds = to_unix_seconds(*it);
+  if (!seconds)
+    return "token " + name + " claim is not a time in seconds";
+  out = *seconds;
+  return {};
+}
+
+std::string check_issuer(const json& payload, const verifier_config& config,
+                         token_claims& claims) {
+  if (auto err = read_string(payload, "iss", claims.issuer); !err.empty())
+    return err;
+  if (claims.issuer != config.issuer)
+    return "token issuer " + in_quotes(claims.issuer)
+           + " is not the configured issuer " + in_quotes(config.issuer);
+  return {};
+}
+
+std::string audience_list(const json& auds) {
+  std::string out = "[";
+  size_t shown = 0;
+  for (const auto& aud : auds) {
+    if (shown == 4) {
+      out += ", ...";
+      break;
+    }
+    out += (shown++ == 0 ? "" : ", ");
+    out += aud.is_string() ? in_quotes(aud.get_ref<const std::string&>())
+                           : std::string("?");
+  }
+  return out + "]";
+}
+
+std::string check_audience(const json& payload,
+                           const verifier_config& config,
+                           token_claims& claims) {
+  auto it = payload.find("aud");
+  if (it == payload.end())
+    return "token is missing the aud claim";
+  if (it->is_string()) {
+    const auto& aud = it->get_ref<const std::string&>();
+    if (aud != config.audience)
+      return "token audience " + in_quotes(aud)
+             + " is not the configured audience " + in_quotes(config.audience);
+  } else if (it->is_array()) {
+    bool found = false;
+    for (const auto& aud : *it)
+      found = found || (aud.is_string() && aud == config.audience);
+    if (!found)
+      return "token audience " + audience_list(*it)
+             + " does not include the configured audience "
+             + in_quotes(config.audience);
+  } else {
+    return "token aud claim is not a string or a list of strings";
+  }
+  claims.audience = config.audience;
+  return {};
+}
+
+std::string check_times(const json& payload, const verifier_config& config,
+                        int64_t now, token_claims& claims) {
+  auto leeway = config.leeway_seconds < 0 ? 0 : config.leeway_seconds;
+  if (auto err = read_time(payload, "exp", true, claims.expires_at);
+      !err.empty())
+    return err;
+  if (now >= saturating_add(claims.expires_at, leeway))
+    return "token expired at " + format_utc(claims.expires_at);
+  if (auto err = read_time(payload, "nbf", false, claims.not_before);
+      !err.empty())
+    return err;
+  if (saturating_add(now, leeway) < claims.not_before)
+    return "token is not valid before " + format_utc(claims.not_before);
+  return read_time(payload, "iat", false, claims.issued_at);
+}
+
+std::string read_subject(const json& payload, token_claims& claims) {
+  if (auto err = read_string(payload, "sub", claims.subject); !err.empty())
+    return err;
+  if (claims.subject.empty())
+    return "token sub claim is empty";
+  return {};
+}
+
+std::string read_groups(const json& payload, const std::string& claim,
+                        token_claims& claims) {
+  auto it = payload.find(claim);
+  if (it == payload.end())
+    return {};
+  if (it->is_string()) {
+    claims.groups.push_back(it->get<std::string>());
+    return {};
+  }
+  auto bad = "token " + sanitize(claim)
+             + " claim is not a string or a list of strings";
+  if (!it->is_array())
+    return bad;
+  for (const auto& group : *it) {
+    if (!group.is_string())
+      return bad;
+    claims.groups.push_back(group.get<std::string>());
+  }
+  return {};
+}
+
+std::string read_principal_type(const json& payload, token_claims& claims) {
+  const std::string name(principal_claim);
+  if (!payload.contains(name))
+    return {};
+  auto err = read_string(payload, name, claims.principal_type);
+  if (!err.empty())
+    return err;
+  const auto& type = claims.principal_type;
+  if (type != "human" && type != "agent" && type != "service")
+    return "token " + name + " " + in_quotes(type)
+           + " is not one of human, agent, service";
+  return {};
+}
+
+std::string check_claims(const json& payload, const verifier_config& config,
+                         int64_t now, token_claims& claims) {
+  std::string err = check_issuer(payload, config, claims);
+  if (err.empty())
+    err = check_audience(payload, config, claims);
+  if (err.empty())
+    err = check_times(payload, config, now, claims);
+  if (err.empty())
+    err = read_subject(payload, claims);
+  if (err.empty())
+    err = read_groups(payload, config.roles_claim, claims);
+  if (err.empty())
+    err = read_principal_type(payload, claims);
+  return err;
+}
+
+verify_result refuse(std::string error) {
+  verify_result result;
+  result.error = std::move(error);
+  return result;
+}
+
+} // namespace
+
+verify_result verify_token(const std::string& jwt,
+                           const verifier_config& config,
+                           int64_t now_unix_seconds) {
+  if (jwt.size() > max_token_bytes)
+    return refuse("malformed token: longer than "
+                  + std::to_string(max_token_bytes) + " bytes");
+  auto parts = split_token(jwt);
+  if (!parts)
+    return refuse("malformed token: expected three dot-separated parts");
+  std::string err;
+  auto header = decode_object(parts->header, "header", err);
+  if (!err.empty())
+    return refuse(std::move(err));
+  if (err = check_header(header); !err.empty())
+    return refuse(std::move(err));
+  if (config.hmac_secret.empty())
+    return refuse("no token verifier configured");
+  // Authenticate before looking at any claim.
+  if (err = check_signature(*parts, config.hmac_secret); !err.empty())
+    return refuse(std::move(err));
+  auto payload = decode_object(parts->payload, "payload", err);
+  if (!err.empty())
+    return refuse(std::move(err));
+  verify_result result;
+  if (err = check_claims(payload, config, now_unix_seconds, result.claims);
+      !err.empty())
+    return refuse(std::move(err));
+  result.ok = true;
+  return result;
+}
+
+std::string sign_hs256(const token_claims& claims,
+                       const std::string& secret) {
+  if (secret.empty())
+    return {};
+  json header = {{"alg", "HS256"}, {"typ", "JWT"}};
+  json payload = {{"sub", claims.subject},
+                  {"iss", claims.issuer},
+                  {"aud", claims.audience},
+                  {"groups", claims.groups},
+                  {"iat", claims.issued_at},
+                  {"exp", claims.expires_at}};
+  if (claims.not_before != 0)
+    payload["nbf"] = claims.not_before;
+  payload[std::string(principal_claim)] =
+    claims.principal_type.empty() ? "human" : claims.principal_type;
+  auto input = base64url_encode(dump(header)) + "."
+               + base64url_encode(dump(payload));
+  auto mac = hmac_sha256(secret, input);
+  if (mac.empty())
+    return {};
+  return input + "." + base64url_encode(mac);
+}
+
+std::string generate_secret(size_t bytes) {
+  if (bytes == 0 || bytes > max_secret_bytes)
+    return {};
+  std::string raw(bytes, '\0');
+  auto* data = reinterpret_cast<unsigned char*>(raw.data());
+  if (RAND_bytes(data, static_cast<int>(bytes)) != 1)
+    return {};
+  return base64url_encode(raw);
+}
+
+} // namespace pact::policy

@@ -1,0 +1,99 @@
+#pragma once
+
+/// Bearer-token verification and development signing (DESIGN.md §5, §6).
+///
+/// The gateway and the agent API take the acting identity only from a token
+/// that `verify_token` accepted. This module is pure: the current time is a
+/// parameter, no clock is read, and no exception leaves the API; every
+/// failure is a value carrying a short message an operator can act on.
+///
+/// Only HS256 (shared secret, development mode) is implemented. RS256/ES256
+/// tokens are refused until JWKS verification exists, and `alg: none` is
+/// refused unconditionally.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pact::policy {
+
+/// The claims pact reads from a verified token.
+struct token_claims {
+  /// `sub`: the acting identity. Never empty in a verified token.
+  std::string subject;
+  /// `iss`: who issued the token.
+  std::string issuer;
+  /// The configured audience the token was accepted for (when `aud` is an
+  /// array, the matching entry); when signing, the `aud` to write.
+  std::string audience;
+  /// Group names from the roles claim (`groups` unless configured
+  /// otherwise); see roles.hpp for the ones pact understands.
+  std::vector<std::string> groups;
+  /// `iat`, `nbf`, `exp` in Unix seconds; 0 when the claim is absent (only
+  /// `exp` is required).
+  int64_t issued_at = 0;
+  int64_t not_before = 0;
+  int64_t expires_at = 0;
+  /// Claim `pact_principal_type`: "human", "agent" or "service"; "human"
+  /// when the token does not carry it.
+  std::string principal_type = "human";
+};
+
+/// How tokens are checked. Defaults match DESIGN.md §6 (PACT_OIDC_ISSUER,
+/// PACT_OIDC_AUDIENCE); an empty `hmac_secret` means no verifier is
+/// configured and every token is refused.
+struct verifier_config {
+  std::string issuer = "pact-dev";
+  std::string audience = "pact";
+  /// Shared HS256 secret (PACT_OIDC_HMAC_SECRET), used as raw bytes.
+  std::string hmac_secret;
+  /// The claim that holds the principal's groups.
+  std::string roles_claim = "groups";
+  /// Clock skew tolerated on `exp` and `nbf`, in seconds (negative = 0).
+  int64_t leeway_seconds = 30;
+};
+
+/// Outcome of `verify_token`. When `ok` is true, `error` is empty and
+/// `claims` holds the verified claims; otherwise `error` says why the token
+/// was refused and `claims` must not be used.
+struct verify_result {
+  bool ok = false;
+  std::string error;
+  token_claims claims;
+};
+
+/// Verifies the compact JWS `jwt` against `config` at time
+/// `now_unix_seconds`. Accepts the token only if all of these hold:
+/// - it has exactly three dot-separated base64url parts and is at most
+///   16 KiB long;
+/// - the header is a JSON object whose `alg` is exactly "HS256" and which
+///   lists no `crit` extensions;
+/// - `config.hmac_secret` is non-empty and the HMAC-SHA256 signature over
+///   `header.payload` matches (compared in constant time);
+/// - the payload is a JSON object with `iss` == `config.issuer`, `aud`
+///   equal to (or, as an array, containing) `config.audience`, a non-empty
+///   string `sub`, and a numeric `exp` with
+///   `now < exp + leeway`; if `nbf` is present, `now + leeway >= nbf`;
+/// - the roles claim, if present, is a string or an array of strings, and
+///   `pact_principal_type`, if present, is "human", "agent" or "service".
+/// Never throws (other than std::bad_alloc).
+verify_result verify_token(const std::string& jwt,
+                           const verifier_config& config,
+                           int64_t now_unix_seconds);
+
+/// Signs `claims` as an HS256 JWT with header {"alg":"HS256","typ":"JWT"}
+/// and payload claims `sub`, `iss`, `aud`, `groups`, `iat`, `nbf` (only if
+/// non-zero), `exp` and `pact_principal_type` ("human" if empty). JSON keys
+/// are written sorted and without whitespace, so the output is
+/// deterministic. Returns an empty string if `secret` is empty or HMAC
+/// fails. For development and tests; production tokens come from the IdP.
+std::string sign_hs256(const token_claims& claims, const std::string& secret);
+
+/// Returns `bytes` bytes from OpenSSL's CSPRNG (RAND_bytes), base64url
+/// encoded, suitable as an HS256 secret. Returns an empty string if `bytes`
+/// is 0 or larger than 4096, or if the CSPRNG fails; callers must treat an
+/// empty result as an error (an empty secret configures no verifier).
+std::string generate_secret(size_t bytes = 32);
+
+} // namespace pact::policy
