@@ -46,10 +46,17 @@ using children_atom = caf::atom_constant<caf::atom("children")>;
 /// (child_atom, name) -> caf::actor. The current incarnation of a child.
 using child_atom = caf::atom_constant<caf::atom("child")>;
 
+// -- daemons -----------------------------------------------------------------
+
+/// (published_atom, uint16_t port) -> void. An actor is listening on port.
+using published_atom = caf::atom_constant<caf::atom("published")>;
+
 // -- agent internals ---------------------------------------------------------
 
-/// (connect_journal_atom) -> void. Journal link (re)connect trigger.
+/// (reconnect_atom) -> void. Journal link (re)connect timer.
 using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
+/// (report_tick_atom) -> void. Journal link periodic report timer.
+using report_tick_atom = caf::atom_constant<caf::atom("reporttick")>;
 
 /// Announces pact's message types and loads the modules every pact process
 /// needs (the middleman for remoting). Call once on each actor system

@@ -56,8 +56,7 @@ expected<caf::actor> connection::connect(milliseconds budget) {
       [&](caf::error& err) {
         std::string why = err == caf::sec::request_timeout
                             ? "no answer within " + seconds_text(budget)
-                            : "connection refused or host unreachable ("
-                                + sys_.render(err) + ")";
+                            : "connection refused or host unreachable";
         result = make_error("cannot connect to " + where + ": " + why,
                             exit_code::unavailable);
       });
@@ -128,28 +127,6 @@ exit_code to_exit_code(protocol::StatusCode code) {
     default:
       return exit_code::general_error;
   }
-}
-
-protocol::StatusCode to_status_code(exit_code code) {
-  switch (code) {
-    case exit_code::success:
-      return protocol::STATUS_CODE_OK;
-    case exit_code::auth_failure:
-      return protocol::STATUS_CODE_UNAUTHORIZED;
-    case exit_code::policy_rejection:
-      return protocol::STATUS_CODE_POLICY_REJECTED;
-    case exit_code::conflict:
-      return protocol::STATUS_CODE_CONFLICT;
-    case exit_code::unavailable:
-      return protocol::STATUS_CODE_UNAVAILABLE;
-    case exit_code::not_whitelisted:
-      return protocol::STATUS_CODE_NOT_WHITELISTED;
-    case exit_code::rollback_blocked:
-      return protocol::STATUS_CODE_ROLLBACK_BLOCKED;
-    case exit_code::general_error:
-      return protocol::STATUS_CODE_ERROR;
-  }
-  return protocol::STATUS_CODE_ERROR;
 }
 
 } // namespace pact::client

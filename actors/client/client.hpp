@@ -55,7 +55,4 @@ private:
 /// Exit code for a response status (DESIGN.md §6).
 exit_code to_exit_code(protocol::StatusCode code);
 
-/// Builds a response status code for an error's exit code (server side).
-protocol::StatusCode to_status_code(exit_code code);
-
 } // namespace pact::client

@@ -1,6 +1,7 @@
 #include "actors/supervision/health_registry.hpp"
 
 #include <map>
+#include <set>
 #include <vector>
 
 #include <caf/system_messages.hpp>
@@ -33,18 +34,33 @@ struct registry_state {
 
 using registry_actor = caf::stateful_actor<registry_state>;
 
+/// Finds or creates the row for `name`; rows created by an early report
+/// (the child's first report may overtake its registration) keep their
+/// state.
+ActorHealth& row_for(registry_state& st, const std::string& name, bool& fresh) {
+  auto [it, inserted] = st.rows.try_emplace(name);
+  fresh = inserted;
+  if (inserted) {
+    st.order.push_back(name);
+    it->second.set_name(name);
+    it->second.set_state(ACTOR_STATE_STARTING);
+  }
+  return it->second;
+}
+
 void on_register(registry_actor* self, const std::string& name,
                  const std::string& kind, const std::string& parent,
                  const caf::actor& who) {
   auto& st = self->state;
-  auto [it, inserted] = st.rows.try_emplace(name);
-  if (inserted)
-    st.order.push_back(name);
-  auto& row = it->second;
-  row.set_name(name);
+  bool fresh = false;
+  auto& row = row_for(st, name, fresh);
   row.set_kind(kind);
   row.set_parent(parent);
-  row.set_state(ACTOR_STATE_STARTING);
+  // A new incarnation that already reported itself up keeps that state;
+  // otherwise it is starting.
+  if (!fresh && row.state() != ACTOR_STATE_RUNNING
+      && row.state() != ACTOR_STATE_DEGRADED)
+    row.set_state(ACTOR_STATE_STARTING);
   row.set_last_activity_unix_ms(st.wall->now_unix_ms());
   if (who) {
     st.by_addr[who.address()] = name;
@@ -71,6 +87,17 @@ void on_down(registry_actor* self, const caf::down_msg& dm) {
   row->set_last_activity_unix_ms(st.wall->now_unix_ms());
 }
 
+/// Appends `name` and its descendants, depth first, in registration order.
+void append_subtree(registry_state& st, const std::string& name,
+                    HealthTree& tree, std::set<std::string>& done) {
+  if (!done.insert(name).second)
+    return;
+  *tree.add_actors() = st.rows[name];
+  for (auto& n : st.order)
+    if (st.rows[n].parent() == name)
+      append_subtree(st, n, tree, done);
+}
+
 std::string snapshot(registry_actor* self) {
   auto& st = self->state;
   HealthTree tree;
@@ -78,8 +105,12 @@ std::string snapshot(registry_actor* self) {
   tree.set_node_id(st.id.node_id);
   tree.set_version(st.id.version);
   tree.set_taken_unix_ms(st.wall->now_unix_ms());
-  for (auto& n : st.order)
-    *tree.add_actors() = st.rows[n];
+  std::set<std::string> done;
+  for (auto& n : st.order) {
+    auto& parent = st.rows[n].parent();
+    if (parent.empty() || st.rows.count(parent) == 0)
+      append_subtree(st, n, tree, done);
+  }
   return tree.SerializeAsString();
 }
 
@@ -94,9 +125,10 @@ caf::behavior registry(registry_actor* self, registry_identity id,
            const caf::actor& who) { on_register(self, name, kind, parent, who); },
     [self](health_report_atom, const std::string& name, int32_t state,
            const std::string& detail, uint64_t depth) {
-      auto row = self->state.find(name);
-      if (!row || !ActorState_IsValid(state))
+      if (!ActorState_IsValid(state))
         return;
+      bool fresh = false;
+      auto* row = &row_for(self->state, name, fresh);
       row->set_state(static_cast<ActorState>(state));
       row->set_detail(detail);
       row->set_mailbox_depth(depth);

@@ -23,4 +23,29 @@ std::map<std::string, std::string>
 collect_flags(const boost::program_options::variables_map& vm,
               const schema& s);
 
+/// A daemon's command line: --help, --version, --config FILE and the
+/// schema's flags.
+struct daemon_command_line {
+  bool help = false;
+  bool version = false;
+  /// --config FILE; empty when not given.
+  std::string config_file;
+  /// Raw schema flag values by flag name.
+  std::map<std::string, std::string> flags;
+  /// Rendered --help text.
+  std::string help_text;
+};
+
+/// Parses argv. Unknown options and stray arguments are errors naming them.
+expected<daemon_command_line> parse_daemon_args(int argc, char** argv,
+                                                const schema& s,
+                                                const std::string& usage);
+
+/// Loads the configuration for a parsed daemon command line: the file named
+/// by --config (must exist) or `default_path` (may be absent), then the
+/// environment, then flags.
+expected<values> load_daemon_config(const daemon_command_line& cl,
+                                    const schema& s,
+                                    const std::string& default_path);
+
 } // namespace pact::config

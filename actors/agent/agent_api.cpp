@@ -1,0 +1,81 @@
+#include "actors/agent/agent_api.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "actors/supervision/api_endpoint.hpp"
+#include "protocol/caf_types.hpp"
+
+namespace pact::agent {
+
+namespace {
+
+using namespace pact::protocol;
+
+struct api_data {
+  supervision::health_handle h;
+  agent_api_config cfg;
+  std::shared_ptr<supervision::api_context> api;
+  std::string url = "(binding)";
+};
+
+void handle_status(caf::event_based_actor* self,
+                   const std::shared_ptr<api_data>& d,
+                   const policy::authenticated& who,
+                   supervision::api_reply reply) {
+  if (!policy::can_read(who.roles, d->cfg.vcluster)) {
+    reply.fail(STATUS_CODE_UNAUTHORIZED,
+               "policy: denied: " + who.claims.subject
+                 + " may not read this node's status");
+    return;
+  }
+  self->request(d->cfg.registry, std::chrono::seconds(5),
+                health_snapshot_atom::value)
+    .then(
+      [reply](const std::string& tree) mutable {
+        Response resp;
+        resp.mutable_status_reply()->mutable_self()->ParseFromString(tree);
+        reply.ok(std::move(resp));
+      },
+      [reply](caf::error& err) mutable {
+        reply.fail(STATUS_CODE_ERROR,
+                   "health registry did not answer: " + caf::to_string(err));
+      });
+}
+
+} // namespace
+
+caf::behavior agent_api(caf::event_based_actor* self,
+                        supervision::health_handle h, agent_api_config cfg) {
+  auto d = std::make_shared<api_data>();
+  d->h = std::move(h);
+  d->cfg = std::move(cfg);
+  d->api = std::make_shared<supervision::api_context>();
+  d->api->verifier = d->cfg.verifier;
+  d->api->wall = d->cfg.wall;
+  supervision::report(self, d->h, ACTOR_STATE_STARTING, "binding");
+  supervision::publish_self(self, d->cfg.listen, [self, d](uint16_t port) {
+    d->url = "http://" + d->cfg.listen.host + ":" + std::to_string(port);
+    spdlog::info("agent API listening on {}", d->url);
+    supervision::report(self, d->h, ACTOR_STATE_RUNNING,
+                        "listening on " + d->url);
+    supervision::start_heartbeat(self);
+  });
+  supervision::api_table table{
+    {Request::kStatus,
+     [self, d](const Request&, const policy::authenticated& who,
+               supervision::api_reply reply) {
+       handle_status(self, d, who, std::move(reply));
+     }},
+  };
+  auto state = [d] {
+    return std::make_pair(ACTOR_STATE_RUNNING, "listening on " + d->url);
+  };
+  return caf::message_handler{
+    [self, d, table](api_atom, const std::string& bytes) {
+      supervision::serve_api(self, d->api, bytes, table);
+    },
+  }
+    .or_else(supervision::heartbeat_behavior(self, d->h, state));
+}
+
+} // namespace pact::agent

@@ -1,0 +1,32 @@
+#pragma once
+
+/// The agent API (DESIGN.md §1, port 9445): the node-local endpoint for the
+/// CLI and pact-mcp. It answers status with the agent's own actor tree; the
+/// exec, shell, service and diag handlers of later issues plug into its
+/// dispatch table.
+
+#include <memory>
+
+#include <caf/actor.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include "actors/supervision/health.hpp"
+#include "actors/supervision/publish.hpp"
+#include "runtime/common/clock.hpp"
+#include "runtime/policy/token.hpp"
+
+namespace pact::agent {
+
+struct agent_api_config {
+  supervision::listen_point listen;
+  caf::actor registry;
+  policy::verifier_config verifier;
+  std::shared_ptr<const pact::clock> wall;
+  /// The node's vCluster: its ops and viewers may read its status.
+  std::string vcluster;
+};
+
+caf::behavior agent_api(caf::event_based_actor* self,
+                        supervision::health_handle h, agent_api_config cfg);
+
+} // namespace pact::agent

@@ -1,0 +1,205 @@
+// pact-agent: the node agent. Runs under systemd or as PID 1; its root
+// supervisor owns the agent API and the journal link; the drift watcher,
+// commit window, GPU poller, services and exec/shell plug in as further
+// children in later issues.
+
+#include <unistd.h>
+
+#include <atomic>
+#include <iostream>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/agent/agent_api.hpp"
+#include "actors/agent/journal_link.hpp"
+#include "actors/supervision/daemon.hpp"
+#include "actors/supervision/health_registry.hpp"
+#include "actors/supervision/supervisor.hpp"
+#include "protocol/caf_types.hpp"
+#include "runtime/common/files.hpp"
+#include "runtime/common/flags.hpp"
+#include "runtime/common/logging.hpp"
+#include "runtime/common/schemas.hpp"
+#include "runtime/policy/request_auth.hpp"
+
+using namespace pact;
+
+namespace {
+
+int fail(const error& e) {
+  std::cerr << "pact-agent: " << e.message << "\n";
+  return to_int(e.code);
+}
+
+struct settings {
+  config::values v;
+  std::string node_id;
+  endpoint listen;
+  std::vector<endpoint> journals;
+  std::string state_dir;
+  std::string root;
+  policy::verifier_config verifier;
+};
+
+std::string host_name() {
+  char buf[256] = {0};
+  if (::gethostname(buf, sizeof(buf) - 1) != 0)
+    return "localhost";
+  return buf;
+}
+
+status check_root(const std::string& root) {
+  if (!files::exists(root))
+    return make_error("--root: directory '" + root + "' does not exist");
+  return {};
+}
+
+expected<settings> load_settings(const config::daemon_command_line& cl) {
+  auto v = config::load_daemon_config(cl, config::agent_schema(),
+                                      config::agent_config_path);
+  if (!v)
+    return v.err();
+  settings s;
+  s.v = std::move(*v);
+  s.node_id = s.v.get_string("agent.node_id");
+  if (s.node_id.empty())
+    s.node_id = host_name();
+  auto l = parse_endpoint(s.v.get_string("agent.listen"), "--listen");
+  if (!l)
+    return l.err();
+  if (l->tls)
+    return make_error("--listen: TLS (https://) is not supported by this "
+                      "build yet; see docs/security.md");
+  s.listen = *l;
+  for (auto& text : s.v.get_list("agent.journal.endpoints")) {
+    auto ep = parse_endpoint(text, "--journal");
+    if (!ep)
+      return ep.err();
+    s.journals.push_back(*ep);
+  }
+  if (s.journals.empty())
+    return make_error("--journal: at least one journal endpoint is required");
+  s.state_dir = s.v.get_string("agent.state_dir");
+  s.root = s.v.get_string("agent.root");
+  if (auto st = check_root(s.root); !st)
+    return st.err();
+  auto verifier = policy::load_verifier(s.v, "agent");
+  if (!verifier)
+    return verifier.err();
+  s.verifier = *verifier;
+  return s;
+}
+
+std::vector<supervision::child_spec>
+agent_children(const settings& s, const caf::actor& registry,
+               const caf::actor& notify,
+               const std::shared_ptr<const pact::clock>& wall) {
+  auto port = std::make_shared<std::atomic<uint16_t>>(s.listen.port);
+  agent::agent_api_config api;
+  api.listen = {s.listen.host, port, notify};
+  api.registry = registry;
+  api.verifier = s.verifier;
+  api.wall = wall;
+  api.vcluster = s.v.get_string("agent.vcluster");
+  supervision::child_spec api_child{
+    "agent/api", "agent-api",
+    [api](caf::event_based_actor* sup, const supervision::health_handle& h) {
+      return sup->spawn(agent::agent_api, h, api);
+    }};
+
+  agent::journal_link_config link;
+  link.journals = s.journals;
+  link.registry = registry;
+  link.node_id = s.node_id;
+  link.vcluster = s.v.get_string("agent.vcluster");
+  auto host = supervision::connect_host(s.listen.host);
+  link.agent_endpoint = [host, port] {
+    return endpoint{false, host, port->load()}.url();
+  };
+  link.report_interval = std::chrono::seconds(
+    s.v.get_int("agent.journal.report_interval_seconds"));
+  link.reconnect_max = std::chrono::seconds(
+    s.v.get_int("agent.journal.reconnect_max_seconds"));
+  supervision::child_spec link_child{
+    "agent/journal-link", "journal-link",
+    [link](caf::event_based_actor* sup, const supervision::health_handle& h) {
+      return sup->spawn(agent::journal_link, h, link);
+    }};
+  return {api_child, link_child};
+}
+
+status write_endpoints(const settings& s, uint16_t port) {
+  nlohmann::json j;
+  j["agent_api"] = endpoint{false, supervision::connect_host(s.listen.host),
+                            port}
+                     .url();
+  j["node_id"] = s.node_id;
+  j["pid"] = ::getpid();
+  return files::write_atomic(s.state_dir + "/endpoints.json",
+                             j.dump(2) + "\n");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  supervision::block_shutdown_signals();
+  auto cl = config::parse_daemon_args(
+    argc, argv, config::agent_schema(),
+    "Usage: pact-agent [options]\n\nRuns the node agent.\n\nOptions");
+  if (!cl)
+    return fail(cl.err());
+  if (cl->help) {
+    std::cout << cl->help_text;
+    return 0;
+  }
+  if (cl->version) {
+    std::cout << "pact-agent " << PACT_VERSION << "\n";
+    return 0;
+  }
+  auto s = load_settings(*cl);
+  if (!s)
+    return fail(s.err());
+  if (auto st = init_logging("agent", s->v.get_string("agent.log_level"));
+      !st)
+    return fail(st.err());
+  if (auto st = files::make_dirs(s->state_dir, 0750); !st)
+    return fail(st.err());
+  if (s->verifier.hmac_secret.empty())
+    spdlog::warn("no token verifier configured (set PACT_OIDC_HMAC_SECRET "
+                 "or agent.oidc.hmac_secret_file): API requests will be "
+                 "refused");
+
+  caf::actor_system_config cfg;
+  protocol::configure(cfg);
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  auto wall = std::make_shared<system_clock>();
+  auto registry = supervision::spawn_health_registry(
+    sys, {"agent", s->node_id, PACT_VERSION}, wall);
+  auto children = agent_children(*s, registry,
+                                 caf::actor_cast<caf::actor>(self), wall);
+  auto root = sys.spawn(
+    supervision::supervisor,
+    supervision::supervisor_spec{{registry, "agent"}, children, {}});
+  self->send(registry, protocol::health_register_atom::value,
+             std::string("agent"), std::string("supervisor"), std::string(),
+             root);
+  auto port = supervision::await_published(sys, self, root, "agent API");
+  if (!port) {
+    self->send_exit(registry, caf::exit_reason::user_shutdown);
+    return fail(port.err());
+  }
+  if (auto st = write_endpoints(*s, *port); !st)
+    return fail(st.err());
+  spdlog::info("pact-agent {} ready: node {}, API port {}, root {}, state {}",
+               PACT_VERSION, s->node_id, *port, s->root, s->state_dir);
+  int rc = supervision::run_until_shutdown(sys, root);
+  self->send_exit(registry, caf::exit_reason::user_shutdown);
+  spdlog::info("pact-agent stopped");
+  return rc;
+}

@@ -1,0 +1,139 @@
+#include "actors/journal/gateway.hpp"
+
+#include <map>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/supervision/api_endpoint.hpp"
+#include "protocol/caf_types.hpp"
+
+namespace pact::journal {
+
+namespace {
+
+using namespace pact::protocol;
+using supervision::api_reply;
+
+struct known_node {
+  NodeReport report;
+  int64_t received_unix_ms = 0;
+};
+
+struct gateway_data {
+  supervision::health_handle h;
+  gateway_config cfg;
+  std::shared_ptr<supervision::api_context> api;
+  std::string url;
+  std::map<std::string, known_node> nodes;
+};
+
+using shared = std::shared_ptr<gateway_data>;
+
+/// Adds the nodes matching the request's filters to `reply`.
+void add_nodes(const gateway_data& d, const StatusRequest& q,
+               StatusReply& reply) {
+  auto now = d.cfg.wall->now_unix_ms();
+  for (auto& [id, n] : d.nodes) {
+    if (!q.node().empty() && id != q.node())
+      continue;
+    if (!q.vcluster().empty() && n.report.vcluster() != q.vcluster())
+      continue;
+    auto* ns = reply.add_nodes();
+    *ns->mutable_report() = n.report;
+    ns->set_last_seen_age_ms(now - n.received_unix_ms);
+  }
+}
+
+void handle_status(caf::event_based_actor* self, const shared& d,
+                   const Request& req, const policy::authenticated& who,
+                   api_reply reply) {
+  const auto& q = req.status();
+  if (!policy::can_read(who.roles, q.vcluster())) {
+    reply.fail(STATUS_CODE_UNAUTHORIZED,
+               "policy: denied: " + who.claims.subject + " may not read "
+                 + (q.vcluster().empty() ? std::string("global")
+                                         : "vcluster " + q.vcluster())
+                 + " status");
+    return;
+  }
+  self->request(d->cfg.registry, std::chrono::seconds(5),
+                health_snapshot_atom::value)
+    .then(
+      [d, q, reply](const std::string& tree) mutable {
+        Response resp;
+        auto* out = resp.mutable_status_reply();
+        out->mutable_self()->ParseFromString(tree);
+        add_nodes(*d, q, *out);
+        if (!q.node().empty() && out->nodes_size() == 0)
+          reply.fail(STATUS_CODE_ERROR, "node '" + q.node()
+                                          + "' is not known to this journal");
+        else
+          reply.ok(std::move(resp));
+      },
+      [reply](caf::error& err) mutable {
+        reply.fail(STATUS_CODE_ERROR,
+                   "health registry did not answer: " + caf::to_string(err));
+      });
+}
+
+supervision::api_table make_table(caf::event_based_actor* self,
+                                  const shared& d) {
+  using namespace std::placeholders;
+  return {
+    {Request::kStatus, std::bind(handle_status, self, d, _1, _2, _3)},
+  };
+}
+
+void on_node_report(const shared& d, const std::string& bytes) {
+  NodeReport report;
+  if (bytes.size() > policy::max_request_bytes
+      || !report.ParseFromString(bytes) || report.node_id().empty()) {
+    spdlog::warn("gateway: dropped a malformed node report");
+    return;
+  }
+  auto& n = d->nodes[report.node_id()];
+  if (n.received_unix_ms == 0)
+    spdlog::info("gateway: node {} reported (agent {})", report.node_id(),
+                 report.agent_endpoint());
+  n.report = std::move(report);
+  n.received_unix_ms = d->cfg.wall->now_unix_ms();
+}
+
+} // namespace
+
+caf::behavior gateway(caf::event_based_actor* self,
+                      supervision::health_handle h, gateway_config cfg) {
+  auto d = std::make_shared<gateway_data>();
+  d->h = std::move(h);
+  d->cfg = std::move(cfg);
+  d->api = std::make_shared<supervision::api_context>();
+  d->api->verifier = d->cfg.verifier;
+  d->api->wall = d->cfg.wall;
+  d->api->limits.max_in_flight = d->cfg.max_in_flight;
+  supervision::report(self, d->h, ACTOR_STATE_STARTING, "binding");
+  supervision::publish_self(self, d->cfg.listen, [self, d](uint16_t port) {
+    d->url = "http://" + d->cfg.listen.host + ":" + std::to_string(port);
+    spdlog::info("gateway listening on {}", d->url);
+    supervision::report(self, d->h, ACTOR_STATE_RUNNING,
+                        "listening on " + d->url);
+    supervision::start_heartbeat(self);
+  });
+  auto table = make_table(self, d);
+  auto state = [d] {
+    return std::make_pair(ACTOR_STATE_RUNNING,
+                          "listening on " + d->url + ", "
+                            + std::to_string(d->nodes.size())
+                            + " nodes known");
+  };
+  return caf::message_handler{
+    [self, d, table](api_atom, const std::string& bytes) {
+      supervision::serve_api(self, d->api, bytes, table);
+    },
+    [d](node_report_atom, const std::string& bytes) {
+      on_node_report(d, bytes);
+    },
+  }
+    .or_else(supervision::heartbeat_behavior(self, d->h, state));
+}
+
+} // namespace pact::journal

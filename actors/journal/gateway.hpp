@@ -1,0 +1,38 @@
+#pragma once
+
+/// The journal's client gateway (DESIGN.md §1): published on the gateway port
+/// (9443), it accepts (api_atom, Request bytes) from the CLI and pact-mcp and
+/// (node_report_atom, NodeReport bytes) from agents. Every API request passes
+/// the one authentication seam (runtime/policy/request_auth) before its
+/// handler runs; handlers are looked up by request body type, so the journal
+/// commands of later issues plug in as new entries of the dispatch table.
+
+#include <memory>
+
+#include <caf/actor.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include "actors/supervision/health.hpp"
+#include "actors/supervision/publish.hpp"
+#include "runtime/common/clock.hpp"
+#include "runtime/policy/token.hpp"
+
+namespace pact::journal {
+
+struct gateway_config {
+  /// Where to listen.
+  supervision::listen_point listen;
+  /// This process's health registry (answers status requests).
+  caf::actor registry;
+  /// Token verification settings.
+  policy::verifier_config verifier;
+  /// Wall clock for token expiry and node ages.
+  std::shared_ptr<const pact::clock> wall;
+  /// Requests being answered at once before the gateway refuses more.
+  size_t max_in_flight = 4096;
+};
+
+caf::behavior gateway(caf::event_based_actor* self,
+                      supervision::health_handle h, gateway_config cfg);
+
+} // namespace pact::journal

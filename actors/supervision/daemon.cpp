@@ -1,0 +1,97 @@
+#include "actors/supervision/daemon.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <thread>
+
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/system_messages.hpp>
+#include <spdlog/spdlog.h>
+
+#include "protocol/caf_types.hpp"
+
+namespace pact::supervision {
+
+namespace {
+
+sigset_t shutdown_set() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+} // namespace
+
+void block_shutdown_signals() {
+  auto set = shutdown_set();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int run_until_shutdown(caf::actor_system& sys, const caf::actor& root) {
+  caf::scoped_actor self{sys};
+  self->monitor(root);
+  caf::actor me = caf::actor_cast<caf::actor>(self);
+  std::thread waiter([me] {
+    auto set = shutdown_set();
+    int sig = 0;
+    sigwait(&set, &sig);
+    caf::anon_send(me, sig);
+  });
+  int status = 0;
+  bool root_down = false;
+  self->receive(
+    [&](int sig) {
+      spdlog::info("received signal {}, shutting down", sig);
+    },
+    [&](caf::down_msg& dm) {
+      root_down = true;
+      status = dm.reason ? 1 : 0;
+      if (dm.reason)
+        spdlog::critical("root supervisor failed: {}", sys.render(dm.reason));
+    });
+  if (!root_down) {
+    self->send_exit(root, caf::exit_reason::user_shutdown);
+    self->receive([](caf::down_msg&) {},
+                  caf::after(std::chrono::seconds(10)) >> [] {
+                    spdlog::warn("actor tree did not stop within 10 s");
+                  });
+  } else {
+    // Wake the waiter; signals are blocked, so this only makes SIGTERM
+    // pending for that thread, which sigwait() then consumes.
+    pthread_kill(waiter.native_handle(), SIGTERM);
+  }
+  waiter.join();
+  return status;
+}
+
+expected<uint16_t> await_published(caf::actor_system& sys,
+                                   caf::scoped_actor& self,
+                                   const caf::actor& root,
+                                   const std::string& what) {
+  expected<uint16_t> result = make_error(what + " did not start within 15 s");
+  self->monitor(root);
+  self->receive(
+    [&](protocol::published_atom, uint16_t port) { result = port; },
+    [&](caf::down_msg& dm) {
+      result = make_error("cannot start the " + what + ": "
+                          + sys.render(dm.reason));
+    },
+    caf::after(std::chrono::seconds(15)) >> [] {});
+  self->demonitor(root);
+  return result;
+}
+
+std::string connect_host(const std::string& listen_host) {
+  if (listen_host == "0.0.0.0" || listen_host.empty())
+    return "127.0.0.1";
+  if (listen_host == "::")
+    return "::1";
+  return listen_host;
+}
+
+} // namespace pact::supervision

@@ -1,0 +1,28 @@
+#pragma once
+
+/// Output of `pact status`: an aligned text table per actor tree, or stable
+/// JSON (documented in docs/cli.md).
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include <pact/protocol/api.pb.h>
+
+namespace pact::cli {
+
+/// "3s ago", "2m ago", "1h ago" for an age in milliseconds.
+std::string age_text(int64_t age_ms);
+
+/// Text rendering of a status reply; `now_ms` dates last-activity columns.
+std::string render_status_text(const protocol::StatusReply& reply,
+                               int64_t now_ms);
+
+/// JSON rendering of a status reply.
+nlohmann::json render_status_json(const protocol::StatusReply& reply);
+
+/// JSON form of one actor tree.
+nlohmann::json tree_json(const protocol::HealthTree& tree);
+
+} // namespace pact::cli

@@ -1,0 +1,99 @@
+#include "runtime/policy/request_auth.hpp"
+
+#include <fstream>
+#include <sstream>
+
+namespace pact::policy {
+
+expected<protocol::Request> parse_request(const std::string& bytes) {
+  if (bytes.size() > max_request_bytes)
+    return make_error("request of " + std::to_string(bytes.size())
+                      + " bytes exceeds the limit of "
+                      + std::to_string(max_request_bytes) + " bytes");
+  protocol::Request req;
+  if (!req.ParseFromString(bytes))
+    return make_error("malformed request: not a pact Request envelope");
+  if (req.version() != protocol::PROTOCOL_VERSION_1)
+    return make_error("unsupported protocol version "
+                      + std::to_string(static_cast<int>(req.version()))
+                      + " (this server speaks version 1)");
+  return req;
+}
+
+expected<authenticated> authenticate(const protocol::Request& req,
+                                     const verifier_config& cfg,
+                                     int64_t now_unix_seconds) {
+  if (req.token().empty())
+    return make_error("No auth token found: set PACT_TOKEN or write the "
+                      "token to ~/.config/pact/token",
+                      exit_code::auth_failure);
+  auto res = verify_token(req.token(), cfg, now_unix_seconds);
+  if (!res.ok)
+    return make_error("authentication failed: " + res.error,
+                      exit_code::auth_failure);
+  authenticated who;
+  who.roles = parse_roles(res.claims.groups);
+  who.claims = std::move(res.claims);
+  return who;
+}
+
+expected<verifier_config> load_verifier(const config::values& v,
+                                        const std::string& prefix) {
+  verifier_config cfg;
+  cfg.issuer = v.get_string(prefix + ".oidc.issuer");
+  cfg.audience = v.get_string(prefix + ".oidc.audience");
+  cfg.roles_claim = v.get_string(prefix + ".oidc.roles_claim");
+  cfg.hmac_secret = v.get_string(prefix + ".oidc.hmac_secret");
+  auto& file = v.get_string(prefix + ".oidc.hmac_secret_file");
+  if (cfg.hmac_secret.empty() && !file.empty()) {
+    std::ifstream in(file);
+    if (!in)
+      return make_error(file + ": cannot read the HS256 secret file ("
+                        + prefix + ".oidc.hmac_secret_file)");
+    std::stringstream buf;
+    buf << in.rdbuf();
+    cfg.hmac_secret = buf.str();
+    while (!cfg.hmac_secret.empty()
+           && (cfg.hmac_secret.back() == '\n'
+               || cfg.hmac_secret.back() == '\r'))
+      cfg.hmac_secret.pop_back();
+    if (cfg.hmac_secret.empty())
+      return make_error(file + ": the HS256 secret file is empty");
+  }
+  return cfg;
+}
+
+protocol::Response error_response(const std::string& request_id,
+                                  protocol::StatusCode code,
+                                  const std::string& message) {
+  protocol::Response resp;
+  resp.set_version(protocol::PROTOCOL_VERSION_1);
+  resp.set_request_id(request_id);
+  resp.mutable_status()->set_code(code);
+  resp.mutable_status()->set_message(message);
+  return resp;
+}
+
+protocol::StatusCode status_code_for(exit_code code) {
+  switch (code) {
+    case exit_code::success:
+      return protocol::STATUS_CODE_OK;
+    case exit_code::auth_failure:
+      return protocol::STATUS_CODE_UNAUTHORIZED;
+    case exit_code::policy_rejection:
+      return protocol::STATUS_CODE_POLICY_REJECTED;
+    case exit_code::conflict:
+      return protocol::STATUS_CODE_CONFLICT;
+    case exit_code::unavailable:
+      return protocol::STATUS_CODE_UNAVAILABLE;
+    case exit_code::not_whitelisted:
+      return protocol::STATUS_CODE_NOT_WHITELISTED;
+    case exit_code::rollback_blocked:
+      return protocol::STATUS_CODE_ROLLBACK_BLOCKED;
+    case exit_code::general_error:
+      return protocol::STATUS_CODE_ERROR;
+  }
+  return protocol::STATUS_CODE_ERROR;
+}
+
+} // namespace pact::policy
