@@ -8,7 +8,7 @@
 
 #include "actors/client/client.hpp"
 #include "cli/commands.hpp"
-#include "cli/render.hpp"
+#include "actors/client/status_render.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/common/clock.hpp"
 
@@ -38,9 +38,9 @@ int run_status(context& ctx) {
   if (!resp)
     return report(resp.err());
   if (ctx.json)
-    std::cout << render_status_json(resp->status_reply()).dump(2) << "\n";
+    std::cout << client::render_status_json(resp->status_reply()).dump(2) << "\n";
   else
-    std::cout << render_status_text(resp->status_reply(),
+    std::cout << client::render_status_text(resp->status_reply(),
                                      system_clock{}.now_unix_ms());
   return 0;
 }

@@ -10,6 +10,7 @@
 #include <caf/system_messages.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/supervision/health.hpp"
 #include "protocol/caf_types.hpp"
 
 namespace pact::supervision {
@@ -52,7 +53,8 @@ int run_until_shutdown(caf::actor_system& sys, const caf::actor& root) {
       root_down = true;
       status = dm.reason ? 1 : 0;
       if (dm.reason)
-        spdlog::critical("root supervisor failed: {}", sys.render(dm.reason));
+        spdlog::critical("root supervisor failed: {}",
+                         error_text(sys, dm.reason));
     });
   if (!root_down) {
     self->send_exit(root, caf::exit_reason::user_shutdown);
@@ -79,7 +81,7 @@ expected<uint16_t> await_published(caf::actor_system& sys,
     [&](protocol::published_atom, uint16_t port) { result = port; },
     [&](caf::down_msg& dm) {
       result = make_error("cannot start the " + what + ": "
-                          + sys.render(dm.reason));
+                          + error_text(sys, dm.reason));
     },
     caf::after(std::chrono::seconds(15)) >> [] {});
   self->demonitor(root);

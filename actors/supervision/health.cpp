@@ -1,5 +1,6 @@
 #include "actors/supervision/health.hpp"
 
+#include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 
@@ -18,6 +19,22 @@ void report(caf::event_based_actor* self, const health_handle& h,
 
 void start_heartbeat(caf::event_based_actor* self, caf::timespan interval) {
   self->delayed_send(self, interval, protocol::heartbeat_atom::value);
+}
+
+std::string error_text(caf::actor_system& sys, const caf::error& err) {
+  if (!err)
+    return "no error";
+  auto& ctx = err.context();
+  if (ctx.size() >= 1 && ctx.match_element<std::string>(0)) {
+    auto text = ctx.get_as<std::string>(0);
+    // CAF's own socket errors carry ("what failed", port, host).
+    if (ctx.size() == 3 && ctx.match_element<uint16_t>(1)
+        && ctx.match_element<std::string>(2))
+      text += " (" + ctx.get_as<std::string>(2) + ":"
+              + std::to_string(ctx.get_as<uint16_t>(1)) + ")";
+    return text;
+  }
+  return sys.render(err);
 }
 
 std::string state_name(actor_state s) {

@@ -58,6 +58,11 @@ caf::message_handler heartbeat_behavior(caf::event_based_actor* self,
 void start_heartbeat(caf::event_based_actor* self,
                      caf::timespan interval = default_heartbeat_interval);
 
+/// Operator-readable text of an actor error: the human message it carries
+/// when there is one (pact's own errors carry exactly one string), else
+/// CAF's rendering.
+std::string error_text(caf::actor_system& sys, const caf::error& err);
+
 /// Lower-case name of a state for text output ("running").
 std::string state_name(actor_state s);
 

@@ -82,7 +82,7 @@ void on_down(registry_actor* self, const caf::down_msg& dm) {
                 || dm.reason == caf::exit_reason::user_shutdown;
   row->set_state(normal ? ACTOR_STATE_STOPPED : ACTOR_STATE_FAILED);
   if (!normal)
-    row->set_detail("terminated: " + self->system().render(dm.reason));
+    row->set_detail("terminated: " + error_text(self->system(), dm.reason));
   row->set_mailbox_depth(0);
   row->set_last_activity_unix_ms(st.wall->now_unix_ms());
 }

@@ -7,6 +7,7 @@
 #include <caf/io/middleman.hpp>
 #include <caf/send.hpp>
 
+#include "actors/supervision/health.hpp"
 #include "protocol/caf_types.hpp"
 
 namespace pact::supervision {
@@ -20,7 +21,7 @@ void publish_self(caf::event_based_actor* self, const listen_point& where,
   self
     ->request(mm, std::chrono::seconds(10), caf::publish_atom::value,
               port->load(), caf::actor_cast<caf::strong_actor_ptr>(self),
-              std::set<std::string>{}, host, false)
+              std::set<std::string>{}, host, true)
     .then(
       [self, port, mm, notify, on_bound](uint16_t bound) {
         port->store(bound);
@@ -36,7 +37,7 @@ void publish_self(caf::event_based_actor* self, const listen_point& where,
         self->quit(caf::make_error(
           caf::sec::cannot_open_port,
           "cannot listen on " + host + ":" + std::to_string(port->load())
-            + ": " + self->system().render(err)));
+            + ": " + error_text(self->system(), err)));
       });
 }
 

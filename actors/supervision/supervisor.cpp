@@ -82,7 +82,8 @@ void on_child_down(caf::event_based_actor* self, sup_data& d,
     if (!within_intensity(self, d)) {
       // Escalate: this supervisor cannot keep its children alive.
       stop_children(self, d, caf::exit_reason::user_shutdown);
-      self->quit(supervision_escalated());
+      self->quit(supervision_escalated(c.spec.name,
+                                       error_text(self->system(), dm.reason)));
       return;
     }
     ++c.restarts;
@@ -96,9 +97,11 @@ void on_child_down(caf::event_based_actor* self, sup_data& d,
 
 } // namespace
 
-caf::error supervision_escalated() {
+caf::error supervision_escalated(const std::string& child,
+                                 const std::string& last_reason) {
   return caf::make_error(caf::sec::runtime_error,
-                         "supervision escalated: restart intensity exceeded");
+                         "restart intensity exceeded by " + child
+                           + "; last failure: " + last_reason);
 }
 
 caf::behavior supervisor(caf::event_based_actor* self, supervisor_spec spec) {

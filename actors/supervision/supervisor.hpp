@@ -64,8 +64,10 @@ struct supervisor_spec {
   restart_intensity intensity;
 };
 
-/// Exit reason of a supervisor whose child exceeded the restart intensity.
-caf::error supervision_escalated();
+/// Exit reason of a supervisor whose child exceeded the restart intensity;
+/// names the child and its last failure so the operator sees the cause.
+caf::error supervision_escalated(const std::string& child,
+                                 const std::string& last_reason);
 
 /// The supervisor behavior; spawn with `sys.spawn(supervisor, spec)` or from
 /// a parent supervisor's child_factory.

@@ -176,7 +176,10 @@ TEST_CASE_FIXTURE(fixture, "exceeding the restart intensity escalates") {
   CHECK(row(tree(), "root/crasher").restarts() == 2);
   crash("root/crasher"); // third crash within 5 s: over the limit
   CHECK(sup_down);
-  CHECK(sup_reason == supervision_escalated());
+  REQUIRE(sup_reason);
+  auto why = sys.render(sup_reason);
+  CHECK(why.find("restart intensity exceeded by root/crasher") != std::string::npos);
+  CHECK(why.find("boom") != std::string::npos);
   auto t = tree();
   CHECK(row(t, "root/crasher").state() == protocol::ACTOR_STATE_FAILED);
   CHECK(row(t, "root").state() == protocol::ACTOR_STATE_FAILED);

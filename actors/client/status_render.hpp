@@ -10,7 +10,7 @@
 
 #include <pact/protocol/api.pb.h>
 
-namespace pact::cli {
+namespace pact::client {
 
 /// "3s ago", "2m ago", "1h ago" for an age in milliseconds.
 std::string age_text(int64_t age_ms);
@@ -25,4 +25,4 @@ nlohmann::json render_status_json(const protocol::StatusReply& reply);
 /// JSON form of one actor tree.
 nlohmann::json tree_json(const protocol::HealthTree& tree);
 
-} // namespace pact::cli
+} // namespace pact::client

@@ -1,11 +1,11 @@
-#include "cli/render.hpp"
+#include "actors/client/status_render.hpp"
 
 #include <algorithm>
 #include <map>
 #include <sstream>
 #include <vector>
 
-namespace pact::cli {
+namespace pact::client {
 
 namespace {
 
@@ -145,4 +145,4 @@ nlohmann::json render_status_json(const protocol::StatusReply& reply) {
   return j;
 }
 
-} // namespace pact::cli
+} // namespace pact::client

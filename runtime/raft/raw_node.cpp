@@ -1,0 +1,83 @@
+#include "runtime/raft/raw_node.hpp"
+
+namespace pact::raft {
+
+raw_node::raw_node(config cfg)
+  : core_(cfg),
+    storage_(*cfg.storage),
+    max_committed_bytes_(cfg.max_committed_bytes_per_ready) {
+  prev_soft_ = core_.soft();
+  prev_hard_ = core_.hard();
+}
+
+bool raw_node::has_ready() const {
+  const auto& log = core_.log();
+  return core_.soft() != prev_soft_ || core_.hard() != prev_hard_
+         || !log.unstable_entries().empty() || log.unstable_snapshot()
+         || log.has_next_committed_entries() || core_.has_pending_messages();
+}
+
+ready raw_node::get_ready() {
+  PACT_RAFT_ASSERT(!outstanding_, "get_ready() before advance() of the last");
+  outstanding_ = true;
+  ready rd;
+  rd.sequence = ++sequence_;
+  if (core_.soft() != prev_soft_)
+    rd.soft_state = core_.soft();
+  if (core_.hard() != prev_hard_)
+    rd.hard_state = core_.hard();
+  const auto& log = core_.log();
+  rd.entries = log.unstable_entries();
+  rd.snapshot = log.unstable_snapshot();
+  rd.committed_entries = log.next_committed_entries(max_committed_bytes_);
+  rd.messages = core_.take_messages();
+  rd.read_states = core_.take_read_states();
+  return rd;
+}
+
+void raw_node::check_durable(const ready& rd) const {
+  // The ready contract, step 1: everything that must be durable is.
+  if (rd.hard_state)
+    PACT_RAFT_ASSERT(storage_.load_initial_state().hard == *rd.hard_state,
+                     "advance(): ready.hard_state was not persisted before "
+                     "its messages were sent");
+  if (rd.snapshot) {
+    auto meta = storage_.snapshot_metadata();
+    PACT_RAFT_ASSERT(meta.ok()
+                       && meta.value().last_included_index
+                            >= rd.snapshot->meta.last_included_index,
+                     "advance(): ready.snapshot was not persisted");
+  }
+  if (!rd.entries.empty()) {
+    const auto& last = rd.entries.back();
+    auto t = storage_.term(last.index);
+    bool stored = t.ok() && t.value() == last.term;
+    // A snapshot taken meanwhile may already cover the entry.
+    bool covered = !t.ok() && t.error() == storage_error::compacted;
+    PACT_RAFT_ASSERT(stored || covered,
+                     "advance(): ready.entries were not persisted before "
+                     "their messages were sent");
+  }
+}
+
+void raw_node::advance(const ready& rd) {
+  PACT_RAFT_ASSERT(outstanding_ && rd.sequence == sequence_,
+                   "advance() of a ready that is not the latest");
+  check_durable(rd);
+  outstanding_ = false;
+  if (rd.soft_state)
+    prev_soft_ = *rd.soft_state;
+  if (rd.hard_state)
+    prev_hard_ = *rd.hard_state;
+  auto& log = core_.log();
+  if (rd.snapshot) {
+    log.stable_snap_to(rd.snapshot->meta.last_included_index);
+    log.applied_to(rd.snapshot->meta.last_included_index);
+  }
+  if (!rd.entries.empty())
+    log.stable_to(rd.entries.back().index, rd.entries.back().term);
+  if (!rd.committed_entries.empty())
+    log.applied_to(rd.committed_entries.back().index);
+}
+
+} // namespace pact::raft

@@ -1,0 +1,116 @@
+#pragma once
+
+/// The host-facing wrapper of the Raft core: feed inputs, collect a `ready`,
+/// persist it, send its messages, apply its committed entries, advance().
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/raft/raft.hpp"
+
+namespace pact::raft {
+
+/// One batch of work for the host. The host MUST process it in this order:
+///
+///  1. Persist `hard_state`, `entries` and `snapshot` to the log_storage
+///     (one write transaction / fsync for the batch: group commit).
+///  2. Only then send `messages`. They may depend on step 1: a vote grant
+///     relies on the persisted voted_for (§5.2), an AppendEntries answer on
+///     persisted entries (Figure 2: "Updated on stable storage before
+///     responding to RPCs").
+///  3. Apply `snapshot` then `committed_entries` to the state machine (call
+///     raw_node::apply_conf_change for conf_change entries); serve
+///     `read_states` once applied >= their index.
+///  4. Call raw_node::advance(ready).
+///
+/// advance() checks step 1 against the storage and aborts if the batch was
+/// not made durable: "durability order is data" (STYLE.md principle 3).
+struct ready {
+  /// Sequence number of this batch; advance() must receive the latest one.
+  std::uint64_t sequence = 0;
+  /// Leader or role changed (volatile; not persisted).
+  std::optional<raft::soft_state> soft_state;
+  /// Must be persisted before sending `messages`, if set.
+  std::optional<raft::hard_state> hard_state;
+  /// Must be appended (replacing any conflicting suffix) before sending.
+  std::vector<entry> entries;
+  /// Must be installed before sending, if set.
+  std::optional<raft::snapshot> snapshot;
+  /// Committed entries to apply, in order.
+  std::vector<entry> committed_entries;
+  /// Messages to send after step 1.
+  std::vector<message> messages;
+  /// Linearizable read points (thesis §6.4).
+  std::vector<read_state> read_states;
+
+  /// Whether step 1 has anything to persist (and so an fsync is needed).
+  bool must_persist() const {
+    return hard_state.has_value() || !entries.empty() || snapshot.has_value();
+  }
+  bool empty() const {
+    return !soft_state && !must_persist() && committed_entries.empty()
+           && messages.empty() && read_states.empty();
+  }
+};
+
+/// Wraps one `core` and tracks what was handed out in readies.
+class raw_node {
+public:
+  explicit raw_node(config cfg);
+
+  void tick() {
+    core_.tick();
+  }
+  void step(const message& m) {
+    core_.step(m);
+  }
+  status propose(std::string data) {
+    return core_.propose(std::move(data));
+  }
+  status propose_conf_change(const conf_change& cc) {
+    return core_.propose_conf_change(cc);
+  }
+  status read_index(std::string context) {
+    return core_.read_index(std::move(context));
+  }
+  status transfer_leadership(node_id to) {
+    return core_.transfer_leadership(to);
+  }
+  void campaign() {
+    core_.campaign();
+  }
+  conf_state apply_conf_change(const conf_change& cc) {
+    return core_.apply_conf_change(cc);
+  }
+
+  /// Whether ready() would return a non-empty batch.
+  bool has_ready() const;
+  /// Collects the pending work. At most one ready may be outstanding:
+  /// call advance() before the next ready().
+  ready get_ready();
+  /// Acknowledges that `rd` was processed as described on `ready`.
+  /// Aborts if its hard state, entries or snapshot are not in storage.
+  void advance(const ready& rd);
+
+  const raft::core& core() const {
+    return core_;
+  }
+  raft::core& core() {
+    return core_;
+  }
+
+private:
+  void check_durable(const ready& rd) const;
+
+  raft::core core_;
+  const log_storage& storage_;
+  raft::soft_state prev_soft_;
+  raft::hard_state prev_hard_;
+  std::uint64_t sequence_ = 0;
+  bool outstanding_ = false;
+  std::size_t max_committed_bytes_;
+};
+
+} // namespace pact::raft

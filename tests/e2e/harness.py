@@ -1,0 +1,146 @@
+"""Real pact processes on loopback for end-to-end tests.
+
+Every daemon listens on port 0 and reports the ports it bound in
+endpoints.json, so tests never use fixed ports and never race for them.
+Every process a test starts is stopped (SIGTERM, then SIGKILL) and reaped in
+tearDown; a process still alive afterwards fails the test.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+BIN = os.environ.get("PACT_BIN_DIR", os.path.join(os.getcwd(), "bin"))
+
+
+def binary(name):
+    path = os.path.join(BIN, name)
+    if not os.access(path, os.X_OK):
+        raise RuntimeError(f"{path} not built (set PACT_BIN_DIR)")
+    return path
+
+
+def wait_for(predicate, timeout=15.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class Daemon:
+    def __init__(self, args, state_dir, env, log_path):
+        self.args = args
+        self.state_dir = state_dir
+        self.log_path = log_path
+        self.log = open(log_path, "ab")
+        self.proc = subprocess.Popen(args, env=env, stdout=self.log,
+                                     stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+
+    def endpoints(self, timeout=15.0):
+        path = os.path.join(self.state_dir, "endpoints.json")
+
+        def ready():
+            if self.proc.poll() is not None:
+                raise AssertionError(
+                    f"{self.args[0]} exited with {self.proc.returncode}:\n"
+                    + self.read_log())
+            if not os.path.exists(path):
+                return None
+            with open(path) as f:
+                data = json.load(f)
+            return data if data.get("pid") == self.proc.pid else None
+        return wait_for(ready, timeout, f"{self.args[0]} to listen")
+
+    def read_log(self):
+        if not self.log.closed:
+            self.log.flush()
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def stop(self, sig=signal.SIGTERM, timeout=10.0):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError(f"{self.args[0]} ignored {sig}")
+        self.log.close()
+        return self.proc.returncode
+
+
+class PactTestCase(unittest.TestCase):
+    """Starts journals and agents under a private temporary directory."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="pact-e2e-")
+        self.daemons = []
+        self.env = {k: v for k, v in os.environ.items()
+                    if not k.startswith("PACT_")}
+        self.env["HOME"] = self.tmp  # no stray ~/.config/pact/cli.toml
+
+    def tearDown(self):
+        errors = []
+        for d in reversed(self.daemons):
+            try:
+                d.stop()
+            except AssertionError as e:
+                errors.append(str(e))
+        for d in self.daemons:
+            if d.proc.poll() is None:
+                errors.append(f"leaked process {d.proc.pid}")
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        if errors:
+            self.fail("; ".join(errors))
+
+    def start_journal(self, name="journal", listen="127.0.0.1:0", extra=()):
+        data = os.path.join(self.tmp, name)
+        args = [binary("pact-journal"), "--dev", "--data-dir", data,
+                "--listen", listen, "--raft-listen", "127.0.0.1:0",
+                "--metrics-listen", "127.0.0.1:0", *extra]
+        d = Daemon(args, data, self.env, os.path.join(self.tmp, name + ".log"))
+        self.daemons.append(d)
+        d.gateway = d.endpoints()["gateway"]
+        d.token_path = os.path.join(data, "dev", "admin.token")
+        d.secret_path = os.path.join(data, "dev", "hmac-secret")
+        return d
+
+    def start_agent(self, journal, node_id="node-e2e", vcluster="e2e",
+                    extra=()):
+        state = os.path.join(self.tmp, node_id)
+        root = os.path.join(self.tmp, node_id + "-root")
+        os.makedirs(root, exist_ok=True)
+        env = dict(self.env)
+        with open(journal.secret_path) as f:
+            env["PACT_OIDC_HMAC_SECRET"] = f.read().strip()
+        args = [binary("pact-agent"), "--node-id", node_id,
+                "--vcluster", vcluster, "--journal", journal.gateway,
+                "--listen", "127.0.0.1:0", "--root", root,
+                "--state-dir", state, *extra]
+        d = Daemon(args, state, env, os.path.join(self.tmp, node_id + ".log"))
+        self.daemons.append(d)
+        d.api = d.endpoints()["agent_api"]
+        return d
+
+    def pact(self, *args, token=None, env=None, timeout=30):
+        e = dict(self.env)
+        if token is not None:
+            e["PACT_TOKEN"] = token
+        e.update(env or {})
+        return subprocess.run([binary("pact"), *args], env=e,
+                              capture_output=True, text=True,
+                              timeout=timeout)
+
+    @staticmethod
+    def token_of(journal):
+        with open(journal.token_path) as f:
+            return f.read().strip()

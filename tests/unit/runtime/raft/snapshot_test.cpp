@@ -1,0 +1,168 @@
+// Snapshots, log compaction and chunked InstallSnapshot (§7).
+
+#include <doctest/doctest.h>
+
+#include "tests/unit/runtime/raft/network.hpp"
+
+using namespace pact::raft;
+using namespace pact::raft::test;
+
+namespace {
+
+void small_chunks(config& cfg) {
+  cfg.max_snapshot_chunk_bytes = 4;
+}
+
+/// The host of `id` snapshots its state machine and compacts the log.
+void compact(network& net, node_id id) {
+  auto& r = net.at(id);
+  std::string image;
+  for (const auto& a : r.applied)
+    image += a + ";";
+  REQUIRE(r.storage.create_snapshot(r.applied_index, r.conf, image));
+  REQUIRE(r.storage.compact(r.applied_index));
+}
+
+} // namespace
+
+TEST_CASE("§7 a follower whose entries were compacted away receives the "
+          "snapshot in chunks, installs it and catches up") {
+  network net{{1, 2, 3}, small_chunks};
+  net.elect(1);
+  net.crash(3);
+  for (const char* s : {"a", "b", "c"})
+    net.node(1).propose(s);
+  net.settle();
+  net.tick_all();
+  compact(net, 1);
+  REQUIRE(net.at(1).storage.first_index() == 5);
+  net.node(1).propose("d"); // After the snapshot.
+  net.settle();
+  net.sent().clear();
+  net.recover(3);
+  net.tick_all(3);
+
+  auto chunks = of_type(net.sent(), message_type::install_snapshot);
+  CHECK(chunks.size() == 2); // "a;b;c;" is 6 bytes: 4 + 2.
+  std::uint64_t expect = 0;
+  for (const auto& m : chunks) {
+    if (m.chunk_offset == 0)
+      expect = 0;
+    CHECK(m.chunk_offset == expect);
+    expect += m.chunk.size();
+  }
+  auto& r3 = net.at(3);
+  CHECK(r3.storage.snapshot_metadata().value().last_included_index == 4);
+  CHECK(r3.storage.latest_snapshot().data == "a;b;c;");
+  CHECK(net.raft(3).log().last_index() == 5);
+  CHECK(net.raft(3).log().committed() == 5);
+  REQUIRE(r3.applied.size() == 2);
+  CHECK(r3.applied[0] == "snapshot:a;b;c;");
+  CHECK(r3.applied[1] == "d");
+  CHECK(net.raft(1).peers().find(3)->state == progress_state::replicate);
+}
+
+TEST_CASE("§7 a lost chunk is sent again and the receiver asks for the "
+          "offset it needs") {
+  network net{{1, 2, 3}, small_chunks};
+  net.elect(1);
+  net.crash(3);
+  for (const char* s : {"alpha", "beta"})
+    net.node(1).propose(s);
+  net.settle();
+  compact(net, 1);
+  net.recover(3);
+  bool dropped = false;
+  net.drop_if([&](const message& m) {
+    if (m.type == message_type::install_snapshot && m.chunk_offset == 4
+        && !dropped) {
+      dropped = true;
+      return true;
+    }
+    return false;
+  });
+  for (int i = 0; i < 5; ++i) {
+    net.tick_all();
+  }
+  CHECK(dropped);
+  CHECK(net.at(3).storage.latest_snapshot().data == "alpha;beta;");
+  CHECK(net.raft(3).log().committed() == 3);
+}
+
+TEST_CASE("§7 out-of-order chunks are refused with the expected offset") {
+  memory_storage s{conf_state{{1, 2}, {}}};
+  core c{core_config(2, s)};
+  message m;
+  m.type = message_type::install_snapshot;
+  m.from = 1;
+  m.to = 2;
+  m.term = 1;
+  m.snapshot.last_included_index = 5;
+  m.snapshot.last_included_term = 1;
+  m.chunk_offset = 4;
+  m.chunk = "efgh";
+  c.step(m);
+  auto out = c.take_messages();
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].type == message_type::install_snapshot_response);
+  CHECK(out[0].reject);
+  CHECK(out[0].hint_index == 0);
+  m.chunk_offset = 0;
+  m.chunk = "abcd";
+  c.step(m);
+  out = c.take_messages();
+  REQUIRE(out.size() == 1);
+  CHECK_FALSE(out[0].reject);
+  CHECK(out[0].hint_index == 4);
+  m.chunk_offset = 4;
+  m.chunk = "ef";
+  m.chunk_done = true;
+  c.step(m);
+  out = c.take_messages();
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].type == message_type::append_entries_response);
+  CHECK(out[0].log_index == 5);
+  REQUIRE(c.log().unstable_snapshot());
+  CHECK(c.log().unstable_snapshot()->data == "abcdef");
+  CHECK(c.log().committed() == 5);
+}
+
+TEST_CASE("§7 if the log already has the snapshot's last entry, the entries "
+          "after it are retained") {
+  memory_storage s{conf_state{{1, 2}, {}}};
+  s.append(entries_with_terms({1, 1, 1, 1}));
+  s.set_hard_state({1, 1, 0});
+  core c{core_config(2, s)};
+  message m;
+  m.type = message_type::install_snapshot;
+  m.from = 1;
+  m.to = 2;
+  m.term = 1;
+  m.snapshot.last_included_index = 2;
+  m.snapshot.last_included_term = 1;
+  m.chunk = "img";
+  m.chunk_done = true;
+  c.step(m);
+  CHECK_FALSE(c.log().unstable_snapshot());
+  CHECK(c.log().last_index() == 4);
+  CHECK(c.log().committed() == 2);
+}
+
+TEST_CASE("a replica restarts from a compacted log and snapshot") {
+  network net{{1, 2, 3}};
+  net.elect(1);
+  for (const char* s : {"a", "b"})
+    net.node(1).propose(s);
+  net.settle();
+  net.tick_all();
+  compact(net, 2);
+  net.crash(2);
+  net.recover(2);
+  CHECK(net.raft(2).log().first_index() == 4);
+  CHECK(net.raft(2).log().committed() == 3);
+  net.node(1).propose("c");
+  net.settle();
+  net.tick_all();
+  CHECK(net.raft(2).log().committed() == 4);
+  CHECK(net.at(2).applied.back() == "c");
+}
