@@ -117,9 +117,6 @@ caf::behavior supervisor(caf::event_based_actor* self, supervisor_spec spec) {
   });
   for (auto& c : d->slots)
     start_child(self, *d, c);
-  report(self, d->spec.self, protocol::ACTOR_STATE_RUNNING,
-         std::to_string(d->slots.size()) + " children");
-  start_heartbeat(self);
   auto state = [d] {
     size_t alive = 0;
     for (auto& c : d->slots)
@@ -130,6 +127,9 @@ caf::behavior supervisor(caf::event_based_actor* self, supervisor_spec spec) {
                                 + std::to_string(d->slots.size())
                                 + " children alive");
   };
+  auto [st, detail] = state();
+  report(self, d->spec.self, st, detail);
+  start_heartbeat(self);
   return caf::message_handler{
     [d](protocol::child_atom, const std::string& name) -> caf::actor {
       for (auto& c : d->slots)

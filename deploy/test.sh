@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine: installs what is
+# missing, builds, installs the MCP test client, and runs every test (unit,
+# simulation, end-to-end) through CTest.
+# Usage: deploy/test.sh [--sanitize]   (ASan+UBSan build in build-asan/)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$root/build
+extra=()
+if [ "${1:-}" = "--sanitize" ]; then
+  build=$root/build-asan
+  extra=(-DPACT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug)
+fi
+
+"$root/deploy/install-deps.sh" test
+"$root/deploy/build.sh" "$build" "${extra[@]}"
+
+# The official MCP TypeScript SDK client used by tests/e2e/test_mcp.py.
+mcp=$root/tests/e2e/mcp
+if [ ! -d "$mcp/node_modules/@modelcontextprotocol/sdk" ]; then
+  (cd "$mcp" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+cd "$build"
+ctest --output-on-failure -j "${PACT_TEST_JOBS:-2}"
