@@ -1,0 +1,101 @@
+#include "runtime/store/memory_store.hpp"
+
+namespace pact::store {
+
+memory_store::memory_store(raft::conf_state bootstrap)
+  : storage_(std::move(bootstrap)) {
+}
+
+raft::initial_state memory_store::load_initial_state() const {
+  return storage_.load_initial_state();
+}
+
+raft::index_t memory_store::first_index() const {
+  return storage_.first_index();
+}
+
+raft::index_t memory_store::last_index() const {
+  return storage_.last_index();
+}
+
+raft::result<raft::term_t> memory_store::term(raft::index_t i) const {
+  return storage_.term(i);
+}
+
+raft::result<std::vector<raft::entry>>
+memory_store::entries(raft::index_t lo, raft::index_t hi,
+                      std::size_t max_bytes) const {
+  return storage_.entries(lo, hi, max_bytes);
+}
+
+raft::result<raft::snapshot_meta> memory_store::snapshot_metadata() const {
+  return storage_.snapshot_metadata();
+}
+
+raft::result<raft::snapshot_chunk>
+memory_store::read_snapshot_chunk(raft::index_t snapshot_index,
+                                  std::uint64_t offset,
+                                  std::size_t max_bytes) const {
+  return storage_.read_snapshot_chunk(snapshot_index, offset, max_bytes);
+}
+
+std::optional<pact::error> memory_store::check_writable(const char* op) {
+  if (!failure_.empty())
+    return make_error(std::string{"raft log in memory: "} + op
+                      + ": refused after an earlier write failure: "
+                      + failure_);
+  if (injected_) {
+    failure_ = std::string{"raft log in memory: "} + op + ": " + *injected_;
+    injected_.reset();
+    return make_error(failure_);
+  }
+  return std::nullopt;
+}
+
+pact::status memory_store::save(const write_batch& b) {
+  if (auto err = check_writable("save"))
+    return *err;
+  if (b.snapshot != nullptr)
+    storage_.apply_snapshot(*b.snapshot);
+  if (b.entries != nullptr)
+    storage_.append(*b.entries);
+  if (b.hard_state != nullptr)
+    storage_.set_hard_state(*b.hard_state);
+  if (b.conf_state != nullptr)
+    storage_.set_conf_state(*b.conf_state);
+  return {};
+}
+
+pact::status memory_store::create_snapshot(raft::index_t i,
+                                           const raft::conf_state& conf,
+                                           std::string data) {
+  if (auto err = check_writable("create_snapshot"))
+    return *err;
+  storage_.create_snapshot(i, conf, std::move(data));
+  return {};
+}
+
+pact::status memory_store::compact(raft::index_t i) {
+  if (auto err = check_writable("compact"))
+    return *err;
+  storage_.compact(i);
+  return {};
+}
+
+pact::expected<raft::snapshot> memory_store::load_snapshot() const {
+  return storage_.latest_snapshot();
+}
+
+bool memory_store::failed() const {
+  return !failure_.empty();
+}
+
+const std::string& memory_store::failure() const {
+  return failure_;
+}
+
+void memory_store::fail_next_write(std::string reason) {
+  injected_ = std::move(reason);
+}
+
+} // namespace pact::store

@@ -1,0 +1,53 @@
+#pragma once
+
+/// The in-memory twin of `lmdb_store`: `raft::memory_storage` behind the
+/// `raft_store` write API, with the same failure behaviour. For tests and
+/// simulations; it persists nothing across processes.
+
+#include <optional>
+#include <string>
+
+#include "runtime/raft/memory_storage.hpp"
+#include "runtime/store/raft_store.hpp"
+
+namespace pact::store {
+
+class memory_store final : public raft_store {
+public:
+  /// An empty log whose bootstrap membership is `bootstrap`.
+  explicit memory_store(raft::conf_state bootstrap = {});
+
+  raft::initial_state load_initial_state() const override;
+  raft::index_t first_index() const override;
+  raft::index_t last_index() const override;
+  raft::result<raft::term_t> term(raft::index_t i) const override;
+  raft::result<std::vector<raft::entry>>
+  entries(raft::index_t lo, raft::index_t hi,
+          std::size_t max_bytes) const override;
+  raft::result<raft::snapshot_meta> snapshot_metadata() const override;
+  raft::result<raft::snapshot_chunk>
+  read_snapshot_chunk(raft::index_t snapshot_index, std::uint64_t offset,
+                      std::size_t max_bytes) const override;
+
+  pact::status save(const write_batch& b) override;
+  pact::status create_snapshot(raft::index_t i, const raft::conf_state& conf,
+                               std::string data) override;
+  pact::status compact(raft::index_t i) override;
+  pact::expected<raft::snapshot> load_snapshot() const override;
+  bool failed() const override;
+  const std::string& failure() const override;
+
+  /// Fault injection: the next write fails with `reason` (as a full disk
+  /// would), writes nothing, and leaves the store failed.
+  void fail_next_write(std::string reason);
+
+private:
+  /// Refusal or injected failure for `op`; nullopt when the write may go on.
+  std::optional<pact::error> check_writable(const char* op);
+
+  raft::memory_storage storage_;
+  std::string failure_;
+  std::optional<std::string> injected_;
+};
+
+} // namespace pact::store
