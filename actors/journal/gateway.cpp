@@ -2,8 +2,10 @@
 
 #include <map>
 
+#include <caf/actor_registry.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/journal/replica.hpp"
 #include "actors/supervision/api_endpoint.hpp"
 #include "protocol/caf_types.hpp"
 
@@ -44,6 +46,43 @@ void add_nodes(const gateway_data& d, const StatusRequest& q,
   }
 }
 
+/// The current replica incarnation, found by its registered name.
+caf::actor current_replica(caf::event_based_actor* self) {
+  return caf::actor_cast<caf::actor>(
+    self->system().registry().get(replica_name));
+}
+
+void reply_status(caf::event_based_actor* self, const shared& d,
+                  const StatusRequest& q, api_reply reply,
+                  const std::string& tree) {
+  auto build = [d, q, tree](const std::string& raft) {
+    Response resp;
+    auto* out = resp.mutable_status_reply();
+    out->mutable_self()->ParseFromString(tree);
+    if (!raft.empty())
+      out->mutable_raft()->ParseFromString(raft);
+    add_nodes(*d, q, *out);
+    return resp;
+  };
+  auto finish = [q, reply](Response resp) mutable {
+    if (!q.node().empty() && resp.status_reply().nodes_size() == 0)
+      reply.fail(STATUS_CODE_ERROR,
+                 "node '" + q.node() + "' is not known to this journal");
+    else
+      reply.ok(std::move(resp));
+  };
+  auto r = current_replica(self);
+  if (!r) {
+    finish(build({}));
+    return;
+  }
+  self->request(r, std::chrono::seconds(3), raft_status_atom::value)
+    .then([build, finish](const std::string& raft) mutable {
+      finish(build(raft));
+    },
+          [build, finish](caf::error&) mutable { finish(build({})); });
+}
+
 void handle_status(caf::event_based_actor* self, const shared& d,
                    const Request& req, const policy::authenticated& who,
                    api_reply reply) {
@@ -59,20 +98,42 @@ void handle_status(caf::event_based_actor* self, const shared& d,
   self->request(d->cfg.registry, std::chrono::seconds(5),
                 health_snapshot_atom::value)
     .then(
-      [d, q, reply](const std::string& tree) mutable {
-        Response resp;
-        auto* out = resp.mutable_status_reply();
-        out->mutable_self()->ParseFromString(tree);
-        add_nodes(*d, q, *out);
-        if (!q.node().empty() && out->nodes_size() == 0)
-          reply.fail(STATUS_CODE_ERROR, "node '" + q.node()
-                                          + "' is not known to this journal");
-        else
-          reply.ok(std::move(resp));
+      [self, d, q, reply](const std::string& tree) mutable {
+        reply_status(self, d, q, std::move(reply), tree);
       },
       [reply](caf::error& err) mutable {
         reply.fail(STATUS_CODE_ERROR,
                    "health registry did not answer: " + caf::to_string(err));
+      });
+}
+
+void handle_propose(caf::event_based_actor* self, const shared& d,
+                    const Request& req, const policy::authenticated& who,
+                    api_reply reply) {
+  if (!policy::can_write(who.roles, "")) {
+    reply.fail(STATUS_CODE_UNAUTHORIZED,
+               "policy: denied: " + who.claims.subject
+                 + " may not append raw commands (platform admins only)");
+    return;
+  }
+  auto r = current_replica(self);
+  if (!r) {
+    reply.fail(STATUS_CODE_UNAVAILABLE, "the journal replica is not running");
+    return;
+  }
+  self
+    ->request(r, d->cfg.propose_timeout, propose_atom::value,
+              req.propose().command())
+    .then(
+      [reply](uint64_t index) mutable {
+        Response resp;
+        resp.mutable_propose_reply()->set_index(index);
+        reply.ok(std::move(resp));
+      },
+      [self, reply](caf::error& err) mutable {
+        reply.fail(STATUS_CODE_UNAVAILABLE,
+                   "write not acknowledged: "
+                     + supervision::error_text(self->system(), err));
       });
 }
 
@@ -81,6 +142,7 @@ supervision::api_table make_table(caf::event_based_actor* self,
   using namespace std::placeholders;
   return {
     {Request::kStatus, std::bind(handle_status, self, d, _1, _2, _3)},
+    {Request::kPropose, std::bind(handle_propose, self, d, _1, _2, _3)},
   };
 }
 

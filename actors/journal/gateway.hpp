@@ -7,6 +7,7 @@
 /// handler runs; handlers are looked up by request body type, so the journal
 /// commands of later issues plug in as new entries of the dispatch table.
 
+#include <chrono>
 #include <memory>
 
 #include <caf/actor.hpp>
@@ -30,6 +31,9 @@ struct gateway_config {
   std::shared_ptr<const pact::clock> wall;
   /// Requests being answered at once before the gateway refuses more.
   size_t max_in_flight = 4096;
+  /// How long a write may wait for commit before the client is told its
+  /// outcome is unknown.
+  std::chrono::milliseconds propose_timeout{5000};
 };
 
 caf::behavior gateway(caf::event_based_actor* self,

@@ -1,19 +1,25 @@
-// pact-journal: one journal replica. In this first version it runs the
-// client gateway and the health registry under a root supervisor; the Raft
-// replica, state machine and stream hub plug in as further children.
+// pact-journal: one journal replica. Its root supervisor owns the Raft
+// replica (LMDB store, state machine), the metrics/health HTTP endpoint and
+// the client gateway; approvals, emergencies and the stream hub join later.
+
+#include <unistd.h>
 
 #include <atomic>
 #include <iostream>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
-#include <caf/system_messages.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/journal/cluster_config.hpp"
 #include "actors/journal/gateway.hpp"
+#include "runtime/journal/log_dump.hpp"
+#include "actors/journal/metrics_endpoint.hpp"
+#include "actors/journal/replica.hpp"
 #include "actors/supervision/daemon.hpp"
 #include "actors/supervision/health_registry.hpp"
 #include "actors/supervision/supervisor.hpp"
@@ -30,6 +36,8 @@ using namespace pact;
 
 namespace {
 
+using port_ptr = std::shared_ptr<std::atomic<uint16_t>>;
+
 int fail(const error& e) {
   std::cerr << "pact-journal: " << e.message << "\n";
   return to_int(e.code);
@@ -38,32 +46,62 @@ int fail(const error& e) {
 struct settings {
   config::values v;
   endpoint gateway;
+  endpoint raft;
+  endpoint metrics;
   std::string data_dir;
+  uint64_t node_id = 1;
+  bool dev = false;
+  journal::membership_plan members;
   policy::verifier_config verifier;
 };
+
+expected<endpoint> plain_endpoint(const config::values& v, const char* key,
+                                  const char* flag) {
+  auto ep = parse_endpoint(v.get_string(key), flag);
+  if (ep && ep->tls)
+    return make_error(std::string(flag) + ": TLS (https://) is not supported "
+                      "by this build yet; see docs/security.md");
+  return ep;
+}
 
 expected<settings> load_settings(const config::daemon_command_line& cl) {
   auto v = config::load_daemon_config(cl, config::journal_schema(),
                                       config::journal_config_path);
   if (!v)
     return v.err();
-  settings s{std::move(*v), {}, {}, {}};
-  auto gw = parse_endpoint(s.v.get_string("journal.listen"), "--listen");
-  if (!gw)
-    return gw.err();
-  if (gw->tls)
-    return make_error("--listen: TLS (https://) is not supported by this "
-                      "build yet; see docs/security.md");
+  settings s;
+  s.v = std::move(*v);
+  auto gw = plain_endpoint(s.v, "journal.listen", "--listen");
+  auto rf = plain_endpoint(s.v, "journal.raft.listen", "--raft-listen");
+  auto mt = plain_endpoint(s.v, "journal.metrics_listen", "--metrics-listen");
+  for (auto* ep : {&gw, &rf, &mt})
+    if (!*ep)
+      return ep->err();
   s.gateway = *gw;
-  for (auto key : {"journal.raft.listen", "journal.metrics_listen"})
-    if (auto ep = parse_endpoint(s.v.get_string(key), key); !ep)
-      return ep.err();
+  s.raft = *rf;
+  s.metrics = *mt;
   s.data_dir = s.v.get_string("journal.data_dir");
+  s.node_id = static_cast<uint64_t>(s.v.get_int("journal.node_id"));
+  s.dev = s.v.get_bool("journal.dev");
+  auto plan = journal::plan_membership(
+    s.node_id, s.v.get_list("journal.raft.members"), s.dev);
+  if (!plan)
+    return plan.err();
+  s.members = std::move(*plan);
   auto verifier = policy::load_verifier(s.v, "journal");
   if (!verifier)
     return verifier.err();
   s.verifier = *verifier;
   return s;
+}
+
+status prepare_data_dir(const settings& s) {
+  bool fresh = !files::exists(s.data_dir + "/raft/data.mdb");
+  if (fresh && !s.dev && !s.v.get_bool("journal.raft.bootstrap"))
+    return make_error(s.data_dir + " holds no journal yet: start every "
+                      "member once with --bootstrap (and identical --peers) "
+                      "to create a new cluster");
+  return files::make_dirs(s.data_dir, 0750);
 }
 
 status prepare_dev(settings& s, const pact::clock& wall) {
@@ -84,13 +122,110 @@ status prepare_dev(settings& s, const pact::clock& wall) {
   return {};
 }
 
-status write_endpoints(const settings& s, uint16_t gateway_port) {
+struct ports {
+  port_ptr gateway, raft, metrics;
+};
+
+std::vector<supervision::child_spec>
+journal_children(const settings& s, const ports& p, const caf::actor& registry,
+                 const caf::actor& notify,
+                 const std::shared_ptr<const pact::clock>& wall) {
+  auto metrics = std::make_shared<journal::raft_metrics>(
+    std::to_string(s.node_id));
+  journal::replica_config rc;
+  rc.node_id = s.node_id;
+  rc.peers = s.members.peers;
+  rc.listen = {s.raft.host, p.raft, notify};
+  rc.data_dir = s.data_dir;
+  rc.map_size_bytes = static_cast<size_t>(s.v.get_int("journal.raft.map_size_mb"))
+                      << 20;
+  rc.bootstrap = s.members.bootstrap;
+  rc.tick = std::chrono::milliseconds(s.v.get_int("journal.raft.tick_ms"));
+  rc.election_ticks = static_cast<int>(s.v.get_int("journal.raft.election_ticks"));
+  rc.heartbeat_ticks = static_cast<int>(s.v.get_int("journal.raft.heartbeat_ticks"));
+  rc.snapshot_interval = static_cast<uint64_t>(
+    s.v.get_int("journal.raft.snapshot_interval"));
+  rc.metrics = metrics;
+  journal::metrics_endpoint_config mc{{s.metrics.host, p.metrics, notify},
+                                      metrics};
+  journal::gateway_config gw;
+  gw.listen = {s.gateway.host, p.gateway, notify};
+  gw.registry = registry;
+  gw.verifier = s.verifier;
+  gw.wall = wall;
+  gw.propose_timeout = std::chrono::milliseconds(
+    s.v.get_int("journal.request_timeout_ms"));
+  using supervision::health_handle;
+  return {
+    {"journal/replica", "raft-replica",
+     [rc](caf::event_based_actor* sup, const health_handle& h) {
+       return journal::spawn_replica(sup, h, rc);
+     }},
+    {"journal/metrics", "http-endpoint",
+     [mc](caf::event_based_actor* sup, const health_handle& h) {
+       return sup->system().middleman().spawn_broker(journal::metrics_endpoint,
+                                                     h, mc);
+     }},
+    {"journal/gateway", "gateway",
+     [gw](caf::event_based_actor* sup, const health_handle& h) {
+       return sup->spawn(journal::gateway, h, gw);
+     }},
+  };
+}
+
+status write_endpoints(const settings& s, const ports& p) {
+  auto url = [](const endpoint& ep, uint16_t port) {
+    return endpoint{false, supervision::connect_host(ep.host), port}.url();
+  };
   nlohmann::json j;
-  j["gateway"] = endpoint{false, supervision::connect_host(s.gateway.host), gateway_port}
-                   .url();
-  j["node_id"] = s.v.get_int("journal.node_id");
+  j["gateway"] = url(s.gateway, p.gateway->load());
+  j["raft"] = url(s.raft, p.raft->load());
+  j["metrics"] = url(s.metrics, p.metrics->load());
+  j["node_id"] = s.node_id;
   j["pid"] = ::getpid();
   return files::write_atomic(s.data_dir + "/endpoints.json", j.dump(2) + "\n");
+}
+
+int run(settings& s) {
+  auto wall = std::make_shared<system_clock>();
+  if (s.dev)
+    if (auto st = prepare_dev(s, *wall); !st)
+      return fail(st.err());
+  if (s.verifier.hmac_secret.empty())
+    spdlog::warn("no token verifier configured (set PACT_OIDC_HMAC_SECRET "
+                 "or use --dev): every API request will be refused");
+  caf::actor_system_config cfg;
+  protocol::configure(cfg);
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  auto registry = supervision::spawn_health_registry(
+    sys, {"journal", std::to_string(s.node_id), PACT_VERSION}, wall);
+  ports p{std::make_shared<std::atomic<uint16_t>>(s.gateway.port),
+          std::make_shared<std::atomic<uint16_t>>(s.raft.port),
+          std::make_shared<std::atomic<uint16_t>>(s.metrics.port)};
+  auto children = journal_children(s, p, registry,
+                                   caf::actor_cast<caf::actor>(self), wall);
+  auto root = sys.spawn(
+    supervision::supervisor,
+    supervision::supervisor_spec{{registry, "journal"}, children, {}});
+  self->send(registry, protocol::health_register_atom::value,
+             std::string("journal"), std::string("supervisor"), std::string(),
+             root);
+  auto bound = supervision::await_published(sys, self, root, "journal", 3);
+  if (!bound) {
+    self->send_exit(registry, caf::exit_reason::user_shutdown);
+    return fail(bound.err());
+  }
+  if (auto st = write_endpoints(s, p); !st)
+    return fail(st.err());
+  spdlog::info("pact-journal {} ready: replica {}, gateway port {}, raft port "
+               "{}, metrics port {}, data {}",
+               PACT_VERSION, s.node_id, p.gateway->load(), p.raft->load(),
+               p.metrics->load(), s.data_dir);
+  int rc = supervision::run_until_shutdown(sys, root);
+  self->send_exit(registry, caf::exit_reason::user_shutdown);
+  spdlog::info("pact-journal stopped");
+  return rc;
 }
 
 } // namespace
@@ -113,59 +248,14 @@ int main(int argc, char** argv) {
   auto s = load_settings(*cl);
   if (!s)
     return fail(s.err());
+  if (s->v.get_bool("journal.dump_log")) {
+    auto st = journal::dump_log(s->data_dir + "/raft", std::cout);
+    return st ? 0 : fail(st.err());
+  }
   if (auto st = init_logging("journal", s->v.get_string("journal.log_level"));
       !st)
     return fail(st.err());
-  if (auto st = files::make_dirs(s->data_dir, 0750); !st)
+  if (auto st = prepare_data_dir(*s); !st)
     return fail(st.err());
-  auto wall = std::make_shared<system_clock>();
-  if (s->v.get_bool("journal.dev"))
-    if (auto st = prepare_dev(*s, *wall); !st)
-      return fail(st.err());
-  if (s->verifier.hmac_secret.empty())
-    spdlog::warn("no token verifier configured (set PACT_OIDC_HMAC_SECRET "
-                 "or use --dev): every API request will be refused");
-
-  caf::actor_system_config cfg;
-  protocol::configure(cfg);
-  caf::actor_system sys{cfg};
-  caf::scoped_actor self{sys};
-  auto node_id = std::to_string(s->v.get_int("journal.node_id"));
-  auto registry = supervision::spawn_health_registry(
-    sys, {"journal", node_id, PACT_VERSION}, wall);
-
-  journal::gateway_config gw;
-  gw.listen = {s->gateway.host,
-               std::make_shared<std::atomic<uint16_t>>(s->gateway.port),
-               caf::actor_cast<caf::actor>(self)};
-  gw.registry = registry;
-  gw.verifier = s->verifier;
-  gw.wall = wall;
-  supervision::child_spec gateway_child;
-  gateway_child.name = "journal/gateway";
-  gateway_child.kind = "gateway";
-  gateway_child.start = [gw](caf::event_based_actor* sup,
-                             const supervision::health_handle& h) {
-    return sup->spawn(journal::gateway, h, gw);
-  };
-  auto root = sys.spawn(
-    supervision::supervisor,
-    supervision::supervisor_spec{{registry, "journal"}, {gateway_child}, {}});
-  self->send(registry, protocol::health_register_atom::value,
-             std::string("journal"), std::string("supervisor"), std::string(),
-             root);
-
-  auto port = supervision::await_published(sys, self, root, "gateway");
-  if (!port) {
-    self->send_exit(registry, caf::exit_reason::user_shutdown);
-    return fail(port.err());
-  }
-  if (auto st = write_endpoints(*s, *port); !st)
-    return fail(st.err());
-  spdlog::info("pact-journal {} ready: replica {}, gateway {}:{}, data {}",
-               PACT_VERSION, node_id, s->gateway.host, *port, s->data_dir);
-  int rc = supervision::run_until_shutdown(sys, root);
-  self->send_exit(registry, caf::exit_reason::user_shutdown);
-  spdlog::info("pact-journal stopped");
-  return rc;
+  return run(*s);
 }

@@ -74,16 +74,35 @@ int run_until_shutdown(caf::actor_system& sys, const caf::actor& root) {
 expected<uint16_t> await_published(caf::actor_system& sys,
                                    caf::scoped_actor& self,
                                    const caf::actor& root,
-                                   const std::string& what) {
+                                   const std::string& what, int count) {
   expected<uint16_t> result = make_error(what + " did not start within 15 s");
   self->monitor(root);
-  self->receive(
-    [&](protocol::published_atom, uint16_t port) { result = port; },
-    [&](caf::down_msg& dm) {
-      result = make_error("cannot start the " + what + ": "
-                          + error_text(sys, dm.reason));
-    },
-    caf::after(std::chrono::seconds(15)) >> [] {});
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  for (int got = 0; got < count;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      result = make_error(what + " did not start within 15 s");
+      break;
+    }
+    bool stop = false;
+    self->receive(
+      [&](protocol::published_atom, uint16_t port) {
+        result = port;
+        ++got;
+      },
+      [&](caf::down_msg& dm) {
+        result = make_error("cannot start the " + what + ": "
+                            + error_text(sys, dm.reason));
+        stop = true;
+      },
+      caf::after(left) >> [&] {
+        result = make_error(what + " did not start within 15 s");
+        stop = true;
+      });
+    if (stop)
+      break;
+  }
   self->demonitor(root);
   return result;
 }

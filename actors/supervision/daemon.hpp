@@ -25,13 +25,13 @@ void block_shutdown_signals();
 /// root supervisor failed (its reason is logged).
 int run_until_shutdown(caf::actor_system& sys, const caf::actor& root);
 
-/// Waits for (published_atom, port) sent to `self` by the actor that binds
-/// the daemon's main port; fails if `root` terminates first or nothing
-/// arrives within 15 s.
+/// Waits for `count` (published_atom, port) messages sent to `self` by the
+/// actors that bind the daemon's ports; returns the last port. Fails if
+/// `root` terminates first or they do not all arrive within 15 s.
 expected<uint16_t> await_published(caf::actor_system& sys,
                                    caf::scoped_actor& self,
                                    const caf::actor& root,
-                                   const std::string& what);
+                                   const std::string& what, int count = 1);
 
 /// The address clients on this host use for a listen address ("0.0.0.0" ->
 /// "127.0.0.1", "::" -> "::1").

@@ -3,18 +3,19 @@
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
+#include <caf/send.hpp>
 
 namespace pact::supervision {
 
-void report(caf::event_based_actor* self, const health_handle& h,
+void report(caf::scheduled_actor* self, const health_handle& h,
             actor_state state, const std::string& detail) {
   if (!h.registry)
     return;
   // size() drains the inbox into the cached queue, which only the owner
   // may do: hence "call from within self's handler".
   auto depth = static_cast<uint64_t>(self->mailbox().size());
-  self->send(h.registry, protocol::health_report_atom::value, h.name,
-             static_cast<int32_t>(state), detail, depth);
+  caf::anon_send(h.registry, protocol::health_report_atom::value, h.name,
+                 static_cast<int32_t>(state), detail, depth);
 }
 
 void start_heartbeat(caf::event_based_actor* self, caf::timespan interval) {

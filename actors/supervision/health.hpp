@@ -12,6 +12,7 @@
 #include <caf/behavior.hpp>
 #include <caf/message_handler.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/scheduled_actor.hpp>
 
 #include "protocol/caf_types.hpp"
 #include <pact/protocol/health.pb.h>
@@ -31,7 +32,7 @@ struct health_handle {
 /// Sends one report: `state`, a detail line, and the caller's mailbox depth.
 /// Must be called from within `self`'s own message handler (it reads the
 /// mailbox).
-void report(caf::event_based_actor* self, const health_handle& h,
+void report(caf::scheduled_actor* self, const health_handle& h,
             actor_state state, const std::string& detail = {});
 
 /// Default interval between heartbeat reports.

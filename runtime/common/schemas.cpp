@@ -97,7 +97,17 @@ schema make_journal() {
     flag("journal.raft.bootstrap", false, "bootstrap",
          "Create a new cluster from journal.raft.members"),
     num("journal.raft.snapshot_interval", 10000, "",
-        "Entries between Raft snapshots", 100, 100000000),
+        "Entries between Raft snapshots", 10, 100000000),
+    num("journal.raft.tick_ms", 100, "", "Length of one Raft tick", 1, 10000),
+    num("journal.raft.election_ticks", 10, "",
+        "Election timeout in ticks (randomized up to twice this)", 2, 1000),
+    num("journal.raft.heartbeat_ticks", 1, "",
+        "Leader heartbeat interval in ticks", 1, 100),
+    num("journal.raft.map_size_mb", 1024, "",
+        "Largest size of the LMDB store in MiB", 1, 1 << 24),
+    flag("journal.dump_log", false, "dump-log",
+         "Print the stored Raft log as JSON lines and exit (journal must "
+         "be stopped)"),
   };
   add_oidc(s, "journal");
   return s;

@@ -36,3 +36,27 @@ TEST_CASE("bad endpoints name the source and the problem") {
   CHECK_FALSE(parse_endpoint(":9443", "x"));
   CHECK_FALSE(parse_endpoint("::1:9443", "x"));
 }
+
+#include "runtime/common/http.hpp"
+
+TEST_CASE("http request heads parse; bad ones are rejected") {
+  using namespace pact::http;
+  auto partial = parse_request("GET /metrics HTTP/1.1\r\nHost: x\r\n");
+  CHECK(partial.status == parse_status::incomplete);
+  auto ok = parse_request("GET /health?verbose=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+  REQUIRE(ok.status == parse_status::complete);
+  CHECK(ok.req.method == "GET");
+  CHECK(ok.req.path == "/health");
+  CHECK(ok.req.query == "verbose=1");
+  CHECK(parse_request("garbage\r\n\r\n").status == parse_status::bad);
+  CHECK(parse_request("GET metrics HTTP/1.1\r\n\r\n").status
+        == parse_status::bad);
+  CHECK(parse_request(std::string(max_head_bytes + 1, 'a')).status
+        == parse_status::bad);
+  auto r = response(200, "text/plain", "hi");
+  CHECK(r.find("HTTP/1.1 200 OK\r\n") == 0);
+  CHECK(r.find("Content-Length: 2\r\n") != std::string::npos);
+  CHECK(r.substr(r.size() - 2) == "hi");
+  CHECK(response(404, "text/plain", "nope", true).find("nope")
+        == std::string::npos);
+}

@@ -1,0 +1,307 @@
+#include "actors/journal/replica.hpp"
+
+#include <set>
+
+#include <caf/actor_registry.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/system_messages.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/journal/replica_state.hpp"
+#include "protocol/caf_types.hpp"
+#include "runtime/journal/raft_wire.hpp"
+#include <pact/protocol/api.pb.h>
+
+namespace pact::journal {
+
+namespace {
+
+using namespace pact::protocol;
+using self_ptr = caf::stateful_actor<replica_state>*;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+
+uint64_t now_us() {
+  using namespace std::chrono;
+  return static_cast<uint64_t>(
+    duration_cast<microseconds>(steady_clock::now().time_since_epoch())
+      .count());
+}
+
+caf::error failure(const std::string& why) {
+  return caf::make_error(caf::sec::runtime_error, why);
+}
+
+void connect_peer(self_ptr self, uint64_t id);
+
+void schedule_connect(self_ptr self, uint64_t id) {
+  auto& p = self->state.peers[id];
+  self->delayed_send(self, p.backoff, peer_connect_atom::value, id);
+  p.backoff = std::min(p.backoff * 2, std::chrono::milliseconds(2000));
+}
+
+void connect_peer(self_ptr self, uint64_t id) {
+  auto& p = self->state.peers[id];
+  if (p.handle || p.connecting)
+    return;
+  p.connecting = true;
+  auto mm = self->system().middleman().actor_handle();
+  self
+    ->request(mm, std::chrono::seconds(3), caf::connect_atom::value, p.ep.host,
+              p.ep.port)
+    .then(
+      [self, id](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                 const std::set<std::string>&) {
+        auto& peer = self->state.peers[id];
+        peer.connecting = false;
+        if (!ptr) {
+          schedule_connect(self, id);
+          return;
+        }
+        peer.handle = caf::actor_cast<caf::actor>(ptr);
+        peer.backoff = std::chrono::milliseconds(100);
+        self->monitor(peer.handle);
+        spdlog::info("replica: connected to peer {} at {}", id, peer.ep.url());
+      },
+      [self, id](caf::error&) {
+        self->state.peers[id].connecting = false;
+        schedule_connect(self, id);
+      });
+}
+
+void request_flush(self_ptr self) {
+  // One flush message at the back of the mailbox: everything queued before
+  // it is stepped first, so one durable write covers the batch (group
+  // commit).
+  if (self->state.flush_pending)
+    return;
+  self->state.flush_pending = true;
+  self->send(self, flush_atom::value);
+}
+
+void update_metrics(self_ptr self, const driver_output& out) {
+  auto& st = self->state;
+  auto& m = *st.cfg.metrics;
+  auto& d = *st.driver;
+  for (auto& w : out.writes) {
+    m.fsync_seconds->Observe(static_cast<double>(w.micros) / 1e6);
+    m.batch_entries->Observe(static_cast<double>(w.entries));
+  }
+  m.messages_sent->Increment(static_cast<double>(out.messages.size()));
+  m.term->Set(static_cast<double>(d.term()));
+  m.is_leader->Set(d.role() == raft::node_role::leader ? 1 : 0);
+  m.leader_id->Set(static_cast<double>(d.leader()));
+  m.commit_index->Set(static_cast<double>(d.commit_index()));
+  m.applied_index->Set(static_cast<double>(d.applied_index()));
+  m.last_index->Set(static_cast<double>(d.last_index()));
+  m.store_failed->Set(d.failed() ? 1 : 0);
+  if (d.elections() > st.elections_seen) {
+    m.elections->Increment(static_cast<double>(d.elections()
+                                               - st.elections_seen));
+    st.elections_seen = d.elections();
+  }
+  for (auto& [peer, lag] : d.replication_lag())
+    m.set_lag(peer, static_cast<double>(lag));
+}
+
+void flush(self_ptr self) {
+  auto& st = self->state;
+  st.flush_pending = false;
+  auto out = st.driver->process();
+  for (auto& msg : out.messages) {
+    auto i = st.peers.find(msg.to);
+    if (i == st.peers.end())
+      continue;
+    if (!i->second.handle) {
+      connect_peer(self, msg.to);
+      continue; // Raft tolerates the loss; the core retries.
+    }
+    self->send(i->second.handle, raft_atom::value, encode_raft_message(msg));
+  }
+  for (auto& c : out.done) {
+    auto w = st.waiting.find(c.tag);
+    if (w == st.waiting.end())
+      continue;
+    if (c.ok) {
+      st.cfg.metrics->proposals->Increment();
+      w->second.deliver(c.index);
+    } else {
+      st.cfg.metrics->proposals_failed->Increment();
+      w->second.deliver(failure(c.error));
+    }
+    st.waiting.erase(w);
+  }
+  update_metrics(self, out);
+  if (out.fatal) {
+    spdlog::critical("replica: {}", *out.fatal);
+    supervision::report(self, st.h, ACTOR_STATE_DEGRADED,
+                        "writes refused: " + *out.fatal);
+  }
+}
+
+std::string raft_status_bytes(self_ptr self) {
+  auto& d = *self->state.driver;
+  RaftStatus s;
+  s.set_node_id(d.id());
+  s.set_role(d.role_text());
+  s.set_term(d.term());
+  s.set_leader_id(d.leader());
+  s.set_commit_index(d.commit_index());
+  s.set_applied_index(d.applied_index());
+  s.set_last_index(d.last_index());
+  for (auto v : d.membership().voters)
+    s.add_voters(v);
+  for (auto l : d.membership().learners)
+    s.add_learners(l);
+  s.set_digest(self->state.sm.digest());
+  s.set_failure(d.failure());
+  return s.SerializeAsString();
+}
+
+/// Answers through a promise: a follower delegates to the leader's replica
+/// (which then answers the client directly), the leader answers once the
+/// entry is applied.
+void on_propose(self_ptr self, std::string& command) {
+  auto& st = self->state;
+  auto& d = *st.driver;
+  auto rp = self->make_response_promise();
+  if (d.failed()) {
+    rp.deliver(failure("replica stopped accepting writes: " + d.failure()));
+    return;
+  }
+  if (command.size() > (1u << 20)) {
+    rp.deliver(failure("command of " + std::to_string(command.size())
+                       + " bytes exceeds the 1 MiB limit"));
+    return;
+  }
+  if (d.role() != raft::node_role::leader) {
+    auto leader = d.leader();
+    auto i = st.peers.find(leader);
+    if (leader != 0 && i != st.peers.end() && i->second.handle) {
+      st.cfg.metrics->forwarded->Increment();
+      rp.delegate(i->second.handle, propose_atom::value, std::move(command));
+      return;
+    }
+    rp.deliver(failure("no leader is known (election in progress); retry"));
+    return;
+  }
+  auto tag = st.next_tag++;
+  auto rs = d.propose(tag, std::move(command));
+  if (rs != raft::status::ok) {
+    rp.deliver(failure(std::string("proposal refused: ")
+                       + raft::to_string(rs)));
+    return;
+  }
+  st.waiting.emplace(tag, std::move(rp));
+  request_flush(self);
+}
+
+void on_read_index(self_ptr self) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise();
+  auto tag = st.next_tag++;
+  auto rs = st.driver->read_index(tag);
+  if (rs != raft::status::ok) {
+    rp.deliver(failure(std::string("read refused: ") + raft::to_string(rs)));
+    return;
+  }
+  st.waiting.emplace(tag, std::move(rp));
+  request_flush(self);
+}
+
+status open(self_ptr self) {
+  auto& st = self->state;
+  store::lmdb_options opts;
+  opts.dir = st.cfg.data_dir + "/raft";
+  opts.map_size_bytes = st.cfg.map_size_bytes;
+  opts.bootstrap = st.cfg.bootstrap;
+  auto s = store::lmdb_store::open(opts);
+  if (!s)
+    return s.err();
+  st.store = std::move(*s);
+  driver_config dc;
+  dc.raft.id = st.cfg.node_id;
+  dc.raft.election_timeout_ticks = st.cfg.election_ticks;
+  dc.raft.heartbeat_interval_ticks = st.cfg.heartbeat_ticks;
+  dc.snapshot_interval = st.cfg.snapshot_interval;
+  dc.monotonic_us = now_us;
+  st.driver = std::make_unique<replica_driver>(dc, *st.store, st.sm);
+  return st.driver->start();
+}
+
+std::pair<ActorState, std::string> health_line(self_ptr self) {
+  auto& d = *self->state.driver;
+  if (d.failed())
+    return {ACTOR_STATE_DEGRADED, "writes refused: " + d.failure()};
+  auto text = d.role_text() + ", term " + std::to_string(d.term())
+              + ", leader " + std::to_string(d.leader()) + ", commit "
+              + std::to_string(d.commit_index()) + ", applied "
+              + std::to_string(d.applied_index());
+  return {d.leader() == 0 ? ACTOR_STATE_DEGRADED : ACTOR_STATE_RUNNING, text};
+}
+
+} // namespace
+
+caf::behavior replica(caf::stateful_actor<replica_state>* self,
+                      supervision::health_handle h, replica_config cfg) {
+  auto& st = self->state;
+  st.h = std::move(h);
+  st.cfg = std::move(cfg);
+  if (auto opened = open(self); !opened) {
+    self->quit(failure(opened.err().message));
+    return {};
+  }
+  for (auto& [id, ep] : st.cfg.peers)
+    st.peers[id].ep = ep;
+  self->system().registry().put(replica_name, self);
+  self->attach_functor([sys = &self->system()] {
+    sys->registry().erase(replica_name);
+  });
+  self->set_down_handler([self](caf::down_msg& dm) {
+    for (auto& [id, p] : self->state.peers)
+      if (p.handle && p.handle.address() == dm.source) {
+        spdlog::warn("replica: lost peer {}", id);
+        p.handle = nullptr;
+        schedule_connect(self, id);
+      }
+  });
+  supervision::publish_self(self, st.cfg.listen, [self](uint16_t port) {
+    self->state.listen_url = "http://" + self->state.cfg.listen.host + ":"
+                             + std::to_string(port);
+    spdlog::info("replica {} listening for peers on {}", self->state.cfg.node_id,
+                 self->state.listen_url);
+    for (auto& [id, p] : self->state.peers)
+      connect_peer(self, id);
+  });
+  self->send(self, tick_atom::value);
+  supervision::start_heartbeat(self);
+  auto state = [self] { return health_line(self); };
+  return caf::message_handler{
+    [self](raft_atom, const std::string& bytes) {
+      self->state.cfg.metrics->messages_received->Increment();
+      if (auto m = decode_raft_message(bytes)) {
+        self->state.driver->step(*m);
+        request_flush(self);
+      }
+    },
+    [self](tick_atom) {
+      self->state.driver->tick();
+      flush(self);
+      self->delayed_send(self, self->state.cfg.tick, tick_atom::value);
+    },
+    [self](flush_atom) { flush(self); },
+    [self](propose_atom, std::string& command) { on_propose(self, command); },
+    [self](read_index_atom) { on_read_index(self); },
+    [self](raft_status_atom) { return raft_status_bytes(self); },
+    [self](peer_connect_atom, uint64_t id) { connect_peer(self, id); },
+  }
+    .or_else(supervision::heartbeat_behavior(self, self->state.h, state));
+}
+
+caf::actor spawn_replica(caf::event_based_actor* sup,
+                         const supervision::health_handle& h,
+                         const replica_config& cfg) {
+  return sup->spawn<caf::detached>(replica, h, cfg);
+}
+
+} // namespace pact::journal

@@ -1,0 +1,64 @@
+#pragma once
+
+/// The journal replica actor (DESIGN.md §3): owns one Raft core through a
+/// replica_driver, an LMDB store and the state machine. It ticks on a timer,
+/// exchanges Raft messages with its peers' replica actors (published on the
+/// raft port and reached through CAF remoting), persists every ready in one
+/// LMDB write before sending what depends on it, and answers proposals once
+/// they are applied. Followers delegate proposals to the leader's replica.
+///
+/// It runs detached (its own thread) because the durable write blocks. It
+/// registers itself in the actor system's registry as "replica" so that the
+/// gateway and the metrics endpoint find the current incarnation.
+///
+/// Messages: (raft_atom, bytes) from peers; (propose_atom, bytes) ->
+/// uint64 index; (read_index_atom) -> uint64; (raft_status_atom) -> bytes
+/// RaftStatus.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/atom.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include "actors/journal/metrics.hpp"
+#include "actors/supervision/health.hpp"
+#include "actors/supervision/publish.hpp"
+#include "runtime/common/endpoint.hpp"
+#include "runtime/raft/types.hpp"
+
+namespace pact::journal {
+
+/// Name under which the current replica incarnation is registered.
+inline constexpr caf::atom_value replica_name = caf::atom("replica");
+
+struct replica_config {
+  uint64_t node_id = 1;
+  /// Raft endpoints of the other members, by id.
+  std::map<uint64_t, endpoint> peers;
+  /// Where to listen for peers.
+  supervision::listen_point listen;
+  std::string data_dir;
+  size_t map_size_bytes = size_t{1} << 30;
+  /// Membership for an empty data directory.
+  raft::conf_state bootstrap;
+  std::chrono::milliseconds tick{100};
+  int election_ticks = 10;
+  int heartbeat_ticks = 1;
+  uint64_t snapshot_interval = 10000;
+  std::shared_ptr<raft_metrics> metrics;
+};
+
+caf::behavior replica(caf::stateful_actor<struct replica_state>* self,
+                      supervision::health_handle h, replica_config cfg);
+
+/// Spawns a replica detached; for a supervisor's child_factory.
+caf::actor spawn_replica(caf::event_based_actor* sup,
+                         const supervision::health_handle& h,
+                         const replica_config& cfg);
+
+} // namespace pact::journal

@@ -1,0 +1,282 @@
+#include "runtime/journal/replica_driver.hpp"
+
+#include <algorithm>
+
+namespace pact::journal {
+
+namespace {
+
+std::string tag_context(uint64_t tag) {
+  std::string s(8, '\0');
+  for (int i = 7; i >= 0; --i, tag >>= 8)
+    s[static_cast<size_t>(i)] = static_cast<char>(tag & 0xff);
+  return s;
+}
+
+std::optional<uint64_t> context_tag(const std::string& s) {
+  if (s.size() != 8)
+    return std::nullopt;
+  uint64_t tag = 0;
+  for (unsigned char c : s)
+    tag = (tag << 8) | c;
+  return tag;
+}
+
+bool contains(const std::vector<raft::node_id>& v, raft::node_id id) {
+  return std::find(v.begin(), v.end(), id) != v.end();
+}
+
+} // namespace
+
+std::string role_name(raft::node_role r) {
+  switch (r) {
+    case raft::node_role::follower:
+      return "follower";
+    case raft::node_role::pre_candidate:
+      return "pre-candidate";
+    case raft::node_role::candidate:
+      return "candidate";
+    case raft::node_role::leader:
+      return "leader";
+  }
+  return "unknown";
+}
+
+replica_driver::replica_driver(driver_config cfg, store::raft_store& store,
+                               state_machine& sm)
+  : cfg_(std::move(cfg)), store_(store), sm_(sm) {
+  // start() does the work that can fail.
+}
+
+status replica_driver::start() {
+  auto snap = store_.load_snapshot();
+  if (!snap)
+    return snap.err();
+  if (!snap->empty()) {
+    if (auto st = sm_.restore(snap->data); !st)
+      return st;
+    last_snapshot_ = snap->meta.last_included_index;
+  }
+  conf_ = store_.load_initial_state().conf;
+  cfg_.raft.storage = &store_;
+  cfg_.raft.applied = sm_.applied();
+  if (auto why = cfg_.raft.validate())
+    return make_error(std::string("invalid raft configuration: ") + why);
+  node_ = std::make_unique<raft::raw_node>(cfg_.raft);
+  return {};
+}
+
+void replica_driver::tick() {
+  node_->tick();
+}
+
+void replica_driver::step(const raft::message& m) {
+  node_->step(m);
+}
+
+void replica_driver::campaign() {
+  node_->core().campaign();
+}
+
+raft::status replica_driver::propose(uint64_t tag, std::string command) {
+  if (failed())
+    return raft::status::invalid_argument;
+  auto st = node_->propose(std::move(command));
+  if (st == raft::status::ok)
+    proposals_[node_->core().log().last_index()] = {term(), tag};
+  return st;
+}
+
+raft::status replica_driver::read_index(uint64_t tag) {
+  auto st = node_->read_index(tag_context(tag));
+  if (st == raft::status::ok)
+    reads_requested_[tag] = true;
+  return st;
+}
+
+raft::status replica_driver::transfer_leadership(raft::node_id to) {
+  return node_->transfer_leadership(to);
+}
+
+driver_output replica_driver::process() {
+  driver_output out;
+  while (!failed() && node_->has_ready()) {
+    auto rd = node_->get_ready();
+    if (!handle_ready(rd, out))
+      break;
+  }
+  if (failed() && !out.fatal)
+    out.fatal = failure_;
+  return out;
+}
+
+bool replica_driver::handle_ready(raft::ready& rd, driver_output& out) {
+  if (rd.soft_state) {
+    if (rd.soft_state->role == raft::node_role::candidate
+        && last_role_ != raft::node_role::candidate)
+      ++elections_;
+    last_role_ = rd.soft_state->role;
+  }
+  // 1. Durable before anything that depends on it leaves (ready contract).
+  if (rd.must_persist()) {
+    auto start = cfg_.monotonic_us();
+    if (auto st = store_.save(store::batch_of(rd)); !st) {
+      failure_ = st.err().message;
+      out.fatal = failure_;
+      for (auto& c : abandon("replica stopped accepting writes: " + failure_))
+        out.done.push_back(std::move(c));
+      return false;
+    }
+    write_stats ws;
+    ws.entries = rd.entries.size();
+    for (auto& e : rd.entries)
+      ws.bytes += e.data.size();
+    ws.micros = cfg_.monotonic_us() - start;
+    out.writes.push_back(ws);
+  }
+  // 2. Send.
+  for (auto& m : rd.messages)
+    out.messages.push_back(std::move(m));
+  // 3. Apply.
+  if (rd.snapshot && !rd.snapshot->empty()) {
+    if (auto st = sm_.restore(rd.snapshot->data); !st) {
+      failure_ = "cannot restore snapshot: " + st.err().message;
+      return false;
+    }
+    conf_ = rd.snapshot->meta.conf;
+    last_snapshot_ = rd.snapshot->meta.last_included_index;
+    proposals_.erase(proposals_.begin(),
+                     proposals_.upper_bound(last_snapshot_));
+  }
+  for (auto& e : rd.committed_entries)
+    apply_entry(e, out);
+  for (auto& rs : rd.read_states) {
+    auto tag = context_tag(rs.context);
+    if (tag && reads_requested_.erase(*tag))
+      reads_ready_.emplace(rs.index, *tag);
+  }
+  finish_reads(out);
+  // 4. Acknowledge.
+  node_->advance(rd);
+  maybe_snapshot();
+  return !failed();
+}
+
+void replica_driver::apply_entry(const raft::entry& e, driver_output& out) {
+  if (e.index <= sm_.applied())
+    return; // already in the restored snapshot
+  std::string result;
+  switch (e.kind) {
+    case raft::entry_kind::normal:
+      result = sm_.apply(e.index, e.data);
+      break;
+    case raft::entry_kind::noop:
+      sm_.skip(e.index);
+      break;
+    case raft::entry_kind::conf_change: {
+      if (auto cc = raft::decode_conf_change(e.data)) {
+        conf_ = node_->apply_conf_change(*cc);
+        if (auto st = store_.set_conf_state(conf_); !st)
+          failure_ = st.err().message;
+      }
+      sm_.skip(e.index);
+      break;
+    }
+  }
+  auto p = proposals_.find(e.index);
+  if (p == proposals_.end())
+    return;
+  completion c;
+  c.tag = p->second.tag;
+  if (p->second.term == e.term) {
+    c.ok = true;
+    c.index = e.index;
+    c.result = std::move(result);
+  } else {
+    // A new leader overwrote our entry (§5.3): the command was not applied.
+    c.error = "proposal lost to a leadership change; retry";
+  }
+  out.done.push_back(std::move(c));
+  proposals_.erase(p);
+}
+
+void replica_driver::finish_reads(driver_output& out) {
+  auto applied = sm_.applied();
+  auto end = reads_ready_.upper_bound(applied);
+  for (auto i = reads_ready_.begin(); i != end; ++i) {
+    completion c;
+    c.tag = i->second;
+    c.ok = true;
+    c.index = i->first;
+    out.done.push_back(std::move(c));
+  }
+  reads_ready_.erase(reads_ready_.begin(), end);
+}
+
+void replica_driver::maybe_snapshot() {
+  auto applied = sm_.applied();
+  if (applied < last_snapshot_ + cfg_.snapshot_interval)
+    return;
+  if (auto st = store_.create_snapshot(applied, conf_, sm_.snapshot()); !st) {
+    failure_ = st.err().message;
+    return;
+  }
+  last_snapshot_ = applied;
+  if (applied > cfg_.compact_retain)
+    if (auto st = store_.compact(applied - cfg_.compact_retain); !st)
+      failure_ = st.err().message;
+}
+
+std::vector<completion> replica_driver::abandon(const std::string& why) {
+  std::vector<completion> out;
+  for (auto& [index, p] : proposals_)
+    out.push_back(completion{p.tag, false, 0, {}, why});
+  for (auto& [tag, _] : reads_requested_)
+    out.push_back(completion{tag, false, 0, {}, why});
+  for (auto& [index, tag] : reads_ready_)
+    out.push_back(completion{tag, false, 0, {}, why});
+  proposals_.clear();
+  reads_requested_.clear();
+  reads_ready_.clear();
+  return out;
+}
+
+raft::node_role replica_driver::role() const {
+  return node_->core().role();
+}
+
+std::string replica_driver::role_text() const {
+  auto r = role();
+  if (r == raft::node_role::follower && contains(conf_.learners, id()))
+    return "learner";
+  return role_name(r);
+}
+
+raft::node_id replica_driver::leader() const {
+  return node_->core().leader_id();
+}
+
+raft::term_t replica_driver::term() const {
+  return node_->core().current_term();
+}
+
+raft::index_t replica_driver::commit_index() const {
+  return node_->core().log().committed();
+}
+
+raft::index_t replica_driver::last_index() const {
+  return node_->core().log().last_index();
+}
+
+std::map<raft::node_id, uint64_t> replica_driver::replication_lag() const {
+  std::map<raft::node_id, uint64_t> lag;
+  if (role() != raft::node_role::leader)
+    return lag;
+  auto last = last_index();
+  for (auto& [id, pr] : node_->core().peers().all())
+    if (id != cfg_.raft.id)
+      lag[id] = last > pr.match_index ? last - pr.match_index : 0;
+  return lag;
+}
+
+} // namespace pact::journal

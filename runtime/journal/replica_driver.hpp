@@ -1,0 +1,160 @@
+#pragma once
+
+/// The host side of one Raft replica, CAF-free (STYLE.md: pure cores, thin
+/// actors). It owns the raw_node, runs the ready loop in the order the core
+/// demands (persist in one write, then send, then apply, then advance),
+/// applies committed entries to the state machine, correlates proposals and
+/// linearizable reads with their outcome, and takes snapshots. The replica
+/// actor only feeds it ticks, peer messages and client requests, and turns
+/// its output into sends and replies.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/common/error.hpp"
+#include "runtime/journal/state_machine.hpp"
+#include "runtime/raft/raw_node.hpp"
+#include "runtime/store/raft_store.hpp"
+
+namespace pact::journal {
+
+struct driver_config {
+  /// Raft settings (id, ticks, batching); `storage` and `applied` are
+  /// filled in by the driver.
+  raft::config raft;
+  /// Take a snapshot every this many applied entries.
+  uint64_t snapshot_interval = 10000;
+  /// Entries kept in the log below a snapshot, so that slightly lagging
+  /// followers catch up from the log instead of a snapshot.
+  uint64_t compact_retain = 1000;
+  /// Monotonic microseconds, for write-latency metrics (injected; tests
+  /// pass a fake).
+  std::function<uint64_t()> monotonic_us = [] { return uint64_t{0}; };
+};
+
+/// Outcome of one proposal or read, identified by the caller's tag.
+struct completion {
+  uint64_t tag = 0;
+  /// Success: the log index at which the command was applied (or the read
+  /// index), and the state machine's result.
+  bool ok = false;
+  uint64_t index = 0;
+  std::string result;
+  /// Failure: why (the outcome of a proposal may be unknown).
+  std::string error;
+};
+
+/// One durable write of the ready loop, for metrics.
+struct write_stats {
+  size_t entries = 0;
+  size_t bytes = 0;
+  uint64_t micros = 0;
+};
+
+struct driver_output {
+  std::vector<raft::message> messages;
+  std::vector<completion> done;
+  std::vector<write_stats> writes;
+  /// Set when the store failed: the replica must stop accepting writes.
+  std::optional<std::string> fatal;
+};
+
+class replica_driver {
+public:
+  /// `store` and `sm` must outlive the driver.
+  replica_driver(driver_config cfg, store::raft_store& store,
+                 state_machine& sm);
+
+  /// Restores the state machine from the stored snapshot and starts the
+  /// core. Call once before anything else.
+  status start();
+
+  void tick();
+  void step(const raft::message& m);
+  void campaign();
+
+  /// Proposes `command`. On `ok`, a completion with `tag` follows once the
+  /// entry is applied (or known lost). Other statuses are final answers
+  /// (not_leader: forward to leader()).
+  raft::status propose(uint64_t tag, std::string command);
+
+  /// Requests a linearizable read point; a completion with `tag` follows
+  /// once the state machine has applied up to it.
+  raft::status read_index(uint64_t tag);
+
+  raft::status transfer_leadership(raft::node_id to);
+
+  /// Runs the ready loop until the core has nothing more to do.
+  driver_output process();
+
+  /// Fails every pending proposal and read (e.g. on shutdown).
+  std::vector<completion> abandon(const std::string& why);
+
+  // -- status ----------------------------------------------------------------
+
+  raft::node_id id() const {
+    return cfg_.raft.id;
+  }
+  raft::node_role role() const;
+  /// Role for operators: a follower that is a learner reads "learner".
+  std::string role_text() const;
+  raft::node_id leader() const;
+  raft::term_t term() const;
+  raft::index_t commit_index() const;
+  raft::index_t applied_index() const {
+    return sm_.applied();
+  }
+  raft::index_t last_index() const;
+  const raft::conf_state& membership() const {
+    return conf_;
+  }
+  /// Per-peer replication lag in entries (leader only; empty otherwise).
+  std::map<raft::node_id, uint64_t> replication_lag() const;
+  uint64_t elections() const {
+    return elections_;
+  }
+  bool failed() const {
+    return !failure_.empty();
+  }
+  const std::string& failure() const {
+    return failure_;
+  }
+
+private:
+  struct pending {
+    raft::term_t term = 0;
+    uint64_t tag = 0;
+  };
+
+  bool handle_ready(raft::ready& rd, driver_output& out);
+  void apply_entry(const raft::entry& e, driver_output& out);
+  void finish_reads(driver_output& out);
+  void maybe_snapshot();
+
+  driver_config cfg_;
+  store::raft_store& store_;
+  state_machine& sm_;
+  std::unique_ptr<raft::raw_node> node_;
+  raft::conf_state conf_;
+  /// Proposals by log index.
+  std::map<raft::index_t, pending> proposals_;
+  /// Read requests waiting for their read_state, by tag.
+  std::map<uint64_t, bool> reads_requested_;
+  /// Read points waiting for the state machine: (index, tag).
+  std::multimap<raft::index_t, uint64_t> reads_ready_;
+  raft::index_t last_snapshot_ = 0;
+  uint64_t elections_ = 0;
+  raft::node_role last_role_ = raft::node_role::follower;
+  std::string failure_;
+};
+
+/// Lower-case role name ("leader", "follower", "candidate", "learner",
+/// "pre-candidate").
+std::string role_name(raft::node_role r);
+
+} // namespace pact::journal

@@ -1,0 +1,164 @@
+#pragma once
+
+/// `lmdb_store`: the durable `raft_store`, one LMDB environment in a data
+/// directory with four named databases (docs/storage.md):
+///   log      big-endian u64 index -> term, kind, payload
+///   meta     "format", "hard_state", "conf_state", "log_start"
+///   snapshot "meta" (metadata + image size), "img" + u64 chunk number
+///   state    reserved for the journal's state machine
+/// Every write is one LMDB write transaction, synced on commit (default
+/// flags, no MDB_NOSYNC): a batch is durable when save() returns success,
+/// and a crash at any moment leaves either the whole batch or none of it.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "runtime/store/codec.hpp"
+#include "runtime/store/log_index.hpp"
+#include "runtime/store/raft_store.hpp"
+
+struct MDB_env;
+struct MDB_txn;
+
+namespace pact::store {
+
+struct lmdb_options {
+  /// Data directory; created (mode 0700) with its parents if missing. Holds
+  /// data.mdb and lock.mdb.
+  std::string dir;
+  /// Size of the memory map, i.e. the most the database file may grow to.
+  /// Writes beyond it fail with a map-full error. LMDB rounds it to whole
+  /// pages and never maps less than an existing file.
+  std::size_t map_size_bytes = std::size_t{1} << 30;
+  /// Membership recorded when the directory holds no store yet (ignored
+  /// for an existing store).
+  raft::conf_state bootstrap;
+  /// Setting the map-full error tells the operator to raise.
+  std::string map_size_setting = "journal.raft.map_size_mb";
+  /// What the store is called in error messages.
+  std::string label = "raft log";
+};
+
+class lmdb_store final : public raft_store {
+public:
+  /// Opens (creating if needed) the store in `opts.dir` and checks it: the
+  /// format version, every metadata record, and the log's contiguity and
+  /// entry encoding, so corruption is reported here as an error value
+  /// rather than later inside the core. Fails if the directory is already
+  /// open in this process (LMDB forbids that: closing one handle would drop
+  /// the other's locks).
+  static pact::expected<std::unique_ptr<lmdb_store>> open(lmdb_options opts);
+
+  ~lmdb_store() override;
+  lmdb_store(const lmdb_store&) = delete;
+  lmdb_store& operator=(const lmdb_store&) = delete;
+
+  // -- raft::log_storage ------------------------------------------------------
+  // first_index(), last_index(), term(), load_initial_state() and
+  // snapshot_metadata() answer from memory and cannot fail. entries() and
+  // read_snapshot_chunk() read LMDB; if that fails (a corrupt record, or
+  // LMDB's reader table full) the store becomes failed() and they report
+  // `unavailable` / `snapshot_temporarily_unavailable`.
+
+  raft::initial_state load_initial_state() const override;
+  raft::index_t first_index() const override;
+  raft::index_t last_index() const override;
+  raft::result<raft::term_t> term(raft::index_t i) const override;
+  raft::result<std::vector<raft::entry>>
+  entries(raft::index_t lo, raft::index_t hi,
+          std::size_t max_bytes) const override;
+  raft::result<raft::snapshot_meta> snapshot_metadata() const override;
+  raft::result<raft::snapshot_chunk>
+  read_snapshot_chunk(raft::index_t snapshot_index, std::uint64_t offset,
+                      std::size_t max_bytes) const override;
+
+  // -- raft_store -------------------------------------------------------------
+
+  pact::status save(const write_batch& b) override;
+  pact::status create_snapshot(raft::index_t i, const raft::conf_state& conf,
+                               std::string data) override;
+  pact::status compact(raft::index_t i) override;
+  pact::expected<raft::snapshot> load_snapshot() const override;
+  bool failed() const override;
+  const std::string& failure() const override;
+
+  /// The data directory.
+  const std::string& dir() const {
+    return opts_.dir;
+  }
+
+  /// The map size in effect (may exceed the option if the file is larger).
+  std::size_t map_size_bytes() const {
+    return map_size_;
+  }
+
+  /// Bytes per image chunk record in the snapshot database.
+  static constexpr std::size_t image_chunk_bytes = std::size_t{1} << 20;
+
+private:
+  /// What a write transaction changed, applied to the in-memory state only
+  /// after it committed (so a failed write leaves memory as the disk is).
+  struct pending;
+
+  explicit lmdb_store(lmdb_options opts);
+
+  // Opening (lmdb_store.cpp).
+  pact::status init();
+  pact::status open_env();
+  pact::status init_databases();
+  pact::status load();
+  pact::status load_meta(MDB_txn* t);
+  pact::status load_log(MDB_txn* t);
+  pact::status check_image(MDB_txn* t) const;
+
+  // Reading (lmdb_store.cpp).
+  pact::status read_entries(raft::index_t lo, raft::index_t hi,
+                            std::size_t max_bytes,
+                            std::vector<raft::entry>& out) const;
+  pact::status read_image(std::uint64_t offset, std::size_t n,
+                          std::string& out) const;
+
+  // Writing (lmdb_store_write.cpp).
+  template <class Stage>
+  pact::status write(const char* op, Stage&& stage);
+  int stage_batch(MDB_txn* t, const write_batch& b, pending& p);
+  int stage_received_snapshot(MDB_txn* t, const raft::snapshot& s,
+                              pending& p);
+  int stage_entries(MDB_txn* t, const std::vector<raft::entry>& ents,
+                    raft::index_t start, raft::index_t last, pending& p);
+  int write_snapshot(MDB_txn* t, const codec::snapshot_record& rec,
+                     const std::string& image);
+  int delete_log_range(MDB_txn* t, raft::index_t lo, raft::index_t hi);
+  void publish(pending& p);
+
+  // Errors.
+  std::string where() const;
+  std::string describe(int rc) const;
+  pact::error op_error(const char* op, const std::string& detail) const;
+  pact::error fail(const char* op, const std::string& detail) const;
+  pact::error refused(const char* op) const;
+
+  lmdb_options opts_;
+  MDB_env* env_ = nullptr;
+  /// Named database handles (MDB_dbi is unsigned int).
+  unsigned int log_db_ = 0;
+  unsigned int meta_db_ = 0;
+  unsigned int snap_db_ = 0;
+  unsigned int state_db_ = 0;
+  std::size_t map_size_ = 0;
+  /// Key under which this directory is registered as open; empty if not.
+  std::string registered_;
+
+  // Committed state, mirrored in memory.
+  raft::hard_state hard_;
+  raft::conf_state conf_;
+  codec::snapshot_record snap_;
+  log_index log_;
+
+  /// First failure; set by const reads too, hence mutable.
+  mutable std::string failure_;
+};
+
+} // namespace pact::store

@@ -1,0 +1,242 @@
+// The write side of lmdb_store: every public write is one LMDB write
+// transaction (one fsync, group commit per batch). Staging functions only
+// touch the transaction and record what changed in `pending`; memory is
+// updated in publish(), after the commit succeeded. On any error the
+// transaction is aborted (RAII), so no partial batch is ever visible, and
+// the store turns failed().
+
+#include <optional>
+
+#include "runtime/store/lmdb_store.hpp"
+#include "runtime/store/lmdb_txn.hpp"
+
+namespace pact::store {
+
+namespace {
+
+constexpr std::string_view conf_state_key = "conf_state";
+constexpr std::string_view hard_state_key = "hard_state";
+constexpr std::string_view log_start_key = "log_start";
+constexpr std::string_view snap_meta_key = "meta";
+
+std::uint64_t chunk_count(std::uint64_t image_bytes) {
+  return (image_bytes + lmdb_store::image_chunk_bytes - 1)
+         / lmdb_store::image_chunk_bytes;
+}
+
+void check_contiguous(const std::vector<raft::entry>& ents) {
+  for (std::size_t k = 1; k < ents.size(); ++k)
+    PACT_RAFT_ASSERT(ents[k].index == ents[k - 1].index + 1,
+                     "save(): entries are not contiguous and ascending");
+}
+
+} // namespace
+
+struct lmdb_store::pending {
+  /// New snapshot record.
+  std::optional<codec::snapshot_record> snap;
+  /// A received snapshot replaced the log: reset it to snap's entry.
+  bool reset_log = false;
+  /// Entries up to here were compacted.
+  std::optional<raft::index_t> compacted_to;
+  /// Entries from here on were replaced by `appended` (0: none).
+  raft::index_t truncate_from = 0;
+  std::vector<raft::term_t> appended;
+  std::optional<raft::hard_state> hard;
+  std::optional<raft::conf_state> conf;
+};
+
+template <class Stage>
+pact::status lmdb_store::write(const char* op, Stage&& stage) {
+  if (!failure_.empty())
+    return refused(op);
+  try {
+    pending p;
+    detail::txn t;
+    int rc = t.begin(env_, 0);
+    if (rc == 0)
+      rc = stage(t.get(), p);
+    if (rc == 0)
+      rc = t.commit();
+    if (rc != 0)
+      return fail(op, describe(rc)); // ~txn aborts what was staged.
+    publish(p);
+  } catch (const std::exception& e) {
+    // Before commit: nothing was written. After: memory may lag the disk,
+    // which a reopen repairs; either way stop accepting writes.
+    return fail(op, e.what());
+  }
+  return {};
+}
+
+pact::status lmdb_store::save(const write_batch& b) {
+  if (b.entries != nullptr)
+    check_contiguous(*b.entries);
+  if (b.empty())
+    return failure_.empty() ? pact::status{} : pact::status{refused("save")};
+  return write("save", [&](MDB_txn* t, pending& p) {
+    return stage_batch(t, b, p);
+  });
+}
+
+int lmdb_store::stage_batch(MDB_txn* t, const write_batch& b, pending& p) {
+  int rc = 0;
+  if (b.snapshot != nullptr)
+    rc = stage_received_snapshot(t, *b.snapshot, p);
+  if (rc == 0 && b.entries != nullptr) {
+    // Bounds as this batch left them so far (a snapshot may have reset them).
+    auto start = p.reset_log ? p.snap->meta.last_included_index
+                             : log_.first_index() - 1;
+    auto last = p.reset_log ? start : log_.last_index();
+    rc = stage_entries(t, *b.entries, start, last, p);
+  }
+  if (rc == 0 && b.hard_state != nullptr) {
+    rc = detail::put(t, meta_db_, hard_state_key,
+                     codec::encode_hard_state(*b.hard_state));
+    p.hard = *b.hard_state;
+  }
+  if (rc == 0 && b.conf_state != nullptr) {
+    rc = detail::put(t, meta_db_, conf_state_key,
+                     codec::encode_conf_state(*b.conf_state));
+    p.conf = *b.conf_state;
+  }
+  return rc;
+}
+
+int lmdb_store::stage_received_snapshot(MDB_txn* t, const raft::snapshot& s,
+                                        pending& p) {
+  const auto& meta = s.meta;
+  if (meta.last_included_index <= snap_.meta.last_included_index)
+    return 0; // Not newer: ignored, as raft::memory_storage does.
+  // §7: "Discard the entire log ... load snapshot's cluster configuration".
+  int rc = mdb_drop(t, log_db_, 0);
+  if (rc == 0)
+    rc = detail::put(t, meta_db_, log_start_key,
+                     codec::encode_log_start(
+                       {meta.last_included_index, meta.last_included_term}));
+  codec::snapshot_record rec{meta, s.data.size()};
+  if (rc == 0)
+    rc = write_snapshot(t, rec, s.data);
+  if (rc == 0)
+    rc = detail::put(t, meta_db_, conf_state_key,
+                     codec::encode_conf_state(meta.conf));
+  p.snap = std::move(rec);
+  p.reset_log = true;
+  p.conf = meta.conf;
+  return rc;
+}
+
+int lmdb_store::stage_entries(MDB_txn* t, const std::vector<raft::entry>& ents,
+                              raft::index_t start, raft::index_t last,
+                              pending& p) {
+  if (ents.empty() || ents.back().index <= start)
+    return 0; // Everything is covered by the compacted prefix.
+  // Skip the part at or below the compacted prefix.
+  std::size_t skip = 0;
+  if (ents.front().index <= start)
+    skip = static_cast<std::size_t>(start + 1 - ents.front().index);
+  auto from = ents[skip].index;
+  auto to = ents.back().index;
+  PACT_RAFT_ASSERT(from <= last + 1, "save(): gap in the log");
+  // §5.3: "If an existing entry conflicts with a new one ..., delete the
+  // existing entry and all that follow it". Keys from..to are overwritten
+  // below; the stored tail beyond `to` is deleted here.
+  int rc = to < last ? delete_log_range(t, to + 1, last) : 0;
+  for (auto k = skip; rc == 0 && k < ents.size(); ++k) {
+    const auto& e = ents[k];
+    char* out = nullptr;
+    rc = detail::reserve(t, log_db_, codec::index_key(e.index),
+                         codec::entry_value_size(e), out);
+    if (rc == 0)
+      codec::write_entry_value(out, e);
+    p.appended.push_back(e.term);
+  }
+  p.truncate_from = from;
+  return rc;
+}
+
+int lmdb_store::write_snapshot(MDB_txn* t, const codec::snapshot_record& rec,
+                               const std::string& image) {
+  int rc = 0;
+  // Drop the old image; its chunk count follows from its recorded size.
+  auto old_chunks = chunk_count(snap_.image_bytes);
+  for (std::uint64_t n = 0; rc == 0 && n < old_chunks; ++n)
+    rc = detail::del(t, snap_db_, codec::image_chunk_key(n));
+  if (rc == 0)
+    rc = detail::put(t, snap_db_, snap_meta_key,
+                     codec::encode_snapshot_record(rec));
+  // Chunked so no single record needs a huge run of contiguous pages.
+  std::string_view rest = image;
+  for (std::uint64_t n = 0; rc == 0 && !rest.empty(); ++n) {
+    auto part = rest.substr(0, image_chunk_bytes);
+    rc = detail::put(t, snap_db_, codec::image_chunk_key(n), part);
+    rest.remove_prefix(part.size());
+  }
+  return rc;
+}
+
+int lmdb_store::delete_log_range(MDB_txn* t, raft::index_t lo,
+                                 raft::index_t hi) {
+  int rc = 0;
+  for (auto i = lo; rc == 0 && i <= hi; ++i)
+    rc = detail::del(t, log_db_, codec::index_key(i));
+  return rc;
+}
+
+pact::status lmdb_store::create_snapshot(raft::index_t i,
+                                         const raft::conf_state& conf,
+                                         std::string data) {
+  if (!failure_.empty())
+    return refused("create snapshot");
+  if (i <= snap_.meta.last_included_index)
+    return {}; // Not newer: nothing to do, as in raft::memory_storage.
+  auto term = log_.term(i);
+  PACT_RAFT_ASSERT(term.ok(), "create_snapshot(): index outside the log");
+  return write("create snapshot", [&](MDB_txn* t, pending& p) {
+    codec::snapshot_record rec{{i, term.value(), conf}, data.size()};
+    int rc = write_snapshot(t, rec, data);
+    p.snap = std::move(rec);
+    return rc;
+  });
+}
+
+pact::status lmdb_store::compact(raft::index_t i) {
+  if (!failure_.empty())
+    return refused("compact");
+  if (i < log_.first_index())
+    return {}; // Already compacted.
+  // docs/raft.md: only compact what the latest snapshot covers, so that a
+  // lagging follower is never sent a snapshot older than the log's start.
+  PACT_RAFT_ASSERT(i <= snap_.meta.last_included_index
+                     && i <= log_.last_index(),
+                   "compact(): index not covered by the latest snapshot");
+  auto term = log_.term(i).value();
+  return write("compact", [&](MDB_txn* t, pending& p) {
+    int rc = delete_log_range(t, log_.first_index(), i);
+    if (rc == 0)
+      rc = detail::put(t, meta_db_, log_start_key,
+                       codec::encode_log_start({i, term}));
+    p.compacted_to = i;
+    return rc;
+  });
+}
+
+void lmdb_store::publish(pending& p) {
+  if (p.snap)
+    snap_ = std::move(*p.snap);
+  if (p.reset_log)
+    log_.reset(snap_.meta.last_included_index, snap_.meta.last_included_term);
+  if (p.compacted_to)
+    log_.compact_to(*p.compacted_to);
+  if (p.truncate_from != 0) {
+    log_.truncate_from(p.truncate_from);
+    for (auto t : p.appended)
+      log_.push_back(t);
+  }
+  if (p.hard)
+    hard_ = *p.hard;
+  if (p.conf)
+    conf_ = std::move(*p.conf);
+}
+
+} // namespace pact::store

@@ -1,0 +1,173 @@
+// The replica host loop over in-memory stores: proposals complete once
+// applied on the leader, every replica applies the same commands, a new
+// leader takes over, snapshots compact the log, a failed store stops the
+// replica instead of acknowledging.
+
+#include <doctest/doctest.h>
+
+#include <deque>
+#include <memory>
+
+#include "runtime/journal/replica_driver.hpp"
+#include "runtime/store/memory_store.hpp"
+
+using namespace pact;
+using namespace pact::journal;
+
+namespace {
+
+struct replica {
+  std::unique_ptr<store::memory_store> store;
+  digest_machine sm;
+  std::unique_ptr<replica_driver> driver;
+  bool up = true;
+};
+
+struct cluster {
+  std::vector<replica> nodes;
+  std::deque<raft::message> wire;
+  std::vector<completion> done;
+  uint64_t snapshot_interval = 1000000;
+
+  explicit cluster(size_t n, uint64_t snap_interval = 1000000)
+    : nodes(n), snapshot_interval(snap_interval) {
+    raft::conf_state conf;
+    for (size_t i = 1; i <= n; ++i)
+      conf.voters.push_back(i);
+    for (size_t i = 0; i < n; ++i) {
+      auto& r = nodes[i];
+      r.store = std::make_unique<store::memory_store>(conf);
+      driver_config cfg;
+      cfg.raft.id = i + 1;
+      cfg.raft.election_timeout_ticks = 10;
+      cfg.snapshot_interval = snapshot_interval;
+      cfg.compact_retain = 5;
+      r.driver = std::make_unique<replica_driver>(cfg, *r.store, r.sm);
+      REQUIRE(r.driver->start());
+    }
+  }
+
+  replica& at(raft::node_id id) {
+    return nodes[id - 1];
+  }
+
+  void pump() {
+    for (int round = 0; round < 1000; ++round) {
+      for (auto& r : nodes) {
+        if (!r.up)
+          continue;
+        auto out = r.driver->process();
+        for (auto& m : out.messages)
+          wire.push_back(std::move(m));
+        for (auto& c : out.done)
+          done.push_back(std::move(c));
+      }
+      if (wire.empty())
+        return;
+      while (!wire.empty()) {
+        auto m = std::move(wire.front());
+        wire.pop_front();
+        if (at(m.to).up && at(m.from).up)
+          at(m.to).driver->step(m);
+      }
+    }
+  }
+
+  void ticks(int n) {
+    for (int i = 0; i < n; ++i) {
+      for (auto& r : nodes)
+        if (r.up)
+          r.driver->tick();
+      pump();
+    }
+  }
+
+  raft::node_id leader() {
+    for (auto& r : nodes)
+      if (r.up && r.driver->role() == raft::node_role::leader)
+        return r.driver->id();
+    return 0;
+  }
+
+  raft::node_id elect() {
+    for (int i = 0; i < 100 && leader() == 0; ++i)
+      ticks(1);
+    REQUIRE(leader() != 0);
+    return leader();
+  }
+};
+
+} // namespace
+
+TEST_CASE("a proposal completes with its index once applied") {
+  cluster c(3);
+  auto lead = c.elect();
+  auto st = c.at(lead).driver->propose(77, "hello");
+  REQUIRE(st == raft::status::ok);
+  c.pump();
+  REQUIRE(c.done.size() == 1);
+  CHECK(c.done[0].tag == 77);
+  CHECK(c.done[0].ok);
+  CHECK(c.done[0].index == c.at(lead).driver->applied_index());
+  c.ticks(2); // followers learn the commit index from heartbeats
+  for (auto& r : c.nodes)
+    CHECK(r.sm.digest() == c.at(lead).sm.digest());
+}
+
+TEST_CASE("followers refuse proposals and name the leader") {
+  cluster c(3);
+  auto lead = c.elect();
+  auto follower = lead == 1 ? 2 : 1;
+  CHECK(c.at(follower).driver->propose(1, "x") == raft::status::not_leader);
+  CHECK(c.at(follower).driver->leader() == lead);
+}
+
+TEST_CASE("after the leader fails a new one is elected and history holds") {
+  cluster c(3);
+  auto lead = c.elect();
+  for (uint64_t i = 0; i < 20; ++i)
+    REQUIRE(c.at(lead).driver->propose(i, "v" + std::to_string(i))
+            == raft::status::ok);
+  c.pump();
+  CHECK(c.done.size() == 20);
+  c.at(lead).up = false;
+  auto term = c.at(lead).driver->term();
+  auto next = c.elect();
+  CHECK(next != lead);
+  CHECK(c.at(next).driver->term() > term);
+  REQUIRE(c.at(next).driver->propose(100, "after") == raft::status::ok);
+  c.pump();
+  CHECK(c.done.back().tag == 100);
+  CHECK(c.done.back().ok);
+  CHECK(c.at(next).sm.commands() == 21);
+}
+
+TEST_CASE("linearizable reads complete once the read point is applied") {
+  cluster c(3);
+  auto lead = c.elect();
+  REQUIRE(c.at(lead).driver->propose(1, "w") == raft::status::ok);
+  c.pump();
+  REQUIRE(c.at(lead).driver->read_index(9) == raft::status::ok);
+  c.pump();
+  REQUIRE(c.done.size() == 2);
+  CHECK(c.done[1].tag == 9);
+  CHECK(c.done[1].ok);
+  CHECK(c.done[1].index >= c.done[0].index);
+}
+
+TEST_CASE("snapshots compact the log and a lagging follower catches up") {
+  cluster c(3, 10);
+  auto lead = c.elect();
+  auto lagging = lead == 3 ? 2 : 3;
+  c.at(lagging).up = false;
+  for (uint64_t i = 0; i < 60; ++i) {
+    REQUIRE(c.at(lead).driver->propose(i, "e" + std::to_string(i))
+            == raft::status::ok);
+    c.pump();
+  }
+  CHECK(c.at(lead).store->first_index() > 1); // compacted
+  c.at(lagging).up = true;
+  c.ticks(30);
+  CHECK(c.at(lagging).sm.digest() == c.at(lead).sm.digest());
+  CHECK(c.at(lagging).sm.commands() == 60);
+}
