@@ -92,8 +92,21 @@ std::string render_status_text(const protocol::StatusReply& reply,
   std::ostringstream os;
   auto& self = reply.self();
   os << self.component() << " " << self.node_id() << " (pact "
-     << self.version() << ")\n"
-     << render_tree(self, now_ms);
+     << self.version() << ")\n";
+  if (reply.has_raft()) {
+    auto& r = reply.raft();
+    os << "  raft: " << r.role() << ", term " << r.term() << ", leader "
+       << (r.leader_id() == 0 ? std::string("none")
+                              : std::to_string(r.leader_id()))
+       << ", commit " << r.commit_index() << ", applied "
+       << r.applied_index() << ", voters";
+    for (auto v : r.voters())
+      os << " " << v;
+    if (!r.failure().empty())
+      os << "\n  raft: WRITES REFUSED: " << r.failure();
+    os << "\n";
+  }
+  os << render_tree(self, now_ms);
   for (auto& n : reply.nodes()) {
     auto& r = n.report();
     os << "\nnode " << r.node_id() << " (vcluster "
@@ -133,6 +146,22 @@ nlohmann::json tree_json(const protocol::HealthTree& t) {
 nlohmann::json render_status_json(const protocol::StatusReply& reply) {
   nlohmann::json j;
   j[reply.self().component()] = tree_json(reply.self());
+  if (reply.has_raft()) {
+    auto& r = reply.raft();
+    j["raft"] = {{"node_id", r.node_id()},
+                 {"role", r.role()},
+                 {"term", r.term()},
+                 {"leader_id", r.leader_id()},
+                 {"commit_index", r.commit_index()},
+                 {"applied_index", r.applied_index()},
+                 {"last_index", r.last_index()},
+                 {"voters", std::vector<uint64_t>(r.voters().begin(),
+                                                  r.voters().end())},
+                 {"learners", std::vector<uint64_t>(r.learners().begin(),
+                                                    r.learners().end())},
+                 {"digest", r.digest()},
+                 {"failure", r.failure()}};
+  }
   j["nodes"] = nlohmann::json::array();
   for (auto& n : reply.nodes()) {
     auto& r = n.report();

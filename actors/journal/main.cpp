@@ -83,6 +83,8 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
   s.data_dir = s.v.get_string("journal.data_dir");
   s.node_id = static_cast<uint64_t>(s.v.get_int("journal.node_id"));
   s.dev = s.v.get_bool("journal.dev");
+  if (s.v.get_bool("journal.dump_log"))
+    return s; // needs only the data directory
   auto plan = journal::plan_membership(
     s.node_id, s.v.get_list("journal.raft.members"), s.dev);
   if (!plan)

@@ -124,8 +124,7 @@ private:
   template <class Stage>
   pact::status write(const char* op, Stage&& stage);
   int stage_batch(MDB_txn* t, const write_batch& b, pending& p);
-  int stage_received_snapshot(MDB_txn* t, const raft::snapshot& s,
-                              pending& p);
+  int stage_received_snapshot(MDB_txn* t, const raft::snapshot& s, pending& p);
   int stage_entries(MDB_txn* t, const std::vector<raft::entry>& ents,
                     raft::index_t start, raft::index_t last, pending& p);
   int write_snapshot(MDB_txn* t, const codec::snapshot_record& rec,

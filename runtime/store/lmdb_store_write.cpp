@@ -74,9 +74,8 @@ pact::status lmdb_store::save(const write_batch& b) {
     check_contiguous(*b.entries);
   if (b.empty())
     return failure_.empty() ? pact::status{} : pact::status{refused("save")};
-  return write("save", [&](MDB_txn* t, pending& p) {
-    return stage_batch(t, b, p);
-  });
+  return write("save",
+               [&](MDB_txn* t, pending& p) { return stage_batch(t, b, p); });
 }
 
 int lmdb_store::stage_batch(MDB_txn* t, const write_batch& b, pending& p) {
@@ -113,7 +112,7 @@ int lmdb_store::stage_received_snapshot(MDB_txn* t, const raft::snapshot& s,
   if (rc == 0)
     rc = detail::put(t, meta_db_, log_start_key,
                      codec::encode_log_start(
-                       {meta.last_included_index, meta.last_included_term}));
+                         {meta.last_included_index, meta.last_included_term}));
   codec::snapshot_record rec{meta, s.data.size()};
   if (rc == 0)
     rc = write_snapshot(t, rec, s.data);
@@ -208,7 +207,7 @@ pact::status lmdb_store::compact(raft::index_t i) {
   // docs/raft.md: only compact what the latest snapshot covers, so that a
   // lagging follower is never sent a snapshot older than the log's start.
   PACT_RAFT_ASSERT(i <= snap_.meta.last_included_index
-                     && i <= log_.last_index(),
+                       && i <= log_.last_index(),
                    "compact(): index not covered by the latest snapshot");
   auto term = log_.term(i).value();
   return write("compact", [&](MDB_txn* t, pending& p) {

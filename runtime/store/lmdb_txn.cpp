@@ -38,8 +38,7 @@ int get(MDB_txn* t, MDB_dbi db, std::string_view key, std::string_view& out) {
   return rc;
 }
 
-int put(MDB_txn* t, MDB_dbi db, std::string_view key,
-        std::string_view value) {
+int put(MDB_txn* t, MDB_dbi db, std::string_view key, std::string_view value) {
   auto k = to_val(key);
   auto v = to_val(value);
   return mdb_put(t, db, &k, &v, 0);

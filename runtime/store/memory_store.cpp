@@ -3,8 +3,7 @@
 namespace pact::store {
 
 memory_store::memory_store(raft::conf_state bootstrap)
-  : storage_(std::move(bootstrap)) {
-}
+    : storage_(std::move(bootstrap)) {}
 
 raft::initial_state memory_store::load_initial_state() const {
   return storage_.load_initial_state();
@@ -53,6 +52,8 @@ std::optional<pact::error> memory_store::check_writable(const char* op) {
 }
 
 pact::status memory_store::save(const write_batch& b) {
+  if (b.empty() && failure_.empty())
+    return {}; // Nothing to write (and no injected failure to spend).
   if (auto err = check_writable("save"))
     return *err;
   if (b.snapshot != nullptr)

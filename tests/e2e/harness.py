@@ -5,8 +5,13 @@ endpoints.json, so tests never use fixed ports and never race for them.
 Every process a test starts is stopped (SIGTERM, then SIGKILL) and reaped in
 tearDown; a process still alive afterwards fails the test.
 """
+import base64
+import hashlib
+import hmac
 import json
 import os
+import socket
+import urllib.request
 import shutil
 import signal
 import subprocess
@@ -32,6 +37,38 @@ def wait_for(predicate, timeout=15.0, what="condition"):
             return value
         time.sleep(0.05)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def free_port():
+    """A port that was free a moment ago (for raft ports, which peers must
+    know before the replicas start)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def make_token(secret, sub="e2e-admin", groups=("pact-platform-admin",),
+               lifetime=3600):
+    """An HS256 JWT as an OIDC provider in development mode would issue."""
+    header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    now = int(time.time())
+    payload = b64url(json.dumps({
+        "sub": sub, "iss": "pact-dev", "aud": "pact", "groups": list(groups),
+        "iat": now, "exp": now + lifetime}).encode())
+    signing = f"{header}.{payload}".encode()
+    sig = hmac.new(secret.encode(), signing, hashlib.sha256).digest()
+    return f"{header}.{payload}.{b64url(sig)}"
+
+
+def http_get_json(url, timeout=2.0):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return json.loads(r.read().decode())
 
 
 class Daemon:
@@ -65,12 +102,20 @@ class Daemon:
         with open(self.log_path, "rb") as f:
             return f.read().decode(errors="replace")
 
+    def dump_stacks(self):
+        """Thread stacks of a hung daemon into its log, when gdb exists."""
+        if shutil.which("gdb"):
+            subprocess.run(["gdb", "-p", str(self.proc.pid), "-batch", "-ex",
+                            "thread apply all bt 15"], stdout=self.log,
+                           stderr=subprocess.STDOUT, timeout=60)
+
     def stop(self, sig=signal.SIGTERM, timeout=10.0):
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
+                self.dump_stacks()
                 self.proc.kill()
                 self.proc.wait()
                 raise AssertionError(f"{self.args[0]} ignored {sig}")
@@ -130,6 +175,41 @@ class PactTestCase(unittest.TestCase):
         self.daemons.append(d)
         d.api = d.endpoints()["agent_api"]
         return d
+
+    def start_replica(self, node_id, members, secret, name=None,
+                      bootstrap=True, config=None):
+        """One member of a multi-replica cluster; `members` maps id to raft
+        port. Reuses the data directory of an earlier start of `name`."""
+        name = name or f"replica{node_id}"
+        data = os.path.join(self.tmp, name)
+        peers = ",".join(f"{i}=127.0.0.1:{p}" for i, p in members.items())
+        args = [binary("pact-journal"), "--node-id", str(node_id),
+                "--data-dir", data, "--listen", "127.0.0.1:0",
+                "--raft-listen", f"127.0.0.1:{members[node_id]}",
+                "--metrics-listen", "127.0.0.1:0", "--peers", peers]
+        if bootstrap:
+            args.append("--bootstrap")
+        if config:
+            path = os.path.join(self.tmp, name + ".toml")
+            with open(path, "w") as f:
+                f.write(config)
+            args += ["--config", path]
+        env = dict(self.env)
+        env["PACT_OIDC_HMAC_SECRET"] = secret
+        d = Daemon(args, data, env, os.path.join(self.tmp, name + ".log"))
+        self.daemons.append(d)
+        eps = d.endpoints()
+        d.gateway = eps["gateway"]
+        d.metrics = eps["metrics"]
+        d.node_id = node_id
+        d.data = data
+        return d
+
+    def health(self, replica):
+        try:
+            return http_get_json(replica.metrics + "/health")
+        except OSError:
+            return None
 
     def pact(self, *args, token=None, env=None, timeout=30):
         e = dict(self.env)

@@ -86,3 +86,26 @@ TEST_CASE("ages read naturally") {
   CHECK(client::age_text(600'000) == "10m ago");
   CHECK(client::age_text(3 * 3600'000) == "3h ago");
 }
+
+TEST_CASE("the replica's raft state is shown in text and json") {
+  protocol::StatusReply reply;
+  *reply.mutable_self() = journal_tree();
+  auto* r = reply.mutable_raft();
+  r->set_node_id(2);
+  r->set_role("follower");
+  r->set_term(5);
+  r->set_leader_id(1);
+  r->set_commit_index(40);
+  r->set_applied_index(39);
+  r->add_voters(1);
+  r->add_voters(2);
+  r->add_voters(3);
+  auto text = client::render_status_text(reply, 10'000);
+  CHECK(text.find("  raft: follower, term 5, leader 1, commit 40, applied "
+                  "39, voters 1 2 3\n")
+        != std::string::npos);
+  auto j = client::render_status_json(reply);
+  CHECK(j["raft"]["role"] == "follower");
+  CHECK(j["raft"]["leader_id"] == 1);
+  CHECK(j["raft"]["voters"].size() == 3);
+}
