@@ -4,7 +4,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <thread>
 #include <iostream>
 
 #include <caf/actor_system.hpp>
@@ -198,6 +200,10 @@ int run(settings& s) {
                  "or use --dev): every API request will be refused");
   caf::actor_system_config cfg;
   protocol::configure(cfg);
+  // The replica blocks its scheduler thread during each durable write;
+  // spare workers keep the gateway and timers responsive meanwhile.
+  cfg.set("scheduler.max-threads",
+          std::max<size_t>(4, std::thread::hardware_concurrency()));
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
   auto registry = supervision::spawn_health_registry(

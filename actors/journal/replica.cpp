@@ -301,7 +301,12 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
 caf::actor spawn_replica(caf::event_based_actor* sup,
                          const supervision::health_handle& h,
                          const replica_config& cfg) {
-  return sup->spawn<caf::detached>(replica, h, cfg);
+  // Not detached: CAF 0.17 waits in ~actor_system for every detached
+  // actor's object to be destroyed, and remote peers' proxies keep the
+  // replica alive until the middleman stops, so shutdown would hang. The
+  // journal runs extra scheduler threads instead (see main.cpp), so the
+  // durable write blocking one worker does not stall the others.
+  return sup->spawn(replica, h, cfg);
 }
 
 } // namespace pact::journal

@@ -7,8 +7,8 @@
 /// LMDB write before sending what depends on it, and answers proposals once
 /// they are applied. Followers delegate proposals to the leader's replica.
 ///
-/// It runs detached (its own thread) because the durable write blocks. It
-/// registers itself in the actor system's registry as "replica" so that the
+/// Its durable write blocks the scheduler thread it runs on; the journal
+/// configures spare scheduler threads for that. It registers itself in the actor system's registry as "replica" so that the
 /// gateway and the metrics endpoint find the current incarnation.
 ///
 /// Messages: (raft_atom, bytes) from peers; (propose_atom, bytes) ->
@@ -56,7 +56,7 @@ struct replica_config {
 caf::behavior replica(caf::stateful_actor<struct replica_state>* self,
                       supervision::health_handle h, replica_config cfg);
 
-/// Spawns a replica detached; for a supervisor's child_factory.
+/// Spawns a replica; for a supervisor's child_factory.
 caf::actor spawn_replica(caf::event_based_actor* sup,
                          const supervision::health_handle& h,
                          const replica_config& cfg);

@@ -118,7 +118,11 @@ class Daemon:
                 self.dump_stacks()
                 self.proc.kill()
                 self.proc.wait()
-                raise AssertionError(f"{self.args[0]} ignored {sig}")
+                frames = [l for l in self.read_log().splitlines()
+                          if l.startswith("#") and ("pact" in l
+                                                    or "caf::" in l)]
+                raise AssertionError(f"{self.args[0]} ignored {sig}; stacks:\n"
+                                     + "\n".join(frames[:60]))
         self.log.close()
         return self.proc.returncode
 
