@@ -49,7 +49,8 @@ void serve_api(caf::event_based_actor* self,
     return;
   }
   auto who = policy::authenticate(*req, ctx->verifier,
-                                  ctx->wall->now_unix_ms() / 1000);
+                                  ctx->wall->now_unix_ms() / 1000,
+                                  &ctx->tokens);
   if (!who) {
     reply.fail(policy::status_code_for(who.err().code), who.err().message);
     return;

@@ -31,6 +31,7 @@ struct api_context {
   std::shared_ptr<const pact::clock> wall;
   api_limits limits;
   size_t in_flight = 0;
+  policy::token_cache tokens;
 };
 
 /// Delivers exactly one response for one request.

@@ -1,5 +1,6 @@
 #include "runtime/policy/request_auth.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -20,13 +21,39 @@ expected<protocol::Request> parse_request(const std::string& bytes) {
   return req;
 }
 
+const authenticated* token_cache::find(const std::string& token,
+                                       int64_t now_s, int64_t leeway_s) const {
+  auto i = entries_.find(token);
+  if (i == entries_.end())
+    return nullptr;
+  auto& c = i->second.claims;
+  // Same time rules as verify_token: expired at exp + leeway, valid from
+  // nbf - leeway.
+  if (now_s >= c.expires_at + leeway_s)
+    return nullptr;
+  if (c.not_before != 0 && now_s + leeway_s < c.not_before)
+    return nullptr;
+  return &i->second;
+}
+
+void token_cache::insert(const std::string& token, const authenticated& who) {
+  if (entries_.size() >= max_)
+    entries_.clear();
+  entries_[token] = who;
+}
+
 expected<authenticated> authenticate(const protocol::Request& req,
                                      const verifier_config& cfg,
-                                     int64_t now_unix_seconds) {
+                                     int64_t now_unix_seconds,
+                                     token_cache* cache) {
   if (req.token().empty())
     return make_error("No auth token found: set PACT_TOKEN or write the "
                       "token to ~/.config/pact/token",
                       exit_code::auth_failure);
+  if (cache != nullptr)
+    if (auto hit = cache->find(req.token(), now_unix_seconds,
+                               std::max<int64_t>(0, cfg.leeway_seconds)))
+      return *hit;
   auto res = verify_token(req.token(), cfg, now_unix_seconds);
   if (!res.ok)
     return make_error("authentication failed: " + res.error,
@@ -34,6 +61,8 @@ expected<authenticated> authenticate(const protocol::Request& req,
   authenticated who;
   who.roles = parse_roles(res.claims.groups);
   who.claims = std::move(res.claims);
+  if (cache != nullptr)
+    cache->insert(req.token(), who);
   return who;
 }
 

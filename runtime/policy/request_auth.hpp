@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "runtime/common/error.hpp"
@@ -30,11 +31,32 @@ inline constexpr size_t max_request_bytes = 4 * 1024 * 1024;
 /// (too large, not a Request, unsupported version).
 expected<protocol::Request> parse_request(const std::string& bytes);
 
-/// Verifies the request's token. Errors carry exit_code::auth_failure and
+/// Verified tokens, so that a client sending many requests with one token
+/// pays for the signature check once. An entry is used only while the
+/// token's exp/nbf still admit it at the request's time. Bounded: when full
+/// it starts over (tokens are few; this is not an LRU).
+class token_cache {
+public:
+  explicit token_cache(size_t max_entries = 1024) : max_(max_entries) {}
+
+  const authenticated* find(const std::string& token, int64_t now_s,
+                            int64_t leeway_s) const;
+  void insert(const std::string& token, const authenticated& who);
+  size_t size() const {
+    return entries_.size();
+  }
+
+private:
+  size_t max_;
+  std::unordered_map<std::string, authenticated> entries_;
+};
+
+/// Verifies the request's token (through `cache` when given). Errors carry exit_code::auth_failure and
 /// say what to do ("No auth token found: set PACT_TOKEN ...").
 expected<authenticated> authenticate(const protocol::Request& req,
                                      const verifier_config& cfg,
-                                     int64_t now_unix_seconds);
+                                     int64_t now_unix_seconds,
+                                     token_cache* cache = nullptr);
 
 /// The verifier settings of a journal or agent configuration; `prefix` is
 /// "journal" or "agent". Reads the secret file when one is configured.

@@ -1,0 +1,80 @@
+// The request authentication seam: envelope checks, token verification and
+// the verified-token cache honouring expiry.
+
+#include <doctest/doctest.h>
+
+#include "runtime/policy/request_auth.hpp"
+
+using namespace pact;
+using namespace pact::policy;
+
+namespace {
+
+std::string token_for(int64_t now, int64_t lifetime, const std::string& key) {
+  token_claims c;
+  c.subject = "alice";
+  c.issuer = "pact-dev";
+  c.audience = "pact";
+  c.groups = {"pact-ops-ml"};
+  c.issued_at = now;
+  c.expires_at = now + lifetime;
+  return sign_hs256(c, key);
+}
+
+protocol::Request request_with(const std::string& token) {
+  protocol::Request r;
+  r.set_version(protocol::PROTOCOL_VERSION_1);
+  r.set_token(token);
+  return r;
+}
+
+} // namespace
+
+TEST_CASE("envelopes are size- and version-checked") {
+  protocol::Request r;
+  r.set_version(protocol::PROTOCOL_VERSION_1);
+  CHECK(parse_request(r.SerializeAsString()));
+  r.set_version(protocol::PROTOCOL_VERSION_UNSPECIFIED);
+  auto bad = parse_request(r.SerializeAsString());
+  REQUIRE_FALSE(bad);
+  CHECK(bad.err().message.find("unsupported protocol version 0") == 0);
+  CHECK_FALSE(parse_request("\xff\xff\xff\xff"));
+  CHECK_FALSE(parse_request(std::string(max_request_bytes + 1, 'a')));
+}
+
+TEST_CASE("identity and roles come from the verified token only") {
+  verifier_config cfg;
+  cfg.hmac_secret = "k";
+  auto who = authenticate(request_with(token_for(1000, 600, "k")), cfg, 1000);
+  REQUIRE(who);
+  CHECK(who->claims.subject == "alice");
+  REQUIRE(who->roles.size() == 1);
+  CHECK(who->roles[0].vcluster == "ml");
+  auto none = authenticate(request_with(""), cfg, 1000);
+  REQUIRE_FALSE(none);
+  CHECK(none.err().code == exit_code::auth_failure);
+  CHECK(none.err().message.find("No auth token found") == 0);
+  auto forged = authenticate(request_with(token_for(1000, 600, "other")), cfg,
+                             1000);
+  REQUIRE_FALSE(forged);
+  CHECK(forged.err().code == exit_code::auth_failure);
+}
+
+TEST_CASE("the token cache skips re-verification but not expiry") {
+  verifier_config cfg;
+  cfg.hmac_secret = "k";
+  cfg.leeway_seconds = 0;
+  token_cache cache;
+  auto t = token_for(1000, 100, "k");
+  REQUIRE(authenticate(request_with(t), cfg, 1000, &cache));
+  CHECK(cache.size() == 1);
+  REQUIRE(authenticate(request_with(t), cfg, 1050, &cache));
+  auto late = authenticate(request_with(t), cfg, 1100, &cache);
+  REQUIRE_FALSE(late);
+  CHECK(late.err().message.find("expired") != std::string::npos);
+  token_cache tiny(2);
+  for (int i = 0; i < 5; ++i)
+    REQUIRE(authenticate(request_with(token_for(1000 + i, 100, "k")), cfg,
+                         1000 + i, &tiny));
+  CHECK(tiny.size() <= 2);
+}
