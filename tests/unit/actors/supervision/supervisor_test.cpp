@@ -35,9 +35,11 @@ caf::behavior crasher(caf::event_based_actor* self, health_handle h) {
 
 struct config : caf::actor_system_config {
   config() {
+    pact::protocol::configure(*this);
+    // After configure(): the deterministic test coordinator replaces the
+    // production scheduler policy.
     set("scheduler.policy", caf::atom("testing"));
     set("logger.verbosity", caf::atom("quiet"));
-    pact::protocol::configure(*this);
     set("middleman.network-backend", caf::atom("testing"));
     set("middleman.manual-multiplexing", true);
     set("middleman.workers", size_t{0});
