@@ -59,6 +59,9 @@ using propose_atom = caf::atom_constant<caf::atom("propose")>;
 using raft_status_atom = caf::atom_constant<caf::atom("raftstatus")>;
 /// (read_index_atom) -> uint64 applied index (linearizable read point).
 using read_index_atom = caf::atom_constant<caf::atom("readindex")>;
+/// (peer_hello_atom, uint64 id) -> void. Sent by the replica that opened a
+/// peer connection, so that the other side learns its handle.
+using peer_hello_atom = caf::atom_constant<caf::atom("peerhello")>;
 /// (peer_connect_atom, uint64 id) -> void. Peer (re)connect timer.
 using peer_connect_atom = caf::atom_constant<caf::atom("peerconn")>;
 

@@ -12,6 +12,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 #include <nlohmann/json.hpp>
@@ -66,6 +67,30 @@ expected<endpoint> plain_endpoint(const config::values& v, const char* key,
   return ep;
 }
 
+/// Replica-to-replica TLS (DESIGN.md §5: mutual authentication): all
+/// members use https or none does, and https needs a certificate, its key
+/// and the CA that signed every member's certificate. caf::openssl without a
+/// certificate would fall back to anonymous ciphers, which pact never uses.
+status check_raft_tls(const settings& s) {
+  for (auto& [id, ep] : s.members.peers)
+    if (ep.tls != s.raft.tls)
+      return make_error("--peers: member " + std::to_string(id)
+                        + " and --raft-listen disagree on http/https; use "
+                          "one scheme for every replica");
+  if (!s.raft.tls)
+    return {};
+  for (auto key : {"journal.raft.tls_cert", "journal.raft.tls_key",
+                   "journal.raft.tls_ca"}) {
+    auto& path = s.v.get_string(key);
+    if (path.empty())
+      return make_error(std::string(key) + " is required for https raft "
+                        "endpoints (mutual TLS between replicas)");
+    if (!files::exists(path))
+      return make_error(std::string(key) + ": cannot read '" + path + "'");
+  }
+  return {};
+}
+
 expected<settings> load_settings(const config::daemon_command_line& cl) {
   auto v = config::load_daemon_config(cl, config::journal_schema(),
                                       config::journal_config_path);
@@ -74,7 +99,8 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
   settings s;
   s.v = std::move(*v);
   auto gw = plain_endpoint(s.v, "journal.listen", "--listen");
-  auto rf = plain_endpoint(s.v, "journal.raft.listen", "--raft-listen");
+  auto rf = parse_endpoint(s.v.get_string("journal.raft.listen"),
+                           "--raft-listen");
   auto mt = plain_endpoint(s.v, "journal.metrics_listen", "--metrics-listen");
   for (auto* ep : {&gw, &rf, &mt})
     if (!*ep)
@@ -92,6 +118,8 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
   if (!plan)
     return plan.err();
   s.members = std::move(*plan);
+  if (auto st = check_raft_tls(s); !st)
+    return st.err();
   auto verifier = policy::load_verifier(s.v, "journal");
   if (!verifier)
     return verifier.err();
@@ -139,7 +167,7 @@ journal_children(const settings& s, const ports& p, const caf::actor& registry,
   journal::replica_config rc;
   rc.node_id = s.node_id;
   rc.peers = s.members.peers;
-  rc.listen = {s.raft.host, p.raft, notify};
+  rc.listen = {s.raft.host, p.raft, notify, s.raft.tls};
   rc.data_dir = s.data_dir;
   rc.map_size_bytes = static_cast<size_t>(s.v.get_int("journal.raft.map_size_mb"))
                       << 20;
@@ -179,7 +207,7 @@ journal_children(const settings& s, const ports& p, const caf::actor& registry,
 
 status write_endpoints(const settings& s, const ports& p) {
   auto url = [](const endpoint& ep, uint16_t port) {
-    return endpoint{false, supervision::connect_host(ep.host), port}.url();
+    return endpoint{ep.tls, supervision::connect_host(ep.host), port}.url();
   };
   nlohmann::json j;
   j["gateway"] = url(s.gateway, p.gateway->load());
@@ -200,6 +228,12 @@ int run(settings& s) {
                  "or use --dev): every API request will be refused");
   caf::actor_system_config cfg;
   protocol::configure(cfg);
+  if (s.raft.tls) {
+    cfg.load<caf::openssl::manager>();
+    cfg.openssl_certificate = s.v.get_string("journal.raft.tls_cert");
+    cfg.openssl_key = s.v.get_string("journal.raft.tls_key");
+    cfg.openssl_cafile = s.v.get_string("journal.raft.tls_ca");
+  }
   // The replica blocks its scheduler thread during each durable write;
   // spare workers keep the gateway and timers responsive meanwhile.
   cfg.set("scheduler.max-threads",

@@ -40,12 +40,32 @@ void schedule_connect(self_ptr self, uint64_t id) {
   p.backoff = std::min(p.backoff * 2, std::chrono::milliseconds(2000));
 }
 
+/// Exactly one replica of each pair opens the connection (the one with the
+/// higher id); the other learns the handle from its hello. Two replicas
+/// dialling each other at once made CAF drop one of the two node
+/// connections, which over TLS kept both sides reconnecting forever.
+bool initiates(self_ptr self, uint64_t peer) {
+  return self->state.cfg.node_id > peer;
+}
+
+void adopt_peer(self_ptr self, uint64_t id, caf::actor handle) {
+  auto& peer = self->state.peers[id];
+  if (peer.handle == handle)
+    return;
+  if (peer.handle)
+    self->demonitor(peer.handle);
+  peer.handle = std::move(handle);
+  peer.backoff = std::chrono::milliseconds(100);
+  self->monitor(peer.handle);
+  spdlog::info("replica: connected to peer {} at {}", id, peer.ep.url());
+}
+
 void connect_peer(self_ptr self, uint64_t id) {
   auto& p = self->state.peers[id];
-  if (p.handle || p.connecting)
+  if (p.handle || p.connecting || !initiates(self, id))
     return;
   p.connecting = true;
-  auto mm = self->system().middleman().actor_handle();
+  auto mm = supervision::middleman_for(self->system(), p.ep.tls);
   self
     ->request(mm, std::chrono::seconds(3), caf::connect_atom::value, p.ep.host,
               p.ep.port)
@@ -58,10 +78,9 @@ void connect_peer(self_ptr self, uint64_t id) {
           schedule_connect(self, id);
           return;
         }
-        peer.handle = caf::actor_cast<caf::actor>(ptr);
-        peer.backoff = std::chrono::milliseconds(100);
-        self->monitor(peer.handle);
-        spdlog::info("replica: connected to peer {} at {}", id, peer.ep.url());
+        adopt_peer(self, id, caf::actor_cast<caf::actor>(ptr));
+        self->send(peer.handle, peer_hello_atom::value,
+                   self->state.cfg.node_id);
       },
       [self, id](caf::error&) {
         self->state.peers[id].connecting = false;
@@ -262,7 +281,8 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
       if (p.handle && p.handle.address() == dm.source) {
         spdlog::warn("replica: lost peer {}", id);
         p.handle = nullptr;
-        schedule_connect(self, id);
+        if (initiates(self, id))
+          schedule_connect(self, id);
       }
   });
   supervision::publish_self(self, st.cfg.listen, [self](uint16_t port) {
@@ -294,6 +314,12 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
     [self](read_index_atom) { on_read_index(self); },
     [self](raft_status_atom) { return raft_status_bytes(self); },
     [self](peer_connect_atom, uint64_t id) { connect_peer(self, id); },
+    [self](peer_hello_atom, uint64_t id) {
+      auto i = self->state.peers.find(id);
+      if (i != self->state.peers.end() && !initiates(self, id))
+        adopt_peer(self, id,
+                   caf::actor_cast<caf::actor>(self->current_sender()));
+    },
   }
     .or_else(supervision::heartbeat_behavior(self, self->state.h, state));
 }

@@ -5,6 +5,7 @@
 
 #include <caf/actor_cast.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 #include <caf/send.hpp>
 
 #include "actors/supervision/health.hpp"
@@ -12,9 +13,14 @@
 
 namespace pact::supervision {
 
+caf::io::middleman_actor middleman_for(caf::actor_system& sys, bool tls) {
+  return tls ? sys.openssl_manager().actor_handle()
+             : sys.middleman().actor_handle();
+}
+
 void publish_self(caf::event_based_actor* self, const listen_point& where,
                   std::function<void(uint16_t)> on_bound) {
-  auto mm = self->system().middleman().actor_handle();
+  auto mm = middleman_for(self->system(), where.tls);
   auto port = where.port;
   auto host = where.host;
   auto notify = where.notify;

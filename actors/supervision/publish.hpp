@@ -13,6 +13,7 @@
 
 #include <caf/actor.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/io/middleman_actor.hpp>
 
 namespace pact::supervision {
 
@@ -23,7 +24,13 @@ struct listen_point {
   std::shared_ptr<std::atomic<uint16_t>> port;
   /// Receives (published_atom, uint16_t port) after every bind; may be null.
   caf::actor notify;
+  /// Serve TLS through caf::openssl (the module must be loaded and
+  /// configured with a certificate, key and CA: mutual authentication).
+  bool tls = false;
 };
+
+/// The middleman actor for plain or TLS connections.
+caf::io::middleman_actor middleman_for(caf::actor_system& sys, bool tls);
 
 /// Publishes `self` at `where`. On failure `self` terminates with an error
 /// naming the address (its supervisor decides what happens next). On success

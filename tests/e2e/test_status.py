@@ -32,7 +32,9 @@ class StatusTest(PactTestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         lines = r.stdout.splitlines()
         self.assertEqual(lines[0], "journal 1 (pact 0.1.0)")
-        header = lines[1]
+        self.assertTrue(lines[1].startswith("  raft: "), lines[1])
+        self.assertIn("voters 1", lines[1])
+        header = lines[2]
         for col in ("ACTOR", "KIND", "STATE", "RESTARTS", "MAILBOX",
                     "ACTIVE", "DETAIL"):
             self.assertIn(col, header)
@@ -172,6 +174,23 @@ class BadInputTest(PactTestCase):
         r = self.run_bin(binary("pact"), "frobnicate")
         self.assertEqual(r.returncode, 1)
         self.assertIn("unknown command 'frobnicate'", r.stderr)
+
+    def test_https_raft_endpoints_need_certificates(self):
+        data = os.path.join(self.tmp, "j")
+        r = self.run_bin(binary("pact-journal"), "--data-dir", data,
+                         "--raft-listen", "https://127.0.0.1:9",
+                         "--peers", "1=https://127.0.0.1:9,2=https://h:9",
+                         "--bootstrap")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("journal.raft.tls_cert is required for https raft "
+                      "endpoints", r.stderr)
+        r = self.run_bin(binary("pact-journal"), "--data-dir", data,
+                         "--raft-listen", "https://127.0.0.1:9",
+                         "--peers", "1=https://127.0.0.1:9,2=http://h:9",
+                         "--bootstrap")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("disagree on http/https", r.stderr)
+        self.assertFalse(os.path.exists(data))
 
     def test_port_in_use_is_reported(self):
         s = socket.socket()
