@@ -171,3 +171,25 @@ TEST_CASE("snapshots compact the log and a lagging follower catches up") {
   CHECK(c.at(lagging).sm.digest() == c.at(lead).sm.digest());
   CHECK(c.at(lagging).sm.commands() == 60);
 }
+
+TEST_CASE("a failed store write stops the replica instead of acknowledging") {
+  cluster c(3);
+  auto lead = c.elect();
+  REQUIRE(c.at(lead).driver->propose(1, "ok") == raft::status::ok);
+  c.pump();
+  REQUIRE(c.done.size() == 1);
+  CHECK(c.done[0].ok);
+  c.at(lead).store->fail_next_write("disk full (injected)");
+  REQUIRE(c.at(lead).driver->propose(2, "lost?") == raft::status::ok);
+  auto out = c.at(lead).driver->process();
+  REQUIRE(out.fatal);
+  CHECK(out.fatal->find("disk full (injected)") != std::string::npos);
+  CHECK(out.messages.empty()); // nothing that depends on the write leaves
+  REQUIRE(out.done.size() == 1);
+  CHECK(out.done[0].tag == 2);
+  CHECK_FALSE(out.done[0].ok);
+  CHECK(out.done[0].error.find("stopped accepting writes") != std::string::npos);
+  CHECK(c.at(lead).driver->failed());
+  CHECK(c.at(lead).driver->propose(3, "refused")
+        == raft::status::invalid_argument);
+}

@@ -1,0 +1,104 @@
+// The replica actor under its supervisor with a real actor system: a
+// single-voter replica elects itself, commits proposals to LMDB, and after
+// being killed is restarted by the supervisor from the same LMDB store with
+// its state intact.
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include <caf/actor_registry.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/journal/replica.hpp"
+#include "actors/supervision/health_registry.hpp"
+#include "actors/supervision/supervisor.hpp"
+#include "protocol/caf_types.hpp"
+#include <pact/protocol/api.pb.h>
+
+using namespace pact;
+
+namespace {
+
+protocol::RaftStatus status_of(caf::scoped_actor& self, caf::actor r) {
+  protocol::RaftStatus s;
+  self->request(r, std::chrono::seconds(5), protocol::raft_status_atom::value)
+    .receive([&](const std::string& bytes) { s.ParseFromString(bytes); },
+             [&](caf::error& err) { FAIL("status: " << caf::to_string(err)); });
+  return s;
+}
+
+caf::actor current(caf::actor_system& sys) {
+  return caf::actor_cast<caf::actor>(
+    sys.registry().get(journal::replica_name));
+}
+
+template <class Pred>
+bool eventually(Pred p) {
+  for (int i = 0; i < 200; ++i) {
+    if (p())
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return false;
+}
+
+} // namespace
+
+TEST_CASE("a killed replica actor is restarted from its LMDB store") {
+  char tmpl[] = "/tmp/pact-replica-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  caf::actor_system_config cfg;
+  protocol::configure(cfg);
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  auto wall = std::make_shared<system_clock>();
+  auto registry = supervision::spawn_health_registry(sys, {"t", "1", "0"},
+                                                     wall);
+  journal::replica_config rc;
+  rc.node_id = 1;
+  rc.listen = {"127.0.0.1", std::make_shared<std::atomic<uint16_t>>(0),
+               nullptr};
+  rc.data_dir = dir;
+  rc.bootstrap.voters = {1};
+  rc.tick = std::chrono::milliseconds(10);
+  rc.metrics = std::make_shared<journal::raft_metrics>("1");
+  supervision::child_spec child{
+    "journal/replica", "raft-replica",
+    [rc](caf::event_based_actor* sup, const supervision::health_handle& h) {
+      return journal::spawn_replica(sup, h, rc);
+    }};
+  auto sup = sys.spawn(supervision::supervisor,
+                       supervision::supervisor_spec{{registry, "journal"},
+                                                    {child}, {}});
+  REQUIRE(eventually([&] {
+    auto r = current(sys);
+    return r && status_of(self, r).role() == "leader";
+  }));
+  auto first = current(sys);
+  uint64_t last = 0;
+  for (int i = 0; i < 5; ++i)
+    self
+      ->request(first, std::chrono::seconds(5), protocol::propose_atom::value,
+                std::string("cmd") + std::to_string(i))
+      .receive([&](uint64_t index) { last = index; },
+               [&](caf::error& err) { FAIL(caf::to_string(err)); });
+  auto before = status_of(self, first);
+  CHECK(before.applied_index() == last);
+  self->send_exit(first, caf::exit_reason::kill);
+  REQUIRE(eventually([&] {
+    auto r = current(sys);
+    return r && r != first && status_of(self, r).role() == "leader";
+  }));
+  auto after = status_of(self, current(sys));
+  CHECK(after.applied_index() >= last);
+  CHECK(after.term() > before.term());
+  // The digest covers every command applied before the crash.
+  CHECK(after.digest() == before.digest());
+  self->send_exit(sup, caf::exit_reason::user_shutdown);
+  self->send_exit(registry, caf::exit_reason::user_shutdown);
+  std::system(("rm -rf '" + dir + "'").c_str());
+}
