@@ -2,14 +2,20 @@
 # Installs the Debian packages pact needs (deploy/packages.txt) when they are
 # missing. Idempotent: when everything is present it changes nothing and
 # does not touch the network; `apt-get update` runs only when something must
-# be installed. Usage: deploy/install-deps.sh [build|test]   (default: test,
-# which includes build)
+# be installed. Usage: deploy/install-deps.sh [build|test|bench]   (default:
+# test, which includes build; bench includes both)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 want=${1:-test}
 
 sections=(build)
-[ "$want" = test ] && sections+=(test)
+case "$want" in
+  build) ;;
+  test) sections+=(test) ;;
+  bench) sections+=(test bench) ;;
+  *) echo "install-deps: unknown set '$want' (build, test or bench)" >&2
+     exit 1 ;;
+esac
 
 packages=()
 section=""

@@ -7,7 +7,10 @@
 2. Three pact-journal processes on loopback driven by pact-load through the
    gateways (auth, CAF remoting, forwarding, Raft, LMDB fsync).
    Both at 1, 64 and 1000 concurrent proposers, 256-byte entries.
-3. Leader failover with tuned timeouts (tick 20 ms, election timeout 10
+3. etcd 3.4 (Debian's etcd-server), three members on loopback, driven by
+   tests/bench/etcd/etcd_load.mjs (the etcd3 gRPC client) at the same
+   concurrency, in the same run, when `etcd` and the client are installed.
+4. Leader failover with tuned timeouts (tick 20 ms, election timeout 10
    ticks): kill -9 the leader, time until a write is acknowledged again.
 
 --quick runs each point for 1 s (CI smoke mode); the default is 10 s.
@@ -59,6 +62,55 @@ def load(binary, endpoints, token, clients, seconds):
     if out.returncode != 0:
         raise RuntimeError(out.stderr)
     return json.loads(out.stdout)
+
+
+ETCD_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "etcd")
+
+
+def etcd_available():
+    import shutil
+    return (shutil.which("etcd") and shutil.which("node") and os.path.isdir(
+        os.path.join(ETCD_DIR, "node_modules", "etcd3")))
+
+
+def run_etcd(concurrency, seconds, size=256):
+    """Three etcd members on loopback, each fsyncing like pact does."""
+    tmp = tempfile.mkdtemp(prefix="pact-bench-etcd-")
+    client = [harness.free_port() for _ in range(3)]
+    peer = [harness.free_port() for _ in range(3)]
+    cluster = ",".join(f"e{i + 1}=http://127.0.0.1:{peer[i]}" for i in range(3))
+    procs = []
+    results = []
+    try:
+        for i in range(3):
+            log = open(os.path.join(tmp, f"e{i + 1}.log"), "w")
+            procs.append(subprocess.Popen([
+                "etcd", "--name", f"e{i + 1}",
+                "--data-dir", os.path.join(tmp, f"e{i + 1}"),
+                "--listen-client-urls", f"http://127.0.0.1:{client[i]}",
+                "--advertise-client-urls", f"http://127.0.0.1:{client[i]}",
+                "--listen-peer-urls", f"http://127.0.0.1:{peer[i]}",
+                "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer[i]}",
+                "--initial-cluster", cluster,
+                "--initial-cluster-state", "new", "--log-level", "error"],
+                stdout=log, stderr=subprocess.STDOUT))
+        endpoints = ",".join(f"127.0.0.1:{p}" for p in client)
+        time.sleep(3)
+        for c in concurrency:
+            out = subprocess.run(["node", os.path.join(ETCD_DIR,
+                                                       "etcd_load.mjs"),
+                                  endpoints, str(c), str(seconds), str(size)],
+                                 capture_output=True, text=True,
+                                 timeout=seconds + 120)
+            if out.returncode != 0:
+                raise RuntimeError(out.stderr)
+            results.append(json.loads(out.stdout))
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(timeout=30)
+        subprocess.run(["rm", "-rf", tmp])
+    return results
 
 
 def failover(bench, bin_dir, token):
@@ -117,6 +169,8 @@ def main():
         for r in reps.values():
             r.stop()
         bench.daemons.clear()
+        if etcd_available() and not args.quick:
+            results.extend(run_etcd(concurrency, seconds))
         results.append(failover(bench, args.bin, token))
     finally:
         bench.tearDown()
@@ -127,6 +181,19 @@ def main():
             continue
         print(f"| {r['mode']} | {r['clients']} | {r['throughput_per_s']:.0f} "
               f"| {r['p50_ms']:.2f} | {r['p99_ms']:.2f} |")
+    pact3 = {r["clients"]: r for r in results if r["mode"] == "3 processes"}
+    etcd = {r["clients"]: r for r in results
+            if r["mode"] == "etcd 3 processes"}
+    if etcd:
+        print("\n| proposers | pact commits/s | etcd puts/s | ratio | "
+              "pact p99 ms | etcd p99 ms |")
+        print("|---|---|---|---|---|---|")
+        for c in sorted(etcd):
+            p, e = pact3[c], etcd[c]
+            print(f"| {c} | {p['throughput_per_s']:.0f} | "
+                  f"{e['throughput_per_s']:.0f} | "
+                  f"{p['throughput_per_s'] / e['throughput_per_s']:.1f}x | "
+                  f"{p['p99_ms']:.1f} | {e['p99_ms']:.1f} |")
     fo = results[-1]
     print(f"\nfailover (tick {fo['tick_ms']} ms, election {fo['election_ticks']}"
           f" ticks): first acknowledged write {fo['seconds_to_first_ack']} s "
