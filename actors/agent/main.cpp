@@ -96,10 +96,10 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
 }
 
 std::vector<supervision::child_spec>
-agent_children(const settings& s, const caf::actor& registry,
-               const caf::actor& notify,
+agent_children(const settings& s,
+               const std::shared_ptr<std::atomic<uint16_t>>& port,
+               const caf::actor& registry, const caf::actor& notify,
                const std::shared_ptr<const pact::clock>& wall) {
-  auto port = std::make_shared<std::atomic<uint16_t>>(s.listen.port);
   agent::agent_api_config api;
   api.listen = {s.listen.host, port, notify};
   api.registry = registry;
@@ -148,20 +148,12 @@ status write_endpoints(const settings& s, uint16_t port) {
 
 int main(int argc, char** argv) {
   supervision::block_shutdown_signals();
-  auto cl = config::parse_daemon_args(
-    argc, argv, config::agent_schema(),
-    "Usage: pact-agent [options]\n\nRuns the node agent.\n\nOptions");
-  if (!cl)
-    return fail(cl.err());
-  if (cl->help) {
-    std::cout << cl->help_text;
-    return 0;
-  }
-  if (cl->version) {
-    std::cout << "pact-agent " << PACT_VERSION << "\n";
-    return 0;
-  }
-  auto s = load_settings(*cl);
+  auto started = config::start_daemon(argc, argv, config::agent_schema(),
+                                      "pact-agent", "Runs the node agent.");
+  if (auto* rc = std::get_if<int>(&started))
+    return *rc;
+  auto& cl = std::get<config::daemon_command_line>(started);
+  auto s = load_settings(cl);
   if (!s)
     return fail(s.err());
   if (auto st = init_logging("agent", s->v.get_string("agent.log_level"));
@@ -177,29 +169,22 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   protocol::configure(cfg);
   caf::actor_system sys{cfg};
-  caf::scoped_actor self{sys};
   auto wall = std::make_shared<system_clock>();
-  auto registry = supervision::spawn_health_registry(
-    sys, {"agent", s->node_id, PACT_VERSION}, wall);
-  auto children = agent_children(*s, registry,
-                                 caf::actor_cast<caf::actor>(self), wall);
-  auto root = sys.spawn(
-    supervision::supervisor,
-    supervision::supervisor_spec{{registry, "agent"}, children, {}});
-  self->send(registry, protocol::health_register_atom::value,
-             std::string("agent"), std::string("supervisor"), std::string(),
-             root);
-  auto port = supervision::await_published(sys, self, root, "agent API");
-  if (!port) {
-    self->send_exit(registry, caf::exit_reason::user_shutdown);
-    return fail(port.err());
-  }
-  if (auto st = write_endpoints(*s, *port); !st)
-    return fail(st.err());
-  spdlog::info("pact-agent {} ready: node {}, API port {}, root {}, state {}",
-               PACT_VERSION, s->node_id, *port, s->root, s->state_dir);
-  int rc = supervision::run_until_shutdown(sys, root);
-  self->send_exit(registry, caf::exit_reason::user_shutdown);
-  spdlog::info("pact-agent stopped");
-  return rc;
+  auto port = std::make_shared<std::atomic<uint16_t>>(s->listen.port);
+  supervision::daemon_tree tree;
+  tree.component = "agent";
+  tree.node_id = s->node_id;
+  tree.children = [&](const caf::actor& registry, const caf::actor& notify) {
+    return agent_children(*s, port, registry, notify, wall);
+  };
+  tree.on_ready = [&]() -> status {
+    if (auto st = write_endpoints(*s, port->load()); !st)
+      return st;
+    spdlog::info("pact-agent {} ready: node {}, API port {}, root {}, state "
+                 "{}",
+                 PACT_VERSION, s->node_id, port->load(), s->root,
+                 s->state_dir);
+    return {};
+  };
+  return supervision::run_daemon(sys, tree, wall);
 }

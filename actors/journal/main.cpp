@@ -239,55 +239,38 @@ int run(settings& s) {
   cfg.set("scheduler.max-threads",
           std::max<size_t>(4, std::thread::hardware_concurrency()));
   caf::actor_system sys{cfg};
-  caf::scoped_actor self{sys};
-  auto registry = supervision::spawn_health_registry(
-    sys, {"journal", std::to_string(s.node_id), PACT_VERSION}, wall);
   ports p{std::make_shared<std::atomic<uint16_t>>(s.gateway.port),
           std::make_shared<std::atomic<uint16_t>>(s.raft.port),
           std::make_shared<std::atomic<uint16_t>>(s.metrics.port)};
-  auto children = journal_children(s, p, registry,
-                                   caf::actor_cast<caf::actor>(self), wall);
-  auto root = sys.spawn(
-    supervision::supervisor,
-    supervision::supervisor_spec{{registry, "journal"}, children, {}});
-  self->send(registry, protocol::health_register_atom::value,
-             std::string("journal"), std::string("supervisor"), std::string(),
-             root);
-  auto bound = supervision::await_published(sys, self, root, "journal", 3);
-  if (!bound) {
-    self->send_exit(registry, caf::exit_reason::user_shutdown);
-    return fail(bound.err());
-  }
-  if (auto st = write_endpoints(s, p); !st)
-    return fail(st.err());
-  spdlog::info("pact-journal {} ready: replica {}, gateway port {}, raft port "
-               "{}, metrics port {}, data {}",
-               PACT_VERSION, s.node_id, p.gateway->load(), p.raft->load(),
-               p.metrics->load(), s.data_dir);
-  int rc = supervision::run_until_shutdown(sys, root);
-  self->send_exit(registry, caf::exit_reason::user_shutdown);
-  spdlog::info("pact-journal stopped");
-  return rc;
+  supervision::daemon_tree tree;
+  tree.component = "journal";
+  tree.node_id = std::to_string(s.node_id);
+  tree.children = [&](const caf::actor& registry, const caf::actor& notify) {
+    return journal_children(s, p, registry, notify, wall);
+  };
+  tree.ports = 3;
+  tree.on_ready = [&]() -> status {
+    if (auto st = write_endpoints(s, p); !st)
+      return st;
+    spdlog::info("pact-journal {} ready: replica {}, gateway port {}, raft "
+                 "port {}, metrics port {}, data {}",
+                 PACT_VERSION, s.node_id, p.gateway->load(), p.raft->load(),
+                 p.metrics->load(), s.data_dir);
+    return {};
+  };
+  return supervision::run_daemon(sys, tree, wall);
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
   supervision::block_shutdown_signals();
-  auto cl = config::parse_daemon_args(
-    argc, argv, config::journal_schema(),
-    "Usage: pact-journal [options]\n\nRuns one journal replica.\n\nOptions");
-  if (!cl)
-    return fail(cl.err());
-  if (cl->help) {
-    std::cout << cl->help_text;
-    return 0;
-  }
-  if (cl->version) {
-    std::cout << "pact-journal " << PACT_VERSION << "\n";
-    return 0;
-  }
-  auto s = load_settings(*cl);
+  auto started = config::start_daemon(argc, argv, config::journal_schema(),
+                                      "pact-journal", "Runs one journal replica.");
+  if (auto* rc = std::get_if<int>(&started))
+    return *rc;
+  auto& cl = std::get<config::daemon_command_line>(started);
+  auto s = load_settings(cl);
   if (!s)
     return fail(s.err());
   if (s->v.get_bool("journal.dump_log")) {

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <iostream>
 #include <thread>
 
 #include <caf/scoped_actor.hpp>
@@ -11,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/supervision/health.hpp"
+#include "actors/supervision/health_registry.hpp"
 #include "protocol/caf_types.hpp"
 
 namespace pact::supervision {
@@ -105,6 +107,31 @@ expected<uint16_t> await_published(caf::actor_system& sys,
   }
   self->demonitor(root);
   return result;
+}
+
+int run_daemon(caf::actor_system& sys, const daemon_tree& tree,
+               const std::shared_ptr<const pact::clock>& wall) {
+  caf::scoped_actor self{sys};
+  auto registry = spawn_health_registry(
+    sys, {tree.component, tree.node_id, PACT_VERSION}, wall);
+  auto children = tree.children(registry, caf::actor_cast<caf::actor>(self));
+  auto root = sys.spawn(supervisor, supervisor_spec{{registry, tree.component},
+                                                    children, {}});
+  self->send(registry, protocol::health_register_atom::value, tree.component,
+             std::string("supervisor"), std::string(), root);
+  auto bound = await_published(sys, self, root, tree.component, tree.ports);
+  status ready = bound ? tree.on_ready() : status{bound.err()};
+  if (!ready) {
+    std::cerr << "pact-" << tree.component << ": " << ready.err().message
+              << "\n";
+    self->send_exit(root, caf::exit_reason::user_shutdown);
+    self->send_exit(registry, caf::exit_reason::user_shutdown);
+    return to_int(ready.err().code);
+  }
+  int rc = run_until_shutdown(sys, root);
+  self->send_exit(registry, caf::exit_reason::user_shutdown);
+  spdlog::info("pact-{} stopped", tree.component);
+  return rc;
 }
 
 std::string connect_host(const std::string& listen_host) {

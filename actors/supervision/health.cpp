@@ -38,23 +38,4 @@ std::string error_text(caf::actor_system& sys, const caf::error& err) {
   return sys.render(err);
 }
 
-std::string state_name(actor_state s) {
-  switch (s) {
-    case protocol::ACTOR_STATE_STARTING:
-      return "starting";
-    case protocol::ACTOR_STATE_RUNNING:
-      return "running";
-    case protocol::ACTOR_STATE_DEGRADED:
-      return "degraded";
-    case protocol::ACTOR_STATE_RESTARTING:
-      return "restarting";
-    case protocol::ACTOR_STATE_STOPPED:
-      return "stopped";
-    case protocol::ACTOR_STATE_FAILED:
-      return "failed";
-    default:
-      return "unknown";
-  }
-}
-
 } // namespace pact::supervision

@@ -64,7 +64,5 @@ void start_heartbeat(caf::event_based_actor* self,
 /// CAF's rendering.
 std::string error_text(caf::actor_system& sys, const caf::error& err);
 
-/// Lower-case name of a state for text output ("running").
-std::string state_name(actor_state s);
 
 } // namespace pact::supervision

@@ -1,5 +1,6 @@
 #include "runtime/common/flags.hpp"
 
+#include <iostream>
 #include <sstream>
 
 namespace pact::config {
@@ -59,6 +60,27 @@ expected<daemon_command_line> parse_daemon_args(int argc, char** argv,
   os << desc;
   cl.help_text = os.str();
   return cl;
+}
+
+std::variant<daemon_command_line, int>
+start_daemon(int argc, char** argv, const schema& s, const std::string& binary,
+             const std::string& summary) {
+  auto cl = parse_daemon_args(argc, argv, s,
+                              "Usage: " + binary + " [options]\n\n" + summary
+                                + "\n\nOptions");
+  if (!cl) {
+    std::cerr << binary << ": " << cl.err().message << "\n";
+    return to_int(cl.err().code);
+  }
+  if (cl->help) {
+    std::cout << cl->help_text;
+    return 0;
+  }
+  if (cl->version) {
+    std::cout << binary << " " << PACT_VERSION << "\n";
+    return 0;
+  }
+  return std::move(*cl);
 }
 
 expected<values> load_daemon_config(const daemon_command_line& cl,

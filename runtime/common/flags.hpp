@@ -6,6 +6,7 @@
 
 #include <map>
 #include <string>
+#include <variant>
 
 #include <boost/program_options.hpp>
 
@@ -40,6 +41,13 @@ struct daemon_command_line {
 expected<daemon_command_line> parse_daemon_args(int argc, char** argv,
                                                 const schema& s,
                                                 const std::string& usage);
+
+/// Parses a daemon's command line and answers --help and --version itself
+/// (printing "BINARY: message" on errors). Returns the command line, or the
+/// exit status main() should return now.
+std::variant<daemon_command_line, int>
+start_daemon(int argc, char** argv, const schema& s, const std::string& binary,
+             const std::string& summary);
 
 /// Loads the configuration for a parsed daemon command line: the file named
 /// by --config (must exist) or `default_path` (may be absent), then the

@@ -24,6 +24,8 @@
 #include <caf/scoped_actor.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tests/bench/stats.hpp"
+
 #include "protocol/caf_types.hpp"
 #include "runtime/common/endpoint.hpp"
 #include <pact/protocol/api.pb.h>
@@ -196,13 +198,6 @@ expected<options> parse(int argc, char** argv) {
   return o;
 }
 
-double percentile(std::vector<double>& v, double p) {
-  if (v.empty())
-    return 0;
-  auto k = static_cast<size_t>(p * static_cast<double>(v.size() - 1));
-  std::nth_element(v.begin(), v.begin() + static_cast<long>(k), v.end());
-  return v[k];
-}
 
 } // namespace
 
@@ -253,8 +248,8 @@ int main(int argc, char** argv) {
     {"acknowledged", lat.size()},
     {"errors", errors},
     {"throughput_per_s", static_cast<double>(lat.size()) / elapsed},
-    {"p50_ms", percentile(lat, 0.50)},
-    {"p99_ms", percentile(lat, 0.99)},
+    {"p50_ms", bench::percentile(lat, 0.50)},
+    {"p99_ms", bench::percentile(lat, 0.99)},
     {"max_ms", lat.empty() ? 0.0 : *std::max_element(lat.begin(), lat.end())}};
   std::cout << out.dump() << std::endl;
   return 0;

@@ -19,6 +19,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/bench/stats.hpp"
+
 #include "runtime/journal/replica_driver.hpp"
 #include "runtime/store/lmdb_store.hpp"
 
@@ -40,13 +42,6 @@ uint64_t now_us() {
       .count());
 }
 
-double percentile(std::vector<double>& v, double p) {
-  if (v.empty())
-    return 0;
-  auto k = static_cast<size_t>(p * static_cast<double>(v.size() - 1));
-  std::nth_element(v.begin(), v.begin() + static_cast<long>(k), v.end());
-  return v[k];
-}
 
 } // namespace
 
@@ -149,8 +144,8 @@ int main(int argc, char** argv) {
                      {"acknowledged", lat.size()},
                      {"throughput_per_s",
                       static_cast<double>(lat.size()) / elapsed},
-                     {"p50_ms", percentile(lat, 0.5)},
-                     {"p99_ms", percentile(lat, 0.99)}};
+                     {"p50_ms", bench::percentile(lat, 0.5)},
+                     {"p99_ms", bench::percentile(lat, 0.99)}};
   std::cout << out.dump() << std::endl;
   std::system(("rm -rf '" + dir + "'").c_str());
   return 0;
