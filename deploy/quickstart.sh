@@ -60,9 +60,11 @@ wait_file "$state/agent/endpoints.json" "$(cat "$state/agent.pid")" \
 
 export PACT_TOKEN
 PACT_TOKEN=$(cat "$state/journal/dev/admin.token")
-# Wait for the agent's first report so the status shows its tree.
-for _ in $(seq 1 50); do
-  "$bin/pact" status "$(hostname)" >/dev/null 2>&1 && break
+# Wait for the replica to lead and the agent's first report, so that the
+# status shows both trees.
+for _ in $(seq 1 100); do
+  "$bin/pact" status "$(hostname)" --output json 2>/dev/null \
+    | grep -q '"role": "leader"' && break
   sleep 0.1
 done
 "$bin/pact" status

@@ -293,9 +293,15 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
     for (auto& [id, p] : self->state.peers)
       connect_peer(self, id);
   });
+  // A single-voter cluster (--dev) needs no election timeout: nobody else
+  // can be leader, so it campaigns at once and serves immediately.
+  auto& voters = st.driver->membership().voters;
+  if (voters.size() == 1 && voters.front() == st.cfg.node_id)
+    st.driver->campaign();
   self->send(self, tick_atom::value);
   supervision::start_heartbeat(self);
   auto state = [self] { return health_line(self); };
+  request_flush(self);
   return caf::message_handler{
     [self](raft_atom, const std::string& bytes) {
       self->state.cfg.metrics->messages_received->Increment();
@@ -309,7 +315,15 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
       flush(self);
       self->delayed_send(self, self->state.cfg.tick, tick_atom::value);
     },
-    [self](flush_atom) { flush(self); },
+    [self](flush_atom) {
+      auto was = self->state.driver->role();
+      flush(self);
+      if (self->state.driver->role() != was) {
+        // Role changes are worth an immediate health report.
+        auto [state, detail] = health_line(self);
+        supervision::report(self, self->state.h, state, detail);
+      }
+    },
     [self](propose_atom, std::string& command) { on_propose(self, command); },
     [self](read_index_atom) { on_read_index(self); },
     [self](raft_status_atom) { return raft_status_bytes(self); },
