@@ -320,8 +320,8 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
       flush(self);
       if (self->state.driver->role() != was) {
         // Role changes are worth an immediate health report.
-        auto [state, detail] = health_line(self);
-        supervision::report(self, self->state.h, state, detail);
+        auto [health, detail] = health_line(self);
+        supervision::report(self, self->state.h, health, detail);
       }
     },
     [self](propose_atom, std::string& command) { on_propose(self, command); },
