@@ -302,6 +302,8 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
   supervision::start_heartbeat(self);
   auto state = [self] { return health_line(self); };
   request_flush(self);
+  auto [health, detail] = health_line(self);
+  supervision::report(self, st.h, health, detail);
   return caf::message_handler{
     [self](raft_atom, const std::string& bytes) {
       self->state.cfg.metrics->messages_received->Increment();
