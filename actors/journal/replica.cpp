@@ -259,6 +259,11 @@ std::pair<ActorState, std::string> health_line(self_ptr self) {
   return {d.leader() == 0 ? ACTOR_STATE_DEGRADED : ACTOR_STATE_RUNNING, text};
 }
 
+void report_health(self_ptr self) {
+  auto line = health_line(self);
+  supervision::report(self, self->state.h, line.first, line.second);
+}
+
 } // namespace
 
 caf::behavior replica(caf::stateful_actor<replica_state>* self,
@@ -302,8 +307,7 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
   supervision::start_heartbeat(self);
   auto state = [self] { return health_line(self); };
   request_flush(self);
-  auto [health, detail] = health_line(self);
-  supervision::report(self, st.h, health, detail);
+  report_health(self);
   return caf::message_handler{
     [self](raft_atom, const std::string& bytes) {
       self->state.cfg.metrics->messages_received->Increment();
@@ -320,11 +324,8 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
     [self](flush_atom) {
       auto was = self->state.driver->role();
       flush(self);
-      if (self->state.driver->role() != was) {
-        // Role changes are worth an immediate health report.
-        auto [health, detail] = health_line(self);
-        supervision::report(self, self->state.h, health, detail);
-      }
+      if (self->state.driver->role() != was)
+        report_health(self); // role changes are worth reporting at once
     },
     [self](propose_atom, std::string& command) { on_propose(self, command); },
     [self](read_index_atom) { on_read_index(self); },
