@@ -1,0 +1,28 @@
+#pragma once
+
+/// Internal helpers shared by the config_state_machine source files. Not a
+/// public interface.
+
+#include <string>
+
+#include <pact/protocol/journal.pb.h>
+
+namespace pact::journal::detail {
+
+/// Which scope targets a command accepts.
+enum scope_mask : unsigned {
+  allow_global = 1,
+  allow_vcluster = 2,
+  allow_node = 4,
+};
+
+/// Empty when `scope` has a target allowed by `mask` with a valid name;
+/// else a message naming what is wrong, for a command called `what`.
+std::string check_scope(const protocol::Scope& scope, unsigned mask,
+                        const char* what);
+
+/// Empty when `ttl_seconds` fits `scope`: a node commit needs 900..864000,
+/// anything else needs 0.
+std::string check_ttl(const protocol::Scope& scope, uint32_t ttl_seconds);
+
+} // namespace pact::journal::detail

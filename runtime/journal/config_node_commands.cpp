@@ -1,0 +1,220 @@
+// config_state_machine: commands about nodes, emergencies and audit records.
+// As elsewhere, each handler validates before it changes anything.
+
+#include "runtime/journal/config_state_machine.hpp"
+
+#include "runtime/journal/config_detail.hpp"
+#include "runtime/journal/journal_items.hpp"
+
+namespace pact::journal {
+
+using protocol::CommandResult;
+using protocol::JournalCommand;
+using protocol::Scope;
+using namespace detail;
+
+namespace {
+
+constexpr auto invalid = protocol::STATUS_CODE_INVALID_ARGUMENT;
+
+bool is_audited(protocol::EntryType t) {
+  switch (t) {
+  case protocol::ENTRY_TYPE_EXEC_LOG:
+  case protocol::ENTRY_TYPE_SHELL_SESSION:
+  case protocol::ENTRY_TYPE_SERVICE_LIFECYCLE:
+  case protocol::ENTRY_TYPE_PENDING_APPROVAL:
+  case protocol::ENTRY_TYPE_APPROVAL_DECISION:
+  case protocol::ENTRY_TYPE_EMERGENCY_START:
+  case protocol::ENTRY_TYPE_EMERGENCY_END:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/// Entry types a RECORD command may write: events that change no declared
+/// state (the others have their own commands and rules).
+bool is_recordable(protocol::EntryType t) {
+  switch (t) {
+  case protocol::ENTRY_TYPE_EXEC_LOG:
+  case protocol::ENTRY_TYPE_SHELL_SESSION:
+  case protocol::ENTRY_TYPE_SERVICE_LIFECYCLE:
+  case protocol::ENTRY_TYPE_PENDING_APPROVAL:
+  case protocol::ENTRY_TYPE_APPROVAL_DECISION:
+  case protocol::ENTRY_TYPE_CAPABILITY_CHANGE:
+  case protocol::ENTRY_TYPE_BOOT_CONFIG:
+  case protocol::ENTRY_TYPE_NODE_ACTIVATED:
+  case protocol::ENTRY_TYPE_NODE_REVOKED:
+    return true;
+  default:
+    return false;
+  }
+}
+
+} // namespace
+
+CommandResult config_state_machine::do_node_state(const JournalCommand& cmd) {
+  if (auto err = check_scope(cmd.scope(), allow_node, "node state change");
+      !err.empty())
+    return refuse(invalid, err);
+  auto state = cmd.node_state();
+  if (state == protocol::NODE_STATE_UNSPECIFIED
+      || !protocol::NodeState_IsValid(state))
+    return refuse(invalid, "node state change names no valid state");
+  // Emergencies have their own start/end commands, with their own rules.
+  if (state == protocol::NODE_STATE_EMERGENCY)
+    return refuse(invalid, "use emergency start to put a node in emergency");
+  if (auto* rec = node(cmd.scope().node());
+      rec && rec->state() == protocol::NODE_STATE_EMERGENCY)
+    return refuse(protocol::STATUS_CODE_CONFLICT,
+                  "node '" + cmd.scope().node()
+                      + "' is in an emergency; end it first");
+  auto e = make_entry(cmd, protocol::ENTRY_TYPE_NODE_STATE_CHANGE, cmd.scope());
+  e.set_node_state(state);
+  uint64_t seq = append(std::move(e));
+  node_record(cmd.scope().node()).set_state(state);
+  return accept({seq});
+}
+
+CommandResult config_state_machine::do_node_event(const JournalCommand& cmd) {
+  bool drift = cmd.kind() == protocol::COMMAND_KIND_DRIFT_DETECTED;
+  const char* what = drift ? "drift detected" : "auto converge";
+  if (auto err = check_scope(cmd.scope(), allow_node, what); !err.empty())
+    return refuse(invalid, err);
+  if (drift && cmd.state_delta().items_size() == 0)
+    return refuse(invalid, "drift detected has no items");
+  if (auto err = validate_delta(cmd.state_delta()); !err.empty())
+    return refuse(invalid, err);
+  auto e = make_entry(cmd,
+                      drift ? protocol::ENTRY_TYPE_DRIFT_DETECTED
+                            : protocol::ENTRY_TYPE_AUTO_CONVERGE,
+                      cmd.scope());
+  *e.mutable_state_delta() = cmd.state_delta();
+  uint64_t seq = append(std::move(e));
+  // Drift and convergence describe the node's actual state; they never
+  // change its committed delta.
+  set_node_state(node_record(cmd.scope().node()),
+                 drift ? protocol::NODE_STATE_DRIFTED
+                       : protocol::NODE_STATE_CONVERGING);
+  return accept({seq});
+}
+
+CommandResult
+config_state_machine::do_emergency_start(const JournalCommand& cmd) {
+  const Scope& scope = cmd.scope();
+  if (auto err
+      = check_scope(scope, allow_vcluster | allow_node, "emergency start");
+      !err.empty())
+    return refuse(invalid, err);
+  if (scope.target_case() == Scope::kVcluster && !overlay(scope.vcluster()))
+    return refuse(invalid, "unknown vCluster '" + scope.vcluster() + "'");
+  if (cmd.emergency_reason().empty()
+      || cmd.emergency_reason().size() > max_message_bytes)
+    return refuse(invalid, "emergency start needs a reason of 1.."
+                               + std::to_string(max_message_bytes) + " bytes");
+  // DESIGN.md §5: AI agents never start emergencies, whatever their role.
+  if (cmd.author().principal_type() == protocol::PRINCIPAL_TYPE_AGENT)
+    return refuse(protocol::STATUS_CODE_POLICY_REJECTED,
+                  "AI agents may not start emergencies");
+  auto policy = governing_policy(scope);
+  if (!policy.emergency_allowed())
+    return refuse(protocol::STATUS_CODE_POLICY_REJECTED,
+                  "emergencies are not allowed by the policy of "
+                      + scope_key(scope));
+  if (emergency(scope))
+    return refuse(protocol::STATUS_CODE_CONFLICT,
+                  "an emergency is already active on " + scope_key(scope));
+  auto e = make_entry(cmd, protocol::ENTRY_TYPE_EMERGENCY_START, scope);
+  e.set_emergency_reason(cmd.emergency_reason());
+  uint64_t seq = append(std::move(e));
+  protocol::Emergency em;
+  *em.mutable_scope() = scope;
+  em.set_started_sequence(seq);
+  *em.mutable_author() = cmd.author();
+  em.set_reason(cmd.emergency_reason());
+  em.set_window_ends_unix_ms(cmd.timestamp_unix_ms()
+                             + int64_t{policy.emergency_window_seconds()}
+                                   * 1000);
+  emergencies_[scope_key(scope)] = std::move(em);
+  if (scope.target_case() == Scope::kNode) {
+    auto& rec = node_record(scope.node());
+    rec.set_state_before_emergency(rec.state());
+    rec.set_state(protocol::NODE_STATE_EMERGENCY);
+  }
+  add_audit(entries_.back());
+  return accept({seq});
+}
+
+CommandResult
+config_state_machine::do_emergency_end(const JournalCommand& cmd) {
+  const Scope& scope = cmd.scope();
+  if (auto err
+      = check_scope(scope, allow_vcluster | allow_node, "emergency end");
+      !err.empty())
+    return refuse(invalid, err);
+  if (!emergency(scope))
+    return refuse(invalid, "no emergency is active on " + scope_key(scope));
+  uint64_t seq
+      = append(make_entry(cmd, protocol::ENTRY_TYPE_EMERGENCY_END, scope));
+  emergencies_.erase(scope_key(scope));
+  if (scope.target_case() == Scope::kNode) {
+    auto& rec = node_record(scope.node());
+    auto back = rec.state_before_emergency();
+    rec.set_state(back == protocol::NODE_STATE_UNSPECIFIED
+                      ? protocol::NODE_STATE_OBSERVE_ONLY
+                      : back);
+    rec.clear_state_before_emergency();
+  }
+  add_audit(entries_.back());
+  return accept({seq});
+}
+
+CommandResult config_state_machine::do_enroll(const JournalCommand& cmd) {
+  if (auto err = check_scope(cmd.scope(), allow_node, "node enroll");
+      !err.empty())
+    return refuse(invalid, err);
+  if (!overlay(cmd.vcluster()))
+    return refuse(invalid, "unknown vCluster '" + cmd.vcluster().substr(0, 80)
+                               + "'; apply its overlay first");
+  if (auto* rec = node(cmd.scope().node());
+      rec && rec->vcluster() == cmd.vcluster())
+    return refuse(protocol::STATUS_CODE_CONFLICT,
+                  "node '" + cmd.scope().node() + "' is already enrolled in '"
+                      + cmd.vcluster() + "'");
+  auto e = make_entry(cmd, protocol::ENTRY_TYPE_NODE_ENROLLED, cmd.scope());
+  e.set_vcluster(cmd.vcluster());
+  uint64_t seq = append(std::move(e));
+  auto& rec = node_record(cmd.scope().node());
+  rec.set_vcluster(cmd.vcluster());
+  set_node_state(rec, protocol::NODE_STATE_OBSERVE_ONLY);
+  return accept({seq});
+}
+
+CommandResult config_state_machine::do_record(const JournalCommand& cmd) {
+  if (auto err = check_scope(
+          cmd.scope(), allow_global | allow_vcluster | allow_node, "record");
+      !err.empty())
+    return refuse(invalid, err);
+  auto type = cmd.record_type();
+  if (!protocol::EntryType_IsValid(type) || !is_recordable(type))
+    return refuse(invalid,
+                  "record cannot write entry type " + std::to_string(type));
+  if (auto err = validate_delta(cmd.state_delta()); !err.empty())
+    return refuse(invalid, err);
+  // The journal records an exec before the agent runs it (audit first), so
+  // refusing the record is what stops an AI exec the policy forbids.
+  if (type == protocol::ENTRY_TYPE_EXEC_LOG
+      && cmd.author().principal_type() == protocol::PRINCIPAL_TYPE_AGENT
+      && !governing_policy(cmd.scope()).ai_exec_allowed())
+    return refuse(protocol::STATUS_CODE_POLICY_REJECTED,
+                  "AI exec is not allowed by the policy of "
+                      + scope_key(cmd.scope()));
+  auto e = make_entry(cmd, type, cmd.scope());
+  *e.mutable_state_delta() = cmd.state_delta();
+  uint64_t seq = append(std::move(e));
+  if (is_audited(type))
+    add_audit(entries_.back());
+  return accept({seq});
+}
+
+} // namespace pact::journal

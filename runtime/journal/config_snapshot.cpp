@@ -1,0 +1,83 @@
+// Snapshot, restore and digest of config_state_machine: the whole state as
+// one deterministically encoded JournalState (docs/journal.md).
+
+#include "runtime/journal/config_state_machine.hpp"
+
+#include "runtime/journal/entry_chain.hpp"
+#include "runtime/journal/journal_items.hpp"
+
+namespace pact::journal {
+
+using protocol::JournalState;
+
+JournalState config_state_machine::derived_state() const {
+  // std::map iteration gives the canonical (sorted) order the snapshot
+  // format promises.
+  JournalState s;
+  for (const auto& [name, o] : overlays_)
+    *s.add_overlays() = o;
+  for (const auto& [name, n] : nodes_)
+    *s.add_nodes() = n;
+  *s.mutable_global() = global_;
+  for (const auto& [key, e] : emergencies_)
+    *s.add_emergencies() = e;
+  for (const auto& a : audit_)
+    *s.add_audit() = a;
+  return s;
+}
+
+std::string config_state_machine::snapshot() const {
+  JournalState s = derived_state();
+  s.set_applied_index(applied_);
+  for (const auto& e : entries_)
+    *s.add_entries() = e;
+  return deterministic_bytes(s);
+}
+
+std::string config_state_machine::digest() const {
+  // The last hash covers every entry through the chain, so the entries
+  // need not be hashed again.
+  std::string input = std::to_string(applied_) + "\n";
+  input += entries_.empty() ? zero_hash() : entries_.back().hash();
+  input += deterministic_bytes(derived_state());
+  return to_hex(sha256(input));
+}
+
+status config_state_machine::restore(const std::string& image) {
+  config_state_machine fresh;
+  if (image.empty()) {
+    *this = std::move(fresh);
+    return {};
+  }
+  JournalState s;
+  if (!s.ParseFromString(image))
+    return make_error("config state snapshot does not parse as JournalState");
+  fresh.entries_.assign(s.entries().begin(), s.entries().end());
+  if (!fresh.entries_.empty() && fresh.entries_.front().sequence() != 1)
+    return make_error("config state snapshot does not start at sequence 1");
+  if (auto report = verify_chain(fresh.entries_); !report.ok)
+    return make_error("config state snapshot: hash chain broken at sequence "
+                      + std::to_string(report.first_bad) + ": "
+                      + report.reason);
+  for (const auto& e : fresh.entries_)
+    fresh.last_in_scope_[scope_key(e.scope())] = e.sequence();
+  for (const auto& o : s.overlays())
+    if (!fresh.overlays_.emplace(o.vcluster(), o).second)
+      return make_error("config state snapshot names vCluster '" + o.vcluster()
+                        + "' twice");
+  for (const auto& n : s.nodes())
+    if (!fresh.nodes_.emplace(n.node(), n).second)
+      return make_error("config state snapshot names node '" + n.node()
+                        + "' twice");
+  for (const auto& e : s.emergencies())
+    if (!fresh.emergencies_.emplace(scope_key(e.scope()), e).second)
+      return make_error("config state snapshot names the emergency of '"
+                        + scope_key(e.scope()) + "' twice");
+  fresh.global_ = s.global();
+  fresh.audit_.assign(s.audit().begin(), s.audit().end());
+  fresh.applied_ = s.applied_index();
+  *this = std::move(fresh);
+  return {};
+}
+
+} // namespace pact::journal

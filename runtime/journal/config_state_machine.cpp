@@ -1,0 +1,281 @@
+#include "runtime/journal/config_state_machine.hpp"
+
+#include <cassert>
+
+#include "runtime/journal/config_detail.hpp"
+#include "runtime/journal/entry_chain.hpp"
+#include "runtime/journal/journal_items.hpp"
+#include "runtime/journal/journal_policy.hpp"
+
+namespace pact::journal {
+
+using protocol::CommandResult;
+using protocol::ConfigEntry;
+using protocol::JournalCommand;
+using protocol::Scope;
+
+CommandResult refuse(protocol::StatusCode code, std::string message) {
+  CommandResult r;
+  r.mutable_status()->set_code(code);
+  r.mutable_status()->set_message(std::move(message));
+  return r;
+}
+
+CommandResult accept(const std::vector<uint64_t>& sequences) {
+  CommandResult r;
+  r.mutable_status()->set_code(protocol::STATUS_CODE_OK);
+  for (auto s : sequences)
+    r.add_sequences(s);
+  return r;
+}
+
+namespace detail {
+
+std::string check_scope(const Scope& scope, unsigned mask, const char* what) {
+  std::string prefix = std::string(what) + ": ";
+  switch (scope.target_case()) {
+  case Scope::kGlobal:
+    if (mask & allow_global)
+      return {};
+    return prefix + "the global scope is not allowed";
+  case Scope::kVcluster:
+    if (!(mask & allow_vcluster))
+      return prefix + "a vCluster scope is not allowed";
+    if (!valid_name(scope.vcluster()))
+      return prefix + "invalid vCluster name '" + scope.vcluster().substr(0, 80)
+             + "'";
+    return {};
+  case Scope::kNode:
+    if (!(mask & allow_node))
+      return prefix + "a node scope is not allowed";
+    if (!valid_name(scope.node()))
+      return prefix + "invalid node name '" + scope.node().substr(0, 80) + "'";
+    return {};
+  case Scope::TARGET_NOT_SET:
+    break;
+  }
+  return prefix + "no scope given";
+}
+
+std::string check_ttl(const Scope& scope, uint32_t ttl_seconds) {
+  if (scope.target_case() != Scope::kNode) {
+    if (ttl_seconds != 0)
+      return "ttl_seconds applies only to node deltas";
+    return {};
+  }
+  if (ttl_seconds < min_node_ttl_seconds)
+    return "ttl_seconds " + std::to_string(ttl_seconds)
+           + " is below the minimum of " + std::to_string(min_node_ttl_seconds)
+           + " s for node deltas";
+  if (ttl_seconds > max_node_ttl_seconds)
+    return "ttl_seconds " + std::to_string(ttl_seconds)
+           + " is above the maximum of " + std::to_string(max_node_ttl_seconds)
+           + " s for node deltas";
+  return {};
+}
+
+} // namespace detail
+
+std::string config_state_machine::apply(uint64_t index,
+                                        const std::string& command) {
+  assert(index > applied_);
+  applied_ = index;
+  JournalCommand cmd;
+  CommandResult r = cmd.ParseFromString(command)
+                        ? execute(cmd)
+                        : refuse(protocol::STATUS_CODE_INVALID_ARGUMENT,
+                                 "command is not a valid JournalCommand");
+  return deterministic_bytes(r);
+}
+
+void config_state_machine::skip(uint64_t index) {
+  assert(index > applied_);
+  applied_ = index;
+}
+
+namespace {
+
+/// Checks every command must pass, whatever its kind; empty when valid.
+std::string check_common(const JournalCommand& cmd) {
+  if (cmd.kind() == protocol::COMMAND_KIND_UNSPECIFIED
+      || !protocol::CommandKind_IsValid(cmd.kind()))
+    return "unknown command kind " + std::to_string(cmd.kind());
+  if (cmd.timestamp_unix_ms() <= 0)
+    return "command has no timestamp (the leader stamps it)";
+  if (cmd.author().principal().empty()
+      || cmd.author().principal_type() == protocol::PRINCIPAL_TYPE_UNSPECIFIED
+      || !protocol::PrincipalType_IsValid(cmd.author().principal_type()))
+    return "command has no author principal and principal type";
+  if (cmd.message().size() > max_message_bytes)
+    return "message is longer than " + std::to_string(max_message_bytes)
+           + " bytes";
+  return {};
+}
+
+} // namespace
+
+CommandResult config_state_machine::execute(const JournalCommand& cmd) {
+  if (auto err = check_common(cmd); !err.empty())
+    return refuse(protocol::STATUS_CODE_INVALID_ARGUMENT, err);
+  switch (cmd.kind()) {
+  case protocol::COMMAND_KIND_COMMIT:
+    return do_commit(cmd);
+  case protocol::COMMAND_KIND_ROLLBACK:
+    return do_rollback(cmd);
+  case protocol::COMMAND_KIND_OVERLAY_APPLY:
+    return do_overlay_apply(cmd);
+  case protocol::COMMAND_KIND_POLICY_UPDATE:
+    return do_policy_update(cmd);
+  case protocol::COMMAND_KIND_BLACKLIST_ADD:
+    return do_blacklist(cmd, false);
+  case protocol::COMMAND_KIND_BLACKLIST_REMOVE:
+    return do_blacklist(cmd, true);
+  case protocol::COMMAND_KIND_NODE_STATE_CHANGE:
+    return do_node_state(cmd);
+  case protocol::COMMAND_KIND_DRIFT_DETECTED:
+  case protocol::COMMAND_KIND_AUTO_CONVERGE:
+    return do_node_event(cmd);
+  case protocol::COMMAND_KIND_EMERGENCY_START:
+    return do_emergency_start(cmd);
+  case protocol::COMMAND_KIND_EMERGENCY_END:
+    return do_emergency_end(cmd);
+  case protocol::COMMAND_KIND_NODE_ENROLL:
+    return do_enroll(cmd);
+  case protocol::COMMAND_KIND_RECORD:
+    return do_record(cmd);
+  default:
+    break;
+  }
+  return refuse(protocol::STATUS_CODE_INVALID_ARGUMENT,
+                "unknown command kind " + std::to_string(cmd.kind()));
+}
+
+ConfigEntry config_state_machine::make_entry(const JournalCommand& cmd,
+                                             protocol::EntryType type,
+                                             const Scope& scope) const {
+  ConfigEntry e;
+  e.set_timestamp_unix_ms(cmd.timestamp_unix_ms());
+  e.set_entry_type(type);
+  *e.mutable_scope() = scope;
+  *e.mutable_author() = cmd.author();
+  e.set_message(cmd.message());
+  return e;
+}
+
+uint64_t config_state_machine::append(ConfigEntry entry) {
+  uint64_t seq = entries_.size() + 1;
+  auto key = scope_key(entry.scope());
+  auto it = last_in_scope_.find(key);
+  entry.set_sequence(seq);
+  entry.set_parent(it == last_in_scope_.end() ? 0 : it->second);
+  entry.set_prev_hash(entries_.empty() ? zero_hash() : entries_.back().hash());
+  entry.clear_hash();
+  entry.set_hash(entry_hash(entry));
+  entries_.push_back(std::move(entry));
+  last_in_scope_[key] = seq;
+  return seq;
+}
+
+void config_state_machine::set_node_state(protocol::NodeRecord& rec,
+                                          protocol::NodeState state) {
+  if (rec.state() == protocol::NODE_STATE_EMERGENCY)
+    rec.set_state_before_emergency(state);
+  else
+    rec.set_state(state);
+}
+
+protocol::NodeRecord&
+config_state_machine::node_record(const std::string& node) {
+  auto [it, fresh] = nodes_.try_emplace(node);
+  if (fresh) {
+    it->second.set_node(node);
+    it->second.set_state(protocol::NODE_STATE_OBSERVE_ONLY);
+  }
+  return it->second;
+}
+
+void config_state_machine::seal(protocol::VClusterOverlay& overlay,
+                                uint64_t version) {
+  overlay.clear_version();
+  overlay.clear_checksum();
+  overlay.set_checksum(to_hex(sha256(deterministic_bytes(overlay))));
+  overlay.set_version(version);
+}
+
+protocol::VClusterPolicy
+config_state_machine::governing_policy(const Scope& scope) const {
+  std::string vc;
+  if (scope.target_case() == Scope::kVcluster) {
+    vc = scope.vcluster();
+  } else if (scope.target_case() == Scope::kNode) {
+    if (auto* rec = node(scope.node()))
+      vc = rec->vcluster();
+  }
+  return policy(vc);
+}
+
+void config_state_machine::add_audit(const ConfigEntry& entry) {
+  protocol::AuditRecord a;
+  a.set_sequence(entry.sequence());
+  a.set_entry_type(entry.entry_type());
+  *a.mutable_scope() = entry.scope();
+  *a.mutable_author() = entry.author();
+  a.set_timestamp_unix_ms(entry.timestamp_unix_ms());
+  audit_.push_back(std::move(a));
+}
+
+// -- queries -----------------------------------------------------------------
+
+const ConfigEntry* config_state_machine::entry(uint64_t sequence) const {
+  if (sequence == 0 || sequence > entries_.size())
+    return nullptr;
+  return &entries_[sequence - 1];
+}
+
+std::vector<ConfigEntry>
+config_state_machine::log(size_t n, const std::optional<Scope>& scope) const {
+  std::vector<ConfigEntry> out;
+  std::string want = scope ? scope_key(*scope) : std::string{};
+  for (auto it = entries_.rbegin(); it != entries_.rend() && out.size() < n;
+       ++it)
+    if (!scope || scope_key(it->scope()) == want)
+      out.push_back(*it);
+  return out;
+}
+
+const protocol::VClusterOverlay*
+config_state_machine::overlay(const std::string& vcluster) const {
+  auto it = overlays_.find(vcluster);
+  return it == overlays_.end() ? nullptr : &it->second;
+}
+
+protocol::VClusterPolicy
+config_state_machine::policy(const std::string& vcluster) const {
+  auto* o = overlay(vcluster);
+  return o ? o->policy() : default_policy();
+}
+
+const protocol::NodeRecord*
+config_state_machine::node(const std::string& node) const {
+  auto it = nodes_.find(node);
+  return it == nodes_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string>
+config_state_machine::blacklist(const Scope& scope) const {
+  if (scope.target_case() == Scope::kGlobal)
+    return {global_.blacklist().begin(), global_.blacklist().end()};
+  if (scope.target_case() == Scope::kVcluster) {
+    auto p = policy(scope.vcluster());
+    return {p.blacklist().begin(), p.blacklist().end()};
+  }
+  return {};
+}
+
+const protocol::Emergency*
+config_state_machine::emergency(const Scope& scope) const {
+  auto it = emergencies_.find(scope_key(scope));
+  return it == emergencies_.end() ? nullptr : &it->second;
+}
+
+} // namespace pact::journal

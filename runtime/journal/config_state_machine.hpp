@@ -1,0 +1,162 @@
+#pragma once
+
+/// The journal's configuration state machine (DESIGN.md §4, issue 4 item 1;
+/// docs/journal.md). Applies JournalCommands stamped by the leader and
+/// keeps config entries with gap-free sequences and a SHA-256 hash chain,
+/// vCluster overlays with their policies, committed node deltas, node
+/// states, blacklists, active emergencies and the audit list.
+///
+/// Determinism: applying reads only the command bytes and the state (no
+/// clocks, no randomness, only ordered containers), so every replica that
+/// applies the same log holds byte-identical snapshots. A refused command
+/// is a deterministic CommandResult: it changes nothing and consumes no
+/// sequence. CAF-free; single-threaded (the owning actor serializes calls).
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pact/protocol/journal.pb.h>
+
+#include "runtime/journal/state_machine.hpp"
+
+namespace pact::journal {
+
+/// Lifetime bounds of a node delta (DESIGN.md §4).
+inline constexpr uint32_t min_node_ttl_seconds = 900;
+inline constexpr uint32_t max_node_ttl_seconds = 864000;
+
+class config_state_machine final : public state_machine {
+public:
+  // -- state_machine ---------------------------------------------------------
+
+  /// Parses `command` as a JournalCommand and executes it; returns the
+  /// deterministically encoded CommandResult. Bytes that do not parse give
+  /// an INVALID_ARGUMENT result. Precondition: index > applied().
+  std::string apply(uint64_t index, const std::string& command) override;
+  void skip(uint64_t index) override;
+  uint64_t applied() const override {
+    return applied_;
+  }
+  /// The whole state as a deterministically encoded JournalState.
+  std::string snapshot() const override;
+  /// Replaces the state with a JournalState image (empty = initial state).
+  /// Refuses an image that does not parse, whose hash chain is broken, or
+  /// that names a vCluster, node or emergency twice; the state is
+  /// unchanged then.
+  status restore(const std::string& image) override;
+  /// Hex SHA-256 over the applied index, the last entry's hash (which
+  /// covers every entry through the chain) and the rest of the state.
+  std::string digest() const override;
+
+  // -- commands --------------------------------------------------------------
+
+  /// Executes one command (what apply() does after parsing). Does not touch
+  /// applied(); callers outside Raft (tests, tools) may use it directly.
+  protocol::CommandResult execute(const protocol::JournalCommand& cmd);
+
+  // -- queries ---------------------------------------------------------------
+
+  /// Every entry, ascending by sequence.
+  const std::vector<protocol::ConfigEntry>& entries() const {
+    return entries_;
+  }
+  /// Sequence of the latest entry (0 when empty).
+  uint64_t last_sequence() const {
+    return entries_.size();
+  }
+  /// The entry with `sequence`, or null.
+  const protocol::ConfigEntry* entry(uint64_t sequence) const;
+  /// The most recent `n` entries, newest first (like `git log`); with
+  /// `scope`, only entries of exactly that scope.
+  std::vector<protocol::ConfigEntry>
+  log(size_t n, const std::optional<protocol::Scope>& scope = {}) const;
+  /// The overlay of `vcluster`, or null if it was never configured.
+  const protocol::VClusterOverlay* overlay(const std::string& vcluster) const;
+  /// Every overlay, by name.
+  const std::map<std::string, protocol::VClusterOverlay>& overlays() const {
+    return overlays_;
+  }
+  /// The policy of `vcluster` (defaults when never configured).
+  protocol::VClusterPolicy policy(const std::string& vcluster) const;
+  /// A node's record (state, vCluster, committed delta), or null.
+  const protocol::NodeRecord* node(const std::string& node) const;
+  /// Cluster-wide declared items and blacklist.
+  const protocol::GlobalState& global() const {
+    return global_;
+  }
+  /// The blacklist that applies to `scope`: the global list for global,
+  /// the vCluster's policy list for a vCluster (empty if unknown).
+  std::vector<std::string> blacklist(const protocol::Scope& scope) const;
+  /// The active emergency of a node or vCluster, or null.
+  const protocol::Emergency* emergency(const protocol::Scope& scope) const;
+  /// Active emergencies, by scope key.
+  const std::map<std::string, protocol::Emergency>& emergencies() const {
+    return emergencies_;
+  }
+  /// Admin operations, ascending by sequence.
+  const std::vector<protocol::AuditRecord>& audit() const {
+    return audit_;
+  }
+
+private:
+  using command_t = protocol::JournalCommand;
+  using result_t = protocol::CommandResult;
+
+  // Command handlers (config_commands.cpp, config_rollback.cpp). Each
+  // validates everything before it changes anything.
+  result_t do_commit(const command_t& cmd);
+  result_t do_overlay_apply(const command_t& cmd);
+  result_t do_policy_update(const command_t& cmd);
+  result_t do_blacklist(const command_t& cmd, bool remove);
+  result_t do_node_state(const command_t& cmd);
+  result_t do_node_event(const command_t& cmd);
+  result_t do_emergency_start(const command_t& cmd);
+  result_t do_emergency_end(const command_t& cmd);
+  result_t do_enroll(const command_t& cmd);
+  result_t do_record(const command_t& cmd);
+  result_t do_rollback(const command_t& cmd);
+
+  /// An entry of `type` for `scope` with the command's time, author and
+  /// message; the caller adds the rest and passes it to append().
+  protocol::ConfigEntry make_entry(const command_t& cmd,
+                                   protocol::EntryType type,
+                                   const protocol::Scope& scope) const;
+  /// Stamps sequence, parent and the hash chain, stores the entry and
+  /// returns its sequence.
+  uint64_t append(protocol::ConfigEntry entry);
+  /// Sets a node's state; while an emergency is active the new state is
+  /// remembered for when it ends instead.
+  static void set_node_state(protocol::NodeRecord& rec,
+                             protocol::NodeState state);
+  /// The record of `node`, created (observe-only, no vCluster) if absent.
+  protocol::NodeRecord& node_record(const std::string& node);
+  /// Recomputes an overlay's checksum and sets its version.
+  static void seal(protocol::VClusterOverlay& overlay, uint64_t version);
+  /// The policy governing `scope` (a node's vCluster, a vCluster, or the
+  /// defaults).
+  protocol::VClusterPolicy governing_policy(const protocol::Scope& scope) const;
+  void add_audit(const protocol::ConfigEntry& entry);
+  /// Everything but the entries and applied index, for digest().
+  protocol::JournalState derived_state() const;
+
+  uint64_t applied_ = 0;
+  std::vector<protocol::ConfigEntry> entries_;
+  /// Latest sequence per scope key: the `parent` of the next entry there.
+  std::map<std::string, uint64_t> last_in_scope_;
+  std::map<std::string, protocol::VClusterOverlay> overlays_;
+  std::map<std::string, protocol::NodeRecord> nodes_;
+  protocol::GlobalState global_;
+  std::map<std::string, protocol::Emergency> emergencies_;
+  std::vector<protocol::AuditRecord> audit_;
+};
+
+/// Builds a CommandResult that refuses with `code` and `message`.
+protocol::CommandResult refuse(protocol::StatusCode code, std::string message);
+
+/// Builds an OK CommandResult listing `sequences`.
+protocol::CommandResult accept(const std::vector<uint64_t>& sequences);
+
+} // namespace pact::journal

@@ -1,0 +1,219 @@
+#include "runtime/journal/journal_items.hpp"
+
+#include <set>
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <openssl/sha.h>
+
+namespace pact::journal {
+
+using protocol::DeltaItem;
+using protocol::StateDelta;
+
+item_key key_of(const DeltaItem& item) {
+  return {static_cast<int>(item.category()), item.key()};
+}
+
+item_map to_map(const item_list& items) {
+  item_map out;
+  for (const auto& item : items)
+    out[key_of(item)] = item;
+  return out;
+}
+
+void to_list(const item_map& items, item_list* out) {
+  out->Clear();
+  for (const auto& [key, item] : items)
+    *out->Add() = item;
+}
+
+namespace {
+
+std::string describe(const DeltaItem& item) {
+  return protocol::DeltaCategory_Name(item.category()) + " item '"
+         + item.key().substr(0, 80) + "'";
+}
+
+/// Per-item checks of validate_delta; empty when valid.
+std::string validate_item(const DeltaItem& item, int position) {
+  std::string where = "delta item " + std::to_string(position);
+  if (item.category() == protocol::DELTA_CATEGORY_UNSPECIFIED
+      || !protocol::DeltaCategory_IsValid(item.category()))
+    return where + " has no category";
+  if (item.action() == protocol::DELTA_ACTION_UNSPECIFIED
+      || !protocol::DeltaAction_IsValid(item.action()))
+    return where + " (" + describe(item) + ") has no action";
+  if (item.key().empty())
+    return where + " has an empty key";
+  if (item.key().size() > max_key_bytes)
+    return where + " has a key over " + std::to_string(max_key_bytes)
+           + " bytes";
+  if (item.value().size() > max_value_bytes
+      || item.previous().size() > max_value_bytes)
+    return where + " (" + describe(item) + ") has a value over "
+           + std::to_string(max_value_bytes) + " bytes";
+  if (item.action() == protocol::DELTA_ACTION_REMOVE && !item.value().empty())
+    return where + " (" + describe(item) + ") removes but carries a value";
+  return {};
+}
+
+} // namespace
+
+std::string validate_delta(const StateDelta& delta) {
+  if (delta.items_size() > max_delta_items)
+    return "delta has " + std::to_string(delta.items_size())
+           + " items, more than the limit of "
+           + std::to_string(max_delta_items);
+  std::set<item_key> seen;
+  for (int i = 0; i < delta.items_size(); ++i) {
+    const auto& item = delta.items(i);
+    if (auto err = validate_item(item, i); !err.empty())
+      return err;
+    if (!seen.insert(key_of(item)).second)
+      return "delta names " + describe(item) + " twice";
+  }
+  return {};
+}
+
+std::string check_declared(const item_map& declared, const StateDelta& delta) {
+  for (const auto& item : delta.items()) {
+    bool present = declared.count(key_of(item)) > 0;
+    if (item.action() == protocol::DELTA_ACTION_ADD && present)
+      return "cannot add " + describe(item) + ": already declared";
+    if (item.action() != protocol::DELTA_ACTION_ADD && !present)
+      return "cannot "
+             + std::string(item.action() == protocol::DELTA_ACTION_REMOVE
+                               ? "remove "
+                               : "modify ")
+             + describe(item) + ": not declared";
+  }
+  return {};
+}
+
+void apply_declared(item_map& declared, const StateDelta& delta) {
+  for (const auto& item : delta.items()) {
+    if (item.action() == protocol::DELTA_ACTION_REMOVE) {
+      declared.erase(key_of(item));
+      continue;
+    }
+    DeltaItem stored;
+    stored.set_category(item.category());
+    stored.set_action(protocol::DELTA_ACTION_ADD);
+    stored.set_key(item.key());
+    stored.set_value(item.value());
+    declared[key_of(item)] = std::move(stored);
+  }
+}
+
+void merge_node(item_map& committed, const StateDelta& delta) {
+  for (const auto& item : delta.items())
+    committed[key_of(item)] = item;
+}
+
+StateDelta diff_items(const item_map& from, const item_map& to) {
+  // One merged walk over both maps keeps the output in canonical order.
+  StateDelta out;
+  auto add = [&](const DeltaItem& proto, protocol::DeltaAction action,
+                 const std::string& value, const std::string& previous) {
+    auto* item = out.add_items();
+    item->set_category(proto.category());
+    item->set_action(action);
+    item->set_key(proto.key());
+    item->set_value(value);
+    item->set_previous(previous);
+  };
+  auto a = from.begin();
+  auto b = to.begin();
+  while (a != from.end() || b != to.end()) {
+    if (b == to.end() || (a != from.end() && a->first < b->first)) {
+      add(a->second, protocol::DELTA_ACTION_REMOVE, "", a->second.value());
+      ++a;
+    } else if (a == from.end() || b->first < a->first) {
+      add(b->second, protocol::DELTA_ACTION_ADD, b->second.value(), "");
+      ++b;
+    } else {
+      if (deterministic_bytes(a->second) != deterministic_bytes(b->second))
+        add(b->second, protocol::DELTA_ACTION_MODIFY, b->second.value(),
+            a->second.value());
+      ++a;
+      ++b;
+    }
+  }
+  return out;
+}
+
+std::string scope_key(const protocol::Scope& scope) {
+  switch (scope.target_case()) {
+  case protocol::Scope::kGlobal:
+    return "global";
+  case protocol::Scope::kVcluster:
+    return "vc:" + scope.vcluster();
+  case protocol::Scope::kNode:
+    return "node:" + scope.node();
+  case protocol::Scope::TARGET_NOT_SET:
+    break;
+  }
+  return {};
+}
+
+protocol::Scope global_scope() {
+  protocol::Scope s;
+  s.set_global(true);
+  return s;
+}
+
+protocol::Scope vcluster_scope(const std::string& name) {
+  protocol::Scope s;
+  s.set_vcluster(name);
+  return s;
+}
+
+protocol::Scope node_scope(const std::string& name) {
+  protocol::Scope s;
+  s.set_node(name);
+  return s;
+}
+
+bool valid_name(const std::string& name) {
+  if (name.empty() || name.size() > max_name_bytes || name[0] == '.'
+      || name[0] == '-')
+    return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+std::string deterministic_bytes(const google::protobuf::MessageLite& msg) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream raw(&out);
+    google::protobuf::io::CodedOutputStream coded(&raw);
+    coded.SetSerializationDeterministic(true);
+    msg.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
+std::string sha256(const std::string& data) {
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
+  return std::string(reinterpret_cast<const char*>(md), sizeof(md));
+}
+
+std::string to_hex(const std::string& bytes) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(hex[c >> 4]);
+    out.push_back(hex[c & 0xf]);
+  }
+  return out;
+}
+
+} // namespace pact::journal

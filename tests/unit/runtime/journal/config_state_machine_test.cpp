@@ -1,0 +1,282 @@
+// config_state_machine: the state transition of every command.
+
+#include <doctest/doctest.h>
+
+#include "runtime/journal/entry_chain.hpp"
+#include "runtime/journal/journal_policy.hpp"
+#include "tests/unit/runtime/journal/config_test_util.hpp"
+
+using namespace pact::journal;
+using namespace pact::journal::test;
+
+TEST_CASE("a node commit records the delta, its expiry and the node state") {
+  harness h;
+  auto c = node_commit("node-001", "vm.swappiness", "10", 3600);
+  c.set_timestamp_unix_ms(t0_ms + 5);
+  CHECK(h.ok(c) == 1);
+  const auto& e = h.sm.entries().at(0);
+  CHECK(e.sequence() == 1);
+  CHECK(e.entry_type() == ENTRY_TYPE_COMMIT);
+  CHECK(e.scope().node() == "node-001");
+  CHECK(e.author().principal() == "alice@site");
+  CHECK(e.timestamp_unix_ms() == t0_ms + 5);
+  CHECK(e.ttl_seconds() == 3600);
+  CHECK(e.parent() == 0);
+  CHECK(e.message() == "test");
+  CHECK(e.prev_hash() == zero_hash());
+  CHECK(e.hash() == entry_hash(e));
+  auto* rec = h.sm.node("node-001");
+  REQUIRE(rec);
+  CHECK(rec->state() == NODE_STATE_COMMITTED);
+  REQUIRE(rec->items_size() == 1);
+  CHECK(rec->items(0).key() == "vm.swappiness");
+  CHECK(rec->items(0).value() == "10");
+  CHECK(rec->items(0).action() == DELTA_ACTION_MODIFY);
+  CHECK(rec->delta_sequence() == 1);
+  CHECK(rec->delta_expires_unix_ms() == t0_ms + 5 + 3600 * 1000);
+  // A second commit of the same key replaces it; parent links the scope.
+  CHECK(h.ok(node_commit("node-001", "vm.swappiness", "20")) == 2);
+  CHECK(h.sm.entries().at(1).parent() == 1);
+  rec = h.sm.node("node-001");
+  REQUIRE(rec->items_size() == 1);
+  CHECK(rec->items(0).value() == "20");
+  // A REMOVE in a node delta is remembered, not applied.
+  auto rm = make_cmd(COMMAND_KIND_COMMIT, node_scope("node-001"));
+  *rm.mutable_state_delta()->add_items()
+      = make_item(DELTA_CATEGORY_FILES, DELTA_ACTION_REMOVE, "/etc/motd");
+  rm.set_ttl_seconds(900);
+  h.ok(rm);
+  rec = h.sm.node("node-001");
+  REQUIRE(rec->items_size() == 2);
+  CHECK(rec->items(0).category() == DELTA_CATEGORY_FILES);
+  CHECK(rec->items(0).action() == DELTA_ACTION_REMOVE);
+}
+
+TEST_CASE("overlay apply replaces the overlay and records the diff") {
+  harness h;
+  CHECK(h.ok(overlay_apply("ml", {{"vm.a", "1"}, {"vm.b", "2"}})) == 1);
+  auto* o = h.sm.overlay("ml");
+  REQUIRE(o);
+  CHECK(o->version() == 1);
+  CHECK(o->checksum().size() == 64);
+  CHECK(o->attributes().base_image() == "img-1");
+  CHECK(o->items_size() == 2);
+  CHECK(o->policy().drift_sensitivity() == 2.0);
+  auto first_checksum = o->checksum();
+  h.ok(overlay_apply("ml", {{"vm.a", "1"}, {"vm.c", "3"}}));
+  o = h.sm.overlay("ml");
+  CHECK(o->version() == 2);
+  CHECK(o->checksum() != first_checksum);
+  const auto& d = h.sm.entries().at(1).state_delta();
+  REQUIRE(d.items_size() == 2);
+  CHECK(d.items(0).key() == "vm.b");
+  CHECK(d.items(0).action() == DELTA_ACTION_REMOVE);
+  CHECK(d.items(0).previous() == "2");
+  CHECK(d.items(1).key() == "vm.c");
+  CHECK(d.items(1).action() == DELTA_ACTION_ADD);
+  // The same content again: same checksum as an independent machine's.
+  harness other;
+  other.ok(overlay_apply("ml", {{"vm.c", "3"}, {"vm.a", "1"}}));
+  CHECK(other.sm.overlay("ml")->checksum() == o->checksum());
+}
+
+TEST_CASE("overlay apply of several vClusters lands atomically") {
+  harness h;
+  auto c = overlay_apply("a", {{"k", "1"}});
+  auto* spec = c.add_overlays();
+  spec->set_vcluster("b");
+  spec->mutable_policy()->set_emergency_allowed(false);
+  auto r = h.run(c);
+  REQUIRE(r.status().code() == STATUS_CODE_OK);
+  REQUIRE(r.sequences_size() == 2);
+  CHECK(r.sequences(0) == 1);
+  CHECK(r.sequences(1) == 2);
+  CHECK(h.sm.overlay("a")->version() == 1);
+  CHECK(h.sm.overlay("b")->version() == 2);
+  CHECK_FALSE(h.sm.policy("b").emergency_allowed());
+  CHECK(h.sm.entries().at(1).has_policy());
+  CHECK_FALSE(h.sm.entries().at(0).has_policy());
+  // One bad vCluster: none lands.
+  auto bad = overlay_apply("c", {{"k", "1"}});
+  bad.add_overlays()->set_vcluster("bad name");
+  h.refused(bad, STATUS_CODE_INVALID_ARGUMENT, "invalid vCluster name");
+  CHECK(h.sm.overlay("c") == nullptr);
+}
+
+TEST_CASE("a vCluster commit edits the overlay and bumps its version") {
+  harness h;
+  h.ok(overlay_apply("ml", {{"vm.a", "1"}}));
+  auto c = make_cmd(COMMAND_KIND_COMMIT, vcluster_scope("ml"));
+  *c.mutable_state_delta()->add_items()
+      = make_item(DELTA_CATEGORY_KERNEL, DELTA_ACTION_MODIFY, "vm.a", "5");
+  *c.mutable_state_delta()->add_items()
+      = make_item(DELTA_CATEGORY_GPU, DELTA_ACTION_ADD, "mig", "on");
+  CHECK(h.ok(c) == 2);
+  auto* o = h.sm.overlay("ml");
+  CHECK(o->version() == 2);
+  REQUIRE(o->items_size() == 2);
+  CHECK(o->items(0).category() == DELTA_CATEGORY_KERNEL);
+  CHECK(o->items(0).value() == "5");
+  CHECK(o->items(1).key() == "mig");
+  auto rm = make_cmd(COMMAND_KIND_COMMIT, vcluster_scope("ml"));
+  *rm.mutable_state_delta()->add_items()
+      = make_item(DELTA_CATEGORY_GPU, DELTA_ACTION_REMOVE, "mig");
+  h.ok(rm);
+  CHECK(h.sm.overlay("ml")->items_size() == 1);
+}
+
+TEST_CASE("a global commit edits the global declared state") {
+  harness h;
+  auto c = make_cmd(COMMAND_KIND_COMMIT, global_scope());
+  *c.mutable_state_delta()->add_items()
+      = make_item(DELTA_CATEGORY_NETWORK, DELTA_ACTION_ADD, "ntp", "ntp1");
+  h.ok(c);
+  CHECK(h.sm.global().items_size() == 1);
+  CHECK(h.sm.global().version() == 1);
+}
+
+TEST_CASE("policy update resolves defaults and keeps the blacklist") {
+  harness h;
+  CHECK(h.sm.policy("ml").SerializeAsString()
+        == default_policy().SerializeAsString());
+  auto add = make_cmd(COMMAND_KIND_POLICY_UPDATE, vcluster_scope("ml"));
+  h.ok(add);
+  REQUIRE(h.sm.overlay("ml"));
+  auto bl = make_cmd(COMMAND_KIND_BLACKLIST_ADD, vcluster_scope("ml"));
+  bl.set_blacklist_pattern("/tmp/*");
+  h.ok(bl);
+  auto c = make_cmd(COMMAND_KIND_POLICY_UPDATE, vcluster_scope("ml"));
+  c.mutable_policy()->set_drift_sensitivity(3.5);
+  c.mutable_policy()->set_enforcement_mode(ENFORCEMENT_MODE_ENFORCE);
+  c.mutable_policy()->add_exec_whitelist("nvidia-smi");
+  c.mutable_policy()->add_exec_whitelist("dmesg");
+  c.mutable_policy()->add_exec_whitelist("nvidia-smi");
+  uint64_t seq = h.ok(c);
+  auto p = h.sm.policy("ml");
+  CHECK(p.drift_sensitivity() == 3.5);
+  CHECK(p.enforcement_mode() == ENFORCEMENT_MODE_ENFORCE);
+  CHECK(p.base_commit_window_seconds() == 900);
+  CHECK(p.emergency_window_seconds() == 14400);
+  CHECK(p.approval_timeout_seconds() == 1800);
+  CHECK(p.audit_retention_days() == 2555);
+  CHECK(p.emergency_allowed());
+  CHECK_FALSE(p.ai_exec_allowed());
+  CHECK_FALSE(p.regulated());
+  CHECK_FALSE(p.two_person_approval());
+  REQUIRE(p.exec_whitelist_size() == 2);
+  CHECK(p.exec_whitelist(0) == "dmesg");
+  REQUIRE(p.blacklist_size() == 1);
+  CHECK(p.blacklist(0) == "/tmp/*");
+  CHECK(h.sm.overlay("ml")->version() == seq);
+  CHECK(h.sm.entries().back().entry_type() == ENTRY_TYPE_POLICY_UPDATE);
+}
+
+TEST_CASE("blacklist add and remove, global and per vCluster") {
+  harness h;
+  auto add = make_cmd(COMMAND_KIND_BLACKLIST_ADD, global_scope());
+  add.set_blacklist_pattern("/etc/shadow");
+  h.ok(add);
+  CHECK(h.sm.blacklist(global_scope())
+        == std::vector<std::string>{"/etc/shadow"});
+  const auto& e = h.sm.entries().back();
+  CHECK(e.entry_type() == ENTRY_TYPE_BLACKLIST_UPDATE);
+  CHECK(e.blacklist_change().pattern() == "/etc/shadow");
+  CHECK_FALSE(e.blacklist_change().removed());
+  h.ok(overlay_apply("ml", {}));
+  auto vadd = make_cmd(COMMAND_KIND_BLACKLIST_ADD, vcluster_scope("ml"));
+  vadd.set_blacklist_pattern("vm.*");
+  uint64_t seq = h.ok(vadd);
+  CHECK(h.sm.blacklist(vcluster_scope("ml"))
+        == std::vector<std::string>{"vm.*"});
+  CHECK(h.sm.overlay("ml")->version() == seq);
+  // Blacklisted keys cannot be committed, globally or per vCluster.
+  auto enroll = make_cmd(COMMAND_KIND_NODE_ENROLL, node_scope("n1"));
+  enroll.set_vcluster("ml");
+  h.ok(enroll);
+  h.refused(node_commit("n1", "vm.swappiness", "1"),
+            STATUS_CODE_POLICY_REJECTED, "blacklisted by pattern 'vm.*'");
+  auto shadow = node_commit("n2", "x", "1");
+  shadow.mutable_state_delta()->mutable_items(0)->set_key("/etc/shadow");
+  h.refused(shadow, STATUS_CODE_POLICY_REJECTED, "/etc/shadow");
+  auto rm = make_cmd(COMMAND_KIND_BLACKLIST_REMOVE, vcluster_scope("ml"));
+  rm.set_blacklist_pattern("vm.*");
+  h.ok(rm);
+  CHECK(h.sm.blacklist(vcluster_scope("ml")).empty());
+  CHECK(h.sm.entries().back().blacklist_change().removed());
+  h.ok(node_commit("n1", "vm.swappiness", "1"));
+}
+
+TEST_CASE("node lifecycle: enroll, drift, converge, state change") {
+  harness h;
+  h.ok(overlay_apply("ml", {}));
+  auto enroll = make_cmd(COMMAND_KIND_NODE_ENROLL, node_scope("n1"));
+  enroll.set_vcluster("ml");
+  h.ok(enroll);
+  CHECK(h.sm.node("n1")->vcluster() == "ml");
+  CHECK(h.sm.node("n1")->state() == NODE_STATE_OBSERVE_ONLY);
+  CHECK(h.sm.entries().back().entry_type() == ENTRY_TYPE_NODE_ENROLLED);
+  CHECK(h.sm.entries().back().vcluster() == "ml");
+  auto drift = make_cmd(COMMAND_KIND_DRIFT_DETECTED, node_scope("n1"));
+  *drift.mutable_state_delta()->add_items()
+      = make_item(DELTA_CATEGORY_MOUNTS, DELTA_ACTION_ADD, "/scratch", "{}");
+  h.ok(drift);
+  CHECK(h.sm.node("n1")->state() == NODE_STATE_DRIFTED);
+  CHECK(h.sm.node("n1")->items_size() == 0);
+  h.ok(make_cmd(COMMAND_KIND_AUTO_CONVERGE, node_scope("n1")));
+  CHECK(h.sm.node("n1")->state() == NODE_STATE_CONVERGING);
+  CHECK(h.sm.entries().back().entry_type() == ENTRY_TYPE_AUTO_CONVERGE);
+  auto st = make_cmd(COMMAND_KIND_NODE_STATE_CHANGE, node_scope("n1"));
+  st.set_node_state(NODE_STATE_COMMITTED);
+  h.ok(st);
+  CHECK(h.sm.node("n1")->state() == NODE_STATE_COMMITTED);
+  CHECK(h.sm.entries().back().node_state() == NODE_STATE_COMMITTED);
+}
+
+TEST_CASE("records: exec, shell, approvals go to the audit list") {
+  harness h;
+  auto exec = make_cmd(COMMAND_KIND_RECORD, node_scope("n1"));
+  exec.set_record_type(ENTRY_TYPE_EXEC_LOG);
+  exec.set_message("nvidia-smi");
+  h.ok(exec);
+  auto boot = make_cmd(COMMAND_KIND_RECORD, node_scope("n1"));
+  boot.set_record_type(ENTRY_TYPE_BOOT_CONFIG);
+  h.ok(boot);
+  auto shell = make_cmd(COMMAND_KIND_RECORD, vcluster_scope("ml"));
+  shell.set_record_type(ENTRY_TYPE_SHELL_SESSION);
+  h.ok(shell);
+  REQUIRE(h.sm.audit().size() == 2);
+  CHECK(h.sm.audit()[0].sequence() == 1);
+  CHECK(h.sm.audit()[0].entry_type() == ENTRY_TYPE_EXEC_LOG);
+  CHECK(h.sm.audit()[1].sequence() == 3);
+  CHECK(h.sm.audit()[1].author().principal() == "alice@site");
+  // AI exec needs the vCluster's ai_exec_allowed.
+  auto ai = exec;
+  *ai.mutable_author() = agent();
+  h.refused(ai, STATUS_CODE_POLICY_REJECTED, "AI exec is not allowed");
+  auto allow = make_cmd(COMMAND_KIND_POLICY_UPDATE, vcluster_scope("ml"));
+  allow.mutable_policy()->set_ai_exec_allowed(true);
+  h.ok(allow);
+  auto ai_vc = ai;
+  *ai_vc.mutable_scope() = vcluster_scope("ml");
+  h.ok(ai_vc);
+  CHECK(h.sm.audit().size() == 3);
+}
+
+TEST_CASE("log returns the most recent entries newest first, by scope") {
+  harness h;
+  h.ok(node_commit("n1", "a", "1"));
+  h.ok(node_commit("n2", "a", "1"));
+  h.ok(node_commit("n1", "b", "1"));
+  auto all = h.sm.log(2);
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].sequence() == 3);
+  CHECK(all[1].sequence() == 2);
+  auto n1 = h.sm.log(10, node_scope("n1"));
+  REQUIRE(n1.size() == 2);
+  CHECK(n1[0].sequence() == 3);
+  CHECK(n1[1].sequence() == 1);
+  CHECK(h.sm.log(10, vcluster_scope("n1")).empty());
+  CHECK(h.sm.entry(2)->scope().node() == "n2");
+  CHECK(h.sm.entry(4) == nullptr);
+  CHECK(h.sm.entry(0) == nullptr);
+}
