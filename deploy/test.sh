@@ -10,6 +10,8 @@ extra=()
 if [ "${1:-}" = "--sanitize" ]; then
   build=$root/build-asan
   extra=(-DPACT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug)
+  export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$root/tests/ubsan.supp"
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 fi
 
 "$root/deploy/install-deps.sh" test

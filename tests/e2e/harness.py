@@ -39,14 +39,30 @@ def wait_for(predicate, timeout=15.0, what="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+_HANDED_OUT = set()
+
+
 def free_port():
-    """A port that was free a moment ago (for raft ports, which peers must
-    know before the replicas start)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A port that is free now, for raft ports, which peers must know before
+    the replicas start. Chosen below Linux's ephemeral range (32768+) so that
+    port-0 binds and outgoing connections of concurrent tests cannot take it
+    before the replica binds it."""
+    import random
+    rng = random.Random(os.getpid() ^ time.monotonic_ns())
+    for _ in range(200):
+        port = rng.randrange(20000, 32700)
+        if port in _HANDED_OUT:
+            continue
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            s.close()
+        _HANDED_OUT.add(port)
+        return port
+    raise RuntimeError("no free port found in 20000-32700")
 
 
 def b64url(data):
