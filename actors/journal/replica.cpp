@@ -277,10 +277,17 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
   }
   for (auto& [id, ep] : st.cfg.peers)
     st.peers[id].ep = ep;
+  // Each incarnation registers itself and, on exit, removes the entry only
+  // if it is still its own: the exit hook runs after the supervisor may
+  // already have started (and registered) the next incarnation. The tick
+  // re-registers, so even a lost race heals within one tick.
   self->system().registry().put(replica_name, self);
-  self->attach_functor([sys = &self->system()] {
-    sys->registry().erase(replica_name);
-  });
+  self->attach_functor(
+    [sys = &self->system(), addr = self->address()] {
+      auto cur = sys->registry().get(replica_name);
+      if (cur && cur->address() == addr)
+        sys->registry().erase(replica_name);
+    });
   self->set_down_handler([self](caf::down_msg& dm) {
     for (auto& [id, p] : self->state.peers)
       if (p.handle && p.handle.address() == dm.source) {
@@ -317,6 +324,9 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
       }
     },
     [self](tick_atom) {
+      if (self->system().registry().get(replica_name)
+          != caf::actor_cast<caf::strong_actor_ptr>(self))
+        self->system().registry().put(replica_name, self);
       self->state.driver->tick();
       flush(self);
       self->delayed_send(self, self->state.cfg.tick, tick_atom::value);

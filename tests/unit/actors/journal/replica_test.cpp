@@ -23,11 +23,13 @@ using namespace pact;
 
 namespace {
 
+/// The replica's status; empty when it does not answer (e.g. it is being
+/// replaced at this moment), so that callers poll again.
 protocol::RaftStatus status_of(caf::scoped_actor& self, caf::actor r) {
   protocol::RaftStatus s;
   self->request(r, std::chrono::seconds(5), protocol::raft_status_atom::value)
     .receive([&](const std::string& bytes) { s.ParseFromString(bytes); },
-             [&](caf::error& err) { FAIL("status: " << caf::to_string(err)); });
+             [&](caf::error&) {});
   return s;
 }
 
@@ -36,9 +38,10 @@ caf::actor current(caf::actor_system& sys) {
     sys.registry().get(journal::replica_name));
 }
 
+/// Polls for up to 30 s (generous: CI runs other suites in parallel).
 template <class Pred>
 bool eventually(Pred p) {
-  for (int i = 0; i < 200; ++i) {
+  for (int i = 0; i < 1200; ++i) {
     if (p())
       return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
@@ -89,11 +92,14 @@ TEST_CASE("a killed replica actor is restarted from its LMDB store") {
   auto before = status_of(self, first);
   CHECK(before.applied_index() == last);
   self->send_exit(first, caf::exit_reason::kill);
+  protocol::RaftStatus after;
   REQUIRE(eventually([&] {
     auto r = current(sys);
-    return r && r != first && status_of(self, r).role() == "leader";
+    if (!r || r == first)
+      return false;
+    after = status_of(self, r);
+    return after.role() == "leader";
   }));
-  auto after = status_of(self, current(sys));
   CHECK(after.applied_index() >= last);
   CHECK(after.term() > before.term());
   // The digest covers every command applied before the crash.
