@@ -10,6 +10,17 @@
 namespace pact::cli {
 
 command status_command();
+command log_command();
+command diff_command();
+command commit_command();
+command rollback_command();
+command extend_command();
+command apply_command();
+command promote_command();
+command watch_command();
+command group_command();
+command blacklist_command();
+command enroll_command();
 
 /// Every command, in `pact --help` order.
 std::vector<command> all_commands();

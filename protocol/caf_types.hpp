@@ -52,13 +52,22 @@ using child_atom = caf::atom_constant<caf::atom("child")>;
 using raft_atom = caf::atom_constant<caf::atom("raftmsg")>;
 /// (tick_atom) -> void. The replica's tick timer.
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
-/// (propose_atom, bytes command) -> uint64 index. Followers delegate to the
+/// (propose_atom, bytes command) -> (uint64 index, bytes result). Followers delegate to the
 /// leader; errors are caf::error with a message.
 using propose_atom = caf::atom_constant<caf::atom("propose")>;
 /// (raft_status_atom) -> bytes RaftStatus.
 using raft_status_atom = caf::atom_constant<caf::atom("raftstatus")>;
 /// (read_index_atom) -> uint64 applied index (linearizable read point).
 using read_index_atom = caf::atom_constant<caf::atom("readindex")>;
+/// (query_atom, bytes JournalQuery) -> bytes JournalAnswer. Gateway to its
+/// replica.
+using query_atom = caf::atom_constant<caf::atom("jquery")>;
+/// (watch_atom, bytes WatchRequest) -> bytes WatchReply. Gateway to its
+/// replica; answered when entries arrive or the wait ends.
+using watch_atom = caf::atom_constant<caf::atom("jwatch")>;
+/// (boot_chunk_atom, bytes BootChunk) -> void. Gateway to the actor that
+/// asked for boot configuration, one message per chunk, in order.
+using boot_chunk_atom = caf::atom_constant<caf::atom("bootchunk")>;
 /// (peer_hello_atom, uint64 id) -> void. Sent by the replica that opened a
 /// peer connection, so that the other side learns its handle.
 using peer_hello_atom = caf::atom_constant<caf::atom("peerhello")>;

@@ -63,7 +63,8 @@ expected<caf::actor> connection::connect(milliseconds budget) {
   return result;
 }
 
-expected<protocol::Response> connection::call(protocol::Request req) {
+expected<protocol::Response> connection::call(protocol::Request req,
+                                              milliseconds extra) {
   auto start = steady_clock::now();
   if (!server_) {
     auto s = connect(opts_.timeout);
@@ -76,6 +77,7 @@ expected<protocol::Response> connection::call(protocol::Request req) {
                                                          - start);
   if (left.count() < 1)
     left = milliseconds{1};
+  left += extra;
   req.set_version(protocol::PROTOCOL_VERSION_1);
   if (req.token().empty())
     req.set_token(opts_.token);

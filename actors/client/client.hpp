@@ -38,7 +38,9 @@ public:
   /// Sends `req` (version and token are filled in) and waits for the
   /// response. A response whose status is not OK is returned as an error
   /// carrying the mapped exit code and the server's message.
-  expected<protocol::Response> call(protocol::Request req);
+  /// `extra` lengthens the answer deadline beyond the timeout (long polls).
+  expected<protocol::Response> call(protocol::Request req,
+                                    std::chrono::milliseconds extra = {});
 
   const options& opts() const {
     return opts_;

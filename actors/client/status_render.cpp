@@ -39,6 +39,24 @@ int depth_of(const protocol::HealthTree& t, const std::string& name) {
   return depth;
 }
 
+
+std::string render_tree(const protocol::HealthTree& t, int64_t now_ms) {
+  std::vector<std::vector<std::string>> rows{
+    {"ACTOR", "KIND", "STATE", "RESTARTS", "MAILBOX", "ACTIVE", "DETAIL"}};
+  for (auto& a : t.actors()) {
+    auto indent = std::string(2 * static_cast<size_t>(depth_of(t, a.name())),
+                              ' ');
+    rows.push_back({indent + a.name(), a.kind(), state_text(a.state()),
+                    std::to_string(a.restarts()),
+                    std::to_string(a.mailbox_depth()),
+                    age_text(now_ms - a.last_activity_unix_ms()),
+                    a.detail()});
+  }
+  return render_table(rows);
+}
+
+} // namespace
+
 std::string render_table(const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> width;
   for (auto& r : rows)
@@ -58,23 +76,6 @@ std::string render_table(const std::vector<std::vector<std::string>>& rows) {
   }
   return os.str();
 }
-
-std::string render_tree(const protocol::HealthTree& t, int64_t now_ms) {
-  std::vector<std::vector<std::string>> rows{
-    {"ACTOR", "KIND", "STATE", "RESTARTS", "MAILBOX", "ACTIVE", "DETAIL"}};
-  for (auto& a : t.actors()) {
-    auto indent = std::string(2 * static_cast<size_t>(depth_of(t, a.name())),
-                              ' ');
-    rows.push_back({indent + a.name(), a.kind(), state_text(a.state()),
-                    std::to_string(a.restarts()),
-                    std::to_string(a.mailbox_depth()),
-                    age_text(now_ms - a.last_activity_unix_ms()),
-                    a.detail()});
-  }
-  return render_table(rows);
-}
-
-} // namespace
 
 std::string age_text(int64_t age_ms) {
   if (age_ms < 0)

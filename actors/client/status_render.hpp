@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +15,10 @@ namespace pact::client {
 
 /// "3s ago", "2m ago", "1h ago" for an age in milliseconds.
 std::string age_text(int64_t age_ms);
+
+/// Rows as aligned columns (two-space indent and gutters; the last column
+/// is not padded).
+std::string render_table(const std::vector<std::vector<std::string>>& rows);
 
 /// Text rendering of a status reply; `now_ms` dates last-activity columns.
 std::string render_status_text(const protocol::StatusReply& reply,

@@ -1,12 +1,10 @@
 #include "actors/journal/gateway.hpp"
 
-#include <map>
-
 #include <caf/actor_registry.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/journal/gateway_detail.hpp"
 #include "actors/journal/replica.hpp"
-#include "actors/supervision/api_endpoint.hpp"
 #include "protocol/caf_types.hpp"
 
 namespace pact::journal {
@@ -16,20 +14,7 @@ namespace {
 using namespace pact::protocol;
 using supervision::api_reply;
 
-struct known_node {
-  NodeReport report;
-  int64_t received_unix_ms = 0;
-};
-
-struct gateway_data {
-  supervision::health_handle h;
-  gateway_config cfg;
-  std::shared_ptr<supervision::api_context> api;
-  std::string url;
-  std::map<std::string, known_node> nodes;
-};
-
-using shared = std::shared_ptr<gateway_data>;
+using shared = gateway_shared;
 
 /// Adds the nodes matching the request's filters to `reply`.
 void add_nodes(const gateway_data& d, const StatusRequest& q,
@@ -44,12 +29,6 @@ void add_nodes(const gateway_data& d, const StatusRequest& q,
     *ns->mutable_report() = n.report;
     ns->set_last_seen_age_ms(now - n.received_unix_ms);
   }
-}
-
-/// The current replica incarnation, found by its registered name.
-caf::actor current_replica(caf::event_based_actor* self) {
-  return caf::actor_cast<caf::actor>(
-    self->system().registry().get(replica_name));
 }
 
 void reply_status(caf::event_based_actor* self, const shared& d,
@@ -125,7 +104,7 @@ void handle_propose(caf::event_based_actor* self, const shared& d,
     ->request(r, d->cfg.propose_timeout, propose_atom::value,
               req.propose().command())
     .then(
-      [reply](uint64_t index) mutable {
+      [reply](uint64_t index, const std::string&) mutable {
         Response resp;
         resp.mutable_propose_reply()->set_index(index);
         reply.ok(std::move(resp));
@@ -140,10 +119,12 @@ void handle_propose(caf::event_based_actor* self, const shared& d,
 supervision::api_table make_table(caf::event_based_actor* self,
                                   const shared& d) {
   using namespace std::placeholders;
-  return {
+  supervision::api_table table{
     {Request::kStatus, std::bind(handle_status, self, d, _1, _2, _3)},
     {Request::kPropose, std::bind(handle_propose, self, d, _1, _2, _3)},
   };
+  add_journal_handlers(self, d, table);
+  return table;
 }
 
 void on_node_report(const shared& d, const std::string& bytes) {
@@ -162,6 +143,11 @@ void on_node_report(const shared& d, const std::string& bytes) {
 }
 
 } // namespace
+
+caf::actor current_replica(caf::event_based_actor* self) {
+  return caf::actor_cast<caf::actor>(
+    self->system().registry().get(replica_name));
+}
 
 caf::behavior gateway(caf::event_based_actor* self,
                       supervision::health_handle h, gateway_config cfg) {

@@ -178,6 +178,7 @@ journal_children(const settings& s, const ports& p, const caf::actor& registry,
   rc.snapshot_interval = static_cast<uint64_t>(
     s.v.get_int("journal.raft.snapshot_interval"));
   rc.metrics = metrics;
+  rc.wall = wall;
   journal::metrics_endpoint_config mc{{s.metrics.host, p.metrics, notify},
                                       metrics};
   journal::gateway_config gw;

@@ -18,7 +18,7 @@ namespace pact::journal {
 namespace {
 
 using namespace pact::protocol;
-using self_ptr = caf::stateful_actor<replica_state>*;
+using self_ptr = replica_ptr;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 
 uint64_t now_us() {
@@ -88,16 +88,6 @@ void connect_peer(self_ptr self, uint64_t id) {
       });
 }
 
-void request_flush(self_ptr self) {
-  // One flush message at the back of the mailbox: everything queued before
-  // it is stepped first, so one durable write covers the batch (group
-  // commit).
-  if (self->state.flush_pending)
-    return;
-  self->state.flush_pending = true;
-  self->send(self, flush_atom::value);
-}
-
 void update_metrics(self_ptr self, const driver_output& out) {
   auto& st = self->state;
   auto& m = *st.cfg.metrics;
@@ -137,19 +127,24 @@ void flush(self_ptr self) {
     }
     self->send(i->second.handle, raft_atom::value, encode_raft_message(msg));
   }
+  if (st.sm.applied() != st.reader_applied) {
+    // Rebuilds only the overlays whose version moved (a vCluster commit
+    // landed); requests read the cached encodings.
+    st.reader.refresh(st.sm);
+    st.reader_applied = st.sm.applied();
+  }
   for (auto& c : out.done) {
     auto w = st.waiting.find(c.tag);
     if (w == st.waiting.end())
       continue;
-    if (c.ok) {
-      st.cfg.metrics->proposals->Increment();
-      w->second.deliver(c.index);
-    } else {
-      st.cfg.metrics->proposals_failed->Increment();
-      w->second.deliver(failure(c.error));
-    }
+    if (w->second.k == waiter::kind::propose)
+      (c.ok ? st.cfg.metrics->proposals : st.cfg.metrics->proposals_failed)
+        ->Increment();
+    finish(self, w->second, c);
     st.waiting.erase(w);
   }
+  if (st.sm.last_sequence() != st.watched_sequence)
+    check_watchers(self);
   update_metrics(self, out);
   if (out.fatal) {
     spdlog::critical("replica: {}", *out.fatal);
@@ -205,13 +200,15 @@ void on_propose(self_ptr self, std::string& command) {
     return;
   }
   auto tag = st.next_tag++;
+  if (st.cfg.wall)
+    command = st.stamper.stamp(std::move(command), st.cfg.wall->now_unix_ms());
   auto rs = d.propose(tag, std::move(command));
   if (rs != raft::status::ok) {
     rp.deliver(failure(std::string("proposal refused: ")
                        + raft::to_string(rs)));
     return;
   }
-  st.waiting.emplace(tag, std::move(rp));
+  st.waiting.emplace(tag, waiter{std::move(rp), waiter::kind::propose, {}});
   request_flush(self);
 }
 
@@ -224,7 +221,7 @@ void on_read_index(self_ptr self) {
     rp.deliver(failure(std::string("read refused: ") + raft::to_string(rs)));
     return;
   }
-  st.waiting.emplace(tag, std::move(rp));
+  st.waiting.emplace(tag, waiter{std::move(rp), waiter::kind::read_index, {}});
   request_flush(self);
 }
 
@@ -265,6 +262,16 @@ void report_health(self_ptr self) {
 }
 
 } // namespace
+
+void request_flush(replica_ptr self) {
+  // One flush message at the back of the mailbox: everything queued before
+  // it is stepped first, so one durable write covers the batch (group
+  // commit).
+  if (self->state.flush_pending)
+    return;
+  self->state.flush_pending = true;
+  self->send(self, caf::atom_constant<caf::atom("flush")>::value);
+}
 
 caf::behavior replica(caf::stateful_actor<replica_state>* self,
                       supervision::health_handle h, replica_config cfg) {
@@ -329,6 +336,8 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
         self->system().registry().put(replica_name, self);
       self->state.driver->tick();
       flush(self);
+      if (!self->state.watchers.empty())
+        check_watchers(self); // expire long polls whose wait ended
       self->delayed_send(self, self->state.cfg.tick, tick_atom::value);
     },
     [self](flush_atom) {
@@ -339,6 +348,8 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
     },
     [self](propose_atom, std::string& command) { on_propose(self, command); },
     [self](read_index_atom) { on_read_index(self); },
+    [self](query_atom, const std::string& bytes) { on_query(self, bytes); },
+    [self](watch_atom, const std::string& bytes) { on_watch(self, bytes); },
     [self](raft_status_atom) { return raft_status_bytes(self); },
     [self](peer_connect_atom, uint64_t id) { connect_peer(self, id); },
     [self](peer_hello_atom, uint64_t id) {

@@ -12,8 +12,11 @@
 /// gateway and the metrics endpoint find the current incarnation.
 ///
 /// Messages: (raft_atom, bytes) from peers; (propose_atom, bytes) ->
-/// uint64 index; (read_index_atom) -> uint64; (raft_status_atom) -> bytes
-/// RaftStatus.
+/// (uint64 index, bytes CommandResult); (read_index_atom) -> uint64;
+/// (query_atom, bytes JournalQuery) -> bytes JournalAnswer (after a ReadIndex
+/// round when the query asks to be linearizable); (watch_atom, bytes
+/// WatchRequest) -> bytes WatchReply (held until an entry arrives or the
+/// wait ends); (raft_status_atom) -> bytes RaftStatus.
 
 #include <chrono>
 #include <cstdint>
@@ -28,6 +31,7 @@
 #include "actors/journal/metrics.hpp"
 #include "actors/supervision/health.hpp"
 #include "actors/supervision/publish.hpp"
+#include "runtime/common/clock.hpp"
 #include "runtime/common/endpoint.hpp"
 #include "runtime/raft/types.hpp"
 
@@ -51,6 +55,8 @@ struct replica_config {
   int heartbeat_ticks = 1;
   uint64_t snapshot_interval = 10000;
   std::shared_ptr<raft_metrics> metrics;
+  /// Wall clock the leader stamps commands with.
+  std::shared_ptr<const pact::clock> wall;
 };
 
 caf::behavior replica(caf::stateful_actor<struct replica_state>* self,

@@ -3,6 +3,8 @@
 
 #include "runtime/journal/config_state_machine.hpp"
 
+#include <algorithm>
+
 #include "runtime/journal/config_detail.hpp"
 #include "runtime/journal/journal_items.hpp"
 
@@ -214,6 +216,41 @@ CommandResult config_state_machine::do_record(const JournalCommand& cmd) {
   uint64_t seq = append(std::move(e));
   if (is_audited(type))
     add_audit(entries_.back());
+  return accept({seq});
+}
+
+} // namespace pact::journal
+
+namespace pact::journal {
+
+CommandResult config_state_machine::do_extend(const JournalCommand& cmd) {
+  if (auto err = check_scope(cmd.scope(), allow_node, "extend"); !err.empty())
+    return refuse(protocol::STATUS_CODE_INVALID_ARGUMENT, err);
+  auto secs = cmd.extend_seconds();
+  if (secs < min_extend_seconds || secs > max_extend_seconds)
+    return refuse(protocol::STATUS_CODE_INVALID_ARGUMENT,
+                  "extend: " + std::to_string(secs)
+                    + " s is outside " + std::to_string(min_extend_seconds)
+                    + " s .. " + std::to_string(max_extend_seconds) + " s");
+  const auto& name = cmd.scope().node();
+  auto ts = cmd.timestamp_unix_ms();
+  int64_t current = 0;
+  if (auto* rec = node(name))
+    current = rec->window_ends_unix_ms();
+  auto ends = std::max(current, ts) + int64_t{secs} * 1000;
+  // A window longer than the emergency window is what emergency mode is
+  // for; an ordinary extension may not reach past it.
+  auto limit = int64_t{governing_policy(cmd.scope()).emergency_window_seconds()};
+  if (ends - ts > limit * 1000)
+    return refuse(protocol::STATUS_CODE_POLICY_REJECTED,
+                  "extend: the commit window would end "
+                    + std::to_string((ends - ts) / 1000)
+                    + " s from now, beyond the policy's emergency window of "
+                    + std::to_string(limit) + " s (use emergency mode)");
+  auto e = make_entry(cmd, protocol::ENTRY_TYPE_WINDOW_EXTENDED, cmd.scope());
+  e.set_window_ends_unix_ms(ends);
+  uint64_t seq = append(std::move(e));
+  node_record(name).set_window_ends_unix_ms(ends);
   return accept({seq});
 }
 

@@ -143,6 +143,8 @@ CommandResult config_state_machine::execute(const JournalCommand& cmd) {
     return do_enroll(cmd);
   case protocol::COMMAND_KIND_RECORD:
     return do_record(cmd);
+  case protocol::COMMAND_KIND_EXTEND_WINDOW:
+    return do_extend(cmd);
   default:
     break;
   }

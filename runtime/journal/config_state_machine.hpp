@@ -27,6 +27,10 @@ namespace pact::journal {
 /// Lifetime bounds of a node delta (DESIGN.md §4).
 inline constexpr uint32_t min_node_ttl_seconds = 900;
 inline constexpr uint32_t max_node_ttl_seconds = 864000;
+/// Bounds of one `pact extend` (the resulting window is further bounded by
+/// the governing policy's emergency window).
+inline constexpr uint32_t min_extend_seconds = 60;
+inline constexpr uint32_t max_extend_seconds = 86400;
 
 class config_state_machine final : public state_machine {
 public:
@@ -83,6 +87,10 @@ public:
   protocol::VClusterPolicy policy(const std::string& vcluster) const;
   /// A node's record (state, vCluster, committed delta), or null.
   const protocol::NodeRecord* node(const std::string& node) const;
+  /// Every node record, by name.
+  const std::map<std::string, protocol::NodeRecord>& nodes() const {
+    return nodes_;
+  }
   /// Cluster-wide declared items and blacklist.
   const protocol::GlobalState& global() const {
     return global_;
@@ -117,6 +125,7 @@ private:
   result_t do_emergency_end(const command_t& cmd);
   result_t do_enroll(const command_t& cmd);
   result_t do_record(const command_t& cmd);
+  result_t do_extend(const command_t& cmd);
   result_t do_rollback(const command_t& cmd);
 
   /// An entry of `type` for `scope` with the command's time, author and

@@ -1,0 +1,241 @@
+#include "actors/client/journal_render.hpp"
+
+#include <ctime>
+
+#include "actors/client/status_render.hpp"
+#include "runtime/journal/journal_items.hpp"
+
+namespace pact::client {
+
+using namespace pact::protocol;
+using nlohmann::json;
+
+std::string entry_type_name(EntryType t) {
+  switch (t) {
+    case ENTRY_TYPE_COMMIT: return "commit";
+    case ENTRY_TYPE_ROLLBACK: return "rollback";
+    case ENTRY_TYPE_AUTO_CONVERGE: return "auto-converge";
+    case ENTRY_TYPE_DRIFT_DETECTED: return "drift-detected";
+    case ENTRY_TYPE_CAPABILITY_CHANGE: return "capability-change";
+    case ENTRY_TYPE_POLICY_UPDATE: return "policy-update";
+    case ENTRY_TYPE_BOOT_CONFIG: return "boot-config";
+    case ENTRY_TYPE_EMERGENCY_START: return "emergency-start";
+    case ENTRY_TYPE_EMERGENCY_END: return "emergency-end";
+    case ENTRY_TYPE_EXEC_LOG: return "exec-log";
+    case ENTRY_TYPE_SHELL_SESSION: return "shell-session";
+    case ENTRY_TYPE_SERVICE_LIFECYCLE: return "service-lifecycle";
+    case ENTRY_TYPE_PENDING_APPROVAL: return "pending-approval";
+    case ENTRY_TYPE_APPROVAL_DECISION: return "approval-decision";
+    case ENTRY_TYPE_NODE_ENROLLED: return "node-enrolled";
+    case ENTRY_TYPE_NODE_ACTIVATED: return "node-activated";
+    case ENTRY_TYPE_NODE_REVOKED: return "node-revoked";
+    case ENTRY_TYPE_OVERLAY_APPLY: return "overlay-apply";
+    case ENTRY_TYPE_BLACKLIST_UPDATE: return "blacklist-update";
+    case ENTRY_TYPE_NODE_STATE_CHANGE: return "node-state-change";
+    case ENTRY_TYPE_WINDOW_EXTENDED: return "window-extended";
+    default: return "unknown";
+  }
+}
+
+namespace {
+
+const std::vector<std::pair<DeltaCategory, const char*>> categories = {
+  {DELTA_CATEGORY_MOUNTS, "mounts"},     {DELTA_CATEGORY_FILES, "files"},
+  {DELTA_CATEGORY_NETWORK, "network"},   {DELTA_CATEGORY_SERVICES, "services"},
+  {DELTA_CATEGORY_KERNEL, "kernel"},     {DELTA_CATEGORY_PACKAGES, "packages"},
+  {DELTA_CATEGORY_GPU, "gpu"},
+};
+
+} // namespace
+
+std::string category_name(DeltaCategory c) {
+  for (auto& [k, v] : categories)
+    if (k == c)
+      return v;
+  return "unknown";
+}
+
+std::optional<DeltaCategory> parse_category(const std::string& s) {
+  if (s == "sysctl")
+    return DELTA_CATEGORY_KERNEL;
+  for (auto& [k, v] : categories)
+    if (s == v)
+      return k;
+  return std::nullopt;
+}
+
+std::string action_name(DeltaAction a) {
+  switch (a) {
+    case DELTA_ACTION_ADD: return "add";
+    case DELTA_ACTION_REMOVE: return "remove";
+    case DELTA_ACTION_MODIFY: return "modify";
+    default: return "unknown";
+  }
+}
+
+std::string node_state_name(NodeState s) {
+  switch (s) {
+    case NODE_STATE_OBSERVE_ONLY: return "observe-only";
+    case NODE_STATE_COMMITTED: return "committed";
+    case NODE_STATE_DRIFTED: return "drifted";
+    case NODE_STATE_CONVERGING: return "converging";
+    case NODE_STATE_EMERGENCY: return "emergency";
+    default: return "unknown";
+  }
+}
+
+std::string scope_text(const Scope& s) {
+  auto k = journal::scope_key(s);
+  return k.empty() ? "global" : k;
+}
+
+std::string time_text(int64_t unix_ms) {
+  auto secs = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string item_text(const DeltaItem& item) {
+  auto out = category_name(item.category()) + " " + item.key();
+  if (item.action() == DELTA_ACTION_REMOVE)
+    out += " (removed)";
+  else
+    out += " = " + item.value();
+  if (!item.previous().empty())
+    out += " (was " + item.previous() + ")";
+  return out;
+}
+
+json item_json(const DeltaItem& item) {
+  json j{{"category", category_name(item.category())},
+         {"action", action_name(item.action())},
+         {"key", item.key()}};
+  if (item.action() != DELTA_ACTION_REMOVE)
+    j["value"] = item.value();
+  if (!item.previous().empty())
+    j["previous"] = item.previous();
+  return j;
+}
+
+namespace {
+
+json items_json(const google::protobuf::RepeatedPtrField<DeltaItem>& items) {
+  auto out = json::array();
+  for (auto& i : items)
+    out.push_back(item_json(i));
+  return out;
+}
+
+json string_list(const google::protobuf::RepeatedPtrField<std::string>& l) {
+  return json(std::vector<std::string>(l.begin(), l.end()));
+}
+
+json category_list(const google::protobuf::RepeatedField<int>& l) {
+  auto out = json::array();
+  for (auto c : l)
+    out.push_back(category_name(static_cast<DeltaCategory>(c)));
+  return out;
+}
+
+std::string enforcement_name(EnforcementMode m) {
+  switch (m) {
+    case ENFORCEMENT_MODE_WARN: return "warn";
+    case ENFORCEMENT_MODE_ENFORCE: return "enforce";
+    default: return "observe";
+  }
+}
+
+} // namespace
+
+json entry_json(const ConfigEntry& e) {
+  json j{{"sequence", e.sequence()},
+         {"timestamp", time_text(e.timestamp_unix_ms())},
+         {"timestamp_unix_ms", e.timestamp_unix_ms()},
+         {"type", entry_type_name(e.entry_type())},
+         {"scope", scope_text(e.scope())},
+         {"author",
+          {{"principal", e.author().principal()},
+           {"principal_type",
+            e.author().principal_type() == PRINCIPAL_TYPE_AGENT ? "agent"
+            : e.author().principal_type() == PRINCIPAL_TYPE_SERVICE
+              ? "service"
+              : "human"},
+           {"role", e.author().role()}}},
+         {"parent", e.parent()},
+         {"message", e.message()},
+         {"delta", items_json(e.state_delta().items())},
+         {"prev_hash", journal::to_hex(e.prev_hash())},
+         {"hash", journal::to_hex(e.hash())}};
+  if (e.ttl_seconds() != 0)
+    j["ttl_seconds"] = e.ttl_seconds();
+  if (!e.emergency_reason().empty())
+    j["emergency_reason"] = e.emergency_reason();
+  if (e.rollback_to() != 0)
+    j["rollback_to"] = e.rollback_to();
+  if (e.has_blacklist_change())
+    j["blacklist_change"] = {{"pattern", e.blacklist_change().pattern()},
+                             {"removed", e.blacklist_change().removed()}};
+  if (e.node_state() != NODE_STATE_UNSPECIFIED)
+    j["node_state"] = node_state_name(e.node_state());
+  if (!e.vcluster().empty())
+    j["vcluster"] = e.vcluster();
+  return j;
+}
+
+json policy_json(const VClusterPolicy& p) {
+  return json{
+    {"drift_sensitivity", p.drift_sensitivity()},
+    {"base_commit_window_seconds", p.base_commit_window_seconds()},
+    {"emergency_window_seconds", p.emergency_window_seconds()},
+    {"enforcement_mode", enforcement_name(p.enforcement_mode())},
+    {"auto_converge_categories", category_list(p.auto_converge_categories())},
+    {"require_ack_categories", category_list(p.require_ack_categories())},
+    {"regulated", p.regulated()},
+    {"two_person_approval", p.two_person_approval()},
+    {"approval_timeout_seconds", p.approval_timeout_seconds()},
+    {"emergency_allowed", p.emergency_allowed()},
+    {"ai_exec_allowed", p.ai_exec_allowed()},
+    {"audit_retention_days", p.audit_retention_days()},
+    {"exec_whitelist", string_list(p.exec_whitelist())},
+    {"shell_whitelist", string_list(p.shell_whitelist())},
+    {"blacklist", string_list(p.blacklist())}};
+}
+
+json overlay_json(const VClusterOverlay& o) {
+  return json{{"vcluster", o.vcluster()},
+              {"version", o.version()},
+              {"checksum", o.checksum()},
+              {"base_image", o.attributes().base_image()},
+              {"supervisor_backend", o.attributes().supervisor_backend()},
+              {"items", items_json(o.items())},
+              {"policy", policy_json(o.policy())}};
+}
+
+json node_json(const NodeRecord& n) {
+  json j{{"node", n.node()},
+         {"vcluster", n.vcluster()},
+         {"state", node_state_name(n.state())},
+         {"committed", items_json(n.items())},
+         {"delta_sequence", n.delta_sequence()}};
+  if (n.delta_expires_unix_ms() != 0)
+    j["delta_expires"] = time_text(n.delta_expires_unix_ms());
+  if (n.window_ends_unix_ms() != 0)
+    j["commit_window_ends"] = time_text(n.window_ends_unix_ms());
+  return j;
+}
+
+std::string render_entries_text(const std::vector<ConfigEntry>& es) {
+  std::vector<std::vector<std::string>> rows{
+    {"SEQ", "TIME", "TYPE", "SCOPE", "AUTHOR", "MESSAGE"}};
+  for (auto& e : es)
+    rows.push_back({std::to_string(e.sequence()),
+                    time_text(e.timestamp_unix_ms()),
+                    entry_type_name(e.entry_type()), scope_text(e.scope()),
+                    e.author().principal(), e.message()});
+  return render_table(rows);
+}
+
+} // namespace pact::client

@@ -1,0 +1,42 @@
+#pragma once
+
+/// Internals shared by the gateway's files: its state and the handlers of
+/// the journal service (gateway_journal.cpp).
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include <caf/event_based_actor.hpp>
+
+#include "actors/journal/gateway.hpp"
+#include "actors/supervision/api_endpoint.hpp"
+#include <pact/protocol/api.pb.h>
+
+namespace pact::journal {
+
+struct known_node {
+  protocol::NodeReport report;
+  int64_t received_unix_ms = 0;
+};
+
+struct gateway_data {
+  supervision::health_handle h;
+  gateway_config cfg;
+  std::shared_ptr<supervision::api_context> api;
+  std::string url;
+  std::map<std::string, known_node> nodes;
+};
+
+using gateway_shared = std::shared_ptr<gateway_data>;
+
+/// The current replica incarnation, found by its registered name.
+caf::actor current_replica(caf::event_based_actor* self);
+
+/// Adds the journal-service handlers (command, log, state, watch, boot
+/// config) to `table`.
+void add_journal_handlers(caf::event_based_actor* self,
+                          const gateway_shared& d,
+                          supervision::api_table& table);
+
+} // namespace pact::journal

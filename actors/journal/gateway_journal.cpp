@@ -1,0 +1,262 @@
+// The journal-service side of the gateway (issue 4): state-changing
+// commands (authorized here, stamped with the caller's verified identity,
+// proposed through the local replica which forwards to the leader), reads
+// (linearizable through ReadIndex unless the caller opts into a stale
+// read), `pact watch` long polls and the boot-config stream for agents.
+
+#include <caf/actor_cast.hpp>
+
+#include "actors/journal/gateway_detail.hpp"
+#include "actors/supervision/health.hpp"
+#include "protocol/caf_types.hpp"
+#include "runtime/policy/command_authz.hpp"
+
+namespace pact::journal {
+
+namespace {
+
+using namespace pact::protocol;
+using supervision::api_reply;
+using self_ptr = caf::event_based_actor*;
+
+/// Extra time a watch request gets beyond its own wait.
+constexpr auto watch_slack = std::chrono::seconds(5);
+
+std::string deny_read(const policy::authenticated& who,
+                      const std::string& vcluster) {
+  if (policy::can_read(who.roles, vcluster))
+    return {};
+  return "policy: denied: " + who.claims.subject + " may not read "
+         + (vcluster.empty() ? std::string("the journal")
+                             : "vcluster " + vcluster);
+}
+
+/// Sends `q` to the local replica and calls `on_answer` with the answer.
+template <class OnAnswer>
+void ask_replica(self_ptr self, const gateway_shared& d, const JournalQuery& q,
+                 api_reply reply, OnAnswer on_answer) {
+  auto r = current_replica(self);
+  if (!r) {
+    reply.fail(STATUS_CODE_UNAVAILABLE, "the journal replica is not running");
+    return;
+  }
+  self
+    ->request(r, d->cfg.propose_timeout, query_atom::value,
+              q.SerializeAsString())
+    .then(
+      [reply, on_answer](const std::string& bytes) mutable {
+        JournalAnswer a;
+        if (!a.ParseFromString(bytes)) {
+          reply.fail(STATUS_CODE_ERROR, "replica sent a malformed answer");
+          return;
+        }
+        on_answer(a, reply);
+      },
+      [self, reply](caf::error& err) mutable {
+        auto text = supervision::error_text(self->system(), err);
+        // The state machine's refusals (bad scope, unknown vCluster) are
+        // the caller's mistake; everything else is availability.
+        bool unavailable = text.find("read refused") != std::string::npos
+                           || err == caf::sec::request_timeout;
+        reply.fail(unavailable ? STATUS_CODE_UNAVAILABLE
+                               : STATUS_CODE_INVALID_ARGUMENT,
+                   text);
+      });
+}
+
+void propose(self_ptr self, const gateway_shared& d, JournalCommand cmd,
+             const policy::authenticated& who, const std::string& node_vc,
+             api_reply reply) {
+  if (auto why = policy::command_denial(who, cmd, node_vc); !why.empty()) {
+    reply.fail(STATUS_CODE_UNAUTHORIZED, why);
+    return;
+  }
+  auto vcs = policy::written_vclusters(cmd, node_vc);
+  *cmd.mutable_author() = policy::author_of(who, vcs.empty() ? "" : vcs[0]);
+  auto r = current_replica(self);
+  if (!r) {
+    reply.fail(STATUS_CODE_UNAVAILABLE, "the journal replica is not running");
+    return;
+  }
+  self
+    ->request(r, d->cfg.propose_timeout, propose_atom::value,
+              cmd.SerializeAsString())
+    .then(
+      [reply](uint64_t index, const std::string& bytes) mutable {
+        CommandResult res;
+        res.ParseFromString(bytes);
+        if (res.status().code() != STATUS_CODE_OK) {
+          reply.fail(res.status().code(), res.status().message());
+          return;
+        }
+        Response resp;
+        resp.mutable_command_reply()->set_index(index);
+        *resp.mutable_command_reply()->mutable_result() = std::move(res);
+        reply.ok(std::move(resp));
+      },
+      [self, reply](caf::error& err) mutable {
+        reply.fail(STATUS_CODE_UNAVAILABLE,
+                   "write not acknowledged (its outcome is unknown; check "
+                   "`pact log` before retrying): "
+                     + supervision::error_text(self->system(), err));
+      });
+}
+
+bool is_admin(const policy::authenticated& who) {
+  for (auto& r : who.roles)
+    if (r.k == policy::role::kind::platform_admin)
+      return true;
+  return false;
+}
+
+void handle_command(self_ptr self, const gateway_shared& d, const Request& req,
+                    const policy::authenticated& who, api_reply reply) {
+  JournalCommand cmd = req.command().command();
+  // Identity and time are never taken from the request body (DESIGN.md §5):
+  // the author comes from the verified token, the time from the leader.
+  cmd.clear_author();
+  cmd.set_timestamp_unix_ms(0);
+  if (cmd.scope().target_case() != Scope::kNode || is_admin(who)) {
+    propose(self, d, std::move(cmd), who, "", std::move(reply));
+    return;
+  }
+  // A node-scoped write by a vCluster operator: authorize against the
+  // vCluster the node is enrolled in.
+  JournalQuery q;
+  q.mutable_state()->set_node(cmd.scope().node());
+  ask_replica(self, d, q, std::move(reply),
+              [self, d, cmd, who](const JournalAnswer& a,
+                                  api_reply& r) mutable {
+                std::string vc;
+                if (a.state().nodes_size() > 0)
+                  vc = a.state().nodes(0).vcluster();
+                propose(self, d, std::move(cmd), who, vc, std::move(r));
+              });
+}
+
+void handle_log(self_ptr self, const gateway_shared& d, const Request& req,
+                const policy::authenticated& who, api_reply reply) {
+  const auto& q = req.log();
+  std::string vc;
+  if (q.scope().rfind("vc:", 0) == 0)
+    vc = q.scope().substr(3);
+  if (auto why = deny_read(who, vc); !why.empty()) {
+    reply.fail(STATUS_CODE_UNAUTHORIZED, why);
+    return;
+  }
+  JournalQuery jq;
+  jq.set_linearizable(!q.stale());
+  *jq.mutable_log() = q;
+  ask_replica(self, d, jq, std::move(reply),
+              [](const JournalAnswer& a, api_reply& r) {
+                Response resp;
+                *resp.mutable_log_reply() = a.log();
+                r.ok(std::move(resp));
+              });
+}
+
+void handle_state(self_ptr self, const gateway_shared& d, const Request& req,
+                  const policy::authenticated& who, api_reply reply) {
+  const auto& q = req.state();
+  if (auto why = deny_read(who, q.vcluster()); !why.empty()) {
+    reply.fail(STATUS_CODE_UNAUTHORIZED, why);
+    return;
+  }
+  JournalQuery jq;
+  jq.set_linearizable(!q.stale());
+  *jq.mutable_state() = q;
+  ask_replica(self, d, jq, std::move(reply),
+              [who](const JournalAnswer& a, api_reply& r) {
+                Response resp;
+                auto* out = resp.mutable_state_reply();
+                *out = a.state();
+                // An unfiltered read shows only the vClusters the caller
+                // may read.
+                auto keep = [&](const std::string& vc) {
+                  return vc.empty() || policy::can_read(who.roles, vc);
+                };
+                out->clear_overlays();
+                for (auto& o : a.state().overlays())
+                  if (keep(o.vcluster()))
+                    *out->add_overlays() = o;
+                out->clear_nodes();
+                for (auto& n : a.state().nodes())
+                  if (keep(n.vcluster()))
+                    *out->add_nodes() = n;
+                r.ok(std::move(resp));
+              });
+}
+
+void handle_watch(self_ptr self, const gateway_shared&, const Request& req,
+                  const policy::authenticated& who, api_reply reply) {
+  const auto& q = req.watch();
+  if (auto why = deny_read(who, q.vcluster()); !why.empty()) {
+    reply.fail(STATUS_CODE_UNAUTHORIZED, why);
+    return;
+  }
+  auto r = current_replica(self);
+  if (!r) {
+    reply.fail(STATUS_CODE_UNAVAILABLE, "the journal replica is not running");
+    return;
+  }
+  auto wait = std::chrono::milliseconds(q.wait_ms()) + watch_slack;
+  self->request(r, wait, watch_atom::value, q.SerializeAsString())
+    .then(
+      [reply](const std::string& bytes) mutable {
+        Response resp;
+        resp.mutable_watch_reply()->ParseFromString(bytes);
+        reply.ok(std::move(resp));
+      },
+      [self, reply](caf::error& err) mutable {
+        reply.fail(STATUS_CODE_UNAVAILABLE,
+                   supervision::error_text(self->system(), err));
+      });
+}
+
+void handle_boot_config(self_ptr self, const gateway_shared& d,
+                        const Request& req, const policy::authenticated& who,
+                        api_reply reply) {
+  const auto& q = req.boot_config();
+  if (auto why = deny_read(who, q.vcluster()); !why.empty()) {
+    reply.fail(STATUS_CODE_UNAUTHORIZED, why);
+    return;
+  }
+  auto requester = caf::actor_cast<caf::actor>(self->current_sender());
+  JournalQuery jq;
+  jq.set_linearizable(true);
+  *jq.mutable_boot() = q;
+  ask_replica(self, d, jq, std::move(reply),
+              [self, requester](const JournalAnswer& a, api_reply& r) {
+                // The stream: each chunk its own message, in order (CAF
+                // keeps the order of messages between two actors), then the
+                // reply closes it.
+                Response resp;
+                auto* out = resp.mutable_boot_config_reply();
+                for (auto& c : a.boot().chunks()) {
+                  if (requester)
+                    self->send(requester, boot_chunk_atom::value,
+                               c.SerializeAsString());
+                  if (c.has_complete())
+                    *out->mutable_complete() = c.complete();
+                }
+                out->set_chunks_sent(
+                  static_cast<uint32_t>(a.boot().chunks_size()));
+                r.ok(std::move(resp));
+              });
+}
+
+} // namespace
+
+void add_journal_handlers(self_ptr self, const gateway_shared& d,
+                          supervision::api_table& table) {
+  using namespace std::placeholders;
+  table.emplace(Request::kCommand,
+                std::bind(handle_command, self, d, _1, _2, _3));
+  table.emplace(Request::kLog, std::bind(handle_log, self, d, _1, _2, _3));
+  table.emplace(Request::kState, std::bind(handle_state, self, d, _1, _2, _3));
+  table.emplace(Request::kWatch, std::bind(handle_watch, self, d, _1, _2, _3));
+  table.emplace(Request::kBootConfig,
+                std::bind(handle_boot_config, self, d, _1, _2, _3));
+}
+
+} // namespace pact::journal

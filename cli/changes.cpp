@@ -1,0 +1,104 @@
+#include "cli/changes.hpp"
+
+#include <map>
+
+#include "actors/client/journal_render.hpp"
+#include "runtime/journal/journal_items.hpp"
+#include "runtime/journal/journal_query.hpp"
+
+namespace pact::cli {
+
+using namespace pact::protocol;
+
+expected<Scope> parse_target(const std::string& text) {
+  if (text == "global" || text.find(':') != std::string::npos)
+    return journal::parse_scope(text);
+  if (!journal::valid_name(text))
+    return make_error("'" + text
+                      + "' is not a node name (1-63 of [A-Za-z0-9._-]); use "
+                        "vc:NAME for a vCluster or global");
+  return journal::node_scope(text);
+}
+
+namespace {
+
+/// Splits "CATEGORY:KEY" off `spec`; the rest follows `sep` when given.
+expected<std::pair<DeltaCategory, std::string>>
+split_key(const std::string& flag, const std::string& spec) {
+  auto colon = spec.find(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size())
+    return make_error("--" + flag + " '" + spec
+                      + "': expected CATEGORY:KEY (categories: mounts, "
+                        "files, network, services, kernel, packages, gpu)");
+  auto cat = client::parse_category(spec.substr(0, colon));
+  if (!cat)
+    return make_error("--" + flag + " '" + spec + "': unknown category '"
+                      + spec.substr(0, colon) + "'");
+  return std::make_pair(*cat, spec.substr(colon + 1));
+}
+
+} // namespace
+
+expected<StateDelta>
+build_delta(const std::vector<std::string>& sets,
+            const std::vector<std::string>& unsets,
+            const google::protobuf::RepeatedPtrField<DeltaItem>& declared,
+            bool node_scope) {
+  auto decl = journal::to_map(declared);
+  StateDelta out;
+  std::map<journal::item_key, bool> seen;
+  auto add = [&](DeltaItem item, const std::string& flag,
+                 const std::string& spec) -> status {
+    auto k = journal::key_of(item);
+    if (seen.count(k))
+      return make_error("--" + flag + " '" + spec
+                        + "': the same key is changed twice");
+    seen[k] = true;
+    *out.add_items() = std::move(item);
+    return {};
+  };
+  for (auto& s : sets) {
+    auto eq = s.find('=');
+    if (eq == std::string::npos)
+      return make_error("--set '" + s + "': expected CATEGORY:KEY=VALUE");
+    auto k = split_key("set", s.substr(0, eq));
+    if (!k)
+      return k.err();
+    DeltaItem item;
+    item.set_category(k->first);
+    item.set_key(k->second);
+    item.set_value(s.substr(eq + 1));
+    auto i = decl.find({k->first, k->second});
+    if (i == decl.end()) {
+      item.set_action(DELTA_ACTION_ADD);
+    } else {
+      item.set_action(DELTA_ACTION_MODIFY);
+      item.set_previous(i->second.value());
+    }
+    if (auto st = add(std::move(item), "set", s); !st)
+      return st.err();
+  }
+  for (auto& s : unsets) {
+    auto k = split_key("unset", s);
+    if (!k)
+      return k.err();
+    DeltaItem item;
+    item.set_category(k->first);
+    item.set_key(k->second);
+    item.set_action(DELTA_ACTION_REMOVE);
+    auto i = decl.find({k->first, k->second});
+    if (i != decl.end())
+      item.set_previous(i->second.value());
+    else if (!node_scope)
+      return make_error("--unset '" + s + "': nothing is declared there",
+                        exit_code::conflict);
+    if (auto st = add(std::move(item), "unset", s); !st)
+      return st.err();
+  }
+  if (out.items().empty())
+    return make_error("nothing to commit: name the changes with --set "
+                      "CATEGORY:KEY=VALUE or --unset CATEGORY:KEY");
+  return out;
+}
+
+} // namespace pact::cli

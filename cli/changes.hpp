@@ -1,0 +1,28 @@
+#pragma once
+
+/// Command-line changes for `pact commit`: `--set CATEGORY:KEY=VALUE` and
+/// `--unset CATEGORY:KEY`, turned into a StateDelta against what is
+/// declared for the target (so that each item carries the right action and
+/// the previous value).
+
+#include <string>
+#include <vector>
+
+#include "runtime/common/error.hpp"
+#include <pact/protocol/api.pb.h>
+
+namespace pact::cli {
+
+/// The target of a commit or rollback: a node name, "vc:NAME" or "global".
+expected<protocol::Scope> parse_target(const std::string& text);
+
+/// Builds the delta. `declared` is what the scope's overlay (or the global
+/// state) declares; `committed` what the node already committed (empty for
+/// vCluster and global targets).
+expected<protocol::StateDelta>
+build_delta(const std::vector<std::string>& sets,
+            const std::vector<std::string>& unsets,
+            const google::protobuf::RepeatedPtrField<protocol::DeltaItem>& declared,
+            bool node_scope);
+
+} // namespace pact::cli

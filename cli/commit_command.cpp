@@ -1,0 +1,100 @@
+// `pact commit -m MSG [TARGET] [--set CATEGORY:KEY=VALUE]... [--unset
+// CATEGORY:KEY]... [--ttl SECONDS]`: records a change as declared state.
+// TARGET is a node (default: this host), vc:NAME or global. A node commit
+// is a node delta with a lifetime (900 s .. 10 days); a vCluster or global
+// commit edits the declared state itself.
+
+#include <iostream>
+
+#include "cli/changes.hpp"
+#include "cli/commands.hpp"
+#include "cli/journal_session.hpp"
+#include "cli/local_node.hpp"
+#include "actors/client/journal_render.hpp"
+
+namespace pact::cli {
+
+namespace po = boost::program_options;
+
+namespace {
+
+std::vector<std::string> strings(const context& ctx, const char* name) {
+  if (!ctx.vm.count(name))
+    return {};
+  return ctx.vm[name].as<std::vector<std::string>>();
+}
+
+int run_commit(context& ctx) {
+  auto target = parse_target(ctx.vm.count("target")
+                               ? ctx.vm["target"].as<std::string>()
+                               : local_node());
+  if (!target)
+    return report(target.err());
+  auto s = journal_session::open(ctx);
+  if (!s)
+    return report(s.err());
+  bool node = target->target_case() == protocol::Scope::kNode;
+  auto declared = (*s)->declared_items(*target);
+  if (!declared)
+    return report(declared.err());
+  auto delta = build_delta(strings(ctx, "set"), strings(ctx, "unset"),
+                           *declared, node);
+  if (!delta)
+    return report(delta.err());
+  protocol::JournalCommand cmd;
+  cmd.set_kind(protocol::COMMAND_KIND_COMMIT);
+  *cmd.mutable_scope() = *target;
+  *cmd.mutable_state_delta() = *delta;
+  cmd.set_message(ctx.vm["message"].as<std::string>());
+  if (node)
+    cmd.set_ttl_seconds(ctx.vm["ttl"].as<unsigned>());
+  auto r = (*s)->command(cmd);
+  if (!r)
+    return report(r.err());
+  if (ctx.json) {
+    std::cout << nlohmann::json{{"sequences", std::vector<uint64_t>(
+                                                r->result().sequences().begin(),
+                                                r->result().sequences().end())},
+                                {"raft_index", r->index()},
+                                {"scope", client::scope_text(*target)}}
+                   .dump(2)
+              << "\n";
+  } else {
+    std::cout << "committed " << delta->items_size() << " change"
+              << (delta->items_size() == 1 ? "" : "s") << " to "
+              << client::scope_text(*target) << " as entry "
+              << sequences_text(*r) << "\n";
+    for (auto& i : delta->items())
+      std::cout << "  " << client::action_name(i.action()) << "  "
+                << client::item_text(i) << "\n";
+  }
+  return 0;
+}
+
+} // namespace
+
+command commit_command() {
+  command c;
+  c.name = "commit";
+  c.summary = "Commit changes as declared state (node delta, vCluster or global)";
+  c.usage = "-m MSG [NODE|vc:NAME|global] [--set CATEGORY:KEY=VALUE]... "
+            "[--unset CATEGORY:KEY]... [--ttl SECONDS]";
+  c.declare = [](po::options_description& desc,
+                 po::positional_options_description& pos) {
+    desc.add_options()("message,m", po::value<std::string>()->required(),
+                       "Why (recorded in the journal)")(
+      "target", po::value<std::string>(),
+      "Node (default: this host), vc:NAME or global")(
+      "set", po::value<std::vector<std::string>>()->composing(),
+      "CATEGORY:KEY=VALUE to declare (repeatable)")(
+      "unset", po::value<std::vector<std::string>>()->composing(),
+      "CATEGORY:KEY to remove (repeatable)")(
+      "ttl", po::value<unsigned>()->default_value(86400),
+      "Lifetime of a node delta in seconds (900 .. 864000)");
+    pos.add("target", 1);
+  };
+  c.run = run_commit;
+  return c;
+}
+
+} // namespace pact::cli

@@ -1,0 +1,237 @@
+#include "runtime/journal/journal_query.hpp"
+
+#include <algorithm>
+
+#include "runtime/journal/entry_chain.hpp"
+#include "runtime/journal/journal_items.hpp"
+
+namespace pact::journal {
+
+using namespace pact::protocol;
+
+expected<Scope> parse_scope(const std::string& text) {
+  if (text == "global")
+    return global_scope();
+  auto bad = [&] {
+    return make_error("scope '" + text
+                      + "': expected global, vc:NAME or node:NAME");
+  };
+  auto colon = text.find(':');
+  if (colon == std::string::npos)
+    return bad();
+  auto kind = text.substr(0, colon);
+  auto name = text.substr(colon + 1);
+  if (!valid_name(name))
+    return make_error("scope '" + text + "': '" + name
+                      + "' is not a valid name (1-63 of [A-Za-z0-9._-])");
+  if (kind == "vc" || kind == "vcluster")
+    return vcluster_scope(name);
+  if (kind == "node")
+    return node_scope(name);
+  return bad();
+}
+
+void journal_reader::refresh(const config_state_machine& sm) {
+  const auto& live = sm.overlays();
+  for (auto i = overlays_.begin(); i != overlays_.end();)
+    i = live.count(i->first) ? std::next(i) : overlays_.erase(i);
+  for (auto& [name, o] : live) {
+    auto& c = overlays_[name];
+    if (c.version == o.version() && c.checksum == o.checksum()
+        && !c.bytes.empty())
+      continue;
+    c.version = o.version();
+    c.checksum = o.checksum();
+    c.bytes = deterministic_bytes(o);
+    ++rebuilds_;
+  }
+}
+
+expected<JournalAnswer>
+journal_reader::answer(const config_state_machine& sm,
+                       const JournalQuery& q) const {
+  JournalAnswer a;
+  switch (q.body_case()) {
+    case JournalQuery::kLog: {
+      auto r = log(sm, q.log());
+      if (!r)
+        return r.err();
+      *a.mutable_log() = std::move(*r);
+      return a;
+    }
+    case JournalQuery::kState:
+      *a.mutable_state() = state(sm, q.state());
+      return a;
+    case JournalQuery::kBoot: {
+      auto r = boot(sm, q.boot());
+      if (!r)
+        return r.err();
+      *a.mutable_boot() = std::move(*r);
+      return a;
+    }
+    default:
+      return make_error("empty journal query");
+  }
+}
+
+expected<LogReply> journal_reader::log(const config_state_machine& sm,
+                                       const LogRequest& req) const {
+  if (req.sequence() != 0) {
+    auto* e = sm.entry(req.sequence());
+    if (e == nullptr)
+      return make_error("no entry " + std::to_string(req.sequence())
+                        + " (the journal has "
+                        + std::to_string(sm.last_sequence()) + ")");
+    LogReply out;
+    *out.add_entries() = *e;
+    out.set_last_sequence(sm.last_sequence());
+    out.set_total_entries(sm.last_sequence());
+    return out;
+  }
+  std::optional<Scope> scope;
+  if (!req.scope().empty()) {
+    auto s = parse_scope(req.scope());
+    if (!s)
+      return s.err();
+    scope = *s;
+  }
+  auto n = std::min<uint32_t>(req.limit() == 0 ? 20 : req.limit(),
+                              max_log_entries);
+  LogReply out;
+  for (auto& e : sm.log(n, scope))
+    *out.add_entries() = e;
+  out.set_last_sequence(sm.last_sequence());
+  out.set_total_entries(sm.last_sequence());
+  if (req.verify()) {
+    auto rep = verify_chain(sm.entries());
+    out.set_verified(rep.ok);
+    if (!rep.ok)
+      out.set_verify_error("entry " + std::to_string(rep.first_bad) + ": "
+                           + rep.reason);
+  }
+  return out;
+}
+
+StateReply journal_reader::state(const config_state_machine& sm,
+                                 const StateRequest& req) const {
+  StateReply out;
+  for (auto& [name, o] : sm.overlays())
+    if (req.vcluster().empty() || name == req.vcluster())
+      *out.add_overlays() = o;
+  if (!req.node().empty()) {
+    if (auto* n = sm.node(req.node()))
+      *out.add_nodes() = *n;
+  } else {
+    for (auto& [name, n] : sm.nodes())
+      if (req.vcluster().empty() || n.vcluster() == req.vcluster())
+        *out.add_nodes() = n;
+  }
+  *out.mutable_global() = sm.global();
+  for (auto& [key, e] : sm.emergencies())
+    *out.add_emergencies() = e;
+  out.set_last_sequence(sm.last_sequence());
+  out.set_applied_index(sm.applied());
+  return out;
+}
+
+bool concerns(const config_state_machine& sm, const ConfigEntry& entry,
+              const std::string& vcluster) {
+  if (vcluster.empty())
+    return true;
+  const auto& s = entry.scope();
+  switch (s.target_case()) {
+    case Scope::kVcluster:
+      return s.vcluster() == vcluster;
+    case Scope::kNode: {
+      if (entry.vcluster() == vcluster)
+        return true;
+      auto* n = sm.node(s.node());
+      return n != nullptr && n->vcluster() == vcluster;
+    }
+    default:
+      return true; // global entries concern everybody
+  }
+}
+
+WatchReply journal_reader::watch(const config_state_machine& sm,
+                                 const WatchRequest& req) const {
+  WatchReply out;
+  out.set_last_sequence(sm.last_sequence());
+  if (req.from_now())
+    return out;
+  auto limit = std::min<uint32_t>(
+    req.max_entries() == 0 ? max_watch_entries : req.max_entries(),
+    max_watch_entries);
+  const auto& all = sm.entries();
+  // Sequences are 1-based and gap-free: entry s lives at all[s - 1].
+  for (auto s = req.after_sequence(); s < all.size(); ++s) {
+    const auto& e = all[s];
+    if (!concerns(sm, e, req.vcluster()))
+      continue;
+    *out.add_entries() = e;
+    if (static_cast<uint32_t>(out.entries_size()) >= limit) {
+      // Resume point is the last entry handed out, not the journal's end.
+      out.set_last_sequence(e.sequence());
+      return out;
+    }
+  }
+  return out;
+}
+
+expected<BootConfigAnswer>
+journal_reader::boot(const config_state_machine& sm,
+                     const BootConfigRequest& req) const {
+  if (!valid_name(req.node()))
+    return make_error("boot config: '" + req.node()
+                      + "' is not a valid node name");
+  auto vc = req.vcluster();
+  auto* rec = sm.node(req.node());
+  if (vc.empty() && rec != nullptr)
+    vc = rec->vcluster();
+  if (vc.empty())
+    return make_error("boot config: node '" + req.node()
+                      + "' is not enrolled in a vCluster; pass its vCluster");
+  auto i = overlays_.find(vc);
+  if (i == overlays_.end())
+    return make_error("boot config: vCluster '" + vc + "' has no overlay");
+  const auto& c = i->second;
+  auto chunk = req.chunk_bytes() == 0 ? default_boot_chunk_bytes
+                                      : std::min(req.chunk_bytes(),
+                                                 max_boot_chunk_bytes);
+  BootConfigAnswer out;
+  BootComplete done;
+  done.set_vcluster(vc);
+  done.set_version(c.version);
+  done.set_checksum(c.checksum);
+  done.set_last_sequence(sm.last_sequence());
+  if (req.have_version() == c.version && req.have_checksum() == c.checksum) {
+    done.set_up_to_date(true);
+    *out.add_chunks()->mutable_complete() = done;
+    return out;
+  }
+  auto count = static_cast<uint32_t>(
+    std::max<size_t>(1, (c.bytes.size() + chunk - 1) / chunk));
+  for (uint32_t k = 0; k < count; ++k) {
+    auto* oc = out.add_chunks()->mutable_overlay();
+    oc->set_vcluster(vc);
+    oc->set_version(c.version);
+    oc->set_checksum(c.checksum);
+    oc->set_index(k);
+    oc->set_count(count);
+    oc->set_total_bytes(c.bytes.size());
+    oc->set_data(c.bytes.substr(size_t{k} * chunk, chunk));
+  }
+  auto* nd = out.add_chunks()->mutable_node_delta();
+  nd->set_node(req.node());
+  if (rec != nullptr) {
+    *nd->mutable_items() = rec->items();
+    nd->set_delta_sequence(rec->delta_sequence());
+    nd->set_delta_expires_unix_ms(rec->delta_expires_unix_ms());
+    nd->set_state(rec->state());
+  }
+  done.set_overlay_chunks(count);
+  *out.add_chunks()->mutable_complete() = done;
+  return out;
+}
+
+} // namespace pact::journal

@@ -1,0 +1,84 @@
+#pragma once
+
+/// Read side of the journal service (issue 4): answers the gateway's
+/// queries — `pact log`, declared state, `pact watch`, boot configuration —
+/// from a config_state_machine. Pure and CAF-free; the replica actor calls
+/// it after a ReadIndex round (linearizable) or at once (stale reads).
+///
+/// Boot configuration is served from a cache of deterministically encoded
+/// overlays that refresh() rebuilds only when an overlay's version changed
+/// (that is, when a vCluster commit landed), never per request.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include <pact/protocol/api.pb.h>
+
+#include "runtime/common/error.hpp"
+#include "runtime/journal/config_state_machine.hpp"
+
+namespace pact::journal {
+
+/// Default and largest boot-config chunk.
+inline constexpr uint32_t default_boot_chunk_bytes = 64 * 1024;
+inline constexpr uint32_t max_boot_chunk_bytes = 1024 * 1024;
+/// Bounds on query sizes (STYLE.md: a limit on everything).
+inline constexpr uint32_t max_log_entries = 10000;
+inline constexpr uint32_t max_watch_entries = 1000;
+
+/// Parses the CLI's scope syntax: "global", "vc:NAME" or "node:NAME".
+expected<protocol::Scope> parse_scope(const std::string& text);
+
+class journal_reader {
+public:
+  /// Re-encodes every overlay whose version changed since the last call
+  /// and drops those that vanished. Cheap when nothing changed.
+  void refresh(const config_state_machine& sm);
+
+  /// Answers a query; the status is set on refusal (bad scope, unknown
+  /// vCluster for boot config, …).
+  expected<protocol::JournalAnswer>
+  answer(const config_state_machine& sm, const protocol::JournalQuery& q) const;
+
+  /// Entries after `req.after_sequence` that concern `req.vcluster` (all
+  /// when empty): its own, those of its nodes and global ones. Empty when
+  /// none yet.
+  protocol::WatchReply watch(const config_state_machine& sm,
+                             const protocol::WatchRequest& req) const;
+
+  /// The boot stream of `req`: overlay chunks, the node's delta, the
+  /// completion marker (only the marker when the agent is current).
+  expected<protocol::BootConfigAnswer>
+  boot(const config_state_machine& sm,
+       const protocol::BootConfigRequest& req) const;
+
+  /// Encodings rebuilt so far (tests: proves requests do not rebuild).
+  uint64_t rebuilds() const {
+    return rebuilds_;
+  }
+
+private:
+  struct cached_overlay {
+    uint64_t version = 0;
+    std::string checksum;
+    std::string bytes;
+  };
+
+  expected<protocol::LogReply> log(const config_state_machine& sm,
+                                   const protocol::LogRequest& req) const;
+  protocol::StateReply state(const config_state_machine& sm,
+                             const protocol::StateRequest& req) const;
+
+  std::map<std::string, cached_overlay> overlays_;
+  uint64_t rebuilds_ = 0;
+};
+
+/// True when `entry` concerns `vcluster`: its scope is that vCluster, a node
+/// enrolled in it, or global; or the entry is an overlay-apply/enrollment
+/// naming it.
+bool concerns(const config_state_machine& sm, const protocol::ConfigEntry& entry,
+              const std::string& vcluster);
+
+} // namespace pact::journal

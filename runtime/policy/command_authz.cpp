@@ -1,0 +1,85 @@
+#include "runtime/policy/command_authz.hpp"
+
+#include <algorithm>
+
+namespace pact::policy {
+
+using namespace pact::protocol;
+
+std::vector<std::string> written_vclusters(const JournalCommand& cmd,
+                                           const std::string& node_vcluster) {
+  if (cmd.kind() == COMMAND_KIND_OVERLAY_APPLY) {
+    std::vector<std::string> out;
+    for (auto& o : cmd.overlays())
+      out.push_back(o.vcluster());
+    return out;
+  }
+  if (cmd.kind() == COMMAND_KIND_NODE_ENROLL)
+    return {cmd.vcluster()};
+  switch (cmd.scope().target_case()) {
+    case Scope::kVcluster:
+      return {cmd.scope().vcluster()};
+    case Scope::kNode:
+      return {node_vcluster};
+    default:
+      return {""};
+  }
+}
+
+std::string role_name(const role& r) {
+  switch (r.k) {
+    case role::kind::platform_admin:
+      return "pact-platform-admin";
+    case role::kind::ops:
+      return "pact-ops-" + r.vcluster;
+    case role::kind::viewer:
+      return "pact-viewer-" + r.vcluster;
+    case role::kind::regulated:
+      return "pact-regulated-" + r.vcluster;
+    case role::kind::service_ai:
+      return "pact-service-ai";
+  }
+  return "unknown";
+}
+
+std::string command_denial(const authenticated& who, const JournalCommand& cmd,
+                           const std::string& node_vcluster) {
+  auto denied = [&](const std::string& what) {
+    return "policy: denied: " + who.claims.subject + " may not " + what;
+  };
+  for (auto& vc : written_vclusters(cmd, node_vcluster)) {
+    if (can_write(who.roles, vc))
+      continue;
+    if (vc.empty()) {
+      if (cmd.scope().target_case() == Scope::kNode)
+        return denied("write to node " + cmd.scope().node()
+                      + ", which is enrolled in no vCluster (platform "
+                        "admins only)");
+      return denied("make cluster-wide changes (platform admins only)");
+    }
+    return denied("write to vcluster " + vc);
+  }
+  return {};
+}
+
+Identity author_of(const authenticated& who, const std::string& vcluster) {
+  Identity id;
+  id.set_principal(who.claims.subject);
+  bool ai = std::any_of(who.roles.begin(), who.roles.end(), [](const role& r) {
+    return r.k == role::kind::service_ai;
+  });
+  id.set_principal_type(ai ? PRINCIPAL_TYPE_AGENT : PRINCIPAL_TYPE_HUMAN);
+  const role* pick = nullptr;
+  for (auto& r : who.roles)
+    if (can_write({r}, vcluster)) {
+      pick = &r;
+      break;
+    }
+  if (pick == nullptr && !who.roles.empty())
+    pick = &who.roles.front();
+  if (pick != nullptr)
+    id.set_role(role_name(*pick));
+  return id;
+}
+
+} // namespace pact::policy
