@@ -79,7 +79,7 @@ int run_watch(context& ctx) {
       }
       after = std::max(after, r.last_sequence());
     }
-    if (!announced && !ctx.json) {
+    if (!announced) {
       announced = true;
       std::cerr << "watching " << (vc.empty() ? "the journal" : "vcluster " + vc)
                 << " after entry " << after << " (Ctrl-C to stop)"

@@ -197,7 +197,8 @@ class PactTestCase(unittest.TestCase):
         return d
 
     def start_replica(self, node_id, members, secret, name=None,
-                      bootstrap=True, config=None, scheme="http"):
+                      bootstrap=True, config=None, scheme="http",
+                      listen="127.0.0.1:0"):
         """One member of a multi-replica cluster; `members` maps id to raft
         port. Reuses the data directory of an earlier start of `name`."""
         name = name or f"replica{node_id}"
@@ -205,7 +206,7 @@ class PactTestCase(unittest.TestCase):
         peers = ",".join(f"{i}={scheme}://127.0.0.1:{p}"
                          for i, p in members.items())
         args = [binary("pact-journal"), "--node-id", str(node_id),
-                "--data-dir", data, "--listen", "127.0.0.1:0",
+                "--data-dir", data, "--listen", listen,
                 "--raft-listen", f"{scheme}://127.0.0.1:{members[node_id]}",
                 "--metrics-listen", "127.0.0.1:0", "--peers", peers]
         if bootstrap:
