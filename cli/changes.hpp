@@ -17,8 +17,9 @@ namespace pact::cli {
 expected<protocol::Scope> parse_target(const std::string& text);
 
 /// Builds the delta. `declared` is what the scope's overlay (or the global
-/// state) declares; `committed` what the node already committed (empty for
-/// vCluster and global targets).
+/// state) declares, for a node what its vCluster's overlay declares; at
+/// node scope an --unset of an undeclared key is allowed (a node delta may
+/// remove what the node has beyond its overlay).
 expected<protocol::StateDelta>
 build_delta(const std::vector<std::string>& sets,
             const std::vector<std::string>& unsets,

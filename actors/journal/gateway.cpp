@@ -175,7 +175,9 @@ caf::behavior gateway(caf::event_based_actor* self,
   };
   return caf::message_handler{
     [self, d, table](api_atom, const std::string& bytes) {
+      d->api_sender = self->current_sender();
       supervision::serve_api(self, d->api, bytes, table);
+      d->api_sender = nullptr;
     },
     [d](node_report_atom, const std::string& bytes) {
       on_node_report(d, bytes);

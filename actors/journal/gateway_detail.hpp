@@ -26,6 +26,10 @@ struct gateway_data {
   std::shared_ptr<supervision::api_context> api;
   std::string url;
   std::map<std::string, known_node> nodes;
+  /// Sender of the API request being dispatched. Captured before the
+  /// response promise is made: CAF 0.17's make_response_promise() moves the
+  /// sender out of the message, so current_sender() is null afterwards.
+  caf::strong_actor_ptr api_sender;
 };
 
 using gateway_shared = std::shared_ptr<gateway_data>;

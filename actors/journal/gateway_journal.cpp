@@ -4,11 +4,15 @@
 // (linearizable through ReadIndex unless the caller opts into a stale
 // read), `pact watch` long polls and the boot-config stream for agents.
 
+#include <set>
+
 #include <caf/actor_cast.hpp>
 
 #include "actors/journal/gateway_detail.hpp"
 #include "actors/supervision/health.hpp"
 #include "protocol/caf_types.hpp"
+#include "runtime/journal/journal_items.hpp"
+#include "runtime/journal/journal_query.hpp"
 #include "runtime/policy/command_authz.hpp"
 
 namespace pact::journal {
@@ -29,6 +33,24 @@ std::string deny_read(const policy::authenticated& who,
   return "policy: denied: " + who.claims.subject + " may not read "
          + (vcluster.empty() ? std::string("the journal")
                              : "vcluster " + vcluster);
+}
+
+/// Platform admins and the AI service read every vCluster; other roles
+/// read only their own vClusters (and what is global).
+bool reads_everything(const policy::authenticated& who) {
+  for (auto& r : who.roles)
+    if (r.k == policy::role::kind::platform_admin
+        || r.k == policy::role::kind::service_ai)
+      return true;
+  return false;
+}
+
+std::string deny_read_all(const policy::authenticated& who,
+                          const std::string& what) {
+  if (reads_everything(who))
+    return {};
+  return "policy: denied: " + who.claims.subject + " may not read " + what
+         + " of every vCluster; name a vCluster it may read";
 }
 
 /// Sends `q` to the local replica and calls `on_answer` with the answer.
@@ -137,10 +159,26 @@ void handle_command(self_ptr self, const gateway_shared& d, const Request& req,
 void handle_log(self_ptr self, const gateway_shared& d, const Request& req,
                 const policy::authenticated& who, api_reply reply) {
   const auto& q = req.log();
-  std::string vc;
-  if (q.scope().rfind("vc:", 0) == 0)
-    vc = q.scope().substr(3);
-  if (auto why = deny_read(who, vc); !why.empty()) {
+  std::string why;
+  if (q.sequence() != 0) {
+    // Checked on the entry itself, below.
+  } else if (q.scope().empty()) {
+    why = deny_read_all(who, "the entries");
+  } else {
+    auto scope = parse_scope(q.scope());
+    if (!scope) {
+      reply.fail(STATUS_CODE_INVALID_ARGUMENT, scope.err().message);
+      return;
+    }
+    if (scope->target_case() == Scope::kVcluster)
+      why = deny_read(who, scope->vcluster());
+    else if (scope->target_case() == Scope::kNode)
+      why = deny_read_all(who, "node entries by node name; use --scope "
+                               "vc:NAME, or the entries");
+    else
+      why = deny_read(who, "");
+  }
+  if (!why.empty()) {
     reply.fail(STATUS_CODE_UNAUTHORIZED, why);
     return;
   }
@@ -148,7 +186,22 @@ void handle_log(self_ptr self, const gateway_shared& d, const Request& req,
   jq.set_linearizable(!q.stale());
   *jq.mutable_log() = q;
   ask_replica(self, d, jq, std::move(reply),
-              [](const JournalAnswer& a, api_reply& r) {
+              [who](const JournalAnswer& a, api_reply& r) {
+                if (!reads_everything(who))
+                  for (auto& e : a.log().entries()) {
+                    const auto& s = e.scope();
+                    bool ok = s.target_case() == Scope::kVcluster
+                                ? policy::can_read(who.roles, s.vcluster())
+                                : s.target_case() != Scope::kNode;
+                    if (!ok) {
+                      r.fail(STATUS_CODE_UNAUTHORIZED,
+                             "policy: denied: " + who.claims.subject
+                               + " may not read entry "
+                               + std::to_string(e.sequence()) + " ("
+                               + journal::scope_key(s) + ")");
+                      return;
+                    }
+                  }
                 Response resp;
                 *resp.mutable_log_reply() = a.log();
                 r.ok(std::move(resp));
@@ -180,9 +233,23 @@ void handle_state(self_ptr self, const gateway_shared& d, const Request& req,
                   if (keep(o.vcluster()))
                     *out->add_overlays() = o;
                 out->clear_nodes();
+                std::set<std::string> visible;
                 for (auto& n : a.state().nodes())
-                  if (keep(n.vcluster()))
+                  if (keep(n.vcluster())) {
                     *out->add_nodes() = n;
+                    visible.insert(n.node());
+                  }
+                out->clear_emergencies();
+                for (auto& e : a.state().emergencies()) {
+                  const auto& s = e.scope();
+                  bool show = reads_everything(who)
+                              || (s.target_case() == Scope::kVcluster
+                                    ? keep(s.vcluster())
+                                    : s.target_case() == Scope::kNode
+                                        && visible.count(s.node()) > 0);
+                  if (show)
+                    *out->add_emergencies() = e;
+                }
                 r.ok(std::move(resp));
               });
 }
@@ -190,7 +257,9 @@ void handle_state(self_ptr self, const gateway_shared& d, const Request& req,
 void handle_watch(self_ptr self, const gateway_shared&, const Request& req,
                   const policy::authenticated& who, api_reply reply) {
   const auto& q = req.watch();
-  if (auto why = deny_read(who, q.vcluster()); !why.empty()) {
+  auto why = q.vcluster().empty() ? deny_read_all(who, "the entries")
+                                  : deny_read(who, q.vcluster());
+  if (!why.empty()) {
     reply.fail(STATUS_CODE_UNAUTHORIZED, why);
     return;
   }
@@ -221,12 +290,22 @@ void handle_boot_config(self_ptr self, const gateway_shared& d,
     reply.fail(STATUS_CODE_UNAUTHORIZED, why);
     return;
   }
-  auto requester = caf::actor_cast<caf::actor>(self->current_sender());
+  auto requester = caf::actor_cast<caf::actor>(d->api_sender);
   JournalQuery jq;
   jq.set_linearizable(true);
   *jq.mutable_boot() = q;
   ask_replica(self, d, jq, std::move(reply),
-              [self, requester](const JournalAnswer& a, api_reply& r) {
+              [self, requester, who](const JournalAnswer& a, api_reply& r) {
+                // The vCluster may have been resolved from the node's
+                // enrollment: check the right to read it now.
+                for (auto& c : a.boot().chunks())
+                  if (c.has_complete()) {
+                    if (auto why = deny_read(who, c.complete().vcluster());
+                        !why.empty()) {
+                      r.fail(STATUS_CODE_UNAUTHORIZED, why);
+                      return;
+                    }
+                  }
                 // The stream: each chunk its own message, in order (CAF
                 // keeps the order of messages between two actors), then the
                 // reply closes it.

@@ -200,8 +200,11 @@ void on_propose(self_ptr self, std::string& command) {
     return;
   }
   auto tag = st.next_tag++;
-  if (st.cfg.wall)
+  if (st.cfg.wall) {
+    if (!st.sm.entries().empty())
+      st.stamper.raise_floor(st.sm.entries().back().timestamp_unix_ms());
     command = st.stamper.stamp(std::move(command), st.cfg.wall->now_unix_ms());
+  }
   auto rs = d.propose(tag, std::move(command));
   if (rs != raft::status::ok) {
     rp.deliver(failure(std::string("proposal refused: ")

@@ -127,8 +127,18 @@ StateReply journal_reader::state(const config_state_machine& sm,
         *out.add_nodes() = n;
   }
   *out.mutable_global() = sm.global();
-  for (auto& [key, e] : sm.emergencies())
+  for (auto& [key, e] : sm.emergencies()) {
+    if (!req.vcluster().empty()) {
+      const auto& s = e.scope();
+      bool mine = s.target_case() == Scope::kVcluster
+                    ? s.vcluster() == req.vcluster()
+                    : s.target_case() == Scope::kNode && sm.node(s.node())
+                        && sm.node(s.node())->vcluster() == req.vcluster();
+      if (!mine)
+        continue;
+    }
     *out.add_emergencies() = e;
+  }
   out.set_last_sequence(sm.last_sequence());
   out.set_applied_index(sm.applied());
   return out;
@@ -195,9 +205,10 @@ journal_reader::boot(const config_state_machine& sm,
   if (i == overlays_.end())
     return make_error("boot config: vCluster '" + vc + "' has no overlay");
   const auto& c = i->second;
-  auto chunk = req.chunk_bytes() == 0 ? default_boot_chunk_bytes
-                                      : std::min(req.chunk_bytes(),
-                                                 max_boot_chunk_bytes);
+  auto chunk = req.chunk_bytes() == 0
+                 ? default_boot_chunk_bytes
+                 : std::clamp(req.chunk_bytes(), min_boot_chunk_bytes,
+                              max_boot_chunk_bytes);
   BootConfigAnswer out;
   BootComplete done;
   done.set_vcluster(vc);

@@ -23,6 +23,9 @@ namespace pact::journal {
 
 /// Default and largest boot-config chunk.
 inline constexpr uint32_t default_boot_chunk_bytes = 64 * 1024;
+/// Smaller chunks are raised to this: each chunk repeats the vCluster name
+/// and checksum, so tiny chunks would multiply the stream.
+inline constexpr uint32_t min_boot_chunk_bytes = 1024;
 inline constexpr uint32_t max_boot_chunk_bytes = 1024 * 1024;
 /// Bounds on query sizes (STYLE.md: a limit on everything).
 inline constexpr uint32_t max_log_entries = 10000;

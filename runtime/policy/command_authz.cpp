@@ -14,8 +14,12 @@ std::vector<std::string> written_vclusters(const JournalCommand& cmd,
       out.push_back(o.vcluster());
     return out;
   }
-  if (cmd.kind() == COMMAND_KIND_NODE_ENROLL)
+  if (cmd.kind() == COMMAND_KIND_NODE_ENROLL) {
+    // Moving a node out of a vCluster writes to that vCluster too.
+    if (!node_vcluster.empty() && node_vcluster != cmd.vcluster())
+      return {cmd.vcluster(), node_vcluster};
     return {cmd.vcluster()};
+  }
   switch (cmd.scope().target_case()) {
     case Scope::kVcluster:
       return {cmd.scope().vcluster()};
@@ -68,7 +72,14 @@ Identity author_of(const authenticated& who, const std::string& vcluster) {
   bool ai = std::any_of(who.roles.begin(), who.roles.end(), [](const role& r) {
     return r.k == role::kind::service_ai;
   });
-  id.set_principal_type(ai ? PRINCIPAL_TYPE_AGENT : PRINCIPAL_TYPE_HUMAN);
+  // The token may say what kind of principal it is; the AI service role
+  // always makes it an agent, whatever the token claims.
+  auto type = PRINCIPAL_TYPE_HUMAN;
+  if (who.claims.principal_type == "agent" || ai)
+    type = PRINCIPAL_TYPE_AGENT;
+  else if (who.claims.principal_type == "service")
+    type = PRINCIPAL_TYPE_SERVICE;
+  id.set_principal_type(type);
   const role* pick = nullptr;
   for (auto& r : who.roles)
     if (can_write({r}, vcluster)) {

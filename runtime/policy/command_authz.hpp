@@ -15,8 +15,9 @@
 
 namespace pact::policy {
 
-/// The vCluster a command writes to; empty for cluster-wide commands
-/// (global scope). `node_vcluster` is the vCluster the command's node
+/// The vClusters a command writes to; "" for cluster-wide commands (global
+/// scope). Enrolling a node writes to the vCluster it joins and to the one
+/// it leaves. `node_vcluster` is the vCluster the command's node
 /// belongs to, when its scope is a node ("" when not enrolled).
 std::vector<std::string> written_vclusters(const protocol::JournalCommand& cmd,
                                            const std::string& node_vcluster);
@@ -28,7 +29,8 @@ std::string command_denial(const authenticated& who,
                            const std::string& node_vcluster);
 
 /// The author recorded in the journal: the token's subject, its principal
-/// type (an agent for the AI service role, else human) and the role that
+/// type (the token's `pact_principal_type` claim; always an agent for the
+/// AI service role) and the role that
 /// authorizes writing to `vcluster` (or the first role held).
 protocol::Identity author_of(const authenticated& who,
                              const std::string& vcluster);

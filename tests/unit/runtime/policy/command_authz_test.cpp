@@ -270,11 +270,9 @@ TEST_CASE("author_of: the token's principal type is recorded") {
 // node's vCluster for every node-scoped command of a non-admin). So an
 // operator of vCluster ai may enroll a node of vCluster ml into ai, i.e.
 // take it away from ml and from then on write to it, without any right on
-// ml. Skipped until written_vclusters also names the node's current
-// vCluster for an enrollment.
+// ml. (Fixed: written_vclusters also names the node's current vCluster.)
 TEST_CASE("enrolling a node away from its vCluster needs a right on that "
-          "vCluster"
-          * doctest::skip()) {
+          "vCluster") {
   auto who = caller({ops_ai}, "mallory");
   CHECK(command_denial(who, enroll("n1", "ai"), "ml") != "");
 }
