@@ -207,6 +207,16 @@ class JournalTest(PactTestCase):
                           "kernel:vm.swappiness=1", token=self.viewer,
                           expect=2)
         self.assertIn("policy: denied", r.stderr)
+        # Reads: a viewer reads its vCluster's entries, not everybody's.
+        self.run_pact(f, "log", token=self.viewer, expect=2)
+        self.json_of(f, "log", "--scope", f"vc:{VC}", token=self.viewer)
+        self.run_pact(f, "watch", "--count", "1", token=self.viewer,
+                      expect=2)
+        st = self.json_of(f, "status", "n1", token=self.viewer)
+        self.assertEqual(st["declared"]["nodes"][0]["node"], "n1")
+        self.assertEqual(st["declared"]["nodes"][0]["vcluster"], VC)
+        text = self.run_pact(f, "status", "n1").stdout
+        self.assertIn("journal: node n1", text)
         stranger = make_token(SECRET, sub="sam@site",
                               groups=["pact-ops-other"])
         self.run_pact(f, "apply", os.path.join(EXAMPLES, "ml-training.toml"),
