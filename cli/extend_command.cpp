@@ -20,6 +20,9 @@ int run_extend(context& ctx) {
   auto minutes = ctx.vm["minutes"].as<unsigned>();
   auto node = ctx.vm.count("node") ? ctx.vm["node"].as<std::string>()
                                    : local_node();
+  if (minutes == 0 || minutes > 1440)
+    return report(make_error("extend: " + std::to_string(minutes)
+                             + " minutes is outside 1 .. 1440"));
   auto target = parse_target(node);
   if (!target || target->target_case() != protocol::Scope::kNode)
     return report(make_error("extend: '" + node + "' is not a node name"));
