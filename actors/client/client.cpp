@@ -6,6 +6,7 @@
 #include <caf/node_id.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/sec.hpp>
+#include <caf/system_messages.hpp>
 
 #include "protocol/caf_types.hpp"
 
@@ -83,30 +84,37 @@ expected<protocol::Response> connection::call(protocol::Request req,
     req.set_token(opts_.token);
   auto where = opts_.what + " at " + opts_.target.url();
   expected<protocol::Response> result = make_error("no answer");
+  // An async send plus a monitor rather than a request: a request to a
+  // remote actor whose connection drops only fails at its deadline, while
+  // the monitor reports the lost connection at once (`pact watch` relies
+  // on this to reconnect promptly).
   caf::scoped_actor self{sys_};
-  self
-    ->request(server_, left, protocol::api_atom::value,
-              req.SerializeAsString())
-    .receive(
-      [&](const std::string& bytes) {
-        protocol::Response resp;
-        if (!resp.ParseFromString(bytes))
-          result = make_error(where + " sent a malformed response");
-        else if (resp.status().code() != protocol::STATUS_CODE_OK)
-          result = make_error(resp.status().message(),
-                              to_exit_code(resp.status().code()));
-        else
-          result = std::move(resp);
-      },
-      [&](caf::error& err) {
-        server_ = nullptr;
-        std::string why = err == caf::sec::request_timeout
-                            ? "no answer within "
-                                + seconds_text(opts_.timeout)
-                            : sys_.render(err);
-        result = make_error(where + " failed: " + why,
-                            exit_code::unavailable);
-      });
+  self->monitor(server_);
+  self->send(server_, protocol::api_atom::value, req.SerializeAsString());
+  auto lost = [&](const std::string& why) {
+    server_ = nullptr;
+    result = make_error(where + " failed: " + why, exit_code::unavailable);
+  };
+  self->receive(
+    [&](const std::string& bytes) {
+      protocol::Response resp;
+      if (!resp.ParseFromString(bytes))
+        result = make_error(where + " sent a malformed response");
+      else if (resp.status().code() != protocol::STATUS_CODE_OK)
+        result = make_error(resp.status().message(),
+                            to_exit_code(resp.status().code()));
+      else
+        result = std::move(resp);
+    },
+    [&](caf::down_msg& dm) {
+      lost("connection lost (" + sys_.render(dm.reason) + ")");
+    },
+    [&](caf::error& err) { lost(sys_.render(err)); },
+    caf::after(left) >> [&] {
+      lost("no answer within " + seconds_text(opts_.timeout));
+    });
+  if (server_)
+    self->demonitor(server_);
   return result;
 }
 
