@@ -2,15 +2,26 @@
 // benchmarks (tests/bench/run.sh) and for the end-to-end durability test.
 //
 //   pact-load --endpoints URL[,URL...] --token TOKEN --clients N
-//             --duration-s S [--size BYTES] [--acked FILE]
+//             --duration-s S [--size BYTES] [--mode propose|commit]
+//             [--acked FILE]
 //
-// Each of N client actors keeps one ProposeRequest in flight against one
-// gateway (client i starts at endpoint i mod E); on an error it moves to the
-// next endpoint and retries with a new command. Every acknowledged write is
+// Each of N client actors keeps one request in flight against one gateway
+// (client i starts at endpoint i mod E); on an error it moves to the next
+// endpoint and retries with a new command. Every acknowledged write is
 // (optionally) written to FILE as "index hex(command)". Prints one JSON
-// object: acknowledged writes, errors, throughput, latency percentiles.
+// object: acknowledged writes, errors, throughput, latency percentiles; the
+// first error's message goes to stderr.
+//
+// --mode propose (default): a raw ProposeRequest of SIZE opaque bytes.
+// --mode commit: a journal-service CommandRequest, the write `pact commit`
+//   sends: a node-scoped COMMIT (node "bench-<client mod 64>", ttl 3600 s,
+//   one KERNEL item "bench.c<client>" whose value is padded so the
+//   serialized JournalCommand is SIZE bytes). The gateway stamps the author,
+//   the leader the time; an OK reply with a command_reply is a durable,
+//   applied commit.
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -44,6 +55,7 @@ struct options {
   int clients = 1;
   double duration_s = 5;
   size_t size = 256;
+  bool commit = false;
   std::string acked_file;
 };
 
@@ -72,6 +84,43 @@ std::string make_command(int client, uint64_t seq, size_t size) {
   return s;
 }
 
+/// A node-scoped COMMIT whose serialization is `size` bytes (or as small as
+/// it gets when `size` is smaller than the fixed fields).
+std::string make_journal_command(int client, uint64_t seq, size_t size) {
+  protocol::JournalCommand cmd;
+  cmd.set_kind(protocol::COMMAND_KIND_COMMIT);
+  cmd.mutable_scope()->set_node("bench-" + std::to_string(client % 64));
+  cmd.set_ttl_seconds(3600);
+  cmd.set_message("pact-load");
+  auto* item = cmd.mutable_state_delta()->add_items();
+  item->set_category(protocol::DELTA_CATEGORY_KERNEL);
+  // Node deltas merge by key: one key per client keeps each node record
+  // small however long the run.
+  item->set_action(protocol::DELTA_ACTION_ADD);
+  item->set_key("bench.c" + std::to_string(client));
+  auto value = "s" + std::to_string(seq) + "-";
+  item->set_value(value);
+  size_t pad = 0;
+  // Length prefixes grow by a byte at 128 and 16384 bytes: shrink the
+  // padding by what they added (at most a couple of rounds).
+  for (int round = 0; round < 4; ++round) {
+    auto now = cmd.ByteSizeLong();
+    if (now == size || (now > size && pad == 0))
+      break;
+    pad = now < size ? pad + (size - now) : pad - std::min(pad, now - size);
+    item->set_value(value + std::string(pad, 'x'));
+  }
+  return cmd.SerializeAsString();
+}
+
+std::atomic<bool> reported_error{false};
+
+/// Prints the first error of the whole run to stderr (once).
+void report_error(const std::string& what) {
+  if (!reported_error.exchange(true))
+    std::cerr << "pact-load: first error: " << what << std::endl;
+}
+
 void next(caf::stateful_actor<client_state>* self);
 
 void connect(caf::stateful_actor<client_state>* self) {
@@ -87,7 +136,8 @@ void connect(caf::stateful_actor<client_state>* self) {
         self->state.gateway = caf::actor_cast<caf::actor>(ptr);
         next(self);
       },
-      [self](caf::error&) {
+      [self](caf::error& err) {
+        report_error("connect: " + self->system().render(err));
         ++self->state.result.errors;
         ++self->state.ep;
         self->delayed_send(self, std::chrono::milliseconds(50),
@@ -95,7 +145,9 @@ void connect(caf::stateful_actor<client_state>* self) {
       });
 }
 
-void fail_over(caf::stateful_actor<client_state>* self) {
+void fail_over(caf::stateful_actor<client_state>* self,
+               const std::string& what) {
+  report_error(what);
   auto& st = self->state;
   ++st.result.errors;
   st.gateway = nullptr;
@@ -124,8 +176,14 @@ void next(caf::stateful_actor<client_state>* self) {
   protocol::Request req;
   req.set_version(protocol::PROTOCOL_VERSION_1);
   req.set_token(st.opts.token);
-  auto command = make_command(st.id, st.seq++, st.opts.size);
-  req.mutable_propose()->set_command(command);
+  std::string command;
+  if (st.opts.commit) {
+    command = make_journal_command(st.id, st.seq++, st.opts.size);
+    req.mutable_command()->mutable_command()->ParseFromString(command);
+  } else {
+    command = make_command(st.id, st.seq++, st.opts.size);
+    req.mutable_propose()->set_command(command);
+  }
   auto start = steady_clock::now();
   self
     ->request(st.gateway, std::chrono::seconds(10), protocol::api_atom::value,
@@ -133,9 +191,18 @@ void next(caf::stateful_actor<client_state>* self) {
     .then(
       [self, start, command](const std::string& bytes) {
         protocol::Response resp;
-        if (!resp.ParseFromString(bytes)
-            || resp.status().code() != protocol::STATUS_CODE_OK) {
-          fail_over(self);
+        if (!resp.ParseFromString(bytes)) {
+          fail_over(self, "malformed response");
+          return;
+        }
+        if (resp.status().code() != protocol::STATUS_CODE_OK) {
+          fail_over(self, protocol::StatusCode_Name(resp.status().code())
+                            + ": " + resp.status().message());
+          return;
+        }
+        bool commit = self->state.opts.commit;
+        if (commit && !resp.has_command_reply()) {
+          fail_over(self, "OK response without a command_reply");
           return;
         }
         auto ms = std::chrono::duration<double, std::milli>(
@@ -144,10 +211,14 @@ void next(caf::stateful_actor<client_state>* self) {
         auto& r = self->state.result;
         r.latencies_ms.push_back(ms);
         if (!self->state.opts.acked_file.empty())
-          r.acked.emplace_back(resp.propose_reply().index(), command);
+          r.acked.emplace_back(commit ? resp.command_reply().index()
+                                      : resp.propose_reply().index(),
+                               command);
         next(self);
       },
-      [self](caf::error&) { fail_over(self); });
+      [self](caf::error& err) {
+        fail_over(self, self->system().render(err));
+      });
 }
 
 caf::behavior client(caf::stateful_actor<client_state>* self, options opts,
@@ -186,6 +257,10 @@ expected<options> parse(int argc, char** argv) {
       o.duration_s = std::stod(v);
     } else if (k == "--size") {
       o.size = std::stoul(v);
+    } else if (k == "--mode") {
+      if (v != "propose" && v != "commit")
+        return make_error("--mode must be 'propose' or 'commit'");
+      o.commit = v == "commit";
     } else if (k == "--acked") {
       o.acked_file = v;
     } else {
@@ -194,7 +269,8 @@ expected<options> parse(int argc, char** argv) {
   }
   if (o.endpoints.empty() || o.clients < 1)
     return make_error("usage: pact-load --endpoints URL[,URL...] --token T "
-                      "--clients N --duration-s S [--size B] [--acked FILE]");
+                      "--clients N --duration-s S [--size B] "
+                      "[--mode propose|commit] [--acked FILE]");
   return o;
 }
 
@@ -242,6 +318,7 @@ int main(int argc, char** argv) {
   auto elapsed = std::chrono::duration<double>(steady_clock::now() - start)
                    .count();
   nlohmann::json out{
+    {"request", opts->commit ? "commit" : "propose"},
     {"clients", opts->clients},
     {"size_bytes", opts->size},
     {"duration_s", elapsed},

@@ -12,9 +12,19 @@
    concurrency, in the same run, when `etcd` and the client are installed.
 4. Leader failover with tuned timeouts (tick 20 ms, election timeout 10
    ticks): kill -9 the leader, time until a write is acknowledged again.
+5. Journal service (issue 4): a fresh 3-replica pact-journal cluster and a
+   fresh 3-member etcd, both up at once, measured alternately at each
+   concurrency: `pact-load --mode commit` (node-scoped COMMIT commands of
+   256 bytes through the gateway: authorized, stamped, replicated, fsynced,
+   applied by the config state machine) against etcd puts of 256-byte
+   values. Then the wall time of real CLI invocations (`pact status`,
+   `pact log -n 20`) against the loaded cluster, leader and follower.
 
---quick runs each point for 1 s (CI smoke mode); the default is 10 s.
-Prints a markdown table and writes JSON lines to --out.
+--quick runs each point for 1 s and 5 CLI invocations (CI smoke mode, no
+etcd); the default is 10 s and 50 invocations. --journal-only runs only
+section 5; --snapshot-interval N sets journal.raft.snapshot_interval for
+its cluster (a diagnostic; results in docs use the default). Prints markdown
+tables and writes JSON lines to --out.
 """
 import argparse
 import json
@@ -54,13 +64,16 @@ def start_cluster(bench, config=None):
     return members, reps, leader
 
 
-def load(binary, endpoints, token, clients, seconds):
+def load(binary, endpoints, token, clients, seconds, mode="propose"):
     out = subprocess.run([binary, "--endpoints", ",".join(endpoints),
                           "--token", token, "--clients", str(clients),
-                          "--duration-s", str(seconds)],
+                          "--duration-s", str(seconds), "--mode", mode],
                          capture_output=True, text=True, timeout=seconds + 120)
     if out.returncode != 0:
         raise RuntimeError(out.stderr)
+    if out.stderr.strip():
+        print(f"pact-load ({mode}, {clients} clients): {out.stderr.strip()}",
+              file=sys.stderr)
     return json.loads(out.stdout)
 
 
@@ -73,44 +86,61 @@ def etcd_available():
         os.path.join(ETCD_DIR, "node_modules", "etcd3")))
 
 
-def run_etcd(concurrency, seconds, size=256):
+class EtcdCluster:
     """Three etcd members on loopback, each fsyncing like pact does."""
-    tmp = tempfile.mkdtemp(prefix="pact-bench-etcd-")
-    client = [harness.free_port() for _ in range(3)]
-    peer = [harness.free_port() for _ in range(3)]
-    cluster = ",".join(f"e{i + 1}=http://127.0.0.1:{peer[i]}" for i in range(3))
-    procs = []
-    results = []
-    try:
-        for i in range(3):
-            log = open(os.path.join(tmp, f"e{i + 1}.log"), "w")
-            procs.append(subprocess.Popen([
-                "etcd", "--name", f"e{i + 1}",
-                "--data-dir", os.path.join(tmp, f"e{i + 1}"),
-                "--listen-client-urls", f"http://127.0.0.1:{client[i]}",
-                "--advertise-client-urls", f"http://127.0.0.1:{client[i]}",
-                "--listen-peer-urls", f"http://127.0.0.1:{peer[i]}",
-                "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer[i]}",
-                "--initial-cluster", cluster,
-                "--initial-cluster-state", "new", "--log-level", "error"],
-                stdout=log, stderr=subprocess.STDOUT))
-        endpoints = ",".join(f"127.0.0.1:{p}" for p in client)
+
+    def __enter__(self):
+        self.tmp = tempfile.mkdtemp(prefix="pact-bench-etcd-")
+        client = [harness.free_port() for _ in range(3)]
+        peer = [harness.free_port() for _ in range(3)]
+        cluster = ",".join(f"e{i + 1}=http://127.0.0.1:{peer[i]}"
+                           for i in range(3))
+        self.procs = []
+        try:
+            for i in range(3):
+                log = open(os.path.join(self.tmp, f"e{i + 1}.log"), "w")
+                self.procs.append(subprocess.Popen([
+                    "etcd", "--name", f"e{i + 1}",
+                    "--data-dir", os.path.join(self.tmp, f"e{i + 1}"),
+                    "--listen-client-urls", f"http://127.0.0.1:{client[i]}",
+                    "--advertise-client-urls",
+                    f"http://127.0.0.1:{client[i]}",
+                    "--listen-peer-urls", f"http://127.0.0.1:{peer[i]}",
+                    "--initial-advertise-peer-urls",
+                    f"http://127.0.0.1:{peer[i]}",
+                    "--initial-cluster", cluster,
+                    "--initial-cluster-state", "new", "--log-level", "error"],
+                    stdout=log, stderr=subprocess.STDOUT))
+                log.close()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        self.endpoints = ",".join(f"127.0.0.1:{p}" for p in client)
         time.sleep(3)
-        for c in concurrency:
-            out = subprocess.run(["node", os.path.join(ETCD_DIR,
-                                                       "etcd_load.mjs"),
-                                  endpoints, str(c), str(seconds), str(size)],
-                                 capture_output=True, text=True,
-                                 timeout=seconds + 120)
-            if out.returncode != 0:
-                raise RuntimeError(out.stderr)
-            results.append(json.loads(out.stdout))
-    finally:
-        for p in procs:
+        return self
+
+    def put_load(self, clients, seconds, size=256):
+        out = subprocess.run(["node", os.path.join(ETCD_DIR, "etcd_load.mjs"),
+                              self.endpoints, str(clients), str(seconds),
+                              str(size)],
+                             capture_output=True, text=True,
+                             timeout=seconds + 120)
+        if out.returncode != 0:
+            raise RuntimeError(out.stderr)
+        return json.loads(out.stdout)
+
+    def __exit__(self, *exc):
+        for p in self.procs:
             p.terminate()
+        for p in self.procs:
             p.wait(timeout=30)
-        subprocess.run(["rm", "-rf", tmp])
-    return results
+        subprocess.run(["rm", "-rf", self.tmp])
+        return False
+
+
+def run_etcd(concurrency, seconds, size=256):
+    with EtcdCluster() as etcd:
+        return [etcd.put_load(c, seconds, size) for c in concurrency]
 
 
 def failover(bench, bin_dir, token):
@@ -138,9 +168,116 @@ def failover(bench, bin_dir, token):
             "seconds_to_first_ack": round(elapsed, 3)}
 
 
+def percentiles(samples):
+    v = sorted(samples)
+
+    def pct(p):
+        return v[int(p * (len(v) - 1))] if v else 0.0
+    return {"p50_ms": pct(0.50), "p99_ms": pct(0.99), "max_ms": v[-1]}
+
+
+def time_cli(bench, token, endpoint, args, runs):
+    """Wall time of `runs` invocations of the real CLI, process start to
+    exit, as an operator's shell sees it."""
+    pact = harness.binary("pact")
+    env = dict(bench.env, PACT_TOKEN=token)
+    wall = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        r = subprocess.run([pact, *args, "--endpoint", endpoint], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=60)
+        wall.append((time.perf_counter() - t0) * 1000)
+        if r.returncode != 0:
+            raise RuntimeError(f"pact {' '.join(args)} exited with "
+                               f"{r.returncode}: {r.stderr}")
+    return wall
+
+
+def journal_service(bench, bin_dir, token, concurrency, seconds, cli_runs,
+                    with_etcd, snapshot_interval=None):
+    """Section 5: durable COMMIT commands through the gateway vs etcd puts,
+    alternating per concurrency point, then CLI wall times."""
+    results = []
+    cfg = (f"[journal.raft]\nsnapshot_interval = {snapshot_interval}\n"
+           if snapshot_interval else None)
+    _, reps, leader = start_cluster(bench, cfg)
+    endpoints = [r.gateway for r in reps.values()]
+    etcd = EtcdCluster().__enter__() if with_etcd else None
+    try:
+        for c in concurrency:
+            res = load(os.path.join(bin_dir, "pact-load"), endpoints, token,
+                       c, seconds, mode="commit")
+            res["mode"] = "pact commit"
+            res["snapshot_interval"] = snapshot_interval or "default"
+            results.append(res)
+            if etcd:
+                res = etcd.put_load(c, seconds)
+                res["mode"] = "etcd put"
+                results.append(res)
+    finally:
+        if etcd:
+            etcd.__exit__(None, None, None)
+    lead, _ = leader()
+    follower = next(r for r in reps.values() if r is not lead)
+    env = dict(bench.env, PACT_TOKEN=token)
+    head = subprocess.run([harness.binary("pact"), "log", "-n", "1",
+                           "--output", "json", "--endpoint", lead.gateway],
+                          env=env, capture_output=True, text=True,
+                          timeout=60)
+    entries = json.loads(head.stdout)["last_sequence"] if \
+        head.returncode == 0 else 0
+    for name, args in (("pact status", ["status"]),
+                       ("pact log -n 20", ["log", "-n", "20"])):
+        for role, rep in (("leader", lead), ("follower", follower)):
+            wall = time_cli(bench, token, rep.gateway, args, cli_runs)
+            results.append({"mode": "cli", "command": name, "replica": role,
+                            "runs": cli_runs, "journal_entries": entries,
+                            **percentiles(wall)})
+    for r in reps.values():
+        r.stop()
+    bench.daemons.clear()
+    return results
+
+
+def print_journal(results):
+    pact = {r["clients"]: r for r in results if r["mode"] == "pact commit"}
+    etcd = {r["clients"]: r for r in results if r["mode"] == "etcd put"}
+    snap = next(iter(pact.values()), {}).get("snapshot_interval", "default")
+    print("\nJournal service: durable COMMIT commands (pact-load --mode commit)"
+          f" vs etcd puts, 256 bytes (pact snapshot_interval {snap})")
+    print("| clients | pact commits/s | etcd puts/s | pact / etcd | "
+          "pact p50 / p99 ms | etcd p50 / p99 ms | pact errors |")
+    print("|---|---|---|---|---|---|---|")
+    for c in sorted(pact):
+        p = pact[c]
+        e = etcd.get(c)
+        ratio = (f"{p['throughput_per_s'] / e['throughput_per_s']:.2f}x"
+                 if e and e["throughput_per_s"] else "-")
+        ecol = (f"{e['throughput_per_s']:.0f}" if e else "-")
+        elat = (f"{e['p50_ms']:.1f} / {e['p99_ms']:.1f}" if e else "-")
+        print(f"| {c} | {p['throughput_per_s']:.0f} | {ecol} | {ratio} | "
+              f"{p['p50_ms']:.1f} / {p['p99_ms']:.1f} | {elat} | "
+              f"{p['errors']} |")
+    cli = [r for r in results if r["mode"] == "cli"]
+    if cli:
+        print(f"\nCLI wall time per invocation ({cli[0]['runs']} runs each, "
+              f"journal holding {cli[0]['journal_entries']} entries)")
+        print("| command | replica | p50 ms | p99 ms | max ms |")
+        print("|---|---|---|---|---|")
+        for r in cli:
+            print(f"| `{r['command']}` | {r['replica']} | {r['p50_ms']:.1f} |"
+                  f" {r['p99_ms']:.1f} | {r['max_ms']:.1f} |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--journal-only", action="store_true",
+                    help="run only the journal-service section")
+    ap.add_argument("--snapshot-interval", type=int, default=None,
+                    help="journal.raft.snapshot_interval for the journal-"
+                    "service cluster (default: the journal's default)")
     ap.add_argument("--bin", default=os.path.join(os.getcwd(), "build", "bin"))
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
@@ -148,37 +285,49 @@ def main():
     harness.BIN = os.environ["PACT_BIN_DIR"]
     seconds = 1 if args.quick else 10
     concurrency = (1, 64) if args.quick else (1, 64, 1000)
+    cli_runs = 5 if args.quick else 50
+    with_etcd = bool(etcd_available()) and not args.quick
+    if not with_etcd and not args.quick:
+        print("etcd, node or tests/bench/etcd/node_modules missing: "
+              "etcd rows skipped", file=sys.stderr)
     results = []
-    for c in concurrency:
-        r = subprocess.run([os.path.join(args.bin, "pact-bench-raft"),
-                            "--clients", str(c), "--duration-s", str(seconds),
-                            "--dir", tempfile.mkdtemp(prefix="pact-bench-")],
-                           capture_output=True, text=True, check=True)
-        results.append(json.loads(r.stdout))
+    if not args.journal_only:
+        for c in concurrency:
+            r = subprocess.run([os.path.join(args.bin, "pact-bench-raft"),
+                                "--clients", str(c), "--duration-s",
+                                str(seconds), "--dir",
+                                tempfile.mkdtemp(prefix="pact-bench-")],
+                               capture_output=True, text=True, check=True)
+            results.append(json.loads(r.stdout))
     bench = Cluster()
     bench.setUp()
     try:
         token = harness.make_token(SECRET)
-        _, reps, _ = start_cluster(bench)
-        endpoints = [r.gateway for r in reps.values()]
-        for c in concurrency:
-            res = load(os.path.join(args.bin, "pact-load"), endpoints, token,
-                       c, seconds)
-            res["mode"] = "3 processes"
-            results.append(res)
-        for r in reps.values():
-            r.stop()
-        bench.daemons.clear()
-        if etcd_available() and not args.quick:
-            results.extend(run_etcd(concurrency, seconds))
-        results.append(failover(bench, args.bin, token))
+        if not args.journal_only:
+            _, reps, _ = start_cluster(bench)
+            endpoints = [r.gateway for r in reps.values()]
+            for c in concurrency:
+                res = load(os.path.join(args.bin, "pact-load"), endpoints,
+                           token, c, seconds)
+                res["mode"] = "3 processes"
+                results.append(res)
+            for r in reps.values():
+                r.stop()
+            bench.daemons.clear()
+            if with_etcd:
+                results.extend(run_etcd(concurrency, seconds))
+            results.append(failover(bench, args.bin, token))
+        results.extend(journal_service(bench, args.bin, token, concurrency,
+                                       seconds, cli_runs, with_etcd,
+                                       args.snapshot_interval))
     finally:
         bench.tearDown()
-    print("| mode | clients | commits/s | p50 ms | p99 ms |")
-    print("|---|---|---|---|---|")
-    for r in results:
-        if r["mode"] == "failover":
-            continue
+    raw = [r for r in results if r["mode"] not in
+           ("failover", "cli", "pact commit", "etcd put")]
+    if raw:
+        print("| mode | clients | commits/s | p50 ms | p99 ms |")
+        print("|---|---|---|---|---|")
+    for r in raw:
         print(f"| {r['mode']} | {r['clients']} | {r['throughput_per_s']:.0f} "
               f"| {r['p50_ms']:.2f} | {r['p99_ms']:.2f} |")
     pact3 = {r["clients"]: r for r in results if r["mode"] == "3 processes"}
@@ -194,15 +343,18 @@ def main():
                   f"{e['throughput_per_s']:.0f} | "
                   f"{p['throughput_per_s'] / e['throughput_per_s']:.1f}x | "
                   f"{p['p99_ms']:.1f} | {e['p99_ms']:.1f} |")
-    fo = results[-1]
-    print(f"\nfailover (tick {fo['tick_ms']} ms, election {fo['election_ticks']}"
-          f" ticks): first acknowledged write {fo['seconds_to_first_ack']} s "
-          "after kill -9 of the leader")
+    fo = [r for r in results if r["mode"] == "failover"]
+    if fo:
+        fo = fo[0]
+        print(f"\nfailover (tick {fo['tick_ms']} ms, election "
+              f"{fo['election_ticks']} ticks): first acknowledged write "
+              f"{fo['seconds_to_first_ack']} s after kill -9 of the leader")
+    print_journal(results)
     if args.out:
         with open(args.out, "w") as f:
             for r in results:
                 f.write(json.dumps(r) + "\n")
-    bad = [r for r in results if r["mode"] != "failover"
+    bad = [r for r in results if r["mode"] not in ("failover", "cli")
            and r["acknowledged"] == 0]
     return 1 if bad else 0
 
