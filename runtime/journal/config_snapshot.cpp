@@ -26,12 +26,34 @@ JournalState config_state_machine::derived_state() const {
   return s;
 }
 
+void config_state_machine::add_to_blob(const protocol::ConfigEntry& entry) {
+  auto bytes = deterministic_bytes(entry);
+  // Field 2 (entries), wire type 2 (length-delimited), then the length as
+  // a varint: exactly what the protobuf encoder writes for the field.
+  entries_blob_.push_back(static_cast<char>((2 << 3) | 2));
+  auto n = static_cast<uint64_t>(bytes.size());
+  while (n >= 0x80) {
+    entries_blob_.push_back(static_cast<char>((n & 0x7f) | 0x80));
+    n >>= 7;
+  }
+  entries_blob_.push_back(static_cast<char>(n));
+  entries_blob_ += bytes;
+}
+
 std::string config_state_machine::snapshot() const {
-  JournalState s = derived_state();
-  s.set_applied_index(applied_);
-  for (const auto& e : entries_)
-    *s.add_entries() = e;
-  return deterministic_bytes(s);
+  // The deterministic encoding writes fields in number order: applied_index
+  // (1), entries (2), then the derived state (3..7). Splicing the cached
+  // entry encodings between the two gives the same bytes as encoding the
+  // whole JournalState (a unit test holds it to that).
+  JournalState head;
+  head.set_applied_index(applied_);
+  auto tail = deterministic_bytes(derived_state());
+  std::string out;
+  out.reserve(16 + entries_blob_.size() + tail.size());
+  out += deterministic_bytes(head);
+  out += entries_blob_;
+  out += tail;
+  return out;
 }
 
 std::string config_state_machine::digest() const {
@@ -59,8 +81,10 @@ status config_state_machine::restore(const std::string& image) {
     return make_error("config state snapshot: hash chain broken at sequence "
                       + std::to_string(report.first_bad) + ": "
                       + report.reason);
-  for (const auto& e : fresh.entries_)
+  for (const auto& e : fresh.entries_) {
     fresh.last_in_scope_[scope_key(e.scope())] = e.sequence();
+    fresh.add_to_blob(e);
+  }
   for (const auto& o : s.overlays())
     if (!fresh.overlays_.emplace(o.vcluster(), o).second)
       return make_error("config state snapshot names vCluster '" + o.vcluster()

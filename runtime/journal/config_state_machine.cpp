@@ -173,6 +173,7 @@ uint64_t config_state_machine::append(ConfigEntry entry) {
   entry.set_prev_hash(entries_.empty() ? zero_hash() : entries_.back().hash());
   entry.clear_hash();
   entry.set_hash(entry_hash(entry));
+  add_to_blob(entry);
   entries_.push_back(std::move(entry));
   last_in_scope_[key] = seq;
   return seq;

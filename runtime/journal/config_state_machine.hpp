@@ -151,8 +151,17 @@ private:
   /// Everything but the entries and applied index, for digest().
   protocol::JournalState derived_state() const;
 
+  /// Appends `entry`'s snapshot encoding (JournalState field 2) to
+  /// entries_blob_.
+  void add_to_blob(const protocol::ConfigEntry& entry);
+
   uint64_t applied_ = 0;
   std::vector<protocol::ConfigEntry> entries_;
+  /// Every entry as it appears in the snapshot image (tag, length,
+  /// deterministic encoding), built once at append time: entries never
+  /// change, so a snapshot copies these bytes instead of re-encoding the
+  /// whole history (which cost 45 % of a busy leader's CPU).
+  std::string entries_blob_;
   /// Latest sequence per scope key: the `parent` of the next entry there.
   std::map<std::string, uint64_t> last_in_scope_;
   std::map<std::string, protocol::VClusterOverlay> overlays_;
