@@ -177,6 +177,8 @@ journal_children(const settings& s, const ports& p, const caf::actor& registry,
   rc.heartbeat_ticks = static_cast<int>(s.v.get_int("journal.raft.heartbeat_ticks"));
   rc.snapshot_interval = static_cast<uint64_t>(
     s.v.get_int("journal.raft.snapshot_interval"));
+  rc.snapshot_growth_percent = static_cast<uint64_t>(
+    s.v.get_int("journal.raft.snapshot_growth_percent"));
   rc.metrics = metrics;
   rc.wall = wall;
   journal::metrics_endpoint_config mc{{s.metrics.host, p.metrics, notify},

@@ -243,6 +243,7 @@ status open(self_ptr self) {
   dc.raft.election_timeout_ticks = st.cfg.election_ticks;
   dc.raft.heartbeat_interval_ticks = st.cfg.heartbeat_ticks;
   dc.snapshot_interval = st.cfg.snapshot_interval;
+  dc.snapshot_growth_percent = st.cfg.snapshot_growth_percent;
   dc.monotonic_us = now_us;
   st.driver = std::make_unique<replica_driver>(dc, *st.store, st.sm);
   return st.driver->start();

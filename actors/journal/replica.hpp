@@ -54,6 +54,7 @@ struct replica_config {
   int election_ticks = 10;
   int heartbeat_ticks = 1;
   uint64_t snapshot_interval = 10000;
+  uint64_t snapshot_growth_percent = 100;
   std::shared_ptr<raft_metrics> metrics;
   /// Wall clock the leader stamps commands with.
   std::shared_ptr<const pact::clock> wall;

@@ -98,6 +98,10 @@ schema make_journal() {
          "Create a new cluster from journal.raft.members"),
     num("journal.raft.snapshot_interval", 10000, "",
         "Entries between Raft snapshots", 10, 100000000),
+    num("journal.raft.snapshot_growth_percent", 100, "",
+        "Also wait until the log since the last snapshot is this share of "
+        "the snapshot's index (keeps snapshot cost per entry constant)",
+        0, 1000),
     num("journal.raft.tick_ms", 100, "", "Length of one Raft tick", 1, 10000),
     num("journal.raft.election_ticks", 10, "",
         "Election timeout in ticks (randomized up to twice this)", 2, 1000),

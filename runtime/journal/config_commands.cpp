@@ -87,9 +87,7 @@ CommandResult config_state_machine::do_commit(const JournalCommand& cmd) {
   uint64_t seq = append(std::move(e));
   if (scope.target_case() == Scope::kNode) {
     auto& rec = node_record(scope.node());
-    auto items = to_map(rec.items());
-    merge_node(items, cmd.state_delta());
-    to_list(items, rec.mutable_items());
+    merge_node_list(rec.mutable_items(), cmd.state_delta());
     rec.set_delta_sequence(seq);
     rec.set_delta_expires_unix_ms(cmd.timestamp_unix_ms()
                                   + int64_t{cmd.ttl_seconds()} * 1000);

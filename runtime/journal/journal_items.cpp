@@ -111,6 +111,33 @@ void merge_node(item_map& committed, const StateDelta& delta) {
     committed[key_of(item)] = item;
 }
 
+void merge_node_list(item_list* committed, const StateDelta& delta) {
+  auto less = [](const DeltaItem& a, const DeltaItem& b) {
+    if (a.category() != b.category())
+      return a.category() < b.category();
+    return a.key() < b.key();
+  };
+  for (const auto& item : delta.items()) {
+    // Binary search for the item's place in the canonical order.
+    int lo = 0;
+    int hi = committed->size();
+    while (lo < hi) {
+      int mid = lo + (hi - lo) / 2;
+      if (less(committed->Get(mid), item))
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    if (lo < committed->size() && !less(item, committed->Get(lo))) {
+      *committed->Mutable(lo) = item; // same key: the latest wins
+      continue;
+    }
+    *committed->Add() = item;
+    for (int i = committed->size() - 1; i > lo; --i)
+      committed->SwapElements(i, i - 1);
+  }
+}
+
 StateDelta diff_items(const item_map& from, const item_map& to) {
   // One merged walk over both maps keeps the output in canonical order.
   StateDelta out;

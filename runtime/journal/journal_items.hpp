@@ -65,6 +65,11 @@ void apply_declared(item_map& declared, const protocol::StateDelta& delta);
 /// overlay, so a REMOVE is remembered, not applied).
 void merge_node(item_map& committed, const protocol::StateDelta& delta);
 
+/// merge_node on a canonical list, in place: the same result as
+/// to_list(merge_node(to_map(list), delta)) without copying every item
+/// (a node commit is on the journal's hot path).
+void merge_node_list(item_list* committed, const protocol::StateDelta& delta);
+
 /// The change from `from` to `to`, for people: ADD for new keys, REMOVE
 /// (with `previous`) for vanished ones, MODIFY when the stored item
 /// differs. Canonical order.

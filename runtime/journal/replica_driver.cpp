@@ -215,7 +215,9 @@ void replica_driver::finish_reads(driver_output& out) {
 
 void replica_driver::maybe_snapshot() {
   auto applied = sm_.applied();
-  if (applied < last_snapshot_ + cfg_.snapshot_interval)
+  auto gap = std::max(cfg_.snapshot_interval,
+                      last_snapshot_ * cfg_.snapshot_growth_percent / 100);
+  if (applied < last_snapshot_ + gap)
     return;
   if (auto st = store_.create_snapshot(applied, conf_, sm_.snapshot()); !st) {
     failure_ = st.err().message;

@@ -29,6 +29,11 @@ struct driver_config {
   raft::config raft;
   /// Take a snapshot every this many applied entries.
   uint64_t snapshot_interval = 10000;
+  /// ... and at least this percentage of the last snapshot's index. The
+  /// journal's image holds every entry, so its size grows with the log;
+  /// spacing snapshots in proportion keeps their amortized cost per entry
+  /// constant (0 = the interval alone).
+  uint64_t snapshot_growth_percent = 0;
   /// Entries kept in the log below a snapshot, so that slightly lagging
   /// followers catch up from the log instead of a snapshot.
   uint64_t compact_retain = 1000;

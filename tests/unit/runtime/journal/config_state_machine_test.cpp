@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <set>
+
 #include "runtime/journal/entry_chain.hpp"
 #include "runtime/journal/journal_policy.hpp"
 #include "tests/unit/runtime/journal/config_test_util.hpp"
@@ -279,4 +281,40 @@ TEST_CASE("log returns the most recent entries newest first, by scope") {
   CHECK(h.sm.entry(2)->scope().node() == "n2");
   CHECK(h.sm.entry(4) == nullptr);
   CHECK(h.sm.entry(0) == nullptr);
+}
+
+TEST_CASE("merge_node_list equals merging through a map") {
+  // Random deltas against a growing list: the in-place merge must keep the
+  // canonical order and the latest item per key, like merge_node.
+  uint32_t seed = 7;
+  auto next = [&] {
+    seed = seed * 1103515245u + 12345u;
+    return (seed >> 16) & 0x7fff;
+  };
+  pact::journal::item_list list;
+  for (int round = 0; round < 200; ++round) {
+    StateDelta d;
+    std::set<std::pair<int, std::string>> used;
+    for (int i = 0; i < 3; ++i) {
+      auto cat = static_cast<int>(1 + next() % 7);
+      auto key = "k" + std::to_string(next() % 20);
+      if (!used.insert({cat, key}).second)
+        continue;
+      auto* item = d.add_items();
+      item->set_category(static_cast<DeltaCategory>(cat));
+      item->set_action(next() % 3 == 0 ? DELTA_ACTION_REMOVE : DELTA_ACTION_ADD);
+      item->set_key(key);
+      if (item->action() != DELTA_ACTION_REMOVE)
+        item->set_value(std::to_string(round));
+    }
+    auto expected_map = pact::journal::to_map(list);
+    pact::journal::merge_node(expected_map, d);
+    pact::journal::item_list expected;
+    pact::journal::to_list(expected_map, &expected);
+    pact::journal::merge_node_list(&list, d);
+    REQUIRE(list.size() == expected.size());
+    for (int i = 0; i < list.size(); ++i)
+      CHECK(list.Get(i).SerializeAsString()
+            == expected.Get(i).SerializeAsString());
+  }
 }
