@@ -37,7 +37,7 @@ struct fixture {
   caf::actor registry, sup, gateway;
   std::string token;
 
-  fixture() {
+  explicit fixture(size_t max_in_flight = 4096) {
     char tmpl[] = "/tmp/pact-boot-XXXXXX";
     dir = mkdtemp(tmpl);
     protocol::configure(cfg);
@@ -59,6 +59,7 @@ struct fixture {
     gc.registry = registry;
     gc.verifier.hmac_secret = secret;
     gc.wall = wall;
+    gc.max_in_flight = max_in_flight;
     using supervision::health_handle;
     std::vector<supervision::child_spec> children{
       {"journal/replica", "raft-replica",
@@ -259,4 +260,45 @@ TEST_CASE("the boot assembler refuses a broken stream") {
   done.mutable_complete()->set_overlay_chunks(2);
   journal::boot_assembler c;
   CHECK(!c.feed(done)); // marker without the promised chunks
+}
+
+TEST_CASE("the gateway refuses requests beyond its in-flight bound") {
+  fixture fx{3};
+  // Wait until the replica serves, then hold three watches open.
+  JournalCommand bl;
+  bl.set_kind(COMMAND_KIND_BLACKLIST_ADD);
+  bl.mutable_scope()->set_global(true);
+  bl.set_blacklist_pattern("/tmp/**");
+  fx.command(bl);
+  caf::scoped_actor self{*fx.sys};
+  Request watch;
+  watch.set_version(PROTOCOL_VERSION_1);
+  watch.set_token(fx.token);
+  watch.mutable_watch()->set_after_sequence(1);
+  watch.mutable_watch()->set_wait_ms(3000);
+  for (int i = 0; i < 3; ++i)
+    self->send(fx.gateway, api_atom::value, watch.SerializeAsString());
+  Request status;
+  status.set_version(PROTOCOL_VERSION_1);
+  status.set_token(fx.token);
+  status.mutable_log()->set_limit(1);
+  Response resp;
+  self->request(fx.gateway, std::chrono::seconds(5), api_atom::value,
+                status.SerializeAsString())
+    .receive([&](const std::string& b) { resp.ParseFromString(b); },
+             [&](caf::error& e) { FAIL(caf::to_string(e)); });
+  CHECK(resp.status().code() == STATUS_CODE_UNAVAILABLE);
+  CHECK(resp.status().message().find("overloaded") != std::string::npos);
+  // The held watches end empty after their wait; then requests pass again.
+  int answered = 0;
+  while (answered < 3)
+    self->receive([&](const std::string&) { ++answered; },
+                  caf::after(std::chrono::seconds(10)) >> [&] {
+                    FAIL("held watches never answered");
+                  });
+  self->request(fx.gateway, std::chrono::seconds(5), api_atom::value,
+                status.SerializeAsString())
+    .receive([&](const std::string& b) { resp.ParseFromString(b); },
+             [&](caf::error& e) { FAIL(caf::to_string(e)); });
+  CHECK(resp.status().code() == STATUS_CODE_OK);
 }
