@@ -1,9 +1,13 @@
 #include "mcp/tools.hpp"
 
+#include <set>
+
 #include "actors/client/client.hpp"
+#include "actors/client/journal_render.hpp"
 #include "actors/client/status_render.hpp"
 #include "runtime/common/clock.hpp"
 #include "runtime/common/files.hpp"
+#include "runtime/spec/promote.hpp"
 
 namespace pact::mcp {
 
@@ -26,6 +30,136 @@ std::string bridge_token(const config::values& cfg) {
   return {};
 }
 
+/// Sends one request to the journal as the bridge; the error is the text
+/// the CLI would print.
+expected<protocol::Response> call_journal(caf::actor_system& sys,
+                                          const config::values& cfg,
+                                          protocol::Request req) {
+  auto ep = parse_endpoint(cfg.get_string("endpoint"), "PACT_ENDPOINT");
+  if (!ep)
+    return ep.err();
+  auto token = bridge_token(cfg);
+  if (token.empty())
+    return make_error("No auth token found: set PACT_MCP_TOKEN or PACT_TOKEN",
+                      exit_code::auth_failure);
+  client::connection conn{
+    sys, {*ep, "journal", token,
+          std::chrono::seconds(cfg.get_int("timeout_seconds"))}};
+  return conn.call(std::move(req));
+}
+
+tool log_tool(caf::actor_system& sys, const config::values& cfg) {
+  tool t;
+  t.name = "pact_log";
+  t.title = "pact log";
+  t.description = "Configuration history, newest first (like `pact log`): "
+                  "sequence, type, scope, author, time, message and delta "
+                  "of each entry; optionally verify the hash chain.";
+  t.input_schema = {
+    {"type", "object"},
+    {"properties",
+     {{"limit",
+       {{"type", "integer"}, {"minimum", 1}, {"maximum", 10000},
+        {"description", "How many entries (default 20)"}}},
+      {"scope",
+       {{"type", "string"},
+        {"description", "global, vc:NAME or node:NAME"}}},
+      {"verify",
+       {{"type", "boolean"},
+        {"description", "Verify the SHA-256 hash chain"}}}}},
+    {"additionalProperties", false}};
+  t.call = [&sys, cfg](const json& args) -> tool_result {
+    protocol::Request req;
+    req.set_request_id("mcp-log");
+    auto* q = req.mutable_log();
+    q->set_limit(args.value("limit", 20u));
+    q->set_scope(args.value("scope", std::string()));
+    q->set_verify(args.value("verify", false));
+    auto resp = call_journal(sys, cfg, req);
+    if (!resp)
+      return {resp.err().message, nullptr, true};
+    const auto& r = resp->log_reply();
+    std::vector<protocol::ConfigEntry> es(r.entries().begin(),
+                                          r.entries().end());
+    json j{{"entries", json::array()}, {"last_sequence", r.last_sequence()}};
+    for (auto& e : es)
+      j["entries"].push_back(client::entry_json(e));
+    auto text = client::render_entries_text(es);
+    if (q->verify()) {
+      j["verify"] = {{"ok", r.verified()}, {"error", r.verify_error()}};
+      text += r.verified() ? "hash chain verified\n"
+                           : "hash chain broken: " + r.verify_error() + "\n";
+    }
+    return {text, j, q->verify() && !r.verified()};
+  };
+  return t;
+}
+
+tool diff_tool(caf::actor_system& sys, const config::values& cfg) {
+  tool t;
+  t.name = "pact_diff";
+  t.title = "pact diff";
+  t.description = "How a node differs from its vCluster's declared overlay "
+                  "(like `pact diff NODE`): its committed changes, each "
+                  "marked promoted or not.";
+  t.input_schema = {
+    {"type", "object"},
+    {"properties",
+     {{"node", {{"type", "string"}, {"description", "The node"}}}}},
+    {"required", json::array({"node"})},
+    {"additionalProperties", false}};
+  t.call = [&sys, cfg](const json& args) -> tool_result {
+    auto node = args.value("node", std::string());
+    protocol::Request req;
+    req.set_request_id("mcp-diff");
+    req.mutable_state()->set_node(node);
+    auto resp = call_journal(sys, cfg, req);
+    if (!resp)
+      return {resp.err().message, nullptr, true};
+    if (resp->state_reply().nodes_size() == 0)
+      return {"node '" + node + "' is not known to the journal", nullptr,
+              true};
+    auto rec = resp->state_reply().nodes(0);
+    protocol::VClusterOverlay overlay;
+    overlay.set_vcluster(rec.vcluster());
+    if (!rec.vcluster().empty()) {
+      protocol::Request vq;
+      vq.set_request_id("mcp-diff-vc");
+      vq.mutable_state()->set_vcluster(rec.vcluster());
+      auto vr = call_journal(sys, cfg, vq);
+      if (!vr)
+        return {vr.err().message, nullptr, true};
+      for (auto& o : vr->state_reply().overlays())
+        if (o.vcluster() == rec.vcluster())
+          overlay = o;
+    }
+    std::set<std::pair<int, std::string>> pending;
+    for (auto& i : spec::unpromoted(overlay, rec))
+      pending.insert({i.category(), i.key()});
+    json j{{"node", node},
+           {"vcluster", rec.vcluster()},
+           {"overlay_version", overlay.version()},
+           {"state", client::node_state_name(rec.state())},
+           {"committed", json::array()},
+           {"actual", nullptr}};
+    std::string text = "node " + node + " ("
+                       + client::node_state_name(rec.state()) + ")\n";
+    for (auto& i : rec.items()) {
+      bool promoted = pending.count({i.category(), i.key()}) == 0;
+      auto ij = client::item_json(i);
+      ij["promoted"] = promoted;
+      j["committed"].push_back(ij);
+      text += "  " + client::action_name(i.action()) + "  "
+              + client::item_text(i)
+              + (promoted ? "  [in overlay]\n" : "  [committed]\n");
+    }
+    if (rec.items().empty())
+      text += "  no differences from the overlay\n";
+    return {text, j, false};
+  };
+  return t;
+}
+
 tool status_tool(caf::actor_system& sys, const config::values& cfg) {
   tool t;
   t.name = "pact_status";
@@ -40,22 +174,12 @@ tool status_tool(caf::actor_system& sys, const config::values& cfg) {
        {{"type", "string"}, {"description", "Only this vCluster"}}}}},
     {"additionalProperties", false}};
   t.call = [&sys, cfg](const json& args) -> tool_result {
-    auto ep = parse_endpoint(cfg.get_string("endpoint"), "PACT_ENDPOINT");
-    if (!ep)
-      return {ep.err().message, nullptr, true};
-    auto token = bridge_token(cfg);
-    if (token.empty())
-      return {"No auth token found: set PACT_MCP_TOKEN or PACT_TOKEN",
-              nullptr, true};
-    client::connection conn{
-      sys, {*ep, "journal", token,
-            std::chrono::seconds(cfg.get_int("timeout_seconds"))}};
     protocol::Request req;
     req.set_request_id("mcp-status");
     auto* q = req.mutable_status();
     q->set_node(args.value("node", ""));
     q->set_vcluster(args.value("vcluster", cfg.get_string("vcluster")));
-    auto resp = conn.call(req);
+    auto resp = call_journal(sys, cfg, req);
     if (!resp)
       return {resp.err().message, nullptr, true};
     auto& reply = resp->status_reply();
@@ -69,7 +193,8 @@ tool status_tool(caf::actor_system& sys, const config::values& cfg) {
 
 std::vector<tool> make_tools(caf::actor_system& sys,
                              const config::values& cli_cfg) {
-  return {status_tool(sys, cli_cfg)};
+  return {status_tool(sys, cli_cfg), log_tool(sys, cli_cfg),
+          diff_tool(sys, cli_cfg)};
 }
 
 } // namespace pact::mcp

@@ -22,6 +22,11 @@ class McpTest(PactTestCase):
     def test_sdk_client_initializes_lists_and_calls_pact_status(self):
         journal = self.start_journal()
         self.start_agent(journal, "node-mcp")
+        examples = os.path.join(os.path.dirname(os.path.dirname(HERE)),
+                                "deploy", "examples", "ml-training.toml")
+        applied = self.pact("--endpoint", journal.gateway, "apply", examples,
+                            token=self.token_of(journal))
+        self.assertEqual(applied.returncode, 0, applied.stderr)
         env = dict(self.env)
         env["PACT_ENDPOINT"] = journal.gateway
         env["PACT_MCP_TOKEN"] = self.token_of(journal)
@@ -40,6 +45,15 @@ class McpTest(PactTestCase):
         names = [a["name"] for a in status["structured"]["journal"]["actors"]]
         self.assertIn("journal/gateway", names)
         self.assertIn("journal/gateway", status["text"])
+        self.assertIn("pact_log", out["tools"])
+        log = out["log"]
+        self.assertFalse(log["isError"], log["text"])
+        self.assertEqual(log["structured"]["entries"][0]["type"],
+                         "overlay-apply")
+        self.assertTrue(log["structured"]["verify"]["ok"])
+        self.assertIn("overlay-apply", log["text"])
+        self.assertTrue(out["diff"]["isError"])
+        self.assertIn("no-such-node", out["diff"]["text"])
 
     def test_tool_error_when_journal_unreachable(self):
         env = dict(self.env)

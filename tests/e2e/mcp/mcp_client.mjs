@@ -26,6 +26,13 @@ out.status = {
   text: status.content[0].text,
   structured: status.structuredContent,
 };
+const log = await client.callTool({ name: "pact_log",
+                                   arguments: { limit: 5, verify: true } });
+out.log = { isError: log.isError, text: log.content[0].text,
+            structured: log.structuredContent };
+const diff = await client.callTool({ name: "pact_diff",
+                                    arguments: { node: "no-such-node" } });
+out.diff = { isError: diff.isError, text: diff.content[0].text };
 await client.ping();
 await client.close();
 console.log(JSON.stringify(out));
