@@ -22,17 +22,18 @@ expected<Scope> parse_target(const std::string& text) {
 
 namespace {
 
-/// Splits "CATEGORY:KEY" off `spec`; the rest follows `sep` when given.
+/// Splits "CATEGORY:KEY" (`spec`); messages quote the whole flag value.
 expected<std::pair<DeltaCategory, std::string>>
-split_key(const std::string& flag, const std::string& spec) {
+split_key(const std::string& flag, const std::string& spec,
+          const std::string& whole) {
   auto colon = spec.find(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size())
-    return make_error("--" + flag + " '" + spec
+    return make_error("--" + flag + " '" + whole
                       + "': expected CATEGORY:KEY (categories: mounts, "
                         "files, network, services, kernel, packages, gpu)");
   auto cat = client::parse_category(spec.substr(0, colon));
   if (!cat)
-    return make_error("--" + flag + " '" + spec + "': unknown category '"
+    return make_error("--" + flag + " '" + whole + "': unknown category '"
                       + spec.substr(0, colon) + "'");
   return std::make_pair(*cat, spec.substr(colon + 1));
 }
@@ -61,7 +62,7 @@ build_delta(const std::vector<std::string>& sets,
     auto eq = s.find('=');
     if (eq == std::string::npos)
       return make_error("--set '" + s + "': expected CATEGORY:KEY=VALUE");
-    auto k = split_key("set", s.substr(0, eq));
+    auto k = split_key("set", s.substr(0, eq), s);
     if (!k)
       return k.err();
     DeltaItem item;
@@ -79,7 +80,7 @@ build_delta(const std::vector<std::string>& sets,
       return st.err();
   }
   for (auto& s : unsets) {
-    auto k = split_key("unset", s);
+    auto k = split_key("unset", s, s);
     if (!k)
       return k.err();
     DeltaItem item;

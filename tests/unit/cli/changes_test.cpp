@@ -190,6 +190,7 @@ TEST_CASE("--unset of an undeclared key: a conflict for a vCluster, allowed "
   CHECK(bare.items(1).action() == DELTA_ACTION_REMOVE);
 }
 
+// Messages quote the whole flag value as typed.
 TEST_CASE("malformed --set and --unset texts name the text") {
   struct bad_case {
     strings sets;
@@ -199,10 +200,10 @@ TEST_CASE("malformed --set and --unset texts name the text") {
   };
   for (const auto& c : std::vector<bad_case>{
            {{"kernel:vm.a"}, {}, "--set 'kernel:vm.a'", "CATEGORY:KEY=VALUE"},
-           {{"vm.a=1"}, {}, "--set 'vm.a'", "CATEGORY:KEY"},
-           {{":vm.a=1"}, {}, "--set ':vm.a'", "CATEGORY:KEY"},
-           {{"kernel:=1"}, {}, "--set 'kernel:'", "CATEGORY:KEY"},
-           {{"=1"}, {}, "--set ''", "CATEGORY:KEY"},
+           {{"vm.a=1"}, {}, "--set 'vm.a=1'", "CATEGORY:KEY"},
+           {{":vm.a=1"}, {}, "--set ':vm.a=1'", "CATEGORY:KEY"},
+           {{"kernel:=1"}, {}, "--set 'kernel:=1'", "CATEGORY:KEY"},
+           {{"=1"}, {}, "--set '=1'", "CATEGORY:KEY"},
            {{""}, {}, "--set ''", "CATEGORY:KEY=VALUE"},
            {{}, {"kernel"}, "--unset 'kernel'", "CATEGORY:KEY"},
            {{}, {"kernel:"}, "--unset 'kernel:'", "CATEGORY:KEY"},
@@ -222,7 +223,7 @@ TEST_CASE("malformed --set and --unset texts name the text") {
 TEST_CASE("an unknown category is named") {
   auto set = refused({"disk:sda=ssd"}, {}, true);
   CHECK(contains(set.message, "unknown category 'disk'"));
-  CHECK(contains(set.message, "--set 'disk:sda'"));
+  CHECK(contains(set.message, "--set 'disk:sda=ssd'"));
   auto unset = refused({}, {"Kernel:vm.a"}, true); // case matters
   CHECK(contains(unset.message, "unknown category 'Kernel'"));
   CHECK(contains(unset.message, "--unset 'Kernel:vm.a'"));
