@@ -145,6 +145,8 @@ void handle_command(self_ptr self, const gateway_shared& d, const Request& req,
   // A node-scoped write by a vCluster operator: authorize against the
   // vCluster the node is enrolled in.
   JournalQuery q;
+  // Linearizable: an enrollment acknowledged a moment ago must count.
+  q.set_linearizable(true);
   q.mutable_state()->set_node(cmd.scope().node());
   ask_replica(self, d, q, std::move(reply),
               [self, d, cmd, who](const JournalAnswer& a,
