@@ -95,11 +95,9 @@ void handle_propose(caf::event_based_actor* self, const shared& d,
                  + " may not append raw commands (platform admins only)");
     return;
   }
-  auto r = current_replica(self);
-  if (!r) {
-    reply.fail(STATUS_CODE_UNAVAILABLE, "the journal replica is not running");
+  auto r = replica_or_fail(self, reply);
+  if (!r)
     return;
-  }
   self
     ->request(r, d->cfg.propose_timeout, propose_atom::value,
               req.propose().command())
@@ -147,6 +145,13 @@ void on_node_report(const shared& d, const std::string& bytes) {
 caf::actor current_replica(caf::event_based_actor* self) {
   return caf::actor_cast<caf::actor>(
     self->system().registry().get(replica_name));
+}
+
+caf::actor replica_or_fail(caf::event_based_actor* self, api_reply& reply) {
+  auto r = current_replica(self);
+  if (!r)
+    reply.fail(STATUS_CODE_UNAVAILABLE, "the journal replica is not running");
+  return r;
 }
 
 caf::behavior gateway(caf::event_based_actor* self,

@@ -37,6 +37,10 @@ using gateway_shared = std::shared_ptr<gateway_data>;
 /// The current replica incarnation, found by its registered name.
 caf::actor current_replica(caf::event_based_actor* self);
 
+/// current_replica(), or null after answering `reply` with UNAVAILABLE.
+caf::actor replica_or_fail(caf::event_based_actor* self,
+                           supervision::api_reply& reply);
+
 /// Adds the journal-service handlers (command, log, state, watch, boot
 /// config) to `table`.
 void add_journal_handlers(caf::event_based_actor* self,

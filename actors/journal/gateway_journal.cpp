@@ -57,11 +57,9 @@ std::string deny_read_all(const policy::authenticated& who,
 template <class OnAnswer>
 void ask_replica(self_ptr self, const gateway_shared& d, const JournalQuery& q,
                  api_reply reply, OnAnswer on_answer) {
-  auto r = current_replica(self);
-  if (!r) {
-    reply.fail(STATUS_CODE_UNAVAILABLE, "the journal replica is not running");
+  auto r = replica_or_fail(self, reply);
+  if (!r)
     return;
-  }
   self
     ->request(r, d->cfg.propose_timeout, query_atom::value,
               q.SerializeAsString())
@@ -95,11 +93,9 @@ void propose(self_ptr self, const gateway_shared& d, JournalCommand cmd,
   }
   auto vcs = policy::written_vclusters(cmd, node_vc);
   *cmd.mutable_author() = policy::author_of(who, vcs.empty() ? "" : vcs[0]);
-  auto r = current_replica(self);
-  if (!r) {
-    reply.fail(STATUS_CODE_UNAVAILABLE, "the journal replica is not running");
+  auto r = replica_or_fail(self, reply);
+  if (!r)
     return;
-  }
   self
     ->request(r, d->cfg.propose_timeout, propose_atom::value,
               cmd.SerializeAsString())
@@ -265,11 +261,9 @@ void handle_watch(self_ptr self, const gateway_shared&, const Request& req,
     reply.fail(STATUS_CODE_UNAUTHORIZED, why);
     return;
   }
-  auto r = current_replica(self);
-  if (!r) {
-    reply.fail(STATUS_CODE_UNAVAILABLE, "the journal replica is not running");
+  auto r = replica_or_fail(self, reply);
+  if (!r)
     return;
-  }
   auto wait = std::chrono::milliseconds(q.wait_ms()) + watch_slack;
   self->request(r, wait, watch_atom::value, q.SerializeAsString())
     .then(
