@@ -21,7 +21,11 @@ int run_log(context& ctx) {
   protocol::Request req;
   req.set_request_id("log");
   auto* q = req.mutable_log();
-  q->set_limit(ctx.vm["number"].as<unsigned>());
+  auto n = ctx.vm["number"].as<unsigned>();
+  if (n == 0 || n > 10000)
+    return report(make_error("log: -n " + std::to_string(n)
+                             + " is outside 1 .. 10000"));
+  q->set_limit(n);
   if (ctx.vm.count("scope"))
     q->set_scope(ctx.vm["scope"].as<std::string>());
   bool verify = ctx.vm.count("verify") > 0;

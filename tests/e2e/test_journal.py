@@ -129,6 +129,9 @@ class JournalTest(PactTestCase):
         self.assertIn("olga@site", text)
         v = self.run_pact(lead, "log", "--verify", "-n", "5")
         self.assertIn("hash chain verified", v.stdout)
+        self.run_pact(lead, "log", "-n", "0", expect=1)
+        r = self.run_pact(lead, "log", "--scope", "vc:", expect=1)
+        self.assertIn("scope 'vc:'", r.stderr)
         scoped = self.json_of(lead, "log", "--scope", "node:n1")
         self.assertTrue(all(e["scope"] == "node:n1"
                             for e in scoped["entries"]))
