@@ -1,5 +1,7 @@
 #include "cli/journal_session.hpp"
 
+#include <iostream>
+
 #include "protocol/caf_types.hpp"
 
 namespace pact::cli {
@@ -17,7 +19,8 @@ journal_session::journal_session(const context& ctx, std::string token) {
   sys_ = std::make_unique<caf::actor_system>(cfg_);
   conn_ = std::make_unique<client::connection>(
     *sys_,
-    client::options{ctx.journal, "journal", std::move(token), timeout(ctx.cfg)});
+    client::options{ctx.journals, "journal", std::move(token),
+                    timeout(ctx.cfg)});
 }
 
 expected<protocol::Response>
@@ -37,6 +40,8 @@ journal_session::state(const std::string& vcluster, const std::string& node,
   auto resp = call(std::move(req));
   if (!resp)
     return resp.err();
+  if (resp->state_reply().stale())
+    warn_stale(resp->state_reply().stale_reason());
   return resp->state_reply();
 }
 
@@ -76,11 +81,25 @@ expected<protocol::CommandReply>
 journal_session::command(protocol::JournalCommand cmd) {
   protocol::Request req;
   req.set_request_id("command");
+  // One id for every attempt of this write: the journal applies it at most
+  // once however often the client has to send it (another endpoint, a lost
+  // answer).
+  if (cmd.client_request_id().empty())
+    cmd.set_client_request_id(client::new_request_id());
   *req.mutable_command()->mutable_command() = std::move(cmd);
   auto resp = call(std::move(req));
   if (!resp)
     return resp.err();
   return resp->command_reply();
+}
+
+void warn_stale(const std::string& reason) {
+  // Once per invocation: a command may read state several times.
+  static bool warned = false;
+  if (warned)
+    return;
+  warned = true;
+  std::cerr << "pact: warning: possibly stale answer: " << reason << "\n";
 }
 
 std::string sequences_text(const protocol::CommandReply& reply) {

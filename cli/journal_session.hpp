@@ -54,6 +54,11 @@ private:
   std::unique_ptr<client::connection> conn_;
 };
 
+/// Prints, once per invocation, the warning that an answer came from a
+/// replica's last applied state and may be stale (its store refuses
+/// writes); stderr, so that stdout stays the answer.
+void warn_stale(const std::string& reason);
+
 /// The first sequence of a command reply as text ("42", or "42-44").
 std::string sequences_text(const protocol::CommandReply& reply);
 

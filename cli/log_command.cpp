@@ -35,6 +35,8 @@ int run_log(context& ctx) {
   if (!resp)
     return report(resp.err());
   const auto& r = resp->log_reply();
+  if (r.stale())
+    warn_stale(r.stale_reason());
   std::vector<protocol::ConfigEntry> entries(r.entries().begin(),
                                              r.entries().end());
   // The client checks the links it was sent as well, so a gateway that
@@ -57,6 +59,8 @@ int run_log(context& ctx) {
       j["entries"].push_back(client::entry_json(e));
     if (verify)
       j["verify"] = {{"ok", ok}, {"error", ok ? "" : why}};
+    if (r.stale())
+      j["stale"] = true;
     std::cout << j.dump(2) << "\n";
   } else {
     if (entries.empty())

@@ -73,13 +73,26 @@ expected<context> make_context(const command& cmd,
     return v.err();
   ctx.cfg = std::move(*v);
   ctx.json = ctx.cfg.get_string("output") == "json";
-  auto& ep_text = ctx.cfg.get_string("endpoint");
-  auto where = ctx.cfg.origin_of("endpoint").where;
-  auto ep = parse_endpoint(ep_text, where.empty() ? "endpoint" : where);
-  if (!ep)
-    return ep.err();
-  ctx.journal = *ep;
+  auto eps = journal_endpoints(ctx.cfg);
+  if (!eps)
+    return eps.err();
+  ctx.journals = std::move(*eps);
   return ctx;
+}
+
+expected<std::vector<endpoint>> journal_endpoints(const config::values& cfg) {
+  auto where = cfg.origin_of("endpoint").where;
+  std::vector<endpoint> out;
+  for (auto& text : cfg.get_list("endpoint")) {
+    auto ep = parse_endpoint(text, where.empty() ? "endpoint" : where);
+    if (!ep)
+      return ep.err();
+    out.push_back(*ep);
+  }
+  if (out.empty())
+    return make_error((where.empty() ? std::string("endpoint") : where)
+                      + ": no journal endpoint given");
+  return out;
 }
 
 expected<std::string> resolve_token(const config::values& cfg) {

@@ -24,7 +24,8 @@ struct context {
   /// Command-specific options and positionals.
   boost::program_options::variables_map vm;
   bool json = false;
-  endpoint journal;
+  /// Journal gateways, in the order to try them (at least one).
+  std::vector<endpoint> journals;
 };
 
 /// A command: its options, its positionals, and what it does.
@@ -51,6 +52,10 @@ expected<context> make_context(const command& cmd,
 /// The bearer token: --token, PACT_TOKEN, cli.toml `token`, else the token
 /// file. Fails with "No auth token found" (exit 2).
 expected<std::string> resolve_token(const config::values& cfg);
+
+/// The journal endpoints of `cfg` ("endpoint": a list, or one string with
+/// comma-separated URLs); errors name the source of the bad one.
+expected<std::vector<endpoint>> journal_endpoints(const config::values& cfg);
 
 /// Timeout from the configuration.
 std::chrono::milliseconds timeout(const config::values& cfg);

@@ -35,15 +35,19 @@ std::string bridge_token(const config::values& cfg) {
 expected<protocol::Response> call_journal(caf::actor_system& sys,
                                           const config::values& cfg,
                                           protocol::Request req) {
-  auto ep = parse_endpoint(cfg.get_string("endpoint"), "PACT_ENDPOINT");
-  if (!ep)
-    return ep.err();
+  std::vector<endpoint> eps;
+  for (auto& text : cfg.get_list("endpoint")) {
+    auto ep = parse_endpoint(text, "PACT_ENDPOINT");
+    if (!ep)
+      return ep.err();
+    eps.push_back(*ep);
+  }
   auto token = bridge_token(cfg);
   if (token.empty())
     return make_error("No auth token found: set PACT_MCP_TOKEN or PACT_TOKEN",
                       exit_code::auth_failure);
   client::connection conn{
-    sys, {*ep, "journal", token,
+    sys, {std::move(eps), "journal", token,
           std::chrono::seconds(cfg.get_int("timeout_seconds"))}};
   return conn.call(std::move(req));
 }

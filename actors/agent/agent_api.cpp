@@ -74,6 +74,9 @@ caf::behavior agent_api(caf::event_based_actor* self,
     [self, d, table](api_atom, const std::string& bytes) {
       supervision::serve_api(self, d->api, bytes, table);
     },
+    [self, d, table](api_atom, const std::string& bytes, caf::actor& to) {
+      supervision::serve_api(self, d->api, bytes, table, std::move(to));
+    },
   }
     .or_else(supervision::heartbeat_behavior(self, d->h, state));
 }

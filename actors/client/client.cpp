@@ -1,6 +1,9 @@
 #include "actors/client/client.hpp"
 
+#include <optional>
+#include <random>
 #include <set>
+#include <thread>
 
 #include <caf/io/middleman.hpp>
 #include <caf/node_id.hpp>
@@ -9,6 +12,7 @@
 #include <caf/system_messages.hpp>
 
 #include "protocol/caf_types.hpp"
+#include "protocol/errors.hpp"
 
 namespace pact::client {
 
@@ -24,26 +28,41 @@ std::string seconds_text(milliseconds ms) {
   return buf;
 }
 
+milliseconds left_until(steady_clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<milliseconds>(deadline
+                                                       - steady_clock::now());
+  return left.count() < 1 ? milliseconds{1} : left;
+}
+
+/// Pause after every endpoint failed once: long enough for an election to
+/// make progress, short against the deadline.
+constexpr milliseconds round_pause{200};
+
+/// Longest a single connect may take when other endpoints remain to try,
+/// so that one silent host does not use up the whole deadline.
+constexpr milliseconds connect_cap{2000};
+
 } // namespace
 
 connection::connection(caf::actor_system& sys, options opts)
   : sys_(sys), opts_(std::move(opts)) {
-  // Nothing to do.
+  if (opts_.targets.empty())
+    opts_.targets.push_back(endpoint{false, "localhost", 9443});
 }
 
 expected<caf::actor> connection::connect(milliseconds budget) {
-  auto where = opts_.what + " at " + opts_.target.url();
-  if (opts_.target.tls)
+  auto where = opts_.what + " at " + current().url();
+  if (current().tls)
     return make_error("cannot connect to " + where
                         + ": TLS endpoints (https://) are not supported by "
-                          "this build yet (see docs/security.md)",
+                          "this build yet",
                       exit_code::unavailable);
   caf::scoped_actor self{sys_};
   auto mm = sys_.middleman().actor_handle();
   expected<caf::actor> result = make_error("no answer");
   self
-    ->request(mm, budget, caf::connect_atom::value, opts_.target.host,
-              opts_.target.port)
+    ->request(mm, budget, caf::connect_atom::value, current().host,
+              current().port)
     .receive(
       [&](const caf::node_id&, caf::strong_actor_ptr& ptr,
           const std::set<std::string>&) {
@@ -64,58 +83,114 @@ expected<caf::actor> connection::connect(milliseconds budget) {
   return result;
 }
 
-expected<protocol::Response> connection::call(protocol::Request req,
-                                              milliseconds extra) {
-  auto start = steady_clock::now();
+connection::attempt
+connection::call_once(const protocol::Request& req,
+                      steady_clock::time_point deadline,
+                      milliseconds connect_budget) {
+  attempt out;
   if (!server_) {
-    auto s = connect(opts_.timeout);
-    if (!s)
-      return s.err();
+    auto s = connect(std::min(connect_budget, left_until(deadline)));
+    if (!s) {
+      out.result = s.err();
+      out.retry = true; // nothing was sent
+      return out;
+    }
     server_ = *s;
   }
-  auto left = opts_.timeout
-              - std::chrono::duration_cast<milliseconds>(steady_clock::now()
-                                                         - start);
-  if (left.count() < 1)
-    left = milliseconds{1};
-  left += extra;
-  req.set_version(protocol::PROTOCOL_VERSION_1);
-  if (req.token().empty())
-    req.set_token(opts_.token);
-  auto where = opts_.what + " at " + opts_.target.url();
-  expected<protocol::Response> result = make_error("no answer");
+  auto where = opts_.what + " at " + current().url();
   // An async send plus a monitor rather than a request: a request to a
   // remote actor whose connection drops only fails at its deadline, while
   // the monitor reports the lost connection at once (`pact watch` relies
   // on this to reconnect promptly).
   caf::scoped_actor self{sys_};
   self->monitor(server_);
-  self->send(server_, protocol::api_atom::value, req.SerializeAsString());
+  // The answer is addressed to the handle inside the message, not to the
+  // BASP sender (api_endpoint.hpp: CAF 0.17 can lose the sender of a
+  // message on a new connection).
+  self->send(server_, protocol::api_atom::value, req.SerializeAsString(),
+             caf::actor_cast<caf::actor>(self));
+  bool write = req.has_command() || req.has_propose();
   auto lost = [&](const std::string& why) {
     server_ = nullptr;
-    result = make_error(where + " failed: " + why, exit_code::unavailable);
+    out.result = make_error(where + " failed: " + why
+                              + (write ? "; the write's outcome is unknown"
+                                       : ""),
+                            exit_code::unavailable);
+    out.retry = true;
+    out.maybe_applied = write;
   };
+  auto budget = left_until(deadline);
   self->receive(
     [&](const std::string& bytes) {
       protocol::Response resp;
-      if (!resp.ParseFromString(bytes))
-        result = make_error(where + " sent a malformed response");
-      else if (resp.status().code() != protocol::STATUS_CODE_OK)
-        result = make_error(resp.status().message(),
-                            to_exit_code(resp.status().code()));
-      else
-        result = std::move(resp);
+      if (!resp.ParseFromString(bytes)) {
+        out.result = make_error(where + " sent a malformed response");
+        return;
+      }
+      const auto& st = resp.status();
+      if (st.code() == protocol::STATUS_CODE_OK) {
+        out.result = std::move(resp);
+        return;
+      }
+      // The journal's own failures name the endpoint; refusals of the
+      // request's content (policy, conflict, validation) are the server's
+      // words alone, as the operator guide prints them.
+      bool own = st.reason() != protocol::ERROR_REASON_UNSPECIFIED
+                 || st.code() == protocol::STATUS_CODE_UNAVAILABLE;
+      out.result = make_error(own ? where + ": " + st.message() : st.message(),
+                              to_exit_code(st.code()));
+      out.retry = protocol::retryable(st.reason());
+      out.maybe_applied = st.reason() == protocol::ERROR_REASON_OUTCOME_UNKNOWN;
     },
-    [&](caf::down_msg& dm) {
-      lost("connection lost (" + sys_.render(dm.reason) + ")");
-    },
-    [&](caf::error& err) { lost(sys_.render(err)); },
-    caf::after(left) >> [&] {
-      lost("no answer within " + seconds_text(opts_.timeout));
+    [&](caf::down_msg&) { lost("connection lost"); },
+    [&](caf::error& err) { lost(protocol::message_of(err)); },
+    caf::after(budget) >> [&] {
+      lost("no answer within " + seconds_text(budget));
     });
   if (server_)
     self->demonitor(server_);
-  return result;
+  return out;
+}
+
+expected<protocol::Response> connection::call(protocol::Request req,
+                                              milliseconds extra) {
+  auto deadline = steady_clock::now() + opts_.timeout + extra;
+  req.set_version(protocol::PROTOCOL_VERSION_1);
+  // Unique per invocation, so that one request can be followed through the
+  // journal's debug log.
+  req.set_request_id(req.request_id() + "#" + new_request_id().substr(0, 8));
+  if (req.token().empty())
+    req.set_token(opts_.token);
+  auto n = opts_.targets.size();
+  auto connect_budget = n > 1 ? connect_cap : opts_.timeout;
+  std::vector<std::string> tried;
+  // The first attempt whose write may have landed: a later "not proposed"
+  // or silence does not make its outcome known.
+  std::optional<error> unknown;
+  for (size_t attempts = 1;; ++attempts) {
+    auto a = call_once(req, deadline, connect_budget);
+    if (a.result || !a.retry)
+      return std::move(a.result);
+    if (a.maybe_applied && !unknown)
+      unknown = a.result.err();
+    if (std::find(tried.begin(), tried.end(), current().url()) == tried.end())
+      tried.push_back(current().url());
+    server_ = nullptr;
+    if (steady_clock::now() + milliseconds{1} >= deadline) {
+      auto e = unknown ? *unknown : a.result.err();
+      if (tried.size() > 1) {
+        e.message += " (tried";
+        for (auto& url : tried)
+          e.message += " " + url;
+        e.message += ")";
+      }
+      return e;
+    }
+    current_ = (current_ + 1) % n;
+    // Every endpoint failed once: give an election time to finish.
+    if (attempts % n == 0)
+      std::this_thread::sleep_for(std::min(round_pause, left_until(deadline)));
+  }
 }
 
 exit_code to_exit_code(protocol::StatusCode code) {
@@ -137,6 +212,18 @@ exit_code to_exit_code(protocol::StatusCode code) {
     default:
       return exit_code::general_error;
   }
+}
+
+std::string new_request_id() {
+  std::random_device rd; // /dev/urandom on Linux
+  std::string id;
+  static const char* hex = "0123456789abcdef";
+  for (int i = 0; i < 4; ++i) {
+    auto v = rd();
+    for (int j = 0; j < 8; ++j, v >>= 4)
+      id.push_back(hex[v & 0xf]);
+  }
+  return id;
 }
 
 } // namespace pact::client

@@ -4,12 +4,19 @@
 /// journal gateway or an agent API through CAF's middleman and exchanges
 /// protobuf envelopes (protocol/api.proto).
 ///
-/// Every call is bounded by one deadline covering connect and answer; an
-/// unreachable or silent server is an error with exit code 5 naming the
-/// endpoint, never a hang.
+/// Several endpoints may be given (`PACT_ENDPOINT=http://j1:9443,...`): a
+/// call starts at the endpoint that answered last and moves to the next one
+/// when an endpoint cannot be reached, drops the connection, or answers
+/// with a retryable reason (no leader yet, replica restarting, outcome
+/// unknown: protocol/errors.hpp). Writes carry a client request id that the
+/// journal deduplicates, so sending one again is safe. Every call is bounded
+/// by one deadline covering every attempt; an unreachable or silent server
+/// is an error with exit code 5 naming the endpoint, never a hang, and no
+/// CAF error text reaches the caller.
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
@@ -21,13 +28,13 @@
 namespace pact::client {
 
 struct options {
-  /// Where to connect.
-  endpoint target;
+  /// Where to connect, in order of preference (at least one).
+  std::vector<endpoint> targets;
   /// What the target is, for messages: "journal" or "agent".
   std::string what = "journal";
   /// Bearer token attached to every request.
   std::string token;
-  /// Deadline for connect plus answer.
+  /// Deadline for connect plus answer, over every endpoint tried.
   std::chrono::milliseconds timeout{10000};
 };
 
@@ -37,24 +44,46 @@ public:
 
   /// Sends `req` (version and token are filled in) and waits for the
   /// response. A response whose status is not OK is returned as an error
-  /// carrying the mapped exit code and the server's message.
-  /// `extra` lengthens the answer deadline beyond the timeout (long polls).
+  /// carrying the mapped exit code and the server's message; failures of
+  /// the journal itself name the endpoint. `extra` lengthens the answer
+  /// deadline beyond the timeout (long polls).
   expected<protocol::Response> call(protocol::Request req,
                                     std::chrono::milliseconds extra = {});
 
   const options& opts() const {
     return opts_;
   }
+  /// The endpoint used last (or to be tried first).
+  const endpoint& current() const {
+    return opts_.targets[current_];
+  }
 
 private:
+  /// One attempt at one endpoint; `retry` says whether another endpoint
+  /// may be tried.
+  struct attempt {
+    expected<protocol::Response> result = make_error("not tried");
+    bool retry = false;
+    /// A write may have been applied (sent, then no answer or "outcome
+    /// unknown"): whatever later attempts say, the caller must hear it.
+    bool maybe_applied = false;
+  };
+  attempt call_once(const protocol::Request& req,
+                    std::chrono::steady_clock::time_point deadline,
+                    std::chrono::milliseconds connect_budget);
   expected<caf::actor> connect(std::chrono::milliseconds budget);
 
   caf::actor_system& sys_;
   options opts_;
+  size_t current_ = 0;
   caf::actor server_;
 };
 
 /// Exit code for a response status (DESIGN.md §6).
 exit_code to_exit_code(protocol::StatusCode code);
+
+/// A fresh client request id for a write (32 hex digits from the system's
+/// random source), reused when the same write is sent again.
+std::string new_request_id();
 
 } // namespace pact::client

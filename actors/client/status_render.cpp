@@ -105,6 +105,11 @@ std::string render_status_text(const protocol::StatusReply& reply,
       os << " " << v;
     if (!r.failure().empty())
       os << "\n  raft: WRITES REFUSED: " << r.failure();
+    for (auto& p : r.peers())
+      if (!p.connected())
+        os << "\n  raft: peer " << p.id() << " (" << p.url()
+           << ") not connected for " << p.problem_age_ms() / 1000 << "s: "
+           << p.problem();
     os << "\n";
   }
   os << render_tree(self, now_ms);
@@ -162,6 +167,13 @@ nlohmann::json render_status_json(const protocol::StatusReply& reply) {
                                                     r.learners().end())},
                  {"digest", r.digest()},
                  {"failure", r.failure()}};
+    j["raft"]["peers"] = nlohmann::json::array();
+    for (auto& p : r.peers())
+      j["raft"]["peers"].push_back({{"id", p.id()},
+                                    {"url", p.url()},
+                                    {"connected", p.connected()},
+                                    {"problem", p.problem()},
+                                    {"problem_age_ms", p.problem_age_ms()}});
   }
   j["nodes"] = nlohmann::json::array();
   for (auto& n : reply.nodes()) {

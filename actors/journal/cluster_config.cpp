@@ -35,6 +35,7 @@ expected<membership_plan> plan_membership(
       return make_error("--peers: member id " + std::to_string(id)
                         + " is listed twice");
     v.push_back(id);
+    plan.members[id] = *ep;
     if (id == self)
       self_listed = true;
     else
@@ -45,6 +46,58 @@ expected<membership_plan> plan_membership(
                       + std::to_string(self) + ") is not among the members");
   std::sort(plan.bootstrap.voters.begin(), plan.bootstrap.voters.end());
   return plan;
+}
+
+std::string members_text(const std::map<uint64_t, endpoint>& members) {
+  std::string out;
+  for (auto& [id, ep] : members) {
+    if (!out.empty())
+      out += ",";
+    out += std::to_string(id) + "=" + ep.url();
+  }
+  return out;
+}
+
+std::string members_mismatch(const std::map<uint64_t, endpoint>& mine,
+                             uint64_t peer, const std::string& theirs) {
+  // Their text is ours to parse only as far as comparing goes: a peer that
+  // sends garbage is itself a mismatch.
+  std::map<uint64_t, std::string> other;
+  size_t pos = 0;
+  while (pos < theirs.size()) {
+    auto comma = theirs.find(',', pos);
+    auto item = theirs.substr(pos, comma == std::string::npos
+                                     ? std::string::npos
+                                     : comma - pos);
+    auto eq = item.find('=');
+    char* end = nullptr;
+    auto id = eq == std::string::npos
+                ? 0
+                : std::strtoull(item.substr(0, eq).c_str(), &end, 10);
+    if (id == 0)
+      return "peer " + std::to_string(peer)
+             + " sent an unreadable member list '" + theirs.substr(0, 200)
+             + "'";
+    other[id] = item.substr(eq + 1);
+    if (comma == std::string::npos)
+      break;
+    pos = comma + 1;
+  }
+  auto at = " at peer " + std::to_string(peer);
+  for (auto& [id, ep] : mine) {
+    auto i = other.find(id);
+    if (i == other.end())
+      return "member " + std::to_string(id) + " (" + ep.url()
+             + ") is listed here but not" + at;
+    if (i->second != ep.url())
+      return "member " + std::to_string(id) + " is " + ep.url()
+             + " here but " + i->second + at;
+  }
+  for (auto& [id, url] : other)
+    if (mine.count(id) == 0)
+      return "member " + std::to_string(id) + " (" + url + ") is listed" + at
+             + " but not here";
+  return {};
 }
 
 } // namespace pact::journal

@@ -19,7 +19,22 @@ struct membership_plan {
   raft::conf_state bootstrap;
   /// Raft endpoints of the other members.
   std::map<uint64_t, endpoint> peers;
+  /// Every member as configured, this replica included: what replicas
+  /// compare when they connect (members_text / members_mismatch).
+  std::map<uint64_t, endpoint> members;
 };
+
+/// The canonical text of a member list, "1=http://h:9444,2=..." (ascending
+/// ids, canonical URLs), as replicas exchange it.
+std::string members_text(const std::map<uint64_t, endpoint>& members);
+
+/// Compares this replica's member list with the text `theirs` that peer
+/// `peer` sent (troubleshooting guide, "Raft peer configuration": every
+/// replica must have identical members). Empty when they agree; otherwise
+/// a sentence naming the first differing entry, e.g. "member 2 is
+/// http://a:9444 here but http://a:9445 at peer 3".
+std::string members_mismatch(const std::map<uint64_t, endpoint>& mine,
+                             uint64_t peer, const std::string& theirs);
 
 /// Parses the member list; `self` must be a member (unless the list is
 /// empty and `dev` is set: a single-replica development cluster).

@@ -81,8 +81,7 @@ void handle_status(caf::event_based_actor* self, const shared& d,
         reply_status(self, d, q, std::move(reply), tree);
       },
       [reply](caf::error& err) mutable {
-        reply.fail(STATUS_CODE_ERROR,
-                   "health registry did not answer: " + caf::to_string(err));
+        reply.fail(err, "the health registry did not answer");
       });
 }
 
@@ -107,10 +106,8 @@ void handle_propose(caf::event_based_actor* self, const shared& d,
         resp.mutable_propose_reply()->set_index(index);
         reply.ok(std::move(resp));
       },
-      [self, reply](caf::error& err) mutable {
-        reply.fail(STATUS_CODE_UNAVAILABLE,
-                   "write not acknowledged: "
-                     + supervision::error_text(self->system(), err));
+      [reply](caf::error& err) mutable {
+        reply.fail(err, "write not acknowledged");
       });
 }
 
@@ -150,7 +147,9 @@ caf::actor current_replica(caf::event_based_actor* self) {
 caf::actor replica_or_fail(caf::event_based_actor* self, api_reply& reply) {
   auto r = current_replica(self);
   if (!r)
-    reply.fail(STATUS_CODE_UNAVAILABLE, "the journal replica is not running");
+    reply.fail(STATUS_CODE_UNAVAILABLE,
+               "the journal replica is not running (restarting); retry",
+               ERROR_REASON_REPLICA_DOWN);
   return r;
 }
 
@@ -182,6 +181,12 @@ caf::behavior gateway(caf::event_based_actor* self,
     [self, d, table](api_atom, const std::string& bytes) {
       d->api_sender = self->current_sender();
       supervision::serve_api(self, d->api, bytes, table);
+      d->api_sender = nullptr;
+    },
+    // Clients that name where the answer goes (api_endpoint.hpp says why).
+    [self, d, table](api_atom, const std::string& bytes, caf::actor& to) {
+      d->api_sender = caf::actor_cast<caf::strong_actor_ptr>(to);
+      supervision::serve_api(self, d->api, bytes, table, std::move(to));
       d->api_sender = nullptr;
     },
     [d](node_report_atom, const std::string& bytes) {

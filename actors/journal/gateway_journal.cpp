@@ -11,6 +11,7 @@
 #include "actors/journal/gateway_detail.hpp"
 #include "actors/supervision/health.hpp"
 #include "protocol/caf_types.hpp"
+#include "protocol/errors.hpp"
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/journal/journal_query.hpp"
 #include "runtime/policy/command_authz.hpp"
@@ -72,15 +73,13 @@ void ask_replica(self_ptr self, const gateway_shared& d, const JournalQuery& q,
         }
         on_answer(a, reply);
       },
-      [self, reply](caf::error& err) mutable {
-        auto text = supervision::error_text(self->system(), err);
-        // The state machine's refusals (bad scope, unknown vCluster) are
-        // the caller's mistake; everything else is availability.
-        bool unavailable = text.find("read refused") != std::string::npos
-                           || err == caf::sec::request_timeout;
-        reply.fail(unavailable ? STATUS_CODE_UNAVAILABLE
-                               : STATUS_CODE_INVALID_ARGUMENT,
-                   text);
+      [reply](caf::error& err) mutable {
+        if (reason_of(err) == ERROR_REASON_TIMEOUT)
+          err = make_error(ERROR_REASON_READ_UNAVAILABLE,
+                           "the journal replica did not answer the read "
+                           "within its deadline; retry, or read stale "
+                           "(--stale)");
+        reply.fail(err);
       });
 }
 
@@ -112,11 +111,19 @@ void propose(self_ptr self, const gateway_shared& d, JournalCommand cmd,
         *resp.mutable_command_reply()->mutable_result() = std::move(res);
         reply.ok(std::move(resp));
       },
-      [self, reply](caf::error& err) mutable {
-        reply.fail(STATUS_CODE_UNAVAILABLE,
-                   "write not acknowledged (its outcome is unknown; check "
-                   "`pact log` before retrying): "
-                     + supervision::error_text(self->system(), err));
+      [reply](caf::error& err) mutable {
+        auto reason = reason_of(err);
+        // A deadline or a lost replica after the command left the gateway:
+        // it may have been proposed, so its outcome is unknown.
+        if (reason == ERROR_REASON_TIMEOUT
+            || reason == ERROR_REASON_REPLICA_DOWN)
+          err = make_error(ERROR_REASON_OUTCOME_UNKNOWN,
+                           "write not acknowledged: "
+                             + protocol::message_of(err)
+                             + "; its outcome is unknown (a retry with the "
+                               "same request id is applied at most once; "
+                               "`pact log` shows whether it landed)");
+        reply.fail(err);
       });
 }
 
@@ -272,10 +279,7 @@ void handle_watch(self_ptr self, const gateway_shared&, const Request& req,
         resp.mutable_watch_reply()->ParseFromString(bytes);
         reply.ok(std::move(resp));
       },
-      [self, reply](caf::error& err) mutable {
-        reply.fail(STATUS_CODE_UNAVAILABLE,
-                   supervision::error_text(self->system(), err));
-      });
+      [reply](caf::error& err) mutable { reply.fail(err, "watch"); });
 }
 
 void handle_boot_config(self_ptr self, const gateway_shared& d,

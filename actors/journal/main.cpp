@@ -167,6 +167,7 @@ journal_children(const settings& s, const ports& p, const caf::actor& registry,
   journal::replica_config rc;
   rc.node_id = s.node_id;
   rc.peers = s.members.peers;
+  rc.members = s.members.members;
   rc.listen = {s.raft.host, p.raft, notify, s.raft.tls};
   rc.data_dir = s.data_dir;
   rc.map_size_bytes = static_cast<size_t>(s.v.get_int("journal.raft.map_size_mb"))
@@ -181,6 +182,10 @@ journal_children(const settings& s, const ports& p, const caf::actor& registry,
     s.v.get_int("journal.raft.snapshot_growth_percent"));
   rc.metrics = metrics;
   rc.wall = wall;
+  // Requests held for a leader give up before the gateway's own deadline,
+  // so the caller hears "not proposed" rather than "outcome unknown".
+  rc.leader_wait = std::chrono::milliseconds(
+    s.v.get_int("journal.request_timeout_ms") * 4 / 5);
   journal::metrics_endpoint_config mc{{s.metrics.host, p.metrics, notify},
                                       metrics};
   journal::gateway_config gw;

@@ -18,6 +18,17 @@ namespace {
 
 using caf::io::connection_handle;
 
+nlohmann::json peers_json(const protocol::RaftStatus& s) {
+  auto out = nlohmann::json::array();
+  for (auto& p : s.peers())
+    out.push_back({{"id", p.id()},
+                   {"url", p.url()},
+                   {"connected", p.connected()},
+                   {"problem", p.problem()},
+                   {"problem_age_ms", p.problem_age_ms()}});
+  return out;
+}
+
 nlohmann::json health_json(const protocol::RaftStatus& s) {
   return {{"node_id", s.node_id()},
           {"role", s.role()},
@@ -31,7 +42,8 @@ nlohmann::json health_json(const protocol::RaftStatus& s) {
           {"learners", std::vector<uint64_t>(s.learners().begin(),
                                              s.learners().end())},
           {"digest", s.digest()},
-          {"failure", s.failure()}};
+          {"failure", s.failure()},
+          {"peers", peers_json(s)}};
 }
 
 void send(caf::io::broker* self, connection_handle hdl,

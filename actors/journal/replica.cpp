@@ -8,8 +8,10 @@
 #include <caf/system_messages.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/journal/cluster_config.hpp"
 #include "actors/journal/replica_state.hpp"
 #include "protocol/caf_types.hpp"
+#include "protocol/errors.hpp"
 #include "runtime/journal/raft_wire.hpp"
 #include <pact/protocol/api.pb.h>
 
@@ -28,9 +30,6 @@ uint64_t now_us() {
       .count());
 }
 
-caf::error failure(const std::string& why) {
-  return caf::make_error(caf::sec::runtime_error, why);
-}
 
 void connect_peer(self_ptr self, uint64_t id);
 
@@ -48,6 +47,27 @@ bool initiates(self_ptr self, uint64_t peer) {
   return self->state.cfg.node_id > peer;
 }
 
+/// Records why peer `id` is not connected; logs a change at once and the
+/// same problem again at most every 30 s (an unreachable peer is a warning,
+/// a mismatched member list an error: it never heals by itself).
+void peer_problem(self_ptr self, uint64_t id, std::string problem,
+                  bool is_error = false) {
+  auto& p = self->state.peers[id];
+  auto now = std::chrono::steady_clock::now();
+  bool changed = p.problem != problem;
+  if (changed) {
+    p.problem = std::move(problem);
+    p.problem_since = now;
+  }
+  if (!changed && now - p.logged < std::chrono::seconds(30))
+    return;
+  p.logged = now;
+  if (is_error)
+    spdlog::error("replica: peer {} ({}): {}", id, p.ep.url(), p.problem);
+  else
+    spdlog::warn("replica: peer {} ({}): {}", id, p.ep.url(), p.problem);
+}
+
 void adopt_peer(self_ptr self, uint64_t id, caf::actor handle) {
   auto& peer = self->state.peers[id];
   if (peer.handle == handle)
@@ -56,36 +76,92 @@ void adopt_peer(self_ptr self, uint64_t id, caf::actor handle) {
     self->demonitor(peer.handle);
   peer.handle = std::move(handle);
   peer.backoff = std::chrono::milliseconds(100);
+  peer.problem.clear();
   self->monitor(peer.handle);
   spdlog::info("replica: connected to peer {} at {}", id, peer.ep.url());
 }
 
+/// Empty when `theirs` (peer `id`'s member list) matches ours.
+std::string check_members(self_ptr self, uint64_t id,
+                          const std::string& theirs) {
+  if (self->state.cfg.members.empty())
+    return {};
+  auto why = members_mismatch(self->state.cfg.members, id, theirs);
+  if (why.empty())
+    return {};
+  return "member list mismatch: " + why
+         + "; every replica needs identical --peers (journal.raft.members)";
+}
+
+/// The dialling side: connect, then exchange member lists before the
+/// handle carries any Raft message.
 void connect_peer(self_ptr self, uint64_t id) {
   auto& p = self->state.peers[id];
   if (p.handle || p.connecting || !initiates(self, id))
     return;
   p.connecting = true;
   auto mm = supervision::middleman_for(self->system(), p.ep.tls);
+  auto retry = [self, id](std::string problem, bool is_error) {
+    self->state.peers[id].connecting = false;
+    peer_problem(self, id, std::move(problem), is_error);
+    schedule_connect(self, id);
+  };
   self
     ->request(mm, std::chrono::seconds(3), caf::connect_atom::value, p.ep.host,
               p.ep.port)
     .then(
-      [self, id](const caf::node_id&, caf::strong_actor_ptr& ptr,
-                 const std::set<std::string>&) {
-        auto& peer = self->state.peers[id];
-        peer.connecting = false;
+      [self, id, retry](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                        const std::set<std::string>&) {
         if (!ptr) {
-          schedule_connect(self, id);
+          retry("unreachable: no replica published at that port", false);
           return;
         }
-        adopt_peer(self, id, caf::actor_cast<caf::actor>(ptr));
-        self->send(peer.handle, peer_hello_atom::value,
-                   self->state.cfg.node_id);
+        auto handle = caf::actor_cast<caf::actor>(ptr);
+        self
+          ->request(handle, std::chrono::seconds(3), peer_hello_atom::value,
+                    self->state.cfg.node_id,
+                    members_text(self->state.cfg.members))
+          .then(
+            [self, id, handle, retry](const std::string& theirs) {
+              if (auto why = check_members(self, id, theirs); !why.empty()) {
+                retry(why, true);
+                return;
+              }
+              self->state.peers[id].connecting = false;
+              adopt_peer(self, id, handle);
+            },
+            [retry](caf::error& err) {
+              auto text = protocol::message_of(err);
+              bool mismatch = text.find("member list mismatch")
+                              != std::string::npos;
+              retry(mismatch ? text : "unreachable: hello not answered: " + text,
+                    mismatch);
+            });
       },
-      [self, id](caf::error&) {
-        self->state.peers[id].connecting = false;
-        schedule_connect(self, id);
+      [retry](caf::error& err) {
+        retry("unreachable: " + protocol::message_of(err), false);
       });
+}
+
+/// The answering side of the hello: adopt the dialler when the member
+/// lists agree, else refuse with the difference (both sides log it).
+caf::result<std::string> on_peer_hello(self_ptr self, uint64_t id,
+                                       const std::string& theirs) {
+  auto i = self->state.peers.find(id);
+  if (i == self->state.peers.end()) {
+    auto why = "member list mismatch: replica " + std::to_string(id)
+               + " connected but is not among the members here ("
+               + members_text(self->state.cfg.members) + ")";
+    spdlog::error("replica: {}", why);
+    return protocol::make_error(ERROR_REASON_INVALID_REQUEST, why);
+  }
+  if (auto why = check_members(self, id, theirs); !why.empty()) {
+    peer_problem(self, id, why, true);
+    return protocol::make_error(ERROR_REASON_INVALID_REQUEST, why);
+  }
+  if (!initiates(self, id))
+    adopt_peer(self, id, caf::actor_cast<caf::actor>(self->current_sender()));
+  return members_text(self->state.cfg.members);
 }
 
 void update_metrics(self_ptr self, const driver_output& out) {
@@ -100,9 +176,9 @@ void update_metrics(self_ptr self, const driver_output& out) {
   m.term->Set(static_cast<double>(d.term()));
   m.is_leader->Set(d.role() == raft::node_role::leader ? 1 : 0);
   m.leader_id->Set(static_cast<double>(d.leader()));
-  m.commit_index->Set(static_cast<double>(d.commit_index()));
+  m.commit_index->Set(static_cast<double>(d.durable_commit_index()));
   m.applied_index->Set(static_cast<double>(d.applied_index()));
-  m.last_index->Set(static_cast<double>(d.last_index()));
+  m.last_index->Set(static_cast<double>(d.durable_index()));
   m.store_failed->Set(d.failed() ? 1 : 0);
   if (d.elections() > st.elections_seen) {
     m.elections->Increment(static_cast<double>(d.elections()
@@ -145,6 +221,7 @@ void flush(self_ptr self) {
   }
   if (st.sm.last_sequence() != st.watched_sequence)
     check_watchers(self);
+  release_parked(self);
   update_metrics(self, out);
   if (out.fatal) {
     spdlog::critical("replica: {}", *out.fatal);
@@ -160,59 +237,35 @@ std::string raft_status_bytes(self_ptr self) {
   s.set_role(d.role_text());
   s.set_term(d.term());
   s.set_leader_id(d.leader());
-  s.set_commit_index(d.commit_index());
+  s.set_commit_index(d.durable_commit_index());
   s.set_applied_index(d.applied_index());
-  s.set_last_index(d.last_index());
+  s.set_last_index(d.durable_index());
   for (auto v : d.membership().voters)
     s.add_voters(v);
   for (auto l : d.membership().learners)
     s.add_learners(l);
   s.set_digest(self->state.sm.digest());
   s.set_failure(d.failure());
-  return s.SerializeAsString();
-}
-
-/// Answers through a promise: a follower delegates to the leader's replica
-/// (which then answers the client directly), the leader answers once the
-/// entry is applied.
-void on_propose(self_ptr self, std::string& command) {
-  auto& st = self->state;
-  auto& d = *st.driver;
-  auto rp = self->make_response_promise();
-  if (d.failed()) {
-    rp.deliver(failure("replica stopped accepting writes: " + d.failure()));
-    return;
-  }
-  if (command.size() > (1u << 20)) {
-    rp.deliver(failure("command of " + std::to_string(command.size())
-                       + " bytes exceeds the 1 MiB limit"));
-    return;
-  }
-  if (d.role() != raft::node_role::leader) {
-    auto leader = d.leader();
-    auto i = st.peers.find(leader);
-    if (leader != 0 && i != st.peers.end() && i->second.handle) {
-      st.cfg.metrics->forwarded->Increment();
-      rp.delegate(i->second.handle, propose_atom::value, std::move(command));
-      return;
+  auto now = std::chrono::steady_clock::now();
+  for (auto& [id, p] : self->state.peers) {
+    auto* ps = s.add_peers();
+    ps->set_id(id);
+    ps->set_url(p.ep.url());
+    ps->set_connected(p.handle != nullptr);
+    if (!p.handle) {
+      // The lower id of a pair does not dial: until the peer does, all it
+      // can say is that it waits.
+      bool waits = !initiates(self, id)
+                   && (p.problem.empty() || p.problem == "not connected yet");
+      ps->set_problem(waits ? "waiting for it to connect"
+                            : p.problem.empty() ? "not connected" : p.problem);
+      ps->set_problem_age_ms(static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+          now - p.problem_since)
+          .count()));
     }
-    rp.deliver(failure("no leader is known (election in progress); retry"));
-    return;
   }
-  auto tag = st.next_tag++;
-  if (st.cfg.wall) {
-    if (!st.sm.entries().empty())
-      st.stamper.raise_floor(st.sm.entries().back().timestamp_unix_ms());
-    command = st.stamper.stamp(std::move(command), st.cfg.wall->now_unix_ms());
-  }
-  auto rs = d.propose(tag, std::move(command));
-  if (rs != raft::status::ok) {
-    rp.deliver(failure(std::string("proposal refused: ")
-                       + raft::to_string(rs)));
-    return;
-  }
-  st.waiting.emplace(tag, waiter{std::move(rp), waiter::kind::propose, {}});
-  request_flush(self);
+  return s.SerializeAsString();
 }
 
 void on_read_index(self_ptr self) {
@@ -221,7 +274,9 @@ void on_read_index(self_ptr self) {
   auto tag = st.next_tag++;
   auto rs = st.driver->read_index(tag);
   if (rs != raft::status::ok) {
-    rp.deliver(failure(std::string("read refused: ") + raft::to_string(rs)));
+    rp.deliver(make_error(ERROR_REASON_READ_UNAVAILABLE,
+                          std::string("read refused: ")
+                            + raft::to_string(rs)));
     return;
   }
   st.waiting.emplace(tag, waiter{std::move(rp), waiter::kind::read_index, {}});
@@ -255,7 +310,7 @@ std::pair<ActorState, std::string> health_line(self_ptr self) {
     return {ACTOR_STATE_DEGRADED, "writes refused: " + d.failure()};
   auto text = d.role_text() + ", term " + std::to_string(d.term())
               + ", leader " + std::to_string(d.leader()) + ", commit "
-              + std::to_string(d.commit_index()) + ", applied "
+              + std::to_string(d.durable_commit_index()) + ", applied "
               + std::to_string(d.applied_index());
   return {d.leader() == 0 ? ACTOR_STATE_DEGRADED : ACTOR_STATE_RUNNING, text};
 }
@@ -283,7 +338,7 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
   st.h = std::move(h);
   st.cfg = std::move(cfg);
   if (auto opened = open(self); !opened) {
-    self->quit(failure(opened.err().message));
+    self->quit(make_error(ERROR_REASON_STORE_FAILED, opened.err().message));
     return {};
   }
   for (auto& [id, ep] : st.cfg.peers)
@@ -302,8 +357,8 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
   self->set_down_handler([self](caf::down_msg& dm) {
     for (auto& [id, p] : self->state.peers)
       if (p.handle && p.handle.address() == dm.source) {
-        spdlog::warn("replica: lost peer {}", id);
         p.handle = nullptr;
+        peer_problem(self, id, "unreachable: connection lost");
         if (initiates(self, id))
           schedule_connect(self, id);
       }
@@ -339,7 +394,7 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
           != caf::actor_cast<caf::strong_actor_ptr>(self))
         self->system().registry().put(replica_name, self);
       self->state.driver->tick();
-      flush(self);
+      flush(self); // also releases or expires requests held for a leader
       if (!self->state.watchers.empty())
         check_watchers(self); // expire long polls whose wait ended
       self->delayed_send(self, self->state.cfg.tick, tick_atom::value);
@@ -356,11 +411,8 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
     [self](watch_atom, const std::string& bytes) { on_watch(self, bytes); },
     [self](raft_status_atom) { return raft_status_bytes(self); },
     [self](peer_connect_atom, uint64_t id) { connect_peer(self, id); },
-    [self](peer_hello_atom, uint64_t id) {
-      auto i = self->state.peers.find(id);
-      if (i != self->state.peers.end() && !initiates(self, id))
-        adopt_peer(self, id,
-                   caf::actor_cast<caf::actor>(self->current_sender()));
+    [self](peer_hello_atom, uint64_t id, const std::string& members) {
+      return on_peer_hello(self, id, members);
     },
   }
     .or_else(supervision::heartbeat_behavior(self, self->state.h, state));

@@ -44,6 +44,9 @@ struct replica_config {
   uint64_t node_id = 1;
   /// Raft endpoints of the other members, by id.
   std::map<uint64_t, endpoint> peers;
+  /// Every member as configured (this replica included), compared with
+  /// each peer's list when they connect; empty skips the check (tests).
+  std::map<uint64_t, endpoint> members;
   /// Where to listen for peers.
   supervision::listen_point listen;
   std::string data_dir;
@@ -51,6 +54,10 @@ struct replica_config {
   /// Membership for an empty data directory.
   raft::conf_state bootstrap;
   std::chrono::milliseconds tick{100};
+  /// How long a request that arrives while no leader is known waits for
+  /// one before it is refused as never proposed. Below the gateway's own
+  /// deadline, so that the caller learns the precise reason.
+  std::chrono::milliseconds leader_wait{4000};
   int election_ticks = 10;
   int heartbeat_ticks = 1;
   uint64_t snapshot_interval = 10000;

@@ -6,6 +6,7 @@
 
 #include "actors/journal/replica_state.hpp"
 #include "protocol/caf_types.hpp"
+#include "protocol/errors.hpp"
 
 namespace pact::journal {
 
@@ -16,32 +17,64 @@ using namespace pact::protocol;
 /// Longest a watch may be held.
 constexpr uint32_t max_watch_wait_ms = 30000;
 
-caf::error failure(const std::string& why) {
-  return caf::make_error(caf::sec::runtime_error, why);
-}
-
+/// Answers `q` from the applied state; `stale_reason` non-empty marks the
+/// answer as possibly stale (a linearizable read that could not be
+/// confirmed).
 void answer_query(replica_ptr self, caf::response_promise& rp,
-                  const JournalQuery& q) {
+                  const JournalQuery& q, const std::string& stale_reason = {}) {
   auto& st = self->state;
   auto a = st.reader.answer(st.sm, q);
-  if (!a)
-    rp.deliver(failure(a.err().message));
-  else
-    rp.deliver(a->SerializeAsString());
+  if (!a) {
+    // The state machine's refusals (bad scope, unknown vCluster) are the
+    // caller's mistake.
+    rp.deliver(make_error(ERROR_REASON_INVALID_REQUEST, a.err().message));
+    return;
+  }
+  if (!stale_reason.empty()) {
+    if (a->has_log()) {
+      a->mutable_log()->set_stale(true);
+      a->mutable_log()->set_stale_reason(stale_reason);
+    } else if (a->has_state()) {
+      a->mutable_state()->set_stale(true);
+      a->mutable_state()->set_stale_reason(stale_reason);
+    }
+  }
+  rp.deliver(a->SerializeAsString());
+}
+
+/// Why a replica whose store refuses writes answers reads from its last
+/// applied state (docs/storage.md: reads keep working on a full store).
+std::string stale_because(replica_ptr self) {
+  return "the journal replica refuses writes ("
+         + protocol::message_of(store_error(self))
+         + "); this answer is its last applied state and may be stale";
 }
 
 } // namespace
 
 void on_query(replica_ptr self, const std::string& bytes) {
-  auto& st = self->state;
   auto rp = self->make_response_promise();
   JournalQuery q;
   if (!q.ParseFromString(bytes)) {
-    rp.deliver(failure("malformed journal query"));
+    rp.deliver(make_error(ERROR_REASON_INVALID_REQUEST,
+                          "malformed journal query"));
     return;
   }
+  serve_query(self, rp, std::move(q),
+              std::chrono::steady_clock::now() + self->state.cfg.leader_wait);
+}
+
+void serve_query(replica_ptr self, caf::response_promise& rp, JournalQuery q,
+                 std::chrono::steady_clock::time_point deadline) {
+  auto& st = self->state;
   if (!q.linearizable()) {
     answer_query(self, rp, q);
+    return;
+  }
+  if (st.driver->failed()) {
+    // No ReadIndex round can complete on a replica that cannot persist:
+    // answer from what it applied, and say so.
+    answer_query(self, rp, q, stale_because(self));
     return;
   }
   // ReadIndex (Raft thesis §6.4): the answer reflects every write
@@ -49,9 +82,9 @@ void on_query(replica_ptr self, const std::string& bytes) {
   auto tag = st.next_tag++;
   auto rs = st.driver->read_index(tag);
   if (rs != raft::status::ok) {
-    rp.deliver(failure(std::string("linearizable read refused (")
-                       + raft::to_string(rs)
-                       + "): no leader is known; retry, or read stale"));
+    // No leader known yet (election): hold the read until one is.
+    park(self, parked_request::kind::query, rp, q.SerializeAsString(),
+         deadline);
     return;
   }
   st.waiting.emplace(tag, waiter{std::move(rp), waiter::kind::query,
@@ -61,7 +94,15 @@ void on_query(replica_ptr self, const std::string& bytes) {
 
 void finish(replica_ptr self, waiter& w, const completion& c) {
   if (!c.ok) {
-    w.rp.deliver(failure(c.error));
+    if (w.k == waiter::kind::query && self->state.driver->failed()) {
+      answer_query(self, w.rp, w.query, stale_because(self));
+      return;
+    }
+    auto reason = c.reason != ERROR_REASON_UNSPECIFIED
+                    ? c.reason
+                    : w.k == waiter::kind::propose ? ERROR_REASON_OUTCOME_UNKNOWN
+                                                   : ERROR_REASON_READ_UNAVAILABLE;
+    w.rp.deliver(make_error(reason, c.error));
     return;
   }
   switch (w.k) {
@@ -82,7 +123,8 @@ void on_watch(replica_ptr self, const std::string& bytes) {
   auto rp = self->make_response_promise();
   WatchRequest req;
   if (!req.ParseFromString(bytes)) {
-    rp.deliver(failure("malformed watch request"));
+    rp.deliver(make_error(ERROR_REASON_INVALID_REQUEST,
+                          "malformed watch request"));
     return;
   }
   auto reply = st.reader.watch(st.sm, req);

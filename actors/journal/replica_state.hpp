@@ -29,6 +29,13 @@ struct peer_link {
   caf::actor handle;
   bool connecting = false;
   std::chrono::milliseconds backoff{100};
+  /// Why there is no connection (empty when connected), and since when;
+  /// shown by /health and `pact status`, logged when it changes.
+  std::string problem = "not connected yet";
+  std::chrono::steady_clock::time_point problem_since =
+    std::chrono::steady_clock::now();
+  /// Last time the problem was logged (warnings repeat at most every 30 s).
+  std::chrono::steady_clock::time_point logged{};
 };
 
 /// A request waiting for the ready loop: a proposal (answered with its
@@ -39,6 +46,18 @@ struct waiter {
   caf::response_promise rp;
   kind k = kind::propose;
   protocol::JournalQuery query;
+};
+
+/// A request that arrived while no leader was known (issue 8 item 2): held
+/// until a leader is elected (then proposed, forwarded or read) or its wait
+/// ends (then refused as never proposed, which is safe to retry).
+struct parked_request {
+  enum class kind { propose, query };
+  kind k = kind::propose;
+  caf::response_promise rp;
+  /// The command, or the serialized JournalQuery.
+  std::string bytes;
+  std::chrono::steady_clock::time_point deadline;
 };
 
 /// A `pact watch` long poll.
@@ -56,6 +75,8 @@ struct replica_state {
   journal_reader reader;
   leader_stamper stamper;
   std::vector<watcher> watchers;
+  /// Requests waiting for a leader, oldest first (bounded).
+  std::vector<parked_request> parked;
   /// Last sequence the watchers were checked against.
   uint64_t watched_sequence = 0;
   /// Applied index the reader's overlay cache was refreshed at.
@@ -79,10 +100,30 @@ using replica_ptr = caf::stateful_actor<replica_state>*;
 /// (group commit); replica.cpp.
 void request_flush(replica_ptr self);
 
+// Requests (replica_requests.cpp).
+
+/// (propose_atom, bytes): proposes on the leader, forwards from a follower,
+/// holds while no leader is known.
+void on_propose(replica_ptr self, std::string& command);
+/// Serves, forwards or refuses the requests held for a leader; call after
+/// every ready loop and tick.
+void release_parked(replica_ptr self);
+/// The error of a replica whose store refused a write (full or failed).
+caf::error store_error(replica_ptr self);
+
 // Reads (replica_reads.cpp).
 
-/// (query_atom, bytes): answers at once, or after a ReadIndex round.
+/// (query_atom, bytes): answers at once, or after a ReadIndex round (held
+/// while no leader is known); from the last applied state, marked stale,
+/// when the store refuses writes.
 void on_query(replica_ptr self, const std::string& bytes);
+/// on_query() with the promise already made (also for released requests).
+void serve_query(replica_ptr self, caf::response_promise& rp,
+                 protocol::JournalQuery q,
+                 std::chrono::steady_clock::time_point deadline);
+/// Holds `rp` until a leader is known; refuses it when the queue is full.
+void park(replica_ptr self, parked_request::kind k, caf::response_promise& rp,
+          std::string bytes, std::chrono::steady_clock::time_point deadline);
 /// (watch_atom, bytes): answers at once when entries are there, else holds.
 void on_watch(replica_ptr self, const std::string& bytes);
 /// Delivers a finished waiter (proposal, read index or query).

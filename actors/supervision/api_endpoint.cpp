@@ -1,15 +1,59 @@
 #include "actors/supervision/api_endpoint.hpp"
 
+#include <caf/send.hpp>
 #include <spdlog/spdlog.h>
+
+#include "protocol/errors.hpp"
 
 namespace pact::supervision {
 
 using namespace pact::protocol;
 
-api_reply::api_reply(caf::response_promise rp,
+struct api_reply::state {
+  caf::response_promise rp;
+  caf::actor reply_to;
+  std::shared_ptr<api_context> ctx;
+  std::string request_id;
+  bool answered = false;
+
+  void deliver(const Response& resp) {
+    if (answered)
+      return;
+    answered = true;
+    --ctx->in_flight;
+    Response out = resp;
+    out.set_version(PROTOCOL_VERSION_1);
+    out.set_request_id(request_id);
+    auto bytes = out.SerializeAsString();
+    if (reply_to)
+      caf::anon_send(reply_to, std::move(bytes));
+    else if (rp.pending())
+      rp.deliver(std::move(bytes));
+  }
+
+  ~state() {
+    if (answered)
+      return;
+    spdlog::error("api: request '{}' was dropped without an answer",
+                  request_id);
+    deliver(policy::error_response(
+      request_id, STATUS_CODE_ERROR,
+      "internal error: the server dropped the request without an answer"));
+  }
+};
+
+api_reply::api_reply(caf::response_promise rp, caf::actor reply_to,
                      std::shared_ptr<api_context> ctx, std::string request_id)
-  : rp_(std::move(rp)), ctx_(std::move(ctx)), request_id_(std::move(request_id)) {
-  ++ctx_->in_flight;
+  : st_(std::make_shared<state>()) {
+  st_->rp = std::move(rp);
+  st_->reply_to = std::move(reply_to);
+  st_->ctx = std::move(ctx);
+  st_->request_id = std::move(request_id);
+  ++st_->ctx->in_flight;
+}
+
+const caf::actor& api_reply::reply_to() const {
+  return st_->reply_to;
 }
 
 void api_reply::ok(Response resp) {
@@ -17,31 +61,39 @@ void api_reply::ok(Response resp) {
   finish(resp);
 }
 
-void api_reply::fail(StatusCode code, const std::string& message) {
-  finish(policy::error_response(request_id_, code, message));
+void api_reply::fail(StatusCode code, const std::string& message,
+                     ErrorReason reason) {
+  auto resp = policy::error_response(st_->request_id, code, message);
+  resp.mutable_status()->set_reason(reason);
+  finish(resp);
+}
+
+void api_reply::fail(const caf::error& err, const std::string& context) {
+  auto reason = reason_of(err);
+  auto text = message_of(err);
+  fail(status_code_of(reason), context.empty() ? text : context + ": " + text,
+       reason);
 }
 
 void api_reply::finish(const Response& resp) {
-  if (!rp_.pending())
-    return;
-  Response out = resp;
-  out.set_version(PROTOCOL_VERSION_1);
-  out.set_request_id(request_id_);
-  --ctx_->in_flight;
-  rp_.deliver(out.SerializeAsString());
+  st_->deliver(resp);
 }
 
 void serve_api(caf::event_based_actor* self,
                const std::shared_ptr<api_context>& ctx,
-               const std::string& bytes, const api_table& table) {
+               const std::string& bytes, const api_table& table,
+               caf::actor reply_to) {
   auto req = policy::parse_request(bytes);
-  api_reply reply{self->make_response_promise(), ctx,
+  api_reply reply{reply_to ? caf::response_promise{}
+                           : self->make_response_promise(),
+                  std::move(reply_to), ctx,
                   req ? req->request_id() : std::string()};
   if (ctx->in_flight > ctx->limits.max_in_flight) {
     reply.fail(STATUS_CODE_UNAVAILABLE,
                "server overloaded: more than "
                  + std::to_string(ctx->limits.max_in_flight)
-                 + " requests in flight; retry later");
+                 + " requests in flight; retry later",
+               ERROR_REASON_OVERLOADED);
     return;
   }
   if (!req) {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include <caf/error.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
 
@@ -34,23 +35,45 @@ struct api_context {
   policy::token_cache tokens;
 };
 
-/// Delivers exactly one response for one request.
+/// Delivers exactly one response for one request. Copies share one state:
+/// the first ok()/fail() answers and frees the in-flight slot, later ones do
+/// nothing, and if every copy is gone without an answer (a handler path
+/// that forgot to reply) the client is told so instead of waiting for its
+/// deadline.
+///
+/// Where the answer goes: to the `reply_to` actor the client named in the
+/// message when it did, else to the message's sender. Clients name
+/// themselves because CAF 0.17's BASP can lose the sender of a message that
+/// arrives on a new connection whose file descriptor a just-closed
+/// connection used: the old connection's cleanup runs later, through the
+/// BASP message queue, and removes or shadows the new connection's route by
+/// handle, so the sender deserializes as null (or as the dead node's proxy)
+/// and the answer vanished (issue 8 item 1). A handle inside the message is
+/// resolved by node id, whose route stays correct.
 class api_reply {
 public:
-  api_reply(caf::response_promise rp, std::shared_ptr<api_context> ctx,
-            std::string request_id);
+  api_reply(caf::response_promise rp, caf::actor reply_to,
+            std::shared_ptr<api_context> ctx, std::string request_id);
 
   /// Sends `resp` with status OK (version and request id are filled in).
   void ok(protocol::Response resp);
-  /// Sends a failure.
-  void fail(protocol::StatusCode code, const std::string& message);
+  /// Sends a failure; `reason` tells the client whether another replica
+  /// may serve it (protocol/errors.hpp).
+  void fail(protocol::StatusCode code, const std::string& message,
+            protocol::ErrorReason reason = protocol::ERROR_REASON_UNSPECIFIED);
+  /// Sends the failure an actor error maps to (protocol/errors.hpp: pact
+  /// reason -> status code; CAF's own codes -> a sentence, never CAF's
+  /// rendering), its message prefixed with `context` when given.
+  void fail(const caf::error& err, const std::string& context = {});
+
+  /// Where the answer goes (for streams sent before it, e.g. boot chunks).
+  const caf::actor& reply_to() const;
 
 private:
+  struct state;
   void finish(const protocol::Response& resp);
 
-  caf::response_promise rp_;
-  std::shared_ptr<api_context> ctx_;
-  std::string request_id_;
+  std::shared_ptr<state> st_;
 };
 
 using api_handler = std::function<void(const protocol::Request&,
@@ -59,9 +82,11 @@ using api_handler = std::function<void(const protocol::Request&,
 
 using api_table = std::map<protocol::Request::BodyCase, api_handler>;
 
-/// Handles one (api_atom, bytes) message inside `self`.
+/// Handles one (api_atom, bytes[, reply_to]) message inside `self`;
+/// `reply_to` is null for clients that rely on the sender.
 void serve_api(caf::event_based_actor* self,
                const std::shared_ptr<api_context>& ctx,
-               const std::string& bytes, const api_table& table);
+               const std::string& bytes, const api_table& table,
+               caf::actor reply_to = {});
 
 } // namespace pact::supervision

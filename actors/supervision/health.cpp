@@ -1,5 +1,7 @@
 #include "actors/supervision/health.hpp"
 
+#include "protocol/errors.hpp"
+
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
@@ -35,7 +37,8 @@ std::string error_text(caf::actor_system& sys, const caf::error& err) {
               + std::to_string(ctx.get_as<uint16_t>(1)) + ")";
     return text;
   }
-  return sys.render(err);
+  (void) sys;
+  return protocol::message_of(err);
 }
 
 } // namespace pact::supervision

@@ -98,7 +98,7 @@ const char* kind_name(value_kind k) {
     case value_kind::boolean:
       return "a boolean";
     case value_kind::string_list:
-      return "an array of strings";
+      return "a string or an array of strings";
   }
   return "a value";
 }
@@ -223,6 +223,10 @@ expected<value> from_node(const key_spec& spec, const toml::node& n,
         return value{b->get()};
       return wrong();
     case value_kind::string_list: {
+      // A single string is a list of one (or comma-separated) items, as
+      // on the command line: `endpoint = "http://j1:9443"` stays valid.
+      if (auto s = n.as_string())
+        return parse_text(spec, s->get(), where);
       auto arr = n.as_array();
       if (!arr)
         return wrong();

@@ -54,6 +54,11 @@ key_spec list(std::string path, strings def, std::string flag_name,
   return k;
 }
 
+key_spec with_env(key_spec k, std::string env) {
+  k.env = std::move(env);
+  return k;
+}
+
 /// OIDC verification keys shared by the journal and the agent.
 void add_oidc(schema& s, const std::string& prefix) {
   s.keys.push_back(str(prefix + ".oidc.issuer", "pact-dev", "",
@@ -162,8 +167,10 @@ schema make_cli() {
   schema s;
   s.name = "cli";
   s.keys = {
-    str("endpoint", "http://localhost:9443", "endpoint", "PACT_ENDPOINT",
-        "Journal gateway endpoint"),
+    with_env(list("endpoint", {"http://localhost:9443"}, "endpoint",
+                  "Journal gateway endpoints, tried in order (comma-separated "
+                  "or a list)"),
+             "PACT_ENDPOINT"),
     str("agent_endpoint", "http://localhost:9445", "", "PACT_AGENT_ENDPOINT",
         "Agent API endpoint"),
     str("token", "", "token", "PACT_TOKEN", "OIDC bearer token"),

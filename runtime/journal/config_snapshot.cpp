@@ -23,6 +23,8 @@ JournalState config_state_machine::derived_state() const {
     *s.add_emergencies() = e;
   for (const auto& a : audit_)
     *s.add_audit() = a;
+  for (const auto& r : recent_)
+    *s.add_recent_requests() = r;
   return s;
 }
 
@@ -99,6 +101,12 @@ status config_state_machine::restore(const std::string& image) {
                         + scope_key(e.scope()) + "' twice");
   fresh.global_ = s.global();
   fresh.audit_.assign(s.audit().begin(), s.audit().end());
+  // A key may appear twice (retried after its window ended): the later
+  // one counts, as it did before the snapshot.
+  for (const auto& r : s.recent_requests()) {
+    fresh.recent_index_[r.key()] = fresh.recent_.size();
+    fresh.recent_.push_back(r);
+  }
   fresh.applied_ = s.applied_index();
   *this = std::move(fresh);
   return {};

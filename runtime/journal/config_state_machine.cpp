@@ -81,11 +81,69 @@ std::string config_state_machine::apply(uint64_t index,
   assert(index > applied_);
   applied_ = index;
   JournalCommand cmd;
-  CommandResult r = cmd.ParseFromString(command)
-                        ? execute(cmd)
-                        : refuse(protocol::STATUS_CODE_INVALID_ARGUMENT,
-                                 "command is not a valid JournalCommand");
+  if (!cmd.ParseFromString(command))
+    return deterministic_bytes(refuse(protocol::STATUS_CODE_INVALID_ARGUMENT,
+                                      "command is not a valid JournalCommand"));
+  // A retry of a command already applied (Raft thesis §6.3): answer as the
+  // first time, apply nothing.
+  if (const auto* first = remembered(cmd)) {
+    CommandResult again = *first;
+    again.set_duplicate(true);
+    return deterministic_bytes(again);
+  }
+  CommandResult r = execute(cmd);
+  remember(cmd, r);
   return deterministic_bytes(r);
+}
+
+namespace {
+
+std::string request_key(const JournalCommand& cmd) {
+  return cmd.author().principal() + "\n" + cmd.client_request_id();
+}
+
+bool dedup_id_valid(const JournalCommand& cmd) {
+  const auto& id = cmd.client_request_id();
+  return !id.empty() && id.size() <= max_client_request_id_bytes;
+}
+
+} // namespace
+
+const CommandResult*
+config_state_machine::remembered(const JournalCommand& cmd) const {
+  if (!dedup_id_valid(cmd))
+    return nullptr;
+  auto i = recent_index_.find(request_key(cmd));
+  if (i == recent_index_.end())
+    return nullptr;
+  const auto& r = recent_[i->second - recent_base_];
+  if (r.timestamp_unix_ms() < cmd.timestamp_unix_ms() - dedup_window_ms)
+    return nullptr; // outside the window, though not yet forgotten
+  return &r.result();
+}
+
+void config_state_machine::remember(const JournalCommand& cmd,
+                                    const CommandResult& result) {
+  if (!dedup_id_valid(cmd))
+    return;
+  // Forget by leader time and by count; both are deterministic (the
+  // timestamps are in the log), so every replica forgets alike.
+  auto horizon = cmd.timestamp_unix_ms() - dedup_window_ms;
+  while (!recent_.empty()
+         && (recent_.front().timestamp_unix_ms() < horizon
+             || recent_.size() >= max_remembered_requests)) {
+    auto i = recent_index_.find(recent_.front().key());
+    if (i != recent_index_.end() && i->second == recent_base_)
+      recent_index_.erase(i);
+    recent_.pop_front();
+    ++recent_base_;
+  }
+  protocol::RecentRequest r;
+  r.set_key(request_key(cmd));
+  r.set_timestamp_unix_ms(cmd.timestamp_unix_ms());
+  *r.mutable_result() = result;
+  recent_index_[r.key()] = recent_base_ + recent_.size();
+  recent_.push_back(std::move(r));
 }
 
 void config_state_machine::skip(uint64_t index) {
@@ -109,6 +167,9 @@ std::string check_common(const JournalCommand& cmd) {
   if (cmd.message().size() > max_message_bytes)
     return "message is longer than " + std::to_string(max_message_bytes)
            + " bytes";
+  if (cmd.client_request_id().size() > max_client_request_id_bytes)
+    return "client request id is longer than "
+           + std::to_string(max_client_request_id_bytes) + " bytes";
   return {};
 }
 

@@ -13,6 +13,7 @@
 /// sequence. CAF-free; single-threaded (the owning actor serializes calls).
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -31,6 +32,17 @@ inline constexpr uint32_t max_node_ttl_seconds = 864000;
 /// the governing policy's emergency window).
 inline constexpr uint32_t min_extend_seconds = 60;
 inline constexpr uint32_t max_extend_seconds = 86400;
+/// Deduplication of retried commands (Raft thesis §6.3): a command whose
+/// (author, client request id) was applied within this window, measured in
+/// leader timestamps, is answered with its first result and not applied
+/// again. Clients retry within their own deadline (seconds), so ten minutes
+/// covers every retry with a wide margin.
+inline constexpr int64_t dedup_window_ms = 10 * 60 * 1000;
+/// ... and at most this many results are remembered (oldest dropped first),
+/// bounding memory and snapshot size whatever the write rate.
+inline constexpr size_t max_remembered_requests = 100000;
+/// Longest client request id accepted.
+inline constexpr size_t max_client_request_id_bytes = 64;
 
 class config_state_machine final : public state_machine {
 public:
@@ -38,7 +50,10 @@ public:
 
   /// Parses `command` as a JournalCommand and executes it; returns the
   /// deterministically encoded CommandResult. Bytes that do not parse give
-  /// an INVALID_ARGUMENT result. Precondition: index > applied().
+  /// an INVALID_ARGUMENT result. A command carrying a client request id
+  /// already applied for the same author within the deduplication window is
+  /// not executed again: the first result is returned with `duplicate` set.
+  /// Precondition: index > applied().
   std::string apply(uint64_t index, const std::string& command) override;
   void skip(uint64_t index) override;
   uint64_t applied() const override {
@@ -108,6 +123,10 @@ public:
   const std::vector<protocol::AuditRecord>& audit() const {
     return audit_;
   }
+  /// Results remembered for deduplication, oldest first.
+  const std::deque<protocol::RecentRequest>& recent_requests() const {
+    return recent_;
+  }
 
 private:
   using command_t = protocol::JournalCommand;
@@ -148,6 +167,10 @@ private:
   /// defaults).
   protocol::VClusterPolicy governing_policy(const protocol::Scope& scope) const;
   void add_audit(const protocol::ConfigEntry& entry);
+  /// The remembered result of `cmd`'s client request id, or null.
+  const protocol::CommandResult* remembered(const command_t& cmd) const;
+  /// Remembers `result` for `cmd` and forgets what fell out of the window.
+  void remember(const command_t& cmd, const result_t& result);
   /// Everything but the entries and applied index, for digest().
   protocol::JournalState derived_state() const;
 
@@ -169,6 +192,11 @@ private:
   protocol::GlobalState global_;
   std::map<std::string, protocol::Emergency> emergencies_;
   std::vector<protocol::AuditRecord> audit_;
+  /// Deduplication window, oldest first, and its index by key.
+  std::deque<protocol::RecentRequest> recent_;
+  std::map<std::string, size_t> recent_index_;
+  /// Position in recent_ of recent_index_'s 0 (grows as the front drops).
+  size_t recent_base_ = 0;
 };
 
 /// Builds a CommandResult that refuses with `code` and `message`.

@@ -6,20 +6,36 @@ namespace pact::journal {
 
 namespace {
 
-std::string tag_context(uint64_t tag) {
-  std::string s(8, '\0');
-  for (int i = 7; i >= 0; --i, tag >>= 8)
-    s[static_cast<size_t>(i)] = static_cast<char>(tag & 0xff);
+void put_u64(std::string& s, uint64_t v) {
+  for (int i = 7; i >= 0; --i)
+    s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+uint64_t get_u64(const std::string& s, size_t at) {
+  uint64_t v = 0;
+  for (size_t i = at; i < at + 8; ++i)
+    v = (v << 8) | static_cast<unsigned char>(s[i]);
+  return v;
+}
+
+/// The ReadIndex context of one read: the replica's id and its tag. The
+/// leader keys pending reads by context and ignores a duplicate (thesis
+/// §6.4 needs them unique cluster-wide), so tags alone — counted from 1 on
+/// every replica — made one follower's read wait forever whenever another
+/// replica had the same tag pending (issue 8 item 1).
+std::string tag_context(raft::node_id self, uint64_t tag) {
+  std::string s;
+  s.reserve(16);
+  put_u64(s, self);
+  put_u64(s, tag);
   return s;
 }
 
-std::optional<uint64_t> context_tag(const std::string& s) {
-  if (s.size() != 8)
+/// The tag of a read this replica asked for, or nullopt.
+std::optional<uint64_t> context_tag(raft::node_id self, const std::string& s) {
+  if (s.size() != 16 || get_u64(s, 0) != self)
     return std::nullopt;
-  uint64_t tag = 0;
-  for (unsigned char c : s)
-    tag = (tag << 8) | c;
-  return tag;
+  return get_u64(s, 8);
 }
 
 bool contains(const std::vector<raft::node_id>& v, raft::node_id id) {
@@ -88,7 +104,7 @@ raft::status replica_driver::propose(uint64_t tag, std::string command) {
 }
 
 raft::status replica_driver::read_index(uint64_t tag) {
-  auto st = node_->read_index(tag_context(tag));
+  auto st = node_->read_index(tag_context(id(), tag));
   if (st == raft::status::ok)
     reads_requested_[tag] = true;
   return st;
@@ -123,7 +139,10 @@ bool replica_driver::handle_ready(raft::ready& rd, driver_output& out) {
     if (auto st = store_.save(store::batch_of(rd)); !st) {
       failure_ = st.err().message;
       out.fatal = failure_;
-      for (auto& c : abandon("replica stopped accepting writes: " + failure_))
+      auto reason = store_.full() ? protocol::ERROR_REASON_STORE_FULL
+                                  : protocol::ERROR_REASON_STORE_FAILED;
+      for (auto& c : abandon("replica stopped accepting writes: " + failure_,
+                             reason))
         out.done.push_back(std::move(c));
       return false;
     }
@@ -151,7 +170,7 @@ bool replica_driver::handle_ready(raft::ready& rd, driver_output& out) {
   for (auto& e : rd.committed_entries)
     apply_entry(e, out);
   for (auto& rs : rd.read_states) {
-    auto tag = context_tag(rs.context);
+    auto tag = context_tag(id(), rs.context);
     if (tag && reads_requested_.erase(*tag))
       reads_ready_.emplace(rs.index, *tag);
   }
@@ -194,7 +213,9 @@ void replica_driver::apply_entry(const raft::entry& e, driver_output& out) {
     c.result = std::move(result);
   } else {
     // A new leader overwrote our entry (§5.3): the command was not applied.
-    c.error = "proposal lost to a leadership change; retry";
+    c.error = "the write was overwritten by a new leader and not applied; "
+              "retry";
+    c.reason = protocol::ERROR_REASON_NO_LEADER;
   }
   out.done.push_back(std::move(c));
   proposals_.erase(p);
@@ -229,14 +250,15 @@ void replica_driver::maybe_snapshot() {
       failure_ = st.err().message;
 }
 
-std::vector<completion> replica_driver::abandon(const std::string& why) {
+std::vector<completion>
+replica_driver::abandon(const std::string& why, protocol::ErrorReason reason) {
   std::vector<completion> out;
   for (auto& [index, p] : proposals_)
-    out.push_back(completion{p.tag, false, 0, {}, why});
+    out.push_back(completion{p.tag, false, 0, {}, why, reason});
   for (auto& [tag, _] : reads_requested_)
-    out.push_back(completion{tag, false, 0, {}, why});
+    out.push_back(completion{tag, false, 0, {}, why, reason});
   for (auto& [index, tag] : reads_ready_)
-    out.push_back(completion{tag, false, 0, {}, why});
+    out.push_back(completion{tag, false, 0, {}, why, reason});
   proposals_.clear();
   reads_requested_.clear();
   reads_ready_.clear();
@@ -268,6 +290,14 @@ raft::index_t replica_driver::commit_index() const {
 
 raft::index_t replica_driver::last_index() const {
   return node_->core().log().last_index();
+}
+
+raft::index_t replica_driver::durable_index() const {
+  return store_.last_index();
+}
+
+raft::index_t replica_driver::durable_commit_index() const {
+  return std::min(commit_index(), durable_index());
 }
 
 std::map<raft::node_id, uint64_t> replica_driver::replication_lag() const {

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include <pact/protocol/common.pb.h>
+
 #include "runtime/common/error.hpp"
 #include "runtime/journal/state_machine.hpp"
 #include "runtime/raft/raw_node.hpp"
@@ -50,8 +52,12 @@ struct completion {
   bool ok = false;
   uint64_t index = 0;
   std::string result;
-  /// Failure: why (the outcome of a proposal may be unknown).
+  /// Failure: why, and its class: NOT_APPLIED-like reasons (NO_LEADER:
+  /// overwritten by a new leader, never applied) may be retried freely;
+  /// STORE_FULL/STORE_FAILED: the replica stopped, the outcome of a write
+  /// already sent to peers is unknown.
   std::string error;
+  protocol::ErrorReason reason = protocol::ERROR_REASON_UNSPECIFIED;
 };
 
 /// One durable write of the ready loop, for metrics.
@@ -97,8 +103,10 @@ public:
   /// Runs the ready loop until the core has nothing more to do.
   driver_output process();
 
-  /// Fails every pending proposal and read (e.g. on shutdown).
-  std::vector<completion> abandon(const std::string& why);
+  /// Fails every pending proposal and read (e.g. on shutdown) with `why`
+  /// and `reason`.
+  std::vector<completion> abandon(const std::string& why,
+                                  protocol::ErrorReason reason);
 
   // -- status ----------------------------------------------------------------
 
@@ -115,6 +123,12 @@ public:
     return sm_.applied();
   }
   raft::index_t last_index() const;
+  /// Last index on stable storage. After a failed write the core's log may
+  /// hold entries that never became durable; health reports these figures.
+  raft::index_t durable_index() const;
+  /// The commit index bounded by the durable log: what this replica could
+  /// serve after a restart (equals commit_index() unless a write failed).
+  raft::index_t durable_commit_index() const;
   const raft::conf_state& membership() const {
     return conf_;
   }
@@ -128,6 +142,10 @@ public:
   }
   const std::string& failure() const {
     return failure_;
+  }
+  /// The failure is a full store (writes refused, reads still served).
+  bool store_full() const {
+    return failed() && store_.full();
   }
 
 private:

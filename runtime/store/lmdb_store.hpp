@@ -83,6 +83,9 @@ public:
   pact::expected<raft::snapshot> load_snapshot() const override;
   bool failed() const override;
   const std::string& failure() const override;
+  bool full() const override {
+    return full_;
+  }
 
   /// The data directory.
   const std::string& dir() const {
@@ -158,6 +161,8 @@ private:
 
   /// First failure; set by const reads too, hence mutable.
   mutable std::string failure_;
+  /// The first failure was MDB_MAP_FULL.
+  mutable bool full_ = false;
 };
 
 } // namespace pact::store

@@ -58,8 +58,11 @@ pact::status lmdb_store::write(const char* op, Stage&& stage) {
       rc = stage(t.get(), p);
     if (rc == 0)
       rc = t.commit();
-    if (rc != 0)
+    if (rc != 0) {
+      if (failure_.empty() && rc == MDB_MAP_FULL)
+        full_ = true;
       return fail(op, describe(rc)); // ~txn aborts what was staged.
+    }
     publish(p);
   } catch (const std::exception& e) {
     // Before commit: nothing was written. After: memory may lag the disk,

@@ -45,6 +45,7 @@ std::optional<pact::error> memory_store::check_writable(const char* op) {
                       + failure_);
   if (injected_) {
     failure_ = std::string{"raft log in memory: "} + op + ": " + *injected_;
+    full_ = inject_full_;
     injected_.reset();
     return make_error(failure_);
   }
@@ -95,8 +96,9 @@ const std::string& memory_store::failure() const {
   return failure_;
 }
 
-void memory_store::fail_next_write(std::string reason) {
+void memory_store::fail_next_write(std::string reason, bool full) {
   injected_ = std::move(reason);
+  inject_full_ = full;
 }
 
 } // namespace pact::store

@@ -36,10 +36,14 @@ public:
   pact::expected<raft::snapshot> load_snapshot() const override;
   bool failed() const override;
   const std::string& failure() const override;
+  bool full() const override {
+    return full_;
+  }
 
   /// Fault injection: the next write fails with `reason` (as a full disk
-  /// would), writes nothing, and leaves the store failed.
-  void fail_next_write(std::string reason);
+  /// would, or a full map when `full`), writes nothing, and leaves the store
+  /// failed.
+  void fail_next_write(std::string reason, bool full = false);
 
 private:
   /// Refusal or injected failure for `op`; nullopt when the write may go on.
@@ -48,6 +52,8 @@ private:
   raft::memory_storage storage_;
   std::string failure_;
   std::optional<std::string> injected_;
+  bool inject_full_ = false;
+  bool full_ = false;
 };
 
 } // namespace pact::store

@@ -93,6 +93,11 @@ public:
   /// Why, naming the operation and the location; empty unless failed().
   virtual const std::string& failure() const = 0;
 
+  /// Whether the failure was a full store (LMDB's map size reached): the
+  /// operator frees or adds space (docs/storage.md "Map size") rather than
+  /// repairing a disk. Implies failed().
+  virtual bool full() const = 0;
+
   /// save() of a batch holding just the snapshot.
   pact::status apply_snapshot(const raft::snapshot& snap);
 

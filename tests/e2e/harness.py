@@ -246,3 +246,49 @@ class PactTestCase(unittest.TestCase):
     def token_of(journal):
         with open(journal.token_path) as f:
             return f.read().strip()
+
+
+class ClusterTestCase(PactTestCase):
+    """A multi-replica cluster of real pact-journal processes (no tests of
+    its own, so importing it runs nothing twice)."""
+
+    SECRET = "e2e-cluster-secret-0123456789abcdef"
+
+    def start_cluster(self, n=3, config=None):
+        self.members = {i: free_port() for i in range(1, n + 1)}
+        self.config = config
+        self.replicas = {i: self.start_replica(i, self.members, self.SECRET,
+                                               config=config)
+                         for i in self.members}
+        self.token = make_token(self.SECRET)
+        return self.replicas
+
+    def restart(self, node_id):
+        r = self.start_replica(node_id, self.members, self.SECRET,
+                               bootstrap=False, config=self.config)
+        self.replicas[node_id] = r
+        return r
+
+    def alive(self):
+        return [r for r in self.replicas.values() if r.proc.poll() is None]
+
+    def leader(self):
+        for r in self.alive():
+            h = self.health(r)
+            if h and h["role"] == "leader":
+                return r, h
+        return None
+
+    def wait_converged(self, timeout=30):
+        def same():
+            hs = [self.health(r) for r in self.alive()]
+            if any(h is None for h in hs):
+                return None
+            applied = {h["applied_index"] for h in hs}
+            digests = {h["digest"] for h in hs}
+            leaders = {h["leader_id"] for h in hs}
+            if len(applied) == 1 and len(digests) == 1 and 0 not in leaders \
+                    and len(leaders) == 1:
+                return hs
+            return None
+        return wait_for(same, timeout, "replicas to converge")

@@ -8,51 +8,10 @@ import subprocess
 import time
 import unittest
 
-from harness import (PactTestCase, binary, free_port, make_token, wait_for)
-
-SECRET = "e2e-cluster-secret-0123456789abcdef"
+from harness import ClusterTestCase, binary, wait_for
 
 
-class ClusterTest(PactTestCase):
-    def start_cluster(self, n=3, config=None):
-        self.members = {i: free_port() for i in range(1, n + 1)}
-        self.config = config
-        self.replicas = {i: self.start_replica(i, self.members, SECRET,
-                                               config=config)
-                         for i in self.members}
-        self.token = make_token(SECRET)
-        return self.replicas
-
-    def restart(self, node_id):
-        r = self.start_replica(node_id, self.members, SECRET,
-                               bootstrap=False, config=self.config)
-        self.replicas[node_id] = r
-        return r
-
-    def alive(self):
-        return [r for r in self.replicas.values() if r.proc.poll() is None]
-
-    def leader(self):
-        for r in self.alive():
-            h = self.health(r)
-            if h and h["role"] == "leader":
-                return r, h
-        return None
-
-    def wait_converged(self, timeout=30):
-        def same():
-            hs = [self.health(r) for r in self.alive()]
-            if any(h is None for h in hs):
-                return None
-            applied = {h["applied_index"] for h in hs}
-            digests = {h["digest"] for h in hs}
-            leaders = {h["leader_id"] for h in hs}
-            if len(applied) == 1 and len(digests) == 1 and 0 not in leaders \
-                    and len(leaders) == 1:
-                return hs
-            return None
-        return wait_for(same, timeout, "replicas to converge")
-
+class ClusterTest(ClusterTestCase):
     def propose(self, replica, command="x"):
         # The CLI has no raw append command; pact-load with one client and a
         # short duration is the simplest real client of ProposeRequest.

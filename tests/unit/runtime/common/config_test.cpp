@@ -154,7 +154,7 @@ TEST_CASE("agent and cli schemas carry the documented defaults") {
   r.env = fake_env({{"PACT_ENDPOINT", "http://j:1"}, {"PACT_OUTPUT", "json"}});
   auto c = load(r);
   REQUIRE(c);
-  CHECK(c->get_string("endpoint") == "http://j:1");
+  CHECK(c->get_list("endpoint") == std::vector<std::string>{"http://j:1"});
   CHECK(c->get_string("output") == "json");
   CHECK(c->get_string("agent_endpoint") == "http://localhost:9445");
 }

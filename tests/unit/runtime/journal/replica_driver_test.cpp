@@ -193,3 +193,45 @@ TEST_CASE("a failed store write stops the replica instead of acknowledging") {
   CHECK(c.at(lead).driver->propose(3, "refused")
         == raft::status::invalid_argument);
 }
+
+TEST_CASE("reads with the same tag on different replicas all complete") {
+  // Issue 8 item 1: each replica counts its tags from 1, and the leader
+  // ignored a ReadIndex whose context was already pending, so a follower's
+  // read could wait forever while the leader's own read of the same tag was
+  // queued.
+  cluster c(3);
+  auto lead = c.elect();
+  auto f1 = lead == 1 ? 2 : 1;
+  auto f2 = 6 - lead - f1;
+  REQUIRE(c.at(lead).driver->read_index(7) == raft::status::ok);
+  REQUIRE(c.at(f1).driver->read_index(7) == raft::status::ok);
+  REQUIRE(c.at(f2).driver->read_index(7) == raft::status::ok);
+  c.pump();
+  c.ticks(2);
+  size_t answered = 0;
+  for (auto& d : c.done)
+    if (d.tag == 7 && d.ok)
+      ++answered;
+  CHECK(answered == 3);
+}
+
+TEST_CASE("a full store is told apart from other failures; health is "
+          "durable") {
+  cluster c(1);
+  auto lead = c.elect();
+  REQUIRE(c.at(lead).driver->propose(1, "ok") == raft::status::ok);
+  c.pump();
+  auto durable = c.at(lead).driver->durable_index();
+  CHECK(c.at(lead).driver->durable_commit_index() == durable);
+  c.at(lead).store->fail_next_write("map full (injected)", true);
+  REQUIRE(c.at(lead).driver->propose(2, "lost") == raft::status::ok);
+  auto out = c.at(lead).driver->process();
+  REQUIRE(out.fatal);
+  CHECK(c.at(lead).driver->store_full());
+  REQUIRE(out.done.size() == 1);
+  CHECK(out.done[0].reason == protocol::ERROR_REASON_STORE_FULL);
+  // The core's log holds the unpersisted entry; health must not count it.
+  CHECK(c.at(lead).driver->last_index() > durable);
+  CHECK(c.at(lead).driver->durable_index() == durable);
+  CHECK(c.at(lead).driver->durable_commit_index() <= durable);
+}
