@@ -1,6 +1,7 @@
 #include "mcp/schema.hpp"
 
 #include <cmath>
+#include <cstdint>
 
 namespace pact::mcp {
 
@@ -49,6 +50,22 @@ std::string number_text(double d) {
 std::optional<std::string> check(const json& schema, const json& v,
                                  const std::string& where);
 
+/// JSON Schema counts a string's length in characters (code points); the
+/// parser has already checked that the text is valid UTF-8.
+std::size_t code_points(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s)
+    n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+std::optional<std::size_t> length_bound(const json& schema, const char* key) {
+  if (!schema.contains(key) || !schema[key].is_number_integer()
+      || schema[key].get<int64_t>() < 0)
+    return std::nullopt;
+  return schema[key].get<std::size_t>();
+}
+
 std::optional<std::string> check_object(const json& schema, const json& v,
                                         const std::string& where) {
   auto prefix = where.empty() ? std::string() : where + ".";
@@ -90,15 +107,13 @@ std::optional<std::string> check_bounds(const json& schema, const json& v,
              + number_text(schema["maximum"].get<double>());
   }
   if (v.is_string()) {
-    auto n = v.get_ref<const std::string&>().size();
-    if (schema.contains("minLength") && schema["minLength"].is_number_unsigned()
-        && n < schema["minLength"].get<std::size_t>())
-      return name + " must have at least " + schema["minLength"].dump()
-             + " bytes";
-    if (schema.contains("maxLength") && schema["maxLength"].is_number_unsigned()
-        && n > schema["maxLength"].get<std::size_t>())
-      return name + " must have at most " + schema["maxLength"].dump()
-             + " bytes";
+    auto n = code_points(v.get_ref<const std::string&>());
+    if (auto min = length_bound(schema, "minLength"); min && n < *min)
+      return name + " must have at least " + std::to_string(*min)
+             + " characters";
+    if (auto max = length_bound(schema, "maxLength"); max && n > *max)
+      return name + " must have at most " + std::to_string(*max)
+             + " characters";
   }
   return std::nullopt;
 }

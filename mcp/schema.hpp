@@ -6,7 +6,7 @@
 /// the subset of JSON Schema 2020-12 that pact's schemas use:
 ///   type (object, string, integer, number, boolean, array, null),
 ///   properties, required, additionalProperties (false), minimum, maximum,
-///   minLength, maxLength.
+///   minLength, maxLength (in characters, i.e. code points).
 /// Other keywords (description, title ...) are annotations and ignored. As
 /// the specification says, an integer is any number with no fractional part
 /// (so 5.0 is an integer).

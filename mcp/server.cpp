@@ -47,6 +47,23 @@ std::optional<std::string> check_initialize(const json& params) {
   return std::nullopt;
 }
 
+/// Parses one message. The parser itself is iterative, but copying and
+/// printing JSON recurse, so values nested deeper than max_nesting are cut
+/// while parsing and `too_deep` tells the caller to refuse the message.
+json parse_bounded(const std::string& line, bool& too_deep) {
+  json::parser_callback_t limit_depth
+      = [&too_deep](int depth, json::parse_event_t ev, json&) {
+          bool opens = ev == json::parse_event_t::object_start
+                       || ev == json::parse_event_t::array_start;
+          if (opens && depth >= max_nesting) {
+            too_deep = true;
+            return false;
+          }
+          return true;
+        };
+  return json::parse(line, limit_depth, false);
+}
+
 } // namespace
 
 const std::vector<std::string>& supported_protocol_versions() {
@@ -224,33 +241,24 @@ std::optional<json> server::handle(const json& message) {
 std::optional<std::string> server::handle_line(const std::string& line) {
   if (line.find_first_not_of(" \t\r") == std::string::npos)
     return std::nullopt;
-  // The parser itself is iterative; copying and printing JSON recurse, so
-  // deeper values are cut while parsing and the message is refused.
-  bool too_deep = false;
-  json::parser_callback_t limit_depth
-      = [&too_deep](int depth, json::parse_event_t ev, json&) {
-          bool opens = ev == json::parse_event_t::object_start
-                       || ev == json::parse_event_t::array_start;
-          if (opens && depth >= max_nesting) {
-            too_deep = true;
-            return false;
-          }
-          return true;
-        };
-  json msg = json::parse(line, limit_depth, false);
-  if (msg.is_discarded())
+  // nlohmann stops at a NUL byte as at the end of input; JSON text never
+  // holds a raw one, so the line is not JSON.
+  if (line.find('\0') != std::string::npos)
     return to_line(
-        error_reply(nullptr, parse_error,
-                    too_deep ? "parse error: nested deeper than "
-                                   + std::to_string(max_nesting) + " levels"
-                             : std::string("parse error: invalid JSON")));
+        error_reply(nullptr, parse_error, "parse error: NUL byte in message"));
+  bool too_deep = false;
+  json msg = parse_bounded(line, too_deep);
+  auto depth_text
+      = "nested deeper than " + std::to_string(max_nesting) + " levels";
+  if (msg.is_discarded())
+    return to_line(error_reply(nullptr, parse_error,
+                               too_deep ? "parse error: " + depth_text
+                                        : "parse error: invalid JSON"));
   if (too_deep) {
     json id = msg.is_object() && msg.contains("id") && valid_id(msg["id"])
                   ? msg["id"]
                   : json();
-    return to_line(error_reply(id, invalid_request,
-                               "message nested deeper than "
-                                   + std::to_string(max_nesting) + " levels"));
+    return to_line(error_reply(id, invalid_request, "message " + depth_text));
   }
   auto reply = handle(msg);
   if (!reply)

@@ -34,7 +34,10 @@ TEST_CASE("bounds of numbers and strings") {
   json str = {{"type", "string"}, {"minLength", 1}, {"maxLength", 2}};
   CHECK(schema_violation(str, ""));
   CHECK_FALSE(schema_violation(str, "ab"));
-  CHECK(schema_violation(str, "abc"));
+  CHECK(*schema_violation(str, "abc")
+        == "arguments must have at most 2 characters");
+  // Lengths count characters, not bytes: "éé" is 4 bytes, 2 characters.
+  CHECK_FALSE(schema_violation(str, "\xc3\xa9\xc3\xa9"));
 }
 
 TEST_CASE("objects: required, closed, nested properties") {
