@@ -5,6 +5,7 @@
 #include "actors/client/client.hpp"
 #include "actors/client/journal_render.hpp"
 #include "actors/client/status_render.hpp"
+#include "mcp/tool_specs.hpp"
 #include "runtime/common/clock.hpp"
 #include "runtime/common/files.hpp"
 #include "runtime/spec/promote.hpp"
@@ -53,32 +54,15 @@ expected<protocol::Response> call_journal(caf::actor_system& sys,
 }
 
 tool log_tool(caf::actor_system& sys, const config::values& cfg) {
-  tool t;
-  t.name = "pact_log";
-  t.title = "pact log";
-  t.description = "Configuration history, newest first (like `pact log`): "
-                  "sequence, type, scope, author, time, message and delta "
-                  "of each entry; optionally verify the hash chain.";
-  t.input_schema = {
-    {"type", "object"},
-    {"properties",
-     {{"limit",
-       {{"type", "integer"}, {"minimum", 1}, {"maximum", 10000},
-        {"description", "How many entries (default 20)"}}},
-      {"scope",
-       {{"type", "string"},
-        {"description", "global, vc:NAME or node:NAME"}}},
-      {"verify",
-       {{"type", "boolean"},
-        {"description", "Verify the SHA-256 hash chain"}}}}},
-    {"additionalProperties", false}};
+  tool t = log_tool_spec();
   t.call = [&sys, cfg](const json& args) -> tool_result {
     protocol::Request req;
     req.set_request_id("mcp-log");
+    auto a = decode_log_args(args);
     auto* q = req.mutable_log();
-    q->set_limit(args.value("limit", 20u));
-    q->set_scope(args.value("scope", std::string()));
-    q->set_verify(args.value("verify", false));
+    q->set_limit(a.limit);
+    q->set_scope(a.scope);
+    q->set_verify(a.verify);
     auto resp = call_journal(sys, cfg, req);
     if (!resp)
       return {resp.err().message, nullptr, true};
@@ -100,20 +84,9 @@ tool log_tool(caf::actor_system& sys, const config::values& cfg) {
 }
 
 tool diff_tool(caf::actor_system& sys, const config::values& cfg) {
-  tool t;
-  t.name = "pact_diff";
-  t.title = "pact diff";
-  t.description = "How a node differs from its vCluster's declared overlay "
-                  "(like `pact diff NODE`): its committed changes, each "
-                  "marked promoted or not.";
-  t.input_schema = {
-    {"type", "object"},
-    {"properties",
-     {{"node", {{"type", "string"}, {"description", "The node"}}}}},
-    {"required", json::array({"node"})},
-    {"additionalProperties", false}};
+  tool t = diff_tool_spec();
   t.call = [&sys, cfg](const json& args) -> tool_result {
-    auto node = args.value("node", std::string());
+    auto node = decode_diff_args(args).node;
     protocol::Request req;
     req.set_request_id("mcp-diff");
     req.mutable_state()->set_node(node);
@@ -165,24 +138,14 @@ tool diff_tool(caf::actor_system& sys, const config::values& cfg) {
 }
 
 tool status_tool(caf::actor_system& sys, const config::values& cfg) {
-  tool t;
-  t.name = "pact_status";
-  t.title = "pact status";
-  t.description = "Query journal, node and vCluster state with actor "
-                  "health (like `pact status`).";
-  t.input_schema = {
-    {"type", "object"},
-    {"properties",
-     {{"node", {{"type", "string"}, {"description", "Only this node"}}},
-      {"vcluster",
-       {{"type", "string"}, {"description", "Only this vCluster"}}}}},
-    {"additionalProperties", false}};
+  tool t = status_tool_spec();
   t.call = [&sys, cfg](const json& args) -> tool_result {
     protocol::Request req;
     req.set_request_id("mcp-status");
+    auto a = decode_status_args(args, cfg.get_string("vcluster"));
     auto* q = req.mutable_status();
-    q->set_node(args.value("node", ""));
-    q->set_vcluster(args.value("vcluster", cfg.get_string("vcluster")));
+    q->set_node(a.node);
+    q->set_vcluster(a.vcluster);
     auto resp = call_journal(sys, cfg, req);
     if (!resp)
       return {resp.err().message, nullptr, true};

@@ -1,8 +1,10 @@
 """pact-mcp driven by the official MCP TypeScript SDK client."""
 import json
 import os
+import queue
 import shutil
 import subprocess
+import threading
 import unittest
 
 from harness import PactTestCase, binary
@@ -68,6 +70,189 @@ class McpTest(PactTestCase):
         out = json.loads(r.stdout.strip().splitlines()[-1])
         self.assertTrue(out["status"]["isError"])
         self.assertIn("http://127.0.0.1:1", out["status"]["text"])
+
+
+
+class Bridge:
+    """A pact-mcp process driven line by line over its stdio."""
+
+    def __init__(self, env, stderr_path):
+        self.err = open(stderr_path, "wb")
+        self.proc = subprocess.Popen([binary("pact-mcp")], env=env,
+                                     stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=self.err)
+        self.lines = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def send(self, data):
+        if isinstance(data, (dict, list)):
+            data = json.dumps(data).encode()
+        self.proc.stdin.write(data + b"\n")
+        self.proc.stdin.flush()
+
+    def reply(self, timeout=10):
+        line = self.lines.get(timeout=timeout)
+        if line is None:
+            raise AssertionError("pact-mcp closed stdout (exit %s)"
+                                 % self.proc.wait(timeout=5))
+        return json.loads(line)
+
+    def request(self, data, timeout=10):
+        self.send(data)
+        return self.reply(timeout)
+
+    def peak_rss_kib(self):
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+        raise AssertionError("no VmHWM for pact-mcp")
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdout.close()
+        self.err.close()
+
+
+PING = {"jsonrpc": "2.0", "id": "ping", "method": "ping"}
+
+
+def initialize(version, id_=0):
+    return {"jsonrpc": "2.0", "id": id_, "method": "initialize",
+            "params": {"protocolVersion": version, "capabilities": {},
+                       "clientInfo": {"name": "e2e", "version": "1"}}}
+
+
+def call(name, arguments, id_=5):
+    return ("{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\","
+            "\"params\":{\"name\":\"%s\",\"arguments\":%s}}"
+            % (id_, name, arguments)).encode()
+
+
+# Malformed and mistyped input, each with the JSON-RPC error code and the
+# id of its reply (issue 8 item 5).
+BAD_LINES = [
+    (b'{"jsonrpc":2.0,"id":1,"method":"ping"}', -32600, 1),
+    (b'{"jsonrpc":"2.0","id":2,"method":7}', -32600, 2),
+    (b'{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}', -32600, None),
+    (b'{"jsonrpc":"2.0","id":1.5,"method":"ping"}', -32600, None),
+    (b'{"jsonrpc":"2.0","id":true,"method":"ping"}', -32600, None),
+    (b'{"jsonrpc":"2.0","id":3,"method":"ping","params":"x"}', -32600, 3),
+    (b'{"jsonrpc":"2.0","id":4,"method":"ping","params":[1]}', -32602, 4),
+    (b'{"jsonrpc":"2.0","id":5,"method":"notifications/initialized"}',
+     -32600, 5),
+    (b'{"jsonrpc":"2.0","id":6,"method":"resources/list"}', -32601, 6),
+    (b'{"jsonrpc":"2.0","id":7,"method":"initialize","params":'
+     b'{"protocolVersion":20250618}}', -32602, 7),
+    (b'[1,2,3]', -32600, None),
+    (b'42', -32600, None),
+    (b'{not json', -32700, None),
+    (b'{"jsonrpc":"2.0","id":8,"method":"\xff"}', -32700, None),
+    (b'"\\ud800"', -32700, None),
+    (b'1e400', -32700, None),
+    (b'[' * 200000, -32700, None),
+    (b'{"jsonrpc":"2.0","id":9,"method":"ping","params":{"a":'
+     + b'[' * 100 + b']' * 100 + b'}}', -32600, 9),
+    (call("pact_log", '{"limit":"5"}'), -32602, 5),
+    (call("pact_log", '{"limit":0}'), -32602, 5),
+    (call("pact_log", '{"limit":1e300}'), -32602, 5),
+    (call("pact_log", '{"verify":"yes"}'), -32602, 5),
+    (call("pact_status", '{"node":[]}'), -32602, 5),
+    (call("pact_diff", '{}'), -32602, 5),
+    (call("pact_diff", '"node"'), -32602, 5),
+    (call("no_such_tool", '{}'), -32602, 5),
+    (b'{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":1}}',
+     -32602, 10),
+]
+
+
+class McpBadInputTest(PactTestCase):
+    """pact-mcp as a client author would break it: raw lines on stdin."""
+
+    def bridge(self):
+        env = dict(self.env)
+        env["PACT_ENDPOINT"] = "http://127.0.0.1:1"
+        env["PACT_MCP_TOKEN"] = "x"
+        b = Bridge(env, os.path.join(self.tmp, "mcp.stderr"))
+        self.addCleanup(b.close)
+        return b
+
+    def test_bad_lines_get_their_error_and_the_next_ping_is_served(self):
+        b = self.bridge()
+        self.assertEqual(b.request(initialize("2025-06-18"))["result"]
+                         ["protocolVersion"], "2025-06-18")
+        for line, code, id_ in BAD_LINES:
+            with self.subTest(line=line[:80]):
+                r = b.request(line)
+                self.assertEqual(r.get("error", {}).get("code"), code, r)
+                self.assertEqual(r["id"], id_)
+                self.assertEqual(b.request(PING),
+                                 {"jsonrpc": "2.0", "id": "ping",
+                                  "result": {}})
+        self.assertIsNone(b.proc.poll(), "pact-mcp exited")
+
+    def test_a_line_over_4_mib_is_refused_without_buffering_it(self):
+        b = self.bridge()
+        self.assertIn("result", b.request(PING))
+        before = b.peak_rss_kib()
+        # 64 MiB in one line: the reply names the limit; the bridge keeps
+        # at most 4 MiB of it, so its peak memory grows far less than 64 MiB.
+        big = b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"p":"' \
+            + b"x" * (64 << 20) + b'"}}'
+        r = b.request(big, timeout=60)
+        self.assertEqual(r["error"]["code"], -32600)
+        self.assertIsNone(r["id"])
+        self.assertIn("4 MiB", r["error"]["message"])
+        self.assertLess(b.peak_rss_kib() - before, 24 << 10)
+        just = b'{"jsonrpc":"2.0","id":2,"method":"ping","params":{"p":"'
+        just += b"x" * ((4 << 20) - len(just) - 3) + b'"}}'
+        self.assertEqual(len(just), 4 << 20)
+        self.assertEqual(b.request(just)["id"], 2)
+        self.assertEqual(b.request(PING)["result"], {})
+        self.assertIsNone(b.proc.poll())
+
+    def test_batch_under_2025_03_26(self):
+        b = self.bridge()
+        self.assertEqual(b.request(initialize("2025-03-26"))["result"]
+                         ["protocolVersion"], "2025-03-26")
+        b.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        r = b.request([{"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                       {"jsonrpc": "2.0", "method": "notifications/x"},
+                       {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+                       {"jsonrpc": "2.0", "id": 3, "method": "nope"}])
+        self.assertIsInstance(r, list)
+        self.assertEqual([m["id"] for m in r], [1, 2, 3])
+        self.assertEqual(r[0]["result"], {})
+        self.assertIn("pact_status",
+                      [t["name"] for t in r[1]["result"]["tools"]])
+        self.assertEqual(r[2]["error"]["code"], -32601)
+        # Only notifications: no reply at all, so the ping's is next.
+        b.send([{"jsonrpc": "2.0", "method": "notifications/x"}])
+        self.assertEqual(b.request(PING)["id"], "ping")
+        empty = b.request([])
+        self.assertEqual(empty["error"]["code"], -32600)
+        self.assertIsNone(empty["id"])
+
+    def test_batch_refused_under_2025_06_18(self):
+        b = self.bridge()
+        b.request(initialize("2025-06-18"))
+        r = b.request([{"jsonrpc": "2.0", "id": 1, "method": "ping"}])
+        self.assertIsInstance(r, dict)
+        self.assertEqual(r["error"]["code"], -32600)
+        self.assertIsNone(r["id"])
+        self.assertIn("2025-06-18", r["error"]["message"])
+        self.assertEqual(b.request(PING)["result"], {})
 
 
 if __name__ == "__main__":

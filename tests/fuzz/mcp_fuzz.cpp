@@ -1,0 +1,100 @@
+// libFuzzer target for pact-mcp's input handling (issue 8 item 5): the
+// bytes are stdin; they are split by the bridge's line reader and each line
+// goes through the server core with the real tool schemas and argument
+// decoders. Beyond "no crash, no sanitizer report", every reply must be
+// well-formed JSON-RPC 2.0 with one of the specification's error codes.
+
+#include <cstdint>
+#include <cstdlib>
+#include <sstream>
+#include <string>
+
+#include "mcp/line_reader.hpp"
+#include "mcp/server.hpp"
+#include "mcp/tool_specs.hpp"
+
+using namespace pact::mcp;
+
+namespace {
+
+/// Small, so that inputs of libFuzzer's usual sizes reach the over-long
+/// path too; the reader's logic does not depend on the bound.
+constexpr std::size_t fuzz_line_bytes = 512;
+
+void require(bool ok) {
+  if (!ok)
+    std::abort();
+}
+
+void check_response(const json& r) {
+  require(r.is_object());
+  require(r.contains("jsonrpc") && r["jsonrpc"] == "2.0");
+  require(r.contains("id"));
+  const json& id = r["id"];
+  require(id.is_null() || id.is_string() || id.is_number_integer());
+  require(r.contains("result") != r.contains("error"));
+  if (r.contains("error")) {
+    const json& e = r["error"];
+    require(e.is_object() && e.contains("code") && e.contains("message"));
+    require(e["message"].is_string());
+    int code = e["code"].get<int>();
+    require(code == parse_error || code == invalid_request
+            || code == method_not_found || code == invalid_params
+            || code == internal_error);
+  }
+}
+
+void check_reply(const std::string& line) {
+  require(line.find('\n') == std::string::npos);
+  json r = json::parse(line, nullptr, false);
+  require(!r.is_discarded());
+  if (r.is_array()) {
+    require(!r.empty());
+    for (auto& m : r)
+      check_response(m);
+    return;
+  }
+  check_response(r);
+}
+
+server make_server() {
+  std::vector<tool> tools{log_tool_spec(), diff_tool_spec(),
+                          status_tool_spec()};
+  tools[0].call = [](const json& a) -> tool_result {
+    auto d = decode_log_args(a);
+    require(d.limit >= 1 && d.limit <= 10000);
+    return {d.scope, {{"limit", d.limit}}, d.verify};
+  };
+  tools[1].call = [](const json& a) -> tool_result {
+    auto d = decode_diff_args(a);
+    require(!d.node.empty());
+    return {d.node, nullptr, false};
+  };
+  tools[2].call = [](const json& a) -> tool_result {
+    auto d = decode_status_args(a, "default");
+    return {d.node + d.vcluster, nullptr, false};
+  };
+  return server{"pact-mcp", "fuzz", tools};
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
+  std::istringstream in{std::string(reinterpret_cast<const char*>(data), size)};
+  line_reader reader{in, fuzz_line_bytes};
+  auto s = make_server();
+  std::string line;
+  for (;;) {
+    auto st = reader.next(line);
+    if (st == line_reader::status::end)
+      break;
+    if (st == line_reader::status::too_long) {
+      check_reply(server::oversized_reply());
+      continue;
+    }
+    require(line.size() <= fuzz_line_bytes);
+    if (auto out = s.handle_line(line))
+      check_reply(*out);
+  }
+  return 0;
+}
