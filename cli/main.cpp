@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/output.hpp"
 #include "runtime/common/logging.hpp"
 
 using namespace pact;
@@ -35,9 +36,8 @@ void usage(std::ostream& os) {
         "5 timeout/unreachable, 6 not whitelisted, 10 rollback blocked.\n";
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
+/// Runs the command named on the command line; its exit code.
+int run(int argc, char** argv, output_guard& out) {
   auto [name, args] = split_command(argc, argv);
   if (name.empty()) {
     for (auto& a : args) {
@@ -64,10 +64,20 @@ int main(int argc, char** argv) {
     auto ctx = make_context(c, args);
     if (!ctx)
       return report(ctx.err());
+    out.set_text_mode(!ctx->json);
     if (auto st = init_logging("pact", ctx->cfg.get_string("log_level")); !st)
       return report(st.err());
     return c.run(*ctx);
   }
   std::cerr << "pact: unknown command '" << name << "' (see pact --help)\n";
   return 1;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  // One exit path for every command: output that could not be written is
+  // an error (docs/cli.md "Output").
+  output_guard out;
+  return out.finish(run(argc, argv, out));
 }

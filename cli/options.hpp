@@ -55,7 +55,8 @@ expected<std::string> resolve_token(const config::values& cfg);
 /// Timeout from the configuration.
 std::chrono::milliseconds timeout(const config::values& cfg);
 
-/// Prints "pact: MESSAGE" to stderr and returns the error's exit code.
+/// Prints "pact: MESSAGE" to stderr (MESSAGE through terminal_safe) and
+/// returns the error's exit code.
 int report(const error& e);
 
 } // namespace pact::cli
