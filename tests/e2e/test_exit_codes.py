@@ -198,7 +198,9 @@ class ExitCodeTest(PactTestCase):
             elif r.returncode != code:
                 failures.append(f"{key}: exit {r.returncode}, documented "
                                 f"{code}\n  stderr: {r.stderr.strip()}")
-            elif code != 0 and not r.stderr.startswith(("pact", "Usage")):
+            elif code != 0 and not any(
+                    ln.startswith(("pact: ", "Usage: "))
+                    for ln in r.stderr.splitlines()):
                 failures.append(f"{key}: exit {code} without a message: "
                                 f"{r.stderr!r}")
         self.assertEqual(failures, [], "\n".join(failures))
