@@ -33,7 +33,10 @@ void usage(std::ostream& os) {
         "~/.config/pact/cli.toml)\n"
         "  --log-level LEVEL   diagnostics on stderr [PACT_LOG]\n\n"
         "Exit codes: 0 ok, 1 error, 2 auth, 3 policy, 4 conflict, "
-        "5 timeout/unreachable, 6 not whitelisted, 10 rollback blocked.\n";
+        "5 timeout/unreachable, 6 not whitelisted, 10 rollback blocked.\n"
+        "Text output shows control characters of stored text as escapes "
+        "(\\x1b);\n--output json is exact. Output that cannot be written "
+        "exits 1.\n";
 }
 
 /// Runs the command named on the command line; its exit code.

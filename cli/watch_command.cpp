@@ -76,6 +76,10 @@ int run_watch(context& ctx) {
     } else {
       for (auto& e : r.entries()) {
         print(ctx, e);
+        // Nobody reads any more (closed pipe, full disk): stop; the exit
+        // path reports it (docs/cli.md "Output").
+        if (!std::cout)
+          return 0;
         after = e.sequence();
         if (limit != 0 && ++shown >= limit)
           return 0;

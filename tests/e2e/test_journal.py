@@ -346,6 +346,14 @@ class JournalTest(PactTestCase):
         for _ in range(3):
             self.run_pact(self.lead, "blacklist", "add",
                           f"/pipe-{time.monotonic_ns()}/**")
+        # A stream stops at the first entry it cannot write.
+        with open("/dev/full", "w") as full:
+            r = subprocess.run(
+                [binary("pact"), "--endpoint", self.lead.gateway, "watch",
+                 "--from", "1"], stdout=full, stderr=subprocess.PIPE,
+                env=env, text=True, timeout=30)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("pact: cannot write output", r.stderr)
         p = subprocess.Popen(
             [binary("pact"), "--endpoint", self.lead.gateway, "log", "-n",
              "2000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
