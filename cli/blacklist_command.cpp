@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/journal_session.hpp"
+#include "runtime/common/terminal_text.hpp"
 
 namespace pact::cli {
 
@@ -44,7 +45,7 @@ int blacklist_list(context& ctx, journal_session& s, const std::string& vc) {
   std::cout << (vc.empty() ? std::string("global") : "vcluster " + vc)
             << " blacklist (" << patterns.size() << " patterns)\n";
   for (auto& p : patterns)
-    std::cout << "  " << p << "\n";
+    std::cout << "  " << terminal_safe(p) << "\n";
   return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "cli/journal_session.hpp"
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/spec/promote.hpp"
+#include "runtime/common/terminal_text.hpp"
 
 namespace pact::cli {
 
@@ -71,7 +72,8 @@ int diff_node(context& ctx, journal_session& s, const std::string& node,
   }
   std::cout << "node " << node << " ("
             << (rec.vcluster().empty() ? std::string("no vcluster")
-                                       : "vcluster " + rec.vcluster()
+                                       : "vcluster "
+                                           + terminal_safe(rec.vcluster())
                                            + " overlay v"
                                            + std::to_string(overlay.version()))
             << ", " << client::node_state_name(rec.state()) << ")\n";

@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/journal_session.hpp"
 #include "runtime/spec/overlay_spec.hpp"
+#include "runtime/common/terminal_text.hpp"
 
 namespace pact::cli {
 
@@ -71,13 +72,15 @@ int group_show(context& ctx, journal_session& s, const std::string& name) {
     std::cout << j.dump(2) << "\n";
     return 0;
   }
-  std::cout << "vcluster " << name << "\n  version " << o->version()
-            << ", checksum " << o->checksum() << "\n";
+  std::cout << "vcluster " << terminal_safe(name) << "\n  version "
+            << o->version() << ", checksum " << terminal_safe(o->checksum())
+            << "\n";
   if (!o->attributes().base_image().empty())
-    std::cout << "  base image " << o->attributes().base_image() << "\n";
-  if (!o->attributes().supervisor_backend().empty())
-    std::cout << "  supervisor " << o->attributes().supervisor_backend()
+    std::cout << "  base image " << terminal_safe(o->attributes().base_image())
               << "\n";
+  if (!o->attributes().supervisor_backend().empty())
+    std::cout << "  supervisor "
+              << terminal_safe(o->attributes().supervisor_backend()) << "\n";
   std::cout << "\nPolicy:\n";
   std::vector<std::vector<std::string>> rows;
   auto pj = client::policy_json(o->policy());
@@ -91,7 +94,8 @@ int group_show(context& ctx, journal_session& s, const std::string& name) {
     std::cout << "  " << client::item_text(i) << "\n";
   std::cout << "\nNodes (" << st->nodes_size() << "):\n";
   for (auto& n : st->nodes())
-    std::cout << "  " << n.node() << "  " << client::node_state_name(n.state())
+    std::cout << "  " << terminal_safe(n.node()) << "  "
+              << client::node_state_name(n.state())
               << "  " << n.items_size() << " committed items\n";
   return 0;
 }

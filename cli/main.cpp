@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/output.hpp"
 #include "runtime/common/logging.hpp"
 
 using namespace pact;
@@ -32,12 +33,14 @@ void usage(std::ostream& os) {
         "~/.config/pact/cli.toml)\n"
         "  --log-level LEVEL   diagnostics on stderr [PACT_LOG]\n\n"
         "Exit codes: 0 ok, 1 error, 2 auth, 3 policy, 4 conflict, "
-        "5 timeout/unreachable, 6 not whitelisted, 10 rollback blocked.\n";
+        "5 timeout/unreachable, 6 not whitelisted, 10 rollback blocked.\n"
+        "Text output shows control characters of stored text as escapes "
+        "(\\x1b);\n--output json is exact. Output that cannot be written "
+        "exits 1.\n";
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
+/// Runs the command named on the command line; its exit code.
+int run(int argc, char** argv, output_guard& out) {
   auto [name, args] = split_command(argc, argv);
   if (name.empty()) {
     for (auto& a : args) {
@@ -64,10 +67,20 @@ int main(int argc, char** argv) {
     auto ctx = make_context(c, args);
     if (!ctx)
       return report(ctx.err());
+    out.set_text_mode(!ctx->json);
     if (auto st = init_logging("pact", ctx->cfg.get_string("log_level")); !st)
       return report(st.err());
     return c.run(*ctx);
   }
   std::cerr << "pact: unknown command '" << name << "' (see pact --help)\n";
   return 1;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  // One exit path for every command: output that could not be written is
+  // an error (docs/cli.md "Output").
+  output_guard out;
+  return out.finish(run(argc, argv, out));
 }

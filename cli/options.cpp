@@ -6,6 +6,7 @@
 #include "runtime/common/files.hpp"
 #include "runtime/common/flags.hpp"
 #include "runtime/common/schemas.hpp"
+#include "runtime/common/terminal_text.hpp"
 
 namespace pact::cli {
 
@@ -122,7 +123,8 @@ std::chrono::milliseconds timeout(const config::values& cfg) {
 }
 
 int report(const error& e) {
-  std::cerr << "pact: " << e.message << "\n";
+  // Messages quote servers and stored data: one line, no control bytes.
+  std::cerr << "pact: " << terminal_safe(e.message) << "\n";
   return to_int(e.code);
 }
 

@@ -60,7 +60,8 @@ expected<std::vector<endpoint>> journal_endpoints(const config::values& cfg);
 /// Timeout from the configuration.
 std::chrono::milliseconds timeout(const config::values& cfg);
 
-/// Prints "pact: MESSAGE" to stderr and returns the error's exit code.
+/// Prints "pact: MESSAGE" to stderr (MESSAGE through terminal_safe) and
+/// returns the error's exit code.
 int report(const error& e);
 
 } // namespace pact::cli

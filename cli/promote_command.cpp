@@ -12,6 +12,7 @@
 #include "cli/journal_session.hpp"
 #include "runtime/spec/overlay_render.hpp"
 #include "runtime/spec/promote.hpp"
+#include "runtime/common/terminal_text.hpp"
 
 namespace pact::cli {
 
@@ -21,10 +22,12 @@ namespace {
 
 std::string conflict_text(const spec::promote_conflict& c) {
   auto value = [](protocol::DeltaAction a, const std::string& v) {
-    return a == protocol::DELTA_ACTION_REMOVE ? std::string("(removed)") : v;
+    return a == protocol::DELTA_ACTION_REMOVE ? std::string("(removed)")
+                                              : terminal_safe(v);
   };
-  return client::category_name(c.category) + " " + c.key + ": this node "
-         + value(c.node_action, c.node_value) + ", " + c.other_node + " "
+  return client::category_name(c.category) + " " + terminal_safe(c.key)
+         + ": this node " + value(c.node_action, c.node_value) + ", "
+         + terminal_safe(c.other_node) + " "
          + value(c.other_action, c.other_value);
 }
 

@@ -14,6 +14,7 @@
 #include "actors/client/status_render.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/common/clock.hpp"
+#include "runtime/common/terminal_text.hpp"
 
 namespace pact::cli {
 
@@ -30,9 +31,10 @@ std::string declared_text(const protocol::StateReply& st,
   for (auto& n : st.nodes()) {
     if (!node.empty() && n.node() != node)
       continue;
-    os << "\njournal: node " << n.node() << " "
+    os << "\njournal: node " << terminal_safe(n.node()) << " "
        << client::node_state_name(n.state()) << ", vcluster "
-       << (n.vcluster().empty() ? std::string("-") : n.vcluster()) << ", "
+       << (n.vcluster().empty() ? std::string("-") : terminal_safe(n.vcluster()))
+       << ", "
        << n.items_size() << " committed change"
        << (n.items_size() == 1 ? "" : "s");
     if (n.window_ends_unix_ms() != 0)
@@ -47,10 +49,11 @@ std::string declared_text(const protocol::StateReply& st,
     if (o.vcluster() == vc)
       os << "\njournal: vcluster " << vc << " overlay version " << o.version()
          << ", " << o.items_size() << " declared items, checksum "
-         << o.checksum().substr(0, 12) << "\n";
+         << terminal_safe(o.checksum().substr(0, 12)) << "\n";
   for (auto& e : st.emergencies())
-    os << "journal: EMERGENCY on " << client::scope_text(e.scope()) << " by "
-       << e.author().principal() << ": " << e.reason() << "\n";
+    os << "journal: EMERGENCY on " << terminal_safe(client::scope_text(e.scope()))
+       << " by " << terminal_safe(e.author().principal()) << ": "
+       << terminal_safe(e.reason()) << "\n";
   return os.str();
 }
 

@@ -12,6 +12,7 @@
 #include "actors/client/journal_render.hpp"
 #include "cli/commands.hpp"
 #include "cli/journal_session.hpp"
+#include "runtime/common/terminal_text.hpp"
 
 namespace pact::cli {
 
@@ -29,8 +30,9 @@ void print(const context& ctx, const protocol::ConfigEntry& e) {
   std::cout << std::left << std::setw(7) << e.sequence() << " "
             << client::time_text(e.timestamp_unix_ms()) << "  "
             << std::setw(18) << client::entry_type_name(e.entry_type())
-            << std::setw(20) << client::scope_text(e.scope()) << std::setw(18)
-            << e.author().principal() << e.message() << std::endl;
+            << std::setw(20) << terminal_safe(client::scope_text(e.scope()))
+            << std::setw(18) << terminal_safe(e.author().principal())
+            << terminal_safe(e.message()) << std::endl;
 }
 
 int run_watch(context& ctx) {
@@ -58,7 +60,8 @@ int run_watch(context& ctx) {
     if (!resp) {
       if (resp.err().code != exit_code::unavailable)
         return report(resp.err());
-      std::cerr << "pact: watch: " << resp.err().message << "; reconnecting in "
+      std::cerr << "pact: watch: " << terminal_safe(resp.err().message)
+                << "; reconnecting in "
                 << backoff.count() << " ms (resuming after entry " << after
                 << ")" << std::endl;
       std::this_thread::sleep_for(backoff);
@@ -73,6 +76,10 @@ int run_watch(context& ctx) {
     } else {
       for (auto& e : r.entries()) {
         print(ctx, e);
+        // Nobody reads any more (closed pipe, full disk): stop; the exit
+        // path reports it (docs/cli.md "Output").
+        if (!std::cout)
+          return 0;
         after = e.sequence();
         if (limit != 0 && ++shown >= limit)
           return 0;

@@ -28,7 +28,10 @@ if [ "${1:-}" = stop ]; then
 fi
 
 "$root/deploy/install-deps.sh" build
-"$root/deploy/build.sh" "$root/build"
+# Only the programs the quick start runs (and pact-mcp, for trying the MCP
+# server next); deploy/test.sh builds the tests into the same build/.
+"$root/deploy/build.sh" "$root/build" \
+  --target pact --target pact-journal --target pact-agent --target pact-mcp
 stop
 mkdir -p "$state/root"
 

@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "actors/client/status_render.hpp"
+#include "runtime/common/terminal_text.hpp"
 #include "runtime/journal/journal_items.hpp"
 
 namespace pact::client {
@@ -99,13 +100,13 @@ std::string time_text(int64_t unix_ms) {
 }
 
 std::string item_text(const DeltaItem& item) {
-  auto out = category_name(item.category()) + " " + item.key();
+  auto out = category_name(item.category()) + " " + terminal_safe(item.key());
   if (item.action() == DELTA_ACTION_REMOVE)
     out += " (removed)";
   else
-    out += " = " + item.value();
+    out += " = " + terminal_safe(item.value());
   if (!item.previous().empty())
-    out += " (was " + item.previous() + ")";
+    out += " (was " + terminal_safe(item.previous()) + ")";
   return out;
 }
 

@@ -29,7 +29,9 @@ std::string node_state_name(protocol::NodeState s);
 std::string scope_text(const protocol::Scope& s);
 /// ISO 8601 UTC with seconds: "2026-11-22T22:01:03Z".
 std::string time_text(int64_t unix_ms);
-/// One line for an item: "kernel vm.nr_hugepages = 2048 (was 1024)".
+/// One line for an item: "kernel vm.nr_hugepages = 2048 (was 1024)";
+/// key and values pass through terminal_safe (a value's newlines show as
+/// `\n`).
 std::string item_text(const protocol::DeltaItem& item);
 
 nlohmann::json item_json(const protocol::DeltaItem& item);
@@ -39,7 +41,7 @@ nlohmann::json overlay_json(const protocol::VClusterOverlay& o);
 nlohmann::json node_json(const protocol::NodeRecord& n);
 
 /// `pact log` as an aligned table (SEQ TIME TYPE SCOPE AUTHOR MESSAGE),
-/// in the given order.
+/// in the given order; every cell neutralised by render_table.
 std::string render_entries_text(const std::vector<protocol::ConfigEntry>& es);
 
 } // namespace pact::client

@@ -5,6 +5,8 @@
 #include <sstream>
 #include <vector>
 
+#include "runtime/common/terminal_text.hpp"
+
 namespace pact::client {
 
 namespace {
@@ -57,7 +59,13 @@ std::string render_tree(const protocol::HealthTree& t, int64_t now_ms) {
 
 } // namespace
 
-std::string render_table(const std::vector<std::vector<std::string>>& rows) {
+std::string render_table(const std::vector<std::vector<std::string>>& raw) {
+  std::vector<std::vector<std::string>> rows;
+  for (auto& r : raw) {
+    rows.emplace_back();
+    for (auto& cell : r)
+      rows.back().push_back(terminal_safe(cell));
+  }
   std::vector<size_t> width;
   for (auto& r : rows)
     for (size_t i = 0; i < r.size(); ++i) {
@@ -92,11 +100,11 @@ std::string render_status_text(const protocol::StatusReply& reply,
                                int64_t now_ms) {
   std::ostringstream os;
   auto& self = reply.self();
-  os << self.component() << " " << self.node_id() << " (pact "
-     << self.version() << ")\n";
+  os << terminal_safe(self.component()) << " " << terminal_safe(self.node_id())
+     << " (pact " << terminal_safe(self.version()) << ")\n";
   if (reply.has_raft()) {
     auto& r = reply.raft();
-    os << "  raft: " << r.role() << ", term " << r.term() << ", leader "
+    os << "  raft: " << terminal_safe(r.role()) << ", term " << r.term() << ", leader "
        << (r.leader_id() == 0 ? std::string("none")
                               : std::to_string(r.leader_id()))
        << ", commit " << r.commit_index() << ", applied "
@@ -104,22 +112,22 @@ std::string render_status_text(const protocol::StatusReply& reply,
     for (auto v : r.voters())
       os << " " << v;
     if (!r.failure().empty())
-      os << "\n  raft: WRITES REFUSED: " << r.failure();
+      os << "\n  raft: WRITES REFUSED: " << terminal_safe(r.failure());
     for (auto& p : r.peers())
       if (!p.connected())
-        os << "\n  raft: peer " << p.id() << " (" << p.url()
+        os << "\n  raft: peer " << p.id() << " (" << terminal_safe(p.url())
            << ") not connected for " << p.problem_age_ms() / 1000 << "s: "
-           << p.problem();
+           << terminal_safe(p.problem());
     os << "\n";
   }
   os << render_tree(self, now_ms);
   for (auto& n : reply.nodes()) {
     auto& r = n.report();
-    os << "\nnode " << r.node_id() << " (vcluster "
-       << (r.vcluster().empty() ? "-" : r.vcluster()) << ", agent "
-       << r.agent_endpoint() << ", last report "
-       << age_text(n.last_seen_age_ms()) << ", pact " << r.health().version()
-       << ")\n";
+    os << "\nnode " << terminal_safe(r.node_id()) << " (vcluster "
+       << (r.vcluster().empty() ? "-" : terminal_safe(r.vcluster()))
+       << ", agent " << terminal_safe(r.agent_endpoint()) << ", last report "
+       << age_text(n.last_seen_age_ms()) << ", pact "
+       << terminal_safe(r.health().version()) << ")\n";
     // Agent timestamps are the agent's clock; date them by the report age.
     auto agent_now = r.health().taken_unix_ms() + n.last_seen_age_ms();
     os << render_tree(r.health(), agent_now);

@@ -17,10 +17,13 @@ namespace pact::client {
 std::string age_text(int64_t age_ms);
 
 /// Rows as aligned columns (two-space indent and gutters; the last column
-/// is not padded).
+/// is not padded). Every cell passes through terminal_safe
+/// (runtime/common/terminal_text.hpp), so remote text can neither carry a
+/// control sequence nor break the row.
 std::string render_table(const std::vector<std::vector<std::string>>& rows);
 
 /// Text rendering of a status reply; `now_ms` dates last-activity columns.
+/// Every remote field is neutralised (terminal_safe).
 std::string render_status_text(const protocol::StatusReply& reply,
                                int64_t now_ms);
 

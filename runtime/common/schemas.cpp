@@ -74,6 +74,12 @@ void add_oidc(schema& s, const std::string& prefix) {
                        "JWKS URL of the identity provider"));
   s.keys.push_back(str(prefix + ".oidc.roles_claim", "groups", "", "",
                        "Token claim that carries pact roles"));
+  // A day: a working session's token; longer-lived bearer tokens are what
+  // the bound exists to refuse (docs/authentication.md).
+  s.keys.push_back(num(prefix + ".oidc.max_token_lifetime_seconds", 86400, "",
+                       "Longest token lifetime accepted (exp - iat, or exp "
+                       "- now without iat)",
+                       60, 31 * 86400));
 }
 
 schema make_journal() {

@@ -238,9 +238,12 @@ CommandResult config_state_machine::do_blacklist(const JournalCommand& cmd,
     return refuse(protocol::STATUS_CODE_CONFLICT,
                   "'" + pattern + "' is already on the blacklist of "
                       + scope_key(scope));
+  // Like adding a present pattern: the request is well formed but
+  // contradicts the current state (docs/cli.md: conflict, exit 4).
   if (remove && !present)
-    return refuse(invalid, "'" + pattern + "' is not on the blacklist of "
-                               + scope_key(scope));
+    return refuse(protocol::STATUS_CODE_CONFLICT,
+                  "'" + pattern + "' is not on the blacklist of "
+                      + scope_key(scope));
   auto next = *list;
   if (remove)
     next.erase(std::find(next.begin(), next.end(), pattern));

@@ -155,7 +155,8 @@ config_state_machine::do_emergency_end(const JournalCommand& cmd) {
       !err.empty())
     return refuse(invalid, err);
   if (!emergency(scope))
-    return refuse(invalid, "no emergency is active on " + scope_key(scope));
+    return refuse(protocol::STATUS_CODE_CONFLICT,
+                  "no emergency is active on " + scope_key(scope));
   uint64_t seq
       = append(make_entry(cmd, protocol::ENTRY_TYPE_EMERGENCY_END, scope));
   emergencies_.erase(scope_key(scope));

@@ -22,7 +22,9 @@ struct dev_credentials {
   std::string token_path;
 };
 
-inline constexpr int64_t dev_token_lifetime_seconds = 30 * 24 * 3600;
+/// A day: within the default journal.oidc.max_token_lifetime_seconds, so
+/// the token the journal writes is one it accepts; renewed at every start.
+inline constexpr int64_t dev_token_lifetime_seconds = 24 * 3600;
 
 /// Creates `dir` (0700) if needed, reuses or creates the secret and writes a
 /// new admin token signed with it for `issuer`/`audience`.

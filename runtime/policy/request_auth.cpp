@@ -72,6 +72,8 @@ expected<verifier_config> load_verifier(const config::values& v,
   cfg.issuer = v.get_string(prefix + ".oidc.issuer");
   cfg.audience = v.get_string(prefix + ".oidc.audience");
   cfg.roles_claim = v.get_string(prefix + ".oidc.roles_claim");
+  cfg.max_lifetime_seconds =
+    v.get_int(prefix + ".oidc.max_token_lifetime_seconds");
   cfg.hmac_secret = v.get_string(prefix + ".oidc.hmac_secret");
   auto& file = v.get_string(prefix + ".oidc.hmac_secret_file");
   if (cfg.hmac_secret.empty() && !file.empty()) {

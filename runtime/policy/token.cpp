@@ -220,22 +220,31 @@ std::string read_string(const json& payload, const std::string& name,
   return {};
 }
 
-/// A JSON NumericDate as whole Unix seconds, or nullopt if `value` is not a
-/// number or lies outside the int64 range.
+/// The latest NumericDate accepted: 9999-12-31T23:59:59Z. RFC 7519 §2
+/// allows any JSON number, but no honest token carries a time beyond four
+/// digit years, and bounding it keeps every later sum far from overflow.
+constexpr int64_t max_numeric_date = 253402300799;
+
+/// A JSON NumericDate (RFC 7519 §2: seconds since the epoch, fractions
+/// allowed) as whole Unix seconds in [0, max_numeric_date]; nullopt if
+/// `value` is not a number (strings, booleans, null) or lies outside.
 std::optional<int64_t> to_unix_seconds(const json& value) {
   if (value.is_number_unsigned()) {
     auto u = value.get<uint64_t>();
-    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+    if (u > static_cast<uint64_t>(max_numeric_date))
       return std::nullopt;
     return static_cast<int64_t>(u);
   }
-  if (value.is_number_integer())
-    return value.get<int64_t>();
+  if (value.is_number_integer()) {
+    auto i = value.get<int64_t>();
+    if (i < 0 || i > max_numeric_date)
+      return std::nullopt;
+    return i;
+  }
   if (value.is_number_float()) {
     auto d = std::floor(value.get<double>());
-    // 2^63 is exactly representable; anything at or beyond it overflows.
-    if (!std::isfinite(d) || d < -9223372036854775808.0
-        || d >= 9223372036854775808.0)
+    if (!std::isfinite(d) || d < 0.0
+        || d > static_cast<double>(max_numeric_date))
       return std::nullopt;
     return static_cast<int64_t>(d);
   }
@@ -249,9 +258,11 @@ std::string read_time(const json& payload, const std::string& name,
   auto it = payload.find(name);
   if (it == payload.end())
     return required ? "token is missing the " + name + " claim" : "";
+  if (!it->is_number())
+    return "token " + name + " claim is not a time in seconds";
   auto seconds = to_unix_seconds(*it);
   if (!seconds)
-    return "token " + name + " claim is not a time in seconds";
+    return "token " + name + " claim is outside 1970-01-01 .. 9999-12-31";
   out = *seconds;
   return {};
 }
@@ -293,9 +304,13 @@ std::string check_audience(const json& payload,
       return "token audience " + in_quotes(aud)
              + " is not the configured audience " + in_quotes(config.audience);
   } else if (it->is_array()) {
+    // RFC 7519 §4.1.3: an array of case-sensitive strings, nothing else.
     bool found = false;
-    for (const auto& aud : *it)
-      found = found || (aud.is_string() && aud == config.audience);
+    for (const auto& aud : *it) {
+      if (!aud.is_string())
+        return "token aud claim is not a string or a list of strings";
+      found = found || aud == config.audience;
+    }
     if (!found)
       return "token audience " + audience_list(*it)
              + " does not include the configured audience "
@@ -305,6 +320,26 @@ std::string check_audience(const json& payload,
   }
   claims.audience = config.audience;
   return {};
+}
+
+/// Refuses a token that lives longer than `config.max_lifetime_seconds`:
+/// from `iat` to `exp`, or from now to `exp` when it has no `iat`.
+std::string check_lifetime(const verifier_config& config, int64_t now,
+                           bool has_iat, const token_claims& claims) {
+  auto max = config.max_lifetime_seconds;
+  if (max <= 0)
+    return {};
+  auto from = has_iat ? claims.issued_at : now;
+  // Both ends are within [0, max_numeric_date] (or `now`), so no overflow.
+  auto lifetime = claims.expires_at - from;
+  if (lifetime <= max)
+    return {};
+  return (has_iat ? "token lifetime of " + std::to_string(lifetime)
+                      + " s (iat to exp)"
+                  : "token without iat expires in " + std::to_string(lifetime)
+                      + " s, which")
+         + " exceeds the maximum of " + std::to_string(max)
+         + " s (oidc.max_token_lifetime_seconds)";
 }
 
 std::string check_times(const json& payload, const verifier_config& config,
@@ -320,7 +355,16 @@ std::string check_times(const json& payload, const verifier_config& config,
     return err;
   if (saturating_add(now, leeway) < claims.not_before)
     return "token is not valid before " + format_utc(claims.not_before);
-  return read_time(payload, "iat", false, claims.issued_at);
+  if (auto err = read_time(payload, "iat", false, claims.issued_at);
+      !err.empty())
+    return err;
+  bool has_iat = payload.contains("iat");
+  // RFC 7519 §4.1.6: iat is when the token was issued; one from the future
+  // was minted by a wrong clock or to outlive the lifetime check.
+  if (has_iat && saturating_add(now, leeway) < claims.issued_at)
+    return "token was issued in the future (iat "
+           + format_utc(claims.issued_at) + ")";
+  return check_lifetime(config, now, has_iat, claims);
 }
 
 std::string read_subject(const json& payload, token_claims& claims) {
@@ -336,12 +380,9 @@ std::string read_groups(const json& payload, const std::string& claim,
   auto it = payload.find(claim);
   if (it == payload.end())
     return {};
-  if (it->is_string()) {
-    claims.groups.push_back(it->get<std::string>());
-    return {};
-  }
-  auto bad = "token " + sanitize(claim)
-             + " claim is not a string or a list of strings";
+  // Identity providers send groups as an array; anything else (a lone
+  // string included) is a misconfigured mapper, refused rather than guessed.
+  auto bad = "token " + sanitize(claim) + " claim is not a list of strings";
   if (!it->is_array())
     return bad;
   for (const auto& group : *it) {
@@ -430,8 +471,9 @@ std::string sign_hs256(const token_claims& claims,
                   {"iss", claims.issuer},
                   {"aud", claims.audience},
                   {"groups", claims.groups},
-                  {"iat", claims.issued_at},
                   {"exp", claims.expires_at}};
+  if (claims.issued_at != 0)
+    payload["iat"] = claims.issued_at;
   if (claims.not_before != 0)
     payload["nbf"] = claims.not_before;
   payload[std::string(principal_claim)] =

@@ -50,8 +50,13 @@ struct verifier_config {
   std::string hmac_secret;
   /// The claim that holds the principal's groups.
   std::string roles_claim = "groups";
-  /// Clock skew tolerated on `exp` and `nbf`, in seconds (negative = 0).
+  /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds
+  /// (negative = 0).
   int64_t leeway_seconds = 30;
+  /// Longest lifetime accepted: `exp - iat`, or `exp - now` when the token
+  /// has no `iat` (`journal.oidc.max_token_lifetime_seconds`,
+  /// `agent.oidc.…`; docs/authentication.md). 0 or less: no bound (tests).
+  int64_t max_lifetime_seconds = 86400;
 };
 
 /// Outcome of `verify_token`. When `ok` is true, `error` is empty and
@@ -71,11 +76,15 @@ struct verify_result {
 ///   lists no `crit` extensions;
 /// - `config.hmac_secret` is non-empty and the HMAC-SHA256 signature over
 ///   `header.payload` matches (compared in constant time);
-/// - the payload is a JSON object with `iss` == `config.issuer`, `aud`
-///   equal to (or, as an array, containing) `config.audience`, a non-empty
-///   string `sub`, and a numeric `exp` with
-///   `now < exp + leeway`; if `nbf` is present, `now + leeway >= nbf`;
-/// - the roles claim, if present, is a string or an array of strings, and
+/// - the payload is a JSON object with a string `iss` == `config.issuer`,
+///   `aud` a string equal to `config.audience` or an array of strings
+///   containing it (RFC 7519 §4.1.3), a non-empty string `sub`;
+/// - `exp` (required), `nbf` and `iat` are JSON numbers (RFC 7519 §2
+///   NumericDate) between 0 and 9999-12-31T23:59:59Z, with
+///   `now < exp + leeway`, `now + leeway >= nbf`, `now + leeway >= iat`,
+///   and a lifetime (`exp - iat`, or `exp - now` without `iat`) of at most
+///   `config.max_lifetime_seconds`;
+/// - the roles claim, if present, is an array of strings, and
 ///   `pact_principal_type`, if present, is "human", "agent" or "service".
 /// Never throws (other than std::bad_alloc).
 verify_result verify_token(const std::string& jwt,
@@ -83,8 +92,9 @@ verify_result verify_token(const std::string& jwt,
                            int64_t now_unix_seconds);
 
 /// Signs `claims` as an HS256 JWT with header {"alg":"HS256","typ":"JWT"}
-/// and payload claims `sub`, `iss`, `aud`, `groups`, `iat`, `nbf` (only if
-/// non-zero), `exp` and `pact_principal_type` ("human" if empty). JSON keys
+/// and payload claims `sub`, `iss`, `aud`, `groups`, `iat` and `nbf` (each
+/// only if non-zero), `exp` and `pact_principal_type` ("human" if empty).
+/// JSON keys
 /// are written sorted and without whitespace, so the output is
 /// deterministic. Returns an empty string if `secret` is empty or HMAC
 /// fails. For development and tests; production tokens come from the IdP.

@@ -303,6 +303,67 @@ class JournalTest(PactTestCase):
         seqs = [e["sequence"] for e in lines]
         self.assertEqual(seqs, list(range(seqs[0], seqs[0] + 4)))
 
+    def test_stored_text_cannot_drive_the_terminal(self):
+        """Issue 8 item 6: an escape sequence in a commit message is shown
+        as visible text by `pact log` and `pact watch`, exact in JSON."""
+        attack = "\x1b[2K\r\x1b[32mall clear\nSEQ 99 \u009b31mfake"
+        seq = self.json_of(self.lead, "commit", "-m", attack, "global",
+                           "--set", "kernel:vm.swappiness=11")["sequences"][0]
+        for args in (("log", "-n", "3"), ("watch", "--from", str(seq),
+                                          "--count", "1")):
+            text = self.run_pact(self.follower, *args).stdout
+            self.assertNotIn("\x1b", text)
+            self.assertNotIn("\r", text)
+            self.assertNotIn("\u009b", text)
+        log = self.run_pact(self.follower, "log", "-n", "3").stdout
+        self.assertIn("\\x1b[2K\\r\\x1b[32mall clear\\nSEQ 99 \\u009b31mfake",
+                      log)
+        entries = self.json_of(self.follower, "log", "-n", "3")["entries"]
+        self.assertIn(attack, [e["message"] for e in entries])
+        # A header and a row per entry: the message's newline made no row.
+        self.assertEqual(len(log.splitlines()), 1 + len(entries), log)
+        # Server text quoted in an error goes through the same filter.
+        r = self.run_pact(self.lead, "blacklist", "remove", "/no\x1b[2K/**",
+                          expect=4)
+        self.assertNotIn("\x1b", r.stderr)
+        self.assertIn("/no\\x1b[2K/**", r.stderr)
+
+    def test_unwritable_output_is_an_error(self):
+        """Issue 8 item 7: output that cannot be written exits 1 and says
+        so; a reader that went away (EPIPE) exits 1 quietly."""
+        env = dict(self.env, PACT_TOKEN=self.admin)
+        for args in (["log", "-n", "5"], ["status"], ["--help"],
+                     ["log", "-n", "5", "--output", "json"]):
+            with open("/dev/full", "w") as full:
+                r = subprocess.run(
+                    [binary("pact"), "--endpoint", self.lead.gateway, *args],
+                    stdout=full, stderr=subprocess.PIPE, env=env, text=True,
+                    timeout=30)
+            self.assertEqual(r.returncode, 1, f"{args}: {r.stderr}")
+            self.assertIn("pact: cannot write output: No space left on "
+                          "device", r.stderr, args)
+        # A closed pipe: exit 1, no message, no death by SIGPIPE.
+        for _ in range(3):
+            self.run_pact(self.lead, "blacklist", "add",
+                          f"/pipe-{time.monotonic_ns()}/**")
+        # A stream stops at the first entry it cannot write.
+        with open("/dev/full", "w") as full:
+            r = subprocess.run(
+                [binary("pact"), "--endpoint", self.lead.gateway, "watch",
+                 "--from", "1"], stdout=full, stderr=subprocess.PIPE,
+                env=env, text=True, timeout=30)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("pact: cannot write output", r.stderr)
+        p = subprocess.Popen(
+            [binary("pact"), "--endpoint", self.lead.gateway, "log", "-n",
+             "2000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=env)
+        p.stdout.close()
+        err = p.stderr.read().decode()
+        p.stderr.close()
+        self.assertEqual(p.wait(timeout=30), 1, err)
+        self.assertEqual(err, "")
+
 
 if __name__ == "__main__":
     import unittest

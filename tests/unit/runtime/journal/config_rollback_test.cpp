@@ -129,7 +129,7 @@ TEST_CASE("emergency start and end") {
   h.ok(end);
   CHECK(h.sm.emergency(node_scope("n1")) == nullptr);
   CHECK(h.sm.node("n1")->state() == NODE_STATE_DRIFTED);
-  h.refused(end, STATUS_CODE_INVALID_ARGUMENT, "no emergency is active");
+  h.refused(end, STATUS_CODE_CONFLICT, "no emergency is active");
   REQUIRE(h.sm.audit().size() == 2);
   CHECK(h.sm.audit()[0].entry_type() == ENTRY_TYPE_EMERGENCY_START);
   CHECK(h.sm.audit()[1].entry_type() == ENTRY_TYPE_EMERGENCY_END);

@@ -164,7 +164,7 @@ TEST_CASE("blacklist validation") {
   h.refused(c, STATUS_CODE_CONFLICT, "already on the blacklist");
   auto rm = make_cmd(COMMAND_KIND_BLACKLIST_REMOVE, vcluster_scope("ml"));
   rm.set_blacklist_pattern("/etc/shadow");
-  h.refused(rm, invalid, "not on the blacklist of vc:ml");
+  h.refused(rm, STATUS_CODE_CONFLICT, "not on the blacklist of vc:ml");
   *rm.mutable_scope() = vcluster_scope("nope");
   h.refused(rm, invalid, "unknown vCluster");
   *rm.mutable_scope() = node_scope("n1");

@@ -3,6 +3,13 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <fstream>
+
+#include <unistd.h>
+
+#include "runtime/common/schemas.hpp"
+#include "runtime/policy/dev_credentials.hpp"
 #include "runtime/policy/request_auth.hpp"
 
 using namespace pact;
@@ -77,4 +84,62 @@ TEST_CASE("the token cache skips re-verification but not expiry") {
     REQUIRE(authenticate(request_with(token_for(1000 + i, 100, "k")), cfg,
                          1000 + i, &tiny));
   CHECK(tiny.size() <= 2);
+}
+
+TEST_CASE("the lifetime bound comes from each daemon's configuration") {
+  auto dir = std::string("/tmp/pact-request-auth-test-")
+             + std::to_string(::getpid());
+  auto toml = dir + ".toml";
+  {
+    std::ofstream f(toml);
+    f << "[journal.oidc]\nhmac_secret = \"k\"\n"
+         "max_token_lifetime_seconds = 600\n";
+  }
+  config::load_request req;
+  req.keys = &config::journal_schema();
+  req.file_path = toml;
+  req.file_required = true;
+  req.env = [](const char*) -> std::optional<std::string> {
+    return std::nullopt;
+  };
+  auto v = config::load(req);
+  REQUIRE_MESSAGE(v, v.err().message);
+  auto cfg = load_verifier(*v, "journal");
+  REQUIRE(cfg);
+  CHECK(cfg->max_lifetime_seconds == 600);
+  CHECK(authenticate(request_with(token_for(1000, 600, "k")), *cfg, 1000));
+  auto long_lived = authenticate(request_with(token_for(1000, 601, "k")),
+                                 *cfg, 1000);
+  REQUIRE_FALSE(long_lived);
+  CHECK(long_lived.err().code == exit_code::auth_failure);
+  CHECK(long_lived.err().message
+        == "authentication failed: token lifetime of 601 s (iat to exp) "
+           "exceeds the maximum of 600 s (oidc.max_token_lifetime_seconds)");
+  // Unset, both daemons default to a day (docs/configuration.md).
+  req.file_path.clear();
+  req.file_required = false;
+  for (auto* s : {&config::journal_schema(), &config::agent_schema()}) {
+    req.keys = s;
+    auto d = config::load(req);
+    REQUIRE(d);
+    auto prefix = s == &config::journal_schema() ? "journal" : "agent";
+    CHECK(load_verifier(*d, prefix)->max_lifetime_seconds == 86400);
+  }
+  std::remove(toml.c_str());
+}
+
+TEST_CASE("the development admin token fits the default lifetime bound") {
+  auto dir = std::string("/tmp/pact-dev-cred-test-")
+             + std::to_string(::getpid());
+  auto dev = ensure_dev_credentials(dir, "pact-dev", "pact", 1000);
+  REQUIRE(dev);
+  std::ifstream in(dev->token_path);
+  std::string token;
+  std::getline(in, token);
+  verifier_config cfg;
+  cfg.hmac_secret = dev->secret;
+  CHECK(authenticate(request_with(token), cfg, 1000));
+  std::remove(dev->token_path.c_str());
+  std::remove(dev->secret_path.c_str());
+  ::rmdir(dir.c_str());
 }

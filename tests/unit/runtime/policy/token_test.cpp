@@ -275,9 +275,10 @@ TEST_CASE("an expired token is refused with its expiry time") {
   CHECK(verify_error(sign_hs256(claims, secret), 1795341600)
         == "token expired at 2000-02-29T12:34:56Z");
   claims.not_before = 0;
-  claims.expires_at = -1;
+  claims.issued_at = 0;
+  claims.expires_at = 0;
   CHECK(verify_error(sign_hs256(claims, secret), 100)
-        == "token expired at 1969-12-31T23:59:59Z");
+        == "token expired at 1970-01-01T00:00:00Z");
 }
 
 TEST_CASE("a token whose nbf is in the future is refused") {
@@ -314,18 +315,111 @@ TEST_CASE("exp is required and must be a number") {
   CHECK(verify_error(craft(hs256_header, payload_with(R"(,"exp":"soon")")))
         == "token exp claim is not a time in seconds");
   CHECK(verify_error(craft(hs256_header, payload_with(R"(,"exp":1e300)")))
-        == "token exp claim is not a time in seconds");
+        == "token exp claim is outside 1970-01-01 .. 9999-12-31");
   CHECK(verify_error(craft(hs256_header,
                            payload_with(R"(,"exp":18446744073709551615)")))
-        == "token exp claim is not a time in seconds");
+        == "token exp claim is outside 1970-01-01 .. 9999-12-31");
   CHECK(verify_error(craft(hs256_header,
                            payload_with(R"(,"exp":1700003600,"nbf":null)")))
         == "token nbf claim is not a time in seconds");
-  // A far-future exp must not overflow into the past.
+}
+
+// -- time claims (RFC 7519 §2 NumericDate, §4.1.4-6) ---------------------------
+
+namespace {
+
+std::string with_times(const std::string& times) {
+  return verify_error(craft(hs256_header, payload_with("," + times)));
+}
+
+} // namespace
+
+TEST_CASE("exp, nbf and iat must be JSON numbers") {
+  for (auto claim : {"exp", "nbf", "iat"})
+    for (auto value : {R"("1700003600")", "true", "false", "null", "[1]",
+                       R"({"t":1})"}) {
+      std::string times = claim == std::string("exp")
+                            ? R"("exp":)" + std::string(value)
+                            : R"("exp":1700003600,")" + std::string(claim)
+                                + R"(":)" + value;
+      CHECK_MESSAGE(with_times(times)
+                      == "token " + std::string(claim)
+                           + " claim is not a time in seconds",
+                    times);
+    }
+}
+
+TEST_CASE("times outside 1970 .. 9999 are refused, not wrapped") {
+  const std::string outside = " claim is outside 1970-01-01 .. 9999-12-31";
+  for (auto value : {"9223372036854775807", "-9223372036854775808", "-1",
+                     "-0.5", "253402300800", "1e19", "-1e300", "1.7e308"}) {
+    CHECK_MESSAGE(with_times(R"("exp":)" + std::string(value))
+                    == "token exp" + outside,
+                  value);
+    CHECK_MESSAGE(with_times(R"("exp":1700003600,"nbf":)" + std::string(value))
+                    == "token nbf" + outside,
+                  value);
+    CHECK_MESSAGE(with_times(R"("exp":1700003600,"iat":)" + std::string(value))
+                    == "token iat" + outside,
+                  value);
+  }
+  // Fractions are allowed by RFC 7519 §2 and are rounded down.
+  auto result = verify_token(
+    craft(hs256_header,
+          payload_with(R"(,"exp":1700003600.75,"iat":1699999999.5)")),
+    dev_config(), t0);
+  REQUIRE_MESSAGE(result.ok, result.error);
+  CHECK(result.claims.expires_at == 1700003600);
+  CHECK(result.claims.issued_at == 1699999999);
+}
+
+TEST_CASE("a token issued in the future is refused beyond the leeway") {
+  CHECK(with_times(R"("exp":1700003600,"iat":1700000031)")
+        == "token was issued in the future (iat 2023-11-14T22:13:51Z)");
   CHECK(verify_token(craft(hs256_header,
-                           payload_with(R"(,"exp":9223372036854775807)")),
+                           payload_with(R"(,"exp":1700003600,)"
+                                        R"("iat":1700000030)")),
                      dev_config(), t0)
           .ok);
+}
+
+TEST_CASE("a lifetime beyond the configured maximum is refused") {
+  auto config = dev_config(); // max 86400 s
+  auto claims = alice();      // iat t0
+  claims.expires_at = t0 + 86400;
+  CHECK(verify_token(sign_hs256(claims, secret), config, t0).ok);
+  claims.expires_at = t0 + 86401;
+  CHECK(verify_token(sign_hs256(claims, secret), config, t0).error
+        == "token lifetime of 86401 s (iat to exp) exceeds the maximum of "
+           "86400 s (oidc.max_token_lifetime_seconds)");
+  // Measured from iat, not from now: an old long-lived token stays refused
+  // even when little of it is left.
+  claims.issued_at = t0 - 86400;
+  claims.not_before = 0;
+  claims.expires_at = t0 + 10;
+  CHECK_FALSE(verify_token(sign_hs256(claims, secret), config, t0).ok);
+  // Without iat, from now to exp.
+  CHECK(with_times(R"("exp":1700086401)")
+        == "token without iat expires in 86401 s, which exceeds the maximum "
+           "of 86400 s (oidc.max_token_lifetime_seconds)");
+  CHECK(verify_token(craft(hs256_header, payload_with(R"(,"exp":1700086400)")),
+                     config, t0)
+          .ok);
+  // The latest time accepted is still far beyond any sane lifetime.
+  CHECK(with_times(R"("exp":253402300799)")
+        == "token without iat expires in "
+             + std::to_string(253402300799 - t0)
+             + " s, which exceeds the maximum of 86400 s "
+               "(oidc.max_token_lifetime_seconds)");
+  // The bound is configurable.
+  config.max_lifetime_seconds = 600;
+  claims = alice();
+  claims.expires_at = t0 + 601;
+  CHECK(verify_token(sign_hs256(claims, secret), config, t0).error
+        == "token lifetime of 601 s (iat to exp) exceeds the maximum of "
+           "600 s (oidc.max_token_lifetime_seconds)");
+  claims.expires_at = t0 + 600;
+  CHECK(verify_token(sign_hs256(claims, secret), config, t0).ok);
 }
 
 // -- issuer and audience -----------------------------------------------------
@@ -370,6 +464,37 @@ TEST_CASE("aud may be an array that contains the audience") {
         == "token aud claim is not a string or a list of strings");
 }
 
+TEST_CASE("an aud array holding anything but strings is refused") {
+  auto make = [](const std::string& aud) {
+    return craft(hs256_header,
+                 R"({"sub":"alice","iss":"pact-dev","exp":1700003600,"aud":)"
+                   + aud + "}");
+  };
+  // Even when the configured audience is in it (RFC 7519 §4.1.3).
+  for (auto aud : {R"(["pact",1])", R"([null,"pact"])", R"(["pact",["pact"]])",
+                   R"(["pact",{"a":"pact"}])", R"(["pact",true])"})
+    CHECK_MESSAGE(verify_error(make(aud))
+                    == "token aud claim is not a string or a list of strings",
+                  aud);
+  CHECK(verify_error(make("null"))
+        == "token aud claim is not a string or a list of strings");
+  CHECK(verify_error(make(R"({"aud":"pact"})"))
+        == "token aud claim is not a string or a list of strings");
+}
+
+TEST_CASE("iss and sub must be strings") {
+  for (auto iss : {"1", "null", "true", R"(["pact-dev"])", R"({"a":1})"})
+    CHECK(verify_error(craft(hs256_header,
+                             std::string(R"({"sub":"alice","aud":"pact",)")
+                               + R"("exp":1700003600,"iss":)" + iss + "}"))
+          == "token iss claim is not a string");
+  for (auto sub : {"1", "null", "false", R"(["alice"])"})
+    CHECK(verify_error(craft(hs256_header,
+                             std::string(R"({"iss":"pact-dev","aud":"pact",)")
+                               + R"("exp":1700003600,"sub":)" + sub + "}"))
+          == "token sub claim is not a string");
+}
+
 // -- subject, groups ---------------------------------------------------------
 
 TEST_CASE("sub is required and groups must be strings") {
@@ -380,12 +505,18 @@ TEST_CASE("sub is required and groups must be strings") {
   auto no_sub = R"({"iss":"pact-dev","aud":"pact","exp":1700003600})";
   CHECK(verify_error(craft(hs256_header, no_sub))
         == "token is missing the sub claim");
-  CHECK(verify_error(craft(hs256_header,
-                           payload_with(R"(,"exp":1700003600,"groups":[1])")))
-        == "token groups claim is not a string or a list of strings");
+  for (auto groups : {R"([1])", R"(["pact-ops-ml",null])", R"("pact-ops-ml")",
+                      R"({"g":"pact-ops-ml"})", "true", "null",
+                      R"([["pact-ops-ml"]])"})
+    CHECK_MESSAGE(verify_error(craft(hs256_header,
+                                     payload_with(R"(,"exp":1700003600,)"
+                                                  R"("groups":)"
+                                                  + std::string(groups))))
+                    == "token groups claim is not a list of strings",
+                  groups);
   auto result = verify_token(
     craft(hs256_header,
-          payload_with(R"(,"exp":1700003600,"groups":"pact-ops-ml")")),
+          payload_with(R"(,"exp":1700003600,"groups":["pact-ops-ml"])")),
     dev_config(), t0);
   REQUIRE_MESSAGE(result.ok, result.error);
   CHECK(result.claims.groups == std::vector<std::string>{"pact-ops-ml"});

@@ -1,0 +1,211 @@
+"""Every row of docs/cli.md's "Exit codes by command" table, provoked
+through the real `pact` binary against a real (single-replica, development)
+journal (issue 8 item 14). A row without a provocation fails, and so does a
+provocation whose row is gone, so the table and the CLI cannot drift."""
+import os
+import re
+import subprocess
+
+from harness import PactTestCase, binary, free_port, make_token
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+CLI_DOC = os.path.join(ROOT, "docs", "cli.md")
+EXAMPLE = os.path.join(ROOT, "deploy", "examples", "ml-training.toml")
+TABLE_HEADING = "### Exit codes by command"
+VC = "ml-training"
+
+
+def documented_rows():
+    """(command, condition) -> exit code, from the table under
+    TABLE_HEADING."""
+    with open(CLI_DOC) as f:
+        lines = f.read().split(TABLE_HEADING, 1)[1].splitlines()
+    rows = {}
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("|"))
+    for ln in lines[start:]:
+        if not ln.startswith("|"):
+            break
+        cells = [c.strip() for c in ln.strip().strip("|").split("|")]
+        if cells[0] == "command" or set(cells[0]) <= set("-: "):
+            continue
+        if len(cells) != 3 or not re.fullmatch(r"\d+", cells[2]):
+            raise AssertionError(f"malformed exit-code row: {ln}")
+        key = (cells[0], cells[1])
+        if key in rows:
+            raise AssertionError(f"duplicate exit-code row: {ln}")
+        rows[key] = int(cells[2])
+    return rows
+
+
+class ExitCodeTest(PactTestCase):
+    def setUp(self):
+        super().setUp()
+        self.journal = self.start_journal()
+        self.admin = self.token_of(self.journal)
+        with open(self.journal.secret_path) as f:
+            self.secret = f.read().strip()
+        self.ops = make_token(self.secret, sub="olga@site",
+                              groups=[f"pact-ops-{VC}"])
+        self.viewer = make_token(self.secret, sub="vic@site",
+                                 groups=[f"pact-viewer-{VC}"])
+
+    def run_cli(self, *args, token=None, endpoint=None, stdout=None):
+        env = dict(self.env)
+        if token != "":
+            env["PACT_TOKEN"] = token or self.admin
+        cmd = [binary("pact"), "--endpoint", endpoint or self.journal.gateway,
+               *args]
+        if stdout is not None:
+            return subprocess.run(cmd, env=env, stdout=stdout,
+                                  stderr=subprocess.PIPE, text=True,
+                                  timeout=60)
+        return subprocess.run(cmd, env=env, capture_output=True, text=True,
+                              timeout=60)
+
+    def ok(self, *args, **kw):
+        r = self.run_cli(*args, **kw)
+        self.assertEqual(r.returncode, 0, f"setup {args}: {r.stderr}")
+        return r
+
+    def file(self, name, text):
+        path = os.path.join(self.tmp, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def to_full(self, *args):
+        with open("/dev/full", "w") as full:
+            return self.run_cli(*args, stdout=full)
+
+    def seed(self):
+        """A vCluster, two enrolled nodes whose committed deltas disagree on
+        one key, and a blacklist pattern."""
+        self.ok("apply", EXAMPLE, "-m", "seed")
+        for n in ("n1", "n2"):
+            self.ok("enroll", n, "--vcluster", VC)
+        self.ok("commit", "-m", "n2", "n2", "--set", "kernel:vm.swappiness=30")
+        self.ok("commit", "-m", "n1", "n1", "--set", "kernel:vm.swappiness=20")
+        self.ok("blacklist", "add", "/opt/scratch/**")
+
+    def provocations(self):
+        c = self.run_cli
+        dead = f"http://127.0.0.1:{free_port()}"
+        bad_spec = self.file("bad.toml", "[vcluster.x]\nbogus_key = 1\n")
+        bad_policy = self.file("bad-policy.toml",
+                               "[policy]\ndrift_sensitivity = \"high\"\n")
+        long_lived = make_token(self.secret, lifetime=30 * 86400)
+        forged = make_token("not-the-secret")
+        return {
+            ("`pact`", "no command given"): lambda: c(),
+            ("`pact COMMAND`", "unknown command"): lambda: c("frobnicate"),
+            ("`pact --help`", "usage printed"): lambda: c("--help"),
+            ("`pact COMMAND --help`", "usage printed"):
+                lambda: c("log", "--help"),
+            ("any command", "unknown option or malformed option value"):
+                lambda: c("log", "--no-such-option"),
+            ("any command", "stdout cannot be written"):
+                lambda: self.to_full("log", "-n", "1"),
+            ("any journal command", "no token found"):
+                lambda: c("log", token=""),
+            ("any journal command",
+             "token refused (bad signature, expired, lifetime too long)"):
+                lambda: (c("log", token=forged).returncode == 2
+                         and c("log", token=long_lived)),
+            ("any journal command", "journal unreachable or no answer in time"):
+                lambda: c("log", "--timeout", "2", endpoint=dead),
+            ("`status`", "success"): lambda: c("status"),
+            ("`status NODE`", "node unknown to the journal"):
+                lambda: c("status", "no-such-node"),
+            ("`log`", "success"): lambda: c("log"),
+            ("`log`", "`-n` outside 1 .. 10000"): lambda: c("log", "-n", "0"),
+            ("`log`", "malformed `--scope`"):
+                lambda: c("log", "--scope", "cluster:x"),
+            ("`log`", "the role may not read the scope"):
+                lambda: c("log", "--scope", "vc:storage-ops",
+                          token=self.ops),
+            ("`diff NODE`", "success"): lambda: c("diff", "n1"),
+            ("`commit`", "success"):
+                lambda: c("commit", "-m", "m", "n1", "--set",
+                          "kernel:vm.dirty_ratio=5"),
+            ("`commit`", "no `--set` or `--unset`"):
+                lambda: c("commit", "-m", "m", "n1"),
+            ("`commit`", "`--ttl` outside 900 .. 864000"):
+                lambda: c("commit", "-m", "m", "n1", "--ttl", "10", "--set",
+                          "kernel:vm.x=1"),
+            ("`commit`", "malformed `--set` or `--unset`"):
+                lambda: c("commit", "-m", "m", "n1", "--set", "nocategory"),
+            ("`commit`", "the role may not write the scope"):
+                lambda: c("commit", "-m", "m", "n1", "--set",
+                          "kernel:vm.x=1", token=self.viewer),
+            ("`commit`", "an item matches a blacklist pattern"):
+                lambda: c("commit", "-m", "m", "n1", "--set",
+                          "files:/opt/scratch/a.conf=x"),
+            ("`commit vc:NAME`", "vCluster unknown"):
+                lambda: c("commit", "-m", "m", "vc:no-such-vc", "--set",
+                          "kernel:vm.x=1"),
+            ("`commit vc:NAME --unset C:K`", "key not declared"):
+                lambda: c("commit", "-m", "m", f"vc:{VC}", "--unset",
+                          "kernel:vm.not_declared"),
+            ("`rollback SEQ`", "no entry SEQ"):
+                lambda: c("rollback", "99999", "--scope", "global"),
+            ("`extend`", "MINUTES outside 1 .. 1440"):
+                lambda: c("extend", "0", "--node", "n1"),
+            ("`extend`", "the window would pass the policy's emergency window"):
+                lambda: c("extend", "1440", "--node", "n1"),
+            ("`apply`", "spec invalid"): lambda: c("apply", bad_spec),
+            ("`apply`", "spec file unreadable"):
+                lambda: c("apply", os.path.join(self.tmp, "missing.toml")),
+            ("`promote NODE`",
+             "other nodes' committed deltas disagree on a key"):
+                lambda: c("promote", "n1"),
+            ("`group`", "unknown action"): lambda: c("group", "frob"),
+            ("`group show NAME`", "vCluster unknown"):
+                lambda: c("group", "show", "no-such-vc"),
+            ("`group set-policy NAME`", "policy file invalid"):
+                lambda: c("group", "set-policy", VC, "--file", bad_policy),
+            ("`blacklist`", "unknown action"):
+                lambda: c("blacklist", "frob"),
+            ("`blacklist add`", "pattern already present"):
+                lambda: c("blacklist", "add", "/opt/scratch/**"),
+            ("`blacklist remove`", "pattern absent"):
+                lambda: c("blacklist", "remove", "/opt/never-added/**"),
+            ("`blacklist list --vcluster V`", "vCluster unknown"):
+                lambda: c("blacklist", "list", "--vcluster", "no-such-vc"),
+            ("`enroll NODE --vcluster V`", "vCluster unknown"):
+                lambda: c("enroll", "n3", "--vcluster", "no-such-vc"),
+            ("`enroll NODE --vcluster V`", "node already enrolled in V"):
+                lambda: c("enroll", "n1", "--vcluster", VC),
+        }
+
+    def test_every_documented_exit_code(self):
+        rows = documented_rows()
+        self.assertGreater(len(rows), 20)
+        self.seed()
+        provoke = self.provocations()
+        missing = sorted(set(rows) - set(provoke))
+        stale = sorted(set(provoke) - set(rows))
+        self.assertEqual(missing, [], "rows of docs/cli.md without a "
+                                      "provocation in this test")
+        self.assertEqual(stale, [], "provocations for rows no longer in "
+                                    "docs/cli.md")
+        failures = []
+        for key, code in rows.items():
+            r = provoke[key]()
+            if r is False:
+                failures.append(f"{key}: a first provocation did not exit "
+                                f"{code}")
+            elif r.returncode != code:
+                failures.append(f"{key}: exit {r.returncode}, documented "
+                                f"{code}\n  stderr: {r.stderr.strip()}")
+            elif code != 0 and not any(
+                    ln.startswith(("pact: ", "Usage: "))
+                    for ln in r.stderr.splitlines()):
+                failures.append(f"{key}: exit {code} without a message: "
+                                f"{r.stderr!r}")
+        self.assertEqual(failures, [], "\n".join(failures))
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
