@@ -134,6 +134,22 @@ void handle_command(self_ptr self, const gateway_shared& d, const Request& req,
               });
 }
 
+/// Empty when `who` may read a log answer: the node it was asked for by
+/// `scope` (when a node) and every entry in it.
+std::string log_denial(const policy::authenticated& who,
+                       const expected<Scope>& scope, const LogReply& log,
+                       const policy::vcluster_of& of) {
+  if (scope && scope->target_case() == Scope::kNode)
+    if (auto why = policy::node_denial(who, scope->node(), of(scope->node()));
+        !why.empty())
+      return why;
+  if (auto* e = policy::first_unreadable(who.roles, log.entries(), of))
+    return "policy: denied: " + who.claims.subject + " may not read entry "
+           + std::to_string(e->sequence()) + " ("
+           + journal::scope_key(e->scope()) + ")";
+  return {};
+}
+
 void handle_log(self_ptr self, const gateway_shared& d, const Request& req,
                 const policy::authenticated& who, api_reply reply) {
   const auto& q = req.log();
@@ -169,20 +185,9 @@ void handle_log(self_ptr self, const gateway_shared& d, const Request& req,
                 with_node_vclusters(
                   self, d, who, !q.stale(),
                   [who, node, resp, r](const policy::vcluster_of& of) mutable {
-                    std::string why;
-                    if (node && node->target_case() == Scope::kNode)
-                      why = policy::node_denial(who, node->node(),
-                                                of(node->node()));
-                    const auto& entries = resp.log_reply().entries();
-                    if (auto* e = policy::first_unreadable(who.roles, entries,
-                                                           of);
-                        why.empty() && e != nullptr)
-                      why = "policy: denied: " + who.claims.subject
-                            + " may not read entry "
-                            + std::to_string(e->sequence()) + " ("
-                            + journal::scope_key(e->scope()) + ")";
-                    if (!why.empty())
-                      r.fail(STATUS_CODE_UNAUTHORIZED, why);
+                    auto denial = log_denial(who, node, resp.log_reply(), of);
+                    if (!denial.empty())
+                      r.fail(STATUS_CODE_UNAUTHORIZED, denial);
                     else
                       r.ok(std::move(resp));
                   });
