@@ -1,9 +1,11 @@
 // `pact apply SPEC.toml [--dry-run] [-m MSG]`: replaces the overlays of
 // every vCluster the spec describes, all in one journal command (all land
 // or none). The spec is validated here first, so a bad spec names file,
-// line and key and nothing is sent.
+// line and key and nothing is sent. A vCluster that already holds its spec
+// is left alone (no entry, same version) and reported as unchanged.
 
 #include <iostream>
+#include <map>
 
 #include "actors/client/journal_render.hpp"
 #include "cli/commands.hpp"
@@ -70,21 +72,34 @@ int run_apply(context& ctx) {
   auto r = (*s)->command(cmd);
   if (!r)
     return report(r.err());
+  // Vclusters that already held their spec got no entry: the result lists
+  // them as unchanged, the others got one sequence each, in spec order.
+  std::map<std::string, uint64_t> unchanged;
+  for (auto& u : r->result().unchanged())
+    unchanged[u.scope().vcluster()] = u.version();
   const auto& seqs = r->result().sequences();
-  if (ctx.json) {
-    auto j = nlohmann::json::array();
-    for (size_t i = 0;
-         i < specs->size() && i < static_cast<size_t>(seqs.size()); ++i)
-      j.push_back({{"vcluster", (*specs)[i].vcluster()},
-                   {"sequence", seqs[static_cast<int>(i)]}});
-    std::cout << nlohmann::json{{"applied", j}}.dump(2) << "\n";
-    return 0;
+  auto j = nlohmann::json::array();
+  int next = 0;
+  for (auto& spec : *specs) {
+    auto u = unchanged.find(spec.vcluster());
+    bool same = u != unchanged.end();
+    if (!same && next >= seqs.size())
+      break; // cannot happen: one sequence per changed vCluster
+    uint64_t at = same ? u->second : seqs[next++];
+    if (ctx.json) {
+      j.push_back({{"vcluster", spec.vcluster()},
+                   {same ? "version" : "sequence", at},
+                   {"unchanged", same}});
+    } else if (same) {
+      std::cout << "vcluster " << spec.vcluster() << ": unchanged (version "
+                << at << ")\n";
+    } else {
+      std::cout << "applied vcluster " << spec.vcluster() << " ("
+                << spec.items_size() << " items) as entry " << at << "\n";
+    }
   }
-  for (size_t i = 0; i < specs->size() && i < static_cast<size_t>(seqs.size());
-       ++i)
-    std::cout << "applied vcluster " << (*specs)[i].vcluster() << " ("
-              << (*specs)[i].items_size() << " items) as entry "
-              << seqs[static_cast<int>(i)] << "\n";
+  if (ctx.json)
+    std::cout << nlohmann::json{{"applied", j}}.dump(2) << "\n";
   return 0;
 }
 

@@ -69,13 +69,8 @@ build_delta(const std::vector<std::string>& sets,
     item.set_category(k->first);
     item.set_key(k->second);
     item.set_value(s.substr(eq + 1));
-    auto i = decl.find({k->first, k->second});
-    if (i == decl.end()) {
-      item.set_action(DELTA_ACTION_ADD);
-    } else {
-      item.set_action(DELTA_ACTION_MODIFY);
-      item.set_previous(i->second.value());
-    }
+    item.set_action(decl.count({k->first, k->second}) ? DELTA_ACTION_MODIFY
+                                                      : DELTA_ACTION_ADD);
     if (auto st = add(std::move(item), "set", s); !st)
       return st.err();
   }
@@ -87,10 +82,7 @@ build_delta(const std::vector<std::string>& sets,
     item.set_category(k->first);
     item.set_key(k->second);
     item.set_action(DELTA_ACTION_REMOVE);
-    auto i = decl.find({k->first, k->second});
-    if (i != decl.end())
-      item.set_previous(i->second.value());
-    else if (!node_scope)
+    if (!decl.count({k->first, k->second}) && !node_scope)
       return make_error("--unset '" + s + "': nothing is declared there",
                         exit_code::conflict);
     if (auto st = add(std::move(item), "unset", s); !st)
@@ -99,6 +91,42 @@ build_delta(const std::vector<std::string>& sets,
   if (out.items().empty())
     return make_error("nothing to commit: name the changes with --set "
                       "CATEGORY:KEY=VALUE or --unset CATEGORY:KEY");
+  return out;
+}
+
+expected<std::vector<ItemExpectation>>
+parse_expectations(const std::vector<std::string>& specs) {
+  std::vector<ItemExpectation> out;
+  std::map<journal::item_key, bool> seen;
+  for (auto& s : specs) {
+    auto eq = s.find('=');
+    auto k = split_key("if-previous", s.substr(0, eq), s);
+    if (!k)
+      return k.err();
+    if (!seen.emplace(journal::item_key{k->first, k->second}, true).second)
+      return make_error("--if-previous '" + s
+                        + "': the same key is named twice");
+    ItemExpectation x;
+    x.set_category(k->first);
+    x.set_key(k->second);
+    x.set_present(eq != std::string::npos);
+    if (eq != std::string::npos)
+      x.set_value(s.substr(eq + 1));
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+std::vector<std::string> unchanged_lines(const CommandResult& r) {
+  std::vector<std::string> out;
+  for (auto& u : r.unchanged()) {
+    const auto& sc = u.scope();
+    auto what = sc.target_case() == Scope::kVcluster ? "vcluster " + sc.vcluster()
+                : sc.target_case() == Scope::kNode   ? "node " + sc.node()
+                                                     : std::string("global");
+    out.push_back(what + ": unchanged (version " + std::to_string(u.version())
+                  + ")");
+  }
   return out;
 }
 

@@ -2,8 +2,10 @@
 
 /// Command-line changes for `pact commit`: `--set CATEGORY:KEY=VALUE` and
 /// `--unset CATEGORY:KEY`, turned into a StateDelta against what is
-/// declared for the target (so that each item carries the right action and
-/// the previous value).
+/// declared for the target (so that each item carries the right action),
+/// and `--if-previous` conditions. The previous value of each item is not
+/// set here: the journal records what the change actually replaced when it
+/// applies it (issue 8 item 12).
 
 #include <string>
 #include <vector>
@@ -25,5 +27,15 @@ build_delta(const std::vector<std::string>& sets,
             const std::vector<std::string>& unsets,
             const google::protobuf::RepeatedPtrField<protocol::DeltaItem>& declared,
             bool node_scope);
+
+/// Parses `--if-previous` values: `CATEGORY:KEY=VALUE` (the key must hold
+/// VALUE when the commit is applied) or `CATEGORY:KEY` (it must be unset).
+/// A key named twice is an error (exit 1).
+expected<std::vector<protocol::ItemExpectation>>
+parse_expectations(const std::vector<std::string>& specs);
+
+/// For a command that left targets unchanged (CommandResult.unchanged), one
+/// line per target: "vcluster ml: unchanged (version 7)".
+std::vector<std::string> unchanged_lines(const protocol::CommandResult& r);
 
 } // namespace pact::cli

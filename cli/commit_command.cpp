@@ -1,5 +1,6 @@
 // `pact commit -m MSG [TARGET] [--set CATEGORY:KEY=VALUE]... [--unset
-// CATEGORY:KEY]... [--ttl SECONDS]`: records a change as declared state.
+// CATEGORY:KEY]... [--if-previous CATEGORY:KEY[=VALUE]]... [--ttl SECONDS]`:
+// records a change as declared state.
 // TARGET is a node (default: this host), vc:NAME or global. A node commit
 // is a node delta with a lifetime (900 s .. 10 days); a vCluster or global
 // commit edits the declared state itself.
@@ -24,6 +25,23 @@ std::vector<std::string> strings(const context& ctx, const char* name) {
   return ctx.vm[name].as<std::vector<std::string>>();
 }
 
+/// The delta of the entry `reply` appended, read back from the journal;
+/// `sent` (without previous values) when it cannot be read, or nothing
+/// when the commit appended no entry.
+protocol::StateDelta recorded_delta(journal_session& s,
+                                    const protocol::CommandReply& reply,
+                                    const protocol::StateDelta& sent) {
+  if (reply.result().sequences().empty())
+    return {};
+  protocol::Request req;
+  req.set_request_id("log");
+  req.mutable_log()->set_sequence(reply.result().sequences(0));
+  auto resp = s.call(req);
+  if (resp && resp->log_reply().entries_size() == 1)
+    return resp->log_reply().entries(0).state_delta();
+  return sent;
+}
+
 int run_commit(context& ctx) {
   auto target = parse_target(ctx.vm.count("target")
                                ? ctx.vm["target"].as<std::string>()
@@ -41,33 +59,50 @@ int run_commit(context& ctx) {
                            *declared, node);
   if (!delta)
     return report(delta.err());
+  auto expect = parse_expectations(strings(ctx, "if-previous"));
+  if (!expect)
+    return report(expect.err());
   protocol::JournalCommand cmd;
   cmd.set_kind(protocol::COMMAND_KIND_COMMIT);
   *cmd.mutable_scope() = *target;
   *cmd.mutable_state_delta() = *delta;
+  for (auto& x : *expect)
+    *cmd.add_expect_previous() = x;
   cmd.set_message(ctx.vm["message"].as<std::string>());
   if (node)
     cmd.set_ttl_seconds(ctx.vm["ttl"].as<unsigned>());
   auto r = (*s)->command(cmd);
   if (!r)
     return report(r.err());
+  // The entry as recorded: its `previous` values are what the change
+  // really replaced, which only the journal knows.
+  auto recorded = recorded_delta(**s, *r, *delta);
   if (ctx.json) {
+    auto changes = nlohmann::json::array();
+    for (auto& i : recorded.items())
+      changes.push_back(client::item_json(i));
     std::cout << nlohmann::json{{"sequences", std::vector<uint64_t>(
                                                 r->result().sequences().begin(),
                                                 r->result().sequences().end())},
                                 {"raft_index", r->index()},
-                                {"scope", client::scope_text(*target)}}
+                                {"scope", client::scope_text(*target)},
+                                {"unchanged", r->result().sequences().empty()},
+                                {"changes", changes}}
                    .dump(2)
               << "\n";
-  } else {
-    std::cout << "committed " << delta->items_size() << " change"
-              << (delta->items_size() == 1 ? "" : "s") << " to "
-              << client::scope_text(*target) << " as entry "
-              << sequences_text(*r) << "\n";
-    for (auto& i : delta->items())
-      std::cout << "  " << client::action_name(i.action()) << "  "
-                << client::item_text(i) << "\n";
+    return 0;
   }
+  for (auto& line : unchanged_lines(r->result()))
+    std::cout << line << "\n";
+  if (r->result().sequences().empty())
+    return 0;
+  std::cout << "committed " << recorded.items_size() << " change"
+            << (recorded.items_size() == 1 ? "" : "s") << " to "
+            << client::scope_text(*target) << " as entry "
+            << sequences_text(*r) << "\n";
+  for (auto& i : recorded.items())
+    std::cout << "  " << client::action_name(i.action()) << "  "
+              << client::item_text(i) << "\n";
   return 0;
 }
 
@@ -78,7 +113,8 @@ command commit_command() {
   c.name = "commit";
   c.summary = "Commit changes as declared state (node delta, vCluster or global)";
   c.usage = "-m MSG [NODE|vc:NAME|global] [--set CATEGORY:KEY=VALUE]... "
-            "[--unset CATEGORY:KEY]... [--ttl SECONDS]";
+            "[--unset CATEGORY:KEY]... [--if-previous CATEGORY:KEY[=VALUE]]... "
+            "[--ttl SECONDS]";
   c.declare = [](po::options_description& desc,
                  po::positional_options_description& pos) {
     desc.add_options()("message,m", po::value<std::string>()->required(),
@@ -89,6 +125,10 @@ command commit_command() {
       "CATEGORY:KEY=VALUE to declare (repeatable)")(
       "unset", po::value<std::vector<std::string>>()->composing(),
       "CATEGORY:KEY to remove (repeatable)")(
+      "if-previous", po::value<std::vector<std::string>>()->composing(),
+      "Commit only if CATEGORY:KEY holds VALUE (CATEGORY:KEY=VALUE) or is "
+      "unset (CATEGORY:KEY) when the journal applies it; else exit 4 and "
+      "nothing is written (repeatable)")(
       "ttl", po::value<unsigned>()->default_value(86400),
       "Lifetime of a node delta in seconds (900 .. 864000)");
     pos.add("target", 1);

@@ -119,14 +119,23 @@ int group_set_policy(context& ctx, journal_session& s,
   auto r = s.command(cmd);
   if (!r)
     return report(r.err());
+  // A policy equal to the current one writes nothing (CommandResult
+  // lists the vCluster as unchanged, with its version).
+  bool same = r->result().sequences().empty();
+  uint64_t at = same && r->result().unchanged_size() > 0
+                  ? r->result().unchanged(0).version()
+                  : same ? 0 : r->result().sequences(0);
   if (ctx.json)
-    std::cout << nlohmann::json{{"sequence", r->result().sequences(0)},
-                                {"vcluster", name}}
+    std::cout << nlohmann::json{{same ? "version" : "sequence", at},
+                                {"vcluster", name},
+                                {"unchanged", same}}
                    .dump(2)
               << "\n";
+  else if (same)
+    std::cout << "vcluster " << name << ": unchanged (version " << at
+              << ")\n";
   else
-    std::cout << "policy of " << name << " updated as entry "
-              << sequences_text(*r) << "\n";
+    std::cout << "policy of " << name << " updated as entry " << at << "\n";
   return 0;
 }
 

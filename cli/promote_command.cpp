@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "actors/client/journal_render.hpp"
+#include "cli/changes.hpp"
 #include "cli/commands.hpp"
 #include "cli/journal_session.hpp"
 #include "runtime/spec/overlay_render.hpp"
@@ -101,6 +102,12 @@ int run_promote(context& ctx) {
   auto r = (*s)->command(cmd);
   if (!r)
     return report(r.err());
+  // Someone applied the same overlay meanwhile: the journal wrote nothing.
+  if (r->result().sequences().empty()) {
+    for (auto& line : unchanged_lines(r->result()))
+      std::cout << line << "\n";
+    return 0;
+  }
   if (ctx.json) {
     nlohmann::json j{{"sequence", r->result().sequences(0)},
                      {"vcluster", vc},

@@ -47,6 +47,19 @@ int run_rollback(context& ctx) {
   auto r = (*s)->command(cmd);
   if (!r)
     return report(r.err());
+  // Rolling back to what the scope already holds writes nothing.
+  if (r->result().sequences().empty()) {
+    if (ctx.json)
+      std::cout << nlohmann::json{{"unchanged", true},
+                                  {"rollback_to", seq},
+                                  {"scope", client::scope_text(scope)}}
+                     .dump(2)
+                << "\n";
+    for (auto& line : ctx.json ? std::vector<std::string>{}
+                               : unchanged_lines(r->result()))
+      std::cout << line << "\n";
+    return 0;
+  }
   if (ctx.json)
     std::cout << nlohmann::json{{"sequence", r->result().sequences(0)},
                                 {"rollback_to", seq},

@@ -16,14 +16,16 @@ using supervision::api_reply;
 
 using shared = gateway_shared;
 
-/// Adds the nodes matching the request's filters to `reply`.
+/// Adds the nodes matching the request's filters to `reply`; `of` gives a
+/// node's vCluster (read_authz: its enrollment, else its report).
 void add_nodes(const gateway_data& d, const StatusRequest& q,
-               StatusReply& reply) {
+               const policy::vcluster_of& of, StatusReply& reply) {
   auto now = d.cfg.wall->now_unix_ms();
   for (auto& [id, n] : d.nodes) {
     if (!q.node().empty() && id != q.node())
       continue;
-    if (!q.vcluster().empty() && n.report.vcluster() != q.vcluster())
+    if (!q.vcluster().empty()
+        && policy::node_vcluster(of(id), n.report.vcluster()) != q.vcluster())
       continue;
     auto* ns = reply.add_nodes();
     *ns->mutable_report() = n.report;
@@ -33,22 +35,34 @@ void add_nodes(const gateway_data& d, const StatusRequest& q,
 
 void reply_status(caf::event_based_actor* self, const shared& d,
                   const StatusRequest& q, api_reply reply,
-                  const std::string& tree) {
-  auto build = [d, q, tree](const std::string& raft) {
+                  const std::string& tree, const policy::authenticated& who,
+                  const policy::vcluster_of& of) {
+  auto build = [d, q, tree, who, of](const std::string& raft) {
     Response resp;
     auto* out = resp.mutable_status_reply();
     out->mutable_self()->ParseFromString(tree);
     if (!raft.empty())
       out->mutable_raft()->ParseFromString(raft);
-    add_nodes(*d, q, *out);
+    add_nodes(*d, q, of, *out);
+    // Nodes of vClusters the caller may not read are not shown, not even
+    // their names (issue 8 item 13).
+    policy::filter_status(who.roles, *out, of);
     return resp;
   };
-  auto finish = [q, reply](Response resp) mutable {
-    if (!q.node().empty() && resp.status_reply().nodes_size() == 0)
-      reply.fail(STATUS_CODE_ERROR,
-                 "node '" + q.node() + "' is not known to this journal");
-    else
+  auto finish = [q, reply, d, who, of](Response resp) mutable {
+    if (!q.node().empty() && resp.status_reply().nodes_size() == 0) {
+      // Known but not readable: say so, rather than "not known".
+      auto why = d->nodes.count(q.node()) == 0
+                   ? std::string()
+                   : policy::node_denial(who, q.node(), of(q.node()));
+      if (!why.empty())
+        reply.fail(STATUS_CODE_UNAUTHORIZED, why);
+      else
+        reply.fail(STATUS_CODE_ERROR,
+                   "node '" + q.node() + "' is not known to this journal");
+    } else {
       reply.ok(std::move(resp));
+    }
   };
   auto r = current_replica(self);
   if (!r) {
@@ -66,19 +80,21 @@ void handle_status(caf::event_based_actor* self, const shared& d,
                    const Request& req, const policy::authenticated& who,
                    api_reply reply) {
   const auto& q = req.status();
-  if (!policy::can_read(who.roles, q.vcluster())) {
-    reply.fail(STATUS_CODE_UNAUTHORIZED,
-               "policy: denied: " + who.claims.subject + " may not read "
-                 + (q.vcluster().empty() ? std::string("global")
-                                         : "vcluster " + q.vcluster())
-                 + " status");
+  if (auto why = policy::vcluster_denial(who, q.vcluster()); !why.empty()) {
+    reply.fail(STATUS_CODE_UNAUTHORIZED, why + " status");
     return;
   }
   self->request(d->cfg.registry, std::chrono::seconds(5),
                 health_snapshot_atom::value)
     .then(
-      [self, d, q, reply](const std::string& tree) mutable {
-        reply_status(self, d, q, std::move(reply), tree);
+      [self, d, q, reply, who](const std::string& tree) mutable {
+        // A stale read of the enrollments: status answers during elections.
+        with_node_vclusters(self, d, who, false,
+                            [self, d, q, reply, who,
+                             tree](const policy::vcluster_of& of) mutable {
+                              reply_status(self, d, q, std::move(reply), tree,
+                                           who, of);
+                            });
       },
       [reply](caf::error& err) mutable {
         reply.fail(err, "the health registry did not answer");

@@ -3,6 +3,7 @@
 /// Internals shared by the gateway's files: its state and the handlers of
 /// the journal service (gateway_journal.cpp).
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "actors/journal/gateway.hpp"
 #include "actors/supervision/api_endpoint.hpp"
+#include "runtime/policy/read_authz.hpp"
 #include <pact/protocol/api.pb.h>
 
 namespace pact::journal {
@@ -40,6 +42,16 @@ caf::actor current_replica(caf::event_based_actor* self);
 /// current_replica(), or null after answering `reply` with UNAVAILABLE.
 caf::actor replica_or_fail(caf::event_based_actor* self,
                            supervision::api_reply& reply);
+
+/// Read authorization needs each node's vCluster (runtime/policy/
+/// read_authz.hpp): its enrollment, read from the local replica, else what
+/// its agent reports. Calls `then` with that resolver. Callers that read
+/// everything get it without a read. When the replica cannot answer, every
+/// node resolves to no vCluster (hidden from scoped roles: fail closed).
+void with_node_vclusters(
+  caf::event_based_actor* self, const gateway_shared& d,
+  const policy::authenticated& who, bool linearizable,
+  std::function<void(const policy::vcluster_of&)> then);
 
 /// Adds the journal-service handlers (command, log, state, watch, boot
 /// config) to `table`.

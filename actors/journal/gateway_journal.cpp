@@ -15,6 +15,7 @@
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/journal/journal_query.hpp"
 #include "runtime/policy/command_authz.hpp"
+#include "runtime/policy/read_authz.hpp"
 
 namespace pact::journal {
 
@@ -27,31 +28,10 @@ using self_ptr = caf::event_based_actor*;
 /// Extra time a watch request gets beyond its own wait.
 constexpr auto watch_slack = std::chrono::seconds(5);
 
-std::string deny_read(const policy::authenticated& who,
-                      const std::string& vcluster) {
-  if (policy::can_read(who.roles, vcluster))
-    return {};
-  return "policy: denied: " + who.claims.subject + " may not read "
-         + (vcluster.empty() ? std::string("the journal")
-                             : "vcluster " + vcluster);
-}
-
-/// Platform admins and the AI service read every vCluster; other roles
-/// read only their own vClusters (and what is global).
-bool reads_everything(const policy::authenticated& who) {
-  for (auto& r : who.roles)
-    if (r.k == policy::role::kind::platform_admin
-        || r.k == policy::role::kind::service_ai)
-      return true;
-  return false;
-}
-
-std::string deny_read_all(const policy::authenticated& who,
-                          const std::string& what) {
-  if (reads_everything(who))
-    return {};
-  return "policy: denied: " + who.claims.subject + " may not read " + what
-         + " of every vCluster; name a vCluster it may read";
+/// The vCluster the agent of `node` reports; "" when it has not reported.
+std::string reported_vcluster(const gateway_data& d, const std::string& node) {
+  auto it = d.nodes.find(node);
+  return it == d.nodes.end() ? std::string() : it->second.report.vcluster();
 }
 
 /// Sends `q` to the local replica and calls `on_answer` with the answer.
@@ -161,6 +141,22 @@ void handle_command(self_ptr self, const gateway_shared& d, const Request& req,
               });
 }
 
+/// Empty when `who` may read a log answer: the node it was asked for by
+/// `scope` (when a node) and every entry in it.
+std::string log_denial(const policy::authenticated& who,
+                       const expected<Scope>& scope, const LogReply& log,
+                       const policy::vcluster_of& of) {
+  if (scope && scope->target_case() == Scope::kNode)
+    if (auto why = policy::node_denial(who, scope->node(), of(scope->node()));
+        !why.empty())
+      return why;
+  if (auto* e = policy::first_unreadable(who.roles, log.entries(), of))
+    return "policy: denied: " + who.claims.subject + " may not read entry "
+           + std::to_string(e->sequence()) + " ("
+           + journal::scope_key(e->scope()) + ")";
+  return {};
+}
+
 void handle_log(self_ptr self, const gateway_shared& d, const Request& req,
                 const policy::authenticated& who, api_reply reply) {
   const auto& q = req.log();
@@ -168,20 +164,17 @@ void handle_log(self_ptr self, const gateway_shared& d, const Request& req,
   if (q.sequence() != 0) {
     // Checked on the entry itself, below.
   } else if (q.scope().empty()) {
-    why = deny_read_all(who, "the entries");
+    why = policy::all_denial(who, "the entries");
   } else {
     auto scope = parse_scope(q.scope());
     if (!scope) {
       reply.fail(STATUS_CODE_INVALID_ARGUMENT, scope.err().message);
       return;
     }
-    if (scope->target_case() == Scope::kVcluster)
-      why = deny_read(who, scope->vcluster());
-    else if (scope->target_case() == Scope::kNode)
-      why = deny_read_all(who, "node entries by node name; use --scope "
-                               "vc:NAME, or the entries");
-    else
-      why = deny_read(who, "");
+    // A node scope is checked against the node's vCluster, below.
+    if (scope->target_case() != Scope::kNode)
+      why = policy::vcluster_denial(
+        who, scope->target_case() == Scope::kVcluster ? scope->vcluster() : "");
   }
   if (!why.empty()) {
     reply.fail(STATUS_CODE_UNAUTHORIZED, why);
@@ -191,32 +184,27 @@ void handle_log(self_ptr self, const gateway_shared& d, const Request& req,
   jq.set_linearizable(!q.stale());
   *jq.mutable_log() = q;
   ask_replica(self, d, jq, std::move(reply),
-              [who](const JournalAnswer& a, api_reply& r) {
-                if (!reads_everything(who))
-                  for (auto& e : a.log().entries()) {
-                    const auto& s = e.scope();
-                    bool ok = s.target_case() == Scope::kVcluster
-                                ? policy::can_read(who.roles, s.vcluster())
-                                : s.target_case() != Scope::kNode;
-                    if (!ok) {
-                      r.fail(STATUS_CODE_UNAUTHORIZED,
-                             "policy: denied: " + who.claims.subject
-                               + " may not read entry "
-                               + std::to_string(e.sequence()) + " ("
-                               + journal::scope_key(s) + ")");
-                      return;
-                    }
-                  }
+              [self, d, who, q](const JournalAnswer& a, api_reply& r) {
                 Response resp;
                 *resp.mutable_log_reply() = a.log();
-                r.ok(std::move(resp));
+                auto node = q.sequence() == 0 ? parse_scope(q.scope())
+                                              : expected<Scope>(Scope{});
+                with_node_vclusters(
+                  self, d, who, !q.stale(),
+                  [who, node, resp, r](const policy::vcluster_of& of) mutable {
+                    auto denial = log_denial(who, node, resp.log_reply(), of);
+                    if (!denial.empty())
+                      r.fail(STATUS_CODE_UNAUTHORIZED, denial);
+                    else
+                      r.ok(std::move(resp));
+                  });
               });
 }
 
 void handle_state(self_ptr self, const gateway_shared& d, const Request& req,
                   const policy::authenticated& who, api_reply reply) {
   const auto& q = req.state();
-  if (auto why = deny_read(who, q.vcluster()); !why.empty()) {
+  if (auto why = policy::vcluster_denial(who, q.vcluster()); !why.empty()) {
     reply.fail(STATUS_CODE_UNAUTHORIZED, why);
     return;
   }
@@ -224,37 +212,31 @@ void handle_state(self_ptr self, const gateway_shared& d, const Request& req,
   jq.set_linearizable(!q.stale());
   *jq.mutable_state() = q;
   ask_replica(self, d, jq, std::move(reply),
-              [who](const JournalAnswer& a, api_reply& r) {
+              [d, who, q](const JournalAnswer& a, api_reply& r) {
+                auto reported = [d](const std::string& node) {
+                  return reported_vcluster(*d, node);
+                };
+                // A node asked for by name: refuse rather than pretend it
+                // is unknown (its enrollment, else its agent's report).
+                if (!q.node().empty()) {
+                  std::string vc = reported(q.node());
+                  bool known = d->nodes.count(q.node()) > 0;
+                  for (auto& n : a.state().nodes())
+                    if (n.node() == q.node()) {
+                      vc = policy::node_vcluster(n.vcluster(), vc);
+                      known = true;
+                    }
+                  if (auto why = policy::node_denial(who, q.node(), vc);
+                      known && !why.empty()) {
+                    r.fail(STATUS_CODE_UNAUTHORIZED, why);
+                    return;
+                  }
+                }
                 Response resp;
                 auto* out = resp.mutable_state_reply();
                 *out = a.state();
-                // An unfiltered read shows only the vClusters the caller
-                // may read.
-                auto keep = [&](const std::string& vc) {
-                  return vc.empty() || policy::can_read(who.roles, vc);
-                };
-                out->clear_overlays();
-                for (auto& o : a.state().overlays())
-                  if (keep(o.vcluster()))
-                    *out->add_overlays() = o;
-                out->clear_nodes();
-                std::set<std::string> visible;
-                for (auto& n : a.state().nodes())
-                  if (keep(n.vcluster())) {
-                    *out->add_nodes() = n;
-                    visible.insert(n.node());
-                  }
-                out->clear_emergencies();
-                for (auto& e : a.state().emergencies()) {
-                  const auto& s = e.scope();
-                  bool show = reads_everything(who)
-                              || (s.target_case() == Scope::kVcluster
-                                    ? keep(s.vcluster())
-                                    : s.target_case() == Scope::kNode
-                                        && visible.count(s.node()) > 0);
-                  if (show)
-                    *out->add_emergencies() = e;
-                }
+                // An unfiltered read shows only what the caller may read.
+                policy::filter_state(who.roles, *out, reported);
                 r.ok(std::move(resp));
               });
 }
@@ -262,8 +244,8 @@ void handle_state(self_ptr self, const gateway_shared& d, const Request& req,
 void handle_watch(self_ptr self, const gateway_shared&, const Request& req,
                   const policy::authenticated& who, api_reply reply) {
   const auto& q = req.watch();
-  auto why = q.vcluster().empty() ? deny_read_all(who, "the entries")
-                                  : deny_read(who, q.vcluster());
+  auto why = q.vcluster().empty() ? policy::all_denial(who, "the entries")
+                                  : policy::vcluster_denial(who, q.vcluster());
   if (!why.empty()) {
     reply.fail(STATUS_CODE_UNAUTHORIZED, why);
     return;
@@ -282,11 +264,44 @@ void handle_watch(self_ptr self, const gateway_shared&, const Request& req,
       [reply](caf::error& err) mutable { reply.fail(err, "watch"); });
 }
 
+/// Empty when `who` may read the boot stream `a` answered for `q`: the
+/// vCluster it resolved (possibly from the node's enrollment) and the node
+/// whose delta it carries.
+std::string boot_denial(const policy::authenticated& who,
+                        const BootConfigRequest& q, const JournalAnswer& a,
+                        const policy::vcluster_of& of) {
+  for (auto& c : a.boot().chunks())
+    if (c.has_complete())
+      if (auto why = policy::vcluster_denial(who, c.complete().vcluster());
+          !why.empty())
+        return why;
+  if (q.node().empty())
+    return {};
+  return policy::node_denial(who, q.node(), of(q.node()));
+}
+
+/// Sends the boot chunks to `requester` and answers `r` with the summary.
+void stream_boot(self_ptr self, const caf::actor& requester,
+                 const JournalAnswer& a, api_reply& r) {
+  // The stream: each chunk its own message, in order (CAF keeps the order
+  // of messages between two actors), then the reply closes it.
+  Response resp;
+  auto* out = resp.mutable_boot_config_reply();
+  for (auto& c : a.boot().chunks()) {
+    if (requester)
+      self->send(requester, boot_chunk_atom::value, c.SerializeAsString());
+    if (c.has_complete())
+      *out->mutable_complete() = c.complete();
+  }
+  out->set_chunks_sent(static_cast<uint32_t>(a.boot().chunks_size()));
+  r.ok(std::move(resp));
+}
+
 void handle_boot_config(self_ptr self, const gateway_shared& d,
                         const Request& req, const policy::authenticated& who,
                         api_reply reply) {
   const auto& q = req.boot_config();
-  if (auto why = deny_read(who, q.vcluster()); !why.empty()) {
+  if (auto why = policy::vcluster_denial(who, q.vcluster()); !why.empty()) {
     reply.fail(STATUS_CODE_UNAUTHORIZED, why);
     return;
   }
@@ -294,37 +309,63 @@ void handle_boot_config(self_ptr self, const gateway_shared& d,
   JournalQuery jq;
   jq.set_linearizable(true);
   *jq.mutable_boot() = q;
-  ask_replica(self, d, jq, std::move(reply),
-              [self, requester, who](const JournalAnswer& a, api_reply& r) {
-                // The vCluster may have been resolved from the node's
-                // enrollment: check the right to read it now.
-                for (auto& c : a.boot().chunks())
-                  if (c.has_complete()) {
-                    if (auto why = deny_read(who, c.complete().vcluster());
-                        !why.empty()) {
-                      r.fail(STATUS_CODE_UNAUTHORIZED, why);
-                      return;
-                    }
-                  }
-                // The stream: each chunk its own message, in order (CAF
-                // keeps the order of messages between two actors), then the
-                // reply closes it.
-                Response resp;
-                auto* out = resp.mutable_boot_config_reply();
-                for (auto& c : a.boot().chunks()) {
-                  if (requester)
-                    self->send(requester, boot_chunk_atom::value,
-                               c.SerializeAsString());
-                  if (c.has_complete())
-                    *out->mutable_complete() = c.complete();
-                }
-                out->set_chunks_sent(
-                  static_cast<uint32_t>(a.boot().chunks_size()));
-                r.ok(std::move(resp));
-              });
+  ask_replica(
+    self, d, jq, std::move(reply),
+    [self, d, requester, who, q](const JournalAnswer& a, api_reply& r) {
+      with_node_vclusters(self, d, who, true,
+                          [self, requester, who, q, a,
+                           r](const policy::vcluster_of& of) mutable {
+                            if (auto why = boot_denial(who, q, a, of);
+                                !why.empty())
+                              r.fail(STATUS_CODE_UNAUTHORIZED, why);
+                            else
+                              stream_boot(self, requester, a, r);
+                          });
+    });
 }
 
 } // namespace
+
+void with_node_vclusters(self_ptr self, const gateway_shared& d,
+                         const policy::authenticated& who, bool linearizable,
+                         std::function<void(const policy::vcluster_of&)> then) {
+  if (policy::reads_everything(who.roles)) {
+    then([](const std::string&) { return std::string(); });
+    return;
+  }
+  auto hidden = [then] {
+    then([](const std::string&) { return std::string(); });
+  };
+  auto r = current_replica(self);
+  if (!r) {
+    hidden();
+    return;
+  }
+  JournalQuery q;
+  q.set_linearizable(linearizable);
+  q.mutable_state(); // every node record
+  self
+    ->request(r, d->cfg.propose_timeout, query_atom::value,
+              q.SerializeAsString())
+    .then(
+      [d, then, hidden](const std::string& bytes) {
+        JournalAnswer a;
+        if (!a.ParseFromString(bytes)) {
+          hidden();
+          return;
+        }
+        std::map<std::string, std::string> enrolled;
+        for (auto& n : a.state().nodes())
+          enrolled.emplace(n.node(), n.vcluster());
+        then([d, enrolled](const std::string& node) {
+          auto it = enrolled.find(node);
+          return policy::node_vcluster(
+            it == enrolled.end() ? std::string() : it->second,
+            reported_vcluster(*d, node));
+        });
+      },
+      [hidden](caf::error&) { hidden(); });
+}
 
 void add_journal_handlers(self_ptr self, const gateway_shared& d,
                           supervision::api_table& table) {

@@ -45,6 +45,18 @@ void keep_blacklist(const protocol::VClusterPolicy& current,
     *next.mutable_blacklist() = current.blacklist();
 }
 
+/// Removes the items of a declared-state delta that set a key to the value
+/// it already holds (`previous` stamped, so present and equal).
+void drop_unchanged(protocol::StateDelta& delta) {
+  auto* items = delta.mutable_items();
+  items->erase(std::remove_if(items->begin(), items->end(),
+                              [](const protocol::DeltaItem& i) {
+                                return i.action() == protocol::DELTA_ACTION_MODIFY
+                                       && i.previous() == i.value();
+                              }),
+               items->end());
+}
+
 } // namespace
 
 CommandResult config_state_machine::do_commit(const JournalCommand& cmd) {
@@ -77,23 +89,37 @@ CommandResult config_state_machine::do_commit(const JournalCommand& cmd) {
   } else if (scope.target_case() == Scope::kGlobal) {
     declared = to_map(global_.items());
   }
+  // The operator's conditions first: their refusal names what moved.
+  if (auto err = unmet_expectation(cmd); !err.empty())
+    return refuse(protocol::STATUS_CODE_CONFLICT, err);
   if (scope.target_case() != Scope::kNode)
     if (auto err = check_declared(declared, cmd.state_delta()); !err.empty())
       return refuse(protocol::STATUS_CODE_CONFLICT, err);
+  // What each item replaces, as of this entry (not as the client saw it).
+  auto delta = cmd.state_delta();
+  stamp_previous(scope, delta);
+  if (scope.target_case() != Scope::kNode) {
+    // Declaring what is already declared changes nothing: such items are
+    // left out, and a commit of only such items appends nothing. (A node
+    // commit always records: it renews the delta's lifetime.)
+    drop_unchanged(delta);
+    if (delta.items_size() == 0)
+      return unchanged(scope, vc ? vc->version() : global_.version());
+  }
   // Valid: record, then change the state.
   auto e = make_entry(cmd, protocol::ENTRY_TYPE_COMMIT, scope);
-  *e.mutable_state_delta() = cmd.state_delta();
+  *e.mutable_state_delta() = delta;
   e.set_ttl_seconds(cmd.ttl_seconds());
   uint64_t seq = append(std::move(e));
   if (scope.target_case() == Scope::kNode) {
     auto& rec = node_record(scope.node());
-    merge_node_list(rec.mutable_items(), cmd.state_delta());
+    merge_node_list(rec.mutable_items(), delta);
     rec.set_delta_sequence(seq);
     rec.set_delta_expires_unix_ms(cmd.timestamp_unix_ms()
                                   + int64_t{cmd.ttl_seconds()} * 1000);
     set_node_state(rec, protocol::NODE_STATE_COMMITTED);
   } else {
-    apply_declared(declared, cmd.state_delta());
+    apply_declared(declared, delta);
     if (vc) {
       to_list(declared, vc->mutable_items());
       seal(*vc, seq);
@@ -139,6 +165,18 @@ std::string check_spec(const protocol::OverlaySpec& spec, item_map& items,
   return {};
 }
 
+/// Whether `o` already holds these attributes, items and policy (the
+/// content its checksum covers).
+bool same_overlay(const protocol::VClusterOverlay& o,
+                  const protocol::OverlayAttributes& attributes,
+                  const item_map& items, const protocol::VClusterPolicy& policy) {
+  auto next = o;
+  *next.mutable_attributes() = attributes;
+  to_list(items, next.mutable_items());
+  *next.mutable_policy() = policy;
+  return deterministic_bytes(next) == deterministic_bytes(o);
+}
+
 } // namespace
 
 CommandResult
@@ -162,7 +200,7 @@ config_state_machine::do_overlay_apply(const JournalCommand& cmd) {
       return refuse(invalid, "vCluster '" + spec.vcluster()
                                  + "' appears twice in one overlay apply");
   }
-  std::vector<uint64_t> seqs;
+  CommandResult result = accept({});
   for (int i = 0; i < cmd.overlays_size(); ++i) {
     const auto& spec = cmd.overlays(i);
     auto at = static_cast<size_t>(i);
@@ -172,12 +210,23 @@ config_state_machine::do_overlay_apply(const JournalCommand& cmd) {
       o.set_vcluster(spec.vcluster());
       *o.mutable_policy() = default_policy();
     }
+    if (spec.has_policy())
+      keep_blacklist(o.policy(), policies[at]);
+    // A vCluster that already holds exactly this overlay is left alone: no
+    // entry, no new version (issue 8 item 9).
+    if (!fresh
+        && same_overlay(o, spec.attributes(), items[at],
+                        spec.has_policy() ? policies[at] : o.policy())) {
+      auto* u = result.add_unchanged();
+      *u->mutable_scope() = vcluster_scope(spec.vcluster());
+      u->set_version(o.version());
+      continue;
+    }
     auto e = make_entry(cmd, protocol::ENTRY_TYPE_OVERLAY_APPLY,
                         vcluster_scope(spec.vcluster()));
     *e.mutable_state_delta() = diff_items(to_map(o.items()), items[at]);
     *e.mutable_overlay_attributes() = spec.attributes();
     if (spec.has_policy()) {
-      keep_blacklist(o.policy(), policies[at]);
       *e.mutable_policy() = policies[at];
       *o.mutable_policy() = policies[at];
     }
@@ -185,9 +234,9 @@ config_state_machine::do_overlay_apply(const JournalCommand& cmd) {
     *o.mutable_attributes() = spec.attributes();
     to_list(items[at], o.mutable_items());
     seal(o, seq);
-    seqs.push_back(seq);
+    result.add_sequences(seq);
   }
-  return accept(seqs);
+  return result;
 }
 
 CommandResult
@@ -206,6 +255,8 @@ config_state_machine::do_policy_update(const JournalCommand& cmd) {
     *o.mutable_policy() = default_policy();
   }
   keep_blacklist(o.policy(), resolved);
+  if (!fresh && deterministic_bytes(resolved) == deterministic_bytes(o.policy()))
+    return unchanged(cmd.scope(), o.version());
   auto e = make_entry(cmd, protocol::ENTRY_TYPE_POLICY_UPDATE, cmd.scope());
   *e.mutable_policy() = resolved;
   uint64_t seq = append(std::move(e));

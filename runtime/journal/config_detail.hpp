@@ -25,4 +25,9 @@ std::string check_scope(const protocol::Scope& scope, unsigned mask,
 /// anything else needs 0.
 std::string check_ttl(const protocol::Scope& scope, uint32_t ttl_seconds);
 
+/// Empty when the `expect_previous` conditions of `cmd` are well formed
+/// (only on commits; each with a category and a 1..4096-byte key, no key
+/// twice, no value when expecting unset); else a message naming the fault.
+std::string check_expectations(const protocol::JournalCommand& cmd);
+
 } // namespace pact::journal::detail

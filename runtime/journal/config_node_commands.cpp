@@ -71,6 +71,9 @@ CommandResult config_state_machine::do_node_state(const JournalCommand& cmd) {
     return refuse(protocol::STATUS_CODE_CONFLICT,
                   "node '" + cmd.scope().node()
                       + "' is in an emergency; end it first");
+  // Setting the state a node already has changes nothing (issue 8 item 9).
+  if (auto* rec = node(cmd.scope().node()); rec && rec->state() == state)
+    return unchanged(cmd.scope(), last_in_scope(cmd.scope()));
   auto e = make_entry(cmd, protocol::ENTRY_TYPE_NODE_STATE_CHANGE, cmd.scope());
   e.set_node_state(state);
   uint64_t seq = append(std::move(e));

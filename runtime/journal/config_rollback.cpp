@@ -101,10 +101,22 @@ CommandResult config_state_machine::do_rollback(const JournalCommand& cmd) {
     current = to_map(global_.items());
   }
   scope_image img = image_at(entries_, scope, target);
+  // Rolling back to what the scope already holds changes nothing: no entry
+  // (issue 8 item 9).
+  auto delta = diff_items(current, img.items);
+  if (delta.items_size() == 0
+      && (!vc
+          || (deterministic_bytes(vc->attributes())
+                == deterministic_bytes(img.attributes)
+              && deterministic_bytes(vc->policy())
+                   == deterministic_bytes(img.policy))))
+    return unchanged(scope, vc    ? vc->version()
+                            : rec ? last_in_scope(scope)
+                                  : global_.version());
   auto e = make_entry(cmd, protocol::ENTRY_TYPE_ROLLBACK, scope);
   e.set_rollback_to(target);
   to_list(img.items, e.mutable_restored_state()->mutable_items());
-  *e.mutable_state_delta() = diff_items(current, img.items);
+  *e.mutable_state_delta() = std::move(delta);
   if (vc) {
     *e.mutable_policy() = img.policy;
     *e.mutable_overlay_attributes() = img.attributes;

@@ -178,6 +178,8 @@ std::string check_common(const JournalCommand& cmd) {
 CommandResult config_state_machine::execute(const JournalCommand& cmd) {
   if (auto err = check_common(cmd); !err.empty())
     return refuse(protocol::STATUS_CODE_INVALID_ARGUMENT, err);
+  if (auto err = detail::check_expectations(cmd); !err.empty())
+    return refuse(protocol::STATUS_CODE_INVALID_ARGUMENT, err);
   switch (cmd.kind()) {
   case protocol::COMMAND_KIND_COMMIT:
     return do_commit(cmd);

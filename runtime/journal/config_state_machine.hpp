@@ -21,6 +21,7 @@
 
 #include <pact/protocol/journal.pb.h>
 
+#include "runtime/journal/journal_items.hpp"
 #include "runtime/journal/state_machine.hpp"
 
 namespace pact::journal {
@@ -173,6 +174,26 @@ private:
   void remember(const command_t& cmd, const result_t& result);
   /// Everything but the entries and applied index, for digest().
   protocol::JournalState derived_state() const;
+
+  // Previous values and conditions (config_expect.cpp, issue 8 item 12).
+  // The journal records what a change actually replaced, read here at
+  // apply time, never what a client read earlier.
+
+  /// The value (category, key) holds in `scope` now; nullopt when unset.
+  /// For a node: its committed item (a committed REMOVE means unset), else
+  /// the item its vCluster declares.
+  std::optional<std::string> current_value(const protocol::Scope& scope,
+                                           const item_key& key) const;
+  /// Empty when every `expect_previous` condition of `cmd` holds in its
+  /// scope; else the refusal message (naming key, current and expected).
+  std::string unmet_expectation(const command_t& cmd) const;
+  /// Sets every item's `previous` to the value it replaces in `scope`.
+  void stamp_previous(const protocol::Scope& scope,
+                      protocol::StateDelta& delta) const;
+  /// An OK result naming `scope` as unchanged at `version`.
+  static result_t unchanged(const protocol::Scope& scope, uint64_t version);
+  /// Sequence of the latest entry of `scope` (0 when none).
+  uint64_t last_in_scope(const protocol::Scope& scope) const;
 
   /// Appends `entry`'s snapshot encoding (JournalState field 2) to
   /// entries_blob_.

@@ -122,12 +122,13 @@ TEST_CASE("--set of an undeclared key adds it, of a declared one modifies") {
   CHECK(mod.action() == DELTA_ACTION_MODIFY);
   CHECK(mod.key() == "vm.a");
   CHECK(mod.value() == "10");
-  CHECK(mod.previous() == "1");
-  // The same at node scope: the previous value is the declared one.
+  // The previous value is not the client's to say: the journal records
+  // the one the change replaces when it applies it (issue 8 item 12).
+  CHECK(mod.previous().empty());
   auto n = ok({"kernel:vm.a=10"}, {}, true);
   REQUIRE(n.items_size() == 1);
   CHECK(n.items(0).action() == DELTA_ACTION_MODIFY);
-  CHECK(n.items(0).previous() == "1");
+  CHECK(n.items(0).previous().empty());
 }
 
 TEST_CASE("--set: categories, sysctl alias, values with '=' and ':'") {
@@ -139,10 +140,8 @@ TEST_CASE("--set: categories, sysctl alias, values with '=' and ':'") {
   CHECK(d.items(0).category() == DELTA_CATEGORY_FILES);
   CHECK(d.items(0).action() == DELTA_ACTION_MODIFY);
   CHECK(d.items(0).value() == "a=b"); // split at the first '='
-  CHECK(d.items(0).previous() == "hello");
   CHECK(d.items(1).category() == DELTA_CATEGORY_KERNEL);
   CHECK(d.items(1).action() == DELTA_ACTION_MODIFY);
-  CHECK(d.items(1).previous() == "2");
   CHECK(d.items(2).category() == DELTA_CATEGORY_MOUNTS);
   CHECK(d.items(2).key() == "/mnt:ro"); // the category ends at the first ':'
   CHECK(d.items(3).category() == DELTA_CATEGORY_PACKAGES);
@@ -157,7 +156,7 @@ TEST_CASE("--set: categories, sysctl alias, values with '=' and ':'") {
   CHECK(e.items(0).action() == DELTA_ACTION_MODIFY);
 }
 
-TEST_CASE("--unset of a declared key removes it with its previous value") {
+TEST_CASE("--unset of a declared key removes it") {
   for (bool node : {false, true}) {
     CAPTURE(node);
     auto d = ok({}, {"kernel:vm.b"}, node);
@@ -166,7 +165,7 @@ TEST_CASE("--unset of a declared key removes it with its previous value") {
     CHECK(d.items(0).category() == DELTA_CATEGORY_KERNEL);
     CHECK(d.items(0).key() == "vm.b");
     CHECK(d.items(0).value().empty());
-    CHECK(d.items(0).previous() == "2");
+    CHECK(d.items(0).previous().empty());
   }
 }
 
@@ -250,4 +249,56 @@ TEST_CASE("nothing to commit") {
     CHECK(contains(err.message, "nothing to commit"));
     CHECK(contains(err.message, "--set CATEGORY:KEY=VALUE"));
   }
+}
+
+// -- parse_expectations ------------------------------------------------------
+
+TEST_CASE("--if-previous: KEY=VALUE expects a value, KEY expects unset") {
+  auto x = parse_expectations(
+    {"kernel:vm.swappiness=10", "files:/etc/a=b=c", "sysctl:vm.gone",
+     "kernel:vm.empty="});
+  REQUIRE(x);
+  REQUIRE(x->size() == 4);
+  CHECK((*x)[0].category() == DELTA_CATEGORY_KERNEL);
+  CHECK((*x)[0].key() == "vm.swappiness");
+  CHECK((*x)[0].present());
+  CHECK((*x)[0].value() == "10");
+  CHECK((*x)[1].value() == "b=c"); // split at the first '='
+  CHECK_FALSE((*x)[2].present());
+  CHECK((*x)[2].value().empty());
+  CHECK((*x)[3].present()); // an empty value is a value
+  CHECK((*x)[3].value().empty());
+  auto none = parse_expectations({});
+  REQUIRE(none);
+  CHECK(none->empty());
+}
+
+TEST_CASE("--if-previous: malformed or repeated keys are errors") {
+  for (const char* bad : {"vm.a=1", "bogus:vm.a=1", ":vm.a", "kernel:"}) {
+    CAPTURE(bad);
+    auto x = parse_expectations({bad});
+    REQUIRE_FALSE(x);
+    CHECK(contains(x.err().message, "--if-previous"));
+  }
+  auto twice = parse_expectations({"kernel:vm.a=1", "sysctl:vm.a"});
+  REQUIRE_FALSE(twice);
+  CHECK(contains(twice.err().message, "named twice"));
+}
+
+TEST_CASE("unchanged_lines names each unchanged target with its version") {
+  CommandResult r;
+  auto* a = r.add_unchanged();
+  a->mutable_scope()->set_vcluster("ml");
+  a->set_version(7);
+  auto* b = r.add_unchanged();
+  b->mutable_scope()->set_global(true);
+  b->set_version(3);
+  auto* c = r.add_unchanged();
+  c->mutable_scope()->set_node("n1");
+  c->set_version(9);
+  CHECK(unchanged_lines(r)
+        == std::vector<std::string>{"vcluster ml: unchanged (version 7)",
+                                    "global: unchanged (version 3)",
+                                    "node n1: unchanged (version 9)"});
+  CHECK(unchanged_lines(CommandResult{}).empty());
 }

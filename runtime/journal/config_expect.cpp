@@ -1,0 +1,168 @@
+// config_state_machine: the values a change replaces, read at apply time,
+// and the conditions of a conditional commit (`pact commit --if-previous`,
+// issue 8 item 12). Four operators committing one key at once are
+// serialized by Raft; each entry must say what it really replaced, so
+// `previous` is computed here from the state the entry is applied to.
+
+#include "runtime/journal/config_state_machine.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "runtime/journal/config_detail.hpp"
+
+namespace pact::journal {
+
+using protocol::CommandResult;
+using protocol::DeltaItem;
+using protocol::JournalCommand;
+using protocol::Scope;
+
+namespace {
+
+/// The item of `key` in a canonical (sorted, unique) list, or null. Binary
+/// search: a node commit is on the journal's hot path and overlays can be
+/// long.
+const DeltaItem* find_item(const item_list& items, const item_key& key) {
+  auto it = std::lower_bound(items.begin(), items.end(), key,
+                             [](const DeltaItem& item, const item_key& k) {
+                               return key_of(item) < k;
+                             });
+  if (it == items.end() || key_of(*it) != key)
+    return nullptr;
+  return &*it;
+}
+
+/// "kernel:vm.swappiness": the CLI's CATEGORY:KEY syntax, so a refusal
+/// reads like the flag that caused it.
+std::string describe(const item_key& key) {
+  auto name = protocol::DeltaCategory_Name(
+    static_cast<protocol::DeltaCategory>(key.first));
+  const std::string prefix = "DELTA_CATEGORY_";
+  if (name.compare(0, prefix.size(), prefix) == 0)
+    name.erase(0, prefix.size());
+  for (auto& c : name)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name + ":" + key.second.substr(0, 80);
+}
+
+/// A value for a refusal message: quoted and cut, or "unset".
+std::string shown(const std::optional<std::string>& value) {
+  if (!value)
+    return "unset";
+  return "'" + value->substr(0, 80) + (value->size() > 80 ? "…'" : "'");
+}
+
+} // namespace
+
+namespace detail {
+
+std::string check_expectations(const JournalCommand& cmd) {
+  if (cmd.expect_previous_size() == 0)
+    return {};
+  if (cmd.kind() != protocol::COMMAND_KIND_COMMIT)
+    return "expected previous values apply only to commits";
+  if (cmd.expect_previous_size() > max_delta_items)
+    return "more than " + std::to_string(max_delta_items)
+           + " expected previous values";
+  std::set<item_key> seen;
+  for (const auto& x : cmd.expect_previous()) {
+    if (x.category() == protocol::DELTA_CATEGORY_UNSPECIFIED
+        || !protocol::DeltaCategory_IsValid(x.category()))
+      return "an expected previous value has no category";
+    if (x.key().empty() || x.key().size() > max_key_bytes)
+      return "an expected previous value needs a key of 1.."
+             + std::to_string(max_key_bytes) + " bytes";
+    if (x.value().size() > max_value_bytes)
+      return "an expected previous value is over "
+             + std::to_string(max_value_bytes) + " bytes";
+    item_key key{static_cast<int>(x.category()), x.key()};
+    if (!x.present() && !x.value().empty())
+      return "expected previous value of " + describe(key)
+             + " says unset but carries a value";
+    if (!seen.insert(key).second)
+      return "expected previous value of " + describe(key) + " given twice";
+  }
+  return {};
+}
+
+} // namespace detail
+
+std::optional<std::string>
+config_state_machine::current_value(const Scope& scope,
+                                    const item_key& key) const {
+  const item_list* declared = nullptr;
+  switch (scope.target_case()) {
+  case Scope::kGlobal:
+    declared = &global_.items();
+    break;
+  case Scope::kVcluster:
+    if (auto* o = overlay(scope.vcluster()))
+      declared = &o->items();
+    break;
+  case Scope::kNode:
+    if (auto* rec = node(scope.node())) {
+      // The node's own committed item says how it differs from its
+      // overlay; it wins over what the overlay declares.
+      if (auto* item = find_item(rec->items(), key)) {
+        if (item->action() == protocol::DELTA_ACTION_REMOVE)
+          return std::nullopt;
+        return item->value();
+      }
+      if (auto* o = overlay(rec->vcluster()))
+        declared = &o->items();
+    }
+    break;
+  case Scope::TARGET_NOT_SET:
+    break;
+  }
+  if (declared == nullptr)
+    return std::nullopt;
+  if (auto* item = find_item(*declared, key))
+    return item->value();
+  return std::nullopt;
+}
+
+std::string
+config_state_machine::unmet_expectation(const JournalCommand& cmd) const {
+  for (const auto& x : cmd.expect_previous()) {
+    item_key key{static_cast<int>(x.category()), x.key()};
+    auto now = current_value(cmd.scope(), key);
+    std::optional<std::string> want;
+    if (x.present())
+      want = x.value();
+    if (now != want)
+      return describe(key) + " of " + scope_key(cmd.scope()) + " is "
+             + shown(now) + ", not " + shown(want)
+             + " as expected (--if-previous); nothing was written";
+  }
+  return {};
+}
+
+void config_state_machine::stamp_previous(const Scope& scope,
+                                          protocol::StateDelta& delta) const {
+  for (auto& item : *delta.mutable_items()) {
+    auto now = current_value(scope, key_of(item));
+    if (now)
+      item.set_previous(*now);
+    else
+      item.clear_previous();
+  }
+}
+
+CommandResult config_state_machine::unchanged(const Scope& scope,
+                                              uint64_t version) {
+  auto r = accept({});
+  auto* u = r.add_unchanged();
+  *u->mutable_scope() = scope;
+  u->set_version(version);
+  return r;
+}
+
+uint64_t config_state_machine::last_in_scope(const Scope& scope) const {
+  auto it = last_in_scope_.find(scope_key(scope));
+  return it == last_in_scope_.end() ? 0 : it->second;
+}
+
+} // namespace pact::journal

@@ -1,0 +1,138 @@
+#include "runtime/policy/read_authz.hpp"
+
+#include <set>
+
+namespace pact::policy {
+
+using protocol::Scope;
+
+bool reads_everything(const std::vector<role>& roles) {
+  for (const auto& r : roles)
+    if (r.k == role::kind::platform_admin || r.k == role::kind::service_ai)
+      return true;
+  return false;
+}
+
+std::string node_vcluster(const std::string& enrolled,
+                          const std::string& reported) {
+  return enrolled.empty() ? reported : enrolled;
+}
+
+bool can_read_global(const std::vector<role>& roles) {
+  return can_read(roles, "");
+}
+
+bool can_read_vcluster(const std::vector<role>& roles,
+                       const std::string& vcluster) {
+  return !vcluster.empty() && can_read(roles, vcluster);
+}
+
+bool can_read_node(const std::vector<role>& roles,
+                   const std::string& node_vc) {
+  // A node in no vCluster is nobody's to read but the roles that read
+  // everything: it is not global state.
+  return reads_everything(roles) || can_read_vcluster(roles, node_vc);
+}
+
+bool can_read_scope(const std::vector<role>& roles, const Scope& scope,
+                    const std::string& node_vc) {
+  switch (scope.target_case()) {
+  case Scope::kGlobal:
+    return can_read_global(roles);
+  case Scope::kVcluster:
+    return can_read_vcluster(roles, scope.vcluster());
+  case Scope::kNode:
+    return can_read_node(roles, node_vc);
+  case Scope::TARGET_NOT_SET:
+    break;
+  }
+  return false;
+}
+
+namespace {
+
+std::string denied(const authenticated& who, const std::string& what) {
+  return "policy: denied: " + who.claims.subject + " may not read " + what;
+}
+
+} // namespace
+
+std::string vcluster_denial(const authenticated& who,
+                            const std::string& vcluster) {
+  if (vcluster.empty())
+    return can_read_global(who.roles) ? "" : denied(who, "the journal");
+  return can_read_vcluster(who.roles, vcluster)
+           ? ""
+           : denied(who, "vcluster " + vcluster);
+}
+
+std::string node_denial(const authenticated& who, const std::string& node,
+                        const std::string& node_vc) {
+  if (can_read_node(who.roles, node_vc))
+    return {};
+  return denied(who, "node " + node
+                       + (node_vc.empty() ? std::string(" (in no vCluster)")
+                                          : " (vcluster " + node_vc + ")"));
+}
+
+std::string all_denial(const authenticated& who, const std::string& what) {
+  if (reads_everything(who.roles))
+    return {};
+  return denied(who, what
+                       + " of every vCluster; name a vCluster it may read");
+}
+
+void filter_state(const std::vector<role>& roles, protocol::StateReply& reply,
+                  const vcluster_of& reported) {
+  if (reads_everything(roles))
+    return;
+  auto in = reply;
+  reply.clear_overlays();
+  for (const auto& o : in.overlays())
+    if (can_read_vcluster(roles, o.vcluster()))
+      *reply.add_overlays() = o;
+  reply.clear_nodes();
+  std::set<std::string> visible;
+  for (const auto& n : in.nodes())
+    if (can_read_node(roles, node_vcluster(n.vcluster(), reported(n.node())))) {
+      *reply.add_nodes() = n;
+      visible.insert(n.node());
+    }
+  reply.clear_emergencies();
+  for (const auto& e : in.emergencies()) {
+    const auto& s = e.scope();
+    bool show = s.target_case() == Scope::kNode
+                  ? visible.count(s.node()) > 0
+                  : can_read_scope(roles, s, "");
+    if (show)
+      *reply.add_emergencies() = e;
+  }
+}
+
+void filter_status(const std::vector<role>& roles,
+                   protocol::StatusReply& reply, const vcluster_of& of) {
+  if (reads_everything(roles))
+    return;
+  auto in = reply.nodes();
+  reply.clear_nodes();
+  for (const auto& n : in)
+    if (can_read_node(roles, of(n.report().node_id())))
+      *reply.add_nodes() = n;
+}
+
+const protocol::ConfigEntry* first_unreadable(
+  const std::vector<role>& roles,
+  const google::protobuf::RepeatedPtrField<protocol::ConfigEntry>& entries,
+  const vcluster_of& of) {
+  if (reads_everything(roles))
+    return nullptr;
+  for (const auto& e : entries) {
+    const auto& s = e.scope();
+    auto vc = s.target_case() == Scope::kNode ? of(s.node()) : std::string();
+    if (!can_read_scope(roles, s, vc))
+      return &e;
+  }
+  return nullptr;
+}
+
+} // namespace pact::policy
