@@ -154,7 +154,11 @@ connection::call_once(const protocol::Request& req,
 
 expected<protocol::Response> connection::call(protocol::Request req,
                                               milliseconds extra) {
-  auto deadline = steady_clock::now() + opts_.timeout + extra;
+  // Attempts start until the timeout; each may wait `extra` longer for its
+  // answer (a long poll), but a long poll that fails late is not retried:
+  // its caller (pact watch) reconnects and says so.
+  auto retry_until = steady_clock::now() + opts_.timeout;
+  auto deadline = retry_until + extra;
   req.set_version(protocol::PROTOCOL_VERSION_1);
   // Unique per invocation, so that one request can be followed through the
   // journal's debug log.
@@ -176,7 +180,7 @@ expected<protocol::Response> connection::call(protocol::Request req,
     if (std::find(tried.begin(), tried.end(), current().url()) == tried.end())
       tried.push_back(current().url());
     server_ = nullptr;
-    if (steady_clock::now() + milliseconds{1} >= deadline) {
+    if (steady_clock::now() + milliseconds{1} >= retry_until) {
       auto e = unknown ? *unknown : a.result.err();
       if (tried.size() > 1) {
         e.message += " (tried";
@@ -189,7 +193,8 @@ expected<protocol::Response> connection::call(protocol::Request req,
     current_ = (current_ + 1) % n;
     // Every endpoint failed once: give an election time to finish.
     if (attempts % n == 0)
-      std::this_thread::sleep_for(std::min(round_pause, left_until(deadline)));
+      std::this_thread::sleep_for(
+        std::min(round_pause, left_until(retry_until)));
   }
 }
 

@@ -15,6 +15,8 @@ struct api_reply::state {
   std::shared_ptr<api_context> ctx;
   std::string request_id;
   bool answered = false;
+  /// A write that may have been proposed before the answer was lost.
+  bool write = false;
 
   void deliver(const Response& resp) {
     if (answered)
@@ -34,11 +36,19 @@ struct api_reply::state {
   ~state() {
     if (answered)
       return;
-    spdlog::error("api: request '{}' was dropped without an answer",
-                  request_id);
-    deliver(policy::error_response(
-      request_id, STATUS_CODE_ERROR,
-      "internal error: the server dropped the request without an answer"));
+    // The serving actor went away with the request (shutdown, restart) or
+    // a handler forgot to answer: either way the client hears it now, as
+    // something another replica may serve, instead of at its deadline.
+    spdlog::warn("api: request '{}' ended without an answer", request_id);
+    auto resp = policy::error_response(
+      request_id, STATUS_CODE_UNAVAILABLE,
+      write ? "the server stopped before answering (shutting down or "
+              "restarting); the write's outcome is unknown"
+            : "the server stopped before answering (shutting down or "
+              "restarting); retry");
+    resp.mutable_status()->set_reason(write ? ERROR_REASON_OUTCOME_UNKNOWN
+                                            : ERROR_REASON_REPLICA_DOWN);
+    deliver(resp);
   }
 };
 
@@ -50,6 +60,10 @@ api_reply::api_reply(caf::response_promise rp, caf::actor reply_to,
   st_->ctx = std::move(ctx);
   st_->request_id = std::move(request_id);
   ++st_->ctx->in_flight;
+}
+
+void api_reply::set_write(bool write) {
+  st_->write = write;
 }
 
 const caf::actor& api_reply::reply_to() const {
@@ -115,6 +129,7 @@ void serve_api(caf::event_based_actor* self,
   }
   spdlog::debug("api: request '{}' from {}", req->request_id(),
                 who->claims.subject);
+  reply.set_write(req->has_command() || req->has_propose());
   i->second(*req, *who, std::move(reply));
 }
 

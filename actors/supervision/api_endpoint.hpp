@@ -66,6 +66,10 @@ public:
   /// rendering), its message prefixed with `context` when given.
   void fail(const caf::error& err, const std::string& context = {});
 
+  /// Marks the request as a write: if it ends without an answer, its
+  /// outcome is unknown (it may have been proposed) rather than "retry".
+  void set_write(bool write);
+
   /// Where the answer goes (for streams sent before it, e.g. boot chunks).
   const caf::actor& reply_to() const;
 
