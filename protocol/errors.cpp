@@ -94,17 +94,10 @@ StatusCode status_code_of(ErrorReason reason) {
 }
 
 bool retryable(ErrorReason reason) {
-  switch (reason) {
-    case ERROR_REASON_NO_LEADER:
-    case ERROR_REASON_OUTCOME_UNKNOWN:
-    case ERROR_REASON_OVERLOADED:
-    case ERROR_REASON_REPLICA_DOWN:
-    case ERROR_REASON_TIMEOUT:
-    case ERROR_REASON_READ_UNAVAILABLE:
-      return true;
-    default:
-      return false;
-  }
+  // Exactly the availability problems: another replica, or the same one a
+  // moment later, may serve the request (writes are deduplicated by their
+  // client request id).
+  return status_code_of(reason) == STATUS_CODE_UNAVAILABLE;
 }
 
 const char* to_string(ErrorReason reason) {

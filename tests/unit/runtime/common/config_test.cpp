@@ -173,3 +173,34 @@ TEST_CASE("docs/configuration.md documents every key with its default") {
     }
   }
 }
+
+TEST_CASE("the CLI endpoint is a string, comma-separated URLs or a list") {
+  auto cli = [](const std::string& file,
+                std::map<std::string, std::string> env = {}) {
+    load_request r;
+    r.keys = &cli_schema();
+    r.file_path = file;
+    r.file_required = true;
+    r.env = fake_env(std::move(env));
+    return load(r);
+  };
+  using strings = std::vector<std::string>;
+  temp_file one("endpoint = \"http://j1:9443\"\n");
+  auto a = cli(one.path);
+  REQUIRE(a);
+  CHECK(a->get_list("endpoint") == strings{"http://j1:9443"});
+  temp_file csv("endpoint = \"http://j1:9443, http://j2:9443\"\n");
+  auto b = cli(csv.path);
+  REQUIRE(b);
+  CHECK(b->get_list("endpoint") == strings{"http://j1:9443", "http://j2:9443"});
+  temp_file list("endpoint = [\"http://j1:9443\", \"http://j3:9443\"]\n");
+  auto c = cli(list.path, {{"PACT_ENDPOINT", "http://e1:1,http://e2:2"}});
+  REQUIRE(c);
+  CHECK(c->get_list("endpoint") == strings{"http://e1:1", "http://e2:2"});
+  temp_file bad("endpoint = 9443\n");
+  auto d = cli(bad.path);
+  REQUIRE_FALSE(d);
+  CHECK(d.err().message
+        == bad.path + ":1: key 'endpoint' must be a string or an array of "
+                      "strings");
+}
