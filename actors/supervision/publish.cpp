@@ -40,10 +40,16 @@ void publish_self(caf::event_based_actor* self, const listen_point& where,
         on_bound(bound);
       },
       [self, host, port](caf::error& err) {
+        // CAF's socket errors carry its own wording ("tcp socket creation
+        // failed"); the operator reads what it means.
+        auto why = err.category() == caf::atom("system")
+                     ? std::string("the address is in use or not available "
+                                   "on this host")
+                     : error_text(self->system(), err);
         self->quit(caf::make_error(
           caf::sec::cannot_open_port,
           "cannot listen on " + host + ":" + std::to_string(port->load())
-            + ": " + error_text(self->system(), err)));
+            + ": " + why));
       });
 }
 
