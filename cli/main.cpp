@@ -22,8 +22,10 @@ void usage(std::ostream& os) {
                                         ' ')
        << c.summary << "\n";
   os << "\nGlobal options:\n"
-        "  --endpoint URL      journal gateway [PACT_ENDPOINT] "
-        "(default http://localhost:9443)\n"
+        "  --endpoint URL[,URL...]\n"
+        "                      journal gateways, tried in order "
+        "[PACT_ENDPOINT]\n"
+        "                      (default http://localhost:9443)\n"
         "  --token TOKEN       bearer token [PACT_TOKEN] (default: "
         "~/.config/pact/token)\n"
         "  --vcluster NAME     vCluster scope [PACT_VCLUSTER]\n"

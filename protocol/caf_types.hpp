@@ -70,8 +70,10 @@ using watch_atom = caf::atom_constant<caf::atom("jwatch")>;
 /// (boot_chunk_atom, bytes BootChunk) -> void. Gateway to the actor that
 /// asked for boot configuration, one message per chunk, in order.
 using boot_chunk_atom = caf::atom_constant<caf::atom("bootchunk")>;
-/// (peer_hello_atom, uint64 id) -> void. Sent by the replica that opened a
-/// peer connection, so that the other side learns its handle.
+/// (peer_hello_atom, uint64 id, string members) -> (uint64 id, string
+/// members). Sent by the replica that opened a peer connection before any
+/// Raft message: the other side learns its handle when the canonical member
+/// lists (actors/journal/cluster_config.hpp) agree; both sides compare.
 using peer_hello_atom = caf::atom_constant<caf::atom("peerhello")>;
 /// (peer_connect_atom, uint64 id) -> void. Peer (re)connect timer.
 using peer_connect_atom = caf::atom_constant<caf::atom("peerconn")>;

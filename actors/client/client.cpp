@@ -1,5 +1,6 @@
 #include "actors/client/client.hpp"
 
+#include <mutex>
 #include <optional>
 #include <random>
 #include <set>
@@ -10,6 +11,8 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/sec.hpp>
 #include <caf/system_messages.hpp>
+
+#include <google/protobuf/stubs/logging.h>
 
 #include "protocol/caf_types.hpp"
 #include "protocol/errors.hpp"
@@ -38,6 +41,13 @@ milliseconds left_until(steady_clock::time_point deadline) {
 /// make progress, short against the deadline.
 constexpr milliseconds round_pause{200};
 
+/// Whether an answer came from a replica that could not confirm it is
+/// current (LogReply/StateReply.stale).
+bool is_stale(const protocol::Response& r) {
+  return (r.has_log_reply() && r.log_reply().stale())
+         || (r.has_state_reply() && r.state_reply().stale());
+}
+
 /// Longest a single connect may take when other endpoints remain to try,
 /// so that one silent host does not use up the whole deadline.
 constexpr milliseconds connect_cap{2000};
@@ -46,6 +56,11 @@ constexpr milliseconds connect_cap{2000};
 
 connection::connection(caf::actor_system& sys, options opts)
   : sys_(sys), opts_(std::move(opts)) {
+  // libprotobuf prints its own complaints (invalid UTF-8) on stderr; the
+  // client turns them into its own messages, so no library text reaches an
+  // operator.
+  static std::once_flag quiet;
+  std::call_once(quiet, [] { google::protobuf::SetLogHandler(nullptr); });
   if (opts_.targets.empty())
     opts_.targets.push_back(endpoint{false, "localhost", 9443});
 }
@@ -140,16 +155,22 @@ connection::call_once(const protocol::Request& req,
       out.result = make_error(own ? where + ": " + st.message() : st.message(),
                               to_exit_code(st.code()));
       out.retry = protocol::retryable(st.reason());
+      out.answered = true;
       out.maybe_applied = st.reason() == protocol::ERROR_REASON_OUTCOME_UNKNOWN;
     },
     [&](caf::down_msg&) { lost("connection lost"); },
     [&](caf::error& err) { lost(protocol::message_of(err)); },
     caf::after(budget) >> [&] {
-      lost("no answer within " + seconds_text(budget));
+      lost("no answer before the deadline (timeout "
+           + seconds_text(opts_.timeout) + ")");
     });
   if (server_)
     self->demonitor(server_);
   return out;
+}
+
+milliseconds connection::min_attempt() const {
+  return std::min(milliseconds{5000}, opts_.timeout / 2);
 }
 
 expected<protocol::Response> connection::call(protocol::Request req,
@@ -165,22 +186,48 @@ expected<protocol::Response> connection::call(protocol::Request req,
   req.set_request_id(req.request_id() + "#" + new_request_id().substr(0, 8));
   if (req.token().empty())
     req.set_token(opts_.token);
+  // proto3 strings must be UTF-8: a request holding other bytes would be
+  // refused by the server as "malformed". Say what is wrong instead.
+  if (protocol::Request check; !check.ParseFromString(req.SerializeAsString()))
+    return make_error("the request holds text that is not valid UTF-8 (a "
+                      "message, key, value or name); pact stores UTF-8 text "
+                      "only");
   auto n = opts_.targets.size();
   auto connect_budget = n > 1 ? connect_cap : opts_.timeout;
   std::vector<std::string> tried;
   // The first attempt whose write may have landed: a later "not proposed"
   // or silence does not make its outcome known.
   std::optional<error> unknown;
+  // A possibly stale answer (that replica's store refuses writes): another
+  // endpoint may give a current one; it is kept in case none does.
+  std::optional<protocol::Response> stale;
+  size_t stale_answers = 0;
   for (size_t attempts = 1;; ++attempts) {
     auto a = call_once(req, deadline, connect_budget);
+    if (a.result && is_stale(*a.result) && ++stale_answers < n
+        && left_until(retry_until) >= min_attempt()) {
+      if (!stale)
+        stale = std::move(*a.result);
+      server_ = nullptr;
+      current_ = (current_ + 1) % n;
+      continue;
+    }
     if (a.result || !a.retry)
       return std::move(a.result);
+    if (stale)
+      return std::move(*stale);
     if (a.maybe_applied && !unknown)
       unknown = a.result.err();
     if (std::find(tried.begin(), tried.end(), current().url()) == tried.end())
       tried.push_back(current().url());
     server_ = nullptr;
-    if (steady_clock::now() + milliseconds{1} >= retry_until) {
+    // After a server's answer (no leader yet, replica down...) a new
+    // attempt may be held by the journal for up to its election wait; one
+    // started too late would be cut off by our own deadline and could only
+    // report silence ("outcome unknown" for a write that was never
+    // proposed). Stop and report the answer instead.
+    bool too_late = a.answered && left_until(retry_until) < min_attempt();
+    if (too_late || steady_clock::now() + milliseconds{1} >= retry_until) {
       auto e = unknown ? *unknown : a.result.err();
       if (tried.size() > 1) {
         e.message += " (tried";

@@ -67,7 +67,12 @@ private:
     /// A write may have been applied (sent, then no answer or "outcome
     /// unknown"): whatever later attempts say, the caller must hear it.
     bool maybe_applied = false;
+    /// The server answered (as opposed to a lost or refused connection).
+    bool answered = false;
   };
+  /// Time a retry after a server's answer needs left to be worth starting
+  /// (the journal may hold it for an election).
+  std::chrono::milliseconds min_attempt() const;
   attempt call_once(const protocol::Request& req,
                     std::chrono::steady_clock::time_point deadline,
                     std::chrono::milliseconds connect_budget);

@@ -122,7 +122,22 @@ void connect_peer(self_ptr self, uint64_t id) {
                     self->state.cfg.node_id,
                     members_text(self->state.cfg.members))
           .then(
-            [self, id, handle, retry](const std::string& theirs) {
+            [self, id, handle, retry](uint64_t answered_by,
+                                      const std::string& theirs) {
+              if (answered_by != id) {
+                auto& ep = self->state.peers[id].ep;
+                retry("member list mismatch: the endpoint of member "
+                        + std::to_string(id) + " (" + ep.url()
+                        + ") is answered by "
+                        + (answered_by == self->state.cfg.node_id
+                             ? std::string("this replica itself")
+                             : "replica " + std::to_string(answered_by))
+                        + "; every replica needs identical --peers "
+                          "(journal.raft.members)",
+                      true);
+                return;
+              }
+              // Worded from this side; the peer logs its own view.
               if (auto why = check_members(self, id, theirs); !why.empty()) {
                 retry(why, true);
                 return;
@@ -144,24 +159,33 @@ void connect_peer(self_ptr self, uint64_t id) {
 }
 
 /// The answering side of the hello: adopt the dialler when the member
-/// lists agree, else refuse with the difference (both sides log it).
-caf::result<std::string> on_peer_hello(self_ptr self, uint64_t id,
-                                       const std::string& theirs) {
-  auto i = self->state.peers.find(id);
-  if (i == self->state.peers.end()) {
-    auto why = "member list mismatch: replica " + std::to_string(id)
-               + " connected but is not among the members here ("
-               + members_text(self->state.cfg.members) + ")";
-    spdlog::error("replica: {}", why);
-    return protocol::make_error(ERROR_REASON_INVALID_REQUEST, why);
+/// lists agree. Either way it answers with its id and list, so that the
+/// dialler can word any difference from its own side.
+caf::result<uint64_t, std::string>
+on_peer_hello(self_ptr self, uint64_t id, const std::string& theirs) {
+  auto& st = self->state;
+  auto mine = members_text(st.cfg.members);
+  auto i = st.peers.find(id);
+  if (i == st.peers.end()) {
+    // Not a peer (or this replica itself, through a wrong --peers entry
+    // somewhere): say so, at most every 30 s.
+    auto now = std::chrono::steady_clock::now();
+    if (now - st.stranger_logged >= std::chrono::seconds(30)) {
+      st.stranger_logged = now;
+      spdlog::error("replica: member list mismatch: replica {} connected but "
+                    "is not a peer here (members {}); every replica needs "
+                    "identical --peers (journal.raft.members)",
+                    id, mine);
+    }
+    return {st.cfg.node_id, mine};
   }
   if (auto why = check_members(self, id, theirs); !why.empty()) {
     peer_problem(self, id, why, true);
-    return protocol::make_error(ERROR_REASON_INVALID_REQUEST, why);
+    return {st.cfg.node_id, mine};
   }
   if (!initiates(self, id))
     adopt_peer(self, id, caf::actor_cast<caf::actor>(self->current_sender()));
-  return members_text(self->state.cfg.members);
+  return {st.cfg.node_id, mine};
 }
 
 void update_metrics(self_ptr self, const driver_output& out) {
@@ -223,7 +247,9 @@ void flush(self_ptr self) {
     check_watchers(self);
   release_parked(self);
   update_metrics(self, out);
-  if (out.fatal) {
+  if (out.fatal && !st.fatal_logged) {
+    // Once: the driver repeats the failure on every loop until a restart.
+    st.fatal_logged = true;
     spdlog::critical("replica: {}", *out.fatal);
     supervision::report(self, st.h, ACTOR_STATE_DEGRADED,
                         "writes refused: " + *out.fatal);

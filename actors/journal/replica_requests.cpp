@@ -41,10 +41,6 @@ void propose_now(replica_ptr self, caf::response_promise& rp,
                  std::string command, steady_clock::time_point deadline) {
   auto& st = self->state;
   auto& d = *st.driver;
-  if (d.failed()) {
-    rp.deliver(store_error(self));
-    return;
-  }
   if (command.size() > max_command_bytes) {
     rp.deliver(make_error(ERROR_REASON_INVALID_REQUEST,
                           "command of " + std::to_string(command.size())
@@ -52,13 +48,22 @@ void propose_now(replica_ptr self, caf::response_promise& rp,
     return;
   }
   if (d.role() != raft::node_role::leader) {
+    // Forwarding needs no local storage: a follower whose store is full
+    // still passes writes to a healthy leader.
     if (auto h = leader_handle(self)) {
       st.cfg.metrics->forwarded->Increment();
       rp.delegate(h, propose_atom::value, std::move(command));
       return;
     }
-    park(self, parked_request::kind::propose, rp, std::move(command),
-         deadline);
+    if (d.failed())
+      rp.deliver(store_error(self));
+    else
+      park(self, parked_request::kind::propose, rp, std::move(command),
+           deadline);
+    return;
+  }
+  if (d.failed()) {
+    rp.deliver(store_error(self));
     return;
   }
   auto tag = st.next_tag++;
@@ -116,7 +121,7 @@ caf::error store_error(replica_ptr self) {
         + "). Free or expand the data directory's volume and raise "
           "journal.raft.map_size_mb, then restart the replica; a lower "
           "journal.raft.snapshot_interval compacts the log sooner "
-          "(docs/operations.md, \"Journal data directory full\")");
+          "(docs/operations.md, \"When the journal's store is full\")");
   return make_error(ERROR_REASON_STORE_FAILED,
                     "replica stopped accepting writes: " + d.failure()
                       + " (fix the cause and restart the replica)");

@@ -89,6 +89,10 @@ struct replica_state {
   uint64_t elections_seen = 0;
   /// A flush message is queued.
   bool flush_pending = false;
+  /// Last time a hello from a non-member was logged.
+  std::chrono::steady_clock::time_point stranger_logged{};
+  /// The store failure was logged (it is logged once).
+  bool fatal_logged = false;
   std::string listen_url;
 
   static inline const char* name = "pact.journal.replica";

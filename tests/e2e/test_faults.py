@@ -231,6 +231,13 @@ class FaultTest(ClusterTestCase):
                  and "member list mismatch" in three.read_log(), 20,
                  "both sides to log the mismatch")
         self.assertIn(want, three.read_log())
+        # Each side words the difference from where it stands.
+        self.assertIn(f"member 2 is http://127.0.0.1:{wrong[2]} here but "
+                      f"http://127.0.0.1:{self.members[2]} at peer 1",
+                      three.read_log())
+        self.assertIn(f"member 2 is http://127.0.0.1:{self.members[2]} here "
+                      f"but http://127.0.0.1:{wrong[2]} at peer 3",
+                      one.read_log())
 
         def peer3_problem():
             h = self.health(one)
@@ -253,6 +260,74 @@ class FaultTest(ClusterTestCase):
             return p and not p[0]["connected"] and p[0]["problem"]
         self.assertIn("unreachable", wait_for(peer2_down, 10, "peer 2 down"))
         self.assertIn("peer 2", one.read_log())
+
+    def test_lost_quorum_write_is_reported_as_not_proposed(self):
+        """Both followers gone: no leader can be elected. The write waits,
+        then fails as never proposed, never as 'outcome unknown'."""
+        self.start_cluster()
+        lead, _ = wait_for(self.leader, 20, "a leader")
+        survivor = next(r for r in self.replicas.values() if r is not lead)
+        for r in self.replicas.values():
+            if r is not survivor:
+                r.proc.send_signal(signal.SIGKILL)
+                r.proc.wait()
+        r, dt = self.run_cli(["blacklist", "add", "/opt/noquorum/**"],
+                             survivor.gateway, timeout_s=15)
+        self.assertEqual(r.returncode, 5, r.stderr)
+        self.assertIn("not proposed", r.stderr)
+        self.assertNotIn("outcome", r.stderr)
+        self.assertIn(survivor.gateway, r.stderr)
+        self.assertLess(dt, 20)
+
+    def test_full_follower_forwards_writes_and_reads_move_on(self):
+        """A follower whose store is full still forwards writes to the
+        leader, and a read it can only answer stale is taken from the next
+        endpoint instead."""
+        self.members = {i: free_port() for i in (1, 2, 3)}
+        self.config = None
+        self.token = __import__("harness").make_token(self.SECRET)
+        self.replicas = {i: self.start_replica(i, self.members, self.SECRET)
+                         for i in (1, 2)}
+        self.replicas[3] = self.start_replica(
+            3, self.members, self.SECRET,
+            config="[journal.raft]\nmap_size_mb = 1\n")
+        wait_for(self.leader, 20, "a leader")
+        full = self.replicas[3]
+        healthy = ",".join(self.replicas[i].gateway for i in (1, 2))
+
+        def is_full():
+            h = self.health(full)
+            return h and "map" in h.get("failure", "")
+        deadline = time.monotonic() + 60
+        while not is_full() and time.monotonic() < deadline:
+            subprocess.run([binary("pact-load"), "--endpoints", healthy,
+                            "--token", self.token, "--clients", "8",
+                            "--duration-s", "2"], capture_output=True,
+                           timeout=60)
+        self.assertTrue(is_full(), "replica 3 never filled up")
+        # A full leader stops heartbeating; the others elect a new one.
+        wait_for(lambda: (lambda l: l and l[0] is not full)(self.leader()),
+                 30, "a leader other than the full replica")
+        r, _ = self.run_cli(["blacklist", "add", "/opt/via-full/**"],
+                            full.gateway)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        both = full.gateway + "," + self.replicas[1].gateway
+        r, _ = self.run_cli(["blacklist", "list", "--output", "json"], both)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("stale", r.stderr)
+        self.assertIn("/opt/via-full/**", r.stdout)
+
+    def test_text_that_is_not_utf8_is_refused_by_the_client(self):
+        j = self.start_journal()
+        self.token = self.token_of(j)
+        e = dict(self.env, PACT_TOKEN=self.token, PACT_ENDPOINT=j.gateway)
+        r = subprocess.run([binary("pact").encode(), b"blacklist", b"add",
+                            b"/opt/\xff/**"], env=e, capture_output=True,
+                           timeout=30)
+        err = r.stderr.decode(errors="replace")
+        self.assertEqual(r.returncode, 1, err)
+        self.assertIn("not valid UTF-8", err)
+        self.assertNotIn("libprotobuf", err)
 
 
 if __name__ == "__main__":
