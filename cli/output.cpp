@@ -112,8 +112,11 @@ int output_guard::finish(int rc) {
     err = EIO;
   if (err == 0)
     return rc;
+  // When the command itself succeeded (a write landed), say so: the
+  // operator must not run it again because its output was lost.
   if (err != EPIPE)
-    std::cerr << "pact: cannot write output: " << std::strerror(err) << "\n";
+    std::cerr << "pact: cannot write output: " << std::strerror(err)
+              << (rc == 0 ? " (the command itself completed)" : "") << "\n";
   return rc == 0 ? 1 : rc;
 }
 

@@ -342,6 +342,15 @@ class JournalTest(PactTestCase):
             self.assertEqual(r.returncode, 1, f"{args}: {r.stderr}")
             self.assertIn("pact: cannot write output: No space left on "
                           "device", r.stderr, args)
+        # A write whose confirmation cannot be printed still landed: the
+        # message says so, so that nobody runs it again.
+        with open("/dev/full", "w") as full:
+            r = subprocess.run(
+                [binary("pact"), "--endpoint", self.lead.gateway, "blacklist",
+                 "add", "/landed/**"], stdout=full, stderr=subprocess.PIPE,
+                env=env, text=True, timeout=30)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("(the command itself completed)", r.stderr)
         # A closed pipe: exit 1, no message, no death by SIGPIPE.
         for _ in range(3):
             self.run_pact(self.lead, "blacklist", "add",
