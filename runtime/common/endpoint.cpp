@@ -1,5 +1,6 @@
 #include "runtime/common/endpoint.hpp"
 
+#include <cctype>
 #include <charconv>
 
 namespace pact {
@@ -26,7 +27,10 @@ expected<endpoint> parse_endpoint(std::string_view text,
   std::string_view rest = text;
   auto scheme_end = rest.find("://");
   if (scheme_end != std::string_view::npos) {
-    auto scheme = rest.substr(0, scheme_end);
+    // Schemes are case-insensitive (RFC 3986 §3.1).
+    std::string scheme(rest.substr(0, scheme_end));
+    for (auto& c : scheme)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (scheme == "https")
       result.tls = true;
     else if (scheme != "http")
@@ -35,6 +39,12 @@ expected<endpoint> parse_endpoint(std::string_view text,
   }
   if (!rest.empty() && rest.back() == '/')
     rest.remove_suffix(1);
+  // An endpoint names a host and port only; a path, query or user would be
+  // ignored silently, so it is refused by name.
+  if (auto at = rest.find_first_of("/?#@"); at != std::string_view::npos)
+    return bad(what, text,
+               rest[at] == '@' ? "user information is not allowed"
+                               : "a path, query or fragment is not allowed");
   std::string_view port_text;
   if (!rest.empty() && rest.front() == '[') {
     auto close = rest.find(']');

@@ -37,6 +37,22 @@ TEST_CASE("bad endpoints name the source and the problem") {
   CHECK_FALSE(parse_endpoint("::1:9443", "x"));
 }
 
+TEST_CASE("endpoint schemes are case-insensitive; paths and users are named") {
+  auto a = parse_endpoint("HTTPS://j1:9443", "--endpoint");
+  REQUIRE(a);
+  CHECK(a->tls);
+  for (auto text : {"http://j1:9443/foo", "http://j1:9443?x=1",
+                    "http://j1:9443#f"}) {
+    auto e = parse_endpoint(text, "--endpoint");
+    REQUIRE_FALSE(e);
+    CHECK(e.err().message.find("a path, query or fragment is not allowed")
+          != std::string::npos);
+  }
+  auto u = parse_endpoint("http://user@127.0.0.1:9443", "--endpoint");
+  REQUIRE_FALSE(u);
+  CHECK(u.err().message.find("user information") != std::string::npos);
+}
+
 #include "runtime/common/http.hpp"
 
 TEST_CASE("http request heads parse; bad ones are rejected") {
