@@ -86,17 +86,30 @@ Response answer_of(caf::scoped_actor& self) {
   return resp;
 }
 
-} // namespace
-
-TEST_CASE("the answer goes to the actor named in the message") {
+/// One server and one client per test.
+struct fixture {
   test_config cfg;
   caf::actor_system sys{cfg};
-  auto srv = sys.spawn(server);
+  caf::actor srv = sys.spawn(server);
   caf::scoped_actor client{sys};
+
+  /// Sends a request of `body`, naming `to` as the reply address unless
+  /// it is null.
+  void send(Request::BodyCase body, caf::actor to) {
+    auto bytes = request(body).SerializeAsString();
+    if (to)
+      client->send(srv, api_atom::value, bytes, to);
+    else
+      client->send(srv, api_atom::value, bytes);
+  }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "the answer goes to the actor named in the "
+                           "message") {
   caf::scoped_actor named{sys};
-  client->send(srv, api_atom::value,
-               request(Request::kStatus).SerializeAsString(),
-               caf::actor_cast<caf::actor>(named));
+  send(Request::kStatus, caf::actor_cast<caf::actor>(named));
   auto resp = answer_of(named);
   CHECK(resp.status().code() == STATUS_CODE_OK);
   CHECK(resp.request_id() == "r1");
@@ -107,37 +120,23 @@ TEST_CASE("the answer goes to the actor named in the message") {
   CHECK_FALSE(got);
 }
 
-TEST_CASE("without a named actor the answer is the request's response") {
-  test_config cfg;
-  caf::actor_system sys{cfg};
-  auto srv = sys.spawn(server);
-  caf::scoped_actor client{sys};
-  client->send(srv, api_atom::value,
-               request(Request::kStatus).SerializeAsString());
+TEST_CASE_FIXTURE(fixture, "without a named actor the answer is the "
+                           "request's response") {
+  send(Request::kStatus, nullptr);
   CHECK(answer_of(client).status().code() == STATUS_CODE_OK);
 }
 
-TEST_CASE("a dropped read is answered at once as retryable") {
-  test_config cfg;
-  caf::actor_system sys{cfg};
-  auto srv = sys.spawn(server);
-  caf::scoped_actor client{sys};
-  client->send(srv, api_atom::value,
-               request(Request::kLog).SerializeAsString(),
-               caf::actor_cast<caf::actor>(client));
+TEST_CASE_FIXTURE(fixture, "a dropped read is answered at once as "
+                           "retryable") {
+  send(Request::kLog, caf::actor_cast<caf::actor>(client));
   auto resp = answer_of(client);
   CHECK(resp.status().code() == STATUS_CODE_UNAVAILABLE);
   CHECK(resp.status().reason() == ERROR_REASON_REPLICA_DOWN);
 }
 
-TEST_CASE("a dropped write is answered as outcome unknown") {
-  test_config cfg;
-  caf::actor_system sys{cfg};
-  auto srv = sys.spawn(server);
-  caf::scoped_actor client{sys};
-  client->send(srv, api_atom::value,
-               request(Request::kCommand).SerializeAsString(),
-               caf::actor_cast<caf::actor>(client));
+TEST_CASE_FIXTURE(fixture, "a dropped write is answered as outcome "
+                           "unknown") {
+  send(Request::kCommand, caf::actor_cast<caf::actor>(client));
   auto resp = answer_of(client);
   CHECK(resp.status().code() == STATUS_CODE_UNAVAILABLE);
   CHECK(resp.status().reason() == ERROR_REASON_OUTCOME_UNKNOWN);
