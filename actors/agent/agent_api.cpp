@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "runtime/common/assert.hpp"
 #include "actors/supervision/api_endpoint.hpp"
 #include "protocol/caf_types.hpp"
 
@@ -33,7 +34,7 @@ void handle_status(caf::event_based_actor* self,
     .then(
       [reply](const std::string& tree) mutable {
         Response resp;
-        resp.mutable_status_reply()->mutable_self()->ParseFromString(tree);
+        PACT_ASSERT(resp.mutable_status_reply()->mutable_self()->ParseFromString(tree), "health tree from the local registry");
         reply.ok(std::move(resp));
       },
       [reply](caf::error& err) mutable {

@@ -8,6 +8,7 @@
 #include <caf/system_messages.hpp>
 #include <spdlog/spdlog.h>
 
+#include "runtime/common/assert.hpp"
 #include "protocol/caf_types.hpp"
 #include <pact/protocol/health.pb.h>
 
@@ -41,7 +42,7 @@ void send_report(caf::event_based_actor* self, const shared& d) {
       r.set_node_id(d->cfg.node_id);
       r.set_vcluster(d->cfg.vcluster);
       r.set_agent_endpoint(d->cfg.agent_endpoint());
-      r.mutable_health()->ParseFromString(tree);
+      PACT_ASSERT(r.mutable_health()->ParseFromString(tree), "health tree from the local registry");
       self->send(d->journal, node_report_atom::value, r.SerializeAsString());
     });
 }

@@ -3,6 +3,7 @@
 #include <caf/actor_registry.hpp>
 #include <spdlog/spdlog.h>
 
+#include "runtime/common/assert.hpp"
 #include "actors/journal/gateway_detail.hpp"
 #include "actors/journal/replica.hpp"
 #include "protocol/caf_types.hpp"
@@ -40,9 +41,9 @@ void reply_status(caf::event_based_actor* self, const shared& d,
   auto build = [d, q, tree, who, of](const std::string& raft) {
     Response resp;
     auto* out = resp.mutable_status_reply();
-    out->mutable_self()->ParseFromString(tree);
+    PACT_ASSERT(out->mutable_self()->ParseFromString(tree), "health tree from the local registry");
     if (!raft.empty())
-      out->mutable_raft()->ParseFromString(raft);
+      PACT_ASSERT(out->mutable_raft()->ParseFromString(raft), "raft status from the local replica");
     add_nodes(*d, q, of, *out);
     // Nodes of vClusters the caller may not read are not shown, not even
     // their names (issue 8 item 13).

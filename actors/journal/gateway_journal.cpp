@@ -9,6 +9,7 @@
 #include <caf/actor_cast.hpp>
 
 #include "actors/journal/gateway_detail.hpp"
+#include "runtime/common/assert.hpp"
 #include "actors/supervision/health.hpp"
 #include "protocol/caf_types.hpp"
 #include "protocol/errors.hpp"
@@ -81,7 +82,7 @@ void propose(self_ptr self, const gateway_shared& d, JournalCommand cmd,
     .then(
       [reply](uint64_t index, const std::string& bytes) mutable {
         CommandResult res;
-        res.ParseFromString(bytes);
+        PACT_ASSERT(res.ParseFromString(bytes), "command result from the local replica");
         if (res.status().code() != STATUS_CODE_OK) {
           reply.fail(res.status().code(), res.status().message());
           return;
@@ -258,7 +259,7 @@ void handle_watch(self_ptr self, const gateway_shared&, const Request& req,
     .then(
       [reply](const std::string& bytes) mutable {
         Response resp;
-        resp.mutable_watch_reply()->ParseFromString(bytes);
+        PACT_ASSERT(resp.mutable_watch_reply()->ParseFromString(bytes), "watch reply from the local replica");
         reply.ok(std::move(resp));
       },
       [reply](caf::error& err) mutable { reply.fail(err, "watch"); });

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "runtime/common/assert.hpp"
 #include "actors/journal/replica.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/common/http.hpp"
@@ -66,7 +67,7 @@ void answer_health(caf::io::broker* self, connection_handle hdl, bool head) {
     .then(
       [self, hdl, head](const std::string& bytes) {
         protocol::RaftStatus s;
-        s.ParseFromString(bytes);
+        PACT_ASSERT(s.ParseFromString(bytes), "raft status from the local replica");
         send(self, hdl,
              http::response(200, "application/json",
                             health_json(s).dump() + "\n", head));

@@ -3,6 +3,7 @@
 // is known (issue 8 item 2). Reads are in replica_reads.cpp.
 
 #include "actors/journal/replica_state.hpp"
+#include "runtime/common/assert.hpp"
 #include "protocol/caf_types.hpp"
 #include "protocol/errors.hpp"
 
@@ -96,7 +97,7 @@ void dispatch(replica_ptr self, parked_request& p) {
     return;
   }
   JournalQuery q;
-  q.ParseFromString(p.bytes); // parsed once already, in on_query
+  PACT_ASSERT(q.ParseFromString(p.bytes), "parked query bytes were parsed once already, in on_query");
   serve_query(self, p.rp, std::move(q), p.deadline);
 }
 

@@ -7,6 +7,8 @@
 
 #include <toml++/toml.h>
 
+#include "runtime/common/assert.hpp"
+
 namespace pact::config {
 
 // -- schema -------------------------------------------------------------------
@@ -37,7 +39,7 @@ bool schema::is_table(std::string_view path) const {
 
 const values::slot& values::at(std::string_view path) const {
   auto i = slots_.find(path);
-  assert(i != slots_.end() && "configuration key not in schema");
+  PACT_ASSERT(i != slots_.end(), "configuration key not in schema");
   return i->second;
 }
 
@@ -302,7 +304,7 @@ read_file_layer(const schema& keys, const std::string& path, bool required) {
 // -- layering -----------------------------------------------------------------
 
 expected<values> load(const load_request& req) {
-  assert(req.keys != nullptr);
+  PACT_ASSERT(req.keys != nullptr, "load() needs a schema");
   const schema& keys = *req.keys;
   values out;
   for (auto& k : keys.keys)

@@ -4,11 +4,11 @@
 /// malformed file or a bad flag is an `error` carrying the exit code the
 /// operator will see and a message they can act on. Programmer errors assert.
 
-#include <cassert>
 #include <string>
 #include <utility>
 #include <variant>
 
+#include "runtime/common/assert.hpp"
 #include "runtime/common/exit_code.hpp"
 
 namespace pact {
@@ -40,15 +40,15 @@ public:
 
   /// Precondition: has_value().
   T& value() & {
-    assert(has_value());
+    PACT_ASSERT(has_value(), "value() of an error result");
     return std::get<0>(data_);
   }
   const T& value() const& {
-    assert(has_value());
+    PACT_ASSERT(has_value(), "value() of an error result");
     return std::get<0>(data_);
   }
   T&& value() && {
-    assert(has_value());
+    PACT_ASSERT(has_value(), "value() of an error result");
     return std::get<0>(std::move(data_));
   }
   T* operator->() {
@@ -66,7 +66,7 @@ public:
 
   /// Precondition: !has_value().
   const error& err() const {
-    assert(!has_value());
+    PACT_ASSERT(!has_value(), "err() of a value result");
     return std::get<1>(data_);
   }
 
@@ -88,7 +88,7 @@ public:
   }
   /// Precondition: !ok().
   const error& err() const {
-    assert(!ok_);
+    PACT_ASSERT(!ok_, "err() of a success status");
     return err_;
   }
 

@@ -1,7 +1,7 @@
 #include "runtime/journal/config_state_machine.hpp"
 
-#include <cassert>
 
+#include "runtime/common/assert.hpp"
 #include "runtime/journal/config_detail.hpp"
 #include "runtime/journal/entry_chain.hpp"
 #include "runtime/journal/journal_items.hpp"
@@ -78,7 +78,7 @@ std::string check_ttl(const Scope& scope, uint32_t ttl_seconds) {
 
 std::string config_state_machine::apply(uint64_t index,
                                         const std::string& command) {
-  assert(index > applied_);
+  PACT_ASSERT(index > applied_, "entries are applied once, in log order (Raft §5.3)");
   applied_ = index;
   JournalCommand cmd;
   if (!cmd.ParseFromString(command))
@@ -147,7 +147,7 @@ void config_state_machine::remember(const JournalCommand& cmd,
 }
 
 void config_state_machine::skip(uint64_t index) {
-  assert(index > applied_);
+  PACT_ASSERT(index > applied_, "entries are skipped once, in log order (Raft §5.3)");
   applied_ = index;
 }
 

@@ -73,7 +73,7 @@ void unstable::truncate_and_append(const std::vector<entry>& ents) {
 }
 
 std::vector<entry> unstable::slice(index_t lo, index_t hi) const {
-  PACT_RAFT_ASSERT(offset_ <= lo && lo <= hi
+  PACT_ASSERT(offset_ <= lo && lo <= hi
                      && hi <= offset_ + entries_.size(),
                    "unstable::slice(): range out of bounds");
   return std::vector<entry>(
@@ -104,7 +104,7 @@ index_t raft_log::last_index() const {
 
 term_t raft_log::last_term() const {
   auto t = term(last_index());
-  PACT_RAFT_ASSERT(t.ok(), "term of the last index must be known");
+  PACT_ASSERT(t.ok(), "term of the last index must be known");
   return t.value();
 }
 
@@ -144,7 +144,7 @@ std::optional<index_t> raft_log::maybe_append(index_t index, term_t log_term,
   // never truncate entries the leader may have counted as committed.
   auto ci = find_conflict(ents);
   if (ci != 0) {
-    PACT_RAFT_ASSERT(ci > committed_,
+    PACT_ASSERT(ci > committed_,
                      "conflict with a committed entry (log matching broken)");
     auto skip = static_cast<std::ptrdiff_t>(ci - (index + 1));
     append(std::vector<entry>(ents.begin() + skip, ents.end()));
@@ -158,7 +158,7 @@ std::optional<index_t> raft_log::maybe_append(index_t index, term_t log_term,
 index_t raft_log::append(const std::vector<entry>& ents) {
   if (ents.empty())
     return last_index();
-  PACT_RAFT_ASSERT(ents.front().index > committed_,
+  PACT_ASSERT(ents.front().index > committed_,
                    "append would overwrite committed entries");
   unstable_.truncate_and_append(ents);
   return last_index();
@@ -205,24 +205,24 @@ bool raft_log::maybe_commit(index_t max_index, term_t t) {
 void raft_log::commit_to(index_t i) {
   if (i <= committed_)
     return; // Commit never decreases.
-  PACT_RAFT_ASSERT(i <= last_index(), "commit index beyond the last entry");
+  PACT_ASSERT(i <= last_index(), "commit index beyond the last entry");
   committed_ = i;
 }
 
 void raft_log::applied_to(index_t i) {
   if (i == 0)
     return;
-  PACT_RAFT_ASSERT(i <= committed_ && i >= applied_,
+  PACT_ASSERT(i <= committed_ && i >= applied_,
                    "applied index out of range [applied, committed]");
   applied_ = i;
 }
 
 result<std::vector<entry>> raft_log::slice(index_t lo, index_t hi,
                                            std::size_t max_bytes) const {
-  PACT_RAFT_ASSERT(lo <= hi, "slice(): lo > hi");
+  PACT_ASSERT(lo <= hi, "slice(): lo > hi");
   if (lo < first_index())
     return storage_error::compacted;
-  PACT_RAFT_ASSERT(hi <= last_index() + 1, "slice(): hi beyond the log");
+  PACT_ASSERT(hi <= last_index() + 1, "slice(): hi beyond the log");
   std::vector<entry> out;
   if (lo == hi)
     return out;
@@ -264,7 +264,7 @@ raft_log::next_committed_entries(std::size_t max_bytes) const {
   if (committed_ + 1 <= off)
     return {};
   auto ents = slice(off, committed_ + 1, max_bytes);
-  PACT_RAFT_ASSERT(ents.ok(), "committed entries must be readable");
+  PACT_ASSERT(ents.ok(), "committed entries must be readable");
   return std::move(ents).value();
 }
 

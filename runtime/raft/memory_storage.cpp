@@ -49,7 +49,7 @@ memory_storage::entries(index_t lo, index_t hi, std::size_t max_bytes) const {
   auto offset = entries_.front().index;
   if (lo <= offset)
     return storage_error::compacted;
-  PACT_RAFT_ASSERT(lo <= hi && hi <= last_index() + 1,
+  PACT_ASSERT(lo <= hi && hi <= last_index() + 1,
                    "entries(): range out of bounds");
   std::vector<entry> out;
   std::size_t bytes = 0;
@@ -73,7 +73,7 @@ memory_storage::read_snapshot_chunk(index_t snapshot_index,
                                     std::size_t max_bytes) const {
   if (snapshot_index != snapshot_.meta.last_included_index)
     return storage_error::compacted;
-  PACT_RAFT_ASSERT(offset <= snapshot_.data.size(),
+  PACT_ASSERT(offset <= snapshot_.data.size(),
                    "read_snapshot_chunk(): offset beyond the image");
   snapshot_chunk chunk;
   auto n = std::min<std::uint64_t>(max_bytes, snapshot_.data.size() - offset);
@@ -102,7 +102,7 @@ void memory_storage::append(const std::vector<entry>& ents) {
   if (ents.front().index < first)
     begin += static_cast<std::ptrdiff_t>(first - ents.front().index);
   auto offset = begin->index - entries_.front().index;
-  PACT_RAFT_ASSERT(offset <= entries_.size(), "append(): gap in the log");
+  PACT_ASSERT(offset <= entries_.size(), "append(): gap in the log");
   entries_.resize(offset); // Truncate a conflicting suffix.
   entries_.insert(entries_.end(), begin, ents.end());
 }
@@ -124,7 +124,7 @@ bool memory_storage::create_snapshot(index_t i, const conf_state& cs,
                                      std::string data) {
   if (i <= snapshot_.meta.last_included_index)
     return false;
-  PACT_RAFT_ASSERT(i <= last_index(), "create_snapshot(): index beyond log");
+  PACT_ASSERT(i <= last_index(), "create_snapshot(): index beyond log");
   snapshot_.meta.last_included_index = i;
   snapshot_.meta.last_included_term = term(i).value();
   snapshot_.meta.conf = cs;
@@ -136,7 +136,7 @@ bool memory_storage::compact(index_t i) {
   auto offset = entries_.front().index;
   if (i <= offset)
     return false;
-  PACT_RAFT_ASSERT(i <= snapshot_.meta.last_included_index,
+  PACT_ASSERT(i <= snapshot_.meta.last_included_index,
                    "compact(): index not covered by the latest snapshot");
   entries_.erase(entries_.begin(),
                  entries_.begin() + static_cast<std::ptrdiff_t>(i - offset));

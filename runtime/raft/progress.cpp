@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <functional>
 
-#include "runtime/raft/assert.hpp"
+#include "runtime/common/assert.hpp"
 
 namespace pact::raft {
 
@@ -27,7 +27,7 @@ void erase_sorted(std::vector<node_id>& xs, node_id id) {
 // -- inflights ----------------------------------------------------------------
 
 void inflights::add(index_t last) {
-  PACT_RAFT_ASSERT(!full(), "inflights::add() on a full window");
+  PACT_ASSERT(!full(), "inflights::add() on a full window");
   window_.push_back(last);
 }
 
@@ -203,7 +203,7 @@ void tracker::add_voter(node_id id, index_t next) {
 }
 
 void tracker::add_learner(node_id id, index_t next) {
-  PACT_RAFT_ASSERT(!is_voter(id), "demoting a voter to learner");
+  PACT_ASSERT(!is_voter(id), "demoting a voter to learner");
   auto& pr = ensure(id, next);
   pr.is_learner = true;
   insert_sorted(conf_.learners, id);

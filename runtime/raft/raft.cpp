@@ -9,17 +9,6 @@
 
 namespace pact::raft {
 
-namespace detail {
-
-void assert_fail(const char* condition, const char* reason, const char* file,
-                 int line) {
-  std::fprintf(stderr, "%s:%d: raft invariant violated: %s (%s)\n", file,
-               line, reason, condition);
-  std::abort();
-}
-
-} // namespace detail
-
 const char* config::validate() const {
   if (id == no_node)
     return "id must be non-zero";
@@ -43,7 +32,7 @@ core::core(config cfg)
     id_(cfg_.id),
     log_(*cfg_.storage),
     tracker_(cfg_.max_inflight_msgs) {
-  PACT_RAFT_ASSERT(cfg_.validate() == nullptr, "invalid raft config");
+  PACT_ASSERT(cfg_.validate() == nullptr, "invalid raft config");
   if (!cfg_.random)
     cfg_.random = splitmix64{id_};
   auto init = cfg_.storage->load_initial_state();
@@ -94,7 +83,7 @@ void core::become_follower(term_t term, node_id leader) {
 }
 
 void core::become_pre_candidate() {
-  PACT_RAFT_ASSERT(role_ != node_role::leader, "leader -> pre_candidate");
+  PACT_ASSERT(role_ != node_role::leader, "leader -> pre_candidate");
   // Thesis §9.6: the pre-vote phase changes neither the term nor the vote,
   // so a partitioned replica cannot inflate terms and disrupt the cluster.
   tracker_.reset_votes();
@@ -103,7 +92,7 @@ void core::become_pre_candidate() {
 }
 
 void core::become_candidate() {
-  PACT_RAFT_ASSERT(role_ != node_role::leader, "leader -> candidate");
+  PACT_ASSERT(role_ != node_role::leader, "leader -> candidate");
   // §5.2: "To begin an election, a follower increments its current term
   // and transitions to candidate state. It then votes for itself."
   reset(current_term_ + 1);
@@ -112,7 +101,7 @@ void core::become_candidate() {
 }
 
 void core::become_leader() {
-  PACT_RAFT_ASSERT(role_ != node_role::follower, "follower -> leader");
+  PACT_ASSERT(role_ != node_role::follower, "follower -> leader");
   reset(current_term_);
   leader_id_ = id_;
   role_ = node_role::leader;

@@ -18,7 +18,7 @@ bool raw_node::has_ready() const {
 }
 
 ready raw_node::get_ready() {
-  PACT_RAFT_ASSERT(!outstanding_, "get_ready() before advance() of the last");
+  PACT_ASSERT(!outstanding_, "get_ready() before advance() of the last");
   outstanding_ = true;
   ready rd;
   rd.sequence = ++sequence_;
@@ -38,12 +38,12 @@ ready raw_node::get_ready() {
 void raw_node::check_durable(const ready& rd) const {
   // The ready contract, step 1: everything that must be durable is.
   if (rd.hard_state)
-    PACT_RAFT_ASSERT(storage_.load_initial_state().hard == *rd.hard_state,
+    PACT_ASSERT(storage_.load_initial_state().hard == *rd.hard_state,
                      "advance(): ready.hard_state was not persisted before "
                      "its messages were sent");
   if (rd.snapshot) {
     auto meta = storage_.snapshot_metadata();
-    PACT_RAFT_ASSERT(meta.ok()
+    PACT_ASSERT(meta.ok()
                        && meta.value().last_included_index
                             >= rd.snapshot->meta.last_included_index,
                      "advance(): ready.snapshot was not persisted");
@@ -54,14 +54,14 @@ void raw_node::check_durable(const ready& rd) const {
     bool stored = t.ok() && t.value() == last.term;
     // A snapshot taken meanwhile may already cover the entry.
     bool covered = !t.ok() && t.error() == storage_error::compacted;
-    PACT_RAFT_ASSERT(stored || covered,
+    PACT_ASSERT(stored || covered,
                      "advance(): ready.entries were not persisted before "
                      "their messages were sent");
   }
 }
 
 void raw_node::advance(const ready& rd) {
-  PACT_RAFT_ASSERT(outstanding_ && rd.sequence == sequence_,
+  PACT_ASSERT(outstanding_ && rd.sequence == sequence_,
                    "advance() of a ready that is not the latest");
   check_durable(rd);
   outstanding_ = false;

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/raft/assert.hpp"
+#include "runtime/common/assert.hpp"
 #include "runtime/raft/types.hpp"
 
 namespace pact::raft {
@@ -38,7 +38,7 @@ class result {
 public:
   result(T value) : value_(std::move(value)) {}
   result(storage_error err) : error_(err) {
-    PACT_RAFT_ASSERT(err != storage_error::none, "error result without error");
+    PACT_ASSERT(err != storage_error::none, "error result without error");
   }
 
   bool ok() const {
@@ -52,11 +52,11 @@ public:
   }
   /// Precondition: ok().
   const T& value() const& {
-    PACT_RAFT_ASSERT(ok(), "value() of an error result");
+    PACT_ASSERT(ok(), "value() of an error result");
     return value_;
   }
   T&& value() && {
-    PACT_RAFT_ASSERT(ok(), "value() of an error result");
+    PACT_ASSERT(ok(), "value() of an error result");
     return std::move(value_);
   }
 

@@ -1,9 +1,10 @@
 #include "runtime/spec/toml_text.hpp"
 
-#include <cassert>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+
+#include "runtime/common/assert.hpp"
 
 namespace pact::spec {
 
@@ -94,10 +95,10 @@ std::string toml_multiline_string(std::string_view text) {
 }
 
 std::string toml_float(double value) {
-  assert(std::isfinite(value));
+  PACT_ASSERT(std::isfinite(value), "TOML has no NaN/inf literal the spec layer writes");
   char buf[64];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-  assert(ec == std::errc());
+  PACT_ASSERT(ec == std::errc(), "64 bytes hold any shortest double");
   std::string out(buf, end);
   if (out.find_first_of(".eE") == std::string::npos)
     out += ".0";

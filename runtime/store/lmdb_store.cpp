@@ -253,7 +253,7 @@ lmdb_store::entries(raft::index_t lo, raft::index_t hi,
                     std::size_t max_bytes) const {
   if (lo < log_.first_index())
     return raft::storage_error::compacted;
-  PACT_RAFT_ASSERT(lo <= hi && hi <= log_.last_index() + 1,
+  PACT_ASSERT(lo <= hi && hi <= log_.last_index() + 1,
                    "entries(): range out of bounds");
   std::vector<raft::entry> out;
   if (lo == hi)
@@ -309,7 +309,7 @@ lmdb_store::read_snapshot_chunk(raft::index_t snapshot_index,
                                 std::size_t max_bytes) const {
   if (snapshot_index != snap_.meta.last_included_index)
     return raft::storage_error::compacted; // Replaced: the sender restarts.
-  PACT_RAFT_ASSERT(offset <= snap_.image_bytes,
+  PACT_ASSERT(offset <= snap_.image_bytes,
                    "read_snapshot_chunk(): offset beyond the image");
   auto n = std::min<std::uint64_t>(max_bytes, snap_.image_bytes - offset);
   raft::snapshot_chunk chunk;

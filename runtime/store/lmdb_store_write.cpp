@@ -26,7 +26,7 @@ std::uint64_t chunk_count(std::uint64_t image_bytes) {
 
 void check_contiguous(const std::vector<raft::entry>& ents) {
   for (std::size_t k = 1; k < ents.size(); ++k)
-    PACT_RAFT_ASSERT(ents[k].index == ents[k - 1].index + 1,
+    PACT_ASSERT(ents[k].index == ents[k - 1].index + 1,
                      "save(): entries are not contiguous and ascending");
 }
 
@@ -139,7 +139,7 @@ int lmdb_store::stage_entries(MDB_txn* t, const std::vector<raft::entry>& ents,
     skip = static_cast<std::size_t>(start + 1 - ents.front().index);
   auto from = ents[skip].index;
   auto to = ents.back().index;
-  PACT_RAFT_ASSERT(from <= last + 1, "save(): gap in the log");
+  PACT_ASSERT(from <= last + 1, "save(): gap in the log");
   // §5.3: "If an existing entry conflicts with a new one ..., delete the
   // existing entry and all that follow it". Keys from..to are overwritten
   // below; the stored tail beyond `to` is deleted here.
@@ -193,7 +193,7 @@ pact::status lmdb_store::create_snapshot(raft::index_t i,
   if (i <= snap_.meta.last_included_index)
     return {}; // Not newer: nothing to do, as in raft::memory_storage.
   auto term = log_.term(i);
-  PACT_RAFT_ASSERT(term.ok(), "create_snapshot(): index outside the log");
+  PACT_ASSERT(term.ok(), "create_snapshot(): index outside the log");
   return write("create snapshot", [&](MDB_txn* t, pending& p) {
     codec::snapshot_record rec{{i, term.value(), conf}, data.size()};
     int rc = write_snapshot(t, rec, data);
@@ -209,7 +209,7 @@ pact::status lmdb_store::compact(raft::index_t i) {
     return {}; // Already compacted.
   // docs/raft.md: only compact what the latest snapshot covers, so that a
   // lagging follower is never sent a snapshot older than the log's start.
-  PACT_RAFT_ASSERT(i <= snap_.meta.last_included_index
+  PACT_ASSERT(i <= snap_.meta.last_included_index
                        && i <= log_.last_index(),
                    "compact(): index not covered by the latest snapshot");
   auto term = log_.term(i).value();

@@ -57,7 +57,7 @@ write_batch batch_of(const raft::ready& rd,
 /// answering from the last successfully written state.
 ///
 /// Programmer errors (a gap in the log, compacting past the snapshot) abort
-/// via PACT_RAFT_ASSERT, as in raft::memory_storage.
+/// via PACT_ASSERT, as in raft::memory_storage.
 ///
 /// Not thread-safe: use one store from one thread at a time (the replica
 /// actor); handing it between threads between calls is fine.

@@ -37,6 +37,7 @@
 
 #include "tests/bench/stats.hpp"
 
+#include "runtime/common/assert.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/common/endpoint.hpp"
 #include <pact/protocol/api.pb.h>
@@ -179,7 +180,7 @@ void next(caf::stateful_actor<client_state>* self) {
   std::string command;
   if (st.opts.commit) {
     command = make_journal_command(st.id, st.seq++, st.opts.size);
-    req.mutable_command()->mutable_command()->ParseFromString(command);
+    PACT_ASSERT(req.mutable_command()->mutable_command()->ParseFromString(command), "a command this tool serialized");
   } else {
     command = make_command(st.id, st.seq++, st.opts.size);
     req.mutable_propose()->set_command(command);

@@ -20,7 +20,7 @@
 namespace {
 
 /// The replay command of the seed being run, for the abort handler: a Raft
-/// core assertion (PACT_RAFT_ASSERT) aborts the process, and the seed must
+/// core assertion (PACT_ASSERT) aborts the process, and the seed must
 /// still be printed.
 char replay_line[256] = "";
 

@@ -13,12 +13,12 @@ replica::replica(node_id id, raft::conf_state conf, replica_options opts,
 }
 
 void replica::start() {
-  PACT_RAFT_ASSERT(!up(), "start() of a running replica");
+  PACT_ASSERT(!up(), "start() of a running replica");
   const auto& snap = storage_.latest_snapshot();
   sm_ = kv_state_machine{};
   if (!snap.empty()) {
     auto restored = kv_state_machine::decode_snapshot(snap.data);
-    PACT_RAFT_ASSERT(restored.has_value(), "malformed durable snapshot");
+    PACT_ASSERT(restored.has_value(), "malformed durable snapshot");
     sm_ = std::move(*restored);
     observer_->on_restore(id_, sm_.applied_index(), sm_.chain());
   }
@@ -162,8 +162,8 @@ void replica::persist(const raft::ready& rd) {
 
 void replica::restore_state(const raft::snapshot& snap) {
   auto restored = kv_state_machine::decode_snapshot(snap.data);
-  PACT_RAFT_ASSERT(restored.has_value(), "malformed snapshot image");
-  PACT_RAFT_ASSERT(restored->applied_index() == snap.meta.last_included_index,
+  PACT_ASSERT(restored.has_value(), "malformed snapshot image");
+  PACT_ASSERT(restored->applied_index() == snap.meta.last_included_index,
                    "snapshot image and metadata disagree");
   sm_ = std::move(*restored);
   conf_ = snap.meta.conf;
@@ -175,7 +175,7 @@ void replica::apply(const raft::entry& e, std::vector<packet>& out) {
   observer_->on_apply(id_, e, sm_.chain());
   if (e.kind == raft::entry_kind::conf_change) {
     auto cc = raft::decode_conf_change(e.data);
-    PACT_RAFT_ASSERT(cc.has_value(), "malformed conf change");
+    PACT_ASSERT(cc.has_value(), "malformed conf change");
     conf_ = node_->apply_conf_change(*cc);
     storage_.set_conf_state(conf_);
   }

@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "runtime/raft/assert.hpp"
+#include "runtime/common/assert.hpp"
 #include "tests/sim/rng.hpp"
 
 namespace pact::sim {
@@ -28,14 +28,14 @@ std::uint64_t entry_digest(const raft::entry& e) {
 }
 
 std::optional<command> kv_state_machine::apply(const raft::entry& e) {
-  PACT_RAFT_ASSERT(e.index == applied_ + 1,
+  PACT_ASSERT(e.index == applied_ + 1,
                    "state machine: entries must be applied in order");
   applied_ = e.index;
   chain_ = mix(chain_, entry_digest(e));
   if (e.kind != raft::entry_kind::normal)
     return std::nullopt;
   auto c = decode_command(e.data);
-  PACT_RAFT_ASSERT(c.has_value(), "state machine: malformed command");
+  PACT_ASSERT(c.has_value(), "state machine: malformed command");
   auto& last = sessions_[c->client];
   if (c->seq > last) {
     last = c->seq;

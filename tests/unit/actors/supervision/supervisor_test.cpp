@@ -92,7 +92,7 @@ struct fixture {
     auto probe = sys.spawn([&](caf::event_based_actor* self) {
       self->request(registry, caf::infinite,
                     protocol::health_snapshot_atom::value)
-        .then([&](const std::string& bytes) { t.ParseFromString(bytes); });
+        .then([&](const std::string& bytes) { CHECK(t.ParseFromString(bytes)); });
     });
     run();
     return t;
