@@ -76,10 +76,18 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
     return make_error("--listen: TLS (https://) is not supported by this "
                       "build yet; see docs/security.md");
   s.listen = *l;
+  // The journal link speaks plaintext: asking for TLS must fail loudly, not
+  // connect in the clear (docs/security.md).
+  if (s.v.get_bool("agent.journal.tls_enabled"))
+    return make_error("agent.journal.tls_enabled: TLS to the journal is not "
+                      "supported by this build yet; see docs/security.md");
   for (auto& text : s.v.get_list("agent.journal.endpoints")) {
     auto ep = parse_endpoint(text, "--journal");
     if (!ep)
       return ep.err();
+    if (ep->tls)
+      return make_error("--journal: TLS (https://) is not supported by this "
+                        "build yet; see docs/security.md");
     s.journals.push_back(*ep);
   }
   if (s.journals.empty())

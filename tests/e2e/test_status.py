@@ -175,6 +175,36 @@ class BadInputTest(PactTestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("unknown command 'frobnicate'", r.stderr)
 
+    def test_tls_the_build_cannot_speak_is_refused_not_downgraded(self):
+        # Client and agent links are plaintext in this build: asking for TLS
+        # must stop the daemon with a pointer to docs/security.md rather than
+        # connect in the clear.
+        state = os.path.join(self.tmp, "a")
+        r = self.run_bin(binary("pact-agent"), "--state-dir", state,
+                         "--journal", "https://127.0.0.1:9")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("--journal: TLS (https://) is not supported", r.stderr)
+        self.assertIn("docs/security.md", r.stderr)
+        path = os.path.join(self.tmp, "agent.toml")
+        with open(path, "w") as f:
+            f.write("[agent.journal]\ntls_enabled = true\n")
+        r = self.run_bin(binary("pact-agent"), "--config", path,
+                         "--state-dir", state)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("agent.journal.tls_enabled: TLS to the journal is not "
+                      "supported", r.stderr)
+        r = self.run_bin(binary("pact-agent"), "--state-dir", state,
+                         "--listen", "https://127.0.0.1:0")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("--listen: TLS (https://) is not supported", r.stderr)
+        r = self.run_bin(binary("pact-journal"), "--data-dir",
+                         os.path.join(self.tmp, "j"),
+                         "--listen", "https://127.0.0.1:0")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("--listen: TLS (https://) is not supported", r.stderr)
+        self.assertFalse(os.path.exists(state))
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "j")))
+
     def test_https_raft_endpoints_need_certificates(self):
         data = os.path.join(self.tmp, "j")
         r = self.run_bin(binary("pact-journal"), "--data-dir", data,
