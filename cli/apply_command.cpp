@@ -7,9 +7,9 @@
 #include <iostream>
 #include <map>
 
-#include "actors/client/journal_render.hpp"
+#include "runtime/render/journal_render.hpp"
 #include "cli/commands.hpp"
-#include "cli/journal_session.hpp"
+#include "actors/client/journal_session.hpp"
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/spec/overlay_spec.hpp"
 
@@ -36,15 +36,15 @@ int dry_run(context& ctx, journal_session& s,
       nlohmann::json j{{"vcluster", spec.vcluster()},
                        {"changes", nlohmann::json::array()}};
       for (auto& i : delta.items())
-        j["changes"].push_back(client::item_json(i));
+        j["changes"].push_back(render::item_json(i));
       out.push_back(j);
       continue;
     }
     std::cout << "vcluster " << spec.vcluster() << ": "
               << delta.items_size() << " item changes\n";
     for (auto& i : delta.items())
-      std::cout << "  " << client::action_name(i.action()) << "  "
-                << client::item_text(i) << "\n";
+      std::cout << "  " << render::action_name(i.action()) << "  "
+                << render::item_text(i) << "\n";
   }
   if (ctx.json)
     std::cout << nlohmann::json{{"dry_run", true}, {"vclusters", out}}.dump(2)
@@ -57,7 +57,7 @@ int run_apply(context& ctx) {
   auto specs = spec::parse_spec_file(path);
   if (!specs)
     return report(specs.err());
-  auto s = journal_session::open(ctx);
+  auto s = open_session(ctx);
   if (!s)
     return report(s.err());
   if (ctx.vm.count("dry-run"))

@@ -7,7 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
-#include "cli/journal_session.hpp"
+#include "actors/client/journal_session.hpp"
+#include "runtime/render/journal_render.hpp"
 #include "runtime/common/terminal_text.hpp"
 
 namespace pact::cli {
@@ -60,7 +61,7 @@ int run_blacklist(context& ctx) {
                           : "";
   if (action != "list" && pattern.empty())
     return report(make_error("blacklist " + action + ": name the pattern"));
-  auto s = journal_session::open(ctx);
+  auto s = open_session(ctx);
   if (!s)
     return report(s.err());
   if (action == "list")
@@ -87,7 +88,7 @@ int run_blacklist(context& ctx) {
     std::cout << (action == "add" ? "added " : "removed ") << pattern
               << (action == "add" ? " to " : " from ")
               << (vc.empty() ? std::string("the global") : "vcluster " + vc)
-              << " blacklist (entry " << sequences_text(*r) << ")\n";
+              << " blacklist (entry " << render::sequences_text(*r) << ")\n";
   return 0;
 }
 

@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "actors/client/journal_render.hpp"
+#include "runtime/render/journal_render.hpp"
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/journal/journal_query.hpp"
 
@@ -31,7 +31,7 @@ split_key(const std::string& flag, const std::string& spec,
     return make_error("--" + flag + " '" + whole
                       + "': expected CATEGORY:KEY (categories: mounts, "
                         "files, network, services, kernel, packages, gpu)");
-  auto cat = client::parse_category(spec.substr(0, colon));
+  auto cat = render::parse_category(spec.substr(0, colon));
   if (!cat)
     return make_error("--" + flag + " '" + whole + "': unknown category '"
                       + spec.substr(0, colon) + "'");

@@ -1,6 +1,22 @@
 #include "cli/commands.hpp"
 
+#include <iostream>
+
 namespace pact::cli {
+
+expected<std::unique_ptr<journal_session>> open_session(const context& ctx) {
+  auto s = journal_session::open(ctx.cfg);
+  if (!s)
+    return s;
+  (*s)->on_stale([warned = false](const std::string& reason) mutable {
+    // Once per invocation: a command may read state several times.
+    if (warned)
+      return;
+    warned = true;
+    std::cerr << "pact: warning: possibly stale answer: " << reason << "\n";
+  });
+  return s;
+}
 
 std::vector<command> all_commands() {
   return {status_command(),   log_command(),     diff_command(),

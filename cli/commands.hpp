@@ -3,11 +3,21 @@
 /// The registry of `pact` commands. Each command lives in its own file and
 /// contributes one factory here.
 
+#include <memory>
 #include <vector>
 
+#include "actors/client/journal_session.hpp"
 #include "cli/options.hpp"
 
 namespace pact::cli {
+
+using client::journal_session;
+
+/// The journal session of this invocation (actors/client/journal_session:
+/// endpoints, token and timeout from the CLI configuration). A possibly
+/// stale answer prints, once per invocation, "pact: warning: possibly stale
+/// answer: REASON" on stderr, so that stdout stays the answer.
+expected<std::unique_ptr<journal_session>> open_session(const context& ctx);
 
 command status_command();
 command log_command();

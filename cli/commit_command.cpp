@@ -9,9 +9,9 @@
 
 #include "cli/changes.hpp"
 #include "cli/commands.hpp"
-#include "cli/journal_session.hpp"
+#include "actors/client/journal_session.hpp"
 #include "cli/local_node.hpp"
-#include "actors/client/journal_render.hpp"
+#include "runtime/render/journal_render.hpp"
 
 namespace pact::cli {
 
@@ -48,7 +48,7 @@ int run_commit(context& ctx) {
                                : local_node());
   if (!target)
     return report(target.err());
-  auto s = journal_session::open(ctx);
+  auto s = open_session(ctx);
   if (!s)
     return report(s.err());
   bool node = target->target_case() == protocol::Scope::kNode;
@@ -80,12 +80,12 @@ int run_commit(context& ctx) {
   if (ctx.json) {
     auto changes = nlohmann::json::array();
     for (auto& i : recorded.items())
-      changes.push_back(client::item_json(i));
+      changes.push_back(render::item_json(i));
     std::cout << nlohmann::json{{"sequences", std::vector<uint64_t>(
                                                 r->result().sequences().begin(),
                                                 r->result().sequences().end())},
                                 {"raft_index", r->index()},
-                                {"scope", client::scope_text(*target)},
+                                {"scope", render::scope_text(*target)},
                                 {"unchanged", r->result().sequences().empty()},
                                 {"changes", changes}}
                    .dump(2)
@@ -98,11 +98,11 @@ int run_commit(context& ctx) {
     return 0;
   std::cout << "committed " << recorded.items_size() << " change"
             << (recorded.items_size() == 1 ? "" : "s") << " to "
-            << client::scope_text(*target) << " as entry "
-            << sequences_text(*r) << "\n";
+            << render::scope_text(*target) << " as entry "
+            << render::sequences_text(*r) << "\n";
   for (auto& i : recorded.items())
-    std::cout << "  " << client::action_name(i.action()) << "  "
-              << client::item_text(i) << "\n";
+    std::cout << "  " << render::action_name(i.action()) << "  "
+              << render::item_text(i) << "\n";
   return 0;
 }
 

@@ -9,7 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
-#include "cli/journal_session.hpp"
+#include "actors/client/journal_session.hpp"
+#include "runtime/render/journal_render.hpp"
 
 namespace pact::cli {
 
@@ -23,7 +24,7 @@ int run_enroll(context& ctx) {
   if (vc.empty())
     return report(make_error("No vCluster specified: use --vcluster or set "
                              "PACT_VCLUSTER"));
-  auto s = journal_session::open(ctx);
+  auto s = open_session(ctx);
   if (!s)
     return report(s.err());
   protocol::JournalCommand cmd;
@@ -42,7 +43,7 @@ int run_enroll(context& ctx) {
               << "\n";
   else
     std::cout << "enrolled " << node << " in vcluster " << vc << " (entry "
-              << sequences_text(*r) << ")\n";
+              << render::sequences_text(*r) << ")\n";
   return 0;
 }
 

@@ -4,10 +4,10 @@
 
 #include <iostream>
 
-#include "actors/client/journal_render.hpp"
+#include "runtime/render/journal_render.hpp"
 #include "cli/changes.hpp"
 #include "cli/commands.hpp"
-#include "cli/journal_session.hpp"
+#include "actors/client/journal_session.hpp"
 #include "cli/local_node.hpp"
 
 namespace pact::cli {
@@ -26,7 +26,7 @@ int run_extend(context& ctx) {
   auto target = parse_target(node);
   if (!target || target->target_case() != protocol::Scope::kNode)
     return report(make_error("extend: '" + node + "' is not a node name"));
-  auto s = journal_session::open(ctx);
+  auto s = open_session(ctx);
   if (!s)
     return report(s.err());
   protocol::JournalCommand cmd;
@@ -47,13 +47,13 @@ int run_extend(context& ctx) {
   if (ctx.json)
     std::cout << nlohmann::json{{"sequence", r->result().sequences(0)},
                                 {"node", node},
-                                {"commit_window_ends", client::time_text(ends)}}
+                                {"commit_window_ends", render::time_text(ends)}}
                    .dump(2)
               << "\n";
   else
     std::cout << "commit window of " << node << " extended by " << minutes
-              << " min; it now ends at " << client::time_text(ends)
-              << " (entry " << sequences_text(*r) << ")\n";
+              << " min; it now ends at " << render::time_text(ends)
+              << " (entry " << render::sequences_text(*r) << ")\n";
   return 0;
 }
 

@@ -3,10 +3,10 @@
 
 #include <iostream>
 
-#include "actors/client/journal_render.hpp"
-#include "actors/client/status_render.hpp"
+#include "runtime/render/journal_render.hpp"
+#include "runtime/render/status_render.hpp"
 #include "cli/commands.hpp"
-#include "cli/journal_session.hpp"
+#include "actors/client/journal_session.hpp"
 #include "runtime/spec/overlay_spec.hpp"
 #include "runtime/common/terminal_text.hpp"
 
@@ -26,7 +26,7 @@ int group_list(context& ctx, journal_session& s) {
   if (ctx.json) {
     auto j = nlohmann::json::array();
     for (auto& o : st->overlays()) {
-      auto oj = client::overlay_json(o);
+      auto oj = render::overlay_json(o);
       oj["nodes"] = nodes[o.vcluster()];
       j.push_back(oj);
     }
@@ -42,7 +42,7 @@ int group_list(context& ctx, journal_session& s) {
     {"VCLUSTER", "VERSION", "ITEMS", "NODES", "ENFORCEMENT", "REGULATED",
      "CHECKSUM"}};
   for (auto& o : st->overlays()) {
-    auto pj = client::policy_json(o.policy());
+    auto pj = render::policy_json(o.policy());
     rows.push_back({o.vcluster(), std::to_string(o.version()),
                     std::to_string(o.items_size()),
                     std::to_string(nodes[o.vcluster()]),
@@ -50,7 +50,7 @@ int group_list(context& ctx, journal_session& s) {
                     o.policy().regulated() ? "yes" : "no",
                     o.checksum().substr(0, 12)});
   }
-  std::cout << client::render_table(rows);
+  std::cout << render::render_table(rows);
   return 0;
 }
 
@@ -65,10 +65,10 @@ int group_show(context& ctx, journal_session& s, const std::string& name) {
   if (o == nullptr)
     return report(make_error("vcluster '" + name + "' is not known"));
   if (ctx.json) {
-    auto j = client::overlay_json(*o);
+    auto j = render::overlay_json(*o);
     j["nodes"] = nlohmann::json::array();
     for (auto& n : st->nodes())
-      j["nodes"].push_back(client::node_json(n));
+      j["nodes"].push_back(render::node_json(n));
     std::cout << j.dump(2) << "\n";
     return 0;
   }
@@ -83,19 +83,19 @@ int group_show(context& ctx, journal_session& s, const std::string& name) {
               << terminal_safe(o->attributes().supervisor_backend()) << "\n";
   std::cout << "\nPolicy:\n";
   std::vector<std::vector<std::string>> rows;
-  auto pj = client::policy_json(o->policy());
+  auto pj = render::policy_json(o->policy());
   for (auto& el : pj.items())
     rows.push_back({el.key(), el.value().is_string()
                                 ? el.value().get<std::string>()
                                 : el.value().dump()});
-  std::cout << client::render_table(rows);
+  std::cout << render::render_table(rows);
   std::cout << "\nDeclared (" << o->items_size() << " items):\n";
   for (auto& i : o->items())
-    std::cout << "  " << client::item_text(i) << "\n";
+    std::cout << "  " << render::item_text(i) << "\n";
   std::cout << "\nNodes (" << st->nodes_size() << "):\n";
   for (auto& n : st->nodes())
     std::cout << "  " << terminal_safe(n.node()) << "  "
-              << client::node_state_name(n.state())
+              << render::node_state_name(n.state())
               << "  " << n.items_size() << " committed items\n";
   return 0;
 }
@@ -148,7 +148,7 @@ int run_group(context& ctx) {
   if (action != "list" && action != "show" && action != "set-policy")
     return report(make_error("group: unknown action '" + action
                              + "' (list, show, set-policy)"));
-  auto s = journal_session::open(ctx);
+  auto s = open_session(ctx);
   if (!s)
     return report(s.err());
   if (action == "list")

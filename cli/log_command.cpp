@@ -3,10 +3,9 @@
 
 #include <iostream>
 
-#include "actors/client/journal_render.hpp"
+#include "actors/client/journal_session.hpp"
 #include "cli/commands.hpp"
-#include "cli/journal_session.hpp"
-#include "runtime/journal/entry_chain.hpp"
+#include "runtime/render/log_view.hpp"
 
 namespace pact::cli {
 
@@ -15,65 +14,24 @@ namespace po = boost::program_options;
 namespace {
 
 int run_log(context& ctx) {
-  auto s = journal_session::open(ctx);
+  auto s = open_session(ctx);
   if (!s)
     return report(s.err());
-  protocol::Request req;
-  req.set_request_id("log");
-  auto* q = req.mutable_log();
-  auto n = ctx.vm["number"].as<unsigned>();
-  if (n == 0 || n > 10000)
-    return report(make_error("log: -n " + std::to_string(n)
-                             + " is outside 1 .. 10000"));
-  q->set_limit(n);
+  client::log_query q;
+  q.limit = ctx.vm["number"].as<unsigned>();
   if (ctx.vm.count("scope"))
-    q->set_scope(ctx.vm["scope"].as<std::string>());
-  bool verify = ctx.vm.count("verify") > 0;
-  q->set_verify(verify);
-  q->set_stale(ctx.vm.count("stale") > 0);
-  auto resp = (*s)->call(req);
-  if (!resp)
-    return report(resp.err());
-  const auto& r = resp->log_reply();
-  if (r.stale())
-    warn_stale(r.stale_reason());
-  std::vector<protocol::ConfigEntry> entries(r.entries().begin(),
-                                             r.entries().end());
-  // The client checks the links it was sent as well, so a gateway that
-  // altered entries in transit is caught too (unscoped runs only: a scoped
-  // run skips entries).
-  journal::chain_report local;
-  if (verify && !q->scope().size()) {
-    std::vector<protocol::ConfigEntry> asc(entries.rbegin(), entries.rend());
-    local = journal::verify_chain(asc);
-  }
-  bool ok = !verify || (r.verified() && local.ok);
-  std::string why = !r.verified() ? r.verify_error()
-                    : !local.ok   ? "entry " + std::to_string(local.first_bad)
-                                    + " as received: " + local.reason
-                                  : "";
-  if (ctx.json) {
-    nlohmann::json j{{"entries", nlohmann::json::array()},
-                     {"last_sequence", r.last_sequence()}};
-    for (auto& e : entries)
-      j["entries"].push_back(client::entry_json(e));
-    if (verify)
-      j["verify"] = {{"ok", ok}, {"error", ok ? "" : why}};
-    if (r.stale())
-      j["stale"] = true;
-    std::cout << j.dump(2) << "\n";
-  } else {
-    if (entries.empty())
-      std::cout << "no entries"
-                << (q->scope().empty() ? "" : " for " + q->scope()) << "\n";
-    else
-      std::cout << client::render_entries_text(entries);
-    if (verify && ok)
-      std::cout << "hash chain verified: " << r.total_entries()
-                << " entries intact\n";
-  }
-  if (!ok)
-    return report(make_error("hash chain broken: " + why));
+    q.scope = ctx.vm["scope"].as<std::string>();
+  q.verify = ctx.vm.count("verify") > 0;
+  q.stale = ctx.vm.count("stale") > 0;
+  auto v = (*s)->log(q);
+  if (!v)
+    return report(v.err());
+  if (ctx.json)
+    std::cout << render::log_json(*v).dump(2) << "\n";
+  else
+    std::cout << render::log_text(*v);
+  if (auto st = render::log_outcome(*v); !st)
+    return report(st.err());
   return 0;
 }
 

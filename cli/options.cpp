@@ -3,10 +3,10 @@
 #include <iostream>
 #include <set>
 
-#include "runtime/common/files.hpp"
+#include "actors/client/access.hpp"
 #include "runtime/common/flags.hpp"
 #include "runtime/common/schemas.hpp"
-#include "runtime/common/terminal_text.hpp"
+#include "runtime/render/failure.hpp"
 
 namespace pact::cli {
 
@@ -74,57 +74,16 @@ expected<context> make_context(const command& cmd,
     return v.err();
   ctx.cfg = std::move(*v);
   ctx.json = ctx.cfg.get_string("output") == "json";
-  auto eps = journal_endpoints(ctx.cfg);
-  if (!eps)
+  // Checked before any command runs, so that a bad endpoint is the error
+  // reported whatever else is wrong.
+  if (auto eps = client::journal_endpoints(ctx.cfg); !eps)
     return eps.err();
-  ctx.journals = std::move(*eps);
   return ctx;
-}
-
-expected<std::vector<endpoint>> journal_endpoints(const config::values& cfg) {
-  auto where = cfg.origin_of("endpoint").where;
-  std::vector<endpoint> out;
-  for (auto& text : cfg.get_list("endpoint")) {
-    auto ep = parse_endpoint(text, where.empty() ? "endpoint" : where);
-    if (!ep)
-      return ep.err();
-    out.push_back(*ep);
-  }
-  if (out.empty())
-    return make_error((where.empty() ? std::string("endpoint") : where)
-                      + ": no journal endpoint given");
-  return out;
-}
-
-expected<std::string> resolve_token(const config::values& cfg) {
-  if (!cfg.get_string("token").empty())
-    return cfg.get_string("token");
-  auto path = config::expand_home(cfg.get_string("token_file"),
-                                  config::process_env());
-  if (files::exists(path)) {
-    auto text = files::read_all(path);
-    if (!text)
-      return error{exit_code::auth_failure, text.err().message};
-    auto t = *text;
-    while (!t.empty() && (t.back() == '\n' || t.back() == '\r'
-                          || t.back() == ' '))
-      t.pop_back();
-    if (!t.empty())
-      return t;
-  }
-  return make_error("No auth token found: set PACT_TOKEN or write the token "
-                    "to "
-                      + cfg.get_string("token_file"),
-                    exit_code::auth_failure);
-}
-
-std::chrono::milliseconds timeout(const config::values& cfg) {
-  return std::chrono::seconds(cfg.get_int("timeout_seconds"));
 }
 
 int report(const error& e) {
   // Messages quote servers and stored data: one line, no control bytes.
-  std::cerr << "pact: " << terminal_safe(e.message) << "\n";
+  std::cerr << "pact: " << render::failure_text(e) << "\n";
   return to_int(e.code);
 }
 

@@ -4,7 +4,6 @@
 /// (--endpoint --token --vcluster --output --timeout --config --log-level),
 /// the CLI configuration (~/.config/pact/cli.toml) and the bearer token.
 
-#include <chrono>
 #include <functional>
 #include <map>
 #include <string>
@@ -13,7 +12,6 @@
 #include <boost/program_options.hpp>
 
 #include "runtime/common/config.hpp"
-#include "runtime/common/endpoint.hpp"
 #include "runtime/common/error.hpp"
 
 namespace pact::cli {
@@ -24,8 +22,6 @@ struct context {
   /// Command-specific options and positionals.
   boost::program_options::variables_map vm;
   bool json = false;
-  /// Journal gateways, in the order to try them (at least one).
-  std::vector<endpoint> journals;
 };
 
 /// A command: its options, its positionals, and what it does.
@@ -49,19 +45,9 @@ split_command(int argc, char** argv);
 expected<context> make_context(const command& cmd,
                                const std::vector<std::string>& args);
 
-/// The bearer token: --token, PACT_TOKEN, cli.toml `token`, else the token
-/// file. Fails with "No auth token found" (exit 2).
-expected<std::string> resolve_token(const config::values& cfg);
-
-/// The journal endpoints of `cfg` ("endpoint": a list, or one string with
-/// comma-separated URLs); errors name the source of the bad one.
-expected<std::vector<endpoint>> journal_endpoints(const config::values& cfg);
-
-/// Timeout from the configuration.
-std::chrono::milliseconds timeout(const config::values& cfg);
-
-/// Prints "pact: MESSAGE" to stderr (MESSAGE through terminal_safe) and
-/// returns the error's exit code.
+/// Prints "pact: MESSAGE" to stderr and returns the error's exit code
+/// (MESSAGE and code from the table of runtime/render/failure.hpp, which
+/// pact-mcp uses too).
 int report(const error& e);
 
 } // namespace pact::cli

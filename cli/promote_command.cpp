@@ -7,10 +7,11 @@
 #include <fstream>
 #include <iostream>
 
-#include "actors/client/journal_render.hpp"
+#include "runtime/render/diff_view.hpp"
+#include "runtime/render/journal_render.hpp"
 #include "cli/changes.hpp"
 #include "cli/commands.hpp"
-#include "cli/journal_session.hpp"
+#include "actors/client/journal_session.hpp"
 #include "runtime/spec/overlay_render.hpp"
 #include "runtime/spec/promote.hpp"
 #include "runtime/common/terminal_text.hpp"
@@ -26,7 +27,7 @@ std::string conflict_text(const spec::promote_conflict& c) {
     return a == protocol::DELTA_ACTION_REMOVE ? std::string("(removed)")
                                               : terminal_safe(v);
   };
-  return client::category_name(c.category) + " " + terminal_safe(c.key)
+  return render::category_name(c.category) + " " + terminal_safe(c.key)
          + ": this node " + value(c.node_action, c.node_value) + ", "
          + terminal_safe(c.other_node) + " "
          + value(c.other_action, c.other_value);
@@ -34,7 +35,7 @@ std::string conflict_text(const spec::promote_conflict& c) {
 
 int run_promote(context& ctx) {
   auto node = ctx.vm["node"].as<std::string>();
-  auto s = journal_session::open(ctx);
+  auto s = open_session(ctx);
   if (!s)
     return report(s.err());
   auto st = (*s)->state("", node);
@@ -53,11 +54,7 @@ int run_promote(context& ctx) {
   auto vst = (*s)->state(vc, "");
   if (!vst)
     return report(vst.err());
-  protocol::VClusterOverlay current;
-  current.set_vcluster(vc);
-  for (auto& o : vst->overlays())
-    if (o.vcluster() == vc)
-      current = o;
+  auto current = render::overlay_of(*vst, vc);
   std::vector<protocol::NodeRecord> others(vst->nodes().begin(),
                                            vst->nodes().end());
   auto plan = spec::plan_promote(current, rec, others);
@@ -114,16 +111,16 @@ int run_promote(context& ctx) {
                      {"node", node},
                      {"changes", nlohmann::json::array()}};
     for (auto& i : plan.changes.items())
-      j["changes"].push_back(client::item_json(i));
+      j["changes"].push_back(render::item_json(i));
     std::cout << j.dump(2) << "\n";
     return 0;
   }
   std::cout << "promoted " << plan.changes.items_size() << " change(s) of "
             << node << " into vcluster " << vc << " as entry "
-            << sequences_text(*r) << "\n";
+            << render::sequences_text(*r) << "\n";
   for (auto& i : plan.changes.items())
-    std::cout << "  " << client::action_name(i.action()) << "  "
-              << client::item_text(i) << "\n";
+    std::cout << "  " << render::action_name(i.action()) << "  "
+              << render::item_text(i) << "\n";
   return 0;
 }
 

@@ -4,10 +4,10 @@
 
 #include <iostream>
 
-#include "actors/client/journal_render.hpp"
+#include "runtime/render/journal_render.hpp"
 #include "cli/changes.hpp"
 #include "cli/commands.hpp"
-#include "cli/journal_session.hpp"
+#include "actors/client/journal_session.hpp"
 
 namespace pact::cli {
 
@@ -19,7 +19,7 @@ int run_rollback(context& ctx) {
   auto seq = ctx.vm["sequence"].as<uint64_t>();
   if (seq == 0)
     return report(make_error("rollback: sequence numbers start at 1"));
-  auto s = journal_session::open(ctx);
+  auto s = open_session(ctx);
   if (!s)
     return report(s.err());
   protocol::Scope scope;
@@ -52,7 +52,7 @@ int run_rollback(context& ctx) {
     if (ctx.json)
       std::cout << nlohmann::json{{"unchanged", true},
                                   {"rollback_to", seq},
-                                  {"scope", client::scope_text(scope)}}
+                                  {"scope", render::scope_text(scope)}}
                      .dump(2)
                 << "\n";
     for (auto& line : ctx.json ? std::vector<std::string>{}
@@ -63,12 +63,12 @@ int run_rollback(context& ctx) {
   if (ctx.json)
     std::cout << nlohmann::json{{"sequence", r->result().sequences(0)},
                                 {"rollback_to", seq},
-                                {"scope", client::scope_text(scope)}}
+                                {"scope", render::scope_text(scope)}}
                    .dump(2)
               << "\n";
   else
-    std::cout << "rolled " << client::scope_text(scope) << " back to entry "
-              << seq << " as entry " << sequences_text(*r) << "\n";
+    std::cout << "rolled " << render::scope_text(scope) << " back to entry "
+              << seq << " as entry " << render::sequences_text(*r) << "\n";
   return 0;
 }
 

@@ -9,9 +9,9 @@
 #include <iostream>
 #include <thread>
 
-#include "actors/client/journal_render.hpp"
+#include "runtime/render/journal_render.hpp"
 #include "cli/commands.hpp"
-#include "cli/journal_session.hpp"
+#include "actors/client/journal_session.hpp"
 #include "runtime/common/terminal_text.hpp"
 
 namespace pact::cli {
@@ -24,19 +24,19 @@ constexpr uint32_t poll_ms = 10000;
 
 void print(const context& ctx, const protocol::ConfigEntry& e) {
   if (ctx.json) {
-    std::cout << client::entry_json(e).dump() << std::endl;
+    std::cout << render::entry_json(e).dump() << std::endl;
     return;
   }
   std::cout << std::left << std::setw(7) << e.sequence() << " "
-            << client::time_text(e.timestamp_unix_ms()) << "  "
-            << std::setw(18) << client::entry_type_name(e.entry_type())
-            << std::setw(20) << terminal_safe(client::scope_text(e.scope()))
+            << render::time_text(e.timestamp_unix_ms()) << "  "
+            << std::setw(18) << render::entry_type_name(e.entry_type())
+            << std::setw(20) << terminal_safe(render::scope_text(e.scope()))
             << std::setw(18) << terminal_safe(e.author().principal())
             << terminal_safe(e.message()) << std::endl;
 }
 
 int run_watch(context& ctx) {
-  auto s = journal_session::open(ctx);
+  auto s = open_session(ctx);
   if (!s)
     return report(s.err());
   auto vc = ctx.cfg.get_string("vcluster");

@@ -72,8 +72,9 @@ int main(int argc, char** argv) {
       std::cout << "Usage: pact-mcp\n\nServes the Model Context Protocol on "
                    "stdin/stdout: JSON-RPC 2.0,\none message per line of "
                    "at most 4 MiB (docs/mcp.md).\nEnvironment: "
-                   "PACT_ENDPOINT, PACT_MCP_TOKEN, PACT_AGENT_ENDPOINT, "
-                   "PACT_LOG.\n";
+                   "PACT_ENDPOINT, PACT_MCP_TOKEN, PACT_VCLUSTER, "
+                   "PACT_AGENT_ENDPOINT, PACT_LOG;\nthe rest of "
+                   "~/.config/pact/cli.toml as for pact.\n";
       return 0;
     }
     std::cerr << "pact-mcp: unknown argument '" << a << "' (see --help)\n";

@@ -56,20 +56,24 @@ tool diff_tool_spec() {
   t.name = "pact_diff";
   t.title = "pact diff";
   t.description = "How a node differs from its vCluster's declared overlay "
-                  "(like `pact diff NODE`): its committed changes, each "
-                  "marked promoted or not.";
+                  "(like `pact diff NODE [--committed]`): its committed "
+                  "changes, each marked promoted or not.";
   t.input_schema = {
       {"type", "object"},
       {"properties",
        {{"node",
-         {{"type", "string"}, {"minLength", 1}, {"description", "The node"}}}}},
+         {{"type", "string"}, {"minLength", 1}, {"description", "The node"}}},
+        {"committed",
+         {{"type", "boolean"},
+          {"description", "Only committed changes not yet promoted"}}}}},
       {"required", json::array({"node"})},
       {"additionalProperties", false}};
   return t;
 }
 
 diff_args decode_diff_args(const json& args) {
-  return {string_arg(args, "node")};
+  return {string_arg(args, "node"),
+          args.contains("committed") && args["committed"] == true};
 }
 
 tool status_tool_spec() {

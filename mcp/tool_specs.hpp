@@ -22,9 +22,11 @@ struct log_args {
 tool log_tool_spec();
 log_args decode_log_args(const json& arguments);
 
-/// pact_diff: `pact diff NODE`.
+/// pact_diff: `pact diff NODE [--committed]`.
 struct diff_args {
   std::string node;
+  /// Only the committed changes not yet promoted.
+  bool committed = false;
 };
 tool diff_tool_spec();
 diff_args decode_diff_args(const json& arguments);

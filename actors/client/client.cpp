@@ -16,6 +16,7 @@
 
 #include "protocol/caf_types.hpp"
 #include "protocol/errors.hpp"
+#include "runtime/render/failure.hpp"
 
 namespace pact::client {
 
@@ -147,13 +148,8 @@ connection::call_once(const protocol::Request& req,
         out.result = std::move(resp);
         return;
       }
-      // The journal's own failures name the endpoint; refusals of the
-      // request's content (policy, conflict, validation) are the server's
-      // words alone, as the operator guide prints them.
-      bool own = st.reason() != protocol::ERROR_REASON_UNSPECIFIED
-                 || st.code() == protocol::STATUS_CODE_UNAVAILABLE;
-      out.result = make_error(own ? where + ": " + st.message() : st.message(),
-                              to_exit_code(st.code()));
+      // One table decides the message and exit code (render/failure.hpp).
+      out.result = render::failure_of(st, where);
       out.retry = protocol::retryable(st.reason());
       out.answered = true;
       out.maybe_applied = st.reason() == protocol::ERROR_REASON_OUTCOME_UNKNOWN;
@@ -242,27 +238,6 @@ expected<protocol::Response> connection::call(protocol::Request req,
     if (attempts % n == 0)
       std::this_thread::sleep_for(
         std::min(round_pause, left_until(retry_until)));
-  }
-}
-
-exit_code to_exit_code(protocol::StatusCode code) {
-  switch (code) {
-    case protocol::STATUS_CODE_OK:
-      return exit_code::success;
-    case protocol::STATUS_CODE_UNAUTHORIZED:
-      return exit_code::auth_failure;
-    case protocol::STATUS_CODE_POLICY_REJECTED:
-      return exit_code::policy_rejection;
-    case protocol::STATUS_CODE_CONFLICT:
-      return exit_code::conflict;
-    case protocol::STATUS_CODE_UNAVAILABLE:
-      return exit_code::unavailable;
-    case protocol::STATUS_CODE_NOT_WHITELISTED:
-      return exit_code::not_whitelisted;
-    case protocol::STATUS_CODE_ROLLBACK_BLOCKED:
-      return exit_code::rollback_blocked;
-    default:
-      return exit_code::general_error;
   }
 }
 

@@ -44,8 +44,8 @@ public:
 
   /// Sends `req` (version and token are filled in) and waits for the
   /// response. A response whose status is not OK is returned as an error
-  /// carrying the mapped exit code and the server's message; failures of
-  /// the journal itself name the endpoint. `extra` lengthens the answer
+  /// carrying the exit code and message of runtime/render/failure.hpp
+  /// (failures of the journal itself name the endpoint). `extra` lengthens the answer
   /// deadline beyond the timeout (long polls).
   expected<protocol::Response> call(protocol::Request req,
                                     std::chrono::milliseconds extra = {});
@@ -83,9 +83,6 @@ private:
   size_t current_ = 0;
   caf::actor server_;
 };
-
-/// Exit code for a response status (DESIGN.md §6).
-exit_code to_exit_code(protocol::StatusCode code);
 
 /// A fresh client request id for a write (32 hex digits from the system's
 /// random source), reused when the same write is sent again.

@@ -7,11 +7,14 @@ import subprocess
 import threading
 import unittest
 
-from harness import PactTestCase, binary
+from harness import PactTestCase, binary, make_token
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SDK = os.path.join(HERE, "mcp", "node_modules", "@modelcontextprotocol",
                    "sdk")
+EXAMPLE = os.path.join(os.path.dirname(os.path.dirname(HERE)), "deploy",
+                       "examples", "ml-training.toml")
+VC = "ml-training"
 
 
 class McpTest(PactTestCase):
@@ -73,6 +76,140 @@ class McpTest(PactTestCase):
         self.assertTrue(out["status"]["isError"])
         self.assertIn("http://127.0.0.1:1", out["status"]["text"])
 
+
+
+class McpMatchesCliTest(PactTestCase):
+    """pact-mcp and pact give the same answer to the same question (issue 9
+    item 4): one client library asks, one renderer prints, one table maps
+    errors to messages and exit codes. The MCP tool's text is what `pact`
+    prints on stdout (or, for a failure, its stderr line without "pact: "),
+    its structured content what `pact --output json` prints (or the exit
+    code `pact` gives)."""
+
+    def setUp(self):
+        super().setUp()
+        if not shutil.which("node") or not os.path.isdir(SDK):
+            self.fail("node and the MCP SDK are required: run "
+                      "deploy/test.sh (npm ci in tests/e2e/mcp)")
+        self.journal = self.start_journal()
+        self.admin = self.token_of(self.journal)
+        with open(self.journal.secret_path) as f:
+            secret = f.read().strip()
+        self.ops = make_token(secret, sub="olga@site",
+                              groups=[f"pact-ops-{VC}"])
+        for args in (("apply", EXAMPLE),
+                     ("enroll", "n1", "--vcluster", VC),
+                     ("enroll", "n2", "--vcluster", VC),
+                     ("commit", "-m", "hugepages", "n1",
+                      "--set", "kernel:vm.nr_hugepages=4096",
+                      "--set", "kernel:vm.swappiness=10")):
+            r = self.cli(*args)
+            self.assertEqual(r.returncode, 0, f"setup {args}: {r.stderr}")
+
+    def cli(self, *args, token=None, endpoint=None):
+        return self.pact("--endpoint", endpoint or self.journal.gateway,
+                         *args, token=token or self.admin, timeout=60)
+
+    def mcp(self, calls, token=None, endpoint=None):
+        env = dict(self.env)
+        env["PACT_ENDPOINT"] = endpoint or self.journal.gateway
+        env["PACT_MCP_TOKEN"] = token or self.admin
+        r = subprocess.run(["node", os.path.join(HERE, "mcp", "ask.mjs"),
+                            binary("pact-mcp"), json.dumps(calls)],
+                           env=env, capture_output=True, text=True,
+                           timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout.strip().splitlines()[-1])
+
+    def assert_same(self, answer, args, token=None, endpoint=None):
+        """`answer` (one MCP tool result) says what `pact ARGS` says."""
+        text = self.cli(*args, token=token, endpoint=endpoint)
+        if text.returncode != 0:
+            self.assertTrue(answer["isError"], answer)
+            self.assertEqual(text.stderr, "pact: " + answer["text"] + "\n")
+            self.assertEqual(answer["structured"]["error"]["exit_code"],
+                             text.returncode)
+            self.assertEqual(answer["structured"]["error"]["message"],
+                             answer["text"])
+            return
+        self.assertFalse(answer["isError"], answer["text"])
+        self.assertEqual(answer["text"], text.stdout)
+        js = self.cli("--output", "json", *args, token=token,
+                      endpoint=endpoint)
+        self.assertEqual(js.returncode, 0, js.stderr)
+        self.assertEqual(answer["structured"], json.loads(js.stdout))
+
+    def test_same_answers_as_the_cli(self):
+        questions = [
+            (("diff", "n1"), {"name": "pact_diff",
+                              "arguments": {"node": "n1"}}),
+            (("diff", "n1", "--committed"),
+             {"name": "pact_diff",
+              "arguments": {"node": "n1", "committed": True}}),
+            (("diff", "n2"), {"name": "pact_diff",
+                              "arguments": {"node": "n2"}}),
+            (("diff", "no-such-node"),
+             {"name": "pact_diff", "arguments": {"node": "no-such-node"}}),
+            (("log", "-n", "5", "--verify"),
+             {"name": "pact_log", "arguments": {"limit": 5, "verify": True}}),
+            (("log", "--scope", "node:n1"),
+             {"name": "pact_log", "arguments": {"scope": "node:n1"}}),
+            (("log", "--scope", "vc:nobody"),
+             {"name": "pact_log", "arguments": {"scope": "vc:nobody"}}),
+            (("status", "no-such-node"),
+             {"name": "pact_status", "arguments": {"node": "no-such-node"}}),
+        ]
+        answers = self.mcp([q for _, q in questions])
+        for (args, _), answer in zip(questions, answers):
+            with self.subTest(args=args):
+                self.assert_same(answer, args)
+        diff = answers[0]
+        self.assertIn("vm.nr_hugepages = 4096", diff["text"])
+        self.assertIn("[committed]", diff["text"])
+        self.assertIn("[in overlay]", diff["text"])
+        log = answers[4]
+        self.assertIn("hash chain verified: ", log["text"])
+        self.assertTrue(log["structured"]["verify"]["ok"])
+        self.assertEqual(answers[3]["structured"]["error"]["exit_code"], 1)
+
+    def test_same_status_facts(self):
+        status, = self.mcp([{"name": "pact_status",
+                             "arguments": {"node": "n1"}}])
+        self.assertFalse(status["isError"], status["text"])
+        cli = self.cli("status", "n1")
+        self.assertEqual(cli.returncode, 0, cli.stderr)
+        js = json.loads(self.cli("--output", "json", "status", "n1").stdout)
+        m = status["structured"]
+        self.assertEqual(m["declared"], js["declared"])
+        self.assertEqual(m["declared"]["nodes"][0]["node"], "n1")
+        self.assertEqual(m["nodes"], js["nodes"])
+        for k in ("node_id", "leader_id", "voters", "role"):
+            self.assertEqual(m["raft"][k], js["raft"][k], k)
+        # The declared view closes the text report (the health tables
+        # before it date their rows, so they differ by the second).
+        self.assertIn("\njournal: node n1 ", cli.stdout)
+        tail = cli.stdout[cli.stdout.index("\njournal: "):]
+        self.assertIn("4096", tail)
+        self.assertTrue(status["text"].endswith(tail), status["text"])
+
+    def test_same_error_for_a_denied_read_and_an_unreachable_journal(self):
+        denied, = self.mcp([{"name": "pact_log",
+                             "arguments": {"scope": "vc:storage-ops"}}],
+                           token=self.ops)
+        self.assert_same(denied, ("log", "--scope", "vc:storage-ops"),
+                         token=self.ops)
+        self.assertEqual(denied["structured"]["error"]["exit_code"], 2)
+        # Both read timeout_seconds from the same cli.toml.
+        conf = os.path.join(self.tmp, ".config", "pact")
+        os.makedirs(conf, exist_ok=True)
+        with open(os.path.join(conf, "cli.toml"), "w") as f:
+            f.write("timeout_seconds = 2\n")
+        dead = "http://127.0.0.1:1"
+        down, = self.mcp([{"name": "pact_log", "arguments": {}}],
+                         endpoint=dead)
+        self.assert_same(down, ("log",), endpoint=dead)
+        self.assertEqual(down["structured"]["error"]["exit_code"], 5)
+        self.assertIn(dead, down["text"])
 
 
 class Bridge:

@@ -278,6 +278,8 @@ TEST_CASE("the argument decoders read what the schemas admit") {
   CHECK(l.verify);
   CHECK(decode_log_args(json::object()).limit == 20);
   CHECK(decode_diff_args({{"node", "n1"}}).node == "n1");
+  CHECK_FALSE(decode_diff_args({{"node", "n1"}}).committed);
+  CHECK(decode_diff_args({{"node", "n1"}, {"committed", true}}).committed);
   auto st = decode_status_args(json::object(), "ml");
   CHECK(st.vcluster == "ml");
   CHECK(decode_status_args({{"vcluster", "x"}}, "ml").vcluster == "x");

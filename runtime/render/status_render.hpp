@@ -11,7 +11,7 @@
 
 #include <pact/protocol/api.pb.h>
 
-namespace pact::client {
+namespace pact::render {
 
 /// "3s ago", "2m ago", "1h ago" for an age in milliseconds.
 std::string age_text(int64_t age_ms);
@@ -33,4 +33,4 @@ nlohmann::json render_status_json(const protocol::StatusReply& reply);
 /// JSON form of one actor tree.
 nlohmann::json tree_json(const protocol::HealthTree& tree);
 
-} // namespace pact::client
+} // namespace pact::render

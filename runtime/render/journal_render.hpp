@@ -13,7 +13,7 @@
 
 #include <pact/protocol/api.pb.h>
 
-namespace pact::client {
+namespace pact::render {
 
 /// "commit", "rollback", "overlay-apply", … (the names `pact log` prints).
 std::string entry_type_name(protocol::EntryType t);
@@ -44,4 +44,8 @@ nlohmann::json node_json(const protocol::NodeRecord& n);
 /// in the given order; every cell neutralised by render_table.
 std::string render_entries_text(const std::vector<protocol::ConfigEntry>& es);
 
-} // namespace pact::client
+/// The sequences a command reply appended, as text: "42", "42-44", or "-"
+/// when it appended none.
+std::string sequences_text(const protocol::CommandReply& reply);
+
+} // namespace pact::render

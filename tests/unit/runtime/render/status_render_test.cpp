@@ -5,7 +5,7 @@
 
 #include <sstream>
 
-#include "actors/client/status_render.hpp"
+#include "runtime/render/status_render.hpp"
 
 using namespace pact;
 
@@ -39,7 +39,7 @@ protocol::HealthTree journal_tree() {
 TEST_CASE("text output indents children and aligns columns") {
   protocol::StatusReply reply;
   *reply.mutable_self() = journal_tree();
-  auto text = client::render_status_text(reply, 10'000);
+  auto text = render::render_status_text(reply, 10'000);
   std::istringstream in(text);
   std::string header, cols, root, gw;
   std::getline(in, header);
@@ -66,7 +66,7 @@ TEST_CASE("json output carries every field of every tree") {
   n->mutable_report()->set_node_id("node-042");
   n->mutable_report()->set_vcluster("ml");
   *n->mutable_report()->mutable_health() = journal_tree();
-  auto j = client::render_status_json(reply);
+  auto j = render::render_status_json(reply);
   auto& gw = j["journal"]["actors"][1];
   CHECK(gw["name"] == "journal/gateway");
   CHECK(gw["parent"] == "journal");
@@ -80,11 +80,11 @@ TEST_CASE("json output carries every field of every tree") {
 }
 
 TEST_CASE("ages read naturally") {
-  CHECK(client::age_text(0) == "0s ago");
-  CHECK(client::age_text(-5) == "0s ago");
-  CHECK(client::age_text(119'000) == "119s ago");
-  CHECK(client::age_text(600'000) == "10m ago");
-  CHECK(client::age_text(3 * 3600'000) == "3h ago");
+  CHECK(render::age_text(0) == "0s ago");
+  CHECK(render::age_text(-5) == "0s ago");
+  CHECK(render::age_text(119'000) == "119s ago");
+  CHECK(render::age_text(600'000) == "10m ago");
+  CHECK(render::age_text(3 * 3600'000) == "3h ago");
 }
 
 TEST_CASE("the replica's raft state is shown in text and json") {
@@ -100,11 +100,11 @@ TEST_CASE("the replica's raft state is shown in text and json") {
   r->add_voters(1);
   r->add_voters(2);
   r->add_voters(3);
-  auto text = client::render_status_text(reply, 10'000);
+  auto text = render::render_status_text(reply, 10'000);
   CHECK(text.find("  raft: follower, term 5, leader 1, commit 40, applied "
                   "39, voters 1 2 3\n")
         != std::string::npos);
-  auto j = client::render_status_json(reply);
+  auto j = render::render_status_json(reply);
   CHECK(j["raft"]["role"] == "follower");
   CHECK(j["raft"]["leader_id"] == 1);
   CHECK(j["raft"]["voters"].size() == 3);

@@ -1,4 +1,4 @@
-#include "actors/client/status_render.hpp"
+#include "runtime/render/status_render.hpp"
 
 #include <algorithm>
 #include <map>
@@ -7,7 +7,7 @@
 
 #include "runtime/common/terminal_text.hpp"
 
-namespace pact::client {
+namespace pact::render {
 
 namespace {
 
@@ -195,4 +195,4 @@ nlohmann::json render_status_json(const protocol::StatusReply& reply) {
   return j;
 }
 
-} // namespace pact::client
+} // namespace pact::render

@@ -1,12 +1,12 @@
-#include "actors/client/journal_render.hpp"
+#include "runtime/render/journal_render.hpp"
 
 #include <ctime>
 
-#include "actors/client/status_render.hpp"
+#include "runtime/render/status_render.hpp"
 #include "runtime/common/terminal_text.hpp"
 #include "runtime/journal/journal_items.hpp"
 
-namespace pact::client {
+namespace pact::render {
 
 using namespace pact::protocol;
 using nlohmann::json;
@@ -239,4 +239,13 @@ std::string render_entries_text(const std::vector<ConfigEntry>& es) {
   return render_table(rows);
 }
 
-} // namespace pact::client
+std::string sequences_text(const CommandReply& reply) {
+  const auto& s = reply.result().sequences();
+  if (s.empty())
+    return "-";
+  if (s.size() == 1)
+    return std::to_string(s[0]);
+  return std::to_string(s[0]) + "-" + std::to_string(s[s.size() - 1]);
+}
+
+} // namespace pact::render

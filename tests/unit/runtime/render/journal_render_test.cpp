@@ -5,8 +5,8 @@
 
 #include <doctest/doctest.h>
 
-#include "actors/client/journal_render.hpp"
-#include "actors/client/status_render.hpp"
+#include "runtime/render/journal_render.hpp"
+#include "runtime/render/status_render.hpp"
 
 using namespace pact;
 
@@ -42,20 +42,20 @@ protocol::ConfigEntry entry(const std::string& message) {
 } // namespace
 
 TEST_CASE("pact log text neutralises an escape sequence in a message") {
-  auto text = client::render_entries_text({entry(attack)});
+  auto text = render::render_entries_text({entry(attack)});
   CHECK_FALSE(has_control_byte(text));
   CHECK(text.find("\\x1b[2K\\r\\x1b[32mall clear") != std::string::npos);
   CHECK(lines(text) == 2); // header and one row
   // JSON stays exact.
-  CHECK(client::entry_json(entry(attack))["message"] == attack);
-  CHECK(client::entry_json(entry(attack)).dump().find('\x1b')
+  CHECK(render::entry_json(entry(attack))["message"] == attack);
+  CHECK(render::entry_json(entry(attack)).dump().find('\x1b')
         == std::string::npos);
 }
 
 TEST_CASE("newlines, C1 and bidi controls in any field stay inside the row") {
   auto e = entry("fix\n  8  2026-01-01T00:00:00Z  commit  fake\xc2\x9b" "2K");
   e.mutable_author()->set_principal("mallory\xe2\x80\xae" "nimda");
-  auto text = client::render_entries_text({e});
+  auto text = render::render_entries_text({e});
   CHECK_FALSE(has_control_byte(text));
   CHECK(lines(text) == 2);
   CHECK(text.find("\\u009b2K") != std::string::npos);
@@ -69,13 +69,13 @@ TEST_CASE("item text neutralises key, value and previous value") {
   i.set_key("/etc/motd\x1b]0;pwned\x07");
   i.set_value("line one\nline two");
   i.set_previous("\x9b" "31m");
-  auto text = client::item_text(i);
+  auto text = render::item_text(i);
   CHECK_FALSE(has_control_byte(text));
   CHECK(lines(text) == 0);
   CHECK(text
         == "files /etc/motd\\x1b]0;pwned\\x07 = line one\\nline two (was "
            "\\x9b31m)");
-  CHECK(client::item_json(i)["value"] == "line one\nline two");
+  CHECK(render::item_json(i)["value"] == "line one\nline two");
 }
 
 TEST_CASE("status text neutralises node, agent and actor fields") {
@@ -93,10 +93,10 @@ TEST_CASE("status text neutralises node, agent and actor fields") {
   n->mutable_report()->set_agent_endpoint("http://x\x1b[31m");
   n->mutable_report()->mutable_health()->set_version("0.1\x07");
   reply.mutable_raft()->set_failure("full\x1b[0m");
-  auto text = client::render_status_text(reply, 0);
+  auto text = render::render_status_text(reply, 0);
   CHECK_FALSE(has_control_byte(text));
   CHECK(text.find("\\x1b[2K\\r\\x1b[32mall clear") != std::string::npos);
   CHECK(text.find("node n\\r1 (vcluster ml\\nfake") != std::string::npos);
-  CHECK(client::render_status_json(reply)["journal"]["actors"][0]["detail"]
+  CHECK(render::render_status_json(reply)["journal"]["actors"][0]["detail"]
         == attack);
 }

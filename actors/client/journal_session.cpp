@@ -1,0 +1,177 @@
+#include "actors/client/journal_session.hpp"
+
+#include "actors/client/access.hpp"
+#include "protocol/caf_types.hpp"
+
+namespace pact::client {
+
+expected<std::unique_ptr<journal_session>>
+journal_session::open(const config::values& cfg, caf::actor_system* sys,
+                      const char* own_token_variable) {
+  auto eps = journal_endpoints(cfg);
+  if (!eps)
+    return eps.err();
+  auto token = resolve_token(cfg, own_token_variable);
+  if (!token)
+    return token.err();
+  return std::make_unique<journal_session>(
+    sys, options{std::move(*eps), "journal", std::move(*token),
+                 timeout_of(cfg)});
+}
+
+journal_session::journal_session(caf::actor_system* sys, options opts) {
+  if (sys == nullptr) {
+    cfg_ = std::make_unique<caf::actor_system_config>();
+    protocol::configure(*cfg_);
+    own_sys_ = std::make_unique<caf::actor_system>(*cfg_);
+    sys = own_sys_.get();
+  }
+  conn_ = std::make_unique<connection>(*sys, std::move(opts));
+}
+
+void journal_session::note_stale(bool stale, const std::string& reason) {
+  if (stale && on_stale_)
+    on_stale_(reason);
+}
+
+expected<protocol::Response>
+journal_session::call(protocol::Request req, std::chrono::milliseconds extra) {
+  return conn_->call(std::move(req), extra);
+}
+
+expected<protocol::StateReply>
+journal_session::state(const std::string& vcluster, const std::string& node,
+                       bool stale) {
+  protocol::Request req;
+  req.set_request_id("state");
+  auto* q = req.mutable_state();
+  q->set_vcluster(vcluster);
+  q->set_node(node);
+  q->set_stale(stale);
+  auto resp = call(std::move(req));
+  if (!resp)
+    return resp.err();
+  note_stale(resp->state_reply().stale(), resp->state_reply().stale_reason());
+  return resp->state_reply();
+}
+
+expected<protocol::VClusterOverlay>
+journal_session::overlay(const std::string& vcluster) {
+  auto st = state(vcluster, "");
+  if (!st)
+    return st.err();
+  return render::overlay_of(*st, vcluster);
+}
+
+expected<google::protobuf::RepeatedPtrField<protocol::DeltaItem>>
+journal_session::declared_items(const protocol::Scope& scope,
+                                std::string* vcluster) {
+  using items = google::protobuf::RepeatedPtrField<protocol::DeltaItem>;
+  std::string vc;
+  if (scope.target_case() == protocol::Scope::kVcluster) {
+    vc = scope.vcluster();
+  } else if (scope.target_case() == protocol::Scope::kNode) {
+    auto st = state("", scope.node());
+    if (!st)
+      return st.err();
+    if (st->nodes_size() > 0)
+      vc = st->nodes(0).vcluster();
+  } else {
+    auto st = state("", "");
+    if (!st)
+      return st.err();
+    return items(st->global().items());
+  }
+  if (vcluster != nullptr)
+    *vcluster = vc;
+  if (vc.empty())
+    return items();
+  auto o = overlay(vc);
+  if (!o)
+    return o.err();
+  return items(o->items());
+}
+
+expected<protocol::CommandReply>
+journal_session::command(protocol::JournalCommand cmd) {
+  protocol::Request req;
+  req.set_request_id("command");
+  // One id for every attempt of this write: the journal applies it at most
+  // once however often the client has to send it (another endpoint, a lost
+  // answer).
+  if (cmd.client_request_id().empty())
+    cmd.set_client_request_id(new_request_id());
+  *req.mutable_command()->mutable_command() = std::move(cmd);
+  auto resp = call(std::move(req));
+  if (!resp)
+    return resp.err();
+  return resp->command_reply();
+}
+
+expected<render::log_view> journal_session::log(const log_query& q) {
+  if (q.limit == 0 || q.limit > 10000)
+    return make_error("log: -n " + std::to_string(q.limit)
+                      + " is outside 1 .. 10000");
+  protocol::Request req;
+  req.set_request_id("log");
+  auto* lq = req.mutable_log();
+  lq->set_limit(q.limit);
+  lq->set_scope(q.scope);
+  lq->set_verify(q.verify);
+  lq->set_stale(q.stale);
+  auto resp = call(std::move(req));
+  if (!resp)
+    return resp.err();
+  const auto& r = resp->log_reply();
+  note_stale(r.stale(), r.stale_reason());
+  return render::make_log_view(r, q.scope, q.verify);
+}
+
+expected<render::node_diff>
+journal_session::diff(const std::string& node,
+                      const std::string& default_vcluster,
+                      bool committed_only) {
+  auto st = state("", node);
+  if (!st)
+    return st.err();
+  if (st->nodes_size() == 0)
+    return make_error("node '" + node + "' is not known to the journal");
+  render::node_diff d;
+  d.node = node;
+  d.record = st->nodes(0);
+  d.committed_only = committed_only;
+  if (d.record.vcluster().empty())
+    d.record.set_vcluster(default_vcluster);
+  // A node compared with no vCluster has an empty overlay: nothing to read.
+  if (d.record.vcluster().empty())
+    return d;
+  auto o = overlay(d.record.vcluster());
+  if (!o)
+    return o.err();
+  d.overlay = std::move(*o);
+  return d;
+}
+
+expected<render::status_view>
+journal_session::status(const std::string& node, const std::string& vcluster) {
+  render::status_view v;
+  v.node = node;
+  v.vcluster = vcluster;
+  if (!node.empty() || !vcluster.empty())
+    if (auto st = state(vcluster, node, true))
+      v.declared = std::move(*st);
+  bool journal_knows = v.declared && v.declared->nodes_size() > 0;
+  protocol::Request req;
+  req.set_request_id("status");
+  req.mutable_status()->set_vcluster(vcluster);
+  if (!node.empty() && !journal_knows)
+    req.mutable_status()->set_node(node);
+  auto resp = call(std::move(req));
+  if (!resp)
+    return resp.err();
+  v.reply = resp->status_reply();
+  render::keep_only_node(v.reply, node);
+  return v;
+}
+
+} // namespace pact::client
