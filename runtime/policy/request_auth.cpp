@@ -21,6 +21,19 @@ expected<protocol::Request> parse_request(const std::string& bytes) {
   return req;
 }
 
+expected<protocol::NodeReport> parse_node_report(const std::string& bytes) {
+  if (bytes.size() > max_request_bytes)
+    return make_error("node report of " + std::to_string(bytes.size())
+                      + " bytes exceeds the limit of "
+                      + std::to_string(max_request_bytes) + " bytes");
+  protocol::NodeReport report;
+  if (!report.ParseFromString(bytes))
+    return make_error("malformed node report: not a pact NodeReport");
+  if (report.node_id().empty())
+    return make_error("node report names no node");
+  return report;
+}
+
 const authenticated* token_cache::find(const std::string& token,
                                        int64_t now_s, int64_t leeway_s) const {
   auto i = entries_.find(token);

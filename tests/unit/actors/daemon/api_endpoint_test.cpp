@@ -7,10 +7,13 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
 
-#include "actors/supervision/api_endpoint.hpp"
+#include "actors/daemon/api_endpoint.hpp"
 #include "protocol/caf_types.hpp"
+#include "protocol/errors.hpp"
 #include "runtime/common/clock.hpp"
 #include "runtime/policy/token.hpp"
 
@@ -42,24 +45,24 @@ std::string token() {
 /// Answers status requests and drops log and command requests unanswered
 /// (a handler bug, or a shutdown with requests in flight).
 caf::behavior server(caf::event_based_actor* self) {
-  auto ctx = std::make_shared<supervision::api_context>();
+  auto ctx = std::make_shared<daemon::api_context>();
   ctx->verifier.hmac_secret = secret;
   ctx->wall = std::make_shared<manual_clock>(now_s * 1000);
-  supervision::api_table table{
+  daemon::api_table table{
     {Request::kStatus,
      [](const Request&, const policy::authenticated&,
-        supervision::api_reply reply) { reply.ok(Response{}); }},
+        daemon::api_reply reply) { reply.ok(Response{}); }},
     {Request::kLog, [](const Request&, const policy::authenticated&,
-                       supervision::api_reply) {}},
+                       daemon::api_reply) {}},
     {Request::kCommand, [](const Request&, const policy::authenticated&,
-                           supervision::api_reply) {}},
+                           daemon::api_reply) {}},
   };
   return {
     [self, ctx, table](api_atom, const std::string& bytes) {
-      supervision::serve_api(self, ctx, bytes, table);
+      daemon::serve_api(self, ctx, bytes, table);
     },
     [self, ctx, table](api_atom, const std::string& bytes, caf::actor& to) {
-      supervision::serve_api(self, ctx, bytes, table, std::move(to));
+      daemon::serve_api(self, ctx, bytes, table, std::move(to));
     },
   };
 }
@@ -142,4 +145,120 @@ TEST_CASE_FIXTURE(fixture, "a dropped write is answered as outcome "
   CHECK(resp.status().reason() == ERROR_REASON_OUTCOME_UNKNOWN);
   CHECK(resp.status().message().find("outcome is unknown")
         != std::string::npos);
+}
+
+// api_reply itself, on the deterministic test coordinator: the answer goes
+// out exactly once, and the in-flight slot is held exactly as long as the
+// request is unanswered.
+
+namespace {
+
+struct coordinator_config : caf::actor_system_config {
+  coordinator_config() {
+    pact::protocol::configure(*this);
+    set("scheduler.policy", caf::atom("testing"));
+    set("logger.verbosity", caf::atom("quiet"));
+    set("middleman.network-backend", caf::atom("testing"));
+    set("middleman.manual-multiplexing", true);
+    set("middleman.workers", size_t{0});
+  }
+};
+
+/// One endpoint context and a client that keeps every answer it gets.
+struct reply_fixture {
+  coordinator_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scheduler::test_coordinator& sched
+    = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+  std::shared_ptr<daemon::api_context> ctx
+    = std::make_shared<daemon::api_context>();
+  std::shared_ptr<std::vector<Response>> got
+    = std::make_shared<std::vector<Response>>();
+  caf::actor client
+    = sys.spawn([got = got](caf::event_based_actor*) -> caf::behavior {
+        return {[got](const std::string& bytes) {
+          Response r;
+          CHECK(r.ParseFromString(bytes));
+          got->push_back(r);
+        }};
+      });
+
+  ~reply_fixture() {
+    caf::anon_send_exit(client, caf::exit_reason::user_shutdown);
+    sched.run();
+  }
+
+  daemon::api_reply reply() {
+    return daemon::api_reply{caf::response_promise{}, client, ctx, "r7"};
+  }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(reply_fixture, "a reply answers once and frees its slot "
+                                 "with the answer") {
+  auto r = reply();
+  CHECK(ctx->in_flight == 1);
+  auto copy = r; // as the two handlers of one CAF `.then` hold it
+  r.ok(Response{});
+  CHECK(ctx->in_flight == 0);
+  copy.fail(STATUS_CODE_ERROR, "too late");
+  r.ok(Response{});
+  CHECK(ctx->in_flight == 0); // not freed twice
+  sched.run();
+  REQUIRE(got->size() == 1);
+  CHECK((*got)[0].status().code() == STATUS_CODE_OK);
+  CHECK((*got)[0].request_id() == "r7");
+  CHECK((*got)[0].version() == PROTOCOL_VERSION_1);
+}
+
+TEST_CASE_FIXTURE(reply_fixture, "a reply dropped unanswered tells the "
+                                 "client when its last copy dies") {
+  {
+    auto r = reply();
+    {
+      auto copy = r;
+      CHECK(ctx->in_flight == 1);
+    }
+    // One copy is gone, one still may answer: nothing yet.
+    sched.run();
+    CHECK(got->empty());
+    CHECK(ctx->in_flight == 1);
+  }
+  CHECK(ctx->in_flight == 0);
+  sched.run();
+  REQUIRE(got->size() == 1);
+  CHECK((*got)[0].status().code() == STATUS_CODE_UNAVAILABLE);
+  CHECK((*got)[0].status().reason() == ERROR_REASON_REPLICA_DOWN);
+  CHECK((*got)[0].request_id() == "r7");
+}
+
+TEST_CASE_FIXTURE(reply_fixture, "a write dropped unanswered is outcome "
+                                 "unknown; an answered one is not re-sent") {
+  {
+    auto r = reply();
+    r.set_write(true);
+  }
+  {
+    auto answered = reply();
+    answered.set_write(true);
+    answered.fail(STATUS_CODE_ERROR, "refused");
+  }
+  CHECK(ctx->in_flight == 0);
+  sched.run();
+  REQUIRE(got->size() == 2);
+  CHECK((*got)[0].status().reason() == ERROR_REASON_OUTCOME_UNKNOWN);
+  CHECK((*got)[0].status().message().find("outcome is unknown")
+        != std::string::npos);
+  CHECK((*got)[1].status().reason() != ERROR_REASON_OUTCOME_UNKNOWN);
+}
+
+TEST_CASE_FIXTURE(reply_fixture, "an actor error becomes its typed status") {
+  reply().fail(make_error(ERROR_REASON_NO_LEADER, "no leader"), "write");
+  sched.run();
+  REQUIRE(got->size() == 1);
+  CHECK((*got)[0].status().code() == STATUS_CODE_UNAVAILABLE);
+  CHECK((*got)[0].status().reason() == ERROR_REASON_NO_LEADER);
+  CHECK((*got)[0].status().message() == "write: no leader");
+  CHECK(ctx->in_flight == 0);
 }
