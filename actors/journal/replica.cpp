@@ -150,14 +150,13 @@ void connect_peer(self_ptr self, uint64_t id) {
               adopt_peer(self, id, handle);
             },
             [retry](caf::error& err) {
-              // A peer that refuses the hello as invalid (a pact error,
-              // typed) disagrees about membership, which never heals by
-              // itself; anything else (timeout, lost connection) is
-              // reachability.
-              auto text = protocol::message_of(err);
-              bool refused = reason_of(err) == ERROR_REASON_INVALID_REQUEST;
-              retry(refused ? text : "unreachable: hello not answered: " + text,
-                    refused);
+              // The peer answers every hello with its id and member list
+              // (on_peer_hello), and a disagreement is judged from those
+              // fields above: an error here is reachability (timeout, lost
+              // connection), never a member list mismatch.
+              retry("unreachable: hello not answered: "
+                      + protocol::message_of(err),
+                    false);
             });
       },
       [retry](caf::error& err) {

@@ -74,14 +74,20 @@ struct journal_fixture {
   caf::actor sup;
   caf::actor gateway;
 
-  /// A replica, and a gateway when `gw` is given; returns once the replica
-  /// leads (and the gateway serves).
-  explicit journal_fixture(std::optional<gateway_config> gw = std::nullopt) {
+  /// Replica 1, and a gateway when `gw` is given; returns once the replica
+  /// leads (and the gateway serves). With other `voters` (whose replicas
+  /// never run) no leader can be elected: it returns at once.
+  explicit journal_fixture(std::optional<gateway_config> gw = std::nullopt,
+                           std::vector<uint64_t> members = {1}) {
     raft::conf_state voters;
-    voters.voters = {1};
+    voters.voters = members;
     disk = std::make_shared<store::memory_store>(voters);
     registry = supervision::spawn_health_registry(sys, {"t", "1", "0"}, wall);
     rc.node_id = 1;
+    for (auto id : members)
+      if (id != rc.node_id)
+        rc.peers[id] = endpoint{false, "127.0.0.1",
+                                static_cast<uint16_t>(7000 + id)};
     rc.listen = {"127.0.0.1", std::make_shared<std::atomic<uint16_t>>(0),
                  nullptr};
     rc.bootstrap = voters;
@@ -113,6 +119,10 @@ struct journal_fixture {
     sup = sys.spawn(supervision::supervisor,
                     supervision::supervisor_spec{{registry, "journal"},
                                                  children, {}});
+    if (members.size() > 1) {
+      run();
+      return;
+    }
     REQUIRE(until([&] { return status().role() == "leader"; }));
     if (gw) {
       auto g = ask<caf::actor>(sup, protocol::child_atom::value,

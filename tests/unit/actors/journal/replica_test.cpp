@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include "protocol/errors.hpp"
 #include "tests/unit/actors/journal/journal_fixture.hpp"
 
 using namespace pact;
@@ -74,4 +75,33 @@ TEST_CASE("a killed replica actor is restarted from its store") {
   CHECK(a.log().entries(0).sequence() == 5);
   CHECK(a.log().entries(0).timestamp_unix_ms() > 0); // the leader stamped it
   CHECK(a.log().entries(0).hash() == head_before);
+}
+
+TEST_CASE("requests that find no leader wait leader_wait of actor time, "
+          "then are refused as never proposed") {
+  // Replica 2 never runs: replica 1 can never be elected.
+  journal::test::journal_fixture fx{std::nullopt, {1, 2}};
+  REQUIRE(fx.replica());
+  protocol::JournalQuery q;
+  q.set_linearizable(true);
+  q.mutable_log()->set_limit(1);
+  auto read = fx.ask<std::string>(fx.replica(), protocol::query_atom::value,
+                                  q.SerializeAsString());
+  auto write = fx.ask<uint64_t, std::string>(
+    fx.replica(), protocol::propose_atom::value,
+    commit_command(1).SerializeAsString());
+  auto started = fx.now();
+  // Held for the wait (4 s by default) ...
+  fx.advance(fx.rc.leader_wait - std::chrono::milliseconds(100));
+  CHECK_FALSE(read->done);
+  CHECK_FALSE(write->done);
+  // ... and refused within a tick or two of its end.
+  REQUIRE(fx.until([&] { return read->done && write->done; },
+                   std::chrono::seconds(1)));
+  CHECK(fx.now() - started >= fx.rc.leader_wait);
+  CHECK(fx.now() - started <= fx.rc.leader_wait + std::chrono::milliseconds(100));
+  CHECK(protocol::reason_of(read->err) == protocol::ERROR_REASON_NO_LEADER);
+  CHECK(protocol::reason_of(write->err) == protocol::ERROR_REASON_NO_LEADER);
+  CHECK(protocol::message_of(write->err).find("was not proposed")
+        != std::string::npos);
 }
