@@ -16,6 +16,7 @@
 #include "protocol/errors.hpp"
 #include "runtime/common/clock.hpp"
 #include "runtime/policy/token.hpp"
+#include "tests/unit/actors/coordinator_config.hpp"
 
 using namespace pact;
 using namespace pact::protocol;
@@ -153,20 +154,9 @@ TEST_CASE_FIXTURE(fixture, "a dropped write is answered as outcome "
 
 namespace {
 
-struct coordinator_config : caf::actor_system_config {
-  coordinator_config() {
-    pact::protocol::configure(*this);
-    set("scheduler.policy", caf::atom("testing"));
-    set("logger.verbosity", caf::atom("quiet"));
-    set("middleman.network-backend", caf::atom("testing"));
-    set("middleman.manual-multiplexing", true);
-    set("middleman.workers", size_t{0});
-  }
-};
-
 /// One endpoint context and a client that keeps every answer it gets.
 struct reply_fixture {
-  coordinator_config cfg;
+  pact::test::coordinator_config cfg;
   caf::actor_system sys{cfg};
   caf::scheduler::test_coordinator& sched
     = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());

@@ -30,23 +30,10 @@
 #include "actors/supervision/supervisor.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/store/memory_store.hpp"
+#include "tests/unit/actors/coordinator_config.hpp"
 #include <pact/protocol/api.pb.h>
 
 namespace pact::journal::test {
-
-/// The deterministic scheduler and the simulated network (as in
-/// tests/unit/actors/supervision/supervisor_test.cpp).
-struct coordinator_config : caf::actor_system_config {
-  coordinator_config() {
-    protocol::configure(*this);
-    // After configure(): the test coordinator replaces its scheduler.
-    set("scheduler.policy", caf::atom("testing"));
-    set("logger.verbosity", caf::atom("quiet"));
-    set("middleman.network-backend", caf::atom("testing"));
-    set("middleman.manual-multiplexing", true);
-    set("middleman.workers", size_t{0});
-  }
-};
 
 /// The answer to one request made through journal_fixture::ask: `done` once
 /// it came, then either `value` or `err`.
@@ -61,7 +48,7 @@ struct journal_fixture {
   /// The replica's tick; the fixture advances time in these steps.
   static constexpr std::chrono::milliseconds tick{10};
 
-  coordinator_config cfg;
+  pact::test::coordinator_config cfg;
   caf::actor_system sys{cfg};
   caf::scheduler::test_coordinator& sched
     = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
