@@ -155,11 +155,7 @@ TEST_CASE_FIXTURE(fixture, "a dropped write is answered as outcome "
 namespace {
 
 /// One endpoint context and a client that keeps every answer it gets.
-struct reply_fixture {
-  pact::test::coordinator_config cfg;
-  caf::actor_system sys{cfg};
-  caf::scheduler::test_coordinator& sched
-    = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+struct reply_fixture : pact::test::coordinated_system {
   std::shared_ptr<daemon::api_context> ctx
     = std::make_shared<daemon::api_context>();
   std::shared_ptr<std::vector<Response>> got
@@ -175,7 +171,7 @@ struct reply_fixture {
 
   ~reply_fixture() {
     caf::anon_send_exit(client, caf::exit_reason::user_shutdown);
-    sched.run();
+    run();
   }
 
   daemon::api_reply reply() {
@@ -195,7 +191,7 @@ TEST_CASE_FIXTURE(reply_fixture, "a reply answers once and frees its slot "
   copy.fail(STATUS_CODE_ERROR, "too late");
   r.ok(Response{});
   CHECK(ctx->in_flight == 0); // not freed twice
-  sched.run();
+  run();
   REQUIRE(got->size() == 1);
   CHECK((*got)[0].status().code() == STATUS_CODE_OK);
   CHECK((*got)[0].request_id() == "r7");
@@ -211,12 +207,12 @@ TEST_CASE_FIXTURE(reply_fixture, "a reply dropped unanswered tells the "
       CHECK(ctx->in_flight == 1);
     }
     // One copy is gone, one still may answer: nothing yet.
-    sched.run();
+    run();
     CHECK(got->empty());
     CHECK(ctx->in_flight == 1);
   }
   CHECK(ctx->in_flight == 0);
-  sched.run();
+  run();
   REQUIRE(got->size() == 1);
   CHECK((*got)[0].status().code() == STATUS_CODE_UNAVAILABLE);
   CHECK((*got)[0].status().reason() == ERROR_REASON_REPLICA_DOWN);
@@ -235,7 +231,7 @@ TEST_CASE_FIXTURE(reply_fixture, "a write dropped unanswered is outcome "
     answered.fail(STATUS_CODE_ERROR, "refused");
   }
   CHECK(ctx->in_flight == 0);
-  sched.run();
+  run();
   REQUIRE(got->size() == 2);
   CHECK((*got)[0].status().reason() == ERROR_REASON_OUTCOME_UNKNOWN);
   CHECK((*got)[0].status().message().find("outcome is unknown")
@@ -245,7 +241,7 @@ TEST_CASE_FIXTURE(reply_fixture, "a write dropped unanswered is outcome "
 
 TEST_CASE_FIXTURE(reply_fixture, "an actor error becomes its typed status") {
   reply().fail(make_error(ERROR_REASON_NO_LEADER, "no leader"), "write");
-  sched.run();
+  run();
   REQUIRE(got->size() == 1);
   CHECK((*got)[0].status().code() == STATUS_CODE_UNAVAILABLE);
   CHECK((*got)[0].status().reason() == ERROR_REASON_NO_LEADER);

@@ -44,16 +44,10 @@ struct answer {
   caf::error err;
 };
 
-struct journal_fixture {
+struct journal_fixture : pact::test::coordinated_system {
   /// The replica's tick; the fixture advances time in these steps.
   static constexpr std::chrono::milliseconds tick{10};
 
-  pact::test::coordinator_config cfg;
-  caf::actor_system sys{cfg};
-  caf::scheduler::test_coordinator& sched
-    = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
-  std::shared_ptr<manual_clock> wall
-    = std::make_shared<manual_clock>(1'700'000'000'000);
   /// The replica's "disk": it outlives the replica's incarnations.
   std::shared_ptr<store::memory_store> disk;
   replica_config rc;
@@ -124,10 +118,6 @@ struct journal_fixture {
     caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
     run();
-  }
-
-  void run() {
-    sched.run();
   }
 
   /// Moves time forward by `d`, one tick at a time, running every actor

@@ -34,19 +34,9 @@ caf::behavior crasher(caf::event_based_actor* self, health_handle h) {
   };
 }
 
-struct fixture {
-  pact::test::coordinator_config cfg;
-  caf::actor_system sys{cfg};
-  caf::scheduler::test_coordinator& sched
-    = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
-  std::shared_ptr<manual_clock> wall
-    = std::make_shared<manual_clock>(1'700'000'000'000);
+struct fixture : pact::test::coordinated_system {
   caf::actor registry = spawn_health_registry(sys, {"test", "n1", "0"}, wall);
   caf::actor sup;
-
-  void run() {
-    sched.run();
-  }
 
   void start(restart_intensity intensity) {
     child_spec c;
