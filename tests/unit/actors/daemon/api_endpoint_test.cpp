@@ -1,4 +1,5 @@
-// The server side of the client API (issue 8 item 1): every request gets
+// The server side of the client API (issue 8 item 1), on the test
+// coordinator (no threads, no waiting): every request gets
 // exactly one answer — at the actor the client named when it named one
 // (CAF 0.17 can lose the BASP sender), and even when a handler drops it.
 
@@ -8,7 +9,6 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
-#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
 #include "actors/daemon/api_endpoint.hpp"
@@ -25,12 +25,6 @@ namespace {
 
 constexpr const char* secret = "api-endpoint-test-secret-0123456789";
 constexpr int64_t now_s = 1'800'000'000;
-
-struct test_config : caf::actor_system_config {
-  test_config() {
-    pact::protocol::configure(*this);
-  }
-};
 
 std::string token() {
   policy::token_claims c;
@@ -82,97 +76,54 @@ Request request(Request::BodyCase body) {
   return req;
 }
 
-Response answer_of(caf::scoped_actor& self) {
-  Response resp;
-  self->receive(
-    [&](const std::string& bytes) { REQUIRE(resp.ParseFromString(bytes)); },
-    caf::after(std::chrono::seconds(5)) >> [] { FAIL("no answer"); });
-  return resp;
-}
+/// Every answer an actor got.
+using inbox = std::shared_ptr<std::vector<Response>>;
 
-/// One server and one client per test.
-struct fixture {
-  test_config cfg;
-  caf::actor_system sys{cfg};
+/// On the test coordinator: one server, a client and a second actor the
+/// client may name as the reply address, each keeping what it gets.
+struct fixture : pact::test::coordinated_system {
   caf::actor srv = sys.spawn(server);
-  caf::scoped_actor client{sys};
+  inbox client_got = std::make_shared<std::vector<Response>>();
+  caf::actor client = collector(client_got);
+  inbox named_got = std::make_shared<std::vector<Response>>();
+  caf::actor named = collector(named_got);
 
-  /// Sends a request of `body`, naming `to` as the reply address unless
-  /// it is null.
+  ~fixture() {
+    for (auto& a : {srv, client, named})
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    run();
+  }
+
+  caf::actor collector(inbox got) {
+    return sys.spawn([got](caf::event_based_actor*) -> caf::behavior {
+      return {[got](const std::string& bytes) {
+        Response r;
+        CHECK(r.ParseFromString(bytes));
+        got->push_back(r);
+      }};
+    });
+  }
+
+  /// Sends a request of `body` from the client, naming `to` as the reply
+  /// address unless it is null, and runs until everything is answered.
   void send(Request::BodyCase body, caf::actor to) {
     auto bytes = request(body).SerializeAsString();
     if (to)
-      client->send(srv, api_atom::value, bytes, to);
+      caf::send_as(client, srv, api_atom::value, bytes, to);
     else
-      client->send(srv, api_atom::value, bytes);
-  }
-};
-
-} // namespace
-
-TEST_CASE_FIXTURE(fixture, "the answer goes to the actor named in the "
-                           "message") {
-  caf::scoped_actor named{sys};
-  send(Request::kStatus, caf::actor_cast<caf::actor>(named));
-  auto resp = answer_of(named);
-  CHECK(resp.status().code() == STATUS_CODE_OK);
-  CHECK(resp.request_id() == "r1");
-  // Nothing went to the sender.
-  bool got = false;
-  client->receive([&](const std::string&) { got = true; },
-                  caf::after(std::chrono::milliseconds(100)) >> [] {});
-  CHECK_FALSE(got);
-}
-
-TEST_CASE_FIXTURE(fixture, "without a named actor the answer is the "
-                           "request's response") {
-  send(Request::kStatus, nullptr);
-  CHECK(answer_of(client).status().code() == STATUS_CODE_OK);
-}
-
-TEST_CASE_FIXTURE(fixture, "a dropped read is answered at once as "
-                           "retryable") {
-  send(Request::kLog, caf::actor_cast<caf::actor>(client));
-  auto resp = answer_of(client);
-  CHECK(resp.status().code() == STATUS_CODE_UNAVAILABLE);
-  CHECK(resp.status().reason() == ERROR_REASON_REPLICA_DOWN);
-}
-
-TEST_CASE_FIXTURE(fixture, "a dropped write is answered as outcome "
-                           "unknown") {
-  send(Request::kCommand, caf::actor_cast<caf::actor>(client));
-  auto resp = answer_of(client);
-  CHECK(resp.status().code() == STATUS_CODE_UNAVAILABLE);
-  CHECK(resp.status().reason() == ERROR_REASON_OUTCOME_UNKNOWN);
-  CHECK(resp.status().message().find("outcome is unknown")
-        != std::string::npos);
-}
-
-// api_reply itself, on the deterministic test coordinator: the answer goes
-// out exactly once, and the in-flight slot is held exactly as long as the
-// request is unanswered.
-
-namespace {
-
-/// One endpoint context and a client that keeps every answer it gets.
-struct reply_fixture : pact::test::coordinated_system {
-  std::shared_ptr<daemon::api_context> ctx
-    = std::make_shared<daemon::api_context>();
-  std::shared_ptr<std::vector<Response>> got
-    = std::make_shared<std::vector<Response>>();
-  caf::actor client
-    = sys.spawn([got = got](caf::event_based_actor*) -> caf::behavior {
-        return {[got](const std::string& bytes) {
-          Response r;
-          CHECK(r.ParseFromString(bytes));
-          got->push_back(r);
-        }};
-      });
-
-  ~reply_fixture() {
-    caf::anon_send_exit(client, caf::exit_reason::user_shutdown);
+      caf::send_as(client, srv, api_atom::value, bytes);
     run();
   }
+
+  /// The one answer in `got`.
+  Response answer_of(const inbox& got) {
+    REQUIRE_MESSAGE(got->size() == 1, "no answer, or more than one");
+    return got->front();
+  }
+
+  // api_reply on its own: a context and replies addressed to the client.
+  std::shared_ptr<daemon::api_context> ctx
+    = std::make_shared<daemon::api_context>();
 
   daemon::api_reply reply() {
     return daemon::api_reply{caf::response_promise{}, client, ctx, "r7"};
@@ -181,7 +132,44 @@ struct reply_fixture : pact::test::coordinated_system {
 
 } // namespace
 
-TEST_CASE_FIXTURE(reply_fixture, "a reply answers once and frees its slot "
+TEST_CASE_FIXTURE(fixture, "the answer goes to the actor named in the "
+                           "message") {
+  send(Request::kStatus, named);
+  auto resp = answer_of(named_got);
+  CHECK(resp.status().code() == STATUS_CODE_OK);
+  CHECK(resp.request_id() == "r1");
+  // Nothing went to the sender.
+  CHECK(client_got->empty());
+}
+
+TEST_CASE_FIXTURE(fixture, "without a named actor the answer is the "
+                           "request's response") {
+  send(Request::kStatus, nullptr);
+  CHECK(answer_of(client_got).status().code() == STATUS_CODE_OK);
+}
+
+TEST_CASE_FIXTURE(fixture, "a dropped read is answered at once as "
+                           "retryable") {
+  send(Request::kLog, client);
+  auto resp = answer_of(client_got);
+  CHECK(resp.status().code() == STATUS_CODE_UNAVAILABLE);
+  CHECK(resp.status().reason() == ERROR_REASON_REPLICA_DOWN);
+}
+
+TEST_CASE_FIXTURE(fixture, "a dropped write is answered as outcome "
+                           "unknown") {
+  send(Request::kCommand, client);
+  auto resp = answer_of(client_got);
+  CHECK(resp.status().code() == STATUS_CODE_UNAVAILABLE);
+  CHECK(resp.status().reason() == ERROR_REASON_OUTCOME_UNKNOWN);
+  CHECK(resp.status().message().find("outcome is unknown")
+        != std::string::npos);
+}
+
+// api_reply itself: the answer goes out exactly once, and the in-flight
+// slot is held exactly as long as the request is unanswered.
+
+TEST_CASE_FIXTURE(fixture, "a reply answers once and frees its slot "
                                  "with the answer") {
   auto r = reply();
   CHECK(ctx->in_flight == 1);
@@ -192,13 +180,13 @@ TEST_CASE_FIXTURE(reply_fixture, "a reply answers once and frees its slot "
   r.ok(Response{});
   CHECK(ctx->in_flight == 0); // not freed twice
   run();
-  REQUIRE(got->size() == 1);
-  CHECK((*got)[0].status().code() == STATUS_CODE_OK);
-  CHECK((*got)[0].request_id() == "r7");
-  CHECK((*got)[0].version() == PROTOCOL_VERSION_1);
+  REQUIRE(client_got->size() == 1);
+  CHECK((*client_got)[0].status().code() == STATUS_CODE_OK);
+  CHECK((*client_got)[0].request_id() == "r7");
+  CHECK((*client_got)[0].version() == PROTOCOL_VERSION_1);
 }
 
-TEST_CASE_FIXTURE(reply_fixture, "a reply dropped unanswered tells the "
+TEST_CASE_FIXTURE(fixture, "a reply dropped unanswered tells the "
                                  "client when its last copy dies") {
   {
     auto r = reply();
@@ -208,18 +196,18 @@ TEST_CASE_FIXTURE(reply_fixture, "a reply dropped unanswered tells the "
     }
     // One copy is gone, one still may answer: nothing yet.
     run();
-    CHECK(got->empty());
+    CHECK(client_got->empty());
     CHECK(ctx->in_flight == 1);
   }
   CHECK(ctx->in_flight == 0);
   run();
-  REQUIRE(got->size() == 1);
-  CHECK((*got)[0].status().code() == STATUS_CODE_UNAVAILABLE);
-  CHECK((*got)[0].status().reason() == ERROR_REASON_REPLICA_DOWN);
-  CHECK((*got)[0].request_id() == "r7");
+  REQUIRE(client_got->size() == 1);
+  CHECK((*client_got)[0].status().code() == STATUS_CODE_UNAVAILABLE);
+  CHECK((*client_got)[0].status().reason() == ERROR_REASON_REPLICA_DOWN);
+  CHECK((*client_got)[0].request_id() == "r7");
 }
 
-TEST_CASE_FIXTURE(reply_fixture, "a write dropped unanswered is outcome "
+TEST_CASE_FIXTURE(fixture, "a write dropped unanswered is outcome "
                                  "unknown; an answered one is not re-sent") {
   {
     auto r = reply();
@@ -232,19 +220,19 @@ TEST_CASE_FIXTURE(reply_fixture, "a write dropped unanswered is outcome "
   }
   CHECK(ctx->in_flight == 0);
   run();
-  REQUIRE(got->size() == 2);
-  CHECK((*got)[0].status().reason() == ERROR_REASON_OUTCOME_UNKNOWN);
-  CHECK((*got)[0].status().message().find("outcome is unknown")
+  REQUIRE(client_got->size() == 2);
+  CHECK((*client_got)[0].status().reason() == ERROR_REASON_OUTCOME_UNKNOWN);
+  CHECK((*client_got)[0].status().message().find("outcome is unknown")
         != std::string::npos);
-  CHECK((*got)[1].status().reason() != ERROR_REASON_OUTCOME_UNKNOWN);
+  CHECK((*client_got)[1].status().reason() != ERROR_REASON_OUTCOME_UNKNOWN);
 }
 
-TEST_CASE_FIXTURE(reply_fixture, "an actor error becomes its typed status") {
+TEST_CASE_FIXTURE(fixture, "an actor error becomes its typed status") {
   reply().fail(make_error(ERROR_REASON_NO_LEADER, "no leader"), "write");
   run();
-  REQUIRE(got->size() == 1);
-  CHECK((*got)[0].status().code() == STATUS_CODE_UNAVAILABLE);
-  CHECK((*got)[0].status().reason() == ERROR_REASON_NO_LEADER);
-  CHECK((*got)[0].status().message() == "write: no leader");
+  REQUIRE(client_got->size() == 1);
+  CHECK((*client_got)[0].status().code() == STATUS_CODE_UNAVAILABLE);
+  CHECK((*client_got)[0].status().reason() == ERROR_REASON_NO_LEADER);
+  CHECK((*client_got)[0].status().message() == "write: no leader");
   CHECK(ctx->in_flight == 0);
 }
