@@ -19,7 +19,7 @@ namespace pact::protocol {
 // -- client API (CLI/MCP -> gateway, CLI -> agent API) -----------------------
 
 /// (api_atom, bytes Request[, actor reply_to]) -> bytes Response, sent to
-/// reply_to when given (actors/supervision/api_endpoint.hpp says why the
+/// reply_to when given (actors/daemon/api_endpoint.hpp says why the
 /// CLI names itself), else the response to the request.
 using api_atom = caf::atom_constant<caf::atom("pactapi")>;
 

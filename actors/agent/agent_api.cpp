@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "runtime/common/assert.hpp"
-#include "actors/supervision/api_endpoint.hpp"
+#include "actors/daemon/api_endpoint.hpp"
 #include "protocol/caf_types.hpp"
 
 namespace pact::agent {
@@ -15,14 +15,14 @@ using namespace pact::protocol;
 struct api_data {
   supervision::health_handle h;
   agent_api_config cfg;
-  std::shared_ptr<supervision::api_context> api;
+  std::shared_ptr<daemon::api_context> api;
   std::string url = "(binding)";
 };
 
 void handle_status(caf::event_based_actor* self,
                    const std::shared_ptr<api_data>& d,
                    const policy::authenticated& who,
-                   supervision::api_reply reply) {
+                   daemon::api_reply reply) {
   if (!policy::can_read(who.roles, d->cfg.vcluster)) {
     reply.fail(STATUS_CODE_UNAUTHORIZED,
                "policy: denied: " + who.claims.subject
@@ -50,21 +50,21 @@ caf::behavior agent_api(caf::event_based_actor* self,
   auto d = std::make_shared<api_data>();
   d->h = std::move(h);
   d->cfg = std::move(cfg);
-  d->api = std::make_shared<supervision::api_context>();
+  d->api = std::make_shared<daemon::api_context>();
   d->api->verifier = d->cfg.verifier;
   d->api->wall = d->cfg.wall;
   supervision::report(self, d->h, ACTOR_STATE_STARTING, "binding");
-  supervision::publish_self(self, d->cfg.listen, [self, d](uint16_t port) {
+  daemon::publish_self(self, d->cfg.listen, [self, d](uint16_t port) {
     d->url = "http://" + d->cfg.listen.host + ":" + std::to_string(port);
     spdlog::info("agent API listening on {}", d->url);
     supervision::report(self, d->h, ACTOR_STATE_RUNNING,
                         "listening on " + d->url);
     supervision::start_heartbeat(self);
   });
-  supervision::api_table table{
+  daemon::api_table table{
     {Request::kStatus,
      [self, d](const Request&, const policy::authenticated& who,
-               supervision::api_reply reply) {
+               daemon::api_reply reply) {
        handle_status(self, d, who, std::move(reply));
      }},
   };
@@ -73,10 +73,10 @@ caf::behavior agent_api(caf::event_based_actor* self,
   };
   return caf::message_handler{
     [self, d, table](api_atom, const std::string& bytes) {
-      supervision::serve_api(self, d->api, bytes, table);
+      daemon::serve_api(self, d->api, bytes, table);
     },
     [self, d, table](api_atom, const std::string& bytes, caf::actor& to) {
-      supervision::serve_api(self, d->api, bytes, table, std::move(to));
+      daemon::serve_api(self, d->api, bytes, table, std::move(to));
     },
   }
     .or_else(supervision::heartbeat_behavior(self, d->h, state));

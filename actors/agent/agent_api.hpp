@@ -11,14 +11,14 @@
 #include <caf/event_based_actor.hpp>
 
 #include "actors/supervision/health.hpp"
-#include "actors/supervision/publish.hpp"
+#include "actors/daemon/publish.hpp"
 #include "runtime/common/clock.hpp"
 #include "runtime/policy/token.hpp"
 
 namespace pact::agent {
 
 struct agent_api_config {
-  supervision::listen_point listen;
+  daemon::listen_point listen;
   caf::actor registry;
   policy::verifier_config verifier;
   std::shared_ptr<const pact::clock> wall;

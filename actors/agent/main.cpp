@@ -17,7 +17,7 @@
 
 #include "actors/agent/agent_api.hpp"
 #include "actors/agent/journal_link.hpp"
-#include "actors/supervision/daemon.hpp"
+#include "actors/daemon/daemon.hpp"
 #include "actors/supervision/health_registry.hpp"
 #include "actors/supervision/supervisor.hpp"
 #include "protocol/caf_types.hpp"
@@ -125,7 +125,7 @@ agent_children(const settings& s,
   link.registry = registry;
   link.node_id = s.node_id;
   link.vcluster = s.v.get_string("agent.vcluster");
-  auto host = supervision::connect_host(s.listen.host);
+  auto host = daemon::connect_host(s.listen.host);
   link.agent_endpoint = [host, port] {
     return endpoint{false, host, port->load()}.url();
   };
@@ -143,7 +143,7 @@ agent_children(const settings& s,
 
 status write_endpoints(const settings& s, uint16_t port) {
   nlohmann::json j;
-  j["agent_api"] = endpoint{false, supervision::connect_host(s.listen.host),
+  j["agent_api"] = endpoint{false, daemon::connect_host(s.listen.host),
                             port}
                      .url();
   j["node_id"] = s.node_id;
@@ -155,7 +155,7 @@ status write_endpoints(const settings& s, uint16_t port) {
 } // namespace
 
 int main(int argc, char** argv) {
-  supervision::block_shutdown_signals();
+  daemon::block_shutdown_signals();
   auto started = config::start_daemon(argc, argv, config::agent_schema(),
                                       "pact-agent", "Runs the node agent.");
   if (auto* rc = std::get_if<int>(&started))
@@ -179,7 +179,7 @@ int main(int argc, char** argv) {
   caf::actor_system sys{cfg};
   auto wall = std::make_shared<system_clock>();
   auto port = std::make_shared<std::atomic<uint16_t>>(s->listen.port);
-  supervision::daemon_tree tree;
+  daemon::daemon_tree tree;
   tree.component = "agent";
   tree.node_id = s->node_id;
   tree.children = [&](const caf::actor& registry, const caf::actor& notify) {
@@ -194,5 +194,5 @@ int main(int argc, char** argv) {
                  s->state_dir);
     return {};
   };
-  return supervision::run_daemon(sys, tree, wall);
+  return daemon::run_daemon(sys, tree, wall);
 }

@@ -13,7 +13,7 @@ namespace pact::journal {
 namespace {
 
 using namespace pact::protocol;
-using supervision::api_reply;
+using daemon::api_reply;
 
 using shared = gateway_shared;
 
@@ -53,9 +53,8 @@ void reply_status(caf::event_based_actor* self, const shared& d,
   auto finish = [q, reply, d, who, of](Response resp) mutable {
     if (!q.node().empty() && resp.status_reply().nodes_size() == 0) {
       // Known but not readable: say so, rather than "not known".
-      auto why = d->nodes.count(q.node()) == 0
-                   ? std::string()
-                   : policy::node_denial(who, q.node(), of(q.node()));
+      auto why = policy::named_node_denial(
+        who, q.node(), d->nodes.count(q.node()) > 0, of(q.node()));
       if (!why.empty())
         reply.fail(STATUS_CODE_UNAUTHORIZED, why);
       else
@@ -105,10 +104,8 @@ void handle_status(caf::event_based_actor* self, const shared& d,
 void handle_propose(caf::event_based_actor* self, const shared& d,
                     const Request& req, const policy::authenticated& who,
                     api_reply reply) {
-  if (!policy::can_write(who.roles, "")) {
-    reply.fail(STATUS_CODE_UNAUTHORIZED,
-               "policy: denied: " + who.claims.subject
-                 + " may not append raw commands (platform admins only)");
+  if (auto why = policy::raw_propose_denial(who); !why.empty()) {
+    reply.fail(STATUS_CODE_UNAUTHORIZED, why);
     return;
   }
   auto r = replica_or_fail(self, reply);
@@ -128,10 +125,10 @@ void handle_propose(caf::event_based_actor* self, const shared& d,
       });
 }
 
-supervision::api_table make_table(caf::event_based_actor* self,
+daemon::api_table make_table(caf::event_based_actor* self,
                                   const shared& d) {
   using namespace std::placeholders;
-  supervision::api_table table{
+  daemon::api_table table{
     {Request::kStatus, std::bind(handle_status, self, d, _1, _2, _3)},
     {Request::kPropose, std::bind(handle_propose, self, d, _1, _2, _3)},
   };
@@ -140,12 +137,12 @@ supervision::api_table make_table(caf::event_based_actor* self,
 }
 
 void on_node_report(const shared& d, const std::string& bytes) {
-  NodeReport report;
-  if (bytes.size() > policy::max_request_bytes
-      || !report.ParseFromString(bytes) || report.node_id().empty()) {
-    spdlog::warn("gateway: dropped a malformed node report");
+  auto parsed = policy::parse_node_report(bytes);
+  if (!parsed) {
+    spdlog::warn("gateway: dropped a node report: {}", parsed.err().message);
     return;
   }
+  auto report = std::move(*parsed);
   auto& n = d->nodes[report.node_id()];
   if (n.received_unix_ms == 0)
     spdlog::info("gateway: node {} reported (agent {})", report.node_id(),
@@ -175,12 +172,12 @@ caf::behavior gateway(caf::event_based_actor* self,
   auto d = std::make_shared<gateway_data>();
   d->h = std::move(h);
   d->cfg = std::move(cfg);
-  d->api = std::make_shared<supervision::api_context>();
+  d->api = std::make_shared<daemon::api_context>();
   d->api->verifier = d->cfg.verifier;
   d->api->wall = d->cfg.wall;
   d->api->limits.max_in_flight = d->cfg.max_in_flight;
   supervision::report(self, d->h, ACTOR_STATE_STARTING, "binding");
-  supervision::publish_self(self, d->cfg.listen, [self, d](uint16_t port) {
+  daemon::publish_self(self, d->cfg.listen, [self, d](uint16_t port) {
     d->url = "http://" + d->cfg.listen.host + ":" + std::to_string(port);
     spdlog::info("gateway listening on {}", d->url);
     supervision::report(self, d->h, ACTOR_STATE_RUNNING,
@@ -197,13 +194,13 @@ caf::behavior gateway(caf::event_based_actor* self,
   return caf::message_handler{
     [self, d, table](api_atom, const std::string& bytes) {
       d->api_sender = self->current_sender();
-      supervision::serve_api(self, d->api, bytes, table);
+      daemon::serve_api(self, d->api, bytes, table);
       d->api_sender = nullptr;
     },
     // Clients that name where the answer goes (api_endpoint.hpp says why).
     [self, d, table](api_atom, const std::string& bytes, caf::actor& to) {
       d->api_sender = caf::actor_cast<caf::strong_actor_ptr>(to);
-      supervision::serve_api(self, d->api, bytes, table, std::move(to));
+      daemon::serve_api(self, d->api, bytes, table, std::move(to));
       d->api_sender = nullptr;
     },
     [d](node_report_atom, const std::string& bytes) {

@@ -14,7 +14,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include "actors/supervision/health.hpp"
-#include "actors/supervision/publish.hpp"
+#include "actors/daemon/publish.hpp"
 #include "runtime/common/clock.hpp"
 #include "runtime/policy/token.hpp"
 
@@ -22,7 +22,7 @@ namespace pact::journal {
 
 struct gateway_config {
   /// Where to listen.
-  supervision::listen_point listen;
+  daemon::listen_point listen;
   /// This process's health registry (answers status requests).
   caf::actor registry;
   /// Token verification settings.

@@ -11,7 +11,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include "actors/journal/gateway.hpp"
-#include "actors/supervision/api_endpoint.hpp"
+#include "actors/daemon/api_endpoint.hpp"
 #include "runtime/policy/read_authz.hpp"
 #include <pact/protocol/api.pb.h>
 
@@ -25,7 +25,7 @@ struct known_node {
 struct gateway_data {
   supervision::health_handle h;
   gateway_config cfg;
-  std::shared_ptr<supervision::api_context> api;
+  std::shared_ptr<daemon::api_context> api;
   std::string url;
   std::map<std::string, known_node> nodes;
   /// Sender of the API request being dispatched. Captured before the
@@ -41,7 +41,7 @@ caf::actor current_replica(caf::event_based_actor* self);
 
 /// current_replica(), or null after answering `reply` with UNAVAILABLE.
 caf::actor replica_or_fail(caf::event_based_actor* self,
-                           supervision::api_reply& reply);
+                           daemon::api_reply& reply);
 
 /// Read authorization needs each node's vCluster (runtime/policy/
 /// read_authz.hpp): its enrollment, read from the local replica, else what
@@ -57,6 +57,6 @@ void with_node_vclusters(
 /// config) to `table`.
 void add_journal_handlers(caf::event_based_actor* self,
                           const gateway_shared& d,
-                          supervision::api_table& table);
+                          daemon::api_table& table);
 
 } // namespace pact::journal

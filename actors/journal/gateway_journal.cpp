@@ -23,7 +23,7 @@ namespace pact::journal {
 namespace {
 
 using namespace pact::protocol;
-using supervision::api_reply;
+using daemon::api_reply;
 using self_ptr = caf::event_based_actor*;
 
 /// Extra time a watch request gets beyond its own wait.
@@ -142,41 +142,22 @@ void handle_command(self_ptr self, const gateway_shared& d, const Request& req,
               });
 }
 
-/// Empty when `who` may read a log answer: the node it was asked for by
-/// `scope` (when a node) and every entry in it.
-std::string log_denial(const policy::authenticated& who,
-                       const expected<Scope>& scope, const LogReply& log,
-                       const policy::vcluster_of& of) {
-  if (scope && scope->target_case() == Scope::kNode)
-    if (auto why = policy::node_denial(who, scope->node(), of(scope->node()));
-        !why.empty())
-      return why;
-  if (auto* e = policy::first_unreadable(who.roles, log.entries(), of))
-    return "policy: denied: " + who.claims.subject + " may not read entry "
-           + std::to_string(e->sequence()) + " ("
-           + journal::scope_key(e->scope()) + ")";
-  return {};
-}
-
 void handle_log(self_ptr self, const gateway_shared& d, const Request& req,
                 const policy::authenticated& who, api_reply reply) {
   const auto& q = req.log();
-  std::string why;
-  if (q.sequence() != 0) {
-    // Checked on the entry itself, below.
-  } else if (q.scope().empty()) {
-    why = policy::all_denial(who, "the entries");
-  } else {
-    auto scope = parse_scope(q.scope());
+  // One entry by sequence is checked on the entry itself, below.
+  expected<Scope> scope{Scope{}};
+  if (q.sequence() == 0 && !q.scope().empty()) {
+    scope = parse_scope(q.scope());
     if (!scope) {
       reply.fail(STATUS_CODE_INVALID_ARGUMENT, scope.err().message);
       return;
     }
-    // A node scope is checked against the node's vCluster, below.
-    if (scope->target_case() != Scope::kNode)
-      why = policy::vcluster_denial(
-        who, scope->target_case() == Scope::kVcluster ? scope->vcluster() : "");
   }
+  auto why = q.sequence() != 0
+               ? std::string()
+               : policy::log_request_denial(who, q.scope().empty() ? nullptr
+                                                                   : &*scope);
   if (!why.empty()) {
     reply.fail(STATUS_CODE_UNAUTHORIZED, why);
     return;
@@ -185,15 +166,14 @@ void handle_log(self_ptr self, const gateway_shared& d, const Request& req,
   jq.set_linearizable(!q.stale());
   *jq.mutable_log() = q;
   ask_replica(self, d, jq, std::move(reply),
-              [self, d, who, q](const JournalAnswer& a, api_reply& r) {
+              [self, d, who, q, scope](const JournalAnswer& a, api_reply& r) {
                 Response resp;
                 *resp.mutable_log_reply() = a.log();
-                auto node = q.sequence() == 0 ? parse_scope(q.scope())
-                                              : expected<Scope>(Scope{});
                 with_node_vclusters(
                   self, d, who, !q.stale(),
-                  [who, node, resp, r](const policy::vcluster_of& of) mutable {
-                    auto denial = log_denial(who, node, resp.log_reply(), of);
+                  [who, scope, resp, r](const policy::vcluster_of& of) mutable {
+                    auto denial = policy::log_denial(
+                      who, &*scope, resp.log_reply().entries(), of);
                     if (!denial.empty())
                       r.fail(STATUS_CODE_UNAUTHORIZED, denial);
                     else
@@ -220,15 +200,13 @@ void handle_state(self_ptr self, const gateway_shared& d, const Request& req,
                 // A node asked for by name: refuse rather than pretend it
                 // is unknown (its enrollment, else its agent's report).
                 if (!q.node().empty()) {
-                  std::string vc = reported(q.node());
-                  bool known = d->nodes.count(q.node()) > 0;
-                  for (auto& n : a.state().nodes())
-                    if (n.node() == q.node()) {
-                      vc = policy::node_vcluster(n.vcluster(), vc);
-                      known = true;
-                    }
-                  if (auto why = policy::node_denial(who, q.node(), vc);
-                      known && !why.empty()) {
+                  auto enrolled = policy::enrolled_in(a.state(), q.node());
+                  auto vc = policy::node_vcluster(enrolled.value_or(""),
+                                                  reported(q.node()));
+                  bool known = enrolled || d->nodes.count(q.node()) > 0;
+                  if (auto why
+                      = policy::named_node_denial(who, q.node(), known, vc);
+                      !why.empty()) {
                     r.fail(STATUS_CODE_UNAUTHORIZED, why);
                     return;
                   }
@@ -245,9 +223,7 @@ void handle_state(self_ptr self, const gateway_shared& d, const Request& req,
 void handle_watch(self_ptr self, const gateway_shared&, const Request& req,
                   const policy::authenticated& who, api_reply reply) {
   const auto& q = req.watch();
-  auto why = q.vcluster().empty() ? policy::all_denial(who, "the entries")
-                                  : policy::vcluster_denial(who, q.vcluster());
-  if (!why.empty()) {
+  if (auto why = policy::watch_denial(who, q.vcluster()); !why.empty()) {
     reply.fail(STATUS_CODE_UNAUTHORIZED, why);
     return;
   }
@@ -263,22 +239,6 @@ void handle_watch(self_ptr self, const gateway_shared&, const Request& req,
         reply.ok(std::move(resp));
       },
       [reply](caf::error& err) mutable { reply.fail(err, "watch"); });
-}
-
-/// Empty when `who` may read the boot stream `a` answered for `q`: the
-/// vCluster it resolved (possibly from the node's enrollment) and the node
-/// whose delta it carries.
-std::string boot_denial(const policy::authenticated& who,
-                        const BootConfigRequest& q, const JournalAnswer& a,
-                        const policy::vcluster_of& of) {
-  for (auto& c : a.boot().chunks())
-    if (c.has_complete())
-      if (auto why = policy::vcluster_denial(who, c.complete().vcluster());
-          !why.empty())
-        return why;
-  if (q.node().empty())
-    return {};
-  return policy::node_denial(who, q.node(), of(q.node()));
 }
 
 /// Sends the boot chunks to `requester` and answers `r` with the summary.
@@ -316,7 +276,8 @@ void handle_boot_config(self_ptr self, const gateway_shared& d,
       with_node_vclusters(self, d, who, true,
                           [self, requester, who, q, a,
                            r](const policy::vcluster_of& of) mutable {
-                            if (auto why = boot_denial(who, q, a, of);
+                            if (auto why = policy::boot_denial(
+                                  who, q.node(), a.boot().chunks(), of);
                                 !why.empty())
                               r.fail(STATUS_CODE_UNAUTHORIZED, why);
                             else
@@ -355,21 +316,15 @@ void with_node_vclusters(self_ptr self, const gateway_shared& d,
           hidden();
           return;
         }
-        std::map<std::string, std::string> enrolled;
-        for (auto& n : a.state().nodes())
-          enrolled.emplace(n.node(), n.vcluster());
-        then([d, enrolled](const std::string& node) {
-          auto it = enrolled.find(node);
-          return policy::node_vcluster(
-            it == enrolled.end() ? std::string() : it->second,
-            reported_vcluster(*d, node));
-        });
+        then(policy::node_resolver(
+          policy::enrollments(a.state()),
+          [d](const std::string& node) { return reported_vcluster(*d, node); }));
       },
       [hidden](caf::error&) { hidden(); });
 }
 
 void add_journal_handlers(self_ptr self, const gateway_shared& d,
-                          supervision::api_table& table) {
+                          daemon::api_table& table) {
   using namespace std::placeholders;
   table.emplace(Request::kCommand,
                 std::bind(handle_command, self, d, _1, _2, _3));

@@ -23,7 +23,7 @@
 #include "runtime/journal/log_dump.hpp"
 #include "actors/journal/metrics_endpoint.hpp"
 #include "actors/journal/replica.hpp"
-#include "actors/supervision/daemon.hpp"
+#include "actors/daemon/daemon.hpp"
 #include "actors/supervision/health_registry.hpp"
 #include "actors/supervision/supervisor.hpp"
 #include "protocol/caf_types.hpp"
@@ -215,7 +215,7 @@ journal_children(const settings& s, const ports& p, const caf::actor& registry,
 
 status write_endpoints(const settings& s, const ports& p) {
   auto url = [](const endpoint& ep, uint16_t port) {
-    return endpoint{ep.tls, supervision::connect_host(ep.host), port}.url();
+    return endpoint{ep.tls, daemon::connect_host(ep.host), port}.url();
   };
   nlohmann::json j;
   j["gateway"] = url(s.gateway, p.gateway->load());
@@ -250,7 +250,7 @@ int run(settings& s) {
   ports p{std::make_shared<std::atomic<uint16_t>>(s.gateway.port),
           std::make_shared<std::atomic<uint16_t>>(s.raft.port),
           std::make_shared<std::atomic<uint16_t>>(s.metrics.port)};
-  supervision::daemon_tree tree;
+  daemon::daemon_tree tree;
   tree.component = "journal";
   tree.node_id = std::to_string(s.node_id);
   tree.children = [&](const caf::actor& registry, const caf::actor& notify) {
@@ -266,13 +266,13 @@ int run(settings& s) {
                  p.metrics->load(), s.data_dir);
     return {};
   };
-  return supervision::run_daemon(sys, tree, wall);
+  return daemon::run_daemon(sys, tree, wall);
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-  supervision::block_shutdown_signals();
+  daemon::block_shutdown_signals();
   auto started = config::start_daemon(argc, argv, config::journal_schema(),
                                       "pact-journal", "Runs one journal replica.");
   if (auto* rc = std::get_if<int>(&started))

@@ -14,12 +14,12 @@
 
 #include "actors/journal/metrics.hpp"
 #include "actors/supervision/health.hpp"
-#include "actors/supervision/publish.hpp"
+#include "actors/daemon/publish.hpp"
 
 namespace pact::journal {
 
 struct metrics_endpoint_config {
-  supervision::listen_point listen;
+  daemon::listen_point listen;
   std::shared_ptr<raft_metrics> metrics;
 };
 

@@ -13,6 +13,7 @@
 #include "protocol/caf_types.hpp"
 #include "protocol/errors.hpp"
 #include "runtime/journal/raft_wire.hpp"
+#include "runtime/store/lmdb_store.hpp"
 #include <pact/protocol/api.pb.h>
 
 namespace pact::journal {
@@ -23,11 +24,14 @@ using namespace pact::protocol;
 using self_ptr = replica_ptr;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 
-uint64_t now_us() {
-  using namespace std::chrono;
-  return static_cast<uint64_t>(
-    duration_cast<microseconds>(steady_clock::now().time_since_epoch())
-      .count());
+/// Microseconds on the actor clock, for the driver's write timings.
+std::function<uint64_t()> monotonic_us(self_ptr self) {
+  return [self] {
+    using namespace std::chrono;
+    return static_cast<uint64_t>(
+      duration_cast<microseconds>(self->clock().now().time_since_epoch())
+        .count());
+  };
 }
 
 
@@ -53,7 +57,7 @@ bool initiates(self_ptr self, uint64_t peer) {
 void peer_problem(self_ptr self, uint64_t id, std::string problem,
                   bool is_error = false) {
   auto& p = self->state.peers[id];
-  auto now = std::chrono::steady_clock::now();
+  auto now = self->clock().now();
   bool changed = p.problem != problem;
   if (changed) {
     p.problem = std::move(problem);
@@ -100,7 +104,7 @@ void connect_peer(self_ptr self, uint64_t id) {
   if (p.handle || p.connecting || !initiates(self, id))
     return;
   p.connecting = true;
-  auto mm = supervision::middleman_for(self->system(), p.ep.tls);
+  auto mm = daemon::middleman_for(self->system(), p.ep.tls);
   auto retry = [self, id](std::string problem, bool is_error) {
     self->state.peers[id].connecting = false;
     peer_problem(self, id, std::move(problem), is_error);
@@ -146,11 +150,13 @@ void connect_peer(self_ptr self, uint64_t id) {
               adopt_peer(self, id, handle);
             },
             [retry](caf::error& err) {
-              auto text = protocol::message_of(err);
-              bool mismatch = text.find("member list mismatch")
-                              != std::string::npos;
-              retry(mismatch ? text : "unreachable: hello not answered: " + text,
-                    mismatch);
+              // The peer answers every hello with its id and member list
+              // (on_peer_hello), and a disagreement is judged from those
+              // fields above: an error here is reachability (timeout, lost
+              // connection), never a member list mismatch.
+              retry("unreachable: hello not answered: "
+                      + protocol::message_of(err),
+                    false);
             });
       },
       [retry](caf::error& err) {
@@ -169,7 +175,7 @@ on_peer_hello(self_ptr self, uint64_t id, const std::string& theirs) {
   if (i == st.peers.end()) {
     // Not a peer (or this replica itself, through a wrong --peers entry
     // somewhere): say so, at most every 30 s.
-    auto now = std::chrono::steady_clock::now();
+    auto now = self->clock().now();
     if (now - st.stranger_logged >= std::chrono::seconds(30)) {
       st.stranger_logged = now;
       spdlog::error("replica: member list mismatch: replica {} connected but "
@@ -272,7 +278,7 @@ std::string raft_status_bytes(self_ptr self) {
     s.add_learners(l);
   s.set_digest(self->state.sm.digest());
   s.set_failure(d.failure());
-  auto now = std::chrono::steady_clock::now();
+  auto now = self->clock().now();
   for (auto& [id, p] : self->state.peers) {
     auto* ps = s.add_peers();
     ps->set_id(id);
@@ -311,11 +317,7 @@ void on_read_index(self_ptr self) {
 
 status open(self_ptr self) {
   auto& st = self->state;
-  store::lmdb_options opts;
-  opts.dir = st.cfg.data_dir + "/raft";
-  opts.map_size_bytes = st.cfg.map_size_bytes;
-  opts.bootstrap = st.cfg.bootstrap;
-  auto s = store::lmdb_store::open(opts);
+  auto s = st.cfg.open_store(st.cfg);
   if (!s)
     return s.err();
   st.store = std::move(*s);
@@ -325,7 +327,7 @@ status open(self_ptr self) {
   dc.raft.heartbeat_interval_ticks = st.cfg.heartbeat_ticks;
   dc.snapshot_interval = st.cfg.snapshot_interval;
   dc.snapshot_growth_percent = st.cfg.snapshot_growth_percent;
-  dc.monotonic_us = now_us;
+  dc.monotonic_us = monotonic_us(self);
   st.driver = std::make_unique<replica_driver>(dc, *st.store, st.sm);
   return st.driver->start();
 }
@@ -348,6 +350,18 @@ void report_health(self_ptr self) {
 
 } // namespace
 
+expected<std::shared_ptr<store::raft_store>>
+open_lmdb_store(const replica_config& cfg) {
+  store::lmdb_options opts;
+  opts.dir = cfg.data_dir + "/raft";
+  opts.map_size_bytes = cfg.map_size_bytes;
+  opts.bootstrap = cfg.bootstrap;
+  auto s = store::lmdb_store::open(opts);
+  if (!s)
+    return s.err();
+  return std::shared_ptr<store::raft_store>(std::move(*s));
+}
+
 void request_flush(replica_ptr self) {
   // One flush message at the back of the mailbox: everything queued before
   // it is stepped first, so one durable write covers the batch (group
@@ -367,8 +381,10 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
     self->quit(make_error(ERROR_REASON_STORE_FAILED, opened.err().message));
     return {};
   }
-  for (auto& [id, ep] : st.cfg.peers)
+  for (auto& [id, ep] : st.cfg.peers) {
     st.peers[id].ep = ep;
+    st.peers[id].problem_since = self->clock().now();
+  }
   // Each incarnation registers itself and, on exit, removes the entry only
   // if it is still its own: the exit hook runs after the supervisor may
   // already have started (and registered) the next incarnation. The tick
@@ -389,7 +405,7 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
           schedule_connect(self, id);
       }
   });
-  supervision::publish_self(self, st.cfg.listen, [self](uint16_t port) {
+  daemon::publish_self(self, st.cfg.listen, [self](uint16_t port) {
     self->state.listen_url = "http://" + self->state.cfg.listen.host + ":"
                              + std::to_string(port);
     spdlog::info("replica {} listening for peers on {}", self->state.cfg.node_id,

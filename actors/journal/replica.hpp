@@ -1,7 +1,8 @@
 #pragma once
 
 /// The journal replica actor (DESIGN.md §3): owns one Raft core through a
-/// replica_driver, an LMDB store and the state machine. It ticks on a timer,
+/// replica_driver, a Raft store (LMDB unless its config says otherwise) and
+/// the state machine. It ticks on a timer,
 /// exchanges Raft messages with its peers' replica actors (published on the
 /// raft port and reached through CAF remoting), persists every ready in one
 /// LMDB write before sending what depends on it, and answers proposals once
@@ -20,6 +21,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -30,15 +32,31 @@
 
 #include "actors/journal/metrics.hpp"
 #include "actors/supervision/health.hpp"
-#include "actors/supervision/publish.hpp"
+#include "actors/daemon/publish.hpp"
 #include "runtime/common/clock.hpp"
 #include "runtime/common/endpoint.hpp"
+#include "runtime/common/error.hpp"
 #include "runtime/raft/types.hpp"
+#include "runtime/store/raft_store.hpp"
 
 namespace pact::journal {
 
 /// Name under which the current replica incarnation is registered.
 inline constexpr caf::atom_value replica_name = caf::atom("replica");
+
+struct replica_config;
+
+/// Opens the Raft store of one replica incarnation (called on every start,
+/// so also after a restart). Shared ownership: a store that outlives the
+/// incarnation (a test's in-memory store standing in for the disk) is
+/// handed to each one in turn.
+using store_factory = std::function<expected<std::shared_ptr<store::raft_store>>(
+  const replica_config&)>;
+
+/// The production store: LMDB under `data_dir`/raft, sized
+/// `map_size_bytes`, bootstrapped with `bootstrap` when empty.
+expected<std::shared_ptr<store::raft_store>>
+open_lmdb_store(const replica_config& cfg);
 
 struct replica_config {
   uint64_t node_id = 1;
@@ -48,9 +66,12 @@ struct replica_config {
   /// each peer's list when they connect; empty skips the check (tests).
   std::map<uint64_t, endpoint> members;
   /// Where to listen for peers.
-  supervision::listen_point listen;
+  daemon::listen_point listen;
   std::string data_dir;
   size_t map_size_bytes = size_t{1} << 30;
+  /// Where the Raft state lives; open_lmdb_store unless a test says
+  /// otherwise (runtime/store/memory_store).
+  store_factory open_store = open_lmdb_store;
   /// Membership for an empty data directory.
   raft::conf_state bootstrap;
   std::chrono::milliseconds tick{100};

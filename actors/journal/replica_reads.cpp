@@ -61,11 +61,11 @@ void on_query(replica_ptr self, const std::string& bytes) {
     return;
   }
   serve_query(self, rp, std::move(q),
-              std::chrono::steady_clock::now() + self->state.cfg.leader_wait);
+              self->clock().now() + self->state.cfg.leader_wait);
 }
 
 void serve_query(replica_ptr self, caf::response_promise& rp, JournalQuery q,
-                 std::chrono::steady_clock::time_point deadline) {
+                 actor_time deadline) {
   auto& st = self->state;
   if (!q.linearizable()) {
     answer_query(self, rp, q);
@@ -135,14 +135,13 @@ void on_watch(replica_ptr self, const std::string& bytes) {
   auto wait = std::chrono::milliseconds(
     std::min(req.wait_ms(), max_watch_wait_ms));
   st.watchers.push_back(
-    watcher{std::move(rp), std::move(req),
-            std::chrono::steady_clock::now() + wait});
+    watcher{std::move(rp), std::move(req), self->clock().now() + wait});
 }
 
 void check_watchers(replica_ptr self) {
   auto& st = self->state;
   st.watched_sequence = st.sm.last_sequence();
-  auto now = std::chrono::steady_clock::now();
+  auto now = self->clock().now();
   auto done = [&](watcher& w) {
     auto reply = st.reader.watch(st.sm, w.req);
     if (reply.entries_size() == 0 && now < w.deadline)

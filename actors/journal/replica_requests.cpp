@@ -12,11 +12,6 @@ namespace pact::journal {
 namespace {
 
 using namespace pact::protocol;
-using std::chrono::steady_clock;
-
-/// Largest command a replica proposes (the gateway bounds envelopes at
-/// 4 MiB; one command gets 1 MiB of the log).
-constexpr size_t max_command_bytes = size_t{1} << 20;
 
 /// Requests held for a leader at once (STYLE.md: a limit on everything).
 constexpr size_t max_parked = 4096;
@@ -39,13 +34,11 @@ bool leader_reachable(replica_ptr self) {
 }
 
 void propose_now(replica_ptr self, caf::response_promise& rp,
-                 std::string command, steady_clock::time_point deadline) {
+                 std::string command, actor_time deadline) {
   auto& st = self->state;
   auto& d = *st.driver;
-  if (command.size() > max_command_bytes) {
-    rp.deliver(make_error(ERROR_REASON_INVALID_REQUEST,
-                          "command of " + std::to_string(command.size())
-                            + " bytes exceeds the 1 MiB limit"));
+  if (auto why = command_size_refusal(command.size()); !why.empty()) {
+    rp.deliver(make_error(ERROR_REASON_INVALID_REQUEST, why));
     return;
   }
   if (d.role() != raft::node_role::leader) {
@@ -68,11 +61,9 @@ void propose_now(replica_ptr self, caf::response_promise& rp,
     return;
   }
   auto tag = st.next_tag++;
-  if (st.cfg.wall) {
-    if (!st.sm.entries().empty())
-      st.stamper.raise_floor(st.sm.entries().back().timestamp_unix_ms());
-    command = st.stamper.stamp(std::move(command), st.cfg.wall->now_unix_ms());
-  }
+  if (st.cfg.wall)
+    command = st.stamper.stamp(std::move(command), st.cfg.wall->now_unix_ms(),
+                               st.sm);
   auto rs = d.propose(tag, command);
   if (rs == raft::status::not_leader || rs == raft::status::no_leader
       || rs == raft::status::transferring) {
@@ -131,11 +122,11 @@ caf::error store_error(replica_ptr self) {
 void on_propose(replica_ptr self, std::string& command) {
   auto rp = self->make_response_promise();
   propose_now(self, rp, std::move(command),
-              steady_clock::now() + self->state.cfg.leader_wait);
+              self->clock().now() + self->state.cfg.leader_wait);
 }
 
 void park(replica_ptr self, parked_request::kind k, caf::response_promise& rp,
-          std::string bytes, steady_clock::time_point deadline) {
+          std::string bytes, actor_time deadline) {
   auto& st = self->state;
   if (st.parked.size() >= max_parked) {
     rp.deliver(make_error(ERROR_REASON_OVERLOADED,
@@ -153,7 +144,7 @@ void release_parked(replica_ptr self) {
   if (st.parked.empty())
     return;
   bool ready = leader_reachable(self) || st.driver->failed();
-  auto now = steady_clock::now();
+  auto now = self->clock().now();
   auto held = std::move(st.parked);
   st.parked.clear();
   for (auto& p : held) {

@@ -12,6 +12,7 @@
 #include <pact/protocol/api.pb.h>
 
 #include <caf/actor.hpp>
+#include <caf/actor_clock.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 
@@ -20,9 +21,14 @@
 #include "runtime/journal/config_state_machine.hpp"
 #include "runtime/journal/journal_query.hpp"
 #include "runtime/journal/leader_stamp.hpp"
-#include "runtime/store/lmdb_store.hpp"
+#include "runtime/store/raft_store.hpp"
 
 namespace pact::journal {
+
+/// Time as the actor's clock tells it (`self->clock().now()`): real time in
+/// the daemon, the test coordinator's manual time in tests. Every deadline
+/// and rate limit of the replica reads it, never steady_clock directly.
+using actor_time = caf::actor_clock::time_point;
 
 struct peer_link {
   endpoint ep;
@@ -32,10 +38,9 @@ struct peer_link {
   /// Why there is no connection (empty when connected), and since when;
   /// shown by /health and `pact status`, logged when it changes.
   std::string problem = "not connected yet";
-  std::chrono::steady_clock::time_point problem_since =
-    std::chrono::steady_clock::now();
+  actor_time problem_since{};
   /// Last time the problem was logged (warnings repeat at most every 30 s).
-  std::chrono::steady_clock::time_point logged{};
+  actor_time logged{};
 };
 
 /// A request waiting for the ready loop: a proposal (answered with its
@@ -57,20 +62,20 @@ struct parked_request {
   caf::response_promise rp;
   /// The command, or the serialized JournalQuery.
   std::string bytes;
-  std::chrono::steady_clock::time_point deadline;
+  actor_time deadline;
 };
 
 /// A `pact watch` long poll.
 struct watcher {
   caf::response_promise rp;
   protocol::WatchRequest req;
-  std::chrono::steady_clock::time_point deadline;
+  actor_time deadline;
 };
 
 struct replica_state {
   supervision::health_handle h;
   replica_config cfg;
-  std::unique_ptr<store::lmdb_store> store;
+  std::shared_ptr<store::raft_store> store;
   config_state_machine sm;
   journal_reader reader;
   leader_stamper stamper;
@@ -90,7 +95,7 @@ struct replica_state {
   /// A flush message is queued.
   bool flush_pending = false;
   /// Last time a hello from a non-member was logged.
-  std::chrono::steady_clock::time_point stranger_logged{};
+  actor_time stranger_logged{};
   /// The store failure was logged (it is logged once).
   bool fatal_logged = false;
   std::string listen_url;
@@ -123,11 +128,10 @@ caf::error store_error(replica_ptr self);
 void on_query(replica_ptr self, const std::string& bytes);
 /// on_query() with the promise already made (also for released requests).
 void serve_query(replica_ptr self, caf::response_promise& rp,
-                 protocol::JournalQuery q,
-                 std::chrono::steady_clock::time_point deadline);
+                 protocol::JournalQuery q, actor_time deadline);
 /// Holds `rp` until a leader is known; refuses it when the queue is full.
 void park(replica_ptr self, parked_request::kind k, caf::response_promise& rp,
-          std::string bytes, std::chrono::steady_clock::time_point deadline);
+          std::string bytes, actor_time deadline);
 /// (watch_atom, bytes): answers at once when entries are there, else holds.
 void on_watch(replica_ptr self, const std::string& bytes);
 /// Delivers a finished waiter (proposal, read index or query).

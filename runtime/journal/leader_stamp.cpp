@@ -4,6 +4,8 @@
 
 #include <pact/protocol/journal.pb.h>
 
+#include "runtime/journal/config_state_machine.hpp"
+
 namespace pact::journal {
 
 std::string leader_stamper::stamp(std::string command, int64_t now_ms) {
@@ -14,6 +16,20 @@ std::string leader_stamper::stamp(std::string command, int64_t now_ms) {
   last_ms_ = std::max(last_ms_, now_ms);
   cmd.set_timestamp_unix_ms(last_ms_);
   return cmd.SerializeAsString();
+}
+
+std::string leader_stamper::stamp(std::string command, int64_t now_ms,
+                                  const config_state_machine& sm) {
+  if (!sm.entries().empty())
+    raise_floor(sm.entries().back().timestamp_unix_ms());
+  return stamp(std::move(command), now_ms);
+}
+
+std::string command_size_refusal(size_t bytes) {
+  if (bytes <= max_command_bytes)
+    return {};
+  return "command of " + std::to_string(bytes)
+         + " bytes exceeds the 1 MiB limit";
 }
 
 } // namespace pact::journal

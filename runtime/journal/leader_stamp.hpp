@@ -7,10 +7,23 @@
 /// does: TTL expiries computed from them stay ordered like the log.
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
 namespace pact::journal {
+
+class config_state_machine;
+
+/// Largest command a replica proposes, in bytes. A request envelope is
+/// bounded at 4 MiB (policy::max_request_bytes); one command gets 1 MiB of
+/// the log, so that a handful of proposals cannot make one Raft batch or
+/// snapshot unbounded (STYLE.md: a limit on everything).
+inline constexpr size_t max_command_bytes = size_t{1} << 20;
+
+/// "" when a command of `bytes` may be proposed, else the refusal (the
+/// caller's mistake: INVALID_REQUEST), naming the size and the limit.
+std::string command_size_refusal(size_t bytes);
 
 class leader_stamper {
 public:
@@ -18,6 +31,12 @@ public:
   /// max(now_ms, last stamp). Bytes that are not a JournalCommand are
   /// returned unchanged (the state machine refuses them deterministically).
   std::string stamp(std::string command, int64_t now_ms);
+
+  /// stamp() on the leader applying to `sm`: first raises the floor to
+  /// the newest applied entry's time, so that a new or restarted leader
+  /// continues where the log left off even if its clock is behind.
+  std::string stamp(std::string command, int64_t now_ms,
+                    const config_state_machine& sm);
 
   /// Never stamp below `ms` (the newest applied entry's time): a new
   /// leader, or a restarted one, continues where the log left off even if

@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "runtime/journal/journal_items.hpp"
+
 namespace pact::policy {
 
 using protocol::Scope;
@@ -133,6 +135,95 @@ const protocol::ConfigEntry* first_unreadable(
       return &e;
   }
   return nullptr;
+}
+
+vcluster_of node_resolver(std::map<std::string, std::string> enrolled,
+                          vcluster_of reported) {
+  return [enrolled = std::move(enrolled),
+          reported = std::move(reported)](const std::string& node) {
+    auto it = enrolled.find(node);
+    return node_vcluster(it == enrolled.end() ? std::string() : it->second,
+                         reported(node));
+  };
+}
+
+std::map<std::string, std::string>
+enrollments(const protocol::StateReply& reply) {
+  std::map<std::string, std::string> out;
+  for (const auto& n : reply.nodes())
+    out.emplace(n.node(), n.vcluster());
+  return out;
+}
+
+std::optional<std::string> enrolled_in(const protocol::StateReply& reply,
+                                       const std::string& node) {
+  for (const auto& n : reply.nodes())
+    if (n.node() == node)
+      return n.vcluster();
+  return std::nullopt;
+}
+
+std::string log_request_denial(const authenticated& who,
+                               const protocol::Scope* scope) {
+  if (!scope)
+    return all_denial(who, "the entries");
+  switch (scope->target_case()) {
+  case Scope::kNode:
+    return {}; // against the node's vCluster, on the answer
+  case Scope::kVcluster:
+    return vcluster_denial(who, scope->vcluster());
+  case Scope::kGlobal:
+  case Scope::TARGET_NOT_SET:
+    break;
+  }
+  return vcluster_denial(who, "");
+}
+
+std::string log_denial(
+  const authenticated& who, const protocol::Scope* scope,
+  const google::protobuf::RepeatedPtrField<protocol::ConfigEntry>& entries,
+  const vcluster_of& of) {
+  if (scope && scope->target_case() == Scope::kNode)
+    if (auto why = node_denial(who, scope->node(), of(scope->node()));
+        !why.empty())
+      return why;
+  if (auto* e = first_unreadable(who.roles, entries, of))
+    return denied(who, "entry " + std::to_string(e->sequence()) + " ("
+                         + journal::scope_key(e->scope()) + ")");
+  return {};
+}
+
+std::string watch_denial(const authenticated& who,
+                         const std::string& vcluster) {
+  return vcluster.empty() ? all_denial(who, "the entries")
+                          : vcluster_denial(who, vcluster);
+}
+
+std::string named_node_denial(const authenticated& who,
+                              const std::string& node, bool known,
+                              const std::string& node_vc) {
+  return known ? node_denial(who, node, node_vc) : std::string();
+}
+
+std::string boot_denial(
+  const authenticated& who, const std::string& node,
+  const google::protobuf::RepeatedPtrField<protocol::BootChunk>& chunks,
+  const vcluster_of& of) {
+  for (const auto& c : chunks)
+    if (c.has_complete())
+      if (auto why = vcluster_denial(who, c.complete().vcluster());
+          !why.empty())
+        return why;
+  if (node.empty())
+    return {};
+  return node_denial(who, node, of(node));
+}
+
+std::string raw_propose_denial(const authenticated& who) {
+  if (can_write(who.roles, ""))
+    return {};
+  return "policy: denied: " + who.claims.subject
+         + " may not append raw commands (platform admins only)";
 }
 
 } // namespace pact::policy

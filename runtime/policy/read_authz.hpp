@@ -15,10 +15,13 @@
 ///     vCluster is readable only by the roles that read everything;
 ///   * an entry is readable when its scope is.
 ///
-/// Pure and CAF-free: the gateway resolves nodes to vClusters and calls
-/// these functions.
+/// Pure and CAF-free: the gateway resolves nodes to vClusters (through
+/// node_resolver) and asks these functions, per request, whether to refuse
+/// and what to show.
 
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -83,5 +86,62 @@ first_unreadable(const std::vector<role>& roles,
                  const google::protobuf::RepeatedPtrField<protocol::ConfigEntry>&
                    entries,
                  const vcluster_of& of);
+
+/// A resolver from what the gateway knows: `enrolled` (node -> vCluster,
+/// the journal's node records) wins, else `reported(node)` (its agent).
+vcluster_of node_resolver(std::map<std::string, std::string> enrolled,
+                          vcluster_of reported);
+
+/// The enrollments in a state answer, node -> vCluster ("" when enrolled
+/// in none), for node_resolver.
+std::map<std::string, std::string>
+enrollments(const protocol::StateReply& reply);
+
+/// The vCluster `reply` enrolls `node` in; nullopt when `reply` has no
+/// record of it.
+std::optional<std::string> enrolled_in(const protocol::StateReply& reply,
+                                       const std::string& node);
+
+// Per-request decisions of the gateway. Each returns "" when the request
+// may go on, else the refusal (as above, exit 2).
+
+/// A log read before it reaches the journal: `scope` is the parsed scope
+/// (null: no scope, every vCluster). A node scope passes here; its node is
+/// checked on the answer (log_denial), once its vCluster is known.
+std::string log_request_denial(const authenticated& who,
+                               const protocol::Scope* scope);
+
+/// A log answer: the node asked for by `scope` (when a node scope) and
+/// every entry of `entries`. The entry refusal names its sequence and
+/// scope key ("policy: denied: S may not read entry 7 (node:n1)").
+std::string
+log_denial(const authenticated& who, const protocol::Scope* scope,
+           const google::protobuf::RepeatedPtrField<protocol::ConfigEntry>&
+             entries,
+           const vcluster_of& of);
+
+/// A watch of `vcluster` ("" = every vCluster: all_denial).
+std::string watch_denial(const authenticated& who,
+                         const std::string& vcluster);
+
+/// A read naming `node` that found nothing `who` may read: the refusal
+/// when the node is `known` (enrolled, or reported by its agent) and not
+/// readable, so that the caller hears "denied" rather than "not known";
+/// "" when it is unknown.
+std::string named_node_denial(const authenticated& who,
+                              const std::string& node, bool known,
+                              const std::string& node_vc);
+
+/// A boot-config stream answered for `node` ("" = none): the vCluster of
+/// every completion marker (which the journal may have resolved from the
+/// node's enrollment) and the node itself.
+std::string
+boot_denial(const authenticated& who, const std::string& node,
+            const google::protobuf::RepeatedPtrField<protocol::BootChunk>&
+              chunks,
+            const vcluster_of& of);
+
+/// A raw (already encoded) command: platform admins only.
+std::string raw_propose_denial(const authenticated& who);
 
 } // namespace pact::policy

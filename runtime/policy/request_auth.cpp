@@ -6,11 +6,22 @@
 
 namespace pact::policy {
 
+namespace {
+
+/// The refusal of `what` (a request, a node report) of `bytes` above
+/// max_request_bytes; "" when within.
+std::string size_refusal(const std::string& what, size_t bytes) {
+  if (bytes <= max_request_bytes)
+    return {};
+  return what + " of " + std::to_string(bytes) + " bytes exceeds the limit of "
+         + std::to_string(max_request_bytes) + " bytes";
+}
+
+} // namespace
+
 expected<protocol::Request> parse_request(const std::string& bytes) {
-  if (bytes.size() > max_request_bytes)
-    return make_error("request of " + std::to_string(bytes.size())
-                      + " bytes exceeds the limit of "
-                      + std::to_string(max_request_bytes) + " bytes");
+  if (auto why = size_refusal("request", bytes.size()); !why.empty())
+    return make_error(why);
   protocol::Request req;
   if (!req.ParseFromString(bytes))
     return make_error("malformed request: not a pact Request envelope");
@@ -19,6 +30,17 @@ expected<protocol::Request> parse_request(const std::string& bytes) {
                       + std::to_string(static_cast<int>(req.version()))
                       + " (this server speaks version 1)");
   return req;
+}
+
+expected<protocol::NodeReport> parse_node_report(const std::string& bytes) {
+  if (auto why = size_refusal("node report", bytes.size()); !why.empty())
+    return make_error(why);
+  protocol::NodeReport report;
+  if (!report.ParseFromString(bytes))
+    return make_error("malformed node report: not a pact NodeReport");
+  if (report.node_id().empty())
+    return make_error("node report names no node");
+  return report;
 }
 
 const authenticated* token_cache::find(const std::string& token,

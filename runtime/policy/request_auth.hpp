@@ -31,6 +31,11 @@ inline constexpr size_t max_request_bytes = 4 * 1024 * 1024;
 /// (too large, not a Request, unsupported version).
 expected<protocol::Request> parse_request(const std::string& bytes);
 
+/// Parses `bytes` as the NodeReport an agent's journal link sends; bounded
+/// like a request (max_request_bytes). Fails, naming the problem, when too
+/// large, not a NodeReport, or naming no node.
+expected<protocol::NodeReport> parse_node_report(const std::string& bytes);
+
 /// Verified tokens, so that a client sending many requests with one token
 /// pays for the signature check once. An entry is used only while the
 /// token's exp/nbf still admit it at the request's time. Bounded: when full

@@ -1,27 +1,15 @@
 // Boot-config streaming through the gateway (issue 4 item 4): a replica
-// and a gateway in one actor system; the test plays the agent, sending the
-// request envelope and receiving the BootChunk stream (overlay chunks with
-// version and checksum, the node's committed delta, the completion marker)
-// before the reply, and reassembling it with the agent's boot_assembler.
+// and a gateway in one actor system (journal_fixture.hpp: the test
+// coordinator); the test plays the agent, sending the request envelope and
+// receiving the BootChunk stream (overlay chunks with version and checksum,
+// the node's committed delta, the completion marker) before the reply, and
+// reassembling it with the agent's boot_assembler.
 
 #include <doctest/doctest.h>
 
-#include <cstdlib>
-#include <thread>
-
-#include <caf/actor_registry.hpp>
-#include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
-#include <caf/scoped_actor.hpp>
-
-#include "actors/journal/gateway.hpp"
-#include "actors/journal/replica.hpp"
-#include "actors/supervision/health_registry.hpp"
-#include "actors/supervision/supervisor.hpp"
-#include "protocol/caf_types.hpp"
 #include "runtime/journal/boot_assembler.hpp"
 #include "runtime/policy/token.hpp"
-#include <pact/protocol/api.pb.h>
+#include "tests/unit/actors/journal/journal_fixture.hpp"
 
 using namespace pact;
 using namespace pact::protocol;
@@ -30,49 +18,12 @@ namespace {
 
 const std::string secret = "boot-config-test-secret-0123456789";
 
-struct fixture {
-  std::string dir;
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  caf::actor registry, sup, gateway;
+/// journal_fixture with a gateway and an admin token.
+struct fixture : journal::test::journal_fixture {
   std::string token;
 
-  explicit fixture(size_t max_in_flight = 4096) {
-    char tmpl[] = "/tmp/pact-boot-XXXXXX";
-    dir = mkdtemp(tmpl);
-    protocol::configure(cfg);
-    sys = std::make_unique<caf::actor_system>(cfg);
-    auto wall = std::make_shared<system_clock>();
-    registry = supervision::spawn_health_registry(*sys, {"t", "1", "0"}, wall);
-    journal::replica_config rc;
-    rc.node_id = 1;
-    rc.listen = {"127.0.0.1", std::make_shared<std::atomic<uint16_t>>(0),
-                 nullptr};
-    rc.data_dir = dir;
-    rc.bootstrap.voters = {1};
-    rc.tick = std::chrono::milliseconds(10);
-    rc.metrics = std::make_shared<journal::raft_metrics>("1");
-    rc.wall = wall;
-    journal::gateway_config gc;
-    gc.listen = {"127.0.0.1", std::make_shared<std::atomic<uint16_t>>(0),
-                 nullptr};
-    gc.registry = registry;
-    gc.verifier.hmac_secret = secret;
-    gc.wall = wall;
-    gc.max_in_flight = max_in_flight;
-    using supervision::health_handle;
-    std::vector<supervision::child_spec> children{
-      {"journal/replica", "raft-replica",
-       [rc](caf::event_based_actor* s, const health_handle& h) {
-         return journal::spawn_replica(s, h, rc);
-       }},
-      {"journal/gateway", "gateway",
-       [gc](caf::event_based_actor* s, const health_handle& h) {
-         return s->spawn(journal::gateway, h, gc);
-       }}};
-    sup = sys->spawn(supervision::supervisor,
-                     supervision::supervisor_spec{{registry, "journal"},
-                                                  children, {}});
+  explicit fixture(size_t max_in_flight = 4096)
+    : journal_fixture(gateway_of(max_in_flight)) {
     policy::token_claims claims;
     claims.subject = "boot-test";
     claims.issuer = "pact-dev";
@@ -80,38 +31,33 @@ struct fixture {
     claims.groups = {"pact-platform-admin"};
     claims.expires_at = wall->now_unix_ms() / 1000 + 3600;
     token = policy::sign_hs256(claims, secret);
-    caf::scoped_actor self{*sys};
-    for (int i = 0; i < 400 && !gateway; ++i) {
-      self->request(sup, std::chrono::seconds(1), child_atom::value,
-                    std::string("journal/gateway"))
-        .receive([&](caf::actor a) { gateway = a; }, [](caf::error&) {});
-      if (!gateway)
-        std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    REQUIRE(gateway);
   }
 
-  ~fixture() {
-    caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
-    std::system(("rm -rf '" + dir + "'").c_str());
+  static journal::gateway_config gateway_of(size_t max_in_flight) {
+    journal::gateway_config gc;
+    gc.verifier.hmac_secret = secret;
+    gc.max_in_flight = max_in_flight;
+    return gc;
   }
 
-  /// Sends one request; retries while the replica is still electing itself.
+  /// A request envelope with the version and the token.
+  Request envelope() {
+    Request req;
+    req.set_version(PROTOCOL_VERSION_1);
+    req.set_token(token);
+    return req;
+  }
+
+  /// Sends one request through the gateway; requires its answer.
   Response call(Request req) {
     req.set_version(PROTOCOL_VERSION_1);
     req.set_token(token);
-    caf::scoped_actor self{*sys};
+    auto a = ask<std::string>(gateway, api_atom::value,
+                              req.SerializeAsString());
+    REQUIRE(a->done);
+    REQUIRE_MESSAGE(!a->err, caf::to_string(a->err));
     Response resp;
-    for (int attempt = 0; attempt < 200; ++attempt) {
-      self->request(gateway, std::chrono::seconds(5), api_atom::value,
-                    req.SerializeAsString())
-        .receive([&](const std::string& b) { resp.ParseFromString(b); },
-                 [&](caf::error& e) { FAIL(caf::to_string(e)); });
-      if (resp.status().code() != STATUS_CODE_UNAVAILABLE)
-        break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
+    REQUIRE(resp.ParseFromString(std::get<0>(a->value)));
     return resp;
   }
 
@@ -127,38 +73,38 @@ struct fixture {
   std::pair<std::vector<BootChunk>, Response>
   boot(const std::string& node, uint64_t have_version = 0,
        const std::string& have_checksum = {}, uint32_t chunk_bytes = 0) {
-    Request req;
-    req.set_version(PROTOCOL_VERSION_1);
-    req.set_token(token);
+    auto req = envelope();
     auto* b = req.mutable_boot_config();
     b->set_node(node);
     b->set_have_version(have_version);
     b->set_have_checksum(have_checksum);
     b->set_chunk_bytes(chunk_bytes);
-    caf::scoped_actor self{*sys};
-    self->send(gateway, api_atom::value, req.SerializeAsString());
-    std::vector<BootChunk> chunks;
-    Response resp;
-    bool replied = false;
-    bool complete = false;
-    // The stream ends with its completion marker; the reply may overtake
-    // the chunks (CAF gives responses their own mailbox lane).
-    while (!replied || (!complete && resp.status().code() == STATUS_CODE_OK))
-      self->receive(
-        [&](boot_chunk_atom, const std::string& bytes) {
+    struct stream {
+      std::vector<BootChunk> chunks;
+      Response resp;
+      bool replied = false;
+    };
+    auto got = std::make_shared<stream>();
+    // The agent: chunks arrive as messages of their own, then the reply.
+    auto agent = sys.spawn([got](caf::event_based_actor*) -> caf::behavior {
+      return {
+        [got](boot_chunk_atom, const std::string& bytes) {
           BootChunk c;
-          REQUIRE(c.ParseFromString(bytes));
-          complete = c.has_complete();
-          chunks.push_back(c);
+          CHECK(c.ParseFromString(bytes));
+          got->chunks.push_back(c);
         },
-        [&](const std::string& bytes) {
-          resp.ParseFromString(bytes);
-          replied = true;
+        [got](const std::string& bytes) {
+          CHECK(got->resp.ParseFromString(bytes));
+          got->replied = true;
         },
-        caf::after(std::chrono::seconds(10)) >> [&] {
-          FAIL("no boot-config reply");
-        });
-    return {chunks, resp};
+      };
+    });
+    caf::send_as(agent, gateway, api_atom::value, req.SerializeAsString());
+    run();
+    REQUIRE_MESSAGE(got->replied, "no boot-config reply");
+    caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
+    run();
+    return {got->chunks, got->resp};
   }
 };
 
@@ -270,35 +216,29 @@ TEST_CASE("the gateway refuses requests beyond its in-flight bound") {
   bl.mutable_scope()->set_global(true);
   bl.set_blacklist_pattern("/tmp/**");
   fx.command(bl);
-  caf::scoped_actor self{*fx.sys};
-  Request watch;
-  watch.set_version(PROTOCOL_VERSION_1);
-  watch.set_token(fx.token);
+  auto watch = fx.envelope();
   watch.mutable_watch()->set_after_sequence(1);
   watch.mutable_watch()->set_wait_ms(3000);
+  std::vector<std::shared_ptr<journal::test::answer<std::string>>> held;
   for (int i = 0; i < 3; ++i)
-    self->send(fx.gateway, api_atom::value, watch.SerializeAsString());
+    held.push_back(fx.ask<std::string>(fx.gateway, api_atom::value,
+                                       watch.SerializeAsString()));
   Request status;
-  status.set_version(PROTOCOL_VERSION_1);
-  status.set_token(fx.token);
   status.mutable_log()->set_limit(1);
-  Response resp;
-  self->request(fx.gateway, std::chrono::seconds(5), api_atom::value,
-                status.SerializeAsString())
-    .receive([&](const std::string& b) { resp.ParseFromString(b); },
-             [&](caf::error& e) { FAIL(caf::to_string(e)); });
+  auto resp = fx.call(status);
   CHECK(resp.status().code() == STATUS_CODE_UNAVAILABLE);
   CHECK(resp.status().message().find("overloaded") != std::string::npos);
   // The held watches end empty after their wait; then requests pass again.
-  int answered = 0;
-  while (answered < 3)
-    self->receive([&](const std::string&) { ++answered; },
-                  caf::after(std::chrono::seconds(10)) >> [&] {
-                    FAIL("held watches never answered");
-                  });
-  self->request(fx.gateway, std::chrono::seconds(5), api_atom::value,
-                status.SerializeAsString())
-    .receive([&](const std::string& b) { resp.ParseFromString(b); },
-             [&](caf::error& e) { FAIL(caf::to_string(e)); });
+  auto answered = [&] {
+    int n = 0;
+    for (auto& h : held)
+      n += h->done ? 1 : 0;
+    return n;
+  };
+  CHECK(answered() == 0);
+  REQUIRE_MESSAGE(fx.until([&] { return answered() == 3; },
+                           std::chrono::seconds(10)),
+                  "held watches never answered");
+  resp = fx.call(status);
   CHECK(resp.status().code() == STATUS_CODE_OK);
 }

@@ -14,6 +14,7 @@
 #include "actors/supervision/health_registry.hpp"
 #include "actors/supervision/supervisor.hpp"
 #include "protocol/caf_types.hpp"
+#include "tests/unit/actors/coordinator_config.hpp"
 
 using namespace pact;
 using namespace pact::supervision;
@@ -33,32 +34,9 @@ caf::behavior crasher(caf::event_based_actor* self, health_handle h) {
   };
 }
 
-struct config : caf::actor_system_config {
-  config() {
-    pact::protocol::configure(*this);
-    // After configure(): the deterministic test coordinator replaces the
-    // production scheduler policy.
-    set("scheduler.policy", caf::atom("testing"));
-    set("logger.verbosity", caf::atom("quiet"));
-    set("middleman.network-backend", caf::atom("testing"));
-    set("middleman.manual-multiplexing", true);
-    set("middleman.workers", size_t{0});
-  }
-};
-
-struct fixture {
-  config cfg;
-  caf::actor_system sys{cfg};
-  caf::scheduler::test_coordinator& sched
-    = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
-  std::shared_ptr<manual_clock> wall
-    = std::make_shared<manual_clock>(1'700'000'000'000);
+struct fixture : pact::test::coordinated_system {
   caf::actor registry = spawn_health_registry(sys, {"test", "n1", "0"}, wall);
   caf::actor sup;
-
-  void run() {
-    sched.run();
-  }
 
   void start(restart_intensity intensity) {
     child_spec c;

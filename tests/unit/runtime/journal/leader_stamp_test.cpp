@@ -24,6 +24,13 @@ int64_t stamp_of(const std::string& bytes) {
   return c.timestamp_unix_ms();
 }
 
+/// An unstamped command stamped by `s` at `now_ms`, parsed.
+JournalCommand stamped_command(leader_stamper& s, int64_t now_ms) {
+  JournalCommand c;
+  REQUIRE(c.ParseFromString(s.stamp(unstamped(), now_ms)));
+  return c;
+}
+
 } // namespace
 
 TEST_CASE("the stamp is the leader's clock and nothing else changes") {
@@ -101,4 +108,28 @@ TEST_CASE("bytes that are not a command come back unchanged") {
   CommandResult r;
   REQUIRE(r.ParseFromString(sm.apply(1, no_kind.SerializeAsString())));
   CHECK(r.status().code() == STATUS_CODE_INVALID_ARGUMENT);
+}
+
+TEST_CASE("a leader stamps no earlier than the newest applied entry") {
+  // A new (or restarted) leader whose clock is behind the log's last stamp
+  // continues from the log; with a clock ahead it follows the clock.
+  config_state_machine sm;
+  leader_stamper old_leader;
+  REQUIRE(sm.execute(stamped_command(old_leader, t0_ms + 9000)).status().code()
+          == STATUS_CODE_OK);
+  leader_stamper behind;
+  CHECK(stamp_of(behind.stamp(unstamped(), t0_ms, sm)) == t0_ms + 9000);
+  leader_stamper ahead;
+  CHECK(stamp_of(ahead.stamp(unstamped(), t0_ms + 9500, sm)) == t0_ms + 9500);
+  // An empty log sets no floor.
+  config_state_machine empty;
+  leader_stamper fresh;
+  CHECK(stamp_of(fresh.stamp(unstamped(), t0_ms, empty)) == t0_ms);
+}
+
+TEST_CASE("commands above 1 MiB are refused by size, up to it accepted") {
+  CHECK(command_size_refusal(0).empty());
+  CHECK(command_size_refusal(max_command_bytes).empty());
+  CHECK(command_size_refusal(max_command_bytes + 1)
+        == "command of 1048577 bytes exceeds the 1 MiB limit");
 }

@@ -49,6 +49,27 @@ TEST_CASE("envelopes are size- and version-checked") {
   CHECK_FALSE(parse_request(std::string(max_request_bytes + 1, 'a')));
 }
 
+TEST_CASE("node reports are size-checked, parsed and name their node") {
+  protocol::NodeReport r;
+  r.set_node_id("n1");
+  r.set_vcluster("ml");
+  auto ok = parse_node_report(r.SerializeAsString());
+  REQUIRE(ok);
+  CHECK(ok->node_id() == "n1");
+  CHECK(ok->vcluster() == "ml");
+  auto big = parse_node_report(std::string(max_request_bytes + 1, 'a'));
+  REQUIRE_FALSE(big);
+  CHECK(big.err().message
+        == "node report of 4194305 bytes exceeds the limit of 4194304 bytes");
+  auto junk = parse_node_report("\xff\xff\xff\xff");
+  REQUIRE_FALSE(junk);
+  CHECK(junk.err().message == "malformed node report: not a pact NodeReport");
+  r.clear_node_id();
+  auto nameless = parse_node_report(r.SerializeAsString());
+  REQUIRE_FALSE(nameless);
+  CHECK(nameless.err().message == "node report names no node");
+}
+
 TEST_CASE("identity and roles come from the verified token only") {
   verifier_config cfg;
   cfg.hmac_secret = "k";

@@ -1,11 +1,11 @@
-#include "actors/supervision/api_endpoint.hpp"
+#include "actors/daemon/api_endpoint.hpp"
 
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
 #include "protocol/errors.hpp"
 
-namespace pact::supervision {
+namespace pact::daemon {
 
 using namespace pact::protocol;
 
@@ -133,4 +133,4 @@ void serve_api(caf::event_based_actor* self,
   i->second(*req, *who, std::move(reply));
 }
 
-} // namespace pact::supervision
+} // namespace pact::daemon

@@ -1,4 +1,4 @@
-#include "actors/supervision/daemon.hpp"
+#include "actors/daemon/daemon.hpp"
 
 #include <pthread.h>
 #include <signal.h>
@@ -15,7 +15,7 @@
 #include "actors/supervision/health_registry.hpp"
 #include "protocol/caf_types.hpp"
 
-namespace pact::supervision {
+namespace pact::daemon {
 
 namespace {
 
@@ -56,7 +56,7 @@ int run_until_shutdown(caf::actor_system& sys, const caf::actor& root) {
       status = dm.reason ? 1 : 0;
       if (dm.reason)
         spdlog::critical("root supervisor failed: {}",
-                         error_text(sys, dm.reason));
+                         supervision::error_text(sys, dm.reason));
     });
   if (!root_down) {
     self->send_exit(root, caf::exit_reason::user_shutdown);
@@ -79,10 +79,12 @@ expected<uint16_t> await_published(caf::actor_system& sys,
                                    const std::string& what, int count) {
   expected<uint16_t> result = make_error(what + " did not start within 15 s");
   self->monitor(root);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  // The actor clock (CAF's, which the test coordinator can drive), like
+  // every actor deadline.
+  auto deadline = sys.clock().now() + std::chrono::seconds(15);
   for (int got = 0; got < count;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
+      deadline - sys.clock().now());
     if (left.count() <= 0) {
       result = make_error(what + " did not start within 15 s");
       break;
@@ -95,7 +97,7 @@ expected<uint16_t> await_published(caf::actor_system& sys,
       },
       [&](caf::down_msg& dm) {
         result = make_error("cannot start the " + what + ": "
-                            + error_text(sys, dm.reason));
+                            + supervision::error_text(sys, dm.reason));
         stop = true;
       },
       caf::after(left) >> [&] {
@@ -112,11 +114,12 @@ expected<uint16_t> await_published(caf::actor_system& sys,
 int run_daemon(caf::actor_system& sys, const daemon_tree& tree,
                const std::shared_ptr<const pact::clock>& wall) {
   caf::scoped_actor self{sys};
-  auto registry = spawn_health_registry(
+  auto registry = supervision::spawn_health_registry(
     sys, {tree.component, tree.node_id, PACT_VERSION}, wall);
   auto children = tree.children(registry, caf::actor_cast<caf::actor>(self));
-  auto root = sys.spawn(supervisor, supervisor_spec{{registry, tree.component},
-                                                    children, {}});
+  auto root = sys.spawn(
+    supervision::supervisor,
+    supervision::supervisor_spec{{registry, tree.component}, children, {}});
   self->send(registry, protocol::health_register_atom::value, tree.component,
              std::string("supervisor"), std::string(), root);
   auto bound = await_published(sys, self, root, tree.component, tree.ports);
@@ -142,4 +145,4 @@ std::string connect_host(const std::string& listen_host) {
   return listen_host;
 }
 
-} // namespace pact::supervision
+} // namespace pact::daemon

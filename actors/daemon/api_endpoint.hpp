@@ -19,7 +19,7 @@
 #include "runtime/policy/request_auth.hpp"
 #include <pact/protocol/api.pb.h>
 
-namespace pact::supervision {
+namespace pact::daemon {
 
 struct api_limits {
   /// Requests being answered at once before new ones are refused.
@@ -38,8 +38,15 @@ struct api_context {
 /// Delivers exactly one response for one request. Copies share one state:
 /// the first ok()/fail() answers and frees the in-flight slot, later ones do
 /// nothing, and if every copy is gone without an answer (a handler path
-/// that forgot to reply) the client is told so instead of waiting for its
-/// deadline.
+/// that forgot to reply, an actor that stopped with the request in flight)
+/// the slot is freed and the client told so ("retry", or "outcome unknown"
+/// for a write) instead of waiting for its deadline.
+///
+/// Why copies and not a move-only handle: CAF 0.17's `request(...).then(
+/// on_answer, on_error)` needs the reply in both handlers of which exactly
+/// one runs, and handler tables and continuations are std::function, which
+/// requires copyable callables. The shared state makes the copies one
+/// reply.
 ///
 /// Where the answer goes: to the `reply_to` actor the client named in the
 /// message when it did, else to the message's sender. Clients name
@@ -93,4 +100,4 @@ void serve_api(caf::event_based_actor* self,
                const std::string& bytes, const api_table& table,
                caf::actor reply_to = {});
 
-} // namespace pact::supervision
+} // namespace pact::daemon

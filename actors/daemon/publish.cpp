@@ -1,4 +1,4 @@
-#include "actors/supervision/publish.hpp"
+#include "actors/daemon/publish.hpp"
 
 #include <chrono>
 #include <set>
@@ -11,7 +11,7 @@
 #include "actors/supervision/health.hpp"
 #include "protocol/caf_types.hpp"
 
-namespace pact::supervision {
+namespace pact::daemon {
 
 caf::io::middleman_actor middleman_for(caf::actor_system& sys, bool tls) {
   return tls ? sys.openssl_manager().actor_handle()
@@ -45,7 +45,7 @@ void publish_self(caf::event_based_actor* self, const listen_point& where,
         auto why = err.category() == caf::atom("system")
                      ? std::string("the address is in use or not available "
                                    "on this host")
-                     : error_text(self->system(), err);
+                     : supervision::error_text(self->system(), err);
         self->quit(caf::make_error(
           caf::sec::cannot_open_port,
           "cannot listen on " + host + ":" + std::to_string(port->load())
@@ -53,4 +53,4 @@ void publish_self(caf::event_based_actor* self, const listen_point& where,
       });
 }
 
-} // namespace pact::supervision
+} // namespace pact::daemon

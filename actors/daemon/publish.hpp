@@ -15,7 +15,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/io/middleman_actor.hpp>
 
-namespace pact::supervision {
+namespace pact::daemon {
 
 struct listen_point {
   /// Interface to bind ("0.0.0.0", "127.0.0.1", "::").
@@ -38,4 +38,4 @@ caf::io::middleman_actor middleman_for(caf::actor_system& sys, bool tls);
 void publish_self(caf::event_based_actor* self, const listen_point& where,
                   std::function<void(uint16_t)> on_bound);
 
-} // namespace pact::supervision
+} // namespace pact::daemon

@@ -18,7 +18,7 @@
 #include "runtime/common/clock.hpp"
 #include "runtime/common/error.hpp"
 
-namespace pact::supervision {
+namespace pact::daemon {
 
 /// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread (and so in every
 /// thread it creates later). Call at the top of main().
@@ -46,7 +46,7 @@ struct daemon_tree {
   std::string node_id;
   /// Builds the root's children; `notify` receives (published_atom, port)
   /// from every actor that binds a port.
-  std::function<std::vector<child_spec>(const caf::actor& registry,
+  std::function<std::vector<supervision::child_spec>(const caf::actor& registry,
                                         const caf::actor& notify)>
     children;
   /// How many published notifications mean "ready".
@@ -67,4 +67,4 @@ int run_daemon(caf::actor_system& sys, const daemon_tree& tree,
 /// "127.0.0.1", "::" -> "::1").
 std::string connect_host(const std::string& listen_host);
 
-} // namespace pact::supervision
+} // namespace pact::daemon
