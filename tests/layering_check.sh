@@ -2,7 +2,8 @@
 # Enforces the dependency direction of DESIGN.md §2:
 #   protocol -> runtime -> actors -> cli/mcp.
 # Nothing under runtime/ may include CAF; nothing under runtime/ or actors/
-# may include cli/ or mcp/ code; protocol/*.proto never imports runtime.
+# may include cli/ or mcp/ code; protocol/*.proto never imports runtime;
+# inside runtime/, raft <- store <- replica <- journal.
 set -euo pipefail
 root=${1:-.}
 fail=0
@@ -17,6 +18,18 @@ if grep -rnE '#include *[<"](cli|mcp)/' "$root/runtime" "$root/actors" \
 fi
 if grep -rnE '#include *[<"]actors/' "$root/runtime" "$root/protocol"; then
   echo "layering: runtime/ and protocol/ must not include actors/"
+  fail=1
+fi
+# Inside runtime/: raft <- store <- replica <- journal. The replica host
+# (runtime/replica) is shared by pact-journal and the simulator, so it knows
+# no particular state machine.
+if grep -rnE '#include *[<"]runtime/(replica|journal)/' "$root/runtime/raft" \
+     "$root/runtime/store"; then
+  echo "layering: runtime/raft and runtime/store must not include runtime/replica or runtime/journal"
+  fail=1
+fi
+if grep -rnE '#include *[<"]runtime/journal/' "$root/runtime/replica"; then
+  echo "layering: runtime/replica must not include runtime/journal"
   fail=1
 fi
 [ "$fail" = 0 ] && echo "layering: ok"

@@ -20,7 +20,7 @@
 
 #include "actors/journal/cluster_config.hpp"
 #include "actors/journal/gateway.hpp"
-#include "runtime/journal/log_dump.hpp"
+#include "runtime/replica/log_dump.hpp"
 #include "actors/journal/metrics_endpoint.hpp"
 #include "actors/journal/replica.hpp"
 #include "actors/daemon/daemon.hpp"

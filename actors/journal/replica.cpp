@@ -12,7 +12,7 @@
 #include "actors/journal/replica_state.hpp"
 #include "protocol/caf_types.hpp"
 #include "protocol/errors.hpp"
-#include "runtime/journal/raft_wire.hpp"
+#include "runtime/replica/raft_wire.hpp"
 #include "runtime/store/lmdb_store.hpp"
 #include <pact/protocol/api.pb.h>
 

@@ -22,7 +22,7 @@
 #include <pact/protocol/journal.pb.h>
 
 #include "runtime/journal/journal_items.hpp"
-#include "runtime/journal/state_machine.hpp"
+#include "runtime/replica/state_machine.hpp"
 
 namespace pact::journal {
 

@@ -33,6 +33,9 @@ core::core(config cfg)
     log_(*cfg_.storage),
     tracker_(cfg_.max_inflight_msgs) {
   PACT_ASSERT(cfg_.validate() == nullptr, "invalid raft config");
+#ifdef PACT_RAFT_INVARIANTS
+  cfg_.check_invariants = true; // Debug build: check after every input.
+#endif
   if (!cfg_.random)
     cfg_.random = splitmix64{id_};
   auto init = cfg_.storage->load_initial_state();
@@ -60,6 +63,8 @@ std::vector<read_state> core::take_read_states() {
 // -- roles --------------------------------------------------------------------
 
 void core::reset(term_t term) {
+  // Figure 2: currentTerm "increases monotonically".
+  PACT_ASSERT(term >= current_term_, "term would go backwards");
   if (current_term_ != term) {
     current_term_ = term;
     voted_for_ = no_node; // A new term starts without a vote (§5.2).
@@ -160,6 +165,7 @@ void core::send(message m) {
 // -- time ---------------------------------------------------------------------
 
 void core::tick() {
+  const input_scope check{*this};
   if (role_ == node_role::leader)
     tick_heartbeat();
   else
@@ -199,6 +205,7 @@ void core::tick_heartbeat() {
 // -- elections ----------------------------------------------------------------
 
 void core::campaign() {
+  const input_scope check{*this};
   hup(false);
 }
 
@@ -257,6 +264,7 @@ vote_result core::poll(node_id from, bool granted) {
 // -- step ---------------------------------------------------------------------
 
 void core::step(const message& m) {
+  const input_scope check{*this};
   if (m.to != id_ || m.from == id_)
     return;
   if (!step_term(m))
@@ -358,6 +366,11 @@ void core::handle_vote_request(const message& m) {
     resp.term = m.term;
     send(std::move(resp));
     if (!pre) {
+      // §5.2: "each server will vote for at most one candidate in a given
+      // term": a vote once given is only ever repeated.
+      PACT_ASSERT(m.term == current_term_
+                    && (voted_for_ == no_node || voted_for_ == m.from),
+                  "second vote in one term");
       // §5.2: granting a vote resets the election timer.
       election_elapsed_ = 0;
       voted_for_ = m.from;

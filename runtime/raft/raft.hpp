@@ -53,6 +53,11 @@ struct config {
   bool check_quorum = true;
   /// Source of election jitter; when empty, splitmix64 seeded with `id`.
   std::function<std::uint64_t()> random;
+  /// Run core::check_invariants() after every input (step, tick, client
+  /// request); a violation aborts. Always on in Debug builds (the build
+  /// defines PACT_RAFT_INVARIANTS for pact_raft); the simulator and the
+  /// raft unit tests turn it on in every build. O(peers) per input.
+  bool check_invariants = false;
 
   /// Returns nullptr if valid, otherwise what is wrong.
   const char* validate() const;
@@ -131,10 +136,24 @@ public:
   bool has_pending_messages() const {
     return !msgs_.empty() || !read_states_.empty();
   }
+  /// Checks the state invariants of Figure 2 and Figure 3 that hold
+  /// between inputs (invariants.cpp lists them with their sources) and
+  /// aborts with the broken one. Run after every input when
+  /// config::check_invariants is set.
+  void check_invariants() const;
   std::vector<message> take_messages();
   std::vector<read_state> take_read_states();
 
 private:
+  /// Checks the invariants when a public input returns, if configured.
+  struct input_scope {
+    const core& self;
+    ~input_scope() {
+      if (self.cfg_.check_invariants)
+        self.check_invariants();
+    }
+  };
+
   // raft.cpp: roles, ticks, elections, term rules.
   void reset(term_t term);
   void become_follower(term_t term, node_id leader);
@@ -204,6 +223,10 @@ private:
   snapshot incoming_snapshot_;
   std::vector<message> msgs_;
   std::vector<read_state> read_states_;
+  /// Highest term and commit index check_invariants() saw (both are
+  /// monotonic, Figure 2).
+  mutable term_t checked_term_ = 0;
+  mutable index_t checked_commit_ = 0;
 };
 
 } // namespace pact::raft

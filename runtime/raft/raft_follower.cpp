@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "runtime/common/assert.hpp"
 #include "runtime/raft/raft.hpp"
 
 namespace pact::raft {
@@ -19,8 +20,16 @@ void core::handle_append(const message& m) {
     send(std::move(resp));
     return;
   }
+  auto committed = log_.committed();
+  auto committed_term = log_.term_or_zero(committed);
   if (auto last_new = log_.maybe_append(m.log_index, m.log_term, m.commit,
                                         m.entries)) {
+    // §5.3/Figure 3: the follower never truncates a committed entry (Log
+    // Matching makes the leader's entries agree with everything committed;
+    // raft_log::maybe_append asserts the same at the truncation point).
+    PACT_ASSERT(log_.last_index() >= committed
+                  && log_.term_or_zero(committed) == committed_term,
+                "follower lost or replaced a committed entry");
     resp.log_index = *last_new;
     send(std::move(resp));
     return;
@@ -125,6 +134,7 @@ bool core::restore(snapshot snap) {
 }
 
 conf_state core::apply_conf_change(const conf_change& cc) {
+  const input_scope check{*this};
   auto next = log_.last_index() + 1;
   switch (cc.type) {
     case conf_change_type::add_voter:

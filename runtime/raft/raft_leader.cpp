@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "runtime/common/assert.hpp"
 #include "runtime/raft/raft.hpp"
 
 namespace pact::raft {
@@ -12,6 +13,7 @@ namespace pact::raft {
 // -- client requests ----------------------------------------------------------
 
 status core::propose(std::string data) {
+  const input_scope check{*this};
   if (role_ != node_role::leader)
     return leader_id_ == no_node ? status::no_leader : status::not_leader;
   // Thesis §3.10: during a transfer the old leader stops accepting client
@@ -29,6 +31,7 @@ status core::propose(std::string data) {
 }
 
 status core::propose_conf_change(const conf_change& cc) {
+  const input_scope check{*this};
   if (role_ != node_role::leader)
     return leader_id_ == no_node ? status::no_leader : status::not_leader;
   if (lead_transferee_ != no_node)
@@ -66,6 +69,7 @@ status core::propose_conf_change(const conf_change& cc) {
 }
 
 status core::read_index(std::string context) {
+  const input_scope check{*this};
   if (context.empty())
     return status::invalid_argument;
   if (role_ == node_role::leader) {
@@ -84,6 +88,7 @@ status core::read_index(std::string context) {
 }
 
 status core::transfer_leadership(node_id to) {
+  const input_scope check{*this};
   if (role_ != node_role::leader)
     return leader_id_ == no_node ? status::no_leader : status::not_leader;
   if (!tracker_.is_voter(to))
@@ -119,7 +124,9 @@ void core::send_timeout_now(node_id to) {
 // -- replication --------------------------------------------------------------
 
 bool core::append_entry(std::vector<entry> ents) {
-  auto last = log_.last_index();
+  PACT_ASSERT(role_ == node_role::leader, "append_entry() on a non-leader");
+  auto before = log_.last_index();
+  auto last = before;
   for (auto& e : ents) {
     e.term = current_term_;
     e.index = ++last;
@@ -127,6 +134,9 @@ bool core::append_entry(std::vector<entry> ents) {
   // Figure 2: "Leader Append-Only: a leader never overwrites or deletes
   // entries in its log; it only appends new entries" (§5.3).
   last = log_.append(ents);
+  PACT_ASSERT(last == before + ents.size() && log_.last_term() == current_term_,
+              "leader append-only: the append did not extend the log by "
+              "exactly its entries");
   // The leader counts its own entry; it is persisted before any follower's
   // acknowledgement can arrive, because followers only see the entry after
   // the host persisted this ready (thesis §10.2.1).
@@ -217,6 +227,14 @@ bool core::maybe_commit() {
   // N" — the term check (§5.4.2) lives in raft_log::maybe_commit.
   if (!log_.maybe_commit(tracker_.committed(), current_term_))
     return false;
+  // §5.4.2: counting replicas commits only an entry of the leader's own
+  // term (earlier entries are committed indirectly, by Log Matching), and
+  // only one a quorum stores.
+  PACT_ASSERT(role_ == node_role::leader
+                && log_.term_or_zero(log_.committed()) == current_term_
+                && log_.committed() <= tracker_.committed(),
+              "leader committed an entry of an older term by counting, or "
+              "one no quorum stores");
   release_pending_read_index();
   return true;
 }
@@ -304,9 +322,14 @@ void core::handle_append_response(const message& m, progress& pr) {
     }
     return;
   }
+  if (m.log_index > log_.last_index())
+    return; // Claims entries this leader never sent: corrupt, dropped.
   bool was_paused = pr.is_paused();
   if (!pr.maybe_update(m.log_index))
     return;
+  // Figure 2: matchIndex only grows, and never past the leader's log.
+  PACT_ASSERT(pr.match_index <= log_.last_index(),
+              "match index beyond the leader's last index");
   if (pr.state == progress_state::probe) {
     pr.become_replicate();
   } else if (pr.state == progress_state::snapshot

@@ -21,7 +21,7 @@
 
 #include "tests/bench/stats.hpp"
 
-#include "runtime/journal/replica_driver.hpp"
+#include "runtime/replica/replica_driver.hpp"
 #include "runtime/store/lmdb_store.hpp"
 
 using namespace pact;

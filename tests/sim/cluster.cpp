@@ -185,6 +185,8 @@ void cluster::crash(node_id id) {
 
 void cluster::restart(node_id id) {
   auto& r = at(id);
+  if (r.failed())
+    crash(id);
   if (r.up())
     return;
   r.start();
@@ -194,12 +196,12 @@ void cluster::restart(node_id id) {
 }
 
 void cluster::poke(node_id id, const std::string& what,
-                   const std::function<void(raft::raw_node&)>& f) {
+                   const std::function<void(journal::replica_driver&)>& f) {
   auto& r = at(id);
   if (!r.up())
     return;
   note(what);
-  f(r.node());
+  f(r.driver());
   pump(r);
   after_step(&r);
 }

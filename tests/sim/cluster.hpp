@@ -57,11 +57,13 @@ public:
   void stabilize(std::size_t max_steps = 100000);
 
   void crash(node_id id);
+  /// Starts a crashed replica; one whose store failed is stopped first
+  /// (the operator reopens the store).
   void restart(node_id id);
-  /// Runs `f` on a running replica's node (propose, campaign, transfer
+  /// Runs `f` on a running replica's driver (propose, campaign, transfer
   /// ...) as one step: notes `what`, runs the host loop, checks.
   void poke(node_id id, const std::string& what,
-            const std::function<void(raft::raw_node&)>& f);
+            const std::function<void(journal::replica_driver&)>& f);
 
   /// A client sends a request; it travels like any packet.
   void send_request(std::uint64_t client, node_id to,

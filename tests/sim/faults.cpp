@@ -84,6 +84,8 @@ fault_plan draw_plan(std::uint64_t seed, std::size_t replicas) {
   p.links = draw_links(r);
   p.rates = draw_rates(r);
   p.clients = draw_clients(r, p.replica, p.links);
+  // Last, so that adding it left the earlier draws of every seed alone.
+  p.rates.store_failure_ppm = pick<std::uint64_t>(r, {0, 0, 0, 1'000});
   return p;
 }
 
@@ -118,7 +120,8 @@ std::string fault_plan::describe() const {
       << " partition=" << rates.partition_ppm << " heal=" << rates.heal_ppm
       << " crash=" << rates.crash_ppm << " restart=" << rates.restart_ppm
       << " transfer=" << rates.transfer_ppm
-      << " campaign=" << rates.campaign_ppm << "\nclients: n="
+      << " campaign=" << rates.campaign_ppm
+      << " store_failure=" << rates.store_failure_ppm << "\nclients: n="
       << clients.clients << " keys=" << clients.keys
       << " read=" << clients.read_ppm << " think=" << clients.think_ticks
       << " timeout=" << clients.timeout_ticks
@@ -222,20 +225,31 @@ void inject_faults(cluster& c, const fault_rates& rates, rng& r,
       }
     }
   }
+  // Drawn only in plans with store failures, so that the others keep their
+  // fault streams.
+  if (rates.store_failure_ppm != 0 && r.chance(rates.store_failure_ppm)) {
+    auto id = victim(c, r);
+    bool full = r.chance(500'000);
+    if (c.at(id).up()) {
+      c.at(id).fail_next_write(full);
+      c.note("store of " + std::to_string(id) + " fails its next write"
+             + (full ? " (full)" : ""));
+    }
+  }
   for (auto id : c.ids())
-    if (!c.at(id).up() && r.chance(rates.restart_ppm))
+    if ((!c.at(id).up() || c.at(id).failed()) && r.chance(rates.restart_ppm))
       c.restart(id);
   if (r.chance(rates.transfer_ppm))
     if (auto l = c.leader()) {
       auto to = 1 + r.below(c.replicas().size());
       c.poke(*l, "transfer " + std::to_string(*l) + " -> " + std::to_string(to),
-             [to](raft::raw_node& n) { n.transfer_leadership(to); });
+             [to](journal::replica_driver& d) { d.transfer_leadership(to); });
       ++counts.transfers;
     }
   if (r.chance(rates.campaign_ppm)) {
     auto id = 1 + r.below(c.replicas().size());
     c.poke(id, "campaign " + std::to_string(id),
-           [](raft::raw_node& n) { n.campaign(); });
+           [](journal::replica_driver& d) { d.campaign(); });
     ++counts.campaigns;
   }
 }

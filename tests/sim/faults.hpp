@@ -34,6 +34,9 @@ struct fault_rates {
   std::uint64_t transfer_ppm = 0;
   /// Make a random replica start an election now.
   std::uint64_t campaign_ppm = 0;
+  /// Make a replica's next store write fail (an I/O error or a full disk:
+  /// the driver's fatal path); restart_ppm reopens its store later.
+  std::uint64_t store_failure_ppm = 0;
 };
 
 struct fault_plan {

@@ -59,8 +59,27 @@ std::string describe(const raft::message& m) {
   if (m.reject)
     out << " REJECT";
   if (!m.context.empty())
-    out << " ctx=" << m.context;
+    out << " ctx=" << describe_context(m.context);
   return out.str();
+}
+
+std::string describe_context(const std::string& ctx) {
+  bool printable = std::all_of(ctx.begin(), ctx.end(), [](char c) {
+    return c >= 0x20 && c < 0x7f;
+  });
+  if (printable)
+    return ctx; // e.g. the core's transfer marker
+  if (ctx.size() != 16)
+    return "<" + std::to_string(ctx.size()) + " bytes>";
+  // replica_driver's ReadIndex context: the replica id and the read's tag,
+  // 8 bytes each, big-endian.
+  auto u64 = [&ctx](std::size_t at) {
+    std::uint64_t v = 0;
+    for (std::size_t i = at; i < at + 8; ++i)
+      v = (v << 8) | static_cast<unsigned char>(ctx[i]);
+    return v;
+  };
+  return std::to_string(u64(0)) + "." + std::to_string(u64(8));
 }
 
 std::string describe(const packet& p) {

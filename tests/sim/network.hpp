@@ -75,6 +75,9 @@ struct packet {
 std::string describe(const packet& p);
 /// One line describing a raft message (without from/to).
 std::string describe(const raft::message& m);
+/// A message context as text: printable contexts as they are, a
+/// replica_driver ReadIndex context as "<replica>.<tag>".
+std::string describe_context(const std::string& ctx);
 
 /// Fault rates; probabilities in parts per million.
 struct link_faults {

@@ -1,41 +1,48 @@
 #include "tests/sim/replica.hpp"
 
+#include <limits>
+
 namespace pact::sim {
+
+namespace {
+
+/// A snapshot interval no run reaches: snapshot_every == 0 means never.
+constexpr std::uint64_t never = std::numeric_limits<std::uint64_t>::max() / 4;
+
+/// Stream ids under the replica's stream (rng::derive).
+constexpr std::uint64_t disk_stream = 1;
+
+} // namespace
 
 replica::replica(node_id id, raft::conf_state conf, replica_options opts,
                  rng stream, apply_observer* observer)
   : id_(id),
-    conf_(conf),
     opts_(opts),
     rng_(stream),
     observer_(observer),
-    storage_(std::move(conf)) {
+    store_(std::move(conf), rng::derive(stream.next(), disk_stream)) {
 }
 
 void replica::start() {
   PACT_ASSERT(!up(), "start() of a running replica");
-  const auto& snap = storage_.latest_snapshot();
-  sm_ = kv_state_machine{};
-  if (!snap.empty()) {
-    auto restored = kv_state_machine::decode_snapshot(snap.data);
-    PACT_ASSERT(restored.has_value(), "malformed durable snapshot");
-    sm_ = std::move(*restored);
-    observer_->on_restore(id_, sm_.applied_index(), sm_.chain());
-  }
-  conf_ = storage_.load_initial_state().conf;
-  raft::config cfg;
-  cfg.id = id_;
-  cfg.storage = &storage_;
-  cfg.applied = sm_.applied_index();
-  cfg.election_timeout_ticks = opts_.election_timeout_ticks;
-  cfg.heartbeat_interval_ticks = opts_.heartbeat_interval_ticks;
-  cfg.pre_vote = opts_.pre_vote;
-  cfg.check_quorum = opts_.check_quorum;
-  cfg.max_entries_per_msg = opts_.max_entries_per_msg;
-  cfg.max_inflight_msgs = opts_.max_inflight_msgs;
-  cfg.max_snapshot_chunk_bytes = opts_.max_snapshot_chunk_bytes;
-  cfg.random = rng_.fork();
-  node_ = std::make_unique<raft::raw_node>(cfg);
+  sm_ = std::make_unique<kv_state_machine>(id_, store_, *observer_);
+  journal::driver_config dc;
+  dc.raft.id = id_;
+  dc.raft.election_timeout_ticks = opts_.election_timeout_ticks;
+  dc.raft.heartbeat_interval_ticks = opts_.heartbeat_interval_ticks;
+  dc.raft.pre_vote = opts_.pre_vote;
+  dc.raft.check_quorum = opts_.check_quorum;
+  dc.raft.max_entries_per_msg = opts_.max_entries_per_msg;
+  dc.raft.max_inflight_msgs = opts_.max_inflight_msgs;
+  dc.raft.max_snapshot_chunk_bytes = opts_.max_snapshot_chunk_bytes;
+  dc.raft.random = rng_.fork();
+  dc.raft.check_invariants = true; // The core's own checks, every input.
+  dc.snapshot_interval = opts_.snapshot_every == 0 ? never
+                                                   : opts_.snapshot_every;
+  dc.compact_retain = opts_.compact_keep;
+  driver_ = std::make_unique<journal::replica_driver>(dc, store_, *sm_);
+  auto st = driver_->start();
+  PACT_ASSERT(st.ok(), "the driver cannot start from the simulated disk");
   crash_after_fsync_ = false;
 }
 
@@ -43,27 +50,24 @@ void replica::crash() {
   if (!up())
     return;
   ++stats_.crashes;
-  if (opts_.bug == planted_bug::forget_vote) {
-    auto hs = storage_.load_initial_state().hard;
-    hs.voted_for = raft::no_node;
-    storage_.set_hard_state(hs);
-  }
-  if (pending_ && pending_->rd.must_persist())
-    ++stats_.lost_batches; // Never fsynced: gone.
-  pending_.reset();
-  node_.reset();
-  sm_ = kv_state_machine{};
-  waiting_writes_.clear();
-  waiting_reads_.clear();
+  arm_disk();
+  store_.crash();
+  driver_.reset();
+  sm_.reset();
+  held_.clear();
+  waiting_.clear();
   crash_after_fsync_ = false;
+}
+
+void replica::fail_next_write(bool full) {
+  store_.fail_next_write(full ? "simulated full disk" : "simulated I/O error",
+                         full);
 }
 
 void replica::load(const std::vector<raft::entry>& ents,
                    const raft::hard_state& hs) {
   crash();
-  storage_ = raft::memory_storage{conf_};
-  storage_.append(ents);
-  storage_.set_hard_state(hs);
+  store_.load(ents, hs);
   start();
 }
 
@@ -73,156 +77,97 @@ void replica::on_tick() {
   clock_ += opts_.clock_rate_permille;
   while (clock_ >= 1000) {
     clock_ -= 1000;
-    node_->tick();
+    driver_->tick();
   }
 }
 
 void replica::tick_node() {
   if (up())
-    node_->tick();
+    driver_->tick();
 }
 
 void replica::step(const raft::message& m) {
   if (up())
-    node_->step(m);
+    driver_->step(m);
+}
+
+void replica::arm_disk() {
+  // Options may change between steps (scenarios plant bugs mid-run).
+  store_.set_fsync_ticks(opts_.min_fsync_ticks, opts_.max_fsync_ticks);
+  store_.lie_about_fsync(opts_.bug == planted_bug::send_before_fsync);
+  store_.forget_vote_on_crash(opts_.bug == planted_bug::forget_vote);
+}
+
+bool replica::fsynced(std::uint64_t now) {
+  if (!store_.complete(now))
+    return true;
+  observer_->on_persisted(*this);
+  if (!crash_after_fsync_)
+    return true;
+  crash(); // Durable, but nothing held was sent.
+  return false;
 }
 
 void replica::pump(std::uint64_t now, std::vector<packet>& out) {
-  while (up()) {
-    if (pending_) {
-      if (pending_->done_at > now)
-        return; // The disk is still busy with this batch.
-      auto batch = std::move(*pending_);
-      pending_.reset();
-      finish(batch.rd, out);
-      continue;
-    }
-    if (!node_->has_ready())
-      return;
-    auto rd = node_->get_ready();
-    std::uint64_t latency = 0;
-    if (rd.must_persist())
-      latency = rng_.between(opts_.min_fsync_ticks, opts_.max_fsync_ticks);
-    if (opts_.bug == planted_bug::send_before_fsync)
-      send_messages(rd, out);
-    pending_ = in_flight_batch{std::move(rd), now + latency};
-  }
-}
-
-void replica::finish(raft::ready& rd, std::vector<packet>& out) {
-  // 1. The fsync completed: the whole batch is durable at once.
-  persist(rd);
-  observer_->on_persisted(*this);
-  if (crash_after_fsync_) {
-    crash(); // Durable, but nothing was sent or applied.
+  if (!up())
     return;
+  arm_disk();
+  store_.set_now(now);
+  if (!fsynced(now))
+    return;
+  while (true) {
+    if (auto due = store_.sync_due(); due && *due > now)
+      return; // The disk is still busy: the driver's output waits.
+    for (auto& p : held_)
+      out.push_back(std::move(p));
+    held_.clear();
+    if (driver_->failed() || !driver_->node().has_ready())
+      return;
+    auto o = driver_->process();
+    if (o.fatal)
+      ++stats_.store_failures;
+    take(std::move(o));
+    if (!store_.sync_due())
+      observer_->on_persisted(*this); // Nothing to wait for.
+    if (!fsynced(now))
+      return;
   }
-  // 2. Only now may the messages that depend on it leave.
-  send_messages(rd, out);
-  // 3. Apply.
-  if (rd.snapshot)
-    restore_state(*rd.snapshot);
-  for (const auto& e : rd.committed_entries)
-    apply(e, out);
-  for (const auto& rs : rd.read_states) {
-    auto i = waiting_reads_.find(rs.context);
-    if (i != waiting_reads_.end())
-      i->second.index = rs.index;
-  }
-  serve_reads(out);
-  // 4. Acknowledge.
-  node_->advance(rd);
-  maybe_snapshot();
 }
 
-void replica::send_messages(raft::ready& rd, std::vector<packet>& out) {
-  for (auto& m : rd.messages) {
+void replica::take(journal::driver_output o) {
+  for (auto& m : o.messages) {
     packet p;
     p.from = id_;
     p.to = m.to;
     p.kind = packet_kind::raft;
     p.raft = std::move(m);
-    out.push_back(std::move(p));
+    held_.push_back(std::move(p));
   }
-  rd.messages.clear();
-}
-
-void replica::persist(const raft::ready& rd) {
-  if (!rd.must_persist())
-    return;
-  ++stats_.fsyncs;
-  if (rd.snapshot) {
-    storage_.apply_snapshot(*rd.snapshot);
-    ++stats_.snapshots_installed;
-  }
-  storage_.append(rd.entries);
-  if (rd.hard_state)
-    storage_.set_hard_state(*rd.hard_state);
-}
-
-void replica::restore_state(const raft::snapshot& snap) {
-  auto restored = kv_state_machine::decode_snapshot(snap.data);
-  PACT_ASSERT(restored.has_value(), "malformed snapshot image");
-  PACT_ASSERT(restored->applied_index() == snap.meta.last_included_index,
-                   "snapshot image and metadata disagree");
-  sm_ = std::move(*restored);
-  conf_ = snap.meta.conf;
-  observer_->on_restore(id_, sm_.applied_index(), sm_.chain());
-}
-
-void replica::apply(const raft::entry& e, std::vector<packet>& out) {
-  auto cmd = sm_.apply(e);
-  observer_->on_apply(id_, e, sm_.chain());
-  if (e.kind == raft::entry_kind::conf_change) {
-    auto cc = raft::decode_conf_change(e.data);
-    PACT_ASSERT(cc.has_value(), "malformed conf change");
-    conf_ = node_->apply_conf_change(*cc);
-    storage_.set_conf_state(conf_);
-  }
-  if (!cmd)
-    return;
-  // The write took effect (now, or earlier if the session skipped it).
-  if (waiting_writes_.erase({cmd->client, cmd->seq}) > 0)
-    out.push_back(reply(cmd->client, cmd->seq, reply_status::ok));
-}
-
-void replica::serve_reads(std::vector<packet>& out) {
-  for (auto i = waiting_reads_.begin(); i != waiting_reads_.end();) {
-    const auto& rd = i->second;
-    // Thesis §6.4 step 4: answer once the state machine reached the read
-    // index.
-    if (rd.index && *rd.index <= sm_.applied_index()) {
-      out.push_back(reply(rd.client, rd.seq, reply_status::ok,
-                          sm_.get(rd.key)));
-      i = waiting_reads_.erase(i);
+  for (const auto& c : o.done) {
+    auto i = waiting_.find(c.tag);
+    if (i == waiting_.end())
+      continue; // Nobody waits (a scenario proposal, an abandoned op).
+    const auto& w = i->second;
+    if (c.ok) {
+      // Thesis §6.4 step 4: a read is answered once the state machine
+      // reached its read index, which the driver's completion says.
+      held_.push_back(reply(w.client, w.seq, reply_status::ok,
+                            w.kind == lin::op_kind::read ? sm_->get(w.key)
+                                                         : std::string{}));
     } else {
-      ++i;
+      // Not applied (overwritten by a new leader) or the store failed:
+      // refused, the client retries (its session makes that safe).
+      held_.push_back(reply(w.client, w.seq, reply_status::unavailable));
     }
+    waiting_.erase(i);
   }
-}
-
-void replica::maybe_snapshot() {
-  if (opts_.snapshot_every == 0)
-    return;
-  auto applied = sm_.applied_index();
-  auto last = storage_.latest_snapshot().meta.last_included_index;
-  if (applied < last + opts_.snapshot_every)
-    return;
-  storage_.create_snapshot(applied, conf_, sm_.encode_snapshot());
-  ++stats_.snapshots_taken;
-  if (applied > opts_.compact_keep)
-    storage_.compact(applied - opts_.compact_keep);
 }
 
 void replica::forget_older(std::uint64_t client, std::uint64_t seq) {
   // A client has one operation at a time: older ones were abandoned.
-  for (auto i = waiting_writes_.begin(); i != waiting_writes_.end();)
-    i = i->first == client && i->second < seq ? waiting_writes_.erase(i)
-                                              : std::next(i);
-  for (auto i = waiting_reads_.begin(); i != waiting_reads_.end();)
-    i = i->second.client == client && i->second.seq < seq
-          ? waiting_reads_.erase(i)
-          : std::next(i);
+  for (auto i = waiting_.begin(); i != waiting_.end();)
+    i = i->second.client == client && i->second.seq < seq ? waiting_.erase(i)
+                                                          : std::next(i);
 }
 
 packet replica::reply(std::uint64_t client, std::uint64_t seq,
@@ -236,7 +181,7 @@ packet replica::reply(std::uint64_t client, std::uint64_t seq,
   p.reply.status = st;
   p.reply.value = std::move(value);
   if (up())
-    p.reply.leader_hint = node_->core().leader_id();
+    p.reply.leader_hint = driver_->leader();
   return p;
 }
 
@@ -245,25 +190,22 @@ void replica::on_request(const client_request& rq, std::vector<packet>& out) {
     return;
   forget_older(rq.client, rq.seq);
   raft::status st;
+  auto tag = ++last_tag_;
   if (rq.kind == lin::op_kind::write) {
-    st = node_->propose(encode(command{rq.client, rq.seq, rq.key, rq.value}));
-    if (st == raft::status::ok) {
-      waiting_writes_.insert({rq.client, rq.seq});
-      return;
-    }
+    st = driver_->propose(tag,
+                          encode(command{rq.client, rq.seq, rq.key, rq.value}));
   } else if (opts_.bug == planted_bug::local_reads
              || (opts_.bug == planted_bug::leader_reads
-                 && node_->core().role() == raft::node_role::leader)) {
-    out.push_back(reply(rq.client, rq.seq, reply_status::ok, sm_.get(rq.key)));
+                 && driver_->role() == raft::node_role::leader)) {
+    // The planted shortcut around the driver: no ReadIndex.
+    out.push_back(reply(rq.client, rq.seq, reply_status::ok, sm_->get(rq.key)));
     return;
   } else {
-    auto ctx = "r" + std::to_string(rq.client) + '.' + std::to_string(rq.seq)
-               + '.' + std::to_string(rq.attempt);
-    st = node_->read_index(ctx);
-    if (st == raft::status::ok) {
-      waiting_reads_[ctx] = waiting_read{rq.client, rq.seq, rq.key, {}};
-      return;
-    }
+    st = driver_->read_index(tag);
+  }
+  if (st == raft::status::ok) {
+    waiting_[tag] = waiting_op{rq.client, rq.seq, rq.kind, rq.key};
+    return;
   }
   out.push_back(reply(rq.client, rq.seq,
                       st == raft::status::not_leader

@@ -1,57 +1,44 @@
 #pragma once
 
-/// One simulated replica: a `raw_node`, the host loop that serves it
-/// exactly as the `ready` contract says, a disk, the key-value state
-/// machine, and the client requests it is answering.
+/// One simulated replica: the shipped host loop (`journal::replica_driver`,
+/// runtime/replica, the class pact-journal's replica actor drives) over a
+/// simulated disk (`sim_store`), the key-value state machine behind the
+/// shipped state-machine interface, and the client requests it is
+/// answering.
 ///
-/// The disk is a durable `memory_storage` plus at most one batch being
-/// fsynced. The host takes a ready, starts its fsync (latency drawn per
-/// batch, in global ticks) and only when the fsync completes does it make
-/// the batch durable, send its messages, apply its committed entries and
-/// call advance(). A crash drops the batch in flight with everything
-/// volatile (the node, the state machine, pending client requests); a
-/// restart rebuilds them from the durable storage and its latest snapshot.
+/// The driver's `save()` lands in the disk's volatile view at once; its
+/// fsync completes at a later global tick. Until then the host holds
+/// everything `process()` produced (messages and client replies) and does
+/// not call `process()` again, so that to the outside the driver's write
+/// simply has not returned yet (the ready contract). A crash drops the
+/// pending writes with everything volatile (the driver, the state machine,
+/// held output, pending client requests); a restart builds a new driver
+/// over what the disk made durable.
 
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
-#include <utility>
 #include <vector>
 
-#include "runtime/raft/memory_storage.hpp"
-#include "runtime/raft/raw_node.hpp"
+#include "runtime/replica/replica_driver.hpp"
 #include "tests/sim/network.hpp"
 #include "tests/sim/rng.hpp"
+#include "tests/sim/sim_store.hpp"
 #include "tests/sim/state_machine.hpp"
 
 namespace pact::sim {
 
-/// Sees every entry a replica applies and every state it restores, so that
-/// state-machine safety is checked as it happens.
-class apply_observer {
-public:
-  virtual ~apply_observer() = default;
-  /// `e` was applied; `chain` is the state machine's hash chain after it.
-  virtual void on_apply(node_id id, const raft::entry& e,
-                        std::uint64_t chain) = 0;
-  /// The state machine was replaced by a snapshot image at `index`.
-  virtual void on_restore(node_id id, raft::index_t index,
-                          std::uint64_t chain) = 0;
-  /// A batch became durable (before its messages are sent, and before a
-  /// crash that may strike right after it).
-  virtual void on_persisted(const class replica& r) = 0;
-};
-
-/// Deliberate host bugs, to prove that the simulator finds such bugs
-/// (a simulator that never fails proves nothing). Never set in CI runs
-/// except by the test that expects them to be caught.
+/// Deliberate faults, to prove that the simulator finds such bugs (a
+/// simulator that never fails proves nothing). Never set in CI runs except
+/// by the test that expects them to be caught. The disk faults live in the
+/// store (sim_store); the read shortcuts are host code around the driver.
 enum class planted_bug : std::uint8_t {
   none,
-  /// Send a ready's messages before its fsync (breaks the ready contract:
-  /// votes and acknowledgements can be lost in a crash).
+  /// A lying disk that acknowledges a write before it is durable: the
+  /// host sends a ready's messages before its fsync (votes and
+  /// acknowledgements can be lost in a crash).
   send_before_fsync,
   /// Serve reads from the local state machine without ReadIndex.
   local_reads,
@@ -59,7 +46,7 @@ enum class planted_bug : std::uint8_t {
   /// machine, without confirming leadership (a lease read with no lease:
   /// a deposed leader answers stale values).
   leader_reads,
-  /// Lose voted_for in a crash (a disk that does not keep the hard state).
+  /// A disk that loses voted_for in a crash.
   forget_vote,
 };
 
@@ -84,12 +71,9 @@ struct replica_options {
 };
 
 struct replica_stats {
-  std::uint64_t fsyncs = 0;
   std::uint64_t crashes = 0;
-  /// Batches that were being fsynced when the replica crashed.
-  std::uint64_t lost_batches = 0;
-  std::uint64_t snapshots_taken = 0;
-  std::uint64_t snapshots_installed = 0;
+  /// Writes the store failed (the driver's fatal path).
+  std::uint64_t store_failures = 0;
 };
 
 class replica {
@@ -101,21 +85,29 @@ public:
     return id_;
   }
   bool up() const {
-    return node_ != nullptr;
+    return driver_ != nullptr;
+  }
+  /// The store failed a write: the driver refuses writes and sends
+  /// nothing until the replica is restarted (its store reopened).
+  bool failed() const {
+    return up() && driver_->failed();
   }
   /// (Re)starts from durable state. Precondition: !up().
   void start();
-  /// Loses everything volatile and the batch being fsynced.
+  /// Loses everything volatile and the writes not yet fsynced.
   void crash();
   /// Crashes right after the next fsync completes, before its messages are
   /// sent (a power loss between the disk write and the sends).
   void crash_after_next_fsync() {
     crash_after_fsync_ = true;
   }
-  /// Cancels crash_after_next_fsync().
+  /// Cancels crash_after_next_fsync() and an armed write failure.
   void disarm() {
     crash_after_fsync_ = false;
+    store_.disarm();
   }
+  /// The next write fails (a full store when `full`).
+  void fail_next_write(bool full);
   /// Replaces the durable log and hard state and restarts (scenarios).
   void load(const std::vector<raft::entry>& ents, const raft::hard_state& hs);
 
@@ -125,27 +117,26 @@ public:
   void tick_node();
   void step(const raft::message& m);
   void on_request(const client_request& rq, std::vector<packet>& out);
-  /// The host loop: processes readies as far as the disk allows at `now`.
+  /// The host loop: completes the fsyncs due at `now`, releases the output
+  /// they held, and runs the driver as far as the disk allows.
   void pump(std::uint64_t now, std::vector<packet>& out);
-  /// Tick at which the batch being fsynced completes, if any.
+  /// Tick at which the writes being fsynced complete, if any.
   std::optional<std::uint64_t> fsync_due() const {
-    if (!pending_)
-      return std::nullopt;
-    return pending_->done_at;
+    return up() ? store_.sync_due() : std::nullopt;
   }
 
   /// Precondition: up().
+  journal::replica_driver& driver() {
+    return *driver_;
+  }
   const raft::raw_node& node() const {
-    return *node_;
-  }
-  raft::raw_node& node() {
-    return *node_;
-  }
-  const raft::memory_storage& storage() const {
-    return storage_;
+    return driver_->node();
   }
   const kv_state_machine& state() const {
-    return sm_;
+    return *sm_;
+  }
+  const sim_store& store() const {
+    return store_;
   }
   const replica_stats& stats() const {
     return stats_;
@@ -155,43 +146,35 @@ public:
   }
 
 private:
-  struct in_flight_batch {
-    raft::ready rd;
-    std::uint64_t done_at = 0;
-  };
-  struct waiting_read {
+  struct waiting_op {
     std::uint64_t client = 0;
     std::uint64_t seq = 0;
+    lin::op_kind kind = lin::op_kind::read;
     std::string key;
-    std::optional<raft::index_t> index;
   };
 
-  void finish(raft::ready& rd, std::vector<packet>& out);
-  void send_messages(raft::ready& rd, std::vector<packet>& out);
-  void persist(const raft::ready& rd);
-  void apply(const raft::entry& e, std::vector<packet>& out);
-  void restore_state(const raft::snapshot& snap);
-  void serve_reads(std::vector<packet>& out);
-  void maybe_snapshot();
+  void arm_disk();
+  bool fsynced(std::uint64_t now);
+  void take(journal::driver_output o);
   void forget_older(std::uint64_t client, std::uint64_t seq);
   packet reply(std::uint64_t client, std::uint64_t seq, reply_status st,
                std::string value = {}) const;
 
   node_id id_;
-  raft::conf_state conf_;
   replica_options opts_;
   rng rng_;
   apply_observer* observer_;
-  raft::memory_storage storage_;
-  std::unique_ptr<raft::raw_node> node_;
-  std::optional<in_flight_batch> pending_;
+  sim_store store_;
+  std::unique_ptr<kv_state_machine> sm_;
+  std::unique_ptr<journal::replica_driver> driver_;
+  /// Output of process() waiting for the fsync of the writes before it.
+  std::vector<packet> held_;
   bool crash_after_fsync_ = false;
-  kv_state_machine sm_;
   std::uint64_t clock_ = 0;
-  /// (client, seq) of writes this replica proposed and must answer.
-  std::set<std::pair<std::uint64_t, std::uint64_t>> waiting_writes_;
-  /// ReadIndex context -> read to answer once applied >= index.
-  std::map<std::string, waiting_read> waiting_reads_;
+  /// Driver tags, never reused (not even across restarts).
+  std::uint64_t last_tag_ = 0;
+  /// Tag -> the client operation its completion answers.
+  std::map<std::uint64_t, waiting_op> waiting_;
   replica_stats stats_;
 };
 

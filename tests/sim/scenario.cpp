@@ -93,7 +93,8 @@ std::optional<std::string> scenario::node_command(const std::string& verb,
                                                   const args& a) {
   auto id = num(a, "id", 0);
   if (verb == "campaign") {
-    c().poke(id, "campaign", [](raft::raw_node& n) { n.campaign(); });
+    c().poke(id, "campaign",
+            [](journal::replica_driver& d) { d.campaign(); });
     return "";
   }
   if (verb == "tick") {
@@ -119,13 +120,13 @@ std::optional<std::string> scenario::node_command(const std::string& verb,
   raft::status st = raft::status::ok;
   if (verb == "propose") {
     command cmd{propose_client, ++proposals_, "k", text(a, "value")};
-    c().poke(id, "propose", [&](raft::raw_node& n) {
-      st = n.propose(encode(cmd));
+    c().poke(id, "propose", [&](journal::replica_driver& d) {
+      st = d.propose(0, encode(cmd)); // Tag 0: no client waits for it.
     });
   } else if (verb == "transfer") {
     auto to = num(a, "to", 0);
-    c().poke(num(a, "from", 0), "transfer", [&](raft::raw_node& n) {
-      st = n.transfer_leadership(to);
+    c().poke(num(a, "from", 0), "transfer", [&](journal::replica_driver& d) {
+      st = d.transfer_leadership(to);
     });
   } else {
     return std::nullopt;
@@ -223,7 +224,7 @@ std::string scenario::load(const args& a) {
   r.load(ents, hs);
   c().checks().check_whole_log(r);
   c().checks().adopt_commits(r);
-  c().poke(id, "load", [](raft::raw_node&) {});
+  c().poke(id, "load", [](journal::replica_driver&) {});
   return status_line(id);
 }
 
@@ -341,7 +342,7 @@ std::string scenario::status_line(node_id id) {
   std::ostringstream out;
   out << id << ": ";
   if (!r.up()) {
-    auto hs = r.storage().load_initial_state().hard;
+    auto hs = r.store().durable().load_initial_state().hard;
     out << "down (durable term=" << hs.current_term
         << " vote=" << hs.voted_for << " commit=" << hs.commit_index << ")\n";
     return out.str();
@@ -351,7 +352,7 @@ std::string scenario::status_line(node_id id) {
   out << raft::to_string(core.role()) << " term=" << core.current_term()
       << " vote=" << core.voted_for() << " lead=" << core.leader_id()
       << " commit=" << log.committed()
-      << " applied=" << r.state().applied_index() << " log=";
+      << " applied=" << r.state().applied() << " log=";
   if (log.first_index() > 1)
     out << '[' << log.first_index() - 1 << "]";
   for (auto i = log.first_index(); i <= log.last_index(); ++i)

@@ -27,7 +27,7 @@ bool converged(cluster& c, const workload& wl) {
     return false;
   for (const auto& r : c.replicas()) {
     if (!r->up() || r->node().core().leader_id() != *l
-        || r->state().applied_index() != commit)
+        || r->state().applied() != commit)
       return false;
   }
   return true;
@@ -46,7 +46,7 @@ std::string cluster_state(cluster& c) {
         << " leader=" << core.leader_id()
         << " last=" << core.log().last_index()
         << " commit=" << core.log().committed()
-        << " applied=" << r->state().applied_index();
+        << " applied=" << r->state().applied();
   }
   return out.str();
 }
@@ -55,7 +55,7 @@ std::string cluster_state(cluster& c) {
 std::uint64_t progress(cluster& c) {
   std::uint64_t sum = 0;
   for (const auto& r : c.replicas())
-    sum += r->up() ? r->state().applied_index() : 0;
+    sum += r->up() ? r->state().applied() : 0;
   return sum;
 }
 
@@ -123,9 +123,10 @@ void collect(cluster& c, const workload& wl, const fault_counts& fc,
   res.packets = c.net().stats().delivered;
   for (const auto& r : c.replicas()) {
     res.crashes += r->stats().crashes;
-    res.lost_batches += r->stats().lost_batches;
-    res.snapshots += r->stats().snapshots_taken;
-    res.installs += r->stats().snapshots_installed;
+    res.store_failures += r->stats().store_failures;
+    res.lost_batches += r->store().stats().lost_batches;
+    res.snapshots += r->store().stats().snapshots_taken;
+    res.installs += r->store().stats().snapshots_installed;
   }
 }
 
@@ -212,7 +213,8 @@ std::string sim_result::summary(std::uint64_t seed) const {
       << " leaders=" << leaders << " committed=" << committed
       << " writes=" << writes_ok << " reads=" << reads_ok
       << " unknown=" << unknown << " crashes=" << crashes
-      << " lost_fsyncs=" << lost_batches << " partitions=" << partitions
+      << " lost_fsyncs=" << lost_batches << " store_failures=" << store_failures
+      << " partitions=" << partitions
       << " snapshots=" << snapshots << " installs=" << installs
       << " packets=" << packets
       << " lin_states=" << lin_states << (lin_unknown ? " lin=UNKNOWN" : "")

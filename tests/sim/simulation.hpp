@@ -42,6 +42,8 @@ struct sim_result {
   std::uint64_t unknown = 0;
   std::uint64_t crashes = 0;
   std::uint64_t lost_batches = 0;
+  /// Store writes that failed (the driver stopped accepting writes).
+  std::uint64_t store_failures = 0;
   std::uint64_t partitions = 0;
   std::uint64_t snapshots = 0;
   std::uint64_t installs = 0;

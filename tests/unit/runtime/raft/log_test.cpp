@@ -4,7 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "runtime/raft/log.hpp"
-#include "tests/unit/runtime/raft/network.hpp"
+#include "tests/unit/runtime/raft/test_cluster.hpp"
 
 using namespace pact::raft;
 using namespace pact::raft::test;

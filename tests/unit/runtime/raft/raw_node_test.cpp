@@ -2,7 +2,7 @@
 
 #include <doctest/doctest.h>
 
-#include "tests/unit/runtime/raft/network.hpp"
+#include "tests/unit/runtime/raft/test_cluster.hpp"
 
 using namespace pact::raft;
 using namespace pact::raft::test;
@@ -112,17 +112,32 @@ TEST_CASE("config::validate names what is wrong") {
 #include <sys/wait.h>
 #include <unistd.h>
 
-TEST_CASE("advance() aborts when the ready was not persisted "
-          "(durability order is asserted)") {
+namespace {
+
+/// Whether `f` aborts, run in a child process.
+bool aborts(void (*f)()) {
   std::fflush(stdout);
   pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
-    // Child: acknowledge a ready without persisting its hard state.
     // doctest catches SIGABRT; restore the default so the abort is seen.
     std::signal(SIGABRT, SIG_DFL);
     std::freopen("/dev/null", "w", stderr);
     std::freopen("/dev/null", "w", stdout);
+    f();
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+} // namespace
+
+TEST_CASE("advance() aborts when the ready was not persisted "
+          "(durability order is asserted)") {
+  CHECK(aborts([] {
+    // Acknowledge a ready without persisting its hard state.
     memory_storage s{conf_state{{1, 2}, {}}};
     raw_node n{core_config(2, s)};
     message req;
@@ -133,11 +148,32 @@ TEST_CASE("advance() aborts when the ready was not persisted "
     n.step(req);
     auto rd = n.get_ready();
     n.advance(rd); // Must abort.
-    _exit(0);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  CHECK(WIFSIGNALED(status));
-  CHECK(WTERMSIG(status) == SIGABRT);
+  }));
+}
+
+namespace {
+
+/// A core over storage holding an entry of term 5 while its hard state
+/// says term 1: a state no correct replica reaches. One tick.
+void tick_corrupt_core(bool check) {
+  memory_storage s{conf_state{{1, 2, 3}, {}}};
+  s.append(entries_with_terms({5}));
+  s.set_hard_state(hard_state{1, 0, 0});
+  auto cfg = core_config(1, s);
+  cfg.check_invariants = check;
+  raw_node n{cfg};
+  n.tick();
+}
+
+} // namespace
+
+TEST_CASE("config::check_invariants: the state is checked after every "
+          "input, and a broken one aborts") {
+  CHECK(aborts([] { tick_corrupt_core(true); }));
+#ifndef PACT_RAFT_INVARIANTS
+  // Without the option (and outside Debug builds of pact_raft) the same
+  // input goes unchecked: the check is what caught it.
+  CHECK_FALSE(aborts([] { tick_corrupt_core(false); }));
+#endif
 }
 #endif

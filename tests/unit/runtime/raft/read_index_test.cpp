@@ -2,7 +2,7 @@
 
 #include <doctest/doctest.h>
 
-#include "tests/unit/runtime/raft/network.hpp"
+#include "tests/unit/runtime/raft/test_cluster.hpp"
 
 using namespace pact::raft;
 using namespace pact::raft::test;

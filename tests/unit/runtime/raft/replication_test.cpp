@@ -3,7 +3,7 @@
 
 #include <doctest/doctest.h>
 
-#include "tests/unit/runtime/raft/network.hpp"
+#include "tests/unit/runtime/raft/test_cluster.hpp"
 
 using namespace pact::raft;
 using namespace pact::raft::test;
@@ -341,4 +341,24 @@ TEST_CASE("a restarted follower catches up from its durable log") {
   net.tick_all(3);
   CHECK(net.raft(3).log().last_index() == 3);
   CHECK(net.at(3).applied == std::vector<std::string>{"a", "b"});
+}
+
+TEST_CASE("Figure 2: an acknowledgement of entries the leader never sent "
+          "is dropped; matchIndex stays within the leader's log") {
+  network net{{1, 2, 3}};
+  net.elect(1);
+  auto& leader = net.raft(1);
+  auto last = leader.log().last_index();
+  auto committed = leader.log().committed();
+  message bogus;
+  bogus.type = message_type::append_entries_response;
+  bogus.from = 2;
+  bogus.to = 1;
+  bogus.term = leader.current_term();
+  bogus.log_index = last + 5;
+  net.node(1).step(bogus);
+  CHECK(leader.peers().find(2)->match_index <= last);
+  CHECK(leader.log().committed() == committed);
+  // The invariant check agrees (it aborts on a violation).
+  leader.check_invariants();
 }

@@ -1,4 +1,4 @@
-#include "runtime/journal/log_dump.hpp"
+#include "runtime/replica/log_dump.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,4 @@
-#include "runtime/journal/state_machine.hpp"
+#include "runtime/replica/state_machine.hpp"
 
 #include <openssl/sha.h>
 

@@ -1,4 +1,4 @@
-#include "runtime/journal/replica_driver.hpp"
+#include "runtime/replica/replica_driver.hpp"
 
 #include <algorithm>
 

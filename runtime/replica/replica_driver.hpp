@@ -6,7 +6,9 @@
 /// applies committed entries to the state machine, correlates proposals and
 /// linearizable reads with their outcome, and takes snapshots. The replica
 /// actor only feeds it ticks, peer messages and client requests, and turns
-/// its output into sends and replies.
+/// its output into sends and replies. The simulator (tests/sim) drives
+/// this same class over a fault-injecting store, so its checks cover the
+/// host code that runs in pact-journal (docs/simulation.md).
 
 #include <cstdint>
 #include <functional>
@@ -19,7 +21,7 @@
 #include <pact/protocol/common.pb.h>
 
 #include "runtime/common/error.hpp"
-#include "runtime/journal/state_machine.hpp"
+#include "runtime/replica/state_machine.hpp"
 #include "runtime/raft/raw_node.hpp"
 #include "runtime/store/raft_store.hpp"
 
@@ -112,6 +114,11 @@ public:
 
   raft::node_id id() const {
     return cfg_.raft.id;
+  }
+  /// The Raft node, read-only (status, and the simulator's invariant
+  /// checks in tests/sim). Precondition: start() succeeded.
+  const raft::raw_node& node() const {
+    return *node_;
   }
   raft::node_role role() const;
   /// Role for operators: a follower that is a learner reads "learner".

@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "runtime/journal/state_machine.hpp"
+#include "runtime/replica/state_machine.hpp"
 
 using pact::journal::digest_machine;
 

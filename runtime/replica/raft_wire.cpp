@@ -1,4 +1,4 @@
-#include "runtime/journal/raft_wire.hpp"
+#include "runtime/replica/raft_wire.hpp"
 
 #include <pact/protocol/raft.pb.h>
 

@@ -1,9 +1,12 @@
 #pragma once
 
-// In-test cluster: several raw_nodes over memory_storage, a FIFO message
-// queue between them, and knobs to drop, isolate and restart replicas. The
-// host loop in process() follows the ready contract literally: persist,
-// then send, then apply, then advance.
+// In-test cluster for the hand-stepped paper tests: several raw_nodes over
+// memory_storage, a FIFO message queue between them, and knobs to drop,
+// isolate and restart replicas. The host loop in process() follows the
+// ready contract literally: persist, then send, then apply, then advance.
+// Randomized runs (faults, crashes, linearizability) live in tests/sim,
+// which drives the shipped replica_driver instead of this loop. Every core
+// here checks its invariants after each input (config::check_invariants).
 
 #include <deque>
 #include <functional>
@@ -54,6 +57,7 @@ public:
     cfg.storage = &replicas_[id].storage;
     cfg.applied = replicas_[id].applied_index;
     cfg.random = splitmix64{id * 7919};
+    cfg.check_invariants = true;
     if (tweak_)
       tweak_(cfg);
     return cfg;
@@ -174,13 +178,8 @@ public:
   void isolate(node_id id) {
     isolated_.insert(id);
   }
-  /// Drops messages between the two groups.
-  void partition(std::set<node_id> a) {
-    group_ = std::move(a);
-  }
   void heal() {
     isolated_.clear();
-    group_.clear();
     cut_.clear();
     drop_if_ = nullptr;
   }
@@ -199,10 +198,6 @@ public:
   void recover(node_id id) {
     down_.erase(id);
     start(id);
-  }
-
-  bool is_down(node_id id) const {
-    return down_.count(id) != 0;
   }
 
   std::vector<message>& sent() {
@@ -232,8 +227,6 @@ private:
   bool drops(const message& m) const {
     if (isolated_.count(m.from) || isolated_.count(m.to))
       return true;
-    if (!group_.empty() && group_.count(m.from) != group_.count(m.to))
-      return true;
     if (cut_.count({m.from, m.to}))
       return true;
     return drop_if_ && drop_if_(m);
@@ -255,7 +248,6 @@ private:
   std::deque<message> queue_;
   std::vector<message> sent_;
   std::set<node_id> isolated_;
-  std::set<node_id> group_;
   std::set<std::pair<node_id, node_id>> cut_;
   std::set<node_id> down_;
   std::function<bool(const message&)> drop_if_;
@@ -271,6 +263,7 @@ inline config core_config(node_id id, const log_storage& storage,
   cfg.election_timeout_ticks = election_timeout;
   cfg.heartbeat_interval_ticks = 1;
   cfg.random = splitmix64{id};
+  cfg.check_invariants = true;
   return cfg;
 }
 

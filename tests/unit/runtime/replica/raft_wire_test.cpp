@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "runtime/journal/raft_wire.hpp"
+#include "runtime/replica/raft_wire.hpp"
 
 using namespace pact;
 

@@ -8,7 +8,7 @@
 #include <deque>
 #include <memory>
 
-#include "runtime/journal/replica_driver.hpp"
+#include "runtime/replica/replica_driver.hpp"
 #include "runtime/store/memory_store.hpp"
 
 using namespace pact;
