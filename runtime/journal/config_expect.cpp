@@ -1,6 +1,6 @@
-// config_state_machine: the values a change replaces, read at apply time,
-// and the conditions of a conditional commit (`pact commit --if-previous`,
-// issue 8 item 12). Four operators committing one key at once are
+// config_state_machine: the values a change replaces and the actions of
+// `--set` items, read at apply time (issue 9 item 5), and the conditions of
+// a conditional commit (`pact commit --if-previous`, issue 8 item 12). Four operators committing one key at once are
 // serialized by Raft; each entry must say what it really replaced, so
 // `previous` is computed here from the state the entry is applied to.
 
@@ -148,6 +148,38 @@ void config_state_machine::stamp_previous(const Scope& scope,
       item.set_previous(*now);
     else
       item.clear_previous();
+  }
+}
+
+void config_state_machine::resolve_set(const Scope& scope,
+                                       protocol::StateDelta& delta) const {
+  // The reference an item's action is relative to: the declared items of
+  // a vCluster or the global state; for a node, its vCluster's overlay (a
+  // node delta says how the node differs from it).
+  const item_list* declared = nullptr;
+  switch (scope.target_case()) {
+  case Scope::kGlobal:
+    declared = &global_.items();
+    break;
+  case Scope::kVcluster:
+    if (auto* o = overlay(scope.vcluster()))
+      declared = &o->items();
+    break;
+  case Scope::kNode:
+    if (auto* rec = node(scope.node()))
+      if (auto* o = overlay(rec->vcluster()))
+        declared = &o->items();
+    break;
+  case Scope::TARGET_NOT_SET:
+    break;
+  }
+  for (auto& item : *delta.mutable_items()) {
+    if (item.action() != protocol::DELTA_ACTION_SET)
+      continue;
+    bool present
+      = declared != nullptr && find_item(*declared, key_of(item)) != nullptr;
+    item.set_action(present ? protocol::DELTA_ACTION_MODIFY
+                            : protocol::DELTA_ACTION_ADD);
   }
 }
 

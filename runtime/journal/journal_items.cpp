@@ -53,6 +53,11 @@ std::string validate_item(const DeltaItem& item, int position) {
       || item.previous().size() > max_value_bytes)
     return where + " (" + describe(item) + ") has a value over "
            + std::to_string(max_value_bytes) + " bytes";
+  // SET is resolved by a commit before its delta is validated; nothing
+  // else may carry it, and no entry records it.
+  if (item.action() == protocol::DELTA_ACTION_SET)
+    return where + " (" + describe(item)
+           + ") has action SET, which only a commit takes";
   if (item.action() == protocol::DELTA_ACTION_REMOVE && !item.value().empty())
     return where + " (" + describe(item) + ") removes but carries a value";
   return {};

@@ -45,7 +45,8 @@ item_map to_map(const item_list& items);
 void to_list(const item_map& items, item_list* out);
 
 /// Checks a delta from a command: bounded size; every item has a category,
-/// an action and a key; removes carry no value; no key appears twice.
+/// an action other than SET (a commit resolves SET first) and a key;
+/// removes carry no value; no key appears twice.
 /// Returns an empty string when valid, else a message naming the item.
 std::string validate_delta(const protocol::StateDelta& delta);
 

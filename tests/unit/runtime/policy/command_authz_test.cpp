@@ -286,3 +286,41 @@ TEST_CASE("role_name gives the group of each role") {
   for (const auto& r : {admin, ops_ml, viewer_ml, regulated_ml, service_ai})
     CHECK(parse_role(role_name(r)) == r);
 }
+
+TEST_CASE("stamp_roles then decide_at_apply: the gateway's answers, with "
+          "the node's vCluster read where the command applies") {
+  auto stamped = [](const authenticated& who, JournalCommand c) {
+    *c.mutable_author() = author_of(who, "");
+    *c.mutable_author_roles() = stamp_roles(who.roles);
+    return c;
+  };
+  auto ops = caller({{kind::viewer, "ml"}, {kind::ops, "ml"}}, "olga");
+  auto groups = stamp_roles(ops.roles).groups();
+  CHECK(names(groups.begin(), groups.end())
+        == names{"pact-viewer-ml", "pact-ops-ml"});
+  auto c = stamped(ops, commit(node_scope("n1")));
+  // Same denial and author role as command_denial/author_of with the
+  // node's vCluster known.
+  for (const std::string vc : {"ml", "hpc", ""}) {
+    CAPTURE(vc);
+    auto d = decide_at_apply(c, vc);
+    CHECK(d.denial == command_denial(ops, c, vc));
+    if (d.denial.empty())
+      CHECK(d.role == author_of(ops, vc).role());
+  }
+  CHECK(decide_at_apply(c, "ml").role == "pact-ops-ml");
+  CHECK(decide_at_apply(c, "hpc").denial
+        == "policy: denied: olga may not write to vcluster hpc");
+  // A platform admin writes any node; its role is picked as for a
+  // cluster-wide write, as the gateway did without reading the enrollment.
+  auto admin = caller({{kind::ops, "ml"}, {kind::platform_admin, ""}});
+  auto a = decide_at_apply(stamped(admin, commit(node_scope("n1"))), "ml");
+  CHECK(a.denial.empty());
+  CHECK(a.role == "pact-platform-admin");
+  // Stamped roles that are not pact roles are ignored, not trusted.
+  auto odd = c;
+  odd.mutable_author_roles()->clear_groups();
+  odd.mutable_author_roles()->add_groups("pact-ops-");
+  odd.mutable_author_roles()->add_groups("wheel");
+  CHECK_FALSE(decide_at_apply(odd, "ml").denial.empty());
+}
