@@ -188,6 +188,10 @@ private:
   // The journal records what a change actually replaced, read here at
   // apply time, never what a client read earlier.
 
+  /// What `scope` declares now: the global items, a vCluster's overlay
+  /// items, for a node its vCluster's overlay items; null when there is
+  /// no such overlay.
+  const item_list* declared_items(const protocol::Scope& scope) const;
   /// The value (category, key) holds in `scope` now; nullopt when unset.
   /// For a node: its committed item (a committed REMOVE means unset), else
   /// the item its vCluster declares.

@@ -31,12 +31,7 @@ intent(const Scope& scope,
 
 /// vCluster ml declaring vm.a=1, node n1 enrolled in it, n2 in nothing.
 harness seeded() {
-  harness h;
-  h.ok(overlay_apply("ml", {{"vm.a", "1"}}));
-  auto en = make_cmd(COMMAND_KIND_NODE_ENROLL, node_scope("n1"));
-  en.set_vcluster("ml");
-  h.ok(en);
-  return h;
+  return enrolled_in_ml("vm.a", "1");
 }
 
 const StateDelta& last_delta(const harness& h) {
