@@ -64,21 +64,8 @@ void ask_replica(self_ptr self, const gateway_shared& d, const JournalQuery& q,
       });
 }
 
-void propose(self_ptr self, const gateway_shared& d, JournalCommand cmd,
-             const policy::authenticated& who, api_reply reply) {
-  // Which vCluster a node is in is known for certain only where the
-  // command applies: the state machine authorizes a node-scoped write
-  // there, with the roles stamped below (issue 9 item 5), instead of a
-  // linearizable read of the enrollment here. Everything else is decided
-  // now, before the command costs a log entry.
-  if (cmd.scope().target_case() != Scope::kNode)
-    if (auto why = policy::command_denial(who, cmd, ""); !why.empty()) {
-      reply.fail(STATUS_CODE_UNAUTHORIZED, why);
-      return;
-    }
-  auto vcs = policy::written_vclusters(cmd, "");
-  *cmd.mutable_author() = policy::author_of(who, vcs.empty() ? "" : vcs[0]);
-  *cmd.mutable_author_roles() = policy::stamp_roles(who.roles);
+void propose(self_ptr self, const gateway_shared& d,
+             const JournalCommand& cmd, api_reply reply) {
   auto r = replica_or_fail(self, reply);
   if (!r)
     return;
@@ -116,14 +103,16 @@ void propose(self_ptr self, const gateway_shared& d, JournalCommand cmd,
 
 void handle_command(self_ptr self, const gateway_shared& d, const Request& req,
                     const policy::authenticated& who, api_reply reply) {
-  JournalCommand cmd = req.command().command();
-  // Identity, roles and time are never taken from the request body
-  // (DESIGN.md §5): the author and its roles come from the verified token,
-  // the time from the leader.
-  cmd.clear_author();
-  cmd.clear_author_roles();
-  cmd.set_timestamp_unix_ms(0);
-  propose(self, d, std::move(cmd), who, std::move(reply));
+  // Author, roles and time come from the token and the leader, never from
+  // the body (DESIGN.md §5). A node-scoped write is authorized by the state
+  // machine against the node's enrollment when it applies it (issue 9
+  // item 5), instead of a linearizable read of the enrollment here.
+  auto p = policy::prepare_proposal(who, req.command().command());
+  if (!p.denial.empty()) {
+    reply.fail(STATUS_CODE_UNAUTHORIZED, p.denial);
+    return;
+  }
+  propose(self, d, p.command, std::move(reply));
 }
 
 /// Empty when `who` may read a log answer: the node it was asked for by

@@ -100,6 +100,18 @@ AuthorRoles stamp_roles(const std::vector<role>& roles) {
   return out;
 }
 
+proposal prepare_proposal(const authenticated& who, JournalCommand cmd) {
+  proposal out;
+  if (cmd.scope().target_case() != Scope::kNode)
+    out.denial = command_denial(who, cmd, "");
+  auto vcs = written_vclusters(cmd, "");
+  *cmd.mutable_author() = author_of(who, vcs.empty() ? "" : vcs[0]);
+  *cmd.mutable_author_roles() = stamp_roles(who.roles);
+  cmd.set_timestamp_unix_ms(0);
+  out.command = std::move(cmd);
+  return out;
+}
+
 apply_decision decide_at_apply(const JournalCommand& cmd,
                                const std::string& enrolled_vcluster) {
   authenticated who;

@@ -46,6 +46,24 @@ std::string role_name(const role& r);
 /// (JournalCommand.author_roles): their group names, in order.
 protocol::AuthorRoles stamp_roles(const std::vector<role>& roles);
 
+/// What a gateway does with a command request.
+struct proposal {
+  /// Empty when it may be proposed; else command_denial's message.
+  std::string denial;
+  /// The command to propose.
+  protocol::JournalCommand command;
+};
+
+/// Prepares the request body `cmd` of `who` for proposing: identity, roles
+/// and time are never taken from the body (DESIGN.md §5), so the author is
+/// author_of(who) and `author_roles` is stamp_roles(who.roles) whatever the
+/// body carried, and the time is cleared (the leader stamps it). A command
+/// that is not node-scoped is authorized here (its vClusters are named in
+/// it); a node-scoped one when it is applied (decide_at_apply), since only
+/// there is the node's vCluster known without a read.
+proposal prepare_proposal(const authenticated& who,
+                          protocol::JournalCommand cmd);
+
 /// The state machine's decision on a command carrying stamped roles.
 struct apply_decision {
   /// Empty when allowed; else command_denial's message.

@@ -324,3 +324,36 @@ TEST_CASE("stamp_roles then decide_at_apply: the gateway's answers, with "
   odd.mutable_author_roles()->add_groups("wheel");
   CHECK_FALSE(decide_at_apply(odd, "ml").denial.empty());
 }
+
+TEST_CASE("prepare_proposal: author, roles and time never come from the "
+          "request body") {
+  auto ops = caller({{kind::ops, "ml"}}, "olga");
+  auto body = commit(node_scope("n2"));
+  body.mutable_author()->set_principal("root");
+  body.mutable_author()->set_role("pact-platform-admin");
+  body.mutable_author_roles()->add_groups("pact-platform-admin");
+  body.set_timestamp_unix_ms(42);
+  auto p = prepare_proposal(ops, body);
+  // A node-scoped write is left to the state machine...
+  CHECK(p.denial.empty());
+  CHECK(p.command.author().principal() == "olga");
+  CHECK(p.command.author().role() == "pact-ops-ml");
+  auto groups = p.command.author_roles().groups();
+  CHECK(names(groups.begin(), groups.end()) == names{"pact-ops-ml"});
+  CHECK(p.command.timestamp_unix_ms() == 0);
+  // ... which refuses it when n2 is not in ml, forged roles or not.
+  CHECK(decide_at_apply(p.command, "hpc").denial
+        == "policy: denied: olga may not write to vcluster hpc");
+  // A token without pact roles gets an empty, present list: it writes
+  // nothing, rather than skipping the apply-time check.
+  auto none = prepare_proposal(caller({}, "nobody"), body);
+  CHECK(none.command.has_author_roles());
+  CHECK_FALSE(decide_at_apply(none.command, "ml").denial.empty());
+  // Everything else is decided before proposing, with the same message.
+  auto vc = prepare_proposal(ops, commit(vc_scope("hpc")));
+  CHECK(vc.denial == "policy: denied: olga may not write to vcluster hpc");
+  CHECK(prepare_proposal(ops, commit(vc_scope("ml"))).denial.empty());
+  CHECK(prepare_proposal(ops, commit(global())).denial
+        == "policy: denied: olga may not make cluster-wide changes "
+           "(platform admins only)");
+}
