@@ -40,12 +40,8 @@ split_key(const std::string& flag, const std::string& spec,
 
 } // namespace
 
-expected<StateDelta>
-build_delta(const std::vector<std::string>& sets,
-            const std::vector<std::string>& unsets,
-            const google::protobuf::RepeatedPtrField<DeltaItem>& declared,
-            bool node_scope) {
-  auto decl = journal::to_map(declared);
+expected<StateDelta> build_delta(const std::vector<std::string>& sets,
+                                 const std::vector<std::string>& unsets) {
   StateDelta out;
   std::map<journal::item_key, bool> seen;
   auto add = [&](DeltaItem item, const std::string& flag,
@@ -69,8 +65,7 @@ build_delta(const std::vector<std::string>& sets,
     item.set_category(k->first);
     item.set_key(k->second);
     item.set_value(s.substr(eq + 1));
-    item.set_action(decl.count({k->first, k->second}) ? DELTA_ACTION_MODIFY
-                                                      : DELTA_ACTION_ADD);
+    item.set_action(DELTA_ACTION_SET);
     if (auto st = add(std::move(item), "set", s); !st)
       return st.err();
   }
@@ -82,9 +77,6 @@ build_delta(const std::vector<std::string>& sets,
     item.set_category(k->first);
     item.set_key(k->second);
     item.set_action(DELTA_ACTION_REMOVE);
-    if (!decl.count({k->first, k->second}) && !node_scope)
-      return make_error("--unset '" + s + "': nothing is declared there",
-                        exit_code::conflict);
     if (auto st = add(std::move(item), "unset", s); !st)
       return st.err();
   }

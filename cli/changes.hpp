@@ -1,11 +1,11 @@
 #pragma once
 
 /// Command-line changes for `pact commit`: `--set CATEGORY:KEY=VALUE` and
-/// `--unset CATEGORY:KEY`, turned into a StateDelta against what is
-/// declared for the target (so that each item carries the right action),
-/// and `--if-previous` conditions. The previous value of each item is not
-/// set here: the journal records what the change actually replaced when it
-/// applies it (issue 8 item 12).
+/// `--unset CATEGORY:KEY`, turned into a StateDelta of what the operator
+/// intends (SET and REMOVE items), and `--if-previous` conditions. Nothing
+/// is read first: the journal resolves each SET to an add or a modify and
+/// records each item's previous value when it applies the commit, from the
+/// state it applies it to (issue 8 item 12, issue 9 item 5).
 
 #include <string>
 #include <vector>
@@ -18,15 +18,15 @@ namespace pact::cli {
 /// The target of a commit or rollback: a node name, "vc:NAME" or "global".
 expected<protocol::Scope> parse_target(const std::string& text);
 
-/// Builds the delta. `declared` is what the scope's overlay (or the global
-/// state) declares, for a node what its vCluster's overlay declares; at
-/// node scope an --unset of an undeclared key is allowed (a node delta may
+/// Builds the delta: one DELTA_ACTION_SET item per --set, one
+/// DELTA_ACTION_REMOVE per --unset. A malformed flag, a key changed twice
+/// or no change at all is an error (exit 1). Whether an --unset key is
+/// declared is the journal's to say (a vCluster or global commit removing
+/// an undeclared key is refused as a conflict, exit 4; a node delta may
 /// remove what the node has beyond its overlay).
 expected<protocol::StateDelta>
 build_delta(const std::vector<std::string>& sets,
-            const std::vector<std::string>& unsets,
-            const google::protobuf::RepeatedPtrField<protocol::DeltaItem>& declared,
-            bool node_scope);
+            const std::vector<std::string>& unsets);
 
 /// Parses `--if-previous` values: `CATEGORY:KEY=VALUE` (the key must hold
 /// VALUE when the commit is applied) or `CATEGORY:KEY` (it must be unset).

@@ -25,17 +25,19 @@ std::vector<std::string> strings(const context& ctx, const char* name) {
   return ctx.vm[name].as<std::vector<std::string>>();
 }
 
-/// The delta of the entry `reply` appended, read back from the journal;
-/// `sent` (without previous values) when it cannot be read, or nothing
-/// when the commit appended no entry.
+/// The delta the commit `reply` recorded: returned with the result, or
+/// for a retried command (whose remembered result does not carry it) read
+/// back from its entry, `sent` when that read fails; nothing when the
+/// commit appended no entry.
 protocol::StateDelta recorded_delta(journal_session& s,
                                     const protocol::CommandReply& reply,
                                     const protocol::StateDelta& sent) {
-  if (reply.result().sequences().empty())
-    return {};
+  const auto& result = reply.result();
+  if (result.sequences().empty() || result.state_delta().items_size() > 0)
+    return result.state_delta();
   protocol::Request req;
   req.set_request_id("log");
-  req.mutable_log()->set_sequence(reply.result().sequences(0));
+  req.mutable_log()->set_sequence(result.sequences(0));
   auto resp = s.call(req);
   if (resp && resp->log_reply().entries_size() == 1)
     return resp->log_reply().entries(0).state_delta();
@@ -52,11 +54,9 @@ int run_commit(context& ctx) {
   if (!s)
     return report(s.err());
   bool node = target->target_case() == protocol::Scope::kNode;
-  auto declared = (*s)->declared_items(*target);
-  if (!declared)
-    return report(declared.err());
-  auto delta = build_delta(strings(ctx, "set"), strings(ctx, "unset"),
-                           *declared, node);
+  // Only the intent is sent: the journal decides add or modify and reads
+  // each previous value when it applies the commit (one quorum round).
+  auto delta = build_delta(strings(ctx, "set"), strings(ctx, "unset"));
   if (!delta)
     return report(delta.err());
   auto expect = parse_expectations(strings(ctx, "if-previous"));
@@ -74,8 +74,8 @@ int run_commit(context& ctx) {
   auto r = (*s)->command(cmd);
   if (!r)
     return report(r.err());
-  // The entry as recorded: its `previous` values are what the change
-  // really replaced, which only the journal knows.
+  // The entry as recorded: its actions and `previous` values are what the
+  // change really did and replaced, which only the journal knows.
   auto recorded = recorded_delta(**s, *r, *delta);
   if (ctx.json) {
     auto changes = nlohmann::json::array();

@@ -32,5 +32,11 @@ if grep -rnE '#include *[<"]runtime/journal/' "$root/runtime/replica"; then
   echo "layering: runtime/replica must not include runtime/journal"
   fail=1
 fi
+# The journal's state machine authorizes commands at apply time, so it sits
+# above runtime/policy; policy must not reach back into the journal.
+if grep -rnE '#include *[<"]runtime/(replica|journal)/' "$root/runtime/policy"; then
+  echo "layering: runtime/policy must not include runtime/replica or runtime/journal"
+  fail=1
+fi
 [ "$fail" = 0 ] && echo "layering: ok"
 exit "$fail"

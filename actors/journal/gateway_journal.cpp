@@ -64,15 +64,8 @@ void ask_replica(self_ptr self, const gateway_shared& d, const JournalQuery& q,
       });
 }
 
-void propose(self_ptr self, const gateway_shared& d, JournalCommand cmd,
-             const policy::authenticated& who, const std::string& node_vc,
-             api_reply reply) {
-  if (auto why = policy::command_denial(who, cmd, node_vc); !why.empty()) {
-    reply.fail(STATUS_CODE_UNAUTHORIZED, why);
-    return;
-  }
-  auto vcs = policy::written_vclusters(cmd, node_vc);
-  *cmd.mutable_author() = policy::author_of(who, vcs.empty() ? "" : vcs[0]);
+void propose(self_ptr self, const gateway_shared& d,
+             const JournalCommand& cmd, api_reply reply) {
   auto r = replica_or_fail(self, reply);
   if (!r)
     return;
@@ -108,38 +101,18 @@ void propose(self_ptr self, const gateway_shared& d, JournalCommand cmd,
       });
 }
 
-bool is_admin(const policy::authenticated& who) {
-  for (auto& r : who.roles)
-    if (r.k == policy::role::kind::platform_admin)
-      return true;
-  return false;
-}
-
 void handle_command(self_ptr self, const gateway_shared& d, const Request& req,
                     const policy::authenticated& who, api_reply reply) {
-  JournalCommand cmd = req.command().command();
-  // Identity and time are never taken from the request body (DESIGN.md §5):
-  // the author comes from the verified token, the time from the leader.
-  cmd.clear_author();
-  cmd.set_timestamp_unix_ms(0);
-  if (cmd.scope().target_case() != Scope::kNode || is_admin(who)) {
-    propose(self, d, std::move(cmd), who, "", std::move(reply));
+  // Author, roles and time come from the token and the leader, never from
+  // the body (DESIGN.md §5). A node-scoped write is authorized by the state
+  // machine against the node's enrollment when it applies it (issue 9
+  // item 5), instead of a linearizable read of the enrollment here.
+  auto p = policy::prepare_proposal(who, req.command().command());
+  if (!p.denial.empty()) {
+    reply.fail(STATUS_CODE_UNAUTHORIZED, p.denial);
     return;
   }
-  // A node-scoped write by a vCluster operator: authorize against the
-  // vCluster the node is enrolled in.
-  JournalQuery q;
-  // Linearizable: an enrollment acknowledged a moment ago must count.
-  q.set_linearizable(true);
-  q.mutable_state()->set_node(cmd.scope().node());
-  ask_replica(self, d, q, std::move(reply),
-              [self, d, cmd, who](const JournalAnswer& a,
-                                  api_reply& r) mutable {
-                std::string vc;
-                if (a.state().nodes_size() > 0)
-                  vc = a.state().nodes(0).vcluster();
-                propose(self, d, std::move(cmd), who, vc, std::move(r));
-              });
+  propose(self, d, p.command, std::move(reply));
 }
 
 void handle_log(self_ptr self, const gateway_shared& d, const Request& req,

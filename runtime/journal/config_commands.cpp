@@ -69,14 +69,18 @@ CommandResult config_state_machine::do_commit(const JournalCommand& cmd) {
     return refuse(invalid, err);
   if (cmd.state_delta().items_size() == 0)
     return refuse(invalid, "commit has no items");
-  if (auto err = validate_delta(cmd.state_delta()); !err.empty())
+  // What each item does, as of this entry: a client sends SET for
+  // `--set` without reading the declared state first (issue 9 item 5).
+  auto delta = cmd.state_delta();
+  resolve_set(scope, delta);
+  if (auto err = validate_delta(delta); !err.empty())
     return refuse(invalid, err);
   // The global blacklist and the one of the governing vCluster apply.
   auto patterns = blacklist(global_scope());
   auto governing = governing_policy(scope);
   patterns.insert(patterns.end(), governing.blacklist().begin(),
                   governing.blacklist().end());
-  if (auto err = blacklisted(cmd.state_delta(), patterns); !err.empty())
+  if (auto err = blacklisted(delta, patterns); !err.empty())
     return refuse(protocol::STATUS_CODE_POLICY_REJECTED, err);
   item_map declared;
   protocol::VClusterOverlay* vc = nullptr;
@@ -93,10 +97,9 @@ CommandResult config_state_machine::do_commit(const JournalCommand& cmd) {
   if (auto err = unmet_expectation(cmd); !err.empty())
     return refuse(protocol::STATUS_CODE_CONFLICT, err);
   if (scope.target_case() != Scope::kNode)
-    if (auto err = check_declared(declared, cmd.state_delta()); !err.empty())
+    if (auto err = check_declared(declared, delta); !err.empty())
       return refuse(protocol::STATUS_CODE_CONFLICT, err);
   // What each item replaces, as of this entry (not as the client saw it).
-  auto delta = cmd.state_delta();
   stamp_previous(scope, delta);
   if (scope.target_case() != Scope::kNode) {
     // Declaring what is already declared changes nothing: such items are
@@ -128,7 +131,10 @@ CommandResult config_state_machine::do_commit(const JournalCommand& cmd) {
       global_.set_version(seq);
     }
   }
-  return accept({seq});
+  // The entry's delta, so the client need not read the entry back.
+  auto result = accept({seq});
+  *result.mutable_state_delta() = std::move(delta);
+  return result;
 }
 
 namespace {

@@ -1,6 +1,6 @@
-// config_state_machine: the values a change replaces, read at apply time,
-// and the conditions of a conditional commit (`pact commit --if-previous`,
-// issue 8 item 12). Four operators committing one key at once are
+// config_state_machine: the values a change replaces and the actions of
+// `--set` items, read at apply time (issue 9 item 5), and the conditions of
+// a conditional commit (`pact commit --if-previous`, issue 8 item 12). Four operators committing one key at once are
 // serialized by Raft; each entry must say what it really replaced, so
 // `previous` is computed here from the state the entry is applied to.
 
@@ -89,20 +89,30 @@ std::string check_expectations(const JournalCommand& cmd) {
 
 } // namespace detail
 
+const item_list*
+config_state_machine::declared_items(const Scope& scope) const {
+  const protocol::VClusterOverlay* o = nullptr;
+  switch (scope.target_case()) {
+  case Scope::kGlobal:
+    return &global_.items();
+  case Scope::kVcluster:
+    o = overlay(scope.vcluster());
+    break;
+  case Scope::kNode:
+    if (auto* rec = node(scope.node()))
+      o = overlay(rec->vcluster());
+    break;
+  case Scope::TARGET_NOT_SET:
+    break;
+  }
+  return o ? &o->items() : nullptr;
+}
+
 std::optional<std::string>
 config_state_machine::current_value(const Scope& scope,
                                     const item_key& key) const {
-  const item_list* declared = nullptr;
-  switch (scope.target_case()) {
-  case Scope::kGlobal:
-    declared = &global_.items();
-    break;
-  case Scope::kVcluster:
-    if (auto* o = overlay(scope.vcluster()))
-      declared = &o->items();
-    break;
-  case Scope::kNode:
-    if (auto* rec = node(scope.node())) {
+  if (scope.target_case() == Scope::kNode)
+    if (auto* rec = node(scope.node()))
       // The node's own committed item says how it differs from its
       // overlay; it wins over what the overlay declares.
       if (auto* item = find_item(rec->items(), key)) {
@@ -110,13 +120,7 @@ config_state_machine::current_value(const Scope& scope,
           return std::nullopt;
         return item->value();
       }
-      if (auto* o = overlay(rec->vcluster()))
-        declared = &o->items();
-    }
-    break;
-  case Scope::TARGET_NOT_SET:
-    break;
-  }
+  const auto* declared = declared_items(scope);
   if (declared == nullptr)
     return std::nullopt;
   if (auto* item = find_item(*declared, key))
@@ -148,6 +152,21 @@ void config_state_machine::stamp_previous(const Scope& scope,
       item.set_previous(*now);
     else
       item.clear_previous();
+  }
+}
+
+void config_state_machine::resolve_set(const Scope& scope,
+                                       protocol::StateDelta& delta) const {
+  // For a node, its vCluster's overlay: a node delta says how the node
+  // differs from it.
+  const auto* declared = declared_items(scope);
+  for (auto& item : *delta.mutable_items()) {
+    if (item.action() != protocol::DELTA_ACTION_SET)
+      continue;
+    bool present
+      = declared != nullptr && find_item(*declared, key_of(item)) != nullptr;
+    item.set_action(present ? protocol::DELTA_ACTION_MODIFY
+                            : protocol::DELTA_ACTION_ADD);
   }
 }
 

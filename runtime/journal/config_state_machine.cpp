@@ -6,6 +6,7 @@
 #include "runtime/journal/entry_chain.hpp"
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/journal/journal_policy.hpp"
+#include "runtime/policy/command_authz.hpp"
 
 namespace pact::journal {
 
@@ -142,6 +143,9 @@ void config_state_machine::remember(const JournalCommand& cmd,
   r.set_key(request_key(cmd));
   r.set_timestamp_unix_ms(cmd.timestamp_unix_ms());
   *r.mutable_result() = result;
+  // The recorded delta echoes an entry the journal keeps anyway; a retry
+  // reads it there instead of every snapshot carrying a second copy.
+  r.mutable_result()->clear_state_delta();
   recent_index_[r.key()] = recent_base_ + recent_.size();
   recent_.push_back(std::move(r));
 }
@@ -176,6 +180,27 @@ std::string check_common(const JournalCommand& cmd) {
 } // namespace
 
 CommandResult config_state_machine::execute(const JournalCommand& cmd) {
+  if (!cmd.has_author_roles())
+    return dispatch(cmd);
+  // Authorized here, not by the gateway (issue 9 item 5): a node-scoped
+  // write is checked against the node's enrollment as of this entry, which
+  // every replica reads alike, instead of a linearizable read before
+  // proposing. First, like the gateway's check it replaces.
+  std::string enrolled;
+  if (cmd.scope().target_case() == Scope::kNode)
+    if (const auto* rec = node(cmd.scope().node()))
+      enrolled = rec->vcluster();
+  auto decision = policy::decide_at_apply(cmd, enrolled);
+  if (!decision.denial.empty())
+    return refuse(protocol::STATUS_CODE_UNAUTHORIZED, decision.denial);
+  if (decision.role == cmd.author().role())
+    return dispatch(cmd);
+  auto stamped = cmd;
+  stamped.mutable_author()->set_role(decision.role);
+  return dispatch(stamped);
+}
+
+CommandResult config_state_machine::dispatch(const JournalCommand& cmd) {
   if (auto err = check_common(cmd); !err.empty())
     return refuse(protocol::STATUS_CODE_INVALID_ARGUMENT, err);
   if (auto err = detail::check_expectations(cmd); !err.empty())

@@ -53,7 +53,8 @@ public:
   /// deterministically encoded CommandResult. Bytes that do not parse give
   /// an INVALID_ARGUMENT result. A command carrying a client request id
   /// already applied for the same author within the deduplication window is
-  /// not executed again: the first result is returned with `duplicate` set.
+  /// not executed again: the first result is returned with `duplicate` set
+  /// (without its `state_delta`, which the entry holds).
   /// Precondition: index > applied().
   std::string apply(uint64_t index, const std::string& command) override;
   void skip(uint64_t index) override;
@@ -75,6 +76,10 @@ public:
 
   /// Executes one command (what apply() does after parsing). Does not touch
   /// applied(); callers outside Raft (tests, tools) may use it directly.
+  /// A command carrying the author's stamped roles (author_roles) is
+  /// authorized first (policy::decide_at_apply, with a node's enrollment as
+  /// of now): a denial is an UNAUTHORIZED result that changes nothing, and
+  /// an allowed command is recorded with the role that authorizes it.
   protocol::CommandResult execute(const protocol::JournalCommand& cmd);
 
   // -- queries ---------------------------------------------------------------
@@ -133,6 +138,9 @@ private:
   using command_t = protocol::JournalCommand;
   using result_t = protocol::CommandResult;
 
+  /// execute() once authorized: common checks, then the kind's handler.
+  result_t dispatch(const command_t& cmd);
+
   // Command handlers (config_commands.cpp, config_rollback.cpp). Each
   // validates everything before it changes anything.
   result_t do_commit(const command_t& cmd);
@@ -175,10 +183,15 @@ private:
   /// Everything but the entries and applied index, for digest().
   protocol::JournalState derived_state() const;
 
-  // Previous values and conditions (config_expect.cpp, issue 8 item 12).
+  // Previous values, actions and conditions (config_expect.cpp, issue 8
+  // item 12, issue 9 item 5).
   // The journal records what a change actually replaced, read here at
   // apply time, never what a client read earlier.
 
+  /// What `scope` declares now: the global items, a vCluster's overlay
+  /// items, for a node its vCluster's overlay items; null when there is
+  /// no such overlay.
+  const item_list* declared_items(const protocol::Scope& scope) const;
   /// The value (category, key) holds in `scope` now; nullopt when unset.
   /// For a node: its committed item (a committed REMOVE means unset), else
   /// the item its vCluster declares.
@@ -187,6 +200,10 @@ private:
   /// Empty when every `expect_previous` condition of `cmd` holds in its
   /// scope; else the refusal message (naming key, current and expected).
   std::string unmet_expectation(const command_t& cmd) const;
+  /// Turns every DELTA_ACTION_SET item of a commit into MODIFY when `scope`
+  /// declares its key now (for a node: its vCluster's overlay), else ADD.
+  void resolve_set(const protocol::Scope& scope,
+                   protocol::StateDelta& delta) const;
   /// Sets every item's `previous` to the value it replaces in `scope`.
   void stamp_previous(const protocol::Scope& scope,
                       protocol::StateDelta& delta) const;

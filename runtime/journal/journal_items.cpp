@@ -53,6 +53,11 @@ std::string validate_item(const DeltaItem& item, int position) {
       || item.previous().size() > max_value_bytes)
     return where + " (" + describe(item) + ") has a value over "
            + std::to_string(max_value_bytes) + " bytes";
+  // SET is resolved by a commit before its delta is validated; nothing
+  // else may carry it, and no entry records it.
+  if (item.action() == protocol::DELTA_ACTION_SET)
+    return where + " (" + describe(item)
+           + ") has action SET, which only a commit takes";
   if (item.action() == protocol::DELTA_ACTION_REMOVE && !item.value().empty())
     return where + " (" + describe(item) + ") removes but carries a value";
   return {};
@@ -168,20 +173,6 @@ StateDelta diff_items(const item_map& from, const item_map& to) {
     }
   }
   return out;
-}
-
-std::string scope_key(const protocol::Scope& scope) {
-  switch (scope.target_case()) {
-  case protocol::Scope::kGlobal:
-    return "global";
-  case protocol::Scope::kVcluster:
-    return "vc:" + scope.vcluster();
-  case protocol::Scope::kNode:
-    return "node:" + scope.node();
-  case protocol::Scope::TARGET_NOT_SET:
-    break;
-  }
-  return {};
 }
 
 protocol::Scope global_scope() {

@@ -16,6 +16,8 @@
 
 #include <pact/protocol/journal.pb.h>
 
+#include "runtime/policy/scope_text.hpp"
+
 namespace pact::journal {
 
 /// Upper bounds on command contents (STYLE.md: put a limit on everything).
@@ -45,7 +47,8 @@ item_map to_map(const item_list& items);
 void to_list(const item_map& items, item_list* out);
 
 /// Checks a delta from a command: bounded size; every item has a category,
-/// an action and a key; removes carry no value; no key appears twice.
+/// an action other than SET (a commit resolves SET first) and a key;
+/// removes carry no value; no key appears twice.
 /// Returns an empty string when valid, else a message naming the item.
 std::string validate_delta(const protocol::StateDelta& delta);
 
@@ -75,9 +78,8 @@ void merge_node_list(item_list* committed, const protocol::StateDelta& delta);
 /// differs. Canonical order.
 protocol::StateDelta diff_items(const item_map& from, const item_map& to);
 
-/// "global", "vc:NAME" or "node:NAME" (the CLI's `--scope` syntax); "" for
-/// a scope with no target.
-std::string scope_key(const protocol::Scope& scope);
+/// "global", "vc:NAME" or "node:NAME" (runtime/policy/scope_text.hpp).
+using policy::scope_key;
 
 /// Scope helpers.
 protocol::Scope global_scope();

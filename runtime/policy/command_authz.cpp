@@ -93,4 +93,42 @@ Identity author_of(const authenticated& who, const std::string& vcluster) {
   return id;
 }
 
+AuthorRoles stamp_roles(const std::vector<role>& roles) {
+  AuthorRoles out;
+  for (auto& r : roles)
+    out.add_groups(role_name(r));
+  return out;
+}
+
+proposal prepare_proposal(const authenticated& who, JournalCommand cmd) {
+  proposal out;
+  if (cmd.scope().target_case() != Scope::kNode)
+    out.denial = command_denial(who, cmd, "");
+  auto vcs = written_vclusters(cmd, "");
+  *cmd.mutable_author() = author_of(who, vcs.empty() ? "" : vcs[0]);
+  *cmd.mutable_author_roles() = stamp_roles(who.roles);
+  cmd.set_timestamp_unix_ms(0);
+  out.command = std::move(cmd);
+  return out;
+}
+
+apply_decision decide_at_apply(const JournalCommand& cmd,
+                               const std::string& enrolled_vcluster) {
+  authenticated who;
+  who.claims.subject = cmd.author().principal();
+  const auto& groups = cmd.author_roles().groups();
+  who.roles = parse_roles(std::vector<std::string>(groups.begin(), groups.end()));
+  // The gateway did not read the enrollment for a platform admin (it may
+  // write anywhere), so its author role was picked as for a cluster-wide
+  // write; keep recording the same role.
+  bool admin = std::any_of(who.roles.begin(), who.roles.end(), [](const role& r) {
+    return r.k == role::kind::platform_admin;
+  });
+  const std::string node_vc = admin ? std::string() : enrolled_vcluster;
+  if (auto why = command_denial(who, cmd, node_vc); !why.empty())
+    return {why, {}};
+  auto vcs = written_vclusters(cmd, node_vc);
+  return {{}, author_of(who, vcs.empty() ? "" : vcs[0]).role()};
+}
+
 } // namespace pact::policy

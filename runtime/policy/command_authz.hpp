@@ -1,9 +1,13 @@
 #pragma once
 
 /// Who may run which journal command (DESIGN.md §5, built-in RBAC). The
-/// gateway calls this after authentication and before proposing; the state
-/// machine then applies the vCluster-policy rules (AI principals and
-/// emergencies, blacklists, exec permissions) deterministically.
+/// gateway calls this after authentication and before proposing, except for
+/// node-scoped writes: which vCluster a node is in is known for certain only
+/// where the command applies, so the gateway stamps the author's roles into
+/// the command and the state machine decides there (decide_at_apply, issue 9
+/// item 5: one quorum round per command). The state machine then applies
+/// the vCluster-policy rules (AI principals and emergencies, blacklists,
+/// exec permissions) deterministically.
 
 #include <string>
 #include <vector>
@@ -37,5 +41,45 @@ protocol::Identity author_of(const authenticated& who,
 
 /// The group name of a role ("pact-ops-ml").
 std::string role_name(const role& r);
+
+/// The roles a gateway stamps into a proposed command
+/// (JournalCommand.author_roles): their group names, in order.
+protocol::AuthorRoles stamp_roles(const std::vector<role>& roles);
+
+/// What a gateway does with a command request.
+struct proposal {
+  /// Empty when it may be proposed; else command_denial's message.
+  std::string denial;
+  /// The command to propose.
+  protocol::JournalCommand command;
+};
+
+/// Prepares the request body `cmd` of `who` for proposing: identity, roles
+/// and time are never taken from the body (DESIGN.md §5), so the author is
+/// author_of(who) and `author_roles` is stamp_roles(who.roles) whatever the
+/// body carried, and the time is cleared (the leader stamps it). A command
+/// that is not node-scoped is authorized here (its vClusters are named in
+/// it); a node-scoped one when it is applied (decide_at_apply), since only
+/// there is the node's vCluster known without a read.
+proposal prepare_proposal(const authenticated& who,
+                          protocol::JournalCommand cmd);
+
+/// The state machine's decision on a command carrying stamped roles.
+struct apply_decision {
+  /// Empty when allowed; else command_denial's message.
+  std::string denial;
+  /// When allowed: the role recorded as `author.role` (as author_of).
+  std::string role;
+};
+
+/// Authorizes `cmd` (author principal and stamped roles as carried) when it
+/// is applied; `enrolled_vcluster` is the vCluster its node is enrolled in
+/// at that moment ("" when none or not node-scoped). Deterministic: reads
+/// only the command and that name. Same answers as the gateway gave when it
+/// read the enrollment before proposing: a platform admin writes any node
+/// (its entries name the admin role), anyone else only nodes of a vCluster
+/// a role lets them write.
+apply_decision decide_at_apply(const protocol::JournalCommand& cmd,
+                               const std::string& enrolled_vcluster);
 
 } // namespace pact::policy

@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "runtime/journal/journal_items.hpp"
+#include "runtime/policy/scope_text.hpp"
 
 namespace pact::policy {
 
@@ -189,7 +189,7 @@ std::string log_denial(
       return why;
   if (auto* e = first_unreadable(who.roles, entries, of))
     return denied(who, "entry " + std::to_string(e->sequence()) + " ("
-                         + journal::scope_key(e->scope()) + ")");
+                         + scope_key(e->scope()) + ")");
   return {};
 }
 

@@ -1,5 +1,7 @@
 // cli/changes: `pact commit` targets and the delta built from --set and
-// --unset against what the target declares.
+// --unset: the operator's intent only, resolved against the declared state
+// by the journal when it applies the commit (issue 9 item 5; those rules
+// are tested in tests/unit/runtime/journal/config_intent_test.cpp).
 
 #include "cli/changes.hpp"
 
@@ -12,40 +14,18 @@ using namespace pact;
 using namespace pact::cli;
 using namespace pact::protocol;
 using strings = std::vector<std::string>;
-using items = google::protobuf::RepeatedPtrField<DeltaItem>;
 
 namespace {
 
-DeltaItem declared_item(DeltaCategory cat, const std::string& key,
-                        const std::string& value) {
-  DeltaItem i;
-  i.set_category(cat);
-  i.set_action(DELTA_ACTION_ADD);
-  i.set_key(key);
-  i.set_value(value);
-  return i;
-}
-
-/// What a vCluster overlay declares: two sysctls and a file.
-items declared() {
-  items out;
-  *out.Add() = declared_item(DELTA_CATEGORY_FILES, "/etc/motd", "hello");
-  *out.Add() = declared_item(DELTA_CATEGORY_KERNEL, "vm.a", "1");
-  *out.Add() = declared_item(DELTA_CATEGORY_KERNEL, "vm.b", "2");
-  return out;
-}
-
-StateDelta ok(const strings& sets, const strings& unsets, bool node,
-              const items& decl = declared()) {
-  auto d = build_delta(sets, unsets, decl, node);
+StateDelta ok(const strings& sets, const strings& unsets) {
+  auto d = build_delta(sets, unsets);
   if (!d)
     FAIL("build_delta refused: " << d.err().message);
   return *d;
 }
 
-error refused(const strings& sets, const strings& unsets, bool node,
-              const items& decl = declared()) {
-  auto d = build_delta(sets, unsets, decl, node);
+error refused(const strings& sets, const strings& unsets) {
+  auto d = build_delta(sets, unsets);
   REQUIRE_FALSE(d);
   return d.err();
 }
@@ -109,84 +89,51 @@ TEST_CASE("parse_target refuses invalid names, naming them") {
 
 // -- build_delta -------------------------------------------------------------
 
-TEST_CASE("--set of an undeclared key adds it, of a declared one modifies") {
-  auto d = ok({"kernel:vm.new=5", "kernel:vm.a=10"}, {}, false);
-  REQUIRE(d.items_size() == 2);
+TEST_CASE("--set sends SET, --unset REMOVE, no previous value") {
+  auto d = ok({"kernel:vm.new=5", "kernel:vm.a=10"}, {"kernel:vm.b"});
+  REQUIRE(d.items_size() == 3);
   const auto& add = d.items(0);
   CHECK(add.category() == DELTA_CATEGORY_KERNEL);
-  CHECK(add.action() == DELTA_ACTION_ADD);
+  CHECK(add.action() == DELTA_ACTION_SET);
   CHECK(add.key() == "vm.new");
   CHECK(add.value() == "5");
   CHECK(add.previous().empty());
   const auto& mod = d.items(1);
-  CHECK(mod.action() == DELTA_ACTION_MODIFY);
+  CHECK(mod.action() == DELTA_ACTION_SET);
   CHECK(mod.key() == "vm.a");
   CHECK(mod.value() == "10");
   // The previous value is not the client's to say: the journal records
   // the one the change replaces when it applies it (issue 8 item 12).
   CHECK(mod.previous().empty());
-  auto n = ok({"kernel:vm.a=10"}, {}, true);
-  REQUIRE(n.items_size() == 1);
-  CHECK(n.items(0).action() == DELTA_ACTION_MODIFY);
-  CHECK(n.items(0).previous().empty());
+  const auto& rm = d.items(2);
+  CHECK(rm.action() == DELTA_ACTION_REMOVE);
+  CHECK(rm.category() == DELTA_CATEGORY_KERNEL);
+  CHECK(rm.key() == "vm.b");
+  CHECK(rm.value().empty());
+  CHECK(rm.previous().empty());
 }
 
 TEST_CASE("--set: categories, sysctl alias, values with '=' and ':'") {
   auto d = ok({"files:/etc/motd=a=b", "sysctl:vm.b=3", "mounts:/mnt:ro=nfs",
                "packages:cuda=12.4", "gpu:mig=on", "network:eth0=up",
                "services:sshd=running"},
-              {}, false);
+              {});
   REQUIRE(d.items_size() == 7);
   CHECK(d.items(0).category() == DELTA_CATEGORY_FILES);
-  CHECK(d.items(0).action() == DELTA_ACTION_MODIFY);
   CHECK(d.items(0).value() == "a=b"); // split at the first '='
   CHECK(d.items(1).category() == DELTA_CATEGORY_KERNEL);
-  CHECK(d.items(1).action() == DELTA_ACTION_MODIFY);
   CHECK(d.items(2).category() == DELTA_CATEGORY_MOUNTS);
   CHECK(d.items(2).key() == "/mnt:ro"); // the category ends at the first ':'
   CHECK(d.items(3).category() == DELTA_CATEGORY_PACKAGES);
   CHECK(d.items(4).category() == DELTA_CATEGORY_GPU);
   CHECK(d.items(5).category() == DELTA_CATEGORY_NETWORK);
   CHECK(d.items(6).category() == DELTA_CATEGORY_SERVICES);
-  for (int i = 2; i < 7; ++i)
-    CHECK(d.items(i).action() == DELTA_ACTION_ADD);
+  for (int i = 0; i < 7; ++i)
+    CHECK(d.items(i).action() == DELTA_ACTION_SET);
   // An empty value is a value.
-  auto e = ok({"kernel:vm.a="}, {}, false);
+  auto e = ok({"kernel:vm.a="}, {});
   CHECK(e.items(0).value().empty());
-  CHECK(e.items(0).action() == DELTA_ACTION_MODIFY);
-}
-
-TEST_CASE("--unset of a declared key removes it") {
-  for (bool node : {false, true}) {
-    CAPTURE(node);
-    auto d = ok({}, {"kernel:vm.b"}, node);
-    REQUIRE(d.items_size() == 1);
-    CHECK(d.items(0).action() == DELTA_ACTION_REMOVE);
-    CHECK(d.items(0).category() == DELTA_CATEGORY_KERNEL);
-    CHECK(d.items(0).key() == "vm.b");
-    CHECK(d.items(0).value().empty());
-    CHECK(d.items(0).previous().empty());
-  }
-}
-
-TEST_CASE("--unset of an undeclared key: a conflict for a vCluster, allowed "
-          "on a node") {
-  auto err = refused({}, {"kernel:vm.zzz"}, false);
-  CHECK(err.code == exit_code::conflict);
-  CHECK(contains(err.message, "'kernel:vm.zzz'"));
-  CHECK(contains(err.message, "nothing is declared there"));
-  // Also when another category declares the key.
-  CHECK(refused({}, {"gpu:vm.a"}, false).code == exit_code::conflict);
-  // A node may remove something it has locally but nobody declared.
-  auto d = ok({}, {"kernel:vm.zzz"}, true);
-  REQUIRE(d.items_size() == 1);
-  CHECK(d.items(0).action() == DELTA_ACTION_REMOVE);
-  CHECK(d.items(0).previous().empty());
-  // Nothing declared at all (e.g. a node of no vCluster).
-  auto bare = ok({"kernel:vm.a=1"}, {"kernel:vm.b"}, true, items{});
-  REQUIRE(bare.items_size() == 2);
-  CHECK(bare.items(0).action() == DELTA_ACTION_ADD);
-  CHECK(bare.items(1).action() == DELTA_ACTION_REMOVE);
+  CHECK(e.items(0).action() == DELTA_ACTION_SET);
 }
 
 // Messages quote the whole flag value as typed.
@@ -210,45 +157,41 @@ TEST_CASE("malformed --set and --unset texts name the text") {
            {{}, {""}, "--unset ''", "CATEGORY:KEY"},
        }) {
     CAPTURE(c.text);
-    for (bool node : {false, true}) {
-      auto err = refused(c.sets, c.unsets, node);
-      CHECK(contains(err.message, c.text));
-      CHECK(contains(err.message, c.why));
-      CHECK(err.code == exit_code::general_error);
-    }
+    auto err = refused(c.sets, c.unsets);
+    CHECK(contains(err.message, c.text));
+    CHECK(contains(err.message, c.why));
+    CHECK(err.code == exit_code::general_error);
   }
 }
 
 TEST_CASE("an unknown category is named") {
-  auto set = refused({"disk:sda=ssd"}, {}, true);
+  auto set = refused({"disk:sda=ssd"}, {});
   CHECK(contains(set.message, "unknown category 'disk'"));
   CHECK(contains(set.message, "--set 'disk:sda=ssd'"));
-  auto unset = refused({}, {"Kernel:vm.a"}, true); // case matters
+  auto unset = refused({}, {"Kernel:vm.a"}); // case matters
   CHECK(contains(unset.message, "unknown category 'Kernel'"));
   CHECK(contains(unset.message, "--unset 'Kernel:vm.a'"));
 }
 
 TEST_CASE("the same key twice is refused") {
-  auto twice = refused({"kernel:vm.a=1", "kernel:vm.a=2"}, {}, true);
+  auto twice = refused({"kernel:vm.a=1", "kernel:vm.a=2"}, {});
   CHECK(contains(twice.message, "--set 'kernel:vm.a=2'"));
   CHECK(contains(twice.message, "twice"));
   // Set and unset of one key, and the sysctl alias of kernel.
-  CHECK(contains(refused({"kernel:vm.a=1"}, {"kernel:vm.a"}, true).message,
+  CHECK(contains(refused({"kernel:vm.a=1"}, {"kernel:vm.a"}).message,
                  "--unset 'kernel:vm.a'"));
-  CHECK(contains(refused({"sysctl:vm.b=1"}, {"kernel:vm.b"}, false).message,
+  CHECK(contains(refused({"sysctl:vm.b=1"}, {"kernel:vm.b"}).message,
                  "twice"));
-  CHECK(contains(refused({}, {"kernel:vm.a", "kernel:vm.a"}, false).message,
+  CHECK(contains(refused({}, {"kernel:vm.a", "kernel:vm.a"}).message,
                  "twice"));
   // Equal keys in different categories are different items.
-  CHECK(ok({"kernel:x=1", "files:x=1"}, {}, true).items_size() == 2);
+  CHECK(ok({"kernel:x=1", "files:x=1"}, {}).items_size() == 2);
 }
 
 TEST_CASE("nothing to commit") {
-  for (bool node : {false, true}) {
-    auto err = refused({}, {}, node);
-    CHECK(contains(err.message, "nothing to commit"));
-    CHECK(contains(err.message, "--set CATEGORY:KEY=VALUE"));
-  }
+  auto err = refused({}, {});
+  CHECK(contains(err.message, "nothing to commit"));
+  CHECK(contains(err.message, "--set CATEGORY:KEY=VALUE"));
 }
 
 // -- parse_expectations ------------------------------------------------------

@@ -44,12 +44,7 @@ JournalCommand vc_commit(const std::string& key, const std::string& value,
 /// A harness with vCluster ml declaring vm.swappiness=10 and node n1
 /// enrolled in it.
 harness enrolled() {
-  harness h;
-  h.ok(overlay_apply("ml", {{"vm.swappiness", "10"}}));
-  auto en = make_cmd(COMMAND_KIND_NODE_ENROLL, node_scope("n1"));
-  en.set_vcluster("ml");
-  h.ok(en);
-  return h;
+  return enrolled_in_ml("vm.swappiness", "10");
 }
 
 const DeltaItem& last_item(const harness& h) {

@@ -128,4 +128,16 @@ struct harness {
   }
 };
 
+/// A harness with vCluster ml declaring the sysctl `key` = `value` and
+/// node n1 enrolled in it.
+inline harness enrolled_in_ml(const std::string& key,
+                              const std::string& value) {
+  harness h;
+  h.ok(overlay_apply("ml", {{key, value}}));
+  auto en = make_cmd(COMMAND_KIND_NODE_ENROLL, node_scope("n1"));
+  en.set_vcluster("ml");
+  h.ok(en);
+  return h;
+}
+
 } // namespace pact::journal::test

@@ -286,3 +286,74 @@ TEST_CASE("role_name gives the group of each role") {
   for (const auto& r : {admin, ops_ml, viewer_ml, regulated_ml, service_ai})
     CHECK(parse_role(role_name(r)) == r);
 }
+
+TEST_CASE("stamp_roles then decide_at_apply: the gateway's answers, with "
+          "the node's vCluster read where the command applies") {
+  auto stamped = [](const authenticated& who, JournalCommand c) {
+    *c.mutable_author() = author_of(who, "");
+    *c.mutable_author_roles() = stamp_roles(who.roles);
+    return c;
+  };
+  auto ops = caller({{kind::viewer, "ml"}, {kind::ops, "ml"}}, "olga");
+  auto groups = stamp_roles(ops.roles).groups();
+  CHECK(names(groups.begin(), groups.end())
+        == names{"pact-viewer-ml", "pact-ops-ml"});
+  auto c = stamped(ops, commit(node_scope("n1")));
+  // Same denial and author role as command_denial/author_of with the
+  // node's vCluster known.
+  for (const std::string vc : {"ml", "hpc", ""}) {
+    CAPTURE(vc);
+    auto d = decide_at_apply(c, vc);
+    CHECK(d.denial == command_denial(ops, c, vc));
+    if (d.denial.empty())
+      CHECK(d.role == author_of(ops, vc).role());
+  }
+  CHECK(decide_at_apply(c, "ml").role == "pact-ops-ml");
+  CHECK(decide_at_apply(c, "hpc").denial
+        == "policy: denied: olga may not write to vcluster hpc");
+  // A platform admin writes any node; its role is picked as for a
+  // cluster-wide write, as the gateway did without reading the enrollment.
+  auto admin = caller({{kind::ops, "ml"}, {kind::platform_admin, ""}});
+  auto a = decide_at_apply(stamped(admin, commit(node_scope("n1"))), "ml");
+  CHECK(a.denial.empty());
+  CHECK(a.role == "pact-platform-admin");
+  // Stamped roles that are not pact roles are ignored, not trusted.
+  auto odd = c;
+  odd.mutable_author_roles()->clear_groups();
+  odd.mutable_author_roles()->add_groups("pact-ops-");
+  odd.mutable_author_roles()->add_groups("wheel");
+  CHECK_FALSE(decide_at_apply(odd, "ml").denial.empty());
+}
+
+TEST_CASE("prepare_proposal: author, roles and time never come from the "
+          "request body") {
+  auto ops = caller({{kind::ops, "ml"}}, "olga");
+  auto body = commit(node_scope("n2"));
+  body.mutable_author()->set_principal("root");
+  body.mutable_author()->set_role("pact-platform-admin");
+  body.mutable_author_roles()->add_groups("pact-platform-admin");
+  body.set_timestamp_unix_ms(42);
+  auto p = prepare_proposal(ops, body);
+  // A node-scoped write is left to the state machine...
+  CHECK(p.denial.empty());
+  CHECK(p.command.author().principal() == "olga");
+  CHECK(p.command.author().role() == "pact-ops-ml");
+  auto groups = p.command.author_roles().groups();
+  CHECK(names(groups.begin(), groups.end()) == names{"pact-ops-ml"});
+  CHECK(p.command.timestamp_unix_ms() == 0);
+  // ... which refuses it when n2 is not in ml, forged roles or not.
+  CHECK(decide_at_apply(p.command, "hpc").denial
+        == "policy: denied: olga may not write to vcluster hpc");
+  // A token without pact roles gets an empty, present list: it writes
+  // nothing, rather than skipping the apply-time check.
+  auto none = prepare_proposal(caller({}, "nobody"), body);
+  CHECK(none.command.has_author_roles());
+  CHECK_FALSE(decide_at_apply(none.command, "ml").denial.empty());
+  // Everything else is decided before proposing, with the same message.
+  auto vc = prepare_proposal(ops, commit(vc_scope("hpc")));
+  CHECK(vc.denial == "policy: denied: olga may not write to vcluster hpc");
+  CHECK(prepare_proposal(ops, commit(vc_scope("ml"))).denial.empty());
+  CHECK(prepare_proposal(ops, commit(global())).denial
+        == "policy: denied: olga may not make cluster-wide changes "
+           "(platform admins only)");
+}
