@@ -45,7 +45,7 @@ inline constexpr size_t max_remembered_requests = 100000;
 /// Longest client request id accepted.
 inline constexpr size_t max_client_request_id_bytes = 64;
 
-class config_state_machine final : public state_machine {
+class config_state_machine final : public replica::state_machine {
 public:
   // -- state_machine ---------------------------------------------------------
 

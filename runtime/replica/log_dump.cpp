@@ -5,7 +5,7 @@
 #include "runtime/common/files.hpp"
 #include "runtime/store/lmdb_store.hpp"
 
-namespace pact::journal {
+namespace pact::replica {
 
 namespace {
 
@@ -71,4 +71,4 @@ status dump_log(const std::string& dir, std::ostream& out) {
   return {};
 }
 
-} // namespace pact::journal
+} // namespace pact::replica

@@ -11,9 +11,9 @@
 
 #include "runtime/common/error.hpp"
 
-namespace pact::journal {
+namespace pact::replica {
 
 /// Dumps the store in `dir` (which must exist) to `out`.
 status dump_log(const std::string& dir, std::ostream& out);
 
-} // namespace pact::journal
+} // namespace pact::replica

@@ -2,7 +2,7 @@
 
 #include <pact/protocol/raft.pb.h>
 
-namespace pact::journal {
+namespace pact::replica {
 
 namespace {
 
@@ -96,4 +96,4 @@ std::optional<raft::message> decode_raft_message(const std::string& bytes) {
   return m;
 }
 
-} // namespace pact::journal
+} // namespace pact::replica

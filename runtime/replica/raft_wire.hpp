@@ -10,7 +10,7 @@
 
 #include "runtime/raft/types.hpp"
 
-namespace pact::journal {
+namespace pact::replica {
 
 /// Serializes `m` as a protocol::RaftMessage.
 std::string encode_raft_message(const raft::message& m);
@@ -19,4 +19,4 @@ std::string encode_raft_message(const raft::message& m);
 /// message would be).
 std::optional<raft::message> decode_raft_message(const std::string& bytes);
 
-} // namespace pact::journal
+} // namespace pact::replica

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace pact::journal {
+namespace pact::replica {
 
 namespace {
 
@@ -311,4 +311,4 @@ std::map<raft::node_id, uint64_t> replica_driver::replication_lag() const {
   return lag;
 }
 
-} // namespace pact::journal
+} // namespace pact::replica

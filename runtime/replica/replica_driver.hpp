@@ -25,7 +25,7 @@
 #include "runtime/raft/raw_node.hpp"
 #include "runtime/store/raft_store.hpp"
 
-namespace pact::journal {
+namespace pact::replica {
 
 struct driver_config {
   /// Raft settings (id, ticks, batching); `storage` and `applied` are
@@ -187,4 +187,4 @@ private:
 /// "pre-candidate").
 std::string role_name(raft::node_role r);
 
-} // namespace pact::journal
+} // namespace pact::replica

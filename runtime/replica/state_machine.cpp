@@ -2,7 +2,7 @@
 
 #include <openssl/sha.h>
 
-namespace pact::journal {
+namespace pact::replica {
 
 namespace {
 
@@ -69,4 +69,4 @@ std::string digest_machine::digest() const {
   return out;
 }
 
-} // namespace pact::journal
+} // namespace pact::replica

@@ -11,7 +11,7 @@
 
 #include "runtime/common/error.hpp"
 
-namespace pact::journal {
+namespace pact::replica {
 
 class state_machine {
 public:
@@ -65,4 +65,4 @@ private:
   std::string chain_ = std::string(32, '\0');
 };
 
-} // namespace pact::journal
+} // namespace pact::replica

@@ -196,7 +196,7 @@ void cluster::restart(node_id id) {
 }
 
 void cluster::poke(node_id id, const std::string& what,
-                   const std::function<void(journal::replica_driver&)>& f) {
+                   const std::function<void(replica::replica_driver&)>& f) {
   auto& r = at(id);
   if (!r.up())
     return;

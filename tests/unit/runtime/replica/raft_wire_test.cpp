@@ -25,7 +25,7 @@ TEST_CASE("raft messages survive the wire unchanged") {
   m.chunk = std::string("\0\1\2", 3);
   m.chunk_done = true;
   m.context = "ctx";
-  auto back = journal::decode_raft_message(journal::encode_raft_message(m));
+  auto back = replica::decode_raft_message(replica::encode_raft_message(m));
   REQUIRE(back);
   CHECK(back->type == m.type);
   CHECK(back->from == 1);
@@ -47,9 +47,9 @@ TEST_CASE("raft messages survive the wire unchanged") {
 }
 
 TEST_CASE("malformed wire bytes are rejected, not trusted") {
-  CHECK_FALSE(journal::decode_raft_message("\xff\xff\xff"));
+  CHECK_FALSE(replica::decode_raft_message("\xff\xff\xff"));
   raft::message m;
-  auto bytes = journal::encode_raft_message(m);
-  CHECK(journal::decode_raft_message(bytes)); // heartbeat default is valid
-  CHECK_FALSE(journal::decode_raft_message(std::string()));
+  auto bytes = replica::encode_raft_message(m);
+  CHECK(replica::decode_raft_message(bytes)); // heartbeat default is valid
+  CHECK_FALSE(replica::decode_raft_message(std::string()));
 }

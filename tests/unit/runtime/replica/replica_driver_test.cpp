@@ -13,6 +13,7 @@
 
 using namespace pact;
 using namespace pact::journal;
+using namespace pact::replica;
 
 namespace {
 

@@ -2,7 +2,7 @@
 
 #include "runtime/replica/state_machine.hpp"
 
-using pact::journal::digest_machine;
+using pact::replica::digest_machine;
 
 TEST_CASE("the digest chain depends on every command and its index") {
   digest_machine a, b, c;
