@@ -7,10 +7,10 @@
 #include <iostream>
 #include <map>
 
-#include "runtime/render/journal_render.hpp"
-#include "cli/commands.hpp"
 #include "actors/client/journal_session.hpp"
+#include "cli/commands.hpp"
 #include "runtime/journal/journal_items.hpp"
+#include "runtime/render/journal_render.hpp"
 #include "runtime/spec/overlay_spec.hpp"
 
 namespace pact::cli {
@@ -40,8 +40,8 @@ int dry_run(context& ctx, journal_session& s,
       out.push_back(j);
       continue;
     }
-    std::cout << "vcluster " << spec.vcluster() << ": "
-              << delta.items_size() << " item changes\n";
+    std::cout << "vcluster " << spec.vcluster() << ": " << delta.items_size()
+              << " item changes\n";
     for (auto& i : delta.items())
       std::cout << "  " << render::action_name(i.action()) << "  "
                 << render::item_text(i) << "\n";
@@ -66,9 +66,8 @@ int run_apply(context& ctx) {
   cmd.set_kind(protocol::COMMAND_KIND_OVERLAY_APPLY);
   for (auto& o : *specs)
     *cmd.add_overlays() = o;
-  cmd.set_message(ctx.vm.count("message")
-                    ? ctx.vm["message"].as<std::string>()
-                    : "apply " + path);
+  cmd.set_message(ctx.vm.count("message") ? ctx.vm["message"].as<std::string>()
+                                          : "apply " + path);
   auto r = (*s)->command(cmd);
   if (!r)
     return report(r.err());

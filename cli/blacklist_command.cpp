@@ -6,10 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/commands.hpp"
 #include "actors/client/journal_session.hpp"
-#include "runtime/render/journal_render.hpp"
+#include "cli/commands.hpp"
 #include "runtime/common/terminal_text.hpp"
+#include "runtime/render/journal_render.hpp"
 
 namespace pact::cli {
 
@@ -56,9 +56,8 @@ int run_blacklist(context& ctx) {
   if (action != "list" && action != "add" && action != "remove")
     return report(make_error("blacklist: unknown action '" + action
                              + "' (list, add, remove)"));
-  std::string pattern = ctx.vm.count("pattern")
-                          ? ctx.vm["pattern"].as<std::string>()
-                          : "";
+  std::string pattern
+    = ctx.vm.count("pattern") ? ctx.vm["pattern"].as<std::string>() : "";
   if (action != "list" && pattern.empty())
     return report(make_error("blacklist " + action + ": name the pattern"));
   auto s = open_session(ctx);

@@ -2,9 +2,9 @@
 
 #include <map>
 
-#include "runtime/render/journal_render.hpp"
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/journal/journal_query.hpp"
+#include "runtime/render/journal_render.hpp"
 
 namespace pact::cli {
 
@@ -113,9 +113,10 @@ std::vector<std::string> unchanged_lines(const CommandResult& r) {
   std::vector<std::string> out;
   for (auto& u : r.unchanged()) {
     const auto& sc = u.scope();
-    auto what = sc.target_case() == Scope::kVcluster ? "vcluster " + sc.vcluster()
-                : sc.target_case() == Scope::kNode   ? "node " + sc.node()
-                                                     : std::string("global");
+    auto what = sc.target_case() == Scope::kVcluster
+                  ? "vcluster " + sc.vcluster()
+                : sc.target_case() == Scope::kNode ? "node " + sc.node()
+                                                   : std::string("global");
     out.push_back(what + ": unchanged (version " + std::to_string(u.version())
                   + ")");
   }

@@ -7,9 +7,9 @@
 
 #include <iostream>
 
+#include "actors/client/journal_session.hpp"
 #include "cli/changes.hpp"
 #include "cli/commands.hpp"
-#include "actors/client/journal_session.hpp"
 #include "cli/local_node.hpp"
 #include "runtime/render/journal_render.hpp"
 
@@ -45,9 +45,8 @@ protocol::StateDelta recorded_delta(journal_session& s,
 }
 
 int run_commit(context& ctx) {
-  auto target = parse_target(ctx.vm.count("target")
-                               ? ctx.vm["target"].as<std::string>()
-                               : local_node());
+  auto target = parse_target(
+    ctx.vm.count("target") ? ctx.vm["target"].as<std::string>() : local_node());
   if (!target)
     return report(target.err());
   auto s = open_session(ctx);
@@ -111,7 +110,8 @@ int run_commit(context& ctx) {
 command commit_command() {
   command c;
   c.name = "commit";
-  c.summary = "Commit changes as declared state (node delta, vCluster or global)";
+  c.summary
+    = "Commit changes as declared state (node delta, vCluster or global)";
   c.usage = "-m MSG [NODE|vc:NAME|global] [--set CATEGORY:KEY=VALUE]... "
             "[--unset CATEGORY:KEY]... [--if-previous CATEGORY:KEY[=VALUE]]... "
             "[--ttl SECONDS]";

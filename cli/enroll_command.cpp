@@ -8,8 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/commands.hpp"
 #include "actors/client/journal_session.hpp"
+#include "cli/commands.hpp"
 #include "runtime/render/journal_render.hpp"
 
 namespace pact::cli {

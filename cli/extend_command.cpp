@@ -4,11 +4,11 @@
 
 #include <iostream>
 
-#include "runtime/render/journal_render.hpp"
+#include "actors/client/journal_session.hpp"
 #include "cli/changes.hpp"
 #include "cli/commands.hpp"
-#include "actors/client/journal_session.hpp"
 #include "cli/local_node.hpp"
+#include "runtime/render/journal_render.hpp"
 
 namespace pact::cli {
 

@@ -3,12 +3,12 @@
 
 #include <iostream>
 
+#include "actors/client/journal_session.hpp"
+#include "cli/commands.hpp"
+#include "runtime/common/terminal_text.hpp"
 #include "runtime/render/journal_render.hpp"
 #include "runtime/render/status_render.hpp"
-#include "cli/commands.hpp"
-#include "actors/client/journal_session.hpp"
 #include "runtime/spec/overlay_spec.hpp"
-#include "runtime/common/terminal_text.hpp"
 
 namespace pact::cli {
 
@@ -38,17 +38,16 @@ int group_list(context& ctx, journal_session& s) {
                  "set-policy)\n";
     return 0;
   }
-  std::vector<std::vector<std::string>> rows{
-    {"VCLUSTER", "VERSION", "ITEMS", "NODES", "ENFORCEMENT", "REGULATED",
-     "CHECKSUM"}};
+  std::vector<std::vector<std::string>> rows{{"VCLUSTER", "VERSION", "ITEMS",
+                                              "NODES", "ENFORCEMENT",
+                                              "REGULATED", "CHECKSUM"}};
   for (auto& o : st->overlays()) {
     auto pj = render::policy_json(o.policy());
-    rows.push_back({o.vcluster(), std::to_string(o.version()),
-                    std::to_string(o.items_size()),
-                    std::to_string(nodes[o.vcluster()]),
-                    pj["enforcement_mode"].get<std::string>(),
-                    o.policy().regulated() ? "yes" : "no",
-                    o.checksum().substr(0, 12)});
+    rows.push_back(
+      {o.vcluster(), std::to_string(o.version()),
+       std::to_string(o.items_size()), std::to_string(nodes[o.vcluster()]),
+       pj["enforcement_mode"].get<std::string>(),
+       o.policy().regulated() ? "yes" : "no", o.checksum().substr(0, 12)});
   }
   std::cout << render::render_table(rows);
   return 0;
@@ -95,8 +94,8 @@ int group_show(context& ctx, journal_session& s, const std::string& name) {
   std::cout << "\nNodes (" << st->nodes_size() << "):\n";
   for (auto& n : st->nodes())
     std::cout << "  " << terminal_safe(n.node()) << "  "
-              << render::node_state_name(n.state())
-              << "  " << n.items_size() << " committed items\n";
+              << render::node_state_name(n.state()) << "  " << n.items_size()
+              << " committed items\n";
   return 0;
 }
 
@@ -124,7 +123,8 @@ int group_set_policy(context& ctx, journal_session& s,
   bool same = r->result().sequences().empty();
   uint64_t at = same && r->result().unchanged_size() > 0
                   ? r->result().unchanged(0).version()
-                  : same ? 0 : r->result().sequences(0);
+                : same ? 0
+                       : r->result().sequences(0);
   if (ctx.json)
     std::cout << nlohmann::json{{same ? "version" : "sequence", at},
                                 {"vcluster", name},
@@ -132,8 +132,7 @@ int group_set_policy(context& ctx, journal_session& s,
                    .dump(2)
               << "\n";
   else if (same)
-    std::cout << "vcluster " << name << ": unchanged (version " << at
-              << ")\n";
+    std::cout << "vcluster " << name << ": unchanged (version " << at << ")\n";
   else
     std::cout << "policy of " << name << " updated as entry " << at << "\n";
   return 0;
@@ -169,8 +168,8 @@ command group_command() {
                  po::positional_options_description& pos) {
     desc.add_options()("action", po::value<std::string>()->required(),
                        "list, show or set-policy")(
-      "name", po::value<std::string>(), "vCluster")(
-      "file", po::value<std::string>(), "Policy TOML (set-policy)")(
+      "name", po::value<std::string>(),
+      "vCluster")("file", po::value<std::string>(), "Policy TOML (set-policy)")(
       "message,m", po::value<std::string>(), "Why (set-policy)");
     pos.add("action", 1).add("name", 1);
   };

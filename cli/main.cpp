@@ -18,8 +18,8 @@ void usage(std::ostream& os) {
         "Promise-based configuration management and admin operations.\n\n"
         "Commands:\n";
   for (auto& c : all_commands())
-    os << "  " << c.name << std::string(12 - std::min<size_t>(11, c.name.size()),
-                                        ' ')
+    os << "  " << c.name
+       << std::string(12 - std::min<size_t>(11, c.name.size()), ' ')
        << c.summary << "\n";
   os << "\nGlobal options:\n"
         "  --endpoint URL[,URL...]\n"

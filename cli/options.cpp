@@ -16,16 +16,17 @@ namespace {
 
 /// Global options that take a value (so the next argument is not a command).
 const std::set<std::string>& valued_globals() {
-  static const std::set<std::string> names{
-    "--endpoint", "--token", "--vcluster", "--output",
-    "--timeout",  "--config", "--log-level"};
+  static const std::set<std::string> names{"--endpoint", "--token",
+                                           "--vcluster", "--output",
+                                           "--timeout",  "--config",
+                                           "--log-level"};
   return names;
 }
 
 } // namespace
 
-std::pair<std::string, std::vector<std::string>>
-split_command(int argc, char** argv) {
+std::pair<std::string, std::vector<std::string>> split_command(int argc,
+                                                               char** argv) {
   std::string cmd;
   std::vector<std::string> rest;
   for (int i = 1; i < argc; ++i) {
@@ -56,8 +57,8 @@ expected<context> make_context(const command& cmd,
               ctx.vm);
     po::notify(ctx.vm);
   } catch (const po::error& e) {
-    return make_error("pact " + cmd.name + ": " + e.what()
-                      + " (usage: pact " + cmd.name + " " + cmd.usage + ")");
+    return make_error("pact " + cmd.name + ": " + e.what() + " (usage: pact "
+                      + cmd.name + " " + cmd.usage + ")");
   }
   config::load_request req;
   req.keys = &config::cli_schema();

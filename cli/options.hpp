@@ -38,8 +38,8 @@ struct command {
 
 /// Splits argv into the command name and the rest; the command is the first
 /// argument that is neither an option nor the value of a global option.
-std::pair<std::string, std::vector<std::string>>
-split_command(int argc, char** argv);
+std::pair<std::string, std::vector<std::string>> split_command(int argc,
+                                                               char** argv);
 
 /// Parses `args` for `cmd` and loads the CLI configuration.
 expected<context> make_context(const command& cmd,

@@ -19,7 +19,7 @@ constexpr size_t max_pending_bytes = 64 * 1024;
 } // namespace
 
 fd_output::fd_output(int fd, bool neutralise)
-    : fd_(fd), neutralise_(neutralise) {
+  : fd_(fd), neutralise_(neutralise) {
 }
 
 fd_output::~fd_output() {
@@ -90,8 +90,8 @@ bool fd_output::write_all(const std::string& bytes) {
 }
 
 output_guard::output_guard()
-    : out_(STDOUT_FILENO, true), err_(STDERR_FILENO, true),
-      old_out_(std::cout.rdbuf(&out_)), old_err_(std::cerr.rdbuf(&err_)) {
+  : out_(STDOUT_FILENO, true), err_(STDERR_FILENO, true),
+    old_out_(std::cout.rdbuf(&out_)), old_err_(std::cerr.rdbuf(&err_)) {
   // A closed pipe must be an error we can see (EPIPE), not a silent death
   // by signal that skips the exit path.
   std::signal(SIGPIPE, SIG_IGN);

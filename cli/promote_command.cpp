@@ -7,14 +7,14 @@
 #include <fstream>
 #include <iostream>
 
-#include "runtime/render/diff_view.hpp"
-#include "runtime/render/journal_render.hpp"
+#include "actors/client/journal_session.hpp"
 #include "cli/changes.hpp"
 #include "cli/commands.hpp"
-#include "actors/client/journal_session.hpp"
+#include "runtime/common/terminal_text.hpp"
+#include "runtime/render/diff_view.hpp"
+#include "runtime/render/journal_render.hpp"
 #include "runtime/spec/overlay_render.hpp"
 #include "runtime/spec/promote.hpp"
-#include "runtime/common/terminal_text.hpp"
 
 namespace pact::cli {
 
@@ -42,8 +42,8 @@ int run_promote(context& ctx) {
   if (!st)
     return report(st.err());
   if (st->nodes_size() == 0 || st->nodes(0).items_size() == 0)
-    return report(make_error("promote: node '" + node
-                             + "' has no committed changes"));
+    return report(
+      make_error("promote: node '" + node + "' has no committed changes"));
   auto rec = st->nodes(0);
   auto vc = rec.vcluster().empty() ? ctx.cfg.get_string("vcluster")
                                    : rec.vcluster();
@@ -69,8 +69,7 @@ int run_promote(context& ctx) {
   if (ctx.vm.count("dry-run")) {
     auto toml = spec::render_overlay_toml(
       plan.overlay, "pact promote " + node + " --dry-run: vcluster " + vc
-                      + " overlay version "
-                      + std::to_string(current.version())
+                      + " overlay version " + std::to_string(current.version())
                       + " with the committed changes of " + node);
     if (ctx.vm.count("write")) {
       std::ofstream f(ctx.vm["write"].as<std::string>());

@@ -4,10 +4,10 @@
 
 #include <iostream>
 
-#include "runtime/render/journal_render.hpp"
+#include "actors/client/journal_session.hpp"
 #include "cli/changes.hpp"
 #include "cli/commands.hpp"
-#include "actors/client/journal_session.hpp"
+#include "runtime/render/journal_render.hpp"
 
 namespace pact::cli {
 
@@ -55,8 +55,8 @@ int run_rollback(context& ctx) {
                                   {"scope", render::scope_text(scope)}}
                      .dump(2)
                 << "\n";
-    for (auto& line : ctx.json ? std::vector<std::string>{}
-                               : unchanged_lines(r->result()))
+    for (auto& line :
+         ctx.json ? std::vector<std::string>{} : unchanged_lines(r->result()))
       std::cout << line << "\n";
     return 0;
   }

@@ -39,8 +39,7 @@ command status_command() {
   c.usage = "[NODE] [--vcluster V] [--output text|json]";
   c.declare = [](po::options_description& desc,
                  po::positional_options_description& pos) {
-    desc.add_options()("node", po::value<std::string>(),
-                       "Show only this node");
+    desc.add_options()("node", po::value<std::string>(), "Show only this node");
     pos.add("node", 1);
   };
   c.run = run_status;

@@ -9,10 +9,10 @@
 #include <iostream>
 #include <thread>
 
-#include "runtime/render/journal_render.hpp"
-#include "cli/commands.hpp"
 #include "actors/client/journal_session.hpp"
+#include "cli/commands.hpp"
 #include "runtime/common/terminal_text.hpp"
+#include "runtime/render/journal_render.hpp"
 
 namespace pact::cli {
 
@@ -28,10 +28,10 @@ void print(const context& ctx, const protocol::ConfigEntry& e) {
     return;
   }
   std::cout << std::left << std::setw(7) << e.sequence() << " "
-            << render::time_text(e.timestamp_unix_ms()) << "  "
-            << std::setw(18) << render::entry_type_name(e.entry_type())
-            << std::setw(20) << terminal_safe(render::scope_text(e.scope()))
-            << std::setw(18) << terminal_safe(e.author().principal())
+            << render::time_text(e.timestamp_unix_ms()) << "  " << std::setw(18)
+            << render::entry_type_name(e.entry_type()) << std::setw(20)
+            << terminal_safe(render::scope_text(e.scope())) << std::setw(18)
+            << terminal_safe(e.author().principal())
             << terminal_safe(e.message()) << std::endl;
 }
 
@@ -61,9 +61,8 @@ int run_watch(context& ctx) {
       if (resp.err().code != exit_code::unavailable)
         return report(resp.err());
       std::cerr << "pact: watch: " << terminal_safe(resp.err().message)
-                << "; reconnecting in "
-                << backoff.count() << " ms (resuming after entry " << after
-                << ")" << std::endl;
+                << "; reconnecting in " << backoff.count()
+                << " ms (resuming after entry " << after << ")" << std::endl;
       std::this_thread::sleep_for(backoff);
       backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
       continue;
@@ -88,9 +87,9 @@ int run_watch(context& ctx) {
     }
     if (!announced) {
       announced = true;
-      std::cerr << "watching " << (vc.empty() ? "the journal" : "vcluster " + vc)
-                << " after entry " << after << " (Ctrl-C to stop)"
-                << std::endl;
+      std::cerr << "watching "
+                << (vc.empty() ? "the journal" : "vcluster " + vc)
+                << " after entry " << after << " (Ctrl-C to stop)" << std::endl;
     }
   }
 }

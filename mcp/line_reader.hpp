@@ -20,7 +20,8 @@ public:
   };
 
   line_reader(std::istream& in, std::size_t max_bytes)
-      : in_(in), max_(max_bytes) {}
+    : in_(in), max_(max_bytes) {
+  }
 
   /// The next line; a last line without a newline still counts.
   status next(std::string& out);

@@ -46,10 +46,10 @@ void serve(mcp::server& srv) {
       } catch (const std::exception& e) {
         spdlog::error("internal error handling a message: {}", e.what());
         out = mcp::to_line(
-            {{"jsonrpc", "2.0"},
-             {"id", nullptr},
-             {"error",
-              {{"code", mcp::internal_error}, {"message", "internal error"}}}});
+          {{"jsonrpc", "2.0"},
+           {"id", nullptr},
+           {"error",
+            {{"code", mcp::internal_error}, {"message", "internal error"}}}});
       }
     }
     if (out)

@@ -70,10 +70,10 @@ std::optional<std::string> check_object(const json& schema, const json& v,
                                         const std::string& where) {
   auto prefix = where.empty() ? std::string() : where + ".";
   const json empty = json::object();
-  const json& props
-      = schema.contains("properties") && schema["properties"].is_object()
-            ? schema["properties"]
-            : empty;
+  const json& props = schema.contains("properties")
+                          && schema["properties"].is_object()
+                        ? schema["properties"]
+                        : empty;
   if (schema.contains("required") && schema["required"].is_array())
     for (auto& r : schema["required"])
       if (r.is_string() && !v.contains(r.get<std::string>()))

@@ -52,15 +52,15 @@ std::optional<std::string> check_initialize(const json& params) {
 /// while parsing and `too_deep` tells the caller to refuse the message.
 json parse_bounded(const std::string& line, bool& too_deep) {
   json::parser_callback_t limit_depth
-      = [&too_deep](int depth, json::parse_event_t ev, json&) {
-          bool opens = ev == json::parse_event_t::object_start
-                       || ev == json::parse_event_t::array_start;
-          if (opens && depth >= max_nesting) {
-            too_deep = true;
-            return false;
-          }
-          return true;
-        };
+    = [&too_deep](int depth, json::parse_event_t ev, json&) {
+        bool opens = ev == json::parse_event_t::object_start
+                     || ev == json::parse_event_t::array_start;
+        if (opens && depth >= max_nesting) {
+          too_deep = true;
+          return false;
+        }
+        return true;
+      };
   return json::parse(line, limit_depth, false);
 }
 
@@ -73,8 +73,8 @@ const std::vector<std::string>& supported_protocol_versions() {
 }
 
 server::server(std::string name, std::string version, std::vector<tool> tools)
-    : name_(std::move(name)), version_(std::move(version)),
-      tools_(std::move(tools)) {
+  : name_(std::move(name)), version_(std::move(version)),
+    tools_(std::move(tools)) {
   // Nothing else to set up.
 }
 
@@ -95,13 +95,13 @@ json server::initialize(const json& id, const json& params) {
       chosen = asked;
   protocol_version_ = chosen;
   return result_reply(
-      id, {{"protocolVersion", chosen},
-           {"capabilities", {{"tools", {{"listChanged", false}}}}},
-           {"serverInfo", {{"name", name_}, {"version", version_}}},
-           {"instructions",
-            "pact: configuration management and admin operations for HPC "
-            "clusters. Every call is authenticated and recorded in the "
-            "journal."}});
+    id, {{"protocolVersion", chosen},
+         {"capabilities", {{"tools", {{"listChanged", false}}}}},
+         {"serverInfo", {{"name", name_}, {"version", version_}}},
+         {"instructions",
+          "pact: configuration management and admin operations for HPC "
+          "clusters. Every call is authenticated and recorded in the "
+          "journal."}});
 }
 
 json server::list_tools(const json& id, const json& params) const {
@@ -122,8 +122,8 @@ json server::call_tool(const json& id, const json& params) {
     return error_reply(id, invalid_params,
                        "tools/call needs params.name, a string");
   const auto& name = params["name"].get_ref<const std::string&>();
-  json args
-      = params.contains("arguments") ? params["arguments"] : json::object();
+  json args = params.contains("arguments") ? params["arguments"]
+                                           : json::object();
   if (!args.is_object())
     return error_reply(id, invalid_params,
                        "params.arguments must be an object");
@@ -141,9 +141,9 @@ json server::call_tool(const json& id, const json& params) {
       return error_reply(id, internal_error,
                          "tool " + name + " failed unexpectedly");
     }
-    json result{
-        {"content", json::array({{{"type", "text"}, {"text", r.text}}})},
-        {"isError", r.is_error}};
+    json result{{"content",
+                 json::array({{{"type", "text"}, {"text", r.text}}})},
+                {"isError", r.is_error}};
     if (!r.structured.is_null())
       result["structuredContent"] = r.structured;
     return result_reply(id, std::move(result));
@@ -209,19 +209,19 @@ std::optional<json> server::handle_one(const json& msg, bool in_batch) {
 std::optional<json> server::handle_batch(const json& batch) {
   if (protocol_version_ != batch_protocol_version)
     return error_reply(
-        nullptr, invalid_request,
-        protocol_version_.empty()
-            ? std::string("a batch needs a session initialized with protocol ")
-                  + batch_protocol_version
-            : "protocol " + protocol_version_ + " has no batches (only "
-                  + batch_protocol_version + " does)");
+      nullptr, invalid_request,
+      protocol_version_.empty()
+        ? std::string("a batch needs a session initialized with protocol ")
+            + batch_protocol_version
+        : "protocol " + protocol_version_ + " has no batches (only "
+            + batch_protocol_version + " does)");
   // JSON-RPC 2.0 §6: an empty array is an invalid request (one reply).
   if (batch.empty())
     return error_reply(nullptr, invalid_request, "empty batch");
   if (batch.size() > max_batch_size)
     return error_reply(nullptr, invalid_request,
                        "a batch holds at most " + std::to_string(max_batch_size)
-                           + " messages");
+                         + " messages");
   json replies = json::array();
   for (auto& m : batch)
     if (auto r = handle_one(m, true))
@@ -245,19 +245,19 @@ std::optional<std::string> server::handle_line(const std::string& line) {
   // holds a raw one, so the line is not JSON.
   if (line.find('\0') != std::string::npos)
     return to_line(
-        error_reply(nullptr, parse_error, "parse error: NUL byte in message"));
+      error_reply(nullptr, parse_error, "parse error: NUL byte in message"));
   bool too_deep = false;
   json msg = parse_bounded(line, too_deep);
-  auto depth_text
-      = "nested deeper than " + std::to_string(max_nesting) + " levels";
+  auto depth_text = "nested deeper than " + std::to_string(max_nesting)
+                    + " levels";
   if (msg.is_discarded())
     return to_line(error_reply(nullptr, parse_error,
                                too_deep ? "parse error: " + depth_text
                                         : "parse error: invalid JSON"));
   if (too_deep) {
     json id = msg.is_object() && msg.contains("id") && valid_id(msg["id"])
-                  ? msg["id"]
-                  : json();
+                ? msg["id"]
+                : json();
     return to_line(error_reply(id, invalid_request, "message " + depth_text));
   }
   auto reply = handle(msg);
@@ -269,8 +269,8 @@ std::optional<std::string> server::handle_line(const std::string& line) {
 std::string server::oversized_reply() {
   return to_line(error_reply(nullptr, invalid_request,
                              "message longer than "
-                                 + std::to_string(max_message_bytes)
-                                 + " bytes (4 MiB); it was discarded"));
+                               + std::to_string(max_message_bytes)
+                               + " bytes (4 MiB); it was discarded"));
 }
 
 } // namespace pact::mcp

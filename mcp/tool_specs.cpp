@@ -9,8 +9,8 @@ namespace {
 std::string string_arg(const json& args, const char* key,
                        const std::string& fallback = {}) {
   return args.contains(key) && args[key].is_string()
-             ? args[key].get<std::string>()
-             : fallback;
+           ? args[key].get<std::string>()
+           : fallback;
 }
 
 } // namespace
@@ -23,19 +23,19 @@ tool log_tool_spec() {
                   "sequence, type, scope, author, time, message and delta "
                   "of each entry; optionally verify the hash chain.";
   t.input_schema = {
-      {"type", "object"},
-      {"properties",
-       {{"limit",
-         {{"type", "integer"},
-          {"minimum", 1},
-          {"maximum", 10000},
-          {"description", "How many entries (default 20)"}}},
-        {"scope",
-         {{"type", "string"}, {"description", "global, vc:NAME or node:NAME"}}},
-        {"verify",
-         {{"type", "boolean"},
-          {"description", "Verify the SHA-256 hash chain"}}}}},
-      {"additionalProperties", false}};
+    {"type", "object"},
+    {"properties",
+     {{"limit",
+       {{"type", "integer"},
+        {"minimum", 1},
+        {"maximum", 10000},
+        {"description", "How many entries (default 20)"}}},
+      {"scope",
+       {{"type", "string"}, {"description", "global, vc:NAME or node:NAME"}}},
+      {"verify",
+       {{"type", "boolean"},
+        {"description", "Verify the SHA-256 hash chain"}}}}},
+    {"additionalProperties", false}};
   return t;
 }
 
@@ -45,7 +45,7 @@ log_args decode_log_args(const json& args) {
   // the clamp keeps the conversion defined whatever the caller passes.
   if (args.contains("limit") && args["limit"].is_number())
     a.limit = static_cast<uint32_t>(
-        std::clamp(args["limit"].get<double>(), 1.0, 10000.0));
+      std::clamp(args["limit"].get<double>(), 1.0, 10000.0));
   a.scope = string_arg(args, "scope");
   a.verify = args.contains("verify") && args["verify"] == true;
   return a;
@@ -58,16 +58,16 @@ tool diff_tool_spec() {
   t.description = "How a node differs from its vCluster's declared overlay "
                   "(like `pact diff NODE [--committed]`): its committed "
                   "changes, each marked promoted or not.";
-  t.input_schema = {
-      {"type", "object"},
-      {"properties",
-       {{"node",
-         {{"type", "string"}, {"minLength", 1}, {"description", "The node"}}},
-        {"committed",
-         {{"type", "boolean"},
-          {"description", "Only committed changes not yet promoted"}}}}},
-      {"required", json::array({"node"})},
-      {"additionalProperties", false}};
+  t.input_schema
+    = {{"type", "object"},
+       {"properties",
+        {{"node",
+          {{"type", "string"}, {"minLength", 1}, {"description", "The node"}}},
+         {"committed",
+          {{"type", "boolean"},
+           {"description", "Only committed changes not yet promoted"}}}}},
+       {"required", json::array({"node"})},
+       {"additionalProperties", false}};
   return t;
 }
 
@@ -83,12 +83,12 @@ tool status_tool_spec() {
   t.description = "Query journal, node and vCluster state with actor "
                   "health (like `pact status`).";
   t.input_schema
-      = {{"type", "object"},
-         {"properties",
-          {{"node", {{"type", "string"}, {"description", "Only this node"}}},
-           {"vcluster",
-            {{"type", "string"}, {"description", "Only this vCluster"}}}}},
-         {"additionalProperties", false}};
+    = {{"type", "object"},
+       {"properties",
+        {{"node", {{"type", "string"}, {"description", "Only this node"}}},
+         {"vcluster",
+          {{"type", "string"}, {"description", "Only this vCluster"}}}}},
+       {"additionalProperties", false}};
   return t;
 }
 

@@ -19,14 +19,14 @@ void configure(caf::actor_system_config& cfg) {
   // is not announced by default in CAF 0.17.
   cfg.add_message_type<std::vector<std::string>>("std::vector<std::string>");
   // Logs render pact errors as "pact: no-leader: <message>".
-  cfg.add_error_category(
-    error_category, [](uint8_t code, caf::atom_value, const caf::message& ctx) {
-      auto text = std::string("pact: ")
-                  + to_string(static_cast<ErrorReason>(code));
-      if (ctx.size() == 1 && ctx.match_element<std::string>(0))
-        text += ": " + ctx.get_as<std::string>(0);
-      return text;
-    });
+  cfg.add_error_category(error_category, [](uint8_t code, caf::atom_value,
+                                            const caf::message& ctx) {
+    auto text = std::string("pact: ")
+                + to_string(static_cast<ErrorReason>(code));
+    if (ctx.size() == 1 && ctx.match_element<std::string>(0))
+      text += ": " + ctx.get_as<std::string>(0);
+    return text;
+  });
 }
 
 } // namespace pact::protocol

@@ -48,14 +48,15 @@ using children_atom = caf::atom_constant<caf::atom("children")>;
 /// (child_atom, name) -> caf::actor. The current incarnation of a child.
 using child_atom = caf::atom_constant<caf::atom("child")>;
 
-// -- journal replica -----------------------------------------------------------
+// -- journal replica
+// -----------------------------------------------------------
 
 /// (raft_atom, bytes RaftMessage) -> void. Replica to replica (raft port).
 using raft_atom = caf::atom_constant<caf::atom("raftmsg")>;
 /// (tick_atom) -> void. The replica's tick timer.
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
-/// (propose_atom, bytes command) -> (uint64 index, bytes result). Followers delegate to the
-/// leader; errors are caf::error with a message.
+/// (propose_atom, bytes command) -> (uint64 index, bytes result). Followers
+/// delegate to the leader; errors are caf::error with a message.
 using propose_atom = caf::atom_constant<caf::atom("propose")>;
 /// (raft_status_atom) -> bytes RaftStatus.
 using raft_status_atom = caf::atom_constant<caf::atom("raftstatus")>;

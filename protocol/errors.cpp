@@ -102,17 +102,28 @@ bool retryable(ErrorReason reason) {
 
 const char* to_string(ErrorReason reason) {
   switch (reason) {
-    case ERROR_REASON_NO_LEADER: return "no-leader";
-    case ERROR_REASON_OUTCOME_UNKNOWN: return "outcome-unknown";
-    case ERROR_REASON_STORE_FULL: return "store-full";
-    case ERROR_REASON_STORE_FAILED: return "store-failed";
-    case ERROR_REASON_OVERLOADED: return "overloaded";
-    case ERROR_REASON_REPLICA_DOWN: return "replica-down";
-    case ERROR_REASON_TIMEOUT: return "timeout";
-    case ERROR_REASON_INVALID_REQUEST: return "invalid-request";
-    case ERROR_REASON_READ_UNAVAILABLE: return "read-unavailable";
-    case ERROR_REASON_INTERNAL: return "internal";
-    default: return "unspecified";
+    case ERROR_REASON_NO_LEADER:
+      return "no-leader";
+    case ERROR_REASON_OUTCOME_UNKNOWN:
+      return "outcome-unknown";
+    case ERROR_REASON_STORE_FULL:
+      return "store-full";
+    case ERROR_REASON_STORE_FAILED:
+      return "store-failed";
+    case ERROR_REASON_OVERLOADED:
+      return "overloaded";
+    case ERROR_REASON_REPLICA_DOWN:
+      return "replica-down";
+    case ERROR_REASON_TIMEOUT:
+      return "timeout";
+    case ERROR_REASON_INVALID_REQUEST:
+      return "invalid-request";
+    case ERROR_REASON_READ_UNAVAILABLE:
+      return "read-unavailable";
+    case ERROR_REASON_INTERNAL:
+      return "internal";
+    default:
+      return "unspecified";
   }
 }
 

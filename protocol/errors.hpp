@@ -35,9 +35,10 @@ ErrorReason reason_of(const caf::error& err);
 /// codes. Never CAF's rendering ("system_error(...)").
 std::string message_of(const caf::error& err);
 
-/// The response status code of a reason (exit code via render::exit_code_of, runtime/render/failure.hpp):
-/// availability problems are UNAVAILABLE (exit 5), a full or failed store
-/// and internal faults ERROR (exit 1), malformed requests INVALID_ARGUMENT.
+/// The response status code of a reason (exit code via render::exit_code_of,
+/// runtime/render/failure.hpp): availability problems are UNAVAILABLE (exit 5),
+/// a full or failed store and internal faults ERROR (exit 1), malformed
+/// requests INVALID_ARGUMENT.
 StatusCode status_code_of(ErrorReason reason);
 
 /// True when a client may send the same request to another replica: the

@@ -2,9 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include "runtime/common/assert.hpp"
 #include "actors/daemon/api_endpoint.hpp"
 #include "protocol/caf_types.hpp"
+#include "runtime/common/assert.hpp"
 
 namespace pact::agent {
 
@@ -21,20 +21,22 @@ struct api_data {
 
 void handle_status(caf::event_based_actor* self,
                    const std::shared_ptr<api_data>& d,
-                   const policy::authenticated& who,
-                   daemon::api_reply reply) {
+                   const policy::authenticated& who, daemon::api_reply reply) {
   if (!policy::can_read(who.roles, d->cfg.vcluster)) {
     reply.fail(STATUS_CODE_UNAUTHORIZED,
                "policy: denied: " + who.claims.subject
                  + " may not read this node's status");
     return;
   }
-  self->request(d->cfg.registry, std::chrono::seconds(5),
-                health_snapshot_atom::value)
+  self
+    ->request(d->cfg.registry, std::chrono::seconds(5),
+              health_snapshot_atom::value)
     .then(
       [reply](const std::string& tree) mutable {
         Response resp;
-        PACT_ASSERT(resp.mutable_status_reply()->mutable_self()->ParseFromString(tree), "health tree from the local registry");
+        PACT_ASSERT(
+          resp.mutable_status_reply()->mutable_self()->ParseFromString(tree),
+          "health tree from the local registry");
         reply.ok(std::move(resp));
       },
       [reply](caf::error& err) mutable {

@@ -10,8 +10,8 @@
 #include <caf/actor.hpp>
 #include <caf/event_based_actor.hpp>
 
-#include "actors/supervision/health.hpp"
 #include "actors/daemon/publish.hpp"
+#include "actors/supervision/health.hpp"
 #include "runtime/common/clock.hpp"
 #include "runtime/policy/token.hpp"
 

@@ -8,8 +8,8 @@
 #include <caf/system_messages.hpp>
 #include <spdlog/spdlog.h>
 
-#include "runtime/common/assert.hpp"
 #include "protocol/caf_types.hpp"
+#include "runtime/common/assert.hpp"
 #include <pact/protocol/health.pb.h>
 
 namespace pact::agent {
@@ -42,7 +42,8 @@ void send_report(caf::event_based_actor* self, const shared& d) {
       r.set_node_id(d->cfg.node_id);
       r.set_vcluster(d->cfg.vcluster);
       r.set_agent_endpoint(d->cfg.agent_endpoint());
-      PACT_ASSERT(r.mutable_health()->ParseFromString(tree), "health tree from the local registry");
+      PACT_ASSERT(r.mutable_health()->ParseFromString(tree),
+                  "health tree from the local registry");
       self->send(d->journal, node_report_atom::value, r.SerializeAsString());
     });
 }
@@ -70,8 +71,8 @@ void connect(caf::event_based_actor* self, const shared& d) {
       [self, d, target](const caf::node_id&, caf::strong_actor_ptr& ptr,
                         const std::set<std::string>&) {
         if (!ptr) {
-          schedule_reconnect(self, d, "no journal published at "
-                                        + target.url());
+          schedule_reconnect(self, d,
+                             "no journal published at " + target.url());
           return;
         }
         d->journal = caf::actor_cast<caf::actor>(ptr);
@@ -84,8 +85,7 @@ void connect(caf::event_based_actor* self, const shared& d) {
         send_report(self, d);
       },
       [self, d, target](caf::error&) {
-        schedule_reconnect(self, d, "journal unreachable at "
-                                      + target.url());
+        schedule_reconnect(self, d, "journal unreachable at " + target.url());
       });
 }
 
@@ -111,16 +111,14 @@ caf::behavior journal_link(caf::event_based_actor* self,
   self->delayed_send(self, d->cfg.report_interval, report_tick_atom::value);
   supervision::start_heartbeat(self);
   auto state = [d] {
-    return std::make_pair(d->connected ? ACTOR_STATE_RUNNING
-                                       : ACTOR_STATE_DEGRADED,
-                          d->status);
+    return std::make_pair(
+      d->connected ? ACTOR_STATE_RUNNING : ACTOR_STATE_DEGRADED, d->status);
   };
   return caf::message_handler{
     [self, d](reconnect_atom) { connect(self, d); },
     [self, d](report_tick_atom) {
       send_report(self, d);
-      self->delayed_send(self, d->cfg.report_interval,
-                         report_tick_atom::value);
+      self->delayed_send(self, d->cfg.report_interval, report_tick_atom::value);
     },
   }
     .or_else(supervision::heartbeat_behavior(self, d->h, state));

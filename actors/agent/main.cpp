@@ -131,8 +131,8 @@ agent_children(const settings& s,
   };
   link.report_interval = std::chrono::seconds(
     s.v.get_int("agent.journal.report_interval_seconds"));
-  link.reconnect_max = std::chrono::seconds(
-    s.v.get_int("agent.journal.reconnect_max_seconds"));
+  link.reconnect_max
+    = std::chrono::seconds(s.v.get_int("agent.journal.reconnect_max_seconds"));
   supervision::child_spec link_child{
     "agent/journal-link", "journal-link",
     [link](caf::event_based_actor* sup, const supervision::health_handle& h) {
@@ -143,13 +143,11 @@ agent_children(const settings& s,
 
 status write_endpoints(const settings& s, uint16_t port) {
   nlohmann::json j;
-  j["agent_api"] = endpoint{false, daemon::connect_host(s.listen.host),
-                            port}
-                     .url();
+  j["agent_api"]
+    = endpoint{false, daemon::connect_host(s.listen.host), port}.url();
   j["node_id"] = s.node_id;
   j["pid"] = ::getpid();
-  return files::write_atomic(s.state_dir + "/endpoints.json",
-                             j.dump(2) + "\n");
+  return files::write_atomic(s.state_dir + "/endpoints.json", j.dump(2) + "\n");
 }
 
 } // namespace
@@ -164,8 +162,7 @@ int main(int argc, char** argv) {
   auto s = load_settings(cl);
   if (!s)
     return fail(s.err());
-  if (auto st = init_logging("agent", s->v.get_string("agent.log_level"));
-      !st)
+  if (auto st = init_logging("agent", s->v.get_string("agent.log_level")); !st)
     return fail(st.err());
   if (auto st = files::make_dirs(s->state_dir, 0750); !st)
     return fail(st.err());
@@ -190,8 +187,7 @@ int main(int argc, char** argv) {
       return st;
     spdlog::info("pact-agent {} ready: node {}, API port {}, root {}, state "
                  "{}",
-                 PACT_VERSION, s->node_id, port->load(), s->root,
-                 s->state_dir);
+                 PACT_VERSION, s->node_id, port->load(), s->root, s->state_dir);
     return {};
   };
   return daemon::run_daemon(sys, tree, wall);

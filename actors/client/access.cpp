@@ -33,8 +33,8 @@ expected<std::string> resolve_token(const config::values& cfg,
     if (!text)
       return error{exit_code::auth_failure, text.err().message};
     auto t = *text;
-    while (!t.empty() && (t.back() == '\n' || t.back() == '\r'
-                          || t.back() == ' '))
+    while (!t.empty()
+           && (t.back() == '\n' || t.back() == '\r' || t.back() == ' '))
       t.pop_back();
     if (!t.empty())
       return t;

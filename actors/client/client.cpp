@@ -33,8 +33,8 @@ std::string seconds_text(milliseconds ms) {
 }
 
 milliseconds left_until(steady_clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<milliseconds>(deadline
-                                                       - steady_clock::now());
+  auto left
+    = std::chrono::duration_cast<milliseconds>(deadline - steady_clock::now());
   return left.count() < 1 ? milliseconds{1} : left;
 }
 
@@ -99,10 +99,9 @@ expected<caf::actor> connection::connect(milliseconds budget) {
   return result;
 }
 
-connection::attempt
-connection::call_once(const protocol::Request& req,
-                      steady_clock::time_point deadline,
-                      milliseconds connect_budget) {
+connection::attempt connection::call_once(const protocol::Request& req,
+                                          steady_clock::time_point deadline,
+                                          milliseconds connect_budget) {
   attempt out;
   if (!server_) {
     auto s = connect(std::min(connect_budget, left_until(deadline)));
@@ -128,10 +127,10 @@ connection::call_once(const protocol::Request& req,
   bool write = req.has_command() || req.has_propose();
   auto lost = [&](const std::string& why) {
     server_ = nullptr;
-    out.result = make_error(where + " failed: " + why
-                              + (write ? "; the write's outcome is unknown"
-                                       : ""),
-                            exit_code::unavailable);
+    out.result
+      = make_error(where + " failed: " + why
+                     + (write ? "; the write's outcome is unknown" : ""),
+                   exit_code::unavailable);
     out.retry = true;
     out.maybe_applied = write;
   };
@@ -156,10 +155,11 @@ connection::call_once(const protocol::Request& req,
     },
     [&](caf::down_msg&) { lost("connection lost"); },
     [&](caf::error& err) { lost(protocol::message_of(err)); },
-    caf::after(budget) >> [&] {
-      lost("no answer before the deadline (timeout "
-           + seconds_text(opts_.timeout) + ")");
-    });
+    caf::after(budget) >>
+      [&] {
+        lost("no answer before the deadline (timeout "
+             + seconds_text(opts_.timeout) + ")");
+      });
   if (server_)
     self->demonitor(server_);
   return out;

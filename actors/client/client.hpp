@@ -45,8 +45,8 @@ public:
   /// Sends `req` (version and token are filled in) and waits for the
   /// response. A response whose status is not OK is returned as an error
   /// carrying the exit code and message of runtime/render/failure.hpp
-  /// (failures of the journal itself name the endpoint). `extra` lengthens the answer
-  /// deadline beyond the timeout (long polls).
+  /// (failures of the journal itself name the endpoint). `extra` lengthens the
+  /// answer deadline beyond the timeout (long polls).
   expected<protocol::Response> call(protocol::Request req,
                                     std::chrono::milliseconds extra = {});
 

@@ -15,8 +15,8 @@ journal_session::open(const config::values& cfg, caf::actor_system* sys,
   if (!token)
     return token.err();
   return std::make_unique<journal_session>(
-    sys, options{std::move(*eps), "journal", std::move(*token),
-                 timeout_of(cfg)});
+    sys,
+    options{std::move(*eps), "journal", std::move(*token), timeout_of(cfg)});
 }
 
 journal_session::journal_session(caf::actor_system* sys, options opts) {

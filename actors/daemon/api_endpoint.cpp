@@ -98,10 +98,9 @@ void serve_api(caf::event_based_actor* self,
                const std::string& bytes, const api_table& table,
                caf::actor reply_to) {
   auto req = policy::parse_request(bytes);
-  api_reply reply{reply_to ? caf::response_promise{}
-                           : self->make_response_promise(),
-                  std::move(reply_to), ctx,
-                  req ? req->request_id() : std::string()};
+  api_reply reply{
+    reply_to ? caf::response_promise{} : self->make_response_promise(),
+    std::move(reply_to), ctx, req ? req->request_id() : std::string()};
   if (ctx->in_flight > ctx->limits.max_in_flight) {
     reply.fail(STATUS_CODE_UNAVAILABLE,
                "server overloaded: more than "
@@ -114,9 +113,8 @@ void serve_api(caf::event_based_actor* self,
     reply.fail(STATUS_CODE_INVALID_ARGUMENT, req.err().message);
     return;
   }
-  auto who = policy::authenticate(*req, ctx->verifier,
-                                  ctx->wall->now_unix_ms() / 1000,
-                                  &ctx->tokens);
+  auto who = policy::authenticate(
+    *req, ctx->verifier, ctx->wall->now_unix_ms() / 1000, &ctx->tokens);
   if (!who) {
     reply.fail(policy::status_code_for(who.err().code), who.err().message);
     return;

@@ -87,9 +87,8 @@ private:
   std::shared_ptr<state> st_;
 };
 
-using api_handler = std::function<void(const protocol::Request&,
-                                       const policy::authenticated&,
-                                       api_reply)>;
+using api_handler = std::function<void(
+  const protocol::Request&, const policy::authenticated&, api_reply)>;
 
 using api_table = std::map<protocol::Request::BodyCase, api_handler>;
 

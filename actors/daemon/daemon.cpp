@@ -48,9 +48,7 @@ int run_until_shutdown(caf::actor_system& sys, const caf::actor& root) {
   int status = 0;
   bool root_down = false;
   self->receive(
-    [&](int sig) {
-      spdlog::info("received signal {}, shutting down", sig);
-    },
+    [&](int sig) { spdlog::info("received signal {}, shutting down", sig); },
     [&](caf::down_msg& dm) {
       root_down = true;
       status = dm.reason ? 1 : 0;
@@ -61,9 +59,10 @@ int run_until_shutdown(caf::actor_system& sys, const caf::actor& root) {
   if (!root_down) {
     self->send_exit(root, caf::exit_reason::user_shutdown);
     self->receive([](caf::down_msg&) {},
-                  caf::after(std::chrono::seconds(10)) >> [] {
-                    spdlog::warn("actor tree did not stop within 10 s");
-                  });
+                  caf::after(std::chrono::seconds(10)) >>
+                    [] {
+                      spdlog::warn("actor tree did not stop within 10 s");
+                    });
   } else {
     // Wake the waiter; signals are blocked, so this only makes SIGTERM
     // pending for that thread, which sigwait() then consumes.
@@ -73,10 +72,9 @@ int run_until_shutdown(caf::actor_system& sys, const caf::actor& root) {
   return status;
 }
 
-expected<uint16_t> await_published(caf::actor_system& sys,
-                                   caf::scoped_actor& self,
-                                   const caf::actor& root,
-                                   const std::string& what, int count) {
+expected<uint16_t>
+await_published(caf::actor_system& sys, caf::scoped_actor& self,
+                const caf::actor& root, const std::string& what, int count) {
   expected<uint16_t> result = make_error(what + " did not start within 15 s");
   self->monitor(root);
   // The actor clock (CAF's, which the test coordinator can drive), like
@@ -100,10 +98,11 @@ expected<uint16_t> await_published(caf::actor_system& sys,
                             + supervision::error_text(sys, dm.reason));
         stop = true;
       },
-      caf::after(left) >> [&] {
-        result = make_error(what + " did not start within 15 s");
-        stop = true;
-      });
+      caf::after(left) >>
+        [&] {
+          result = make_error(what + " did not start within 15 s");
+          stop = true;
+        });
     if (stop)
       break;
   }

@@ -33,10 +33,9 @@ int run_until_shutdown(caf::actor_system& sys, const caf::actor& root);
 /// Waits for `count` (published_atom, port) messages sent to `self` by the
 /// actors that bind the daemon's ports; returns the last port. Fails if
 /// `root` terminates first or they do not all arrive within 15 s.
-expected<uint16_t> await_published(caf::actor_system& sys,
-                                   caf::scoped_actor& self,
-                                   const caf::actor& root,
-                                   const std::string& what, int count = 1);
+expected<uint16_t>
+await_published(caf::actor_system& sys, caf::scoped_actor& self,
+                const caf::actor& root, const std::string& what, int count = 1);
 
 /// What a daemon's actor tree is made of.
 struct daemon_tree {
@@ -47,7 +46,7 @@ struct daemon_tree {
   /// Builds the root's children; `notify` receives (published_atom, port)
   /// from every actor that binds a port.
   std::function<std::vector<supervision::child_spec>(const caf::actor& registry,
-                                        const caf::actor& notify)>
+                                                     const caf::actor& notify)>
     children;
   /// How many published notifications mean "ready".
   int ports = 1;

@@ -46,10 +46,10 @@ void publish_self(caf::event_based_actor* self, const listen_point& where,
                      ? std::string("the address is in use or not available "
                                    "on this host")
                      : supervision::error_text(self->system(), err);
-        self->quit(caf::make_error(
-          caf::sec::cannot_open_port,
-          "cannot listen on " + host + ":" + std::to_string(port->load())
-            + ": " + why));
+        self->quit(caf::make_error(caf::sec::cannot_open_port,
+                                   "cannot listen on " + host + ":"
+                                     + std::to_string(port->load()) + ": "
+                                     + why));
       });
 }
 

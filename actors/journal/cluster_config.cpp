@@ -5,8 +5,9 @@
 
 namespace pact::journal {
 
-expected<membership_plan> plan_membership(
-  uint64_t self, const std::vector<std::string>& members, bool dev) {
+expected<membership_plan>
+plan_membership(uint64_t self, const std::vector<std::string>& members,
+                bool dev) {
   membership_plan plan;
   if (members.empty()) {
     if (!dev)
@@ -42,8 +43,8 @@ expected<membership_plan> plan_membership(
       plan.peers[id] = *ep;
   }
   if (!self_listed)
-    return make_error("--peers: this replica (--node-id "
-                      + std::to_string(self) + ") is not among the members");
+    return make_error("--peers: this replica (--node-id " + std::to_string(self)
+                      + ") is not among the members");
   std::sort(plan.bootstrap.voters.begin(), plan.bootstrap.voters.end());
   return plan;
 }
@@ -66,9 +67,8 @@ std::string members_mismatch(const std::map<uint64_t, endpoint>& mine,
   size_t pos = 0;
   while (pos < theirs.size()) {
     auto comma = theirs.find(',', pos);
-    auto item = theirs.substr(pos, comma == std::string::npos
-                                     ? std::string::npos
-                                     : comma - pos);
+    auto item = theirs.substr(
+      pos, comma == std::string::npos ? std::string::npos : comma - pos);
     auto eq = item.find('=');
     char* end = nullptr;
     auto id = eq == std::string::npos
@@ -90,8 +90,8 @@ std::string members_mismatch(const std::map<uint64_t, endpoint>& mine,
       return "member " + std::to_string(id) + " (" + ep.url()
              + ") is listed here but not" + at;
     if (i->second != ep.url())
-      return "member " + std::to_string(id) + " is " + ep.url()
-             + " here but " + i->second + at;
+      return "member " + std::to_string(id) + " is " + ep.url() + " here but "
+             + i->second + at;
   }
   for (auto& [id, url] : other)
     if (mine.count(id) == 0)

@@ -38,7 +38,8 @@ std::string members_mismatch(const std::map<uint64_t, endpoint>& mine,
 
 /// Parses the member list; `self` must be a member (unless the list is
 /// empty and `dev` is set: a single-replica development cluster).
-expected<membership_plan> plan_membership(
-  uint64_t self, const std::vector<std::string>& members, bool dev);
+expected<membership_plan>
+plan_membership(uint64_t self, const std::vector<std::string>& members,
+                bool dev);
 
 } // namespace pact::journal

@@ -3,10 +3,10 @@
 #include <caf/actor_registry.hpp>
 #include <spdlog/spdlog.h>
 
-#include "runtime/common/assert.hpp"
 #include "actors/journal/gateway_detail.hpp"
 #include "actors/journal/replica.hpp"
 #include "protocol/caf_types.hpp"
+#include "runtime/common/assert.hpp"
 
 namespace pact::journal {
 
@@ -41,9 +41,11 @@ void reply_status(caf::event_based_actor* self, const shared& d,
   auto build = [d, q, tree, who, of](const std::string& raft) {
     Response resp;
     auto* out = resp.mutable_status_reply();
-    PACT_ASSERT(out->mutable_self()->ParseFromString(tree), "health tree from the local registry");
+    PACT_ASSERT(out->mutable_self()->ParseFromString(tree),
+                "health tree from the local registry");
     if (!raft.empty())
-      PACT_ASSERT(out->mutable_raft()->ParseFromString(raft), "raft status from the local replica");
+      PACT_ASSERT(out->mutable_raft()->ParseFromString(raft),
+                  "raft status from the local replica");
     add_nodes(*d, q, of, *out);
     // Nodes of vClusters the caller may not read are not shown, not even
     // their names (issue 8 item 13).
@@ -70,9 +72,8 @@ void reply_status(caf::event_based_actor* self, const shared& d,
     return;
   }
   self->request(r, std::chrono::seconds(3), raft_status_atom::value)
-    .then([build, finish](const std::string& raft) mutable {
-      finish(build(raft));
-    },
+    .then([build,
+           finish](const std::string& raft) mutable { finish(build(raft)); },
           [build, finish](caf::error&) mutable { finish(build({})); });
 }
 
@@ -84,8 +85,9 @@ void handle_status(caf::event_based_actor* self, const shared& d,
     reply.fail(STATUS_CODE_UNAUTHORIZED, why + " status");
     return;
   }
-  self->request(d->cfg.registry, std::chrono::seconds(5),
-                health_snapshot_atom::value)
+  self
+    ->request(d->cfg.registry, std::chrono::seconds(5),
+              health_snapshot_atom::value)
     .then(
       [self, d, q, reply, who](const std::string& tree) mutable {
         // A stale read of the enrollments: status answers during elections.
@@ -125,8 +127,7 @@ void handle_propose(caf::event_based_actor* self, const shared& d,
       });
 }
 
-daemon::api_table make_table(caf::event_based_actor* self,
-                                  const shared& d) {
+daemon::api_table make_table(caf::event_based_actor* self, const shared& d) {
   using namespace std::placeholders;
   daemon::api_table table{
     {Request::kStatus, std::bind(handle_status, self, d, _1, _2, _3)},
@@ -188,8 +189,7 @@ caf::behavior gateway(caf::event_based_actor* self,
   auto state = [d] {
     return std::make_pair(ACTOR_STATE_RUNNING,
                           "listening on " + d->url + ", "
-                            + std::to_string(d->nodes.size())
-                            + " nodes known");
+                            + std::to_string(d->nodes.size()) + " nodes known");
   };
   return caf::message_handler{
     [self, d, table](api_atom, const std::string& bytes) {

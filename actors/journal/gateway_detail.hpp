@@ -10,8 +10,8 @@
 
 #include <caf/event_based_actor.hpp>
 
-#include "actors/journal/gateway.hpp"
 #include "actors/daemon/api_endpoint.hpp"
+#include "actors/journal/gateway.hpp"
 #include "runtime/policy/read_authz.hpp"
 #include <pact/protocol/api.pb.h>
 
@@ -48,15 +48,13 @@ caf::actor replica_or_fail(caf::event_based_actor* self,
 /// its agent reports. Calls `then` with that resolver. Callers that read
 /// everything get it without a read. When the replica cannot answer, every
 /// node resolves to no vCluster (hidden from scoped roles: fail closed).
-void with_node_vclusters(
-  caf::event_based_actor* self, const gateway_shared& d,
-  const policy::authenticated& who, bool linearizable,
-  std::function<void(const policy::vcluster_of&)> then);
+void with_node_vclusters(caf::event_based_actor* self, const gateway_shared& d,
+                         const policy::authenticated& who, bool linearizable,
+                         std::function<void(const policy::vcluster_of&)> then);
 
 /// Adds the journal-service handlers (command, log, state, watch, boot
 /// config) to `table`.
-void add_journal_handlers(caf::event_based_actor* self,
-                          const gateway_shared& d,
+void add_journal_handlers(caf::event_based_actor* self, const gateway_shared& d,
                           daemon::api_table& table);
 
 } // namespace pact::journal

@@ -9,10 +9,10 @@
 #include <caf/actor_cast.hpp>
 
 #include "actors/journal/gateway_detail.hpp"
-#include "runtime/common/assert.hpp"
 #include "actors/supervision/health.hpp"
 #include "protocol/caf_types.hpp"
 #include "protocol/errors.hpp"
+#include "runtime/common/assert.hpp"
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/journal/journal_query.hpp"
 #include "runtime/policy/command_authz.hpp"
@@ -64,8 +64,8 @@ void ask_replica(self_ptr self, const gateway_shared& d, const JournalQuery& q,
       });
 }
 
-void propose(self_ptr self, const gateway_shared& d,
-             const JournalCommand& cmd, api_reply reply) {
+void propose(self_ptr self, const gateway_shared& d, const JournalCommand& cmd,
+             api_reply reply) {
   auto r = replica_or_fail(self, reply);
   if (!r)
     return;
@@ -75,7 +75,8 @@ void propose(self_ptr self, const gateway_shared& d,
     .then(
       [reply](uint64_t index, const std::string& bytes) mutable {
         CommandResult res;
-        PACT_ASSERT(res.ParseFromString(bytes), "command result from the local replica");
+        PACT_ASSERT(res.ParseFromString(bytes),
+                    "command result from the local replica");
         if (res.status().code() != STATUS_CODE_OK) {
           reply.fail(res.status().code(), res.status().message());
           return;
@@ -91,12 +92,12 @@ void propose(self_ptr self, const gateway_shared& d,
         // it may have been proposed, so its outcome is unknown.
         if (reason == ERROR_REASON_TIMEOUT
             || reason == ERROR_REASON_REPLICA_DOWN)
-          err = make_error(ERROR_REASON_OUTCOME_UNKNOWN,
-                           "write not acknowledged: "
-                             + protocol::message_of(err)
-                             + "; its outcome is unknown (a retry with the "
-                               "same request id is applied at most once; "
-                               "`pact log` shows whether it landed)");
+          err
+            = make_error(ERROR_REASON_OUTCOME_UNKNOWN,
+                         "write not acknowledged: " + protocol::message_of(err)
+                           + "; its outcome is unknown (a retry with the "
+                             "same request id is applied at most once; "
+                             "`pact log` shows whether it landed)");
         reply.fail(err);
       });
 }
@@ -177,8 +178,8 @@ void handle_state(self_ptr self, const gateway_shared& d, const Request& req,
                   auto vc = policy::node_vcluster(enrolled.value_or(""),
                                                   reported(q.node()));
                   bool known = enrolled || d->nodes.count(q.node()) > 0;
-                  if (auto why
-                      = policy::named_node_denial(who, q.node(), known, vc);
+                  if (auto why = policy::named_node_denial(who, q.node(), known,
+                                                           vc);
                       !why.empty()) {
                     r.fail(STATUS_CODE_UNAUTHORIZED, why);
                     return;
@@ -208,7 +209,8 @@ void handle_watch(self_ptr self, const gateway_shared&, const Request& req,
     .then(
       [reply](const std::string& bytes) mutable {
         Response resp;
-        PACT_ASSERT(resp.mutable_watch_reply()->ParseFromString(bytes), "watch reply from the local replica");
+        PACT_ASSERT(resp.mutable_watch_reply()->ParseFromString(bytes),
+                    "watch reply from the local replica");
         reply.ok(std::move(resp));
       },
       [reply](caf::error& err) mutable { reply.fail(err, "watch"); });
@@ -246,16 +248,16 @@ void handle_boot_config(self_ptr self, const gateway_shared& d,
   ask_replica(
     self, d, jq, std::move(reply),
     [self, d, requester, who, q](const JournalAnswer& a, api_reply& r) {
-      with_node_vclusters(self, d, who, true,
-                          [self, requester, who, q, a,
-                           r](const policy::vcluster_of& of) mutable {
-                            if (auto why = policy::boot_denial(
-                                  who, q.node(), a.boot().chunks(), of);
-                                !why.empty())
-                              r.fail(STATUS_CODE_UNAUTHORIZED, why);
-                            else
-                              stream_boot(self, requester, a, r);
-                          });
+      with_node_vclusters(
+        self, d, who, true,
+        [self, requester, who, q, a, r](const policy::vcluster_of& of) mutable {
+          if (auto why = policy::boot_denial(who, q.node(), a.boot().chunks(),
+                                             of);
+              !why.empty())
+            r.fail(STATUS_CODE_UNAUTHORIZED, why);
+          else
+            stream_boot(self, requester, a, r);
+        });
     });
 }
 
@@ -289,9 +291,10 @@ void with_node_vclusters(self_ptr self, const gateway_shared& d,
           hidden();
           return;
         }
-        then(policy::node_resolver(
-          policy::enrollments(a.state()),
-          [d](const std::string& node) { return reported_vcluster(*d, node); }));
+        then(policy::node_resolver(policy::enrollments(a.state()),
+                                   [d](const std::string& node) {
+                                     return reported_vcluster(*d, node);
+                                   }));
       },
       [hidden](caf::error&) { hidden(); });
 }

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <thread>
 #include <iostream>
+#include <thread>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -18,12 +18,11 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/daemon/daemon.hpp"
 #include "actors/journal/cluster_config.hpp"
 #include "actors/journal/gateway.hpp"
-#include "runtime/replica/log_dump.hpp"
 #include "actors/journal/metrics_endpoint.hpp"
 #include "actors/journal/replica.hpp"
-#include "actors/daemon/daemon.hpp"
 #include "actors/supervision/health_registry.hpp"
 #include "actors/supervision/supervisor.hpp"
 #include "protocol/caf_types.hpp"
@@ -34,6 +33,7 @@
 #include "runtime/common/schemas.hpp"
 #include "runtime/policy/dev_credentials.hpp"
 #include "runtime/policy/request_auth.hpp"
+#include "runtime/replica/log_dump.hpp"
 
 using namespace pact;
 
@@ -62,8 +62,9 @@ expected<endpoint> plain_endpoint(const config::values& v, const char* key,
                                   const char* flag) {
   auto ep = parse_endpoint(v.get_string(key), flag);
   if (ep && ep->tls)
-    return make_error(std::string(flag) + ": TLS (https://) is not supported "
-                      "by this build yet; see docs/security.md");
+    return make_error(std::string(flag)
+                      + ": TLS (https://) is not supported "
+                        "by this build yet; see docs/security.md");
   return ep;
 }
 
@@ -83,8 +84,9 @@ status check_raft_tls(const settings& s) {
                    "journal.raft.tls_ca"}) {
     auto& path = s.v.get_string(key);
     if (path.empty())
-      return make_error(std::string(key) + " is required for https raft "
-                        "endpoints (mutual TLS between replicas)");
+      return make_error(std::string(key)
+                        + " is required for https raft "
+                          "endpoints (mutual TLS between replicas)");
     if (!files::exists(path))
       return make_error(std::string(key) + ": cannot read '" + path + "'");
   }
@@ -130,16 +132,18 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
 status prepare_data_dir(const settings& s) {
   bool fresh = !files::exists(s.data_dir + "/raft/data.mdb");
   if (fresh && !s.dev && !s.v.get_bool("journal.raft.bootstrap"))
-    return make_error(s.data_dir + " holds no journal yet: start every "
-                      "member once with --bootstrap (and identical --peers) "
-                      "to create a new cluster");
+    return make_error(s.data_dir
+                      + " holds no journal yet: start every "
+                        "member once with --bootstrap (and identical --peers) "
+                        "to create a new cluster");
   return files::make_dirs(s.data_dir, 0750);
 }
 
 status prepare_dev(settings& s, const pact::clock& wall) {
-  auto creds = policy::ensure_dev_credentials(
-    s.data_dir + "/dev", s.verifier.issuer, s.verifier.audience,
-    wall.now_unix_ms() / 1000);
+  auto creds = policy::ensure_dev_credentials(s.data_dir + "/dev",
+                                              s.verifier.issuer,
+                                              s.verifier.audience,
+                                              wall.now_unix_ms() / 1000);
   if (!creds)
     return creds.err();
   if (s.verifier.hmac_secret.empty())
@@ -162,22 +166,24 @@ std::vector<supervision::child_spec>
 journal_children(const settings& s, const ports& p, const caf::actor& registry,
                  const caf::actor& notify,
                  const std::shared_ptr<const pact::clock>& wall) {
-  auto metrics = std::make_shared<journal::raft_metrics>(
-    std::to_string(s.node_id));
+  auto metrics
+    = std::make_shared<journal::raft_metrics>(std::to_string(s.node_id));
   journal::replica_config rc;
   rc.node_id = s.node_id;
   rc.peers = s.members.peers;
   rc.members = s.members.members;
   rc.listen = {s.raft.host, p.raft, notify, s.raft.tls};
   rc.data_dir = s.data_dir;
-  rc.map_size_bytes = static_cast<size_t>(s.v.get_int("journal.raft.map_size_mb"))
-                      << 20;
+  rc.map_size_bytes
+    = static_cast<size_t>(s.v.get_int("journal.raft.map_size_mb")) << 20;
   rc.bootstrap = s.members.bootstrap;
   rc.tick = std::chrono::milliseconds(s.v.get_int("journal.raft.tick_ms"));
-  rc.election_ticks = static_cast<int>(s.v.get_int("journal.raft.election_ticks"));
-  rc.heartbeat_ticks = static_cast<int>(s.v.get_int("journal.raft.heartbeat_ticks"));
-  rc.snapshot_interval = static_cast<uint64_t>(
-    s.v.get_int("journal.raft.snapshot_interval"));
+  rc.election_ticks
+    = static_cast<int>(s.v.get_int("journal.raft.election_ticks"));
+  rc.heartbeat_ticks
+    = static_cast<int>(s.v.get_int("journal.raft.heartbeat_ticks"));
+  rc.snapshot_interval
+    = static_cast<uint64_t>(s.v.get_int("journal.raft.snapshot_interval"));
   rc.snapshot_growth_percent = static_cast<uint64_t>(
     s.v.get_int("journal.raft.snapshot_growth_percent"));
   rc.metrics = metrics;
@@ -193,8 +199,8 @@ journal_children(const settings& s, const ports& p, const caf::actor& registry,
   gw.registry = registry;
   gw.verifier = s.verifier;
   gw.wall = wall;
-  gw.propose_timeout = std::chrono::milliseconds(
-    s.v.get_int("journal.request_timeout_ms"));
+  gw.propose_timeout
+    = std::chrono::milliseconds(s.v.get_int("journal.request_timeout_ms"));
   using supervision::health_handle;
   return {
     {"journal/replica", "raft-replica",
@@ -274,7 +280,8 @@ int run(settings& s) {
 int main(int argc, char** argv) {
   daemon::block_shutdown_signals();
   auto started = config::start_daemon(argc, argv, config::journal_schema(),
-                                      "pact-journal", "Runs one journal replica.");
+                                      "pact-journal",
+                                      "Runs one journal replica.");
   if (auto* rc = std::get_if<int>(&started))
     return *rc;
   auto& cl = std::get<config::daemon_command_line>(started);

@@ -28,20 +28,18 @@ raft_metrics::raft_metrics(const std::string& node_id)
   : registry(std::make_shared<prometheus::Registry>()), node_id_(node_id) {
   auto& r = *registry;
   term = gauge(r, "pact_raft_term", "Current Raft term", node_id);
-  is_leader = gauge(r, "pact_raft_is_leader",
-                    "1 if this replica is the leader", node_id);
+  is_leader = gauge(r, "pact_raft_is_leader", "1 if this replica is the leader",
+                    node_id);
   leader_id = gauge(r, "pact_raft_leader_id", "Known leader id (0: none)",
                     node_id);
   commit_index = gauge(r, "pact_raft_commit_index", "Highest committed index",
                        node_id);
   applied_index = gauge(r, "pact_raft_applied_index",
-                        "Highest index applied to the state machine",
-                        node_id);
+                        "Highest index applied to the state machine", node_id);
   last_index = gauge(r, "pact_raft_last_index", "Last index in the local log",
                      node_id);
   store_failed = gauge(r, "pact_raft_store_failed",
-                       "1 if the store failed and writes are refused",
-                       node_id);
+                       "1 if the store failed and writes are refused", node_id);
   elections = counter(r, "pact_raft_elections_total",
                       "Elections this replica started", node_id);
   proposals = counter(r, "pact_raft_proposals_total",
@@ -61,8 +59,8 @@ raft_metrics::raft_metrics(const std::string& node_id)
                      .Register(r)
                      .Add({{"replica", node_id}},
                           prometheus::Histogram::BucketBoundaries{
-                            0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-                            0.01, 0.025, 0.05, 0.1, 0.25, 1});
+                            0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                            0.025, 0.05, 0.1, 0.25, 1});
   batch_entries = &BuildHistogram()
                      .Name("pact_raft_batch_entries")
                      .Help("Entries persisted per durable write")

@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "runtime/common/assert.hpp"
 #include "actors/journal/replica.hpp"
 #include "protocol/caf_types.hpp"
+#include "runtime/common/assert.hpp"
 #include "runtime/common/http.hpp"
 #include <pact/protocol/api.pb.h>
 
@@ -38,10 +38,10 @@ nlohmann::json health_json(const protocol::RaftStatus& s) {
           {"commit_index", s.commit_index()},
           {"applied_index", s.applied_index()},
           {"last_index", s.last_index()},
-          {"voters", std::vector<uint64_t>(s.voters().begin(),
-                                           s.voters().end())},
-          {"learners", std::vector<uint64_t>(s.learners().begin(),
-                                             s.learners().end())},
+          {"voters",
+           std::vector<uint64_t>(s.voters().begin(), s.voters().end())},
+          {"learners",
+           std::vector<uint64_t>(s.learners().begin(), s.learners().end())},
           {"digest", s.digest()},
           {"failure", s.failure()},
           {"peers", peers_json(s)}};
@@ -67,7 +67,8 @@ void answer_health(caf::io::broker* self, connection_handle hdl, bool head) {
     .then(
       [self, hdl, head](const std::string& bytes) {
         protocol::RaftStatus s;
-        PACT_ASSERT(s.ParseFromString(bytes), "raft status from the local replica");
+        PACT_ASSERT(s.ParseFromString(bytes),
+                    "raft status from the local replica");
         send(self, hdl,
              http::response(200, "application/json",
                             health_json(s).dump() + "\n", head));
@@ -107,10 +108,10 @@ caf::behavior metrics_endpoint(caf::io::broker* self,
   auto bound = self->add_tcp_doorman(cfg.listen.port->load(),
                                      cfg.listen.host.c_str(), true);
   if (!bound) {
-    self->quit(caf::make_error(
-      caf::sec::cannot_open_port,
-      "cannot listen on " + cfg.listen.host + ":"
-        + std::to_string(cfg.listen.port->load()) + " (metrics)"));
+    self->quit(caf::make_error(caf::sec::cannot_open_port,
+                               "cannot listen on " + cfg.listen.host + ":"
+                                 + std::to_string(cfg.listen.port->load())
+                                 + " (metrics)"));
     return {};
   }
   cfg.listen.port->store(bound->second);
@@ -135,8 +136,7 @@ caf::behavior metrics_endpoint(caf::io::broker* self,
       auto hdl = msg.handle;
       buffers->erase(hdl);
       if (parsed.status == http::parse_status::bad)
-        send(self, hdl,
-             http::response(400, "text/plain", parsed.error + "\n"));
+        send(self, hdl, http::response(400, "text/plain", parsed.error + "\n"));
       else
         answer(self, cfg, hdl, parsed.req);
     },

@@ -12,9 +12,9 @@
 
 #include <caf/io/broker.hpp>
 
+#include "actors/daemon/publish.hpp"
 #include "actors/journal/metrics.hpp"
 #include "actors/supervision/health.hpp"
-#include "actors/daemon/publish.hpp"
 
 namespace pact::journal {
 

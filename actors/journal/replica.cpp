@@ -34,7 +34,6 @@ std::function<uint64_t()> monotonic_us(self_ptr self) {
   };
 }
 
-
 void connect_peer(self_ptr self, uint64_t id);
 
 void schedule_connect(self_ptr self, uint64_t id) {
@@ -167,8 +166,8 @@ void connect_peer(self_ptr self, uint64_t id) {
 /// The answering side of the hello: adopt the dialler when the member
 /// lists agree. Either way it answers with its id and list, so that the
 /// dialler can word any difference from its own side.
-caf::result<uint64_t, std::string>
-on_peer_hello(self_ptr self, uint64_t id, const std::string& theirs) {
+caf::result<uint64_t, std::string> on_peer_hello(self_ptr self, uint64_t id,
+                                                 const std::string& theirs) {
   auto& st = self->state;
   auto mine = members_text(st.cfg.members);
   auto i = st.peers.find(id);
@@ -211,8 +210,8 @@ void update_metrics(self_ptr self, const replica::driver_output& out) {
   m.last_index->Set(static_cast<double>(d.durable_index()));
   m.store_failed->Set(d.failed() ? 1 : 0);
   if (d.elections() > st.elections_seen) {
-    m.elections->Increment(static_cast<double>(d.elections()
-                                               - st.elections_seen));
+    m.elections->Increment(
+      static_cast<double>(d.elections() - st.elections_seen));
     st.elections_seen = d.elections();
   }
   for (auto& [peer, lag] : d.replication_lag())
@@ -231,7 +230,8 @@ void flush(self_ptr self) {
       connect_peer(self, msg.to);
       continue; // Raft tolerates the loss; the core retries.
     }
-    self->send(i->second.handle, raft_atom::value, replica::encode_raft_message(msg));
+    self->send(i->second.handle, raft_atom::value,
+               replica::encode_raft_message(msg));
   }
   if (st.sm.applied() != st.reader_applied) {
     // Rebuilds only the overlays whose version moved (a vCluster commit
@@ -289,11 +289,12 @@ std::string raft_status_bytes(self_ptr self) {
       // can say is that it waits.
       bool waits = !initiates(self, id)
                    && (p.problem.empty() || p.problem == "not connected yet");
-      ps->set_problem(waits ? "waiting for it to connect"
-                            : p.problem.empty() ? "not connected" : p.problem);
+      ps->set_problem(waits               ? "waiting for it to connect"
+                      : p.problem.empty() ? "not connected"
+                                          : p.problem);
       ps->set_problem_age_ms(static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(
-          now - p.problem_since)
+        std::chrono::duration_cast<std::chrono::milliseconds>(now
+                                                              - p.problem_since)
           .count()));
     }
   }
@@ -307,8 +308,7 @@ void on_read_index(self_ptr self) {
   auto rs = st.driver->read_index(tag);
   if (rs != raft::status::ok) {
     rp.deliver(make_error(ERROR_REASON_READ_UNAVAILABLE,
-                          std::string("read refused: ")
-                            + raft::to_string(rs)));
+                          std::string("read refused: ") + raft::to_string(rs)));
     return;
   }
   st.waiting.emplace(tag, waiter{std::move(rp), waiter::kind::read_index, {}});
@@ -336,8 +336,8 @@ std::pair<ActorState, std::string> health_line(self_ptr self) {
   auto& d = *self->state.driver;
   if (d.failed())
     return {ACTOR_STATE_DEGRADED, "writes refused: " + d.failure()};
-  auto text = d.role_text() + ", term " + std::to_string(d.term())
-              + ", leader " + std::to_string(d.leader()) + ", commit "
+  auto text = d.role_text() + ", term " + std::to_string(d.term()) + ", leader "
+              + std::to_string(d.leader()) + ", commit "
               + std::to_string(d.durable_commit_index()) + ", applied "
               + std::to_string(d.applied_index());
   return {d.leader() == 0 ? ACTOR_STATE_DEGRADED : ACTOR_STATE_RUNNING, text};
@@ -390,12 +390,11 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
   // already have started (and registered) the next incarnation. The tick
   // re-registers, so even a lost race heals within one tick.
   self->system().registry().put(replica_name, self);
-  self->attach_functor(
-    [sys = &self->system(), addr = self->address()] {
-      auto cur = sys->registry().get(replica_name);
-      if (cur && cur->address() == addr)
-        sys->registry().erase(replica_name);
-    });
+  self->attach_functor([sys = &self->system(), addr = self->address()] {
+    auto cur = sys->registry().get(replica_name);
+    if (cur && cur->address() == addr)
+      sys->registry().erase(replica_name);
+  });
   self->set_down_handler([self](caf::down_msg& dm) {
     for (auto& [id, p] : self->state.peers)
       if (p.handle && p.handle.address() == dm.source) {
@@ -408,8 +407,8 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
   daemon::publish_self(self, st.cfg.listen, [self](uint16_t port) {
     self->state.listen_url = "http://" + self->state.cfg.listen.host + ":"
                              + std::to_string(port);
-    spdlog::info("replica {} listening for peers on {}", self->state.cfg.node_id,
-                 self->state.listen_url);
+    spdlog::info("replica {} listening for peers on {}",
+                 self->state.cfg.node_id, self->state.listen_url);
     for (auto& [id, p] : self->state.peers)
       connect_peer(self, id);
   });

@@ -9,8 +9,9 @@
 /// they are applied. Followers delegate proposals to the leader's replica.
 ///
 /// Its durable write blocks the scheduler thread it runs on; the journal
-/// configures spare scheduler threads for that. It registers itself in the actor system's registry as "replica" so that the
-/// gateway and the metrics endpoint find the current incarnation.
+/// configures spare scheduler threads for that. It registers itself in the
+/// actor system's registry as "replica" so that the gateway and the metrics
+/// endpoint find the current incarnation.
 ///
 /// Messages: (raft_atom, bytes) from peers; (propose_atom, bytes) ->
 /// (uint64 index, bytes CommandResult); (read_index_atom) -> uint64;
@@ -30,9 +31,9 @@
 #include <caf/atom.hpp>
 #include <caf/event_based_actor.hpp>
 
+#include "actors/daemon/publish.hpp"
 #include "actors/journal/metrics.hpp"
 #include "actors/supervision/health.hpp"
-#include "actors/daemon/publish.hpp"
 #include "runtime/common/clock.hpp"
 #include "runtime/common/endpoint.hpp"
 #include "runtime/common/error.hpp"
@@ -50,8 +51,9 @@ struct replica_config;
 /// so also after a restart). Shared ownership: a store that outlives the
 /// incarnation (a test's in-memory store standing in for the disk) is
 /// handed to each one in turn.
-using store_factory = std::function<expected<std::shared_ptr<store::raft_store>>(
-  const replica_config&)>;
+using store_factory
+  = std::function<expected<std::shared_ptr<store::raft_store>>(
+    const replica_config&)>;
 
 /// The production store: LMDB under `data_dir`/raft, sized
 /// `map_size_bytes`, bootstrapped with `bootstrap` when empty.

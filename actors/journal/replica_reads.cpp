@@ -56,8 +56,8 @@ void on_query(replica_ptr self, const std::string& bytes) {
   auto rp = self->make_response_promise();
   JournalQuery q;
   if (!q.ParseFromString(bytes)) {
-    rp.deliver(make_error(ERROR_REASON_INVALID_REQUEST,
-                          "malformed journal query"));
+    rp.deliver(
+      make_error(ERROR_REASON_INVALID_REQUEST, "malformed journal query"));
     return;
   }
   serve_query(self, rp, std::move(q),
@@ -87,8 +87,8 @@ void serve_query(replica_ptr self, caf::response_promise& rp, JournalQuery q,
          deadline);
     return;
   }
-  st.waiting.emplace(tag, waiter{std::move(rp), waiter::kind::query,
-                                 std::move(q)});
+  st.waiting.emplace(tag,
+                     waiter{std::move(rp), waiter::kind::query, std::move(q)});
   request_flush(self);
 }
 
@@ -98,10 +98,10 @@ void finish(replica_ptr self, waiter& w, const replica::completion& c) {
       answer_query(self, w.rp, w.query, stale_because(self));
       return;
     }
-    auto reason = c.reason != ERROR_REASON_UNSPECIFIED
-                    ? c.reason
-                    : w.k == waiter::kind::propose ? ERROR_REASON_OUTCOME_UNKNOWN
-                                                   : ERROR_REASON_READ_UNAVAILABLE;
+    auto reason = c.reason != ERROR_REASON_UNSPECIFIED ? c.reason
+                  : w.k == waiter::kind::propose
+                    ? ERROR_REASON_OUTCOME_UNKNOWN
+                    : ERROR_REASON_READ_UNAVAILABLE;
     w.rp.deliver(make_error(reason, c.error));
     return;
   }
@@ -123,8 +123,8 @@ void on_watch(replica_ptr self, const std::string& bytes) {
   auto rp = self->make_response_promise();
   WatchRequest req;
   if (!req.ParseFromString(bytes)) {
-    rp.deliver(make_error(ERROR_REASON_INVALID_REQUEST,
-                          "malformed watch request"));
+    rp.deliver(
+      make_error(ERROR_REASON_INVALID_REQUEST, "malformed watch request"));
     return;
   }
   auto reply = st.reader.watch(st.sm, req);
@@ -132,8 +132,8 @@ void on_watch(replica_ptr self, const std::string& bytes) {
     rp.deliver(reply.SerializeAsString());
     return;
   }
-  auto wait = std::chrono::milliseconds(
-    std::min(req.wait_ms(), max_watch_wait_ms));
+  auto wait
+    = std::chrono::milliseconds(std::min(req.wait_ms(), max_watch_wait_ms));
   st.watchers.push_back(
     watcher{std::move(rp), std::move(req), self->clock().now() + wait});
 }
@@ -149,9 +149,9 @@ void check_watchers(replica_ptr self) {
     w.rp.deliver(reply.SerializeAsString());
     return true;
   };
-  st.watchers.erase(
-    std::remove_if(st.watchers.begin(), st.watchers.end(), done),
-    st.watchers.end());
+  st.watchers.erase(std::remove_if(st.watchers.begin(), st.watchers.end(),
+                                   done),
+                    st.watchers.end());
 }
 
 } // namespace pact::journal

@@ -3,9 +3,9 @@
 // is known (issue 8 item 2). Reads are in replica_reads.cpp.
 
 #include "actors/journal/replica_state.hpp"
-#include "runtime/common/assert.hpp"
 #include "protocol/caf_types.hpp"
 #include "protocol/errors.hpp"
+#include "runtime/common/assert.hpp"
 
 namespace pact::journal {
 
@@ -68,14 +68,13 @@ void propose_now(replica_ptr self, caf::response_promise& rp,
   if (rs == raft::status::not_leader || rs == raft::status::no_leader
       || rs == raft::status::transferring) {
     // Leadership is moving: nothing was appended; wait for the next leader.
-    park(self, parked_request::kind::propose, rp, std::move(command),
-         deadline);
+    park(self, parked_request::kind::propose, rp, std::move(command), deadline);
     return;
   }
   if (rs != raft::status::ok) {
-    rp.deliver(make_error(ERROR_REASON_INVALID_REQUEST,
-                          std::string("proposal refused: ")
-                            + raft::to_string(rs)));
+    rp.deliver(
+      make_error(ERROR_REASON_INVALID_REQUEST,
+                 std::string("proposal refused: ") + raft::to_string(rs)));
     return;
   }
   st.waiting.emplace(tag, waiter{std::move(rp), waiter::kind::propose, {}});
@@ -88,7 +87,8 @@ void dispatch(replica_ptr self, parked_request& p) {
     return;
   }
   JournalQuery q;
-  PACT_ASSERT(q.ParseFromString(p.bytes), "parked query bytes were parsed once already, in on_query");
+  PACT_ASSERT(q.ParseFromString(p.bytes),
+              "parked query bytes were parsed once already, in on_query");
   serve_query(self, p.rp, std::move(q), p.deadline);
 }
 
@@ -130,13 +130,12 @@ void park(replica_ptr self, parked_request::kind k, caf::response_promise& rp,
   auto& st = self->state;
   if (st.parked.size() >= max_parked) {
     rp.deliver(make_error(ERROR_REASON_OVERLOADED,
-                          "no leader is known and "
-                            + std::to_string(max_parked)
+                          "no leader is known and " + std::to_string(max_parked)
                             + " requests already wait for one; retry later"));
     return;
   }
-  st.parked.push_back(parked_request{k, std::move(rp), std::move(bytes),
-                                     deadline});
+  st.parked.push_back(
+    parked_request{k, std::move(rp), std::move(bytes), deadline});
 }
 
 void release_parked(replica_ptr self) {
@@ -151,7 +150,8 @@ void release_parked(replica_ptr self) {
     if (ready)
       dispatch(self, p); // may park again, keeping its deadline
     else if (now >= p.deadline)
-      p.rp.deliver(make_error(ERROR_REASON_NO_LEADER, never_proposed(self, p.k)));
+      p.rp.deliver(
+        make_error(ERROR_REASON_NO_LEADER, never_proposed(self, p.k)));
     else
       st.parked.push_back(std::move(p));
   }

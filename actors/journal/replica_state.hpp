@@ -17,10 +17,10 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/journal/replica.hpp"
-#include "runtime/replica/replica_driver.hpp"
 #include "runtime/journal/config_state_machine.hpp"
 #include "runtime/journal/journal_query.hpp"
 #include "runtime/journal/leader_stamp.hpp"
+#include "runtime/replica/replica_driver.hpp"
 #include "runtime/store/raft_store.hpp"
 
 namespace pact::journal {

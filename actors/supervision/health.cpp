@@ -5,7 +5,6 @@
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
-#include <caf/send.hpp>
 
 namespace pact::supervision {
 
@@ -37,7 +36,7 @@ std::string error_text(caf::actor_system& sys, const caf::error& err) {
               + std::to_string(ctx.get_as<uint16_t>(1)) + ")";
     return text;
   }
-  (void) sys;
+  (void)sys;
   return protocol::message_of(err);
 }
 

@@ -10,8 +10,8 @@
 
 #include <caf/actor.hpp>
 #include <caf/behavior.hpp>
-#include <caf/message_handler.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/message_handler.hpp>
 #include <caf/scheduled_actor.hpp>
 
 #include "protocol/caf_types.hpp"
@@ -42,10 +42,9 @@ inline constexpr std::chrono::seconds default_heartbeat_interval{2};
 /// and re-arming the timer. Combine with `.or_else(...)`; call
 /// `start_heartbeat` once from the actor's initialisation.
 template <class StateFn>
-caf::message_handler heartbeat_behavior(caf::event_based_actor* self,
-                                 health_handle h, StateFn state,
-                                 caf::timespan interval
-                                 = default_heartbeat_interval) {
+caf::message_handler
+heartbeat_behavior(caf::event_based_actor* self, health_handle h, StateFn state,
+                   caf::timespan interval = default_heartbeat_interval) {
   return {
     [=](protocol::heartbeat_atom) {
       auto [st, detail] = state();
@@ -63,6 +62,5 @@ void start_heartbeat(caf::event_based_actor* self,
 /// when there is one (pact's own errors carry exactly one string), else
 /// CAF's rendering.
 std::string error_text(caf::actor_system& sys, const caf::error& err);
-
 
 } // namespace pact::supervision

@@ -4,8 +4,8 @@
 #include <set>
 #include <vector>
 
-#include <caf/system_messages.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/system_messages.hpp>
 
 #include "actors/supervision/health.hpp"
 #include "protocol/caf_types.hpp"
@@ -78,8 +78,7 @@ void on_down(registry_actor* self, const caf::down_msg& dm) {
   auto row = st.find(name);
   if (!row)
     return;
-  bool normal = !dm.reason
-                || dm.reason == caf::exit_reason::user_shutdown;
+  bool normal = !dm.reason || dm.reason == caf::exit_reason::user_shutdown;
   row->set_state(normal ? ACTOR_STATE_STOPPED : ACTOR_STATE_FAILED);
   if (!normal)
     row->set_detail("terminated: " + error_text(self->system(), dm.reason));
@@ -122,7 +121,9 @@ caf::behavior registry(registry_actor* self, registry_identity id,
   return {
     [self](health_register_atom, const std::string& name,
            const std::string& kind, const std::string& parent,
-           const caf::actor& who) { on_register(self, name, kind, parent, who); },
+           const caf::actor& who) {
+      on_register(self, name, kind, parent, who);
+    },
     [self](health_report_atom, const std::string& name, int32_t state,
            const std::string& detail, uint64_t depth) {
       if (!ActorState_IsValid(state))

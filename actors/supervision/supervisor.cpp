@@ -152,8 +152,8 @@ child_spec nested_supervisor(std::string name, std::vector<child_spec> children,
   child_spec c;
   c.name = name;
   c.kind = "supervisor";
-  c.start = [children = std::move(children), intensity](
-              caf::event_based_actor* sup, const health_handle& h) {
+  c.start = [children = std::move(children),
+             intensity](caf::event_based_actor* sup, const health_handle& h) {
     return sup->spawn(supervisor, supervisor_spec{h, children, intensity});
   };
   return c;

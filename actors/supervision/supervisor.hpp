@@ -40,8 +40,8 @@ enum class restart_type {
 
 /// Starts one incarnation of a child. Runs inside the supervisor: spawn with
 /// `sup->spawn(...)` and pass `h` to the child so it can report health.
-using child_factory =
-  std::function<caf::actor(caf::event_based_actor* sup, const health_handle& h)>;
+using child_factory = std::function<caf::actor(caf::event_based_actor* sup,
+                                               const health_handle& h)>;
 
 struct child_spec {
   /// Unique name within the process ("journal/gateway").
@@ -74,8 +74,7 @@ caf::error supervision_escalated(const std::string& child,
 caf::behavior supervisor(caf::event_based_actor* self, supervisor_spec spec);
 
 /// A child_spec whose child is itself a supervisor of `children`.
-child_spec nested_supervisor(std::string name,
-                             std::vector<child_spec> children,
+child_spec nested_supervisor(std::string name, std::vector<child_spec> children,
                              restart_intensity intensity = {});
 
 } // namespace pact::supervision

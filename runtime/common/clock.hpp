@@ -23,7 +23,8 @@ public:
 /// A clock that moves only when told to.
 class manual_clock final : public clock {
 public:
-  explicit manual_clock(int64_t start_unix_ms = 0) : now_(start_unix_ms) {}
+  explicit manual_clock(int64_t start_unix_ms = 0) : now_(start_unix_ms) {
+  }
   int64_t now_unix_ms() const override {
     return now_;
   }

@@ -55,8 +55,7 @@ bool values::get_bool(std::string_view path) const {
   return std::get<bool>(at(path).v);
 }
 
-const std::vector<std::string>&
-values::get_list(std::string_view path) const {
+const std::vector<std::string>& values::get_list(std::string_view path) const {
   return std::get<std::vector<std::string>>(at(path).v);
 }
 
@@ -268,8 +267,8 @@ struct file_walker {
         if (auto st = walk(*node.as_table(), path); !st)
           return st;
       } else {
-        return make_error(where + ": unknown key '" + path + "' in "
-                          + keys.name + " configuration");
+        return make_error(where + ": unknown key '" + path + "' in " + keys.name
+                          + " configuration");
       }
     }
     return {};
@@ -290,8 +289,8 @@ read_file_layer(const schema& keys, const std::string& path, bool required) {
   try {
     root = toml::parse(buf.str(), path);
   } catch (const toml::parse_error& e) {
-    return make_error(path + ":" + std::to_string(e.source().begin.line)
-                      + ": " + std::string(e.description()));
+    return make_error(path + ":" + std::to_string(e.source().begin.line) + ": "
+                      + std::string(e.description()));
   }
   file_walker w{keys, path, {}};
   if (auto st = w.walk(root, ""); !st)

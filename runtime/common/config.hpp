@@ -24,8 +24,8 @@ namespace pact::config {
 
 enum class value_kind { string, integer, boolean, string_list };
 
-using value = std::variant<std::string, int64_t, bool,
-                           std::vector<std::string>>;
+using value
+  = std::variant<std::string, int64_t, bool, std::vector<std::string>>;
 
 /// One documented configuration key.
 struct key_spec {
@@ -59,8 +59,13 @@ struct schema {
 
 /// Where a value came from.
 struct origin {
-  enum class kind { default_value, file, env, flag } source =
-    kind::default_value;
+  enum class kind {
+    default_value,
+    file,
+    env,
+    flag
+  } source
+    = kind::default_value;
   /// "journal.toml:12", "PACT_LOG" or "--log-level"; empty for defaults.
   std::string where;
 };

@@ -6,8 +6,7 @@
 namespace pact {
 
 std::string endpoint::url() const {
-  std::string h = host.find(':') != std::string::npos ? "[" + host + "]"
-                                                      : host;
+  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   return (tls ? "https://" : "http://") + h + ":" + std::to_string(port);
 }
 

@@ -25,7 +25,6 @@ struct endpoint {
 
 /// Parses `[http|https://]host:port` ("[::1]:9443" for IPv6). Errors name the
 /// offending text and what was expected; `what` names its source ("--listen").
-expected<endpoint> parse_endpoint(std::string_view text,
-                                  std::string_view what);
+expected<endpoint> parse_endpoint(std::string_view text, std::string_view what);
 
 } // namespace pact

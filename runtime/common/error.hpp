@@ -28,8 +28,10 @@ inline error make_error(std::string message,
 template <class T>
 class expected {
 public:
-  expected(T value) : data_(std::move(value)) {}
-  expected(error err) : data_(std::move(err)) {}
+  expected(T value) : data_(std::move(value)) {
+  }
+  expected(error err) : data_(std::move(err)) {
+  }
 
   bool has_value() const noexcept {
     return data_.index() == 0;
@@ -78,7 +80,8 @@ private:
 class status {
 public:
   status() = default;
-  status(error err) : err_(std::move(err)), ok_(false) {}
+  status(error err) : err_(std::move(err)), ok_(false) {
+  }
 
   bool ok() const noexcept {
     return ok_;

@@ -26,8 +26,8 @@ void add_flags(po::options_description& desc, const schema& s) {
   }
 }
 
-std::map<std::string, std::string>
-collect_flags(const po::variables_map& vm, const schema& s) {
+std::map<std::string, std::string> collect_flags(const po::variables_map& vm,
+                                                 const schema& s) {
   std::map<std::string, std::string> out;
   for (auto& k : s.keys)
     if (!k.flag.empty() && vm.count(k.flag))
@@ -40,8 +40,8 @@ expected<daemon_command_line> parse_daemon_args(int argc, char** argv,
                                                 const std::string& usage) {
   po::options_description desc(usage);
   desc.add_options()("help,h", "Show this help and exit")(
-    "version", "Show the version and exit")(
-    "config", po::value<std::string>(), "Configuration file (TOML)");
+    "version", "Show the version and exit")("config", po::value<std::string>(),
+                                            "Configuration file (TOML)");
   add_flags(desc, s);
   po::variables_map vm;
   try {

@@ -21,8 +21,7 @@ void add_flags(boost::program_options::options_description& desc,
 
 /// Extracts the raw text of every schema flag given on the command line.
 std::map<std::string, std::string>
-collect_flags(const boost::program_options::variables_map& vm,
-              const schema& s);
+collect_flags(const boost::program_options::variables_map& vm, const schema& s);
 
 /// A daemon's command line: --help, --version, --config FILE and the
 /// schema's flags.

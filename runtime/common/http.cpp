@@ -62,10 +62,9 @@ parse_result parse_request(std::string_view buffer) {
 
 std::string response(int status, std::string_view content_type,
                      std::string_view body, bool head_only) {
-  std::string out = "HTTP/1.1 " + std::to_string(status) + " "
-                    + reason(status) + "\r\nContent-Type: "
-                    + std::string(content_type) + "\r\nContent-Length: "
-                    + std::to_string(body.size())
+  std::string out = "HTTP/1.1 " + std::to_string(status) + " " + reason(status)
+                    + "\r\nContent-Type: " + std::string(content_type)
+                    + "\r\nContent-Length: " + std::to_string(body.size())
                     + "\r\nConnection: close\r\n\r\n";
   if (!head_only)
     out += body;

@@ -86,8 +86,8 @@ schema make_journal() {
   schema s;
   s.name = "journal";
   s.keys = {
-    num("journal.node_id", 1, "node-id", "Raft replica id of this journal",
-        1, 1 << 20),
+    num("journal.node_id", 1, "node-id", "Raft replica id of this journal", 1,
+        1 << 20),
     str("journal.listen", "0.0.0.0:9443", "listen", "",
         "Gateway endpoint for the CLI, MCP and agents"),
     str("journal.data_dir", "/var/lib/pact/journal", "data-dir", "",
@@ -99,8 +99,8 @@ schema make_journal() {
          "an admin token under <data_dir>/dev"),
     str("journal.log_level", "info", "log-level", "PACT_LOG", "Log level",
         log_levels()),
-    num("journal.request_timeout_ms", 5000, "", "Gateway request timeout",
-        10, 600000),
+    num("journal.request_timeout_ms", 5000, "", "Gateway request timeout", 10,
+        600000),
     str("journal.raft.listen", "0.0.0.0:9444", "raft-listen", "",
         "Raft peer endpoint"),
     list("journal.raft.members", {}, "peers",

@@ -92,10 +92,17 @@ void append_ascii(std::string& out, unsigned char b, line_mode mode) {
   }
   bool multi = mode == line_mode::multi;
   switch (b) {
-    case '\n': out += multi ? "\n" : "\\n"; return;
-    case '\t': out += multi ? "\t" : "\\t"; return;
-    case '\r': out += "\\r"; return;
-    default: append_hex_byte(out, b);
+    case '\n':
+      out += multi ? "\n" : "\\n";
+      return;
+    case '\t':
+      out += multi ? "\t" : "\\t";
+      return;
+    case '\r':
+      out += "\\r";
+      return;
+    default:
+      append_hex_byte(out, b);
   }
 }
 

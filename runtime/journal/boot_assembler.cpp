@@ -18,8 +18,9 @@ status boot_assembler::feed(const BootChunk& chunk) {
       }
       if (c.index() != next_chunk_ || c.count() != count_
           || c.version() != version_ || c.checksum() != checksum_)
-        return make_error("boot config: overlay chunk " + std::to_string(c.index())
-                          + " of version " + std::to_string(c.version())
+        return make_error("boot config: overlay chunk "
+                          + std::to_string(c.index()) + " of version "
+                          + std::to_string(c.version())
                           + " does not continue the stream (expected chunk "
                           + std::to_string(next_chunk_) + " of version "
                           + std::to_string(version_) + ")");

@@ -51,7 +51,8 @@ void drop_unchanged(protocol::StateDelta& delta) {
   auto* items = delta.mutable_items();
   items->erase(std::remove_if(items->begin(), items->end(),
                               [](const protocol::DeltaItem& i) {
-                                return i.action() == protocol::DELTA_ACTION_MODIFY
+                                return i.action()
+                                         == protocol::DELTA_ACTION_MODIFY
                                        && i.previous() == i.value();
                               }),
                items->end());
@@ -175,7 +176,8 @@ std::string check_spec(const protocol::OverlaySpec& spec, item_map& items,
 /// content its checksum covers).
 bool same_overlay(const protocol::VClusterOverlay& o,
                   const protocol::OverlayAttributes& attributes,
-                  const item_map& items, const protocol::VClusterPolicy& policy) {
+                  const item_map& items,
+                  const protocol::VClusterPolicy& policy) {
   auto next = o;
   *next.mutable_attributes() = attributes;
   to_list(items, next.mutable_items());
@@ -191,8 +193,8 @@ config_state_machine::do_overlay_apply(const JournalCommand& cmd) {
     return refuse(invalid, "overlay apply names no vCluster");
   if (cmd.overlays_size() > max_overlays_per_command)
     return refuse(invalid, "overlay apply names more than "
-                               + std::to_string(max_overlays_per_command)
-                               + " vClusters");
+                             + std::to_string(max_overlays_per_command)
+                             + " vClusters");
   // All vClusters land or none do: validate every spec first.
   std::vector<item_map> items(static_cast<size_t>(cmd.overlays_size()));
   std::vector<protocol::VClusterPolicy> policies(items.size());
@@ -204,7 +206,7 @@ config_state_machine::do_overlay_apply(const JournalCommand& cmd) {
       return refuse(invalid, err);
     if (!names.insert(spec.vcluster()).second)
       return refuse(invalid, "vCluster '" + spec.vcluster()
-                                 + "' appears twice in one overlay apply");
+                               + "' appears twice in one overlay apply");
   }
   CommandResult result = accept({});
   for (int i = 0; i < cmd.overlays_size(); ++i) {
@@ -261,7 +263,8 @@ config_state_machine::do_policy_update(const JournalCommand& cmd) {
     *o.mutable_policy() = default_policy();
   }
   keep_blacklist(o.policy(), resolved);
-  if (!fresh && deterministic_bytes(resolved) == deterministic_bytes(o.policy()))
+  if (!fresh
+      && deterministic_bytes(resolved) == deterministic_bytes(o.policy()))
     return unchanged(cmd.scope(), o.version());
   auto e = make_entry(cmd, protocol::ENTRY_TYPE_POLICY_UPDATE, cmd.scope());
   *e.mutable_policy() = resolved;
@@ -280,7 +283,7 @@ CommandResult config_state_machine::do_blacklist(const JournalCommand& cmd,
   const auto& pattern = cmd.blacklist_pattern();
   if (pattern.empty() || pattern.size() > max_key_bytes)
     return refuse(invalid, "blacklist pattern must be 1.."
-                               + std::to_string(max_key_bytes) + " bytes");
+                             + std::to_string(max_key_bytes) + " bytes");
   protocol::VClusterOverlay* vc = nullptr;
   if (scope.target_case() == Scope::kVcluster) {
     auto it = overlays_.find(scope.vcluster());
@@ -294,13 +297,13 @@ CommandResult config_state_machine::do_blacklist(const JournalCommand& cmd,
   if (!remove && present)
     return refuse(protocol::STATUS_CODE_CONFLICT,
                   "'" + pattern + "' is already on the blacklist of "
-                      + scope_key(scope));
+                    + scope_key(scope));
   // Like adding a present pattern: the request is well formed but
   // contradicts the current state (docs/cli.md: conflict, exit 4).
   if (remove && !present)
     return refuse(protocol::STATUS_CODE_CONFLICT,
                   "'" + pattern + "' is not on the blacklist of "
-                      + scope_key(scope));
+                    + scope_key(scope));
   auto next = *list;
   if (remove)
     next.erase(std::find(next.begin(), next.end(), pattern));

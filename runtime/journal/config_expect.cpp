@@ -1,8 +1,9 @@
 // config_state_machine: the values a change replaces and the actions of
 // `--set` items, read at apply time (issue 9 item 5), and the conditions of
-// a conditional commit (`pact commit --if-previous`, issue 8 item 12). Four operators committing one key at once are
-// serialized by Raft; each entry must say what it really replaced, so
-// `previous` is computed here from the state the entry is applied to.
+// a conditional commit (`pact commit --if-previous`, issue 8 item 12). Four
+// operators committing one key at once are serialized by Raft; each entry must
+// say what it really replaced, so `previous` is computed here from the state
+// the entry is applied to.
 
 #include "runtime/journal/config_state_machine.hpp"
 
@@ -93,17 +94,17 @@ const item_list*
 config_state_machine::declared_items(const Scope& scope) const {
   const protocol::VClusterOverlay* o = nullptr;
   switch (scope.target_case()) {
-  case Scope::kGlobal:
-    return &global_.items();
-  case Scope::kVcluster:
-    o = overlay(scope.vcluster());
-    break;
-  case Scope::kNode:
-    if (auto* rec = node(scope.node()))
-      o = overlay(rec->vcluster());
-    break;
-  case Scope::TARGET_NOT_SET:
-    break;
+    case Scope::kGlobal:
+      return &global_.items();
+    case Scope::kVcluster:
+      o = overlay(scope.vcluster());
+      break;
+    case Scope::kNode:
+      if (auto* rec = node(scope.node()))
+        o = overlay(rec->vcluster());
+      break;
+    case Scope::TARGET_NOT_SET:
+      break;
   }
   return o ? &o->items() : nullptr;
 }
@@ -163,8 +164,8 @@ void config_state_machine::resolve_set(const Scope& scope,
   for (auto& item : *delta.mutable_items()) {
     if (item.action() != protocol::DELTA_ACTION_SET)
       continue;
-    bool present
-      = declared != nullptr && find_item(*declared, key_of(item)) != nullptr;
+    bool present = declared != nullptr
+                   && find_item(*declared, key_of(item)) != nullptr;
     item.set_action(present ? protocol::DELTA_ACTION_MODIFY
                             : protocol::DELTA_ACTION_ADD);
   }

@@ -21,16 +21,16 @@ constexpr auto invalid = protocol::STATUS_CODE_INVALID_ARGUMENT;
 
 bool is_audited(protocol::EntryType t) {
   switch (t) {
-  case protocol::ENTRY_TYPE_EXEC_LOG:
-  case protocol::ENTRY_TYPE_SHELL_SESSION:
-  case protocol::ENTRY_TYPE_SERVICE_LIFECYCLE:
-  case protocol::ENTRY_TYPE_PENDING_APPROVAL:
-  case protocol::ENTRY_TYPE_APPROVAL_DECISION:
-  case protocol::ENTRY_TYPE_EMERGENCY_START:
-  case protocol::ENTRY_TYPE_EMERGENCY_END:
-    return true;
-  default:
-    return false;
+    case protocol::ENTRY_TYPE_EXEC_LOG:
+    case protocol::ENTRY_TYPE_SHELL_SESSION:
+    case protocol::ENTRY_TYPE_SERVICE_LIFECYCLE:
+    case protocol::ENTRY_TYPE_PENDING_APPROVAL:
+    case protocol::ENTRY_TYPE_APPROVAL_DECISION:
+    case protocol::ENTRY_TYPE_EMERGENCY_START:
+    case protocol::ENTRY_TYPE_EMERGENCY_END:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -38,18 +38,18 @@ bool is_audited(protocol::EntryType t) {
 /// state (the others have their own commands and rules).
 bool is_recordable(protocol::EntryType t) {
   switch (t) {
-  case protocol::ENTRY_TYPE_EXEC_LOG:
-  case protocol::ENTRY_TYPE_SHELL_SESSION:
-  case protocol::ENTRY_TYPE_SERVICE_LIFECYCLE:
-  case protocol::ENTRY_TYPE_PENDING_APPROVAL:
-  case protocol::ENTRY_TYPE_APPROVAL_DECISION:
-  case protocol::ENTRY_TYPE_CAPABILITY_CHANGE:
-  case protocol::ENTRY_TYPE_BOOT_CONFIG:
-  case protocol::ENTRY_TYPE_NODE_ACTIVATED:
-  case protocol::ENTRY_TYPE_NODE_REVOKED:
-    return true;
-  default:
-    return false;
+    case protocol::ENTRY_TYPE_EXEC_LOG:
+    case protocol::ENTRY_TYPE_SHELL_SESSION:
+    case protocol::ENTRY_TYPE_SERVICE_LIFECYCLE:
+    case protocol::ENTRY_TYPE_PENDING_APPROVAL:
+    case protocol::ENTRY_TYPE_APPROVAL_DECISION:
+    case protocol::ENTRY_TYPE_CAPABILITY_CHANGE:
+    case protocol::ENTRY_TYPE_BOOT_CONFIG:
+    case protocol::ENTRY_TYPE_NODE_ACTIVATED:
+    case protocol::ENTRY_TYPE_NODE_REVOKED:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -70,7 +70,7 @@ CommandResult config_state_machine::do_node_state(const JournalCommand& cmd) {
       rec && rec->state() == protocol::NODE_STATE_EMERGENCY)
     return refuse(protocol::STATUS_CODE_CONFLICT,
                   "node '" + cmd.scope().node()
-                      + "' is in an emergency; end it first");
+                    + "' is in an emergency; end it first");
   // Setting the state a node already has changes nothing (issue 8 item 9).
   if (auto* rec = node(cmd.scope().node()); rec && rec->state() == state)
     return unchanged(cmd.scope(), last_in_scope(cmd.scope()));
@@ -107,8 +107,8 @@ CommandResult config_state_machine::do_node_event(const JournalCommand& cmd) {
 CommandResult
 config_state_machine::do_emergency_start(const JournalCommand& cmd) {
   const Scope& scope = cmd.scope();
-  if (auto err
-      = check_scope(scope, allow_vcluster | allow_node, "emergency start");
+  if (auto err = check_scope(scope, allow_vcluster | allow_node,
+                             "emergency start");
       !err.empty())
     return refuse(invalid, err);
   if (scope.target_case() == Scope::kVcluster && !overlay(scope.vcluster()))
@@ -116,7 +116,7 @@ config_state_machine::do_emergency_start(const JournalCommand& cmd) {
   if (cmd.emergency_reason().empty()
       || cmd.emergency_reason().size() > max_message_bytes)
     return refuse(invalid, "emergency start needs a reason of 1.."
-                               + std::to_string(max_message_bytes) + " bytes");
+                             + std::to_string(max_message_bytes) + " bytes");
   // DESIGN.md §5: AI agents never start emergencies, whatever their role.
   if (cmd.author().principal_type() == protocol::PRINCIPAL_TYPE_AGENT)
     return refuse(protocol::STATUS_CODE_POLICY_REJECTED,
@@ -125,7 +125,7 @@ config_state_machine::do_emergency_start(const JournalCommand& cmd) {
   if (!policy.emergency_allowed())
     return refuse(protocol::STATUS_CODE_POLICY_REJECTED,
                   "emergencies are not allowed by the policy of "
-                      + scope_key(scope));
+                    + scope_key(scope));
   if (emergency(scope))
     return refuse(protocol::STATUS_CODE_CONFLICT,
                   "an emergency is already active on " + scope_key(scope));
@@ -139,7 +139,7 @@ config_state_machine::do_emergency_start(const JournalCommand& cmd) {
   em.set_reason(cmd.emergency_reason());
   em.set_window_ends_unix_ms(cmd.timestamp_unix_ms()
                              + int64_t{policy.emergency_window_seconds()}
-                                   * 1000);
+                                 * 1000);
   emergencies_[scope_key(scope)] = std::move(em);
   if (scope.target_case() == Scope::kNode) {
     auto& rec = node_record(scope.node());
@@ -153,22 +153,22 @@ config_state_machine::do_emergency_start(const JournalCommand& cmd) {
 CommandResult
 config_state_machine::do_emergency_end(const JournalCommand& cmd) {
   const Scope& scope = cmd.scope();
-  if (auto err
-      = check_scope(scope, allow_vcluster | allow_node, "emergency end");
+  if (auto err = check_scope(scope, allow_vcluster | allow_node,
+                             "emergency end");
       !err.empty())
     return refuse(invalid, err);
   if (!emergency(scope))
     return refuse(protocol::STATUS_CODE_CONFLICT,
                   "no emergency is active on " + scope_key(scope));
   uint64_t seq
-      = append(make_entry(cmd, protocol::ENTRY_TYPE_EMERGENCY_END, scope));
+    = append(make_entry(cmd, protocol::ENTRY_TYPE_EMERGENCY_END, scope));
   emergencies_.erase(scope_key(scope));
   if (scope.target_case() == Scope::kNode) {
     auto& rec = node_record(scope.node());
     auto back = rec.state_before_emergency();
     rec.set_state(back == protocol::NODE_STATE_UNSPECIFIED
-                      ? protocol::NODE_STATE_OBSERVE_ONLY
-                      : back);
+                    ? protocol::NODE_STATE_OBSERVE_ONLY
+                    : back);
     rec.clear_state_before_emergency();
   }
   add_audit(entries_.back());
@@ -181,12 +181,12 @@ CommandResult config_state_machine::do_enroll(const JournalCommand& cmd) {
     return refuse(invalid, err);
   if (!overlay(cmd.vcluster()))
     return refuse(invalid, "unknown vCluster '" + cmd.vcluster().substr(0, 80)
-                               + "'; apply its overlay first");
+                             + "'; apply its overlay first");
   if (auto* rec = node(cmd.scope().node());
       rec && rec->vcluster() == cmd.vcluster())
     return refuse(protocol::STATUS_CODE_CONFLICT,
                   "node '" + cmd.scope().node() + "' is already enrolled in '"
-                      + cmd.vcluster() + "'");
+                    + cmd.vcluster() + "'");
   auto e = make_entry(cmd, protocol::ENTRY_TYPE_NODE_ENROLLED, cmd.scope());
   e.set_vcluster(cmd.vcluster());
   uint64_t seq = append(std::move(e));
@@ -198,7 +198,7 @@ CommandResult config_state_machine::do_enroll(const JournalCommand& cmd) {
 
 CommandResult config_state_machine::do_record(const JournalCommand& cmd) {
   if (auto err = check_scope(
-          cmd.scope(), allow_global | allow_vcluster | allow_node, "record");
+        cmd.scope(), allow_global | allow_vcluster | allow_node, "record");
       !err.empty())
     return refuse(invalid, err);
   auto type = cmd.record_type();
@@ -214,7 +214,7 @@ CommandResult config_state_machine::do_record(const JournalCommand& cmd) {
       && !governing_policy(cmd.scope()).ai_exec_allowed())
     return refuse(protocol::STATUS_CODE_POLICY_REJECTED,
                   "AI exec is not allowed by the policy of "
-                      + scope_key(cmd.scope()));
+                    + scope_key(cmd.scope()));
   auto e = make_entry(cmd, type, cmd.scope());
   *e.mutable_state_delta() = cmd.state_delta();
   uint64_t seq = append(std::move(e));
@@ -233,9 +233,9 @@ CommandResult config_state_machine::do_extend(const JournalCommand& cmd) {
   auto secs = cmd.extend_seconds();
   if (secs < min_extend_seconds || secs > max_extend_seconds)
     return refuse(protocol::STATUS_CODE_INVALID_ARGUMENT,
-                  "extend: " + std::to_string(secs)
-                    + " s is outside " + std::to_string(min_extend_seconds)
-                    + " s .. " + std::to_string(max_extend_seconds) + " s");
+                  "extend: " + std::to_string(secs) + " s is outside "
+                    + std::to_string(min_extend_seconds) + " s .. "
+                    + std::to_string(max_extend_seconds) + " s");
   const auto& name = cmd.scope().node();
   auto ts = cmd.timestamp_unix_ms();
   int64_t current = 0;
@@ -244,7 +244,8 @@ CommandResult config_state_machine::do_extend(const JournalCommand& cmd) {
   auto ends = std::max(current, ts) + int64_t{secs} * 1000;
   // A window longer than the emergency window is what emergency mode is
   // for; an ordinary extension may not reach past it.
-  auto limit = int64_t{governing_policy(cmd.scope()).emergency_window_seconds()};
+  auto limit
+    = int64_t{governing_policy(cmd.scope()).emergency_window_seconds()};
   if (ends - ts > limit * 1000)
     return refuse(protocol::STATUS_CODE_POLICY_REJECTED,
                   "extend: the commit window would end "

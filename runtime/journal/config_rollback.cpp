@@ -32,23 +32,23 @@ struct scope_image {
 void replay(scope_image& img, const ConfigEntry& e) {
   bool node = e.scope().target_case() == Scope::kNode;
   switch (e.entry_type()) {
-  case protocol::ENTRY_TYPE_COMMIT:
-    if (node)
-      merge_node(img.items, e.state_delta());
-    else
+    case protocol::ENTRY_TYPE_COMMIT:
+      if (node)
+        merge_node(img.items, e.state_delta());
+      else
+        apply_declared(img.items, e.state_delta());
+      break;
+    case protocol::ENTRY_TYPE_OVERLAY_APPLY:
       apply_declared(img.items, e.state_delta());
-    break;
-  case protocol::ENTRY_TYPE_OVERLAY_APPLY:
-    apply_declared(img.items, e.state_delta());
-    img.attributes = e.overlay_attributes();
-    break;
-  case protocol::ENTRY_TYPE_ROLLBACK:
-    img.items = to_map(e.restored_state().items());
-    if (e.has_overlay_attributes())
       img.attributes = e.overlay_attributes();
-    break;
-  default:
-    break;
+      break;
+    case protocol::ENTRY_TYPE_ROLLBACK:
+      img.items = to_map(e.restored_state().items());
+      if (e.has_overlay_attributes())
+        img.attributes = e.overlay_attributes();
+      break;
+    default:
+      break;
   }
   // Policy-update, blacklist-update, overlay-apply with a policy and
   // vCluster rollbacks all carry the policy in force after them.
@@ -80,8 +80,8 @@ CommandResult config_state_machine::do_rollback(const JournalCommand& cmd) {
   uint64_t target = cmd.rollback_to();
   if (target == 0 || target > last_sequence())
     return refuse(invalid, "no entry with sequence " + std::to_string(target)
-                               + " (the journal holds 1.."
-                               + std::to_string(last_sequence()) + ")");
+                             + " (the journal holds 1.."
+                             + std::to_string(last_sequence()) + ")");
   protocol::VClusterOverlay* vc = nullptr;
   protocol::NodeRecord* rec = nullptr;
   item_map current;

@@ -1,6 +1,5 @@
 #include "runtime/journal/config_state_machine.hpp"
 
-
 #include "runtime/common/assert.hpp"
 #include "runtime/journal/config_detail.hpp"
 #include "runtime/journal/entry_chain.hpp"
@@ -35,25 +34,26 @@ namespace detail {
 std::string check_scope(const Scope& scope, unsigned mask, const char* what) {
   std::string prefix = std::string(what) + ": ";
   switch (scope.target_case()) {
-  case Scope::kGlobal:
-    if (mask & allow_global)
+    case Scope::kGlobal:
+      if (mask & allow_global)
+        return {};
+      return prefix + "the global scope is not allowed";
+    case Scope::kVcluster:
+      if (!(mask & allow_vcluster))
+        return prefix + "a vCluster scope is not allowed";
+      if (!valid_name(scope.vcluster()))
+        return prefix + "invalid vCluster name '"
+               + scope.vcluster().substr(0, 80) + "'";
       return {};
-    return prefix + "the global scope is not allowed";
-  case Scope::kVcluster:
-    if (!(mask & allow_vcluster))
-      return prefix + "a vCluster scope is not allowed";
-    if (!valid_name(scope.vcluster()))
-      return prefix + "invalid vCluster name '" + scope.vcluster().substr(0, 80)
-             + "'";
-    return {};
-  case Scope::kNode:
-    if (!(mask & allow_node))
-      return prefix + "a node scope is not allowed";
-    if (!valid_name(scope.node()))
-      return prefix + "invalid node name '" + scope.node().substr(0, 80) + "'";
-    return {};
-  case Scope::TARGET_NOT_SET:
-    break;
+    case Scope::kNode:
+      if (!(mask & allow_node))
+        return prefix + "a node scope is not allowed";
+      if (!valid_name(scope.node()))
+        return prefix + "invalid node name '" + scope.node().substr(0, 80)
+               + "'";
+      return {};
+    case Scope::TARGET_NOT_SET:
+      break;
   }
   return prefix + "no scope given";
 }
@@ -79,7 +79,8 @@ std::string check_ttl(const Scope& scope, uint32_t ttl_seconds) {
 
 std::string config_state_machine::apply(uint64_t index,
                                         const std::string& command) {
-  PACT_ASSERT(index > applied_, "entries are applied once, in log order (Raft §5.3)");
+  PACT_ASSERT(index > applied_,
+              "entries are applied once, in log order (Raft §5.3)");
   applied_ = index;
   JournalCommand cmd;
   if (!cmd.ParseFromString(command))
@@ -151,7 +152,8 @@ void config_state_machine::remember(const JournalCommand& cmd,
 }
 
 void config_state_machine::skip(uint64_t index) {
-  PACT_ASSERT(index > applied_, "entries are skipped once, in log order (Raft §5.3)");
+  PACT_ASSERT(index > applied_,
+              "entries are skipped once, in log order (Raft §5.3)");
   applied_ = index;
 }
 
@@ -206,35 +208,35 @@ CommandResult config_state_machine::dispatch(const JournalCommand& cmd) {
   if (auto err = detail::check_expectations(cmd); !err.empty())
     return refuse(protocol::STATUS_CODE_INVALID_ARGUMENT, err);
   switch (cmd.kind()) {
-  case protocol::COMMAND_KIND_COMMIT:
-    return do_commit(cmd);
-  case protocol::COMMAND_KIND_ROLLBACK:
-    return do_rollback(cmd);
-  case protocol::COMMAND_KIND_OVERLAY_APPLY:
-    return do_overlay_apply(cmd);
-  case protocol::COMMAND_KIND_POLICY_UPDATE:
-    return do_policy_update(cmd);
-  case protocol::COMMAND_KIND_BLACKLIST_ADD:
-    return do_blacklist(cmd, false);
-  case protocol::COMMAND_KIND_BLACKLIST_REMOVE:
-    return do_blacklist(cmd, true);
-  case protocol::COMMAND_KIND_NODE_STATE_CHANGE:
-    return do_node_state(cmd);
-  case protocol::COMMAND_KIND_DRIFT_DETECTED:
-  case protocol::COMMAND_KIND_AUTO_CONVERGE:
-    return do_node_event(cmd);
-  case protocol::COMMAND_KIND_EMERGENCY_START:
-    return do_emergency_start(cmd);
-  case protocol::COMMAND_KIND_EMERGENCY_END:
-    return do_emergency_end(cmd);
-  case protocol::COMMAND_KIND_NODE_ENROLL:
-    return do_enroll(cmd);
-  case protocol::COMMAND_KIND_RECORD:
-    return do_record(cmd);
-  case protocol::COMMAND_KIND_EXTEND_WINDOW:
-    return do_extend(cmd);
-  default:
-    break;
+    case protocol::COMMAND_KIND_COMMIT:
+      return do_commit(cmd);
+    case protocol::COMMAND_KIND_ROLLBACK:
+      return do_rollback(cmd);
+    case protocol::COMMAND_KIND_OVERLAY_APPLY:
+      return do_overlay_apply(cmd);
+    case protocol::COMMAND_KIND_POLICY_UPDATE:
+      return do_policy_update(cmd);
+    case protocol::COMMAND_KIND_BLACKLIST_ADD:
+      return do_blacklist(cmd, false);
+    case protocol::COMMAND_KIND_BLACKLIST_REMOVE:
+      return do_blacklist(cmd, true);
+    case protocol::COMMAND_KIND_NODE_STATE_CHANGE:
+      return do_node_state(cmd);
+    case protocol::COMMAND_KIND_DRIFT_DETECTED:
+    case protocol::COMMAND_KIND_AUTO_CONVERGE:
+      return do_node_event(cmd);
+    case protocol::COMMAND_KIND_EMERGENCY_START:
+      return do_emergency_start(cmd);
+    case protocol::COMMAND_KIND_EMERGENCY_END:
+      return do_emergency_end(cmd);
+    case protocol::COMMAND_KIND_NODE_ENROLL:
+      return do_enroll(cmd);
+    case protocol::COMMAND_KIND_RECORD:
+      return do_record(cmd);
+    case protocol::COMMAND_KIND_EXTEND_WINDOW:
+      return do_extend(cmd);
+    default:
+      break;
   }
   return refuse(protocol::STATUS_CODE_INVALID_ARGUMENT,
                 "unknown command kind " + std::to_string(cmd.kind()));

@@ -32,12 +32,12 @@ chain_report verify_chain(const std::vector<protocol::ConfigEntry>& entries) {
     const auto& e = entries[i];
     if (e.sequence() != expected)
       return bad(expected, "expected sequence " + std::to_string(expected)
-                               + ", found " + std::to_string(e.sequence()));
+                             + ", found " + std::to_string(e.sequence()));
     if (i == 0 && expected == 1 && e.prev_hash() != zero_hash())
       return bad(expected, "first entry's prev_hash is not 32 zero bytes");
     if (i > 0 && e.prev_hash() != entries[i - 1].hash())
       return bad(expected, "prev_hash does not match the hash of entry "
-                               + std::to_string(expected - 1));
+                             + std::to_string(expected - 1));
     if (e.hash() != entry_hash(e))
       return bad(expected, "hash does not match the entry's contents");
   }

@@ -89,8 +89,8 @@ std::string check_declared(const item_map& declared, const StateDelta& delta) {
     if (item.action() != protocol::DELTA_ACTION_ADD && !present)
       return "cannot "
              + std::string(item.action() == protocol::DELTA_ACTION_REMOVE
-                               ? "remove "
-                               : "modify ")
+                             ? "remove "
+                             : "modify ")
              + describe(item) + ": not declared";
   }
   return {};

@@ -47,9 +47,8 @@ void journal_reader::refresh(const config_state_machine& sm) {
   }
 }
 
-expected<JournalAnswer>
-journal_reader::answer(const config_state_machine& sm,
-                       const JournalQuery& q) const {
+expected<JournalAnswer> journal_reader::answer(const config_state_machine& sm,
+                                               const JournalQuery& q) const {
   JournalAnswer a;
   switch (q.body_case()) {
     case JournalQuery::kLog: {
@@ -169,9 +168,9 @@ WatchReply journal_reader::watch(const config_state_machine& sm,
   out.set_last_sequence(sm.last_sequence());
   if (req.from_now())
     return out;
-  auto limit = std::min<uint32_t>(
-    req.max_entries() == 0 ? max_watch_entries : req.max_entries(),
-    max_watch_entries);
+  auto limit = std::min<uint32_t>(req.max_entries() == 0 ? max_watch_entries
+                                                         : req.max_entries(),
+                                  max_watch_entries);
   const auto& all = sm.entries();
   // Sequences are 1-based and gap-free: entry s lives at all[s - 1].
   for (auto s = req.after_sequence(); s < all.size(); ++s) {

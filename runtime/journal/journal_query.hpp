@@ -81,7 +81,7 @@ private:
 /// True when `entry` concerns `vcluster`: its scope is that vCluster, a node
 /// enrolled in it, or global; or the entry is an overlay-apply/enrollment
 /// naming it.
-bool concerns(const config_state_machine& sm, const protocol::ConfigEntry& entry,
-              const std::string& vcluster);
+bool concerns(const config_state_machine& sm,
+              const protocol::ConfigEntry& entry, const std::string& vcluster);
 
 } // namespace pact::journal

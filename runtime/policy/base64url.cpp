@@ -6,8 +6,8 @@ namespace pact::policy {
 
 namespace {
 
-constexpr std::string_view alphabet =
-  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr std::string_view alphabet
+  = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// The 6-bit value of a base64url character, or -1 if it is not one.
 int sextet(char c) {

@@ -117,13 +117,15 @@ apply_decision decide_at_apply(const JournalCommand& cmd,
   authenticated who;
   who.claims.subject = cmd.author().principal();
   const auto& groups = cmd.author_roles().groups();
-  who.roles = parse_roles(std::vector<std::string>(groups.begin(), groups.end()));
+  who.roles
+    = parse_roles(std::vector<std::string>(groups.begin(), groups.end()));
   // The gateway did not read the enrollment for a platform admin (it may
   // write anywhere), so its author role was picked as for a cluster-wide
   // write; keep recording the same role.
-  bool admin = std::any_of(who.roles.begin(), who.roles.end(), [](const role& r) {
-    return r.k == role::kind::platform_admin;
-  });
+  bool admin = std::any_of(who.roles.begin(), who.roles.end(),
+                           [](const role& r) {
+                             return r.k == role::kind::platform_admin;
+                           });
   const std::string node_vc = admin ? std::string() : enrolled_vcluster;
   if (auto why = command_denial(who, cmd, node_vc); !why.empty())
     return {why, {}};

@@ -5,10 +5,9 @@
 
 namespace pact::policy {
 
-expected<dev_credentials> ensure_dev_credentials(const std::string& dir,
-                                                 const std::string& issuer,
-                                                 const std::string& audience,
-                                                 int64_t now_unix_seconds) {
+expected<dev_credentials>
+ensure_dev_credentials(const std::string& dir, const std::string& issuer,
+                       const std::string& audience, int64_t now_unix_seconds) {
   if (auto st = files::make_dirs(dir, 0700); !st)
     return st.err();
   dev_credentials out;
@@ -26,8 +25,7 @@ expected<dev_credentials> ensure_dev_credentials(const std::string& dir,
     out.secret = generate_secret();
     if (out.secret.empty())
       return make_error("cannot generate a random development secret");
-    if (auto st = files::write_atomic(out.secret_path, out.secret + "\n",
-                                      0600);
+    if (auto st = files::write_atomic(out.secret_path, out.secret + "\n", 0600);
         !st)
       return st.err();
   }

@@ -28,9 +28,8 @@ inline constexpr int64_t dev_token_lifetime_seconds = 24 * 3600;
 
 /// Creates `dir` (0700) if needed, reuses or creates the secret and writes a
 /// new admin token signed with it for `issuer`/`audience`.
-expected<dev_credentials> ensure_dev_credentials(const std::string& dir,
-                                                 const std::string& issuer,
-                                                 const std::string& audience,
-                                                 int64_t now_unix_seconds);
+expected<dev_credentials>
+ensure_dev_credentials(const std::string& dir, const std::string& issuer,
+                       const std::string& audience, int64_t now_unix_seconds);
 
 } // namespace pact::policy

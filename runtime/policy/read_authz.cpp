@@ -29,8 +29,7 @@ bool can_read_vcluster(const std::vector<role>& roles,
   return !vcluster.empty() && can_read(roles, vcluster);
 }
 
-bool can_read_node(const std::vector<role>& roles,
-                   const std::string& node_vc) {
+bool can_read_node(const std::vector<role>& roles, const std::string& node_vc) {
   // A node in no vCluster is nobody's to read but the roles that read
   // everything: it is not global state.
   return reads_everything(roles) || can_read_vcluster(roles, node_vc);
@@ -39,14 +38,14 @@ bool can_read_node(const std::vector<role>& roles,
 bool can_read_scope(const std::vector<role>& roles, const Scope& scope,
                     const std::string& node_vc) {
   switch (scope.target_case()) {
-  case Scope::kGlobal:
-    return can_read_global(roles);
-  case Scope::kVcluster:
-    return can_read_vcluster(roles, scope.vcluster());
-  case Scope::kNode:
-    return can_read_node(roles, node_vc);
-  case Scope::TARGET_NOT_SET:
-    break;
+    case Scope::kGlobal:
+      return can_read_global(roles);
+    case Scope::kVcluster:
+      return can_read_vcluster(roles, scope.vcluster());
+    case Scope::kNode:
+      return can_read_node(roles, node_vc);
+    case Scope::TARGET_NOT_SET:
+      break;
   }
   return false;
 }
@@ -80,8 +79,7 @@ std::string node_denial(const authenticated& who, const std::string& node,
 std::string all_denial(const authenticated& who, const std::string& what) {
   if (reads_everything(who.roles))
     return {};
-  return denied(who, what
-                       + " of every vCluster; name a vCluster it may read");
+  return denied(who, what + " of every vCluster; name a vCluster it may read");
 }
 
 void filter_state(const std::vector<role>& roles, protocol::StateReply& reply,
@@ -103,16 +101,15 @@ void filter_state(const std::vector<role>& roles, protocol::StateReply& reply,
   reply.clear_emergencies();
   for (const auto& e : in.emergencies()) {
     const auto& s = e.scope();
-    bool show = s.target_case() == Scope::kNode
-                  ? visible.count(s.node()) > 0
-                  : can_read_scope(roles, s, "");
+    bool show = s.target_case() == Scope::kNode ? visible.count(s.node()) > 0
+                                                : can_read_scope(roles, s, "");
     if (show)
       *reply.add_emergencies() = e;
   }
 }
 
-void filter_status(const std::vector<role>& roles,
-                   protocol::StatusReply& reply, const vcluster_of& of) {
+void filter_status(const std::vector<role>& roles, protocol::StatusReply& reply,
+                   const vcluster_of& of) {
   if (reads_everything(roles))
     return;
   auto in = reply.nodes();
@@ -168,13 +165,13 @@ std::string log_request_denial(const authenticated& who,
   if (!scope)
     return all_denial(who, "the entries");
   switch (scope->target_case()) {
-  case Scope::kNode:
-    return {}; // against the node's vCluster, on the answer
-  case Scope::kVcluster:
-    return vcluster_denial(who, scope->vcluster());
-  case Scope::kGlobal:
-  case Scope::TARGET_NOT_SET:
-    break;
+    case Scope::kNode:
+      return {}; // against the node's vCluster, on the answer
+    case Scope::kVcluster:
+      return vcluster_denial(who, scope->vcluster());
+    case Scope::kGlobal:
+    case Scope::TARGET_NOT_SET:
+      break;
   }
   return vcluster_denial(who, "");
 }
@@ -199,9 +196,8 @@ std::string watch_denial(const authenticated& who,
                           : vcluster_denial(who, vcluster);
 }
 
-std::string named_node_denial(const authenticated& who,
-                              const std::string& node, bool known,
-                              const std::string& node_vc) {
+std::string named_node_denial(const authenticated& who, const std::string& node,
+                              bool known, const std::string& node_vc) {
   return known ? node_denial(who, node, node_vc) : std::string();
 }
 

@@ -76,16 +76,15 @@ void filter_state(const std::vector<role>& roles, protocol::StateReply& reply,
 
 /// Removes from a status reply the nodes `roles` may not read; `of` maps a
 /// node to its vCluster.
-void filter_status(const std::vector<role>& roles,
-                   protocol::StatusReply& reply, const vcluster_of& of);
+void filter_status(const std::vector<role>& roles, protocol::StatusReply& reply,
+                   const vcluster_of& of);
 
 /// The first entry of `entries` `roles` may not read (`of` maps node scopes
 /// to vClusters), or null.
-const protocol::ConfigEntry*
-first_unreadable(const std::vector<role>& roles,
-                 const google::protobuf::RepeatedPtrField<protocol::ConfigEntry>&
-                   entries,
-                 const vcluster_of& of);
+const protocol::ConfigEntry* first_unreadable(
+  const std::vector<role>& roles,
+  const google::protobuf::RepeatedPtrField<protocol::ConfigEntry>& entries,
+  const vcluster_of& of);
 
 /// A resolver from what the gateway knows: `enrolled` (node -> vCluster,
 /// the journal's node records) wins, else `reported(node)` (its agent).
@@ -114,32 +113,28 @@ std::string log_request_denial(const authenticated& who,
 /// A log answer: the node asked for by `scope` (when a node scope) and
 /// every entry of `entries`. The entry refusal names its sequence and
 /// scope key ("policy: denied: S may not read entry 7 (node:n1)").
-std::string
-log_denial(const authenticated& who, const protocol::Scope* scope,
-           const google::protobuf::RepeatedPtrField<protocol::ConfigEntry>&
-             entries,
-           const vcluster_of& of);
+std::string log_denial(
+  const authenticated& who, const protocol::Scope* scope,
+  const google::protobuf::RepeatedPtrField<protocol::ConfigEntry>& entries,
+  const vcluster_of& of);
 
 /// A watch of `vcluster` ("" = every vCluster: all_denial).
-std::string watch_denial(const authenticated& who,
-                         const std::string& vcluster);
+std::string watch_denial(const authenticated& who, const std::string& vcluster);
 
 /// A read naming `node` that found nothing `who` may read: the refusal
 /// when the node is `known` (enrolled, or reported by its agent) and not
 /// readable, so that the caller hears "denied" rather than "not known";
 /// "" when it is unknown.
-std::string named_node_denial(const authenticated& who,
-                              const std::string& node, bool known,
-                              const std::string& node_vc);
+std::string named_node_denial(const authenticated& who, const std::string& node,
+                              bool known, const std::string& node_vc);
 
 /// A boot-config stream answered for `node` ("" = none): the vCluster of
 /// every completion marker (which the journal may have resolved from the
 /// node's enrollment) and the node itself.
-std::string
-boot_denial(const authenticated& who, const std::string& node,
-            const google::protobuf::RepeatedPtrField<protocol::BootChunk>&
-              chunks,
-            const vcluster_of& of);
+std::string boot_denial(
+  const authenticated& who, const std::string& node,
+  const google::protobuf::RepeatedPtrField<protocol::BootChunk>& chunks,
+  const vcluster_of& of);
 
 /// A raw (already encoded) command: platform admins only.
 std::string raw_propose_denial(const authenticated& who);

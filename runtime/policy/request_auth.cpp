@@ -43,8 +43,8 @@ expected<protocol::NodeReport> parse_node_report(const std::string& bytes) {
   return report;
 }
 
-const authenticated* token_cache::find(const std::string& token,
-                                       int64_t now_s, int64_t leeway_s) const {
+const authenticated* token_cache::find(const std::string& token, int64_t now_s,
+                                       int64_t leeway_s) const {
   auto i = entries_.find(token);
   if (i == entries_.end())
     return nullptr;
@@ -64,10 +64,9 @@ void token_cache::insert(const std::string& token, const authenticated& who) {
   entries_[token] = who;
 }
 
-expected<authenticated> authenticate(const protocol::Request& req,
-                                     const verifier_config& cfg,
-                                     int64_t now_unix_seconds,
-                                     token_cache* cache) {
+expected<authenticated>
+authenticate(const protocol::Request& req, const verifier_config& cfg,
+             int64_t now_unix_seconds, token_cache* cache) {
   if (req.token().empty())
     return make_error("No auth token found: set PACT_TOKEN or write the "
                       "token to ~/.config/pact/token",
@@ -94,21 +93,21 @@ expected<verifier_config> load_verifier(const config::values& v,
   cfg.issuer = v.get_string(prefix + ".oidc.issuer");
   cfg.audience = v.get_string(prefix + ".oidc.audience");
   cfg.roles_claim = v.get_string(prefix + ".oidc.roles_claim");
-  cfg.max_lifetime_seconds =
-    v.get_int(prefix + ".oidc.max_token_lifetime_seconds");
+  cfg.max_lifetime_seconds
+    = v.get_int(prefix + ".oidc.max_token_lifetime_seconds");
   cfg.hmac_secret = v.get_string(prefix + ".oidc.hmac_secret");
   auto& file = v.get_string(prefix + ".oidc.hmac_secret_file");
   if (cfg.hmac_secret.empty() && !file.empty()) {
     std::ifstream in(file);
     if (!in)
-      return make_error(file + ": cannot read the HS256 secret file ("
-                        + prefix + ".oidc.hmac_secret_file)");
+      return make_error(file + ": cannot read the HS256 secret file (" + prefix
+                        + ".oidc.hmac_secret_file)");
     std::stringstream buf;
     buf << in.rdbuf();
     cfg.hmac_secret = buf.str();
-    while (!cfg.hmac_secret.empty()
-           && (cfg.hmac_secret.back() == '\n'
-               || cfg.hmac_secret.back() == '\r'))
+    while (
+      !cfg.hmac_secret.empty()
+      && (cfg.hmac_secret.back() == '\n' || cfg.hmac_secret.back() == '\r'))
       cfg.hmac_secret.pop_back();
     if (cfg.hmac_secret.empty())
       return make_error(file + ": the HS256 secret file is empty");

@@ -42,7 +42,8 @@ expected<protocol::NodeReport> parse_node_report(const std::string& bytes);
 /// it starts over (tokens are few; this is not an LRU).
 class token_cache {
 public:
-  explicit token_cache(size_t max_entries = 1024) : max_(max_entries) {}
+  explicit token_cache(size_t max_entries = 1024) : max_(max_entries) {
+  }
 
   const authenticated* find(const std::string& token, int64_t now_s,
                             int64_t leeway_s) const;
@@ -56,12 +57,12 @@ private:
   std::unordered_map<std::string, authenticated> entries_;
 };
 
-/// Verifies the request's token (through `cache` when given). Errors carry exit_code::auth_failure and
-/// say what to do ("No auth token found: set PACT_TOKEN ...").
-expected<authenticated> authenticate(const protocol::Request& req,
-                                     const verifier_config& cfg,
-                                     int64_t now_unix_seconds,
-                                     token_cache* cache = nullptr);
+/// Verifies the request's token (through `cache` when given). Errors carry
+/// exit_code::auth_failure and say what to do ("No auth token found: set
+/// PACT_TOKEN ...").
+expected<authenticated>
+authenticate(const protocol::Request& req, const verifier_config& cfg,
+             int64_t now_unix_seconds, token_cache* cache = nullptr);
 
 /// The verifier settings of a journal or agent configuration; `prefix` is
 /// "journal" or "agent". Reads the secret file when one is configured.

@@ -159,8 +159,7 @@ json decode_object(std::string_view segment, std::string_view what,
   }
   auto value = json::parse(*bytes, nullptr, false);
   if (!value.is_object()) {
-    error = "malformed token: " + std::string(what)
-            + " is not a JSON object";
+    error = "malformed token: " + std::string(what) + " is not a JSON object";
     return json(json::value_t::discarded);
   }
   return value;
@@ -292,8 +291,7 @@ std::string audience_list(const json& auds) {
   return out + "]";
 }
 
-std::string check_audience(const json& payload,
-                           const verifier_config& config,
+std::string check_audience(const json& payload, const verifier_config& config,
                            token_claims& claims) {
   auto it = payload.find("aud");
   if (it == payload.end())
@@ -362,8 +360,8 @@ std::string check_times(const json& payload, const verifier_config& config,
   // RFC 7519 §4.1.6: iat is when the token was issued; one from the future
   // was minted by a wrong clock or to outlive the lifetime check.
   if (has_iat && saturating_add(now, leeway) < claims.issued_at)
-    return "token was issued in the future (iat "
-           + format_utc(claims.issued_at) + ")";
+    return "token was issued in the future (iat " + format_utc(claims.issued_at)
+           + ")";
   return check_lifetime(config, now, has_iat, claims);
 }
 
@@ -462,8 +460,7 @@ verify_result verify_token(const std::string& jwt,
   return result;
 }
 
-std::string sign_hs256(const token_claims& claims,
-                       const std::string& secret) {
+std::string sign_hs256(const token_claims& claims, const std::string& secret) {
   if (secret.empty())
     return {};
   json header = {{"alg", "HS256"}, {"typ", "JWT"}};
@@ -476,8 +473,8 @@ std::string sign_hs256(const token_claims& claims,
     payload["iat"] = claims.issued_at;
   if (claims.not_before != 0)
     payload["nbf"] = claims.not_before;
-  payload[std::string(principal_claim)] =
-    claims.principal_type.empty() ? "human" : claims.principal_type;
+  payload[std::string(principal_claim)]
+    = claims.principal_type.empty() ? "human" : claims.principal_type;
   auto input = base64url_encode(dump(header)) + "."
                + base64url_encode(dump(payload));
   auto mac = hmac_sha256(secret, input);

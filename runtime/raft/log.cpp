@@ -38,8 +38,8 @@ void unstable::stable_to(index_t i, term_t t) {
   // truncate_and_append may have replaced it meanwhile.
   if (gt && *gt == t && i >= offset_) {
     entries_.erase(entries_.begin(),
-                   entries_.begin() + static_cast<std::ptrdiff_t>(i + 1
-                                                                  - offset_));
+                   entries_.begin()
+                     + static_cast<std::ptrdiff_t>(i + 1 - offset_));
     offset_ = i + 1;
   }
 }
@@ -73,9 +73,8 @@ void unstable::truncate_and_append(const std::vector<entry>& ents) {
 }
 
 std::vector<entry> unstable::slice(index_t lo, index_t hi) const {
-  PACT_ASSERT(offset_ <= lo && lo <= hi
-                     && hi <= offset_ + entries_.size(),
-                   "unstable::slice(): range out of bounds");
+  PACT_ASSERT(offset_ <= lo && lo <= hi && hi <= offset_ + entries_.size(),
+              "unstable::slice(): range out of bounds");
   return std::vector<entry>(
     entries_.begin() + static_cast<std::ptrdiff_t>(lo - offset_),
     entries_.begin() + static_cast<std::ptrdiff_t>(hi - offset_));
@@ -84,10 +83,8 @@ std::vector<entry> unstable::slice(index_t lo, index_t hi) const {
 // -- raft_log -----------------------------------------------------------------
 
 raft_log::raft_log(const log_storage& storage)
-  : storage_(storage),
-    unstable_(storage.last_index() + 1),
-    committed_(storage.first_index() - 1),
-    applied_(storage.first_index() - 1) {
+  : storage_(storage), unstable_(storage.last_index() + 1),
+    committed_(storage.first_index() - 1), applied_(storage.first_index() - 1) {
 }
 
 index_t raft_log::first_index() const {
@@ -145,7 +142,7 @@ std::optional<index_t> raft_log::maybe_append(index_t index, term_t log_term,
   auto ci = find_conflict(ents);
   if (ci != 0) {
     PACT_ASSERT(ci > committed_,
-                     "conflict with a committed entry (log matching broken)");
+                "conflict with a committed entry (log matching broken)");
     auto skip = static_cast<std::ptrdiff_t>(ci - (index + 1));
     append(std::vector<entry>(ents.begin() + skip, ents.end()));
   }
@@ -159,7 +156,7 @@ index_t raft_log::append(const std::vector<entry>& ents) {
   if (ents.empty())
     return last_index();
   PACT_ASSERT(ents.front().index > committed_,
-                   "append would overwrite committed entries");
+              "append would overwrite committed entries");
   unstable_.truncate_and_append(ents);
   return last_index();
 }
@@ -213,7 +210,7 @@ void raft_log::applied_to(index_t i) {
   if (i == 0)
     return;
   PACT_ASSERT(i <= committed_ && i >= applied_,
-                   "applied index out of range [applied, committed]");
+              "applied index out of range [applied, committed]");
   applied_ = i;
 }
 

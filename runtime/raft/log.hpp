@@ -18,7 +18,8 @@ namespace pact::raft {
 /// Entries and snapshot not yet persisted. Entries start at `offset`.
 class unstable {
 public:
-  explicit unstable(index_t offset) : offset_(offset) {}
+  explicit unstable(index_t offset) : offset_(offset) {
+  }
 
   /// First index if the unstable part begins with a snapshot.
   std::optional<index_t> maybe_first_index() const;

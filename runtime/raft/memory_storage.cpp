@@ -50,7 +50,7 @@ memory_storage::entries(index_t lo, index_t hi, std::size_t max_bytes) const {
   if (lo <= offset)
     return storage_error::compacted;
   PACT_ASSERT(lo <= hi && hi <= last_index() + 1,
-                   "entries(): range out of bounds");
+              "entries(): range out of bounds");
   std::vector<entry> out;
   std::size_t bytes = 0;
   for (auto i = lo; i < hi; ++i) {
@@ -67,14 +67,12 @@ result<snapshot_meta> memory_storage::snapshot_metadata() const {
   return snapshot_.meta;
 }
 
-result<snapshot_chunk>
-memory_storage::read_snapshot_chunk(index_t snapshot_index,
-                                    std::uint64_t offset,
-                                    std::size_t max_bytes) const {
+result<snapshot_chunk> memory_storage::read_snapshot_chunk(
+  index_t snapshot_index, std::uint64_t offset, std::size_t max_bytes) const {
   if (snapshot_index != snapshot_.meta.last_included_index)
     return storage_error::compacted;
   PACT_ASSERT(offset <= snapshot_.data.size(),
-                   "read_snapshot_chunk(): offset beyond the image");
+              "read_snapshot_chunk(): offset beyond the image");
   snapshot_chunk chunk;
   auto n = std::min<std::uint64_t>(max_bytes, snapshot_.data.size() - offset);
   chunk.data = snapshot_.data.substr(offset, n);
@@ -137,7 +135,7 @@ bool memory_storage::compact(index_t i) {
   if (i <= offset)
     return false;
   PACT_ASSERT(i <= snapshot_.meta.last_included_index,
-                   "compact(): index not covered by the latest snapshot");
+              "compact(): index not covered by the latest snapshot");
   entries_.erase(entries_.begin(),
                  entries_.begin() + static_cast<std::ptrdiff_t>(i - offset));
   entries_.front().data.clear();

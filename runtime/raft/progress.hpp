@@ -18,7 +18,8 @@ namespace pact::raft {
 /// Bounded FIFO of the last index of each in-flight AppendEntries.
 class inflights {
 public:
-  explicit inflights(std::size_t capacity) : capacity_(capacity) {}
+  explicit inflights(std::size_t capacity) : capacity_(capacity) {
+  }
 
   /// Records a message ending at `last`. Precondition: !full().
   void add(index_t last);
@@ -55,7 +56,8 @@ const char* to_string(progress_state s);
 
 /// Replication progress of one peer.
 struct progress {
-  explicit progress(std::size_t max_inflight) : inflight(max_inflight) {}
+  explicit progress(std::size_t max_inflight) : inflight(max_inflight) {
+  }
 
   /// Highest index known to be replicated on the peer (matchIndex).
   index_t match_index = 0;
@@ -99,7 +101,8 @@ enum class vote_result : std::uint8_t { pending, won, lost };
 /// Membership plus per-peer progress and votes.
 class tracker {
 public:
-  explicit tracker(std::size_t max_inflight) : max_inflight_(max_inflight) {}
+  explicit tracker(std::size_t max_inflight) : max_inflight_(max_inflight) {
+  }
 
   /// Replaces membership by `cs`; every peer starts probing at `next`.
   void reset(const conf_state& cs, index_t next);

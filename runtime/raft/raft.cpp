@@ -28,9 +28,7 @@ const char* config::validate() const {
 }
 
 core::core(config cfg)
-  : cfg_(std::move(cfg)),
-    id_(cfg_.id),
-    log_(*cfg_.storage),
+  : cfg_(std::move(cfg)), id_(cfg_.id), log_(*cfg_.storage),
     tracker_(cfg_.max_inflight_msgs) {
   PACT_ASSERT(cfg_.validate() == nullptr, "invalid raft config");
 #ifdef PACT_RAFT_INVARIANTS
@@ -124,8 +122,7 @@ void core::become_leader() {
 void core::reset_randomized_election_timeout() {
   // §5.2: "election timeouts are chosen randomly from a fixed interval".
   auto base = static_cast<std::uint64_t>(cfg_.election_timeout_ticks);
-  randomized_election_timeout_ =
-    static_cast<int>(base + cfg_.random() % base);
+  randomized_election_timeout_ = static_cast<int>(base + cfg_.random() % base);
 }
 
 bool core::promotable() const {
@@ -136,8 +133,7 @@ bool core::promotable() const {
 bool core::has_unapplied_conf_change() const {
   if (log_.committed() <= log_.applied())
     return false;
-  auto ents = log_.slice(log_.applied() + 1, log_.committed() + 1,
-                         SIZE_MAX);
+  auto ents = log_.slice(log_.applied() + 1, log_.committed() + 1, SIZE_MAX);
   if (!ents.ok())
     return false;
   for (const auto& e : ents.value())

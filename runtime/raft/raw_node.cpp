@@ -3,8 +3,7 @@
 namespace pact::raft {
 
 raw_node::raw_node(config cfg)
-  : core_(cfg),
-    storage_(*cfg.storage),
+  : core_(cfg), storage_(*cfg.storage),
     max_committed_bytes_(cfg.max_committed_bytes_per_ready) {
   prev_soft_ = core_.soft();
   prev_hard_ = core_.hard();
@@ -39,14 +38,14 @@ void raw_node::check_durable(const ready& rd) const {
   // The ready contract, step 1: everything that must be durable is.
   if (rd.hard_state)
     PACT_ASSERT(storage_.load_initial_state().hard == *rd.hard_state,
-                     "advance(): ready.hard_state was not persisted before "
-                     "its messages were sent");
+                "advance(): ready.hard_state was not persisted before "
+                "its messages were sent");
   if (rd.snapshot) {
     auto meta = storage_.snapshot_metadata();
     PACT_ASSERT(meta.ok()
-                       && meta.value().last_included_index
-                            >= rd.snapshot->meta.last_included_index,
-                     "advance(): ready.snapshot was not persisted");
+                  && meta.value().last_included_index
+                       >= rd.snapshot->meta.last_included_index,
+                "advance(): ready.snapshot was not persisted");
   }
   if (!rd.entries.empty()) {
     const auto& last = rd.entries.back();
@@ -55,14 +54,14 @@ void raw_node::check_durable(const ready& rd) const {
     // A snapshot taken meanwhile may already cover the entry.
     bool covered = !t.ok() && t.error() == storage_error::compacted;
     PACT_ASSERT(stored || covered,
-                     "advance(): ready.entries were not persisted before "
-                     "their messages were sent");
+                "advance(): ready.entries were not persisted before "
+                "their messages were sent");
   }
 }
 
 void raw_node::advance(const ready& rd) {
   PACT_ASSERT(outstanding_ && rd.sequence == sequence_,
-                   "advance() of a ready that is not the latest");
+              "advance() of a ready that is not the latest");
   check_durable(rd);
   outstanding_ = false;
   if (rd.soft_state)

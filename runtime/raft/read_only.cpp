@@ -24,8 +24,7 @@ const std::set<node_id>* read_only::recv_ack(node_id from,
   return &i->second.acks;
 }
 
-std::vector<read_index_status>
-read_only::advance(const std::string& context) {
+std::vector<read_index_status> read_only::advance(const std::string& context) {
   std::vector<read_index_status> out;
   auto pos = std::find(queue_.begin(), queue_.end(), context);
   if (pos == queue_.end())

@@ -36,7 +36,8 @@ const char* to_string(storage_error e);
 template <class T>
 class result {
 public:
-  result(T value) : value_(std::move(value)) {}
+  result(T value) : value_(std::move(value)) {
+  }
   result(storage_error err) : error_(err) {
     PACT_ASSERT(err != storage_error::none, "error result without error");
   }

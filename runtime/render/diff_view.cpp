@@ -91,7 +91,8 @@ std::string diff_table_text(const protocol::StateReply& st,
     rows.push_back(
       {n.node(), n.vcluster(), node_state_name(n.state()),
        std::to_string(n.items_size()),
-       std::to_string(spec::unpromoted(overlay_of(st, n.vcluster()), n).size())});
+       std::to_string(
+         spec::unpromoted(overlay_of(st, n.vcluster()), n).size())});
   if (rows.size() == 1)
     return "no nodes with journal records"
            + (vc.empty() ? std::string() : " in vcluster " + vc) + "\n";
@@ -101,12 +102,12 @@ std::string diff_table_text(const protocol::StateReply& st,
 nlohmann::json diff_table_json(const protocol::StateReply& st) {
   auto j = nlohmann::json::array();
   for (auto& n : st.nodes())
-    j.push_back(
-      {{"node", n.node()},
-       {"vcluster", n.vcluster()},
-       {"state", node_state_name(n.state())},
-       {"committed", n.items_size()},
-       {"unpromoted", spec::unpromoted(overlay_of(st, n.vcluster()), n).size()}});
+    j.push_back({{"node", n.node()},
+                 {"vcluster", n.vcluster()},
+                 {"state", node_state_name(n.state())},
+                 {"committed", n.items_size()},
+                 {"unpromoted",
+                  spec::unpromoted(overlay_of(st, n.vcluster()), n).size()}});
   return nlohmann::json{{"nodes", j}};
 }
 

@@ -2,9 +2,9 @@
 
 #include <ctime>
 
-#include "runtime/render/status_render.hpp"
 #include "runtime/common/terminal_text.hpp"
 #include "runtime/journal/journal_items.hpp"
+#include "runtime/render/status_render.hpp"
 
 namespace pact::render {
 
@@ -13,37 +13,59 @@ using nlohmann::json;
 
 std::string entry_type_name(EntryType t) {
   switch (t) {
-    case ENTRY_TYPE_COMMIT: return "commit";
-    case ENTRY_TYPE_ROLLBACK: return "rollback";
-    case ENTRY_TYPE_AUTO_CONVERGE: return "auto-converge";
-    case ENTRY_TYPE_DRIFT_DETECTED: return "drift-detected";
-    case ENTRY_TYPE_CAPABILITY_CHANGE: return "capability-change";
-    case ENTRY_TYPE_POLICY_UPDATE: return "policy-update";
-    case ENTRY_TYPE_BOOT_CONFIG: return "boot-config";
-    case ENTRY_TYPE_EMERGENCY_START: return "emergency-start";
-    case ENTRY_TYPE_EMERGENCY_END: return "emergency-end";
-    case ENTRY_TYPE_EXEC_LOG: return "exec-log";
-    case ENTRY_TYPE_SHELL_SESSION: return "shell-session";
-    case ENTRY_TYPE_SERVICE_LIFECYCLE: return "service-lifecycle";
-    case ENTRY_TYPE_PENDING_APPROVAL: return "pending-approval";
-    case ENTRY_TYPE_APPROVAL_DECISION: return "approval-decision";
-    case ENTRY_TYPE_NODE_ENROLLED: return "node-enrolled";
-    case ENTRY_TYPE_NODE_ACTIVATED: return "node-activated";
-    case ENTRY_TYPE_NODE_REVOKED: return "node-revoked";
-    case ENTRY_TYPE_OVERLAY_APPLY: return "overlay-apply";
-    case ENTRY_TYPE_BLACKLIST_UPDATE: return "blacklist-update";
-    case ENTRY_TYPE_NODE_STATE_CHANGE: return "node-state-change";
-    case ENTRY_TYPE_WINDOW_EXTENDED: return "window-extended";
-    default: return "unknown";
+    case ENTRY_TYPE_COMMIT:
+      return "commit";
+    case ENTRY_TYPE_ROLLBACK:
+      return "rollback";
+    case ENTRY_TYPE_AUTO_CONVERGE:
+      return "auto-converge";
+    case ENTRY_TYPE_DRIFT_DETECTED:
+      return "drift-detected";
+    case ENTRY_TYPE_CAPABILITY_CHANGE:
+      return "capability-change";
+    case ENTRY_TYPE_POLICY_UPDATE:
+      return "policy-update";
+    case ENTRY_TYPE_BOOT_CONFIG:
+      return "boot-config";
+    case ENTRY_TYPE_EMERGENCY_START:
+      return "emergency-start";
+    case ENTRY_TYPE_EMERGENCY_END:
+      return "emergency-end";
+    case ENTRY_TYPE_EXEC_LOG:
+      return "exec-log";
+    case ENTRY_TYPE_SHELL_SESSION:
+      return "shell-session";
+    case ENTRY_TYPE_SERVICE_LIFECYCLE:
+      return "service-lifecycle";
+    case ENTRY_TYPE_PENDING_APPROVAL:
+      return "pending-approval";
+    case ENTRY_TYPE_APPROVAL_DECISION:
+      return "approval-decision";
+    case ENTRY_TYPE_NODE_ENROLLED:
+      return "node-enrolled";
+    case ENTRY_TYPE_NODE_ACTIVATED:
+      return "node-activated";
+    case ENTRY_TYPE_NODE_REVOKED:
+      return "node-revoked";
+    case ENTRY_TYPE_OVERLAY_APPLY:
+      return "overlay-apply";
+    case ENTRY_TYPE_BLACKLIST_UPDATE:
+      return "blacklist-update";
+    case ENTRY_TYPE_NODE_STATE_CHANGE:
+      return "node-state-change";
+    case ENTRY_TYPE_WINDOW_EXTENDED:
+      return "window-extended";
+    default:
+      return "unknown";
   }
 }
 
 namespace {
 
 const std::vector<std::pair<DeltaCategory, const char*>> categories = {
-  {DELTA_CATEGORY_MOUNTS, "mounts"},     {DELTA_CATEGORY_FILES, "files"},
-  {DELTA_CATEGORY_NETWORK, "network"},   {DELTA_CATEGORY_SERVICES, "services"},
-  {DELTA_CATEGORY_KERNEL, "kernel"},     {DELTA_CATEGORY_PACKAGES, "packages"},
+  {DELTA_CATEGORY_MOUNTS, "mounts"},   {DELTA_CATEGORY_FILES, "files"},
+  {DELTA_CATEGORY_NETWORK, "network"}, {DELTA_CATEGORY_SERVICES, "services"},
+  {DELTA_CATEGORY_KERNEL, "kernel"},   {DELTA_CATEGORY_PACKAGES, "packages"},
   {DELTA_CATEGORY_GPU, "gpu"},
 };
 
@@ -67,21 +89,31 @@ std::optional<DeltaCategory> parse_category(const std::string& s) {
 
 std::string action_name(DeltaAction a) {
   switch (a) {
-    case DELTA_ACTION_ADD: return "add";
-    case DELTA_ACTION_REMOVE: return "remove";
-    case DELTA_ACTION_MODIFY: return "modify";
-    default: return "unknown";
+    case DELTA_ACTION_ADD:
+      return "add";
+    case DELTA_ACTION_REMOVE:
+      return "remove";
+    case DELTA_ACTION_MODIFY:
+      return "modify";
+    default:
+      return "unknown";
   }
 }
 
 std::string node_state_name(NodeState s) {
   switch (s) {
-    case NODE_STATE_OBSERVE_ONLY: return "observe-only";
-    case NODE_STATE_COMMITTED: return "committed";
-    case NODE_STATE_DRIFTED: return "drifted";
-    case NODE_STATE_CONVERGING: return "converging";
-    case NODE_STATE_EMERGENCY: return "emergency";
-    default: return "unknown";
+    case NODE_STATE_OBSERVE_ONLY:
+      return "observe-only";
+    case NODE_STATE_COMMITTED:
+      return "committed";
+    case NODE_STATE_DRIFTED:
+      return "drifted";
+    case NODE_STATE_CONVERGING:
+      return "converging";
+    case NODE_STATE_EMERGENCY:
+      return "emergency";
+    default:
+      return "unknown";
   }
 }
 
@@ -143,9 +175,12 @@ json category_list(const google::protobuf::RepeatedField<int>& l) {
 
 std::string enforcement_name(EnforcementMode m) {
   switch (m) {
-    case ENFORCEMENT_MODE_WARN: return "warn";
-    case ENFORCEMENT_MODE_ENFORCE: return "enforce";
-    default: return "observe";
+    case ENFORCEMENT_MODE_WARN:
+      return "warn";
+    case ENFORCEMENT_MODE_ENFORCE:
+      return "enforce";
+    default:
+      return "observe";
   }
 }
 
@@ -160,10 +195,9 @@ json entry_json(const ConfigEntry& e) {
          {"author",
           {{"principal", e.author().principal()},
            {"principal_type",
-            e.author().principal_type() == PRINCIPAL_TYPE_AGENT ? "agent"
-            : e.author().principal_type() == PRINCIPAL_TYPE_SERVICE
-              ? "service"
-              : "human"},
+            e.author().principal_type() == PRINCIPAL_TYPE_AGENT     ? "agent"
+            : e.author().principal_type() == PRINCIPAL_TYPE_SERVICE ? "service"
+                                                                    : "human"},
            {"role", e.author().role()}}},
          {"parent", e.parent()},
          {"message", e.message()},

@@ -21,7 +21,7 @@ log_view make_log_view(protocol::LogReply reply, std::string scope,
   }
   v.ok = v.reply.verified() && local.ok;
   v.why = !v.reply.verified() ? v.reply.verify_error()
-          : !local.ok ? "entry " + std::to_string(local.first_bad)
+          : !local.ok         ? "entry " + std::to_string(local.first_bad)
                           + " as received: " + local.reason
                       : "";
   return v;

@@ -41,7 +41,6 @@ int depth_of(const protocol::HealthTree& t, const std::string& name) {
   return depth;
 }
 
-
 std::string render_tree(const protocol::HealthTree& t, int64_t now_ms) {
   std::vector<std::vector<std::string>> rows{
     {"ACTOR", "KIND", "STATE", "RESTARTS", "MAILBOX", "ACTIVE", "DETAIL"}};
@@ -51,8 +50,7 @@ std::string render_tree(const protocol::HealthTree& t, int64_t now_ms) {
     rows.push_back({indent + a.name(), a.kind(), state_text(a.state()),
                     std::to_string(a.restarts()),
                     std::to_string(a.mailbox_depth()),
-                    age_text(now_ms - a.last_activity_unix_ms()),
-                    a.detail()});
+                    age_text(now_ms - a.last_activity_unix_ms()), a.detail()});
   }
   return render_table(rows);
 }
@@ -104,11 +102,12 @@ std::string render_status_text(const protocol::StatusReply& reply,
      << " (pact " << terminal_safe(self.version()) << ")\n";
   if (reply.has_raft()) {
     auto& r = reply.raft();
-    os << "  raft: " << terminal_safe(r.role()) << ", term " << r.term() << ", leader "
+    os << "  raft: " << terminal_safe(r.role()) << ", term " << r.term()
+       << ", leader "
        << (r.leader_id() == 0 ? std::string("none")
                               : std::to_string(r.leader_id()))
-       << ", commit " << r.commit_index() << ", applied "
-       << r.applied_index() << ", voters";
+       << ", commit " << r.commit_index() << ", applied " << r.applied_index()
+       << ", voters";
     for (auto v : r.voters())
       os << " " << v;
     if (!r.failure().empty())
@@ -116,8 +115,8 @@ std::string render_status_text(const protocol::StatusReply& reply,
     for (auto& p : r.peers())
       if (!p.connected())
         os << "\n  raft: peer " << p.id() << " (" << terminal_safe(p.url())
-           << ") not connected for " << p.problem_age_ms() / 1000 << "s: "
-           << terminal_safe(p.problem());
+           << ") not connected for " << p.problem_age_ms() / 1000
+           << "s: " << terminal_safe(p.problem());
     os << "\n";
   }
   os << render_tree(self, now_ms);
@@ -145,15 +144,15 @@ nlohmann::json tree_json(const protocol::HealthTree& t) {
   j["taken_unix_ms"] = t.taken_unix_ms();
   j["actors"] = nlohmann::json::array();
   for (auto& a : t.actors())
-    j["actors"].push_back({{"name", a.name()},
-                           {"kind", a.kind()},
-                           {"parent", a.parent()},
-                           {"state", state_text(a.state())},
-                           {"detail", a.detail()},
-                           {"restarts", a.restarts()},
-                           {"mailbox_depth", a.mailbox_depth()},
-                           {"last_activity_unix_ms",
-                            a.last_activity_unix_ms()}});
+    j["actors"].push_back(
+      {{"name", a.name()},
+       {"kind", a.kind()},
+       {"parent", a.parent()},
+       {"state", state_text(a.state())},
+       {"detail", a.detail()},
+       {"restarts", a.restarts()},
+       {"mailbox_depth", a.mailbox_depth()},
+       {"last_activity_unix_ms", a.last_activity_unix_ms()}});
   return j;
 }
 
@@ -162,19 +161,19 @@ nlohmann::json render_status_json(const protocol::StatusReply& reply) {
   j[reply.self().component()] = tree_json(reply.self());
   if (reply.has_raft()) {
     auto& r = reply.raft();
-    j["raft"] = {{"node_id", r.node_id()},
-                 {"role", r.role()},
-                 {"term", r.term()},
-                 {"leader_id", r.leader_id()},
-                 {"commit_index", r.commit_index()},
-                 {"applied_index", r.applied_index()},
-                 {"last_index", r.last_index()},
-                 {"voters", std::vector<uint64_t>(r.voters().begin(),
-                                                  r.voters().end())},
-                 {"learners", std::vector<uint64_t>(r.learners().begin(),
-                                                    r.learners().end())},
-                 {"digest", r.digest()},
-                 {"failure", r.failure()}};
+    j["raft"] = {
+      {"node_id", r.node_id()},
+      {"role", r.role()},
+      {"term", r.term()},
+      {"leader_id", r.leader_id()},
+      {"commit_index", r.commit_index()},
+      {"applied_index", r.applied_index()},
+      {"last_index", r.last_index()},
+      {"voters", std::vector<uint64_t>(r.voters().begin(), r.voters().end())},
+      {"learners",
+       std::vector<uint64_t>(r.learners().begin(), r.learners().end())},
+      {"digest", r.digest()},
+      {"failure", r.failure()}};
     j["raft"]["peers"] = nlohmann::json::array();
     for (auto& p : r.peers())
       j["raft"]["peers"].push_back({{"id", p.id()},

@@ -20,9 +20,9 @@ std::string declared_text(const protocol::StateReply& st,
       continue;
     os << "\njournal: node " << terminal_safe(n.node()) << " "
        << node_state_name(n.state()) << ", vcluster "
-       << (n.vcluster().empty() ? std::string("-") : terminal_safe(n.vcluster()))
-       << ", "
-       << n.items_size() << " committed change"
+       << (n.vcluster().empty() ? std::string("-")
+                                : terminal_safe(n.vcluster()))
+       << ", " << n.items_size() << " committed change"
        << (n.items_size() == 1 ? "" : "s");
     if (n.window_ends_unix_ms() != 0)
       os << ", commit window until " << time_text(n.window_ends_unix_ms());

@@ -45,14 +45,14 @@ status dump_log(const std::string& dir, std::ostream& out) {
   auto& st = **s;
   auto init = st.load_initial_state();
   auto snap = st.snapshot_metadata();
-  nlohmann::json head{
-    {"first_index", st.first_index()},
-    {"last_index", st.last_index()},
-    {"term", init.hard.current_term},
-    {"commit", init.hard.commit_index},
-    {"snapshot_index", snap ? snap.value().last_included_index : 0},
-    {"voters", init.conf.voters},
-    {"learners", init.conf.learners}};
+  nlohmann::json head{{"first_index", st.first_index()},
+                      {"last_index", st.last_index()},
+                      {"term", init.hard.current_term},
+                      {"commit", init.hard.commit_index},
+                      {"snapshot_index",
+                       snap ? snap.value().last_included_index : 0},
+                      {"voters", init.conf.voters},
+                      {"learners", init.conf.learners}};
   out << head.dump() << "\n";
   for (auto i = st.first_index(); i <= st.last_index();) {
     auto batch = st.entries(i, st.last_index() + 1, 4u << 20);

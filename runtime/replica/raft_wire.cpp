@@ -43,8 +43,7 @@ std::string encode_raft_message(const raft::message& m) {
   pb.set_reject(m.reject);
   pb.set_hint_index(m.hint_index);
   pb.set_hint_term(m.hint_term);
-  if (m.snapshot.last_included_index != 0
-      || !m.snapshot.conf.voters.empty()) {
+  if (m.snapshot.last_included_index != 0 || !m.snapshot.conf.voters.empty()) {
     auto* s = pb.mutable_snapshot();
     s->set_last_included_index(m.snapshot.last_included_index);
     s->set_last_included_term(m.snapshot.last_included_term);

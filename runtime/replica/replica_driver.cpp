@@ -141,8 +141,8 @@ bool replica_driver::handle_ready(raft::ready& rd, driver_output& out) {
       out.fatal = failure_;
       auto reason = store_.full() ? protocol::ERROR_REASON_STORE_FULL
                                   : protocol::ERROR_REASON_STORE_FAILED;
-      for (auto& c : abandon("replica stopped accepting writes: " + failure_,
-                             reason))
+      for (auto& c :
+           abandon("replica stopped accepting writes: " + failure_, reason))
         out.done.push_back(std::move(c));
       return false;
     }
@@ -250,8 +250,8 @@ void replica_driver::maybe_snapshot() {
       failure_ = st.err().message;
 }
 
-std::vector<completion>
-replica_driver::abandon(const std::string& why, protocol::ErrorReason reason) {
+std::vector<completion> replica_driver::abandon(const std::string& why,
+                                                protocol::ErrorReason reason) {
   std::vector<completion> out;
   for (auto& [index, p] : proposals_)
     out.push_back(completion{p.tag, false, 0, {}, why, reason});

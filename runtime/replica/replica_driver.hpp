@@ -21,8 +21,8 @@
 #include <pact/protocol/common.pb.h>
 
 #include "runtime/common/error.hpp"
-#include "runtime/replica/state_machine.hpp"
 #include "runtime/raft/raw_node.hpp"
+#include "runtime/replica/state_machine.hpp"
 #include "runtime/store/raft_store.hpp"
 
 namespace pact::replica {

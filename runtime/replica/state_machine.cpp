@@ -50,9 +50,8 @@ status digest_machine::restore(const std::string& image) {
     return {};
   }
   if (image.size() != 16 + 32)
-    return make_error("state machine snapshot has " + std::to_string(
-                        image.size())
-                      + " bytes, expected 48");
+    return make_error("state machine snapshot has "
+                      + std::to_string(image.size()) + " bytes, expected 48");
   applied_ = get_u64(image, 0);
   commands_ = get_u64(image, 8);
   chain_ = image.substr(16);

@@ -25,50 +25,50 @@ using protocol::DeltaItem;
 /// TOML has none (null, integers beyond int64, non-finite numbers).
 std::optional<std::string> inline_value(const json& j) {
   switch (j.type()) {
-  case json::value_t::string:
-    return toml_string(j.get_ref<const std::string&>());
-  case json::value_t::boolean:
-    return j.get<bool>() ? "true" : "false";
-  case json::value_t::number_integer:
-    return std::to_string(j.get<int64_t>());
-  case json::value_t::number_unsigned: {
-    auto u = j.get<uint64_t>();
-    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-      return std::nullopt;
-    return std::to_string(u);
-  }
-  case json::value_t::number_float: {
-    auto d = j.get<double>();
-    if (!std::isfinite(d))
-      return std::nullopt;
-    return toml_float(d);
-  }
-  case json::value_t::array: {
-    std::string out = "[";
-    for (const auto& e : j) {
-      auto v = inline_value(e);
-      if (!v)
+    case json::value_t::string:
+      return toml_string(j.get_ref<const std::string&>());
+    case json::value_t::boolean:
+      return j.get<bool>() ? "true" : "false";
+    case json::value_t::number_integer:
+      return std::to_string(j.get<int64_t>());
+    case json::value_t::number_unsigned: {
+      auto u = j.get<uint64_t>();
+      if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
         return std::nullopt;
-      out += (out.size() > 1 ? ", " : "") + *v;
+      return std::to_string(u);
     }
-    return out + "]";
-  }
-  case json::value_t::object: {
-    if (j.empty())
-      return "{}";
-    std::string out = "{ ";
-    bool first = true;
-    for (const auto& [k, e] : j.items()) {
-      auto v = inline_value(e);
-      if (!v)
+    case json::value_t::number_float: {
+      auto d = j.get<double>();
+      if (!std::isfinite(d))
         return std::nullopt;
-      out += (first ? "" : ", ") + toml_key(k) + " = " + *v;
-      first = false;
+      return toml_float(d);
     }
-    return out + " }";
-  }
-  default:
-    break;
+    case json::value_t::array: {
+      std::string out = "[";
+      for (const auto& e : j) {
+        auto v = inline_value(e);
+        if (!v)
+          return std::nullopt;
+        out += (out.size() > 1 ? ", " : "") + *v;
+      }
+      return out + "]";
+    }
+    case json::value_t::object: {
+      if (j.empty())
+        return "{}";
+      std::string out = "{ ";
+      bool first = true;
+      for (const auto& [k, e] : j.items()) {
+        auto v = inline_value(e);
+        if (!v)
+          return std::nullopt;
+        out += (first ? "" : ", ") + toml_key(k) + " = " + *v;
+        first = false;
+      }
+      return out + " }";
+    }
+    default:
+      break;
   }
   return std::nullopt;
 }
@@ -168,12 +168,12 @@ category_list(const google::protobuf::RepeatedField<int>& categories) {
 
 const char* mode_name(protocol::EnforcementMode mode) {
   switch (mode) {
-  case protocol::ENFORCEMENT_MODE_WARN:
-    return "warn";
-  case protocol::ENFORCEMENT_MODE_ENFORCE:
-    return "enforce";
-  default:
-    return "observe";
+    case protocol::ENFORCEMENT_MODE_WARN:
+      return "warn";
+    case protocol::ENFORCEMENT_MODE_ENFORCE:
+      return "enforce";
+    default:
+      return "observe";
   }
 }
 

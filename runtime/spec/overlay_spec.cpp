@@ -26,8 +26,8 @@ status parse_attributes(const table_reader& r, protocol::OverlaySpec& spec) {
   if (*image) {
     if ((*image)->size() > journal::max_key_bytes)
       return r.fail("base_image", "is longer than "
-                                      + std::to_string(journal::max_key_bytes)
-                                      + " bytes");
+                                    + std::to_string(journal::max_key_bytes)
+                                    + " bytes");
     spec.mutable_attributes()->set_base_image(**image);
   }
   if (*backend)
@@ -36,10 +36,9 @@ status parse_attributes(const table_reader& r, protocol::OverlaySpec& spec) {
 }
 
 /// One `[vcluster.NAME]` table.
-expected<protocol::OverlaySpec> parse_vcluster(const context& ctx,
-                                               const toml::table& table,
-                                               const std::string& path,
-                                               const std::string& name) {
+expected<protocol::OverlaySpec>
+parse_vcluster(const context& ctx, const toml::table& table,
+               const std::string& path, const std::string& name) {
   protocol::OverlaySpec spec;
   spec.set_vcluster(name);
   table_reader r(ctx, table, path);
@@ -111,26 +110,26 @@ parse_spec_text(const std::string& text, const std::string& source_name) {
     return ctx.at(*vc, "vcluster",
                   std::string("must be a table of [vcluster.NAME] tables, "
                               "not ")
-                      + detail::type_name(*vc));
+                    + detail::type_name(*vc));
   if (vcs->empty())
     return ctx.at(*vc, "vcluster", none);
   if (vcs->size() > static_cast<size_t>(journal::max_overlays_per_command))
     return ctx.at(*vc, "vcluster",
                   "more than "
-                      + std::to_string(journal::max_overlays_per_command)
-                      + " vClusters in one spec");
+                    + std::to_string(journal::max_overlays_per_command)
+                    + " vClusters in one spec");
   std::map<std::string, protocol::OverlaySpec> by_name;
   for (const auto& [name, node] : detail::in_file_order(*vcs)) {
     auto path = join_key("vcluster", name);
     if (!journal::valid_name(name))
       return ctx.at(*node, path,
                     "invalid vCluster name " + toml_string(name) + ": "
-                        + vcluster_name_rule);
+                      + vcluster_name_rule);
     auto tbl = node->as_table();
     if (!tbl)
       return ctx.at(*node, path,
                     std::string("must be a table, not ")
-                        + detail::type_name(*node));
+                      + detail::type_name(*node));
     auto spec = parse_vcluster(ctx, *tbl, path, name);
     if (!spec)
       return spec.err();
@@ -153,22 +152,22 @@ parse_spec_file(const std::string& path) {
 
 std::string_view category_name(protocol::DeltaCategory category) {
   switch (category) {
-  case protocol::DELTA_CATEGORY_MOUNTS:
-    return "mounts";
-  case protocol::DELTA_CATEGORY_FILES:
-    return "files";
-  case protocol::DELTA_CATEGORY_NETWORK:
-    return "network";
-  case protocol::DELTA_CATEGORY_SERVICES:
-    return "services";
-  case protocol::DELTA_CATEGORY_KERNEL:
-    return "kernel";
-  case protocol::DELTA_CATEGORY_PACKAGES:
-    return "packages";
-  case protocol::DELTA_CATEGORY_GPU:
-    return "gpu";
-  default:
-    break;
+    case protocol::DELTA_CATEGORY_MOUNTS:
+      return "mounts";
+    case protocol::DELTA_CATEGORY_FILES:
+      return "files";
+    case protocol::DELTA_CATEGORY_NETWORK:
+      return "network";
+    case protocol::DELTA_CATEGORY_SERVICES:
+      return "services";
+    case protocol::DELTA_CATEGORY_KERNEL:
+      return "kernel";
+    case protocol::DELTA_CATEGORY_PACKAGES:
+      return "packages";
+    case protocol::DELTA_CATEGORY_GPU:
+      return "gpu";
+    default:
+      break;
   }
   return {};
 }

@@ -89,10 +89,10 @@ status parse_sysctl(const context& ctx, const toml::node& node,
       return ctx.at(*value, at,
                     std::string("sysctl values are strings (integers are "
                                 "converted), not ")
-                        + type_name(*value));
-    if (auto st
-        = add_item(ctx, *value, at, items, protocol::DELTA_CATEGORY_KERNEL, key,
-                   std::move(text));
+                      + type_name(*value));
+    if (auto st = add_item(ctx, *value, at, items,
+                           protocol::DELTA_CATEGORY_KERNEL, key,
+                           std::move(text));
         !st)
       return st;
   }
@@ -175,8 +175,8 @@ status parse_json_items(const context& ctx, const toml::node& node,
     auto j = to_json(ctx, *value, at);
     if (!j)
       return j.err();
-    if (auto st
-        = add_item(ctx, *value, at, items, category, key, canonical(*j));
+    if (auto st = add_item(ctx, *value, at, items, category, key,
+                           canonical(*j));
         !st)
       return st;
   }

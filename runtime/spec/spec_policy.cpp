@@ -56,13 +56,11 @@ status read_drift_sensitivity(const table_reader& r, VClusterPolicy& p) {
 status read_numbers(const table_reader& r, VClusterPolicy& p) {
   using setter = void (VClusterPolicy::*)(uint32_t);
   const std::pair<const char*, setter> fields[] = {
-      {"base_commit_window_seconds",
-       &VClusterPolicy::set_base_commit_window_seconds},
-      {"emergency_window_seconds",
-       &VClusterPolicy::set_emergency_window_seconds},
-      {"approval_timeout_seconds",
-       &VClusterPolicy::set_approval_timeout_seconds},
-      {"audit_retention_days", &VClusterPolicy::set_audit_retention_days},
+    {"base_commit_window_seconds",
+     &VClusterPolicy::set_base_commit_window_seconds},
+    {"emergency_window_seconds", &VClusterPolicy::set_emergency_window_seconds},
+    {"approval_timeout_seconds", &VClusterPolicy::set_approval_timeout_seconds},
+    {"audit_retention_days", &VClusterPolicy::set_audit_retention_days},
   };
   for (auto [key, set] : fields) {
     auto v = r.integer(key, 0, std::numeric_limits<uint32_t>::max());
@@ -77,10 +75,10 @@ status read_numbers(const table_reader& r, VClusterPolicy& p) {
 status read_booleans(const table_reader& r, VClusterPolicy& p) {
   using setter = void (VClusterPolicy::*)(bool);
   const std::pair<const char*, setter> fields[] = {
-      {"regulated", &VClusterPolicy::set_regulated},
-      {"two_person_approval", &VClusterPolicy::set_two_person_approval},
-      {"emergency_allowed", &VClusterPolicy::set_emergency_allowed},
-      {"ai_exec_allowed", &VClusterPolicy::set_ai_exec_allowed},
+    {"regulated", &VClusterPolicy::set_regulated},
+    {"two_person_approval", &VClusterPolicy::set_two_person_approval},
+    {"emergency_allowed", &VClusterPolicy::set_emergency_allowed},
+    {"ai_exec_allowed", &VClusterPolicy::set_ai_exec_allowed},
   };
   for (auto [key, set] : fields) {
     auto v = r.boolean(key);
@@ -111,8 +109,8 @@ status read_lists(const context& ctx, const table_reader& r,
                   VClusterPolicy& p) {
   using categories = google::protobuf::RepeatedField<int>;
   const std::pair<const char*, categories*> category_lists[] = {
-      {"auto_converge_categories", p.mutable_auto_converge_categories()},
-      {"require_ack_categories", p.mutable_require_ack_categories()},
+    {"auto_converge_categories", p.mutable_auto_converge_categories()},
+    {"require_ack_categories", p.mutable_require_ack_categories()},
   };
   for (auto [key, out] : category_lists) {
     auto names = r.strings(key);
@@ -127,16 +125,16 @@ status read_lists(const context& ctx, const table_reader& r,
         return ctx.at(*r.find(key)->as_array()->get(i),
                       r.path(key) + "[" + std::to_string(i) + "]",
                       "unknown category " + toml_string(name)
-                          + " (allowed: mounts, files, network, services, "
-                            "kernel, packages, gpu)");
+                        + " (allowed: mounts, files, network, services, "
+                          "kernel, packages, gpu)");
       out->Add(*c);
     }
   }
   using strings = google::protobuf::RepeatedPtrField<std::string>;
   const std::pair<const char*, strings*> string_lists[] = {
-      {"exec_whitelist", p.mutable_exec_whitelist()},
-      {"shell_whitelist", p.mutable_shell_whitelist()},
-      {"blacklist", p.mutable_blacklist()},
+    {"exec_whitelist", p.mutable_exec_whitelist()},
+    {"shell_whitelist", p.mutable_shell_whitelist()},
+    {"blacklist", p.mutable_blacklist()},
   };
   for (auto [key, out] : string_lists) {
     auto list = r.strings(key);
@@ -197,7 +195,7 @@ parse_policy_text(const std::string& text, const std::string& source_name,
     return ctx.at_line(1, "policy",
                        "the file sets no policy (expected policy keys, a "
                        "[policy] table or a [vcluster."
-                           + toml_key(vcluster) + ".policy] table)");
+                         + toml_key(vcluster) + ".policy] table)");
   if (auto vc = root->get("vcluster")) {
     detail::table_reader top(ctx, *root, "");
     if (auto st = top.only({"vcluster"}); !st)
@@ -206,12 +204,12 @@ parse_policy_text(const std::string& text, const std::string& source_name,
     if (!vcs || vcs->empty())
       return ctx.at(*vc, "vcluster",
                     "must hold one [vcluster." + toml_key(vcluster)
-                        + ".policy] table");
+                      + ".policy] table");
     for (const auto& [name, node] : detail::in_file_order(*vcs))
       if (name != vcluster)
         return ctx.at(*node, join_key("vcluster", name),
                       "the file is for vCluster " + toml_string(name) + ", not "
-                          + toml_string(vcluster));
+                        + toml_string(vcluster));
     auto path = join_key("vcluster", vcluster);
     const toml::node& node = *vcs->get(vcluster);
     if (!node.is_table())

@@ -12,26 +12,26 @@ uint32_t line_of(const toml::node& node) {
 
 const char* type_name(const toml::node& node) {
   switch (node.type()) {
-  case toml::node_type::string:
-    return "a string";
-  case toml::node_type::integer:
-    return "an integer";
-  case toml::node_type::floating_point:
-    return "a float";
-  case toml::node_type::boolean:
-    return "a boolean";
-  case toml::node_type::date:
-    return "a date";
-  case toml::node_type::time:
-    return "a time";
-  case toml::node_type::date_time:
-    return "a date-time";
-  case toml::node_type::array:
-    return "an array";
-  case toml::node_type::table:
-    return "a table";
-  case toml::node_type::none:
-    break;
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::none:
+      break;
   }
   return "a value";
 }
@@ -162,10 +162,10 @@ table_reader::integer(std::string_view key, int64_t min, int64_t max) const {
     return fail(key, "must not be negative (got " + std::to_string(v) + ")");
   if (v < min)
     return fail(key, "must be >= " + std::to_string(min) + " (got "
-                         + std::to_string(v) + ")");
+                       + std::to_string(v) + ")");
   if (v > max)
     return fail(key, "must be <= " + std::to_string(max) + " (got "
-                         + std::to_string(v) + ")");
+                       + std::to_string(v) + ")");
   return std::optional<int64_t>{v};
 }
 
@@ -178,7 +178,7 @@ table_reader::strings(std::string_view key) const {
   auto arr = n->as_array();
   if (!arr)
     return fail(key, std::string("must be an array of strings, not ")
-                         + type_name(*n));
+                       + type_name(*n));
   std::vector<std::string> out;
   for (size_t i = 0; i < arr->size(); ++i) {
     const auto& e = *arr->get(i);
@@ -245,11 +245,11 @@ status add_item(const context& ctx, const toml::node& node,
   if (key.size() > journal::max_key_bytes)
     return ctx.at(node, path,
                   "the key is longer than "
-                      + std::to_string(journal::max_key_bytes) + " bytes");
+                    + std::to_string(journal::max_key_bytes) + " bytes");
   if (value.size() > journal::max_value_bytes)
     return ctx.at(node, path,
                   "the value is longer than "
-                      + std::to_string(journal::max_value_bytes) + " bytes");
+                    + std::to_string(journal::max_value_bytes) + " bytes");
   protocol::DeltaItem item;
   item.set_category(category);
   item.set_action(protocol::DELTA_ACTION_ADD);

@@ -54,7 +54,7 @@ struct context {
 class table_reader {
 public:
   table_reader(const context& ctx, const toml::table& table, std::string path)
-      : ctx_(ctx), table_(table), path_(std::move(path)) {
+    : ctx_(ctx), table_(table), path_(std::move(path)) {
     // nop
   }
 

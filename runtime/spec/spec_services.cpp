@@ -44,7 +44,7 @@ expected<nlohmann::json> read_health_check(const context& ctx,
     return ctx.at(*node, at,
                   std::string("must be a table { type, url, port, "
                               "interval_seconds }, not ")
-                      + type_name(*node));
+                    + type_name(*node));
   table_reader r(ctx, *tbl, at);
   if (auto st = r.only({"type", "url", "port", "interval_seconds"}); !st)
     return st.err();
@@ -71,8 +71,8 @@ expected<nlohmann::json> read_health_check(const context& ctx,
     return r.fail("port", "a tcp health check needs a port");
   if (kind != "tcp" && *port)
     return r.fail("port", "only a tcp health check has a port");
-  nlohmann::json j
-      = {{"type", kind}, {"interval_seconds", interval->value_or(10)}};
+  nlohmann::json j = {{"type", kind},
+                      {"interval_seconds", interval->value_or(10)}};
   if (*url)
     j["url"] = **url;
   if (*port)
@@ -123,7 +123,7 @@ expected<std::string> read_service(const context& ctx, const toml::table& tbl,
     if (!valid_service_name(deps[i]))
       return ctx.at(dep_node, dep_at,
                     "invalid service name " + toml_string(deps[i]) + ": "
-                        + name_rule);
+                      + name_rule);
     if (deps[i] == name)
       return ctx.at(dep_node, dep_at, "a service cannot depend on itself");
     for (size_t k = 0; k < i; ++k)
@@ -132,12 +132,12 @@ expected<std::string> read_service(const context& ctx, const toml::table& tbl,
                       "names " + toml_string(deps[i]) + " twice");
   }
   nlohmann::json j = {
-      {"binary", *binary},
-      {"args", args->value_or(std::vector<std::string>{})},
-      {"restart", restart->value_or("always")},
-      {"restart_delay_seconds", delay->value_or(5)},
-      {"depends_on", deps},
-      {"order", order->value_or(0)},
+    {"binary", *binary},
+    {"args", args->value_or(std::vector<std::string>{})},
+    {"restart", restart->value_or("always")},
+    {"restart_delay_seconds", delay->value_or(5)},
+    {"depends_on", deps},
+    {"order", order->value_or(0)},
   };
   if (r.find("health_check")) {
     auto hc = read_health_check(ctx, r);
@@ -160,25 +160,25 @@ status parse_table_form(const context& ctx, const toml::table& services,
     if (!valid_service_name(name))
       return ctx.at(*node, at,
                     "invalid service name " + toml_string(name) + ": "
-                        + name_rule);
+                      + name_rule);
     auto tbl = node->as_table();
     if (!tbl)
       return ctx.at(*node, at,
                     std::string("a service is a table, not ")
-                        + type_name(*node));
+                      + type_name(*node));
     if (auto n = tbl->get("name")) {
       auto s = n->as_string();
       if (!s || s->get() != name)
         return ctx.at(*n, join_key(at, "name"),
                       "must equal the table key " + toml_string(name)
-                          + " when given");
+                        + " when given");
     }
     auto value = read_service(ctx, *tbl, at, name);
     if (!value)
       return value.err();
-    if (auto st
-        = add_item(ctx, *node, at, items, protocol::DELTA_CATEGORY_SERVICES,
-                   name, std::move(*value));
+    if (auto st = add_item(ctx, *node, at, items,
+                           protocol::DELTA_CATEGORY_SERVICES, name,
+                           std::move(*value));
         !st)
       return st;
   }
@@ -196,9 +196,8 @@ status parse_array_form(const context& ctx, const toml::array& services,
     auto at = path + "[" + std::to_string(i) + "]";
     auto tbl = node.as_table();
     if (!tbl)
-      return ctx.at(node, at,
-                    std::string("a service is a table, not ")
-                        + type_name(node));
+      return ctx.at(
+        node, at, std::string("a service is a table, not ") + type_name(node));
     table_reader r(ctx, *tbl, at);
     auto name = r.required_string("name");
     if (!name)
@@ -206,13 +205,13 @@ status parse_array_form(const context& ctx, const toml::array& services,
     auto named = join_key(path, *name);
     if (!valid_service_name(*name))
       return r.fail("name", "invalid service name " + toml_string(*name) + ": "
-                                + name_rule);
+                              + name_rule);
     auto [it, fresh] = first_line.emplace(*name, line_of(node));
     if (!fresh)
       return ctx.at(node, named,
                     "service " + toml_string(*name) + " is defined twice (line "
-                        + std::to_string(it->second) + " and line "
-                        + std::to_string(line_of(node)) + ")");
+                      + std::to_string(it->second) + " and line "
+                      + std::to_string(line_of(node)) + ")");
     names.push_back(*name);
   }
   // Second pass: a `[vcluster.X.services.NAME]` table after the array is,
@@ -229,13 +228,13 @@ status parse_array_form(const context& ctx, const toml::array& services,
       if (other != first_line.end())
         return ctx.at(*node, named,
                       "service " + toml_string(key) + " is defined twice (line "
-                          + std::to_string(other->second) + " and line "
-                          + std::to_string(line_of(*node)) + ")");
+                        + std::to_string(other->second) + " and line "
+                        + std::to_string(line_of(*node)) + ")");
       return ctx.at(*node, named,
                     "a [" + named + "] table after [[" + path
-                        + "]] is read by TOML as part of the entry at line "
-                        + std::to_string(line_of(*services.get(i)))
-                        + "; use one services form per vCluster");
+                      + "]] is read by TOML as part of the entry at line "
+                      + std::to_string(line_of(*services.get(i)))
+                      + "; use one services form per vCluster");
     }
   }
   for (size_t i = 0; i < services.size(); ++i) {
@@ -244,9 +243,9 @@ status parse_array_form(const context& ctx, const toml::array& services,
     auto value = read_service(ctx, *node.as_table(), at, names[i]);
     if (!value)
       return value.err();
-    if (auto st
-        = add_item(ctx, node, at, items, protocol::DELTA_CATEGORY_SERVICES,
-                   names[i], std::move(*value));
+    if (auto st = add_item(ctx, node, at, items,
+                           protocol::DELTA_CATEGORY_SERVICES, names[i],
+                           std::move(*value));
         !st)
       return st;
   }
@@ -263,7 +262,7 @@ status parse_services(const context& ctx, const toml::node& node,
     return parse_array_form(ctx, *arr, path, items);
   return ctx.at(node, path,
                 std::string("must be [") + path + ".NAME] tables or [[" + path
-                    + "]] entries, not " + type_name(node));
+                  + "]] entries, not " + type_name(node));
 }
 
 } // namespace pact::spec::detail

@@ -14,29 +14,29 @@ namespace {
 /// none in a single-line basic string).
 void append_escaped(std::string& out, char c) {
   switch (c) {
-  case '"':
-    out += "\\\"";
-    return;
-  case '\\':
-    out += "\\\\";
-    return;
-  case '\b':
-    out += "\\b";
-    return;
-  case '\t':
-    out += "\\t";
-    return;
-  case '\n':
-    out += "\\n";
-    return;
-  case '\f':
-    out += "\\f";
-    return;
-  case '\r':
-    out += "\\r";
-    return;
-  default:
-    break;
+    case '"':
+      out += "\\\"";
+      return;
+    case '\\':
+      out += "\\\\";
+      return;
+    case '\b':
+      out += "\\b";
+      return;
+    case '\t':
+      out += "\\t";
+      return;
+    case '\n':
+      out += "\\n";
+      return;
+    case '\f':
+      out += "\\f";
+      return;
+    case '\r':
+      out += "\\r";
+      return;
+    default:
+      break;
   }
   auto byte = static_cast<unsigned char>(c);
   if (byte < 0x20 || byte == 0x7f) {
@@ -95,7 +95,8 @@ std::string toml_multiline_string(std::string_view text) {
 }
 
 std::string toml_float(double value) {
-  PACT_ASSERT(std::isfinite(value), "TOML has no NaN/inf literal the spec layer writes");
+  PACT_ASSERT(std::isfinite(value),
+              "TOML has no NaN/inf literal the spec layer writes");
   char buf[64];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
   PACT_ASSERT(ec == std::errc(), "64 bytes hold any shortest double");

@@ -10,7 +10,8 @@ namespace {
 /// Cursor over an untrusted record: every read checks the remaining size.
 class reader {
 public:
-  explicit reader(std::string_view in) : in_(in) {}
+  explicit reader(std::string_view in) : in_(in) {
+  }
 
   std::optional<std::uint64_t> u64() {
     if (in_.size() < u64_bytes)

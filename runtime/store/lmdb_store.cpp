@@ -41,7 +41,8 @@ std::string canonical(const std::string& dir) {
 
 } // namespace
 
-lmdb_store::lmdb_store(lmdb_options opts) : opts_(std::move(opts)) {}
+lmdb_store::lmdb_store(lmdb_options opts) : opts_(std::move(opts)) {
+}
 
 lmdb_store::~lmdb_store() {
   if (env_ != nullptr)
@@ -69,7 +70,7 @@ pact::status lmdb_store::init() {
     return make_error(opts_.label + ": open: no data directory configured");
   if (opts_.map_size_bytes == 0)
     return op_error("open", "map size must be positive ("
-                                + opts_.map_size_setting + ")");
+                              + opts_.map_size_setting + ")");
   if (auto st = files::make_dirs(opts_.dir, 0700); !st)
     return op_error("open", st.err().message);
   {
@@ -142,8 +143,7 @@ pact::status lmdb_store::init_databases() {
     auto version = codec::decode_format(format);
     if (!version || *version != codec::format_version)
       return op_error("open", "unsupported store format (expected version "
-                                  + std::to_string(codec::format_version)
-                                  + ")");
+                                + std::to_string(codec::format_version) + ")");
   }
   if (rc == 0)
     rc = t.commit();
@@ -202,7 +202,7 @@ pact::status lmdb_store::load_log(MDB_txn* t) {
     auto index = codec::decode_index_key(detail::to_view(k));
     if (!index || *index != expect)
       return op_error("open", "log is not contiguous: expected entry "
-                                  + std::to_string(expect));
+                                + std::to_string(expect));
     auto term = codec::decode_entry_term(detail::to_view(v));
     if (!term)
       return op_error("open",
@@ -224,7 +224,7 @@ pact::status lmdb_store::check_image(MDB_txn* t) const {
     auto want = std::min<std::uint64_t>(left, image_chunk_bytes);
     if (rc != 0 || chunk.size() != want)
       return op_error("open", "snapshot image chunk " + std::to_string(n)
-                                  + " is missing or corrupt");
+                                + " is missing or corrupt");
     left -= want;
   }
   return {};
@@ -254,7 +254,7 @@ lmdb_store::entries(raft::index_t lo, raft::index_t hi,
   if (lo < log_.first_index())
     return raft::storage_error::compacted;
   PACT_ASSERT(lo <= hi && hi <= log_.last_index() + 1,
-                   "entries(): range out of bounds");
+              "entries(): range out of bounds");
   std::vector<raft::entry> out;
   if (lo == hi)
     return out;
@@ -310,7 +310,7 @@ lmdb_store::read_snapshot_chunk(raft::index_t snapshot_index,
   if (snapshot_index != snap_.meta.last_included_index)
     return raft::storage_error::compacted; // Replaced: the sender restarts.
   PACT_ASSERT(offset <= snap_.image_bytes,
-                   "read_snapshot_chunk(): offset beyond the image");
+              "read_snapshot_chunk(): offset beyond the image");
   auto n = std::min<std::uint64_t>(max_bytes, snap_.image_bytes - offset);
   raft::snapshot_chunk chunk;
   if (auto st = read_image(offset, static_cast<std::size_t>(n), chunk.data);
@@ -340,7 +340,7 @@ pact::status lmdb_store::read_image(std::uint64_t offset, std::size_t n,
     if (rc != 0 || chunk.size() <= within)
       return op_error("read snapshot",
                       "image chunk " + std::to_string(chunk_no)
-                          + (rc != 0 ? ": " + describe(rc) : " is short"));
+                        + (rc != 0 ? ": " + describe(rc) : " is short"));
     out.append(chunk.substr(within, n - out.size()));
   }
   return {};
@@ -350,8 +350,8 @@ pact::expected<raft::snapshot> lmdb_store::load_snapshot() const {
   raft::snapshot snap;
   snap.meta = snap_.meta;
   try {
-    auto st
-        = read_image(0, static_cast<std::size_t>(snap_.image_bytes), snap.data);
+    auto st = read_image(0, static_cast<std::size_t>(snap_.image_bytes),
+                         snap.data);
     if (!st)
       return st.err();
   } catch (const std::exception& e) {
@@ -398,7 +398,7 @@ pact::error lmdb_store::fail(const char* op, const std::string& detail) const {
 pact::error lmdb_store::refused(const char* op) const {
   return op_error(op, "refused after an earlier failure (reopen the store "
                       "once the cause is fixed): "
-                          + failure_);
+                        + failure_);
 }
 
 } // namespace pact::store

@@ -27,7 +27,7 @@ std::uint64_t chunk_count(std::uint64_t image_bytes) {
 void check_contiguous(const std::vector<raft::entry>& ents) {
   for (std::size_t k = 1; k < ents.size(); ++k)
     PACT_ASSERT(ents[k].index == ents[k - 1].index + 1,
-                     "save(): entries are not contiguous and ascending");
+                "save(): entries are not contiguous and ascending");
 }
 
 } // namespace
@@ -115,7 +115,7 @@ int lmdb_store::stage_received_snapshot(MDB_txn* t, const raft::snapshot& s,
   if (rc == 0)
     rc = detail::put(t, meta_db_, log_start_key,
                      codec::encode_log_start(
-                         {meta.last_included_index, meta.last_included_term}));
+                       {meta.last_included_index, meta.last_included_term}));
   codec::snapshot_record rec{meta, s.data.size()};
   if (rc == 0)
     rc = write_snapshot(t, rec, s.data);
@@ -209,9 +209,8 @@ pact::status lmdb_store::compact(raft::index_t i) {
     return {}; // Already compacted.
   // docs/raft.md: only compact what the latest snapshot covers, so that a
   // lagging follower is never sent a snapshot older than the log's start.
-  PACT_ASSERT(i <= snap_.meta.last_included_index
-                       && i <= log_.last_index(),
-                   "compact(): index not covered by the latest snapshot");
+  PACT_ASSERT(i <= snap_.meta.last_included_index && i <= log_.last_index(),
+              "compact(): index not covered by the latest snapshot");
   auto term = log_.term(i).value();
   return write("compact", [&](MDB_txn* t, pending& p) {
     int rc = delete_log_range(t, log_.first_index(), i);

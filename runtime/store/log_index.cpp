@@ -20,13 +20,13 @@ raft::result<raft::term_t> log_index::term(raft::index_t i) const {
 
 void log_index::truncate_from(raft::index_t i) {
   PACT_ASSERT(i >= first_index() && i <= last_index() + 1,
-                   "log_index::truncate_from(): index out of range");
+              "log_index::truncate_from(): index out of range");
   terms_.resize(i - first_index());
 }
 
 void log_index::compact_to(raft::index_t i) {
   PACT_ASSERT(i >= first_index() && i <= last_index(),
-                   "log_index::compact_to(): index out of range");
+              "log_index::compact_to(): index out of range");
   auto n = i - start_index_;
   start_term_ = terms_[n - 1];
   start_index_ = i;

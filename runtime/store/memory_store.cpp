@@ -3,7 +3,8 @@
 namespace pact::store {
 
 memory_store::memory_store(raft::conf_state bootstrap)
-    : storage_(std::move(bootstrap)) {}
+  : storage_(std::move(bootstrap)) {
+}
 
 raft::initial_state memory_store::load_initial_state() const {
   return storage_.load_initial_state();

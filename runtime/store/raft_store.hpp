@@ -75,7 +75,7 @@ public:
   virtual pact::status create_snapshot(raft::index_t i,
                                        const raft::conf_state& conf,
                                        std::string data)
-      = 0;
+    = 0;
 
   /// Discards entries up to and including `i`, which must not exceed the
   /// stored snapshot's index (docs/raft.md: only compact what a snapshot

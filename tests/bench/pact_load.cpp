@@ -37,8 +37,8 @@
 
 #include "tests/bench/stats.hpp"
 
-#include "runtime/common/assert.hpp"
 #include "protocol/caf_types.hpp"
+#include "runtime/common/assert.hpp"
 #include "runtime/common/endpoint.hpp"
 #include <pact/protocol/api.pb.h>
 
@@ -78,8 +78,7 @@ struct client_state {
 };
 
 std::string make_command(int client, uint64_t seq, size_t size) {
-  auto s = "load-c" + std::to_string(client) + "-s" + std::to_string(seq)
-           + "-";
+  auto s = "load-c" + std::to_string(client) + "-s" + std::to_string(seq) + "-";
   if (s.size() < size)
     s.append(size - s.size(), 'x');
   return s;
@@ -165,8 +164,8 @@ void next(caf::stateful_actor<client_state>* self) {
       indices.push_back(i);
       commands.push_back(c);
     }
-    self->send(st.collector, done_atom::value, st.result.latencies_ms,
-               indices, commands, st.result.errors);
+    self->send(st.collector, done_atom::value, st.result.latencies_ms, indices,
+               commands, st.result.errors);
     self->quit();
     return;
   }
@@ -180,7 +179,9 @@ void next(caf::stateful_actor<client_state>* self) {
   std::string command;
   if (st.opts.commit) {
     command = make_journal_command(st.id, st.seq++, st.opts.size);
-    PACT_ASSERT(req.mutable_command()->mutable_command()->ParseFromString(command), "a command this tool serialized");
+    PACT_ASSERT(
+      req.mutable_command()->mutable_command()->ParseFromString(command),
+      "a command this tool serialized");
   } else {
     command = make_command(st.id, st.seq++, st.opts.size);
     req.mutable_propose()->set_command(command);
@@ -197,8 +198,8 @@ void next(caf::stateful_actor<client_state>* self) {
           return;
         }
         if (resp.status().code() != protocol::STATUS_CODE_OK) {
-          fail_over(self, protocol::StatusCode_Name(resp.status().code())
-                            + ": " + resp.status().message());
+          fail_over(self, protocol::StatusCode_Name(resp.status().code()) + ": "
+                            + resp.status().message());
           return;
         }
         bool commit = self->state.opts.commit;
@@ -206,8 +207,8 @@ void next(caf::stateful_actor<client_state>* self) {
           fail_over(self, "OK response without a command_reply");
           return;
         }
-        auto ms = std::chrono::duration<double, std::milli>(
-                    steady_clock::now() - start)
+        auto ms = std::chrono::duration<double, std::milli>(steady_clock::now()
+                                                            - start)
                     .count();
         auto& r = self->state.result;
         r.latencies_ms.push_back(ms);
@@ -217,9 +218,7 @@ void next(caf::stateful_actor<client_state>* self) {
                                command);
         next(self);
       },
-      [self](caf::error& err) {
-        fail_over(self, self->system().render(err));
-      });
+      [self](caf::error& err) { fail_over(self, self->system().render(err)); });
 }
 
 caf::behavior client(caf::stateful_actor<client_state>* self, options opts,
@@ -275,7 +274,6 @@ expected<options> parse(int argc, char** argv) {
   return o;
 }
 
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -294,8 +292,8 @@ int main(int argc, char** argv) {
                     std::chrono::duration<double>(opts->duration_s));
   std::vector<caf::actor> clients;
   for (int i = 0; i < opts->clients; ++i)
-    clients.push_back(sys.spawn(client, *opts, i,
-                                caf::actor_cast<caf::actor>(self), deadline));
+    clients.push_back(
+      sys.spawn(client, *opts, i, caf::actor_cast<caf::actor>(self), deadline));
   std::vector<double> lat;
   uint64_t errors = 0;
   std::ofstream acked;
@@ -316,8 +314,8 @@ int main(int argc, char** argv) {
         acked << "\n";
       }
     });
-  auto elapsed = std::chrono::duration<double>(steady_clock::now() - start)
-                   .count();
+  auto elapsed
+    = std::chrono::duration<double>(steady_clock::now() - start).count();
   nlohmann::json out{
     {"request", opts->commit ? "commit" : "propose"},
     {"clients", opts->clients},

@@ -42,7 +42,6 @@ uint64_t now_us() {
       .count());
 }
 
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -118,8 +117,9 @@ int main(int argc, char** argv) {
     leader.propose(tag, payload);
   };
   auto start = clock_type::now();
-  auto deadline = start + std::chrono::duration_cast<clock_type::duration>(
-                            std::chrono::duration<double>(duration_s));
+  auto deadline = start
+                  + std::chrono::duration_cast<clock_type::duration>(
+                    std::chrono::duration<double>(duration_s));
   for (int i = 0; i < clients; ++i)
     submit();
   while (clock_type::now() < deadline) {
@@ -135,8 +135,8 @@ int main(int argc, char** argv) {
       submit();
     });
   }
-  auto elapsed = std::chrono::duration<double>(clock_type::now() - start)
-                   .count();
+  auto elapsed
+    = std::chrono::duration<double>(clock_type::now() - start).count();
   nlohmann::json out{{"mode", "in-process"},
                      {"clients", clients},
                      {"size_bytes", size},

@@ -66,8 +66,7 @@ public:
             const std::function<void(replica::replica_driver&)>& f);
 
   /// A client sends a request; it travels like any packet.
-  void send_request(std::uint64_t client, node_id to,
-                    const client_request& rq);
+  void send_request(std::uint64_t client, node_id to, const client_request& rq);
   void on_reply(reply_handler h) {
     on_reply_ = std::move(h);
   }

@@ -107,8 +107,8 @@ std::string fault_plan::describe() const {
       << " max_entries=" << ro.max_entries_per_msg
       << " max_inflight=" << ro.max_inflight_msgs
       << " chunk=" << ro.max_snapshot_chunk_bytes
-      << " snapshot_every=" << ro.snapshot_every
-      << " keep=" << ro.compact_keep << "\nclocks:";
+      << " snapshot_every=" << ro.snapshot_every << " keep=" << ro.compact_keep
+      << "\nclocks:";
   for (auto c : clock_rate_permille)
     out << ' ' << c;
   out << " fsync_max:";
@@ -121,8 +121,8 @@ std::string fault_plan::describe() const {
       << " crash=" << rates.crash_ppm << " restart=" << rates.restart_ppm
       << " transfer=" << rates.transfer_ppm
       << " campaign=" << rates.campaign_ppm
-      << " store_failure=" << rates.store_failure_ppm << "\nclients: n="
-      << clients.clients << " keys=" << clients.keys
+      << " store_failure=" << rates.store_failure_ppm
+      << "\nclients: n=" << clients.clients << " keys=" << clients.keys
       << " read=" << clients.read_ppm << " think=" << clients.think_ticks
       << " timeout=" << clients.timeout_ticks
       << " attempts=" << clients.max_attempts;
@@ -192,8 +192,8 @@ void start_partition(cluster& c, rng& r) {
           net.cut(x, y);
           net.cut(y, x);
         }
-      c.note("bridge " + std::to_string(b) + " between " + show(left)
-             + " and " + show(right));
+      c.note("bridge " + std::to_string(b) + " between " + show(left) + " and "
+             + show(right));
       break;
     }
   }

@@ -65,8 +65,8 @@ void invariants::check_leader(const replica& r) {
   }
 }
 
-void invariants::check_completeness(const replica& leader,
-                                    raft::index_t from, raft::index_t to) {
+void invariants::check_completeness(const replica& leader, raft::index_t from,
+                                    raft::index_t to) {
   const auto& c = leader.node().core();
   const auto& log = c.log();
   if (from < log.first_index())
@@ -119,8 +119,7 @@ void invariants::check_replica_commit(const replica& r) {
   if (log.committed() > committed()) {
     std::ostringstream out;
     out << "commit: replica " << r.id() << " has commit index "
-        << log.committed() << " but no leader committed beyond "
-        << committed();
+        << log.committed() << " but no leader committed beyond " << committed();
     fail(out.str());
     return;
   }
@@ -237,9 +236,8 @@ void invariants::on_restore(node_id id, raft::index_t index,
   }
   if (chain_at_[index] != chain) {
     std::ostringstream out;
-    out << "state machine safety: replica " << id
-        << " restored a snapshot at " << index
-        << " whose state differs from the state applied there";
+    out << "state machine safety: replica " << id << " restored a snapshot at "
+        << index << " whose state differs from the state applied there";
     fail(out.str());
   }
 }

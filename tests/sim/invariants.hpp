@@ -45,8 +45,7 @@ public:
   /// the paper's figures, committed in its current term at the latest).
   void adopt_commits(const replica& r);
 
-  void on_apply(node_id id, const raft::entry& e,
-                std::uint64_t chain) override;
+  void on_apply(node_id id, const raft::entry& e, std::uint64_t chain) override;
   void on_restore(node_id id, raft::index_t index,
                   std::uint64_t chain) override;
   /// Records a leader's commits before a crash can hide them.
@@ -74,8 +73,8 @@ private:
     raft::term_t prev_term;
   };
   struct pair_hash {
-    std::size_t operator()(const std::pair<raft::index_t, raft::term_t>& p)
-      const {
+    std::size_t
+    operator()(const std::pair<raft::index_t, raft::term_t>& p) const {
       return static_cast<std::size_t>(p.first * 0x9e3779b97f4a7c15ULL
                                       ^ p.second);
     }

@@ -103,7 +103,8 @@ private:
 struct bitset {
   std::vector<std::uint64_t> words;
 
-  explicit bitset(std::size_t n) : words((n + 63) / 64, 0) {}
+  explicit bitset(std::size_t n) : words((n + 63) / 64, 0) {
+  }
   void set(std::size_t i) {
     words[i / 64] |= std::uint64_t{1} << (i % 64);
   }

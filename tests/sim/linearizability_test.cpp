@@ -18,14 +18,14 @@ namespace {
 
 operation w(std::uint64_t client, std::string key, std::string value,
             std::uint64_t invoke, std::optional<std::uint64_t> response) {
-  return {client, op_kind::write, std::move(key), std::move(value), invoke,
-          response};
+  return {client,           op_kind::write, std::move(key),
+          std::move(value), invoke,         response};
 }
 
 operation r(std::uint64_t client, std::string key, std::string value,
             std::uint64_t invoke, std::optional<std::uint64_t> response) {
-  return {client, op_kind::read, std::move(key), std::move(value), invoke,
-          response};
+  return {client,           op_kind::read, std::move(key),
+          std::move(value), invoke,        response};
 }
 
 verdict run(const std::vector<operation>& h) {
@@ -36,16 +36,15 @@ verdict run(const std::vector<operation>& h) {
 
 TEST_CASE("an empty history and a sequential history are linearizable") {
   CHECK(run({}) == verdict::ok);
-  CHECK(run({w(1, "x", "a", 1, 2), r(1, "x", "a", 3, 4),
-             w(1, "x", "b", 5, 6), r(2, "x", "b", 7, 8)})
+  CHECK(run({w(1, "x", "a", 1, 2), r(1, "x", "a", 3, 4), w(1, "x", "b", 5, 6),
+             r(2, "x", "b", 7, 8)})
         == verdict::ok);
   CHECK(run({r(1, "x", "", 1, 2)}) == verdict::ok); // Initial value.
 }
 
 TEST_CASE("a read after a completed write must not return the old value") {
   CHECK(run({w(1, "x", "a", 1, 2), r(2, "x", "", 3, 4)}) == verdict::illegal);
-  CHECK(run({w(1, "x", "a", 1, 2), w(1, "x", "b", 3, 4),
-             r(2, "x", "a", 5, 6)})
+  CHECK(run({w(1, "x", "a", 1, 2), w(1, "x", "b", 3, 4), r(2, "x", "a", 5, 6)})
         == verdict::illegal);
 }
 
@@ -57,18 +56,15 @@ TEST_CASE("a read concurrent with a write may return the old or new value") {
 TEST_CASE("new-then-old inversion between sequential reads is illegal") {
   // Both reads overlap the write, but the second starts after the first
   // returned the new value: it may not go back to the old one.
-  CHECK(run({w(1, "x", "a", 1, 100), r(2, "x", "a", 2, 3),
-             r(3, "x", "", 4, 5)})
+  CHECK(run({w(1, "x", "a", 1, 100), r(2, "x", "a", 2, 3), r(3, "x", "", 4, 5)})
         == verdict::illegal);
-  CHECK(run({w(1, "x", "a", 1, 100), r(2, "x", "", 2, 3),
-             r(3, "x", "a", 4, 5)})
+  CHECK(run({w(1, "x", "a", 1, 100), r(2, "x", "", 2, 3), r(3, "x", "a", 4, 5)})
         == verdict::ok);
 }
 
 TEST_CASE("values nobody wrote, or wrote later, cannot be read") {
   CHECK(run({r(1, "x", "ghost", 1, 2)}) == verdict::illegal);
-  CHECK(run({r(1, "x", "a", 1, 2), w(2, "x", "a", 3, 4)})
-        == verdict::illegal);
+  CHECK(run({r(1, "x", "a", 1, 2), w(2, "x", "a", 3, 4)}) == verdict::illegal);
 }
 
 TEST_CASE("pending writes may take effect late, or never") {
@@ -134,9 +130,8 @@ TEST_CASE("a custom model: an append-only list read as a whole") {
                    r(3, "l", "b,a,", 11, 12)},
                   m);
   CHECK(ok.outcome == verdict::ok);
-  auto bad = check({w(1, "l", "a", 1, 2), w(2, "l", "b", 3, 4),
-                    r(3, "l", "b,a,", 5, 6)},
-                   m);
+  auto bad = check(
+    {w(1, "l", "a", 1, 2), w(2, "l", "b", 3, 4), r(3, "l", "b,a,", 5, 6)}, m);
   CHECK(bad.outcome == verdict::illegal);
 }
 
@@ -194,8 +189,7 @@ TEST_CASE("large generated histories pass; one stale read makes them fail") {
     // Make one late read return the initial value: some write to its key
     // completed long before it was invoked.
     for (auto& op : h)
-      if (op.kind == op_kind::read && !op.value.empty()
-          && op.invoke > 200000) {
+      if (op.kind == op_kind::read && !op.value.empty() && op.invoke > 200000) {
         op.value = "";
         break;
       }

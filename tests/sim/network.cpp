@@ -64,9 +64,8 @@ std::string describe(const raft::message& m) {
 }
 
 std::string describe_context(const std::string& ctx) {
-  bool printable = std::all_of(ctx.begin(), ctx.end(), [](char c) {
-    return c >= 0x20 && c < 0x7f;
-  });
+  bool printable = std::all_of(ctx.begin(), ctx.end(),
+                               [](char c) { return c >= 0x20 && c < 0x7f; });
   if (printable)
     return ctx; // e.g. the core's transfer marker
   if (ctx.size() != 16)
@@ -134,12 +133,13 @@ void network::enqueue(packet p, std::uint64_t now) {
     return;
   }
   flight f;
-  f.due = now + rng_.between(faults_.min_delay_ticks,
-                             std::max(faults_.min_delay_ticks,
-                                      faults_.max_delay_ticks));
+  f.due = now
+          + rng_.between(faults_.min_delay_ticks,
+                         std::max(faults_.min_delay_ticks,
+                                  faults_.max_delay_ticks));
   if (rng_.chance(faults_.long_delay_ppm))
-    f.due += rng_.between(1, std::max<std::uint64_t>(1,
-                                                     faults_.long_delay_ticks));
+    f.due += rng_.between(1,
+                          std::max<std::uint64_t>(1, faults_.long_delay_ticks));
   f.order = faults_.reorder ? rng_.next() : sequence_;
   ++sequence_;
   f.p = std::move(p);

@@ -108,7 +108,8 @@ public:
   /// limit on everything").
   static constexpr std::size_t max_in_flight = 1 << 16;
 
-  explicit network(rng r) : rng_(r) {}
+  explicit network(rng r) : rng_(r) {
+  }
 
   link_faults& faults() {
     return faults_;

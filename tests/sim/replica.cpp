@@ -16,10 +16,7 @@ constexpr std::uint64_t disk_stream = 1;
 
 replica::replica(node_id id, raft::conf_state conf, replica_options opts,
                  rng stream, apply_observer* observer)
-  : id_(id),
-    opts_(opts),
-    rng_(stream),
-    observer_(observer),
+  : id_(id), opts_(opts), rng_(stream), observer_(observer),
     store_(std::move(conf), rng::derive(stream.next(), disk_stream)) {
 }
 
@@ -151,9 +148,9 @@ void replica::take(replica::driver_output o) {
     if (c.ok) {
       // Thesis §6.4 step 4: a read is answered once the state machine
       // reached its read index, which the driver's completion says.
-      held_.push_back(reply(w.client, w.seq, reply_status::ok,
-                            w.kind == lin::op_kind::read ? sm_->get(w.key)
-                                                         : std::string{}));
+      held_.push_back(
+        reply(w.client, w.seq, reply_status::ok,
+              w.kind == lin::op_kind::read ? sm_->get(w.key) : std::string{}));
     } else {
       // Not applied (overwritten by a new leader) or the store failed:
       // refused, the client retries (its session makes that safe).
@@ -170,8 +167,8 @@ void replica::forget_older(std::uint64_t client, std::uint64_t seq) {
                                                           : std::next(i);
 }
 
-packet replica::reply(std::uint64_t client, std::uint64_t seq,
-                      reply_status st, std::string value) const {
+packet replica::reply(std::uint64_t client, std::uint64_t seq, reply_status st,
+                      std::string value) const {
   packet p;
   p.from = id_;
   p.to = client_base + client;

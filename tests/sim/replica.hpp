@@ -78,8 +78,8 @@ struct replica_stats {
 
 class replica {
 public:
-  replica(node_id id, raft::conf_state conf, replica_options opts,
-          rng stream, apply_observer* observer);
+  replica(node_id id, raft::conf_state conf, replica_options opts, rng stream,
+          apply_observer* observer);
 
   node_id id() const {
     return id_;

@@ -26,7 +26,8 @@ inline std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
 /// the simulator needs. Not cryptographic.
 class rng {
 public:
-  explicit rng(std::uint64_t seed) : gen_{seed} {}
+  explicit rng(std::uint64_t seed) : gen_{seed} {
+  }
 
   /// The stream named `stream` of the run seeded with `seed`.
   static rng derive(std::uint64_t seed, std::uint64_t stream) {

@@ -39,8 +39,8 @@ raft::entry loaded_entry(raft::index_t index, raft::term_t term) {
   raft::entry e;
   e.index = index;
   e.term = term;
-  e.data = encode(command{0, index, "f",
-                          std::to_string(index) + "@" + std::to_string(term)});
+  e.data = encode(
+    command{0, index, "f", std::to_string(index) + "@" + std::to_string(term)});
   return e;
 }
 
@@ -93,8 +93,7 @@ std::optional<std::string> scenario::node_command(const std::string& verb,
                                                   const args& a) {
   auto id = num(a, "id", 0);
   if (verb == "campaign") {
-    c().poke(id, "campaign",
-            [](replica::replica_driver& d) { d.campaign(); });
+    c().poke(id, "campaign", [](replica::replica_driver& d) { d.campaign(); });
     return "";
   }
   if (verb == "tick") {
@@ -343,16 +342,16 @@ std::string scenario::status_line(node_id id) {
   out << id << ": ";
   if (!r.up()) {
     auto hs = r.store().durable().load_initial_state().hard;
-    out << "down (durable term=" << hs.current_term
-        << " vote=" << hs.voted_for << " commit=" << hs.commit_index << ")\n";
+    out << "down (durable term=" << hs.current_term << " vote=" << hs.voted_for
+        << " commit=" << hs.commit_index << ")\n";
     return out.str();
   }
   const auto& core = r.node().core();
   const auto& log = core.log();
   out << raft::to_string(core.role()) << " term=" << core.current_term()
       << " vote=" << core.voted_for() << " lead=" << core.leader_id()
-      << " commit=" << log.committed()
-      << " applied=" << r.state().applied() << " log=";
+      << " commit=" << log.committed() << " applied=" << r.state().applied()
+      << " log=";
   if (log.first_index() > 1)
     out << '[' << log.first_index() - 1 << "]";
   for (auto i = log.first_index(); i <= log.last_index(); ++i)

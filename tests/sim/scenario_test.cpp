@@ -47,7 +47,7 @@ void run_transcript(const std::string& name) {
 }
 
 const std::set<std::string> transcripts = {
-  "figure7.txt",      "figure8.txt",        "stale_leader.txt",
+  "figure7.txt",        "figure8.txt",         "stale_leader.txt",
   "prevote_rejoin.txt", "client_redirect.txt", "checker_selftest.txt",
 };
 

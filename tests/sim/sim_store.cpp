@@ -5,9 +5,7 @@
 namespace pact::sim {
 
 sim_store::sim_store(raft::conf_state bootstrap, rng stream)
-  : bootstrap_(bootstrap),
-    rng_(stream),
-    volatile_(bootstrap),
+  : bootstrap_(bootstrap), rng_(stream), volatile_(bootstrap),
     durable_(std::move(bootstrap)) {
 }
 
@@ -95,8 +93,14 @@ pact::status sim_store::create_snapshot(raft::index_t i,
   if (auto st = volatile_.create_snapshot(i, conf, data); !st)
     return st;
   ++stats_.snapshots_taken;
-  pending_write w{pending_write::kind::create_snapshot, 0, {}, {}, {}, conf,
-                  i, std::move(data)};
+  pending_write w{pending_write::kind::create_snapshot,
+                  0,
+                  {},
+                  {},
+                  {},
+                  conf,
+                  i,
+                  std::move(data)};
   queue(std::move(w), 0);
   return {};
 }

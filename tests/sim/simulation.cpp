@@ -43,8 +43,7 @@ std::string cluster_state(cluster& c) {
     }
     const auto& core = r->node().core();
     out << raft::to_string(core.role()) << " term=" << core.current_term()
-        << " leader=" << core.leader_id()
-        << " last=" << core.log().last_index()
+        << " leader=" << core.leader_id() << " last=" << core.log().last_index()
         << " commit=" << core.log().committed()
         << " applied=" << r->state().applied();
   }
@@ -73,10 +72,9 @@ void heal_and_converge(cluster& c, workload& wl, const fault_plan& plan,
     c.restart(id);
   }
   c.note("heal all");
-  auto stall_limit = 300
-                     + 40 * static_cast<std::uint64_t>(
-                       plan.replica.election_timeout_ticks)
-                     + plan.clients.timeout_ticks * plan.clients.max_attempts;
+  auto stall_limit
+    = 300 + 40 * static_cast<std::uint64_t>(plan.replica.election_timeout_ticks)
+      + plan.clients.timeout_ticks * plan.clients.max_attempts;
   std::uint64_t stalled = 0;
   auto mark = progress(c);
   for (std::uint64_t t = 0; t < 20 * stall_limit && stalled < stall_limit;
@@ -198,8 +196,8 @@ sim_result run_simulation(const sim_options& opts) {
     c.checks().check_whole_log(*r);
   if (c.checks().failed()) {
     res.ok = false;
-    res.failure = "invariant violated at tick " + std::to_string(c.now())
-                  + ": " + c.checks().violation() + cluster_state(c);
+    res.failure = "invariant violated at tick " + std::to_string(c.now()) + ": "
+                  + c.checks().violation() + cluster_state(c);
   } else if (res.ok) {
     check_history(wl, res);
   }
@@ -214,9 +212,8 @@ std::string sim_result::summary(std::uint64_t seed) const {
       << " writes=" << writes_ok << " reads=" << reads_ok
       << " unknown=" << unknown << " crashes=" << crashes
       << " lost_fsyncs=" << lost_batches << " store_failures=" << store_failures
-      << " partitions=" << partitions
-      << " snapshots=" << snapshots << " installs=" << installs
-      << " packets=" << packets
+      << " partitions=" << partitions << " snapshots=" << snapshots
+      << " installs=" << installs << " packets=" << packets
       << " lin_states=" << lin_states << (lin_unknown ? " lin=UNKNOWN" : "")
       << " trace=" << std::hex << trace_hash << std::dec
       << (ok ? " OK" : " FAIL");

@@ -118,8 +118,7 @@ pact::status kv_state_machine::restore(const std::string& image) {
     std::uint64_t c = 0;
     std::uint64_t s = 0;
     if (!(in >> c >> s))
-      return make_error("kv snapshot: malformed session "
-                        + std::to_string(i));
+      return make_error("kv snapshot: malformed session " + std::to_string(i));
     sess[c] = s;
   }
   applied_ = applied;

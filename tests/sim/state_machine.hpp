@@ -41,12 +41,12 @@ class apply_observer {
 public:
   virtual ~apply_observer() = default;
   /// `e` was applied; `chain` is the state machine's hash chain after it.
-  virtual void on_apply(raft::node_id id, const raft::entry& e,
-                        std::uint64_t chain)
+  virtual void
+  on_apply(raft::node_id id, const raft::entry& e, std::uint64_t chain)
     = 0;
   /// The state machine was replaced by a snapshot image at `index`.
-  virtual void on_restore(raft::node_id id, raft::index_t index,
-                          std::uint64_t chain)
+  virtual void
+  on_restore(raft::node_id id, raft::index_t index, std::uint64_t chain)
     = 0;
   /// A batch became durable (before its messages are sent, and before a
   /// crash that may strike right after it).

@@ -145,16 +145,16 @@ TEST_CASE("malformed --set and --unset texts name the text") {
     std::string why;
   };
   for (const auto& c : std::vector<bad_case>{
-           {{"kernel:vm.a"}, {}, "--set 'kernel:vm.a'", "CATEGORY:KEY=VALUE"},
-           {{"vm.a=1"}, {}, "--set 'vm.a=1'", "CATEGORY:KEY"},
-           {{":vm.a=1"}, {}, "--set ':vm.a=1'", "CATEGORY:KEY"},
-           {{"kernel:=1"}, {}, "--set 'kernel:=1'", "CATEGORY:KEY"},
-           {{"=1"}, {}, "--set '=1'", "CATEGORY:KEY"},
-           {{""}, {}, "--set ''", "CATEGORY:KEY=VALUE"},
-           {{}, {"kernel"}, "--unset 'kernel'", "CATEGORY:KEY"},
-           {{}, {"kernel:"}, "--unset 'kernel:'", "CATEGORY:KEY"},
-           {{}, {":vm.a"}, "--unset ':vm.a'", "CATEGORY:KEY"},
-           {{}, {""}, "--unset ''", "CATEGORY:KEY"},
+         {{"kernel:vm.a"}, {}, "--set 'kernel:vm.a'", "CATEGORY:KEY=VALUE"},
+         {{"vm.a=1"}, {}, "--set 'vm.a=1'", "CATEGORY:KEY"},
+         {{":vm.a=1"}, {}, "--set ':vm.a=1'", "CATEGORY:KEY"},
+         {{"kernel:=1"}, {}, "--set 'kernel:=1'", "CATEGORY:KEY"},
+         {{"=1"}, {}, "--set '=1'", "CATEGORY:KEY"},
+         {{""}, {}, "--set ''", "CATEGORY:KEY=VALUE"},
+         {{}, {"kernel"}, "--unset 'kernel'", "CATEGORY:KEY"},
+         {{}, {"kernel:"}, "--unset 'kernel:'", "CATEGORY:KEY"},
+         {{}, {":vm.a"}, "--unset ':vm.a'", "CATEGORY:KEY"},
+         {{}, {""}, "--unset ''", "CATEGORY:KEY"},
        }) {
     CAPTURE(c.text);
     auto err = refused(c.sets, c.unsets);
@@ -180,10 +180,8 @@ TEST_CASE("the same key twice is refused") {
   // Set and unset of one key, and the sysctl alias of kernel.
   CHECK(contains(refused({"kernel:vm.a=1"}, {"kernel:vm.a"}).message,
                  "--unset 'kernel:vm.a'"));
-  CHECK(contains(refused({"sysctl:vm.b=1"}, {"kernel:vm.b"}).message,
-                 "twice"));
-  CHECK(contains(refused({}, {"kernel:vm.a", "kernel:vm.a"}).message,
-                 "twice"));
+  CHECK(contains(refused({"sysctl:vm.b=1"}, {"kernel:vm.b"}).message, "twice"));
+  CHECK(contains(refused({}, {"kernel:vm.a", "kernel:vm.a"}).message, "twice"));
   // Equal keys in different categories are different items.
   CHECK(ok({"kernel:x=1", "files:x=1"}, {}).items_size() == 2);
 }
@@ -197,9 +195,8 @@ TEST_CASE("nothing to commit") {
 // -- parse_expectations ------------------------------------------------------
 
 TEST_CASE("--if-previous: KEY=VALUE expects a value, KEY expects unset") {
-  auto x = parse_expectations(
-    {"kernel:vm.swappiness=10", "files:/etc/a=b=c", "sysctl:vm.gone",
-     "kernel:vm.empty="});
+  auto x = parse_expectations({"kernel:vm.swappiness=10", "files:/etc/a=b=c",
+                               "sysctl:vm.gone", "kernel:vm.empty="});
   REQUIRE(x);
   REQUIRE(x->size() == 4);
   CHECK((*x)[0].category() == DELTA_CATEGORY_KERNEL);

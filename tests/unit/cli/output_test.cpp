@@ -42,14 +42,18 @@ std::string through_pipe(bool neutralise, Write write) {
 
 TEST_CASE("text mode neutralises control bytes but keeps lines") {
   auto out = through_pipe(true, [](std::ostream& os) {
-    os << "SEQ  MESSAGE\n" << "1    \x1b[2K\r\x1b[32mall clear\n" << "tail";
+    os << "SEQ  MESSAGE\n"
+       << "1    \x1b[2K\r\x1b[32mall clear\n"
+       << "tail";
   });
   CHECK(out == "SEQ  MESSAGE\n1    \\x1b[2K\\r\\x1b[32mall clear\ntail");
 }
 
 TEST_CASE("a character flushed in pieces is judged whole") {
   auto out = through_pipe(true, [](std::ostream& os) {
-    os << "a\xe2\x80" << std::flush << "\xae" << "b\n" << std::flush;
+    os << "a\xe2\x80" << std::flush << "\xae"
+       << "b\n"
+       << std::flush;
     os << "\xc2" << std::flush << "\x9b" << std::flush;
   });
   CHECK(out == "a\\u202eb\n\\u009b");

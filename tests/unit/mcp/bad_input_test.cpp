@@ -101,14 +101,14 @@ TEST_CASE("ids that are not strings or integers get a null id") {
   for (auto id : {"{}", "[1]", "1.5", "1e2", "true", "false", "null",
                   "99999999999999999999999"})
     check_error(
-        s, std::string(R"({"jsonrpc":"2.0","method":"ping","id":)") + id + "}",
-        invalid_request, nullptr);
+      s, std::string(R"({"jsonrpc":"2.0","method":"ping","id":)") + id + "}",
+      invalid_request, nullptr);
   // The whole integer range is a valid id and is echoed exactly.
   auto big = reply_to(
-      s, R"({"jsonrpc":"2.0","id":18446744073709551615,"method":"ping"})");
+    s, R"({"jsonrpc":"2.0","id":18446744073709551615,"method":"ping"})");
   CHECK(big["id"] == 18446744073709551615ull);
   auto neg = reply_to(
-      s, R"({"jsonrpc":"2.0","id":-9223372036854775808,"method":"ping"})");
+    s, R"({"jsonrpc":"2.0","id":-9223372036854775808,"method":"ping"})");
   CHECK(neg["id"] == INT64_MIN);
 }
 
@@ -118,7 +118,7 @@ TEST_CASE("params that are not an object are refused") {
   for (auto p : {R"("x")", "5", "null", "true"})
     check_error(s,
                 std::string(R"({"jsonrpc":"2.0","id":7,"method":"ping",)")
-                    + R"("params":)" + p + "}",
+                  + R"("params":)" + p + "}",
                 invalid_request, 7);
   check_error(s, R"({"jsonrpc":"2.0","id":7,"method":"ping","params":[]})",
               invalid_params, 7);
@@ -164,14 +164,14 @@ TEST_CASE("nesting is bounded; the id is kept when it can be read") {
 TEST_CASE("notifications get no reply; a notification with an id is refused") {
   int calls = 0;
   auto s = spec_server(&calls);
-  CHECK_FALSE(s.handle_line(
-      R"({"jsonrpc":"2.0","method":"notifications/initialized"})"));
+  CHECK_FALSE(
+    s.handle_line(R"({"jsonrpc":"2.0","method":"notifications/initialized"})"));
   CHECK_FALSE(s.handle_line(R"({"jsonrpc":"2.0","method":"no/such"})"));
   CHECK_FALSE(s.handle_line(
-      R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{}})"));
+    R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{}})"));
   check_error(
-      s, R"({"jsonrpc":"2.0","id":9,"method":"notifications/initialized"})",
-      invalid_request, 9);
+    s, R"({"jsonrpc":"2.0","id":9,"method":"notifications/initialized"})",
+    invalid_request, 9);
   check_error(s, R"({"jsonrpc":"2.0","id":9,"method":"no/such"})",
               method_not_found, 9);
 }
@@ -181,7 +181,7 @@ TEST_CASE("responses from the client are ignored") {
   auto s = spec_server(&calls);
   CHECK_FALSE(s.handle_line(R"({"jsonrpc":"2.0","id":1,"result":{}})"));
   CHECK_FALSE(s.handle_line(
-      R"({"jsonrpc":"2.0","id":1,"error":{"code":-1,"message":"x"}})"));
+    R"({"jsonrpc":"2.0","id":1,"error":{"code":-1,"message":"x"}})"));
   CHECK_FALSE(s.handle_line(R"({"jsonrpc":2,"id":{},"result":null})"));
 }
 
@@ -248,7 +248,7 @@ TEST_CASE("the messages name the problem") {
   CHECK(r["error"]["message"] == "jsonrpc must be the string \"2.0\"");
   // An echoed method name is clipped.
   r = reply_to(s, R"({"jsonrpc":"2.0","id":1,"method":")"
-                      + std::string(10000, 'm') + "\"}");
+                    + std::string(10000, 'm') + "\"}");
   CHECK(r["error"]["code"] == method_not_found);
   CHECK(r["error"]["message"].get<std::string>().size() < 200);
 }
@@ -272,7 +272,7 @@ TEST_CASE("invalid UTF-8 in a tool's text is replaced, not thrown") {
 
 TEST_CASE("the argument decoders read what the schemas admit") {
   auto l
-      = decode_log_args({{"limit", 5.0}, {"scope", "vc:a"}, {"verify", true}});
+    = decode_log_args({{"limit", 5.0}, {"scope", "vc:a"}, {"verify", true}});
   CHECK(l.limit == 5);
   CHECK(l.scope == "vc:a");
   CHECK(l.verify);

@@ -36,10 +36,10 @@ json reply_to(server& s, const std::string& line) {
 }
 
 const char* two_pings_and_a_notification
-    = R"([{"jsonrpc":"2.0","id":1,"method":"ping"},)"
-      R"({"jsonrpc":"2.0","method":"notifications/initialized"},)"
-      R"({"jsonrpc":"2.0","id":"b","method":"tools/call",)"
-      R"("params":{"name":"echo"}}])";
+  = R"([{"jsonrpc":"2.0","id":1,"method":"ping"},)"
+    R"({"jsonrpc":"2.0","method":"notifications/initialized"},)"
+    R"({"jsonrpc":"2.0","id":"b","method":"tools/call",)"
+    R"("params":{"name":"echo"}}])";
 
 } // namespace
 
@@ -80,9 +80,9 @@ TEST_CASE("a batch's bad members get their own errors in the array") {
 TEST_CASE("batches that need no answer, and empty or oversized ones") {
   auto s = make_server();
   initialize(s, "2025-03-26");
-  CHECK_FALSE(s.handle_line(
-      R"([{"jsonrpc":"2.0","method":"notifications/initialized"},)"
-      R"({"jsonrpc":"2.0","id":3,"result":{}}])"));
+  CHECK_FALSE(
+    s.handle_line(R"([{"jsonrpc":"2.0","method":"notifications/initialized"},)"
+                  R"({"jsonrpc":"2.0","id":3,"result":{}}])"));
   auto empty = reply_to(s, "[]");
   CHECK(empty.is_object());
   CHECK(empty["error"]["code"] == invalid_request);

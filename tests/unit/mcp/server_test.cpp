@@ -21,15 +21,15 @@ server make_server(int* calls = nullptr) {
       ++*calls;
     if (args.value("fail", false))
       return {"it failed", nullptr, true};
-    return {args.value("text", ""), {{"echoed", args.value("text", "")}},
-            false};
+    return {
+      args.value("text", ""), {{"echoed", args.value("text", "")}}, false};
   };
   return server{"pact-mcp", "9.9.9", {echo}};
 }
 
 json request(int id, const std::string& method, json params = json::object()) {
-  return {{"jsonrpc", "2.0"}, {"id", id}, {"method", method},
-          {"params", params}};
+  return {
+    {"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}};
 }
 
 } // namespace
@@ -37,10 +37,11 @@ json request(int id, const std::string& method, json params = json::object()) {
 TEST_CASE("initialize negotiates the protocol version and names the server") {
   auto s = make_server();
   CHECK_FALSE(s.initialized());
-  auto r = s.handle(request(1, "initialize",
-                            {{"protocolVersion", "2024-11-05"},
-                             {"capabilities", json::object()},
-                             {"clientInfo", {{"name", "t"}, {"version", "1"}}}}));
+  auto r
+    = s.handle(request(1, "initialize",
+                       {{"protocolVersion", "2024-11-05"},
+                        {"capabilities", json::object()},
+                        {"clientInfo", {{"name", "t"}, {"version", "1"}}}}));
   REQUIRE(r);
   CHECK((*r)["id"] == 1);
   CHECK((*r)["result"]["protocolVersion"] == "2024-11-05");
@@ -48,16 +49,16 @@ TEST_CASE("initialize negotiates the protocol version and names the server") {
   CHECK((*r)["result"]["serverInfo"]["version"] == "9.9.9");
   CHECK((*r)["result"]["capabilities"].contains("tools"));
   CHECK(s.initialized());
-  auto newer = s.handle(request(2, "initialize",
-                                {{"protocolVersion", "2099-01-01"}}));
+  auto newer
+    = s.handle(request(2, "initialize", {{"protocolVersion", "2099-01-01"}}));
   CHECK((*newer)["result"]["protocolVersion"]
         == supported_protocol_versions().front());
 }
 
 TEST_CASE("notifications get no answer; ping answers an empty result") {
   auto s = make_server();
-  CHECK_FALSE(s.handle({{"jsonrpc", "2.0"},
-                        {"method", "notifications/initialized"}}));
+  CHECK_FALSE(
+    s.handle({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}));
   auto r = s.handle(request(7, "ping"));
   REQUIRE(r);
   CHECK((*r)["result"] == json::object());
@@ -72,18 +73,16 @@ TEST_CASE("tools are listed with their schema and called by name") {
   REQUIRE(tools.size() == 1);
   CHECK(tools[0]["name"] == "echo");
   CHECK(tools[0]["inputSchema"]["type"] == "object");
-  auto r = s.handle(request(4, "tools/call",
-                            {{"name", "echo"},
-                             {"arguments", {{"text", "hi"}}}}));
+  auto r = s.handle(request(
+    4, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "hi"}}}}));
   REQUIRE(r);
   CHECK(calls == 1);
   CHECK((*r)["result"]["isError"] == false);
   CHECK((*r)["result"]["content"][0]["type"] == "text");
   CHECK((*r)["result"]["content"][0]["text"] == "hi");
   CHECK((*r)["result"]["structuredContent"]["echoed"] == "hi");
-  auto f = s.handle(request(5, "tools/call",
-                            {{"name", "echo"},
-                             {"arguments", {{"fail", true}}}}));
+  auto f = s.handle(request(
+    5, "tools/call", {{"name", "echo"}, {"arguments", {{"fail", true}}}}));
   CHECK((*f)["result"]["isError"] == true);
   CHECK((*f)["result"]["content"][0]["text"] == "it failed");
 }
@@ -101,9 +100,8 @@ TEST_CASE("protocol errors use the JSON-RPC codes") {
   CHECK((*no_tool)["error"]["code"] == invalid_params);
   auto not_rpc = s.handle(json{{"id", 9}, {"method", "ping"}});
   CHECK((*not_rpc)["error"]["code"] == invalid_request);
-  auto bad_id = s.handle(json{{"jsonrpc", "2.0"},
-                              {"id", json::array()},
-                              {"method", "ping"}});
+  auto bad_id = s.handle(
+    json{{"jsonrpc", "2.0"}, {"id", json::array()}, {"method", "ping"}});
   CHECK((*bad_id)["error"]["code"] == invalid_request);
   CHECK_FALSE(s.handle_line("   "));
 }

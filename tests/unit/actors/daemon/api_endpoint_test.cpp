@@ -44,13 +44,12 @@ caf::behavior server(caf::event_based_actor* self) {
   ctx->verifier.hmac_secret = secret;
   ctx->wall = std::make_shared<manual_clock>(now_s * 1000);
   daemon::api_table table{
-    {Request::kStatus,
-     [](const Request&, const policy::authenticated&,
-        daemon::api_reply reply) { reply.ok(Response{}); }},
-    {Request::kLog, [](const Request&, const policy::authenticated&,
-                       daemon::api_reply) {}},
-    {Request::kCommand, [](const Request&, const policy::authenticated&,
-                           daemon::api_reply) {}},
+    {Request::kStatus, [](const Request&, const policy::authenticated&,
+                          daemon::api_reply reply) { reply.ok(Response{}); }},
+    {Request::kLog,
+     [](const Request&, const policy::authenticated&, daemon::api_reply) {}},
+    {Request::kCommand,
+     [](const Request&, const policy::authenticated&, daemon::api_reply) {}},
   };
   return {
     [self, ctx, table](api_atom, const std::string& bytes) {
@@ -170,7 +169,7 @@ TEST_CASE_FIXTURE(fixture, "a dropped write is answered as outcome "
 // slot is held exactly as long as the request is unanswered.
 
 TEST_CASE_FIXTURE(fixture, "a reply answers once and frees its slot "
-                                 "with the answer") {
+                           "with the answer") {
   auto r = reply();
   CHECK(ctx->in_flight == 1);
   auto copy = r; // as the two handlers of one CAF `.then` hold it
@@ -187,7 +186,7 @@ TEST_CASE_FIXTURE(fixture, "a reply answers once and frees its slot "
 }
 
 TEST_CASE_FIXTURE(fixture, "a reply dropped unanswered tells the "
-                                 "client when its last copy dies") {
+                           "client when its last copy dies") {
   {
     auto r = reply();
     {
@@ -208,7 +207,7 @@ TEST_CASE_FIXTURE(fixture, "a reply dropped unanswered tells the "
 }
 
 TEST_CASE_FIXTURE(fixture, "a write dropped unanswered is outcome "
-                                 "unknown; an answered one is not re-sent") {
+                           "unknown; an answered one is not re-sent") {
   {
     auto r = reply();
     r.set_write(true);

@@ -170,16 +170,16 @@ TEST_CASE("boot config streams the overlay in chunks, the node delta, then "
   CHECK(got.complete.version() == got.overlay->version());
 
   SUBCASE("an agent at the latest version gets only the marker") {
-    auto [again, r2] =
-      fx.boot("n7", got.overlay->version(), got.overlay->checksum());
+    auto [again, r2] = fx.boot("n7", got.overlay->version(),
+                               got.overlay->checksum());
     REQUIRE(r2.status().code() == STATUS_CODE_OK);
     REQUIRE(again.size() == 1);
     CHECK(again[0].complete().up_to_date());
   }
   SUBCASE("a vCluster commit produces a new version") {
     fx.command(overlay_apply(3));
-    auto [fresh, r3] =
-      fx.boot("n7", got.overlay->version(), got.overlay->checksum());
+    auto [fresh, r3] = fx.boot("n7", got.overlay->version(),
+                               got.overlay->checksum());
     journal::boot_assembler b;
     for (auto& c : fresh)
       REQUIRE(b.feed(c));
@@ -191,8 +191,7 @@ TEST_CASE("boot config streams the overlay in chunks, the node delta, then "
     auto [none, r4] = fx.boot("stranger");
     CHECK(none.empty());
     CHECK(r4.status().code() != STATUS_CODE_OK);
-    CHECK(r4.status().message().find("not enrolled")
-          != std::string::npos);
+    CHECK(r4.status().message().find("not enrolled") != std::string::npos);
   }
 }
 

@@ -18,8 +18,8 @@ std::map<uint64_t, endpoint> members_of(std::vector<std::string> list) {
 } // namespace
 
 TEST_CASE("the member list text is canonical and includes this replica") {
-  auto m = members_of({"2=127.0.0.1:9445", "1=http://127.0.0.1:9444",
-                       "3=127.0.0.1:9446"});
+  auto m = members_of(
+    {"2=127.0.0.1:9445", "1=http://127.0.0.1:9444", "3=127.0.0.1:9446"});
   CHECK(m.size() == 3);
   CHECK(members_text(m)
         == "1=http://127.0.0.1:9444,2=http://127.0.0.1:9445,"
@@ -28,15 +28,15 @@ TEST_CASE("the member list text is canonical and includes this replica") {
 
 TEST_CASE("identical lists agree whatever their order or spelling") {
   auto mine = members_of({"1=127.0.0.1:1", "2=127.0.0.1:2", "3=127.0.0.1:3"});
-  auto theirs = members_of({"3=http://127.0.0.1:3", "1=127.0.0.1:1",
-                            "2=127.0.0.1:2"});
+  auto theirs
+    = members_of({"3=http://127.0.0.1:3", "1=127.0.0.1:1", "2=127.0.0.1:2"});
   CHECK(members_mismatch(mine, 3, members_text(theirs)).empty());
 }
 
 TEST_CASE("a mistyped port names the member, both values and the peer") {
   auto mine = members_of({"1=127.0.0.1:1", "2=127.0.0.1:2", "3=127.0.0.1:3"});
-  auto theirs = members_of({"1=127.0.0.1:1", "2=127.0.0.1:22",
-                            "3=127.0.0.1:3"});
+  auto theirs
+    = members_of({"1=127.0.0.1:1", "2=127.0.0.1:22", "3=127.0.0.1:3"});
   CHECK(members_mismatch(mine, 3, members_text(theirs))
         == "member 2 is http://127.0.0.1:2 here but http://127.0.0.1:22 "
            "at peer 3");

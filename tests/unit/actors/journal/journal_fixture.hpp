@@ -75,8 +75,9 @@ struct journal_fixture : pact::test::coordinated_system {
     rc.tick = tick;
     rc.metrics = std::make_shared<raft_metrics>("1");
     rc.wall = wall;
-    rc.open_store = [d = disk](const replica_config&)
-      -> expected<std::shared_ptr<store::raft_store>> {
+    rc.open_store =
+      [d = disk](
+        const replica_config&) -> expected<std::shared_ptr<store::raft_store>> {
       return std::shared_ptr<store::raft_store>(d);
     };
     using supervision::health_handle;
@@ -97,9 +98,9 @@ struct journal_fixture : pact::test::coordinated_system {
            return s->spawn(journal::gateway, h, g);
          }});
     }
-    sup = sys.spawn(supervision::supervisor,
-                    supervision::supervisor_spec{{registry, "journal"},
-                                                 children, {}});
+    sup = sys.spawn(
+      supervision::supervisor,
+      supervision::supervisor_spec{{registry, "journal"}, children, {}});
     if (members.size() > 1) {
       run();
       return;
@@ -132,8 +133,8 @@ struct journal_fixture : pact::test::coordinated_system {
   /// Runs, then advances tick by tick until `p()` holds; false when it
   /// does not within `limit` of actor time.
   template <class Pred>
-  bool until(Pred p,
-             std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+  bool
+  until(Pred p, std::chrono::milliseconds limit = std::chrono::seconds(30)) {
     run();
     for (auto t = std::chrono::milliseconds(0); !p(); t += tick) {
       if (t >= limit)
@@ -196,8 +197,8 @@ struct journal_fixture : pact::test::coordinated_system {
   /// Proposes `c` at the replica; its index and result.
   std::pair<uint64_t, protocol::CommandResult>
   propose(const protocol::JournalCommand& c) {
-    auto a = ask<uint64_t, std::string>(replica(), protocol::propose_atom::value,
-                                        c.SerializeAsString());
+    auto a = ask<uint64_t, std::string>(
+      replica(), protocol::propose_atom::value, c.SerializeAsString());
     run();
     REQUIRE(a->done);
     REQUIRE_MESSAGE(!a->err, caf::to_string(a->err));
@@ -232,8 +233,8 @@ struct journal_fixture : pact::test::coordinated_system {
   void reopenable(uint16_t port) {
     auto& mpx = dynamic_cast<caf::io::network::test_multiplexer&>(
       sys.middleman().backend());
-    mpx.provide_acceptor(port, caf::io::accept_handle::from_int(
-                                 mpx.next_endpoint_id()));
+    mpx.provide_acceptor(
+      port, caf::io::accept_handle::from_int(mpx.next_endpoint_id()));
   }
 };
 

@@ -87,9 +87,9 @@ TEST_CASE("requests that find no leader wait leader_wait of actor time, "
   q.mutable_log()->set_limit(1);
   auto read = fx.ask<std::string>(fx.replica(), protocol::query_atom::value,
                                   q.SerializeAsString());
-  auto write = fx.ask<uint64_t, std::string>(
-    fx.replica(), protocol::propose_atom::value,
-    commit_command(1).SerializeAsString());
+  auto write
+    = fx.ask<uint64_t, std::string>(fx.replica(), protocol::propose_atom::value,
+                                    commit_command(1).SerializeAsString());
   auto started = fx.now();
   // Held for the wait (4 s by default) ...
   fx.advance(fx.rc.leader_wait - std::chrono::milliseconds(100));
@@ -99,7 +99,8 @@ TEST_CASE("requests that find no leader wait leader_wait of actor time, "
   REQUIRE(fx.until([&] { return read->done && write->done; },
                    std::chrono::seconds(1)));
   CHECK(fx.now() - started >= fx.rc.leader_wait);
-  CHECK(fx.now() - started <= fx.rc.leader_wait + std::chrono::milliseconds(100));
+  CHECK(fx.now() - started
+        <= fx.rc.leader_wait + std::chrono::milliseconds(100));
   CHECK(protocol::reason_of(read->err) == protocol::ERROR_REASON_NO_LEADER);
   CHECK(protocol::reason_of(write->err) == protocol::ERROR_REASON_NO_LEADER);
   CHECK(protocol::message_of(write->err).find("was not proposed")

@@ -70,8 +70,7 @@ WatchRequest watch(uint64_t after, const std::string& vc, uint32_t wait_ms) {
 std::shared_ptr<journal::test::answer<std::string>>
 send_watch(journal_fixture& f, const WatchRequest& req, seconds within) {
   return f.ask_within<std::string>(caf::duration{within}, f.replica(),
-                                   watch_atom::value,
-                                   req.SerializeAsString());
+                                   watch_atom::value, req.SerializeAsString());
 }
 
 /// The reply to a sent watch, once time brought it; fails the test when

@@ -68,9 +68,11 @@ struct fixture : pact::test::coordinated_system {
   HealthTree tree() {
     HealthTree t;
     auto probe = sys.spawn([&](caf::event_based_actor* self) {
-      self->request(registry, caf::infinite,
-                    protocol::health_snapshot_atom::value)
-        .then([&](const std::string& bytes) { CHECK(t.ParseFromString(bytes)); });
+      self
+        ->request(registry, caf::infinite,
+                  protocol::health_snapshot_atom::value)
+        .then(
+          [&](const std::string& bytes) { CHECK(t.ParseFromString(bytes)); });
     });
     run();
     return t;
@@ -158,7 +160,8 @@ TEST_CASE_FIXTURE(fixture, "exceeding the restart intensity escalates") {
   CHECK(sup_down);
   REQUIRE(sup_reason);
   auto why = sys.render(sup_reason);
-  CHECK(why.find("restart intensity exceeded by root/crasher") != std::string::npos);
+  CHECK(why.find("restart intensity exceeded by root/crasher")
+        != std::string::npos);
   CHECK(why.find("boom") != std::string::npos);
   auto t = tree();
   CHECK(row(t, "root/crasher").state() == protocol::ACTOR_STATE_FAILED);

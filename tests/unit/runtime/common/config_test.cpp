@@ -4,11 +4,11 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
-#include <unistd.h>
 #include <fstream>
 #include <map>
 #include <regex>
 #include <sstream>
+#include <unistd.h>
 
 #include "runtime/common/config.hpp"
 #include "runtime/common/schemas.hpp"
@@ -78,7 +78,8 @@ TEST_CASE("precedence is flag > env > file > default") {
   CHECK(v->get_list("journal.raft.members").size() == 2);
 
   auto w = load(journal_req(f.path, {{"PACT_LOG", "error"}},
-                            {{"log-level", "trace"}, {"dev", "true"},
+                            {{"log-level", "trace"},
+                             {"dev", "true"},
                              {"peers", "1=x:1, 2=y:2,3=z:3"}}));
   REQUIRE(w);
   CHECK(w->get_string("journal.log_level") == "trace");
@@ -92,8 +93,9 @@ TEST_CASE("an unknown key names file, line and key") {
   auto v = load(journal_req(f.path));
   REQUIRE_FALSE(v);
   CHECK(v.err().message
-        == f.path + ":5: unknown key 'journal.raft.membrs' in journal "
-                    "configuration");
+        == f.path
+             + ":5: unknown key 'journal.raft.membrs' in journal "
+               "configuration");
 }
 
 TEST_CASE("a value of the wrong type names file, line and key") {
@@ -201,6 +203,7 @@ TEST_CASE("the CLI endpoint is a string, comma-separated URLs or a list") {
   auto d = cli(bad.path);
   REQUIRE_FALSE(d);
   CHECK(d.err().message
-        == bad.path + ":1: key 'endpoint' must be a string or an array of "
-                      "strings");
+        == bad.path
+             + ":1: key 'endpoint' must be a string or an array of "
+               "strings");
 }

@@ -41,8 +41,8 @@ TEST_CASE("endpoint schemes are case-insensitive; paths and users are named") {
   auto a = parse_endpoint("HTTPS://j1:9443", "--endpoint");
   REQUIRE(a);
   CHECK(a->tls);
-  for (auto text : {"http://j1:9443/foo", "http://j1:9443?x=1",
-                    "http://j1:9443#f"}) {
+  for (auto text :
+       {"http://j1:9443/foo", "http://j1:9443?x=1", "http://j1:9443#f"}) {
     auto e = parse_endpoint(text, "--endpoint");
     REQUIRE_FALSE(e);
     CHECK(e.err().message.find("a path, query or fragment is not allowed")

@@ -10,7 +10,8 @@ using pact::terminal_safe;
 using pact::terminal_safe_prefix;
 
 TEST_CASE("printable ASCII and well-formed UTF-8 pass unchanged") {
-  CHECK(terminal_safe("kernel vm.swappiness = 10") == "kernel vm.swappiness = 10");
+  CHECK(terminal_safe("kernel vm.swappiness = 10")
+        == "kernel vm.swappiness = 10");
   CHECK(terminal_safe("C:\\path \\x1b") == "C:\\path \\x1b");
   CHECK(terminal_safe("grüße – 日本 🚀") == "grüße – 日本 🚀");
   CHECK(terminal_safe("") == "");
@@ -29,7 +30,8 @@ TEST_CASE("every C0 control and DEL becomes a visible escape") {
 }
 
 TEST_CASE("newline and tab: escaped inside a field, kept in whole lines") {
-  CHECK(terminal_safe("fix\nSEQ 99 fake row\tx") == "fix\\nSEQ 99 fake row\\tx");
+  CHECK(terminal_safe("fix\nSEQ 99 fake row\tx")
+        == "fix\\nSEQ 99 fake row\\tx");
   CHECK(terminal_safe("one\ntwo\tx\r\n", line_mode::multi)
         == "one\ntwo\tx\\r\n");
   CHECK(terminal_safe("\x1b]0;title\x07\n", line_mode::multi)
@@ -38,24 +40,33 @@ TEST_CASE("newline and tab: escaped inside a field, kept in whole lines") {
 
 TEST_CASE("C1 controls encoded in UTF-8 become \\u escapes") {
   // U+009B is the one-byte CSI of 8-bit terminals; U+0085 is NEL.
-  CHECK(terminal_safe("a\xc2\x9b" "2Kb") == "a\\u009b2Kb");
+  CHECK(terminal_safe("a\xc2\x9b"
+                      "2Kb")
+        == "a\\u009b2Kb");
   CHECK(terminal_safe("\xc2\x80\xc2\x85\xc2\x9f") == "\\u0080\\u0085\\u009f");
   // U+00A0 (no-break space) is the first code point past C1: kept.
   CHECK(terminal_safe("\xc2\xa0") == "\xc2\xa0");
 }
 
 TEST_CASE("bidi overrides and isolates are escaped (Trojan Source)") {
-  CHECK(terminal_safe("admin\xe2\x80\xae" "nimda") == "admin\\u202enimda");
+  CHECK(terminal_safe("admin\xe2\x80\xae"
+                      "nimda")
+        == "admin\\u202enimda");
   CHECK(terminal_safe("\xe2\x80\xaa\xe2\x81\xa6\xe2\x81\xa9")
         == "\\u202a\\u2066\\u2069");
   // U+2029 and U+2070 neighbour the ranges and are ordinary.
-  CHECK(terminal_safe("\xe2\x80\xa9\xe2\x81\xb0") == "\xe2\x80\xa9\xe2\x81\xb0");
+  CHECK(terminal_safe("\xe2\x80\xa9\xe2\x81\xb0")
+        == "\xe2\x80\xa9\xe2\x81\xb0");
 }
 
 TEST_CASE("bytes that are not well-formed UTF-8 become \\x escapes") {
-  CHECK(terminal_safe("a\xff" "b") == "a\\xffb");
+  CHECK(terminal_safe("a\xff"
+                      "b")
+        == "a\\xffb");
   // A raw 8-bit CSI (0x9b) is not UTF-8 at all.
-  CHECK(terminal_safe("\x9b" "2K") == "\\x9b2K");
+  CHECK(terminal_safe("\x9b"
+                      "2K")
+        == "\\x9b2K");
   // Overlong ESC (C0 9B) and overlong '/' (E0 80 AF).
   CHECK(terminal_safe("\xc0\x9b") == "\\xc0\\x9b");
   CHECK(terminal_safe("\xe0\x80\xaf") == "\\xe0\\x80\\xaf");

@@ -52,8 +52,7 @@ TEST_CASE("a platform admin writes any node, enrolled or not") {
   auto h = seeded();
   for (const char* n : {"n1", "n2", "n3"}) {
     CAPTURE(n);
-    h.ok(as(node_commit(n, "vm.a", "2"), "root@site",
-            {"pact-platform-admin"}));
+    h.ok(as(node_commit(n, "vm.a", "2"), "root@site", {"pact-platform-admin"}));
     CHECK(last_role(h) == "pact-platform-admin");
   }
 }

@@ -36,10 +36,10 @@ TEST_CASE("a retried command is applied once and answered as the first time") {
   auto again = h.run(with_id(c, "req-1", t0_ms + 2000));
   CHECK(again.status().code() == STATUS_CODE_OK);
   CHECK(again.duplicate());
-  CHECK(std::vector<uint64_t>(again.sequences().begin(),
-                              again.sequences().end())
-        == std::vector<uint64_t>(first.sequences().begin(),
-                                 first.sequences().end()));
+  CHECK(
+    std::vector<uint64_t>(again.sequences().begin(), again.sequences().end())
+    == std::vector<uint64_t>(first.sequences().begin(),
+                             first.sequences().end()));
   CHECK(h.sm.last_sequence() == 1);
 }
 
@@ -88,8 +88,8 @@ TEST_CASE("the window is bounded by count and forgets oldest first") {
                   "id-" + std::to_string(i), t0_ms + static_cast<int64_t>(i)));
   CHECK(h.sm.recent_requests().size() == 5);
   // Everything older than the window goes when a new result is remembered.
-  h.run(with_id(blacklist_add("/p/new"), "id-new",
-                t0_ms + dedup_window_ms + 10));
+  h.run(
+    with_id(blacklist_add("/p/new"), "id-new", t0_ms + dedup_window_ms + 10));
   CHECK(h.sm.recent_requests().size() == 1);
   CHECK(h.sm.recent_requests().front().key() == "alice@site\nid-new");
 }

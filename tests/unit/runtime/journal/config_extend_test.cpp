@@ -25,7 +25,7 @@ void vcluster_with_window(harness& h, const std::string& vc,
                           const std::string& node, uint32_t window_s) {
   auto apply = overlay_apply(vc, {{"vm.a", "1"}});
   apply.mutable_overlays(0)->mutable_policy()->set_emergency_window_seconds(
-      window_s);
+    window_s);
   h.ok(apply);
   auto enroll = make_cmd(COMMAND_KIND_NODE_ENROLL, node_scope(node));
   enroll.set_vcluster(vc);

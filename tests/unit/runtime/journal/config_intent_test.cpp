@@ -126,7 +126,8 @@ TEST_CASE("SET of the declared value is unchanged; conditions still apply") {
   CHECK(same.state_delta().items_size() == 0);
   CHECK(h.sm.last_sequence() == before);
   // Partly unchanged: only the changed item is recorded and returned.
-  auto part = h.run(intent(vcluster_scope("ml"), {{"vm.a", "1"}, {"vm.c", "3"}}));
+  auto part
+    = h.run(intent(vcluster_scope("ml"), {{"vm.a", "1"}, {"vm.c", "3"}}));
   REQUIRE(part.state_delta().items_size() == 1);
   CHECK(part.state_delta().items(0).key() == "vm.c");
   // --if-previous with an intent: checked against the same state.

@@ -36,8 +36,8 @@ ItemExpectation expect(const std::string& key,
 JournalCommand vc_commit(const std::string& key, const std::string& value,
                          DeltaAction action = DELTA_ACTION_MODIFY) {
   auto c = make_cmd(COMMAND_KIND_COMMIT, vcluster_scope("ml"));
-  *c.mutable_state_delta()->add_items()
-    = make_item(DELTA_CATEGORY_KERNEL, action, key, value);
+  *c.mutable_state_delta()->add_items() = make_item(DELTA_CATEGORY_KERNEL,
+                                                    action, key, value);
   return c;
 }
 
@@ -106,9 +106,9 @@ TEST_CASE("interleaved vCluster commits record the value each replaced") {
 
 TEST_CASE("rollback and apply record previous values of the state they "
           "replaced") {
-  auto h = enrolled();                                       // 1, 2
-  h.ok(vc_commit("vm.swappiness", "20"));                    // 3
-  h.ok(overlay_apply("ml", {{"vm.swappiness", "30"}}));      // 4
+  auto h = enrolled();                                  // 1, 2
+  h.ok(vc_commit("vm.swappiness", "20"));               // 3
+  h.ok(overlay_apply("ml", {{"vm.swappiness", "30"}})); // 4
   CHECK(last_item(h).previous() == "20");
   auto rb = make_cmd(COMMAND_KIND_ROLLBACK, vcluster_scope("ml"));
   rb.set_rollback_to(1);

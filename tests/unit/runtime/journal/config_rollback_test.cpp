@@ -83,7 +83,7 @@ TEST_CASE("rollback of the global scope restores global items") {
   harness h;
   auto c = make_cmd(COMMAND_KIND_COMMIT, global_scope());
   *c.mutable_state_delta()->add_items()
-      = make_item(DELTA_CATEGORY_NETWORK, DELTA_ACTION_ADD, "ntp", "a");
+    = make_item(DELTA_CATEGORY_NETWORK, DELTA_ACTION_ADD, "ntp", "a");
   h.ok(c);
   c.mutable_state_delta()->mutable_items(0)->set_action(DELTA_ACTION_MODIFY);
   c.mutable_state_delta()->mutable_items(0)->set_value("b");
@@ -122,7 +122,7 @@ TEST_CASE("emergency start and end") {
   h.refused(st, STATUS_CODE_CONFLICT, "in an emergency");
   auto drift = make_cmd(COMMAND_KIND_DRIFT_DETECTED, node_scope("n1"));
   *drift.mutable_state_delta()->add_items()
-      = make_item(DELTA_CATEGORY_GPU, DELTA_ACTION_MODIFY, "clock", "1");
+    = make_item(DELTA_CATEGORY_GPU, DELTA_ACTION_MODIFY, "clock", "1");
   h.ok(drift);
   CHECK(h.sm.node("n1")->state() == NODE_STATE_EMERGENCY);
   auto end = make_cmd(COMMAND_KIND_EMERGENCY_END, node_scope("n1"));

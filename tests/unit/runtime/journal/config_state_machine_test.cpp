@@ -45,7 +45,7 @@ TEST_CASE("a node commit records the delta, its expiry and the node state") {
   // A REMOVE in a node delta is remembered, not applied.
   auto rm = make_cmd(COMMAND_KIND_COMMIT, node_scope("node-001"));
   *rm.mutable_state_delta()->add_items()
-      = make_item(DELTA_CATEGORY_FILES, DELTA_ACTION_REMOVE, "/etc/motd");
+    = make_item(DELTA_CATEGORY_FILES, DELTA_ACTION_REMOVE, "/etc/motd");
   rm.set_ttl_seconds(900);
   h.ok(rm);
   rec = h.sm.node("node-001");
@@ -110,9 +110,9 @@ TEST_CASE("a vCluster commit edits the overlay and bumps its version") {
   h.ok(overlay_apply("ml", {{"vm.a", "1"}}));
   auto c = make_cmd(COMMAND_KIND_COMMIT, vcluster_scope("ml"));
   *c.mutable_state_delta()->add_items()
-      = make_item(DELTA_CATEGORY_KERNEL, DELTA_ACTION_MODIFY, "vm.a", "5");
+    = make_item(DELTA_CATEGORY_KERNEL, DELTA_ACTION_MODIFY, "vm.a", "5");
   *c.mutable_state_delta()->add_items()
-      = make_item(DELTA_CATEGORY_GPU, DELTA_ACTION_ADD, "mig", "on");
+    = make_item(DELTA_CATEGORY_GPU, DELTA_ACTION_ADD, "mig", "on");
   CHECK(h.ok(c) == 2);
   auto* o = h.sm.overlay("ml");
   CHECK(o->version() == 2);
@@ -122,7 +122,7 @@ TEST_CASE("a vCluster commit edits the overlay and bumps its version") {
   CHECK(o->items(1).key() == "mig");
   auto rm = make_cmd(COMMAND_KIND_COMMIT, vcluster_scope("ml"));
   *rm.mutable_state_delta()->add_items()
-      = make_item(DELTA_CATEGORY_GPU, DELTA_ACTION_REMOVE, "mig");
+    = make_item(DELTA_CATEGORY_GPU, DELTA_ACTION_REMOVE, "mig");
   h.ok(rm);
   CHECK(h.sm.overlay("ml")->items_size() == 1);
 }
@@ -131,7 +131,7 @@ TEST_CASE("a global commit edits the global declared state") {
   harness h;
   auto c = make_cmd(COMMAND_KIND_COMMIT, global_scope());
   *c.mutable_state_delta()->add_items()
-      = make_item(DELTA_CATEGORY_NETWORK, DELTA_ACTION_ADD, "ntp", "ntp1");
+    = make_item(DELTA_CATEGORY_NETWORK, DELTA_ACTION_ADD, "ntp", "ntp1");
   h.ok(c);
   CHECK(h.sm.global().items_size() == 1);
   CHECK(h.sm.global().version() == 1);
@@ -220,7 +220,7 @@ TEST_CASE("node lifecycle: enroll, drift, converge, state change") {
   CHECK(h.sm.entries().back().vcluster() == "ml");
   auto drift = make_cmd(COMMAND_KIND_DRIFT_DETECTED, node_scope("n1"));
   *drift.mutable_state_delta()->add_items()
-      = make_item(DELTA_CATEGORY_MOUNTS, DELTA_ACTION_ADD, "/scratch", "{}");
+    = make_item(DELTA_CATEGORY_MOUNTS, DELTA_ACTION_ADD, "/scratch", "{}");
   h.ok(drift);
   CHECK(h.sm.node("n1")->state() == NODE_STATE_DRIFTED);
   CHECK(h.sm.node("n1")->items_size() == 0);
@@ -302,7 +302,8 @@ TEST_CASE("merge_node_list equals merging through a map") {
         continue;
       auto* item = d.add_items();
       item->set_category(static_cast<DeltaCategory>(cat));
-      item->set_action(next() % 3 == 0 ? DELTA_ACTION_REMOVE : DELTA_ACTION_ADD);
+      item->set_action(next() % 3 == 0 ? DELTA_ACTION_REMOVE
+                                       : DELTA_ACTION_ADD);
       item->set_key(key);
       if (item->action() != DELTA_ACTION_REMOVE)
         item->set_value(std::to_string(round));

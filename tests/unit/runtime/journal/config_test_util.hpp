@@ -57,13 +57,12 @@ inline DeltaItem make_item(DeltaCategory cat, DeltaAction action,
 }
 
 /// A node commit of one sysctl with a valid TTL.
-inline JournalCommand node_commit(const std::string& node,
-                                  const std::string& key,
-                                  const std::string& value,
-                                  uint32_t ttl = 3600) {
+inline JournalCommand
+node_commit(const std::string& node, const std::string& key,
+            const std::string& value, uint32_t ttl = 3600) {
   auto c = make_cmd(COMMAND_KIND_COMMIT, node_scope(node));
   *c.mutable_state_delta()->add_items()
-      = make_item(DELTA_CATEGORY_KERNEL, DELTA_ACTION_MODIFY, key, value);
+    = make_item(DELTA_CATEGORY_KERNEL, DELTA_ACTION_MODIFY, key, value);
   c.set_ttl_seconds(ttl);
   return c;
 }
@@ -79,8 +78,8 @@ overlay_apply(const std::string& vc,
   spec->mutable_attributes()->set_base_image(image);
   spec->mutable_attributes()->set_supervisor_backend("pact");
   for (const auto& [k, v] : kv)
-    *spec->add_items()
-        = make_item(DELTA_CATEGORY_KERNEL, DELTA_ACTION_ADD, k, v);
+    *spec->add_items() = make_item(DELTA_CATEGORY_KERNEL, DELTA_ACTION_ADD, k,
+                                   v);
   return c;
 }
 

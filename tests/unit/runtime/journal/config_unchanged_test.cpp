@@ -72,8 +72,8 @@ TEST_CASE("a multi-vCluster apply appends entries only for what changes") {
   auto c = overlay_apply("ml", {{"vm.a", "1"}});
   auto* other = c.add_overlays();
   other->set_vcluster("storage");
-  *other->add_items()
-    = make_item(DELTA_CATEGORY_KERNEL, DELTA_ACTION_ADD, "vm.s", "1");
+  *other->add_items() = make_item(DELTA_CATEGORY_KERNEL, DELTA_ACTION_ADD,
+                                  "vm.s", "1");
   auto r = h.run(c);
   REQUIRE(r.status().code() == STATUS_CODE_OK);
   REQUIRE(r.sequences_size() == 1);
@@ -140,8 +140,8 @@ TEST_CASE("a node commit of the current value still records (it renews the "
 
 TEST_CASE("rolling back to the current state writes nothing") {
   harness h;
-  h.ok(overlay_apply("ml", {{"vm.a", "1"}}));         // 1
-  h.ok(overlay_apply("ml", {{"vm.a", "2"}}));         // 2
+  h.ok(overlay_apply("ml", {{"vm.a", "1"}})); // 1
+  h.ok(overlay_apply("ml", {{"vm.a", "2"}})); // 2
   auto rb = make_cmd(COMMAND_KIND_ROLLBACK, vcluster_scope("ml"));
   rb.set_rollback_to(2);
   unchanged(h, rb, vcluster_scope("ml"), 2);
@@ -149,14 +149,14 @@ TEST_CASE("rolling back to the current state writes nothing") {
   CHECK(h.ok(rb) == 3);
   unchanged(h, rb, vcluster_scope("ml"), 3);
   // Node and global scopes.
-  h.ok(node_commit("n1", "vm.x", "1"));               // 4
+  h.ok(node_commit("n1", "vm.x", "1")); // 4
   auto nrb = make_cmd(COMMAND_KIND_ROLLBACK, node_scope("n1"));
   nrb.set_rollback_to(4);
   unchanged(h, nrb, node_scope("n1"), 4);
   auto g = make_cmd(COMMAND_KIND_COMMIT, global_scope());
   *g.mutable_state_delta()->add_items()
     = make_item(DELTA_CATEGORY_KERNEL, DELTA_ACTION_ADD, "vm.g", "1");
-  h.ok(g);                                            // 5
+  h.ok(g); // 5
   auto grb = make_cmd(COMMAND_KIND_ROLLBACK, global_scope());
   grb.set_rollback_to(5);
   unchanged(h, grb, global_scope(), 5);

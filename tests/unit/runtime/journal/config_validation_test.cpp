@@ -62,7 +62,7 @@ TEST_CASE("TTL bounds of node deltas name the bound") {
   h.ok(node_commit("n1", "k", "v", 864000));
   auto vc = make_cmd(COMMAND_KIND_COMMIT, vcluster_scope("ml"));
   *vc.mutable_state_delta()->add_items()
-      = make_item(DELTA_CATEGORY_KERNEL, DELTA_ACTION_ADD, "vm.b", "1");
+    = make_item(DELTA_CATEGORY_KERNEL, DELTA_ACTION_ADD, "vm.b", "1");
   vc.set_ttl_seconds(900);
   h.refused(vc, invalid, "only to node deltas");
 }
@@ -78,11 +78,11 @@ TEST_CASE("commit validation") {
   h.refused(c, invalid, "no items");
   c = node_commit("n1", "k", "v");
   c.mutable_state_delta()->mutable_items(0)->set_category(
-      DELTA_CATEGORY_UNSPECIFIED);
+    DELTA_CATEGORY_UNSPECIFIED);
   h.refused(c, invalid, "no category");
   c = node_commit("n1", "k", "v");
   c.mutable_state_delta()->mutable_items(0)->set_action(
-      DELTA_ACTION_UNSPECIFIED);
+    DELTA_ACTION_UNSPECIFIED);
   h.refused(c, invalid, "no action");
   c = node_commit("n1", "", "v");
   h.refused(c, invalid, "empty key");
@@ -94,7 +94,7 @@ TEST_CASE("commit validation") {
   h.refused(c, invalid, "removes but carries a value");
   auto vc = make_cmd(COMMAND_KIND_COMMIT, vcluster_scope("nope"));
   *vc.mutable_state_delta()->add_items()
-      = make_item(DELTA_CATEGORY_KERNEL, DELTA_ACTION_ADD, "vm.b", "1");
+    = make_item(DELTA_CATEGORY_KERNEL, DELTA_ACTION_ADD, "vm.b", "1");
   h.refused(vc, invalid, "unknown vCluster 'nope'");
   *vc.mutable_scope() = vcluster_scope("ml");
   vc.mutable_state_delta()->mutable_items(0)->set_key("vm.a");

@@ -43,8 +43,8 @@ struct journal_fixture {
                                  const std::string& key,
                                  const std::string& value) {
     auto c = make_cmd(COMMAND_KIND_COMMIT, scope);
-    *c.mutable_state_delta()->add_items()
-        = make_item(DELTA_CATEGORY_KERNEL, action, key, value);
+    *c.mutable_state_delta()->add_items() = make_item(DELTA_CATEGORY_KERNEL,
+                                                      action, key, value);
     return c;
   }
 
@@ -56,8 +56,8 @@ struct journal_fixture {
     run(node_commit("n1", "vm.x", "7"));
     run(node_commit("n2", "vm.y", "8"));
     run(declared_commit(global_scope(), DELTA_ACTION_ADD, "vm.g", "1"));
-    run(declared_commit(vcluster_scope("ml"), DELTA_ACTION_MODIFY, "vm.a",
-                        "2"));
+    run(
+      declared_commit(vcluster_scope("ml"), DELTA_ACTION_MODIFY, "vm.a", "2"));
     REQUIRE(run(node_commit("n3", "vm.z", "9")) == 9);
   }
 
@@ -487,7 +487,7 @@ TEST_CASE("watch: from_now returns no entries and the current end") {
   CHECK(w.last_sequence() == 9);
   // The returned point is where the next watch starts.
   f.run(
-      f.declared_commit(vcluster_scope("ml"), DELTA_ACTION_ADD, "vm.new", "1"));
+    f.declared_commit(vcluster_scope("ml"), DELTA_ACTION_ADD, "vm.new", "1"));
   auto next = r.watch(f.sm(), watch_req(w.last_sequence(), "ml"));
   CHECK(sequences_of(next.entries()) == seqs{10});
 }
@@ -681,7 +681,7 @@ TEST_CASE("refresh rebuilds an overlay only when its version changed") {
   CHECK(r.rebuilds() == 2);
   // A vCluster commit: exactly that overlay is rebuilt, once.
   auto seq = f.run(
-      f.declared_commit(vcluster_scope("ml"), DELTA_ACTION_ADD, "vm.b", "5"));
+    f.declared_commit(vcluster_scope("ml"), DELTA_ACTION_ADD, "vm.b", "5"));
   r.refresh(f.sm());
   CHECK(r.rebuilds() == 3);
   r.refresh(f.sm());

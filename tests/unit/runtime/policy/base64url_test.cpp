@@ -38,16 +38,16 @@ TEST_CASE("base64url decodes what it encodes, for every byte value") {
 }
 
 TEST_CASE("base64url decoding rejects anything but canonical input") {
-  CHECK_FALSE(base64url_decode("Zm9v="));   // padding
-  CHECK_FALSE(base64url_decode("Zg=="));    // padding
-  CHECK_FALSE(base64url_decode("Zm+v"));    // standard alphabet
-  CHECK_FALSE(base64url_decode("Zm/v"));    // standard alphabet
-  CHECK_FALSE(base64url_decode("Zm9 v"));   // whitespace
-  CHECK_FALSE(base64url_decode("Zm9v\n"));  // newline
-  CHECK_FALSE(base64url_decode("Zm9.v"));   // dot
-  CHECK_FALSE(base64url_decode("Z"));       // dangling sextet
-  CHECK_FALSE(base64url_decode("Zm9vY"));   // dangling sextet
-  CHECK_FALSE(base64url_decode("Zh"));      // non-zero unused bits
+  CHECK_FALSE(base64url_decode("Zm9v="));  // padding
+  CHECK_FALSE(base64url_decode("Zg=="));   // padding
+  CHECK_FALSE(base64url_decode("Zm+v"));   // standard alphabet
+  CHECK_FALSE(base64url_decode("Zm/v"));   // standard alphabet
+  CHECK_FALSE(base64url_decode("Zm9 v"));  // whitespace
+  CHECK_FALSE(base64url_decode("Zm9v\n")); // newline
+  CHECK_FALSE(base64url_decode("Zm9.v"));  // dot
+  CHECK_FALSE(base64url_decode("Z"));      // dangling sextet
+  CHECK_FALSE(base64url_decode("Zm9vY"));  // dangling sextet
+  CHECK_FALSE(base64url_decode("Zh"));     // non-zero unused bits
   CHECK_FALSE(base64url_decode(std::string("Zm\0v", 4)));
   CHECK(base64url_decode("") == std::string());
 }

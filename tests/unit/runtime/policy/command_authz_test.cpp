@@ -141,7 +141,7 @@ TEST_CASE("ops write their own vCluster only") {
   // Node scope: decided by the node's vCluster.
   CHECK(command_denial(who, commit(node_scope("n1")), "ml") == "");
   CHECK(command_denial(
-            who, command(COMMAND_KIND_EXTEND_WINDOW, node_scope("n1")), "ml")
+          who, command(COMMAND_KIND_EXTEND_WINDOW, node_scope("n1")), "ml")
         == "");
   auto foreign = command_denial(who, commit(node_scope("n2")), "ai");
   CHECK(contains(foreign, "policy: denied: alice"));
@@ -188,10 +188,9 @@ TEST_CASE("viewers, the AI service and callers without roles write nothing") {
           == prefix + "make cluster-wide changes (platform admins only)");
     CHECK(command_denial(who, overlay_apply({"ml"}), "") != "");
     CHECK(command_denial(who, enroll("n1", "ml"), "") != "");
-    CHECK(
-        command_denial(
+    CHECK(command_denial(
             who, command(COMMAND_KIND_EMERGENCY_START, node_scope("n1")), "ml")
-        != "");
+          != "");
   }
 }
 

@@ -81,9 +81,9 @@ std::vector<std::string> names(const StateReply& r) {
   for (auto& n : r.nodes())
     out.push_back("node:" + n.node());
   for (auto& e : r.emergencies())
-    out.push_back("emergency:"
-                  + (e.scope().has_vcluster() ? e.scope().vcluster()
-                                              : e.scope().node()));
+    out.push_back(
+      "emergency:"
+      + (e.scope().has_vcluster() ? e.scope().vcluster() : e.scope().node()));
   return out;
 }
 
@@ -198,8 +198,8 @@ TEST_CASE("first_unreadable finds the first entry outside the caller's "
           "vClusters") {
   google::protobuf::RepeatedPtrField<ConfigEntry> entries;
   uint64_t seq = 0;
-  for (const char* key : {"global", "vc:ml", "node:n-ml", "node:n-st",
-                          "vc:storage"}) {
+  for (const char* key :
+       {"global", "vc:ml", "node:n-ml", "node:n-st", "vc:storage"}) {
     auto* e = entries.Add();
     e->set_sequence(++seq);
     *e->mutable_scope() = scope_of(key);
@@ -277,8 +277,8 @@ TEST_CASE("a log answer: the node asked for, then every entry") {
   CHECK(log_denial(caller({ops_ml}), &n, one, vc_of)
         == "policy: denied: alice may not read node n-st (vcluster storage)");
   CHECK(log_denial(caller({admin}), &n, one, vc_of).empty());
-  auto mixed = entries({scope_of("global"), scope_of("vc:ml"), scope_of("node:n-ml"),
-                        scope_of("node:n-st")});
+  auto mixed = entries({scope_of("global"), scope_of("vc:ml"),
+                        scope_of("node:n-ml"), scope_of("node:n-st")});
   CHECK(log_denial(caller({ops_ml}), nullptr, mixed, vc_of)
         == "policy: denied: alice may not read entry 4 (node:n-st)");
   Scope none;
@@ -310,7 +310,8 @@ TEST_CASE("a read naming a node: denied when known and unreadable, silent "
 }
 
 TEST_CASE("a boot stream: the vCluster it resolved and the node") {
-  CHECK(boot_denial(caller({ops_ml}), "n-ml", boot_stream("ml"), vc_of).empty());
+  CHECK(
+    boot_denial(caller({ops_ml}), "n-ml", boot_stream("ml"), vc_of).empty());
   // The journal resolved the node's enrollment to another vCluster.
   CHECK(boot_denial(caller({ops_ml}), "n-ml", boot_stream("storage"), vc_of)
         == "policy: denied: alice may not read vcluster storage");
@@ -339,15 +340,15 @@ TEST_CASE("the resolver: enrollment first, then the agent's report") {
   add("n-ml", "ml");
   add("n-free", "");
   auto enrolled = enrollments(state);
-  CHECK(enrolled == std::map<std::string, std::string>{{"n-ml", "ml"},
-                                                      {"n-free", ""}});
+  CHECK(enrolled
+        == std::map<std::string, std::string>{{"n-ml", "ml"}, {"n-free", ""}});
   CHECK(enrolled_in(state, "n-ml") == std::optional<std::string>("ml"));
   CHECK(enrolled_in(state, "n-free") == std::optional<std::string>(""));
   CHECK_FALSE(enrolled_in(state, "n-x"));
   auto resolve = node_resolver(enrolled, [](const std::string& n) {
     return n == "n-x" ? std::string("storage") : std::string("ai");
   });
-  CHECK(resolve("n-ml") == "ml");        // enrollment wins over the report
-  CHECK(resolve("n-free") == "ai");      // enrolled nowhere: the report
-  CHECK(resolve("n-x") == "storage");    // unknown to the journal
+  CHECK(resolve("n-ml") == "ml");     // enrollment wins over the report
+  CHECK(resolve("n-free") == "ai");   // enrolled nowhere: the report
+  CHECK(resolve("n-x") == "storage"); // unknown to the journal
 }

@@ -129,8 +129,8 @@ TEST_CASE("the lifetime bound comes from each daemon's configuration") {
   REQUIRE(cfg);
   CHECK(cfg->max_lifetime_seconds == 600);
   CHECK(authenticate(request_with(token_for(1000, 600, "k")), *cfg, 1000));
-  auto long_lived = authenticate(request_with(token_for(1000, 601, "k")),
-                                 *cfg, 1000);
+  auto long_lived = authenticate(request_with(token_for(1000, 601, "k")), *cfg,
+                                 1000);
   REQUIRE_FALSE(long_lived);
   CHECK(long_lived.err().code == exit_code::auth_failure);
   CHECK(long_lived.err().message

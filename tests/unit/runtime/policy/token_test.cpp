@@ -40,8 +40,7 @@ std::string hmac_b64(const std::string& key, const std::string& data) {
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac,
        &len);
-  return base64url_encode(
-    std::string(reinterpret_cast<const char*>(mac), len));
+  return base64url_encode(std::string(reinterpret_cast<const char*>(mac), len));
 }
 
 /// A token with arbitrary header and payload text, correctly signed, so that
@@ -125,13 +124,13 @@ TEST_CASE("sign_hs256 omits nbf when zero and refuses an empty secret") {
 // Computed independently with Python's hmac/hashlib/base64/json
 // (json.dumps(sort_keys=True, separators=(",", ":"))) from alice() and the
 // secret "pact-test-secret".
-const std::string python_token =
-  "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
-  "eyJhdWQiOiJwYWN0IiwiZXhwIjoxNzAwMDAzNjAwLCJncm91cHMiOlsicGFjdC1vcHMtbWwi"
-  "LCJwYWN0LXZpZXdlci1iaW8iXSwiaWF0IjoxNzAwMDAwMDAwLCJpc3MiOiJwYWN0LWRldiIs"
-  "Im5iZiI6MTcwMDAwMDAwMCwicGFjdF9wcmluY2lwYWxfdHlwZSI6Imh1bWFuIiwic3ViIjoi"
-  "YWxpY2UifQ."
-  "wq0grPVcaYgv9JEga3m4jtPOCvcla_L_uprgMjk-XLg";
+const std::string python_token
+  = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+    "eyJhdWQiOiJwYWN0IiwiZXhwIjoxNzAwMDAzNjAwLCJncm91cHMiOlsicGFjdC1vcHMtbWwi"
+    "LCJwYWN0LXZpZXdlci1iaW8iXSwiaWF0IjoxNzAwMDAwMDAwLCJpc3MiOiJwYWN0LWRldiIs"
+    "Im5iZiI6MTcwMDAwMDAwMCwicGFjdF9wcmluY2lwYWxfdHlwZSI6Imh1bWFuIiwic3ViIjoi"
+    "YWxpY2UifQ."
+    "wq0grPVcaYgv9JEga3m4jtPOCvcla_L_uprgMjk-XLg";
 
 TEST_CASE("an HS256 token from another implementation verifies") {
   auto result = verify_token(python_token, dev_config(), t0);
@@ -146,12 +145,12 @@ TEST_CASE("a token with other key order, whitespace, kid, aud list verifies") {
   // Python: header '{"typ": "JWT", "alg": "HS256", "kid": "dev-1"}', payload
   // with spaces, "aud": ["other", "pact"], fractional "exp": 1700003600.5,
   // "pact_principal_type": "agent".
-  const std::string jwt =
-    "eyJ0eXAiOiAiSldUIiwgImFsZyI6ICJIUzI1NiIsICJraWQiOiAiZGV2LTEifQ."
-    "eyJpc3MiOiAicGFjdC1kZXYiLCAic3ViIjogIm5vZGUtMDA0MiIsICJhdWQiOiBbIm90aGVy"
-    "IiwgInBhY3QiXSwgImV4cCI6IDE3MDAwMDM2MDAuNSwgImdyb3VwcyI6IFsicGFjdC1zZXJ2"
-    "aWNlLWFpIl0sICJwYWN0X3ByaW5jaXBhbF90eXBlIjogImFnZW50In0."
-    "MYgierCjCfkYvdYHFEg67hOWSB8FkLXJw4lV1bRqorw";
+  const std::string jwt
+    = "eyJ0eXAiOiAiSldUIiwgImFsZyI6ICJIUzI1NiIsICJraWQiOiAiZGV2LTEifQ."
+      "eyJpc3MiOiAicGFjdC1kZXYiLCAic3ViIjogIm5vZGUtMDA0MiIsICJhdWQiOiBbIm90aGVy"
+      "IiwgInBhY3QiXSwgImV4cCI6IDE3MDAwMDM2MDAuNSwgImdyb3VwcyI6IFsicGFjdC1zZXJ2"
+      "aWNlLWFpIl0sICJwYWN0X3ByaW5jaXBhbF90eXBlIjogImFnZW50In0."
+      "MYgierCjCfkYvdYHFEg67hOWSB8FkLXJw4lV1bRqorw";
   auto result = verify_token(jwt, dev_config(), t0);
   REQUIRE_MESSAGE(result.ok, result.error);
   CHECK(result.claims.subject == "node-0042");
@@ -162,11 +161,11 @@ TEST_CASE("a token with other key order, whitespace, kid, aud list verifies") {
 }
 
 TEST_CASE("the RFC 7515 appendix A.1 HS256 signature verifies") {
-  const std::string jwt =
-    "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9."
-    "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNv"
-    "bS9pc19yb290Ijp0cnVlfQ."
-    "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+  const std::string jwt
+    = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9."
+      "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNv"
+      "bS9pc19yb290Ijp0cnVlfQ."
+      "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
   auto key = base64url_decode("AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-"
                               "1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow");
   REQUIRE(key);
@@ -206,8 +205,7 @@ TEST_CASE("a tampered signature is refused") {
   // Truncated and empty signatures.
   CHECK(verify_error(jwt.substr(0, jwt.size() - 4))
         == "token signature is invalid");
-  CHECK(verify_error(jwt.substr(0, last + 1))
-        == "token signature is invalid");
+  CHECK(verify_error(jwt.substr(0, last + 1)) == "token signature is invalid");
   CHECK(verify_error(jwt.substr(0, last + 1) + "!!!!")
         == "malformed token: signature is not base64url");
 }
@@ -231,8 +229,8 @@ TEST_CASE("alg none is always refused") {
   for (const char* alg : {"none", "None", "NONE", "nOnE"}) {
     CAPTURE(alg);
     auto header = std::string(R"({"alg":")") + alg + R"(","typ":"JWT"})";
-    auto unsigned_jwt =
-      base64url_encode(header) + "." + base64url_encode(payload) + ".";
+    auto unsigned_jwt = base64url_encode(header) + "."
+                        + base64url_encode(payload) + ".";
     auto error = verify_error(unsigned_jwt);
     CHECK(error
           == "token algorithm 'none' is refused: unsigned tokens are never "
@@ -316,15 +314,16 @@ TEST_CASE("exp is required and must be a number") {
         == "token exp claim is not a time in seconds");
   CHECK(verify_error(craft(hs256_header, payload_with(R"(,"exp":1e300)")))
         == "token exp claim is outside 1970-01-01 .. 9999-12-31");
-  CHECK(verify_error(craft(hs256_header,
-                           payload_with(R"(,"exp":18446744073709551615)")))
+  CHECK(verify_error(
+          craft(hs256_header, payload_with(R"(,"exp":18446744073709551615)")))
         == "token exp claim is outside 1970-01-01 .. 9999-12-31");
-  CHECK(verify_error(craft(hs256_header,
-                           payload_with(R"(,"exp":1700003600,"nbf":null)")))
+  CHECK(verify_error(
+          craft(hs256_header, payload_with(R"(,"exp":1700003600,"nbf":null)")))
         == "token nbf claim is not a time in seconds");
 }
 
-// -- time claims (RFC 7519 §2 NumericDate, §4.1.4-6) ---------------------------
+// -- time claims (RFC 7519 §2 NumericDate, §4.1.4-6)
+// ---------------------------
 
 namespace {
 
@@ -336,8 +335,8 @@ std::string with_times(const std::string& times) {
 
 TEST_CASE("exp, nbf and iat must be JSON numbers") {
   for (auto claim : {"exp", "nbf", "iat"})
-    for (auto value : {R"("1700003600")", "true", "false", "null", "[1]",
-                       R"({"t":1})"}) {
+    for (auto value :
+         {R"("1700003600")", "true", "false", "null", "[1]", R"({"t":1})"}) {
       std::string times = claim == std::string("exp")
                             ? R"("exp":)" + std::string(value)
                             : R"("exp":1700003600,")" + std::string(claim)
@@ -376,9 +375,8 @@ TEST_CASE("times outside 1970 .. 9999 are refused, not wrapped") {
 TEST_CASE("a token issued in the future is refused beyond the leeway") {
   CHECK(with_times(R"("exp":1700003600,"iat":1700000031)")
         == "token was issued in the future (iat 2023-11-14T22:13:51Z)");
-  CHECK(verify_token(craft(hs256_header,
-                           payload_with(R"(,"exp":1700003600,)"
-                                        R"("iat":1700000030)")),
+  CHECK(verify_token(craft(hs256_header, payload_with(R"(,"exp":1700003600,)"
+                                                      R"("iat":1700000030)")),
                      dev_config(), t0)
           .ok);
 }
@@ -407,8 +405,7 @@ TEST_CASE("a lifetime beyond the configured maximum is refused") {
           .ok);
   // The latest time accepted is still far beyond any sane lifetime.
   CHECK(with_times(R"("exp":253402300799)")
-        == "token without iat expires in "
-             + std::to_string(253402300799 - t0)
+        == "token without iat expires in " + std::to_string(253402300799 - t0)
              + " s, which exceeds the maximum of 86400 s "
                "(oidc.max_token_lifetime_seconds)");
   // The bound is configurable.
@@ -484,9 +481,9 @@ TEST_CASE("an aud array holding anything but strings is refused") {
 
 TEST_CASE("iss and sub must be strings") {
   for (auto iss : {"1", "null", "true", R"(["pact-dev"])", R"({"a":1})"})
-    CHECK(verify_error(craft(hs256_header,
-                             std::string(R"({"sub":"alice","aud":"pact",)")
-                               + R"("exp":1700003600,"iss":)" + iss + "}"))
+    CHECK(verify_error(
+            craft(hs256_header, std::string(R"({"sub":"alice","aud":"pact",)")
+                                  + R"("exp":1700003600,"iss":)" + iss + "}"))
           == "token iss claim is not a string");
   for (auto sub : {"1", "null", "false", R"(["alice"])"})
     CHECK(verify_error(craft(hs256_header,
@@ -500,20 +497,19 @@ TEST_CASE("iss and sub must be strings") {
 TEST_CASE("sub is required and groups must be strings") {
   auto claims = alice();
   claims.subject = "";
-  CHECK(verify_error(sign_hs256(claims, secret))
-        == "token sub claim is empty");
+  CHECK(verify_error(sign_hs256(claims, secret)) == "token sub claim is empty");
   auto no_sub = R"({"iss":"pact-dev","aud":"pact","exp":1700003600})";
   CHECK(verify_error(craft(hs256_header, no_sub))
         == "token is missing the sub claim");
-  for (auto groups : {R"([1])", R"(["pact-ops-ml",null])", R"("pact-ops-ml")",
-                      R"({"g":"pact-ops-ml"})", "true", "null",
-                      R"([["pact-ops-ml"]])"})
-    CHECK_MESSAGE(verify_error(craft(hs256_header,
-                                     payload_with(R"(,"exp":1700003600,)"
-                                                  R"("groups":)"
-                                                  + std::string(groups))))
-                    == "token groups claim is not a list of strings",
-                  groups);
+  for (auto groups :
+       {R"([1])", R"(["pact-ops-ml",null])", R"("pact-ops-ml")",
+        R"({"g":"pact-ops-ml"})", "true", "null", R"([["pact-ops-ml"]])"})
+    CHECK_MESSAGE(
+      verify_error(craft(hs256_header, payload_with(R"(,"exp":1700003600,)"
+                                                    R"("groups":)"
+                                                    + std::string(groups))))
+        == "token groups claim is not a list of strings",
+      groups);
   auto result = verify_token(
     craft(hs256_header,
           payload_with(R"(,"exp":1700003600,"groups":["pact-ops-ml"])")),

@@ -24,8 +24,7 @@ TEST_CASE("thesis §4.1 adding a voter: the new server catches up and "
   net.settle();
   // A joining replica starts with the membership that includes it.
   net.add_replica(4, conf_state{{1, 2, 3, 4}, {}});
-  REQUIRE(net.node(1).propose_conf_change(
-            cc(conf_change_type::add_voter, 4))
+  REQUIRE(net.node(1).propose_conf_change(cc(conf_change_type::add_voter, 4))
           == status::ok);
   net.settle();
   net.tick_all(2);
@@ -48,8 +47,7 @@ TEST_CASE("thesis §4.1 only one configuration change may be pending") {
   net.elect(1);
   net.cut(1, 2);
   net.cut(1, 3);
-  REQUIRE(net.node(1).propose_conf_change(
-            cc(conf_change_type::add_learner, 4))
+  REQUIRE(net.node(1).propose_conf_change(cc(conf_change_type::add_learner, 4))
           == status::ok);
   net.settle();
   CHECK(net.node(1).propose_conf_change(cc(conf_change_type::add_learner, 5))
@@ -64,8 +62,7 @@ TEST_CASE("thesis §4.1 only one configuration change may be pending") {
 TEST_CASE("thesis §4.1 removing a voter shrinks the quorum") {
   network net{{1, 2, 3}};
   net.elect(1);
-  REQUIRE(net.node(1).propose_conf_change(
-            cc(conf_change_type::remove_node, 3))
+  REQUIRE(net.node(1).propose_conf_change(cc(conf_change_type::remove_node, 3))
           == status::ok);
   net.settle();
   net.tick_all();
@@ -81,8 +78,7 @@ TEST_CASE("thesis §4.1 removing a voter shrinks the quorum") {
 TEST_CASE("thesis §4.2.2 a leader that removed itself steps down") {
   network net{{1, 2, 3}};
   net.elect(1);
-  REQUIRE(net.node(1).propose_conf_change(
-            cc(conf_change_type::remove_node, 1))
+  REQUIRE(net.node(1).propose_conf_change(cc(conf_change_type::remove_node, 1))
           == status::ok);
   net.settle();
   CHECK(net.raft(1).role() == node_role::follower);

@@ -72,8 +72,8 @@ TEST_CASE("a new leader's no-op is handed out as an entry to persist, and "
 
 TEST_CASE("committed entries per ready are bounded in bytes") {
   network net{{1}, [](config& cfg) {
-                cfg.max_committed_bytes_per_ready =
-                  2 * (10 + entry_overhead_bytes);
+                cfg.max_committed_bytes_per_ready
+                  = 2 * (10 + entry_overhead_bytes);
               }};
   net.elect(1);
   for (int i = 0; i < 5; ++i)

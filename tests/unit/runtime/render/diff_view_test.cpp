@@ -8,9 +8,9 @@ using namespace pact;
 
 namespace {
 
-protocol::DeltaItem item(const std::string& key, const std::string& value,
-                         protocol::DeltaAction action
-                         = protocol::DELTA_ACTION_ADD) {
+protocol::DeltaItem
+item(const std::string& key, const std::string& value,
+     protocol::DeltaAction action = protocol::DELTA_ACTION_ADD) {
   protocol::DeltaItem i;
   i.set_category(protocol::DELTA_CATEGORY_KERNEL);
   i.set_key(key);

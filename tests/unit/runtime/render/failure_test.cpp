@@ -9,9 +9,9 @@ using namespace pact;
 
 namespace {
 
-protocol::Status status_of(protocol::StatusCode code, std::string message,
-                           protocol::ErrorReason reason
-                           = protocol::ERROR_REASON_UNSPECIFIED) {
+protocol::Status
+status_of(protocol::StatusCode code, std::string message,
+          protocol::ErrorReason reason = protocol::ERROR_REASON_UNSPECIFIED) {
   protocol::Status st;
   st.set_code(code);
   st.set_message(std::move(message));
@@ -54,26 +54,27 @@ TEST_CASE("a typed failure of the journal names the endpoint") {
       continue;
     auto reason = static_cast<protocol::ErrorReason>(r);
     CAPTURE(r);
-    auto e = render::failure_of(
-      status_of(protocol::STATUS_CODE_UNAVAILABLE, "no leader", reason),
-      "journal at http://j1:9443");
+    auto e = render::failure_of(status_of(protocol::STATUS_CODE_UNAVAILABLE,
+                                          "no leader", reason),
+                                "journal at http://j1:9443");
     CHECK(e.message == "journal at http://j1:9443: no leader");
     CHECK(e.code == exit_code::unavailable);
-    auto stored = render::failure_of(
-      status_of(protocol::STATUS_CODE_ERROR, "store full", reason),
-      "journal at http://j1:9443");
+    auto stored = render::failure_of(status_of(protocol::STATUS_CODE_ERROR,
+                                               "store full", reason),
+                                     "journal at http://j1:9443");
     CHECK(stored.message == "journal at http://j1:9443: store full");
     CHECK(stored.code == exit_code::general_error);
   }
-  auto down = render::failure_of(
-    status_of(protocol::STATUS_CODE_UNAVAILABLE, "replica down"), "journal at X");
+  auto down = render::failure_of(status_of(protocol::STATUS_CODE_UNAVAILABLE,
+                                           "replica down"),
+                                 "journal at X");
   CHECK(down.message == "journal at X: replica down");
 }
 
 TEST_CASE("a refusal of the request is the server's words alone") {
-  auto denied = render::failure_of(
-    status_of(protocol::STATUS_CODE_UNAUTHORIZED, "policy: denied"),
-    "journal at X");
+  auto denied = render::failure_of(status_of(protocol::STATUS_CODE_UNAUTHORIZED,
+                                             "policy: denied"),
+                                   "journal at X");
   CHECK(denied.message == "policy: denied");
   CHECK(denied.code == exit_code::auth_failure);
   auto rejected = render::failure_of(

@@ -53,8 +53,10 @@ TEST_CASE("pact log text neutralises an escape sequence in a message") {
 }
 
 TEST_CASE("newlines, C1 and bidi controls in any field stay inside the row") {
-  auto e = entry("fix\n  8  2026-01-01T00:00:00Z  commit  fake\xc2\x9b" "2K");
-  e.mutable_author()->set_principal("mallory\xe2\x80\xae" "nimda");
+  auto e = entry("fix\n  8  2026-01-01T00:00:00Z  commit  fake\xc2\x9b"
+                 "2K");
+  e.mutable_author()->set_principal("mallory\xe2\x80\xae"
+                                    "nimda");
   auto text = render::render_entries_text({e});
   CHECK_FALSE(has_control_byte(text));
   CHECK(lines(text) == 2);
@@ -68,7 +70,8 @@ TEST_CASE("item text neutralises key, value and previous value") {
   i.set_action(protocol::DELTA_ACTION_MODIFY);
   i.set_key("/etc/motd\x1b]0;pwned\x07");
   i.set_value("line one\nline two");
-  i.set_previous("\x9b" "31m");
+  i.set_previous("\x9b"
+                 "31m");
   auto text = render::item_text(i);
   CHECK_FALSE(has_control_byte(text));
   CHECK(lines(text) == 0);

@@ -1,5 +1,6 @@
-// `pact status` and pact_status share one view (runtime/render/status_view.hpp):
-// only the node asked about, and the journal's declared view of it.
+// `pact status` and pact_status share one view
+// (runtime/render/status_view.hpp): only the node asked about, and the
+// journal's declared view of it.
 
 #include <doctest/doctest.h>
 

@@ -189,7 +189,8 @@ TEST_CASE("a failed store write stops the replica instead of acknowledging") {
   REQUIRE(out.done.size() == 1);
   CHECK(out.done[0].tag == 2);
   CHECK_FALSE(out.done[0].ok);
-  CHECK(out.done[0].error.find("stopped accepting writes") != std::string::npos);
+  CHECK(out.done[0].error.find("stopped accepting writes")
+        != std::string::npos);
   CHECK(c.at(lead).driver->failed());
   CHECK(c.at(lead).driver->propose(3, "refused")
         == raft::status::invalid_argument);

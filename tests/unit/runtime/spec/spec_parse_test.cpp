@@ -211,12 +211,11 @@ binary = "/b"
 health_check = { type = "process" }
 )");
   CHECK(
-      value_of(s, DELTA_CATEGORY_SERVICES, "a")
-          .find(
-              R"("health_check":{"interval_seconds":3,"port":22,"type":"tcp"})")
-      != std::string::npos);
+    value_of(s, DELTA_CATEGORY_SERVICES, "a")
+      .find(R"("health_check":{"interval_seconds":3,"port":22,"type":"tcp"})")
+    != std::string::npos);
   CHECK(value_of(s, DELTA_CATEGORY_SERVICES, "b")
-            .find(R"("health_check":{"interval_seconds":10,"type":"process"})")
+          .find(R"("health_check":{"interval_seconds":10,"type":"process"})")
         != std::string::npos);
 }
 

@@ -101,16 +101,16 @@ TEST_CASE("plan_promote reports other nodes that disagree") {
                         item(K, DELTA_ACTION_ADD, "vm.c", "3"),
                         item(M, DELTA_ACTION_REMOVE, "/scratch")});
   std::vector<NodeRecord> others = {
-      // Itself: never a conflict.
-      n1,
-      // Same value and action: agrees.
-      node("n2", {item(K, DELTA_ACTION_MODIFY, "vm.a", "10")}),
-      // Different value.
-      node("n4", {item(K, DELTA_ACTION_MODIFY, "vm.a", "20"),
-                  item(K, DELTA_ACTION_ADD, "vm.other", "1")}),
-      // Sets what n1 removes; different action on vm.c.
-      node("n3", {item(M, DELTA_ACTION_MODIFY, "/scratch", "{\"x\":1}"),
-                  item(K, DELTA_ACTION_MODIFY, "vm.c", "3")}),
+    // Itself: never a conflict.
+    n1,
+    // Same value and action: agrees.
+    node("n2", {item(K, DELTA_ACTION_MODIFY, "vm.a", "10")}),
+    // Different value.
+    node("n4", {item(K, DELTA_ACTION_MODIFY, "vm.a", "20"),
+                item(K, DELTA_ACTION_ADD, "vm.other", "1")}),
+    // Sets what n1 removes; different action on vm.c.
+    node("n3", {item(M, DELTA_ACTION_MODIFY, "/scratch", "{\"x\":1}"),
+                item(K, DELTA_ACTION_MODIFY, "vm.c", "3")}),
   };
   auto plan = plan_promote(overlay(), n1, others);
   REQUIRE(plan.conflicts.size() == 3);
@@ -154,8 +154,8 @@ TEST_CASE("parse_policy_text accepts three forms with the same result") {
                      "two_person_approval = true\n"
                      "exec_whitelist = [\"ls\"]\n";
   auto top = parse_policy_text(keys, "p.toml", "ml");
-  auto table
-      = parse_policy_text(std::string("[policy]\n") + keys, "p.toml", "ml");
+  auto table = parse_policy_text(std::string("[policy]\n") + keys, "p.toml",
+                                 "ml");
   auto scoped = parse_policy_text(std::string("[vcluster.ml.policy]\n") + keys,
                                   "p.toml", "ml");
   for (auto* r : {&top, &table, &scoped}) {

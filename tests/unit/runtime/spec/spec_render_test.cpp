@@ -21,8 +21,8 @@ VClusterOverlay overlay_of(const OverlaySpec& spec) {
   o.set_vcluster(spec.vcluster());
   *o.mutable_attributes() = spec.attributes();
   *o.mutable_items() = spec.items();
-  *o.mutable_policy()
-      = spec.has_policy() ? spec.policy() : pact::journal::default_policy();
+  *o.mutable_policy() = spec.has_policy() ? spec.policy()
+                                          : pact::journal::default_policy();
   o.set_version(7);
   o.set_checksum("abc");
   return o;

@@ -55,8 +55,8 @@ TEST_CASE_TEMPLATE("store: append, term boundaries and byte limits", F,
   // A limit smaller than one entry still returns one entry.
   CHECK(s.entries(2, 6, 0).value().size() == 1);
   CHECK(s.entries(2, 6, 1).value().size() == 1);
-  auto two
-      = raft::entry_size(all.value()[1]) + raft::entry_size(all.value()[2]);
+  auto two = raft::entry_size(all.value()[1])
+             + raft::entry_size(all.value()[2]);
   CHECK(s.entries(2, 6, two).value().size() == 2);
   CHECK(s.entries(2, 6, two - 1).value().size() == 1);
   CHECK(s.entries(3, 3, 0).value().empty());

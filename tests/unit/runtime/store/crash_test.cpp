@@ -32,7 +32,8 @@ namespace {
 /// take identical steps as long as they agree.
 class workload {
 public:
-  explicit workload(std::uint64_t seed) : rng_{seed} {}
+  explicit workload(std::uint64_t seed) : rng_{seed} {
+  }
 
   pact::status step(raft_store& s, std::uint64_t n) {
     auto r = rng_() % 20;
@@ -41,8 +42,7 @@ public:
       return s.create_snapshot(s.last_index(), bootstrap_conf, payload(n));
     if (r == 1 && snap >= s.first_index())
       return s.compact(
-          snap
-          - rng_() % std::min<std::uint64_t>(3, snap - s.first_index() + 1));
+        snap - rng_() % std::min<std::uint64_t>(3, snap - s.first_index() + 1));
     raft::hard_state hs{term_, n % 3 + 1, n}; // commit_index tags the step
     write_batch b;
     b.hard_state = &hs;

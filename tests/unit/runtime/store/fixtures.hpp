@@ -107,7 +107,8 @@ struct memory_fixture {
   raft_store& store() {
     return store_;
   }
-  void reopen() {}
+  void reopen() {
+  }
 
   memory_store store_{bootstrap_conf};
 };

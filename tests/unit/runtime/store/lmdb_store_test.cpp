@@ -95,7 +95,7 @@ TEST_CASE("lmdb_store: a full map is an error value, never partial") {
   INFO(msg);
   CHECK(contains(msg, "raft log at " + o.dir + ": save: "));
   CHECK(contains(msg, "LMDB map is full (map size "
-                          + std::to_string(s->map_size_bytes()) + " bytes)"));
+                        + std::to_string(s->map_size_bytes()) + " bytes)"));
   CHECK(contains(msg, "raise journal.raft.map_size_mb or compact"));
   CHECK(s->failed());
   CHECK(s->failure() == msg);
