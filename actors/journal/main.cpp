@@ -289,7 +289,7 @@ int main(int argc, char** argv) {
   if (!s)
     return fail(s.err());
   if (s->v.get_bool("journal.dump_log")) {
-    auto st = replica::dump_log(s->data_dir + "/raft", std::cout);
+    auto st = pact::replica::dump_log(s->data_dir + "/raft", std::cout);
     return st ? 0 : fail(st.err());
   }
   if (auto st = init_logging("journal", s->v.get_string("journal.log_level"));

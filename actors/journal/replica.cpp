@@ -193,7 +193,7 @@ caf::result<uint64_t, std::string> on_peer_hello(self_ptr self, uint64_t id,
   return {st.cfg.node_id, mine};
 }
 
-void update_metrics(self_ptr self, const replica::driver_output& out) {
+void update_metrics(self_ptr self, const pact::replica::driver_output& out) {
   auto& st = self->state;
   auto& m = *st.cfg.metrics;
   auto& d = *st.driver;
@@ -231,7 +231,7 @@ void flush(self_ptr self) {
       continue; // Raft tolerates the loss; the core retries.
     }
     self->send(i->second.handle, raft_atom::value,
-               replica::encode_raft_message(msg));
+               pact::replica::encode_raft_message(msg));
   }
   if (st.sm.applied() != st.reader_applied) {
     // Rebuilds only the overlays whose version moved (a vCluster commit
@@ -321,14 +321,15 @@ status open(self_ptr self) {
   if (!s)
     return s.err();
   st.store = std::move(*s);
-  replica::driver_config dc;
+  pact::replica::driver_config dc;
   dc.raft.id = st.cfg.node_id;
   dc.raft.election_timeout_ticks = st.cfg.election_ticks;
   dc.raft.heartbeat_interval_ticks = st.cfg.heartbeat_ticks;
   dc.snapshot_interval = st.cfg.snapshot_interval;
   dc.snapshot_growth_percent = st.cfg.snapshot_growth_percent;
   dc.monotonic_us = monotonic_us(self);
-  st.driver = std::make_unique<replica::replica_driver>(dc, *st.store, st.sm);
+  st.driver = std::make_unique<pact::replica::replica_driver>(dc, *st.store,
+                                                              st.sm);
   return st.driver->start();
 }
 
@@ -425,7 +426,7 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
   return caf::message_handler{
     [self](raft_atom, const std::string& bytes) {
       self->state.cfg.metrics->messages_received->Increment();
-      if (auto m = replica::decode_raft_message(bytes)) {
+      if (auto m = pact::replica::decode_raft_message(bytes)) {
         self->state.driver->step(*m);
         request_flush(self);
       }

@@ -92,7 +92,7 @@ void serve_query(replica_ptr self, caf::response_promise& rp, JournalQuery q,
   request_flush(self);
 }
 
-void finish(replica_ptr self, waiter& w, const replica::completion& c) {
+void finish(replica_ptr self, waiter& w, const pact::replica::completion& c) {
   if (!c.ok) {
     if (w.k == waiter::kind::query && self->state.driver->failed()) {
       answer_query(self, w.rp, w.query, stale_because(self));

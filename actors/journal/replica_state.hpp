@@ -86,7 +86,7 @@ struct replica_state {
   uint64_t watched_sequence = 0;
   /// Applied index the reader's overlay cache was refreshed at.
   uint64_t reader_applied = ~uint64_t{0};
-  std::unique_ptr<replica::replica_driver> driver;
+  std::unique_ptr<pact::replica::replica_driver> driver;
   std::map<uint64_t, peer_link> peers;
   /// Proposals and reads waiting for their outcome, by tag.
   std::map<uint64_t, waiter> waiting;
@@ -135,7 +135,7 @@ void park(replica_ptr self, parked_request::kind k, caf::response_promise& rp,
 /// (watch_atom, bytes): answers at once when entries are there, else holds.
 void on_watch(replica_ptr self, const std::string& bytes);
 /// Delivers a finished waiter (proposal, read index or query).
-void finish(replica_ptr self, waiter& w, const replica::completion& c);
+void finish(replica_ptr self, waiter& w, const pact::replica::completion& c);
 /// Answers watchers that have new entries, or whose wait ended.
 void check_watchers(replica_ptr self);
 

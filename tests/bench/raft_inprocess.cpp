@@ -31,8 +31,8 @@ namespace {
 
 struct node {
   std::unique_ptr<store::lmdb_store> store;
-  replica::digest_machine sm;
-  std::unique_ptr<replica::replica_driver> driver;
+  pact::replica::digest_machine sm;
+  std::unique_ptr<pact::replica::replica_driver> driver;
 };
 
 uint64_t now_us() {
@@ -78,10 +78,11 @@ int main(int argc, char** argv) {
       return 1;
     }
     n.store = std::move(*s);
-    replica::driver_config dc;
+    pact::replica::driver_config dc;
     dc.raft.id = id;
     dc.monotonic_us = now_us;
-    n.driver = std::make_unique<replica::replica_driver>(dc, *n.store, n.sm);
+    n.driver = std::make_unique<pact::replica::replica_driver>(dc, *n.store,
+                                                               n.sm);
     if (auto st = n.driver->start(); !st) {
       std::cerr << st.err().message << "\n";
       return 1;
@@ -108,7 +109,7 @@ int main(int argc, char** argv) {
   nodes[0].driver->campaign();
   for (int i = 0; i < 50 && nodes[0].driver->role() != raft::node_role::leader;
        ++i)
-    pump([](const replica::completion&) {});
+    pump([](const pact::replica::completion&) {});
   auto& leader = *nodes[0].driver;
   std::string payload(size, 'x');
   auto submit = [&] {
@@ -123,7 +124,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < clients; ++i)
     submit();
   while (clock_type::now() < deadline) {
-    pump([&](const replica::completion& c) {
+    pump([&](const pact::replica::completion& c) {
       auto it = started.find(c.tag);
       if (it == started.end())
         return;

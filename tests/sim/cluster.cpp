@@ -195,8 +195,9 @@ void cluster::restart(node_id id) {
   after_step(&r);
 }
 
-void cluster::poke(node_id id, const std::string& what,
-                   const std::function<void(replica::replica_driver&)>& f) {
+void cluster::poke(
+  node_id id, const std::string& what,
+  const std::function<void(pact::replica::replica_driver&)>& f) {
   auto& r = at(id);
   if (!r.up())
     return;

@@ -63,7 +63,7 @@ public:
   /// Runs `f` on a running replica's driver (propose, campaign, transfer
   /// ...) as one step: notes `what`, runs the host loop, checks.
   void poke(node_id id, const std::string& what,
-            const std::function<void(replica::replica_driver&)>& f);
+            const std::function<void(pact::replica::replica_driver&)>& f);
 
   /// A client sends a request; it travels like any packet.
   void send_request(std::uint64_t client, node_id to, const client_request& rq);

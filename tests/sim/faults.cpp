@@ -243,13 +243,15 @@ void inject_faults(cluster& c, const fault_rates& rates, rng& r,
     if (auto l = c.leader()) {
       auto to = 1 + r.below(c.replicas().size());
       c.poke(*l, "transfer " + std::to_string(*l) + " -> " + std::to_string(to),
-             [to](replica::replica_driver& d) { d.transfer_leadership(to); });
+             [to](pact::replica::replica_driver& d) {
+               d.transfer_leadership(to);
+             });
       ++counts.transfers;
     }
   if (r.chance(rates.campaign_ppm)) {
     auto id = 1 + r.below(c.replicas().size());
     c.poke(id, "campaign " + std::to_string(id),
-           [](replica::replica_driver& d) { d.campaign(); });
+           [](pact::replica::replica_driver& d) { d.campaign(); });
     ++counts.campaigns;
   }
 }

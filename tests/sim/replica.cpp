@@ -23,7 +23,7 @@ replica::replica(node_id id, raft::conf_state conf, replica_options opts,
 void replica::start() {
   PACT_ASSERT(!up(), "start() of a running replica");
   sm_ = std::make_unique<kv_state_machine>(id_, store_, *observer_);
-  replica::driver_config dc;
+  pact::replica::driver_config dc;
   dc.raft.id = id_;
   dc.raft.election_timeout_ticks = opts_.election_timeout_ticks;
   dc.raft.heartbeat_interval_ticks = opts_.heartbeat_interval_ticks;
@@ -37,7 +37,7 @@ void replica::start() {
   dc.snapshot_interval = opts_.snapshot_every == 0 ? never
                                                    : opts_.snapshot_every;
   dc.compact_retain = opts_.compact_keep;
-  driver_ = std::make_unique<replica::replica_driver>(dc, store_, *sm_);
+  driver_ = std::make_unique<pact::replica::replica_driver>(dc, store_, *sm_);
   auto st = driver_->start();
   PACT_ASSERT(st.ok(), "the driver cannot start from the simulated disk");
   crash_after_fsync_ = false;
@@ -131,7 +131,7 @@ void replica::pump(std::uint64_t now, std::vector<packet>& out) {
   }
 }
 
-void replica::take(replica::driver_output o) {
+void replica::take(pact::replica::driver_output o) {
   for (auto& m : o.messages) {
     packet p;
     p.from = id_;

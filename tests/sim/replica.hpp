@@ -1,10 +1,10 @@
 #pragma once
 
-/// One simulated replica: the shipped host loop (`replica::replica_driver`,
-/// runtime/replica, the class pact-journal's replica actor drives) over a
-/// simulated disk (`sim_store`), the key-value state machine behind the
-/// shipped state-machine interface, and the client requests it is
-/// answering.
+/// One simulated replica: the shipped host loop
+/// (`pact::replica::replica_driver`, runtime/replica, the class pact-journal's
+/// replica actor drives) over a simulated disk (`sim_store`), the key-value
+/// state machine behind the shipped state-machine interface, and the client
+/// requests it is answering.
 ///
 /// The driver's `save()` lands in the disk's volatile view at once; its
 /// fsync completes at a later global tick. Until then the host holds
@@ -126,7 +126,7 @@ public:
   }
 
   /// Precondition: up().
-  replica::replica_driver& driver() {
+  pact::replica::replica_driver& driver() {
     return *driver_;
   }
   const raft::raw_node& node() const {
@@ -155,7 +155,7 @@ private:
 
   void arm_disk();
   bool fsynced(std::uint64_t now);
-  void take(replica::driver_output o);
+  void take(pact::replica::driver_output o);
   void forget_older(std::uint64_t client, std::uint64_t seq);
   packet reply(std::uint64_t client, std::uint64_t seq, reply_status st,
                std::string value = {}) const;
@@ -166,7 +166,7 @@ private:
   apply_observer* observer_;
   sim_store store_;
   std::unique_ptr<kv_state_machine> sm_;
-  std::unique_ptr<replica::replica_driver> driver_;
+  std::unique_ptr<pact::replica::replica_driver> driver_;
   /// Output of process() waiting for the fsync of the writes before it.
   std::vector<packet> held_;
   bool crash_after_fsync_ = false;

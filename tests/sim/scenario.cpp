@@ -93,7 +93,8 @@ std::optional<std::string> scenario::node_command(const std::string& verb,
                                                   const args& a) {
   auto id = num(a, "id", 0);
   if (verb == "campaign") {
-    c().poke(id, "campaign", [](replica::replica_driver& d) { d.campaign(); });
+    c().poke(id, "campaign",
+             [](pact::replica::replica_driver& d) { d.campaign(); });
     return "";
   }
   if (verb == "tick") {
@@ -119,14 +120,15 @@ std::optional<std::string> scenario::node_command(const std::string& verb,
   raft::status st = raft::status::ok;
   if (verb == "propose") {
     command cmd{propose_client, ++proposals_, "k", text(a, "value")};
-    c().poke(id, "propose", [&](replica::replica_driver& d) {
+    c().poke(id, "propose", [&](pact::replica::replica_driver& d) {
       st = d.propose(0, encode(cmd)); // Tag 0: no client waits for it.
     });
   } else if (verb == "transfer") {
     auto to = num(a, "to", 0);
-    c().poke(num(a, "from", 0), "transfer", [&](replica::replica_driver& d) {
-      st = d.transfer_leadership(to);
-    });
+    c().poke(num(a, "from", 0), "transfer",
+             [&](pact::replica::replica_driver& d) {
+               st = d.transfer_leadership(to);
+             });
   } else {
     return std::nullopt;
   }
@@ -223,7 +225,7 @@ std::string scenario::load(const args& a) {
   r.load(ents, hs);
   c().checks().check_whole_log(r);
   c().checks().adopt_commits(r);
-  c().poke(id, "load", [](replica::replica_driver&) {});
+  c().poke(id, "load", [](pact::replica::replica_driver&) {});
   return status_line(id);
 }
 

@@ -7,7 +7,8 @@
 
 #include "tests/sim/replica.hpp"
 
-using namespace pact;
+namespace store = pact::store;
+namespace raft = pact::raft;
 using namespace pact::sim;
 
 namespace {

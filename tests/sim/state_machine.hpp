@@ -4,7 +4,7 @@
 /// client sessions for exactly-once writes (thesis §6.3), plus a hash chain
 /// over every applied entry so that two replicas can be compared in O(1) at
 /// any index (state-machine safety) and a snapshot carries its own digest.
-/// It implements the shipped `replica::state_machine` interface
+/// It implements the shipped `pact::replica::state_machine` interface
 /// (runtime/replica/state_machine.hpp).
 
 #include <cstdint>
@@ -56,7 +56,7 @@ public:
 /// The kv machine behind the shipped state-machine interface, so that the
 /// shipped `replica_driver` applies to it exactly as it applies to the
 /// configuration state machine in pact-journal.
-class kv_state_machine final : public replica::state_machine {
+class kv_state_machine final : public pact::replica::state_machine {
 public:
   /// `log` is the replica's store: the machine reads back the entry the
   /// driver applies (its term and kind, which the interface does not

@@ -12,12 +12,11 @@
 #include "runtime/store/memory_store.hpp"
 
 using namespace pact;
-using namespace pact::journal;
 using namespace pact::replica;
 
 namespace {
 
-struct replica {
+struct test_replica {
   std::unique_ptr<store::memory_store> store;
   digest_machine sm;
   std::unique_ptr<replica_driver> driver;
@@ -25,7 +24,7 @@ struct replica {
 };
 
 struct cluster {
-  std::vector<replica> nodes;
+  std::vector<test_replica> nodes;
   std::deque<raft::message> wire;
   std::vector<completion> done;
   uint64_t snapshot_interval = 1000000;
@@ -48,7 +47,7 @@ struct cluster {
     }
   }
 
-  replica& at(raft::node_id id) {
+  test_replica& at(raft::node_id id) {
     return nodes[id - 1];
   }
 
