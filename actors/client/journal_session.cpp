@@ -63,35 +63,6 @@ journal_session::overlay(const std::string& vcluster) {
   return render::overlay_of(*st, vcluster);
 }
 
-expected<google::protobuf::RepeatedPtrField<protocol::DeltaItem>>
-journal_session::declared_items(const protocol::Scope& scope,
-                                std::string* vcluster) {
-  using items = google::protobuf::RepeatedPtrField<protocol::DeltaItem>;
-  std::string vc;
-  if (scope.target_case() == protocol::Scope::kVcluster) {
-    vc = scope.vcluster();
-  } else if (scope.target_case() == protocol::Scope::kNode) {
-    auto st = state("", scope.node());
-    if (!st)
-      return st.err();
-    if (st->nodes_size() > 0)
-      vc = st->nodes(0).vcluster();
-  } else {
-    auto st = state("", "");
-    if (!st)
-      return st.err();
-    return items(st->global().items());
-  }
-  if (vcluster != nullptr)
-    *vcluster = vc;
-  if (vc.empty())
-    return items();
-  auto o = overlay(vc);
-  if (!o)
-    return o.err();
-  return items(o->items());
-}
-
 expected<protocol::CommandReply>
 journal_session::command(protocol::JournalCommand cmd) {
   protocol::Request req;
@@ -157,9 +128,17 @@ journal_session::status(const std::string& node, const std::string& vcluster) {
   render::status_view v;
   v.node = node;
   v.vcluster = vcluster;
-  if (!node.empty() || !vcluster.empty())
-    if (auto st = state(vcluster, node, true))
+  if (!node.empty() || !vcluster.empty()) {
+    // Declared state first: a node the journal knows is not an error even
+    // before its agent reports. A refusal is the answer (a node of another
+    // vCluster is "denied", never "not known"); other failures fall back to
+    // the live status below.
+    auto st = state(vcluster, node, true);
+    if (st)
       v.declared = std::move(*st);
+    else if (st.err().code == exit_code::auth_failure)
+      return st.err();
+  }
   bool journal_knows = v.declared && v.declared->nodes_size() > 0;
   protocol::Request req;
   req.set_request_id("status");

@@ -67,12 +67,6 @@ public:
   /// The overlay of `vcluster` (empty, version 0, when it has none).
   expected<protocol::VClusterOverlay> overlay(const std::string& vcluster);
 
-  /// What is declared for `scope`: the global items, a vCluster's overlay
-  /// items, or for a node the overlay of its vCluster (empty when the node
-  /// is enrolled nowhere). `vcluster` receives the vCluster concerned.
-  expected<google::protobuf::RepeatedPtrField<protocol::DeltaItem>>
-  declared_items(const protocol::Scope& scope, std::string* vcluster = nullptr);
-
   /// Proposes a command; the reply once it is applied.
   expected<protocol::CommandReply> command(protocol::JournalCommand cmd);
 

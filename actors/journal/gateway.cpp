@@ -55,8 +55,11 @@ void reply_status(caf::event_based_actor* self, const shared& d,
   auto finish = [q, reply, d, who, of](Response resp) mutable {
     if (!q.node().empty() && resp.status_reply().nodes_size() == 0) {
       // Known but not readable: say so, rather than "not known".
+      // Known: reporting, or enrolled (an enrolled node whose agent has not
+      // reported yet is still a node of its vCluster).
+      auto vc = of(q.node());
       auto why = policy::named_node_denial(
-        who, q.node(), d->nodes.count(q.node()) > 0, of(q.node()));
+        who, q.node(), d->nodes.count(q.node()) > 0 || !vc.empty(), vc);
       if (!why.empty())
         reply.fail(STATUS_CODE_UNAUTHORIZED, why);
       else

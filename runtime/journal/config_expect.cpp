@@ -35,19 +35,6 @@ const DeltaItem* find_item(const item_list& items, const item_key& key) {
   return &*it;
 }
 
-/// "kernel:vm.swappiness": the CLI's CATEGORY:KEY syntax, so a refusal
-/// reads like the flag that caused it.
-std::string describe(const item_key& key) {
-  auto name = protocol::DeltaCategory_Name(
-    static_cast<protocol::DeltaCategory>(key.first));
-  const std::string prefix = "DELTA_CATEGORY_";
-  if (name.compare(0, prefix.size(), prefix) == 0)
-    name.erase(0, prefix.size());
-  for (auto& c : name)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return name + ":" + key.second.substr(0, 80);
-}
-
 /// A value for a refusal message: quoted and cut, or "unset".
 std::string shown(const std::optional<std::string>& value) {
   if (!value)

@@ -1,5 +1,6 @@
 #include "runtime/journal/journal_items.hpp"
 
+#include <cctype>
 #include <set>
 
 #include <google/protobuf/io/coded_stream.h>
@@ -28,16 +29,26 @@ void to_list(const item_map& items, item_list* out) {
     *out->Add() = item;
 }
 
-namespace {
+std::string describe(const item_key& key) {
+  auto name = protocol::DeltaCategory_Name(
+    static_cast<protocol::DeltaCategory>(key.first));
+  const std::string prefix = "DELTA_CATEGORY_";
+  if (name.compare(0, prefix.size(), prefix) == 0)
+    name.erase(0, prefix.size());
+  for (auto& c : name)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name + ":" + key.second.substr(0, 80);
+}
 
 std::string describe(const DeltaItem& item) {
-  return protocol::DeltaCategory_Name(item.category()) + " item '"
-         + item.key().substr(0, 80) + "'";
+  return describe(key_of(item));
 }
+
+namespace {
 
 /// Per-item checks of validate_delta; empty when valid.
 std::string validate_item(const DeltaItem& item, int position) {
-  std::string where = "delta item " + std::to_string(position);
+  std::string where = "change " + std::to_string(position + 1);
   if (item.category() == protocol::DELTA_CATEGORY_UNSPECIFIED
       || !protocol::DeltaCategory_IsValid(item.category()))
     return where + " has no category";

@@ -40,6 +40,12 @@ using item_list = google::protobuf::RepeatedPtrField<protocol::DeltaItem>;
 /// The key of `item`.
 item_key key_of(const protocol::DeltaItem& item);
 
+/// "kernel:vm.swappiness": the CLI's CATEGORY:KEY syntax (docs/cli.md), key
+/// cut to 80 bytes, so that a refusal reads like the flag that caused it and
+/// never shows a protobuf enum name.
+std::string describe(const item_key& key);
+std::string describe(const protocol::DeltaItem& item);
+
 /// Items of a canonical list (later duplicates overwrite earlier ones).
 item_map to_map(const item_list& items);
 

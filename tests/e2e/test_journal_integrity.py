@@ -167,6 +167,9 @@ class ReadVisibilityTest(PactTestCase):
         # in storage-ops (the enrollment wins).
         admin.run("enroll", "node-ml", "--vcluster", VC)
         admin.run("enroll", "node-mix", "--vcluster", "storage-ops")
+        # node-quiet: enrolled in storage-ops, no agent has reported yet;
+        # asked for by name it is still "denied", never "not known".
+        admin.run("enroll", "node-quiet", "--vcluster", "storage-ops")
         admin.run("commit", "node-mix", "-m", "st change", "--set",
                   "kernel:vm.secret=1")
         admin.run("blacklist", "add", "/st/**", "--vcluster", "storage-ops")
@@ -175,7 +178,8 @@ class ReadVisibilityTest(PactTestCase):
             self.start_agent(journal, node, vc)
         reported = lambda: len(admin.json("status")["nodes"]) == 3  # noqa
         wait_for(reported, what="three agents reporting")
-        hidden = ("node-st", "node-mix", "storage-ops", "vm.secret", "/st/")
+        hidden = ("node-st", "node-mix", "node-quiet", "storage-ops",
+                  "vm.secret", "/st/")
 
         def clean(text, what):
             for h in hidden:
@@ -185,6 +189,7 @@ class ReadVisibilityTest(PactTestCase):
             who = Cli(self, journal.gateway,
                       make_token(secret, sub="outsider", groups=groups))
             denied = [("status", "node-st"), ("status", "node-mix"),
+                      ("status", "node-quiet"), ("diff", "node-quiet"),
                       ("status", "--vcluster", "storage-ops"),
                       ("diff", "node-st"), ("diff", "node-mix"),
                       ("log",), ("log", "--scope", "vc:storage-ops"),

@@ -83,7 +83,7 @@ TEST_CASE("commit validation") {
   c = node_commit("n1", "k", "v");
   c.mutable_state_delta()->mutable_items(0)->set_action(
     DELTA_ACTION_UNSPECIFIED);
-  h.refused(c, invalid, "no action");
+  h.refused(c, invalid, "change 1 (kernel:k) has no action");
   c = node_commit("n1", "", "v");
   h.refused(c, invalid, "empty key");
   c = node_commit("n1", "k", "v");
@@ -98,10 +98,16 @@ TEST_CASE("commit validation") {
   h.refused(vc, invalid, "unknown vCluster 'nope'");
   *vc.mutable_scope() = vcluster_scope("ml");
   vc.mutable_state_delta()->mutable_items(0)->set_key("vm.a");
-  h.refused(vc, STATUS_CODE_CONFLICT, "already declared");
+  // Refusals name items in the CLI's CATEGORY:KEY syntax, never as
+  // protobuf enum names or 0-based positions.
+  h.refused(vc, STATUS_CODE_CONFLICT,
+            "cannot add kernel:vm.a: already declared");
   vc.mutable_state_delta()->mutable_items(0)->set_action(DELTA_ACTION_MODIFY);
   vc.mutable_state_delta()->mutable_items(0)->set_key("vm.zzz");
-  h.refused(vc, STATUS_CODE_CONFLICT, "not declared");
+  h.refused(vc, STATUS_CODE_CONFLICT, "kernel:vm.zzz: not declared");
+  vc.mutable_state_delta()->mutable_items(0)->set_action(DELTA_ACTION_REMOVE);
+  vc.mutable_state_delta()->mutable_items(0)->clear_value();
+  h.refused(vc, STATUS_CODE_CONFLICT, "cannot remove kernel:vm.zzz");
 }
 
 TEST_CASE("overlay apply validation") {
