@@ -106,7 +106,7 @@ journal_session::diff(const std::string& node,
   if (!st)
     return st.err();
   if (st->nodes_size() == 0)
-    return make_error("node '" + node + "' is not known to the journal");
+    return make_error("node '" + node + "' is not known to this journal");
   render::node_diff d;
   d.node = node;
   d.record = st->nodes(0);

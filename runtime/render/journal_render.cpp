@@ -133,10 +133,13 @@ std::string time_text(int64_t unix_ms) {
 
 std::string item_text(const DeltaItem& item) {
   auto out = category_name(item.category()) + " " + terminal_safe(item.key());
+  // A removal says so once, with what it removed: "(removed, was 20)".
   if (item.action() == DELTA_ACTION_REMOVE)
-    out += " (removed)";
-  else
-    out += " = " + terminal_safe(item.value());
+    return out
+           + (item.previous().empty()
+                ? std::string(" (removed)")
+                : " (removed, was " + terminal_safe(item.previous()) + ")");
+  out += " = " + terminal_safe(item.value());
   if (!item.previous().empty())
     out += " (was " + terminal_safe(item.previous()) + ")";
   return out;

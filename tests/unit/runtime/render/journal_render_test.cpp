@@ -81,6 +81,16 @@ TEST_CASE("item text neutralises key, value and previous value") {
   CHECK(render::item_json(i)["value"] == "line one\nline two");
 }
 
+TEST_CASE("a removal says it once, with what it removed") {
+  protocol::DeltaItem i;
+  i.set_category(protocol::DELTA_CATEGORY_KERNEL);
+  i.set_action(protocol::DELTA_ACTION_REMOVE);
+  i.set_key("vm.swappiness");
+  CHECK(render::item_text(i) == "kernel vm.swappiness (removed)");
+  i.set_previous("20");
+  CHECK(render::item_text(i) == "kernel vm.swappiness (removed, was 20)");
+}
+
 TEST_CASE("status text neutralises node, agent and actor fields") {
   protocol::StatusReply reply;
   auto* self = reply.mutable_self();
