@@ -328,27 +328,28 @@ class JournalTest(PactTestCase):
         self.assertNotIn("\x1b", r.stderr)
         self.assertIn("/no\\x1b[2K/**", r.stderr)
 
+    def pact_to_full_disk(self, env, *args):
+        """Runs pact against the leader with stdout on /dev/full (ENOSPC on
+        every write)."""
+        with open("/dev/full", "w") as full:
+            return subprocess.run(
+                [binary("pact"), "--endpoint", self.lead.gateway, *args],
+                stdout=full, stderr=subprocess.PIPE, env=env, text=True,
+                timeout=30)
+
     def test_unwritable_output_is_an_error(self):
         """Issue 8 item 7: output that cannot be written exits 1 and says
         so; a reader that went away (EPIPE) exits 1 quietly."""
         env = dict(self.env, PACT_TOKEN=self.admin)
         for args in (["log", "-n", "5"], ["status"], ["--help"],
                      ["log", "-n", "5", "--output", "json"]):
-            with open("/dev/full", "w") as full:
-                r = subprocess.run(
-                    [binary("pact"), "--endpoint", self.lead.gateway, *args],
-                    stdout=full, stderr=subprocess.PIPE, env=env, text=True,
-                    timeout=30)
+            r = self.pact_to_full_disk(env, *args)
             self.assertEqual(r.returncode, 1, f"{args}: {r.stderr}")
             self.assertIn("pact: cannot write output: No space left on "
                           "device", r.stderr, args)
         # A write whose confirmation cannot be printed still landed: the
         # message says so, so that nobody runs it again.
-        with open("/dev/full", "w") as full:
-            r = subprocess.run(
-                [binary("pact"), "--endpoint", self.lead.gateway, "blacklist",
-                 "add", "/landed/**"], stdout=full, stderr=subprocess.PIPE,
-                env=env, text=True, timeout=30)
+        r = self.pact_to_full_disk(env, "blacklist", "add", "/landed/**")
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn("(the command itself completed)", r.stderr)
         # A closed pipe: exit 1, no message, no death by SIGPIPE.
@@ -356,11 +357,7 @@ class JournalTest(PactTestCase):
             self.run_pact(self.lead, "blacklist", "add",
                           f"/pipe-{time.monotonic_ns()}/**")
         # A stream stops at the first entry it cannot write.
-        with open("/dev/full", "w") as full:
-            r = subprocess.run(
-                [binary("pact"), "--endpoint", self.lead.gateway, "watch",
-                 "--from", "1"], stdout=full, stderr=subprocess.PIPE,
-                env=env, text=True, timeout=30)
+        r = self.pact_to_full_disk(env, "watch", "--from", "1")
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn("pact: cannot write output", r.stderr)
         p = subprocess.Popen(
