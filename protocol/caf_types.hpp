@@ -92,7 +92,8 @@ using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
 using report_tick_atom = caf::atom_constant<caf::atom("reporttick")>;
 
 /// Announces pact's message types and loads the modules every pact process
-/// needs (the middleman for remoting). Call once on each actor system
+/// needs (the middleman for remoting), and turns on BASP heartbeats with a
+/// connection timeout (caf_types.cpp says why). Call once on each actor system
 /// configuration before constructing the actor system.
 void configure(caf::actor_system_config& cfg);
 

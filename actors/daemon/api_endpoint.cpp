@@ -27,6 +27,12 @@ struct api_reply::state {
     out.set_version(PROTOCOL_VERSION_1);
     out.set_request_id(request_id);
     auto bytes = out.SerializeAsString();
+    // With the request line in serve_api: follows one request through the
+    // debug log, to the node the answer is addressed to.
+    if (spdlog::should_log(spdlog::level::debug))
+      spdlog::debug("api: answered '{}' ({}) to {}", request_id,
+                    StatusCode_Name(out.status().code()),
+                    reply_to ? caf::to_string(reply_to.node()) : "the sender");
     if (reply_to)
       caf::anon_send(reply_to, std::move(bytes));
     else if (rp.pending())

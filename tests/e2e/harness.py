@@ -20,6 +20,9 @@ import time
 import unittest
 
 BIN = os.environ.get("PACT_BIN_DIR", os.path.join(os.getcwd(), "bin"))
+# PACT_E2E_KEEP=1: replicas log at debug level (every request and the node
+# its answer went to) and each test's directory, logs included, is kept.
+KEEP = os.environ.get("PACT_E2E_KEEP") == "1"
 
 
 def binary(name):
@@ -163,7 +166,10 @@ class PactTestCase(unittest.TestCase):
         for d in self.daemons:
             if d.proc.poll() is None:
                 errors.append(f"leaked process {d.proc.pid}")
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if KEEP:
+            print(f"\nkept {self.tmp} (PACT_E2E_KEEP)")
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
         if errors:
             self.fail("; ".join(errors))
 
@@ -211,6 +217,8 @@ class PactTestCase(unittest.TestCase):
                 "--metrics-listen", "127.0.0.1:0", "--peers", peers]
         if bootstrap:
             args.append("--bootstrap")
+        if KEEP:
+            args += ["--log-level", "debug"]
         if config:
             path = os.path.join(self.tmp, name + ".toml")
             with open(path, "w") as f:

@@ -330,5 +330,38 @@ class FaultTest(ClusterTestCase):
         self.assertNotIn("libprotobuf", err)
 
 
+    def test_silent_peer_is_dropped_and_reconnected(self):
+        """A replica that stops without closing its sockets (SIGSTOP, a
+        hung host) is reported disconnected once the BASP heartbeat times
+        out, and connected again once it resumes. The same timeout lets a
+        client whose answers stopped arriving retry on a fresh connection
+        (protocol/caf_types.cpp)."""
+        self.start_cluster()
+        wait_for(self.leader, 20, "a leader")
+        one, two = self.replicas[1], self.replicas[2]
+
+        def peer2(connected):
+            def check():
+                h = self.health(one)
+                p = [x for x in (h or {}).get("peers", []) if x["id"] == 2]
+                return p and p[0]["connected"] == connected and p[0]
+            return check
+        wait_for(peer2(True), 20, "peer 2 connected")
+        two.proc.send_signal(signal.SIGSTOP)
+        try:
+            t = time.monotonic()
+            p = wait_for(peer2(False), 30, "silent peer 2 reported")
+            self.assertTrue(p["problem"])
+            print(f"\nsilent peer dropped after {time.monotonic() - t:.1f}s")
+            # The cluster keeps a quorum and keeps serving.
+            wait_for(self.leader, 20, "a leader among 1 and 3")
+            r, _ = self.run_cli(["blacklist", "add", "/opt/silent/**"],
+                                self.replicas[3].gateway, timeout_s=30)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        finally:
+            two.proc.send_signal(signal.SIGCONT)
+        wait_for(peer2(True), 30, "peer 2 connected again")
+
+
 if __name__ == "__main__":
     unittest.main()

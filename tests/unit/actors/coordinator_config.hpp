@@ -26,6 +26,8 @@ struct coordinator_config : caf::actor_system_config {
     set("middleman.network-backend", caf::atom("testing"));
     set("middleman.manual-multiplexing", true);
     set("middleman.workers", size_t{0});
+    // No BASP heartbeat timers in deterministic tests.
+    set("middleman.heartbeat-interval", caf::timespan{0});
   }
 };
 
