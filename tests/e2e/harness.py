@@ -280,6 +280,21 @@ class ClusterTestCase(PactTestCase):
     def alive(self):
         return [r for r in self.replicas.values() if r.proc.poll() is None]
 
+    def dump(self, replica):
+        """The stopped replica's Raft log: (head, {index: (term, data)})."""
+        r = subprocess.run([binary("pact-journal"), "--dump-log",
+                            "--data-dir", replica.data],
+                           capture_output=True, text=True, timeout=60,
+                           env=self.env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        head = json.loads(lines[0])
+        entries = {}
+        for line in lines[1:]:
+            e = json.loads(line)
+            entries[e["index"]] = (e["term"], e["data"])
+        return head, entries
+
     def leader(self):
         for r in self.alive():
             h = self.health(r)

@@ -22,19 +22,6 @@ class ClusterTest(ClusterTestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         return json.loads(r.stdout)
 
-    def dump(self, replica):
-        r = subprocess.run([binary("pact-journal"), "--dump-log",
-                            "--data-dir", replica.data],
-                           capture_output=True, text=True, timeout=60,
-                           env=self.env)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        lines = r.stdout.splitlines()
-        head = json.loads(lines[0])
-        entries = {}
-        for line in lines[1:]:
-            e = json.loads(line)
-            entries[e["index"]] = (e["term"], e["data"])
-        return head, entries
 
     def test_elect_replicate_and_status_from_any_replica(self):
         self.start_cluster()
