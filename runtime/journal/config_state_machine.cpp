@@ -182,6 +182,13 @@ std::string check_common(const JournalCommand& cmd) {
 } // namespace
 
 CommandResult config_state_machine::execute(const JournalCommand& cmd) {
+  auto r = authorize_and_dispatch(cmd);
+  flush_entries();
+  return r;
+}
+
+CommandResult
+config_state_machine::authorize_and_dispatch(const JournalCommand& cmd) {
   if (!cmd.has_author_roles())
     return dispatch(cmd);
   // Authorized here, not by the gateway (issue 9 item 5): a node-scoped
@@ -255,18 +262,25 @@ ConfigEntry config_state_machine::make_entry(const JournalCommand& cmd,
 }
 
 uint64_t config_state_machine::append(ConfigEntry entry) {
-  uint64_t seq = entries_.size() + 1;
+  uint64_t seq = last_sequence() + 1;
   auto key = scope_key(entry.scope());
   auto it = last_in_scope_.find(key);
   entry.set_sequence(seq);
   entry.set_parent(it == last_in_scope_.end() ? 0 : it->second);
-  entry.set_prev_hash(entries_.empty() ? zero_hash() : entries_.back().hash());
+  const auto* prev = entries_.last();
+  entry.set_prev_hash(prev == nullptr ? zero_hash() : prev->hash());
   entry.clear_hash();
   entry.set_hash(entry_hash(entry));
-  add_to_blob(entry);
-  entries_.push_back(std::move(entry));
+  entries_.append(std::move(entry));
   last_in_scope_[key] = seq;
   return seq;
+}
+
+void config_state_machine::flush_entries() {
+  // The machine's own tables are in memory, or a standalone LMDB table set
+  // (tools): a write that fails there leaves no deterministic way on.
+  auto st = entries_.flush();
+  PACT_ASSERT(st, "the journal's state tables refused a write");
 }
 
 void config_state_machine::set_node_state(protocol::NodeRecord& rec,
@@ -307,32 +321,53 @@ config_state_machine::governing_policy(const Scope& scope) const {
   return policy(vc);
 }
 
-void config_state_machine::add_audit(const ConfigEntry& entry) {
-  protocol::AuditRecord a;
-  a.set_sequence(entry.sequence());
-  a.set_entry_type(entry.entry_type());
-  *a.mutable_scope() = entry.scope();
-  *a.mutable_author() = entry.author();
-  a.set_timestamp_unix_ms(entry.timestamp_unix_ms());
-  audit_.push_back(std::move(a));
-}
-
 // -- queries -----------------------------------------------------------------
 
-const ConfigEntry* config_state_machine::entry(uint64_t sequence) const {
-  if (sequence == 0 || sequence > entries_.size())
-    return nullptr;
-  return &entries_[sequence - 1];
+expected<std::optional<ConfigEntry>>
+config_state_machine::entry(uint64_t sequence) const {
+  return entries_.get(sequence);
 }
 
-std::vector<ConfigEntry>
+expected<std::vector<ConfigEntry>>
 config_state_machine::log(size_t n, const std::optional<Scope>& scope) const {
   std::vector<ConfigEntry> out;
-  std::string want = scope ? scope_key(*scope) : std::string{};
-  for (auto it = entries_.rbegin(); it != entries_.rend() && out.size() < n;
-       ++it)
-    if (!scope || scope_key(it->scope()) == want)
-      out.push_back(*it);
+  if (n == 0)
+    return out;
+  std::optional<std::string> key;
+  if (scope)
+    key = scope_key(*scope);
+  auto st = entries_.newest(key, [&](const ConfigEntry& e) {
+    out.push_back(e);
+    return out.size() < n;
+  });
+  if (!st)
+    return st.err();
+  return out;
+}
+
+expected<std::vector<protocol::AuditRecord>>
+config_state_machine::audit(uint64_t after, size_t limit) const {
+  static const std::vector<protocol::EntryType> audited{
+    protocol::ENTRY_TYPE_EXEC_LOG,
+    protocol::ENTRY_TYPE_SHELL_SESSION,
+    protocol::ENTRY_TYPE_SERVICE_LIFECYCLE,
+    protocol::ENTRY_TYPE_PENDING_APPROVAL,
+    protocol::ENTRY_TYPE_APPROVAL_DECISION,
+    protocol::ENTRY_TYPE_EMERGENCY_START,
+    protocol::ENTRY_TYPE_EMERGENCY_END};
+  auto entries = entries_.of_types(audited, after, limit);
+  if (!entries)
+    return entries.err();
+  std::vector<protocol::AuditRecord> out;
+  for (const auto& entry : *entries) {
+    protocol::AuditRecord a;
+    a.set_sequence(entry.sequence());
+    a.set_entry_type(entry.entry_type());
+    *a.mutable_scope() = entry.scope();
+    *a.mutable_author() = entry.author();
+    a.set_timestamp_unix_ms(entry.timestamp_unix_ms());
+    out.push_back(std::move(a));
+  }
   return out;
 }
 

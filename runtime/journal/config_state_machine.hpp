@@ -4,7 +4,9 @@
 /// docs/journal.md). Applies JournalCommands stamped by the leader and
 /// keeps config entries with gap-free sequences and a SHA-256 hash chain,
 /// vCluster overlays with their policies, committed node deltas, node
-/// states, blacklists, active emergencies and the audit list.
+/// states, blacklists and active emergencies. Entries live in the state
+/// tables (entry_log, issue 10 item 1); memory holds the current state and
+/// a bounded cache of the newest entries.
 ///
 /// Determinism: applying reads only the command bytes and the state (no
 /// clocks, no randomness, only ordered containers), so every replica that
@@ -21,6 +23,7 @@
 
 #include <pact/protocol/journal.pb.h>
 
+#include "runtime/journal/entry_log.hpp"
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/replica/state_machine.hpp"
 
@@ -47,6 +50,17 @@ inline constexpr size_t max_client_request_id_bytes = 64;
 
 class config_state_machine final : public replica::state_machine {
 public:
+  /// Entries in tables of its own, in memory.
+  config_state_machine() = default;
+  /// Entries in `tables` (which must outlive the machine), at most
+  /// `cache_bound` of them cached in memory.
+  explicit config_state_machine(store::state_tables& tables,
+                                std::size_t cache_bound = default_entry_cache)
+    : entries_(&tables, cache_bound) {
+  }
+  config_state_machine(config_state_machine&&) = default;
+  config_state_machine& operator=(config_state_machine&&) = default;
+
   // -- state_machine ---------------------------------------------------------
 
   /// Parses `command` as a JournalCommand and executes it; returns the
@@ -84,19 +98,25 @@ public:
 
   // -- queries ---------------------------------------------------------------
 
-  /// Every entry, ascending by sequence.
-  const std::vector<protocol::ConfigEntry>& entries() const {
+  /// The entries (read side: by sequence, newest first, by scope, by
+  /// type; docs/journal.md "Where entries live").
+  const entry_log& entries() const {
     return entries_;
   }
   /// Sequence of the latest entry (0 when empty).
   uint64_t last_sequence() const {
-    return entries_.size();
+    return entries_.last_sequence();
   }
-  /// The entry with `sequence`, or null.
-  const protocol::ConfigEntry* entry(uint64_t sequence) const;
+  /// The latest entry, or null when there is none (always in memory).
+  const protocol::ConfigEntry* last_entry() const {
+    return entries_.last();
+  }
+  /// The entry with `sequence`, nullopt when there is none; an error when
+  /// the tables cannot be read.
+  expected<std::optional<protocol::ConfigEntry>> entry(uint64_t sequence) const;
   /// The most recent `n` entries, newest first (like `git log`); with
   /// `scope`, only entries of exactly that scope.
-  std::vector<protocol::ConfigEntry>
+  expected<std::vector<protocol::ConfigEntry>>
   log(size_t n, const std::optional<protocol::Scope>& scope = {}) const;
   /// The overlay of `vcluster`, or null if it was never configured.
   const protocol::VClusterOverlay* overlay(const std::string& vcluster) const;
@@ -125,10 +145,11 @@ public:
   const std::map<std::string, protocol::Emergency>& emergencies() const {
     return emergencies_;
   }
-  /// Admin operations, ascending by sequence.
-  const std::vector<protocol::AuditRecord>& audit() const {
-    return audit_;
-  }
+  /// Admin operations (exec, shell, service and approval records,
+  /// emergency start and end) with sequence > `after`, ascending, at most
+  /// `limit`; read through the by-type index.
+  expected<std::vector<protocol::AuditRecord>> audit(uint64_t after,
+                                                     size_t limit) const;
   /// Results remembered for deduplication, oldest first.
   const std::deque<protocol::RecentRequest>& recent_requests() const {
     return recent_;
@@ -138,6 +159,8 @@ private:
   using command_t = protocol::JournalCommand;
   using result_t = protocol::CommandResult;
 
+  /// execute() before the entries are persisted.
+  result_t authorize_and_dispatch(const command_t& cmd);
   /// execute() once authorized: common checks, then the kind's handler.
   result_t dispatch(const command_t& cmd);
 
@@ -175,7 +198,6 @@ private:
   /// The policy governing `scope` (a node's vCluster, a vCluster, or the
   /// defaults).
   protocol::VClusterPolicy governing_policy(const protocol::Scope& scope) const;
-  void add_audit(const protocol::ConfigEntry& entry);
   /// The remembered result of `cmd`'s client request id, or null.
   const protocol::CommandResult* remembered(const command_t& cmd) const;
   /// Remembers `result` for `cmd` and forgets what fell out of the window.
@@ -212,24 +234,19 @@ private:
   /// Sequence of the latest entry of `scope` (0 when none).
   uint64_t last_in_scope(const protocol::Scope& scope) const;
 
-  /// Appends `entry`'s snapshot encoding (JournalState field 2) to
-  /// entries_blob_.
-  void add_to_blob(const protocol::ConfigEntry& entry);
+  /// Persists the entries appended so far (standalone use: the machine
+  /// writes its own tables after every command).
+  void flush_entries();
 
   uint64_t applied_ = 0;
-  std::vector<protocol::ConfigEntry> entries_;
-  /// Every entry as it appears in the snapshot image (tag, length,
-  /// deterministic encoding), built once at append time: entries never
-  /// change, so a snapshot copies these bytes instead of re-encoding the
-  /// whole history (which cost 45 % of a busy leader's CPU).
-  std::string entries_blob_;
+  /// Entries: the tables plus a bounded cache of the newest.
+  entry_log entries_;
   /// Latest sequence per scope key: the `parent` of the next entry there.
   std::map<std::string, uint64_t> last_in_scope_;
   std::map<std::string, protocol::VClusterOverlay> overlays_;
   std::map<std::string, protocol::NodeRecord> nodes_;
   protocol::GlobalState global_;
   std::map<std::string, protocol::Emergency> emergencies_;
-  std::vector<protocol::AuditRecord> audit_;
   /// Deduplication window, oldest first, and its index by key.
   std::deque<protocol::RecentRequest> recent_;
   std::map<std::string, size_t> recent_index_;
