@@ -111,11 +111,17 @@ status config_state_machine::restore(const std::string& image) {
     fresh.recent_.push_back(r);
   }
   fresh.applied_ = s.applied_index();
-  // Keep this machine's tables; take everything else from `fresh`.
+  // Keep this machine's tables and mode; take everything else from
+  // `fresh`. The write set clears the tables, then writes every entry and
+  // every current-state record.
   fresh.entries_ = std::move(entries_);
+  fresh.durable_ = durable_;
+  fresh.host_persists_ = host_persists_;
+  fresh.applied_taken_ = ~uint64_t{0}; // write the applied index
   *this = std::move(fresh);
   entries_.reset(entries);
-  flush_entries();
+  mark_all_dirty();
+  maybe_flush();
   return {};
 }
 

@@ -82,20 +82,24 @@ std::string config_state_machine::apply(uint64_t index,
   PACT_ASSERT(index > applied_,
               "entries are applied once, in log order (Raft §5.3)");
   applied_ = index;
+  std::string out;
   JournalCommand cmd;
-  if (!cmd.ParseFromString(command))
-    return deterministic_bytes(refuse(protocol::STATUS_CODE_INVALID_ARGUMENT,
-                                      "command is not a valid JournalCommand"));
-  // A retry of a command already applied (Raft thesis §6.3): answer as the
-  // first time, apply nothing.
-  if (const auto* first = remembered(cmd)) {
+  if (!cmd.ParseFromString(command)) {
+    out = deterministic_bytes(refuse(protocol::STATUS_CODE_INVALID_ARGUMENT,
+                                     "command is not a valid JournalCommand"));
+  } else if (const auto* first = remembered(cmd)) {
+    // A retry of a command already applied (Raft thesis §6.3): answer as
+    // the first time, apply nothing.
     CommandResult again = *first;
     again.set_duplicate(true);
-    return deterministic_bytes(again);
+    out = deterministic_bytes(again);
+  } else {
+    CommandResult r = run(cmd);
+    remember(cmd, r);
+    out = deterministic_bytes(r);
   }
-  CommandResult r = execute(cmd);
-  remember(cmd, r);
-  return deterministic_bytes(r);
+  maybe_flush();
+  return out;
 }
 
 namespace {
@@ -138,6 +142,7 @@ void config_state_machine::remember(const JournalCommand& cmd,
     if (i != recent_index_.end() && i->second == recent_base_)
       recent_index_.erase(i);
     recent_.pop_front();
+    note_recent_dropped(recent_base_);
     ++recent_base_;
   }
   protocol::RecentRequest r;
@@ -148,6 +153,7 @@ void config_state_machine::remember(const JournalCommand& cmd,
   // reads it there instead of every snapshot carrying a second copy.
   r.mutable_result()->clear_state_delta();
   recent_index_[r.key()] = recent_base_ + recent_.size();
+  note_recent_added(recent_base_ + recent_.size(), r);
   recent_.push_back(std::move(r));
 }
 
@@ -155,6 +161,7 @@ void config_state_machine::skip(uint64_t index) {
   PACT_ASSERT(index > applied_,
               "entries are skipped once, in log order (Raft §5.3)");
   applied_ = index;
+  maybe_flush();
 }
 
 namespace {
@@ -182,13 +189,19 @@ std::string check_common(const JournalCommand& cmd) {
 } // namespace
 
 CommandResult config_state_machine::execute(const JournalCommand& cmd) {
-  auto r = authorize_and_dispatch(cmd);
-  flush_entries();
+  auto r = run(cmd);
+  maybe_flush();
   return r;
 }
 
-CommandResult
-config_state_machine::authorize_and_dispatch(const JournalCommand& cmd) {
+CommandResult config_state_machine::run(const JournalCommand& cmd) {
+  auto r = authorize(cmd);
+  if (r.status().code() == protocol::STATUS_CODE_OK)
+    mark_dirty(cmd);
+  return r;
+}
+
+CommandResult config_state_machine::authorize(const JournalCommand& cmd) {
   if (!cmd.has_author_roles())
     return dispatch(cmd);
   // Authorized here, not by the gateway (issue 9 item 5): a node-scoped
@@ -273,14 +286,13 @@ uint64_t config_state_machine::append(ConfigEntry entry) {
   entry.set_hash(entry_hash(entry));
   entries_.append(std::move(entry));
   last_in_scope_[key] = seq;
+  note_scope_sequence(key, seq);
   return seq;
 }
 
-void config_state_machine::flush_entries() {
-  // The machine's own tables are in memory, or a standalone LMDB table set
-  // (tools): a write that fails there leaves no deterministic way on.
-  auto st = entries_.flush();
-  PACT_ASSERT(st, "the journal's state tables refused a write");
+void config_state_machine::maybe_flush() {
+  if (!host_persists_)
+    flush_writes();
 }
 
 void config_state_machine::set_node_state(protocol::NodeRecord& rec,

@@ -18,6 +18,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -56,7 +57,7 @@ public:
   /// `cache_bound` of them cached in memory.
   explicit config_state_machine(store::state_tables& tables,
                                 std::size_t cache_bound = default_entry_cache)
-    : entries_(&tables, cache_bound) {
+    : entries_(&tables, cache_bound), durable_(true) {
   }
   config_state_machine(config_state_machine&&) = default;
   config_state_machine& operator=(config_state_machine&&) = default;
@@ -85,6 +86,16 @@ public:
   /// Hex SHA-256 over the applied index, the last entry's hash (which
   /// covers every entry through the chain) and the rest of the state.
   std::string digest() const override;
+  /// True when built over external tables (the Raft store's).
+  bool durable() const override {
+    return durable_;
+  }
+  /// Rebuilds the machine from its tables: current-state records, the
+  /// applied index, the newest entries (docs/journal.md "Durable state").
+  /// Refuses corrupt records and keeps the state then.
+  status load() override;
+  store::state_write take_writes() override;
+  void writes_persisted() override;
 
   // -- commands --------------------------------------------------------------
 
@@ -159,8 +170,11 @@ private:
   using command_t = protocol::JournalCommand;
   using result_t = protocol::CommandResult;
 
-  /// execute() before the entries are persisted.
-  result_t authorize_and_dispatch(const command_t& cmd);
+  /// execute() before the changes are persisted: authorization, dispatch,
+  /// and marking the records the command may have changed.
+  result_t run(const command_t& cmd);
+  /// Authorization by the stamped roles, then dispatch().
+  result_t authorize(const command_t& cmd);
   /// execute() once authorized: common checks, then the kind's handler.
   result_t dispatch(const command_t& cmd);
 
@@ -234,13 +248,39 @@ private:
   /// Sequence of the latest entry of `scope` (0 when none).
   uint64_t last_in_scope(const protocol::Scope& scope) const;
 
-  /// Persists the entries appended so far (standalone use: the machine
-  /// writes its own tables after every command).
-  void flush_entries();
+  // Durable state (config_durable.cpp).
+
+  /// Persists the changes so far unless the host does (standalone use: the
+  /// machine writes its own tables after every command).
+  void maybe_flush();
+  void flush_writes();
+  /// Records the current-state records `cmd` (or `scope`) may change.
+  void mark_dirty(const command_t& cmd);
+  void mark_dirty(const protocol::Scope& scope);
+  /// Every record (a restore replaces the tables).
+  void mark_all_dirty();
+  void note_recent_dropped(uint64_t position);
+  void note_recent_added(uint64_t position, const protocol::RecentRequest& r);
+  void note_scope_sequence(const std::string& key, uint64_t seq);
+  /// The encoding of the current-state record `key`; nullopt when absent.
+  std::optional<std::string> current_record(const std::string& key) const;
+  store::state_tables& tables() const {
+    return entries_.tables();
+  }
 
   uint64_t applied_ = 0;
   /// Entries: the tables plus a bounded cache of the newest.
   entry_log entries_;
+  /// Built over external tables.
+  bool durable_ = false;
+  /// The host persists take_writes() (set by load()).
+  bool host_persists_ = false;
+  /// Current-state records changed since take_writes(), by key.
+  std::set<std::string> dirty_;
+  /// Changes recorded as they happen (dedup window, scope heads).
+  store::state_write current_;
+  /// Applied index of the last write set taken.
+  uint64_t applied_taken_ = 0;
   /// Latest sequence per scope key: the `parent` of the next entry there.
   std::map<std::string, uint64_t> last_in_scope_;
   std::map<std::string, protocol::VClusterOverlay> overlays_;

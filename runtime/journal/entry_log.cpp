@@ -63,6 +63,36 @@ entry_log::entry_log(store::state_tables* tables, std::size_t cache_bound)
   // The cache keeps at least the newest entry: the chain's head.
 }
 
+status entry_log::load() {
+  std::vector<ConfigEntry> newest;
+  status err;
+  auto st = tables_->scan(
+    state_table::entries, {}, {}, true,
+    [&](std::string_view k, std::string_view v) {
+      ConfigEntry e;
+      if (!e.ParseFromArray(v.data(), static_cast<int>(v.size()))
+          || e.sequence() != get_be(k)
+          || (!newest.empty()
+              && e.sequence() + 1 != newest.back().sequence())) {
+        err
+          = make_error("journal entry " + std::to_string(get_be(k))
+                       + " is corrupt or out of sequence in the state tables");
+        return false;
+      }
+      newest.push_back(std::move(e));
+      return newest.size() < bound_;
+    });
+  if (!st)
+    return st;
+  if (!err)
+    return err;
+  cache_.assign(newest.rbegin(), newest.rend());
+  last_ = cache_.empty() ? 0 : cache_.back().sequence();
+  persisted_ = taken_ = last_;
+  pending_ = {};
+  return {};
+}
+
 void entry_log::append(ConfigEntry e) {
   PACT_ASSERT(e.sequence() == last_ + 1, "entries are appended in sequence");
   auto seq = e.sequence();

@@ -48,6 +48,16 @@ public:
   explicit entry_log(store::state_tables* tables = nullptr,
                      std::size_t cache_bound = default_entry_cache);
 
+  /// Rebuilds the log from its tables (after a restart): the newest
+  /// entries into the cache, all of them persisted. An error names a
+  /// corrupt or non-contiguous record.
+  status load();
+
+  /// The tables the entries live in.
+  store::state_tables& tables() const {
+    return *tables_;
+  }
+
   // -- write side ------------------------------------------------------------
 
   /// Adds `e` (its sequence must be last_sequence() + 1) to the cache and

@@ -101,7 +101,7 @@ public:
   /// The journal state machine's tables, in the `state` database of this
   /// environment (docs/storage.md "State tables"). Valid as long as the
   /// store; a failed write leaves the store failed(), as save() does.
-  state_tables& tables() {
+  state_tables& tables() override {
     return tables_;
   }
 
@@ -156,7 +156,6 @@ private:
   int write_snapshot(MDB_txn* t, const codec::snapshot_record& rec,
                      const std::string& image);
   int delete_log_range(MDB_txn* t, raft::index_t lo, raft::index_t hi);
-  pact::status save_state(const state_write& w);
   int stage_state(MDB_txn* t, const state_write& w);
   void publish(pending& p);
 

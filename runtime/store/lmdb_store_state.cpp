@@ -68,7 +68,9 @@ pact::status lmdb_store::lmdb_tables::scan(state_table t, std::string_view from,
 }
 
 pact::status lmdb_store::lmdb_tables::write(const state_write& w) {
-  return s_.save_state(w);
+  write_batch b;
+  b.state = &w;
+  return s_.save(b);
 }
 
 } // namespace pact::store

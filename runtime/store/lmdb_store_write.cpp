@@ -81,13 +81,6 @@ pact::status lmdb_store::save(const write_batch& b) {
                [&](MDB_txn* t, pending& p) { return stage_batch(t, b, p); });
 }
 
-pact::status lmdb_store::save_state(const state_write& w) {
-  if (w.empty())
-    return failure_.empty() ? pact::status{} : pact::status{refused("save")};
-  return write("save state",
-               [&](MDB_txn* t, pending&) { return stage_state(t, w); });
-}
-
 int lmdb_store::stage_batch(MDB_txn* t, const write_batch& b, pending& p) {
   int rc = 0;
   if (b.snapshot != nullptr)
@@ -109,6 +102,8 @@ int lmdb_store::stage_batch(MDB_txn* t, const write_batch& b, pending& p) {
                      codec::encode_conf_state(*b.conf_state));
     p.conf = *b.conf_state;
   }
+  if (rc == 0 && b.state != nullptr)
+    rc = stage_state(t, *b.state);
   return rc;
 }
 

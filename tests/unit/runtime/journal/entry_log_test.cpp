@@ -105,6 +105,55 @@ std::vector<std::string> long_log(size_t n) {
   return out;
 }
 
+/// One command of every kind that changes current state, on top of
+/// long_log's (policies, blacklists, enrollment, node states, windows,
+/// multi-vCluster overlay applies, vCluster emergencies, duplicates).
+std::vector<std::string> every_kind(int64_t ts) {
+  std::vector<JournalCommand> cmds;
+  auto pol = make_cmd(COMMAND_KIND_POLICY_UPDATE, vcluster_scope("hpc"));
+  pol.mutable_policy()->set_drift_sensitivity(1.5);
+  cmds.push_back(pol);
+  auto bl = make_cmd(COMMAND_KIND_BLACKLIST_ADD, global_scope());
+  bl.set_blacklist_pattern("/etc/shadow");
+  cmds.push_back(bl);
+  auto vbl = make_cmd(COMMAND_KIND_BLACKLIST_ADD, vcluster_scope("ml"));
+  vbl.set_blacklist_pattern("vm.secret*");
+  cmds.push_back(vbl);
+  auto en = make_cmd(COMMAND_KIND_NODE_ENROLL, node_scope("n1"));
+  en.set_vcluster("ml");
+  cmds.push_back(en);
+  auto ns = make_cmd(COMMAND_KIND_NODE_STATE_CHANGE, node_scope("n1"));
+  ns.set_node_state(NODE_STATE_COMMITTED);
+  cmds.push_back(ns);
+  auto drift = make_cmd(COMMAND_KIND_DRIFT_DETECTED, node_scope("n2"));
+  *drift.mutable_state_delta()->add_items()
+    = make_item(DELTA_CATEGORY_KERNEL, DELTA_ACTION_MODIFY, "vm.d", "1");
+  cmds.push_back(drift);
+  auto conv = make_cmd(COMMAND_KIND_AUTO_CONVERGE, node_scope("n2"));
+  cmds.push_back(conv);
+  auto ext = make_cmd(COMMAND_KIND_EXTEND_WINDOW, node_scope("n1"));
+  ext.set_extend_seconds(600);
+  cmds.push_back(ext);
+  auto two = overlay_apply("ml", {{"vm.a", "9"}});
+  *two.add_overlays() = overlay_apply("gpu", {{"vm.z", "1"}}).overlays(0);
+  cmds.push_back(two);
+  auto vem = make_cmd(COMMAND_KIND_EMERGENCY_START, vcluster_scope("ml"));
+  vem.set_emergency_reason("all down");
+  cmds.push_back(vem);
+  auto dedup = node_commit("n4", "vm.q", "1");
+  dedup.set_client_request_id("0123456789abcdef");
+  cmds.push_back(dedup);
+  cmds.push_back(dedup); // a retry: answered from the window
+  cmds.push_back(make_cmd(COMMAND_KIND_EMERGENCY_END, vcluster_scope("ml")));
+  std::vector<std::string> out;
+  for (auto& c : cmds) {
+    c.set_timestamp_unix_ms(ts += 1000);
+    out.push_back(c.SerializeAsString());
+  }
+  out.push_back("not a command");
+  return out;
+}
+
 std::vector<uint64_t> sequences(const std::vector<ConfigEntry>& es) {
   std::vector<uint64_t> out;
   for (const auto& e : es)
@@ -189,7 +238,12 @@ TEST_CASE("the state machine's memory does not grow with the journal") {
   CHECK(sm.last_sequence() == 10000);
   CHECK(sm.entries().cached() <= bound);
   // Every entry and both index records went to the tables.
-  CHECK(tables.size() == 3 * 10000);
+  for (auto t : {store::state_table::entries, store::state_table::by_scope,
+                 store::state_table::by_type}) {
+    size_t n = 0;
+    REQUIRE(tables.scan(t, {}, {}, false, [&](auto, auto) { return ++n; }));
+    CHECK(n == 10000);
+  }
   // The oldest entries come back from the tables, chain intact.
   CHECK(entry_at(sm, 1).scope().node() == "n0");
   CHECK(entry_at(sm, 2).prev_hash() == entry_at(sm, 1).hash());
@@ -286,4 +340,87 @@ TEST_CASE("entry_log: entries taken for persisting stay readable until "
   REQUIRE_FALSE(e2.has_value());
   CHECK(e2.err().message.find("entry 2") != std::string::npos);
   CHECK_FALSE(log.scan(0, [](const ConfigEntry&) { return true; }));
+}
+
+TEST_CASE_TEMPLATE("the durable state reloads to the same machine after "
+                   "every command",
+                   B, memory_backing, lmdb_backing) {
+  B backing;
+  auto log = long_log(120);
+  for (auto& c : every_kind(t0_ms + 10'000'000))
+    log.push_back(c);
+  // Standalone: the machine writes its tables after every command.
+  config_state_machine live{backing.tables(), 4};
+  for (size_t i = 0; i < log.size(); ++i) {
+    CAPTURE(i);
+    live.apply(i + 1, log[i]);
+    config_state_machine loaded{backing.tables(), 4};
+    REQUIRE(loaded.load());
+    CHECK(loaded.applied() == live.applied());
+    CHECK(loaded.last_sequence() == live.last_sequence());
+    REQUIRE(loaded.digest() == live.digest());
+    if (i % 16 == 0 || i + 1 == log.size())
+      CHECK(loaded.snapshot() == live.snapshot());
+  }
+  CHECK(live.overlay("gpu") != nullptr);
+  CHECK_FALSE(live.recent_requests().empty());
+  live.skip(log.size() + 1);
+  config_state_machine loaded{backing.tables(), 4};
+  REQUIRE(loaded.load());
+  CHECK(loaded.applied() == log.size() + 1);
+  CHECK(loaded.digest() == live.digest());
+}
+
+TEST_CASE("a loaded machine hands its writes to the host and continues as "
+          "if never stopped") {
+  auto log = long_log(200);
+  config_state_machine straight;
+  std::vector<std::string> results;
+  for (size_t i = 0; i < log.size(); ++i)
+    results.push_back(straight.apply(i + 1, log[i]));
+  store::memory_tables tables;
+  {
+    config_state_machine first{tables, 4};
+    for (size_t i = 0; i < 120; ++i)
+      first.apply(i + 1, log[i]);
+  }
+  config_state_machine resumed{tables, 4};
+  REQUIRE(resumed.load());
+  CHECK(resumed.durable());
+  auto before = tables.size();
+  for (size_t i = 120; i < 140; ++i)
+    CHECK(resumed.apply(i + 1, log[i]) == results[i]);
+  // The host persists: nothing was written, and reads see everything.
+  CHECK(tables.size() == before);
+  CHECK(resumed.last_sequence()
+        == entry_at(resumed, resumed.last_sequence()).sequence());
+  auto w = resumed.take_writes();
+  REQUIRE(tables.write(w));
+  resumed.writes_persisted();
+  CHECK(resumed.entries().cached() <= 4);
+  for (size_t i = 140; i < log.size(); ++i)
+    CHECK(resumed.apply(i + 1, log[i]) == results[i]);
+  REQUIRE(tables.write(resumed.take_writes()));
+  resumed.writes_persisted();
+  check_same_answers(straight, resumed);
+  config_state_machine again{tables, 4};
+  REQUIRE(again.load());
+  CHECK(again.digest() == straight.digest());
+}
+
+TEST_CASE("load refuses corrupt current-state records and keeps the state") {
+  store::memory_tables tables;
+  config_state_machine sm{tables, 4};
+  auto log = long_log(30);
+  for (size_t i = 0; i < log.size(); ++i)
+    sm.apply(i + 1, log[i]);
+  store::state_write bad;
+  bad.put(store::state_table::current, "nn3", "\xff\xff not a record");
+  REQUIRE(tables.write(bad));
+  auto digest = sm.digest();
+  auto st = sm.load();
+  REQUIRE_FALSE(st);
+  CHECK(st.err().message.find("nn3") != std::string::npos);
+  CHECK(sm.applied() == log.size());
+  CHECK(sm.digest() == digest);
 }

@@ -148,6 +148,121 @@ TEST_CASE_TEMPLATE("state tables: scans are ordered, bounded and per table", F,
   }
 }
 
+namespace {
+
+struct memory_store_fixture {
+  raft_store& store() {
+    return store_;
+  }
+  void reopen() {
+  }
+  memory_store store_{bootstrap_conf};
+};
+
+struct lmdb_store_fixture {
+  raft_store& store() {
+    return *f.store_;
+  }
+  void reopen() {
+    f.reopen();
+  }
+  lmdb_fixture f;
+};
+
+} // namespace
+
+TEST_CASE_TEMPLATE("state tables: a batch writes the log and the state "
+                   "together",
+                   F, memory_store_fixture, lmdb_store_fixture) {
+  F f;
+  auto ents = make_entries(1, {1, 1, 1});
+  raft::hard_state hs{1, 1, 3};
+  state_write w;
+  w.put(state_table::meta, "applied", seq_key(3));
+  w.put(state_table::entries, seq_key(1), "one");
+  write_batch b;
+  b.entries = &ents;
+  b.hard_state = &hs;
+  b.state = &w;
+  CHECK_FALSE(b.empty());
+  REQUIRE(f.store().save(b));
+  f.reopen();
+  CHECK(f.store().last_index() == 3);
+  CHECK(f.store().tables().get(state_table::meta, "applied").value()
+        == seq_key(3));
+  // A batch of nothing but an empty write set writes nothing.
+  state_write none;
+  write_batch empty;
+  empty.state = &none;
+  CHECK(empty.empty());
+  REQUIRE(f.store().save(empty));
+  // Writes through tables() are saves.
+  state_write more;
+  more.put(state_table::current, "g", "global");
+  REQUIRE(f.store().tables().write(more));
+  f.reopen();
+  CHECK(f.store().tables().get(state_table::current, "g").value() == "global");
+}
+
+TEST_CASE("state tables: a failed save writes neither the log nor the state") {
+  memory_store s{bootstrap_conf};
+  auto ents = make_entries(1, {1});
+  state_write w;
+  w.put(state_table::meta, "applied", seq_key(1));
+  write_batch b;
+  b.entries = &ents;
+  b.state = &w;
+  s.fail_next_write("disk on fire");
+  REQUIRE_FALSE(s.save(b));
+  CHECK(s.last_index() == 0);
+  CHECK_FALSE(s.tables().get(state_table::meta, "applied")->has_value());
+  CHECK_FALSE(s.tables().write(w)); // refused after the failure
+}
+
+TEST_CASE("state tables (LMDB): a full map fails the whole batch, state "
+          "included, and reads keep answering") {
+  temp_dir dir;
+  lmdb_options o;
+  o.dir = dir.path() + "/journal";
+  o.map_size_bytes = 256 * 1024;
+  o.bootstrap = bootstrap_conf;
+  auto opened = lmdb_store::open(o);
+  REQUIRE(opened.has_value());
+  auto s = std::move(*opened);
+  pact::status st;
+  uint64_t acked = 0;
+  for (uint64_t n = 1; n < 10000; ++n) {
+    auto ents = make_entries(n, {1});
+    state_write w;
+    w.put(state_table::entries, seq_key(n), std::string(2048, 'x'));
+    w.put(state_table::meta, "applied", seq_key(n));
+    write_batch b;
+    b.entries = &ents;
+    b.state = &w;
+    st = s->save(b);
+    if (!st)
+      break;
+    acked = n;
+  }
+  REQUIRE_FALSE(st);
+  REQUIRE(acked > 0);
+  CHECK(s->full());
+  CHECK(st.err().message.find("LMDB map is full") != std::string::npos);
+  auto check_intact = [&](lmdb_store& store) {
+    CHECK(store.last_index() == acked);
+    CHECK(store.tables().get(state_table::meta, "applied").value()
+          == seq_key(acked));
+    CHECK_FALSE(store.tables()
+                  .get(state_table::entries, seq_key(acked + 1))
+                  ->has_value());
+  };
+  check_intact(*s);
+  s.reset();
+  auto again = lmdb_store::open(o);
+  REQUIRE(again.has_value());
+  check_intact(**again);
+}
+
 TEST_CASE("state tables (LMDB): share the environment with the Raft log") {
   lmdb_fixture f;
   REQUIRE(f.store().append(make_entries(1, {1, 1})));
