@@ -321,6 +321,9 @@ status open(self_ptr self) {
   if (!s)
     return s.err();
   st.store = std::move(*s);
+  // The journal's entries and current state live in the store's tables
+  // (docs/journal.md "Durable state"); start() loads them.
+  st.sm = config_state_machine(st.store->tables());
   pact::replica::driver_config dc;
   dc.raft.id = st.cfg.node_id;
   dc.raft.election_timeout_ticks = st.cfg.election_ticks;

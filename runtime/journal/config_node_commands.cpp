@@ -19,21 +19,6 @@ namespace {
 
 constexpr auto invalid = protocol::STATUS_CODE_INVALID_ARGUMENT;
 
-bool is_audited(protocol::EntryType t) {
-  switch (t) {
-    case protocol::ENTRY_TYPE_EXEC_LOG:
-    case protocol::ENTRY_TYPE_SHELL_SESSION:
-    case protocol::ENTRY_TYPE_SERVICE_LIFECYCLE:
-    case protocol::ENTRY_TYPE_PENDING_APPROVAL:
-    case protocol::ENTRY_TYPE_APPROVAL_DECISION:
-    case protocol::ENTRY_TYPE_EMERGENCY_START:
-    case protocol::ENTRY_TYPE_EMERGENCY_END:
-      return true;
-    default:
-      return false;
-  }
-}
-
 /// Entry types a RECORD command may write: events that change no declared
 /// state (the others have their own commands and rules).
 bool is_recordable(protocol::EntryType t) {
@@ -146,7 +131,6 @@ config_state_machine::do_emergency_start(const JournalCommand& cmd) {
     rec.set_state_before_emergency(rec.state());
     rec.set_state(protocol::NODE_STATE_EMERGENCY);
   }
-  add_audit(entries_.back());
   return accept({seq});
 }
 
@@ -171,7 +155,6 @@ config_state_machine::do_emergency_end(const JournalCommand& cmd) {
                     : back);
     rec.clear_state_before_emergency();
   }
-  add_audit(entries_.back());
   return accept({seq});
 }
 
@@ -218,8 +201,6 @@ CommandResult config_state_machine::do_record(const JournalCommand& cmd) {
   auto e = make_entry(cmd, type, cmd.scope());
   *e.mutable_state_delta() = cmd.state_delta();
   uint64_t seq = append(std::move(e));
-  if (is_audited(type))
-    add_audit(entries_.back());
   return accept({seq});
 }
 

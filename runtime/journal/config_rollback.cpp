@@ -7,6 +7,7 @@
 
 #include "runtime/journal/config_state_machine.hpp"
 
+#include "runtime/common/assert.hpp"
 #include "runtime/journal/config_detail.hpp"
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/journal/journal_policy.hpp"
@@ -56,15 +57,18 @@ void replay(scope_image& img, const ConfigEntry& e) {
     img.policy = e.policy();
 }
 
-scope_image image_at(const std::vector<ConfigEntry>& entries,
-                     const Scope& scope, uint64_t sequence) {
+scope_image image_at(const entry_log& entries, const Scope& scope,
+                     uint64_t sequence) {
+  // Reads the scope's index: only its own entries, not the whole log.
   scope_image img;
-  auto key = scope_key(scope);
-  for (uint64_t s = 1; s <= sequence; ++s) {
-    const auto& e = entries[s - 1];
-    if (scope_key(e.scope()) == key)
-      replay(img, e);
-  }
+  auto st = entries.scope_upto(scope_key(scope), sequence,
+                               [&](const ConfigEntry& e) {
+                                 replay(img, e);
+                                 return true;
+                               });
+  // Applying cannot go on without the entries: every replica must compute
+  // the same image, so an unreadable store stops this one.
+  PACT_ASSERT(st, "rollback: the journal's state tables cannot be read");
   return img;
 }
 

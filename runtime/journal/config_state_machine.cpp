@@ -82,20 +82,24 @@ std::string config_state_machine::apply(uint64_t index,
   PACT_ASSERT(index > applied_,
               "entries are applied once, in log order (Raft §5.3)");
   applied_ = index;
+  std::string out;
   JournalCommand cmd;
-  if (!cmd.ParseFromString(command))
-    return deterministic_bytes(refuse(protocol::STATUS_CODE_INVALID_ARGUMENT,
-                                      "command is not a valid JournalCommand"));
-  // A retry of a command already applied (Raft thesis §6.3): answer as the
-  // first time, apply nothing.
-  if (const auto* first = remembered(cmd)) {
+  if (!cmd.ParseFromString(command)) {
+    out = deterministic_bytes(refuse(protocol::STATUS_CODE_INVALID_ARGUMENT,
+                                     "command is not a valid JournalCommand"));
+  } else if (const auto* first = remembered(cmd)) {
+    // A retry of a command already applied (Raft thesis §6.3): answer as
+    // the first time, apply nothing.
     CommandResult again = *first;
     again.set_duplicate(true);
-    return deterministic_bytes(again);
+    out = deterministic_bytes(again);
+  } else {
+    CommandResult r = run(cmd);
+    remember(cmd, r);
+    out = deterministic_bytes(r);
   }
-  CommandResult r = execute(cmd);
-  remember(cmd, r);
-  return deterministic_bytes(r);
+  maybe_flush();
+  return out;
 }
 
 namespace {
@@ -138,6 +142,7 @@ void config_state_machine::remember(const JournalCommand& cmd,
     if (i != recent_index_.end() && i->second == recent_base_)
       recent_index_.erase(i);
     recent_.pop_front();
+    note_recent_dropped(recent_base_);
     ++recent_base_;
   }
   protocol::RecentRequest r;
@@ -148,6 +153,7 @@ void config_state_machine::remember(const JournalCommand& cmd,
   // reads it there instead of every snapshot carrying a second copy.
   r.mutable_result()->clear_state_delta();
   recent_index_[r.key()] = recent_base_ + recent_.size();
+  note_recent_added(recent_base_ + recent_.size(), r);
   recent_.push_back(std::move(r));
 }
 
@@ -155,6 +161,7 @@ void config_state_machine::skip(uint64_t index) {
   PACT_ASSERT(index > applied_,
               "entries are skipped once, in log order (Raft §5.3)");
   applied_ = index;
+  maybe_flush();
 }
 
 namespace {
@@ -182,6 +189,19 @@ std::string check_common(const JournalCommand& cmd) {
 } // namespace
 
 CommandResult config_state_machine::execute(const JournalCommand& cmd) {
+  auto r = run(cmd);
+  maybe_flush();
+  return r;
+}
+
+CommandResult config_state_machine::run(const JournalCommand& cmd) {
+  auto r = authorize(cmd);
+  if (r.status().code() == protocol::STATUS_CODE_OK)
+    mark_dirty(cmd);
+  return r;
+}
+
+CommandResult config_state_machine::authorize(const JournalCommand& cmd) {
   if (!cmd.has_author_roles())
     return dispatch(cmd);
   // Authorized here, not by the gateway (issue 9 item 5): a node-scoped
@@ -255,18 +275,24 @@ ConfigEntry config_state_machine::make_entry(const JournalCommand& cmd,
 }
 
 uint64_t config_state_machine::append(ConfigEntry entry) {
-  uint64_t seq = entries_.size() + 1;
+  uint64_t seq = last_sequence() + 1;
   auto key = scope_key(entry.scope());
   auto it = last_in_scope_.find(key);
   entry.set_sequence(seq);
   entry.set_parent(it == last_in_scope_.end() ? 0 : it->second);
-  entry.set_prev_hash(entries_.empty() ? zero_hash() : entries_.back().hash());
+  const auto* prev = entries_.last();
+  entry.set_prev_hash(prev == nullptr ? zero_hash() : prev->hash());
   entry.clear_hash();
   entry.set_hash(entry_hash(entry));
-  add_to_blob(entry);
-  entries_.push_back(std::move(entry));
+  entries_.append(std::move(entry));
   last_in_scope_[key] = seq;
+  note_scope_sequence(key, seq);
   return seq;
+}
+
+void config_state_machine::maybe_flush() {
+  if (!host_persists_)
+    flush_writes();
 }
 
 void config_state_machine::set_node_state(protocol::NodeRecord& rec,
@@ -307,32 +333,53 @@ config_state_machine::governing_policy(const Scope& scope) const {
   return policy(vc);
 }
 
-void config_state_machine::add_audit(const ConfigEntry& entry) {
-  protocol::AuditRecord a;
-  a.set_sequence(entry.sequence());
-  a.set_entry_type(entry.entry_type());
-  *a.mutable_scope() = entry.scope();
-  *a.mutable_author() = entry.author();
-  a.set_timestamp_unix_ms(entry.timestamp_unix_ms());
-  audit_.push_back(std::move(a));
-}
-
 // -- queries -----------------------------------------------------------------
 
-const ConfigEntry* config_state_machine::entry(uint64_t sequence) const {
-  if (sequence == 0 || sequence > entries_.size())
-    return nullptr;
-  return &entries_[sequence - 1];
+expected<std::optional<ConfigEntry>>
+config_state_machine::entry(uint64_t sequence) const {
+  return entries_.get(sequence);
 }
 
-std::vector<ConfigEntry>
+expected<std::vector<ConfigEntry>>
 config_state_machine::log(size_t n, const std::optional<Scope>& scope) const {
   std::vector<ConfigEntry> out;
-  std::string want = scope ? scope_key(*scope) : std::string{};
-  for (auto it = entries_.rbegin(); it != entries_.rend() && out.size() < n;
-       ++it)
-    if (!scope || scope_key(it->scope()) == want)
-      out.push_back(*it);
+  if (n == 0)
+    return out;
+  std::optional<std::string> key;
+  if (scope)
+    key = scope_key(*scope);
+  auto st = entries_.newest(key, [&](const ConfigEntry& e) {
+    out.push_back(e);
+    return out.size() < n;
+  });
+  if (!st)
+    return st.err();
+  return out;
+}
+
+expected<std::vector<protocol::AuditRecord>>
+config_state_machine::audit(uint64_t after, size_t limit) const {
+  static const std::vector<protocol::EntryType> audited{
+    protocol::ENTRY_TYPE_EXEC_LOG,
+    protocol::ENTRY_TYPE_SHELL_SESSION,
+    protocol::ENTRY_TYPE_SERVICE_LIFECYCLE,
+    protocol::ENTRY_TYPE_PENDING_APPROVAL,
+    protocol::ENTRY_TYPE_APPROVAL_DECISION,
+    protocol::ENTRY_TYPE_EMERGENCY_START,
+    protocol::ENTRY_TYPE_EMERGENCY_END};
+  auto entries = entries_.of_types(audited, after, limit);
+  if (!entries)
+    return entries.err();
+  std::vector<protocol::AuditRecord> out;
+  for (const auto& entry : *entries) {
+    protocol::AuditRecord a;
+    a.set_sequence(entry.sequence());
+    a.set_entry_type(entry.entry_type());
+    *a.mutable_scope() = entry.scope();
+    *a.mutable_author() = entry.author();
+    a.set_timestamp_unix_ms(entry.timestamp_unix_ms());
+    out.push_back(std::move(a));
+  }
   return out;
 }
 

@@ -4,7 +4,9 @@
 /// docs/journal.md). Applies JournalCommands stamped by the leader and
 /// keeps config entries with gap-free sequences and a SHA-256 hash chain,
 /// vCluster overlays with their policies, committed node deltas, node
-/// states, blacklists, active emergencies and the audit list.
+/// states, blacklists and active emergencies. Entries live in the state
+/// tables (entry_log, issue 10 item 1); memory holds the current state and
+/// a bounded cache of the newest entries.
 ///
 /// Determinism: applying reads only the command bytes and the state (no
 /// clocks, no randomness, only ordered containers), so every replica that
@@ -16,11 +18,13 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <pact/protocol/journal.pb.h>
 
+#include "runtime/journal/entry_log.hpp"
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/replica/state_machine.hpp"
 
@@ -47,6 +51,17 @@ inline constexpr size_t max_client_request_id_bytes = 64;
 
 class config_state_machine final : public replica::state_machine {
 public:
+  /// Entries in tables of its own, in memory.
+  config_state_machine() = default;
+  /// Entries in `tables` (which must outlive the machine), at most
+  /// `cache_bound` of them cached in memory.
+  explicit config_state_machine(store::state_tables& tables,
+                                std::size_t cache_bound = default_entry_cache)
+    : entries_(&tables, cache_bound), durable_(true) {
+  }
+  config_state_machine(config_state_machine&&) = default;
+  config_state_machine& operator=(config_state_machine&&) = default;
+
   // -- state_machine ---------------------------------------------------------
 
   /// Parses `command` as a JournalCommand and executes it; returns the
@@ -71,6 +86,16 @@ public:
   /// Hex SHA-256 over the applied index, the last entry's hash (which
   /// covers every entry through the chain) and the rest of the state.
   std::string digest() const override;
+  /// True when built over external tables (the Raft store's).
+  bool durable() const override {
+    return durable_;
+  }
+  /// Rebuilds the machine from its tables: current-state records, the
+  /// applied index, the newest entries (docs/journal.md "Durable state").
+  /// Refuses corrupt records and keeps the state then.
+  status load() override;
+  store::state_write take_writes() override;
+  void writes_persisted() override;
 
   // -- commands --------------------------------------------------------------
 
@@ -84,19 +109,25 @@ public:
 
   // -- queries ---------------------------------------------------------------
 
-  /// Every entry, ascending by sequence.
-  const std::vector<protocol::ConfigEntry>& entries() const {
+  /// The entries (read side: by sequence, newest first, by scope, by
+  /// type; docs/journal.md "Where entries live").
+  const entry_log& entries() const {
     return entries_;
   }
   /// Sequence of the latest entry (0 when empty).
   uint64_t last_sequence() const {
-    return entries_.size();
+    return entries_.last_sequence();
   }
-  /// The entry with `sequence`, or null.
-  const protocol::ConfigEntry* entry(uint64_t sequence) const;
+  /// The latest entry, or null when there is none (always in memory).
+  const protocol::ConfigEntry* last_entry() const {
+    return entries_.last();
+  }
+  /// The entry with `sequence`, nullopt when there is none; an error when
+  /// the tables cannot be read.
+  expected<std::optional<protocol::ConfigEntry>> entry(uint64_t sequence) const;
   /// The most recent `n` entries, newest first (like `git log`); with
   /// `scope`, only entries of exactly that scope.
-  std::vector<protocol::ConfigEntry>
+  expected<std::vector<protocol::ConfigEntry>>
   log(size_t n, const std::optional<protocol::Scope>& scope = {}) const;
   /// The overlay of `vcluster`, or null if it was never configured.
   const protocol::VClusterOverlay* overlay(const std::string& vcluster) const;
@@ -125,10 +156,11 @@ public:
   const std::map<std::string, protocol::Emergency>& emergencies() const {
     return emergencies_;
   }
-  /// Admin operations, ascending by sequence.
-  const std::vector<protocol::AuditRecord>& audit() const {
-    return audit_;
-  }
+  /// Admin operations (exec, shell, service and approval records,
+  /// emergency start and end) with sequence > `after`, ascending, at most
+  /// `limit`; read through the by-type index.
+  expected<std::vector<protocol::AuditRecord>> audit(uint64_t after,
+                                                     size_t limit) const;
   /// Results remembered for deduplication, oldest first.
   const std::deque<protocol::RecentRequest>& recent_requests() const {
     return recent_;
@@ -138,6 +170,11 @@ private:
   using command_t = protocol::JournalCommand;
   using result_t = protocol::CommandResult;
 
+  /// execute() before the changes are persisted: authorization, dispatch,
+  /// and marking the records the command may have changed.
+  result_t run(const command_t& cmd);
+  /// Authorization by the stamped roles, then dispatch().
+  result_t authorize(const command_t& cmd);
   /// execute() once authorized: common checks, then the kind's handler.
   result_t dispatch(const command_t& cmd);
 
@@ -175,7 +212,6 @@ private:
   /// The policy governing `scope` (a node's vCluster, a vCluster, or the
   /// defaults).
   protocol::VClusterPolicy governing_policy(const protocol::Scope& scope) const;
-  void add_audit(const protocol::ConfigEntry& entry);
   /// The remembered result of `cmd`'s client request id, or null.
   const protocol::CommandResult* remembered(const command_t& cmd) const;
   /// Remembers `result` for `cmd` and forgets what fell out of the window.
@@ -212,24 +248,45 @@ private:
   /// Sequence of the latest entry of `scope` (0 when none).
   uint64_t last_in_scope(const protocol::Scope& scope) const;
 
-  /// Appends `entry`'s snapshot encoding (JournalState field 2) to
-  /// entries_blob_.
-  void add_to_blob(const protocol::ConfigEntry& entry);
+  // Durable state (config_durable.cpp).
+
+  /// Persists the changes so far unless the host does (standalone use: the
+  /// machine writes its own tables after every command).
+  void maybe_flush();
+  void flush_writes();
+  /// Records the current-state records `cmd` (or `scope`) may change.
+  void mark_dirty(const command_t& cmd);
+  void mark_dirty(const protocol::Scope& scope);
+  /// Every record (a restore replaces the tables).
+  void mark_all_dirty();
+  void note_recent_dropped(uint64_t position);
+  void note_recent_added(uint64_t position, const protocol::RecentRequest& r);
+  void note_scope_sequence(const std::string& key, uint64_t seq);
+  /// The encoding of the current-state record `key`; nullopt when absent.
+  std::optional<std::string> current_record(const std::string& key) const;
+  store::state_tables& tables() const {
+    return entries_.tables();
+  }
 
   uint64_t applied_ = 0;
-  std::vector<protocol::ConfigEntry> entries_;
-  /// Every entry as it appears in the snapshot image (tag, length,
-  /// deterministic encoding), built once at append time: entries never
-  /// change, so a snapshot copies these bytes instead of re-encoding the
-  /// whole history (which cost 45 % of a busy leader's CPU).
-  std::string entries_blob_;
+  /// Entries: the tables plus a bounded cache of the newest.
+  entry_log entries_;
+  /// Built over external tables.
+  bool durable_ = false;
+  /// The host persists take_writes() (set by load()).
+  bool host_persists_ = false;
+  /// Current-state records changed since take_writes(), by key.
+  std::set<std::string> dirty_;
+  /// Changes recorded as they happen (dedup window, scope heads).
+  store::state_write current_;
+  /// Applied index of the last write set taken.
+  uint64_t applied_taken_ = 0;
   /// Latest sequence per scope key: the `parent` of the next entry there.
   std::map<std::string, uint64_t> last_in_scope_;
   std::map<std::string, protocol::VClusterOverlay> overlays_;
   std::map<std::string, protocol::NodeRecord> nodes_;
   protocol::GlobalState global_;
   std::map<std::string, protocol::Emergency> emergencies_;
-  std::vector<protocol::AuditRecord> audit_;
   /// Deduplication window, oldest first, and its index by key.
   std::deque<protocol::RecentRequest> recent_;
   std::map<std::string, size_t> recent_index_;

@@ -22,26 +22,44 @@ chain_report bad(uint64_t sequence, std::string reason) {
 
 } // namespace
 
-chain_report verify_chain(const std::vector<protocol::ConfigEntry>& entries) {
-  if (entries.empty())
-    return {};
-  uint64_t expected = entries.front().sequence();
-  if (expected == 0)
-    return bad(0, "entry has sequence 0; sequences start at 1");
-  for (size_t i = 0; i < entries.size(); ++i, ++expected) {
-    const auto& e = entries[i];
-    if (e.sequence() != expected)
-      return bad(expected, "expected sequence " + std::to_string(expected)
-                             + ", found " + std::to_string(e.sequence()));
-    if (i == 0 && expected == 1 && e.prev_hash() != zero_hash())
-      return bad(expected, "first entry's prev_hash is not 32 zero bytes");
-    if (i > 0 && e.prev_hash() != entries[i - 1].hash())
-      return bad(expected, "prev_hash does not match the hash of entry "
-                             + std::to_string(expected - 1));
-    if (e.hash() != entry_hash(e))
-      return bad(expected, "hash does not match the entry's contents");
+bool chain_verifier::add(const protocol::ConfigEntry& e) {
+  if (!report_.ok)
+    return false;
+  if (first_) {
+    first_ = false;
+    expected_ = e.sequence();
+    if (expected_ == 0) {
+      report_ = bad(0, "entry has sequence 0; sequences start at 1");
+      return false;
+    }
+    if (expected_ == 1 && e.prev_hash() != zero_hash()) {
+      report_ = bad(1, "first entry's prev_hash is not 32 zero bytes");
+      return false;
+    }
+  } else if (e.sequence() != expected_) {
+    report_ = bad(expected_, "expected sequence " + std::to_string(expected_)
+                               + ", found " + std::to_string(e.sequence()));
+    return false;
+  } else if (e.prev_hash() != prev_hash_) {
+    report_ = bad(expected_, "prev_hash does not match the hash of entry "
+                               + std::to_string(expected_ - 1));
+    return false;
   }
-  return {};
+  if (e.hash() != entry_hash(e)) {
+    report_ = bad(expected_, "hash does not match the entry's contents");
+    return false;
+  }
+  prev_hash_ = e.hash();
+  ++expected_;
+  return true;
+}
+
+chain_report verify_chain(const std::vector<protocol::ConfigEntry>& entries) {
+  chain_verifier v;
+  for (const auto& e : entries)
+    if (!v.add(e))
+      break;
+  return v.report();
 }
 
 } // namespace pact::journal

@@ -40,4 +40,22 @@ struct chain_report {
 /// suffix). An empty run is ok.
 chain_report verify_chain(const std::vector<protocol::ConfigEntry>& entries);
 
+/// verify_chain one entry at a time, for runs read from the state tables
+/// without holding them all in memory.
+class chain_verifier {
+public:
+  /// Checks the next entry of the run; false once a fault was found
+  /// (report() names it; later entries are not checked).
+  bool add(const protocol::ConfigEntry& e);
+  const chain_report& report() const {
+    return report_;
+  }
+
+private:
+  bool first_ = true;
+  uint64_t expected_ = 0;
+  std::string prev_hash_;
+  chain_report report_;
+};
+
 } // namespace pact::journal

@@ -76,13 +76,15 @@ expected<JournalAnswer> journal_reader::answer(const config_state_machine& sm,
 expected<LogReply> journal_reader::log(const config_state_machine& sm,
                                        const LogRequest& req) const {
   if (req.sequence() != 0) {
-    auto* e = sm.entry(req.sequence());
-    if (e == nullptr)
+    auto e = sm.entry(req.sequence());
+    if (!e)
+      return e.err();
+    if (!e->has_value())
       return make_error("no entry " + std::to_string(req.sequence())
                         + " (the journal has "
                         + std::to_string(sm.last_sequence()) + ")");
     LogReply out;
-    *out.add_entries() = *e;
+    *out.add_entries() = std::move(**e);
     out.set_last_sequence(sm.last_sequence());
     out.set_total_entries(sm.last_sequence());
     return out;
@@ -97,12 +99,22 @@ expected<LogReply> journal_reader::log(const config_state_machine& sm,
   auto n = std::min<uint32_t>(req.limit() == 0 ? 20 : req.limit(),
                               max_log_entries);
   LogReply out;
-  for (auto& e : sm.log(n, scope))
-    *out.add_entries() = e;
+  auto entries = sm.log(n, scope);
+  if (!entries)
+    return entries.err();
+  for (auto& e : *entries)
+    *out.add_entries() = std::move(e);
   out.set_last_sequence(sm.last_sequence());
   out.set_total_entries(sm.last_sequence());
   if (req.verify()) {
-    auto rep = verify_chain(sm.entries());
+    // One pass over the stored entries, one at a time (the journal may
+    // hold millions).
+    chain_verifier v;
+    if (auto st
+        = sm.entries().scan(0, [&](const ConfigEntry& e) { return v.add(e); });
+        !st)
+      return st.err();
+    const auto& rep = v.report();
     out.set_verified(rep.ok);
     if (!rep.ok)
       out.set_verify_error("entry " + std::to_string(rep.first_bad) + ": "
@@ -171,19 +183,24 @@ WatchReply journal_reader::watch(const config_state_machine& sm,
   auto limit = std::min<uint32_t>(req.max_entries() == 0 ? max_watch_entries
                                                          : req.max_entries(),
                                   max_watch_entries);
-  const auto& all = sm.entries();
-  // Sequences are 1-based and gap-free: entry s lives at all[s - 1].
-  for (auto s = req.after_sequence(); s < all.size(); ++s) {
-    const auto& e = all[s];
+  // Entries after the resume point, read in sequence order from the
+  // tables (older ones) and the cache (the newest).
+  uint64_t seen = req.after_sequence();
+  auto st = sm.entries().scan(req.after_sequence(), [&](const ConfigEntry& e) {
+    seen = e.sequence();
     if (!concerns(sm, e, req.vcluster()))
-      continue;
+      return true;
     *out.add_entries() = e;
-    if (static_cast<uint32_t>(out.entries_size()) >= limit) {
-      // Resume point is the last entry handed out, not the journal's end.
-      out.set_last_sequence(e.sequence());
-      return out;
-    }
-  }
+    if (static_cast<uint32_t>(out.entries_size()) < limit)
+      return true;
+    // Resume point is the last entry handed out, not the journal's end.
+    out.set_last_sequence(e.sequence());
+    return false;
+  });
+  // An unreadable store answers what it read, and the client resumes after
+  // the last entry read, so nothing is skipped.
+  if (!st)
+    out.set_last_sequence(seen);
   return out;
 }
 

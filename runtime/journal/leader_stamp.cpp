@@ -20,8 +20,8 @@ std::string leader_stamper::stamp(std::string command, int64_t now_ms) {
 
 std::string leader_stamper::stamp(std::string command, int64_t now_ms,
                                   const config_state_machine& sm) {
-  if (!sm.entries().empty())
-    raise_floor(sm.entries().back().timestamp_unix_ms());
+  if (const auto* last = sm.last_entry())
+    raise_floor(last->timestamp_unix_ms());
   return stamp(std::move(command), now_ms);
 }
 

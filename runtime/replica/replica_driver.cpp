@@ -68,9 +68,19 @@ status replica_driver::start() {
   auto snap = store_.load_snapshot();
   if (!snap)
     return snap.err();
-  if (!snap->empty()) {
-    if (auto st = sm_.restore(snap->data); !st)
+  // A durable machine starts from its tables (the durable applied index);
+  // the snapshot image is read only when it is newer (a snapshot received
+  // just before a crash, whose state write had not followed yet).
+  if (sm_.durable())
+    if (auto st = sm_.load(); !st)
       return st;
+  if (!snap->empty()) {
+    if (snap->meta.last_included_index > sm_.applied()) {
+      if (auto st = sm_.restore(snap->data); !st)
+        return st;
+      if (auto st = persist_state(); !st)
+        return st;
+    }
     last_snapshot_ = snap->meta.last_included_index;
   }
   conf_ = store_.load_initial_state().conf;
@@ -83,6 +93,13 @@ status replica_driver::start() {
 }
 
 void replica_driver::tick() {
+  // State applied since the last Raft write rides in the next one; when
+  // none comes (an idle replica) it is saved here, at most once a tick.
+  // It need not be durable sooner: a restart replays the log from the
+  // durable applied index, and the log is not compacted past it.
+  if (!failed())
+    if (auto st = persist_state(); !st)
+      failure_ = st.err().message;
   node_->tick();
 }
 
@@ -136,7 +153,13 @@ bool replica_driver::handle_ready(raft::ready& rd, driver_output& out) {
   // 1. Durable before anything that depends on it leaves (ready contract).
   if (rd.must_persist()) {
     auto start = cfg_.monotonic_us();
-    if (auto st = store_.save(store::batch_of(rd)); !st) {
+    // The state machine's changes since the last write ride in this
+    // transaction: no fsync of their own under load.
+    auto batch = store::batch_of(rd);
+    auto state = sm_.take_writes();
+    if (!state.empty())
+      batch.state = &state;
+    if (auto st = store_.save(batch); !st) {
       failure_ = st.err().message;
       out.fatal = failure_;
       auto reason = store_.full() ? protocol::ERROR_REASON_STORE_FULL
@@ -146,6 +169,7 @@ bool replica_driver::handle_ready(raft::ready& rd, driver_output& out) {
         out.done.push_back(std::move(c));
       return false;
     }
+    sm_.writes_persisted();
     write_stats ws;
     ws.entries = rd.entries.size();
     for (auto& e : rd.entries)
@@ -234,12 +258,30 @@ void replica_driver::finish_reads(driver_output& out) {
   reads_ready_.erase(reads_ready_.begin(), end);
 }
 
+status replica_driver::persist_state() {
+  auto state = sm_.take_writes();
+  if (state.empty())
+    return {};
+  store::write_batch b;
+  b.state = &state;
+  if (auto st = store_.save(b); !st)
+    return st;
+  sm_.writes_persisted();
+  return {};
+}
+
 void replica_driver::maybe_snapshot() {
   auto applied = sm_.applied();
   auto gap = std::max(cfg_.snapshot_interval,
                       last_snapshot_ * cfg_.snapshot_growth_percent / 100);
   if (applied < last_snapshot_ + gap)
     return;
+  // The log is never compacted past the durable applied index: a restart
+  // replays the log from there.
+  if (auto st = persist_state(); !st) {
+    failure_ = st.err().message;
+    return;
+  }
   if (auto st = store_.create_snapshot(applied, conf_, sm_.snapshot()); !st) {
     failure_ = st.err().message;
     return;

@@ -87,6 +87,8 @@ public:
   /// core. Call once before anything else.
   status start();
 
+  /// One Raft tick; first saves the state machine's writes that no Raft
+  /// write carried since the last tick (durable state, issue 10).
   void tick();
   void step(const raft::message& m);
   void campaign();
@@ -165,6 +167,8 @@ private:
   void apply_entry(const raft::entry& e, driver_output& out);
   void finish_reads(driver_output& out);
   void maybe_snapshot();
+  /// Saves the state machine's pending changes in a batch of their own.
+  status persist_state();
 
   driver_config cfg_;
   store::raft_store& store_;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "runtime/common/error.hpp"
+#include "runtime/store/state_tables.hpp"
 
 namespace pact::replica {
 
@@ -37,6 +38,30 @@ public:
   /// A short fingerprint of the state, equal on replicas that applied the
   /// same entries.
   virtual std::string digest() const = 0;
+
+  // -- durable state (issue 10 item 1) ---------------------------------------
+  // A machine that keeps its state in the Raft store's state tables hands
+  // its changes to the host, which persists them in the same write
+  // transaction as the Raft batch that follows (replica_driver), so the
+  // applied index and the state it describes become durable together.
+
+  /// Whether the machine keeps its state in state tables.
+  virtual bool durable() const {
+    return false;
+  }
+  /// Rebuilds the state from the tables (after a restart; applied() is
+  /// then the durable applied index) and leaves persisting to the host.
+  virtual status load() {
+    return {};
+  }
+  /// The changes since the last call, ending with the applied index (empty
+  /// when not durable()). Reads keep seeing them until writes_persisted().
+  virtual store::state_write take_writes() {
+    return {};
+  }
+  /// The writes taken last are durable.
+  virtual void writes_persisted() {
+  }
 };
 
 /// A state machine that keeps a SHA-256 chain over every applied command

@@ -18,6 +18,7 @@
 #include "runtime/store/codec.hpp"
 #include "runtime/store/log_index.hpp"
 #include "runtime/store/raft_store.hpp"
+#include "runtime/store/state_tables.hpp"
 
 struct MDB_env;
 struct MDB_txn;
@@ -97,10 +98,32 @@ public:
     return map_size_;
   }
 
+  /// The journal state machine's tables, in the `state` database of this
+  /// environment (docs/storage.md "State tables"). Valid as long as the
+  /// store; a failed write leaves the store failed(), as save() does.
+  state_tables& tables() override {
+    return tables_;
+  }
+
   /// Bytes per image chunk record in the snapshot database.
   static constexpr std::size_t image_chunk_bytes = std::size_t{1} << 20;
 
 private:
+  /// state_tables over the `state` database (lmdb_store_state.cpp).
+  class lmdb_tables final : public state_tables {
+  public:
+    explicit lmdb_tables(lmdb_store& s) : s_(s) {
+    }
+    pact::expected<std::optional<std::string>>
+    get(state_table t, std::string_view key) const override;
+    pact::status scan(state_table t, std::string_view from, std::string_view to,
+                      bool descending, const state_visitor& fn) const override;
+    pact::status write(const state_write& w) override;
+
+  private:
+    lmdb_store& s_;
+  };
+
   /// What a write transaction changed, applied to the in-memory state only
   /// after it committed (so a failed write leaves memory as the disk is).
   struct pending;
@@ -133,6 +156,7 @@ private:
   int write_snapshot(MDB_txn* t, const codec::snapshot_record& rec,
                      const std::string& image);
   int delete_log_range(MDB_txn* t, raft::index_t lo, raft::index_t hi);
+  int stage_state(MDB_txn* t, const state_write& w);
   void publish(pending& p);
 
   // Errors.
@@ -158,6 +182,7 @@ private:
   raft::conf_state conf_;
   codec::snapshot_record snap_;
   log_index log_;
+  lmdb_tables tables_{*this};
 
   /// First failure; set by const reads too, hence mutable.
   mutable std::string failure_;

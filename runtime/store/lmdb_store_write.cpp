@@ -102,6 +102,8 @@ int lmdb_store::stage_batch(MDB_txn* t, const write_batch& b, pending& p) {
                      codec::encode_conf_state(*b.conf_state));
     p.conf = *b.conf_state;
   }
+  if (rc == 0 && b.state != nullptr)
+    rc = stage_state(t, *b.state);
   return rc;
 }
 

@@ -66,7 +66,26 @@ pact::status memory_store::save(const write_batch& b) {
     storage_.set_hard_state(*b.hard_state);
   if (b.conf_state != nullptr)
     storage_.set_conf_state(*b.conf_state);
+  if (b.state != nullptr)
+    return rows_.write(*b.state);
   return {};
+}
+
+pact::expected<std::optional<std::string>>
+memory_store::get(state_table t, std::string_view key) const {
+  return rows_.get(t, key);
+}
+
+pact::status memory_store::scan(state_table t, std::string_view from,
+                                std::string_view to, bool descending,
+                                const state_visitor& fn) const {
+  return rows_.scan(t, from, to, descending, fn);
+}
+
+pact::status memory_store::write(const state_write& w) {
+  write_batch b;
+  b.state = &w;
+  return save(b);
 }
 
 pact::status memory_store::create_snapshot(raft::index_t i,

@@ -12,7 +12,9 @@
 
 namespace pact::store {
 
-class memory_store final : public raft_store {
+/// It is its own state_tables (the same layout as memory_tables), so that
+/// copying a store (the simulator's crash model) copies its tables.
+class memory_store final : public raft_store, public state_tables {
 public:
   /// An empty log whose bootstrap membership is `bootstrap`.
   explicit memory_store(raft::conf_state bootstrap = {});
@@ -39,6 +41,16 @@ public:
   bool full() const override {
     return full_;
   }
+  state_tables& tables() override {
+    return *this;
+  }
+
+  // state_tables: writes are save()s (fault injection included).
+  pact::expected<std::optional<std::string>>
+  get(state_table t, std::string_view key) const override;
+  pact::status scan(state_table t, std::string_view from, std::string_view to,
+                    bool descending, const state_visitor& fn) const override;
+  pact::status write(const state_write& w) override;
 
   /// Fault injection: the next write fails with `reason` (as a full disk
   /// would, or a full map when `full`), writes nothing, and leaves the store
@@ -50,6 +62,7 @@ private:
   std::optional<pact::error> check_writable(const char* op);
 
   raft::memory_storage storage_;
+  memory_tables rows_;
   std::string failure_;
   std::optional<std::string> injected_;
   bool inject_full_ = false;

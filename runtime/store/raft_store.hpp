@@ -14,6 +14,7 @@
 #include "runtime/common/error.hpp"
 #include "runtime/raft/raw_node.hpp"
 #include "runtime/raft/storage.hpp"
+#include "runtime/store/state_tables.hpp"
 
 namespace pact::store {
 
@@ -29,16 +30,20 @@ namespace pact::store {
 ///     replaced (§5.3 conflict truncation, decided by the core). A gap after
 ///     last_index() is a programmer error.
 ///  3. `hard_state`, then 4. `conf_state`.
+///  5. `state`: the state machine's changes to its tables (issue 10: the
+///     applied index moves in the same transaction as what it describes).
 struct write_batch {
   const raft::hard_state* hard_state = nullptr;
   const std::vector<raft::entry>* entries = nullptr;
   const raft::snapshot* snapshot = nullptr;
   const raft::conf_state* conf_state = nullptr;
+  const state_write* state = nullptr;
 
   /// Whether nothing would be written.
   bool empty() const {
     return hard_state == nullptr && (entries == nullptr || entries->empty())
-           && snapshot == nullptr && conf_state == nullptr;
+           && snapshot == nullptr && conf_state == nullptr
+           && (state == nullptr || state->empty());
   }
 };
 
@@ -97,6 +102,11 @@ public:
   /// operator frees or adds space (docs/storage.md "Map size") rather than
   /// repairing a disk. Implies failed().
   virtual bool full() const = 0;
+
+  /// The state machine's tables in this store (docs/storage.md "State
+  /// tables"): reads answer from the last written state; a write is a
+  /// save() of a batch holding just it. Valid as long as the store.
+  virtual state_tables& tables() = 0;
 
   /// save() of a batch holding just the snapshot.
   pact::status apply_snapshot(const raft::snapshot& snap);

@@ -70,7 +70,7 @@ pact::status sim_store::save(const store::write_batch& b) {
     fire_armed_failure();
   if (auto st = volatile_.save(b); !st || b.empty())
     return st; // A failed write changes nothing, on disk either.
-  pending_write w{pending_write::kind::save, 0, {}, {}, {}, {}, 0, {}};
+  pending_write w{pending_write::kind::save, 0, {}, {}, {}, {}, 0, {}, {}};
   if (b.hard_state != nullptr)
     w.hard_state = *b.hard_state;
   if (b.entries != nullptr)
@@ -81,9 +81,28 @@ pact::status sim_store::save(const store::write_batch& b) {
   }
   if (b.conf_state != nullptr)
     w.conf_state = *b.conf_state;
+  if (b.state != nullptr)
+    w.state = *b.state;
   ++stats_.fsyncs;
   queue(std::move(w), rng_.between(min_fsync_, max_fsync_));
   return {};
+}
+
+pact::expected<std::optional<std::string>>
+sim_store::get(store::state_table t, std::string_view key) const {
+  return volatile_.get(t, key);
+}
+
+pact::status sim_store::scan(store::state_table t, std::string_view from,
+                             std::string_view to, bool descending,
+                             const store::state_visitor& fn) const {
+  return volatile_.scan(t, from, to, descending, fn);
+}
+
+pact::status sim_store::write(const store::state_write& w) {
+  store::write_batch b;
+  b.state = &w;
+  return save(b);
 }
 
 pact::status sim_store::create_snapshot(raft::index_t i,
@@ -100,7 +119,8 @@ pact::status sim_store::create_snapshot(raft::index_t i,
                   {},
                   conf,
                   i,
-                  std::move(data)};
+                  std::move(data),
+                  {}};
   queue(std::move(w), 0);
   return {};
 }
@@ -109,8 +129,9 @@ pact::status sim_store::compact(raft::index_t i) {
   fire_armed_failure();
   if (auto st = volatile_.compact(i); !st)
     return st;
-  queue(pending_write{pending_write::kind::compact, 0, {}, {}, {}, {}, i, {}},
-        0);
+  queue(
+    pending_write{pending_write::kind::compact, 0, {}, {}, {}, {}, i, {}, {}},
+    0);
   return {};
 }
 
@@ -148,6 +169,7 @@ void sim_store::make_durable(const pending_write& w) {
       b.entries = &w.entries;
       b.snapshot = w.snapshot ? &*w.snapshot : nullptr;
       b.conf_state = w.conf_state ? &*w.conf_state : nullptr;
+      b.state = w.state ? &*w.state : nullptr;
       st = durable_.save(b);
       break;
     }

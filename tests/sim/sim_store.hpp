@@ -43,7 +43,7 @@ struct disk_stats {
   std::uint64_t snapshots_installed = 0;
 };
 
-class sim_store final : public store::raft_store {
+class sim_store final : public store::raft_store, public store::state_tables {
 public:
   sim_store(raft::conf_state bootstrap, rng stream);
 
@@ -72,6 +72,16 @@ public:
   bool failed() const override;
   const std::string& failure() const override;
   bool full() const override;
+  store::state_tables& tables() override {
+    return *this;
+  }
+  // state_tables: reads see the volatile view; writes are save()s.
+  pact::expected<std::optional<std::string>>
+  get(store::state_table t, std::string_view key) const override;
+  pact::status scan(store::state_table t, std::string_view from,
+                    std::string_view to, bool descending,
+                    const store::state_visitor& fn) const override;
+  pact::status write(const store::state_write& w) override;
 
   // -- the simulated disk --------------------------------------------------
 
@@ -130,6 +140,7 @@ private:
     std::optional<raft::conf_state> conf_state;
     raft::index_t index = 0;
     std::string data;
+    std::optional<store::state_write> state;
   };
 
   /// Hands an armed failure to the volatile store, whose next write fails.

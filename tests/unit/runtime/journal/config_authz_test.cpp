@@ -43,7 +43,7 @@ harness seeded() {
 }
 
 const std::string& last_role(const harness& h) {
-  return h.sm.entries().back().author().role();
+  return last_of(h.sm).author().role();
 }
 
 } // namespace
@@ -67,7 +67,7 @@ TEST_CASE("an operator writes nodes of its vCluster, recorded with the role "
   h.ok(as(node_commit("n2", "vm.a", "2"), "olga@site",
           {"pact-viewer-ml", "pact-ops-ml", "pact-regulated-hpc"}));
   CHECK(last_role(h) == "pact-regulated-hpc");
-  CHECK(h.sm.entries().back().author().principal() == "olga@site");
+  CHECK(last_of(h.sm).author().principal() == "olga@site");
 }
 
 TEST_CASE("an operator may not write a node of another vCluster or of none") {

@@ -38,14 +38,13 @@ TEST_CASE("extend opens a window from the command time when none is open") {
   harness h;
   auto seq = h.ok(extend("n1", 600));
   CHECK(seq == 1);
-  const auto* e = h.sm.entry(seq);
-  REQUIRE(e != nullptr);
-  CHECK(e->entry_type() == ENTRY_TYPE_WINDOW_EXTENDED);
-  CHECK(e->scope().node() == "n1");
-  CHECK(e->timestamp_unix_ms() == t0_ms);
-  CHECK(e->author().principal() == "alice@site");
-  CHECK(e->message() == "test");
-  CHECK(e->window_ends_unix_ms() == t0_ms + 600 * s_ms);
+  auto e = entry_at(h.sm, seq);
+  CHECK(e.entry_type() == ENTRY_TYPE_WINDOW_EXTENDED);
+  CHECK(e.scope().node() == "n1");
+  CHECK(e.timestamp_unix_ms() == t0_ms);
+  CHECK(e.author().principal() == "alice@site");
+  CHECK(e.message() == "test");
+  CHECK(e.window_ends_unix_ms() == t0_ms + 600 * s_ms);
   const auto* rec = h.sm.node("n1");
   REQUIRE(rec != nullptr);
   CHECK(rec->window_ends_unix_ms() == t0_ms + 600 * s_ms);
@@ -60,18 +59,18 @@ TEST_CASE("extend lengthens an open window, and reopens a closed one") {
   // One minute later the window (ending at t0 + 600 s) is still open: the
   // extension counts from its end, not from now.
   auto seq = h.ok(extend("n1", 300, t0_ms + 60 * s_ms));
-  CHECK(h.sm.entry(seq)->window_ends_unix_ms() == t0_ms + 900 * s_ms);
+  CHECK(entry_at(h.sm, seq).window_ends_unix_ms() == t0_ms + 900 * s_ms);
   CHECK(h.sm.node("n1")->window_ends_unix_ms() == t0_ms + 900 * s_ms);
   // After it closed, a new one starts from the command's time.
   int64_t later = t0_ms + 2000 * s_ms;
   seq = h.ok(extend("n1", 120, later));
-  CHECK(h.sm.entry(seq)->window_ends_unix_ms() == later + 120 * s_ms);
+  CHECK(entry_at(h.sm, seq).window_ends_unix_ms() == later + 120 * s_ms);
   CHECK(h.sm.node("n1")->window_ends_unix_ms() == later + 120 * s_ms);
   // The node's commit and state are kept.
   CHECK(h.sm.node("n1")->state() == NODE_STATE_COMMITTED);
   CHECK(h.sm.node("n1")->items_size() == 1);
   // Entries of the node chain through `parent`.
-  CHECK(h.sm.entry(seq)->parent() == seq - 1);
+  CHECK(entry_at(h.sm, seq).parent() == seq - 1);
   // Another node's window is its own.
   h.ok(extend("n2", 60, later));
   CHECK(h.sm.node("n2")->window_ends_unix_ms() == later + 60 * s_ms);
@@ -176,8 +175,8 @@ TEST_CASE("extend is deterministic across replicas and survives a snapshot") {
   REQUIRE(c.restore(a.sm.snapshot()));
   CHECK(c.node("n1")->window_ends_unix_ms()
         == a.sm.node("n1")->window_ends_unix_ms());
-  CHECK(c.entry(5)->window_ends_unix_ms()
-        == a.sm.entry(5)->window_ends_unix_ms());
+  CHECK(entry_at(c, 5).window_ends_unix_ms()
+        == entry_at(a.sm, 5).window_ends_unix_ms());
   CHECK(c.digest() == a.sm.digest());
   // The restored machine continues exactly like the original.
   auto more = extend("n1", 60, ts + 1000);

@@ -35,7 +35,7 @@ harness seeded() {
 }
 
 const StateDelta& last_delta(const harness& h) {
-  return h.sm.entries().back().state_delta();
+  return last_of(h.sm).state_delta();
 }
 
 } // namespace
@@ -62,7 +62,7 @@ TEST_CASE("SET becomes MODIFY of a declared key and ADD of an undeclared "
   }
   // The vCluster commit replaced 1; the node commit replaced what the node
   // then saw through its overlay, 2.
-  CHECK(h.sm.entries()[2].state_delta().items(0).previous() == "1");
+  CHECK(entry_at(h.sm, 3).state_delta().items(0).previous() == "1");
   CHECK(last_delta(h).items(0).previous() == "2");
   // Global scope, and a node enrolled nowhere: nothing declared, so ADD.
   auto g = h.run(intent(global_scope(), {{"vm.g", "1"}}));
@@ -154,9 +154,8 @@ TEST_CASE("a retried commit gets its first result; the delta is in the "
   CHECK(again.state_delta().items_size() == 0);
   for (const auto& r : h.sm.recent_requests())
     CHECK_FALSE(r.result().has_state_delta());
-  const auto* e = h.sm.entry(first.sequences(0));
-  REQUIRE(e != nullptr);
-  CHECK(deterministic_bytes(e->state_delta())
+  auto e = entry_at(h.sm, first.sequences(0));
+  CHECK(deterministic_bytes(e.state_delta())
         == deterministic_bytes(first.state_delta()));
 }
 
@@ -170,7 +169,7 @@ TEST_CASE("only a commit takes SET; no entry records it") {
   *rec.mutable_state_delta()->add_items() = set_item("vm.a", "2");
   h.refused(rec, STATUS_CODE_INVALID_ARGUMENT, "only a commit takes");
   h.ok(intent(node_scope("n1"), {{"vm.a", "2"}}));
-  for (const auto& e : h.sm.entries())
+  for (const auto& e : all_entries(h.sm))
     for (const auto& i : e.state_delta().items())
       CHECK(i.action() != DELTA_ACTION_SET);
 }

@@ -48,7 +48,7 @@ harness enrolled() {
 }
 
 const DeltaItem& last_item(const harness& h) {
-  return h.sm.entries().back().state_delta().items(0);
+  return last_of(h.sm).state_delta().items(0);
 }
 
 } // namespace

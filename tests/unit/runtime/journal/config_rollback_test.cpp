@@ -43,7 +43,7 @@ TEST_CASE("rollback of a vCluster restores items, attributes and policy") {
   CHECK(h.sm.overlay("ml")->checksum() == checksum_1);
   CHECK(h.sm.overlay("ml")->version() == 5);
   CHECK(h.sm.policy("ml").emergency_allowed());
-  const auto& e = h.sm.entries().back();
+  const auto& e = last_of(h.sm);
   CHECK(e.entry_type() == ENTRY_TYPE_ROLLBACK);
   CHECK(e.rollback_to() == 2);
   CHECK(e.parent() == 4);
@@ -113,7 +113,7 @@ TEST_CASE("emergency start and end") {
   CHECK(em->started_sequence() == seq);
   CHECK(em->reason() == "GPU firmware hang");
   CHECK(em->window_ends_unix_ms() == t0_ms + 14400 * 1000);
-  CHECK(h.sm.entries().back().emergency_reason() == "GPU firmware hang");
+  CHECK(last_of(h.sm).emergency_reason() == "GPU firmware hang");
   CHECK(h.sm.node("n1")->state() == NODE_STATE_EMERGENCY);
   h.refused(start, STATUS_CODE_CONFLICT, "already active");
   // State changes during the emergency are remembered for its end.
@@ -130,9 +130,9 @@ TEST_CASE("emergency start and end") {
   CHECK(h.sm.emergency(node_scope("n1")) == nullptr);
   CHECK(h.sm.node("n1")->state() == NODE_STATE_DRIFTED);
   h.refused(end, STATUS_CODE_CONFLICT, "no emergency is active");
-  REQUIRE(h.sm.audit().size() == 2);
-  CHECK(h.sm.audit()[0].entry_type() == ENTRY_TYPE_EMERGENCY_START);
-  CHECK(h.sm.audit()[1].entry_type() == ENTRY_TYPE_EMERGENCY_END);
+  REQUIRE(audit_of(h.sm).size() == 2);
+  CHECK(audit_of(h.sm)[0].entry_type() == ENTRY_TYPE_EMERGENCY_START);
+  CHECK(audit_of(h.sm)[1].entry_type() == ENTRY_TYPE_EMERGENCY_END);
 }
 
 TEST_CASE("emergencies obey the vCluster policy") {

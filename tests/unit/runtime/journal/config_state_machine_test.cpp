@@ -16,7 +16,7 @@ TEST_CASE("a node commit records the delta, its expiry and the node state") {
   auto c = node_commit("node-001", "vm.swappiness", "10", 3600);
   c.set_timestamp_unix_ms(t0_ms + 5);
   CHECK(h.ok(c) == 1);
-  const auto& e = h.sm.entries().at(0);
+  const auto& e = entry_at(h.sm, 1);
   CHECK(e.sequence() == 1);
   CHECK(e.entry_type() == ENTRY_TYPE_COMMIT);
   CHECK(e.scope().node() == "node-001");
@@ -38,7 +38,7 @@ TEST_CASE("a node commit records the delta, its expiry and the node state") {
   CHECK(rec->delta_expires_unix_ms() == t0_ms + 5 + 3600 * 1000);
   // A second commit of the same key replaces it; parent links the scope.
   CHECK(h.ok(node_commit("node-001", "vm.swappiness", "20")) == 2);
-  CHECK(h.sm.entries().at(1).parent() == 1);
+  CHECK(entry_at(h.sm, 2).parent() == 1);
   rec = h.sm.node("node-001");
   REQUIRE(rec->items_size() == 1);
   CHECK(rec->items(0).value() == "20");
@@ -69,7 +69,7 @@ TEST_CASE("overlay apply replaces the overlay and records the diff") {
   o = h.sm.overlay("ml");
   CHECK(o->version() == 2);
   CHECK(o->checksum() != first_checksum);
-  const auto& d = h.sm.entries().at(1).state_delta();
+  auto d = entry_at(h.sm, 2).state_delta();
   REQUIRE(d.items_size() == 2);
   CHECK(d.items(0).key() == "vm.b");
   CHECK(d.items(0).action() == DELTA_ACTION_REMOVE);
@@ -96,8 +96,8 @@ TEST_CASE("overlay apply of several vClusters lands atomically") {
   CHECK(h.sm.overlay("a")->version() == 1);
   CHECK(h.sm.overlay("b")->version() == 2);
   CHECK_FALSE(h.sm.policy("b").emergency_allowed());
-  CHECK(h.sm.entries().at(1).has_policy());
-  CHECK_FALSE(h.sm.entries().at(0).has_policy());
+  CHECK(entry_at(h.sm, 2).has_policy());
+  CHECK_FALSE(entry_at(h.sm, 1).has_policy());
   // One bad vCluster: none lands.
   auto bad = overlay_apply("c", {{"k", "1"}});
   bad.add_overlays()->set_vcluster("bad name");
@@ -170,7 +170,7 @@ TEST_CASE("policy update resolves defaults and keeps the blacklist") {
   REQUIRE(p.blacklist_size() == 1);
   CHECK(p.blacklist(0) == "/tmp/*");
   CHECK(h.sm.overlay("ml")->version() == seq);
-  CHECK(h.sm.entries().back().entry_type() == ENTRY_TYPE_POLICY_UPDATE);
+  CHECK(last_of(h.sm).entry_type() == ENTRY_TYPE_POLICY_UPDATE);
 }
 
 TEST_CASE("blacklist add and remove, global and per vCluster") {
@@ -180,7 +180,7 @@ TEST_CASE("blacklist add and remove, global and per vCluster") {
   h.ok(add);
   CHECK(h.sm.blacklist(global_scope())
         == std::vector<std::string>{"/etc/shadow"});
-  const auto& e = h.sm.entries().back();
+  const auto& e = last_of(h.sm);
   CHECK(e.entry_type() == ENTRY_TYPE_BLACKLIST_UPDATE);
   CHECK(e.blacklist_change().pattern() == "/etc/shadow");
   CHECK_FALSE(e.blacklist_change().removed());
@@ -204,7 +204,7 @@ TEST_CASE("blacklist add and remove, global and per vCluster") {
   rm.set_blacklist_pattern("vm.*");
   h.ok(rm);
   CHECK(h.sm.blacklist(vcluster_scope("ml")).empty());
-  CHECK(h.sm.entries().back().blacklist_change().removed());
+  CHECK(last_of(h.sm).blacklist_change().removed());
   h.ok(node_commit("n1", "vm.swappiness", "1"));
 }
 
@@ -216,8 +216,8 @@ TEST_CASE("node lifecycle: enroll, drift, converge, state change") {
   h.ok(enroll);
   CHECK(h.sm.node("n1")->vcluster() == "ml");
   CHECK(h.sm.node("n1")->state() == NODE_STATE_OBSERVE_ONLY);
-  CHECK(h.sm.entries().back().entry_type() == ENTRY_TYPE_NODE_ENROLLED);
-  CHECK(h.sm.entries().back().vcluster() == "ml");
+  CHECK(last_of(h.sm).entry_type() == ENTRY_TYPE_NODE_ENROLLED);
+  CHECK(last_of(h.sm).vcluster() == "ml");
   auto drift = make_cmd(COMMAND_KIND_DRIFT_DETECTED, node_scope("n1"));
   *drift.mutable_state_delta()->add_items()
     = make_item(DELTA_CATEGORY_MOUNTS, DELTA_ACTION_ADD, "/scratch", "{}");
@@ -226,12 +226,12 @@ TEST_CASE("node lifecycle: enroll, drift, converge, state change") {
   CHECK(h.sm.node("n1")->items_size() == 0);
   h.ok(make_cmd(COMMAND_KIND_AUTO_CONVERGE, node_scope("n1")));
   CHECK(h.sm.node("n1")->state() == NODE_STATE_CONVERGING);
-  CHECK(h.sm.entries().back().entry_type() == ENTRY_TYPE_AUTO_CONVERGE);
+  CHECK(last_of(h.sm).entry_type() == ENTRY_TYPE_AUTO_CONVERGE);
   auto st = make_cmd(COMMAND_KIND_NODE_STATE_CHANGE, node_scope("n1"));
   st.set_node_state(NODE_STATE_COMMITTED);
   h.ok(st);
   CHECK(h.sm.node("n1")->state() == NODE_STATE_COMMITTED);
-  CHECK(h.sm.entries().back().node_state() == NODE_STATE_COMMITTED);
+  CHECK(last_of(h.sm).node_state() == NODE_STATE_COMMITTED);
 }
 
 TEST_CASE("records: exec, shell, approvals go to the audit list") {
@@ -246,11 +246,11 @@ TEST_CASE("records: exec, shell, approvals go to the audit list") {
   auto shell = make_cmd(COMMAND_KIND_RECORD, vcluster_scope("ml"));
   shell.set_record_type(ENTRY_TYPE_SHELL_SESSION);
   h.ok(shell);
-  REQUIRE(h.sm.audit().size() == 2);
-  CHECK(h.sm.audit()[0].sequence() == 1);
-  CHECK(h.sm.audit()[0].entry_type() == ENTRY_TYPE_EXEC_LOG);
-  CHECK(h.sm.audit()[1].sequence() == 3);
-  CHECK(h.sm.audit()[1].author().principal() == "alice@site");
+  REQUIRE(audit_of(h.sm).size() == 2);
+  CHECK(audit_of(h.sm)[0].sequence() == 1);
+  CHECK(audit_of(h.sm)[0].entry_type() == ENTRY_TYPE_EXEC_LOG);
+  CHECK(audit_of(h.sm)[1].sequence() == 3);
+  CHECK(audit_of(h.sm)[1].author().principal() == "alice@site");
   // AI exec needs the vCluster's ai_exec_allowed.
   auto ai = exec;
   *ai.mutable_author() = agent();
@@ -261,7 +261,7 @@ TEST_CASE("records: exec, shell, approvals go to the audit list") {
   auto ai_vc = ai;
   *ai_vc.mutable_scope() = vcluster_scope("ml");
   h.ok(ai_vc);
-  CHECK(h.sm.audit().size() == 3);
+  CHECK(audit_of(h.sm).size() == 3);
 }
 
 TEST_CASE("log returns the most recent entries newest first, by scope") {
@@ -269,18 +269,19 @@ TEST_CASE("log returns the most recent entries newest first, by scope") {
   h.ok(node_commit("n1", "a", "1"));
   h.ok(node_commit("n2", "a", "1"));
   h.ok(node_commit("n1", "b", "1"));
-  auto all = h.sm.log(2);
+  auto all = newest_of(h.sm, 2);
   REQUIRE(all.size() == 2);
   CHECK(all[0].sequence() == 3);
   CHECK(all[1].sequence() == 2);
-  auto n1 = h.sm.log(10, node_scope("n1"));
+  auto n1 = newest_of(h.sm, 10, node_scope("n1"));
   REQUIRE(n1.size() == 2);
   CHECK(n1[0].sequence() == 3);
   CHECK(n1[1].sequence() == 1);
-  CHECK(h.sm.log(10, vcluster_scope("n1")).empty());
-  CHECK(h.sm.entry(2)->scope().node() == "n2");
-  CHECK(h.sm.entry(4) == nullptr);
-  CHECK(h.sm.entry(0) == nullptr);
+  CHECK(newest_of(h.sm, 10, vcluster_scope("n1")).empty());
+  CHECK(newest_of(h.sm, 0).empty());
+  CHECK(entry_at(h.sm, 2).scope().node() == "n2");
+  CHECK(!h.sm.entry(4)->has_value());
+  CHECK(!h.sm.entry(0)->has_value());
 }
 
 TEST_CASE("merge_node_list equals merging through a map") {

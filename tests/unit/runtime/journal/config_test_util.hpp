@@ -5,7 +5,9 @@
 // consecutive Raft indices and decodes the results.
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <doctest/doctest.h>
 
@@ -126,6 +128,46 @@ struct harness {
     CHECK(sm.applied() == index);
   }
 };
+
+/// The entry with `seq`, which must exist.
+inline ConfigEntry entry_at(const config_state_machine& sm, uint64_t seq) {
+  auto e = sm.entry(seq);
+  REQUIRE(e.has_value());
+  REQUIRE(e->has_value());
+  return **e;
+}
+
+/// The newest entry, which must exist.
+inline const ConfigEntry& last_of(const config_state_machine& sm) {
+  REQUIRE(sm.last_entry() != nullptr);
+  return *sm.last_entry();
+}
+
+/// Every entry, ascending, read back through the entry store.
+inline std::vector<ConfigEntry> all_entries(const config_state_machine& sm) {
+  std::vector<ConfigEntry> out;
+  REQUIRE(sm.entries().scan(0, [&](const ConfigEntry& e) {
+    out.push_back(e);
+    return true;
+  }));
+  return out;
+}
+
+/// Every audit record, ascending.
+inline std::vector<AuditRecord> audit_of(const config_state_machine& sm) {
+  auto a = sm.audit(0, SIZE_MAX);
+  REQUIRE(a.has_value());
+  return *a;
+}
+
+/// The newest `n` entries (of `scope`), newest first.
+inline std::vector<ConfigEntry>
+newest_of(const config_state_machine& sm, size_t n,
+          const std::optional<Scope>& scope = {}) {
+  auto l = sm.log(n, scope);
+  REQUIRE(l.has_value());
+  return *l;
+}
 
 /// A harness with vCluster ml declaring the sysctl `key` = `value` and
 /// node n1 enrolled in it.

@@ -81,7 +81,7 @@ TEST_CASE("a multi-vCluster apply appends entries only for what changes") {
   REQUIRE(r.unchanged_size() == 1);
   CHECK(r.unchanged(0).scope().vcluster() == "ml");
   CHECK(r.unchanged(0).version() == 1);
-  CHECK(h.sm.entries().back().scope().vcluster() == "storage");
+  CHECK(last_of(h.sm).scope().vcluster() == "storage");
   // Both unchanged now: nothing at all.
   auto again = h.run(c);
   CHECK(again.sequences_size() == 0);
@@ -117,8 +117,8 @@ TEST_CASE("a vCluster or global commit of the current values writes "
   *same.mutable_state_delta()->add_items()
     = make_item(DELTA_CATEGORY_KERNEL, DELTA_ACTION_MODIFY, "vm.b", "3");
   CHECK(h.ok(same) == 2);
-  REQUIRE(h.sm.entries().back().state_delta().items_size() == 1);
-  CHECK(h.sm.entries().back().state_delta().items(0).key() == "vm.b");
+  REQUIRE(last_of(h.sm).state_delta().items_size() == 1);
+  CHECK(last_of(h.sm).state_delta().items(0).key() == "vm.b");
   // Global.
   auto g = make_cmd(COMMAND_KIND_COMMIT, global_scope());
   *g.mutable_state_delta()->add_items()

@@ -270,7 +270,7 @@ TEST_CASE("log --verify: true on an intact chain") {
 
 TEST_CASE("a tampered entry never reaches the reader: restore refuses it, "
           "verify_chain names it") {
-  // The reader verifies sm.entries(); the only way to load entries from
+  // The reader verifies the stored entries; the only way to load entries from
   // outside is restore(), which checks the chain itself. So a tampered
   // image is refused there, and verify_chain (what log --verify runs)
   // reports the entry.
@@ -394,7 +394,7 @@ TEST_CASE("watch: entries after a sequence") {
     CHECK(none.last_sequence() == 9);
   }
   // The entries are the journal's, hash chain included.
-  CHECK(all.entries(3).hash() == f.sm().entry(4)->hash());
+  CHECK(all.entries(3).hash() == entry_at(f.sm(), 4).hash());
 }
 
 TEST_CASE("watch: a vCluster sees its own, its nodes' and global entries") {
@@ -420,7 +420,7 @@ TEST_CASE("watch: a vCluster sees its own, its nodes' and global entries") {
 TEST_CASE("concerns: scope, enrolled node, enrollment, global") {
   journal_fixture f;
   const auto& sm = f.sm();
-  auto e = [&](uint64_t s) -> const ConfigEntry& { return *sm.entry(s); };
+  auto e = [&](uint64_t s) { return entry_at(sm, s); };
   CHECK(concerns(sm, e(1), "ml"));
   CHECK_FALSE(concerns(sm, e(1), "ai"));
   CHECK(concerns(sm, e(3), "ml")); // n1's enrollment into ml

@@ -48,7 +48,7 @@ TEST_CASE("the stamp is the leader's clock and nothing else changes") {
   config_state_machine sm;
   auto r = sm.execute(got);
   CHECK(r.status().code() == STATUS_CODE_OK);
-  CHECK(sm.entry(1)->timestamp_unix_ms() == t0_ms);
+  CHECK(entry_at(sm, 1).timestamp_unix_ms() == t0_ms);
 }
 
 TEST_CASE("a time in the request body is overwritten") {

@@ -1,0 +1,76 @@
+// lmdb_store: the journal state machine's tables in the `state` database
+// (docs/storage.md "State tables"). Every key carries its table's one-byte
+// prefix, so the tables share one LMDB database and one write transaction.
+
+#include "runtime/store/lmdb_store.hpp"
+#include "runtime/store/lmdb_txn.hpp"
+
+namespace pact::store {
+
+int lmdb_store::stage_state(MDB_txn* t, const state_write& w) {
+  int rc = w.clear ? mdb_drop(t, state_db_, 0) : 0;
+  for (auto i = w.ops.begin(); rc == 0 && i != w.ops.end(); ++i) {
+    auto key = table_key(i->table, i->key);
+    rc = i->value ? detail::put(t, state_db_, key, *i->value)
+                  : detail::del(t, state_db_, key);
+  }
+  return rc;
+}
+
+pact::expected<std::optional<std::string>>
+lmdb_store::lmdb_tables::get(state_table t, std::string_view key) const {
+  detail::txn rt;
+  std::string_view v;
+  int rc = rt.begin(s_.env_, MDB_RDONLY);
+  if (rc == 0)
+    rc = detail::get(rt.get(), s_.state_db_, table_key(t, key), v);
+  if (rc == MDB_NOTFOUND)
+    return std::optional<std::string>{};
+  if (rc != 0)
+    return s_.fail("read state", s_.describe(rc));
+  return std::optional<std::string>{std::string(v)};
+}
+
+pact::status lmdb_store::lmdb_tables::scan(state_table t, std::string_view from,
+                                           std::string_view to, bool descending,
+                                           const state_visitor& fn) const {
+  auto [lo, hi] = table_range(t, from, to);
+  if (!(lo < hi))
+    return {};
+  detail::txn rt;
+  detail::cursor c;
+  int rc = rt.begin(s_.env_, MDB_RDONLY);
+  if (rc == 0)
+    rc = c.open(rt.get(), s_.state_db_);
+  if (rc != 0)
+    return s_.fail("read state", s_.describe(rc));
+  auto k = detail::to_val(descending ? hi : lo);
+  MDB_val v{0, nullptr};
+  rc = mdb_cursor_get(c.get(), &k, &v, MDB_SET_RANGE);
+  if (descending) {
+    // The first key >= hi is outside; step back from it (or from the end).
+    rc = rc == 0 ? mdb_cursor_get(c.get(), &k, &v, MDB_PREV)
+                 : mdb_cursor_get(c.get(), &k, &v, MDB_LAST);
+  }
+  for (; rc == 0;
+       rc = mdb_cursor_get(c.get(), &k, &v, descending ? MDB_PREV : MDB_NEXT)) {
+    auto key = detail::to_view(k);
+    if (descending ? key < lo : !(key < hi)) {
+      rc = MDB_NOTFOUND;
+      break;
+    }
+    if (!fn(key.substr(1), detail::to_view(v)))
+      return {};
+  }
+  if (rc != MDB_NOTFOUND)
+    return s_.fail("read state", s_.describe(rc));
+  return {};
+}
+
+pact::status lmdb_store::lmdb_tables::write(const state_write& w) {
+  write_batch b;
+  b.state = &w;
+  return s_.save(b);
+}
+
+} // namespace pact::store
