@@ -90,12 +90,34 @@ expected<render::log_view> journal_session::log(const log_query& q) {
   lq->set_scope(q.scope);
   lq->set_verify(q.verify);
   lq->set_stale(q.stale);
+  lq->set_since_unix_ms(q.since_unix_ms);
+  lq->set_until_unix_ms(q.until_unix_ms);
   auto resp = call(std::move(req));
   if (!resp)
     return resp.err();
   const auto& r = resp->log_reply();
   note_stale(r.stale(), r.stale_reason());
-  return render::make_log_view(r, q.scope, q.verify);
+  return render::make_log_view(r, q.scope, q.verify,
+                               q.since_unix_ms != 0 || q.until_unix_ms != 0);
+}
+
+expected<protocol::LogReply>
+journal_session::log_page(const log_page_query& q) {
+  PACT_ASSERT(q.from_sequence != 0, "export pages start at a sequence");
+  protocol::Request req;
+  req.set_request_id("log-page");
+  auto* lq = req.mutable_log();
+  lq->set_from_sequence(q.from_sequence);
+  lq->set_limit(q.limit);
+  lq->set_stale(q.stale);
+  lq->set_since_unix_ms(q.since_unix_ms);
+  lq->set_until_unix_ms(q.until_unix_ms);
+  auto resp = call(std::move(req));
+  if (!resp)
+    return resp.err();
+  auto r = resp->log_reply();
+  note_stale(r.stale(), r.stale_reason());
+  return r;
 }
 
 expected<render::node_diff>
