@@ -26,6 +26,14 @@ struct MDB_txn;
 
 namespace pact::store {
 
+/// The map a journal replica starts with (docs/storage.md "Map size"):
+/// room for ten million entries. Measured: a 256-byte command takes about
+/// 320 bytes in the Raft log (compacted after each snapshot) and its
+/// journal entry about 380 more; with query indexes some 820 bytes per
+/// entry, 8 GB for ten million. 16 GiB leaves room for LMDB's free pages;
+/// it is address space only, and the map grows beyond it (`grow`).
+inline constexpr std::size_t default_map_size_bytes = std::size_t{16} << 30;
+
 /// Bytes an unprivileged writer may still use on the filesystem holding
 /// `dir` (statvfs: f_bavail * f_frsize); nullopt when it cannot be told.
 std::optional<std::uint64_t> statvfs_free_bytes(const std::string& dir);
