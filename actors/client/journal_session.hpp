@@ -109,6 +109,8 @@ public:
 
 private:
   void note_stale(bool stale, const std::string& reason);
+  /// Sends a log request; the reply, its staleness noted.
+  expected<protocol::LogReply> ask_log(protocol::LogRequest lq, const char* id);
 
   std::unique_ptr<caf::actor_system_config> cfg_;
   std::unique_ptr<caf::actor_system> own_sys_;
