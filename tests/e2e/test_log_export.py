@@ -97,7 +97,8 @@ class LogExportTest(PactTestCase):
                 lines[:3] + [lines[4], lines[3]] + lines[5:],
                 "line 4 (sequence 3): expected sequence 3, found 4")
         damaged("truncated.jsonl", lines[:-10],
-                "the file ends without the trailer line (truncated)")
+                f"line {len(lines) - 10}: the file ends without the trailer "
+                "line (truncated)")
         e = json.loads(lines[2])
         e["entry"] = "!" + e["entry"][1:]
         damaged("base64.jsonl", lines[:2] + [json.dumps(e)] + lines[3:],
