@@ -33,8 +33,16 @@ tool log_tool_spec() {
       {"scope",
        {{"type", "string"}, {"description", "global, vc:NAME or node:NAME"}}},
       {"verify",
-       {{"type", "boolean"},
-        {"description", "Verify the SHA-256 hash chain"}}}}},
+       {{"type", "boolean"}, {"description", "Verify the SHA-256 hash chain"}}},
+      {"since",
+       {{"type", "string"},
+        {"description", "Only entries stamped at or after this: RFC 3339 "
+                        "(2026-11-29T10:00:00Z) or a duration before now "
+                        "(30m, 2h, 7d)"}}},
+      {"until",
+       {{"type", "string"},
+        {"description", "Only entries stamped at or before this (same "
+                        "forms as since)"}}}}},
     {"additionalProperties", false}};
   return t;
 }
@@ -48,6 +56,8 @@ log_args decode_log_args(const json& args) {
       std::clamp(args["limit"].get<double>(), 1.0, 10000.0));
   a.scope = string_arg(args, "scope");
   a.verify = args.contains("verify") && args["verify"] == true;
+  a.since = string_arg(args, "since");
+  a.until = string_arg(args, "until");
   return a;
 }
 

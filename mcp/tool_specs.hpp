@@ -18,6 +18,9 @@ struct log_args {
   uint32_t limit = 20;
   std::string scope;
   bool verify = false;
+  /// Time bounds as `pact log --since/--until` takes them; "" = none.
+  std::string since;
+  std::string until;
 };
 tool log_tool_spec();
 log_args decode_log_args(const json& arguments);

@@ -1,11 +1,13 @@
 #include "mcp/tools.hpp"
 
 #include <memory>
+#include <tuple>
 
 #include "actors/client/journal_session.hpp"
 #include "mcp/tool_specs.hpp"
 #include "runtime/common/clock.hpp"
 #include "runtime/render/failure.hpp"
+#include "runtime/render/time_bound.hpp"
 
 namespace pact::mcp {
 
@@ -41,7 +43,19 @@ tool log_tool(caf::actor_system& sys, const config::values& cfg) {
     if (!b.s)
       return failed(b.s.err());
     auto a = decode_log_args(args);
-    auto v = (*b.s)->log({a.limit, a.scope, a.verify, false});
+    client::log_query q{a.limit, a.scope, a.verify, false};
+    auto now = system_clock{}.now_unix_ms();
+    for (auto [name, text, out] :
+         {std::tuple{"since", &a.since, &q.since_unix_ms},
+          std::tuple{"until", &a.until, &q.until_unix_ms}}) {
+      if (text->empty())
+        continue;
+      auto bound = render::parse_time_bound(name, *text, now);
+      if (!bound)
+        return failed(bound.err());
+      *out = *bound;
+    }
+    auto v = (*b.s)->log(q);
     if (!v)
       return failed(v.err());
     tool_result r{b.warning + render::log_text(*v), render::log_json(*v),

@@ -79,23 +79,47 @@ journal_session::command(protocol::JournalCommand cmd) {
   return resp->command_reply();
 }
 
+expected<protocol::LogReply> journal_session::ask_log(protocol::LogRequest lq,
+                                                      const char* id) {
+  protocol::Request req;
+  req.set_request_id(id);
+  *req.mutable_log() = std::move(lq);
+  auto resp = call(std::move(req));
+  if (!resp)
+    return resp.err();
+  auto r = resp->log_reply();
+  note_stale(r.stale(), r.stale_reason());
+  return r;
+}
+
 expected<render::log_view> journal_session::log(const log_query& q) {
   if (q.limit == 0 || q.limit > 10000)
     return make_error("log: -n " + std::to_string(q.limit)
                       + " is outside 1 .. 10000");
-  protocol::Request req;
-  req.set_request_id("log");
-  auto* lq = req.mutable_log();
-  lq->set_limit(q.limit);
-  lq->set_scope(q.scope);
-  lq->set_verify(q.verify);
-  lq->set_stale(q.stale);
-  auto resp = call(std::move(req));
-  if (!resp)
-    return resp.err();
-  const auto& r = resp->log_reply();
-  note_stale(r.stale(), r.stale_reason());
-  return render::make_log_view(r, q.scope, q.verify);
+  protocol::LogRequest lq;
+  lq.set_limit(q.limit);
+  lq.set_scope(q.scope);
+  lq.set_verify(q.verify);
+  lq.set_stale(q.stale);
+  lq.set_since_unix_ms(q.since_unix_ms);
+  lq.set_until_unix_ms(q.until_unix_ms);
+  auto r = ask_log(std::move(lq), "log");
+  if (!r)
+    return r.err();
+  return render::make_log_view(std::move(*r), q.scope, q.verify,
+                               q.since_unix_ms != 0 || q.until_unix_ms != 0);
+}
+
+expected<protocol::LogReply>
+journal_session::log_page(const log_page_query& q) {
+  PACT_ASSERT(q.from_sequence != 0, "export pages start at a sequence");
+  protocol::LogRequest lq;
+  lq.set_from_sequence(q.from_sequence);
+  lq.set_limit(q.limit);
+  lq.set_stale(q.stale);
+  lq.set_since_unix_ms(q.since_unix_ms);
+  lq.set_until_unix_ms(q.until_unix_ms);
+  return ask_log(std::move(lq), "log-page");
 }
 
 expected<render::node_diff>

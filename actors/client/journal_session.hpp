@@ -24,13 +24,27 @@
 
 namespace pact::client {
 
-/// A log query (`pact log -n N --scope S --verify --stale`).
+/// A log query (`pact log -n N --scope S --verify --stale --since T
+/// --until T`).
 struct log_query {
   /// 1 .. 10000 (checked by journal_session::log).
   uint32_t limit = 20;
   std::string scope;
   bool verify = false;
   bool stale = false;
+  /// Time bounds in ms since the epoch, inclusive; 0 = none.
+  int64_t since_unix_ms = 0;
+  int64_t until_unix_ms = 0;
+};
+
+/// One page of an export (`pact log --export`): a contiguous run from
+/// `from_sequence` (protocol LogRequest.from_sequence).
+struct log_page_query {
+  uint64_t from_sequence = 1;
+  uint32_t limit = 1000;
+  bool stale = false;
+  int64_t since_unix_ms = 0;
+  int64_t until_unix_ms = 0;
 };
 
 class journal_session {
@@ -74,6 +88,9 @@ public:
   /// an error here: the view says so (render::log_outcome).
   expected<render::log_view> log(const log_query& q);
 
+  /// One export page, oldest first; `more` says whether the run goes on.
+  expected<protocol::LogReply> log_page(const log_page_query& q);
+
   /// `node` against its vCluster's overlay; a node enrolled nowhere is
   /// compared with `default_vcluster`. Unknown node: exit 1.
   expected<render::node_diff> diff(const std::string& node,
@@ -92,6 +109,8 @@ public:
 
 private:
   void note_stale(bool stale, const std::string& reason);
+  /// Sends a log request; the reply, its staleness noted.
+  expected<protocol::LogReply> ask_log(protocol::LogRequest lq, const char* id);
 
   std::unique_ptr<caf::actor_system_config> cfg_;
   std::unique_ptr<caf::actor_system> own_sys_;

@@ -174,8 +174,12 @@ journal_children(const settings& s, const ports& p, const caf::actor& registry,
   rc.members = s.members.members;
   rc.listen = {s.raft.host, p.raft, notify, s.raft.tls};
   rc.data_dir = s.data_dir;
-  rc.map_size_bytes
-    = static_cast<size_t>(s.v.get_int("journal.raft.map_size_mb")) << 20;
+  // 0: sized for ten million entries and grown while the volume has
+  // room; N: a fixed limit (docs/storage.md "Map size").
+  if (auto mb = s.v.get_int("journal.raft.map_size_mb"); mb != 0) {
+    rc.map_size_bytes = static_cast<size_t>(mb) << 20;
+    rc.map_grows = false;
+  }
   rc.bootstrap = s.members.bootstrap;
   rc.tick = std::chrono::milliseconds(s.v.get_int("journal.raft.tick_ms"));
   rc.election_ticks

@@ -359,6 +359,7 @@ open_lmdb_store(const replica_config& cfg) {
   store::lmdb_options opts;
   opts.dir = cfg.data_dir + "/raft";
   opts.map_size_bytes = cfg.map_size_bytes;
+  opts.grow = cfg.map_grows;
   opts.bootstrap = cfg.bootstrap;
   auto s = store::lmdb_store::open(opts);
   if (!s)

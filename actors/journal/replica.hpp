@@ -38,6 +38,7 @@
 #include "runtime/common/endpoint.hpp"
 #include "runtime/common/error.hpp"
 #include "runtime/raft/types.hpp"
+#include "runtime/store/lmdb_store.hpp"
 #include "runtime/store/raft_store.hpp"
 
 namespace pact::journal {
@@ -56,7 +57,8 @@ using store_factory
     const replica_config&)>;
 
 /// The production store: LMDB under `data_dir`/raft, sized
-/// `map_size_bytes`, bootstrapped with `bootstrap` when empty.
+/// `map_size_bytes` (growing when `map_grows`), bootstrapped with `bootstrap`
+/// when empty.
 expected<std::shared_ptr<store::raft_store>>
 open_lmdb_store(const replica_config& cfg);
 
@@ -70,7 +72,10 @@ struct replica_config {
   /// Where to listen for peers.
   daemon::listen_point listen;
   std::string data_dir;
-  size_t map_size_bytes = size_t{1} << 30;
+  size_t map_size_bytes = store::default_map_size_bytes;
+  /// Grow the map when it fills while the volume has room (lmdb_options::
+  /// grow); off when the operator set a fixed journal.raft.map_size_mb.
+  bool map_grows = true;
   /// Where the Raft state lives; open_lmdb_store unless a test says
   /// otherwise (runtime/store/memory_store).
   store_factory open_store = open_lmdb_store;

@@ -123,8 +123,10 @@ schema make_journal() {
     str("journal.raft.tls_key", "", "", "", "PEM private key of tls_cert"),
     str("journal.raft.tls_ca", "", "", "",
         "CA bundle that signed every replica's certificate"),
-    num("journal.raft.map_size_mb", 1024, "",
-        "Largest size of the LMDB store in MiB", 1, 1 << 24),
+    num("journal.raft.map_size_mb", 0, "",
+        "LMDB map size in MiB: 0 sizes it for ten million entries and "
+        "grows it while the volume has room; N is a fixed limit",
+        0, 1 << 24),
     flag("journal.dump_log", false, "dump-log",
          "Print the stored Raft log as JSON lines and exit (journal must "
          "be stopped)"),

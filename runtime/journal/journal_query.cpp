@@ -4,6 +4,7 @@
 
 #include "runtime/journal/entry_chain.hpp"
 #include "runtime/journal/journal_items.hpp"
+#include "runtime/journal/log_selection.hpp"
 
 namespace pact::journal {
 
@@ -89,6 +90,13 @@ expected<LogReply> journal_reader::log(const config_state_machine& sm,
     out.set_total_entries(sm.last_sequence());
     return out;
   }
+  if (req.since_unix_ms() != 0 && req.until_unix_ms() != 0
+      && req.since_unix_ms() > req.until_unix_ms())
+    return make_error("log: the time window ends before it starts (since is "
+                      "after until)");
+  if (req.from_sequence() != 0 && !req.scope().empty())
+    return make_error("log: an export is the contiguous journal and takes no "
+                      "scope");
   std::optional<Scope> scope;
   if (!req.scope().empty()) {
     auto s = parse_scope(req.scope());
@@ -99,11 +107,19 @@ expected<LogReply> journal_reader::log(const config_state_machine& sm,
   auto n = std::min<uint32_t>(req.limit() == 0 ? 20 : req.limit(),
                               max_log_entries);
   LogReply out;
-  auto entries = sm.log(n, scope);
-  if (!entries)
-    return entries.err();
-  for (auto& e : *entries)
-    *out.add_entries() = std::move(e);
+  if (req.from_sequence() != 0) {
+    if (auto st = select_page(sm, req, n, out); !st)
+      return st.err();
+  } else if (req.since_unix_ms() != 0 || req.until_unix_ms() != 0) {
+    if (auto st = select_window(sm, req, scope, n, out); !st)
+      return st.err();
+  } else {
+    auto entries = sm.log(n, scope);
+    if (!entries)
+      return entries.err();
+    for (auto& e : *entries)
+      *out.add_entries() = std::move(e);
+  }
   out.set_last_sequence(sm.last_sequence());
   out.set_total_entries(sm.last_sequence());
   if (req.verify()) {

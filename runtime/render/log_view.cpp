@@ -5,8 +5,8 @@
 
 namespace pact::render {
 
-log_view make_log_view(protocol::LogReply reply, std::string scope,
-                       bool verify) {
+log_view make_log_view(protocol::LogReply reply, std::string scope, bool verify,
+                       bool windowed) {
   log_view v;
   v.reply = std::move(reply);
   v.scope = std::move(scope);
@@ -14,7 +14,7 @@ log_view make_log_view(protocol::LogReply reply, std::string scope,
   if (!verify)
     return v;
   journal::chain_report local;
-  if (v.scope.empty()) {
+  if (v.scope.empty() && !windowed) {
     const auto& es = v.reply.entries();
     std::vector<protocol::ConfigEntry> ascending(es.rbegin(), es.rend());
     local = journal::verify_chain(ascending);

@@ -5,7 +5,7 @@
 /// holds. The journal verifies its whole chain; the client also checks the
 /// links it was sent (runtime/journal/entry_chain.hpp), so that a gateway
 /// that altered entries in transit is caught too — on unscoped queries
-/// only, since a scoped one skips entries.
+/// only, since a scoped one skips entries (and so may a time window).
 
 #include <string>
 #include <vector>
@@ -29,10 +29,11 @@ struct log_view {
   std::string why;
 };
 
-/// Checks the chain as received (verify, unscoped) and combines the
-/// result with the journal's.
-log_view make_log_view(protocol::LogReply reply, std::string scope,
-                       bool verify);
+/// Checks the chain as received (verify, unscoped, no time window: only
+/// then are the entries a contiguous run) and combines the result with
+/// the journal's.
+log_view make_log_view(protocol::LogReply reply, std::string scope, bool verify,
+                       bool windowed = false);
 
 /// The table (or "no entries[ for SCOPE]"), then with a verified chain
 /// "hash chain verified: N entries intact".

@@ -1,5 +1,8 @@
 #include "runtime/store/lmdb_store.hpp"
 
+#include <sys/statvfs.h>
+
+#include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <mutex>
@@ -40,6 +43,13 @@ std::string canonical(const std::string& dir) {
 }
 
 } // namespace
+
+std::optional<std::uint64_t> statvfs_free_bytes(const std::string& dir) {
+  struct statvfs fs {};
+  if (::statvfs(dir.c_str(), &fs) != 0)
+    return std::nullopt;
+  return std::uint64_t{fs.f_bavail} * fs.f_frsize;
+}
 
 lmdb_store::lmdb_store(lmdb_options opts) : opts_(std::move(opts)) {
 }
@@ -377,9 +387,16 @@ std::string lmdb_store::where() const {
 std::string lmdb_store::describe(int rc) const {
   if (rc == MDB_MAP_FULL) {
     auto size = map_size_ != 0 ? map_size_ : opts_.map_size_bytes;
-    return "LMDB map is full (map size " + std::to_string(size)
-           + " bytes): raise " + opts_.map_size_setting + " or compact";
+    auto head = "LMDB map is full (map size " + std::to_string(size)
+                + " bytes)";
+    if (opts_.grow && !growth_refusal_.empty())
+      return head + " and " + growth_refusal_
+             + ": free or expand the volume, or compact";
+    return head + ": raise " + opts_.map_size_setting + " or compact";
   }
+  if (rc == ENOSPC || rc == EDQUOT)
+    return "no space left on the volume (or the quota) holding it: free or "
+           "expand it";
   return std::string{"LMDB error: "} + mdb_strerror(rc);
 }
 

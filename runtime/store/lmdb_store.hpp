@@ -12,7 +12,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "runtime/store/codec.hpp"
@@ -25,14 +27,42 @@ struct MDB_txn;
 
 namespace pact::store {
 
+/// The map a journal replica starts with (docs/storage.md "Map size"):
+/// room for ten million entries. Measured: a 256-byte command takes about
+/// 320 bytes in the Raft log (compacted after each snapshot) and its
+/// journal entry about 380 more; with query indexes some 820 bytes per
+/// entry, 8 GB for ten million. 16 GiB leaves room for LMDB's free pages;
+/// it is address space only, and the map grows beyond it (`grow`).
+inline constexpr std::size_t default_map_size_bytes = std::size_t{16} << 30;
+
+/// Bytes an unprivileged writer may still use on the filesystem holding
+/// `dir` (statvfs: f_bavail * f_frsize); nullopt when it cannot be told.
+std::optional<std::uint64_t> statvfs_free_bytes(const std::string& dir);
+
 struct lmdb_options {
   /// Data directory; created (mode 0700) with its parents if missing. Holds
   /// data.mdb and lock.mdb.
   std::string dir;
-  /// Size of the memory map, i.e. the most the database file may grow to.
-  /// Writes beyond it fail with a map-full error. LMDB rounds it to whole
-  /// pages and never maps less than an existing file.
+  /// Size of the memory map, i.e. the most the database file may grow to
+  /// (address space, not memory or disk: the file grows as pages are
+  /// used). Without `grow`, writes beyond it fail with a map-full error.
+  /// LMDB rounds it to whole pages and never maps less than an existing
+  /// file.
   std::size_t map_size_bytes = std::size_t{1} << 30;
+  /// When a write finds the map full (MDB_MAP_FULL) and the filesystem
+  /// has room, double the map (at most up to the free space less
+  /// `disk_reserve_bytes`; mdb_env_set_mapsize) and retry the write, so
+  /// the store is full only when its volume is. Off: the map size is a
+  /// fixed limit. Growing needs that no read transaction of this store be
+  /// open at that moment (LMDB remaps): every read here is scoped within
+  /// one call, and calls come from one thread at a time.
+  bool grow = false;
+  /// Disk space that growing leaves free for the rest of the system.
+  std::uint64_t disk_reserve_bytes = std::uint64_t{1} << 30;
+  /// The free-space probe consulted before growing (tests simulate a full
+  /// disk through it).
+  std::function<std::optional<std::uint64_t>(const std::string& dir)> free_bytes
+    = statvfs_free_bytes;
   /// Membership recorded when the directory holds no store yet (ignored
   /// for an existing store).
   raft::conf_state bootstrap;
@@ -105,6 +135,11 @@ public:
     return tables_;
   }
 
+  /// How often the map grew since open (with `grow`).
+  std::uint64_t map_growths() const {
+    return growths_;
+  }
+
   /// Bytes per image chunk record in the snapshot database.
   static constexpr std::size_t image_chunk_bytes = std::size_t{1} << 20;
 
@@ -149,6 +184,11 @@ private:
   // Writing (lmdb_store_write.cpp).
   template <class Stage>
   pact::status write(const char* op, Stage&& stage);
+  template <class Stage>
+  int attempt(Stage& stage, pending& p);
+  /// Enlarges the map for a write that found it full; false (and
+  /// growth_refusal_ set) when the volume has no room or growing failed.
+  bool grow_map();
   int stage_batch(MDB_txn* t, const write_batch& b, pending& p);
   int stage_received_snapshot(MDB_txn* t, const raft::snapshot& s, pending& p);
   int stage_entries(MDB_txn* t, const std::vector<raft::entry>& ents,
@@ -174,6 +214,7 @@ private:
   unsigned int snap_db_ = 0;
   unsigned int state_db_ = 0;
   std::size_t map_size_ = 0;
+  std::uint64_t growths_ = 0;
   /// Key under which this directory is registered as open; empty if not.
   std::string registered_;
 
@@ -186,8 +227,10 @@ private:
 
   /// First failure; set by const reads too, hence mutable.
   mutable std::string failure_;
-  /// The first failure was MDB_MAP_FULL.
+  /// The first failure was MDB_MAP_FULL, or the volume out of space.
   mutable bool full_ = false;
+  /// Why the map could not grow (with `grow`), for the map-full message.
+  std::string growth_refusal_;
 };
 
 } // namespace pact::store

@@ -5,6 +5,10 @@
 // transaction is aborted (RAII), so no partial batch is ever visible, and
 // the store turns failed().
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <optional>
 
 #include "runtime/store/lmdb_store.hpp"
@@ -47,21 +51,39 @@ struct lmdb_store::pending {
 };
 
 template <class Stage>
+int lmdb_store::attempt(Stage& stage, pending& p) {
+  // One write transaction; aborted by ~txn unless committed, so that a
+  // failed attempt leaves no transaction open when the map is resized.
+  detail::txn t;
+  int rc = t.begin(env_, 0);
+  if (rc == 0)
+    rc = stage(t.get(), p);
+  if (rc == 0)
+    rc = t.commit();
+  return rc;
+}
+
+template <class Stage>
 pact::status lmdb_store::write(const char* op, Stage&& stage) {
   if (!failure_.empty())
     return refused(op);
   try {
     pending p;
-    detail::txn t;
-    int rc = t.begin(env_, 0);
-    if (rc == 0)
-      rc = stage(t.get(), p);
-    if (rc == 0)
-      rc = t.commit();
+    int rc = attempt(stage, p);
+    // Each growth at least doubles the map or takes the volume's last
+    // room, so a few rounds fit any batch that fits on the disk.
+    for (int round = 0; rc == MDB_MAP_FULL && opts_.grow && round < 8;
+         ++round) {
+      if (!grow_map())
+        break;
+      p = pending{};
+      rc = attempt(stage, p);
+    }
     if (rc != 0) {
-      if (failure_.empty() && rc == MDB_MAP_FULL)
+      if (failure_.empty()
+          && (rc == MDB_MAP_FULL || rc == ENOSPC || rc == EDQUOT))
         full_ = true;
-      return fail(op, describe(rc)); // ~txn aborts what was staged.
+      return fail(op, describe(rc));
     }
     publish(p);
   } catch (const std::exception& e) {
@@ -70,6 +92,40 @@ pact::status lmdb_store::write(const char* op, Stage&& stage) {
     return fail(op, e.what());
   }
   return {};
+}
+
+bool lmdb_store::grow_map() {
+  struct stat st {};
+  auto file = opts_.dir + "/data.mdb";
+  auto free = opts_.free_bytes ? opts_.free_bytes(opts_.dir) : std::nullopt;
+  if (!free || ::stat(file.c_str(), &st) != 0) {
+    growth_refusal_ = "the free space of its volume cannot be told";
+    return false;
+  }
+  // Growing to N needs up to N - (file size) more disk: the file grows
+  // only as pages are used.
+  auto file_bytes = static_cast<std::uint64_t>(st.st_size);
+  auto room = *free > opts_.disk_reserve_bytes
+                ? file_bytes + (*free - opts_.disk_reserve_bytes)
+                : 0;
+  auto want = std::min<std::uint64_t>(std::uint64_t{map_size_} * 2, room);
+  if (want <= map_size_) {
+    growth_refusal_ = "its volume has no room to grow it ("
+                      + std::to_string(*free) + " bytes free, "
+                      + std::to_string(opts_.disk_reserve_bytes)
+                      + " kept in reserve)";
+    return false;
+  }
+  if (int rc = mdb_env_set_mapsize(env_, static_cast<std::size_t>(want));
+      rc != 0) {
+    growth_refusal_ = "growing it failed (" + describe(rc) + ")";
+    return false;
+  }
+  MDB_envinfo info{};
+  mdb_env_info(env_, &info);
+  map_size_ = info.me_mapsize;
+  ++growths_;
+  return true;
 }
 
 pact::status lmdb_store::save(const write_batch& b) {

@@ -124,6 +124,13 @@ class ExitCodeTest(PactTestCase):
             ("`log`", "the role may not read the scope"):
                 lambda: c("log", "--scope", "vc:storage-ops",
                           token=self.ops),
+            ("`log`", "malformed `--since` or `--until`"):
+                lambda: c("log", "--since", "yesterday"),
+            ("`log --export FILE`", "FILE exists"):
+                lambda: c("log", "--export", self.file("taken.jsonl", "x")),
+            ("`log --verify --file FILE`", "the file does not verify"):
+                lambda: c("log", "--verify", "--file",
+                          self.file("bad-export.jsonl", "{}\n")),
             ("`diff NODE`", "success"): lambda: c("diff", "n1"),
             ("`commit`", "success"):
                 lambda: c("commit", "-m", "m", "n1", "--set",

@@ -217,7 +217,8 @@ TEST_CASE("tools/call params and arguments are checked before the tool runs") {
                     R"({"limit":-1})", R"({"limit":1.5})", R"({"limit":1e300})",
                     R"({"limit":18446744073709551615})", R"({"limit":null})",
                     R"({"limit":true})", R"({"verify":"yes"})",
-                    R"({"scope":5})", R"({"scope":{}})", R"({"other":1})"})
+                    R"({"scope":5})", R"({"scope":{}})", R"({"other":1})",
+                    R"({"since":5})", R"({"until":[]})"})
     check_error(s, call_line("pact_log", args), invalid_params, 42);
   for (auto args : {"{}", R"({"node":""})", R"({"node":7})"})
     check_error(s, call_line("pact_diff", args), invalid_params, 42);
@@ -277,6 +278,9 @@ TEST_CASE("the argument decoders read what the schemas admit") {
   CHECK(l.scope == "vc:a");
   CHECK(l.verify);
   CHECK(decode_log_args(json::object()).limit == 20);
+  auto w = decode_log_args({{"since", "2h"}, {"until", "30m"}});
+  CHECK(w.since == "2h");
+  CHECK(w.until == "30m");
   CHECK(decode_diff_args({{"node", "n1"}}).node == "n1");
   CHECK_FALSE(decode_diff_args({{"node", "n1"}}).committed);
   CHECK(decode_diff_args({{"node", "n1"}, {"committed", true}}).committed);
