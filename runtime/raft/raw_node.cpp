@@ -29,9 +29,22 @@ ready raw_node::get_ready() {
   rd.entries = log.unstable_entries();
   rd.snapshot = log.unstable_snapshot();
   rd.committed_entries = log.next_committed_entries(max_committed_bytes_);
-  rd.messages = core_.take_messages();
+  split_messages(rd);
   rd.read_states = core_.take_read_states();
   return rd;
+}
+
+void raw_node::split_messages(ready& rd) {
+  // Step 0 of the ready contract (raw_node.hpp): only a leader whose term
+  // is durable, and only its AppendEntries and heartbeats of that term.
+  bool early = core_.may_send_before_persist();
+  auto term = core_.current_term();
+  for (auto& m : core_.take_messages()) {
+    bool may = early && m.term == term
+               && (m.type == message_type::append_entries
+                   || m.type == message_type::heartbeat);
+    (may ? rd.early_messages : rd.messages).push_back(std::move(m));
+  }
 }
 
 void raw_node::check_durable(const ready& rd) const {
