@@ -45,6 +45,9 @@ core::core(config cfg)
     voted_for_ = init.hard.voted_for;
     log_.commit_to(init.hard.commit_index);
   }
+  // Only committed entries are applied: the stored commit index may lag
+  // behind what the state machine applied (ready::must_sync).
+  log_.commit_to(cfg_.applied);
   if (cfg_.applied > 0)
     log_.applied_to(cfg_.applied);
   // What the storage holds at start-up survived a restart: it is durable.

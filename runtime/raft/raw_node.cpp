@@ -31,6 +31,10 @@ ready raw_node::get_ready() {
   rd.committed_entries = log.next_committed_entries(max_committed_bytes_);
   split_messages(rd);
   rd.read_states = core_.take_read_states();
+  rd.must_sync = !rd.entries.empty() || rd.snapshot.has_value()
+                 || (rd.hard_state
+                     && (rd.hard_state->current_term != prev_hard_.current_term
+                         || rd.hard_state->voted_for != prev_hard_.voted_for));
   return rd;
 }
 
@@ -49,10 +53,15 @@ void raw_node::split_messages(ready& rd) {
 
 void raw_node::check_durable(const ready& rd) const {
   // The ready contract, step 1: everything that must be durable is.
-  if (rd.hard_state)
-    PACT_ASSERT(storage_.load_initial_state().hard == *rd.hard_state,
+  if (rd.hard_state) {
+    // Term and vote exactly; the commit index may lag (ready::must_sync).
+    auto stored = storage_.load_initial_state().hard;
+    PACT_ASSERT(stored.current_term == rd.hard_state->current_term
+                  && stored.voted_for == rd.hard_state->voted_for
+                  && stored.commit_index <= rd.hard_state->commit_index,
                 "advance(): ready.hard_state was not persisted before "
                 "its messages were sent");
+  }
   if (rd.snapshot) {
     auto meta = storage_.snapshot_metadata();
     PACT_ASSERT(meta.ok()

@@ -38,7 +38,9 @@ namespace pact::raft {
 ///       after a crash it could otherwise win the same term again and send
 ///       a different entry under the same index and term (Log Matching).
 ///  1. Persist `hard_state`, `entries` and `snapshot` to the log_storage
-///     (one write transaction / fsync for the batch: group commit).
+///     (one write transaction / fsync for the batch: group commit). When
+///     `must_sync` is false (only the commit index moved) the host may
+///     defer the hard state to its next synced write.
 ///  1b. Report the durable end of the log with raw_node::persisted(), as
 ///     soon as the write is durable (not when it is merely written: a host
 ///     with asynchronous writes reports at fsync completion). Until then
@@ -54,7 +56,8 @@ namespace pact::raft {
 ///  4. Call raw_node::advance(ready).
 ///
 /// advance() checks step 1 against the storage and aborts if the batch was
-/// not written: "durability order is data" (STYLE.md principle 3).
+/// not written (a stored commit index may lag, see `must_sync`):
+/// "durability order is data" (STYLE.md principle 3).
 struct ready {
   /// Sequence number of this batch; advance() must receive the latest one.
   std::uint64_t sequence = 0;
@@ -75,7 +78,18 @@ struct ready {
   /// Linearizable read points (thesis §6.4).
   std::vector<read_state> read_states;
 
-  /// Whether step 1 has anything to persist (and so an fsync is needed).
+  /// Whether step 1 must reach the disk before step 2: entries, a
+  /// snapshot, or a hard state whose term or vote changed. A hard state
+  /// that differs from the last one only in commit_index need not (etcd's
+  /// raft.MustSync): the commit index is not required for safety (a
+  /// restarted replica relearns it), so the host may write it later, with
+  /// its next synced batch, and advance() accepts a stored commit index
+  /// that lags. Without this, a leader that counts itself only once
+  /// durable (step 1b) would pay a second fsync per batch for the commit
+  /// index alone.
+  bool must_sync = false;
+
+  /// Whether step 1 has anything to persist.
   bool must_persist() const {
     return hard_state.has_value() || !entries.empty() || snapshot.has_value();
   }

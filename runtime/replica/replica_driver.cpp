@@ -158,10 +158,14 @@ bool replica_driver::handle_ready(raft::ready& rd, driver_output& out) {
   }
   // 1. Durable before anything that depends on it leaves (ready contract),
   // 1b. and the core told so: only now does a leader count these entries.
-  if (rd.must_persist()) {
+  if (rd.must_sync) {
     if (!persist(rd, out))
       return false;
     report_durable();
+  } else if (rd.hard_state) {
+    // Only the commit index moved: no fsync of its own; it rides on the
+    // next synced write (ready::must_sync, etcd's MustSync).
+    deferred_hard_ = rd.hard_state;
   }
   // 2. Send.
   for (auto& m : rd.messages)
@@ -193,7 +197,10 @@ bool replica_driver::handle_ready(raft::ready& rd, driver_output& out) {
 
 bool replica_driver::persist(const raft::ready& rd, driver_output& out) {
   auto start = cfg_.monotonic_us();
-  if (auto st = store_.save(store::batch_of(rd)); !st) {
+  auto batch = store::batch_of(rd);
+  if (batch.hard_state == nullptr && deferred_hard_)
+    batch.hard_state = &*deferred_hard_;
+  if (auto st = store_.save(batch); !st) {
     failure_ = st.err().message;
     out.fatal = failure_;
     auto reason = store_.full() ? protocol::ERROR_REASON_STORE_FULL
@@ -203,6 +210,7 @@ bool replica_driver::persist(const raft::ready& rd, driver_output& out) {
       out.done.push_back(std::move(c));
     return false;
   }
+  deferred_hard_.reset();
   write_stats ws;
   ws.entries = rd.entries.size();
   for (const auto& e : rd.entries)

@@ -189,6 +189,9 @@ private:
   /// Read points waiting for the state machine: (index, tag).
   std::multimap<raft::index_t, uint64_t> reads_ready_;
   raft::index_t last_snapshot_ = 0;
+  /// A hard state that moved only its commit index, written with the next
+  /// synced batch (ready::must_sync).
+  std::optional<raft::hard_state> deferred_hard_;
   /// Durable end of the log last reported to the core.
   std::pair<raft::index_t, raft::term_t> reported_{0, 0};
   uint64_t elections_ = 0;

@@ -204,3 +204,49 @@ TEST_CASE("a leader that crashes before its write, with only one follower "
     for (const auto& a : net.at(id).applied)
       CHECK(a != "x");
 }
+
+TEST_CASE("a ready that moves only the commit index need not be synced, "
+          "and advance() accepts the stored commit index lagging") {
+  // etcd's raft.MustSync: without this, counting the leader's copy only
+  // once durable would cost a second fsync per batch for the commit index.
+  memory_storage s{conf_state{{1}, {}}};
+  raw_node n{core_config(1, s)};
+  n.campaign();
+  auto rd = n.get_ready();
+  CHECK(rd.must_sync); // term, vote and the no-op
+  s.set_hard_state(*rd.hard_state);
+  s.append(rd.entries);
+  n.persisted(1, 1);
+  n.advance(rd);
+  rd = n.get_ready();
+  REQUIRE(rd.hard_state);
+  CHECK(rd.hard_state->commit_index == 1);
+  CHECK(rd.entries.empty());
+  CHECK_FALSE(rd.must_sync);
+  REQUIRE(rd.committed_entries.size() == 1);
+  n.advance(rd); // the commit index was not written: accepted
+  CHECK(s.load_initial_state().hard.commit_index == 0);
+  CHECK(n.core().log().applied() == 1);
+  // A restart whose state machine applied past the stored commit index
+  // (a snapshot taken meanwhile) trusts the applied index.
+  auto cfg = core_config(1, s);
+  cfg.applied = 1;
+  raw_node again{cfg};
+  CHECK(again.core().log().committed() == 1);
+}
+
+TEST_CASE("advance() still refuses a ready whose term or vote was not "
+          "written") {
+  memory_storage s{conf_state{{1, 2, 3}, {}}};
+  raw_node n{core_config(2, s)};
+  message req;
+  req.type = message_type::request_vote;
+  req.from = 1;
+  req.to = 2;
+  req.term = 1;
+  n.step(req);
+  auto rd = n.get_ready();
+  CHECK(rd.must_sync);
+  REQUIRE(rd.hard_state);
+  CHECK(rd.hard_state->voted_for == 1);
+}
