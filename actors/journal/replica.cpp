@@ -201,7 +201,6 @@ void update_metrics(self_ptr self, const pact::replica::driver_output& out) {
     m.fsync_seconds->Observe(static_cast<double>(w.micros) / 1e6);
     m.batch_entries->Observe(static_cast<double>(w.entries));
   }
-  m.messages_sent->Increment(static_cast<double>(out.messages.size()));
   m.term->Set(static_cast<double>(d.term()));
   m.is_leader->Set(d.role() == raft::node_role::leader ? 1 : 0);
   m.leader_id->Set(static_cast<double>(d.leader()));
@@ -218,11 +217,10 @@ void update_metrics(self_ptr self, const pact::replica::driver_output& out) {
     m.set_lag(peer, static_cast<double>(lag));
 }
 
-void flush(self_ptr self) {
+void send_raft(self_ptr self, const std::vector<raft::message>& msgs) {
   auto& st = self->state;
-  st.flush_pending = false;
-  auto out = st.driver->process();
-  for (auto& msg : out.messages) {
+  st.cfg.metrics->messages_sent->Increment(static_cast<double>(msgs.size()));
+  for (const auto& msg : msgs) {
     auto i = st.peers.find(msg.to);
     if (i == st.peers.end())
       continue;
@@ -233,6 +231,13 @@ void flush(self_ptr self) {
     self->send(i->second.handle, raft_atom::value,
                pact::replica::encode_raft_message(msg));
   }
+}
+
+void flush(self_ptr self) {
+  auto& st = self->state;
+  st.flush_pending = false;
+  auto out = st.driver->process();
+  send_raft(self, out.messages);
   if (st.sm.applied() != st.reader_applied) {
     // Rebuilds only the overlays whose version moved (a vCluster commit
     // landed); requests read the cached encodings.
@@ -331,6 +336,10 @@ status open(self_ptr self) {
   dc.snapshot_interval = st.cfg.snapshot_interval;
   dc.snapshot_growth_percent = st.cfg.snapshot_growth_percent;
   dc.monotonic_us = monotonic_us(self);
+  // A leader's AppendEntries leave before its fsync (thesis §10.2.1).
+  dc.send_early = [self](std::vector<raft::message>& msgs) {
+    send_raft(self, msgs);
+  };
   st.driver = std::make_unique<pact::replica::replica_driver>(dc, *st.store,
                                                               st.sm);
   return st.driver->start();

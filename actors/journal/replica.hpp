@@ -5,7 +5,9 @@
 /// the state machine. It ticks on a timer,
 /// exchanges Raft messages with its peers' replica actors (published on the
 /// raft port and reached through CAF remoting), persists every ready in one
-/// LMDB write before sending what depends on it, and answers proposals once
+/// LMDB write before sending what depends on it (a leader's AppendEntries
+/// leave before the write: thesis §10.2.1, raw_node.hpp), and answers
+/// proposals once
 /// they are applied. Followers delegate proposals to the leader's replica.
 ///
 /// Its durable write blocks the scheduler thread it runs on; the journal

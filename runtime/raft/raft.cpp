@@ -45,8 +45,14 @@ core::core(config cfg)
     voted_for_ = init.hard.voted_for;
     log_.commit_to(init.hard.commit_index);
   }
+  // Only committed entries are applied: the stored commit index may lag
+  // behind what the state machine applied (ready::must_sync).
+  log_.commit_to(cfg_.applied);
   if (cfg_.applied > 0)
     log_.applied_to(cfg_.applied);
+  // What the storage holds at start-up survived a restart: it is durable.
+  durable_index_ = log_.last_index();
+  durable_term_ = log_.last_term();
   become_follower(current_term_, no_node);
 }
 
@@ -108,7 +114,11 @@ void core::become_leader() {
   reset(current_term_);
   leader_id_ = id_;
   role_ = node_role::leader;
-  tracker_.find(id_)->become_replicate();
+  auto& self = *tracker_.find(id_);
+  self.become_replicate();
+  // Thesis §10.2.1: the leader counts only the part of its log it knows
+  // durable (reset() matched the whole log, as for any role).
+  self.match_index = own_durable_match();
   // Conservatively treat any entry not yet applied as a possibly pending
   // conf change (thesis §4.1: one change at a time).
   pending_conf_index_ = log_.last_index();

@@ -92,6 +92,15 @@ public:
   status transfer_leadership(node_id to);
   /// Starts an election now (as if the election timeout elapsed).
   void campaign();
+  /// The host reports that its log is durable through entry `index` of
+  /// term `term` (every entry up to it, as the log stood when written, and
+  /// every hard state written with or before it). The leader counts itself
+  /// toward the commit index only for entries reported here, never merely
+  /// because it appended them (thesis §10.2.1: the leader may write its log
+  /// in parallel with replicating it, "counting itself" once the write
+  /// completes). A report that no longer matches the log (the entry was
+  /// replaced since) counts nothing. Reports may repeat.
+  void on_persisted(index_t index, term_t term);
   /// Applies a committed membership change; the host calls this when it
   /// applies a conf_change entry. Returns the new membership, which the
   /// host persists with its state machine.
@@ -132,6 +141,21 @@ public:
   }
   int randomized_election_timeout() const {
     return randomized_election_timeout_;
+  }
+  /// Last durable position the host reported (on_persisted), or the
+  /// storage's last entry at start-up.
+  index_t durable_index() const {
+    return durable_index_;
+  }
+  term_t durable_term() const {
+    return durable_term_;
+  }
+  /// Whether a leader's AppendEntries and heartbeats may leave before the
+  /// host persists the ready that carries them: this leader's term is
+  /// durable (an entry of its term is durable, and the hard state naming
+  /// that term was written with or before it). See raw_node.hpp.
+  bool may_send_before_persist() const {
+    return role_ == node_role::leader && durable_term_ == current_term_;
   }
   bool has_pending_messages() const {
     return !msgs_.empty() || !read_states_.empty();
@@ -185,6 +209,9 @@ private:
   void send_heartbeat(node_id to, const std::string& context);
   void send_timeout_now(node_id to);
   bool maybe_commit();
+  /// The leader's own match index: the durable position if it is still in
+  /// the log, else 0.
+  index_t own_durable_match() const;
   bool committed_entry_in_current_term() const;
   void handle_append_response(const message& m, progress& pr);
   void handle_heartbeat_response(const message& m, progress& pr);
@@ -216,6 +243,9 @@ private:
   std::vector<std::pair<node_id, std::string>> pending_reads_;
   /// Index of the latest conf_change entry this leader appended.
   index_t pending_conf_index_ = 0;
+  /// Durable position the host last reported (on_persisted).
+  index_t durable_index_ = 0;
+  term_t durable_term_ = 0;
   int election_elapsed_ = 0;
   int heartbeat_elapsed_ = 0;
   int randomized_election_timeout_ = 0;

@@ -137,12 +137,32 @@ bool core::append_entry(std::vector<entry> ents) {
   PACT_ASSERT(last == before + ents.size() && log_.last_term() == current_term_,
               "leader append-only: the append did not extend the log by "
               "exactly its entries");
-  // The leader counts its own entry; it is persisted before any follower's
-  // acknowledgement can arrive, because followers only see the entry after
-  // the host persisted this ready (thesis §10.2.1).
-  tracker_.find(id_)->maybe_update(last);
-  maybe_commit();
+  // The leader does not count its own entry yet: the host may send it to
+  // followers before writing it (thesis §10.2.1), and their
+  // acknowledgements may arrive first. It counts once the host reports it
+  // durable (on_persisted), so a commit always rests on a quorum of
+  // durable copies.
   return true;
+}
+
+void core::on_persisted(index_t index, term_t term) {
+  const input_scope check{*this};
+  durable_index_ = index;
+  durable_term_ = term;
+  if (role_ != node_role::leader)
+    return;
+  auto* self = tracker_.find(id_);
+  if (self == nullptr || !self->maybe_update(own_durable_match()))
+    return;
+  if (maybe_commit())
+    bcast_append(); // Tell followers the new commit index.
+}
+
+index_t core::own_durable_match() const {
+  // Log Matching (§5.3): if the durable entry is still in the log, the
+  // whole durable prefix is; otherwise the log changed since that write
+  // and the next report will name the current log.
+  return log_.match_term(durable_index_, durable_term_) ? durable_index_ : 0;
 }
 
 void core::bcast_append() {

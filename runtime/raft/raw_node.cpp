@@ -29,17 +29,39 @@ ready raw_node::get_ready() {
   rd.entries = log.unstable_entries();
   rd.snapshot = log.unstable_snapshot();
   rd.committed_entries = log.next_committed_entries(max_committed_bytes_);
-  rd.messages = core_.take_messages();
+  split_messages(rd);
   rd.read_states = core_.take_read_states();
+  rd.must_sync = !rd.entries.empty() || rd.snapshot.has_value()
+                 || (rd.hard_state
+                     && (rd.hard_state->current_term != prev_hard_.current_term
+                         || rd.hard_state->voted_for != prev_hard_.voted_for));
   return rd;
+}
+
+void raw_node::split_messages(ready& rd) {
+  // Step 0 of the ready contract (raw_node.hpp): only a leader whose term
+  // is durable, and only its AppendEntries and heartbeats of that term.
+  bool early = core_.may_send_before_persist();
+  auto term = core_.current_term();
+  for (auto& m : core_.take_messages()) {
+    bool may = early && m.term == term
+               && (m.type == message_type::append_entries
+                   || m.type == message_type::heartbeat);
+    (may ? rd.early_messages : rd.messages).push_back(std::move(m));
+  }
 }
 
 void raw_node::check_durable(const ready& rd) const {
   // The ready contract, step 1: everything that must be durable is.
-  if (rd.hard_state)
-    PACT_ASSERT(storage_.load_initial_state().hard == *rd.hard_state,
+  if (rd.hard_state) {
+    // Term and vote exactly; the commit index may lag (ready::must_sync).
+    auto stored = storage_.load_initial_state().hard;
+    PACT_ASSERT(stored.current_term == rd.hard_state->current_term
+                  && stored.voted_for == rd.hard_state->voted_for
+                  && stored.commit_index <= rd.hard_state->commit_index,
                 "advance(): ready.hard_state was not persisted before "
                 "its messages were sent");
+  }
   if (rd.snapshot) {
     auto meta = storage_.snapshot_metadata();
     PACT_ASSERT(meta.ok()

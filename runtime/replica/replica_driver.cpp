@@ -89,6 +89,8 @@ status replica_driver::start() {
   if (auto why = cfg_.raft.validate())
     return make_error(std::string("invalid raft configuration: ") + why);
   node_ = std::make_unique<raft::raw_node>(cfg_.raft);
+  // The core took what the store holds at start as durable.
+  reported_ = store_.durable_end();
   return {};
 }
 
@@ -133,6 +135,10 @@ raft::status replica_driver::transfer_leadership(raft::node_id to) {
 
 driver_output replica_driver::process() {
   driver_output out;
+  // A store that completes writes later (the simulator's disk) made more
+  // durable since the last call.
+  if (!failed())
+    report_durable();
   while (!failed() && node_->has_ready()) {
     auto rd = node_->get_ready();
     if (!handle_ready(rd, out))
@@ -143,6 +149,14 @@ driver_output replica_driver::process() {
   return out;
 }
 
+void replica_driver::report_durable() {
+  auto end = store_.durable_end();
+  if (end == reported_)
+    return;
+  reported_ = end;
+  node_->persisted(end.first, end.second);
+}
+
 bool replica_driver::handle_ready(raft::ready& rd, driver_output& out) {
   if (rd.soft_state) {
     if (rd.soft_state->role == raft::node_role::candidate
@@ -150,32 +164,25 @@ bool replica_driver::handle_ready(raft::ready& rd, driver_output& out) {
       ++elections_;
     last_role_ = rd.soft_state->role;
   }
-  // 1. Durable before anything that depends on it leaves (ready contract).
-  if (rd.must_persist()) {
-    auto start = cfg_.monotonic_us();
-    // The state machine's changes since the last write ride in this
-    // transaction: no fsync of their own under load.
-    auto batch = store::batch_of(rd);
-    auto state = sm_.take_writes();
-    if (!state.empty())
-      batch.state = &state;
-    if (auto st = store_.save(batch); !st) {
-      failure_ = st.err().message;
-      out.fatal = failure_;
-      auto reason = store_.full() ? protocol::ERROR_REASON_STORE_FULL
-                                  : protocol::ERROR_REASON_STORE_FAILED;
-      for (auto& c :
-           abandon("replica stopped accepting writes: " + failure_, reason))
-        out.done.push_back(std::move(c));
+  // 0. A leader's AppendEntries and heartbeats leave before its own write
+  //    (thesis §10.2.1; raw_node.hpp says why each is safe).
+  if (!rd.early_messages.empty()) {
+    if (cfg_.send_early)
+      cfg_.send_early(rd.early_messages);
+    else
+      for (auto& m : rd.early_messages)
+        out.messages.push_back(std::move(m));
+  }
+  // 1. Durable before anything that depends on it leaves (ready contract),
+  // 1b. and the core told so: only now does a leader count these entries.
+  if (rd.must_sync) {
+    if (!persist(rd, out))
       return false;
-    }
-    sm_.writes_persisted();
-    write_stats ws;
-    ws.entries = rd.entries.size();
-    for (auto& e : rd.entries)
-      ws.bytes += e.data.size();
-    ws.micros = cfg_.monotonic_us() - start;
-    out.writes.push_back(ws);
+    report_durable();
+  } else if (rd.hard_state) {
+    // Only the commit index moved: no fsync of its own; it rides on the
+    // next synced write (ready::must_sync, etcd's MustSync).
+    deferred_hard_ = rd.hard_state;
   }
   // 2. Send.
   for (auto& m : rd.messages)
@@ -203,6 +210,39 @@ bool replica_driver::handle_ready(raft::ready& rd, driver_output& out) {
   node_->advance(rd);
   maybe_snapshot();
   return !failed();
+}
+
+bool replica_driver::persist(const raft::ready& rd, driver_output& out) {
+  auto start = cfg_.monotonic_us();
+  auto batch = store::batch_of(rd);
+  if (batch.hard_state == nullptr && deferred_hard_)
+    batch.hard_state = &*deferred_hard_;
+  // The state machine's changes since the last write ride in this
+  // transaction: no fsync of their own under load. They were applied from
+  // entries an earlier write made durable (apply follows the write in the
+  // ready loop), so they never become durable before their entries.
+  auto state = sm_.take_writes();
+  if (!state.empty())
+    batch.state = &state;
+  if (auto st = store_.save(batch); !st) {
+    failure_ = st.err().message;
+    out.fatal = failure_;
+    auto reason = store_.full() ? protocol::ERROR_REASON_STORE_FULL
+                                : protocol::ERROR_REASON_STORE_FAILED;
+    for (auto& c :
+         abandon("replica stopped accepting writes: " + failure_, reason))
+      out.done.push_back(std::move(c));
+    return false;
+  }
+  deferred_hard_.reset();
+  sm_.writes_persisted();
+  write_stats ws;
+  ws.entries = rd.entries.size();
+  for (const auto& e : rd.entries)
+    ws.bytes += e.data.size();
+  ws.micros = cfg_.monotonic_us() - start;
+  out.writes.push_back(ws);
+  return true;
 }
 
 void replica_driver::apply_entry(const raft::entry& e, driver_output& out) {

@@ -2,7 +2,8 @@
 
 /// The host side of one Raft replica, CAF-free (STYLE.md: pure cores, thin
 /// actors). It owns the raw_node, runs the ready loop in the order the core
-/// demands (persist in one write, then send, then apply, then advance),
+/// demands (send a leader's early messages, persist in one write, report
+/// the durable end of the log, send the rest, apply, advance),
 /// applies committed entries to the state machine, correlates proposals and
 /// linearizable reads with their outcome, and takes snapshots. The replica
 /// actor only feeds it ticks, peer messages and client requests, and turns
@@ -16,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <pact/protocol/common.pb.h>
@@ -41,6 +43,12 @@ struct driver_config {
   /// Entries kept in the log below a snapshot, so that slightly lagging
   /// followers catch up from the log instead of a snapshot.
   uint64_t compact_retain = 1000;
+  /// Sends a ready's early messages (a leader's AppendEntries and
+  /// heartbeats, raw_node.hpp step 0) at once, before the driver writes
+  /// the ready: the followers receive and persist the entries while the
+  /// leader's own fsync runs (thesis §10.2.1). Unset: they lead
+  /// driver_output::messages instead (correct, without the overlap).
+  std::function<void(std::vector<raft::message>&)> send_early;
   /// Monotonic microseconds, for write-latency metrics (injected; tests
   /// pass a fake).
   std::function<uint64_t()> monotonic_us = [] { return uint64_t{0}; };
@@ -164,6 +172,9 @@ private:
   };
 
   bool handle_ready(raft::ready& rd, driver_output& out);
+  bool persist(const raft::ready& rd, driver_output& out);
+  /// Tells the core how far the store's log is durable (ready step 1b).
+  void report_durable();
   void apply_entry(const raft::entry& e, driver_output& out);
   void finish_reads(driver_output& out);
   void maybe_snapshot();
@@ -182,6 +193,11 @@ private:
   /// Read points waiting for the state machine: (index, tag).
   std::multimap<raft::index_t, uint64_t> reads_ready_;
   raft::index_t last_snapshot_ = 0;
+  /// A hard state that moved only its commit index, written with the next
+  /// synced batch (ready::must_sync).
+  std::optional<raft::hard_state> deferred_hard_;
+  /// Durable end of the log last reported to the core.
+  std::pair<raft::index_t, raft::term_t> reported_{0, 0};
   uint64_t elections_ = 0;
   raft::node_role last_role_ = raft::node_role::follower;
   std::string failure_;

@@ -21,6 +21,12 @@ pact::status raft_store::apply_snapshot(const raft::snapshot& snap) {
   return save(b);
 }
 
+std::pair<raft::index_t, raft::term_t> raft_store::durable_end() const {
+  auto last = last_index();
+  auto t = term(last);
+  return {last, t.ok() ? t.value() : 0};
+}
+
 pact::status raft_store::append(const std::vector<raft::entry>& ents) {
   write_batch b;
   b.entries = &ents;

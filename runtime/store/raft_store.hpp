@@ -9,6 +9,7 @@
 /// (its in-memory twin). See docs/storage.md.
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/common/error.hpp"
@@ -107,6 +108,15 @@ public:
   /// tables"): reads answer from the last written state; a write is a
   /// save() of a batch holding just it. Valid as long as the store.
   virtual state_tables& tables() = 0;
+
+  /// The end of the log that is durable: the last entry (index, term)
+  /// that a crash cannot lose, which the host reports to the core after
+  /// each write (raw_node::persisted, ready step 1b). This default is for
+  /// stores whose save() returns only once the write is durable (lmdb_store
+  /// fsyncs, memory_store has nothing to lose): the last stored entry. A
+  /// store that completes writes later (tests/sim's disk) answers what its
+  /// disk holds.
+  virtual std::pair<raft::index_t, raft::term_t> durable_end() const;
 
   /// save() of a batch holding just the snapshot.
   pact::status apply_snapshot(const raft::snapshot& snap);

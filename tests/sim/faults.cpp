@@ -86,6 +86,15 @@ fault_plan draw_plan(std::uint64_t seed, std::size_t replicas) {
   p.clients = draw_clients(r, p.replica, p.links);
   // Last, so that adding it left the earlier draws of every seed alone.
   p.rates.store_failure_ppm = pick<std::uint64_t>(r, {0, 0, 0, 1'000});
+  // A straggling disk (after the store failures, for the same reason): in
+  // a quarter of the seeds one replica's fsync takes up to 8..30 ticks, so
+  // while it leads, its followers persist and acknowledge entries long
+  // before its own write completes (thesis §10.2.1), and a crash in that
+  // window loses the leader's copy of entries others hold.
+  if (r.chance(250'000)) {
+    auto who = r.between(0, replicas - 1);
+    p.max_fsync_ticks.at(who) = r.between(8, 30);
+  }
   return p;
 }
 

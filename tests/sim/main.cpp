@@ -51,7 +51,7 @@ int usage() {
                "       pact-sim --seeds N [--start S] [--replicas 3|5] "
                "[--steps K]\n"
                "  --plant-bug send-before-fsync|local-reads|leader-reads|"
-               "forget-vote\n"
+               "forget-vote|count-unsynced\n"
                "      run with a deliberate host bug (the simulator's own "
                "test)\n";
   return 2;

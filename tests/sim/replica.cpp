@@ -37,6 +37,10 @@ void replica::start() {
   dc.snapshot_interval = opts_.snapshot_every == 0 ? never
                                                    : opts_.snapshot_every;
   dc.compact_retain = opts_.compact_keep;
+  dc.send_early = [this](std::vector<raft::message>& ms) {
+    for (auto& m : ms)
+      early_.push_back(raft_packet(std::move(m)));
+  };
   driver_ = std::make_unique<pact::replica::replica_driver>(dc, store_, *sm_);
   auto st = driver_->start();
   PACT_ASSERT(st.ok(), "the driver cannot start from the simulated disk");
@@ -52,6 +56,8 @@ void replica::crash() {
   driver_.reset();
   sm_.reset();
   held_.clear();
+  early_.clear();
+  unreported_ = false;
   waiting_.clear();
   crash_after_fsync_ = false;
 }
@@ -93,11 +99,13 @@ void replica::arm_disk() {
   store_.set_fsync_ticks(opts_.min_fsync_ticks, opts_.max_fsync_ticks);
   store_.lie_about_fsync(opts_.bug == planted_bug::send_before_fsync);
   store_.forget_vote_on_crash(opts_.bug == planted_bug::forget_vote);
+  store_.report_unsynced(opts_.bug == planted_bug::count_unsynced);
 }
 
 bool replica::fsynced(std::uint64_t now) {
   if (!store_.complete(now))
     return true;
+  unreported_ = true;
   observer_->on_persisted(*this);
   if (!crash_after_fsync_)
     return true;
@@ -118,9 +126,15 @@ void replica::pump(std::uint64_t now, std::vector<packet>& out) {
     for (auto& p : held_)
       out.push_back(std::move(p));
     held_.clear();
-    if (driver_->failed() || !driver_->node().has_ready())
+    // A completed write is news for the driver even with no ready: its
+    // core may now count the leader's own copy (ready step 1b).
+    if (driver_->failed() || (!driver_->node().has_ready() && !unreported_))
       return;
+    unreported_ = false;
     auto o = driver_->process();
+    for (auto& p : early_)
+      out.push_back(std::move(p)); // Step 0: before the fsync.
+    early_.clear();
     if (o.fatal)
       ++stats_.store_failures;
     take(std::move(o));
@@ -131,15 +145,18 @@ void replica::pump(std::uint64_t now, std::vector<packet>& out) {
   }
 }
 
+packet replica::raft_packet(raft::message m) const {
+  packet p;
+  p.from = id_;
+  p.to = m.to;
+  p.kind = packet_kind::raft;
+  p.raft = std::move(m);
+  return p;
+}
+
 void replica::take(pact::replica::driver_output o) {
-  for (auto& m : o.messages) {
-    packet p;
-    p.from = id_;
-    p.to = m.to;
-    p.kind = packet_kind::raft;
-    p.raft = std::move(m);
-    held_.push_back(std::move(p));
-  }
+  for (auto& m : o.messages)
+    held_.push_back(raft_packet(std::move(m)));
   for (const auto& c : o.done) {
     auto i = waiting_.find(c.tag);
     if (i == waiting_.end())

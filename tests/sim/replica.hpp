@@ -7,10 +7,14 @@
 /// requests it is answering.
 ///
 /// The driver's `save()` lands in the disk's volatile view at once; its
-/// fsync completes at a later global tick. Until then the host holds
-/// everything `process()` produced (messages and client replies) and does
-/// not call `process()` again, so that to the outside the driver's write
-/// simply has not returned yet (the ready contract). A crash drops the
+/// fsync completes at a later global tick. A leader's early messages
+/// (ready step 0) leave at once, before the fsync; everything else
+/// `process()` produced (messages and client replies) waits for it, and
+/// `process()` is not called again until then, so that to the outside the
+/// driver's write simply has not returned yet (the ready contract). The
+/// driver learns what is durable from the disk (`durable_end`, step 1b),
+/// so a leader counts its own entries only once their fsync completed,
+/// while its followers' acknowledgements may already arrive. A crash drops the
 /// pending writes with everything volatile (the driver, the state machine,
 /// held output, pending client requests); a restart builds a new driver
 /// over what the disk made durable.
@@ -48,6 +52,10 @@ enum class planted_bug : std::uint8_t {
   leader_reads,
   /// A disk that loses voted_for in a crash.
   forget_vote,
+  /// A host that reports its write durable once written, before its fsync
+  /// completes (ready step 1b too early): the leader counts its own copy
+  /// toward a commit while a crash can still lose it (thesis §10.2.1).
+  count_unsynced,
 };
 
 struct replica_options {
@@ -156,6 +164,7 @@ private:
   void arm_disk();
   bool fsynced(std::uint64_t now);
   void take(pact::replica::driver_output o);
+  packet raft_packet(raft::message m) const;
   void forget_older(std::uint64_t client, std::uint64_t seq);
   packet reply(std::uint64_t client, std::uint64_t seq, reply_status st,
                std::string value = {}) const;
@@ -169,6 +178,10 @@ private:
   std::unique_ptr<pact::replica::replica_driver> driver_;
   /// Output of process() waiting for the fsync of the writes before it.
   std::vector<packet> held_;
+  /// A leader's early messages (ready step 0), sent without waiting.
+  std::vector<packet> early_;
+  /// A write completed that the driver has not yet reported to its core.
+  bool unreported_ = false;
   bool crash_after_fsync_ = false;
   std::uint64_t clock_ = 0;
   /// Driver tags, never reused (not even across restarts).

@@ -113,6 +113,13 @@ std::optional<std::string> scenario::node_command(const std::string& verb,
     }
     return "";
   }
+  if (verb == "disk") {
+    // A replica's fsync latency in ticks; scenario time stands still
+    // unless `run` advances it, so a write can be held at will.
+    auto& o = c().at(id).options();
+    o.min_fsync_ticks = o.max_fsync_ticks = num(a, "fsync", 0);
+    return "";
+  }
   if (verb == "crash" || verb == "restart") {
     verb == "crash" ? c().crash(id) : c().restart(id);
     return "";

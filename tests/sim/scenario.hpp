@@ -14,6 +14,8 @@
 ///   load id=1 terms=1,1,2 term=2 [vote=1] [commit=0]
 ///                                       replace a replica's durable state
 ///   campaign id=1 | tick [id=1] [n=1] | crash id=1 | restart id=1
+///   disk id=1 fsync=K                   that replica's writes complete K
+///                                       ticks later (only `run` moves time)
 ///   run n=10                            n rounds of: tick all, stabilize
 ///   propose id=1 value=x                the node's answer (ok, not_leader..)
 ///   transfer from=1 to=2

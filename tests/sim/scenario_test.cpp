@@ -47,8 +47,9 @@ void run_transcript(const std::string& name) {
 }
 
 const std::set<std::string> transcripts = {
-  "figure7.txt",        "figure8.txt",         "stale_leader.txt",
-  "prevote_rejoin.txt", "client_redirect.txt", "checker_selftest.txt",
+  "figure7.txt",         "figure8.txt",         "stale_leader.txt",
+  "prevote_rejoin.txt",  "client_redirect.txt", "checker_selftest.txt",
+  "parallel_append.txt",
 };
 
 } // namespace
@@ -96,4 +97,10 @@ TEST_CASE("clients are redirected to the leader and read via ReadIndex") {
 
 TEST_CASE("the invariant checker catches a planted double vote") {
   run_transcript("checker_selftest.txt");
+}
+
+TEST_CASE("thesis §10.2.1: a leader's entries commit on its followers' "
+          "durable copies while its own write is pending, and a host that "
+          "counts an unsynced copy is caught") {
+  run_transcript("parallel_append.txt");
 }

@@ -58,6 +58,10 @@ bool sim_store::full() const {
   return volatile_.full();
 }
 
+std::pair<raft::index_t, raft::term_t> sim_store::durable_end() const {
+  return report_unsynced_ ? volatile_.durable_end() : durable_.durable_end();
+}
+
 void sim_store::fire_armed_failure() {
   if (!armed_failure_)
     return;

@@ -19,7 +19,9 @@
 /// - a lying disk (`lie_about_fsync`) acknowledges a write before it is
 ///   durable: `sync_due()` reports nothing pending, so the host releases
 ///   the driver's output, yet a crash still loses the write;
-/// - a disk that forgets `voted_for` in a crash (`forget_vote_on_crash`).
+/// - a disk that forgets `voted_for` in a crash (`forget_vote_on_crash`);
+/// - a disk that reports unsynced writes as durable to the driver
+///   (`report_unsynced`), while the host still holds the output.
 /// And an operating error: `fail_next_write` makes the next write fail (or
 /// report a full store), which sends the driver down its fatal path.
 
@@ -83,6 +85,9 @@ public:
                     const store::state_visitor& fn) const override;
   pact::status write(const store::state_write& w) override;
 
+  /// What the disk holds: the last fsynced entry (ready step 1b).
+  std::pair<raft::index_t, raft::term_t> durable_end() const override;
+
   // -- the simulated disk --------------------------------------------------
 
   /// The global tick; writes from now on complete no earlier than this.
@@ -114,6 +119,10 @@ public:
   }
   void forget_vote_on_crash(bool on) {
     forget_vote_ = on;
+  }
+  /// durable_end() answers what was written, fsynced or not.
+  void report_unsynced(bool on) {
+    report_unsynced_ = on;
   }
   /// The next write fails with `reason` (a full store when `full`).
   void fail_next_write(std::string reason, bool full) {
@@ -159,6 +168,7 @@ private:
   std::optional<std::pair<std::string, bool>> armed_failure_;
   bool lie_ = false;
   bool forget_vote_ = false;
+  bool report_unsynced_ = false;
   disk_stats stats_;
 };
 

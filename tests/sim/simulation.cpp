@@ -148,6 +148,8 @@ const char* to_string(planted_bug b) {
       return "leader-reads";
     case planted_bug::forget_vote:
       return "forget-vote";
+    case planted_bug::count_unsynced:
+      return "count-unsynced";
   }
   return "?";
 }
@@ -155,7 +157,7 @@ const char* to_string(planted_bug b) {
 std::optional<planted_bug> parse_bug(const std::string& name) {
   for (auto b : {planted_bug::none, planted_bug::send_before_fsync,
                  planted_bug::local_reads, planted_bug::leader_reads,
-                 planted_bug::forget_vote})
+                 planted_bug::forget_vote, planted_bug::count_unsynced})
     if (name == to_string(b))
       return b;
   return std::nullopt;

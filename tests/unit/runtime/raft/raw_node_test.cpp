@@ -53,6 +53,7 @@ TEST_CASE("a new leader's no-op is handed out as an entry to persist, and "
   CHECK(rd.entries[0].kind == entry_kind::noop);
   CHECK(rd.committed_entries.empty());
   s.append(rd.entries);
+  n.persisted(1, 1); // Step 1b: the leader counts itself from now on.
   n.advance(rd);
   message ack;
   ack.type = message_type::append_entries_response;
@@ -87,6 +88,7 @@ TEST_CASE("committed entries per ready are bounded in bytes") {
     st.append(rd.entries);
     if (rd.hard_state)
       st.set_hard_state(*rd.hard_state);
+    n.persisted(st.last_index(), st.term(st.last_index()).value());
     n.advance(rd);
     ++readies;
   }

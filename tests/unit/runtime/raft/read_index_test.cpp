@@ -65,6 +65,7 @@ TEST_CASE("thesis §6.4 step 1: a new leader defers reads until an entry "
   grant.term = 1;
   c.step(grant);
   REQUIRE(c.role() == node_role::leader);
+  c.on_persisted(1, 1); // The no-op is durable on the leader.
   c.take_messages();
   REQUIRE(c.read_index("early") == status::ok);
   // No heartbeat with the context yet: the commit index is not current.

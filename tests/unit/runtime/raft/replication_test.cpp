@@ -187,6 +187,7 @@ TEST_CASE("§5.4.2 Figure 8: a leader does not commit an entry of an earlier "
   c.step(grant);
   REQUIRE(c.role() == node_role::leader);
   REQUIRE(c.log().last_index() == 3); // The no-op of term 3.
+  c.on_persisted(3, 3);               // ... is durable on the leader.
   c.take_messages();
 
   message ack;

@@ -3,7 +3,9 @@
 // In-test cluster for the hand-stepped paper tests: several raw_nodes over
 // memory_storage, a FIFO message queue between them, and knobs to drop,
 // isolate and restart replicas. The host loop in process() follows the
-// ready contract literally: persist, then send, then apply, then advance.
+// ready contract literally: send early messages, persist, report
+// durability, send the rest, apply, advance; a stalled disk holds a
+// replica's write while the cluster runs.
 // Randomized runs (faults, crashes, linearizability) live in tests/sim,
 // which drives the shipped replica_driver instead of this loop. Every core
 // here checks its invariants after each input (config::check_invariants).
@@ -12,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -31,6 +34,9 @@ struct replica {
   std::vector<read_state> reads;
   index_t applied_index = 0;
   conf_state conf;
+  /// A slow disk: the outstanding ready whose write has not completed.
+  bool stalled = false;
+  std::optional<ready> pending;
 };
 
 class network {
@@ -66,6 +72,8 @@ public:
   /// (Re)creates the in-memory node from durable storage: a crash-restart
   /// that loses everything not persisted.
   void start(node_id id) {
+    replicas_[id].pending.reset(); // A crash loses the unfinished write.
+    replicas_[id].stalled = false;
     replicas_[id].node = std::make_unique<raw_node>(make_config(id));
   }
 
@@ -98,34 +106,42 @@ public:
     return node(id).core();
   }
 
-  /// Host loop for one replica: drain all readies.
+  /// Host loop for one replica: drain all readies. A replica whose disk
+  /// is stalled (stall_disk) sends a ready's early messages and then waits
+  /// with the ready outstanding until finish_write(): its write is slow
+  /// while the rest of the cluster runs (thesis §10.2.1).
   void process(node_id id) {
     auto& r = replicas_.at(id);
-    while (r.node->has_ready()) {
+    while (!r.pending && r.node->has_ready()) {
       auto rd = r.node->get_ready();
-      // 1. Persist.
-      if (rd.snapshot) {
-        r.storage.apply_snapshot(*rd.snapshot);
-        r.conf = rd.snapshot->meta.conf;
-        r.applied_index = rd.snapshot->meta.last_included_index;
-        r.applied.clear();
-        r.applied.push_back("snapshot:" + rd.snapshot->data);
+      // 0. Early messages (a leader's AppendEntries and heartbeats).
+      send_all(rd.early_messages);
+      if (r.stalled && rd.must_persist()) {
+        r.pending = std::move(rd);
+        return;
       }
-      r.storage.append(rd.entries);
-      if (rd.hard_state)
-        r.storage.set_hard_state(*rd.hard_state);
-      // 2. Send.
-      for (auto& m : rd.messages)
-        if (!drops(m))
-          queue_.push_back(std::move(m));
-      // 3. Apply.
-      for (const auto& e : rd.committed_entries)
-        apply(r, e);
-      for (auto& rs : rd.read_states)
-        r.reads.push_back(rs);
-      // 4. Advance.
-      r.node->advance(rd);
+      finish(r, rd);
     }
+  }
+
+  /// Stalls `id`'s disk: its next write stays pending until finish_write.
+  void stall_disk(node_id id) {
+    replicas_.at(id).stalled = true;
+  }
+  /// Completes `id`'s pending write and resumes its host loop.
+  void finish_write(node_id id) {
+    auto& r = replicas_.at(id);
+    r.stalled = false;
+    if (r.pending) {
+      auto rd = std::move(*r.pending);
+      r.pending.reset();
+      finish(r, rd);
+    }
+    process(id);
+  }
+  /// Whether `id` has a write pending on a stalled disk.
+  bool write_pending(node_id id) {
+    return replicas_.at(id).pending.has_value();
   }
 
   void process_all() {
@@ -224,6 +240,39 @@ public:
   }
 
 private:
+  void send_all(std::vector<message>& ms) {
+    for (auto& m : ms)
+      if (!drops(m))
+        queue_.push_back(std::move(m));
+  }
+
+  /// Steps 1 to 4 of the ready contract.
+  void finish(replica& r, ready& rd) {
+    // 1. Persist.
+    if (rd.snapshot) {
+      r.storage.apply_snapshot(*rd.snapshot);
+      r.conf = rd.snapshot->meta.conf;
+      r.applied_index = rd.snapshot->meta.last_included_index;
+      r.applied.clear();
+      r.applied.push_back("snapshot:" + rd.snapshot->data);
+    }
+    r.storage.append(rd.entries);
+    if (rd.hard_state)
+      r.storage.set_hard_state(*rd.hard_state);
+    // 1b. Report durability.
+    auto last = r.storage.last_index();
+    r.node->persisted(last, r.storage.term(last).value());
+    // 2. Send.
+    send_all(rd.messages);
+    // 3. Apply.
+    for (const auto& e : rd.committed_entries)
+      apply(r, e);
+    for (auto& rs : rd.read_states)
+      r.reads.push_back(rs);
+    // 4. Advance.
+    r.node->advance(rd);
+  }
+
   bool drops(const message& m) const {
     if (isolated_.count(m.from) || isolated_.count(m.to))
       return true;

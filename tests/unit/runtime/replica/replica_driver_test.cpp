@@ -29,7 +29,18 @@ struct cluster {
   std::vector<completion> done;
   uint64_t snapshot_interval = 1000000;
 
-  explicit cluster(size_t n, uint64_t snap_interval = 1000000)
+  /// With `hook_early`, early messages leave through driver_config's
+  /// send_early, and each batch is logged with the sender's stored last
+  /// index at that moment.
+  struct early_batch {
+    raft::node_id from = 0;
+    raft::index_t stored_last = 0;
+    std::vector<raft::message> messages;
+  };
+  std::vector<early_batch> early;
+
+  explicit cluster(size_t n, uint64_t snap_interval = 1000000,
+                   bool hook_early = false)
     : nodes(n), snapshot_interval(snap_interval) {
     raft::conf_state conf;
     for (size_t i = 1; i <= n; ++i)
@@ -42,6 +53,12 @@ struct cluster {
       cfg.raft.election_timeout_ticks = 10;
       cfg.snapshot_interval = snapshot_interval;
       cfg.compact_retain = 5;
+      if (hook_early)
+        cfg.send_early = [this, &r, i](std::vector<raft::message>& ms) {
+          early.push_back({i + 1, r.store->last_index(), ms});
+          for (auto& m : ms)
+            wire.push_back(std::move(m));
+        };
       r.driver = std::make_unique<replica_driver>(cfg, *r.store, r.sm);
       REQUIRE(r.driver->start());
     }
@@ -184,7 +201,10 @@ TEST_CASE("a failed store write stops the replica instead of acknowledging") {
   auto out = c.at(lead).driver->process();
   REQUIRE(out.fatal);
   CHECK(out.fatal->find("disk full (injected)") != std::string::npos);
-  CHECK(out.messages.empty()); // nothing that depends on the write leaves
+  // Nothing that depends on the write leaves; the leader's AppendEntries
+  // may (ready step 0), so the outcome is unknown, not "not applied".
+  for (const auto& m : out.messages)
+    CHECK(m.type == raft::message_type::append_entries);
   REQUIRE(out.done.size() == 1);
   CHECK(out.done[0].tag == 2);
   CHECK_FALSE(out.done[0].ok);
@@ -235,4 +255,43 @@ TEST_CASE("a full store is told apart from other failures; health is "
   CHECK(c.at(lead).driver->last_index() > durable);
   CHECK(c.at(lead).driver->durable_index() == durable);
   CHECK(c.at(lead).driver->durable_commit_index() <= durable);
+}
+
+TEST_CASE("a leader's AppendEntries leave through send_early before its "
+          "write; acknowledgements only after the follower's write") {
+  cluster c(3, 1000000, true);
+  auto lead = c.elect();
+  c.ticks(2);
+  auto& leader = c.at(lead);
+  c.early.clear();
+  auto before = leader.store->last_index();
+  REQUIRE(leader.driver->propose(9, "x") == raft::status::ok);
+  auto out = leader.driver->process();
+  REQUIRE(c.early.size() == 1);
+  CHECK(c.early[0].from == lead);
+  CHECK(c.early[0].stored_last == before); // x was not on disk yet ...
+  REQUIRE(c.early[0].messages.size() == 2);
+  for (const auto& m : c.early[0].messages) {
+    CHECK(m.type == raft::message_type::append_entries);
+    REQUIRE(m.entries.size() == 1);
+    CHECK(m.entries[0].data == "x");
+  }
+  CHECK(leader.store->last_index() == before + 1); // ... and is now.
+  CHECK(leader.driver->commit_index() < before + 1);
+  // A follower's acknowledgement comes out of process(), after its write.
+  auto m = c.wire.front();
+  auto& f = c.at(m.to);
+  f.driver->step(m);
+  auto fout = f.driver->process();
+  CHECK(f.store->last_index() == before + 1);
+  bool acked = false;
+  for (const auto& a : fout.messages)
+    acked |= a.type == raft::message_type::append_entries_response;
+  CHECK(acked);
+  for (const auto& b : c.early)
+    CHECK(b.from == lead); // Followers send nothing early.
+  leader.driver->step(fout.messages.front());
+  c.pump();
+  REQUIRE(c.done.size() == 1);
+  CHECK(c.done[0].ok);
 }

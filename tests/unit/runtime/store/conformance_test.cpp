@@ -292,6 +292,11 @@ void drain(raft::raw_node& node, raft_store& s) {
     auto rd = node.get_ready();
     auto st = s.save(batch_of(rd));
     REQUIRE_MESSAGE(st.ok(), (st ? "" : st.err().message));
+    // Step 1b: save() returned, so the write is durable and durable_end()
+    // names the last stored entry; only now does the leader count it.
+    auto end = s.durable_end();
+    CHECK(end.first == s.last_index());
+    node.persisted(end.first, end.second);
     node.advance(rd); // aborts unless step 1 is readable back
   }
 }
