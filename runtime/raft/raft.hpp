@@ -46,6 +46,10 @@ struct config {
   std::size_t max_committed_bytes_per_ready = 64U << 20;
   /// Largest InstallSnapshot chunk.
   std::size_t max_snapshot_chunk_bytes = 1U << 20;
+  /// Optional: judges a snapshot received in full before it is restored
+  /// (the host checks the checksum its image carries). False discards it
+  /// and asks the leader to send it again from byte 0.
+  std::function<bool(const snapshot&)> accept_snapshot;
   /// Run a pre-vote round before incrementing the term (thesis §9.6).
   bool pre_vote = true;
   /// Leader steps down without a quorum of recent contact (thesis §6.2);

@@ -104,6 +104,17 @@ void core::handle_snapshot_chunk(const message& m) {
     return;
   }
   auto snap = std::exchange(incoming_snapshot_, snapshot{});
+  if (cfg_.accept_snapshot && !cfg_.accept_snapshot(snap)) {
+    // Damaged on the way: nothing is installed; start the transfer over.
+    message resp;
+    resp.type = message_type::install_snapshot_response;
+    resp.to = m.from;
+    resp.log_index = meta.last_included_index;
+    resp.hint_index = 0;
+    resp.reject = true;
+    send(std::move(resp));
+    return;
+  }
   if (restore(std::move(snap))) {
     message resp;
     resp.type = message_type::append_entries_response;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "runtime/store/state_stream.hpp"
+
 namespace pact::replica {
 
 namespace {
@@ -75,6 +77,8 @@ status replica_driver::start() {
     if (auto st = sm_.load(); !st)
       return st;
   if (!snap->empty()) {
+    // A state snapshot is installed with its tables in one transaction, so
+    // only an image snapshot can be newer than them.
     if (snap->meta.last_included_index > sm_.applied()) {
       if (auto st = sm_.restore(snap->data); !st)
         return st;
@@ -84,7 +88,20 @@ status replica_driver::start() {
     last_snapshot_ = snap->meta.last_included_index;
   }
   conf_ = store_.load_initial_state().conf;
+  // A durable machine's snapshots stream from a read view of its tables,
+  // which a restart closed: take one at the durable applied index (the log
+  // still holds that entry) so a lagging follower can be served.
+  if (sm_.durable() && sm_.applied() > 0)
+    if (auto st = store_.create_state_snapshot(sm_.applied(), conf_); !st)
+      return st;
+  last_snapshot_ = std::max(last_snapshot_, sm_.durable() ? sm_.applied() : 0);
   cfg_.raft.storage = &store_;
+  // A damaged state stream is refused before the core installs it, and
+  // the leader sends it again from the start.
+  if (sm_.durable())
+    cfg_.raft.accept_snapshot = [](const raft::snapshot& s) {
+      return store::check_state_stream(s.data);
+    };
   cfg_.raft.applied = sm_.applied();
   if (auto why = cfg_.raft.validate())
     return make_error(std::string("invalid raft configuration: ") + why);
@@ -189,7 +206,9 @@ bool replica_driver::handle_ready(raft::ready& rd, driver_output& out) {
     out.messages.push_back(std::move(m));
   // 3. Apply.
   if (rd.snapshot && !rd.snapshot->empty()) {
-    if (auto st = sm_.restore(rd.snapshot->data); !st) {
+    if (auto st = sm_.durable() ? load_installed(rd.snapshot->meta)
+                                : sm_.restore(rd.snapshot->data);
+        !st) {
       failure_ = "cannot restore snapshot: " + st.err().message;
       return false;
     }
@@ -222,6 +241,18 @@ bool replica_driver::persist(const raft::ready& rd, driver_output& out) {
   // entries an earlier write made durable (apply follows the write in the
   // ready loop), so they never become durable before their entries.
   auto state = sm_.take_writes();
+  if (rd.snapshot && !rd.snapshot->empty() && sm_.durable()) {
+    // The stream replaces the tables in the snapshot's own transaction
+    // (what the old state had not yet written is superseded).
+    auto w = store::parse_state_stream(rd.snapshot->data);
+    if (!w) {
+      failure_ = "cannot restore snapshot: " + w.err().message;
+      out.fatal = failure_;
+      return false;
+    }
+    state = std::move(*w);
+    batch.snapshot_in_state = true;
+  }
   if (!state.empty())
     batch.state = &state;
   if (auto st = store_.save(batch); !st) {
@@ -310,6 +341,16 @@ status replica_driver::persist_state() {
   return {};
 }
 
+status replica_driver::load_installed(const raft::snapshot_meta& meta) {
+  if (auto st = sm_.load(); !st)
+    return st;
+  if (sm_.applied() != meta.last_included_index)
+    return make_error("its tables hold applied index "
+                      + std::to_string(sm_.applied()) + ", not "
+                      + std::to_string(meta.last_included_index));
+  return store_.create_state_snapshot(meta.last_included_index, meta.conf);
+}
+
 void replica_driver::maybe_snapshot() {
   auto applied = sm_.applied();
   auto gap = std::max(cfg_.snapshot_interval,
@@ -322,14 +363,20 @@ void replica_driver::maybe_snapshot() {
     failure_ = st.err().message;
     return;
   }
-  if (auto st = store_.create_snapshot(applied, conf_, sm_.snapshot()); !st) {
+  // A durable machine's snapshot is a read view of its tables, streamed
+  // chunk by chunk (docs/storage.md "Snapshot stream"); others build an
+  // image.
+  auto st = sm_.durable()
+              ? store_.create_state_snapshot(applied, conf_)
+              : store_.create_snapshot(applied, conf_, sm_.snapshot());
+  if (!st) {
     failure_ = st.err().message;
     return;
   }
   last_snapshot_ = applied;
   if (applied > cfg_.compact_retain)
-    if (auto st = store_.compact(applied - cfg_.compact_retain); !st)
-      failure_ = st.err().message;
+    if (auto cst = store_.compact(applied - cfg_.compact_retain); !cst)
+      failure_ = cst.err().message;
 }
 
 std::vector<completion> replica_driver::abandon(const std::string& why,

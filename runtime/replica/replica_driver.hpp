@@ -180,6 +180,10 @@ private:
   void maybe_snapshot();
   /// Saves the state machine's pending changes in a batch of their own.
   status persist_state();
+  /// A durable machine's state after a received snapshot's write (its
+  /// stream replaced the tables): load it and open the view a later
+  /// snapshot of this replica streams from.
+  status load_installed(const raft::snapshot_meta& meta);
 
   driver_config cfg_;
   store::raft_store& store_;

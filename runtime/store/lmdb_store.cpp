@@ -55,6 +55,7 @@ lmdb_store::lmdb_store(lmdb_options opts) : opts_(std::move(opts)) {
 }
 
 lmdb_store::~lmdb_store() {
+  view_.reset(); // Its read transaction ends before the environment.
   if (env_ != nullptr)
     mdb_env_close(env_);
   if (!registered_.empty()) {
@@ -227,7 +228,7 @@ pact::status lmdb_store::load_log(MDB_txn* t) {
 pact::status lmdb_store::check_image(MDB_txn* t) const {
   // Every chunk present with the size the record implies; read_image()
   // then only fails on I/O, never on a short image.
-  auto left = snap_.image_bytes;
+  auto left = snap_.image_bytes == state_image ? 0 : snap_.image_bytes;
   for (std::uint64_t n = 0; left > 0; ++n) {
     std::string_view chunk;
     int rc = detail::get(t, snap_db_, codec::image_chunk_key(n), chunk);
@@ -319,6 +320,14 @@ lmdb_store::read_snapshot_chunk(raft::index_t snapshot_index,
                                 std::size_t max_bytes) const {
   if (snapshot_index != snap_.meta.last_included_index)
     return raft::storage_error::compacted; // Replaced: the sender restarts.
+  if (snap_.image_bytes == state_image) {
+    if (!view_)
+      return raft::storage_error::snapshot_temporarily_unavailable;
+    auto chunk = read_state_view(offset, max_bytes);
+    if (!chunk)
+      return raft::storage_error::snapshot_temporarily_unavailable;
+    return std::move(*chunk);
+  }
   PACT_ASSERT(offset <= snap_.image_bytes,
               "read_snapshot_chunk(): offset beyond the image");
   auto n = std::min<std::uint64_t>(max_bytes, snap_.image_bytes - offset);
@@ -359,6 +368,8 @@ pact::status lmdb_store::read_image(std::uint64_t offset, std::size_t n,
 pact::expected<raft::snapshot> lmdb_store::load_snapshot() const {
   raft::snapshot snap;
   snap.meta = snap_.meta;
+  if (snap_.image_bytes == state_image)
+    return snap; // The image is the tables.
   try {
     auto st = read_image(0, static_cast<std::size_t>(snap_.image_bytes),
                          snap.data);

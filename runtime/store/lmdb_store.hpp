@@ -4,8 +4,10 @@
 /// directory with four named databases (docs/storage.md):
 ///   log      big-endian u64 index -> term, kind, payload
 ///   meta     "format", "hard_state", "conf_state", "log_start"
-///   snapshot "meta" (metadata + image size), "img" + u64 chunk number
-///   state    reserved for the journal's state machine
+///   snapshot "meta" (metadata + image size), "img" + u64 chunk number;
+///            a state snapshot (image size state_image) has no chunks: its
+///            image is streamed from the `state` database
+///   state    the journal state machine's tables
 /// Every write is one LMDB write transaction, synced on commit (default
 /// flags, no MDB_NOSYNC): a batch is durable when save() returns success,
 /// and a crash at any moment leaves either the whole batch or none of it.
@@ -110,6 +112,8 @@ public:
   pact::status save(const write_batch& b) override;
   pact::status create_snapshot(raft::index_t i, const raft::conf_state& conf,
                                std::string data) override;
+  pact::status create_state_snapshot(raft::index_t i,
+                                     const raft::conf_state& conf) override;
   pact::status compact(raft::index_t i) override;
   pact::expected<raft::snapshot> load_snapshot() const override;
   bool failed() const override;
@@ -143,6 +147,10 @@ public:
   /// Bytes per image chunk record in the snapshot database.
   static constexpr std::size_t image_chunk_bytes = std::size_t{1} << 20;
 
+  /// The image size recorded for a state snapshot (its image is the
+  /// stream of the `state` database, not stored chunks).
+  static constexpr std::uint64_t state_image = ~std::uint64_t{0};
+
 private:
   /// state_tables over the `state` database (lmdb_store_state.cpp).
   class lmdb_tables final : public state_tables {
@@ -158,6 +166,13 @@ private:
   private:
     lmdb_store& s_;
   };
+
+  /// A read transaction over the `state` database and the stream read
+  /// through it (lmdb_store_state.cpp).
+  struct state_view;
+  pact::status open_state_view();
+  pact::expected<raft::snapshot_chunk>
+  read_state_view(std::uint64_t offset, std::size_t max_bytes) const;
 
   /// What a write transaction changed, applied to the in-memory state only
   /// after it committed (so a failed write leaves memory as the disk is).
@@ -190,7 +205,8 @@ private:
   /// growth_refusal_ set) when the volume has no room or growing failed.
   bool grow_map();
   int stage_batch(MDB_txn* t, const write_batch& b, pending& p);
-  int stage_received_snapshot(MDB_txn* t, const raft::snapshot& s, pending& p);
+  int stage_received_snapshot(MDB_txn* t, const raft::snapshot& s,
+                              bool in_state, pending& p);
   int stage_entries(MDB_txn* t, const std::vector<raft::entry>& ents,
                     raft::index_t start, raft::index_t last, pending& p);
   int write_snapshot(MDB_txn* t, const codec::snapshot_record& rec,
@@ -224,6 +240,9 @@ private:
   codec::snapshot_record snap_;
   log_index log_;
   lmdb_tables tables_{*this};
+  /// The open view of the stored state snapshot; none until one is taken
+  /// (or after a restart, until the host takes one again).
+  mutable std::shared_ptr<state_view> view_;
 
   /// First failure; set by const reads too, hence mutable.
   mutable std::string failure_;

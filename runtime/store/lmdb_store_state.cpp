@@ -4,6 +4,7 @@
 
 #include "runtime/store/lmdb_store.hpp"
 #include "runtime/store/lmdb_txn.hpp"
+#include "runtime/store/state_stream.hpp"
 
 namespace pact::store {
 
@@ -15,6 +16,47 @@ int lmdb_store::stage_state(MDB_txn* t, const state_write& w) {
                   : detail::del(t, state_db_, key);
   }
   return rc;
+}
+
+struct lmdb_store::state_view {
+  /// Pins the `state` database as of the snapshot (MDB_NOTLS: the txn may
+  /// move between threads with the replica actor).
+  detail::txn txn;
+  std::optional<state_stream> stream;
+};
+
+pact::status lmdb_store::open_state_view() {
+  view_.reset();
+  auto v = std::make_shared<state_view>();
+  if (int rc = v->txn.begin(env_, MDB_RDONLY); rc != 0)
+    return fail("open snapshot view", describe(rc));
+  MDB_txn* t = v->txn.get();
+  v->stream.emplace([this, t](std::string_view from, const state_visitor& fn) {
+    detail::cursor c;
+    int rc = c.open(t, state_db_);
+    auto k = detail::to_val(from);
+    MDB_val val{0, nullptr};
+    // LMDB refuses an empty key for MDB_SET_RANGE: start at the first.
+    if (rc == 0)
+      rc = mdb_cursor_get(c.get(), &k, &val,
+                          from.empty() ? MDB_FIRST : MDB_SET_RANGE);
+    for (; rc == 0; rc = mdb_cursor_get(c.get(), &k, &val, MDB_NEXT))
+      if (!fn(detail::to_view(k), detail::to_view(val)))
+        return pact::status{};
+    if (rc != MDB_NOTFOUND)
+      return pact::status{make_error(describe(rc))};
+    return pact::status{};
+  });
+  view_ = std::move(v);
+  return {};
+}
+
+pact::expected<raft::snapshot_chunk>
+lmdb_store::read_state_view(std::uint64_t offset, std::size_t max_bytes) const {
+  auto chunk = view_->stream->read(offset, max_bytes);
+  if (!chunk)
+    return op_error("read snapshot", chunk.err().message);
+  return chunk;
 }
 
 pact::expected<std::optional<std::string>>

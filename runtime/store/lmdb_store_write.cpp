@@ -24,6 +24,8 @@ constexpr std::string_view log_start_key = "log_start";
 constexpr std::string_view snap_meta_key = "meta";
 
 std::uint64_t chunk_count(std::uint64_t image_bytes) {
+  if (image_bytes == lmdb_store::state_image)
+    return 0;
   return (image_bytes + lmdb_store::image_chunk_bytes - 1)
          / lmdb_store::image_chunk_bytes;
 }
@@ -140,7 +142,7 @@ pact::status lmdb_store::save(const write_batch& b) {
 int lmdb_store::stage_batch(MDB_txn* t, const write_batch& b, pending& p) {
   int rc = 0;
   if (b.snapshot != nullptr)
-    rc = stage_received_snapshot(t, *b.snapshot, p);
+    rc = stage_received_snapshot(t, *b.snapshot, b.snapshot_in_state, p);
   if (rc == 0 && b.entries != nullptr) {
     // Bounds as this batch left them so far (a snapshot may have reset them).
     auto start = p.reset_log ? p.snap->meta.last_included_index
@@ -164,7 +166,7 @@ int lmdb_store::stage_batch(MDB_txn* t, const write_batch& b, pending& p) {
 }
 
 int lmdb_store::stage_received_snapshot(MDB_txn* t, const raft::snapshot& s,
-                                        pending& p) {
+                                        bool in_state, pending& p) {
   const auto& meta = s.meta;
   if (meta.last_included_index <= snap_.meta.last_included_index)
     return 0; // Not newer: ignored, as raft::memory_storage does.
@@ -174,9 +176,12 @@ int lmdb_store::stage_received_snapshot(MDB_txn* t, const raft::snapshot& s,
     rc = detail::put(t, meta_db_, log_start_key,
                      codec::encode_log_start(
                        {meta.last_included_index, meta.last_included_term}));
+  // A state snapshot's image is the write set in the same batch.
   codec::snapshot_record rec{meta, s.data.size()};
+  if (in_state)
+    rec.image_bytes = state_image;
   if (rc == 0)
-    rc = write_snapshot(t, rec, s.data);
+    rc = write_snapshot(t, rec, in_state ? std::string() : s.data);
   if (rc == 0)
     rc = detail::put(t, meta_db_, conf_state_key,
                      codec::encode_conf_state(meta.conf));
@@ -260,6 +265,28 @@ pact::status lmdb_store::create_snapshot(raft::index_t i,
   });
 }
 
+pact::status lmdb_store::create_state_snapshot(raft::index_t i,
+                                               const raft::conf_state& conf) {
+  if (!failure_.empty())
+    return refused("create snapshot");
+  auto stored = snap_.meta.last_included_index;
+  if (i < stored || (i == stored && (i == 0 || view_)))
+    return {};
+  if (i > stored) {
+    auto term = log_.term(i);
+    PACT_ASSERT(term.ok(), "create_state_snapshot(): index outside the log");
+    auto st = write("create snapshot", [&](MDB_txn* t, pending& p) {
+      codec::snapshot_record rec{{i, term.value(), conf}, state_image};
+      int rc = write_snapshot(t, rec, {});
+      p.snap = std::move(rec);
+      return rc;
+    });
+    if (!st)
+      return st;
+  }
+  return open_state_view();
+}
+
 pact::status lmdb_store::compact(raft::index_t i) {
   if (!failure_.empty())
     return refused("compact");
@@ -281,8 +308,10 @@ pact::status lmdb_store::compact(raft::index_t i) {
 }
 
 void lmdb_store::publish(pending& p) {
-  if (p.snap)
+  if (p.snap) {
     snap_ = std::move(*p.snap);
+    view_.reset(); // A view streams only the snapshot it was opened for.
+  }
   if (p.reset_log)
     log_.reset(snap_.meta.last_included_index, snap_.meta.last_included_term);
   if (p.compacted_to)

@@ -36,7 +36,15 @@ raft::result<raft::snapshot_chunk>
 memory_store::read_snapshot_chunk(raft::index_t snapshot_index,
                                   std::uint64_t offset,
                                   std::size_t max_bytes) const {
-  return storage_.read_snapshot_chunk(snapshot_index, offset, max_bytes);
+  if (!state_snapshot_)
+    return storage_.read_snapshot_chunk(snapshot_index, offset, max_bytes);
+  if (snapshot_index != storage_.latest_snapshot().meta.last_included_index)
+    return raft::storage_error::compacted;
+  if (!view_)
+    return raft::storage_error::snapshot_temporarily_unavailable;
+  auto chunk = view_->read(offset, max_bytes);
+  PACT_ASSERT(chunk.has_value(), "in-memory state view cannot fail a read");
+  return std::move(*chunk);
 }
 
 std::optional<pact::error> memory_store::check_writable(const char* op) {
@@ -58,8 +66,15 @@ pact::status memory_store::save(const write_batch& b) {
     return {}; // Nothing to write (and no injected failure to spend).
   if (auto err = check_writable("save"))
     return *err;
-  if (b.snapshot != nullptr)
-    storage_.apply_snapshot(*b.snapshot);
+  if (b.snapshot != nullptr
+      && b.snapshot->meta.last_included_index
+           > storage_.latest_snapshot().meta.last_included_index) {
+    // A state snapshot's image is the tables `state` replaces.
+    storage_.apply_snapshot(
+      b.snapshot_in_state ? raft::snapshot{b.snapshot->meta, {}} : *b.snapshot);
+    state_snapshot_ = b.snapshot_in_state;
+    view_.reset();
+  }
   if (b.entries != nullptr)
     storage_.append(*b.entries);
   if (b.hard_state != nullptr)
@@ -93,7 +108,25 @@ pact::status memory_store::create_snapshot(raft::index_t i,
                                            std::string data) {
   if (auto err = check_writable("create_snapshot"))
     return *err;
+  if (i <= storage_.latest_snapshot().meta.last_included_index)
+    return {};
   storage_.create_snapshot(i, conf, std::move(data));
+  state_snapshot_ = false;
+  view_.reset();
+  return {};
+}
+
+pact::status memory_store::create_state_snapshot(raft::index_t i,
+                                                 const raft::conf_state& conf) {
+  if (auto err = check_writable("create_state_snapshot"))
+    return *err;
+  auto stored = storage_.latest_snapshot().meta.last_included_index;
+  if (i < stored || (i == stored && (i == 0 || view_)))
+    return {};
+  if (i > stored)
+    storage_.create_snapshot(i, conf, {});
+  state_snapshot_ = true;
+  view_.emplace(copy_view(rows_));
   return {};
 }
 

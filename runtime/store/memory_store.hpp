@@ -9,6 +9,7 @@
 
 #include "runtime/raft/memory_storage.hpp"
 #include "runtime/store/raft_store.hpp"
+#include "runtime/store/state_stream.hpp"
 
 namespace pact::store {
 
@@ -34,6 +35,8 @@ public:
   pact::status save(const write_batch& b) override;
   pact::status create_snapshot(raft::index_t i, const raft::conf_state& conf,
                                std::string data) override;
+  pact::status create_state_snapshot(raft::index_t i,
+                                     const raft::conf_state& conf) override;
   pact::status compact(raft::index_t i) override;
   pact::expected<raft::snapshot> load_snapshot() const override;
   bool failed() const override;
@@ -63,6 +66,10 @@ private:
 
   raft::memory_storage storage_;
   memory_tables rows_;
+  /// The stored snapshot's image is the state stream (its view below).
+  bool state_snapshot_ = false;
+  /// Read view of a state snapshot: a copy of the tables as it was taken.
+  mutable std::optional<state_stream> view_;
   std::string failure_;
   std::optional<std::string> injected_;
   bool inject_full_ = false;

@@ -33,12 +33,17 @@ namespace pact::store {
 ///  3. `hard_state`, then 4. `conf_state`.
 ///  5. `state`: the state machine's changes to its tables (issue 10: the
 ///     applied index moves in the same transaction as what it describes).
+/// With `snapshot_in_state`, the snapshot's image is the state stream
+/// (runtime/store/state_stream.hpp) and `state` is that stream's write set:
+/// no image is stored, the snapshot is served from the tables afterwards,
+/// as one made by create_state_snapshot().
 struct write_batch {
   const raft::hard_state* hard_state = nullptr;
   const std::vector<raft::entry>* entries = nullptr;
   const raft::snapshot* snapshot = nullptr;
   const raft::conf_state* conf_state = nullptr;
   const state_write* state = nullptr;
+  bool snapshot_in_state = false;
 
   /// Whether nothing would be written.
   bool empty() const {
@@ -83,6 +88,18 @@ public:
                                        std::string data)
     = 0;
 
+  /// Records a snapshot at applied index `i` whose image is the state
+  /// stream of the tables as they are now (the state machine persisted
+  /// everything through `i` first; docs/storage.md "Snapshot stream").
+  /// Opens a read view of the tables that read_snapshot_chunk() streams
+  /// from, so nothing the size of the state is built in memory. Requires
+  /// first_index() - 1 <= i <= last_index(); when `i` is the stored
+  /// snapshot's index and no view is open (after a restart), reopens one.
+  /// Does nothing if `i` is older than the stored snapshot.
+  virtual pact::status
+  create_state_snapshot(raft::index_t i, const raft::conf_state& conf)
+    = 0;
+
   /// Discards entries up to and including `i`, which must not exceed the
   /// stored snapshot's index (docs/raft.md: only compact what a snapshot
   /// covers, so lagging followers can still be served). term(i) stays
@@ -90,7 +107,8 @@ public:
   virtual pact::status compact(raft::index_t i) = 0;
 
   /// The stored snapshot, image included (last_included_index 0 if none),
-  /// e.g. to restore the state machine at start-up.
+  /// e.g. to restore the state machine at start-up. A state snapshot's
+  /// image is in the tables: its data is empty.
   virtual pact::expected<raft::snapshot> load_snapshot() const = 0;
 
   /// Whether a write failed since the store was opened.

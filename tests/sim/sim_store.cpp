@@ -74,7 +74,8 @@ pact::status sim_store::save(const store::write_batch& b) {
     fire_armed_failure();
   if (auto st = volatile_.save(b); !st || b.empty())
     return st; // A failed write changes nothing, on disk either.
-  pending_write w{pending_write::kind::save, 0, {}, {}, {}, {}, 0, {}, {}};
+  pending_write w{pending_write::kind::save, 0, {}, {}, {}, {}, 0, {}, {},
+                  b.snapshot_in_state};
   if (b.hard_state != nullptr)
     w.hard_state = *b.hard_state;
   if (b.entries != nullptr)
@@ -124,8 +125,29 @@ pact::status sim_store::create_snapshot(raft::index_t i,
                   conf,
                   i,
                   std::move(data),
-                  {}};
+                  {},
+                  false};
   queue(std::move(w), 0);
+  return {};
+}
+
+pact::status sim_store::create_state_snapshot(raft::index_t i,
+                                              const raft::conf_state& conf) {
+  fire_armed_failure();
+  if (auto st = volatile_.create_state_snapshot(i, conf); !st)
+    return st;
+  ++stats_.snapshots_taken;
+  queue(pending_write{pending_write::kind::create_state_snapshot,
+                      0,
+                      {},
+                      {},
+                      {},
+                      conf,
+                      i,
+                      {},
+                      {},
+                      false},
+        0);
   return {};
 }
 
@@ -134,7 +156,8 @@ pact::status sim_store::compact(raft::index_t i) {
   if (auto st = volatile_.compact(i); !st)
     return st;
   queue(
-    pending_write{pending_write::kind::compact, 0, {}, {}, {}, {}, i, {}, {}},
+    pending_write{
+      pending_write::kind::compact, 0, {}, {}, {}, {}, i, {}, {}, false},
     0);
   return {};
 }
@@ -174,11 +197,15 @@ void sim_store::make_durable(const pending_write& w) {
       b.snapshot = w.snapshot ? &*w.snapshot : nullptr;
       b.conf_state = w.conf_state ? &*w.conf_state : nullptr;
       b.state = w.state ? &*w.state : nullptr;
+      b.snapshot_in_state = w.snapshot_in_state;
       st = durable_.save(b);
       break;
     }
     case pending_write::kind::create_snapshot:
       st = durable_.create_snapshot(w.index, *w.conf_state, w.data);
+      break;
+    case pending_write::kind::create_state_snapshot:
+      st = durable_.create_state_snapshot(w.index, *w.conf_state);
       break;
     case pending_write::kind::compact:
       st = durable_.compact(w.index);

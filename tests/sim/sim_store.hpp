@@ -69,6 +69,8 @@ public:
   pact::status save(const store::write_batch& b) override;
   pact::status create_snapshot(raft::index_t i, const raft::conf_state& conf,
                                std::string data) override;
+  pact::status create_state_snapshot(raft::index_t i,
+                                     const raft::conf_state& conf) override;
   pact::status compact(raft::index_t i) override;
   pact::expected<raft::snapshot> load_snapshot() const override;
   bool failed() const override;
@@ -141,7 +143,12 @@ private:
   /// One write on its way to the disk, owning its data (a write_batch is a
   /// view into a ready that the driver discards).
   struct pending_write {
-    enum class kind : std::uint8_t { save, create_snapshot, compact } what;
+    enum class kind : std::uint8_t {
+      save,
+      create_snapshot,
+      create_state_snapshot,
+      compact
+    } what;
     std::uint64_t done_at = 0;
     std::optional<raft::hard_state> hard_state;
     std::vector<raft::entry> entries;
@@ -150,6 +157,8 @@ private:
     raft::index_t index = 0;
     std::string data;
     std::optional<store::state_write> state;
+    /// write_batch::snapshot_in_state.
+    bool snapshot_in_state;
   };
 
   /// Hands an armed failure to the volatile store, whose next write fails.

@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <deque>
+#include <functional>
 #include <memory>
 
 #include "runtime/replica/replica_driver.hpp"
@@ -32,6 +33,8 @@ struct node {
 struct cluster {
   std::vector<node> nodes;
   std::deque<raft::message> wire;
+  /// Sees (and may change) every message on the wire.
+  std::function<void(raft::message&)> tamper;
 
   explicit cluster(size_t n) : nodes(n) {
     raft::conf_state conf;
@@ -53,6 +56,8 @@ struct cluster {
     cfg.raft.election_timeout_ticks = 10;
     cfg.snapshot_interval = 20;
     cfg.compact_retain = 5;
+    // Snapshots span many chunks: the stream continues across them.
+    cfg.raft.max_snapshot_chunk_bytes = 256;
     r.driver = std::make_unique<replica_driver>(cfg, *r.store, *r.sm);
     REQUIRE(r.driver->start());
     r.up = true;
@@ -73,6 +78,8 @@ struct cluster {
       while (!wire.empty()) {
         auto m = std::move(wire.front());
         wire.pop_front();
+        if (tamper)
+          tamper(m);
         if (at(m.to).up && at(m.from).up)
           at(m.to).driver->step(m);
       }
@@ -158,4 +165,45 @@ TEST_CASE("durable replicas: restart from the tables, catch up by snapshot, "
   c.ticks(5);
   for (raft::node_id id = 1; id <= 3; ++id)
     CHECK(all_entries(*c.at(id).sm).size() == 95);
+}
+
+TEST_CASE("durable replicas: a damaged snapshot chunk is refused, nothing is "
+          "installed, and the transfer starts over") {
+  cluster c{3};
+  c.propose_commits(0, 10);
+  auto l = c.elect();
+  raft::node_id lagging = l == 3 ? 2 : 3;
+  c.at(lagging).up = false;
+  auto before = c.at(lagging).sm->digest();
+  auto applied = c.at(lagging).sm->applied();
+  c.propose_commits(10, 60);
+  int refused = 0;
+  int chunks = 0;
+  bool damage = true;
+  c.tamper = [&](raft::message& m) {
+    if (m.type == raft::message_type::install_snapshot && m.to == lagging) {
+      ++chunks;
+      if (damage && m.chunk_offset == 256 && m.chunk.size() > 3)
+        m.chunk[3] = static_cast<char>(m.chunk[3] ^ 0x40);
+    }
+    if (m.type == raft::message_type::install_snapshot_response
+        && m.from == lagging && m.reject && m.hint_index == 0)
+      ++refused;
+  };
+  c.at(lagging).up = true;
+  c.ticks(30);
+  // Every transfer had its second chunk damaged: each was refused whole.
+  CHECK(chunks > 2);
+  CHECK(refused >= 1);
+  CHECK(c.at(lagging).store->snapshot_metadata().value().last_included_index
+        == 0);
+  CHECK(c.at(lagging).sm->applied() == applied);
+  CHECK(c.at(lagging).sm->digest() == before);
+  // Undamaged, the next transfer installs.
+  damage = false;
+  c.ticks(30);
+  c.propose_commits(70, 2);
+  auto want = c.at(c.elect()).sm->digest();
+  CHECK(c.at(lagging).sm->digest() == want);
+  CHECK(c.at(lagging).sm->last_sequence() == 72);
 }

@@ -127,6 +127,51 @@ TEST_CASE("§7 out-of-order chunks are refused with the expected offset") {
   CHECK(c.log().committed() == 5);
 }
 
+TEST_CASE("a snapshot the host refuses is discarded and asked for again "
+          "from byte 0") {
+  memory_storage s{conf_state{{1, 2}, {}}};
+  auto cfg = core_config(2, s);
+  std::vector<std::string> judged;
+  cfg.accept_snapshot = [&](const snapshot& snap) {
+    judged.push_back(snap.data);
+    return snap.data == "good";
+  };
+  core c{cfg};
+  message m;
+  m.type = message_type::install_snapshot;
+  m.from = 1;
+  m.to = 2;
+  m.term = 1;
+  m.snapshot.last_included_index = 5;
+  m.snapshot.last_included_term = 1;
+  m.chunk = "bad!";
+  m.chunk_done = true;
+  c.step(m);
+  auto out = c.take_messages();
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].type == message_type::install_snapshot_response);
+  CHECK(out[0].reject);
+  CHECK(out[0].hint_index == 0);
+  CHECK_FALSE(c.log().unstable_snapshot());
+  CHECK(c.log().committed() == 0);
+  // Nothing of it is kept: a later chunk at offset 4 is refused.
+  m.chunk_offset = 4;
+  c.step(m);
+  out = c.take_messages();
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].reject);
+  CHECK(out[0].hint_index == 0);
+  m.chunk_offset = 0;
+  m.chunk = "good";
+  c.step(m);
+  out = c.take_messages();
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].type == message_type::append_entries_response);
+  REQUIRE(c.log().unstable_snapshot());
+  CHECK(c.log().committed() == 5);
+  CHECK(judged == std::vector<std::string>{"bad!", "good"});
+}
+
 TEST_CASE("§7 if the log already has the snapshot's last entry, the entries "
           "after it are retained") {
   memory_storage s{conf_state{{1, 2}, {}}};

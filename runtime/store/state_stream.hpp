@@ -1,0 +1,99 @@
+#pragma once
+
+/// The snapshot stream of the state tables (docs/storage.md "Snapshot
+/// stream", issue 10 item 2): every record of the shared keyspace (table
+/// prefix included) in ascending key order, each encoded as
+///
+///   u32 big-endian key length, key, u32 big-endian value length, value
+///
+/// and, last, one record with an empty key whose value is the SHA-256 of
+/// every byte before it (the stream's checksum: a receiver refuses a stream
+/// whose bytes were damaged or mixed up on the way before installing it).
+///
+/// The bytes depend only on the records, so every replica holding the same
+/// tables produces the same stream. A leader serves a lagging follower
+/// chunks of it straight from a read view of its tables (an LMDB read
+/// transaction, or a copy of the in-memory twin's map) instead of building
+/// an image in memory; the follower turns the bytes back into one write
+/// set that replaces its tables.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "runtime/common/error.hpp"
+#include "runtime/raft/storage.hpp"
+#include "runtime/store/state_tables.hpp"
+
+namespace pact::store {
+
+/// Visits the records of one consistent view whose keyspace key is >=
+/// `from`, ascending, until `fn` returns false. Keys are keyspace keys
+/// (table prefix first).
+using keyspace_scan
+  = std::function<pact::status(std::string_view from, const state_visitor& fn)>;
+
+/// Reads the stream of one view in chunks. Reading on from where the last
+/// read ended is one cursor walk over the records it covers; any other
+/// offset restarts from the beginning and skips (a rare resend).
+class state_stream {
+public:
+  explicit state_stream(keyspace_scan scan) : scan_(std::move(scan)) {
+  }
+
+  /// At most `max_bytes` (> 0) from `offset`; `done` when the stream ends
+  /// there. Errors are the view's read errors; an offset past the end is
+  /// an error too.
+  pact::expected<raft::snapshot_chunk> read(std::uint64_t offset,
+                                            std::size_t max_bytes);
+
+private:
+  /// Appends records after the cursor to out until it holds `want` bytes
+  /// or the view ends; keeps what does not fit for the next read.
+  pact::status fill(std::string& out, std::size_t want);
+
+  /// SHA-256 over the bytes so far; copyable (the in-memory stores are).
+  class hasher {
+  public:
+    hasher();
+    hasher(const hasher& o);
+    hasher& operator=(const hasher& o);
+    ~hasher();
+    void update(std::string_view bytes);
+    std::string final();
+
+  private:
+    void* ctx_; // EVP_MD_CTX, kept out of this header
+  };
+
+  keyspace_scan scan_;
+  hasher hash_;
+  /// Stream offset of the next byte fill() yields.
+  std::uint64_t offset_ = 0;
+  /// Encoded bytes of a record that did not fit the last chunk.
+  std::string carry_;
+  /// Key of the last record encoded (the cursor), if any.
+  std::string last_key_;
+  bool started_ = false;
+  bool ended_ = false;
+};
+
+/// A view of `t` for the in-memory stores: a copy of every record, shared
+/// by the returned scan (the LMDB store uses a read transaction instead).
+keyspace_scan copy_view(const state_tables& t);
+
+/// Appends the stream encoding of one record.
+void append_stream_record(std::string& out, std::string_view key,
+                          std::string_view value);
+
+/// Whether `bytes` is a whole stream whose checksum record matches.
+bool check_state_stream(std::string_view bytes);
+
+/// The write set that replaces the tables with the records of `bytes`
+/// (clear, then one put per record). Errors name a truncated record, a key
+/// of no known table, or a missing or wrong checksum; nothing is returned
+/// then.
+pact::expected<state_write> parse_state_stream(std::string_view bytes);
+
+} // namespace pact::store
