@@ -41,8 +41,13 @@ struct driver_config {
   /// Entries kept in the log below a snapshot, so that slightly lagging
   /// followers catch up from the log instead of a snapshot.
   uint64_t compact_retain = 1000;
-  /// Monotonic microseconds, for write-latency metrics (injected; tests
-  /// pass a fake).
+  /// A state snapshot's read view (docs/storage.md "Snapshot stream") pins
+  /// the pages it sees; once it is this old and entries were applied since,
+  /// a fresh snapshot replaces it (a transfer in progress restarts with the
+  /// new one). 0 = no bound.
+  uint64_t snapshot_view_max_age_us = 60'000'000;
+  /// Monotonic microseconds, for write-latency metrics and the view's age
+  /// (injected; tests pass a fake).
   std::function<uint64_t()> monotonic_us = [] { return uint64_t{0}; };
 };
 
@@ -167,6 +172,12 @@ private:
   void apply_entry(const raft::entry& e, driver_output& out);
   void finish_reads(driver_output& out);
   void maybe_snapshot();
+  /// Snapshots at the applied index and compacts the log below it.
+  void take_snapshot();
+  /// Replaces a state snapshot's view older than its bound.
+  void maybe_refresh_view();
+  /// A state snapshot's view was opened (now).
+  status opened_view(status st);
   /// Saves the state machine's pending changes in a batch of their own.
   status persist_state();
   /// A durable machine's state after a received snapshot's write (its
@@ -186,6 +197,8 @@ private:
   /// Read points waiting for the state machine: (index, tag).
   std::multimap<raft::index_t, uint64_t> reads_ready_;
   raft::index_t last_snapshot_ = 0;
+  /// When the current state snapshot's view was opened (monotonic_us).
+  uint64_t view_opened_us_ = 0;
   uint64_t elections_ = 0;
   raft::node_role last_role_ = raft::node_role::follower;
   std::string failure_;
