@@ -92,7 +92,9 @@ status replica_driver::start() {
   // which a restart closed: take one at the durable applied index (the log
   // still holds that entry) so a lagging follower can be served.
   if (sm_.durable() && sm_.applied() > 0)
-    if (auto st = store_.create_state_snapshot(sm_.applied(), conf_); !st)
+    if (auto st
+        = opened_view(store_.create_state_snapshot(sm_.applied(), conf_));
+        !st)
       return st;
   last_snapshot_ = std::max(last_snapshot_, sm_.durable() ? sm_.applied() : 0);
   cfg_.raft.storage = &store_;
@@ -119,6 +121,8 @@ void replica_driver::tick() {
   if (!failed())
     if (auto st = persist_state(); !st)
       failure_ = st.err().message;
+  if (!failed())
+    maybe_refresh_view();
   node_->tick();
 }
 
@@ -348,7 +352,28 @@ status replica_driver::load_installed(const raft::snapshot_meta& meta) {
     return make_error("its tables hold applied index "
                       + std::to_string(sm_.applied()) + ", not "
                       + std::to_string(meta.last_included_index));
-  return store_.create_state_snapshot(meta.last_included_index, meta.conf);
+  return opened_view(
+    store_.create_state_snapshot(meta.last_included_index, meta.conf));
+}
+
+status replica_driver::opened_view(status st) {
+  if (st)
+    view_opened_us_ = cfg_.monotonic_us();
+  return st;
+}
+
+void replica_driver::maybe_refresh_view() {
+  // Only a newer snapshot can replace the view; with nothing applied since,
+  // the tables did not change and the view pins no freed page of theirs.
+  if (sm_.durable() && store_.snapshot_view_lost()) {
+    take_snapshot(); // The store had to close it (map growth).
+    return;
+  }
+  auto max_age = cfg_.snapshot_view_max_age_us;
+  if (!sm_.durable() || max_age == 0 || sm_.applied() <= last_snapshot_
+      || cfg_.monotonic_us() - view_opened_us_ < max_age)
+    return;
+  take_snapshot();
 }
 
 void replica_driver::maybe_snapshot() {
@@ -357,6 +382,11 @@ void replica_driver::maybe_snapshot() {
                       last_snapshot_ * cfg_.snapshot_growth_percent / 100);
   if (applied < last_snapshot_ + gap)
     return;
+  take_snapshot();
+}
+
+void replica_driver::take_snapshot() {
+  auto applied = sm_.applied();
   // The log is never compacted past the durable applied index: a restart
   // replays the log from there.
   if (auto st = persist_state(); !st) {
@@ -367,7 +397,7 @@ void replica_driver::maybe_snapshot() {
   // chunk by chunk (docs/storage.md "Snapshot stream"); others build an
   // image.
   auto st = sm_.durable()
-              ? store_.create_state_snapshot(applied, conf_)
+              ? opened_view(store_.create_state_snapshot(applied, conf_))
               : store_.create_snapshot(applied, conf_, sm_.snapshot());
   if (!st) {
     failure_ = st.err().message;

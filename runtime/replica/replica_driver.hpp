@@ -49,8 +49,13 @@ struct driver_config {
   /// leader's own fsync runs (thesis §10.2.1). Unset: they lead
   /// driver_output::messages instead (correct, without the overlap).
   std::function<void(std::vector<raft::message>&)> send_early;
-  /// Monotonic microseconds, for write-latency metrics (injected; tests
-  /// pass a fake).
+  /// A state snapshot's read view (docs/storage.md "Snapshot stream") pins
+  /// the pages it sees; once it is this old and entries were applied since,
+  /// a fresh snapshot replaces it (a transfer in progress restarts with the
+  /// new one). 0 = no bound.
+  uint64_t snapshot_view_max_age_us = 60'000'000;
+  /// Monotonic microseconds, for write-latency metrics and the view's age
+  /// (injected; tests pass a fake).
   std::function<uint64_t()> monotonic_us = [] { return uint64_t{0}; };
 };
 
@@ -178,6 +183,12 @@ private:
   void apply_entry(const raft::entry& e, driver_output& out);
   void finish_reads(driver_output& out);
   void maybe_snapshot();
+  /// Snapshots at the applied index and compacts the log below it.
+  void take_snapshot();
+  /// Replaces a state snapshot's view older than its bound.
+  void maybe_refresh_view();
+  /// A state snapshot's view was opened (now).
+  status opened_view(status st);
   /// Saves the state machine's pending changes in a batch of their own.
   status persist_state();
   /// A durable machine's state after a received snapshot's write (its
@@ -202,6 +213,8 @@ private:
   std::optional<raft::hard_state> deferred_hard_;
   /// Durable end of the log last reported to the core.
   std::pair<raft::index_t, raft::term_t> reported_{0, 0};
+  /// When the current state snapshot's view was opened (monotonic_us).
+  uint64_t view_opened_us_ = 0;
   uint64_t elections_ = 0;
   raft::node_role last_role_ = raft::node_role::follower;
   std::string failure_;

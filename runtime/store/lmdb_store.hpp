@@ -121,6 +121,7 @@ public:
   bool full() const override {
     return full_;
   }
+  bool snapshot_view_lost() const override;
 
   /// The data directory.
   const std::string& dir() const {

@@ -96,7 +96,15 @@ pact::status lmdb_store::write(const char* op, Stage&& stage) {
   return {};
 }
 
+bool lmdb_store::snapshot_view_lost() const {
+  return snap_.image_bytes == state_image && !view_;
+}
+
 bool lmdb_store::grow_map() {
+  // LMDB resizes the map only with no transaction open in the process: the
+  // snapshot view's read transaction ends here (the host takes a fresh
+  // snapshot, see snapshot_view_lost()).
+  view_.reset();
   struct stat st {};
   auto file = opts_.dir + "/data.mdb";
   auto free = opts_.free_bytes ? opts_.free_bytes(opts_.dir) : std::nullopt;

@@ -122,6 +122,14 @@ public:
   /// repairing a disk. Implies failed().
   virtual bool full() const = 0;
 
+  /// Whether the stored snapshot is a state snapshot whose read view was
+  /// closed before a transfer could use it (lmdb_store closes it to grow
+  /// the map, which LMDB allows only with no transaction open). The host
+  /// then takes a fresh snapshot, which opens a new view.
+  virtual bool snapshot_view_lost() const {
+    return false;
+  }
+
   /// The state machine's tables in this store (docs/storage.md "State
   /// tables"): reads answer from the last written state; a write is a
   /// save() of a batch holding just it. Valid as long as the store.

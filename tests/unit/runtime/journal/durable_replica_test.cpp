@@ -35,6 +35,8 @@ struct cluster {
   std::deque<raft::message> wire;
   /// Sees (and may change) every message on the wire.
   std::function<void(raft::message&)> tamper;
+  /// The replicas' monotonic clock.
+  uint64_t now_us = 0;
 
   explicit cluster(size_t n) : nodes(n) {
     raft::conf_state conf;
@@ -58,6 +60,7 @@ struct cluster {
     cfg.compact_retain = 5;
     // Snapshots span many chunks: the stream continues across them.
     cfg.raft.max_snapshot_chunk_bytes = 256;
+    cfg.monotonic_us = [this] { return now_us; };
     r.driver = std::make_unique<replica_driver>(cfg, *r.store, *r.sm);
     REQUIRE(r.driver->start());
     r.up = true;
@@ -206,4 +209,31 @@ TEST_CASE("durable replicas: a damaged snapshot chunk is refused, nothing is "
   auto want = c.at(c.elect()).sm->digest();
   CHECK(c.at(lagging).sm->digest() == want);
   CHECK(c.at(lagging).sm->last_sequence() == 72);
+}
+
+TEST_CASE("durable replicas: a snapshot's read view older than its bound is "
+          "replaced by a fresh snapshot once entries were applied") {
+  cluster c{3};
+  c.propose_commits(0, 25); // one snapshot, at the interval (20)
+  auto l = c.elect();
+  auto& s = *c.at(l).store;
+  auto first = s.snapshot_metadata().value().last_included_index;
+  REQUIRE(first > 0);
+  auto applied = c.at(l).sm->applied();
+  REQUIRE(applied > first);
+  // Younger than the bound: kept.
+  c.now_us = 59'000'000;
+  c.ticks(1);
+  CHECK(s.snapshot_metadata().value().last_included_index == first);
+  // Older, with entries applied since: a fresh snapshot at the applied
+  // index replaces it, and a lagging replica is served from the new one.
+  c.now_us = 61'000'000;
+  c.ticks(1);
+  auto fresh = s.snapshot_metadata().value().last_included_index;
+  CHECK(fresh >= applied);
+  // Older again but nothing applied since: nothing to replace it with.
+  c.now_us = 200'000'000;
+  c.ticks(1);
+  CHECK(s.snapshot_metadata().value().last_included_index
+        == c.at(l).sm->applied());
 }

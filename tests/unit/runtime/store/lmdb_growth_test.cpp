@@ -166,3 +166,25 @@ TEST_CASE("statvfs_free_bytes reads the volume, nullopt for no path") {
   CHECK(*free > 0);
   CHECK_FALSE(statvfs_free_bytes(dir.path() + "/missing/x").has_value());
 }
+
+TEST_CASE("lmdb growth: an open snapshot view is closed first, then reopened "
+          "by a fresh snapshot") {
+  // LMDB may remap only with no transaction open; the state snapshot's view
+  // holds one. Growth closes it and says so; the next snapshot reopens it.
+  temp_dir dir;
+  auto s = must_open(growing(dir, 10 * gib));
+  auto [first, st] = fill(*s, 8);
+  REQUIRE(st);
+  REQUIRE(s->create_state_snapshot(first, bootstrap_conf));
+  CHECK_FALSE(s->snapshot_view_lost());
+  auto before = s->map_size_bytes();
+  auto [acked, st2] = fill(*s, 1000);
+  REQUIRE_MESSAGE(st2, (st2 ? "" : st2.err().message));
+  CHECK(s->map_size_bytes() > before);
+  CHECK(s->snapshot_view_lost());
+  CHECK(s->read_snapshot_chunk(first, 0, 4096).error()
+        == raft::storage_error::snapshot_temporarily_unavailable);
+  REQUIRE(s->create_state_snapshot(acked, bootstrap_conf));
+  CHECK_FALSE(s->snapshot_view_lost());
+  CHECK(s->read_snapshot_chunk(acked, 0, 4096).ok());
+}
