@@ -370,8 +370,14 @@ void replica_driver::maybe_refresh_view() {
     return;
   }
   auto max_age = cfg_.snapshot_view_max_age_us;
-  if (!sm_.durable() || max_age == 0 || sm_.applied() <= last_snapshot_
-      || cfg_.monotonic_us() - view_opened_us_ < max_age)
+  if (!sm_.durable() || max_age == 0 || sm_.applied() <= last_snapshot_)
+    return;
+  auto age = cfg_.monotonic_us() - view_opened_us_;
+  // A transfer in progress keeps its view (replacing it would restart the
+  // transfer at byte 0, and one longer than the bound would never end),
+  // up to ten times the bound, so that a stalled follower cannot pin old
+  // pages indefinitely either.
+  if (age < max_age || (age < 10 * max_age && sending_snapshot()))
     return;
   take_snapshot();
 }
@@ -457,6 +463,15 @@ raft::index_t replica_driver::durable_index() const {
 
 raft::index_t replica_driver::durable_commit_index() const {
   return std::min(commit_index(), durable_index());
+}
+
+bool replica_driver::sending_snapshot() const {
+  if (role() != raft::node_role::leader)
+    return false;
+  for (auto& [id, pr] : node_->core().peers().all())
+    if (id != cfg_.raft.id && pr.state == raft::progress_state::snapshot)
+      return true;
+  return false;
 }
 
 std::map<raft::node_id, uint64_t> replica_driver::replication_lag() const {

@@ -51,8 +51,8 @@ struct driver_config {
   std::function<void(std::vector<raft::message>&)> send_early;
   /// A state snapshot's read view (docs/storage.md "Snapshot stream") pins
   /// the pages it sees; once it is this old and entries were applied since,
-  /// a fresh snapshot replaces it (a transfer in progress restarts with the
-  /// new one). 0 = no bound.
+  /// a fresh snapshot replaces it, unless a transfer is in progress, which
+  /// keeps it up to ten times this long. 0 = no bound.
   uint64_t snapshot_view_max_age_us = 60'000'000;
   /// Monotonic microseconds, for write-latency metrics and the view's age
   /// (injected; tests pass a fake).
@@ -156,6 +156,8 @@ public:
   }
   /// Per-peer replication lag in entries (leader only; empty otherwise).
   std::map<raft::node_id, uint64_t> replication_lag() const;
+  /// Whether this leader is sending a snapshot to some follower.
+  bool sending_snapshot() const;
   uint64_t elections() const {
     return elections_;
   }

@@ -280,11 +280,18 @@ pact::status lmdb_store::create_state_snapshot(raft::index_t i,
   auto stored = snap_.meta.last_included_index;
   if (i < stored || (i == stored && (i == 0 || view_)))
     return {};
-  if (i > stored) {
-    auto term = log_.term(i);
-    PACT_ASSERT(term.ok(), "create_state_snapshot(): index outside the log");
+  // At the stored index, an image snapshot (a store written before state
+  // snapshots existed, restored at start) is rewritten as a state snapshot
+  // of the same point: followers accept only the stream.
+  if (i > stored || snap_.image_bytes != state_image) {
+    auto meta = snap_.meta;
+    if (i > stored) {
+      auto term = log_.term(i);
+      PACT_ASSERT(term.ok(), "create_state_snapshot(): index outside the log");
+      meta = {i, term.value(), conf};
+    }
     auto st = write("create snapshot", [&](MDB_txn* t, pending& p) {
-      codec::snapshot_record rec{{i, term.value(), conf}, state_image};
+      codec::snapshot_record rec{meta, state_image};
       int rc = write_snapshot(t, rec, {});
       p.snap = std::move(rec);
       return rc;

@@ -138,11 +138,13 @@ pact::expected<raft::snapshot_chunk> state_stream::read(std::uint64_t offset,
                                                         std::size_t max_bytes) {
   PACT_ASSERT(max_bytes > 0, "state_stream::read(): empty chunk asked");
   if (offset < offset_) {
-    offset_ = 0;
-    carry_.clear();
-    last_key_.clear();
-    hash_ = hasher();
-    started_ = ended_ = false;
+    // Back to the nearest chunk boundary served at or before `offset`, else
+    // to the start.
+    const position* best = nullptr;
+    for (const auto& m : marks_)
+      if (m.offset <= offset && (best == nullptr || m.offset > best->offset))
+        best = &m;
+    go_to(best != nullptr ? *best : position{});
   }
   std::string skip;
   while (offset_ < offset) {
@@ -156,12 +158,30 @@ pact::expected<raft::snapshot_chunk> state_stream::read(std::uint64_t offset,
                         + " is past the end");
     offset_ += skip.size();
   }
+  if (marks_.empty() || marks_.back().offset != offset_) {
+    if (marks_.size() == max_marks)
+      marks_.erase(marks_.begin());
+    marks_.push_back(here());
+  }
   raft::snapshot_chunk chunk;
   if (auto st = fill(chunk.data, max_bytes); !st)
     return st.err();
   offset_ += chunk.data.size();
   chunk.done = ended_ && carry_.empty();
   return chunk;
+}
+
+state_stream::position state_stream::here() const {
+  return position{offset_, carry_, last_key_, hash_, started_, ended_};
+}
+
+void state_stream::go_to(const position& p) {
+  offset_ = p.offset;
+  carry_ = p.carry;
+  last_key_ = p.last_key;
+  hash_ = p.hash;
+  started_ = p.started;
+  ended_ = p.ended;
 }
 
 keyspace_scan copy_view(const state_tables& t) {

@@ -21,6 +21,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/common/error.hpp"
 #include "runtime/raft/storage.hpp"
@@ -66,6 +67,27 @@ private:
   private:
     void* ctx_; // EVP_MD_CTX, kept out of this header
   };
+
+  /// Where fill() stands: restoring one resumes the stream there without
+  /// reading what came before again.
+  struct position {
+    std::uint64_t offset = 0;
+    std::string carry;
+    std::string last_key;
+    hasher hash;
+    bool started = false;
+    bool ended = false;
+  };
+  position here() const;
+  void go_to(const position& p);
+
+  /// Positions at the last chunk boundaries served, oldest first (at most
+  /// max_marks). A leader resends the chunk a follower has not acknowledged
+  /// yet (on every heartbeat response) and serves several followers at
+  /// different offsets: without these, each such read would rescan and
+  /// rehash the stream from byte 0 on the Raft loop.
+  std::vector<position> marks_;
+  static constexpr std::size_t max_marks = 8;
 
   keyspace_scan scan_;
   hasher hash_;

@@ -99,6 +99,22 @@ TEST_CASE_TEMPLATE("state snapshot: the tables streamed in key order, as "
   auto again = f.store().read_snapshot_chunk(3, 11, 5);
   REQUIRE(again.ok());
   CHECK(again.value().data == want.substr(11, 5));
+  // Resends and two followers at different offsets, interleaved: each read
+  // resumes from a chunk boundary served before and gives the same bytes
+  // (state_stream's marks), the checksum record included.
+  auto chunk_at = [&](std::size_t at) {
+    auto c = f.store().read_snapshot_chunk(3, at, 9);
+    REQUIRE(c.ok());
+    CHECK(c.value().data == want.substr(at, 9));
+  };
+  for (std::size_t a = 0, b = 0; a < want.size(); a += 9) {
+    chunk_at(a);
+    chunk_at(a); // resent
+    if (b < a / 2) {
+      chunk_at(b); // a second follower, behind
+      b += 9;
+    }
+  }
   // No image is stored: the stream is the image.
   auto loaded = f.store().load_snapshot();
   REQUIRE(loaded);
@@ -185,4 +201,21 @@ TEST_CASE("state snapshot: a damaged or malformed stream is refused with its "
   REQUIRE(ok->ops.size() == 1);
   CHECK(ok->ops[0].table == state_table::current);
   CHECK(ok->ops[0].key == "k");
+}
+
+TEST_CASE("state snapshot (LMDB): an image snapshot of an older store becomes "
+          "a state snapshot of the same point") {
+  // A store written before state snapshots holds an image; followers accept
+  // only the stream, so the host's state snapshot at that index replaces
+  // the record instead of serving the image forever.
+  lmdb_fixture f;
+  fill(f.store());
+  REQUIRE(f.store().create_snapshot(3, bootstrap_conf, "an old image"));
+  f.reopen();
+  REQUIRE(f.store().create_state_snapshot(3, bootstrap_conf));
+  CHECK(f.store().snapshot_metadata().value().last_included_index == 3);
+  CHECK(read_stream(f.store(), 3, 50) == expected_stream());
+  auto loaded = f.store().load_snapshot();
+  REQUIRE(loaded);
+  CHECK(loaded->data.empty());
 }
