@@ -24,6 +24,14 @@ uint64_t get_be(std::string_view s) {
   return v;
 }
 
+/// Parses the entry stored under `k`; the error names it.
+status decode(std::string_view k, std::string_view v, ConfigEntry& e) {
+  if (e.ParseFromArray(v.data(), static_cast<int>(v.size())))
+    return {};
+  return make_error("journal entry " + std::to_string(get_be(k))
+                    + " is corrupt in the state tables");
+}
+
 /// The sequence at the end of an index key (its last 8 bytes).
 uint64_t key_sequence(std::string_view key) {
   return key.size() < 8 ? 0 : get_be(key.substr(key.size() - 8));
@@ -172,17 +180,14 @@ status entry_log::scan(uint64_t after, const entry_visitor& fn) const {
   auto front = cache_front();
   if (after + 1 < front) {
     status err;
-    auto st = tables_->scan(
-      state_table::entries, sequence_key(after + 1), sequence_key(front), false,
-      [&](std::string_view k, std::string_view v) {
-        ConfigEntry e;
-        if (!e.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-          err = make_error("journal entry " + std::to_string(get_be(k))
-                           + " is corrupt in the state tables");
-          return false;
-        }
-        return go = fn(e);
-      });
+    auto st = tables_->scan(state_table::entries, sequence_key(after + 1),
+                            sequence_key(front), false,
+                            [&](std::string_view k, std::string_view v) {
+                              ConfigEntry e;
+                              if (err = decode(k, v, e); !err)
+                                return false;
+                              return go = fn(e);
+                            });
     if (!st)
       return st;
     if (!err)
@@ -204,17 +209,13 @@ status entry_log::newest(const std::optional<std::string>& scope_key,
     return {};
   if (!scope_key) {
     status err;
-    auto st = tables_->scan(
-      state_table::entries, {}, sequence_key(front), true,
-      [&](std::string_view k, std::string_view v) {
-        ConfigEntry e;
-        if (!e.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-          err = make_error("journal entry " + std::to_string(get_be(k))
-                           + " is corrupt in the state tables");
-          return false;
-        }
-        return fn(e);
-      });
+    auto st = tables_->scan(state_table::entries, {}, sequence_key(front), true,
+                            [&](std::string_view k, std::string_view v) {
+                              ConfigEntry e;
+                              if (err = decode(k, v, e); !err)
+                                return false;
+                              return fn(e);
+                            });
     return st ? err : st;
   }
   status err;
