@@ -363,21 +363,31 @@ status replica_driver::opened_view(status st) {
 }
 
 void replica_driver::maybe_refresh_view() {
-  // Only a newer snapshot can replace the view; with nothing applied since,
-  // the tables did not change and the view pins no freed page of theirs.
-  if (sm_.durable() && store_.snapshot_view_lost()) {
-    take_snapshot(); // The store had to close it (map growth).
+  if (!sm_.durable())
+    return;
+  bool sending = sending_snapshot();
+  if (store_.snapshot_view_lost()) {
+    // A view is opened when a transfer needs one: a fresh snapshot at the
+    // applied index (also after map growth closed the last one).
+    if (sending)
+      take_snapshot();
     return;
   }
+  // With no transfer in progress a view would only pin pages that later
+  // writes free; the store closes it (LMDB) or keeps its copy.
+  if (!sending && store_.close_snapshot_view())
+    return;
+  // Only a newer snapshot can replace the view; with nothing applied since,
+  // the tables did not change and the view pins no freed page of theirs.
   auto max_age = cfg_.snapshot_view_max_age_us;
-  if (!sm_.durable() || max_age == 0 || sm_.applied() <= last_snapshot_)
+  if (max_age == 0 || sm_.applied() <= last_snapshot_)
     return;
   auto age = cfg_.monotonic_us() - view_opened_us_;
   // A transfer in progress keeps its view (replacing it would restart the
   // transfer at byte 0, and one longer than the bound would never end),
   // up to ten times the bound, so that a stalled follower cannot pin old
   // pages indefinitely either.
-  if (age < max_age || (age < 10 * max_age && sending_snapshot()))
+  if (age < max_age || (age < 10 * max_age && sending))
     return;
   take_snapshot();
 }

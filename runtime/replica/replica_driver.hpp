@@ -50,9 +50,10 @@ struct driver_config {
   /// driver_output::messages instead (correct, without the overlap).
   std::function<void(std::vector<raft::message>&)> send_early;
   /// A state snapshot's read view (docs/storage.md "Snapshot stream") pins
-  /// the pages it sees; once it is this old and entries were applied since,
-  /// a fresh snapshot replaces it, unless a transfer is in progress, which
-  /// keeps it up to ten times this long. 0 = no bound.
+  /// the pages it sees: the LMDB store closes it while no transfer needs
+  /// it, and a transfer in progress keeps it up to ten times this long
+  /// (then, if entries were applied since, a fresh snapshot replaces it).
+  /// 0 = no bound.
   uint64_t snapshot_view_max_age_us = 60'000'000;
   /// Monotonic microseconds, for write-latency metrics and the view's age
   /// (injected; tests pass a fake).

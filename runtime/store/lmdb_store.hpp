@@ -122,6 +122,7 @@ public:
     return full_;
   }
   bool snapshot_view_lost() const override;
+  bool close_snapshot_view() override;
 
   /// The data directory.
   const std::string& dir() const {

@@ -100,6 +100,11 @@ bool lmdb_store::snapshot_view_lost() const {
   return snap_.image_bytes == state_image && !view_;
 }
 
+bool lmdb_store::close_snapshot_view() {
+  view_.reset();
+  return true;
+}
+
 bool lmdb_store::grow_map() {
   // LMDB resizes the map only with no transaction open in the process: the
   // snapshot view's read transaction ends here (the host takes a fresh

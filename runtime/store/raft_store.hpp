@@ -130,6 +130,16 @@ public:
     return false;
   }
 
+  /// Closes the stored state snapshot's read view while no transfer needs
+  /// it, since an open view keeps LMDB from reusing the pages later writes
+  /// free (the file grows by everything rewritten meanwhile); the host
+  /// takes a fresh snapshot when a transfer starts (snapshot_view_lost()).
+  /// False for stores whose views cost nothing to keep (the in-memory ones
+  /// hold a copy): the host keeps theirs.
+  virtual bool close_snapshot_view() {
+    return false;
+  }
+
   /// The state machine's tables in this store (docs/storage.md "State
   /// tables"): reads answer from the last written state; a write is a
   /// save() of a batch holding just it. Valid as long as the store.
