@@ -14,6 +14,7 @@
 #include "runtime/replica/replica_driver.hpp"
 #include "runtime/store/memory_store.hpp"
 #include "tests/unit/runtime/journal/config_test_util.hpp"
+#include "tests/unit/runtime/replica/driver_cluster.hpp"
 
 using namespace pact;
 using namespace pact::journal;
@@ -30,15 +31,11 @@ struct node {
   bool up = true;
 };
 
-struct cluster {
-  std::vector<node> nodes;
-  std::deque<raft::message> wire;
-  /// Sees (and may change) every message on the wire.
-  std::function<void(raft::message&)> tamper;
+struct cluster : pact::replica::test::driver_cluster<node> {
   /// The replicas' monotonic clock.
   uint64_t now_us = 0;
 
-  explicit cluster(size_t n) : nodes(n) {
+  explicit cluster(size_t n) : driver_cluster(n) {
     raft::conf_state conf;
     for (size_t i = 1; i <= n; ++i)
       conf.voters.push_back(i);
@@ -64,52 +61,6 @@ struct cluster {
     r.driver = std::make_unique<replica_driver>(cfg, *r.store, *r.sm);
     REQUIRE(r.driver->start());
     r.up = true;
-  }
-
-  node& at(raft::node_id id) {
-    return nodes[id - 1];
-  }
-
-  void pump() {
-    for (int round = 0; round < 1000; ++round) {
-      for (auto& r : nodes)
-        if (r.up)
-          for (auto& m : r.driver->process().messages)
-            wire.push_back(std::move(m));
-      if (wire.empty())
-        return;
-      while (!wire.empty()) {
-        auto m = std::move(wire.front());
-        wire.pop_front();
-        if (tamper)
-          tamper(m);
-        if (at(m.to).up && at(m.from).up)
-          at(m.to).driver->step(m);
-      }
-    }
-  }
-
-  void ticks(int n) {
-    for (int i = 0; i < n; ++i) {
-      for (auto& r : nodes)
-        if (r.up)
-          r.driver->tick();
-      pump();
-    }
-  }
-
-  raft::node_id leader() {
-    for (auto& r : nodes)
-      if (r.up && r.driver->role() == raft::node_role::leader)
-        return r.driver->id();
-    return 0;
-  }
-
-  raft::node_id elect() {
-    for (int i = 0; i < 100 && leader() == 0; ++i)
-      ticks(1);
-    REQUIRE(leader() != 0);
-    return leader();
   }
 
   void propose_commits(int from, int count) {

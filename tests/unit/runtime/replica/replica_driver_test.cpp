@@ -10,6 +10,7 @@
 
 #include "runtime/replica/replica_driver.hpp"
 #include "runtime/store/memory_store.hpp"
+#include "tests/unit/runtime/replica/driver_cluster.hpp"
 
 using namespace pact;
 using namespace pact::replica;
@@ -23,10 +24,7 @@ struct test_replica {
   bool up = true;
 };
 
-struct cluster {
-  std::vector<test_replica> nodes;
-  std::deque<raft::message> wire;
-  std::vector<completion> done;
+struct cluster : test::driver_cluster<test_replica> {
   uint64_t snapshot_interval = 1000000;
 
   /// With `hook_early`, early messages leave through driver_config's
@@ -41,7 +39,7 @@ struct cluster {
 
   explicit cluster(size_t n, uint64_t snap_interval = 1000000,
                    bool hook_early = false)
-    : nodes(n), snapshot_interval(snap_interval) {
+    : driver_cluster(n), snapshot_interval(snap_interval) {
     raft::conf_state conf;
     for (size_t i = 1; i <= n; ++i)
       conf.voters.push_back(i);
@@ -62,55 +60,6 @@ struct cluster {
       r.driver = std::make_unique<replica_driver>(cfg, *r.store, r.sm);
       REQUIRE(r.driver->start());
     }
-  }
-
-  test_replica& at(raft::node_id id) {
-    return nodes[id - 1];
-  }
-
-  void pump() {
-    for (int round = 0; round < 1000; ++round) {
-      for (auto& r : nodes) {
-        if (!r.up)
-          continue;
-        auto out = r.driver->process();
-        for (auto& m : out.messages)
-          wire.push_back(std::move(m));
-        for (auto& c : out.done)
-          done.push_back(std::move(c));
-      }
-      if (wire.empty())
-        return;
-      while (!wire.empty()) {
-        auto m = std::move(wire.front());
-        wire.pop_front();
-        if (at(m.to).up && at(m.from).up)
-          at(m.to).driver->step(m);
-      }
-    }
-  }
-
-  void ticks(int n) {
-    for (int i = 0; i < n; ++i) {
-      for (auto& r : nodes)
-        if (r.up)
-          r.driver->tick();
-      pump();
-    }
-  }
-
-  raft::node_id leader() {
-    for (auto& r : nodes)
-      if (r.up && r.driver->role() == raft::node_role::leader)
-        return r.driver->id();
-    return 0;
-  }
-
-  raft::node_id elect() {
-    for (int i = 0; i < 100 && leader() == 0; ++i)
-      ticks(1);
-    REQUIRE(leader() != 0);
-    return leader();
   }
 };
 
