@@ -29,7 +29,7 @@ const char* config::validate() const {
 
 core::core(config cfg)
   : cfg_(std::move(cfg)), id_(cfg_.id), log_(*cfg_.storage),
-    tracker_(cfg_.max_inflight_msgs) {
+    tracker_(cfg_.max_inflight_msgs), own_receiver_(cfg_.accept_snapshot) {
   PACT_ASSERT(cfg_.validate() == nullptr, "invalid raft config");
 #ifdef PACT_RAFT_INVARIANTS
   cfg_.check_invariants = true; // Debug build: check after every input.

@@ -18,6 +18,7 @@
 #include "runtime/raft/log.hpp"
 #include "runtime/raft/progress.hpp"
 #include "runtime/raft/read_only.hpp"
+#include "runtime/raft/snapshot_receiver.hpp"
 #include "runtime/raft/storage.hpp"
 #include "runtime/raft/types.hpp"
 
@@ -48,8 +49,13 @@ struct config {
   std::size_t max_snapshot_chunk_bytes = 1U << 20;
   /// Optional: judges a snapshot received in full before it is restored
   /// (the host checks the checksum its image carries). False discards it
-  /// and asks the leader to send it again from byte 0.
+  /// and asks the leader to send it again from byte 0. Used by the default
+  /// in-memory receiver only.
   std::function<bool(const snapshot&)> accept_snapshot;
+  /// Optional: where a follower keeps the chunks of a snapshot it receives
+  /// (snapshot_receiver.hpp); not owned, must outlive the core. Null keeps
+  /// them in memory.
+  snapshot_receiver* receiver = nullptr;
   /// Run a pre-vote round before incrementing the term (thesis §9.6).
   bool pre_vote = true;
   /// Leader steps down without a quorum of recent contact (thesis §6.2);
@@ -231,6 +237,9 @@ private:
   void handle_heartbeat(const message& m);
   void handle_snapshot_chunk(const message& m);
   bool restore(snapshot snap);
+  snapshot_receiver& receiver() {
+    return cfg_.receiver != nullptr ? *cfg_.receiver : own_receiver_;
+  }
 
   config cfg_;
   node_id id_;
@@ -253,8 +262,9 @@ private:
   int election_elapsed_ = 0;
   int heartbeat_elapsed_ = 0;
   int randomized_election_timeout_ = 0;
-  /// Snapshot being received in chunks (follower).
-  snapshot incoming_snapshot_;
+  /// Where a snapshot being received in chunks is kept (follower) when
+  /// the host gives no receiver.
+  memory_snapshot_receiver own_receiver_;
   std::vector<message> msgs_;
   std::vector<read_state> read_states_;
   /// Highest term and commit index check_invariants() saw (both are

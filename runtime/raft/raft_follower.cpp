@@ -60,6 +60,7 @@ void core::handle_heartbeat(const message& m) {
 
 void core::handle_snapshot_chunk(const message& m) {
   const auto& meta = m.snapshot;
+  auto& in = receiver();
   auto ack_committed = [&] {
     message resp;
     resp.type = message_type::append_entries_response;
@@ -67,55 +68,52 @@ void core::handle_snapshot_chunk(const message& m) {
     resp.log_index = log_.committed();
     send(std::move(resp));
   };
+  // Tells the leader how many bytes of this snapshot we hold: the offset
+  // of the next chunk we need (§7, Figure 13: chunks are written in
+  // order), as a rejection when the chunk did not follow on.
+  auto ask_from = [&](std::uint64_t offset, bool reject) {
+    message resp;
+    resp.type = message_type::install_snapshot_response;
+    resp.to = m.from;
+    resp.log_index = meta.last_included_index;
+    resp.hint_index = offset;
+    resp.reject = reject;
+    send(std::move(resp));
+  };
   if (meta.last_included_index <= log_.committed()) {
     // Already have everything it covers (§7: "If existing log entry has
     // same index and term as snapshot's last included entry, retain log
     // entries following it").
-    incoming_snapshot_ = snapshot{};
+    in.discard();
     ack_committed();
     return;
   }
-  auto& in = incoming_snapshot_;
-  bool same = in.meta.last_included_index == meta.last_included_index
-              && in.meta.last_included_term == meta.last_included_term;
+  const auto& held = in.held_meta();
+  bool same = held.last_included_index == meta.last_included_index
+              && held.last_included_term == meta.last_included_term;
   if (m.chunk_offset == 0) {
-    in = snapshot{};
-    in.meta = meta;
-  } else if (!same || in.data.size() != m.chunk_offset) {
-    // §7 (Figure 13): chunks are written in order; ask for the offset we
-    // need (0 when we hold nothing of this snapshot).
-    message resp;
-    resp.type = message_type::install_snapshot_response;
-    resp.to = m.from;
-    resp.log_index = meta.last_included_index;
-    resp.hint_index = same ? in.data.size() : 0;
-    resp.reject = true;
-    send(std::move(resp));
+    in.begin(meta);
+  } else if (!same || in.held_bytes() != m.chunk_offset) {
+    ask_from(same ? in.held_bytes() : 0, true);
     return;
   }
-  in.data += m.chunk;
+  if (!in.append(m.chunk)) {
+    // The bytes could not be kept (e.g. a full disk): start over, later.
+    in.discard();
+    ask_from(0, true);
+    return;
+  }
   if (!m.chunk_done) {
-    message resp;
-    resp.type = message_type::install_snapshot_response;
-    resp.to = m.from;
-    resp.log_index = meta.last_included_index;
-    resp.hint_index = in.data.size();
-    send(std::move(resp));
+    ask_from(in.held_bytes(), false);
     return;
   }
-  auto snap = std::exchange(incoming_snapshot_, snapshot{});
-  if (cfg_.accept_snapshot && !cfg_.accept_snapshot(snap)) {
+  if (!in.complete()) {
     // Damaged on the way: nothing is installed; start the transfer over.
-    message resp;
-    resp.type = message_type::install_snapshot_response;
-    resp.to = m.from;
-    resp.log_index = meta.last_included_index;
-    resp.hint_index = 0;
-    resp.reject = true;
-    send(std::move(resp));
+    in.discard();
+    ask_from(0, true);
     return;
   }
-  if (restore(std::move(snap))) {
+  if (restore(in.take())) {
     message resp;
     resp.type = message_type::append_entries_response;
     resp.to = m.from;

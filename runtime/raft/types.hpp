@@ -111,6 +111,9 @@ struct snapshot_meta {
 struct snapshot {
   snapshot_meta meta;
   std::string data;
+  /// A received snapshot whose image the host's snapshot_receiver kept
+  /// outside this struct (data is empty): the host installs it from there.
+  bool staged = false;
 
   bool empty() const {
     return meta.last_included_index == 0;

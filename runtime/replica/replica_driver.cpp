@@ -99,11 +99,15 @@ status replica_driver::start() {
   last_snapshot_ = std::max(last_snapshot_, sm_.durable() ? sm_.applied() : 0);
   cfg_.raft.storage = &store_;
   // A damaged state stream is refused before the core installs it, and
-  // the leader sends it again from the start.
-  if (sm_.durable())
+  // the leader sends it again from the start. A store that stages the
+  // stream (on disk) checks it as the chunks arrive; others leave the core
+  // to gather it in memory.
+  if (sm_.durable()) {
+    cfg_.raft.receiver = store_.staging();
     cfg_.raft.accept_snapshot = [](const raft::snapshot& s) {
       return store::check_state_stream(s.data);
     };
+  }
   cfg_.raft.applied = sm_.applied();
   if (auto why = cfg_.raft.validate())
     return make_error(std::string("invalid raft configuration: ") + why);
@@ -245,9 +249,15 @@ bool replica_driver::persist(const raft::ready& rd, driver_output& out) {
   // entries an earlier write made durable (apply follows the write in the
   // ready loop), so they never become durable before their entries.
   auto state = sm_.take_writes();
-  if (rd.snapshot && !rd.snapshot->empty() && sm_.durable()) {
-    // The stream replaces the tables in the snapshot's own transaction
-    // (what the old state had not yet written is superseded).
+  if (rd.snapshot && !rd.snapshot->empty() && rd.snapshot->staged) {
+    // The staged stream replaces the tables in the snapshot's own
+    // transaction, read back from where it was staged (what the old state
+    // had not yet written is superseded).
+    state = {};
+    batch.snapshot_in_state = true;
+    batch.state_from_staging = true;
+  } else if (rd.snapshot && !rd.snapshot->empty() && sm_.durable()) {
+    // The same, for a stream the core gathered in memory.
     auto w = store::parse_state_stream(rd.snapshot->data);
     if (!w) {
       failure_ = "cannot restore snapshot: " + w.err().message;

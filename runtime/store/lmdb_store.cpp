@@ -93,6 +93,8 @@ pact::status lmdb_store::init() {
   }
   if (auto st = open_env(); !st)
     return st;
+  // Staged snapshot bytes do not outlive the process that received them.
+  staging_.remove_leftovers();
   if (auto st = init_databases(); !st)
     return st;
   return load();

@@ -123,6 +123,10 @@ public:
   }
   bool snapshot_view_lost() const override;
   bool close_snapshot_view() override;
+  /// Stages in the data directory (snapshot.incoming, snapshot.received).
+  snapshot_staging* staging() override {
+    return &staging_;
+  }
 
   /// The data directory.
   const std::string& dir() const {
@@ -215,6 +219,8 @@ private:
                      const std::string& image);
   int delete_log_range(MDB_txn* t, raft::index_t lo, raft::index_t hi);
   int stage_state(MDB_txn* t, const state_write& w);
+  /// Replaces the `state` database with the staged stream's records.
+  int stage_staged_state(MDB_txn* t);
   void publish(pending& p);
 
   // Errors.
@@ -242,6 +248,7 @@ private:
   codec::snapshot_record snap_;
   log_index log_;
   lmdb_tables tables_{*this};
+  snapshot_staging staging_{opts_.dir};
   /// The open view of the stored state snapshot; none until one is taken
   /// (or after a restart, until the host takes one again).
   mutable std::shared_ptr<state_view> view_;

@@ -2,6 +2,8 @@
 // (docs/storage.md "State tables"). Every key carries its table's one-byte
 // prefix, so the tables share one LMDB database and one write transaction.
 
+#include <stdexcept>
+
 #include "runtime/store/lmdb_store.hpp"
 #include "runtime/store/lmdb_txn.hpp"
 #include "runtime/store/state_stream.hpp"
@@ -15,6 +17,21 @@ int lmdb_store::stage_state(MDB_txn* t, const state_write& w) {
     rc = i->value ? detail::put(t, state_db_, key, *i->value)
                   : detail::del(t, state_db_, key);
   }
+  return rc;
+}
+
+int lmdb_store::stage_staged_state(MDB_txn* t) {
+  int rc = mdb_drop(t, state_db_, 0);
+  // The stream is in ascending key order and the database is empty now:
+  // MDB_APPEND fills pages in order (and refuses a key out of order).
+  auto st = staging_.replay([&](std::string_view key, std::string_view value) {
+    auto k = detail::to_val(key);
+    auto v = detail::to_val(value);
+    rc = rc == 0 ? mdb_put(t, state_db_, &k, &v, MDB_APPEND) : rc;
+    return rc == 0;
+  });
+  if (!st)
+    throw std::runtime_error(st.err().message); // write() aborts the txn
   return rc;
 }
 

@@ -50,6 +50,8 @@ struct lmdb_store::pending {
   std::vector<raft::term_t> appended;
   std::optional<raft::hard_state> hard;
   std::optional<raft::conf_state> conf;
+  /// The staged snapshot stream was installed into the tables.
+  bool staged_installed = false;
 };
 
 template <class Stage>
@@ -88,6 +90,8 @@ pact::status lmdb_store::write(const char* op, Stage&& stage) {
       return fail(op, describe(rc));
     }
     publish(p);
+    if (p.staged_installed)
+      staging_.clear_received();
   } catch (const std::exception& e) {
     // Before commit: nothing was written. After: memory may lag the disk,
     // which a reopen repairs; either way stop accepting writes.
@@ -175,6 +179,14 @@ int lmdb_store::stage_batch(MDB_txn* t, const write_batch& b, pending& p) {
   }
   if (rc == 0 && b.state != nullptr)
     rc = stage_state(t, *b.state);
+  if (rc == 0 && b.state_from_staging) {
+    // The core hands over only a snapshot newer than what it committed,
+    // so the snapshot replaced the log above (p.reset_log).
+    PACT_ASSERT(b.state == nullptr && b.snapshot_in_state && p.reset_log,
+                "save(): a staged state replaces the tables with a snapshot");
+    rc = stage_staged_state(t);
+    p.staged_installed = rc == 0;
+  }
   return rc;
 }
 

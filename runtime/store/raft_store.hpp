@@ -15,6 +15,7 @@
 #include "runtime/common/error.hpp"
 #include "runtime/raft/raw_node.hpp"
 #include "runtime/raft/storage.hpp"
+#include "runtime/store/snapshot_staging.hpp"
 #include "runtime/store/state_tables.hpp"
 
 namespace pact::store {
@@ -36,7 +37,10 @@ namespace pact::store {
 /// With `snapshot_in_state`, the snapshot's image is the state stream
 /// (runtime/store/state_stream.hpp) and `state` is that stream's write set:
 /// no image is stored, the snapshot is served from the tables afterwards,
-/// as one made by create_state_snapshot().
+/// as one made by create_state_snapshot(). With `state_from_staging` as
+/// well, the tables are replaced by the records of the stream the store's
+/// staging() received instead (read back record by record in the same
+/// transaction; `state` must be null), which is then dropped.
 struct write_batch {
   const raft::hard_state* hard_state = nullptr;
   const std::vector<raft::entry>* entries = nullptr;
@@ -44,12 +48,13 @@ struct write_batch {
   const raft::conf_state* conf_state = nullptr;
   const state_write* state = nullptr;
   bool snapshot_in_state = false;
+  bool state_from_staging = false;
 
   /// Whether nothing would be written.
   bool empty() const {
     return hard_state == nullptr && (entries == nullptr || entries->empty())
            && snapshot == nullptr && conf_state == nullptr
-           && (state == nullptr || state->empty());
+           && (state == nullptr || state->empty()) && !state_from_staging;
   }
 };
 
@@ -138,6 +143,13 @@ public:
   /// hold a copy): the host keeps theirs.
   virtual bool close_snapshot_view() {
     return false;
+  }
+
+  /// Where a follower stages a state snapshot it receives (the core's
+  /// snapshot_receiver), installed by a save() with state_from_staging; null
+  /// for stores that leave it to the core's in-memory receiver.
+  virtual snapshot_staging* staging() {
+    return nullptr;
   }
 
   /// The state machine's tables in this store (docs/storage.md "State

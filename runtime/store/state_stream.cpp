@@ -30,7 +30,9 @@ bool get_field(std::string_view& in, std::string_view& field) {
   return true;
 }
 
-bool known_table(char c) {
+} // namespace
+
+bool is_table_prefix(char c) {
   switch (static_cast<state_table>(c)) {
     case state_table::entries:
     case state_table::by_scope:
@@ -41,6 +43,8 @@ bool known_table(char c) {
   }
   return false;
 }
+
+namespace {
 
 EVP_MD_CTX* evp(void* p) {
   return static_cast<EVP_MD_CTX*>(p);
@@ -57,34 +61,34 @@ std::string sha256_of(std::string_view bytes) {
 
 } // namespace
 
-state_stream::hasher::hasher() : ctx_(EVP_MD_CTX_new()) {
+stream_hasher::stream_hasher() : ctx_(EVP_MD_CTX_new()) {
   PACT_ASSERT(ctx_ != nullptr
                 && EVP_DigestInit_ex(evp(ctx_), EVP_sha256(), nullptr) == 1,
               "SHA-256 unavailable");
 }
 
-state_stream::hasher::hasher(const hasher& o) : ctx_(EVP_MD_CTX_new()) {
+stream_hasher::stream_hasher(const stream_hasher& o) : ctx_(EVP_MD_CTX_new()) {
   PACT_ASSERT(ctx_ != nullptr
                 && EVP_MD_CTX_copy_ex(evp(ctx_), evp(o.ctx_)) == 1,
               "SHA-256 state cannot be copied");
 }
 
-state_stream::hasher& state_stream::hasher::operator=(const hasher& o) {
+stream_hasher& stream_hasher::operator=(const stream_hasher& o) {
   if (this != &o)
     PACT_ASSERT(EVP_MD_CTX_copy_ex(evp(ctx_), evp(o.ctx_)) == 1,
                 "SHA-256 state cannot be copied");
   return *this;
 }
 
-state_stream::hasher::~hasher() {
+stream_hasher::~stream_hasher() {
   EVP_MD_CTX_free(evp(ctx_));
 }
 
-void state_stream::hasher::update(std::string_view bytes) {
+void stream_hasher::update(std::string_view bytes) {
   EVP_DigestUpdate(evp(ctx_), bytes.data(), bytes.size());
 }
 
-std::string state_stream::hasher::final() {
+std::string stream_hasher::final() {
   std::string out(32, '\0');
   unsigned int n = 0;
   EVP_DigestFinal_ex(evp(ctx_), reinterpret_cast<unsigned char*>(out.data()),
@@ -207,7 +211,7 @@ keyspace_scan copy_view(const state_tables& t) {
 
 bool check_state_stream(std::string_view bytes) {
   // The checksum record is the last 4 + 4 + 32 bytes.
-  constexpr std::size_t trailer = 4 + 4 + 32;
+  constexpr std::size_t trailer = stream_trailer_bytes;
   if (bytes.size() < trailer)
     return false;
   auto body = bytes.substr(0, bytes.size() - trailer);
@@ -220,7 +224,7 @@ pact::expected<state_write> parse_state_stream(std::string_view bytes) {
   if (!check_state_stream(bytes))
     return make_error("state snapshot stream: the checksum does not match "
                       "its bytes");
-  bytes.remove_suffix(4 + 4 + 32);
+  bytes.remove_suffix(stream_trailer_bytes);
   state_write w;
   w.clear = true;
   std::uint64_t n = 0;
@@ -230,7 +234,7 @@ pact::expected<state_write> parse_state_stream(std::string_view bytes) {
     if (!get_field(bytes, key) || !get_field(bytes, value))
       return make_error("state snapshot stream: record " + std::to_string(n)
                         + " is truncated");
-    if (key.empty() || !known_table(key[0]))
+    if (key.empty() || !is_table_prefix(key[0]))
       return make_error("state snapshot stream: record " + std::to_string(n)
                         + " names no known table");
     w.put(static_cast<state_table>(key[0]), std::string(key.substr(1)),

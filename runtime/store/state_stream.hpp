@@ -35,6 +35,29 @@ namespace pact::store {
 using keyspace_scan
   = std::function<pact::status(std::string_view from, const state_visitor& fn)>;
 
+/// SHA-256 over the bytes fed so far (the stream's checksum); copyable,
+/// so that a stream position can be kept and restored.
+class stream_hasher {
+public:
+  stream_hasher();
+  stream_hasher(const stream_hasher& o);
+  stream_hasher& operator=(const stream_hasher& o);
+  ~stream_hasher();
+  void update(std::string_view bytes);
+  /// The 32-byte digest; the hasher is spent afterwards.
+  std::string final();
+
+private:
+  void* ctx_; // EVP_MD_CTX, kept out of this header
+};
+
+/// Bytes of the checksum record that ends every stream (empty key, 32-byte
+/// value).
+constexpr std::size_t stream_trailer_bytes = 4 + 4 + 32;
+
+/// Whether `c` is the key prefix of one of the tables.
+bool is_table_prefix(char c);
+
 /// Reads the stream of one view in chunks. Reading on from where the last
 /// read ended is one cursor walk over the records it covers; any other
 /// offset restarts from the beginning and skips (a rare resend).
@@ -54,27 +77,13 @@ private:
   /// or the view ends; keeps what does not fit for the next read.
   pact::status fill(std::string& out, std::size_t want);
 
-  /// SHA-256 over the bytes so far; copyable (the in-memory stores are).
-  class hasher {
-  public:
-    hasher();
-    hasher(const hasher& o);
-    hasher& operator=(const hasher& o);
-    ~hasher();
-    void update(std::string_view bytes);
-    std::string final();
-
-  private:
-    void* ctx_; // EVP_MD_CTX, kept out of this header
-  };
-
   /// Where fill() stands: restoring one resumes the stream there without
   /// reading what came before again.
   struct position {
     std::uint64_t offset = 0;
     std::string carry;
     std::string last_key;
-    hasher hash;
+    stream_hasher hash;
     bool started = false;
     bool ended = false;
   };
@@ -90,7 +99,7 @@ private:
   static constexpr std::size_t max_marks = 8;
 
   keyspace_scan scan_;
-  hasher hash_;
+  stream_hasher hash_;
   /// Stream offset of the next byte fill() yields.
   std::uint64_t offset_ = 0;
   /// Encoded bytes of a record that did not fit the last chunk.

@@ -3,6 +3,7 @@ item 6): a far-behind replica receives the leader's state in chunks while
 the cluster keeps serving writes, also when it is killed (-9) again and
 again during the transfer; nothing acknowledged is lost and every replica
 ends with the same state digest."""
+import glob
 import json
 import os
 import signal
@@ -92,6 +93,7 @@ class SnapshotTransferTest(ClusterTestCase):
         head, _ = dumps[back.node_id]
         self.assertGreater(head["snapshot_index"], BIG_VALUES + 1000,
                            "caught up from the log, not a snapshot")
+        self.assert_no_staged_files(back)
         # The big values reached the caught-up replica's state.
         for i in list(self.replicas):
             self.restart(i)
@@ -111,9 +113,21 @@ class SnapshotTransferTest(ClusterTestCase):
             back.proc.wait()
             self.daemons.remove(back)
             kills += 1
-        self.restart(behind.node_id)
+        back = self.restart(behind.node_id)
         self.check_nothing_lost(writer, acked)
         self.assertEqual(kills, 3)
+        self.assert_no_staged_files(back)
+
+    def assert_no_staged_files(self, replica):
+        # The follower stages the stream on disk (snapshot.incoming, then
+        # snapshot.received); both are gone once it is installed, also
+        # after kills in the middle of a transfer.
+        def under(name):
+            return glob.glob(os.path.join(replica.state_dir, "**", name),
+                             recursive=True)
+        self.assertNotEqual(under("data.mdb"), [], "not the store's directory")
+        left = under("snapshot.*")
+        self.assertEqual(left, [], "staged snapshot files left behind")
 
 
 if __name__ == "__main__":
