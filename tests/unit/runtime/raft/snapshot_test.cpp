@@ -172,6 +172,104 @@ TEST_CASE("a snapshot the host refuses is discarded and asked for again "
   CHECK(judged == std::vector<std::string>{"bad!", "good"});
 }
 
+namespace {
+
+/// A host's receiver that keeps the bytes "elsewhere" (here: a string the
+/// test reads) and hands the snapshot over staged, with no data.
+class host_receiver final : public snapshot_receiver {
+public:
+  const snapshot_meta& held_meta() const override {
+    return meta;
+  }
+  std::uint64_t held_bytes() const override {
+    return bytes.size();
+  }
+  void begin(const snapshot_meta& m) override {
+    meta = m;
+    bytes.clear();
+  }
+  bool append(std::string_view b) override {
+    if (fail_appends > 0) {
+      --fail_appends;
+      return false;
+    }
+    bytes.append(b);
+    return true;
+  }
+  bool complete() override {
+    return bytes == "abcdef";
+  }
+  snapshot take() override {
+    snapshot out;
+    out.meta = meta;
+    out.staged = true;
+    taken = bytes;
+    discard();
+    return out;
+  }
+  void discard() override {
+    meta = snapshot_meta{};
+    bytes.clear();
+  }
+
+  snapshot_meta meta;
+  std::string bytes;
+  std::string taken;
+  int fail_appends = 0;
+};
+
+} // namespace
+
+TEST_CASE("a host's snapshot receiver keeps the chunks; a chunk it cannot "
+          "keep restarts the transfer; the snapshot is handed over staged") {
+  memory_storage s{conf_state{{1, 2}, {}}};
+  host_receiver rx;
+  auto cfg = core_config(2, s);
+  cfg.receiver = &rx;
+  core c{cfg};
+  message m;
+  m.type = message_type::install_snapshot;
+  m.from = 1;
+  m.to = 2;
+  m.term = 1;
+  m.snapshot.last_included_index = 5;
+  m.snapshot.last_included_term = 1;
+  auto chunk = [&](std::uint64_t offset, std::string bytes, bool done) {
+    m.chunk_offset = offset;
+    m.chunk = std::move(bytes);
+    m.chunk_done = done;
+    c.step(m);
+    auto out = c.take_messages();
+    REQUIRE(out.size() == 1);
+    return out[0];
+  };
+  auto r = chunk(0, "abc", false);
+  CHECK_FALSE(r.reject);
+  CHECK(r.hint_index == 3);
+  CHECK(rx.bytes == "abc");
+  // The disk is full: nothing is held and the leader starts over.
+  rx.fail_appends = 1;
+  r = chunk(3, "def", true);
+  CHECK(r.reject);
+  CHECK(r.hint_index == 0);
+  CHECK(rx.held_bytes() == 0);
+  CHECK_FALSE(c.log().unstable_snapshot());
+  CHECK(chunk(0, "abc", false).hint_index == 3);
+  r = chunk(3, "def", true);
+  CHECK(r.type == message_type::append_entries_response);
+  CHECK(r.log_index == 5);
+  CHECK(rx.taken == "abcdef");
+  REQUIRE(c.log().unstable_snapshot());
+  CHECK(c.log().unstable_snapshot()->staged);
+  CHECK(c.log().unstable_snapshot()->data.empty());
+  CHECK(c.log().committed() == 5);
+  // A chunk of a snapshot already covered is answered with the commit
+  // index, and the receiver holds nothing of it.
+  r = chunk(0, "abc", false);
+  CHECK(r.type == message_type::append_entries_response);
+  CHECK(rx.held_bytes() == 0);
+}
+
 TEST_CASE("§7 if the log already has the snapshot's last entry, the entries "
           "after it are retained") {
   memory_storage s{conf_state{{1, 2}, {}}};
