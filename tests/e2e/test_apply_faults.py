@@ -117,13 +117,14 @@ class CrashDuringApplyTest(ApplyFaultCase):
     def kill_while_applying(self, victim):
         """SIGKILL `victim` right after its applied index moved (bounded:
         after 5 s without progress it is killed anyway)."""
-        before = self.applied(victim)
+        first = None
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             now = self.applied(victim)
-            if before is not None and now is not None and now > before:
+            if first is None:
+                first = now
+            elif now is not None and now > first:
                 break
-            before = now if before is None else before
             time.sleep(0.01)
         victim.proc.send_signal(signal.SIGKILL)
         victim.proc.wait()
