@@ -71,10 +71,13 @@ using watch_atom = caf::atom_constant<caf::atom("jwatch")>;
 /// (boot_chunk_atom, bytes BootChunk) -> void. Gateway to the actor that
 /// asked for boot configuration, one message per chunk, in order.
 using boot_chunk_atom = caf::atom_constant<caf::atom("bootchunk")>;
-/// (peer_hello_atom, uint64 id, string members) -> (uint64 id, string
-/// members). Sent by the replica that opened a peer connection before any
-/// Raft message: the other side learns its handle when the canonical member
-/// lists (actors/journal/cluster_config.hpp) agree; both sides compare.
+/// (peer_hello_atom, uint64 id, string members, uint64 term, uint64 last,
+/// uint64 you_stored) -> the same fields of the answering replica. Sent by
+/// the replica that opened a peer connection before any Raft message: the
+/// other side learns its handle when the canonical member lists agree and
+/// neither log lost entries it acknowledged (term, durable last index, a
+/// leader's match index for the receiver; actors/journal/cluster_config.hpp);
+/// both sides compare.
 using peer_hello_atom = caf::atom_constant<caf::atom("peerhello")>;
 /// (peer_connect_atom, uint64 id) -> void. Peer (re)connect timer.
 using peer_connect_atom = caf::atom_constant<caf::atom("peerconn")>;

@@ -5,6 +5,11 @@
 
 namespace pact::journal {
 
+bool forgot_acknowledged(uint64_t holder_term, uint64_t holder_last,
+                         uint64_t leader_term, uint64_t acknowledged) {
+  return holder_last < acknowledged && holder_term <= leader_term;
+}
+
 expected<membership_plan>
 plan_membership(uint64_t self, const std::vector<std::string>& members,
                 bool dev) {

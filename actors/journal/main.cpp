@@ -132,10 +132,13 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
 status prepare_data_dir(const settings& s) {
   bool fresh = !files::exists(s.data_dir + "/raft/data.mdb");
   if (fresh && !s.dev && !s.v.get_bool("journal.raft.bootstrap"))
-    return make_error(s.data_dir
-                      + " holds no journal yet: start every "
-                        "member once with --bootstrap (and identical --peers) "
-                        "to create a new cluster");
+    return make_error(
+      s.data_dir
+      + " holds no journal yet: start every member once with --bootstrap "
+        "(and identical --peers) to create a new cluster; a member whose "
+        "data was lost must not be bootstrapped again: restore its data "
+        "directory from an up-to-date replica (docs/operations.md, \"A "
+        "replica that lost its data\")");
   return files::make_dirs(s.data_dir, 0750);
 }
 

@@ -96,6 +96,70 @@ std::string check_members(self_ptr self, uint64_t id,
          + "; every replica needs identical --peers (journal.raft.members)";
 }
 
+/// What this replica tells peer `id` about its log in a hello: its term,
+/// its durable last index and, as leader, the highest entry `id`
+/// acknowledged (its match index: last index less its lag).
+hello_log hello_figures(self_ptr self, uint64_t id) {
+  auto& d = *self->state.driver;
+  hello_log h{d.term(), d.durable_index(), 0};
+  auto lag = d.replication_lag();
+  if (auto i = lag.find(id); i != lag.end())
+    h.you_stored = d.last_index() - i->second;
+  return h;
+}
+
+/// Stops this replica: its log lost entries it acknowledged to the leader
+/// (forgot_acknowledged). Taking part again could undo committed writes, so
+/// it leaves before any Raft message of that leader reaches the core (whose
+/// next heartbeat would carry a commit index beyond this log).
+void stop_lost_log(self_ptr self, uint64_t leader, const hello_log& mine,
+                   uint64_t acknowledged) {
+  auto& st = self->state;
+  auto why = "the Raft log in " + st.cfg.data_dir + "/raft ends at entry "
+             + std::to_string(mine.last) + " (term " + std::to_string(mine.term)
+             + "), but leader " + std::to_string(leader)
+             + " holds this replica's acknowledgement of entries up to "
+             + std::to_string(acknowledged)
+             + ": the data directory lost data this replica had stored "
+               "(emptied, replaced or restored from an old copy), and a "
+               "member that forgot what it acknowledged must not rejoin. "
+               "Stop it, restore "
+             + st.cfg.data_dir
+             + " from a replica that is up to date, and start it without "
+               "--bootstrap (docs/operations.md, \"A replica that lost its "
+               "data\")";
+  spdlog::critical("replica: {}", why);
+  *st.cfg.fatal = why;
+  self->quit(make_error(ERROR_REASON_STORE_FAILED, why));
+}
+
+/// Compares the logs a hello reports (`theirs`, from peer `id`) with what
+/// this replica knows: false when either side forgot entries it
+/// acknowledged. This replica then stops (stop_lost_log); a peer is
+/// refused, with the reason in its problem, and never adopted.
+bool check_logs(self_ptr self, uint64_t id, const hello_log& theirs) {
+  auto mine = hello_figures(self, id);
+  if (forgot_acknowledged(mine.term, mine.last, theirs.term,
+                          theirs.you_stored)) {
+    stop_lost_log(self, id, mine, theirs.you_stored);
+    return false;
+  }
+  if (forgot_acknowledged(theirs.term, theirs.last, mine.term,
+                          mine.you_stored)) {
+    peer_problem(self, id,
+                 "replica " + std::to_string(id)
+                   + " lost entries it had acknowledged (its log ends at "
+                   + std::to_string(theirs.last) + ", it had stored up to "
+                   + std::to_string(mine.you_stored)
+                   + "): its data directory was emptied or replaced; it is "
+                     "refused until restored (docs/operations.md, \"A "
+                     "replica that lost its data\")",
+                 true);
+    return false;
+  }
+  return true;
+}
+
 /// The dialling side: connect, then exchange member lists before the
 /// handle carries any Raft message.
 void connect_peer(self_ptr self, uint64_t id) {
@@ -120,13 +184,16 @@ void connect_peer(self_ptr self, uint64_t id) {
           return;
         }
         auto handle = caf::actor_cast<caf::actor>(ptr);
+        auto mine = hello_figures(self, id);
         self
           ->request(handle, std::chrono::seconds(3), peer_hello_atom::value,
                     self->state.cfg.node_id,
-                    members_text(self->state.cfg.members))
+                    members_text(self->state.cfg.members), mine.term, mine.last,
+                    mine.you_stored)
           .then(
             [self, id, handle, retry](uint64_t answered_by,
-                                      const std::string& theirs) {
+                                      const std::string& theirs, uint64_t term,
+                                      uint64_t last, uint64_t you_stored) {
               if (answered_by != id) {
                 auto& ep = self->state.peers[id].ep;
                 retry("member list mismatch: the endpoint of member "
@@ -143,6 +210,11 @@ void connect_peer(self_ptr self, uint64_t id) {
               // Worded from this side; the peer logs its own view.
               if (auto why = check_members(self, id, theirs); !why.empty()) {
                 retry(why, true);
+                return;
+              }
+              if (!check_logs(self, id, {term, last, you_stored})) {
+                if (self->state.cfg.fatal->empty()) // else it stopped
+                  retry(self->state.peers[id].problem, true);
                 return;
               }
               self->state.peers[id].connecting = false;
@@ -163,13 +235,25 @@ void connect_peer(self_ptr self, uint64_t id) {
       });
 }
 
+/// An answer to a hello: the answering replica's id, member list and log
+/// figures (hello_figures).
+struct hello_reply {
+  uint64_t id = 0;
+  std::string members;
+  uint64_t term = 0, last = 0, you_stored = 0;
+};
+
 /// The answering side of the hello: adopt the dialler when the member
-/// lists agree. Either way it answers with its id and list, so that the
-/// dialler can word any difference from its own side.
-caf::result<uint64_t, std::string> on_peer_hello(self_ptr self, uint64_t id,
-                                                 const std::string& theirs) {
+/// lists agree and neither log lost what it acknowledged. Either way it answers
+/// with its id and list, so that the dialler can word any difference from its
+/// own side.
+hello_reply on_peer_hello(self_ptr self, uint64_t id, const std::string& theirs,
+                          const hello_log& log) {
   auto& st = self->state;
   auto mine = members_text(st.cfg.members);
+  auto figures = hello_figures(self, id);
+  hello_reply reply{st.cfg.node_id, mine, figures.term, figures.last,
+                    figures.you_stored};
   auto i = st.peers.find(id);
   if (i == st.peers.end()) {
     // Not a peer (or this replica itself, through a wrong --peers entry
@@ -182,15 +266,15 @@ caf::result<uint64_t, std::string> on_peer_hello(self_ptr self, uint64_t id,
                     "identical --peers (journal.raft.members)",
                     id, mine);
     }
-    return {st.cfg.node_id, mine};
+    return reply;
   }
   if (auto why = check_members(self, id, theirs); !why.empty()) {
     peer_problem(self, id, why, true);
-    return {st.cfg.node_id, mine};
+    return reply;
   }
-  if (!initiates(self, id))
+  if (check_logs(self, id, log) && !initiates(self, id))
     adopt_peer(self, id, caf::actor_cast<caf::actor>(self->current_sender()));
-  return {st.cfg.node_id, mine};
+  return reply;
 }
 
 void update_metrics(self_ptr self, const pact::replica::driver_output& out) {
@@ -391,6 +475,10 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
   auto& st = self->state;
   st.h = std::move(h);
   st.cfg = std::move(cfg);
+  if (!st.cfg.fatal->empty()) {
+    self->quit(make_error(ERROR_REASON_STORE_FAILED, *st.cfg.fatal));
+    return {};
+  }
   if (auto opened = open(self); !opened) {
     self->quit(make_error(ERROR_REASON_STORE_FAILED, opened.err().message));
     return {};
@@ -466,8 +554,11 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
     [self](watch_atom, const std::string& bytes) { on_watch(self, bytes); },
     [self](raft_status_atom) { return raft_status_bytes(self); },
     [self](peer_connect_atom, uint64_t id) { connect_peer(self, id); },
-    [self](peer_hello_atom, uint64_t id, const std::string& members) {
-      return on_peer_hello(self, id, members);
+    [self](peer_hello_atom, uint64_t id, const std::string& members,
+           uint64_t term, uint64_t last, uint64_t you_stored) {
+      auto r = on_peer_hello(self, id, members, {term, last, you_stored});
+      return caf::make_message(r.id, std::move(r.members), r.term, r.last,
+                               r.you_stored);
     },
   }
     .or_else(supervision::heartbeat_behavior(self, self->state.h, state));

@@ -95,6 +95,11 @@ struct replica_config {
   std::shared_ptr<raft_metrics> metrics;
   /// Wall clock the leader stamps commands with.
   std::shared_ptr<const pact::clock> wall;
+  /// A failure no restart cures (the log lost entries it acknowledged),
+  /// shared by every incarnation made from this config: once set, each
+  /// one stops at start with it, so the supervisor escalates at once and
+  /// the daemon exits 1 naming it.
+  std::shared_ptr<std::string> fatal = std::make_shared<std::string>();
 };
 
 caf::behavior replica(caf::stateful_actor<struct replica_state>* self,

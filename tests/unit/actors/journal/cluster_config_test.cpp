@@ -59,4 +59,24 @@ TEST_CASE("an unreadable list from a peer is a mismatch, not a crash") {
   CHECK_FALSE(members_mismatch(mine, 2, "").empty());
 }
 
+TEST_CASE("a log that ends below what its holder acknowledged is lost") {
+  // An emptied data directory (term 0, log 0) that acknowledged entry 686
+  // to the leader of term 2.
+  CHECK(forgot_acknowledged(0, 0, 2, 686));
+  // Restored from an old copy: older term, shorter log.
+  CHECK(forgot_acknowledged(1, 100, 2, 686));
+  // Same term, shorter log: only data loss shortens it.
+  CHECK(forgot_acknowledged(2, 685, 2, 686));
+}
+
+TEST_CASE("a log at or beyond its acknowledgement, or in a later term, is "
+          "not lost") {
+  CHECK_FALSE(forgot_acknowledged(2, 686, 2, 686));
+  CHECK_FALSE(forgot_acknowledged(2, 900, 2, 686));
+  // Nothing acknowledged (a follower's hello, a new member).
+  CHECK_FALSE(forgot_acknowledged(0, 0, 2, 0));
+  // A newer leader may have truncated entries the stale leader matched.
+  CHECK_FALSE(forgot_acknowledged(3, 100, 2, 686));
+}
+
 } // namespace pact::journal
