@@ -112,7 +112,8 @@ expected<render::log_view> journal_session::log(const log_query& q) {
                                q.since_unix_ms != 0 || q.until_unix_ms != 0);
 }
 
-status journal_session::verify_pages(protocol::LogReply& into, bool stale) {
+pact::status journal_session::verify_pages(protocol::LogReply& into,
+                                           bool stale) {
   // The journal checks a bounded page per request (no request reads the
   // whole journal); each page checks its link to the one before.
   into.set_verified(true);
