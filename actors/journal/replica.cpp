@@ -391,6 +391,7 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
   auto& st = self->state;
   st.h = std::move(h);
   st.cfg = std::move(cfg);
+  st.reader = journal_reader(st.cfg.watch_scan_entries);
   if (auto opened = open(self); !opened) {
     self->quit(make_error(ERROR_REASON_STORE_FAILED, opened.err().message));
     return {};

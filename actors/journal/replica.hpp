@@ -39,6 +39,7 @@
 #include "runtime/common/clock.hpp"
 #include "runtime/common/endpoint.hpp"
 #include "runtime/common/error.hpp"
+#include "runtime/journal/journal_query.hpp"
 #include "runtime/raft/types.hpp"
 #include "runtime/store/lmdb_store.hpp"
 #include "runtime/store/raft_store.hpp"
@@ -95,6 +96,9 @@ struct replica_config {
   std::shared_ptr<raft_metrics> metrics;
   /// Wall clock the leader stamps commands with.
   std::shared_ptr<const pact::clock> wall;
+  /// Entries one watch answer reads at most (journal_reader; tests lower
+  /// it).
+  uint32_t watch_scan_entries = max_watch_scan_entries;
 };
 
 caf::behavior replica(caf::stateful_actor<struct replica_state>* self,
