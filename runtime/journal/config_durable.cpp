@@ -177,9 +177,11 @@ void config_state_machine::flush_writes() {
   writes_persisted();
 }
 
-std::string config_state_machine::checkpoint_bytes(const ConfigEntry* last) {
-  return u64_bytes(last ? last->sequence() : 0)
-         + (last ? last->hash() : zero_hash());
+void config_state_machine::note_verified() {
+  const auto* last = entries_.last();
+  current_.put(state_table::meta, std::string(verified_key),
+               u64_bytes(last ? last->sequence() : 0)
+                 + (last ? last->hash() : zero_hash()));
 }
 
 expected<bool> config_state_machine::verify_since_checkpoint() const {
@@ -288,10 +290,9 @@ status config_state_machine::load() {
   auto checked = verify_since_checkpoint();
   if (!checked)
     return checked.err();
-  if (*checked)
-    fresh.current_.put(state_table::meta, std::string(verified_key),
-                       checkpoint_bytes(entries_.last()));
   fresh.entries_ = std::move(entries_);
+  if (*checked)
+    fresh.note_verified();
   fresh.durable_ = durable_;
   fresh.host_persists_ = true;
   fresh.applied_taken_ = fresh.applied_;

@@ -275,8 +275,8 @@ private:
   /// were checked (the checkpoint moves to the last one); an error names
   /// the first bad entry.
   expected<bool> verify_since_checkpoint() const;
-  /// The checkpoint record for `last` (null: the empty journal).
-  static std::string checkpoint_bytes(const protocol::ConfigEntry* last);
+  /// Moves the checkpoint to the newest entry, in the next write set.
+  void note_verified();
   /// The encoding of the current-state record `key`; nullopt when absent.
   std::optional<std::string> current_record(const std::string& key) const;
   store::state_tables& tables() const {

@@ -15,6 +15,7 @@
 #include "runtime/journal/journal_query.hpp"
 #include "runtime/journal/log_selection.hpp"
 #include "tests/unit/runtime/journal/config_test_util.hpp"
+#include "tests/unit/runtime/store/fixtures.hpp"
 
 using namespace pact;
 using namespace pact::journal;
@@ -467,4 +468,60 @@ TEST_CASE("start-up: tables without a checkpoint are checked from entry 1; "
                                "entry the journal does not hold (it ends at "
                                "entry 10)")
         != std::string::npos);
+}
+
+TEST_CASE("start-up over LMDB: the checkpoint is stored with the state and a "
+          "tampered entry after it stops the load") {
+  store::test::temp_dir dir;
+  store::lmdb_options opts;
+  opts.dir = dir.path() + "/journal";
+  opts.map_size_bytes = std::size_t{64} << 20;
+  auto opened = store::lmdb_store::open(opts);
+  REQUIRE_MESSAGE(opened.has_value(), (opened ? "" : opened.err().message));
+  auto& tables = (*opened)->tables();
+  config_state_machine live{tables, cache}; // standalone: writes each command
+  uint64_t index = 0;
+  auto add = [&](int64_t s) {
+    auto c = make_cmd(COMMAND_KIND_RECORD, node_scope("n1"), t0_ms + s * 1000);
+    c.set_record_type(ENTRY_TYPE_SERVICE_LIFECYCLE);
+    live.apply(++index, c.SerializeAsString());
+  };
+  for (int i = 0; i < 20; ++i)
+    add(i);
+  {
+    config_state_machine first{tables, cache};
+    REQUIRE(first.load());
+    REQUIRE(tables.write(first.take_writes()));
+  }
+  auto cp = tables.get(store::state_table::meta, "verified");
+  REQUIRE(cp);
+  REQUIRE(cp->has_value());
+  CHECK((*cp)->substr(0, 8) == sequence_key(20));
+  for (int i = 20; i < 30; ++i)
+    add(i);
+  auto e = entry_at(live, 25);
+  e.set_message("rewritten");
+  store::state_write w;
+  w.put(store::state_table::entries, sequence_key(25), deterministic_bytes(e));
+  REQUIRE(tables.write(w));
+  config_state_machine again{tables, cache};
+  auto st = again.load();
+  REQUIRE_FALSE(st);
+  CHECK(st.err().message.find("broken at entry 25: hash does not match the "
+                              "entry's contents (checked at start-up from "
+                              "the checkpoint at entry 20")
+        != std::string::npos);
+}
+
+TEST_CASE("start-up after restore(image): restore checked the chain, so the "
+          "checkpoint is its last entry") {
+  big_journal j(20, node_n);
+  counting_tables copy;
+  config_state_machine sm{copy, cache}; // standalone: restore writes at once
+  REQUIRE(sm.restore(j.sm.snapshot()));
+  CHECK(checkpoint_of(copy).substr(0, 8) == sequence_key(20));
+  config_state_machine again{copy, cache};
+  REQUIRE(again.load());
+  CHECK(again.take_writes().empty()); // nothing arrived since
+  CHECK(again.digest() == j.sm.digest());
 }
