@@ -109,6 +109,10 @@ public:
 
 private:
   void note_stale(bool stale, const std::string& reason);
+  /// `pact log --verify`: asks the journal to check its chain page by
+  /// page (LogRequest.verify with from_sequence, following `more`) and
+  /// sets `into`'s verified / verify_error from the first bad page.
+  pact::status verify_pages(protocol::LogReply& into, bool stale);
   /// Sends a log request; the reply, its staleness noted.
   expected<protocol::LogReply> ask_log(protocol::LogRequest lq, const char* id);
 

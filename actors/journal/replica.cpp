@@ -479,6 +479,7 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
     self->quit(make_error(ERROR_REASON_STORE_FAILED, *st.cfg.fatal));
     return {};
   }
+  st.reader = journal_reader(st.cfg.watch_scan_entries);
   if (auto opened = open(self); !opened) {
     self->quit(make_error(ERROR_REASON_STORE_FAILED, opened.err().message));
     return {};

@@ -39,6 +39,7 @@
 #include "runtime/common/clock.hpp"
 #include "runtime/common/endpoint.hpp"
 #include "runtime/common/error.hpp"
+#include "runtime/journal/journal_query.hpp"
 #include "runtime/raft/types.hpp"
 #include "runtime/store/lmdb_store.hpp"
 #include "runtime/store/raft_store.hpp"
@@ -100,6 +101,9 @@ struct replica_config {
   /// one stops at start with it, so the supervisor escalates at once and
   /// the daemon exits 1 naming it.
   std::shared_ptr<std::string> fatal = std::make_shared<std::string>();
+  /// Entries one watch answer reads at most (journal_reader; tests lower
+  /// it).
+  uint32_t watch_scan_entries = max_watch_scan_entries;
 };
 
 caf::behavior replica(caf::stateful_actor<struct replica_state>* self,

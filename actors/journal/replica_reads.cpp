@@ -50,6 +50,14 @@ std::string stale_because(replica_ptr self) {
          + "); this answer is its last applied state and may be stale";
 }
 
+/// True when a watch answer has nothing to say yet: no entries, and it
+/// read up to the journal's end (an answer cut short by the scan bound
+/// goes back at once, and the client resumes where it stopped).
+bool nothing_yet(replica_ptr self, const WatchReply& reply) {
+  return reply.entries_size() == 0
+         && reply.last_sequence() >= self->state.sm.last_sequence();
+}
+
 } // namespace
 
 void on_query(replica_ptr self, const std::string& bytes) {
@@ -128,12 +136,15 @@ void on_watch(replica_ptr self, const std::string& bytes) {
     return;
   }
   auto reply = st.reader.watch(st.sm, req);
-  if (req.from_now() || reply.entries_size() > 0 || req.wait_ms() == 0) {
+  if (req.from_now() || req.wait_ms() == 0 || !nothing_yet(self, reply)) {
     rp.deliver(reply.SerializeAsString());
     return;
   }
   auto wait
     = std::chrono::milliseconds(std::min(req.wait_ms(), max_watch_wait_ms));
+  // Everything up to the journal's end was read and none of it concerns
+  // the watcher: later checks start there, not at its resume point again.
+  req.set_after_sequence(reply.last_sequence());
   st.watchers.push_back(
     watcher{std::move(rp), std::move(req), self->clock().now() + wait});
 }
@@ -144,8 +155,10 @@ void check_watchers(replica_ptr self) {
   auto now = self->clock().now();
   auto done = [&](watcher& w) {
     auto reply = st.reader.watch(st.sm, w.req);
-    if (reply.entries_size() == 0 && now < w.deadline)
+    if (nothing_yet(self, reply) && now < w.deadline) {
+      w.req.set_after_sequence(reply.last_sequence());
       return false;
+    }
     w.rp.deliver(reply.SerializeAsString());
     return true;
   };

@@ -9,10 +9,12 @@
 
 #include "runtime/common/assert.hpp"
 #include "runtime/journal/config_state_machine.hpp"
+#include "runtime/journal/entry_chain.hpp"
 #include "runtime/journal/journal_items.hpp"
 
 namespace pact::journal {
 
+using protocol::ConfigEntry;
 using protocol::JournalCommand;
 using protocol::Scope;
 using store::state_table;
@@ -27,6 +29,8 @@ constexpr char emergency_tag = 'e';
 constexpr char scope_tag = 'l';
 constexpr char recent_tag = 'r';
 constexpr std::string_view applied_key = "applied";
+/// The start-up checkpoint: u64 sequence, then that entry's 32-byte hash.
+constexpr std::string_view verified_key = "verified";
 
 std::string tagged(char tag, std::string_view name) {
   std::string k(1, tag);
@@ -173,6 +177,61 @@ void config_state_machine::flush_writes() {
   writes_persisted();
 }
 
+void config_state_machine::note_verified() {
+  const auto* last = entries_.last();
+  current_.put(state_table::meta, std::string(verified_key),
+               u64_bytes(last ? last->sequence() : 0)
+                 + (last ? last->hash() : zero_hash()));
+}
+
+expected<bool> config_state_machine::verify_since_checkpoint() const {
+  auto cp = tables().get(state_table::meta, verified_key);
+  if (!cp)
+    return cp.err();
+  uint64_t from = 0;
+  std::string hash = zero_hash();
+  if (cp->has_value()) {
+    if ((*cp)->size() != 8 + 32)
+      return make_error("journal state tables: the chain checkpoint is "
+                        "corrupt");
+    from = u64_of(std::string_view(**cp).substr(0, 8));
+    hash = (*cp)->substr(8);
+  }
+  auto last = entries_.last_sequence();
+  auto broken = [&](uint64_t seq, const std::string& why) {
+    return make_error("the journal's hash chain is broken at entry "
+                      + std::to_string(seq) + ": " + why
+                      + " (checked at start-up from the checkpoint at entry "
+                      + std::to_string(from) + "; the journal will not start "
+                      + "on a tampered or corrupt journal)");
+  };
+  if (from > last)
+    return broken(from, "the checkpoint names an entry the journal does not "
+                        "hold (it ends at entry "
+                          + std::to_string(last) + ")");
+  // Nothing arrived since: nothing to check or to move.
+  if (from == last && (from == 0 || entries_.last()->hash() == hash))
+    return false;
+  chain_verifier v;
+  if (from > 0) {
+    // The checkpoint's own entry, as stored now, must still be the entry
+    // that was verified.
+    auto e = entries_.get(from);
+    if (!e)
+      return e.err();
+    if (!e->has_value() || (*e)->hash() != hash || entry_hash(**e) != hash)
+      return broken(from, "the entry no longer has the hash it had when it "
+                          "was verified");
+    v.resume_after(from, hash);
+  }
+  auto st = entries_.scan(from, [&](const ConfigEntry& e) { return v.add(e); });
+  if (!st)
+    return st.err();
+  if (!v.report().ok)
+    return broken(v.report().first_bad, v.report().reason);
+  return true;
+}
+
 status config_state_machine::load() {
   auto& t = tables();
   auto applied = t.get(state_table::meta, applied_key);
@@ -228,7 +287,12 @@ status config_state_machine::load() {
     return bad;
   if (auto ls = entries_.load(); !ls)
     return ls;
+  auto checked = verify_since_checkpoint();
+  if (!checked)
+    return checked.err();
   fresh.entries_ = std::move(entries_);
+  if (*checked)
+    fresh.note_verified();
   fresh.durable_ = durable_;
   fresh.host_persists_ = true;
   fresh.applied_taken_ = fresh.applied_;

@@ -121,6 +121,8 @@ status config_state_machine::restore(const std::string& image) {
   *this = std::move(fresh);
   entries_.reset(entries);
   mark_all_dirty();
+  // The chain was verified above: a start after this checks from here.
+  note_verified();
   maybe_flush();
   return {};
 }

@@ -1,5 +1,7 @@
 #include "runtime/journal/config_state_machine.hpp"
 
+#include <algorithm>
+
 #include "runtime/common/assert.hpp"
 #include "runtime/journal/config_detail.hpp"
 #include "runtime/journal/entry_chain.hpp"
@@ -84,7 +86,10 @@ std::string config_state_machine::apply(uint64_t index,
   applied_ = index;
   std::string out;
   JournalCommand cmd;
-  if (!cmd.ParseFromString(command)) {
+  bool parsed = cmd.ParseFromString(command);
+  if (parsed)
+    cmd.set_timestamp_unix_ms(log_time(cmd));
+  if (!parsed) {
     out = deterministic_bytes(refuse(protocol::STATUS_CODE_INVALID_ARGUMENT,
                                      "command is not a valid JournalCommand"));
   } else if (const auto* first = remembered(cmd)) {
@@ -189,9 +194,23 @@ std::string check_common(const JournalCommand& cmd) {
 } // namespace
 
 CommandResult config_state_machine::execute(const JournalCommand& cmd) {
-  auto r = run(cmd);
+  CommandResult r;
+  if (auto t = log_time(cmd); t != cmd.timestamp_unix_ms()) {
+    auto later = cmd;
+    later.set_timestamp_unix_ms(t);
+    r = run(later);
+  } else {
+    r = run(cmd);
+  }
   maybe_flush();
   return r;
+}
+
+int64_t config_state_machine::log_time(const JournalCommand& cmd) const {
+  const auto* last = entries_.last();
+  if (last == nullptr || cmd.timestamp_unix_ms() <= 0)
+    return cmd.timestamp_unix_ms();
+  return std::max(cmd.timestamp_unix_ms(), last->timestamp_unix_ms());
 }
 
 CommandResult config_state_machine::run(const JournalCommand& cmd) {

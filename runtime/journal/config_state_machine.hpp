@@ -201,6 +201,13 @@ private:
   /// Stamps sequence, parent and the hash chain, stores the entry and
   /// returns its sequence.
   uint64_t append(protocol::ConfigEntry entry);
+  /// The stamp `cmd` is applied with: its own, raised to the newest
+  /// entry's when below, so that stamps never go back along the log (a new
+  /// leader whose clock is behind may stamp below entries of its
+  /// predecessor it had not applied yet, leader_stamp.hpp; time windows
+  /// are found by bisection, log_selection.hpp). A missing stamp (0) stays
+  /// for the common checks to refuse.
+  int64_t log_time(const protocol::JournalCommand& cmd) const;
   /// Sets a node's state; while an emergency is active the new state is
   /// remembered for when it ends instead.
   static void set_node_state(protocol::NodeRecord& rec,
@@ -262,6 +269,14 @@ private:
   void note_recent_dropped(uint64_t position);
   void note_recent_added(uint64_t position, const protocol::RecentRequest& r);
   void note_scope_sequence(const std::string& key, uint64_t seq);
+  /// Start-up verification (docs/journal.md "Durable state"): checks the
+  /// hash chain of the loaded entries from the checkpoint in the `meta`
+  /// table (entry 0 when none) to the last entry. True when entries
+  /// were checked (the checkpoint moves to the last one); an error names
+  /// the first bad entry.
+  expected<bool> verify_since_checkpoint() const;
+  /// Moves the checkpoint to the newest entry, in the next write set.
+  void note_verified();
   /// The encoding of the current-state record `key`; nullopt when absent.
   std::optional<std::string> current_record(const std::string& key) const;
   store::state_tables& tables() const {

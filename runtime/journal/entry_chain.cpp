@@ -22,6 +22,12 @@ chain_report bad(uint64_t sequence, std::string reason) {
 
 } // namespace
 
+void chain_verifier::resume_after(uint64_t sequence, std::string hash) {
+  first_ = false;
+  expected_ = sequence + 1;
+  prev_hash_ = std::move(hash);
+}
+
 bool chain_verifier::add(const protocol::ConfigEntry& e) {
   if (!report_.ok)
     return false;

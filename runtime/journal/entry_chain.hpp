@@ -47,6 +47,11 @@ public:
   /// Checks the next entry of the run; false once a fault was found
   /// (report() names it; later entries are not checked).
   bool add(const protocol::ConfigEntry& e);
+  /// Continues a chain checked earlier: the next entry must have sequence
+  /// `sequence` + 1 and `prev_hash` equal to `hash` (the hash of entry
+  /// `sequence`, already verified; a start-up checkpoint or the last entry
+  /// of the previous `pact log --verify` page). Call before add().
+  void resume_after(uint64_t sequence, std::string hash);
   const chain_report& report() const {
     return report_;
   }

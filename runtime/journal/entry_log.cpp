@@ -200,16 +200,31 @@ status entry_log::scan(uint64_t after, const entry_visitor& fn) const {
 
 status entry_log::newest(const std::optional<std::string>& scope_key,
                          const entry_visitor& fn) const {
-  auto front = cache_front();
-  for (auto i = cache_.rbegin(); i != cache_.rend(); ++i)
-    if (!scope_key || journal::scope_key(i->scope()) == *scope_key)
-      if (!fn(*i))
-        return {};
-  if (front <= 1)
+  return newest_in(scope_key, 1, last_, fn);
+}
+
+status entry_log::newest_in(const std::optional<std::string>& scope_key,
+                            uint64_t from, uint64_t upto,
+                            const entry_visitor& fn) const {
+  from = std::max<uint64_t>(from, 1);
+  upto = std::min(upto, last_);
+  if (from > upto)
     return {};
+  auto front = cache_front();
+  // The cached part first (newest), then the tables below the cache.
+  for (auto s = upto + 1; s-- > std::max(from, front);) {
+    const auto& e = cache_[s - front];
+    if (!scope_key || journal::scope_key(e.scope()) == *scope_key)
+      if (!fn(e))
+        return {};
+  }
+  if (from >= front)
+    return {};
+  auto end = std::min(upto + 1, front);
+  status err;
   if (!scope_key) {
-    status err;
-    auto st = tables_->scan(state_table::entries, {}, sequence_key(front), true,
+    auto st = tables_->scan(state_table::entries, sequence_key(from),
+                            sequence_key(end), true,
                             [&](std::string_view k, std::string_view v) {
                               ConfigEntry e;
                               if (err = decode(k, v, e); !err)
@@ -218,9 +233,9 @@ status entry_log::newest(const std::optional<std::string>& scope_key,
                             });
     return st ? err : st;
   }
-  status err;
-  auto st = tables_->scan(state_table::by_scope, scope_index_key(*scope_key, 0),
-                          scope_index_key(*scope_key, front), true,
+  auto st = tables_->scan(state_table::by_scope,
+                          scope_index_key(*scope_key, from),
+                          scope_index_key(*scope_key, end), true,
                           [&](std::string_view k, std::string_view) {
                             auto e = read(key_sequence(k));
                             if (!e) {

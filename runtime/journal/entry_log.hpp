@@ -95,6 +95,12 @@ public:
   /// `fn` returns false.
   status newest(const std::optional<std::string>& scope_key,
                 const entry_visitor& fn) const;
+  /// newest() restricted to sequences `from` ..= `upto`: reads only
+  /// entries in that range (and with a scope, only that scope's, through
+  /// its index), so a caller that bounded the range by bisection reads
+  /// what it returns and no more.
+  status newest_in(const std::optional<std::string>& scope_key, uint64_t from,
+                   uint64_t upto, const entry_visitor& fn) const;
   /// Entries of `scope_key` with sequence <= `upto`, ascending.
   status scope_upto(const std::string& scope_key, uint64_t upto,
                     const entry_visitor& fn) const;

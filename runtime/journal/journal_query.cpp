@@ -104,9 +104,20 @@ expected<LogReply> journal_reader::log(const config_state_machine& sm,
       return s.err();
     scope = *s;
   }
+  LogReply out;
+  out.set_last_sequence(sm.last_sequence());
+  out.set_total_entries(sm.last_sequence());
+  if (req.verify() && req.from_sequence() != 0) {
+    // One page of `pact log --verify`: the client follows `more`.
+    auto n = std::min<uint32_t>(req.limit() == 0 ? max_verify_page_entries
+                                                 : req.limit(),
+                                max_verify_page_entries);
+    if (auto st = verify_page(sm, req.from_sequence(), n, out); !st)
+      return st.err();
+    return out;
+  }
   auto n = std::min<uint32_t>(req.limit() == 0 ? 20 : req.limit(),
                               max_log_entries);
-  LogReply out;
   if (req.from_sequence() != 0) {
     if (auto st = select_page(sm, req, n, out); !st)
       return st.err();
@@ -120,21 +131,21 @@ expected<LogReply> journal_reader::log(const config_state_machine& sm,
     for (auto& e : *entries)
       *out.add_entries() = std::move(e);
   }
-  out.set_last_sequence(sm.last_sequence());
-  out.set_total_entries(sm.last_sequence());
   if (req.verify()) {
-    // One pass over the stored entries, one at a time (the journal may
-    // hold millions).
-    chain_verifier v;
-    if (auto st
-        = sm.entries().scan(0, [&](const ConfigEntry& e) { return v.add(e); });
-        !st)
+    // A client that does not page (LogRequest.from_sequence): the first
+    // page only, so that no request reads the whole journal; a longer
+    // journal is reported as not verified rather than as verified.
+    LogReply page;
+    if (auto st = verify_page(sm, 1, max_verify_page_entries, page); !st)
       return st.err();
-    const auto& rep = v.report();
-    out.set_verified(rep.ok);
-    if (!rep.ok)
-      out.set_verify_error("entry " + std::to_string(rep.first_bad) + ": "
-                           + rep.reason);
+    out.set_verified(page.verified() && !page.more());
+    out.set_verify_error(page.verify_error());
+    if (page.verified() && page.more())
+      out.set_verify_error(
+        "entry " + std::to_string(page.entries(0).sequence() + 1)
+        + ": not verified: one request checks at most "
+        + std::to_string(max_verify_page_entries)
+        + " entries; pact log --verify pages through the journal");
   }
   return out;
 }
@@ -200,16 +211,19 @@ WatchReply journal_reader::watch(const config_state_machine& sm,
                                                          : req.max_entries(),
                                   max_watch_entries);
   // Entries after the resume point, read in sequence order from the
-  // tables (older ones) and the cache (the newest).
+  // tables (older ones) and the cache (the newest), at most watch_scan_.
   uint64_t seen = req.after_sequence();
+  uint32_t read = 0;
   auto st = sm.entries().scan(req.after_sequence(), [&](const ConfigEntry& e) {
     seen = e.sequence();
-    if (!concerns(sm, e, req.vcluster()))
+    bool full = false;
+    if (concerns(sm, e, req.vcluster())) {
+      *out.add_entries() = e;
+      full = static_cast<uint32_t>(out.entries_size()) >= limit;
+    }
+    if (!full && ++read < watch_scan_)
       return true;
-    *out.add_entries() = e;
-    if (static_cast<uint32_t>(out.entries_size()) < limit)
-      return true;
-    // Resume point is the last entry handed out, not the journal's end.
+    // Resume point is the last entry read, not the journal's end.
     out.set_last_sequence(e.sequence());
     return false;
   });

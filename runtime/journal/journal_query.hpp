@@ -9,6 +9,7 @@
 /// overlays that refresh() rebuilds only when an overlay's version changed
 /// (that is, when a vCluster commit landed), never per request.
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -30,12 +31,23 @@ inline constexpr uint32_t max_boot_chunk_bytes = 1024 * 1024;
 /// Bounds on query sizes (STYLE.md: a limit on everything).
 inline constexpr uint32_t max_log_entries = 10000;
 inline constexpr uint32_t max_watch_entries = 1000;
+/// Entries one watch answer reads at most (issue 10 item 2: no request
+/// reads the whole journal). A watch of a vCluster resuming far behind,
+/// with few entries of its own, gets an answer with no entries and
+/// `last_sequence` at the last entry read; the client resumes from there.
+inline constexpr uint32_t max_watch_scan_entries = 10000;
 
 /// Parses the CLI's scope syntax: "global", "vc:NAME" or "node:NAME".
 expected<protocol::Scope> parse_scope(const std::string& text);
 
 class journal_reader {
 public:
+  /// `watch_scan` bounds the entries one watch answer reads (tests lower
+  /// it).
+  explicit journal_reader(uint32_t watch_scan = max_watch_scan_entries)
+    : watch_scan_(std::max<uint32_t>(watch_scan, 1)) {
+  }
+
   /// Re-encodes every overlay whose version changed since the last call
   /// and drops those that vanished. Cheap when nothing changed.
   void refresh(const config_state_machine& sm);
@@ -47,7 +59,9 @@ public:
 
   /// Entries after `req.after_sequence` that concern `req.vcluster` (all
   /// when empty): its own, those of its nodes and global ones. Empty when
-  /// none yet.
+  /// none yet. Reads at most the scan bound: when it stopped there,
+  /// `last_sequence` is the last entry read (below the journal's last),
+  /// and the caller answers at once instead of waiting.
   protocol::WatchReply watch(const config_state_machine& sm,
                              const protocol::WatchRequest& req) const;
 
@@ -76,6 +90,7 @@ private:
 
   std::map<std::string, cached_overlay> overlays_;
   uint64_t rebuilds_ = 0;
+  uint32_t watch_scan_;
 };
 
 /// True when `entry` concerns `vcluster`: its scope is that vCluster, a node

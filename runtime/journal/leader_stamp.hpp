@@ -2,9 +2,15 @@
 
 /// The leader stamps the time into a JournalCommand before proposing it
 /// (DESIGN.md §4: applying never reads a clock, so the one clock reading
-/// happens once, on the leader, and travels in the log). Timestamps never go
-/// backwards within one leader's term of office, even if its wall clock
-/// does: TTL expiries computed from them stay ordered like the log.
+/// happens once, on the leader, and travels in the log). The stamper never
+/// goes backwards, even if its wall clock does, and starts from the newest
+/// entry it has applied. A new leader may not have applied its
+/// predecessor's last entries yet, so its stamp can still be below
+/// theirs by the clocks' skew: the state machine raises such a stamp to
+/// the newest entry's when it applies the command
+/// (config_state_machine::log_time), so entries' stamps never go back
+/// along the sequences and TTL expiries computed from them stay ordered
+/// like the log.
 
 #include <algorithm>
 #include <cstddef>

@@ -1,14 +1,22 @@
 #pragma once
 
 /// The time-bounded and paged selections of `pact log` (LogRequest fields
-/// since_unix_ms, until_unix_ms, from_sequence; docs/cli.md "pact log").
-/// They read entries one by one through the state machine's entry_log, so
-/// they hold no copy of the journal beyond the page they return; an error
-/// is a store that could not be read.
+/// since_unix_ms, until_unix_ms, from_sequence, verify; docs/cli.md "pact
+/// log"). They read entries one by one through the state machine's
+/// entry_log, so they hold no copy of the journal beyond the page they
+/// return, and each reads a bounded number of entries whatever the
+/// journal's size (issue 10 item 2: nothing on the Raft loop grows with
+/// the journal); an error is a store that could not be read.
 ///
-/// Timestamps are stamped by the leader and never go backwards within one
-/// leader's office (leader_stamp.hpp) but may across a change of leader,
-/// so a time window is matched entry by entry rather than by bisection.
+/// Entries' timestamps are nondecreasing along sequences: the leader
+/// stamps them (leader_stamp.hpp) and the state machine raises a stamp
+/// below the newest entry's to it when it applies the command
+/// (config_state_machine::apply), so a stamp from a new leader whose clock
+/// is behind cannot step back. A time window's ends are therefore found by
+/// bisection over sequences; each entry is still matched by its own stamp,
+/// so a journal written before stamps were raised (where one may step back
+/// by a clock's skew at a change of leader) gets no entry outside its
+/// window.
 
 #include <cstdint>
 #include <optional>
@@ -23,12 +31,23 @@ namespace pact::journal {
 /// pages stay small whatever the entries' sizes.
 inline constexpr std::size_t max_log_page_bytes = std::size_t{4} << 20;
 
+/// Entries one `pact log --verify` page checks at most (LogRequest.limit
+/// lowers it): some 10,000 reads and SHA-256s, tens of ms on the replica.
+inline constexpr uint32_t max_verify_page_entries = 10000;
+
 /// True when `e` lies in the request's time window (bounds inclusive, 0
 /// meaning unbounded).
 bool in_window(const protocol::ConfigEntry& e, const protocol::LogRequest& req);
 
+/// The first sequence whose entry is stamped at or after `ms` (after it
+/// when `after`), last_sequence() + 1 when none: a bisection, about
+/// log2(last_sequence()) reads.
+expected<uint64_t> first_stamped(const config_state_machine& sm, int64_t ms,
+                                 bool after = false);
+
 /// The newest `n` entries in the window (and of `scope` when given),
-/// newest first, appended to `out`.
+/// newest first, appended to `out`. Reads the bisection's entries and at
+/// most `n` more (through the scope index when scoped).
 status select_window(const config_state_machine& sm,
                      const protocol::LogRequest& req,
                      const std::optional<protocol::Scope>& scope, uint32_t n,
@@ -36,10 +55,21 @@ status select_window(const config_state_machine& sm,
 
 /// One export page (req.from_sequence != 0): oldest first, contiguous, at
 /// most `n` entries and `max_bytes` of them (at least one); sets out.more
-/// when the run continues after it.
+/// when the run continues after it. With since_unix_ms the run starts at
+/// the first entry stamped at or after it (by bisection), not before
+/// from_sequence.
 status select_page(const config_state_machine& sm,
                    const protocol::LogRequest& req, uint32_t n,
                    protocol::LogReply& out,
                    std::size_t max_bytes = max_log_page_bytes);
+
+/// One page of `pact log --verify` (req.verify with req.from_sequence =
+/// S != 0): checks the chain of at most `n` entries from S — the link to
+/// entry S - 1 included — and sets out.verified / out.verify_error ("entry
+/// N: REASON"), out.entries to the last entry checked (where the next
+/// page resumes: its sequence + 1) and out.more when entries follow it.
+/// Reads at most `n` + 1 entries.
+status verify_page(const config_state_machine& sm, uint64_t from, uint32_t n,
+                   protocol::LogReply& out);
 
 } // namespace pact::journal

@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,8 +59,11 @@ struct journal_fixture : pact::test::coordinated_system {
   /// Replica 1, and a gateway when `gw` is given; returns once the replica
   /// leads (and the gateway serves). With other `voters` (whose replicas
   /// never run) no leader can be elected: it returns at once.
+  /// `tune` adjusts the replica's configuration before it starts.
   explicit journal_fixture(std::optional<gateway_config> gw = std::nullopt,
-                           std::vector<uint64_t> members = {1}) {
+                           std::vector<uint64_t> members = {1},
+                           const std::function<void(replica_config&)>& tune
+                           = {}) {
     raft::conf_state voters;
     voters.voters = members;
     disk = std::make_shared<store::memory_store>(voters);
@@ -75,6 +79,8 @@ struct journal_fixture : pact::test::coordinated_system {
     rc.tick = tick;
     rc.metrics = std::make_shared<raft_metrics>("1");
     rc.wall = wall;
+    if (tune)
+      tune(rc);
     rc.open_store =
       [d = disk](
         const replica_config&) -> expected<std::shared_ptr<store::raft_store>> {

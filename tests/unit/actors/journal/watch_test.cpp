@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <vector>
 
 #include "tests/unit/actors/journal/journal_fixture.hpp"
 
@@ -169,4 +170,30 @@ TEST_CASE("a watch with nothing new is answered empty after its wait") {
   CHECK(from_now.entries_size() == 0);
   CHECK(from_now.last_sequence() == 2);
   CHECK(f.now() - started < seconds(5));
+}
+
+TEST_CASE("a watch far behind is answered at once when the scan bound stops "
+          "it, and the client's next polls carry on from there") {
+  // A sparse vCluster resuming from long ago: without the bound the replica
+  // would read every entry since on its Raft loop (issue 10 item 2).
+  journal_fixture f(std::nullopt, {1}, [](journal::replica_config& rc) {
+    rc.watch_scan_entries = 4;
+  });
+  REQUIRE(f.ok(overlay_apply("ml")) == 1);
+  for (int i = 0; i < 9; ++i)
+    REQUIRE(f.ok(node_commit("n9", std::to_string(i))) > 1); // not ml's
+  REQUIRE(f.ok(enroll("n1", "ml")) == 11);
+  uint64_t after = 1;
+  std::vector<uint64_t> stops;
+  WatchReply reply;
+  do {
+    auto sent = send_watch(f, watch(after, "ml", 25000), seconds(5));
+    REQUIRE(sent->done); // at once: no time passed
+    reply = reply_of(f, *sent);
+    stops.push_back(reply.last_sequence());
+    after = reply.last_sequence();
+  } while (reply.entries_size() == 0);
+  CHECK(stops == std::vector<uint64_t>{5, 9, 11});
+  REQUIRE(reply.entries_size() == 1);
+  CHECK(reply.entries(0).sequence() == 11);
 }

@@ -88,9 +88,12 @@ TEST_CASE("log --since/--until: bounds inclusive, -n counts matches") {
   }
 }
 
-TEST_CASE("log --since/--until: stamps that go back are matched one by one") {
-  // A new leader may stamp below its predecessor's last (leader_stamp.hpp).
+TEST_CASE("log --since/--until: a stamp that would go back is raised to the "
+          "previous entry's, and matched by it") {
+  // A new leader may stamp below its predecessor's last (leader_stamp.hpp);
+  // the state machine raises the stamp, so windows can bisect.
   timed_journal j({1, 2, 6, 3, 7});
+  CHECK(entry_at(j.h.sm, 4).timestamp_unix_ms() == at(6));
   LogRequest req;
   req.set_limit(20);
   req.set_since_unix_ms(at(3));
@@ -138,8 +141,8 @@ TEST_CASE("export pages: the window picks the start and the end, the run "
   req.set_limit(100);
   req.set_since_unix_ms(at(3));
   req.set_until_unix_ms(at(7));
-  // Starts at 3 (first stamped >= 3), keeps 4 (stamped 3) for the chain,
-  // stops before 6 (stamped 8 > 7).
+  // Starts at 3 (first stamped >= 3; 4 is raised from 3 to 6), stops
+  // before 6 (stamped 8 > 7).
   auto r = ask(j.h.sm, req);
   CHECK(sequences(*r) == seqs{3, 4, 5});
   CHECK_FALSE(r->more());
