@@ -56,20 +56,11 @@ import run_bench  # noqa: E402
 import scale_bulk  # noqa: E402
 
 
-def proc_status_mb(pid, key):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024.0
-    return 0.0
+proc_status_mb = scale_bulk.status_mb
 
 
 def dir_mb(path):
-    total = 0
-    for root, _, files in os.walk(path):
-        for name in files:
-            total += os.stat(os.path.join(root, name)).st_blocks * 512
-    return total / (1 << 20)
+    return scale_bulk.dir_bytes(path) / (1 << 20)
 
 
 def p50(samples):

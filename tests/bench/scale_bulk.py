@@ -4,7 +4,9 @@
 1. Bootstraps three pact-journal replicas, stops them, and fills each data
    directory with N entries by `pact-bulkload` (the real state machine's
    apply path; docs/benchmarks.md) at one Raft index and term beyond every
-   replica's log; the three printed digests must be equal.
+   replica's log; the three printed digests must be equal. (It checks
+   on the way that pact-bulkload refuses a running replica's directory and
+   an index or term below the store's, changing nothing.)
 2. Starts all three: restart_all_s (process start until `pact status`
    answers and a `pact commit` commits); then the replicas must converge to
    one applied index and one digest (/health).
@@ -137,17 +139,39 @@ class BulkRun:
             return None
         return harness.wait_for(same, timeout, "equal digests")
 
+    def refused(self, data, *args):
+        """pact-bulkload refuses `args` on `data` (exit 1, a message) and
+        changes nothing."""
+        before = bulkload(self.bin, data, "--probe")
+        r = subprocess.run([os.path.join(self.bin, "pact-bulkload"),
+                            "--data-dir", data, *args], capture_output=True,
+                           text=True, timeout=60)
+        if r.returncode != 1 or not r.stderr.startswith("pact-bulkload: ") \
+                or bulkload(self.bin, data, "--probe") != before:
+            raise RuntimeError(f"pact-bulkload {' '.join(args)} was not "
+                               f"refused cleanly: {r.returncode} {r.stderr}")
+
     def load_all(self):
         """Steps 1-2."""
         self.members, self.reps, _ = run_bench.start_cluster(self.bench)
         self.bench.members = self.members
         self.leader()
+        one = self.reps[1].data
+        r = subprocess.run([os.path.join(self.bin, "pact-bulkload"),
+                            "--data-dir", one, "--probe"],
+                           capture_output=True, text=True, timeout=60)
+        if r.returncode != 1 or "running pact-journal" not in r.stderr:
+            raise RuntimeError(f"a running replica's directory: {r.stderr}")
         for r in list(self.reps.values()):
             self.kill(r, signal.SIGTERM)
         probes = [bulkload(self.bin, r.data, "--probe")
                   for r in self.reps.values()]
         after = max(p["last_index"] for p in probes)
         term = max(max(p["current_term"], p["last_term"]) for p in probes)
+        self.refused(one, "--entries", "5", "--after-index", "0", "--term",
+                     str(term))
+        self.refused(one, "--entries", "5", "--after-index", str(after),
+                     "--term", "0")
         loads = bulkload_all(self.bin, [r.data for r in self.reps.values()],
                              "--entries", str(self.n), "--after-index",
                              str(after), "--term", str(term))
