@@ -35,6 +35,7 @@
 #include <caf/scoped_actor.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tests/bench/bench_command.hpp"
 #include "tests/bench/stats.hpp"
 
 #include "protocol/caf_types.hpp"
@@ -84,33 +85,9 @@ std::string make_command(int client, uint64_t seq, size_t size) {
   return s;
 }
 
-/// A node-scoped COMMIT whose serialization is `size` bytes (or as small as
-/// it gets when `size` is smaller than the fixed fields).
+/// The node COMMIT of bench_command.hpp, serialized.
 std::string make_journal_command(int client, uint64_t seq, size_t size) {
-  protocol::JournalCommand cmd;
-  cmd.set_kind(protocol::COMMAND_KIND_COMMIT);
-  cmd.mutable_scope()->set_node("bench-" + std::to_string(client % 64));
-  cmd.set_ttl_seconds(3600);
-  cmd.set_message("pact-load");
-  auto* item = cmd.mutable_state_delta()->add_items();
-  item->set_category(protocol::DELTA_CATEGORY_KERNEL);
-  // Node deltas merge by key: one key per client keeps each node record
-  // small however long the run.
-  item->set_action(protocol::DELTA_ACTION_ADD);
-  item->set_key("bench.c" + std::to_string(client));
-  auto value = "s" + std::to_string(seq) + "-";
-  item->set_value(value);
-  size_t pad = 0;
-  // Length prefixes grow by a byte at 128 and 16384 bytes: shrink the
-  // padding by what they added (at most a couple of rounds).
-  for (int round = 0; round < 4; ++round) {
-    auto now = cmd.ByteSizeLong();
-    if (now == size || (now > size && pad == 0))
-      break;
-    pad = now < size ? pad + (size - now) : pad - std::min(pad, now - size);
-    item->set_value(value + std::string(pad, 'x'));
-  }
-  return cmd.SerializeAsString();
+  return bench::journal_commit(client, seq, size).SerializeAsString();
 }
 
 std::atomic<bool> reported_error{false};

@@ -3,6 +3,8 @@
 
   python3 tests/bench/scale_bench.py [--entries N] [--step S] [--bin build/bin]
                                      [--clients C] [--out FILE] [--quick]
+  python3 tests/bench/scale_bench.py --bulk [N] [--grow G] [--bin build/bin]
+                                     [--out FILE]
 
 Starts three pact-journal processes on loopback (the e2e harness's helpers)
 and loads durable node COMMITs through the gateways with `pact-load --mode
@@ -30,8 +32,13 @@ id: it would be a voter that forgot what it acknowledged. The journal has
 no membership change command yet, so the catch-up is measured with a
 far-behind replica instead.)
 
+--bulk [N] (default 10,000,000) measures instead a journal of N entries
+filled by `pact-bulkload` (scale_bulk.py says what and how), adding G
+(default 100,000) through the write path.
+
 No figure is asserted (docs/benchmarks.md records them); --quick (the CI
-smoke mode) loads 2,000 entries and checks that every step works.
+smoke mode) loads 2,000 entries and checks that every step works, then
+runs --bulk 2000 --grow 300 the same way.
 """
 import argparse
 import json
@@ -46,22 +53,14 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "e2e"))
 import harness  # noqa: E402
 import run_bench  # noqa: E402
+import scale_bulk  # noqa: E402
 
 
-def proc_status_mb(pid, key):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024.0
-    return 0.0
+proc_status_mb = scale_bulk.status_mb
 
 
 def dir_mb(path):
-    total = 0
-    for root, _, files in os.walk(path):
-        for name in files:
-            total += os.stat(os.path.join(root, name)).st_blocks * 512
-    return total / (1 << 20)
+    return scale_bulk.dir_bytes(path) / (1 << 20)
 
 
 def p50(samples):
@@ -130,15 +129,35 @@ def main():
     ap.add_argument("--bin", default=os.path.join(os.getcwd(), "bin"))
     ap.add_argument("--out")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--bulk", type=int, nargs="?", const=10_000_000)
+    ap.add_argument("--grow", type=int, default=100_000)
     a = ap.parse_args()
     if a.quick:
         a.entries, a.step, a.clients = 2000, 1000, 32
     os.environ["PACT_BIN_DIR"] = os.path.abspath(a.bin)
     harness.BIN = os.environ["PACT_BIN_DIR"]
+    if a.out:
+        open(a.out, "w").close()
+
+    def emit(row):
+        print(json.dumps(row), flush=True)
+        if a.out:
+            with open(a.out, "a") as f:
+                f.write(json.dumps(row) + "\n")
+    if a.bulk is not None and not a.quick:
+        scale_bulk.run(a, emit)
+        return
+    growing(a, emit)
+    if a.quick:
+        a.bulk, a.grow = 2000, 300
+        scale_bulk.run(a, emit)
+
+
+def growing(a, emit):
+    """The default mode: the journal grown through the write path."""
     runs = 5 if a.quick else 50
     bench = run_bench.Cluster()
     bench.setUp()
-    rows = []
     try:
         bench.members, reps, leader = run_bench.start_cluster(bench)
         token = harness.make_token(run_bench.SECRET)
@@ -154,18 +173,12 @@ def main():
                 run_bench.load(os.path.join(a.bin, "pact-load"), gateways,
                                token, a.clients, 2, mode="commit")
             loaded = applied(bench, lead)
-            rows.append(measure(bench, token, lead, loaded, runs))
-            print(json.dumps(rows[-1]), flush=True)
+            emit(measure(bench, token, lead, loaded, runs))
         end = catch_up(bench, reps, lead, behind)
         end["restart_s"] = restart_to_serving(bench, token, reps, lead)
-        rows.append(end)
-        print(json.dumps(end), flush=True)
+        emit(end)
     finally:
         bench.tearDown()
-    if a.out:
-        with open(a.out, "w") as f:
-            for r in rows:
-                f.write(json.dumps(r) + "\n")
 
 
 if __name__ == "__main__":
