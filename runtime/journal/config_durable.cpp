@@ -148,6 +148,13 @@ store::state_write config_state_machine::take_writes() {
       && entries_.pending().empty())
     return {};
   applied_taken_ = applied_;
+  // The machine chained the entries it appended itself (each one's
+  // prev_hash is the hash of the one before): every checkpoint_interval
+  // entries the checkpoint moves to the head with them, so a restart
+  // re-checks a bounded tail, however long the replica ran.
+  if (!entries_.pending().empty()
+      && entries_.last_sequence() >= checkpoint_seq_ + checkpoint_interval)
+    note_verified();
   // Entries first: a restore's write set starts by clearing the tables.
   auto w = entries_.take_pending();
   for (auto& op : current_.ops)
@@ -179,6 +186,7 @@ void config_state_machine::flush_writes() {
 
 void config_state_machine::note_verified() {
   const auto* last = entries_.last();
+  checkpoint_seq_ = last ? last->sequence() : 0;
   current_.put(state_table::meta, std::string(verified_key),
                u64_bytes(last ? last->sequence() : 0)
                  + (last ? last->hash() : zero_hash()));
@@ -291,6 +299,9 @@ status config_state_machine::load() {
   if (!checked)
     return checked.err();
   fresh.entries_ = std::move(entries_);
+  // Checked through the last entry now (or nothing new since the
+  // checkpoint, which is the last entry then).
+  fresh.checkpoint_seq_ = fresh.entries_.last_sequence();
   if (*checked)
     fresh.note_verified();
   fresh.durable_ = durable_;

@@ -277,6 +277,10 @@ private:
   expected<bool> verify_since_checkpoint() const;
   /// Moves the checkpoint to the newest entry, in the next write set.
   void note_verified();
+  /// Entries the machine appends (chained by itself, so verified by
+  /// construction) before the checkpoint follows them: a restart re-checks
+  /// at most about this many plus what it did not write itself.
+  static constexpr uint64_t checkpoint_interval = 10000;
   /// The encoding of the current-state record `key`; nullopt when absent.
   std::optional<std::string> current_record(const std::string& key) const;
   store::state_tables& tables() const {
@@ -296,6 +300,8 @@ private:
   store::state_write current_;
   /// Applied index of the last write set taken.
   uint64_t applied_taken_ = 0;
+  /// Sequence of the chain checkpoint as last noted (note_verified).
+  uint64_t checkpoint_seq_ = 0;
   /// Latest sequence per scope key: the `parent` of the next entry there.
   std::map<std::string, uint64_t> last_in_scope_;
   std::map<std::string, protocol::VClusterOverlay> overlays_;

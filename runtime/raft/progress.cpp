@@ -59,6 +59,8 @@ void progress::reset_state(progress_state s) {
   probe_sent = false;
   pending_snapshot = 0;
   snapshot_offset = 0;
+  snapshot_chunk_sent = false;
+  snapshot_beats_unanswered = 0;
   state = s;
   inflight.reset();
 }

@@ -70,6 +70,14 @@ struct progress {
   index_t pending_snapshot = 0;
   /// In snapshot state: next byte of the image to send.
   std::uint64_t snapshot_offset = 0;
+  /// In snapshot state: the chunk at snapshot_offset was sent and is not
+  /// answered yet (stop-and-wait: one chunk on the way at a time).
+  bool snapshot_chunk_sent = false;
+  /// In snapshot state: heartbeat answers since that chunk was sent; it is
+  /// sent again only after an election timeout's worth of them, so that a
+  /// follower slower than the heartbeat is not sent copies it must refuse
+  /// (each refusal asked for the next chunk again, a copy per heartbeat).
+  int snapshot_beats_unanswered = 0;
   /// Heard from the peer since the last check-quorum round (thesis §6.2).
   bool recent_active = false;
   /// Learners receive the log but do not vote (thesis §4.2.1).

@@ -239,6 +239,8 @@ void core::send_snapshot_chunk(node_id to, progress& pr) {
   m.chunk = chunk.value().data;
   m.chunk_done = chunk.value().done;
   send(std::move(m));
+  pr.snapshot_chunk_sent = true;
+  pr.snapshot_beats_unanswered = 0;
 }
 
 bool core::maybe_commit() {
@@ -379,9 +381,14 @@ void core::handle_heartbeat_response(const message& m, progress& pr) {
   // AppendEntries does not stall the pipeline forever.
   if (pr.state == progress_state::replicate && pr.inflight.full())
     pr.inflight.free_first_one();
-  if (pr.state == progress_state::snapshot)
-    send_snapshot_chunk(m.from, pr); // Resend a possibly lost chunk.
-  else if (pr.match_index < log_.last_index())
+  if (pr.state == progress_state::snapshot) {
+    // Send the chunk again if it seems lost: none is on the way, or the
+    // one sent has gone unanswered for an election timeout.
+    if (!pr.snapshot_chunk_sent
+        || ++pr.snapshot_beats_unanswered
+             >= cfg_.election_timeout_ticks / cfg_.heartbeat_interval_ticks)
+      send_snapshot_chunk(m.from, pr);
+  } else if (pr.match_index < log_.last_index())
     send_append(m.from);
   if (m.context.empty() || pr.is_learner)
     return;
@@ -404,7 +411,11 @@ void core::handle_snapshot_response(const message& m, progress& pr) {
   if (pr.state != progress_state::snapshot
       || m.log_index != pr.pending_snapshot)
     return; // Stale answer about an earlier transfer.
-  // hint_index is the next byte the follower expects (0 restarts).
+  // hint_index is the next byte the follower expects (0 restarts). An
+  // answer asking for the chunk already on the way answers a copy sent
+  // earlier: sending it again would keep one more copy going round.
+  if (pr.snapshot_chunk_sent && m.hint_index == pr.snapshot_offset)
+    return;
   pr.snapshot_offset = m.hint_index;
   send_snapshot_chunk(m.from, pr);
 }

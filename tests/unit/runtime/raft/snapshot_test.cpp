@@ -1,5 +1,7 @@
 // Snapshots, log compaction and chunked InstallSnapshot (§7).
 
+#include <map>
+
 #include <doctest/doctest.h>
 
 #include "tests/unit/runtime/raft/test_cluster.hpp"
@@ -81,12 +83,55 @@ TEST_CASE("§7 a lost chunk is sent again and the receiver asks for the "
     }
     return false;
   });
-  for (int i = 0; i < 5; ++i) {
+  // Resent once an election timeout's worth of heartbeats found it
+  // unanswered.
+  for (int i = 0; i < 2 * net.make_config(1).election_timeout_ticks; ++i)
     net.tick_all();
-  }
   CHECK(dropped);
   CHECK(net.at(3).storage.latest_snapshot().data == "alpha;beta;");
   CHECK(net.raft(3).log().committed() == 3);
+}
+
+TEST_CASE("a chunk goes unanswered for a while: it is sent again once per "
+          "election timeout, not on every heartbeat answer, and the copies' "
+          "answers do not multiply the chunks") {
+  network net{{1, 2, 3}, small_chunks};
+  net.elect(1);
+  net.crash(3);
+  for (const char* s : {"alpha", "beta", "gamma", "delta"})
+    net.node(1).propose(s);
+  net.settle();
+  compact(net, 1);
+  net.recover(3);
+  net.sent().clear();
+  // A slow follower: its answers to chunks are late (held back here) while
+  // its heartbeat answers arrive.
+  bool slow = true;
+  net.drop_if([&](const message& m) {
+    return slow && m.type == message_type::install_snapshot_response;
+  });
+  const int timeout = net.make_config(1).election_timeout_ticks;
+  for (int i = 0; i < 3 * timeout; ++i)
+    net.tick_all();
+  auto sent = of_type(net.sent(), message_type::install_snapshot);
+  // The first chunk, then one copy per election timeout (not 3 * timeout).
+  CHECK(sent.size() >= 2);
+  CHECK(sent.size() <= 4);
+  for (const auto& m : sent)
+    CHECK(m.chunk_offset == 0);
+  // The follower answers again: every copy it got is answered, yet each
+  // further chunk is sent about once.
+  slow = false;
+  net.sent().clear();
+  for (int i = 0; i < 3 * timeout; ++i)
+    net.tick_all();
+  CHECK(net.at(3).storage.latest_snapshot().data == "alpha;beta;gamma;delta;");
+  auto rest = of_type(net.sent(), message_type::install_snapshot);
+  std::map<std::uint64_t, int> copies;
+  for (const auto& m : rest)
+    ++copies[m.chunk_offset];
+  for (const auto& [offset, n] : copies)
+    CHECK_MESSAGE(n <= 2, "chunk at " << offset << " sent " << n << " times");
 }
 
 TEST_CASE("§7 out-of-order chunks are refused with the expected offset") {
