@@ -15,7 +15,8 @@
    `pact log --scope node:bench-7 -n 20` (p50/p99), `pact log --verify`
    (result and seconds).
 4. GROW more entries through the normal write path (`pact-load --mode
-   commit`, 256 clients): RssAnon/RssFile again, growth per 100,000.
+   commit`, 256 clients): RssAnon/RssFile again, growth per 100,000;
+   then GROW more: the growth per 100,000 of the warmed-up process.
 5. kill -9 the leader, start it: restart_leader_s (until `pact status`
    answers on its gateway and a commit through it commits); kill -9 all
    three, start them: restart_all_kill_s.
@@ -289,6 +290,14 @@ def run(a, emit):
         row["rss_anon_growth_mb_per_100k"] = round(
             (row["rss_anon_mb_after"] - before["rss_anon_mb_start"])
             * 100000 / max(added, 1), 1)
+        # A second step from a warmed-up process: the first includes the
+        # process's own warm-up (caches, buffers, allocator arenas filling).
+        more = b.add_entries(lead)
+        row["added_second"] = more
+        row.update(b.memory(lead, "after_second"))
+        row["rss_anon_steady_growth_mb_per_100k"] = round(
+            (row["rss_anon_mb_after_second"] - row["rss_anon_mb_after"])
+            * 100000 / max(more, 1), 1)
         emit(row)
         emit(b.restarts(lead))
         emit(b.catch_up())
