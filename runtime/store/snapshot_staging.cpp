@@ -21,20 +21,6 @@ std::string errno_text() {
   return std::strerror(errno);
 }
 
-/// Takes one `u32 length, bytes` field from the front of `in`.
-bool take_field(std::string_view& in, std::string_view& field) {
-  if (in.size() < 4)
-    return false;
-  std::size_t n = 0;
-  for (int i = 0; i < 4; ++i)
-    n = (n << 8) | static_cast<unsigned char>(in[i]);
-  if (in.size() - 4 < n)
-    return false;
-  field = in.substr(4, n);
-  in.remove_prefix(4 + n);
-  return true;
-}
-
 } // namespace
 
 void snapshot_staging::framing::feed(std::string_view bytes) {
@@ -227,7 +213,8 @@ pact::status snapshot_staging::replay(const state_visitor& fn) const {
     std::string_view key;
     std::string_view value;
     auto rest = buf;
-    while (!ended && take_field(rest, key) && take_field(rest, value)) {
+    while (!ended && take_stream_field(rest, key)
+           && take_stream_field(rest, value)) {
       buf = rest;
       if (key.empty())
         ended = true;

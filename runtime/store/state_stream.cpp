@@ -16,20 +16,6 @@ void put_u32(std::string& out, std::size_t n) {
     out.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
 }
 
-bool get_field(std::string_view& in, std::string_view& field) {
-  if (in.size() < 4)
-    return false;
-  std::size_t n = 0;
-  for (int i = 0; i < 4; ++i)
-    n = (n << 8) | static_cast<unsigned char>(in[i]);
-  in.remove_prefix(4);
-  if (in.size() < n)
-    return false;
-  field = in.substr(0, n);
-  in.remove_prefix(n);
-  return true;
-}
-
 } // namespace
 
 bool is_table_prefix(char c) {
@@ -94,6 +80,19 @@ std::string stream_hasher::final() {
   EVP_DigestFinal_ex(evp(ctx_), reinterpret_cast<unsigned char*>(out.data()),
                      &n);
   return out;
+}
+
+bool take_stream_field(std::string_view& in, std::string_view& field) {
+  if (in.size() < 4)
+    return false;
+  std::size_t n = 0;
+  for (int i = 0; i < 4; ++i)
+    n = (n << 8) | static_cast<unsigned char>(in[i]);
+  if (in.size() - 4 < n)
+    return false;
+  field = in.substr(4, n);
+  in.remove_prefix(4 + n);
+  return true;
 }
 
 void append_stream_record(std::string& out, std::string_view key,
@@ -231,7 +230,7 @@ pact::expected<state_write> parse_state_stream(std::string_view bytes) {
   while (!bytes.empty()) {
     std::string_view key;
     std::string_view value;
-    if (!get_field(bytes, key) || !get_field(bytes, value))
+    if (!take_stream_field(bytes, key) || !take_stream_field(bytes, value))
       return make_error("state snapshot stream: record " + std::to_string(n)
                         + " is truncated");
     if (key.empty() || !is_table_prefix(key[0]))

@@ -114,6 +114,10 @@ private:
 /// by the returned scan (the LMDB store uses a read transaction instead).
 keyspace_scan copy_view(const state_tables& t);
 
+/// Takes one `u32 big-endian length, bytes` field from the front of `in`;
+/// false (and `in` unchanged) when `in` does not hold a whole one.
+bool take_stream_field(std::string_view& in, std::string_view& field);
+
 /// Appends the stream encoding of one record.
 void append_stream_record(std::string& out, std::string_view key,
                           std::string_view value);

@@ -9,12 +9,14 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "runtime/store/lmdb_store.hpp"
 #include "runtime/store/memory_store.hpp"
+#include "runtime/store/state_stream.hpp"
 
 namespace pact::store::test {
 
@@ -141,5 +143,21 @@ struct lmdb_fixture {
   lmdb_options opts;
   std::unique_ptr<lmdb_store> store_;
 };
+
+/// Records by keyspace key (table prefix first).
+using rows_t = std::map<std::string, std::string>;
+
+/// The whole state stream of `rows`.
+inline std::string stream_of(const rows_t& rows) {
+  state_stream s([&](std::string_view from, const state_visitor& fn) {
+    for (auto i = rows.lower_bound(std::string(from)); i != rows.end(); ++i)
+      if (!fn(i->first, i->second))
+        break;
+    return pact::status{};
+  });
+  auto c = s.read(0, SIZE_MAX);
+  REQUIRE(c);
+  return c->data;
+}
 
 } // namespace pact::store::test

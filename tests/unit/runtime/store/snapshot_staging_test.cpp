@@ -19,20 +19,6 @@ using namespace pact::store::test;
 
 namespace {
 
-using rows_t = std::map<std::string, std::string>;
-
-std::string stream_of(const rows_t& rows) {
-  state_stream s([&](std::string_view from, const state_visitor& fn) {
-    for (auto i = rows.lower_bound(std::string(from)); i != rows.end(); ++i)
-      if (!fn(i->first, i->second))
-        break;
-    return pact::status{};
-  });
-  auto c = s.read(0, SIZE_MAX);
-  REQUIRE(c);
-  return c->data;
-}
-
 /// Records of several tables, one larger than a replay block (1 MiB), so
 /// that replay reassembles a record across reads.
 const rows_t rows{{"cg", "global"},

@@ -44,26 +44,10 @@ void fill(raft_store& s) {
   REQUIRE(s.save(b));
 }
 
-using rows_t = std::map<std::string, std::string>;
-
 const rows_t filled{{"cg", "global"},
                     {"e" + codec::index_key(1), std::string(300, 'x')},
                     {"e" + codec::index_key(2), "two"},
                     {"mapplied", codec::index_key(3)}};
-
-/// The whole stream of `rows` (keyspace keys, any bytes).
-std::string stream_of(const rows_t& rows) {
-  state_stream s([&](std::string_view from, const state_visitor& fn) {
-    for (auto i = rows.lower_bound(std::string(from)); i != rows.end(); ++i)
-      if (!fn(i->first, i->second))
-        break;
-    return pact::status{};
-  });
-  auto c = s.read(0, SIZE_MAX);
-  REQUIRE(c);
-  CHECK(c->done);
-  return c->data;
-}
 
 std::string expected_stream() {
   std::string records;
