@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "runtime/common/files.hpp"
 #include "runtime/common/staged_file.hpp"
 #include "runtime/journal/journal_export.hpp"
 #include "runtime/journal/journal_items.hpp"
@@ -128,10 +129,19 @@ int run_log_verify_file(context& ctx) {
       return report(make_error(std::string("log --verify --file checks an "
                                            "export offline; it takes no --")
                                + other));
+  if (auto st = files::not_a_directory(file); !st)
+    return report(st.err());
   std::ifstream in(file, std::ios::binary);
   if (!in)
     return report(make_error(file + ": cannot open: " + std::strerror(errno)));
-  auto v = journal::verify_export(in);
+  journal::export_verdict v;
+  try {
+    v = journal::verify_export(in);
+  } catch (const std::ios_base::failure&) {
+    // libstdc++'s filebuf throws on a failed read(2) whatever the
+    // stream's exception mask (an I/O error on the medium).
+    return report(make_error(file + ": read error"));
+  }
   if (in.bad())
     return report(make_error(file + ": read error"));
   if (v.problem)

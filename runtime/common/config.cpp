@@ -1,4 +1,5 @@
 #include "runtime/common/config.hpp"
+#include "runtime/common/files.hpp"
 
 #include <cerrno>
 #include <cstdlib>
@@ -277,6 +278,8 @@ struct file_walker {
 
 expected<std::map<std::string, std::pair<value, origin>>>
 read_file_layer(const schema& keys, const std::string& path, bool required) {
+  if (auto st = files::not_a_directory(path); !st)
+    return st.err();
   std::ifstream probe(path);
   if (!probe) {
     if (required)

@@ -70,7 +70,16 @@ status write_atomic(const std::string& path, const std::string& content,
   return {};
 }
 
+status not_a_directory(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    return make_error(path + ": is a directory, not a file");
+  return {};
+}
+
 expected<std::string> read_all(const std::string& path) {
+  if (auto st = not_a_directory(path); !st)
+    return st.err();
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return make_error(path + ": cannot open: " + std::strerror(errno));

@@ -23,4 +23,8 @@ expected<std::string> read_all(const std::string& path);
 /// True if `path` exists.
 bool exists(const std::string& path);
 
+/// An error naming `path` when it exists but is a directory (streams open
+/// a directory and then fail, or throw, on the first read); ok otherwise.
+status not_a_directory(const std::string& path);
+
 } // namespace pact::files

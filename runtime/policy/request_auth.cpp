@@ -1,4 +1,5 @@
 #include "runtime/policy/request_auth.hpp"
+#include "runtime/common/files.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -99,7 +100,7 @@ expected<verifier_config> load_verifier(const config::values& v,
   auto& file = v.get_string(prefix + ".oidc.hmac_secret_file");
   if (cfg.hmac_secret.empty() && !file.empty()) {
     std::ifstream in(file);
-    if (!in)
+    if (!in || !files::not_a_directory(file))
       return make_error(file + ": cannot read the HS256 secret file (" + prefix
                         + ".oidc.hmac_secret_file)");
     std::stringstream buf;

@@ -1,10 +1,14 @@
 #include "runtime/store/lmdb_store.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <set>
 
@@ -58,6 +62,8 @@ lmdb_store::~lmdb_store() {
   view_.reset(); // Its read transaction ends before the environment.
   if (env_ != nullptr)
     mdb_env_close(env_);
+  if (owner_fd_ >= 0)
+    ::close(owner_fd_); // releases the flock
   if (!registered_.empty()) {
     std::lock_guard<std::mutex> guard{registry_mutex};
     registry().erase(registered_);
@@ -91,6 +97,8 @@ pact::status lmdb_store::init() {
       return op_error("open", "already open in this process");
     registered_ = key;
   }
+  if (auto st = claim_directory(); !st)
+    return st;
   if (auto st = open_env(); !st)
     return st;
   // Staged snapshot bytes do not outlive the process that received them.
@@ -98,6 +106,26 @@ pact::status lmdb_store::init() {
   if (auto st = init_databases(); !st)
     return st;
   return load();
+}
+
+pact::status lmdb_store::claim_directory() {
+  // LMDB lets several processes share an environment; a second replica
+  // (or tool) on the same directory would write the same log and answer
+  // as the same member. An exclusive flock on a file of the directory
+  // refuses it; the kernel drops the lock when the process dies.
+  auto path = opts_.dir + "/owner.lock";
+  owner_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (owner_fd_ < 0)
+    return op_error("open",
+                    "cannot create " + path + ": " + std::strerror(errno));
+  if (::flock(owner_fd_, LOCK_EX | LOCK_NB) != 0)
+    return op_error("open",
+                    errno == EWOULDBLOCK
+                      ? "the directory is in use by another process "
+                        "(a running pact-journal or tool holds "
+                          + path + ")"
+                      : "cannot lock " + path + ": " + std::strerror(errno));
+  return {};
 }
 
 pact::status lmdb_store::open_env() {

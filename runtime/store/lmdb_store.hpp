@@ -188,6 +188,8 @@ private:
 
   // Opening (lmdb_store.cpp).
   pact::status init();
+  /// Takes the directory's owner.lock (flock): one process per directory.
+  pact::status claim_directory();
   pact::status open_env();
   pact::status init_databases();
   pact::status load();
@@ -239,6 +241,8 @@ private:
   unsigned int state_db_ = 0;
   std::size_t map_size_ = 0;
   std::uint64_t growths_ = 0;
+  /// owner.lock, held (flock) while the store is open; -1 if not.
+  int owner_fd_ = -1;
   /// Key under which this directory is registered as open; empty if not.
   std::string registered_;
 

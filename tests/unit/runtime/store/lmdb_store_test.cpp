@@ -6,6 +6,9 @@
 
 #include <lmdb.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <fstream>
 
 using namespace pact;
@@ -167,6 +170,40 @@ TEST_CASE("lmdb_store: open errors are values naming the path") {
     CHECK(contains(second.err().message, "already open in this process"));
     first.reset();
     CHECK(lmdb_store::open(o).has_value()); // released on close
+  }
+  SUBCASE("the same directory in another process") {
+    o.dir = dir.path() + "/j";
+    // A child process holds it open (as a running pact-journal would)
+    // until the parent closes the pipe.
+    int ready[2];
+    int hold[2];
+    REQUIRE(::pipe(ready) == 0);
+    REQUIRE(::pipe(hold) == 0);
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      ::close(ready[0]);
+      ::close(hold[1]);
+      auto s = lmdb_store::open(o);
+      char c = s.has_value() ? 'y' : 'n';
+      (void)!::write(ready[1], &c, 1);
+      (void)!::read(hold[0], &c, 1); // until the parent closes hold[1]
+      ::_exit(0);
+    }
+    ::close(ready[1]);
+    ::close(hold[0]);
+    char c = 0;
+    REQUIRE(::read(ready[0], &c, 1) == 1);
+    REQUIRE(c == 'y');
+    auto second = lmdb_store::open(o);
+    REQUIRE_FALSE(second.has_value());
+    CHECK(contains(second.err().message, "in use by another process"));
+    CHECK(contains(second.err().message, "owner.lock"));
+    ::close(hold[1]);
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    ::close(ready[0]);
+    CHECK(lmdb_store::open(o).has_value()); // released when it exited
   }
 }
 
