@@ -122,9 +122,12 @@ void replica_driver::tick() {
   // none comes (an idle replica) it is saved here, at most once a tick.
   // It need not be durable sooner: a restart replays the log from the
   // durable applied index, and the log is not compacted past it.
-  if (!failed())
+  // Under load a Raft write carried them since the last tick
+  // (state_write_due): no transaction of its own then.
+  if (!failed() && !state_rode_since_tick_)
     if (auto st = persist_state(); !st)
       failure_ = st.err().message;
+  state_rode_since_tick_ = false;
   if (!failed())
     maybe_refresh_view();
   node_->tick();
@@ -248,7 +251,12 @@ bool replica_driver::persist(const raft::ready& rd, driver_output& out) {
   // transaction: no fsync of their own under load. They were applied from
   // entries an earlier write made durable (apply follows the write in the
   // ready loop), so they never become durable before their entries.
-  auto state = sm_.take_writes();
+  // Under load the changes ride in the write due every
+  // state_write_interval_us; a snapshot supersedes whatever is pending.
+  bool installing = rd.snapshot && !rd.snapshot->empty()
+                    && (rd.snapshot->staged || sm_.durable());
+  bool with_state = installing || state_write_due();
+  auto state = with_state ? sm_.take_writes() : store::state_write{};
   if (rd.snapshot && !rd.snapshot->empty() && rd.snapshot->staged) {
     // The staged stream replaces the tables in the snapshot's own
     // transaction, read back from where it was staged (what the old state
@@ -280,7 +288,12 @@ bool replica_driver::persist(const raft::ready& rd, driver_output& out) {
     return false;
   }
   deferred_hard_.reset();
-  sm_.writes_persisted();
+  if (with_state) {
+    sm_.writes_persisted();
+    state_written_us_ = cfg_.monotonic_us();
+    state_written_applied_ = sm_.applied();
+    state_rode_since_tick_ = true;
+  }
   write_stats ws;
   ws.entries = rd.entries.size();
   for (const auto& e : rd.entries)
@@ -343,6 +356,15 @@ void replica_driver::finish_reads(driver_output& out) {
   reads_ready_.erase(reads_ready_.begin(), end);
 }
 
+bool replica_driver::state_write_due() const {
+  if (cfg_.state_write_interval_us == 0)
+    return true;
+  if (sm_.applied() >= state_written_applied_ + cfg_.state_write_entries)
+    return true;
+  return cfg_.monotonic_us()
+         >= state_written_us_ + cfg_.state_write_interval_us;
+}
+
 status replica_driver::persist_state() {
   auto state = sm_.take_writes();
   if (state.empty())
@@ -352,6 +374,8 @@ status replica_driver::persist_state() {
   if (auto st = store_.save(b); !st)
     return st;
   sm_.writes_persisted();
+  state_written_us_ = cfg_.monotonic_us();
+  state_written_applied_ = sm_.applied();
   return {};
 }
 

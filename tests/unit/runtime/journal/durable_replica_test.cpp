@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "runtime/replica/replica_driver.hpp"
+#include "runtime/store/codec.hpp"
 #include "runtime/store/memory_store.hpp"
 #include "tests/unit/runtime/journal/config_test_util.hpp"
 #include "tests/unit/runtime/replica/driver_cluster.hpp"
@@ -34,6 +35,8 @@ struct node {
 struct cluster : pact::replica::test::driver_cluster<node> {
   /// The replicas' monotonic clock.
   uint64_t now_us = 0;
+  /// driver_config::state_write_interval_us for (re)started replicas.
+  uint64_t state_interval_us = 100'000;
 
   explicit cluster(size_t n) : driver_cluster(n) {
     raft::conf_state conf;
@@ -58,6 +61,7 @@ struct cluster : pact::replica::test::driver_cluster<node> {
     // Snapshots span many chunks: the stream continues across them.
     cfg.raft.max_snapshot_chunk_bytes = 256;
     cfg.monotonic_us = [this] { return now_us; };
+    cfg.state_write_interval_us = state_interval_us;
     r.driver = std::make_unique<replica_driver>(cfg, *r.store, *r.sm);
     REQUIRE(r.driver->start());
     r.up = true;
@@ -78,7 +82,62 @@ struct cluster : pact::replica::test::driver_cluster<node> {
   }
 };
 
+/// The applied index the replica's state tables hold (what a restart
+/// starts from).
+uint64_t tables_applied(node& r) {
+  auto v = r.store->tables().get(store::state_table::meta, "applied");
+  REQUIRE(v);
+  REQUIRE(v->has_value());
+  REQUIRE((*v)->size() == 8);
+  return store::codec::read_u64((*v)->data());
+}
+
 } // namespace
+
+TEST_CASE("durable replicas: the state rides in a Raft write once per "
+          "interval; reads see it before; a restart replays the rest") {
+  cluster c{3};
+  c.propose_commits(0, 3); // ends with ticks: the tables are current
+  auto l = c.elect();
+  auto& lead = c.at(l);
+  auto base = tables_applied(lead);
+  CHECK(base == lead.sm->applied());
+  // Under load within one interval: the Raft writes carry only the log.
+  for (int i = 3; i < 8; ++i) {
+    auto cmd = node_commit("n1", "vm.a", std::to_string(i));
+    cmd.set_timestamp_unix_ms(t0_ms + i);
+    REQUIRE(
+      lead.driver->propose(static_cast<uint64_t>(i), cmd.SerializeAsString())
+      == raft::status::ok);
+    c.pump();
+  }
+  CHECK(lead.sm->last_sequence() == 8);
+  CHECK(tables_applied(lead) == base);          // not yet in the tables ...
+  CHECK(entry_at(*lead.sm, 8).sequence() == 8); // ... but readable
+  // Once the interval has passed, the next Raft write carries it.
+  c.now_us += 100'000;
+  auto cmd = node_commit("n1", "vm.a", "8");
+  cmd.set_timestamp_unix_ms(t0_ms + 8);
+  REQUIRE(lead.driver->propose(8, cmd.SerializeAsString()) == raft::status::ok);
+  c.pump();
+  auto carried = tables_applied(lead);
+  CHECK(carried > base);
+  CHECK(carried < lead.sm->applied()); // applied after that write
+  // A crash now loses the pending state, never an entry: the restarted
+  // replica replays the log from the tables' applied index.
+  c.start(l);
+  CHECK(c.at(l).sm->applied() == carried);
+  c.elect();
+  c.ticks(5);
+  CHECK(c.at(l).sm->last_sequence() == 9);
+  for (raft::node_id id = 1; id <= 3; ++id) {
+    CAPTURE(id);
+    CHECK(c.at(id).sm->applied() == c.at(l).sm->applied());
+    CHECK(c.at(id).sm->digest() == c.at(l).sm->digest());
+  }
+  // With no Raft write to ride in (idle), a tick writes it.
+  CHECK(tables_applied(c.at(l)) == c.at(l).sm->applied());
+}
 
 TEST_CASE("durable replicas: restart from the tables, catch up by snapshot, "
           "agree") {
