@@ -127,7 +127,7 @@ TEST_CASE("a platform admin may run anything") {
        {commit(vc_scope("ml")), commit(node_scope("n1")), commit(global()),
         overlay_apply({"ml", "ai"}), enroll("n1", "ml"),
         command(COMMAND_KIND_BLACKLIST_ADD, global())}) {
-    CAPTURE(c.ShortDebugString());
+    CAPTURE(pact::protocol::CommandKind_Name(c.kind()));
     CHECK(command_denial(who, c, "") == "");
     CHECK(command_denial(who, c, "ml") == "");
   }
