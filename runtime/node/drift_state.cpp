@@ -123,6 +123,19 @@ status drift_state::observe_file(const std::string& node_path, int64_t now_ms) {
   return {};
 }
 
+void drift_state::reconcile_walk(const std::set<std::string>& seen,
+                                 const blacklist& excluded, int64_t now_ms) {
+  std::set<std::string> known;
+  for (auto& p : files_.paths_under("/"))
+    known.insert(p);
+  for (const auto& [id, e] : drift_)
+    if (id.first == files_dim)
+      known.insert(id.second);
+  for (const auto& p : known)
+    if (!seen.count(p) && !excluded.excludes(p))
+      (void)observe_file(p, now_ms); // gone: reads as absent
+}
+
 void drift_state::observe_gone_dir(const std::string& dir, int64_t now_ms) {
   std::set<std::string> paths;
   for (auto& p : files_.paths_under(dir))

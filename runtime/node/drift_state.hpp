@@ -92,6 +92,13 @@ public:
   /// (its error is returned for the log).
   status observe_file(const std::string& node_path, int64_t now_ms);
 
+  /// After a full walk (a restarted actor, an overflow rescan): files the
+  /// baseline or the drift knows that the walk did not see were deleted
+  /// meanwhile; each is compared (as absent) unless `excluded` now covers
+  /// it.
+  void reconcile_walk(const std::set<std::string>& seen,
+                      const blacklist& excluded, int64_t now_ms);
+
   /// A directory went away: re-checks every known file under it.
   void observe_gone_dir(const std::string& dir, int64_t now_ms);
 
