@@ -201,12 +201,13 @@ void poll(caf::event_based_actor* self, const shared& d) {
     }
   }
   auto t = d->now();
-  if (auto delta = s.take_episode(t))
+  // A large episode comes in several records (bounded batches).
+  while (auto delta = s.take_episode(t))
     queue_episode(d, std::move(*delta));
   if (s.window().tick(t) == node::window_event::expired)
     spdlog::warn("drift: commit window expired: {} drifted item(s) flagged "
                  "for review",
-                 s.items().size());
+                 s.item_count());
   send_outbox(self, d);
 }
 
@@ -215,7 +216,7 @@ std::pair<ActorState, std::string> health_of(const shared& d) {
     return {ACTOR_STATE_DEGRADED, d->problem};
   if (!d->tree)
     return {ACTOR_STATE_STARTING, "walking the file tree"};
-  auto drifted = std::to_string(d->state().items().size());
+  auto drifted = std::to_string(d->state().item_count());
   const auto& fallback = d->tree->fallback_roots();
   if (!fallback.empty()) {
     std::string roots;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "runtime/journal/journal_items.hpp"
+
 namespace pact::node {
 
 namespace {
@@ -27,6 +29,15 @@ bool source_covers(drift_source src, const item_id& id) {
       return id.first == protocol::DELTA_CATEGORY_MOUNTS;
   }
   return false;
+}
+
+/// Content (not a hash, not absent) that counts against the budget.
+bool is_kept_content(const item_value& v) {
+  return v.present && v.value.rfind(sha256_prefix, 0) != 0;
+}
+
+std::string hash_of(const std::string& content) {
+  return sha256_prefix + journal::to_hex(journal::sha256(content));
 }
 
 window_policy policy_of(const protocol::VClusterPolicy& p) {
@@ -73,9 +84,10 @@ status drift_state::set_declared(const protocol::VClusterOverlay& overlay,
 
 void drift_state::forget_excluded(const blacklist& b) {
   for (auto it = drift_.begin(); it != drift_.end();)
-    it = it->first.first == files_dim && b.excludes(it->first.second)
-           ? drift_.erase(it)
-           : std::next(it);
+    if (it->first.first == files_dim && b.excludes(it->first.second))
+      erase(it++);
+    else
+      ++it;
 }
 
 std::pair<item_value, bool>
@@ -87,21 +99,33 @@ drift_state::expected_file(const std::string& path) const {
   return {item_value::absent(), false};
 }
 
+void drift_state::erase(std::map<item_id, entry>::iterator it) {
+  if (it->first.first == files_dim && is_kept_content(it->second.item.actual))
+    actual_bytes_ -= it->second.item.actual.value.size();
+  drift_.erase(it);
+}
+
 void drift_state::update(drift_source src, const item_id& id,
                          const item_value& expected, const item_value& actual,
                          bool from_journal, int64_t now_ms) {
   auto d = compare(id, expected, actual, from_journal);
   auto it = drift_.find(id);
-  if (!d) {
-    if (it != drift_.end())
-      drift_.erase(it);
-    return;
-  }
-  d->since_unix_ms = it != drift_.end() ? it->second.item.since_unix_ms
-                                        : now_ms;
-  if (it == drift_.end() && !recorded_.count(id))
+  int64_t since = it != drift_.end() ? it->second.item.since_unix_ms : now_ms;
+  if (it == drift_.end() && d && !recorded_.count(id))
     last_new_ms_ = now_ms;
-  drift_[id] = entry{std::move(*d), src};
+  if (it != drift_.end())
+    erase(it);
+  if (!d)
+    return;
+  d->since_unix_ms = since;
+  if (id.first == files_dim && is_kept_content(d->actual)) {
+    if (actual_bytes_ + d->actual.value.size()
+        > settings_.limits.max_total_bytes)
+      d->actual.value = hash_of(d->actual.value);
+    else
+      actual_bytes_ += d->actual.value.size();
+  }
+  drift_.emplace(id, entry{std::move(*d), src});
 }
 
 status drift_state::observe_file(const std::string& node_path, int64_t now_ms) {
@@ -172,8 +196,10 @@ void drift_state::observe_source(drift_source src, const observed_items& items,
     if (source_covers(src, id))
       keys.insert(id);
   for (auto it = drift_.begin(); it != drift_.end();)
-    it = it->second.source == src && !keys.count(it->first) ? drift_.erase(it)
-                                                            : std::next(it);
+    if (it->second.source == src && !keys.count(it->first))
+      erase(it++);
+    else
+      ++it;
   for (const auto& id : keys) {
     auto declared = declared_.find(id);
     item_value expected = declared ? *declared : item_value::absent();
@@ -218,9 +244,12 @@ std::optional<protocol::StateDelta> drift_state::take_episode(int64_t now_ms) {
   if (now_ms - last_new_ms_ < settings_.settle_ms)
     return std::nullopt;
   protocol::StateDelta delta;
-  for (const auto& [id, e] : drift_)
+  for (const auto& [id, e] : drift_) {
+    if (delta.items_size() == settings_.max_episode_items)
+      break;
     if (recorded_.insert(id).second)
       *delta.add_items() = to_delta_item(e.item);
+  }
   if (delta.items_size() == 0)
     return std::nullopt;
   return delta;

@@ -47,6 +47,10 @@ struct drift_settings {
   /// A drift episode is recorded once no new item has drifted for this
   /// long, so a burst of writes makes one entry.
   int64_t settle_ms = 300;
+  /// Most items in one DRIFT_DETECTED record; more are recorded in further
+  /// records at once (the journal refuses a delta over
+  /// journal::max_delta_items).
+  int max_episode_items = 1024;
 };
 
 class drift_state {
@@ -117,11 +121,22 @@ public:
   // --- drift, episodes, window --------------------------------------------
 
   std::vector<drift_item> items() const;
+  size_t item_count() const {
+    return drift_.size();
+  }
   double magnitude() const;
+  /// File content held by drifted items' actual values. Bounded by
+  /// limits.max_total_bytes: beyond it actual values are kept as hashes
+  /// (shown as changed, no diff), so a tree unpacked under the root cannot
+  /// make the agent hold its content.
+  size_t actual_content_bytes() const {
+    return actual_bytes_;
+  }
 
   /// The items to record as one DRIFT_DETECTED entry now, if any: items
   /// that drifted since the last record of this episode, once none has
-  /// been added for settle_ms. Marks them recorded. When drift is gone the
+  /// been added for settle_ms, at most max_episode_items at a time (call
+  /// again for the rest). Marks them recorded. When drift is gone the
   /// episode ends (and the window closes).
   std::optional<protocol::StateDelta> take_episode(int64_t now_ms);
 
@@ -142,6 +157,7 @@ private:
     drift_item item;
     drift_source source;
   };
+  void erase(std::map<item_id, entry>::iterator it);
   void update(drift_source src, const item_id& id, const item_value& expected,
               const item_value& actual, bool from_journal, int64_t now_ms);
   /// The expected value of a file, and whether it came from the journal.
@@ -156,6 +172,7 @@ private:
   std::map<drift_source, observed_items> scan_baseline_;
   std::map<item_id, entry> drift_;
   std::set<item_id> recorded_;
+  size_t actual_bytes_ = 0;
   int64_t last_new_ms_ = 0;
   int64_t observed_ms_ = 0;
   commit_window window_;

@@ -195,3 +195,44 @@ TEST_CASE("a newly blacklisted path stops drifting") {
   s.forget_excluded(*b);
   CHECK(s.items().empty());
 }
+
+TEST_CASE("a large episode is recorded in bounded batches") {
+  temp_root r;
+  drift_settings st = settings_for(r);
+  st.max_episode_items = 2;
+  drift_state s(st);
+  s.mark_baseline_taken();
+  for (auto name : {"/a", "/b", "/c", "/d", "/e"}) {
+    r.write(name, "x");
+    REQUIRE(s.observe_file(name, t0));
+  }
+  std::vector<int> sizes;
+  while (auto e = s.take_episode(t0 + 1000))
+    sizes.push_back(e->items_size());
+  CHECK(sizes == std::vector<int>{2, 2, 1});
+}
+
+TEST_CASE("drifted content is bounded; beyond the budget values are hashes") {
+  temp_root r;
+  drift_settings st = settings_for(r);
+  st.limits.max_total_bytes = 10;
+  drift_state s(st);
+  s.mark_baseline_taken();
+  r.write("/a", "123456");
+  r.write("/b", "789012");
+  REQUIRE(s.observe_file("/a", t0));
+  REQUIRE(s.observe_file("/b", t0));
+  CHECK(s.actual_content_bytes() == 6);
+  auto items = s.items();
+  REQUIRE(items.size() == 2);
+  CHECK(items[0].actual.value == "123456");
+  CHECK(items[1].actual.value.rfind("sha256:", 0) == 0);
+  // Drift that goes away gives its bytes back.
+  std::filesystem::remove(r.host("/a"));
+  REQUIRE(s.observe_file("/a", t0 + 1));
+  CHECK(s.actual_content_bytes() == 0);
+  REQUIRE(s.observe_file("/b", t0 + 2));
+  CHECK(s.actual_content_bytes() == 6);
+  REQUIRE(s.items().size() == 1);
+  CHECK(s.items()[0].actual.value == "789012");
+}
