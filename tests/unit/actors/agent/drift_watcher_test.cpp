@@ -48,6 +48,11 @@ struct fixture : pact::test::coordinated_system {
   }
 
   void start() {
+    start_with([](drift_watcher_config&) {});
+  }
+
+  template <class Adjust>
+  void start_with(Adjust adjust) {
     drift_watcher_config c;
     c.node_id = "n1";
     c.patterns = {"/var/log/**", "/proc/**"};
@@ -58,6 +63,7 @@ struct fixture : pact::test::coordinated_system {
     s.sysctl_keys = {"vm.swappiness"};
     shared = std::make_shared<drift_shared>(s);
     c.shared = shared;
+    adjust(c);
     supervision::child_spec link{
       "agent/journal-link", "journal-link",
       [got = commands](caf::event_based_actor* p,
@@ -224,4 +230,38 @@ TEST_CASE_FIXTURE(fixture, "a restarted watcher keeps baseline, drift and "
   REQUIRE(got.size() == 2);
   REQUIRE(got[1].state_delta().items_size() == 1);
   CHECK(got[1].state_delta().items(0).key() == "/etc/hosts.new");
+}
+
+TEST_CASE_FIXTURE(fixture, "at the watch limit the watcher says so in its "
+                           "health and its drift answer") {
+  // Only "/" gets a watch: every directory below is hash-scanned.
+  start_with([](drift_watcher_config& c) { c.max_watches = 1; });
+  auto r = drift();
+  std::vector<std::string> fallback(r.scan_fallback_paths().begin(),
+                                    r.scan_fallback_paths().end());
+  CHECK(fallback == std::vector<std::string>{"/etc", "/var"});
+  tick(2000); // heartbeats carry the state to the registry
+  protocol::HealthTree t;
+  sys.spawn([&](caf::event_based_actor* self) {
+    self
+      ->request(registry, caf::infinite, protocol::health_snapshot_atom::value)
+      .then([&](const std::string& bytes) { CHECK(t.ParseFromString(bytes)); });
+  });
+  run();
+  bool found = false;
+  for (const auto& a : t.actors())
+    if (a.name() == "agent/drift-watcher") {
+      found = true;
+      CHECK(a.state() == protocol::ACTOR_STATE_DEGRADED);
+      CHECK(a.detail()
+            == "inotify watch limit reached: periodic hash scans cover /etc, "
+               "/var; 0 item(s) drifted");
+    }
+  CHECK(found);
+  // Not watched, yet found: by the periodic scan.
+  root.write("/etc/motd", "new\n");
+  auto w = child("agent/drift-watcher");
+  caf::anon_send(w, drift_scan_atom::value);
+  run();
+  CHECK(drift().items_size() == 1);
 }
