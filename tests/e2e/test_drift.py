@@ -78,6 +78,28 @@ class DriftTest(PactTestCase):
         self.assertNotIn("/var/log", r.stdout)
         self.assertNotIn("/tmp", r.stdout)
 
+    def test_past_the_watch_limit_subtrees_are_hash_scanned(self):
+        journal = self.start_journal()
+        self.root = os.path.join(self.tmp, "node-042-root")
+        self.write(self.root, "/etc/app.conf", "a\n")
+        cfg = os.path.join(self.tmp, "agent.toml")
+        with open(cfg, "w") as f:
+            f.write("[agent.drift]\nmax_watches = 1\n"
+                    "scan_interval_seconds = 1\n")
+        agent = self.start_agent(journal, "node-042", "ml-training",
+                                 extra=("--config", cfg))
+        self.token = self.token_of(journal)
+        self.agent_env = {"PACT_AGENT_ENDPOINT": agent.api}
+        r = wait_for(lambda: (lambda r: r if r.returncode == 0 else None)(
+            self.diff()), what="the agent's drift answer")
+        self.assertIn("note: inotify watch limit reached; periodic hash "
+                      "scans cover: /etc\n", r.stdout)
+        self.write(self.root, "/etc/app.conf", "b\n")
+        r = wait_for(lambda: (lambda r: r if "/etc/app.conf" in r.stdout
+                              else None)(self.diff()), timeout=5,
+                     what="the periodic scan to find the change")
+        self.assertIn("-a\n+b\n", r.stdout)
+
     def test_the_agent_refuses_another_nodes_name(self):
         self.start()
         wait_for(lambda: self.diff().returncode == 0, what="the agent")
