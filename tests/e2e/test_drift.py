@@ -33,7 +33,7 @@ class DriftTest(PactTestCase):
                          env=env if env is not None else self.agent_env)
 
     def test_a_write_shows_in_diff_within_one_second(self):
-        self.start()
+        _, agent = self.start()
         r = wait_for(lambda: (lambda r: r if r.returncode == 0 else None)(
             self.diff()), what="the agent's drift answer")
         self.assertEqual(r.stdout, "node node-042: no drift\n"
@@ -64,6 +64,15 @@ class DriftTest(PactTestCase):
         self.assertEqual(item["declared"], "threads = 4\nmode = fast\n")
         self.assertEqual(item["actual"], "threads = 8\nmode = fast\n")
         self.assertEqual(d["window"]["state"], "open")
+
+        # More writes to the same file are the same episode: one record.
+        for i in range(5):
+            self.write(self.root, "/etc/app.conf", f"threads = {i}\n")
+            time.sleep(0.05)
+        wait_for(lambda: "drift detected: files:/etc/app.conf"
+                 in agent.read_log(), what="the episode's record")
+        time.sleep(1.0)
+        self.assertEqual(agent.read_log().count("drift: drift detected"), 1)
 
     def test_blacklisted_paths_never_drift(self):
         _, agent = self.start()
