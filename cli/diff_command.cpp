@@ -1,14 +1,18 @@
 // `pact diff [NODE] [--committed]`: how a node's declared state differs
-// from its vCluster overlay. Until agents report actual state (the agent
-// service), this shows the node's committed delta; --committed shows only
-// the committed changes not yet promoted into the overlay. Without NODE:
-// one line per node of the vCluster (or of every vCluster).
+// from its vCluster overlay. With NODE and a known agent endpoint
+// (PACT_AGENT_ENDPOINT), the node's live drift from its agent; otherwise
+// the node's committed delta from the journal; --committed shows only the
+// committed changes not yet promoted into the overlay. Without NODE: one
+// line per node of the vCluster (or of every vCluster).
 
 #include <iostream>
 
+#include "actors/client/agent_drift.hpp"
 #include "actors/client/journal_session.hpp"
 #include "cli/commands.hpp"
+#include "runtime/common/clock.hpp"
 #include "runtime/render/diff_view.hpp"
+#include "runtime/render/drift_view.hpp"
 
 namespace pact::cli {
 
@@ -40,7 +44,27 @@ int diff_all(context& ctx, journal_session& s) {
   return 0;
 }
 
+/// The node's live drift, asked of its agent.
+int live_drift(context& ctx, const endpoint& agent, const std::string& node) {
+  auto d = client::node_drift(ctx.cfg, agent, node);
+  if (!d)
+    return report(d.err());
+  if (ctx.json)
+    std::cout << render::drift_json(*d).dump(2) << "\n";
+  else
+    std::cout << render::drift_text(*d, system_clock{}.now_unix_ms());
+  return 0;
+}
+
 int run_diff(context& ctx) {
+  if (ctx.vm.count("node") && !ctx.vm.count("committed")) {
+    auto node = ctx.vm["node"].as<std::string>();
+    if (auto agent = client::agent_endpoint_for(ctx.cfg, node)) {
+      if (!*agent)
+        return report(agent->err());
+      return live_drift(ctx, **agent, node);
+    }
+  }
   auto s = open_session(ctx);
   if (!s)
     return report(s.err());
@@ -55,7 +79,8 @@ int run_diff(context& ctx) {
 command diff_command() {
   command c;
   c.name = "diff";
-  c.summary = "Show how a node differs from its declared vCluster state";
+  c.summary = "Show how a node differs from its declared vCluster state "
+              "(live from its agent when PACT_AGENT_ENDPOINT is set)";
   c.usage = "[NODE] [--committed] [--vcluster V]";
   c.declare = [](po::options_description& desc,
                  po::positional_options_description& pos) {

@@ -21,6 +21,15 @@ add_library(pact::lmdb UNKNOWN IMPORTED)
 set_target_properties(pact::lmdb PROPERTIES IMPORTED_LOCATION "${LMDB_LIBRARY}"
   INTERFACE_INCLUDE_DIRECTORIES "${LMDB_INCLUDE_DIR}")
 
+# dtl (header-only): unified diffs of drifted files (runtime/node).
+find_path(DTL_INCLUDE_DIR dtl/dtl.hpp)
+if(NOT DTL_INCLUDE_DIR)
+  message(FATAL_ERROR "dtl not found: install the Debian package 'libdtl-dev'")
+endif()
+add_library(pact::dtl INTERFACE IMPORTED)
+set_target_properties(pact::dtl PROPERTIES
+  INTERFACE_INCLUDE_DIRECTORIES "${DTL_INCLUDE_DIR}")
+
 find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
 find_package(spdlog REQUIRED)
 find_package(nlohmann_json REQUIRED)

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/agent/agent_atoms.hpp"
 #include "actors/daemon/api_endpoint.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/common/assert.hpp"
@@ -45,6 +46,51 @@ void handle_status(caf::event_based_actor* self,
       });
 }
 
+/// `pact diff NODE`: the drift watcher's live drift, same read rule as
+/// status.
+void handle_drift(caf::event_based_actor* self,
+                  const std::shared_ptr<api_data>& d, const Request& req,
+                  const policy::authenticated& who, daemon::api_reply reply) {
+  if (!policy::can_read(who.roles, d->cfg.vcluster)) {
+    reply.fail(STATUS_CODE_UNAUTHORIZED, "policy: denied: " + who.claims.subject
+                                           + " may not read this node's drift");
+    return;
+  }
+  const auto& node = req.drift().node();
+  if (!node.empty() && node != d->cfg.node_id) {
+    reply.fail(STATUS_CODE_INVALID_ARGUMENT,
+               "this agent serves node '" + d->cfg.node_id + "', not '" + node
+                 + "' (check PACT_AGENT_ENDPOINT)");
+    return;
+  }
+  auto unavailable = [reply](const std::string& why) mutable {
+    reply.fail(STATUS_CODE_UNAVAILABLE,
+               "drift watcher " + why + "; retry in a moment");
+  };
+  self
+    ->request(d->cfg.supervisor, std::chrono::seconds(5), child_atom::value,
+              d->cfg.drift_watcher_name)
+    .then(
+      [self, reply, unavailable](const caf::actor& watcher) mutable {
+        if (!watcher) {
+          unavailable("is restarting");
+          return;
+        }
+        self->request(watcher, std::chrono::seconds(5), drift_atom::value)
+          .then(
+            [reply](const std::string& bytes) mutable {
+              Response resp;
+              PACT_ASSERT(resp.mutable_drift_reply()->ParseFromString(bytes),
+                          "drift reply from the local drift watcher");
+              reply.ok(std::move(resp));
+            },
+            [unavailable](caf::error&) mutable {
+              unavailable("did not answer");
+            });
+      },
+      [unavailable](caf::error&) mutable { unavailable("is not running"); });
+}
+
 } // namespace
 
 caf::behavior agent_api(caf::event_based_actor* self,
@@ -68,6 +114,11 @@ caf::behavior agent_api(caf::event_based_actor* self,
      [self, d](const Request&, const policy::authenticated& who,
                daemon::api_reply reply) {
        handle_status(self, d, who, std::move(reply));
+     }},
+    {Request::kDrift,
+     [self, d](const Request& req, const policy::authenticated& who,
+               daemon::api_reply reply) {
+       handle_drift(self, d, req, who, std::move(reply));
      }},
   };
   auto state = [d] {

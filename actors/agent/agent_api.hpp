@@ -1,9 +1,10 @@
 #pragma once
 
 /// The agent API (DESIGN.md §1, port 9445): the node-local endpoint for the
-/// CLI and pact-mcp. It answers status with the agent's own actor tree; the
-/// exec, shell, service and diag handlers of later issues plug into its
-/// dispatch table.
+/// CLI and pact-mcp. It answers status with the agent's own actor tree and
+/// drift (`pact diff NODE`) with the drift watcher's DriftReply, both under
+/// the same read rule; the exec, shell, service and diag handlers of later
+/// issues plug into its dispatch table.
 
 #include <memory>
 
@@ -24,6 +25,11 @@ struct agent_api_config {
   std::shared_ptr<const pact::clock> wall;
   /// The node's vCluster: its ops and viewers may read its status.
   std::string vcluster;
+  /// This node's id (a drift request naming another node is refused).
+  std::string node_id;
+  /// The agent's supervisor, which knows the drift watcher by name.
+  caf::actor supervisor;
+  std::string drift_watcher_name = "agent/drift-watcher";
 };
 
 caf::behavior agent_api(caf::event_based_actor* self,

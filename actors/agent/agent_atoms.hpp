@@ -19,4 +19,21 @@ namespace pact::agent {
 
 using node_command_atom = caf::atom_constant<caf::atom("nodecmd")>;
 
+/// The node's declared state, for the drift watcher (actors/agent/
+/// drift_watcher.hpp): the journal link sends
+///   (declared_state_atom, std::string overlay, std::string node_delta)
+/// to "agent/drift-watcher" after each boot stream or update, where
+/// `overlay` is a serialized pact.protocol.VClusterOverlay and `node_delta`
+/// a serialized pact.protocol.NodeDelta (empty string: no delta). Bytes
+/// that do not parse are logged and ignored; the watcher keeps what it had.
+using declared_state_atom = caf::atom_constant<caf::atom("declared")>;
+
+/// (drift_atom) -> std::string: the drift watcher's serialized
+/// pact.protocol.DriftReply (the agent API's `pact diff NODE`).
+using drift_atom = caf::atom_constant<caf::atom("drift")>;
+
+/// Drift watcher timers (self-sent): poll inotify / run periodic scans.
+using drift_poll_atom = caf::atom_constant<caf::atom("driftpoll")>;
+using drift_scan_atom = caf::atom_constant<caf::atom("driftscan")>;
+
 } // namespace pact::agent

@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/agent/agent_api.hpp"
+#include "actors/agent/drift_setup.hpp"
 #include "actors/agent/journal_link.hpp"
 #include "actors/daemon/daemon.hpp"
 #include "actors/supervision/health_registry.hpp"
@@ -104,7 +105,7 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
 }
 
 std::vector<supervision::child_spec>
-agent_children(const settings& s,
+agent_children(const settings& s, agent::drift_watcher_config drift,
                const std::shared_ptr<std::atomic<uint16_t>>& port,
                const caf::actor& registry, const caf::actor& notify,
                const std::shared_ptr<const pact::clock>& wall) {
@@ -114,10 +115,13 @@ agent_children(const settings& s,
   api.verifier = s.verifier;
   api.wall = wall;
   api.vcluster = s.v.get_string("agent.vcluster");
+  api.node_id = s.node_id;
   supervision::child_spec api_child{
     "agent/api", "agent-api",
     [api](caf::event_based_actor* sup, const supervision::health_handle& h) {
-      return sup->spawn(agent::agent_api, h, api);
+      auto c = api;
+      c.supervisor = caf::actor_cast<caf::actor>(sup);
+      return sup->spawn(agent::agent_api, h, std::move(c));
     }};
 
   agent::journal_link_config link;
@@ -138,7 +142,8 @@ agent_children(const settings& s,
     [link](caf::event_based_actor* sup, const supervision::health_handle& h) {
       return sup->spawn(agent::journal_link, h, link);
     }};
-  return {api_child, link_child};
+  drift.wall = wall;
+  return {api_child, link_child, agent::drift_child(std::move(drift))};
 }
 
 status write_endpoints(const settings& s, uint16_t port) {
@@ -166,6 +171,9 @@ int main(int argc, char** argv) {
     return fail(st.err());
   if (auto st = files::make_dirs(s->state_dir, 0750); !st)
     return fail(st.err());
+  auto drift = agent::drift_config(s->v, s->node_id, s->root, s->state_dir);
+  if (!drift)
+    return fail(drift.err());
   if (s->verifier.hmac_secret.empty())
     spdlog::warn("no token verifier configured (set PACT_OIDC_HMAC_SECRET "
                  "or agent.oidc.hmac_secret_file): API requests will be "
@@ -180,7 +188,7 @@ int main(int argc, char** argv) {
   tree.component = "agent";
   tree.node_id = s->node_id;
   tree.children = [&](const caf::actor& registry, const caf::actor& notify) {
-    return agent_children(*s, port, registry, notify, wall);
+    return agent_children(*s, *drift, port, registry, notify, wall);
   };
   tree.on_ready = [&]() -> status {
     if (auto st = write_endpoints(*s, port->load()); !st)

@@ -63,8 +63,11 @@ class StatusTest(PactTestCase):
         self.assertEqual(node["vcluster"], "ml-training")
         agent = {a["name"]: a for a in node["agent"]["actors"]}
         self.assertEqual(set(agent), {"agent", "agent/api",
-                                      "agent/journal-link"})
+                                      "agent/journal-link",
+                                      "agent/drift-watcher"})
         self.assertEqual(agent["agent/journal-link"]["state"], "running")
+        self.assertEqual(agent["agent/drift-watcher"]["kind"],
+                         "drift-watcher")
 
         one = self.status_json(journal, "node-042")
         self.assertEqual([n["node_id"] for n in one["nodes"]], ["node-042"])

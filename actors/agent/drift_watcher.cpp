@@ -1,0 +1,311 @@
+#include "actors/agent/drift_watcher.hpp"
+
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/agent/agent_atoms.hpp"
+#include "protocol/caf_types.hpp"
+#include "runtime/journal/journal_items.hpp"
+#include "runtime/node/inotify_tree.hpp"
+#include "runtime/node/scanners.hpp"
+
+namespace pact::agent {
+
+namespace {
+
+using namespace pact::protocol;
+using node::drift_source;
+
+struct watcher_data {
+  supervision::health_handle h;
+  drift_watcher_config cfg;
+  std::unique_ptr<node::inotify_tree> tree;
+  node::blacklist excluded;
+  /// The journal patterns `excluded` was built with.
+  std::vector<std::string> journal_patterns;
+  /// Why file watching is impaired (empty: it is not).
+  std::string problem;
+
+  node::drift_state& state() {
+    return cfg.shared->state;
+  }
+  int64_t now() const {
+    return cfg.wall->now_unix_ms();
+  }
+};
+
+using shared = std::shared_ptr<watcher_data>;
+
+/// Walks the whole tree: the process's first walk takes the baseline, a
+/// later one (restart, overflow, blacklist change) compares and notices
+/// files deleted meanwhile. `rescan` starts a fresh inotify instance.
+void walk_all(const shared& d, bool rescan) {
+  auto t = d->now();
+  std::set<std::string> seen;
+  auto on_file = [&](const std::string& p) {
+    seen.insert(p);
+    if (auto st = d->state().observe_file(p, t); !st)
+      spdlog::debug("drift: {}", st.err().message);
+  };
+  if (!rescan) {
+    d->tree->walk(on_file);
+  } else if (auto st = d->tree->rescan(on_file); !st) {
+    d->problem = st.err().message;
+    d->tree.reset();
+    return;
+  }
+  if (!d->state().baseline_taken()) {
+    d->state().mark_baseline_taken();
+    spdlog::info("drift: baseline of {} files, {} directories watched",
+                 seen.size(), d->tree->watch_count());
+  } else {
+    d->state().reconcile_walk(seen, d->excluded, t);
+  }
+  d->problem.clear();
+  if (!d->tree->fallback_roots().empty())
+    spdlog::warn("drift: inotify watch limit reached; periodic hash scans "
+                 "cover {} subtree(s)",
+                 d->tree->fallback_roots().size());
+}
+
+void start_tree(const shared& d) {
+  node::tree_options o;
+  o.root = d->state().settings().root;
+  o.watch_roots = d->cfg.watch_roots;
+  o.excluded = d->excluded;
+  o.max_watches = d->cfg.max_watches;
+  auto t = node::inotify_tree::open(std::move(o));
+  if (!t) {
+    d->problem = t.err().message + "; file drift is not watched";
+    spdlog::warn("drift: {}", d->problem);
+    return;
+  }
+  d->tree = std::move(*t);
+  walk_all(d, false);
+}
+
+/// Rebuilds the blacklist when the journal's patterns changed; a bad
+/// journal pattern is logged and the configured ones stay in force.
+void apply_journal_blacklist(const shared& d) {
+  const auto& journal = d->state().journal_blacklist();
+  if (journal == d->journal_patterns)
+    return;
+  auto b = drift_blacklist(d->cfg.patterns, journal, d->cfg.always_excluded);
+  if (!b) {
+    spdlog::error("drift: journal blacklist ignored: {}", b.err().message);
+    return;
+  }
+  d->journal_patterns = journal;
+  d->excluded = std::move(*b);
+  d->state().forget_excluded(d->excluded);
+  d->tree.reset(); // the next scan watches with the new blacklist
+  spdlog::info("drift: blacklist now has {} patterns",
+               d->excluded.patterns().size());
+}
+
+node::observed_items without_excluded(node::observed_items items,
+                                      const node::blacklist& b) {
+  for (auto it = items.begin(); it != items.end();)
+    it = b.excludes(it->first.second) ? items.erase(it) : std::next(it);
+  return items;
+}
+
+void scan(const shared& d) {
+  if (!d->tree)
+    start_tree(d);
+  auto t = d->now();
+  auto& s = d->state();
+  const auto& root = s.settings().root;
+  s.observe_source(drift_source::sysctl,
+                   node::scan_sysctl(root, s.sysctl_keys()), t);
+  if (auto m = node::scan_mounts(root))
+    s.observe_source(drift_source::mounts, without_excluded(*m, d->excluded),
+                     t);
+  if (auto m = node::scan_modules(root))
+    s.observe_source(drift_source::modules, *m, t);
+  s.observe_declared_files(t);
+  if (d->tree)
+    d->tree->walk_fallback([&](const std::string& p) {
+      (void)s.observe_file(p, t); // unreadable now: seen next scan
+    });
+}
+
+std::string episode_message(const protocol::StateDelta& delta) {
+  std::string text = "drift detected: ";
+  int shown = 0;
+  for (const auto& item : delta.items()) {
+    if (shown == 3)
+      break;
+    text += (shown++ ? ", " : "") + journal::describe(item);
+  }
+  if (delta.items_size() > shown)
+    text += " (+" + std::to_string(delta.items_size() - shown) + " more)";
+  return text;
+}
+
+void queue_episode(const shared& d, protocol::StateDelta delta) {
+  JournalCommand cmd;
+  cmd.set_kind(COMMAND_KIND_DRIFT_DETECTED);
+  cmd.mutable_scope()->set_node(d->cfg.node_id);
+  cmd.set_message(episode_message(delta));
+  *cmd.mutable_state_delta() = std::move(delta);
+  // Unique per episode record, reused if the link retries it.
+  cmd.set_client_request_id(("drift-" + std::to_string(d->now()) + "-"
+                             + std::to_string(++d->cfg.shared->episodes))
+                              .substr(0, 64));
+  auto& out = d->cfg.shared->outbox;
+  if (out.size() == drift_outbox_limit) {
+    spdlog::warn("drift: {} unsent drift records; dropping the oldest",
+                 out.size());
+    out.pop_front();
+  }
+  out.push_back(cmd.SerializeAsString());
+  spdlog::info("drift: {}", cmd.message());
+}
+
+/// Hands queued episodes to the journal link (which queues them itself
+/// while the journal is away); keeps them while the link is restarting.
+void send_outbox(caf::event_based_actor* self, const shared& d) {
+  if (d->cfg.shared->outbox.empty() || !d->cfg.supervisor)
+    return;
+  self
+    ->request(d->cfg.supervisor, std::chrono::seconds(5), child_atom::value,
+              d->cfg.journal_link_name)
+    .then(
+      [self, d](const caf::actor& link) {
+        if (!link)
+          return;
+        auto& out = d->cfg.shared->outbox;
+        for (auto& cmd : out)
+          self->send(link, node_command_atom::value, std::move(cmd));
+        out.clear();
+      },
+      [](caf::error&) {}); // asked again on the next poll
+}
+
+void poll(caf::event_based_actor* self, const shared& d) {
+  auto& s = d->state();
+  if (d->tree) {
+    auto p = d->tree->poll();
+    auto t = d->now();
+    if (p.overflow) {
+      spdlog::warn("drift: inotify queue overflowed; rescanning the tree");
+      walk_all(d, true);
+    } else {
+      for (const auto& dir : p.gone_dirs)
+        s.observe_gone_dir(dir, t);
+      for (const auto& f : p.files)
+        if (auto st = s.observe_file(f, t); !st)
+          spdlog::debug("drift: {}", st.err().message);
+    }
+  }
+  auto t = d->now();
+  // A large episode comes in several records (bounded batches).
+  while (auto delta = s.take_episode(t))
+    queue_episode(d, std::move(*delta));
+  if (s.window().tick(t) == node::window_event::expired)
+    spdlog::warn("drift: commit window expired: {} drifted item(s) flagged "
+                 "for review",
+                 s.item_count());
+  send_outbox(self, d);
+}
+
+std::pair<ActorState, std::string> health_of(const shared& d) {
+  if (!d->problem.empty())
+    return {ACTOR_STATE_DEGRADED, d->problem};
+  if (!d->tree)
+    return {ACTOR_STATE_STARTING, "walking the file tree"};
+  auto drifted = std::to_string(d->state().item_count());
+  const auto& fallback = d->tree->fallback_roots();
+  if (!fallback.empty()) {
+    std::string roots;
+    for (const auto& f : fallback)
+      roots += (roots.empty() ? "" : ", ") + f;
+    return {ACTOR_STATE_DEGRADED,
+            "inotify watch limit reached: periodic hash scans cover " + roots
+              + "; " + drifted + " item(s) drifted"};
+  }
+  return {ACTOR_STATE_RUNNING,
+          "watching " + std::to_string(d->tree->watch_count())
+            + " directories; " + drifted + " item(s) drifted"};
+}
+
+} // namespace
+
+expected<node::blacklist>
+drift_blacklist(const std::vector<std::string>& patterns,
+                const std::vector<std::string>& journal_patterns,
+                const std::vector<std::string>& always_excluded) {
+  auto all = patterns;
+  all.insert(all.end(), journal_patterns.begin(), journal_patterns.end());
+  auto b = node::blacklist::compile(all);
+  if (!b)
+    return b.err();
+  for (const auto& dir : always_excluded)
+    b->exclude_tree(dir);
+  return b;
+}
+
+caf::behavior drift_watcher(caf::event_based_actor* self,
+                            supervision::health_handle h,
+                            drift_watcher_config cfg) {
+  auto d = std::make_shared<watcher_data>();
+  d->h = std::move(h);
+  d->cfg = std::move(cfg);
+  PACT_ASSERT(d->cfg.shared && d->cfg.wall,
+              "the agent's main owns the drift state and the clock");
+  auto b = drift_blacklist(d->cfg.patterns, {}, d->cfg.always_excluded);
+  if (!b) {
+    // main validates agent.blacklist.patterns before anything starts.
+    self->quit(caf::make_error(caf::sec::invalid_argument, b.err().message));
+    return {};
+  }
+  d->excluded = std::move(*b);
+  if (d->state().declared_known())
+    apply_journal_blacklist(d); // a restarted incarnation
+  supervision::report(self, d->h, ACTOR_STATE_STARTING,
+                      "walking the file tree");
+  self->send(self, drift_scan_atom::value);
+  self->delayed_send(self, d->cfg.poll_interval, drift_poll_atom::value);
+  supervision::start_heartbeat(self);
+  return caf::message_handler{
+    [self, d](drift_scan_atom) {
+      scan(d);
+      self->delayed_send(self, d->cfg.scan_interval, drift_scan_atom::value);
+    },
+    [self, d](drift_poll_atom) {
+      poll(self, d);
+      self->delayed_send(self, d->cfg.poll_interval, drift_poll_atom::value);
+    },
+    [self, d](declared_state_atom, const std::string& overlay_bytes,
+              const std::string& delta_bytes) {
+      VClusterOverlay overlay;
+      NodeDelta delta;
+      if (!overlay.ParseFromString(overlay_bytes)
+          || !delta.ParseFromString(delta_bytes)) {
+        spdlog::error("drift: declared state that does not parse; keeping "
+                      "the previous one");
+        return;
+      }
+      if (auto st = d->state().set_declared(overlay, delta); !st) {
+        spdlog::error("drift: declared state refused: {}", st.err().message);
+        return;
+      }
+      apply_journal_blacklist(d);
+      scan(d);
+      poll(self, d);
+    },
+    [self, d](drift_atom) -> std::string {
+      poll(self, d); // include what happened since the last timer
+      std::set<std::string> fallback;
+      if (d->tree)
+        fallback = d->tree->fallback_roots();
+      return d->state().reply(d->cfg.node_id, fallback).SerializeAsString();
+    },
+  }
+    .or_else(supervision::heartbeat_behavior(self, d->h,
+                                             [d] { return health_of(d); }));
+}
+
+} // namespace pact::agent

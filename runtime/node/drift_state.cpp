@@ -1,0 +1,293 @@
+#include "runtime/node/drift_state.hpp"
+
+#include <algorithm>
+
+#include "runtime/journal/journal_items.hpp"
+
+namespace pact::node {
+
+namespace {
+
+constexpr int files_dim = protocol::DELTA_CATEGORY_FILES;
+
+bool is_module_key(const std::string& key) {
+  return key.rfind(module_prefix, 0) == 0;
+}
+
+/// Which declared items a periodic source is responsible for.
+bool source_covers(drift_source src, const item_id& id) {
+  switch (src) {
+    case drift_source::files:
+      return id.first == files_dim;
+    case drift_source::sysctl:
+      return id.first == protocol::DELTA_CATEGORY_KERNEL
+             && !is_module_key(id.second);
+    case drift_source::modules:
+      return id.first == protocol::DELTA_CATEGORY_KERNEL
+             && is_module_key(id.second);
+    case drift_source::mounts:
+      return id.first == protocol::DELTA_CATEGORY_MOUNTS;
+  }
+  return false;
+}
+
+/// Content (not a hash, not absent) that counts against the budget.
+bool is_kept_content(const item_value& v) {
+  return v.present && v.value.rfind(sha256_prefix, 0) != 0;
+}
+
+std::string hash_of(const std::string& content) {
+  return sha256_prefix + journal::to_hex(journal::sha256(content));
+}
+
+window_policy policy_of(const protocol::VClusterPolicy& p) {
+  window_policy w;
+  if (p.has_drift_sensitivity())
+    w.drift_sensitivity = p.drift_sensitivity();
+  if (p.has_base_commit_window_seconds())
+    w.base_commit_window_seconds = p.base_commit_window_seconds();
+  if (p.has_emergency_window_seconds())
+    w.emergency_window_seconds = p.emergency_window_seconds();
+  return w;
+}
+
+protocol::DriftWindowState window_state_of(window_phase p) {
+  switch (p) {
+    case window_phase::closed:
+      return protocol::DRIFT_WINDOW_STATE_CLOSED;
+    case window_phase::open:
+      return protocol::DRIFT_WINDOW_STATE_OPEN;
+    case window_phase::expired:
+      return protocol::DRIFT_WINDOW_STATE_EXPIRED;
+  }
+  return protocol::DRIFT_WINDOW_STATE_UNSPECIFIED;
+}
+
+} // namespace
+
+drift_state::drift_state(drift_settings s)
+  : settings_(std::move(s)), files_(settings_.limits) {
+}
+
+status drift_state::set_declared(const protocol::VClusterOverlay& overlay,
+                                 const protocol::NodeDelta& delta) {
+  auto d = declared_state::from(overlay, delta);
+  if (!d)
+    return d.err();
+  declared_ = std::move(*d);
+  declared_known_ = true;
+  journal_blacklist_.assign(overlay.policy().blacklist().begin(),
+                            overlay.policy().blacklist().end());
+  window_.set_policy(policy_of(overlay.policy()));
+  return {};
+}
+
+void drift_state::forget_excluded(const blacklist& b) {
+  for (auto it = drift_.begin(); it != drift_.end();)
+    if (it->first.first == files_dim && b.excludes(it->first.second))
+      erase(it++);
+    else
+      ++it;
+}
+
+std::pair<item_value, bool>
+drift_state::expected_file(const std::string& path) const {
+  if (auto d = declared_.find({files_dim, path}))
+    return {*d, true};
+  if (auto b = files_.find(path))
+    return {*b, false};
+  return {item_value::absent(), false};
+}
+
+void drift_state::erase(std::map<item_id, entry>::iterator it) {
+  if (it->first.first == files_dim && is_kept_content(it->second.item.actual))
+    actual_bytes_ -= it->second.item.actual.value.size();
+  drift_.erase(it);
+}
+
+void drift_state::update(drift_source src, const item_id& id,
+                         const item_value& expected, const item_value& actual,
+                         bool from_journal, int64_t now_ms) {
+  auto d = compare(id, expected, actual, from_journal);
+  auto it = drift_.find(id);
+  int64_t since = it != drift_.end() ? it->second.item.since_unix_ms : now_ms;
+  if (it == drift_.end() && d && !recorded_.count(id))
+    last_new_ms_ = now_ms;
+  if (it != drift_.end())
+    erase(it);
+  if (!d)
+    return;
+  d->since_unix_ms = since;
+  if (id.first == files_dim && is_kept_content(d->actual)) {
+    if (actual_bytes_ + d->actual.value.size()
+        > settings_.limits.max_total_bytes)
+      d->actual.value = hash_of(d->actual.value);
+    else
+      actual_bytes_ += d->actual.value.size();
+  }
+  drift_.emplace(id, entry{std::move(*d), src});
+}
+
+status drift_state::observe_file(const std::string& node_path, int64_t now_ms) {
+  std::string host = settings_.root == "/" ? node_path
+                                           : settings_.root + node_path;
+  // Full content up to the cap even when the baseline's budget is spent:
+  // a drifted file's diff needs it; the baseline reduces what it keeps.
+  auto actual = read_file_value(host, settings_.limits.max_file_bytes);
+  if (!actual)
+    return actual.err();
+  observed_ms_ = now_ms;
+  if (!baseline_taken_) {
+    files_.record(node_path, *actual);
+    return {};
+  }
+  auto [expected, from_journal] = expected_file(node_path);
+  update(drift_source::files, {files_dim, node_path}, expected, *actual,
+         from_journal, now_ms);
+  return {};
+}
+
+void drift_state::reconcile_walk(const std::set<std::string>& seen,
+                                 const blacklist& excluded, int64_t now_ms) {
+  std::set<std::string> known;
+  for (auto& p : files_.paths_under("/"))
+    known.insert(p);
+  for (const auto& [id, e] : drift_)
+    if (id.first == files_dim)
+      known.insert(id.second);
+  for (const auto& p : known)
+    if (!seen.count(p) && !excluded.excludes(p))
+      (void)observe_file(p, now_ms); // gone: reads as absent
+}
+
+void drift_state::observe_gone_dir(const std::string& dir, int64_t now_ms) {
+  std::set<std::string> paths;
+  for (auto& p : files_.paths_under(dir))
+    paths.insert(p);
+  std::string prefix = dir + "/";
+  for (const auto& [id, e] : drift_)
+    if (id.first == files_dim && id.second.rfind(prefix, 0) == 0)
+      paths.insert(id.second);
+  for (const auto& p : paths)
+    (void)observe_file(p, now_ms); // the directory is gone: nothing to fail
+}
+
+void drift_state::observe_declared_files(int64_t now_ms) {
+  if (!baseline_taken_)
+    return;
+  for (const auto& [id, v] : declared_.items)
+    if (id.first == files_dim)
+      (void)observe_file(id.second, now_ms); // unreadable: seen next time
+}
+
+void drift_state::observe_source(drift_source src, const observed_items& items,
+                                 int64_t now_ms) {
+  observed_ms_ = now_ms;
+  auto base = scan_baseline_.find(src);
+  if (base == scan_baseline_.end())
+    base = scan_baseline_.emplace(src, items).first;
+  // Every key that is expected or observed, in this source's scope.
+  std::set<item_id> keys;
+  for (const auto& [id, v] : base->second)
+    keys.insert(id);
+  for (const auto& [id, v] : items)
+    keys.insert(id);
+  for (const auto& [id, v] : declared_.items)
+    if (source_covers(src, id))
+      keys.insert(id);
+  for (auto it = drift_.begin(); it != drift_.end();)
+    if (it->second.source == src && !keys.count(it->first))
+      erase(it++);
+    else
+      ++it;
+  for (const auto& id : keys) {
+    auto declared = declared_.find(id);
+    item_value expected = declared ? *declared : item_value::absent();
+    if (!declared)
+      if (auto b = base->second.find(id); b != base->second.end())
+        expected = b->second;
+    auto a = items.find(id);
+    update(src, id, expected,
+           a == items.end() ? item_value::absent() : a->second,
+           declared.has_value(), now_ms);
+  }
+}
+
+std::vector<std::string> drift_state::sysctl_keys() const {
+  std::set<std::string> keys(settings_.sysctl_keys.begin(),
+                             settings_.sysctl_keys.end());
+  for (const auto& [id, v] : declared_.items)
+    if (source_covers(drift_source::sysctl, id))
+      keys.insert(id.second);
+  return {keys.begin(), keys.end()};
+}
+
+std::vector<drift_item> drift_state::items() const {
+  std::vector<drift_item> out;
+  out.reserve(drift_.size());
+  for (const auto& [id, e] : drift_)
+    out.push_back(e.item);
+  return out;
+}
+
+double drift_state::magnitude() const {
+  return node::magnitude(items());
+}
+
+std::optional<protocol::StateDelta> drift_state::take_episode(int64_t now_ms) {
+  if (drift_.empty()) {
+    recorded_.clear();
+    window_.on_clean();
+    return std::nullopt;
+  }
+  window_.on_drift(now_ms, magnitude());
+  if (now_ms - last_new_ms_ < settings_.settle_ms)
+    return std::nullopt;
+  protocol::StateDelta delta;
+  for (const auto& [id, e] : drift_) {
+    if (delta.items_size() == settings_.max_episode_items)
+      break;
+    if (recorded_.insert(id).second)
+      *delta.add_items() = to_delta_item(e.item);
+  }
+  if (delta.items_size() == 0)
+    return std::nullopt;
+  return delta;
+}
+
+protocol::DriftReply
+drift_state::reply(const std::string& node,
+                   const std::set<std::string>& fallback) const {
+  protocol::DriftReply r;
+  r.set_node(node);
+  for (const auto& [id, e] : drift_) {
+    const auto& d = e.item;
+    auto* out = r.add_items();
+    out->set_category(static_cast<category>(id.first));
+    out->set_key(id.second);
+    out->set_declared_present(d.declared.present);
+    out->set_declared(d.declared.value);
+    out->set_actual_present(d.actual.present);
+    out->set_actual(d.actual.value);
+    bool file = id.first == files_dim;
+    if (file)
+      out->set_unified_diff(
+        unified_diff(d.declared, d.actual, "declared" + id.second,
+                     "actual" + id.second, settings_.diff_max_bytes));
+    // A value known only by its hash cannot be written back.
+    out->set_restorable(!d.declared.present
+                        || d.declared.value.rfind(sha256_prefix, 0) != 0);
+    out->set_since_unix_ms(d.since_unix_ms);
+  }
+  r.set_magnitude(magnitude());
+  r.set_declared_state_known(declared_known_);
+  r.set_window_state(window_state_of(window_.phase()));
+  r.set_window_opened_unix_ms(window_.opened_ms());
+  r.set_window_ends_unix_ms(window_.ends_ms());
+  for (const auto& f : fallback)
+    r.add_scan_fallback_paths(f);
+  r.set_observed_unix_ms(observed_ms_);
+  return r;
+}
+
+} // namespace pact::node

@@ -1,0 +1,181 @@
+#pragma once
+
+/// Everything the drift watcher knows and must not lose when its actor is
+/// restarted (issue 11 items 2 and 6): declared state, the file and scan
+/// baselines, the current drift, the episode already recorded and the
+/// commit window. The agent owns one drift_state above the actor (in the
+/// supervisor's child factory) and hands it to each incarnation, so a
+/// restart keeps it; a restarted actor re-walks the tree and compares
+/// against it, so changes made while no actor ran are still seen. It is
+/// not persisted: after a process restart the node boots from declared
+/// state again and takes a new baseline (docs/drift.md says why).
+///
+/// Expected value of an item: the declared value when the journal declares
+/// the key (overlay plus node delta), else its baseline value, else absent
+/// (a file or mount that appeared after the baseline is drift). Dimensions
+/// without a scanner yet (network, services, packages, gpu) are not
+/// compared. Not thread-safe: one actor at a time uses it.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <pact/protocol/api.pb.h>
+
+#include "runtime/node/commit_window.hpp"
+#include "runtime/node/drift.hpp"
+#include "runtime/node/file_baseline.hpp"
+#include "runtime/node/path_glob.hpp"
+#include "runtime/node/scanners.hpp"
+
+namespace pact::node {
+
+/// Where an observation comes from; each source replaces its own items.
+enum class drift_source { files, sysctl, mounts, modules };
+
+struct drift_settings {
+  /// Host prefix (--root).
+  std::string root = "/";
+  /// sysctl keys compared against their baseline even when undeclared.
+  std::vector<std::string> sysctl_keys;
+  baseline_limits limits;
+  /// Files larger than this get no unified diff.
+  size_t diff_max_bytes = 16 * 1024;
+  /// A drift episode is recorded once no new item has drifted for this
+  /// long, so a burst of writes makes one entry.
+  int64_t settle_ms = 300;
+  /// Most items in one DRIFT_DETECTED record; more are recorded in further
+  /// records at once (the journal refuses a delta over
+  /// journal::max_delta_items).
+  int max_episode_items = 1024;
+};
+
+class drift_state {
+public:
+  explicit drift_state(drift_settings s);
+
+  const drift_settings& settings() const {
+    return settings_;
+  }
+
+  // --- declared state -----------------------------------------------------
+
+  /// Takes the node's declared state from the journal. An error (nothing
+  /// changed) for an item without category or key. Items now declared are
+  /// compared at the next observation of their source.
+  status set_declared(const protocol::VClusterOverlay& overlay,
+                      const protocol::NodeDelta& delta);
+  bool declared_known() const {
+    return declared_known_;
+  }
+  const declared_state& declared() const {
+    return declared_;
+  }
+  /// The overlay's (replicated) blacklist patterns.
+  const std::vector<std::string>& journal_blacklist() const {
+    return journal_blacklist_;
+  }
+  /// Drops drift items of paths the blacklist now excludes.
+  void forget_excluded(const blacklist& b);
+
+  // --- observations -------------------------------------------------------
+
+  /// True once the first full walk has recorded the file baseline.
+  bool baseline_taken() const {
+    return baseline_taken_;
+  }
+  void mark_baseline_taken() {
+    baseline_taken_ = true;
+  }
+
+  /// A file seen by a walk or an event: before the baseline is taken it is
+  /// recorded, afterwards compared. An unreadable file is left as it was
+  /// (its error is returned for the log).
+  status observe_file(const std::string& node_path, int64_t now_ms);
+
+  /// After a full walk (a restarted actor, an overflow rescan): files the
+  /// baseline or the drift knows that the walk did not see were deleted
+  /// meanwhile; each is compared (as absent) unless `excluded` now covers
+  /// it.
+  void reconcile_walk(const std::set<std::string>& seen,
+                      const blacklist& excluded, int64_t now_ms);
+
+  /// A directory went away: re-checks every known file under it.
+  void observe_gone_dir(const std::string& dir, int64_t now_ms);
+
+  /// Declared files not yet compared (call after set_declared and on each
+  /// periodic scan: a declared file may lie outside the watched tree).
+  void observe_declared_files(int64_t now_ms);
+
+  /// One scan of a periodic source: its first scan is its baseline.
+  void observe_source(drift_source src, const observed_items& items,
+                      int64_t now_ms);
+
+  /// The sysctl keys to read: declared kernel keys (not modules) and the
+  /// configured set.
+  std::vector<std::string> sysctl_keys() const;
+
+  // --- drift, episodes, window --------------------------------------------
+
+  std::vector<drift_item> items() const;
+  size_t item_count() const {
+    return drift_.size();
+  }
+  double magnitude() const;
+  /// File content held by drifted items' actual values. Bounded by
+  /// limits.max_total_bytes: beyond it actual values are kept as hashes
+  /// (shown as changed, no diff), so a tree unpacked under the root cannot
+  /// make the agent hold its content.
+  size_t actual_content_bytes() const {
+    return actual_bytes_;
+  }
+
+  /// The items to record as one DRIFT_DETECTED entry now, if any: items
+  /// that drifted since the last record of this episode, once none has
+  /// been added for settle_ms, at most max_episode_items at a time (call
+  /// again for the rest). Marks them recorded. When drift is gone the
+  /// episode ends (and the window closes).
+  std::optional<protocol::StateDelta> take_episode(int64_t now_ms);
+
+  commit_window& window() {
+    return window_;
+  }
+  const commit_window& window() const {
+    return window_;
+  }
+
+  /// The agent API's answer (items sorted; unified diffs for small text
+  /// files). `fallback` = subtrees on periodic scans.
+  protocol::DriftReply reply(const std::string& node,
+                             const std::set<std::string>& fallback) const;
+
+private:
+  struct entry {
+    drift_item item;
+    drift_source source;
+  };
+  void erase(std::map<item_id, entry>::iterator it);
+  void update(drift_source src, const item_id& id, const item_value& expected,
+              const item_value& actual, bool from_journal, int64_t now_ms);
+  /// The expected value of a file, and whether it came from the journal.
+  std::pair<item_value, bool> expected_file(const std::string& path) const;
+
+  drift_settings settings_;
+  declared_state declared_;
+  bool declared_known_ = false;
+  std::vector<std::string> journal_blacklist_;
+  file_baseline files_;
+  bool baseline_taken_ = false;
+  std::map<drift_source, observed_items> scan_baseline_;
+  std::map<item_id, entry> drift_;
+  std::set<item_id> recorded_;
+  size_t actual_bytes_ = 0;
+  int64_t last_new_ms_ = 0;
+  int64_t observed_ms_ = 0;
+  commit_window window_;
+};
+
+} // namespace pact::node

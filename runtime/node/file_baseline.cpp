@@ -1,0 +1,186 @@
+#include "runtime/node/file_baseline.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <sstream>
+#include <vector>
+
+#include <dtl/dtl.hpp>
+#include <openssl/evp.h>
+
+#include "runtime/journal/journal_items.hpp"
+
+namespace pact::node {
+
+namespace {
+
+error read_error(const std::string& path, int err) {
+  return make_error("cannot read '" + path + "': " + std::strerror(err));
+}
+
+struct fd_closer {
+  int fd;
+  ~fd_closer() {
+    ::close(fd);
+  }
+};
+
+/// Streams the file: content while it fits, and its SHA-256 throughout.
+expected<item_value> read_regular(const std::string& path, size_t keep) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return errno == ENOENT || errno == ELOOP
+             ? expected<item_value>(item_value{})
+             : read_error(path, errno);
+  fd_closer closer{fd};
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(),
+                                                             EVP_MD_CTX_free);
+  PACT_ASSERT(md && EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr) == 1,
+              "OpenSSL provides SHA-256");
+  std::string content;
+  size_t total = 0;
+  std::vector<char> buf(64 * 1024);
+  for (;;) {
+    auto n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return read_error(path, errno);
+    if (n == 0)
+      break;
+    auto len = static_cast<size_t>(n);
+    EVP_DigestUpdate(md.get(), buf.data(), len);
+    if (total + len <= keep)
+      content.append(buf.data(), len);
+    total += len;
+  }
+  if (total <= keep)
+    return item_value::of(std::move(content));
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_len = 0;
+  EVP_DigestFinal_ex(md.get(), digest, &digest_len);
+  return item_value::of(sha256_prefix
+                        + journal::to_hex(std::string(
+                          reinterpret_cast<char*>(digest), digest_len)));
+}
+
+bool is_hash(const item_value& v) {
+  return v.value.rfind(sha256_prefix, 0) == 0;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line))
+    out.push_back(line);
+  return out;
+}
+
+} // namespace
+
+expected<item_value> read_file_value(const std::string& host_path,
+                                     size_t keep_content_up_to) {
+  struct stat st {};
+  if (::lstat(host_path.c_str(), &st) != 0)
+    return errno == ENOENT || errno == ENOTDIR
+             ? expected<item_value>(item_value{})
+             : read_error(host_path, errno);
+  if (S_ISLNK(st.st_mode)) {
+    std::vector<char> target(4096);
+    auto n = ::readlink(host_path.c_str(), target.data(), target.size());
+    if (n < 0)
+      return errno == ENOENT ? expected<item_value>(item_value{})
+                             : read_error(host_path, errno);
+    return item_value::of(symlink_prefix
+                          + std::string(target.data(), static_cast<size_t>(n)));
+  }
+  if (!S_ISREG(st.st_mode))
+    return item_value{};
+  return read_regular(host_path, keep_content_up_to);
+}
+
+bool is_text_value(const item_value& value) {
+  return value.present && !is_hash(value)
+         && value.value.rfind(symlink_prefix, 0) != 0
+         && value.value.find('\0') == std::string::npos;
+}
+
+std::string unified_diff(const item_value& from, const item_value& to,
+                         const std::string& label_from,
+                         const std::string& label_to, size_t max_bytes) {
+  // An absent side diffs as empty text (a new or deleted file), as diff -N.
+  auto text = [](const item_value& v) {
+    return v.present ? v.value : std::string();
+  };
+  auto usable = [&](const item_value& v) {
+    return !v.present || (is_text_value(v) && v.value.size() <= max_bytes);
+  };
+  if (!usable(from) || !usable(to) || text(from) == text(to))
+    return {};
+  auto a = lines_of(text(from));
+  auto b = lines_of(text(to));
+  dtl::Diff<std::string, std::vector<std::string>> d(a, b);
+  d.onHuge();
+  d.compose();
+  d.composeUnifiedHunks();
+  std::ostringstream out;
+  out << "--- " << label_from << "\n+++ " << label_to << "\n";
+  d.printUnifiedFormat(out);
+  return out.str();
+}
+
+size_t file_baseline::content_allowance() const {
+  return content_bytes_ >= limits_.max_total_bytes ? 0 : limits_.max_file_bytes;
+}
+
+void file_baseline::record(const std::string& node_path,
+                           const item_value& value) {
+  auto it = files_.find(node_path);
+  if (it != files_.end()) {
+    if (!is_hash(it->second))
+      content_bytes_ -= it->second.value.size();
+    files_.erase(it);
+  }
+  if (!value.present)
+    return;
+  item_value kept = value;
+  bool is_content = !is_hash(value);
+  if (is_content && value.value.size() > content_allowance())
+    kept.value = sha256_prefix + journal::to_hex(journal::sha256(value.value));
+  else if (is_content)
+    content_bytes_ += kept.value.size();
+  files_.emplace(node_path, std::move(kept));
+}
+
+std::optional<item_value>
+file_baseline::find(const std::string& node_path) const {
+  auto it = files_.find(node_path);
+  if (it == files_.end())
+    return std::nullopt;
+  return it->second;
+}
+
+std::vector<std::string>
+file_baseline::paths_under(const std::string& dir) const {
+  std::string prefix = dir == "/" ? "/" : dir + "/";
+  std::vector<std::string> out;
+  for (auto it = files_.lower_bound(dir); it != files_.end(); ++it) {
+    if (it->first != dir && it->first.compare(0, prefix.size(), prefix) != 0)
+      break;
+    out.push_back(it->first);
+  }
+  return out;
+}
+
+bool file_baseline::restorable(const std::string& node_path) const {
+  auto v = find(node_path);
+  return v && !is_hash(*v);
+}
+
+} // namespace pact::node

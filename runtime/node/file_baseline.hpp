@@ -1,0 +1,97 @@
+#pragma once
+
+/// The baseline of watched files: what each file held when the agent first
+/// saw it (or after it was committed or restored), so that the agent can
+/// show what changed and put it back (issue 11 item 2).
+///
+/// Limits (STYLE.md: put a limit on everything): a file's content is kept
+/// when it is at most `max_file_bytes` and the baseline's kept content is
+/// under `max_total_bytes`; otherwise only its SHA-256 is kept, and the
+/// file can be shown as changed but not diffed or restored. Defaults keep
+/// 10,000 typical /etc files within a few MB (docs/drift.md).
+///
+/// File kinds: regular files are read (opened O_NONBLOCK|O_NOFOLLOW after an
+/// lstat, so a FIFO or a device never blocks the agent); a symlink's value
+/// is "symlink:" + its target; other kinds (sockets, FIFOs, devices) are not
+/// items. Paths here are host paths (already prefixed with --root).
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/common/error.hpp"
+#include "runtime/node/drift.hpp"
+
+namespace pact::node {
+
+struct baseline_limits {
+  size_t max_file_bytes = 16 * 1024;
+  size_t max_total_bytes = 8 * 1024 * 1024;
+};
+
+/// Prefix of a symlink's value.
+inline constexpr const char* symlink_prefix = "symlink:";
+
+/// Reads what a path holds now: absent (missing, or not a regular file or
+/// symlink), its content when at most `keep_content_up_to` bytes, else
+/// "sha256:HEX" of the streamed content. An error (naming the path) only
+/// for a file that exists but cannot be read.
+expected<item_value> read_file_value(const std::string& host_path,
+                                     size_t keep_content_up_to);
+
+/// Whether `value` holds content an operator can read as text (not a hash,
+/// no NUL byte).
+bool is_text_value(const item_value& value);
+
+/// A unified diff (diff -u style, 3 lines of context, via the dtl library)
+/// from `from` to `to`, with "--- LABEL_FROM" / "+++ LABEL_TO" headers.
+/// Empty when the texts are equal or either is not text or over
+/// `max_bytes` (a diff of a huge or binary file helps nobody).
+std::string unified_diff(const item_value& from, const item_value& to,
+                         const std::string& label_from,
+                         const std::string& label_to, size_t max_bytes);
+
+class file_baseline {
+public:
+  explicit file_baseline(baseline_limits l = {}) : limits_(l) {
+  }
+
+  const baseline_limits& limits() const {
+    return limits_;
+  }
+
+  /// How much content `record` may keep for the next file: the per-file
+  /// cap, or 0 once the total budget is spent.
+  size_t content_allowance() const;
+
+  /// Records `value` for `node_path` (replacing an earlier record). A
+  /// present value whose content is over the allowance is reduced to its
+  /// hash; an absent value forgets the path.
+  void record(const std::string& node_path, const item_value& value);
+
+  /// The recorded value; nullopt when the path was never recorded.
+  std::optional<item_value> find(const std::string& node_path) const;
+
+  /// Whether the baseline can put the file back (its content is kept).
+  bool restorable(const std::string& node_path) const;
+
+  /// Recorded paths equal to or below `dir`.
+  std::vector<std::string> paths_under(const std::string& dir) const;
+
+  size_t size() const {
+    return files_.size();
+  }
+  size_t content_bytes() const {
+    return content_bytes_;
+  }
+
+private:
+  baseline_limits limits_;
+  std::map<std::string, item_value> files_;
+  size_t content_bytes_ = 0;
+};
+
+} // namespace pact::node

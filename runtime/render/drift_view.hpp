@@ -1,0 +1,27 @@
+#pragma once
+
+/// What `pact diff NODE` shows when it asks the node's agent (docs/cli.md
+/// "pact diff"): the node's live drift, one block per drifted item —
+/// dimension, path or key, declared vs actual — with a unified diff for
+/// small text files, then the commit window and anything that limits what
+/// the agent can see. CAF-free; actors/client fetches the DriftReply.
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include <pact/protocol/api.pb.h>
+
+namespace pact::render {
+
+/// Text form. `now_unix_ms` is used for the time left in the window.
+std::string drift_text(const protocol::DriftReply& r, int64_t now_unix_ms);
+
+/// {node, declared_state_known, magnitude, observed, window: {state,
+/// opened, ends}, scan_fallback_paths: [...], items: [{dimension, key,
+/// change, declared, actual, unified_diff, restorable, since}]}; absent
+/// values are null, times ISO 8601.
+nlohmann::json drift_json(const protocol::DriftReply& r);
+
+} // namespace pact::render

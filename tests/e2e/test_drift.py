@@ -1,0 +1,152 @@
+"""Live drift on a node (issue 11 items 2 and 3): a real pact-journal --dev
+and pact-agent under a temporary --root; a file written under the root shows
+in `pact diff NODE` (asked of the agent through PACT_AGENT_ENDPOINT) within
+one second, with a unified diff; blacklisted paths never do (the agent's own
+state directory is covered by tests/unit/actors/agent)."""
+import json
+import os
+import time
+import unittest
+
+from harness import PactTestCase, wait_for
+
+
+class DriftTest(PactTestCase):
+    def write(self, root, path, text):
+        full = os.path.join(root, path.lstrip("/"))
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, "w") as f:
+            f.write(text)
+
+    def start(self):
+        journal = self.start_journal()
+        self.root = os.path.join(self.tmp, "node-042-root")
+        self.write(self.root, "/etc/app.conf", "threads = 4\nmode = fast\n")
+        self.write(self.root, "/var/log/app.log", "start\n")
+        agent = self.start_agent(journal, "node-042", "ml-training")
+        self.token = self.token_of(journal)
+        self.agent_env = {"PACT_AGENT_ENDPOINT": agent.api}
+        return journal, agent
+
+    def diff(self, *extra, env=None):
+        return self.pact("diff", "node-042", *extra, token=self.token,
+                         env=env if env is not None else self.agent_env)
+
+    def test_a_write_shows_in_diff_within_one_second(self):
+        _, agent = self.start()
+        r = wait_for(lambda: (lambda r: r if r.returncode == 0 else None)(
+            self.diff()), what="the agent's drift answer")
+        self.assertEqual(r.stdout, "node node-042: no drift\n"
+                         "note: the agent has no declared state from the "
+                         "journal yet; drift is measured against its boot "
+                         "baseline\n")
+
+        self.write(self.root, "/etc/app.conf", "threads = 8\nmode = fast\n")
+        written = time.monotonic()
+        r = wait_for(lambda: (lambda r: r if "/etc/app.conf" in r.stdout
+                              else None)(self.diff()),
+                     timeout=5, what="the drift in pact diff")
+        elapsed = time.monotonic() - written
+        self.assertLess(elapsed, 1.0, r.stdout)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("files  /etc/app.conf  modified", r.stdout)
+        self.assertIn("-threads = 4\n+threads = 8\n mode = fast\n", r.stdout)
+        self.assertIn("1 drifted item, magnitude 1.00, commit window open",
+                      r.stdout)
+
+        j = self.diff("--output", "json")
+        self.assertEqual(j.returncode, 0, j.stderr)
+        d = json.loads(j.stdout)
+        self.assertEqual(d["node"], "node-042")
+        self.assertEqual(len(d["items"]), 1)
+        item = d["items"][0]
+        self.assertEqual(item["dimension"], "files")
+        self.assertEqual(item["declared"], "threads = 4\nmode = fast\n")
+        self.assertEqual(item["actual"], "threads = 8\nmode = fast\n")
+        self.assertEqual(d["window"]["state"], "open")
+
+        # More writes to the same file are the same episode: one record.
+        for i in range(5):
+            self.write(self.root, "/etc/app.conf", f"threads = {i}\n")
+            time.sleep(0.05)
+        wait_for(lambda: "drift detected: files:/etc/app.conf"
+                 in agent.read_log(), what="the episode's record")
+        time.sleep(1.0)
+        self.assertEqual(agent.read_log().count("drift: drift detected"), 1)
+
+    def test_blacklisted_paths_never_drift(self):
+        _, agent = self.start()
+        wait_for(lambda: self.diff().returncode == 0, what="the agent")
+        self.write(self.root, "/var/log/app.log", "noise\n")
+        self.write(self.root, "/tmp/scratch", "x\n")
+        self.write(self.root, "/etc/new.conf", "x\n")
+        r = wait_for(lambda: (lambda r: r if "/etc/new.conf" in r.stdout
+                              else None)(self.diff()), timeout=5,
+                     what="the new file")
+        self.assertIn("files  /etc/new.conf  added", r.stdout)
+        self.assertNotIn("/var/log", r.stdout)
+        self.assertNotIn("/tmp", r.stdout)
+
+    def test_past_the_watch_limit_subtrees_are_hash_scanned(self):
+        journal = self.start_journal()
+        self.root = os.path.join(self.tmp, "node-042-root")
+        self.write(self.root, "/etc/app.conf", "a\n")
+        cfg = os.path.join(self.tmp, "agent.toml")
+        with open(cfg, "w") as f:
+            f.write("[agent.drift]\nmax_watches = 1\n"
+                    "scan_interval_seconds = 1\n")
+        agent = self.start_agent(journal, "node-042", "ml-training",
+                                 extra=("--config", cfg))
+        self.token = self.token_of(journal)
+        self.agent_env = {"PACT_AGENT_ENDPOINT": agent.api}
+        r = wait_for(lambda: (lambda r: r if r.returncode == 0 else None)(
+            self.diff()), what="the agent's drift answer")
+        self.assertIn("note: inotify watch limit reached; periodic hash "
+                      "scans cover: /etc\n", r.stdout)
+        self.write(self.root, "/etc/app.conf", "b\n")
+        r = wait_for(lambda: (lambda r: r if "/etc/app.conf" in r.stdout
+                              else None)(self.diff()), timeout=5,
+                     what="the periodic scan to find the change")
+        self.assertIn("-a\n+b\n", r.stdout)
+
+    def test_the_agent_refuses_another_nodes_name(self):
+        self.start()
+        wait_for(lambda: self.diff().returncode == 0, what="the agent")
+        r = self.pact("diff", "node-007", token=self.token, env=self.agent_env)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("this agent serves node 'node-042', not 'node-007'",
+                      r.stderr)
+
+    def test_without_an_agent_endpoint_diff_asks_the_journal(self):
+        journal, _ = self.start()
+        # The node was never enrolled: only the journal answers this way.
+        r = self.pact("diff", "node-042", "--endpoint", journal.gateway,
+                      token=self.token, env={})
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("node 'node-042' is not known to this journal",
+                      r.stderr)
+        # --committed always asks the journal.
+        r = self.pact("diff", "node-042", "--committed", "--endpoint",
+                      journal.gateway, token=self.token, env=self.agent_env)
+        self.assertIn("not known to this journal", r.stderr)
+
+    def test_a_bad_blacklist_glob_stops_the_agent_before_it_starts(self):
+        import subprocess
+        from harness import binary
+        cfg = os.path.join(self.tmp, "agent.toml")
+        with open(cfg, "w") as f:
+            f.write('[agent.blacklist]\npatterns = ["/tmp/**", "/var/**log"]\n')
+        root = os.path.join(self.tmp, "r")
+        os.makedirs(root)
+        r = subprocess.run([binary("pact-agent"), "--config", cfg,
+                            "--root", root, "--state-dir",
+                            os.path.join(self.tmp, "s")],
+                           env=self.env, capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(f"{cfg}:2: agent.blacklist.patterns: blacklist pattern "
+                      "'/var/**log' uses '**' inside a segment", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

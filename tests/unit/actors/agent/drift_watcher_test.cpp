@@ -1,0 +1,267 @@
+// The drift watcher actor under CAF's deterministic test coordinator, over
+// a real temporary root (inotify events are queued by the writing syscall,
+// so they are there when a test fires the poll timer): one journal record
+// per episode, the blacklist, declared state from the journal link, and a
+// restart that keeps the baseline, the drift and the episode.
+
+#include <filesystem>
+
+#include <doctest/doctest.h>
+
+#include <caf/send.hpp>
+
+#include "actors/agent/agent_atoms.hpp"
+#include "actors/agent/drift_setup.hpp"
+#include "actors/supervision/health_registry.hpp"
+#include "tests/unit/actors/coordinator_config.hpp"
+#include "tests/unit/runtime/node/node_fixtures.hpp"
+
+using namespace pact;
+using namespace pact::agent;
+
+namespace {
+
+constexpr auto files = protocol::DELTA_CATEGORY_FILES;
+
+/// Stands in for the journal link: keeps every node command it is sent.
+caf::behavior fake_link(caf::event_based_actor*,
+                        std::shared_ptr<std::vector<std::string>> got) {
+  return {
+    [got](node_command_atom, const std::string& cmd) { got->push_back(cmd); },
+  };
+}
+
+struct fixture : pact::test::coordinated_system {
+  pact::test::temp_root root;
+  std::shared_ptr<std::vector<std::string>> commands
+    = std::make_shared<std::vector<std::string>>();
+  caf::actor registry
+    = supervision::spawn_health_registry(sys, {"agent", "n1", "0"}, wall);
+  caf::actor sup;
+  std::shared_ptr<drift_shared> shared;
+
+  fixture() {
+    root.write("/etc/motd", "hello\n");
+    root.write("/var/log/syslog", "noise\n");
+    root.write("/proc/sys/vm/swappiness", "60\n");
+    root.mkdir("/state");
+  }
+
+  void start() {
+    start_with([](drift_watcher_config&) {});
+  }
+
+  template <class Adjust>
+  void start_with(Adjust adjust) {
+    drift_watcher_config c;
+    c.node_id = "n1";
+    c.patterns = {"/var/log/**", "/proc/**"};
+    c.always_excluded = {"/state"};
+    c.wall = wall;
+    node::drift_settings s;
+    s.root = root.path();
+    s.sysctl_keys = {"vm.swappiness"};
+    shared = std::make_shared<drift_shared>(s);
+    c.shared = shared;
+    adjust(c);
+    supervision::child_spec link{
+      "agent/journal-link", "journal-link",
+      [got = commands](caf::event_based_actor* p,
+                       const supervision::health_handle&) {
+        return p->spawn(fake_link, got);
+      }};
+    sup = sys.spawn(supervision::supervisor,
+                    supervision::supervisor_spec{
+                      {registry, "agent"}, {link, drift_child(c)}, {}});
+    run();
+  }
+
+  caf::actor child(const std::string& name) {
+    caf::actor result;
+    sys.spawn([&](caf::event_based_actor* self) {
+      self->request(sup, caf::infinite, protocol::child_atom::value, name)
+        .then([&](const caf::actor& a) { result = a; });
+    });
+    run();
+    return result;
+  }
+
+  /// Moves the wall clock and fires the pending timers (poll and scan).
+  void tick(int64_t ms) {
+    wall->advance_ms(ms);
+    sched.trigger_timeouts();
+    run();
+  }
+
+  protocol::DriftReply drift() {
+    protocol::DriftReply r;
+    auto w = child("agent/drift-watcher");
+    REQUIRE(w);
+    sys.spawn([&](caf::event_based_actor* self) {
+      self->request(w, caf::infinite, drift_atom::value)
+        .then(
+          [&](const std::string& bytes) { CHECK(r.ParseFromString(bytes)); });
+    });
+    run();
+    return r;
+  }
+
+  std::vector<protocol::JournalCommand> recorded() {
+    std::vector<protocol::JournalCommand> out;
+    for (const auto& c : *commands) {
+      protocol::JournalCommand cmd;
+      REQUIRE(cmd.ParseFromString(c));
+      out.push_back(cmd);
+    }
+    return out;
+  }
+
+  ~fixture() {
+    caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+    run();
+  }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "a burst of writes is one drift record; the "
+                           "blacklist is silent") {
+  start();
+  CHECK(drift().items_size() == 0);
+  for (int i = 0; i < 5; ++i) {
+    root.write("/etc/motd", "write " + std::to_string(i) + "\n");
+    root.write("/var/log/syslog", "more noise\n");
+    root.write("/state/cache", "agent's own\n");
+    tick(60);
+  }
+  CHECK(commands->empty()); // still settling
+  tick(400);
+  auto got = recorded();
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].kind() == protocol::COMMAND_KIND_DRIFT_DETECTED);
+  CHECK(got[0].scope().node() == "n1");
+  REQUIRE(got[0].state_delta().items_size() == 1);
+  CHECK(got[0].state_delta().items(0).key() == "/etc/motd");
+  CHECK(got[0].state_delta().items(0).value() == "write 4\n");
+  CHECK(got[0].message() == "drift detected: files:/etc/motd");
+  tick(1000);
+  CHECK(recorded().size() == 1);
+  auto r = drift();
+  REQUIRE(r.items_size() == 1);
+  CHECK(r.items(0).unified_diff().find("-hello\n+write 4\n")
+        != std::string::npos);
+  CHECK(r.window_state() == protocol::DRIFT_WINDOW_STATE_OPEN);
+}
+
+TEST_CASE_FIXTURE(fixture, "sysctl drift is found by the periodic scan") {
+  start();
+  root.write("/proc/sys/vm/swappiness", "10\n");
+  tick(30'000);
+  auto r = drift();
+  REQUIRE(r.items_size() == 1);
+  CHECK(r.items(0).category() == protocol::DELTA_CATEGORY_KERNEL);
+  CHECK(r.items(0).declared() == "60");
+  CHECK(r.items(0).actual() == "10");
+}
+
+TEST_CASE_FIXTURE(fixture, "declared state and the journal's blacklist "
+                           "arrive from the journal link") {
+  start();
+  protocol::VClusterOverlay overlay;
+  auto* item = overlay.add_items();
+  item->set_category(files);
+  item->set_action(protocol::DELTA_ACTION_ADD);
+  item->set_key("/etc/motd");
+  item->set_value(R"({"content":"declared\n","mode":"0644"})");
+  overlay.mutable_policy()->add_blacklist("/opt/scratch/**");
+  auto w = child("agent/drift-watcher");
+  caf::anon_send(w, declared_state_atom::value, overlay.SerializeAsString(),
+                 std::string());
+  run();
+  auto r = drift();
+  CHECK(r.declared_state_known());
+  REQUIRE(r.items_size() == 1);
+  CHECK(r.items(0).declared() == "declared\n");
+  CHECK(r.items(0).actual() == "hello\n");
+  // The journal's pattern takes effect without a restart.
+  tick(30'000); // the next scan watches with the new blacklist
+  root.write("/opt/scratch/tmp", "x");
+  root.write("/opt/kept", "x");
+  tick(60);
+  r = drift();
+  REQUIRE(r.items_size() == 2);
+  CHECK(r.items(0).key() == "/etc/motd");
+  CHECK(r.items(1).key() == "/opt/kept");
+  // Bytes that do not parse change nothing.
+  caf::anon_send(w, declared_state_atom::value, std::string("\xff\xff"),
+                 std::string());
+  run();
+  CHECK(drift().items_size() == 2);
+}
+
+TEST_CASE_FIXTURE(fixture, "a restarted watcher keeps baseline, drift and "
+                           "episode, and sees what changed meanwhile") {
+  start();
+  root.write("/etc/motd", "changed\n");
+  tick(60);
+  tick(400);
+  REQUIRE(recorded().size() == 1);
+  auto before = drift();
+  REQUIRE(before.items_size() == 1);
+  auto w = child("agent/drift-watcher");
+  caf::anon_send_exit(w, caf::exit_reason::kill);
+  run();
+  // While no incarnation watches, a file appears.
+  root.write("/etc/hosts.new", "x");
+  auto w2 = child("agent/drift-watcher");
+  REQUIRE(w2);
+  CHECK(w2 != w);
+  tick(60);
+  auto after = drift();
+  REQUIRE(after.items_size() == 2);
+  CHECK(after.items(0).key() == "/etc/hosts.new");
+  CHECK(after.items(1).key() == "/etc/motd");
+  CHECK(after.items(1).since_unix_ms() == before.items(0).since_unix_ms());
+  CHECK(after.items(1).declared() == "hello\n");
+  tick(400);
+  // Only the new item is recorded: the episode survived the restart.
+  auto got = recorded();
+  REQUIRE(got.size() == 2);
+  REQUIRE(got[1].state_delta().items_size() == 1);
+  CHECK(got[1].state_delta().items(0).key() == "/etc/hosts.new");
+}
+
+TEST_CASE_FIXTURE(fixture, "at the watch limit the watcher says so in its "
+                           "health and its drift answer") {
+  // Only "/" gets a watch: every directory below is hash-scanned.
+  start_with([](drift_watcher_config& c) { c.max_watches = 1; });
+  auto r = drift();
+  std::vector<std::string> fallback(r.scan_fallback_paths().begin(),
+                                    r.scan_fallback_paths().end());
+  CHECK(fallback == std::vector<std::string>{"/etc", "/var"});
+  tick(2000); // heartbeats carry the state to the registry
+  protocol::HealthTree t;
+  sys.spawn([&](caf::event_based_actor* self) {
+    self
+      ->request(registry, caf::infinite, protocol::health_snapshot_atom::value)
+      .then([&](const std::string& bytes) { CHECK(t.ParseFromString(bytes)); });
+  });
+  run();
+  bool found = false;
+  for (const auto& a : t.actors())
+    if (a.name() == "agent/drift-watcher") {
+      found = true;
+      CHECK(a.state() == protocol::ACTOR_STATE_DEGRADED);
+      CHECK(a.detail()
+            == "inotify watch limit reached: periodic hash scans cover /etc, "
+               "/var; 0 item(s) drifted");
+    }
+  CHECK(found);
+  // Not watched, yet found: by the periodic scan.
+  root.write("/etc/motd", "new\n");
+  auto w = child("agent/drift-watcher");
+  caf::anon_send(w, drift_scan_atom::value);
+  run();
+  CHECK(drift().items_size() == 1);
+}

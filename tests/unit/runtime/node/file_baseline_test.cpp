@@ -1,0 +1,83 @@
+// The file baseline (runtime/node/file_baseline.hpp): content up to a cap,
+// else a hash; unified diffs of small text files; what can be restored.
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+#include "runtime/node/file_baseline.hpp"
+#include "tests/unit/runtime/node/node_fixtures.hpp"
+
+using namespace pact::node;
+using pact::test::temp_root;
+
+TEST_CASE("read_file_value: content, hash over the cap, symlinks, others") {
+  temp_root r;
+  r.write("/etc/small", "abc");
+  auto small = read_file_value(r.host("/etc/small"), 3);
+  REQUIRE(small.has_value());
+  CHECK(*small == item_value::of("abc"));
+  auto big = read_file_value(r.host("/etc/small"), 2);
+  REQUIRE(big.has_value());
+  CHECK(big->value
+        == "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f2"
+           "0015ad");
+  auto missing = read_file_value(r.host("/etc/none"), 10);
+  REQUIRE(missing.has_value());
+  CHECK_FALSE(missing->present);
+  REQUIRE(::symlink("/etc/small", r.host("/etc/link").c_str()) == 0);
+  CHECK(*read_file_value(r.host("/etc/link"), 10)
+        == item_value::of("symlink:/etc/small"));
+  // A FIFO is not an item, and reading it must not block.
+  REQUIRE(::mkfifo(r.host("/etc/fifo").c_str(), 0600) == 0);
+  CHECK_FALSE(read_file_value(r.host("/etc/fifo"), 10)->present);
+  CHECK_FALSE(read_file_value(r.host("/etc"), 10)->present);
+  if (::geteuid() != 0) {
+    r.write("/etc/secret", "x");
+    ::chmod(r.host("/etc/secret").c_str(), 0);
+    auto denied = read_file_value(r.host("/etc/secret"), 10);
+    REQUIRE_FALSE(denied.has_value());
+    CHECK(denied.err().message.find("/etc/secret") != std::string::npos);
+  }
+}
+
+TEST_CASE("unified_diff of small text files") {
+  auto v = item_value::of;
+  auto d = unified_diff(v("a\nb\nc\n"), v("a\nB\nc\n"), "declared/etc/x",
+                        "actual/etc/x", 1024);
+  CHECK(d
+        == "--- declared/etc/x\n+++ actual/etc/x\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n"
+           " c\n");
+  // A new file diffs against nothing.
+  auto added = unified_diff(item_value::absent(), v("x\n"), "a", "b", 1024);
+  CHECK(added.find("+x\n") != std::string::npos);
+  CHECK(unified_diff(v("same"), v("same"), "a", "b", 1024).empty());
+  CHECK(unified_diff(v("a"), v("bb"), "a", "b", 1).empty());
+  CHECK(unified_diff(v(std::string("a\0b", 3)), v("ab"), "a", "b", 99).empty());
+  CHECK(unified_diff(v("sha256:00"), v("ab"), "a", "b", 99).empty());
+}
+
+TEST_CASE("the baseline keeps content within its budget, else a hash") {
+  file_baseline b({4, 6});
+  b.record("/a", item_value::of("1234"));
+  b.record("/b", item_value::of("12345")); // over the per-file cap
+  CHECK(b.restorable("/a"));
+  CHECK_FALSE(b.restorable("/b"));
+  CHECK(b.find("/b")->value.rfind("sha256:", 0) == 0);
+  b.record("/c", item_value::of("12"));
+  CHECK(b.content_bytes() == 6);
+  CHECK(b.content_allowance() == 0);
+  b.record("/d", item_value::of("1")); // the total budget is spent
+  CHECK_FALSE(b.restorable("/d"));
+  // Replacing or forgetting a file gives its bytes back.
+  b.record("/a", item_value::absent());
+  CHECK_FALSE(b.find("/a").has_value());
+  CHECK(b.content_bytes() == 2);
+  CHECK_FALSE(b.restorable("/never"));
+  b.record("/dir/x", item_value::of("x"));
+  b.record("/dir/y/z", item_value::of("z"));
+  b.record("/dirx", item_value::of("q"));
+  CHECK(b.paths_under("/dir")
+        == std::vector<std::string>{"/dir/x", "/dir/y/z"});
+}
