@@ -50,13 +50,35 @@ std::pair<ActorState, std::string> link_state(const link_data& d) {
 
 void set_status(self_ptr self, const shared& d, const std::string& status,
                 bool warn) {
+  // The log gets changes only: a steady link re-checks every report
+  // interval and would repeat itself.
+  if (status != d->status) {
+    if (warn)
+      spdlog::warn("journal link: {}", status);
+    else
+      spdlog::info("journal link: {}", status);
+  }
   d->status = status;
-  if (warn)
-    spdlog::warn("journal link: {}", status);
-  else
-    spdlog::info("journal link: {}", status);
   auto [st, detail] = link_state(*d);
   supervision::report(self, d->h, st, detail);
+}
+
+void send_report(self_ptr self, const shared& d) {
+  if (!d->connected)
+    return;
+  self->request(d->cfg.registry, seconds(5), health_snapshot_atom::value)
+    .then([self, d](const std::string& tree) {
+      if (!d->journal)
+        return;
+      NodeReport r;
+      r.set_node_id(d->cfg.node_id);
+      r.set_vcluster(d->cfg.vcluster);
+      r.set_agent_endpoint(d->cfg.agent_endpoint());
+      r.set_token(d->token);
+      PACT_ASSERT(r.mutable_health()->ParseFromString(tree),
+                  "health tree from the local registry");
+      self->send(d->journal, node_report_atom::value, r.SerializeAsString());
+    });
 }
 
 } // namespace detail
@@ -85,24 +107,6 @@ void refresh_token(const shared& d) {
     t.pop_back();
   d->token = t;
   d->token_problem.clear();
-}
-
-void send_report(self_ptr self, const shared& d) {
-  if (!d->connected)
-    return;
-  self->request(d->cfg.registry, seconds(5), health_snapshot_atom::value)
-    .then([self, d](const std::string& tree) {
-      if (!d->journal)
-        return;
-      NodeReport r;
-      r.set_node_id(d->cfg.node_id);
-      r.set_vcluster(d->cfg.vcluster);
-      r.set_agent_endpoint(d->cfg.agent_endpoint());
-      r.set_token(d->token);
-      PACT_ASSERT(r.mutable_health()->ParseFromString(tree),
-                  "health tree from the local registry");
-      self->send(d->journal, node_report_atom::value, r.SerializeAsString());
-    });
 }
 
 void connect(self_ptr self, const shared& d);

@@ -215,6 +215,8 @@ void on_boot_reply(self_ptr self, const shared& d, const Response& resp) {
              false);
   log_ready(d, "booted from the journal at " + d->journal_url + " ("
                  + d->boot_summary + ")");
+  // `pact status` shows the boot now, not one report interval later.
+  send_report(self, d);
 }
 
 void boot_from_cache(self_ptr self, const shared& d) {

@@ -69,6 +69,9 @@ void send_request(self_ptr self, const shared& d, const protocol::Request& req);
 /// The health state and detail the heartbeat reports.
 std::pair<protocol::ActorState, std::string> link_state(const link_data& d);
 
+/// Sends the NodeReport (liveness and actor tree) when connected.
+void send_report(self_ptr self, const shared& d);
+
 /// Publishes the detail line (log and health report).
 void set_status(self_ptr self, const shared& d, const std::string& status,
                 bool warn);
