@@ -148,7 +148,8 @@ void on_connected(self_ptr self, const shared& d, caf::actor journal,
   d->backoff->reset();
   refresh_token(d);
   set_status(self, d, "connected to " + d->journal_url + "; booting", false);
-  send_report(self, d);
+  // The first report follows the boot's answer (journal_link_boot.cpp),
+  // so that it shows how the boot went.
   request_boot(self, d, true);
   flush_commands(self, d);
 }

@@ -138,43 +138,7 @@ void boot_refused(self_ptr self, const shared& d, const Status& st) {
              true);
 }
 
-} // namespace
-
-void request_boot(self_ptr self, const shared& d, bool full) {
-  auto req = make_request(d, "boot");
-  auto* b = req.mutable_boot_config();
-  b->set_node(d->cfg.node_id);
-  b->set_vcluster(d->cfg.vcluster);
-  if (!full && d->source == boot_source::journal) {
-    b->set_have_version(d->overlay.version());
-    b->set_have_checksum(d->overlay.checksum());
-  }
-  d->boot_request = req.request_id();
-  d->assembler.emplace();
-  send_request(self, d, req);
-  self->delayed_send(self, d->cfg.boot_timeout, boot_timeout_atom::value,
-                     req.request_id());
-}
-
-void on_boot_chunk(self_ptr, const shared& d, const std::string& bytes) {
-  if (!d->assembler)
-    return;
-  BootChunk c;
-  if (!c.ParseFromString(bytes)) {
-    spdlog::warn("journal link: dropped a malformed boot chunk");
-    d->assembler.reset();
-    return;
-  }
-  if (auto st = d->assembler->feed(c); !st) {
-    spdlog::warn("journal link: {}", st.err().message);
-    d->assembler.reset();
-  }
-}
-
-void on_boot_reply(self_ptr self, const shared& d, const Response& resp) {
-  if (resp.request_id() != d->boot_request)
-    return; // an answer to a stream given up on
-  d->boot_request.clear();
+void finish_boot(self_ptr self, const shared& d, const Response& resp) {
   auto assembler = std::move(d->assembler);
   d->assembler.reset();
   if (resp.status().code() != STATUS_CODE_OK) {
@@ -215,7 +179,48 @@ void on_boot_reply(self_ptr self, const shared& d, const Response& resp) {
              false);
   log_ready(d, "booted from the journal at " + d->journal_url + " ("
                  + d->boot_summary + ")");
-  // `pact status` shows the boot now, not one report interval later.
+}
+
+} // namespace
+
+void request_boot(self_ptr self, const shared& d, bool full) {
+  auto req = make_request(d, "boot");
+  auto* b = req.mutable_boot_config();
+  b->set_node(d->cfg.node_id);
+  b->set_vcluster(d->cfg.vcluster);
+  if (!full && d->source == boot_source::journal) {
+    b->set_have_version(d->overlay.version());
+    b->set_have_checksum(d->overlay.checksum());
+  }
+  d->boot_request = req.request_id();
+  d->assembler.emplace();
+  send_request(self, d, req);
+  self->delayed_send(self, d->cfg.boot_timeout, boot_timeout_atom::value,
+                     req.request_id());
+}
+
+void on_boot_chunk(self_ptr, const shared& d, const std::string& bytes) {
+  if (!d->assembler)
+    return;
+  BootChunk c;
+  if (!c.ParseFromString(bytes)) {
+    spdlog::warn("journal link: dropped a malformed boot chunk");
+    d->assembler.reset();
+    return;
+  }
+  if (auto st = d->assembler->feed(c); !st) {
+    spdlog::warn("journal link: {}", st.err().message);
+    d->assembler.reset();
+  }
+}
+
+void on_boot_reply(self_ptr self, const shared& d, const Response& resp) {
+  if (resp.request_id() != d->boot_request)
+    return; // an answer to a stream given up on
+  d->boot_request.clear();
+  finish_boot(self, d, resp);
+  // `pact status` shows how the boot went now, not one report interval
+  // later (the link's first report after connecting is this one).
   send_report(self, d);
 }
 

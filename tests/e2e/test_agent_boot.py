@@ -95,7 +95,7 @@ class AgentBootTest(PactTestCase):
         text = self.admin(journal, "status", "node-b1").stdout
         self.assertIn("agent at " + agent.api, text)
         entries = json.loads(self.admin(journal, "log", "--output",
-                                        "json").stdout)
+                                        "json").stdout)["entries"]
         boots = [e for e in entries
                  if e.get("agent_endpoint") == agent.api]
         self.assertTrue(boots, entries)
