@@ -64,7 +64,10 @@ class AgentBootTest(PactTestCase):
         self.apply(journal, "hello from pact")
         agent = self.start_agent(journal, "node-b1", "ml")
         motd = os.path.join(agent.root, "etc", "motd")
-        wait_for(lambda: read(motd) == "hello from pact", what="the motd")
+        # Logged once everything is applied and reported on.
+        wait_for(lambda: "pact-agent ready in" in agent.read_log(),
+                 what="the agent to be configured")
+        self.assertEqual(read(motd), "hello from pact")
         self.assertEqual(stat.S_IMODE(os.stat(motd).st_mode), 0o640)
         self.assertEqual(
             read(os.path.join(agent.root, "proc/sys/vm/swappiness")), "10\n")
@@ -83,9 +86,8 @@ class AgentBootTest(PactTestCase):
         self.assertEqual(outcome["cuda"],
                          ("recorded", "would install package cuda 12.4"))
         self.assertFalse(os.path.exists(os.path.join(agent.root, "scratch")))
-        log = agent.read_log()
-        self.assertIn("recorded, not applied (mounts /scratch)", log)
-        self.assertIn("pact-agent ready in", log)
+        self.assertIn("recorded, not applied (mounts /scratch)",
+                      agent.read_log())
         # Any replica tells a client where the node's agent is.
         node = wait_for(lambda: (self.declared_node(journal, "node-b1") or {})
                         .get("agent_endpoint") and
@@ -121,14 +123,19 @@ class AgentBootTest(PactTestCase):
         os.remove(motd)
         agent = self.start_agent(journal, "node-c1", "ml",
                                  extra=self.fast_config())
-        wait_for(lambda: read(motd) == "v1", what="the boot from cache")
-        self.assertIn("booted from the boot cache", agent.read_log())
+        wait_for(lambda: "booted from the boot cache" in agent.read_log(),
+                 what="the boot from cache")
+        self.assertEqual(read(motd), "v1")
+
         # `pact status` of the agent says so while the journal is down.
-        r = self.pact("status", "--endpoint", agent.api, "--output", "json",
-                      token=admin_token)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        tree = json.loads(r.stdout)["agent"]
-        link = {a["name"]: a for a in tree["actors"]}["agent/journal-link"]
+        def link_row():
+            r = self.pact("status", "--endpoint", agent.api, "--output",
+                          "json", token=admin_token)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            tree = json.loads(r.stdout)["agent"]
+            row = {a["name"]: a for a in tree["actors"]}["agent/journal-link"]
+            return row if "boot cache" in row["detail"] else None
+        link = wait_for(link_row, what="the link's health detail")
         self.assertEqual(link["state"], "degraded")
         self.assertIn("running from the boot cache", link["detail"])
 
