@@ -45,7 +45,9 @@ std::pair<ActorState, std::string> link_state(const link_data& d) {
   bool booted = d.source == boot_source::journal
                 || (d.source == boot_source::none && d.nothing_declared);
   bool healthy = d.connected && booted && d.token_problem.empty();
-  return {healthy ? ACTOR_STATE_RUNNING : ACTOR_STATE_DEGRADED, d.status};
+  auto detail = d.token_problem.empty() ? d.status
+                                        : d.status + "; " + d.token_problem;
+  return {healthy ? ACTOR_STATE_RUNNING : ACTOR_STATE_DEGRADED, detail};
 }
 
 void set_status(self_ptr self, const shared& d, const std::string& status,

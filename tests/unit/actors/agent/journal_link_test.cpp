@@ -292,3 +292,15 @@ TEST_CASE_FIXTURE(fixture, "node commands wait while no replica answers, "
   CHECK(js->commands[0].client_request_id()
         != js->commands[1].client_request_id());
 }
+
+TEST_CASE_FIXTURE(fixture, "a node credential that cannot be read shows in "
+                           "the link's health detail") {
+  *up = false;
+  auto lc = config();
+  lc.token_file = state.path + "/missing.token";
+  start(std::move(lc));
+  auto detail = link_detail();
+  CHECK(detail.find("every journal replica failed") != std::string::npos);
+  CHECK(detail.find(state.path + "/missing.token: cannot open")
+        != std::string::npos);
+}
