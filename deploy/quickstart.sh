@@ -56,6 +56,7 @@ wait_file "$state/journal/endpoints.json" "$(cat "$state/journal.pid")" \
 PACT_OIDC_HMAC_SECRET=$(cat "$state/journal/dev/hmac-secret") \
   "$bin/pact-agent" --node-id "$(hostname)" --vcluster dev \
   --journal http://127.0.0.1:9443 --listen 127.0.0.1:9445 \
+  --token-file "$state/journal/dev/node.token" \
   --root "$state/root" --state-dir "$state/agent" >"$state/agent.log" 2>&1 &
 echo $! >"$state/agent.pid"
 wait_file "$state/agent/endpoints.json" "$(cat "$state/agent.pid")" \

@@ -12,12 +12,33 @@
 /// proposes it through the gateway with the node's credential, keeps it
 /// queued (bounded, oldest dropped with a warning) while no replica is
 /// reachable, and logs a refusal; senders never wait for the journal.
+///
+/// The other way, the journal link hands what it booted to:
+///   * the drift watcher: (declared_state_atom, std::string overlay,
+///     std::string node_delta) — a serialized VClusterOverlay and NodeDelta —
+///     after every boot, from the journal or the cache. The link finds the
+///     watcher in the actor registry under `drift_watcher_name`; an actor
+///     that starts later asks the link with (declared_state_atom) and gets
+///     the same two strings back (both empty before the first boot);
+///   * the service supervisor: (declared_services_atom, std::string
+///     services) — a serialized StateDelta of the SERVICES items, in
+///     declared order — after every boot. Until the services issue a
+///     recorder (actors/agent/service_recorder.hpp) logs them.
 
 #include <caf/atom.hpp>
 
 namespace pact::agent {
 
 using node_command_atom = caf::atom_constant<caf::atom("nodecmd")>;
+using declared_state_atom = caf::atom_constant<caf::atom("declared")>;
+using declared_services_atom = caf::atom_constant<caf::atom("services")>;
+/// Journal link: the boot stream asked for with this request id did not
+/// finish in time.
+using boot_timeout_atom = caf::atom_constant<caf::atom("boottmo")>;
+
+/// Registry name under which the drift watcher registers itself (each
+/// incarnation at its start, so the link always finds the current one).
+inline constexpr caf::atom_value drift_watcher_name = caf::atom("driftwatch");
 
 /// The node's declared state, for the drift watcher (actors/agent/
 /// drift_watcher.hpp): the journal link sends
@@ -26,7 +47,7 @@ using node_command_atom = caf::atom_constant<caf::atom("nodecmd")>;
 /// `overlay` is a serialized pact.protocol.VClusterOverlay and `node_delta`
 /// a serialized pact.protocol.NodeDelta (empty string: no delta). Bytes
 /// that do not parse are logged and ignored; the watcher keeps what it had.
-using declared_state_atom = caf::atom_constant<caf::atom("declared")>;
+/// (declared_state_atom is defined above.)
 
 /// (drift_atom) -> std::string: the drift watcher's serialized
 /// pact.protocol.DriftReply (the agent API's `pact diff NODE`).

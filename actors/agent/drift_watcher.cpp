@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include <caf/actor_registry.hpp>
+#include <caf/actor_system.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/agent/agent_atoms.hpp"
@@ -262,6 +264,9 @@ caf::behavior drift_watcher(caf::event_based_actor* self,
     return {};
   }
   d->excluded = std::move(*b);
+  // The journal link sends the declared state to whoever holds this name.
+  self->system().registry().put(drift_watcher_name,
+                                caf::actor_cast<caf::strong_actor_ptr>(self));
   if (d->state().declared_known())
     apply_journal_blacklist(d); // a restarted incarnation
   supervision::report(self, d->h, ACTOR_STATE_STARTING,

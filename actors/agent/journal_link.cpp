@@ -2,36 +2,70 @@
 
 #include <algorithm>
 #include <memory>
+#include <random>
 #include <set>
 
+#include <caf/actor_registry.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/system_messages.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/agent/agent_atoms.hpp"
+#include "actors/agent/journal_link_state.hpp"
+#include "actors/agent/service_recorder.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/common/assert.hpp"
+#include "runtime/common/files.hpp"
 #include <pact/protocol/health.pb.h>
 
 namespace pact::agent {
 
-namespace {
+namespace detail {
 
 using namespace pact::protocol;
 using std::chrono::seconds;
 
-struct link_data {
-  supervision::health_handle h;
-  journal_link_config cfg;
-  caf::actor journal;
-  size_t next = 0;
-  seconds backoff{1};
-  std::string status = "connecting";
-  bool connected = false;
-};
+Request make_request(const shared& d, const std::string& prefix) {
+  Request req;
+  req.set_version(PROTOCOL_VERSION_1);
+  req.set_token(d->token);
+  req.set_request_id(prefix + "-" + std::to_string(++d->request_seq));
+  return req;
+}
 
-using shared = std::shared_ptr<link_data>;
+void send_request(self_ptr self, const shared& d, const Request& req) {
+  PACT_ASSERT(d->journal != nullptr, "requests go to a connected journal");
+  // The answer is addressed to the handle inside the message
+  // (actors/daemon/api_endpoint.hpp says why), as plain bytes.
+  self->send(d->journal, api_atom::value, req.SerializeAsString(),
+             caf::actor_cast<caf::actor>(self));
+}
 
-void send_report(caf::event_based_actor* self, const shared& d) {
+std::pair<ActorState, std::string> link_state(const link_data& d) {
+  bool booted = d.source == boot_source::journal
+                || (d.source == boot_source::none && d.nothing_declared);
+  bool healthy = d.connected && booted && d.token_problem.empty();
+  auto detail = d.token_problem.empty() ? d.status
+                                        : d.status + "; " + d.token_problem;
+  return {healthy ? ACTOR_STATE_RUNNING : ACTOR_STATE_DEGRADED, detail};
+}
+
+void set_status(self_ptr self, const shared& d, const std::string& status,
+                bool warn) {
+  // The log gets changes only: a steady link re-checks every report
+  // interval and would repeat itself.
+  if (status != d->status) {
+    if (warn)
+      spdlog::warn("journal link: {}", status);
+    else
+      spdlog::info("journal link: {}", status);
+  }
+  d->status = status;
+  auto [st, detail] = link_state(*d);
+  supervision::report(self, d->h, st, detail);
+}
+
+void send_report(self_ptr self, const shared& d) {
   if (!d->connected)
     return;
   self->request(d->cfg.registry, seconds(5), health_snapshot_atom::value)
@@ -42,54 +76,169 @@ void send_report(caf::event_based_actor* self, const shared& d) {
       r.set_node_id(d->cfg.node_id);
       r.set_vcluster(d->cfg.vcluster);
       r.set_agent_endpoint(d->cfg.agent_endpoint());
+      r.set_token(d->token);
       PACT_ASSERT(r.mutable_health()->ParseFromString(tree),
                   "health tree from the local registry");
       self->send(d->journal, node_report_atom::value, r.SerializeAsString());
     });
 }
 
-void schedule_reconnect(caf::event_based_actor* self, const shared& d,
-                        const std::string& why) {
-  d->connected = false;
-  d->journal = nullptr;
-  d->status = why + "; retrying in " + std::to_string(d->backoff.count())
-              + " s";
-  spdlog::warn("journal link: {}", d->status);
-  supervision::report(self, d->h, ACTOR_STATE_DEGRADED, d->status);
-  self->delayed_send(self, d->backoff, reconnect_atom::value);
-  d->backoff = std::min(d->backoff * 2, d->cfg.reconnect_max);
+} // namespace detail
+
+namespace {
+
+using namespace pact::protocol;
+using namespace detail;
+using std::chrono::seconds;
+
+/// Re-reads the node credential (it is renewed on disk while the agent
+/// runs); keeps the last good one when the file cannot be read now.
+void refresh_token(const shared& d) {
+  if (d->cfg.token_file.empty()) {
+    d->token_problem = "no node credential (set agent.token_file); the "
+                       "journal refuses this agent";
+    return;
+  }
+  auto text = files::read_all(d->cfg.token_file);
+  if (!text) {
+    d->token_problem = text.err().message;
+    return;
+  }
+  auto t = *text;
+  while (!t.empty() && (t.back() == '\n' || t.back() == '\r'))
+    t.pop_back();
+  d->token = t;
+  d->token_problem.clear();
 }
 
-void connect(caf::event_based_actor* self, const shared& d) {
-  auto& target = d->cfg.journals[d->next % d->cfg.journals.size()];
+void connect(self_ptr self, const shared& d);
+
+/// One endpoint failed: the next one at once, or, after a whole round,
+/// the cache (if nothing is applied yet) and a jittered back-off.
+void connect_failed(self_ptr self, const shared& d, const std::string& why) {
+  d->connected = false;
+  d->journal = nullptr;
+  d->journal_url.clear();
+  d->boot_request.clear();
+  d->assembler.reset();
+  requeue_in_flight(d);
+  if (++d->round_failures < d->cfg.journals.size()) {
+    spdlog::warn("journal link: {}; trying the next replica", why);
+    connect(self, d);
+    return;
+  }
+  d->round_failures = 0;
+  boot_from_cache(self, d);
+  auto delay = d->backoff->next_delay();
+  auto pre = d->source == boot_source::cache
+               ? "running from the boot cache (" + d->boot_summary + "); "
+               : std::string();
+  set_status(self, d,
+             pre + why + "; every journal replica failed, retrying in "
+               + std::to_string(delay.count()) + " ms",
+             true);
+  self->delayed_send(self, delay, reconnect_atom::value);
+}
+
+void on_connected(self_ptr self, const shared& d, caf::actor journal,
+                  const endpoint& target) {
+  d->journal = std::move(journal);
+  self->monitor(d->journal);
+  d->connected = true;
+  d->journal_url = target.url();
+  d->round_failures = 0;
+  d->backoff->reset();
+  refresh_token(d);
+  set_status(self, d, "connected to " + d->journal_url + "; booting", false);
+  // The first report follows the boot's answer (journal_link_boot.cpp),
+  // so that it shows how the boot went.
+  request_boot(self, d, true);
+  flush_commands(self, d);
+}
+
+void connect(self_ptr self, const shared& d) {
+  auto target = d->cfg.journals[d->next % d->cfg.journals.size()];
   ++d->next;
-  auto mm = self->system().middleman().actor_handle();
-  self
-    ->request(mm, seconds(5), caf::connect_atom::value, target.host,
-              target.port)
-    .then(
-      [self, d, target](const caf::node_id&, caf::strong_actor_ptr& ptr,
-                        const std::set<std::string>&) {
-        if (!ptr) {
-          schedule_reconnect(self, d,
-                             "no journal published at " + target.url());
-          return;
-        }
-        d->journal = caf::actor_cast<caf::actor>(ptr);
-        self->monitor(d->journal);
-        d->connected = true;
-        d->backoff = seconds(1);
-        d->status = "connected to " + target.url();
-        spdlog::info("journal link: {}", d->status);
-        supervision::report(self, d->h, ACTOR_STATE_RUNNING, d->status);
-        send_report(self, d);
-      },
-      [self, d, target](caf::error&) {
-        schedule_reconnect(self, d, "journal unreachable at " + target.url());
-      });
+  d->cfg.connector(
+    self, target,
+    [self, d, target](caf::actor journal) {
+      on_connected(self, d, std::move(journal), target);
+    },
+    [self, d](std::string why) { connect_failed(self, d, why); });
+}
+
+void on_response(self_ptr self, const shared& d, const std::string& bytes) {
+  Response resp;
+  if (!resp.ParseFromString(bytes)) {
+    spdlog::warn("journal link: dropped a malformed response");
+    return;
+  }
+  const auto& id = resp.request_id();
+  if (id.rfind("boot-", 0) == 0)
+    on_boot_reply(self, d, resp);
+  else if (id.rfind("cmd-", 0) == 0)
+    on_command_reply(d, resp);
+}
+
+caf::message_handler link_handlers(self_ptr self, const shared& d) {
+  return {
+    [self, d](reconnect_atom) { connect(self, d); },
+    [self, d](report_tick_atom) {
+      refresh_token(d);
+      send_report(self, d);
+      // Steady state: has what is declared for this node changed?
+      if (d->connected && d->boot_request.empty())
+        request_boot(self, d, false);
+      flush_commands(self, d);
+      self->delayed_send(self, d->cfg.report_interval, report_tick_atom::value);
+    },
+    [self, d](boot_chunk_atom, const std::string& bytes) {
+      on_boot_chunk(self, d, bytes);
+    },
+    [self, d](boot_timeout_atom, const std::string& id) {
+      if (d->connected && d->boot_request == id) {
+        self->demonitor(d->journal);
+        connect_failed(self, d,
+                       "the boot stream from " + d->journal_url
+                         + " did not finish in time");
+      }
+    },
+    [self, d](const std::string& bytes) { on_response(self, d, bytes); },
+    [self, d](node_command_atom, const std::string& bytes) {
+      JournalCommand cmd;
+      if (!cmd.ParseFromString(bytes)) {
+        spdlog::warn("journal link: dropped a malformed node command");
+        return;
+      }
+      enqueue_command(self, d, std::move(cmd));
+    },
+    [d](declared_state_atom) { return declared_state(*d); },
+  };
 }
 
 } // namespace
+
+journal_connector middleman_connector() {
+  return [](caf::event_based_actor* self, const endpoint& target,
+            std::function<void(caf::actor)> ok,
+            std::function<void(std::string)> fail) {
+    auto mm = self->system().middleman().actor_handle();
+    self
+      ->request(mm, std::chrono::seconds(5), caf::connect_atom::value,
+                target.host, target.port)
+      .then(
+        [ok, fail, target](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                           const std::set<std::string>&) {
+          if (!ptr)
+            fail("no journal published at " + target.url());
+          else
+            ok(caf::actor_cast<caf::actor>(ptr));
+        },
+        [fail, target](caf::error&) {
+          fail("journal unreachable at " + target.url());
+        });
+  };
+}
 
 caf::behavior journal_link(caf::event_based_actor* self,
                            supervision::health_handle h,
@@ -102,26 +251,37 @@ caf::behavior journal_link(caf::event_based_actor* self,
                                "no journal endpoints configured"));
     return {};
   }
+  if (!d->cfg.connector)
+    d->cfg.connector = middleman_connector();
+  if (!d->cfg.jitter)
+    d->cfg.jitter = node::seeded_jitter(std::random_device{}());
+  d->backoff = std::make_unique<node::boot_backoff>(
+    std::chrono::seconds(1),
+    std::max<std::chrono::milliseconds>(d->cfg.reconnect_max,
+                                        std::chrono::seconds(1)),
+    d->cfg.jitter);
+  if (!d->cfg.services)
+    d->cfg.services = self->spawn<caf::linked>(service_recorder);
+  if (!d->cfg.drift_watcher) {
+    auto* sys = &self->system();
+    d->cfg.drift_watcher = [sys] {
+      return caf::actor_cast<caf::actor>(
+        sys->registry().get(drift_watcher_name));
+    };
+  }
+  refresh_token(d);
+  if (!d->token_problem.empty())
+    spdlog::warn("journal link: {}", d->token_problem);
   self->set_down_handler([self, d](caf::down_msg& dm) {
-    if (dm.source == d->journal.address())
-      schedule_reconnect(self, d, "lost the journal connection");
+    if (d->journal && dm.source == d->journal.address())
+      connect_failed(self, d, "lost the journal connection");
   });
   supervision::report(self, d->h, ACTOR_STATE_STARTING, d->status);
   self->send(self, reconnect_atom::value);
   self->delayed_send(self, d->cfg.report_interval, report_tick_atom::value);
   supervision::start_heartbeat(self);
-  auto state = [d] {
-    return std::make_pair(
-      d->connected ? ACTOR_STATE_RUNNING : ACTOR_STATE_DEGRADED, d->status);
-  };
-  return caf::message_handler{
-    [self, d](reconnect_atom) { connect(self, d); },
-    [self, d](report_tick_atom) {
-      send_report(self, d);
-      self->delayed_send(self, d->cfg.report_interval, report_tick_atom::value);
-    },
-  }
-    .or_else(supervision::heartbeat_behavior(self, d->h, state));
+  return link_handlers(self, d).or_else(supervision::heartbeat_behavior(
+    self, d->h, [d] { return link_state(*d); }));
 }
 
 } // namespace pact::agent

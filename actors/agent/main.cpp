@@ -1,11 +1,12 @@
 // pact-agent: the node agent. Runs under systemd or as PID 1; its root
-// supervisor owns the agent API and the journal link; the drift watcher,
-// commit window, GPU poller, services and exec/shell plug in as further
-// children in later issues.
+// supervisor owns the agent API and the journal link (which boots the node,
+// docs/agent.md); the drift watcher, commit window, GPU poller, services and
+// exec/shell plug in as further children.
 
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <iostream>
 
 #include <caf/actor_system.hpp>
@@ -26,6 +27,7 @@
 #include "runtime/common/flags.hpp"
 #include "runtime/common/logging.hpp"
 #include "runtime/common/schemas.hpp"
+#include "runtime/node/boot_cache.hpp"
 #include "runtime/policy/request_auth.hpp"
 
 using namespace pact;
@@ -44,19 +46,47 @@ struct settings {
   std::vector<endpoint> journals;
   std::string state_dir;
   std::string root;
+  std::string token_file;
   policy::verifier_config verifier;
+  std::shared_ptr<node::boot_cache> cache;
 };
 
-std::string host_name() {
-  char buf[256] = {0};
-  if (::gethostname(buf, sizeof(buf) - 1) != 0)
-    return "localhost";
-  return buf;
+/// "agent.toml:3: agent.state_dir", "--state-dir: agent.state_dir" or
+/// "agent.state_dir": where an operator fixes `key`.
+std::string where(const config::values& v, const std::string& key) {
+  const auto& o = v.origin_of(key);
+  return o.where.empty() ? key : o.where + ": " + key;
 }
 
-status check_root(const std::string& root) {
+status check_root(const config::values& v, const std::string& root) {
   if (!files::exists(root))
-    return make_error("--root: directory '" + root + "' does not exist");
+    return make_error(where(v, "agent.root") + ": directory '" + root
+                      + "' does not exist");
+  return {};
+}
+
+/// The state dir exists (created 0750) and is writable; nothing else is
+/// written before every check passed.
+status check_state_dir(const config::values& v, const std::string& dir) {
+  if (auto st = files::make_dirs(dir, 0750); !st)
+    return make_error(where(v, "agent.state_dir") + ": " + st.err().message);
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    return make_error(where(v, "agent.state_dir") + ": directory '" + dir
+                      + "' is not writable by this user");
+  return {};
+}
+
+/// The node credential's file, when configured, is a readable, non-empty
+/// file (its token is re-read at every connect and report).
+status check_token_file(const config::values& v, const std::string& path) {
+  if (path.empty())
+    return {};
+  auto text = files::read_all(path);
+  if (!text)
+    return make_error(where(v, "agent.token_file") + ": " + text.err().message);
+  if (text->find_first_not_of(" \r\n\t") == std::string::npos)
+    return make_error(where(v, "agent.token_file") + ": '" + path
+                      + "' is empty (expected the node's token)");
   return {};
 }
 
@@ -69,7 +99,7 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
   s.v = std::move(*v);
   s.node_id = s.v.get_string("agent.node_id");
   if (s.node_id.empty())
-    s.node_id = host_name();
+    s.node_id = local_host_name();
   auto l = parse_endpoint(s.v.get_string("agent.listen"), "--listen");
   if (!l)
     return l.err();
@@ -95,20 +125,39 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
     return make_error("--journal: at least one journal endpoint is required");
   s.state_dir = s.v.get_string("agent.state_dir");
   s.root = s.v.get_string("agent.root");
-  if (auto st = check_root(s.root); !st)
+  if (auto st = check_root(s.v, s.root); !st)
+    return st.err();
+  s.token_file = s.v.get_string("agent.token_file");
+  if (auto st = check_token_file(s.v, s.token_file); !st)
     return st.err();
   auto verifier = policy::load_verifier(s.v, "agent");
   if (!verifier)
     return verifier.err();
   s.verifier = *verifier;
+  if (auto st = check_state_dir(s.v, s.state_dir); !st)
+    return st.err();
+  auto cache = node::boot_cache::open(s.state_dir + "/boot-cache");
+  if (!cache)
+    return make_error(where(s.v, "agent.state_dir") + ": "
+                      + cache.err().message);
+  s.cache = std::move(*cache);
   return s;
+}
+
+/// The host others reach the agent API at: the listen host, or this host's
+/// name when listening on every interface.
+std::string advertised_host(const std::string& listen_host) {
+  if (listen_host.empty() || listen_host == "0.0.0.0" || listen_host == "::")
+    return local_host_name();
+  return listen_host;
 }
 
 std::vector<supervision::child_spec>
 agent_children(const settings& s, agent::drift_watcher_config drift,
                const std::shared_ptr<std::atomic<uint16_t>>& port,
                const caf::actor& registry, const caf::actor& notify,
-               const std::shared_ptr<const pact::clock>& wall) {
+               const std::shared_ptr<const pact::clock>& wall,
+               std::chrono::steady_clock::time_point started) {
   agent::agent_api_config api;
   api.listen = {s.listen.host, port, notify};
   api.registry = registry;
@@ -129,10 +178,17 @@ agent_children(const settings& s, agent::drift_watcher_config drift,
   link.registry = registry;
   link.node_id = s.node_id;
   link.vcluster = s.v.get_string("agent.vcluster");
-  auto host = daemon::connect_host(s.listen.host);
-  link.agent_endpoint = [host, port] {
+  link.agent_endpoint = [host = advertised_host(s.listen.host), port] {
     return endpoint{false, host, port->load()}.url();
   };
+  link.token_file = s.token_file;
+  link.state_dir = s.state_dir;
+  link.cache = s.cache;
+  link.host.root = s.root;
+  link.host.privileged = ::geteuid() == 0;
+  link.host.run = node::spawn_runner();
+  link.wall = wall;
+  link.started = started;
   link.report_interval = std::chrono::seconds(
     s.v.get_int("agent.journal.report_interval_seconds"));
   link.reconnect_max
@@ -158,6 +214,7 @@ status write_endpoints(const settings& s, uint16_t port) {
 } // namespace
 
 int main(int argc, char** argv) {
+  auto start_time = std::chrono::steady_clock::now();
   daemon::block_shutdown_signals();
   auto started = config::start_daemon(argc, argv, config::agent_schema(),
                                       "pact-agent", "Runs the node agent.");
@@ -174,6 +231,9 @@ int main(int argc, char** argv) {
   auto drift = agent::drift_config(s->v, s->node_id, s->root, s->state_dir);
   if (!drift)
     return fail(drift.err());
+  if (s->token_file.empty())
+    spdlog::warn("no node credential (--token-file / agent.token_file): the "
+                 "journal refuses this agent's boot, reports and records");
   if (s->verifier.hmac_secret.empty())
     spdlog::warn("no token verifier configured (set PACT_OIDC_HMAC_SECRET "
                  "or agent.oidc.hmac_secret_file): API requests will be "
@@ -188,7 +248,8 @@ int main(int argc, char** argv) {
   tree.component = "agent";
   tree.node_id = s->node_id;
   tree.children = [&](const caf::actor& registry, const caf::actor& notify) {
-    return agent_children(*s, *drift, port, registry, notify, wall);
+    return agent_children(*s, *drift, port, registry, notify, wall,
+                          start_time);
   };
   tree.on_ready = [&]() -> status {
     if (auto st = write_endpoints(*s, port->load()); !st)

@@ -7,6 +7,7 @@
 #include "actors/journal/replica.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/common/assert.hpp"
+#include "runtime/policy/node_authz.hpp"
 
 namespace pact::journal {
 
@@ -147,6 +148,14 @@ void on_node_report(const shared& d, const std::string& bytes) {
     return;
   }
   auto report = std::move(*parsed);
+  // Only the node's own credential reports for it (node_authz.hpp).
+  if (auto why = policy::report_denial(report, d->cfg.verifier,
+                                       d->cfg.wall->now_unix_ms() / 1000);
+      !why.empty()) {
+    spdlog::warn("gateway: dropped a node report: {}", why);
+    return;
+  }
+  report.clear_token(); // status replies show the report; never the token
   auto& n = d->nodes[report.node_id()];
   if (n.received_unix_ms == 0)
     spdlog::info("gateway: node {} reported (agent {})", report.node_id(),

@@ -16,6 +16,7 @@
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/journal/journal_query.hpp"
 #include "runtime/policy/command_authz.hpp"
+#include "runtime/policy/node_authz.hpp"
 #include "runtime/policy/read_authz.hpp"
 
 namespace pact::journal {
@@ -237,7 +238,8 @@ void handle_boot_config(self_ptr self, const gateway_shared& d,
                         const Request& req, const policy::authenticated& who,
                         api_reply reply) {
   const auto& q = req.boot_config();
-  if (auto why = policy::vcluster_denial(who, q.vcluster()); !why.empty()) {
+  if (auto why = policy::boot_request_denial(who, q.node(), q.vcluster());
+      !why.empty()) {
     reply.fail(STATUS_CODE_UNAUTHORIZED, why);
     return;
   }
@@ -251,8 +253,8 @@ void handle_boot_config(self_ptr self, const gateway_shared& d,
       with_node_vclusters(
         self, d, who, true,
         [self, requester, who, q, a, r](const policy::vcluster_of& of) mutable {
-          if (auto why = policy::boot_denial(who, q.node(), a.boot().chunks(),
-                                             of);
+          if (auto why = policy::boot_answer_denial(who, q.node(),
+                                                    a.boot().chunks(), of);
               !why.empty())
             r.fail(STATUS_CODE_UNAUTHORIZED, why);
           else

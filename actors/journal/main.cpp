@@ -143,10 +143,9 @@ status prepare_data_dir(const settings& s) {
 }
 
 status prepare_dev(settings& s, const pact::clock& wall) {
-  auto creds = policy::ensure_dev_credentials(s.data_dir + "/dev",
-                                              s.verifier.issuer,
-                                              s.verifier.audience,
-                                              wall.now_unix_ms() / 1000);
+  auto creds = policy::ensure_dev_credentials(
+    s.data_dir + "/dev", s.verifier.issuer, s.verifier.audience,
+    wall.now_unix_ms() / 1000, local_host_name());
   if (!creds)
     return creds.err();
   if (s.verifier.hmac_secret.empty())
@@ -158,6 +157,9 @@ status prepare_dev(settings& s, const pact::clock& wall) {
                "in {}; never use --dev in production",
                creds->secret_path);
   spdlog::info("admin token: export PACT_TOKEN=$(cat {})", creds->token_path);
+  spdlog::info("node token for this host's agent: pact-agent --node-id {} "
+               "--token-file {}",
+               local_host_name(), creds->node_token_path);
   return {};
 }
 

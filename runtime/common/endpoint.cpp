@@ -1,5 +1,7 @@
 #include "runtime/common/endpoint.hpp"
 
+#include <unistd.h>
+
 #include <cctype>
 #include <charconv>
 
@@ -71,6 +73,13 @@ expected<endpoint> parse_endpoint(std::string_view text,
     return bad(what, text, "port must be a number from 0 to 65535");
   result.port = static_cast<uint16_t>(port);
   return result;
+}
+
+std::string local_host_name() {
+  char buf[256] = {0};
+  if (::gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == 0)
+    return "localhost";
+  return buf;
 }
 
 } // namespace pact

@@ -27,4 +27,9 @@ struct endpoint {
 /// offending text and what was expected; `what` names its source ("--listen").
 expected<endpoint> parse_endpoint(std::string_view text, std::string_view what);
 
+/// This host's name (gethostname), "localhost" when it has none: the node
+/// id of an agent started without one, and the node of the development
+/// node token of `pact-journal --dev`.
+std::string local_host_name();
+
 } // namespace pact

@@ -160,6 +160,9 @@ schema make_agent() {
         "Seconds between health reports to the journal", 1, 3600),
     num("agent.journal.reconnect_max_seconds", 30, "",
         "Upper bound of the reconnect back-off", 1, 3600),
+    str("agent.token_file", "", "token-file", "",
+        "Node credential until enrollment: a token whose sub is this node "
+        "and whose groups hold pact-node"),
     list("agent.blacklist.patterns",
          {"/tmp/**", "/var/log/**", "/proc/**", "/sys/**", "/dev/**",
           "/run/user/**", "/run/pact/**", "/run/lattice/**"},

@@ -38,6 +38,25 @@ bool is_recordable(protocol::EntryType t) {
   }
 }
 
+/// Longest agent endpoint a boot-config record may carry.
+constexpr size_t max_agent_endpoint_bytes = 256;
+
+/// "" when `url` is an http:// or https:// URL of printable ASCII without
+/// spaces, at most max_agent_endpoint_bytes long.
+std::string check_agent_endpoint(const std::string& url) {
+  if (url.size() > max_agent_endpoint_bytes)
+    return "record: agent endpoint is longer than "
+           + std::to_string(max_agent_endpoint_bytes) + " bytes";
+  bool printable = std::all_of(url.begin(), url.end(),
+                               [](char c) { return c > ' ' && c < 0x7f; });
+  bool scheme = url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+  auto host_at = url.find("://") + 3;
+  if (!printable || !scheme || url.size() == host_at)
+    return "record: agent endpoint is not an http:// or https:// URL of "
+           "printable characters";
+  return {};
+}
+
 } // namespace
 
 CommandResult config_state_machine::do_node_state(const JournalCommand& cmd) {
@@ -198,9 +217,25 @@ CommandResult config_state_machine::do_record(const JournalCommand& cmd) {
     return refuse(protocol::STATUS_CODE_POLICY_REJECTED,
                   "AI exec is not allowed by the policy of "
                     + scope_key(cmd.scope()));
+  const auto& endpoint = cmd.agent_endpoint();
+  if (!endpoint.empty()) {
+    if (type != protocol::ENTRY_TYPE_BOOT_CONFIG
+        || cmd.scope().target_case() != Scope::kNode)
+      return refuse(invalid, "record: an agent endpoint belongs only to a "
+                             "boot-config record of a node");
+    if (auto err = check_agent_endpoint(endpoint); !err.empty())
+      return refuse(invalid, err);
+  }
   auto e = make_entry(cmd, type, cmd.scope());
   *e.mutable_state_delta() = cmd.state_delta();
+  e.set_agent_endpoint(endpoint);
   uint64_t seq = append(std::move(e));
+  // Where the node's agent is, for any replica to tell a client.
+  if (!endpoint.empty()) {
+    auto& rec = node_record(cmd.scope().node());
+    rec.set_agent_endpoint(endpoint);
+    rec.set_agent_boot_sequence(seq);
+  }
   return accept({seq});
 }
 

@@ -188,6 +188,9 @@ std::string check_common(const JournalCommand& cmd) {
   if (cmd.client_request_id().size() > max_client_request_id_bytes)
     return "client request id is longer than "
            + std::to_string(max_client_request_id_bytes) + " bytes";
+  if (!cmd.agent_endpoint().empty()
+      && cmd.kind() != protocol::COMMAND_KIND_RECORD)
+    return "an agent endpoint belongs only to a boot-config record of a node";
   return {};
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "runtime/policy/node_authz.hpp"
+
 namespace pact::policy {
 
 using namespace pact::protocol;
@@ -42,6 +44,8 @@ std::string role_name(const role& r) {
       return "pact-regulated-" + r.vcluster;
     case role::kind::service_ai:
       return "pact-service-ai";
+    case role::kind::node:
+      return "pact-node";
   }
   return "unknown";
 }
@@ -77,7 +81,7 @@ Identity author_of(const authenticated& who, const std::string& vcluster) {
   auto type = PRINCIPAL_TYPE_HUMAN;
   if (who.claims.principal_type == "agent" || ai)
     type = PRINCIPAL_TYPE_AGENT;
-  else if (who.claims.principal_type == "service")
+  else if (who.claims.principal_type == "service" || holds_node_role(who.roles))
     type = PRINCIPAL_TYPE_SERVICE;
   id.set_principal_type(type);
   const role* pick = nullptr;
@@ -102,7 +106,10 @@ AuthorRoles stamp_roles(const std::vector<role>& roles) {
 
 proposal prepare_proposal(const authenticated& who, JournalCommand cmd) {
   proposal out;
-  if (cmd.scope().target_case() != Scope::kNode)
+  // A node credential's rule needs no enrollment: decided here, at once.
+  if (node_role_only(who.roles))
+    out.denial = node_command_denial(who, cmd);
+  else if (cmd.scope().target_case() != Scope::kNode)
     out.denial = command_denial(who, cmd, "");
   auto vcs = written_vclusters(cmd, "");
   *cmd.mutable_author() = author_of(who, vcs.empty() ? "" : vcs[0]);
@@ -126,6 +133,15 @@ apply_decision decide_at_apply(const JournalCommand& cmd,
                            [](const role& r) {
                              return r.k == role::kind::platform_admin;
                            });
+  // A node writing its own events (node_authz.hpp), whatever its
+  // enrollment; its entries name the pact-node role.
+  if (!admin && holds_node_role(who.roles)) {
+    auto why = node_command_denial(who, cmd);
+    if (why.empty())
+      return {{}, role_name({role::kind::node, {}})};
+    if (node_role_only(who.roles))
+      return {why, {}};
+  }
   const std::string node_vc = admin ? std::string() : enrolled_vcluster;
   if (auto why = command_denial(who, cmd, node_vc); !why.empty())
     return {why, {}};

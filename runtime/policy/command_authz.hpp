@@ -60,7 +60,9 @@ struct proposal {
 /// body carried, and the time is cleared (the leader stamps it). A command
 /// that is not node-scoped is authorized here (its vClusters are named in
 /// it); a node-scoped one when it is applied (decide_at_apply), since only
-/// there is the node's vCluster known without a read.
+/// there is the node's vCluster known without a read. A caller whose only
+/// role is pact-node is decided here (node_command_denial needs no
+/// enrollment).
 proposal prepare_proposal(const authenticated& who,
                           protocol::JournalCommand cmd);
 
@@ -77,8 +79,9 @@ struct apply_decision {
 /// at that moment ("" when none or not node-scoped). Deterministic: reads
 /// only the command and that name. Same answers as the gateway gave when it
 /// read the enrollment before proposing: a platform admin writes any node
-/// (its entries name the admin role), anyone else only nodes of a vCluster
-/// a role lets them write.
+/// (its entries name the admin role), a node credential its own node's
+/// events (node_authz.hpp; its entries name pact-node), anyone else only
+/// nodes of a vCluster a role lets them write.
 apply_decision decide_at_apply(const protocol::JournalCommand& cmd,
                                const std::string& enrolled_vcluster);
 

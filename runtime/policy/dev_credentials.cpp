@@ -5,9 +5,23 @@
 
 namespace pact::policy {
 
+namespace {
+
+/// Signs `claims` with `secret` and writes the token to `path` (0600).
+status write_token(const std::string& path, const token_claims& claims,
+                   const std::string& secret, const std::string& what) {
+  auto token = sign_hs256(claims, secret);
+  if (token.empty())
+    return make_error("cannot sign the development " + what);
+  return files::write_atomic(path, token + "\n", 0600);
+}
+
+} // namespace
+
 expected<dev_credentials>
 ensure_dev_credentials(const std::string& dir, const std::string& issuer,
-                       const std::string& audience, int64_t now_unix_seconds) {
+                       const std::string& audience, int64_t now_unix_seconds,
+                       const std::string& node_id) {
   if (auto st = files::make_dirs(dir, 0700); !st)
     return st.err();
   dev_credentials out;
@@ -36,10 +50,18 @@ ensure_dev_credentials(const std::string& dir, const std::string& issuer,
   claims.groups = {"pact-platform-admin"};
   claims.issued_at = now_unix_seconds;
   claims.expires_at = now_unix_seconds + dev_token_lifetime_seconds;
-  auto token = sign_hs256(claims, out.secret);
-  if (token.empty())
-    return make_error("cannot sign the development admin token");
-  if (auto st = files::write_atomic(out.token_path, token + "\n", 0600); !st)
+  if (auto st = write_token(out.token_path, claims, out.secret, "admin token");
+      !st)
+    return st.err();
+  if (node_id.empty())
+    return out;
+  out.node_token_path = dir + "/node.token";
+  claims.subject = node_id;
+  claims.groups = {"pact-node"};
+  claims.principal_type = "service";
+  if (auto st = write_token(out.node_token_path, claims, out.secret,
+                            "node token");
+      !st)
     return st.err();
   return out;
 }

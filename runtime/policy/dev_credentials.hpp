@@ -20,6 +20,11 @@ struct dev_credentials {
   /// <dir>/admin.token (mode 0600): sub "dev-admin", group
   /// pact-platform-admin, valid for `token_lifetime_seconds`.
   std::string token_path;
+  /// <dir>/node.token (mode 0600): the node credential of this host for its
+  /// pact-agent (sub = the node id given, group pact-node, principal type
+  /// service, same lifetime; docs/authentication.md). Empty when no node
+  /// id was given.
+  std::string node_token_path;
 };
 
 /// A day: within the default journal.oidc.max_token_lifetime_seconds, so
@@ -27,9 +32,11 @@ struct dev_credentials {
 inline constexpr int64_t dev_token_lifetime_seconds = 24 * 3600;
 
 /// Creates `dir` (0700) if needed, reuses or creates the secret and writes a
-/// new admin token signed with it for `issuer`/`audience`.
+/// new admin token signed with it for `issuer`/`audience`, and, when
+/// `node_id` is not empty, a node credential for that node.
 expected<dev_credentials>
 ensure_dev_credentials(const std::string& dir, const std::string& issuer,
-                       const std::string& audience, int64_t now_unix_seconds);
+                       const std::string& audience, int64_t now_unix_seconds,
+                       const std::string& node_id = {});
 
 } // namespace pact::policy

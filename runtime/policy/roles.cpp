@@ -45,6 +45,8 @@ std::optional<role> parse_role(std::string_view group) {
     return role{role::kind::platform_admin, {}};
   if (group == "pact-service-ai")
     return role{role::kind::service_ai, {}};
+  if (group == "pact-node")
+    return role{role::kind::node, {}};
   if (auto r = parse_scoped(group, "pact-ops-", role::kind::ops))
     return r;
   if (auto r = parse_scoped(group, "pact-viewer-", role::kind::viewer))
@@ -61,8 +63,11 @@ std::vector<role> parse_roles(const std::vector<std::string>& groups) {
 }
 
 bool can_read(const std::vector<role>& roles, std::string_view vcluster) {
+  // A node credential reads nothing but its own boot stream
+  // (node_authz.hpp), not even global state.
   if (vcluster.empty())
-    return !roles.empty();
+    return std::any_of(roles.begin(), roles.end(),
+                       [](const role& r) { return r.k != role::kind::node; });
   return std::any_of(roles.begin(), roles.end(), [&](const role& r) {
     return is_global(r.k) || r.vcluster == vcluster;
   });

@@ -29,18 +29,22 @@ struct role {
     regulated,
     /// `pact-service-ai` (the MCP bridge): reads everything, writes nothing.
     service_ai,
+    /// `pact-node`: an agent's credential before enrollment (DESIGN.md §5).
+    /// It reads and writes no vCluster and no global state; what it may do
+    /// for the node named in its token's `sub` is node_authz.hpp's rule.
+    node,
   };
 
   kind k;
-  /// The vCluster the role is scoped to; empty for platform_admin and
-  /// service_ai, which are not scoped.
+  /// The vCluster the role is scoped to; empty for platform_admin,
+  /// service_ai and node, which are not scoped to a vCluster.
   std::string vcluster;
 };
 
 bool operator==(const role& lhs, const role& rhs);
 bool operator!=(const role& lhs, const role& rhs);
 
-/// Parses one group name. Returns the role for the five pact group forms;
+/// Parses one group name. Returns the role for the six pact group forms;
 /// returns nullopt for any other group (groups pact does not know are
 /// ignored, not errors). Matching is exact and case-sensitive. A scoped
 /// group needs a non-empty vCluster name made of `A-Z a-z 0-9 . _ -`, so
@@ -52,14 +56,15 @@ std::optional<role> parse_role(std::string_view group);
 std::vector<role> parse_roles(const std::vector<std::string>& groups);
 
 /// Whether `roles` may read state of `vcluster`. An empty `vcluster` is the
-/// global scope, readable by any known role. Otherwise: platform_admin and
-/// service_ai read every vCluster; ops, viewer and regulated read their own.
+/// global scope, readable by any known role but node. Otherwise: platform_admin
+/// and service_ai read every vCluster; ops, viewer and regulated read their
+/// own.
 bool can_read(const std::vector<role>& roles, std::string_view vcluster);
 
 /// Whether `roles` may change state of `vcluster`. An empty `vcluster` is
 /// the global scope, writable by platform_admin only. Otherwise:
 /// platform_admin writes every vCluster; ops and regulated write their own;
-/// viewer and service_ai write nothing.
+/// viewer, service_ai and node write nothing here (node_authz.hpp).
 bool can_write(const std::vector<role>& roles, std::string_view vcluster);
 
 } // namespace pact::policy

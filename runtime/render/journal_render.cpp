@@ -220,6 +220,8 @@ json entry_json(const ConfigEntry& e) {
     j["node_state"] = node_state_name(e.node_state());
   if (!e.vcluster().empty())
     j["vcluster"] = e.vcluster();
+  if (!e.agent_endpoint().empty())
+    j["agent_endpoint"] = e.agent_endpoint();
   return j;
 }
 
@@ -262,6 +264,8 @@ json node_json(const NodeRecord& n) {
     j["delta_expires"] = time_text(n.delta_expires_unix_ms());
   if (n.window_ends_unix_ms() != 0)
     j["commit_window_ends"] = time_text(n.window_ends_unix_ms());
+  if (!n.agent_endpoint().empty())
+    j["agent_endpoint"] = n.agent_endpoint();
   return j;
 }
 

@@ -26,6 +26,8 @@ std::string declared_text(const protocol::StateReply& st,
        << (n.items_size() == 1 ? "" : "s");
     if (n.window_ends_unix_ms() != 0)
       os << ", commit window until " << time_text(n.window_ends_unix_ms());
+    if (!n.agent_endpoint().empty())
+      os << ", agent at " << terminal_safe(n.agent_endpoint());
     os << "\n";
     for (auto& i : n.items())
       os << "  " << action_name(i.action()) << "  " << item_text(i) << "\n";

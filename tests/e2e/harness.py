@@ -186,20 +186,37 @@ class PactTestCase(unittest.TestCase):
         return d
 
     def start_agent(self, journal, node_id="node-e2e", vcluster="e2e",
-                    extra=()):
+                    extra=(), journals=None, secret=None, token=True):
+        """A pact-agent under a temporary --root. It authenticates with a
+        node credential for `node_id` minted with the journal's secret
+        (token=False: none; a string: that token file). `journals` lists
+        gateway URLs (default: the journal's). Restarting the same node
+        reuses its state dir (and so its boot cache) and its root."""
         state = os.path.join(self.tmp, node_id)
         root = os.path.join(self.tmp, node_id + "-root")
         os.makedirs(root, exist_ok=True)
         env = dict(self.env)
-        with open(journal.secret_path) as f:
-            env["PACT_OIDC_HMAC_SECRET"] = f.read().strip()
+        if secret is None:
+            with open(journal.secret_path) as f:
+                secret = f.read().strip()
+        env["PACT_OIDC_HMAC_SECRET"] = secret
         args = [binary("pact-agent"), "--node-id", node_id,
-                "--vcluster", vcluster, "--journal", journal.gateway,
+                "--vcluster", vcluster, "--journal",
+                ",".join(journals or [journal.gateway]),
                 "--listen", "127.0.0.1:0", "--root", root,
                 "--state-dir", state, *extra]
+        if isinstance(token, str):
+            args += ["--token-file", token]
+        elif token:
+            path = os.path.join(self.tmp, node_id + ".token")
+            with open(path, "w") as f:
+                f.write(make_token(secret, sub=node_id,
+                                   groups=("pact-node",)) + "\n")
+            args += ["--token-file", path]
         d = Daemon(args, state, env, os.path.join(self.tmp, node_id + ".log"))
         self.daemons.append(d)
         d.api = d.endpoints()["agent_api"]
+        d.root = root
         return d
 
     def start_replica(self, node_id, members, secret, name=None,

@@ -1,0 +1,256 @@
+// The journal link's boot: the chunked boot stream, applying what it
+// declares through the node backends, the cache, and the boot record.
+
+#include <spdlog/spdlog.h>
+
+#include "actors/agent/agent_atoms.hpp"
+#include "actors/agent/journal_link_state.hpp"
+#include "protocol/caf_types.hpp"
+#include "runtime/common/files.hpp"
+#include "runtime/node/boot_apply.hpp"
+#include "runtime/render/journal_render.hpp"
+
+namespace pact::agent::detail {
+
+namespace {
+
+using namespace pact::protocol;
+
+int64_t ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::steady_clock::now() - t)
+    .count();
+}
+
+void log_ready(const shared& d, const std::string& how) {
+  if (d->ready_logged)
+    return;
+  d->ready_logged = true;
+  spdlog::info("pact-agent ready in {} ms (start to configured): {}",
+               ms_since(d->cfg.started), how);
+}
+
+void log_items(const node::boot_report& r) {
+  for (const auto& i : r.items) {
+    auto what = node::category_name(i.item.category()) + " " + i.item.key();
+    switch (i.outcome.k) {
+      case node::apply_outcome::kind::applied:
+        spdlog::debug("boot: applied {}: {}", what, i.outcome.detail);
+        break;
+      case node::apply_outcome::kind::recorded:
+        spdlog::warn("boot: recorded, not applied ({}): {}", what,
+                     i.outcome.detail);
+        break;
+      case node::apply_outcome::kind::handed_off:
+        spdlog::info("boot: {} handed off {}", what, i.outcome.detail);
+        break;
+      case node::apply_outcome::kind::failed:
+        spdlog::error("boot: failed to apply {}: {}", what, i.outcome.detail);
+        break;
+    }
+  }
+}
+
+/// Hands the declared state to the service supervisor and drift watcher.
+void hand_off(self_ptr self, const shared& d, const node::boot_report& r) {
+  StateDelta services;
+  for (const auto& s : r.services)
+    *services.add_items() = s;
+  self->send(d->cfg.services, declared_services_atom::value,
+             services.SerializeAsString());
+  if (auto watcher = d->cfg.drift_watcher())
+    self->send(watcher, declared_state_atom::value,
+               d->overlay.SerializeAsString(), d->delta.SerializeAsString());
+}
+
+JournalCommand boot_record(const shared& d, const std::string& summary) {
+  JournalCommand c;
+  c.set_kind(COMMAND_KIND_RECORD);
+  c.mutable_scope()->set_node(d->cfg.node_id);
+  c.set_record_type(ENTRY_TYPE_BOOT_CONFIG);
+  c.set_agent_endpoint(d->cfg.agent_endpoint());
+  c.set_message("booted: " + summary);
+  return c;
+}
+
+std::string describe(const VClusterOverlay& o, const node::boot_report& r) {
+  return "overlay " + o.vcluster() + " v" + std::to_string(o.version()) + ", "
+         + r.summary();
+}
+
+/// Applies `overlay` + `delta` and makes them the agent's declared state.
+void apply(self_ptr self, const shared& d, const VClusterOverlay& overlay,
+           const NodeDelta& delta, boot_source src) {
+  auto backends = node::make_backends(d->cfg.host);
+  auto report = node::apply_items(node::effective_items(overlay, delta),
+                                  backends);
+  log_items(report);
+  d->overlay = overlay;
+  d->delta = delta;
+  d->source = src;
+  d->boot_summary = describe(overlay, report);
+  auto source_name = src == boot_source::journal ? "journal" : "cache";
+  if (auto st = files::write_atomic(d->cfg.state_dir + "/last-boot.json",
+                                    node::report_json(report, source_name,
+                                                      overlay.vcluster(),
+                                                      overlay.version()));
+      !st)
+    spdlog::warn("boot: {}", st.err().message);
+  hand_off(self, d, report);
+  if (src == boot_source::cache)
+    return;
+  d->applied_unix_ms = d->cfg.wall->now_unix_ms();
+  if (auto st = d->cfg.cache->store({overlay, delta, d->applied_unix_ms}); !st)
+    spdlog::warn("boot: the boot cache was not updated: {}", st.err().message);
+  enqueue_command(self, d, boot_record(d, d->boot_summary));
+}
+
+/// Whether the stream's result differs from what is applied.
+bool changed(const link_data& d, const VClusterOverlay& o,
+             const NodeDelta& delta) {
+  return d.source != boot_source::journal
+         || o.checksum() != d.overlay.checksum()
+         || o.version() != d.overlay.version()
+         || delta.SerializeAsString() != d.delta.SerializeAsString();
+}
+
+void boot_refused(self_ptr self, const shared& d, const Status& st) {
+  auto code = st.code();
+  if (code != STATUS_CODE_UNAUTHORIZED && code != STATUS_CODE_UNAVAILABLE) {
+    // The journal answered and has nothing for this node (its vCluster has
+    // no overlay yet, or it names none and is not enrolled): nothing to
+    // apply, and nothing wrong with the link.
+    d->nothing_declared = true;
+    auto why = "the journal declares nothing for this node yet (" + st.message()
+               + ")";
+    if (d->source == boot_source::none)
+      log_ready(d, why);
+    set_status(self, d, "connected to " + d->journal_url + "; " + why, false);
+    return;
+  }
+  auto why = "the journal at " + d->journal_url
+             + " refused the boot: " + st.message();
+  if (d->source == boot_source::none)
+    log_ready(d, "nothing applied (" + why + ")");
+  set_status(self, d,
+             why + "; asking again in "
+               + std::to_string(d->cfg.report_interval.count()) + " s",
+             true);
+}
+
+void finish_boot(self_ptr self, const shared& d, const Response& resp) {
+  auto assembler = std::move(d->assembler);
+  d->assembler.reset();
+  if (resp.status().code() != STATUS_CODE_OK) {
+    boot_refused(self, d, resp.status());
+    return;
+  }
+  if (!assembler || !assembler->done()) {
+    set_status(self, d,
+               "the boot stream from " + d->journal_url
+                 + " was incomplete or malformed; asking again",
+               true);
+    return;
+  }
+  const auto& r = assembler->get();
+  bool moved = r.complete.last_sequence() != d->seen_sequence;
+  d->seen_sequence = r.complete.last_sequence();
+  if (r.complete.up_to_date()) {
+    // The node delta rides only with the overlay: when the journal moved,
+    // fetch both to see whether this node's delta did.
+    if (moved)
+      request_boot(self, d, true);
+    return;
+  }
+  if (!changed(*d, *r.overlay, r.node_delta)) {
+    set_status(self, d,
+               "booted from the journal at " + d->journal_url + " ("
+                 + d->boot_summary + "); steady",
+               false);
+    return;
+  }
+  bool catch_up = d->source == boot_source::cache;
+  d->nothing_declared = false;
+  apply(self, d, *r.overlay, r.node_delta, boot_source::journal);
+  set_status(self, d,
+             std::string(catch_up ? "caught up: " : "") + "booted from the "
+               + "journal at " + d->journal_url + " (" + d->boot_summary
+               + "); steady",
+             false);
+  log_ready(d, "booted from the journal at " + d->journal_url + " ("
+                 + d->boot_summary + ")");
+}
+
+} // namespace
+
+void request_boot(self_ptr self, const shared& d, bool full) {
+  auto req = make_request(d, "boot");
+  auto* b = req.mutable_boot_config();
+  b->set_node(d->cfg.node_id);
+  b->set_vcluster(d->cfg.vcluster);
+  if (!full && d->source == boot_source::journal) {
+    b->set_have_version(d->overlay.version());
+    b->set_have_checksum(d->overlay.checksum());
+  }
+  d->boot_request = req.request_id();
+  d->assembler.emplace();
+  send_request(self, d, req);
+  self->delayed_send(self, d->cfg.boot_timeout, boot_timeout_atom::value,
+                     req.request_id());
+}
+
+void on_boot_chunk(self_ptr, const shared& d, const std::string& bytes) {
+  if (!d->assembler)
+    return;
+  BootChunk c;
+  if (!c.ParseFromString(bytes)) {
+    spdlog::warn("journal link: dropped a malformed boot chunk");
+    d->assembler.reset();
+    return;
+  }
+  if (auto st = d->assembler->feed(c); !st) {
+    spdlog::warn("journal link: {}", st.err().message);
+    d->assembler.reset();
+  }
+}
+
+void on_boot_reply(self_ptr self, const shared& d, const Response& resp) {
+  if (resp.request_id() != d->boot_request)
+    return; // an answer to a stream given up on
+  d->boot_request.clear();
+  finish_boot(self, d, resp);
+  // `pact status` shows how the boot went now, not one report interval
+  // later (the link's first report after connecting is this one).
+  send_report(self, d);
+}
+
+void boot_from_cache(self_ptr self, const shared& d) {
+  if (d->source != boot_source::none)
+    return;
+  auto cached = d->cfg.cache->load();
+  if (!cached) {
+    spdlog::error("boot: {}", cached.err().message);
+    return;
+  }
+  if (!*cached) {
+    spdlog::warn("boot: every journal replica is unreachable and the boot "
+                 "cache is empty; waiting for a replica");
+    return;
+  }
+  const auto& c = **cached;
+  apply(self, d, c.overlay, c.node_delta, boot_source::cache);
+  d->applied_unix_ms = c.applied_unix_ms;
+  auto how = "booted from the boot cache (configuration applied "
+             + render::time_text(c.applied_unix_ms)
+             + "; every journal replica unreachable): " + d->boot_summary;
+  spdlog::warn("boot: {}", how);
+  log_ready(d, how);
+}
+
+std::tuple<std::string, std::string> declared_state(const link_data& d) {
+  if (d.source == boot_source::none)
+    return {std::string(), std::string()};
+  return {d.overlay.SerializeAsString(), d.delta.SerializeAsString()};
+}
+
+} // namespace pact::agent::detail

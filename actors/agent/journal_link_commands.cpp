@@ -1,0 +1,86 @@
+// The journal link's side of the node_command seam (agent_atoms.hpp): node
+// commands proposed with the node credential, queued (bounded) while no
+// replica is reachable.
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/agent/journal_link_state.hpp"
+#include "protocol/errors.hpp"
+
+namespace pact::agent::detail {
+
+namespace {
+
+using namespace pact::protocol;
+
+/// Requests that a later attempt may succeed: the journal was unavailable,
+/// not the command wrong.
+bool retry_later(const Status& st) {
+  return st.code() == STATUS_CODE_UNAVAILABLE || retryable(st.reason())
+         || st.reason() == ERROR_REASON_OUTCOME_UNKNOWN;
+}
+
+} // namespace
+
+void enqueue_command(self_ptr self, const shared& d, JournalCommand cmd) {
+  // A retried command is applied at most once (JournalCommand.
+  // client_request_id): the id names this node and a per-link counter.
+  if (cmd.client_request_id().empty())
+    cmd.set_client_request_id(d->cfg.node_id.substr(0, 40) + "-"
+                              + std::to_string(d->cfg.wall->now_unix_ms()) + "-"
+                              + std::to_string(++d->request_seq));
+  if (d->queue.size() >= d->cfg.max_queued_commands) {
+    ++d->dropped_commands;
+    spdlog::warn("journal link: {} node commands queued while no journal "
+                 "replica answers; dropped the oldest ({} dropped so far)",
+                 d->queue.size(), d->dropped_commands);
+    d->queue.pop_front();
+  }
+  d->queue.push_back(std::move(cmd));
+  flush_commands(self, d);
+}
+
+void flush_commands(self_ptr self, const shared& d) {
+  if (!d->connected)
+    return;
+  while (!d->queue.empty()) {
+    auto req = make_request(d, "cmd");
+    *req.mutable_command()->mutable_command() = d->queue.front();
+    d->in_flight.emplace_back(req.request_id(), std::move(d->queue.front()));
+    d->queue.pop_front();
+    send_request(self, d, req);
+  }
+}
+
+void on_command_reply(const shared& d, const Response& resp) {
+  auto it
+    = std::find_if(d->in_flight.begin(), d->in_flight.end(),
+                   [&](const auto& f) { return f.first == resp.request_id(); });
+  if (it == d->in_flight.end())
+    return;
+  auto cmd = std::move(it->second);
+  d->in_flight.erase(it);
+  const auto& st = resp.status();
+  if (st.code() == STATUS_CODE_OK)
+    return;
+  auto what = CommandKind_Name(cmd.kind()) + " for node " + cmd.scope().node();
+  if (retry_later(st)) {
+    spdlog::warn("journal link: {} not recorded yet ({}); retrying", what,
+                 st.message());
+    d->queue.push_front(std::move(cmd));
+    return;
+  }
+  // Refused for good (authorization, validation): log, do not retry.
+  spdlog::error("journal link: the journal refused {}: {}", what, st.message());
+}
+
+void requeue_in_flight(const shared& d) {
+  // Back in the order they were sent, before anything queued since.
+  for (auto it = d->in_flight.rbegin(); it != d->in_flight.rend(); ++it)
+    d->queue.push_front(std::move(it->second));
+  d->in_flight.clear();
+}
+
+} // namespace pact::agent::detail

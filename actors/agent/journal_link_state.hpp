@@ -1,0 +1,107 @@
+#pragma once
+
+/// Internals shared by the journal link's files: its state and the steps of
+/// connect (journal_link.cpp), boot (journal_link_boot.cpp) and node
+/// commands (journal_link_commands.cpp).
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "actors/agent/journal_link.hpp"
+#include "runtime/journal/boot_assembler.hpp"
+#include "runtime/node/boot_backoff.hpp"
+#include <pact/protocol/api.pb.h>
+
+namespace pact::agent::detail {
+
+/// Where the applied configuration came from.
+enum class boot_source { none, journal, cache };
+
+struct link_data {
+  supervision::health_handle h;
+  journal_link_config cfg;
+  std::unique_ptr<node::boot_backoff> backoff;
+  caf::actor journal;
+  std::string journal_url;
+  /// Index of the endpoint to try next; failures in the current round.
+  size_t next = 0;
+  size_t round_failures = 0;
+  bool connected = false;
+  /// The node credential as last read.
+  std::string token;
+  std::string token_problem;
+  /// Request ids: a counter, and the boot stream in flight ("" = none).
+  uint64_t request_seq = 0;
+  std::string boot_request;
+  std::optional<journal::boot_assembler> assembler;
+  /// What is applied.
+  boot_source source = boot_source::none;
+  protocol::VClusterOverlay overlay;
+  protocol::NodeDelta delta;
+  int64_t applied_unix_ms = 0;
+  uint64_t seen_sequence = 0;
+  std::string boot_summary;
+  /// The journal answered the boot with nothing for this node.
+  bool nothing_declared = false;
+  bool ready_logged = false;
+  /// Node commands: waiting, and sent (by request id) awaiting an answer.
+  std::deque<protocol::JournalCommand> queue;
+  /// In the order sent.
+  std::deque<std::pair<std::string, protocol::JournalCommand>> in_flight;
+  uint64_t dropped_commands = 0;
+  /// The detail line of the health report.
+  std::string status = "connecting";
+};
+
+using shared = std::shared_ptr<link_data>;
+using self_ptr = caf::event_based_actor*;
+
+/// A request envelope carrying the node credential and a fresh id
+/// ("<prefix>-<n>").
+protocol::Request make_request(const shared& d, const std::string& prefix);
+
+/// Sends `req` to the connected journal, answers addressed to the link.
+void send_request(self_ptr self, const shared& d, const protocol::Request& req);
+
+/// The health state and detail the heartbeat reports.
+std::pair<protocol::ActorState, std::string> link_state(const link_data& d);
+
+/// Sends the NodeReport (liveness and actor tree) when connected.
+void send_report(self_ptr self, const shared& d);
+
+/// Publishes the detail line (log and health report).
+void set_status(self_ptr self, const shared& d, const std::string& status,
+                bool warn);
+
+// -- boot (journal_link_boot.cpp) --------------------------------------------
+
+/// Asks the connected journal for the boot stream; `full` asks for the
+/// overlay even when the applied one is current (the node delta rides only
+/// with the overlay).
+void request_boot(self_ptr self, const shared& d, bool full);
+/// One chunk of the stream in flight.
+void on_boot_chunk(self_ptr self, const shared& d, const std::string& bytes);
+/// The answer closing the boot stream `resp` (request id boot-*).
+void on_boot_reply(self_ptr self, const shared& d,
+                   const protocol::Response& resp);
+/// Every replica failed a round: boot from the cache unless booted.
+void boot_from_cache(self_ptr self, const shared& d);
+/// (declared_state_atom) asked by a late actor.
+std::tuple<std::string, std::string> declared_state(const link_data& d);
+
+// -- node commands (journal_link_commands.cpp) -------------------------------
+
+/// Queues a node command (bounded) and sends what can be sent.
+void enqueue_command(self_ptr self, const shared& d,
+                     protocol::JournalCommand cmd);
+/// Sends the queued commands to the connected journal.
+void flush_commands(self_ptr self, const shared& d);
+/// The answer to a command request (request id cmd-*).
+void on_command_reply(const shared& d, const protocol::Response& resp);
+/// The connection is gone: commands in flight go back to the queue front.
+void requeue_in_flight(const shared& d);
+
+} // namespace pact::agent::detail

@@ -1,0 +1,380 @@
+#include "runtime/node/apply_backends.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/common/files.hpp"
+
+extern char** environ;
+
+namespace pact::node {
+
+using protocol::DeltaCategory;
+using json = nlohmann::json;
+using kind = apply_outcome::kind;
+
+std::string to_string(apply_outcome::kind k) {
+  switch (k) {
+    case kind::applied:
+      return "applied";
+    case kind::recorded:
+      return "recorded";
+    case kind::handed_off:
+      return "handed-off";
+    case kind::failed:
+      return "failed";
+  }
+  return "failed";
+}
+
+namespace {
+
+apply_outcome failed(std::string why) {
+  return {kind::failed, std::move(why)};
+}
+
+std::string parent_of(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
+}
+
+/// An absolute path without "." or ".." components (nothing declared may
+/// escape --root).
+bool safe_absolute(const std::string& path) {
+  if (path.empty() || path[0] != '/')
+    return false;
+  for (size_t from = 1; from <= path.size();) {
+    auto to = std::min(path.find('/', from), path.size());
+    auto part = path.substr(from, to - from);
+    if (part == "." || part == "..")
+      return false;
+    from = to + 1;
+  }
+  return true;
+}
+
+expected<json> parse_object(const std::string& value, const char* what) {
+  auto j = json::parse(value, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return make_error(std::string("the declared ") + what
+                      + " is not a JSON object");
+  return j;
+}
+
+std::string string_field(const json& j, const char* key,
+                         const std::string& fallback = {}) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+class sysctl_backend : public item_backend {
+public:
+  explicit sysctl_backend(std::string root) : root_(std::move(root)) {
+  }
+  apply_outcome apply(const std::string& key,
+                      const std::string& value) override {
+    auto path = sysctl_path(root_, key);
+    if (!path)
+      return failed(path.err().message);
+    // The real /proc/sys has every parameter the kernel knows; a missing
+    // one is a typo, not something to create.
+    if (root_ != "/")
+      if (auto st = files::make_dirs(parent_of(*path)); !st)
+        return failed(st.err().message);
+    int flags = O_WRONLY | O_TRUNC | (root_ == "/" ? 0 : O_CREAT);
+    int fd = ::open(path->c_str(), flags | O_CLOEXEC, 0644);
+    if (fd < 0)
+      return failed(*path + ": " + std::strerror(errno));
+    auto text = value + "\n";
+    auto n = ::write(fd, text.data(), text.size());
+    int err = errno;
+    ::close(fd);
+    if (n != static_cast<ssize_t>(text.size()))
+      return failed(*path + ": " + std::strerror(err));
+    return {kind::applied, *path};
+  }
+
+private:
+  std::string root_;
+};
+
+class file_backend : public item_backend {
+public:
+  file_backend(std::string root, bool privileged)
+    : root_(std::move(root)), privileged_(privileged) {
+  }
+  apply_outcome apply(const std::string& key,
+                      const std::string& value) override {
+    if (!safe_absolute(key))
+      return failed("file path '" + key + "' is not an absolute path");
+    auto j = parse_object(value, "file");
+    if (!j)
+      return failed(j.err().message);
+    auto mode_text = string_field(*j, "mode", "0644");
+    char* end = nullptr;
+    auto mode = std::strtoul(mode_text.c_str(), &end, 8);
+    if (end == mode_text.c_str() || *end != 0 || mode > 07777)
+      return failed("file mode '" + mode_text + "' is not octal");
+    auto path = under_root(root_, key);
+    if (auto st = files::make_dirs(parent_of(path)); !st)
+      return failed(st.err().message);
+    if (auto st = files::write_atomic(path, string_field(*j, "content"),
+                                      static_cast<unsigned>(mode));
+        !st)
+      return failed(st.err().message);
+    // write_atomic's mode passes through the umask; the declared one wins.
+    if (::chmod(path.c_str(), static_cast<mode_t>(mode)) != 0)
+      return failed(path + ": " + std::strerror(errno));
+    auto owner = string_field(*j, "owner", "root");
+    auto group = string_field(*j, "group", "root");
+    if (!privileged_)
+      return {kind::applied, path + " (mode " + mode_text + "; owner " + owner
+                               + ":" + group
+                               + " left as is: the agent is not root)"};
+    return set_owner(path, owner, group);
+  }
+
+private:
+  static apply_outcome set_owner(const std::string& path,
+                                 const std::string& owner,
+                                 const std::string& group) {
+    auto* pw = ::getpwnam(owner.c_str());
+    auto* gr = ::getgrnam(group.c_str());
+    if (pw == nullptr || gr == nullptr)
+      return failed(path + ": unknown "
+                    + (pw == nullptr ? "user '" + owner : "group '" + group)
+                    + "'");
+    if (::chown(path.c_str(), pw->pw_uid, gr->gr_gid) != 0)
+      return failed(path + ": " + std::strerror(errno));
+    return {kind::applied, path};
+  }
+
+  std::string root_;
+  bool privileged_;
+};
+
+class network_backend : public item_backend {
+public:
+  explicit network_backend(std::string root) : root_(std::move(root)) {
+  }
+  apply_outcome apply(const std::string& key,
+                      const std::string& value) override {
+    auto j = json::parse(value, nullptr, false);
+    if (j.is_discarded())
+      return failed("network setting '" + key + "' is not JSON");
+    settings_[key] = std::move(j);
+    return {kind::applied, "into " + file()};
+  }
+  apply_outcome finish() override {
+    if (auto st = files::make_dirs(parent_of(file())); !st)
+      return failed(st.err().message);
+    if (auto st = files::write_atomic(file(), settings_.dump(2) + "\n"); !st)
+      return failed(st.err().message);
+    return {kind::applied, file()};
+  }
+
+private:
+  std::string file() const {
+    return under_root(root_, "/run/pact/network.json");
+  }
+  std::string root_;
+  json settings_ = json::object();
+};
+
+/// Runs a command built from the item, or only says what it would run.
+class command_backend : public item_backend {
+public:
+  using build = std::function<expected<std::vector<std::string>>(
+    const std::string& key, const std::string& value)>;
+  using describe = std::function<std::string(const std::string& key,
+                                             const std::string& value)>;
+
+  command_backend(build b, describe d, command_runner run, bool real)
+    : build_(std::move(b)), describe_(std::move(d)), run_(std::move(run)),
+      real_(real) {
+  }
+  apply_outcome apply(const std::string& key,
+                      const std::string& value) override {
+    auto argv = build_(key, value);
+    if (!argv)
+      return failed(argv.err().message);
+    auto what = describe_(key, value);
+    if (!real_)
+      return {kind::recorded, "would " + what};
+    if (auto st = run_(*argv); !st)
+      return failed(what + ": " + st.err().message);
+    return {kind::applied, what};
+  }
+
+private:
+  build build_;
+  describe describe_;
+  command_runner run_;
+  bool real_;
+};
+
+std::string describe_mount(const std::string& target,
+                           const std::string& value) {
+  auto j = json::parse(value, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return "mount " + target;
+  std::string out = "mount " + string_field(j, "type") + " "
+                    + string_field(j, "source") + " on " + target;
+  bool ro = j.value("read_only", false);
+  auto opts = string_field(j, "options");
+  out += ro ? " read-only" : " read-write";
+  if (!opts.empty())
+    out += " (options " + opts + ")";
+  return out;
+}
+
+std::string package_version(const std::string& value) {
+  auto j = json::parse(value, nullptr, false);
+  if (j.is_string()) {
+    auto v = j.get<std::string>();
+    return v == "latest" || v == "*" ? std::string() : v;
+  }
+  return {};
+}
+
+std::string first_package_manager() {
+  for (const char* m : {"apt-get", "dnf", "yum"})
+    if (::access((std::string("/usr/bin/") + m).c_str(), X_OK) == 0)
+      return m;
+  return "apt-get";
+}
+
+} // namespace
+
+std::string under_root(const std::string& root, const std::string& path) {
+  if (root.empty() || root == "/")
+    return path;
+  return (root.back() == '/' ? root.substr(0, root.size() - 1) : root) + path;
+}
+
+expected<std::string> sysctl_path(const std::string& root,
+                                  const std::string& key) {
+  if (key.empty() || key.find('/') != std::string::npos || key.front() == '.'
+      || key.back() == '.' || key.find("..") != std::string::npos)
+    return make_error("kernel parameter '" + key
+                      + "' is not a dotted sysctl name");
+  std::string rel = key;
+  for (auto& c : rel)
+    if (c == '.')
+      c = '/';
+  return under_root(root, "/proc/sys/" + rel);
+}
+
+expected<std::vector<std::string>> mount_argv(const std::string& target,
+                                              const std::string& value) {
+  if (!safe_absolute(target))
+    return make_error("mount point '" + target + "' is not an absolute path");
+  auto j = parse_object(value, "mount");
+  if (!j)
+    return j.err();
+  auto type = string_field(*j, "type");
+  auto source = string_field(*j, "source");
+  if (type.empty() || source.empty())
+    return make_error("mount " + target + " declares no type or source");
+  std::vector<std::string> argv{"mount", "-t", type};
+  auto opts = string_field(*j, "options");
+  if (j->value("read_only", false))
+    opts = opts.empty() ? "ro" : opts + ",ro";
+  if (!opts.empty()) {
+    argv.push_back("-o");
+    argv.push_back(opts);
+  }
+  argv.push_back(source);
+  argv.push_back(target);
+  return argv;
+}
+
+expected<std::vector<std::string>> package_argv(const std::string& manager,
+                                                const std::string& name,
+                                                const std::string& value) {
+  if (name.empty() || name.front() == '-'
+      || name.find_first_of(" \t\n=") != std::string::npos)
+    return make_error("package name '" + name + "' is not a package name");
+  auto version = package_version(value);
+  if (manager == "apt-get")
+    return std::vector<std::string>{
+      "apt-get", "install", "-y", "--no-install-recommends",
+      version.empty() ? name : name + "=" + version};
+  return std::vector<std::string>{
+    manager, "install", "-y", version.empty() ? name : name + "-" + version};
+}
+
+bool acts_on_host(const host_settings& h) {
+  return h.root == "/" && h.privileged;
+}
+
+std::map<DeltaCategory, std::unique_ptr<item_backend>>
+make_backends(const host_settings& h) {
+  std::map<DeltaCategory, std::unique_ptr<item_backend>> out;
+  out[protocol::DELTA_CATEGORY_KERNEL]
+    = std::make_unique<sysctl_backend>(h.root);
+  out[protocol::DELTA_CATEGORY_FILES]
+    = std::make_unique<file_backend>(h.root, h.privileged);
+  out[protocol::DELTA_CATEGORY_NETWORK]
+    = std::make_unique<network_backend>(h.root);
+  bool real = acts_on_host(h);
+  auto run = h.run;
+  out[protocol::DELTA_CATEGORY_MOUNTS] = std::make_unique<command_backend>(
+    mount_argv, describe_mount,
+    [run](const std::vector<std::string>& argv) -> status {
+      if (auto st = files::make_dirs(argv.back()); !st)
+        return st;
+      return run(argv);
+    },
+    real);
+  auto manager = h.package_manager.empty() ? first_package_manager()
+                                           : h.package_manager;
+  out[protocol::DELTA_CATEGORY_PACKAGES] = std::make_unique<command_backend>(
+    [manager](const std::string& name, const std::string& value) {
+      return package_argv(manager, name, value);
+    },
+    [](const std::string& name, const std::string& value) {
+      auto v = package_version(value);
+      return "install package " + name + (v.empty() ? "" : " " + v);
+    },
+    run, real);
+  return out;
+}
+
+command_runner spawn_runner() {
+  return [](const std::vector<std::string>& argv) -> status {
+    std::vector<char*> args;
+    for (const auto& a : argv)
+      args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    pid_t pid = 0;
+    if (int rc = ::posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(),
+                                environ);
+        rc != 0)
+      return make_error("cannot run " + argv[0] + ": " + std::strerror(rc));
+    int wstatus = 0;
+    while (::waitpid(pid, &wstatus, 0) < 0)
+      if (errno != EINTR)
+        return make_error("cannot wait for " + argv[0] + ": "
+                          + std::strerror(errno));
+    if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
+      return {};
+    return make_error(argv[0] + " exited with status "
+                      + std::to_string(WIFEXITED(wstatus)
+                                         ? WEXITSTATUS(wstatus)
+                                         : 128 + WTERMSIG(wstatus)));
+  };
+}
+
+} // namespace pact::node

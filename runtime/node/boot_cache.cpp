@@ -1,0 +1,133 @@
+#include "runtime/node/boot_cache.hpp"
+
+#include <lmdb.h>
+
+#include <cstring>
+
+#include "runtime/common/files.hpp"
+
+namespace pact::node {
+
+namespace {
+
+/// Room for large overlays; LMDB maps it lazily (a sparse file).
+constexpr size_t cache_map_bytes = size_t{256} << 20;
+
+constexpr const char* overlay_key = "overlay";
+constexpr const char* delta_key = "node_delta";
+constexpr const char* applied_key = "applied_unix_ms";
+
+MDB_val val_of(const std::string& s) {
+  return MDB_val{s.size(), const_cast<char*>(s.data())};
+}
+
+/// Aborts an unfinished transaction on every early return.
+struct txn_guard {
+  MDB_txn* t = nullptr;
+  ~txn_guard() {
+    if (t != nullptr)
+      mdb_txn_abort(t);
+  }
+};
+
+} // namespace
+
+struct boot_cache::env {
+  MDB_env* e = nullptr;
+  MDB_dbi dbi = 0;
+  ~env() {
+    if (e != nullptr)
+      mdb_env_close(e);
+  }
+};
+
+boot_cache::boot_cache(std::string path, std::unique_ptr<env> e)
+  : path_(std::move(path)), env_(std::move(e)) {
+}
+
+boot_cache::~boot_cache() = default;
+
+expected<std::unique_ptr<boot_cache>> boot_cache::open(const std::string& dir) {
+  if (auto st = files::make_dirs(dir, 0700); !st)
+    return st.err();
+  auto e = std::make_unique<env>();
+  auto fail = [&dir](const char* what, int rc) {
+    return make_error(dir + ": cannot " + what
+                      + " the agent's boot cache: " + mdb_strerror(rc));
+  };
+  if (int rc = mdb_env_create(&e->e); rc != 0)
+    return fail("create", rc);
+  mdb_env_set_mapsize(e->e, cache_map_bytes);
+  if (int rc = mdb_env_open(e->e, dir.c_str(), 0, 0600); rc != 0)
+    return fail("open", rc);
+  txn_guard g;
+  if (int rc = mdb_txn_begin(e->e, nullptr, 0, &g.t); rc != 0)
+    return fail("open", rc);
+  if (int rc = mdb_dbi_open(g.t, nullptr, 0, &e->dbi); rc != 0)
+    return fail("open", rc);
+  int rc = mdb_txn_commit(g.t);
+  g.t = nullptr;
+  if (rc != 0)
+    return fail("open", rc);
+  return std::unique_ptr<boot_cache>(new boot_cache(dir, std::move(e)));
+}
+
+status boot_cache::store(const cached_boot& b) {
+  std::string overlay, delta;
+  if (!b.overlay.SerializeToString(&overlay)
+      || !b.node_delta.SerializeToString(&delta))
+    return make_error(path_ + ": cannot encode the boot configuration");
+  auto applied = std::to_string(b.applied_unix_ms);
+  auto fail = [this](int rc) {
+    return make_error(
+      path_ + ": cannot write the agent's boot cache: " + mdb_strerror(rc));
+  };
+  txn_guard g;
+  if (int rc = mdb_txn_begin(env_->e, nullptr, 0, &g.t); rc != 0)
+    return fail(rc);
+  for (auto [key, value] :
+       {std::pair{overlay_key, &overlay}, std::pair{delta_key, &delta},
+        std::pair{applied_key, &applied}}) {
+    auto k = val_of(key);
+    auto v = val_of(*value);
+    if (int rc = mdb_put(g.t, env_->dbi, &k, &v, 0); rc != 0)
+      return fail(rc);
+  }
+  int rc = mdb_txn_commit(g.t);
+  g.t = nullptr;
+  if (rc != 0)
+    return fail(rc);
+  return {};
+}
+
+expected<std::optional<cached_boot>> boot_cache::load() const {
+  txn_guard g;
+  if (int rc = mdb_txn_begin(env_->e, nullptr, MDB_RDONLY, &g.t); rc != 0)
+    return make_error(
+      path_ + ": cannot read the agent's boot cache: " + mdb_strerror(rc));
+  auto get = [&](const char* key) -> std::optional<std::string> {
+    auto k = val_of(key);
+    MDB_val v{0, nullptr};
+    if (mdb_get(g.t, env_->dbi, &k, &v) != 0)
+      return std::nullopt;
+    return std::string(static_cast<const char*>(v.mv_data), v.mv_size);
+  };
+  auto overlay = get(overlay_key);
+  auto delta = get(delta_key);
+  auto applied = get(applied_key);
+  if (!overlay || !delta || !applied)
+    return std::optional<cached_boot>{};
+  cached_boot b;
+  char* end = nullptr;
+  b.applied_unix_ms = std::strtoll(applied->c_str(), &end, 10);
+  if (!b.overlay.ParseFromString(*overlay)
+      || !b.node_delta.ParseFromString(*delta) || end == applied->c_str()
+      || *end != 0)
+    return make_error(path_
+                      + ": the agent's boot cache is damaged (delete "
+                        "the folder; the next boot from the journal "
+                        "rewrites it)");
+  return std::optional<cached_boot>{std::move(b)};
+}
+
+} // namespace pact::node

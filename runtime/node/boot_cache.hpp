@@ -1,0 +1,62 @@
+#pragma once
+
+/// The agent's cache of the last applied boot configuration (issue 11
+/// item 1): an LMDB environment in <state-dir>/boot-cache holding the
+/// vCluster overlay, the node delta and when they were applied, written in
+/// one transaction (a crash leaves the old set or the new one, never a mix).
+/// With every journal replica down the agent boots from it.
+///
+/// Contract: open() creates the folder (0700) and the environment; errors
+/// name the path and LMDB's reason and are operating errors (an unwritable
+/// state dir, a full disk). One process at a time: the agent holds the
+/// environment open for its lifetime. Not thread-safe; the journal link
+/// actor owns it.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <pact/protocol/api.pb.h>
+
+#include "runtime/common/error.hpp"
+
+namespace pact::node {
+
+/// What the cache holds.
+struct cached_boot {
+  protocol::VClusterOverlay overlay;
+  protocol::NodeDelta node_delta;
+  /// When it was applied, ms since the Unix epoch.
+  int64_t applied_unix_ms = 0;
+};
+
+class boot_cache {
+public:
+  /// Opens (creating) the cache under `dir`.
+  static expected<std::unique_ptr<boot_cache>> open(const std::string& dir);
+
+  ~boot_cache();
+  boot_cache(const boot_cache&) = delete;
+  boot_cache& operator=(const boot_cache&) = delete;
+
+  /// Replaces the cached set (one durable transaction).
+  status store(const cached_boot& b);
+
+  /// The cached set; nullopt when nothing was stored yet. An error when a
+  /// stored value does not parse (a damaged cache is reported, not used).
+  expected<std::optional<cached_boot>> load() const;
+
+  const std::string& path() const {
+    return path_;
+  }
+
+private:
+  struct env;
+  explicit boot_cache(std::string path, std::unique_ptr<env> e);
+
+  std::string path_;
+  std::unique_ptr<env> env_;
+};
+
+} // namespace pact::node

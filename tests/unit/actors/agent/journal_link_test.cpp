@@ -1,0 +1,306 @@
+// The journal link under CAF's deterministic test coordinator (issue 11
+// item 1): boot from a (fake) gateway, boot from the cache while every
+// replica fails and catch up when one answers, the jittered back-off, and
+// node commands queued (bounded) while disconnected.
+
+#include "actors/agent/journal_link.hpp"
+
+#include <doctest/doctest.h>
+
+#include <caf/send.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "actors/agent/agent_atoms.hpp"
+#include "actors/supervision/health_registry.hpp"
+#include "protocol/caf_types.hpp"
+#include "tests/unit/actors/coordinator_config.hpp"
+#include "tests/unit/runtime/node/boot_test_util.hpp"
+
+using namespace pact;
+using namespace pact::agent;
+using namespace pact::protocol;
+using std::chrono::milliseconds;
+
+namespace {
+
+VClusterOverlay overlay_with(const std::string& motd, uint64_t version) {
+  VClusterOverlay o;
+  o.set_vcluster("ml");
+  o.set_version(version);
+  o.set_checksum("sum-" + std::to_string(version));
+  auto* f = o.add_items();
+  f->set_category(DELTA_CATEGORY_FILES);
+  f->set_action(DELTA_ACTION_ADD);
+  f->set_key("/etc/motd");
+  f->set_value(R"({"content":")" + motd + R"(","mode":"0644"})");
+  auto* k = o.add_items();
+  k->set_category(DELTA_CATEGORY_KERNEL);
+  k->set_action(DELTA_ACTION_ADD);
+  k->set_key("vm.swappiness");
+  k->set_value("10");
+  return o;
+}
+
+/// What the fake gateway saw and serves.
+struct journal_state {
+  VClusterOverlay overlay = overlay_with("from the journal", 7);
+  int boots = 0;
+  int reports = 0;
+  std::vector<JournalCommand> commands;
+};
+
+/// A gateway that streams `st->overlay` and accepts every command.
+caf::behavior fake_gateway(caf::event_based_actor* self,
+                           std::shared_ptr<journal_state> st) {
+  return {
+    [self, st](api_atom, const std::string& bytes, caf::actor& to) {
+      Request req;
+      REQUIRE(req.ParseFromString(bytes));
+      CHECK(req.token() == "node-token");
+      Response resp;
+      resp.set_request_id(req.request_id());
+      resp.mutable_status()->set_code(STATUS_CODE_OK);
+      if (req.has_boot_config()) {
+        ++st->boots;
+        BootChunk c;
+        auto* oc = c.mutable_overlay();
+        oc->set_vcluster("ml");
+        oc->set_version(st->overlay.version());
+        oc->set_checksum(st->overlay.checksum());
+        oc->set_count(1);
+        oc->set_data(st->overlay.SerializeAsString());
+        self->send(to, boot_chunk_atom::value, c.SerializeAsString());
+        BootChunk delta;
+        delta.mutable_node_delta()->set_node("n1");
+        self->send(to, boot_chunk_atom::value, delta.SerializeAsString());
+        BootChunk done;
+        auto* bc = done.mutable_complete();
+        bc->set_vcluster("ml");
+        bc->set_version(st->overlay.version());
+        bc->set_checksum(st->overlay.checksum());
+        bc->set_overlay_chunks(1);
+        bc->set_last_sequence(st->overlay.version());
+        self->send(to, boot_chunk_atom::value, done.SerializeAsString());
+      } else if (req.has_command()) {
+        st->commands.push_back(req.command().command());
+      }
+      self->send(to, resp.SerializeAsString());
+    },
+    [st](node_report_atom, const std::string&) { ++st->reports; },
+  };
+}
+
+/// Collects what the link hands to the drift watcher and the supervisor.
+struct handed {
+  std::string overlay;
+  int declared = 0;
+  int services = 0;
+};
+
+caf::behavior probe(caf::event_based_actor*, std::shared_ptr<handed> h) {
+  return {
+    [h](declared_state_atom, const std::string& o, const std::string&) {
+      h->overlay = o;
+      ++h->declared;
+    },
+    [h](declared_services_atom, const std::string&) { ++h->services; },
+  };
+}
+
+struct fixture : pact::test::coordinated_system {
+  node::test::temp_root root;
+  node::test::temp_root state;
+  std::shared_ptr<journal_state> js = std::make_shared<journal_state>();
+  std::shared_ptr<handed> got = std::make_shared<handed>();
+  caf::actor gateway = sys.spawn(fake_gateway, js);
+  caf::actor registry
+    = supervision::spawn_health_registry(sys, {"agent", "n1", "0"}, wall);
+  caf::actor link;
+  /// Whether the journal answers.
+  std::shared_ptr<bool> up = std::make_shared<bool>(true);
+  std::shared_ptr<int> attempts = std::make_shared<int>(0);
+  std::shared_ptr<node::boot_cache> cache;
+
+  fixture() {
+    { std::ofstream(state.path + "/token") << "node-token\n"; }
+    auto c = node::boot_cache::open(state.path + "/cache");
+    REQUIRE(c);
+    cache = std::move(*c);
+  }
+
+  journal_link_config config() {
+    journal_link_config lc;
+    lc.journals = {endpoint{false, "j1", 9443}, endpoint{false, "j2", 9443}};
+    lc.registry = registry;
+    lc.node_id = "n1";
+    lc.vcluster = "ml";
+    lc.agent_endpoint = [] { return std::string("http://n1:9445"); };
+    lc.token_file = state.path + "/token";
+    lc.state_dir = state.path;
+    lc.cache = cache;
+    lc.host.root = root.path;
+    lc.host.run = [](const std::vector<std::string>&) -> status { return {}; };
+    // The top of every range: the delay is the cap (1 s, 2 s, …).
+    lc.jitter = [](uint64_t bound) { return bound; };
+    lc.wall = wall;
+    auto p = sys.spawn(probe, got);
+    lc.services = p;
+    lc.drift_watcher = [p] { return p; };
+    auto gw = gateway;
+    auto is_up = up;
+    auto n = attempts;
+    lc.connector = [gw, is_up, n](caf::event_based_actor*,
+                                  const endpoint& target,
+                                  std::function<void(caf::actor)> ok,
+                                  std::function<void(std::string)> fail) {
+      ++*n;
+      if (*is_up)
+        ok(gw);
+      else
+        fail("journal unreachable at " + target.url());
+    };
+    return lc;
+  }
+
+  void start(journal_link_config lc) {
+    link = sys.spawn(journal_link,
+                     supervision::health_handle{registry, "agent/journal-link"},
+                     std::move(lc));
+    caf::anon_send(registry, health_register_atom::value,
+                   std::string("agent/journal-link"),
+                   std::string("journal-link"), std::string(), link);
+    run();
+  }
+
+  std::string link_detail() {
+    std::string detail;
+    sys.spawn([&](caf::event_based_actor* self) {
+      self->request(registry, caf::infinite, health_snapshot_atom::value)
+        .then([&](const std::string& bytes) {
+          HealthTree t;
+          REQUIRE(t.ParseFromString(bytes));
+          for (const auto& a : t.actors())
+            if (a.name() == "agent/journal-link")
+              detail = a.detail();
+        });
+    });
+    run();
+    return detail;
+  }
+
+  ~fixture() {
+    caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(gateway, caf::exit_reason::user_shutdown);
+    run();
+  }
+};
+
+JournalCommand drift(const std::string& path) {
+  JournalCommand c;
+  c.set_kind(COMMAND_KIND_DRIFT_DETECTED);
+  c.mutable_scope()->set_node("n1");
+  auto* i = c.mutable_state_delta()->add_items();
+  i->set_category(DELTA_CATEGORY_FILES);
+  i->set_action(DELTA_ACTION_MODIFY);
+  i->set_key(path);
+  return c;
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "the link boots from the journal, caches, hands "
+                           "off and records its endpoint") {
+  start(config());
+  CHECK(js->boots == 1);
+  CHECK(root.read("/etc/motd") == "from the journal");
+  CHECK(root.read("/proc/sys/vm/swappiness") == "10\n");
+  auto cached = cache->load();
+  REQUIRE(cached);
+  REQUIRE(cached->has_value());
+  CHECK((*cached)->overlay.version() == 7);
+  CHECK(got->declared == 1);
+  CHECK(got->overlay == js->overlay.SerializeAsString());
+  CHECK(got->services == 1);
+  REQUIRE(js->commands.size() == 1);
+  const auto& rec = js->commands[0];
+  CHECK(rec.kind() == COMMAND_KIND_RECORD);
+  CHECK(rec.record_type() == ENTRY_TYPE_BOOT_CONFIG);
+  CHECK(rec.agent_endpoint() == "http://n1:9445");
+  CHECK(rec.scope().node() == "n1");
+  CHECK_FALSE(rec.client_request_id().empty());
+  CHECK(link_detail().find("booted from the journal at http://j1:9443")
+        != std::string::npos);
+  CHECK(*attempts == 1);
+}
+
+TEST_CASE_FIXTURE(fixture, "every replica down: boot from the cache, back "
+                           "off with jitter, catch up when one answers") {
+  REQUIRE(cache->store({overlay_with("from the cache", 3), {}, 1000}));
+  *up = false;
+  start(config());
+  // Both endpoints tried in one round, then the cache.
+  CHECK(*attempts == 2);
+  CHECK(root.read("/etc/motd") == "from the cache");
+  CHECK(got->declared == 1);
+  CHECK(js->commands.empty()); // no boot record from the cache
+  CHECK(link_detail().find("running from the boot cache") != std::string::npos);
+  // The first back-off is the whole first cap, 1 s (pinned jitter).
+  sched.advance_time(milliseconds(999));
+  run();
+  CHECK(*attempts == 2);
+  sched.advance_time(milliseconds(1));
+  run();
+  CHECK(*attempts == 4);
+  // The next round waits 2 s.
+  sched.advance_time(milliseconds(1999));
+  run();
+  CHECK(*attempts == 4);
+  *up = true;
+  sched.advance_time(milliseconds(1));
+  run();
+  CHECK(*attempts == 5);
+  CHECK(root.read("/etc/motd") == "from the journal");
+  auto cached = cache->load();
+  REQUIRE(cached);
+  CHECK((*cached)->overlay.version() == 7);
+  CHECK(link_detail().find("caught up") != std::string::npos);
+  REQUIRE(js->commands.size() == 1);
+  CHECK(js->commands[0].record_type() == ENTRY_TYPE_BOOT_CONFIG);
+}
+
+TEST_CASE_FIXTURE(fixture, "node commands wait while no replica answers, "
+                           "the oldest dropped past the bound") {
+  *up = false;
+  auto lc = config();
+  lc.max_queued_commands = 2;
+  start(std::move(lc));
+  for (const char* path : {"/etc/a", "/etc/b", "/etc/c"})
+    caf::anon_send(link, node_command_atom::value,
+                   drift(path).SerializeAsString());
+  run();
+  CHECK(js->commands.empty());
+  *up = true;
+  sched.advance_time(milliseconds(1000));
+  run();
+  // /etc/a was dropped; the rest in order, then the boot record.
+  REQUIRE(js->commands.size() == 3);
+  CHECK(js->commands[0].state_delta().items(0).key() == "/etc/b");
+  CHECK(js->commands[1].state_delta().items(0).key() == "/etc/c");
+  CHECK(js->commands[2].record_type() == ENTRY_TYPE_BOOT_CONFIG);
+  CHECK(js->commands[0].client_request_id()
+        != js->commands[1].client_request_id());
+}
+
+TEST_CASE_FIXTURE(fixture, "a node credential that cannot be read shows in "
+                           "the link's health detail") {
+  *up = false;
+  auto lc = config();
+  lc.token_file = state.path + "/missing.token";
+  start(std::move(lc));
+  auto detail = link_detail();
+  CHECK(detail.find("every journal replica failed") != std::string::npos);
+  CHECK(detail.find(state.path + "/missing.token: cannot open")
+        != std::string::npos);
+}
