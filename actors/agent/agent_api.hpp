@@ -10,6 +10,7 @@
 #include <caf/actor.hpp>
 #include <caf/event_based_actor.hpp>
 
+#include "actors/agent/capability_api.hpp"
 #include "actors/daemon/publish.hpp"
 #include "actors/supervision/health.hpp"
 #include "runtime/common/clock.hpp"
@@ -24,6 +25,8 @@ struct agent_api_config {
   std::shared_ptr<const pact::clock> wall;
   /// The node's vCluster: its ops and viewers may read its status.
   std::string vcluster;
+  /// `pact cap`: node id, vCluster and --root (capability_api.hpp).
+  capability_api_config capability;
 };
 
 caf::behavior agent_api(caf::event_based_actor* self,

@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <iostream>
 
+#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
@@ -16,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/agent/agent_api.hpp"
+#include "actors/agent/gpu_poller.hpp"
 #include "actors/agent/journal_link.hpp"
 #include "actors/daemon/daemon.hpp"
 #include "actors/supervision/health_registry.hpp"
@@ -103,6 +106,30 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
   return s;
 }
 
+supervision::child_spec
+gpu_poller_child(const settings& s,
+                 const std::shared_ptr<const pact::clock>& wall) {
+  agent::gpu_poller_config gpu;
+  gpu.node_id = s.node_id;
+  gpu.root = s.root;
+  gpu.tool.backend = s.v.get_string("agent.capability.gpu_backend");
+  const char* path = std::getenv("PATH");
+  gpu.tool.path_env = path != nullptr ? path : "/usr/bin:/bin";
+  gpu.tool.limits.timeout = std::chrono::seconds(
+    s.v.get_int("agent.capability.gpu_tool_timeout_seconds"));
+  gpu.interval = std::chrono::seconds(
+    s.v.get_int("agent.capability.gpu_poll_interval_seconds"));
+  gpu.wall = wall;
+  return {"agent/gpu-poller", "gpu-poller",
+          [gpu](caf::event_based_actor* sup,
+                const supervision::health_handle& h) {
+            // Records go to whichever journal link the supervisor runs now.
+            auto c = gpu;
+            c.supervisor = caf::actor_cast<caf::actor>(sup);
+            return sup->spawn(agent::gpu_poller, h, c);
+          }};
+}
+
 std::vector<supervision::child_spec>
 agent_children(const settings& s,
                const std::shared_ptr<std::atomic<uint16_t>>& port,
@@ -114,6 +141,7 @@ agent_children(const settings& s,
   api.verifier = s.verifier;
   api.wall = wall;
   api.vcluster = s.v.get_string("agent.vcluster");
+  api.capability = {s.node_id, api.vcluster, s.root};
   supervision::child_spec api_child{
     "agent/api", "agent-api",
     [api](caf::event_based_actor* sup, const supervision::health_handle& h) {
@@ -138,7 +166,7 @@ agent_children(const settings& s,
     [link](caf::event_based_actor* sup, const supervision::health_handle& h) {
       return sup->spawn(agent::journal_link, h, link);
     }};
-  return {api_child, link_child};
+  return {api_child, link_child, gpu_poller_child(s, wall)};
 }
 
 status write_endpoints(const settings& s, uint16_t port) {

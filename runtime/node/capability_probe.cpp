@@ -167,6 +167,10 @@ nlohmann::json hugepage_pools(const std::string& root,
                      {"total", *total},
                      {"free", free ? nlohmann::json(*free) : nullptr}});
   }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a["page_size_kib"].template get<uint64_t>()
+           < b["page_size_kib"].template get<uint64_t>();
+  });
   auto size = info.find("Hugepagesize");
   auto total = info.find("HugePages_Total");
   if (out.empty() && size != info.end() && total != info.end()) {

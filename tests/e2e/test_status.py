@@ -63,7 +63,8 @@ class StatusTest(PactTestCase):
         self.assertEqual(node["vcluster"], "ml-training")
         agent = {a["name"]: a for a in node["agent"]["actors"]}
         self.assertEqual(set(agent), {"agent", "agent/api",
-                                      "agent/journal-link"})
+                                      "agent/journal-link",
+                                      "agent/gpu-poller"})
         self.assertEqual(agent["agent/journal-link"]["state"], "running")
 
         one = self.status_json(journal, "node-042")

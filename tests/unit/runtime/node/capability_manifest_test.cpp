@@ -3,32 +3,18 @@
 
 #include <doctest/doctest.h>
 
-#include <cstdlib>
-
 #include "runtime/common/files.hpp"
 #include "runtime/node/capability_manifest.hpp"
 #include "runtime/node/capability_probe.hpp"
 #include "tests/unit/runtime/node/gpu_test_util.hpp"
 
 using namespace pact::node;
-using pact::node::test::recorded;
+using pact::node::test::temp_dir;
 
 namespace {
 
-std::string temp_dir() {
-  char tmpl[] = "/tmp/pact-manifest-XXXXXX";
-  REQUIRE(::mkdtemp(tmpl) != nullptr);
-  return tmpl;
-}
-
 gpu_poll four_gpus() {
-  auto r = parse_nvidia_csv(recorded("nvidia_4gpus.csv"));
-  REQUIRE(r);
-  gpu_poll p;
-  p.tool = "nvidia-smi";
-  p.status = "ok";
-  p.report = *r;
-  return p;
+  return pact::node::test::nvidia_poll("nvidia_4gpus.csv");
 }
 
 } // namespace

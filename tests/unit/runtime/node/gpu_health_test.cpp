@@ -9,21 +9,7 @@
 #include "tests/unit/runtime/node/gpu_test_util.hpp"
 
 using namespace pact::node;
-using pact::node::test::recorded;
-
-namespace {
-
-gpu_poll nvidia_poll(const std::string& file) {
-  auto r = parse_nvidia_csv(recorded(file));
-  REQUIRE(r);
-  gpu_poll p;
-  p.tool = "nvidia-smi";
-  p.status = "ok";
-  p.report = *r;
-  return p;
-}
-
-} // namespace
+using pact::node::test::nvidia_poll;
 
 TEST_CASE("gpu health: identical polls are no change") {
   auto a = nvidia_poll("nvidia_4gpus.csv");

@@ -4,10 +4,11 @@
 
 #include <doctest/doctest.h>
 
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <chrono>
-#include <cstdlib>
 
 #include "runtime/common/files.hpp"
 #include "runtime/node/gpu_tool.hpp"
@@ -15,14 +16,9 @@
 
 using namespace pact::node;
 using pact::node::test::gpu_data;
+using pact::node::test::temp_dir;
 
 namespace {
-
-std::string temp_dir() {
-  char tmpl[] = "/tmp/pact-gputool-XXXXXX";
-  REQUIRE(::mkdtemp(tmpl) != nullptr);
-  return tmpl;
-}
 
 /// Writes an executable shell script `name` into `dir`.
 void script(const std::string& dir, const std::string& name,
@@ -159,4 +155,21 @@ TEST_CASE("poll_gpus: rocm-smi when there is no nvidia-smi") {
   auto nv = config_for(d);
   nv.backend = "nvidia";
   CHECK(poll_gpus(nv, {}).status == "no GPU tool");
+}
+
+TEST_CASE("run_program: the tool does not inherit the agent's blocked "
+          "signals") {
+  // pact-agent blocks SIGTERM/SIGINT in every thread (daemon.cpp); a tool
+  // started with that mask could not be stopped by them.
+  sigset_t term, old;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  REQUIRE(pthread_sigmask(SIG_BLOCK, &term, &old) == 0);
+  // grep itself, not a script: sh resets its signal mask when it starts.
+  auto grep = find_on_path("grep", "/usr/bin:/bin");
+  REQUIRE(grep);
+  auto r = run_program(*grep, {"SigBlk", "/proc/self/status"}, {});
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  REQUIRE(r);
+  CHECK(r->out == "SigBlk:\t0000000000000000\n");
 }
