@@ -1,6 +1,5 @@
 #include "actors/agent/gpu_poller.hpp"
 
-#include <caf/actor_cast.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/spawn_options.hpp>
 #include <nlohmann/json.hpp>
@@ -33,7 +32,10 @@ struct poller_data {
 using data_ptr = std::shared_ptr<poller_data>;
 
 /// The worker: one poll, blocking, then an answer. Its whole input is in
-/// the message so that it shares nothing with the poller.
+/// the message so that it shares nothing with the poller. Only the poller
+/// holds a handle to it: a poller that dies (and is restarted) with a poll
+/// in flight drops that handle, and CAF destroys the worker once its poll
+/// ends (tests/unit/actors/agent/gpu_poller_test.cpp checks it).
 caf::behavior poll_worker(caf::event_based_actor*, gpu_poller_config cfg) {
   return {
     [cfg](gpu_work_atom, const std::string& last_json) -> std::string {

@@ -18,8 +18,11 @@
 /// spawned `caf::detached` (a thread of its own, which may block); this
 /// actor only keeps state, writes the manifest and talks to the journal
 /// link. At most one poll is in flight; a tick that finds one running is
-/// skipped. Tests set `detached_worker = false` so the deterministic
-/// coordinator runs the worker too.
+/// skipped. A worker whose poller died is destroyed by CAF once its poll
+/// ends (nothing else refers to it): at most the tool timeout later, which
+/// is also how long an agent shutting down mid-poll may wait. Tests set
+/// `detached_worker = false` so the deterministic coordinator runs the worker
+/// too.
 ///
 /// The first poll compares with the GPUs recorded in an existing manifest
 /// (an agent restarted since the last poll still notices a GPU lost

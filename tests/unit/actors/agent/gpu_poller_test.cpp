@@ -191,3 +191,15 @@ TEST_CASE_FIXTURE(fixture, "poller: no GPU tool is not an error; a broken "
   REQUIRE(log.commands.size() == 2);
   CHECK(log.commands[1].state_delta().items(0).key() == "gpu/tool");
 }
+
+TEST_CASE_FIXTURE(fixture, "poller: a worker whose poller died stops") {
+  auto poller = start();
+  auto before = sys.registry().running();
+  caf::anon_send(poller, agent::gpu_poll_atom::value);
+  sched.run_once(); // the poller spawns a worker and asks it
+  CHECK(sys.registry().running() == before + 1);
+  caf::anon_send_exit(poller, caf::exit_reason::kill);
+  run(); // the worker answers a dead poller, then sees it down
+  CHECK(sys.registry().running() == before - 1);
+  CHECK(log.commands.empty());
+}
