@@ -87,7 +87,7 @@ void send_record(caf::event_based_actor* self, const data_ptr& d,
 std::string summary_of(const node::gpu_poll& p) {
   if (p.ok())
     return std::to_string(p.report.devices.size()) + " GPU(s) via " + p.tool;
-  return "GPUs: " + p.status;
+  return p.status.rfind("error:", 0) == 0 ? "GPU tool " + p.status : p.status;
 }
 
 /// Takes a worker's answer: manifest, health changes, state.
@@ -114,13 +114,14 @@ void take_result(caf::event_based_actor* self, const data_ptr& d,
     d->state = protocol::ACTOR_STATE_DEGRADED;
     d->detail = "cannot write the capability manifest: " + st.err().message;
     spdlog::error("{}", d->detail);
-  } else if (!errors.empty() || !d->last.ok()) {
-    d->state = protocol::ACTOR_STATE_DEGRADED;
+  } else {
+    // A node without a GPU tool is a CPU node, not a sick poller; a tool
+    // that fails, or a probe that cannot read its source, is.
+    bool tool_failed = d->last.status.rfind("error:", 0) == 0;
+    d->state = tool_failed || !errors.empty() ? protocol::ACTOR_STATE_DEGRADED
+                                              : protocol::ACTOR_STATE_RUNNING;
     d->detail = summary_of(d->last)
                 + (errors.empty() ? "" : "; probe errors: " + errors[0].dump());
-  } else {
-    d->state = protocol::ACTOR_STATE_RUNNING;
-    d->detail = summary_of(d->last);
   }
   supervision::report(self, d->h, d->state, d->detail);
 }

@@ -14,6 +14,7 @@
 
 #include "actors/agent/agent_atoms.hpp"
 #include "actors/agent/gpu_poller.hpp"
+#include "actors/supervision/health_registry.hpp"
 #include "runtime/common/files.hpp"
 #include "runtime/node/capability_manifest.hpp"
 #include "tests/unit/actors/coordinator_config.hpp"
@@ -73,6 +74,8 @@ struct fixture : pact::test::coordinated_system {
     for (auto& p : pollers)
       caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
+    if (registry)
+      caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
     run();
   }
 
@@ -83,7 +86,33 @@ struct fixture : pact::test::coordinated_system {
     REQUIRE(files::write_atomic(bin + "/current.csv", *text));
   }
 
-  caf::actor start() {
+  /// The poller's row in a health registry, when start() was given one.
+  caf::actor registry;
+  protocol::ActorHealth row() {
+    protocol::ActorHealth out;
+    auto probe = sys.spawn([&](caf::event_based_actor* self) {
+      self
+        ->request(registry, caf::infinite,
+                  protocol::health_snapshot_atom::value)
+        .then([&](const std::string& bytes) {
+          protocol::HealthTree t;
+          REQUIRE(t.ParseFromString(bytes));
+          for (const auto& a : t.actors())
+            if (a.name() == "agent/gpu-poller")
+              out = a;
+        });
+    });
+    run();
+    return out;
+  }
+
+  caf::actor start(bool with_registry = false) {
+    supervision::health_handle h;
+    if (with_registry) {
+      registry = supervision::spawn_health_registry(sys, {"agent", "n1", "0"},
+                                                    wall);
+      h = {registry, "agent/gpu-poller"};
+    }
     agent::gpu_poller_config c;
     c.node_id = "node-042";
     c.root = root;
@@ -92,8 +121,12 @@ struct fixture : pact::test::coordinated_system {
     c.journal_link = link;
     c.wall = wall;
     c.detached_worker = false;
-    auto a = sys.spawn(agent::gpu_poller, supervision::health_handle{}, c);
+    auto a = sys.spawn(agent::gpu_poller, h, c);
     pollers.push_back(a);
+    if (registry)
+      caf::anon_send(registry, protocol::health_register_atom::value,
+                     std::string("agent/gpu-poller"), std::string("gpu-poller"),
+                     std::string(), a);
     run();
     return a;
   }
@@ -202,4 +235,31 @@ TEST_CASE_FIXTURE(fixture, "poller: a worker whose poller died stops") {
   run(); // the worker answers a dead poller, then sees it down
   CHECK(sys.registry().running() == before - 1);
   CHECK(log.commands.empty());
+}
+
+TEST_CASE_FIXTURE(fixture, "poller: health is running for a CPU node, "
+                           "degraded while the tool fails") {
+  fs::remove(bin + "/nvidia-smi");
+  auto poller = start(true);
+  caf::anon_send(poller, agent::gpu_poll_atom::value); // report after
+  run();                                               // registration
+  auto r = row();
+  CHECK(r.state() == protocol::ACTOR_STATE_RUNNING);
+  CHECK(r.detail() == "no GPU tool");
+  REQUIRE(
+    files::write_atomic(bin + "/nvidia-smi", "#!/bin/sh\nexit 9\n", 0755));
+  caf::anon_send(poller, agent::gpu_poll_atom::value);
+  run();
+  r = row();
+  CHECK(r.state() == protocol::ACTOR_STATE_DEGRADED);
+  CHECK(r.detail() == "GPU tool error: nvidia-smi exited with status 9");
+  serve("nvidia_4gpus.csv");
+  REQUIRE(files::write_atomic(bin + "/nvidia-smi",
+                              "#!/bin/sh\nexec cat '" + bin + "/current.csv'\n",
+                              0755));
+  caf::anon_send(poller, agent::gpu_poll_atom::value);
+  run();
+  r = row();
+  CHECK(r.state() == protocol::ACTOR_STATE_RUNNING);
+  CHECK(r.detail() == "4 GPU(s) via nvidia-smi");
 }
