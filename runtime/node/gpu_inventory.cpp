@@ -132,10 +132,14 @@ expected<gpu_device> nvidia_device(csv_line l) {
   d.name = l.fields[2];
   d.pci_bus_id = l.fields[3];
   d.driver_version = not_available(l.fields[4]) ? "" : l.fields[4];
-  auto mem = parse_u64(l.fields[5]);
-  if (!mem)
-    return field_error(l, "memory.total", l.fields[5], "is not a number");
-  d.memory_total_mib = *mem;
+  // A GPU in a bad state answers "[Unknown Error]" for some fields while the
+  // others are fine: unknown memory is 0, not a failed poll.
+  if (!not_available(l.fields[5])) {
+    auto mem = parse_u64(l.fields[5]);
+    if (!mem)
+      return field_error(l, "memory.total", l.fields[5], "is not a number");
+    d.memory_total_mib = *mem;
+  }
   if (auto st = read_temperature(l, 6, d); !st)
     return st.err();
   if (auto st = read_optional_count(l, 7, "ecc.errors.corrected.volatile.total",

@@ -42,6 +42,7 @@ struct gpu_device {
   /// "nvidia" or "amd".
   std::string vendor;
   std::string driver_version;
+  /// 0 when the tool could not tell ("[Unknown Error]", "[N/A]").
   uint64_t memory_total_mib = 0;
   std::optional<int64_t> temperature_c;
   /// Volatile ECC error counts (since the driver loaded); absent when ECC

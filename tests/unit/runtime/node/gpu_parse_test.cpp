@@ -72,6 +72,18 @@ TEST_CASE("nvidia-smi: [N/A] and [Not Supported] are unknown values") {
   CHECK(d.throttle_reasons.empty());
 }
 
+TEST_CASE("nvidia-smi: a GPU answering [Unknown Error] does not fail the "
+          "poll") {
+  auto r = parse_nvidia_csv("0, GPU-x, H100, 00000000:01:00.0, 550, "
+                            "[Unknown Error], [Unknown Error], [Unknown "
+                            "Error], [Unknown Error], [Unknown Error]\n");
+  REQUIRE(r);
+  REQUIRE(r->devices.size() == 1);
+  CHECK(r->devices[0].memory_total_mib == 0);
+  CHECK_FALSE(r->devices[0].temperature_c.has_value());
+  CHECK_FALSE(r->devices[0].ecc_uncorrected.has_value());
+}
+
 TEST_CASE("nvidia-smi: a name with a comma stays whole") {
   auto r = parse_nvidia_csv("0, GPU-x, Board, Rev 2, 00000000:01:00.0, 1, "
                             "100, 30, 0, 0, 0x1\n");
