@@ -31,6 +31,7 @@ command watch_command();
 command group_command();
 command blacklist_command();
 command enroll_command();
+command cap_command();
 
 /// Every command, in `pact --help` order.
 std::vector<command> all_commands();

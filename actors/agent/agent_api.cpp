@@ -120,6 +120,11 @@ caf::behavior agent_api(caf::event_based_actor* self,
                daemon::api_reply reply) {
        handle_drift(self, d, req, who, std::move(reply));
      }},
+    {Request::kCapability,
+     [d](const Request& req, const policy::authenticated& who,
+         daemon::api_reply reply) {
+       handle_capability(d->cfg.capability, req, who, std::move(reply));
+     }},
   };
   auto state = [d] {
     return std::make_pair(ACTOR_STATE_RUNNING, "listening on " + d->url);

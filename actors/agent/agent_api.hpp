@@ -11,6 +11,7 @@
 #include <caf/actor.hpp>
 #include <caf/event_based_actor.hpp>
 
+#include "actors/agent/capability_api.hpp"
 #include "actors/daemon/publish.hpp"
 #include "actors/supervision/health.hpp"
 #include "runtime/common/clock.hpp"
@@ -30,6 +31,8 @@ struct agent_api_config {
   /// The agent's supervisor, which knows the drift watcher by name.
   caf::actor supervisor;
   std::string drift_watcher_name = "agent/drift-watcher";
+  /// `pact cap`: node id, vCluster and --root (capability_api.hpp).
+  capability_api_config capability;
 };
 
 caf::behavior agent_api(caf::event_based_actor* self,

@@ -7,8 +7,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 
+#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
@@ -18,6 +20,7 @@
 
 #include "actors/agent/agent_api.hpp"
 #include "actors/agent/drift_setup.hpp"
+#include "actors/agent/gpu_poller.hpp"
 #include "actors/agent/journal_link.hpp"
 #include "actors/daemon/daemon.hpp"
 #include "actors/supervision/health_registry.hpp"
@@ -152,6 +155,30 @@ std::string advertised_host(const std::string& listen_host) {
   return listen_host;
 }
 
+supervision::child_spec
+gpu_poller_child(const settings& s,
+                 const std::shared_ptr<const pact::clock>& wall) {
+  agent::gpu_poller_config gpu;
+  gpu.node_id = s.node_id;
+  gpu.root = s.root;
+  gpu.tool.backend = s.v.get_string("agent.capability.gpu_backend");
+  const char* path = std::getenv("PATH");
+  gpu.tool.path_env = path != nullptr ? path : "/usr/bin:/bin";
+  gpu.tool.limits.timeout = std::chrono::seconds(
+    s.v.get_int("agent.capability.gpu_tool_timeout_seconds"));
+  gpu.interval = std::chrono::seconds(
+    s.v.get_int("agent.capability.gpu_poll_interval_seconds"));
+  gpu.wall = wall;
+  return {"agent/gpu-poller", "gpu-poller",
+          [gpu](caf::event_based_actor* sup,
+                const supervision::health_handle& h) {
+            // Records go to whichever journal link the supervisor runs now.
+            auto c = gpu;
+            c.supervisor = caf::actor_cast<caf::actor>(sup);
+            return sup->spawn(agent::gpu_poller, h, c);
+          }};
+}
+
 std::vector<supervision::child_spec>
 agent_children(const settings& s, agent::drift_watcher_config drift,
                const std::shared_ptr<std::atomic<uint16_t>>& port,
@@ -165,6 +192,7 @@ agent_children(const settings& s, agent::drift_watcher_config drift,
   api.wall = wall;
   api.vcluster = s.v.get_string("agent.vcluster");
   api.node_id = s.node_id;
+  api.capability = {s.node_id, api.vcluster, s.root};
   supervision::child_spec api_child{
     "agent/api", "agent-api",
     [api](caf::event_based_actor* sup, const supervision::health_handle& h) {
@@ -199,7 +227,8 @@ agent_children(const settings& s, agent::drift_watcher_config drift,
       return sup->spawn(agent::journal_link, h, link);
     }};
   drift.wall = wall;
-  return {api_child, link_child, agent::drift_child(std::move(drift))};
+  return {api_child, link_child, agent::drift_child(std::move(drift)),
+          gpu_poller_child(s, wall)};
 }
 
 status write_endpoints(const settings& s, uint16_t port) {
@@ -248,8 +277,7 @@ int main(int argc, char** argv) {
   tree.component = "agent";
   tree.node_id = s->node_id;
   tree.children = [&](const caf::actor& registry, const caf::actor& notify) {
-    return agent_children(*s, *drift, port, registry, notify, wall,
-                          start_time);
+    return agent_children(*s, *drift, port, registry, notify, wall, start_time);
   };
   tree.on_ready = [&]() -> status {
     if (auto st = write_endpoints(*s, port->load()); !st)

@@ -144,7 +144,7 @@ schema make_agent() {
     str("agent.vcluster", "", "vcluster", "", "vCluster of this node"),
     str("agent.listen", "0.0.0.0:9445", "listen", "", "Agent API endpoint"),
     str("agent.state_dir", "/var/lib/pact/agent", "state-dir", "",
-        "LMDB cache, logs and capability manifest"),
+        "LMDB cache and logs"),
     str("agent.root", "/", "root", "",
         "Prefix for every host path the agent watches or changes"),
     str("agent.whitelist_mode", "strict", "", "", "Exec/shell whitelist mode",
@@ -191,6 +191,12 @@ schema make_agent() {
         "Content the baseline keeps in all", 0, int64_t{1} << 32),
     num("agent.capability.gpu_poll_interval_seconds", 30, "",
         "Seconds between GPU polls", 1, 86400),
+    str("agent.capability.gpu_backend", "auto", "", "",
+        "GPU tool: auto (nvidia-smi, else rocm-smi, on PATH), nvidia, amd "
+        "or none",
+        {"auto", "nvidia", "amd", "none"}),
+    num("agent.capability.gpu_tool_timeout_seconds", 10, "",
+        "Seconds a GPU tool run may take before it is killed", 1, 300),
   };
   add_oidc(s, "agent");
   return s;

@@ -64,7 +64,8 @@ class StatusTest(PactTestCase):
         agent = {a["name"]: a for a in node["agent"]["actors"]}
         self.assertEqual(set(agent), {"agent", "agent/api",
                                       "agent/journal-link",
-                                      "agent/drift-watcher"})
+                                      "agent/drift-watcher",
+                                      "agent/gpu-poller"})
         self.assertEqual(agent["agent/journal-link"]["state"], "running")
         self.assertEqual(agent["agent/drift-watcher"]["kind"],
                          "drift-watcher")
