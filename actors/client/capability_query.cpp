@@ -1,20 +1,19 @@
 #include "actors/client/capability_query.hpp"
 
 #include "actors/client/access.hpp"
+#include "actors/client/agent_drift.hpp"
 #include "actors/client/journal_session.hpp"
 
 namespace pact::client {
 
-expected<endpoint> agent_endpoint_for(const config::values& cfg,
-                                      const std::string& /*node*/) {
-  auto where = cfg.origin_of("agent_endpoint").where;
-  return parse_endpoint(cfg.get_string("agent_endpoint"),
-                        where.empty() ? "agent_endpoint" : where);
-}
-
 expected<protocol::CapabilityReply> ask_capability(const config::values& cfg,
                                                    const std::string& node) {
-  auto ep = agent_endpoint_for(cfg, node);
+  // PACT_AGENT_ENDPOINT / agent_endpoint when set (agent_drift.hpp), else
+  // this host's agent at the default.
+  auto configured = agent_endpoint_for(cfg, node);
+  auto ep = configured ? std::move(*configured)
+                       : parse_endpoint(cfg.get_string("agent_endpoint"),
+                                        "agent_endpoint");
   if (!ep)
     return ep.err();
   auto token = resolve_token(cfg);

@@ -13,18 +13,10 @@
 
 namespace pact::client {
 
-/// The agent API endpoint that serves `node` (empty: this host's agent).
-///
-/// Seam: today this is `agent_endpoint` (PACT_AGENT_ENDPOINT, cli.toml,
-/// default http://localhost:9445) for every node. Learning a node's
-/// endpoint from the journal (the agent records it at boot; any replica can
-/// tell) belongs to the boot work of issue 11: when `agent_endpoint` is
-/// still at its default (origin_of(...).source == default_value) and a node
-/// is named, that lookup goes here; an explicit PACT_AGENT_ENDPOINT keeps
-/// overriding it. Errors: a malformed URL, naming its source (exit 1).
-expected<endpoint> agent_endpoint_for(const config::values& cfg,
-                                      const std::string& node);
-
+/// The agent that answers is PACT_AGENT_ENDPOINT / `agent_endpoint` when
+/// set (agent_endpoint_for in agent_drift.hpp, the one seam where learning a
+/// node's endpoint from the journal goes), else this host's agent at the
+/// default http://localhost:9445.
 /// Asks the agent for `node`'s manifest (the token and deadline of `cfg`).
 /// Errors: no token (exit 2), agent unreachable (exit 5, naming it), the
 /// agent's refusal (its message and exit code), an answer without a

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/common/files.hpp"
+#include "runtime/node/scanners.hpp"
 
 extern char** environ;
 
@@ -261,19 +262,6 @@ std::string under_root(const std::string& root, const std::string& path) {
   if (root.empty() || root == "/")
     return path;
   return (root.back() == '/' ? root.substr(0, root.size() - 1) : root) + path;
-}
-
-expected<std::string> sysctl_path(const std::string& root,
-                                  const std::string& key) {
-  if (key.empty() || key.find('/') != std::string::npos || key.front() == '.'
-      || key.back() == '.' || key.find("..") != std::string::npos)
-    return make_error("kernel parameter '" + key
-                      + "' is not a dotted sysctl name");
-  std::string rel = key;
-  for (auto& c : rel)
-    if (c == '.')
-      c = '/';
-  return under_root(root, "/proc/sys/" + rel);
 }
 
 expected<std::vector<std::string>> mount_argv(const std::string& target,

@@ -108,10 +108,8 @@ expected<std::vector<std::string>> package_argv(const std::string& manager,
                                                 const std::string& name,
                                                 const std::string& value);
 
-/// The sysctl file of `key` under `root`; an error for a key that would
-/// leave /proc/sys (empty, "..", "/").
-expected<std::string> sysctl_path(const std::string& root,
-                                  const std::string& key);
+/// (sysctl_path, the file of a sysctl key under the root, is in
+/// runtime/node/scanners.hpp, shared with the drift scanners.)
 
 /// `path` (absolute) under `root`, without a doubled slash.
 std::string under_root(const std::string& root, const std::string& path);
