@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/client/agent_drift.hpp"
 #include "actors/client/capability_query.hpp"
 #include "cli/commands.hpp"
 #include "runtime/common/clock.hpp"
@@ -18,10 +19,36 @@ namespace po = boost::program_options;
 
 namespace {
 
+/// The agent to ask: PACT_AGENT_ENDPOINT / agent_endpoint when set; for a
+/// named node, the endpoint its agent recorded in the journal at boot;
+/// else this host's agent at the default.
+expected<endpoint> agent_of(context& ctx, const std::string& node) {
+  if (auto configured = client::agent_endpoint_for(ctx.cfg, node))
+    return std::move(*configured);
+  if (node.empty())
+    return parse_endpoint(ctx.cfg.get_string("agent_endpoint"),
+                          "agent_endpoint");
+  auto s = open_session(ctx);
+  if (!s)
+    return s.err();
+  auto recorded = client::recorded_agent_endpoint(**s, node);
+  if (!recorded)
+    return recorded.err();
+  if (!*recorded)
+    return make_error("node " + node
+                      + " has no agent endpoint in the "
+                        "journal (its agent has not booted); set "
+                        "PACT_AGENT_ENDPOINT to ask an agent directly");
+  return **recorded;
+}
+
 int run_cap(context& ctx) {
   std::string node = ctx.vm.count("node") ? ctx.vm["node"].as<std::string>()
                                           : "";
-  auto reply = client::ask_capability(ctx.cfg, node);
+  auto agent = agent_of(ctx, node);
+  if (!agent)
+    return report(agent.err());
+  auto reply = client::ask_capability(ctx.cfg, *agent, node);
   if (!reply)
     return report(reply.err());
   auto manifest = nlohmann::json::parse(reply->manifest_json(), nullptr, false);
@@ -48,8 +75,8 @@ command cap_command() {
   c.declare = [](po::options_description& desc,
                  po::positional_options_description& pos) {
     desc.add_options()("node", po::value<std::string>(),
-                       "Node to ask about (default: the agent at "
-                       "PACT_AGENT_ENDPOINT)");
+                       "Node to ask about (its agent is found in the "
+                       "journal; default: this host's agent)");
     pos.add("node", 1);
   };
   c.run = run_cap;

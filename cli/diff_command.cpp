@@ -1,7 +1,8 @@
 // `pact diff [NODE] [--committed]`: how a node's declared state differs
 // from its vCluster overlay. With NODE and a known agent endpoint
-// (PACT_AGENT_ENDPOINT), the node's live drift from its agent; otherwise
-// the node's committed delta from the journal; --committed shows only the
+// (PACT_AGENT_ENDPOINT, else the one its agent recorded in the journal at
+// boot), the node's live drift from its agent; otherwise the node's
+// committed delta from the journal; --committed shows only the
 // committed changes not yet promoted into the overlay. Without NODE: one
 // line per node of the vCluster (or of every vCluster).
 
@@ -68,6 +69,16 @@ int run_diff(context& ctx) {
   auto s = open_session(ctx);
   if (!s)
     return report(s.err());
+  if (ctx.vm.count("node") && !ctx.vm.count("committed")) {
+    // The endpoint the node's agent recorded at boot, from any replica; a
+    // node whose agent never booted shows its declared delta instead.
+    auto node = ctx.vm["node"].as<std::string>();
+    auto agent = client::recorded_agent_endpoint(**s, node);
+    if (!agent)
+      return report(agent.err());
+    if (*agent)
+      return live_drift(ctx, **agent, node);
+  }
   if (ctx.vm.count("node"))
     return diff_node(ctx, **s, ctx.vm["node"].as<std::string>(),
                      ctx.vm.count("committed") > 0);
@@ -80,7 +91,7 @@ command diff_command() {
   command c;
   c.name = "diff";
   c.summary = "Show how a node differs from its declared vCluster state "
-              "(live from its agent when PACT_AGENT_ENDPOINT is set)";
+              "(live from its agent once the agent has booted)";
   c.usage = "[NODE] [--committed] [--vcluster V]";
   c.declare = [](po::options_description& desc,
                  po::positional_options_description& pos) {

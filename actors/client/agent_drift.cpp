@@ -14,6 +14,26 @@ agent_endpoint_for(const config::values& cfg, const std::string& /*node*/) {
   return parse_endpoint(cfg.get_string("agent_endpoint"), what);
 }
 
+expected<std::optional<endpoint>>
+recorded_agent_endpoint(journal_session& s, const std::string& node) {
+  // A stale read is good enough: an endpoint changes only when the agent
+  // boots again, and a follower answers without a ReadIndex round.
+  auto st = s.state("", node, true);
+  if (!st)
+    return st.err();
+  for (const auto& rec : st->nodes()) {
+    if (rec.node() != node || rec.agent_endpoint().empty())
+      continue;
+    auto ep = parse_endpoint(rec.agent_endpoint(),
+                             "the journal's record of node " + node
+                               + "'s agent endpoint");
+    if (!ep)
+      return ep.err();
+    return std::optional<endpoint>(*ep);
+  }
+  return std::optional<endpoint>();
+}
+
 expected<protocol::DriftReply> node_drift(const config::values& cfg,
                                           const endpoint& agent,
                                           const std::string& node) {

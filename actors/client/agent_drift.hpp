@@ -17,11 +17,19 @@ namespace pact::client {
 /// The agent endpoint for `node` when the caller named one:
 /// PACT_AGENT_ENDPOINT or cli.toml `agent_endpoint` (a bad URL is an error
 /// naming where it was set). nullopt when neither is set: the caller then
-/// keeps to the journal. SEAM: learning the endpoint each agent records in
-/// the journal at boot (issue 11 item 1) belongs here, as the answer when
-/// no override is set.
+/// asks the journal (recorded_agent_endpoint).
 std::optional<expected<endpoint>> agent_endpoint_for(const config::values& cfg,
                                                      const std::string& node);
+
+class journal_session;
+
+/// Where `node`'s agent said it listens when it last booted (the journal
+/// records it, replicated, in the node's record: docs/agent.md), read
+/// from any replica. nullopt: no such node, or its agent never booted.
+/// Errors: the journal's (exit codes of DESIGN.md §6), or a recorded URL
+/// that does not parse (exit 1, naming the node).
+expected<std::optional<endpoint>>
+recorded_agent_endpoint(journal_session& s, const std::string& node);
 
 /// Asks the agent at `agent` for `node`'s drift, with the CLI's token and
 /// timeout. Errors carry the exit codes of DESIGN.md §6 (2 for a refused

@@ -13,15 +13,12 @@
 
 namespace pact::client {
 
-/// The agent that answers is PACT_AGENT_ENDPOINT / `agent_endpoint` when
-/// set (agent_endpoint_for in agent_drift.hpp, the one seam where learning a
-/// node's endpoint from the journal goes), else this host's agent at the
-/// default http://localhost:9445.
 /// Asks the agent for `node`'s manifest (the token and deadline of `cfg`).
 /// Errors: no token (exit 2), agent unreachable (exit 5, naming it), the
 /// agent's refusal (its message and exit code), an answer without a
 /// manifest (exit 1).
 expected<protocol::CapabilityReply> ask_capability(const config::values& cfg,
+                                                   const endpoint& agent,
                                                    const std::string& node);
 
 } // namespace pact::client

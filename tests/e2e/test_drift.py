@@ -106,6 +106,29 @@ class DriftTest(PactTestCase):
         kinds = wait_for(logged, timeout=10, what="the drift entry")
         self.assertEqual(kinds.count("drift-detected"), 1, kinds)
 
+        # Without PACT_AGENT_ENDPOINT the CLI finds the agent through the
+        # endpoint it recorded in the journal at boot (any replica).
+        r = self.diff("--endpoint", journal.gateway, env={})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("files  /etc/app.conf  modified", r.stdout)
+        r = self.pact("cap", "node-042", "--output", "json", "--endpoint",
+                      journal.gateway, token=self.token)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["node"], "node-042")
+        # A node whose agent never booted: diff shows its declared delta,
+        # cap says where to look.
+        r = self.pact("enroll", "node-043", "--vcluster", "ml-training",
+                      "--endpoint", journal.gateway, token=self.token)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.pact("diff", "node-043", "--endpoint", journal.gateway,
+                      token=self.token)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.pact("cap", "node-043", "--endpoint", journal.gateway,
+                      token=self.token)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("node node-043 has no agent endpoint in the journal",
+                      r.stderr)
+
     def test_blacklisted_paths_never_drift(self):
         _, agent = self.start()
         wait_for(lambda: self.diff().returncode == 0, what="the agent")
