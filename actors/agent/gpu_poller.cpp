@@ -49,7 +49,7 @@ caf::behavior poll_worker(caf::event_based_actor*, gpu_poller_config cfg) {
       return json{{"host", std::move(host)},
                   {"gpus", node::gpus_json(poll, now)},
                   {"now", now}}
-        .dump();
+        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     },
   };
 }
@@ -120,8 +120,13 @@ void take_result(caf::event_based_actor* self, const data_ptr& d,
     bool tool_failed = d->last.status.rfind("error:", 0) == 0;
     d->state = tool_failed || !errors.empty() ? protocol::ACTOR_STATE_DEGRADED
                                               : protocol::ACTOR_STATE_RUNNING;
-    d->detail = summary_of(d->last)
-                + (errors.empty() ? "" : "; probe errors: " + errors[0].dump());
+    d->detail
+      = summary_of(d->last)
+        + (errors.empty()
+             ? ""
+             : "; probe errors: "
+                 + errors[0].dump(-1, ' ', false,
+                                  nlohmann::json::error_handler_t::replace));
   }
   supervision::report(self, d->h, d->state, d->detail);
 }
@@ -138,7 +143,8 @@ void start_poll(caf::event_based_actor* self, const data_ptr& d) {
   auto limit = d->cfg.tool.limits.timeout + std::chrono::seconds(30);
   self
     ->request(worker, limit, gpu_work_atom::value,
-              json{{"gpus", std::move(last)}}.dump())
+              json{{"gpus", std::move(last)}}.dump(
+                -1, ' ', false, nlohmann::json::error_handler_t::replace))
     .then(
       [self, d, worker](const std::string& result) {
         self->send_exit(worker, caf::exit_reason::user_shutdown);

@@ -82,8 +82,18 @@ std::string describe(const VClusterOverlay& o, const node::boot_report& r) {
 void apply(self_ptr self, const shared& d, const VClusterOverlay& overlay,
            const NodeDelta& delta, boot_source src) {
   auto backends = node::make_backends(d->cfg.host);
-  auto report = node::apply_items(node::effective_items(overlay, delta),
-                                  backends);
+  auto items = node::effective_items(overlay, delta);
+  // A running node applies only what its declared state changed (a boot
+  // applies everything); node::changed_items says why.
+  auto todo = d->source == boot_source::none
+                ? items
+                : node::changed_items(
+                  node::effective_items(d->overlay, d->delta), items);
+  auto report = node::apply_items(todo, backends);
+  report.services.clear(); // the supervisor gets every declared service
+  for (const auto& i : items)
+    if (i.category() == DELTA_CATEGORY_SERVICES)
+      report.services.push_back(i);
   log_items(report);
   d->overlay = overlay;
   d->delta = delta;
@@ -108,10 +118,17 @@ void apply(self_ptr self, const shared& d, const VClusterOverlay& overlay,
 /// Whether the stream's result differs from what is applied.
 bool changed(const link_data& d, const VClusterOverlay& o,
              const NodeDelta& delta) {
+  // The node's state (drifted, committed ...) and the delta's expiry are in
+  // the NodeDelta too; only its items are declared state.
+  auto items = [](const NodeDelta& n) {
+    StateDelta s;
+    *s.mutable_items() = n.items();
+    return s.SerializeAsString();
+  };
   return d.source != boot_source::journal
          || o.checksum() != d.overlay.checksum()
          || o.version() != d.overlay.version()
-         || delta.SerializeAsString() != d.delta.SerializeAsString();
+         || items(delta) != items(d.delta);
 }
 
 void boot_refused(self_ptr self, const shared& d, const Status& st) {

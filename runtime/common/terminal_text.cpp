@@ -145,4 +145,41 @@ size_t terminal_safe_prefix(std::string_view text) {
   return n;
 }
 
+bool is_utf8(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    auto seq = read_sequence(text, i);
+    if (seq.length == 0)
+      return false;
+    i += seq.length;
+  }
+  return true;
+}
+
+std::string utf8_safe(std::string_view text) {
+  if (is_utf8(text))
+    return std::string(text);
+  std::string out;
+  out.reserve(text.size() + 16);
+  for (size_t i = 0; i < text.size();) {
+    auto b = static_cast<unsigned char>(text[i]);
+    if (b < 0x80) {
+      out += text[i++];
+      continue;
+    }
+    auto seq = read_sequence(text, i);
+    if (seq.length == 0) {
+      append_hex_byte(out, b);
+      ++i;
+      continue;
+    }
+    out.append(text.substr(i, seq.length));
+    i += seq.length;
+  }
+  return out;
+}
+
 } // namespace pact

@@ -45,4 +45,16 @@ std::string terminal_safe(std::string_view text,
 /// pieces.
 size_t terminal_safe_prefix(std::string_view text);
 
+/// `text` unchanged when it is well-formed UTF-8, else with each byte that
+/// is not part of a well-formed sequence written as `\xNN` (controls and
+/// everything else kept). For host text (file names and contents, tool
+/// output) that must go into a protobuf `string` field or a JSON string:
+/// both require UTF-8, and a serializer handed anything else fails (proto3
+/// parse) or throws (nlohmann::json::dump). The result is for reporting; it
+/// cannot be mapped back to the bytes when the input held a literal `\x`.
+std::string utf8_safe(std::string_view text);
+
+/// Whether `text` is well-formed UTF-8 (RFC 3629).
+bool is_utf8(std::string_view text);
+
 } // namespace pact

@@ -1,5 +1,7 @@
 #include "runtime/node/boot_apply.hpp"
 
+#include <map>
+
 #include <algorithm>
 #include <set>
 #include <tuple>
@@ -152,6 +154,21 @@ std::string report_json(const boot_report& r, const std::string& source,
                           {"outcome", to_string(i.outcome.k)},
                           {"detail", i.outcome.detail}});
   return j.dump(2) + "\n";
+}
+
+std::vector<protocol::DeltaItem>
+changed_items(const std::vector<protocol::DeltaItem>& before,
+              const std::vector<protocol::DeltaItem>& after) {
+  std::map<std::pair<int, std::string>, const std::string*> old;
+  for (const auto& i : before)
+    old[{i.category(), i.key()}] = &i.value();
+  std::vector<protocol::DeltaItem> out;
+  for (const auto& i : after) {
+    auto it = old.find({i.category(), i.key()});
+    if (it == old.end() || *it->second != i.value())
+      out.push_back(i);
+  }
+  return out;
 }
 
 } // namespace pact::node

@@ -27,6 +27,17 @@ std::vector<protocol::DeltaItem>
 effective_items(const protocol::VClusterOverlay& overlay,
                 const protocol::NodeDelta& delta);
 
+/// The items of `after` that `before` lacks or declares with another
+/// value (both as effective_items returns them). A node that is running
+/// applies only these when its declared state moves: re-applying the rest
+/// would silently overwrite drift the operator has not committed yet, even
+/// on an observe-only vCluster (converging drift is the commit window's
+/// decision, DESIGN.md §9). Items that left the declared state are not in
+/// it: they are not undone on the node.
+std::vector<protocol::DeltaItem>
+changed_items(const std::vector<protocol::DeltaItem>& before,
+              const std::vector<protocol::DeltaItem>& after);
+
 /// One item's fate.
 struct item_result {
   protocol::DeltaItem item;

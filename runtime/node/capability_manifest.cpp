@@ -34,8 +34,11 @@ status write_manifest(const std::string& root, const nlohmann::json& manifest) {
   auto dir = host_path(root, "/run/pact");
   if (auto st = files::make_dirs(dir, 0755); !st)
     return st;
-  return files::write_atomic(host_path(root, manifest_path),
-                             manifest.dump(2) + "\n", 0644);
+  return files::write_atomic(
+    host_path(root, manifest_path),
+    manifest.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+      + "\n",
+    0644);
 }
 
 expected<nlohmann::json> parse_manifest(std::string_view text,

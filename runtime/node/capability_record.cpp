@@ -1,6 +1,7 @@
 #include "runtime/node/capability_record.hpp"
 
 #include "runtime/common/assert.hpp"
+#include "runtime/common/terminal_text.hpp"
 
 namespace pact::node {
 
@@ -38,9 +39,10 @@ capability_change_command(const std::string& node,
     auto* item = cmd.mutable_state_delta()->add_items();
     item->set_category(protocol::DELTA_CATEGORY_GPU);
     item->set_action(action_of(c.action));
-    item->set_key(c.key);
-    item->set_value(c.value);
-    item->set_previous(c.previous);
+    // Tool output may not be UTF-8; proto string fields must be.
+    item->set_key(utf8_safe(c.key));
+    item->set_value(utf8_safe(c.value));
+    item->set_previous(utf8_safe(c.previous));
   }
   // At most 64 bytes (journal.proto client_request_id).
   cmd.set_client_request_id(

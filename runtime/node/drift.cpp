@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/common/terminal_text.hpp"
 #include "runtime/journal/journal_items.hpp"
 
 namespace pact::node {
@@ -167,7 +168,9 @@ double magnitude(const std::vector<drift_item>& items) {
 protocol::DeltaItem to_delta_item(const drift_item& d) {
   protocol::DeltaItem item;
   item.set_category(static_cast<category>(d.id.first));
-  item.set_key(d.id.second);
+  // Host text may not be UTF-8 (file names and contents are bytes); a
+  // proto string field must be (terminal_text.hpp utf8_safe).
+  item.set_key(utf8_safe(d.id.second));
   if (!d.declared.present)
     item.set_action(protocol::DELTA_ACTION_ADD);
   else if (!d.actual.present)
@@ -175,9 +178,9 @@ protocol::DeltaItem to_delta_item(const drift_item& d) {
   else
     item.set_action(protocol::DELTA_ACTION_MODIFY);
   if (d.actual.present)
-    item.set_value(d.actual.value);
+    item.set_value(utf8_safe(d.actual.value));
   if (d.declared.present)
-    item.set_previous(d.declared.value);
+    item.set_previous(utf8_safe(d.declared.value));
   return item;
 }
 

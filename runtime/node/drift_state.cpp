@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "runtime/common/terminal_text.hpp"
 #include "runtime/journal/journal_items.hpp"
 
 namespace pact::node {
@@ -264,16 +265,17 @@ drift_state::reply(const std::string& node,
     const auto& d = e.item;
     auto* out = r.add_items();
     out->set_category(static_cast<category>(id.first));
-    out->set_key(id.second);
+    // Host text may not be UTF-8; proto string fields must be.
+    out->set_key(utf8_safe(id.second));
     out->set_declared_present(d.declared.present);
-    out->set_declared(d.declared.value);
+    out->set_declared(utf8_safe(d.declared.value));
     out->set_actual_present(d.actual.present);
-    out->set_actual(d.actual.value);
+    out->set_actual(utf8_safe(d.actual.value));
     bool file = id.first == files_dim;
     if (file)
-      out->set_unified_diff(
+      out->set_unified_diff(utf8_safe(
         unified_diff(d.declared, d.actual, "declared" + id.second,
-                     "actual" + id.second, settings_.diff_max_bytes));
+                     "actual" + id.second, settings_.diff_max_bytes)));
     // A value known only by its hash cannot be written back.
     out->set_restorable(!d.declared.present
                         || d.declared.value.rfind(sha256_prefix, 0) != 0);

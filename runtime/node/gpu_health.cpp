@@ -29,7 +29,7 @@ std::string describe(const gpu_device& d) {
 std::string brief_json(const gpu_device& d) {
   return nlohmann::json{
     {"index", d.index}, {"name", d.name}, {"pci_bus_id", d.pci_bus_id}}
-    .dump();
+    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 /// The tool's own line about a device it lost, matched by PCI bus id

@@ -107,7 +107,8 @@ observed_items parse_mounts(const std::string& text) {
                         {"read_only", has_option(options, "ro")},
                         {"source", unescape_octal(source)},
                         {"type", type}};
-    out[{protocol::DELTA_CATEGORY_MOUNTS, point}] = item_value::of(j.dump());
+    out[{protocol::DELTA_CATEGORY_MOUNTS, point}] = item_value::of(
+      j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
   return out;
 }

@@ -129,6 +129,63 @@ class DriftTest(PactTestCase):
         self.assertIn("node node-043 has no agent endpoint in the journal",
                       r.stderr)
 
+    def test_names_and_contents_that_are_not_utf8(self):
+        # Host bytes go into protobuf strings and JSON, which need UTF-8:
+        # the agent reports them escaped instead of aborting.
+        journal = self.start_journal()
+        self.token = self.token_of(journal)
+        self.root = os.path.join(self.tmp, "node-042-root")
+        self.write(self.root, "/etc/app.conf", "a\n")
+        agent = self.start_agent(journal, "node-042", "ml-training")
+        self.agent_env = {"PACT_AGENT_ENDPOINT": agent.api}
+        wait_for(lambda: self.diff().returncode == 0, what="the agent")
+        with open(os.path.join(self.root.encode(), b"etc/x\xff"), "wb") as f:
+            f.write(b"\xfe\xff binary\n")
+        r = wait_for(lambda: (lambda r: r if "x\\xff" in r.stdout
+                              else None)(self.diff()), timeout=5,
+                     what="the escaped name in pact diff")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        j = self.diff("--output", "json")
+        self.assertEqual(j.returncode, 0, j.stderr)
+        self.assertIn("/etc/x\\xff", [i["key"] for i in json.loads(
+            j.stdout)["items"]])
+        self.assertIsNone(agent.proc.poll(), "the agent is still running")
+        self.assertNotIn("malformed node command", agent.read_log())
+
+    def test_an_observe_vcluster_keeps_the_operators_change(self):
+        # A running agent applies only what the declared state changed: the
+        # drift it reports (which changes the node's journal state) must not
+        # make it re-apply the declared file over the operator's copy.
+        journal = self.start_journal()
+        self.token = self.token_of(journal)
+        spec = os.path.join(self.tmp, "spec.toml")
+        with open(spec, "w") as f:
+            f.write('[vcluster.ml-training.files]\n'
+                    '"/etc/motd" = { content = "welcome\\n" }\n'
+                    '[vcluster.ml-training.policy]\n'
+                    'enforcement_mode = "observe"\n')
+        for args in (("apply", spec, "-m", "spec"),
+                     ("enroll", "node-042", "--vcluster", "ml-training")):
+            r = self.pact(*args, "--endpoint", journal.gateway,
+                          token=self.token)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        self.root = os.path.join(self.tmp, "node-042-root")
+        os.makedirs(os.path.join(self.root, "etc"))
+        cfg = os.path.join(self.tmp, "agent.toml")
+        with open(cfg, "w") as f:
+            f.write("[agent.journal]\nreport_interval_seconds = 1\n")
+        agent = self.start_agent(journal, "node-042", "ml-training",
+                                 extra=("--config", cfg))
+        motd = os.path.join(self.root, "etc", "motd")
+        wait_for(lambda: os.path.exists(motd), what="the booted motd")
+        self.agent_env = {"PACT_AGENT_ENDPOINT": agent.api}
+        self.write(self.root, "/etc/motd", "mine\n")
+        wait_for(lambda: "/etc/motd" in self.diff().stdout,
+                 what="the drift")
+        time.sleep(4)  # several report intervals: the link re-checks
+        with open(motd) as f:
+            self.assertEqual(f.read(), "mine\n")
+
     def test_blacklisted_paths_never_drift(self):
         _, agent = self.start()
         wait_for(lambda: self.diff().returncode == 0, what="the agent")

@@ -87,3 +87,14 @@ TEST_CASE("a stream filter holds back only an unfinished UTF-8 tail") {
   CHECK(terminal_safe_prefix("ab\xe2\x41") == 4); // already broken
   CHECK(terminal_safe_prefix("") == 0);
 }
+
+TEST_CASE("utf8_safe: well-formed text unchanged, stray bytes as \\xNN") {
+  CHECK(pact::utf8_safe("plain /etc/motd") == "plain /etc/motd");
+  CHECK(pact::utf8_safe("caf\xc3\xa9") == "caf\xc3\xa9");
+  CHECK(pact::utf8_safe("x\xff") == "x\\xff");
+  CHECK(pact::utf8_safe("\xc3") == "\\xc3");                   // cut short
+  CHECK(pact::utf8_safe("\xed\xa0\x80") == "\\xed\\xa0\\x80"); // surrogate
+  CHECK(pact::utf8_safe("a\x1b[2J") == "a\x1b[2J"); // controls are kept
+  CHECK(pact::is_utf8("caf\xc3\xa9"));
+  CHECK_FALSE(pact::is_utf8("\xc0\xaf")); // overlong
+}

@@ -116,3 +116,24 @@ TEST_CASE("a failing item does not stop the others") {
   CHECK(rep.handed_off == 1); // no GPU backend here
   CHECK(r.read("/proc/sys/kernel/x") == "1\n");
 }
+
+TEST_CASE("a running node applies only what its declared state changed") {
+  std::vector<DeltaItem> before
+    = {item(DELTA_CATEGORY_KERNEL, DELTA_ACTION_ADD, "vm.a", "1"),
+       item(DELTA_CATEGORY_FILES, DELTA_ACTION_ADD, "/etc/motd", "hi\n"),
+       item(DELTA_CATEGORY_FILES, DELTA_ACTION_ADD, "/etc/gone", "x\n")};
+  std::vector<DeltaItem> after
+    = {item(DELTA_CATEGORY_KERNEL, DELTA_ACTION_ADD, "vm.a", "2"),
+       item(DELTA_CATEGORY_KERNEL, DELTA_ACTION_ADD, "vm.b", "1"),
+       item(DELTA_CATEGORY_FILES, DELTA_ACTION_ADD, "/etc/motd", "hi\n")};
+  auto todo = changed_items(before, after);
+  REQUIRE(todo.size() == 2); // not /etc/motd: a drifted copy stays as it is
+  CHECK(todo[0].key() == "vm.a");
+  CHECK(todo[0].value() == "2");
+  CHECK(todo[1].key() == "vm.b");
+  CHECK(changed_items(after, after).empty());
+  // The same key in another dimension is another item.
+  auto other = changed_items(
+    before, {item(DELTA_CATEGORY_PACKAGES, DELTA_ACTION_ADD, "vm.a", "1")});
+  CHECK(other.size() == 1);
+}
