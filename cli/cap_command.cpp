@@ -45,6 +45,9 @@ expected<endpoint> agent_of(context& ctx, const std::string& node) {
 int run_cap(context& ctx) {
   std::string node = ctx.vm.count("node") ? ctx.vm["node"].as<std::string>()
                                           : "";
+  if (ctx.vm.count("node"))
+    if (auto st = check_node_name(node); !st)
+      return report(st.err());
   auto agent = agent_of(ctx, node);
   if (!agent)
     return report(agent.err());

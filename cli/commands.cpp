@@ -1,8 +1,18 @@
 #include "cli/commands.hpp"
 
+#include "runtime/common/terminal_text.hpp"
+#include "runtime/journal/journal_items.hpp"
+
 #include <iostream>
 
 namespace pact::cli {
+
+status check_node_name(const std::string& node) {
+  if (journal::valid_name(node))
+    return {};
+  return make_error("'" + terminal_safe(node)
+                    + "' is not a node name (1-63 of [A-Za-z0-9._-])");
+}
 
 expected<std::unique_ptr<journal_session>> open_session(const context& ctx) {
   auto s = journal_session::open(ctx.cfg);

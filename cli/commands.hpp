@@ -19,6 +19,10 @@ using client::journal_session;
 /// answer: REASON" on stderr, so that stdout stays the answer.
 expected<std::unique_ptr<journal_session>> open_session(const context& ctx);
 
+/// An error (exit 1) naming `node` when it is not a node name (1-63 of
+/// [A-Za-z0-9._-]): an empty or odd NODE argument never reaches a server.
+status check_node_name(const std::string& node);
+
 command status_command();
 command log_command();
 command diff_command();

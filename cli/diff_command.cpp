@@ -58,6 +58,9 @@ int live_drift(context& ctx, const endpoint& agent, const std::string& node) {
 }
 
 int run_diff(context& ctx) {
+  if (ctx.vm.count("node"))
+    if (auto st = check_node_name(ctx.vm["node"].as<std::string>()); !st)
+      return report(st.err());
   if (ctx.vm.count("node") && !ctx.vm.count("committed")) {
     auto node = ctx.vm["node"].as<std::string>();
     if (auto agent = client::agent_endpoint_for(ctx.cfg, node)) {

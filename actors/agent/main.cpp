@@ -30,6 +30,7 @@
 #include "runtime/common/flags.hpp"
 #include "runtime/common/logging.hpp"
 #include "runtime/common/schemas.hpp"
+#include "runtime/journal/journal_items.hpp"
 #include "runtime/node/boot_cache.hpp"
 #include "runtime/policy/request_auth.hpp"
 
@@ -65,6 +66,25 @@ status check_root(const config::values& v, const std::string& root) {
   if (!files::exists(root))
     return make_error(where(v, "agent.root") + ": directory '" + root
                       + "' does not exist");
+  // A regular file as the root booted with every item failing and recorded
+  // false drift under the node's name.
+  if (files::not_a_directory(root))
+    return make_error(where(v, "agent.root") + ": '" + root
+                      + "' is not a directory");
+  return {};
+}
+
+/// The node id and vCluster are journal names (1-63 of [A-Za-z0-9._-]): an
+/// agent with another name boots nothing and reports under a name no
+/// command can reach.
+status check_names(const config::values& v, const std::string& node) {
+  if (!journal::valid_name(node))
+    return make_error(where(v, "agent.node_id") + ": '" + node
+                      + "' is not a node name (1-63 of [A-Za-z0-9._-])");
+  auto vc = v.get_string("agent.vcluster");
+  if (!vc.empty() && !journal::valid_name(vc))
+    return make_error(where(v, "agent.vcluster") + ": '" + vc
+                      + "' is not a vCluster name (1-63 of [A-Za-z0-9._-])");
   return {};
 }
 
@@ -128,6 +148,8 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
     return make_error("--journal: at least one journal endpoint is required");
   s.state_dir = s.v.get_string("agent.state_dir");
   s.root = s.v.get_string("agent.root");
+  if (auto st = check_names(s.v, s.node_id); !st)
+    return st.err();
   if (auto st = check_root(s.v, s.root); !st)
     return st.err();
   s.token_file = s.v.get_string("agent.token_file");

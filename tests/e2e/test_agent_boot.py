@@ -242,6 +242,28 @@ class AgentConfigTest(PactTestCase):
                                   "[agent.journal]\nendpoint = \"x\"\n")
         self.refused(r, state, "agent.toml:4", "agent.journal.endpoint")
 
+    def test_bad_names_and_a_root_that_is_a_file(self):
+        r, state = self.run_agent("[agent]\nvcluster = \"no such\"\n")
+        self.refused(r, state, "agent.toml:2", "agent.vcluster",
+                     "is not a vCluster name")
+        afile = os.path.join(self.tmp, "afile")
+        with open(afile, "w") as f:
+            f.write("x\n")
+        r = subprocess.run([binary("pact-agent"), "--node-id", "a b",
+                            "--listen", "127.0.0.1:0", "--root", self.tmp,
+                            "--state-dir", os.path.join(self.tmp, "s1")],
+                           env=self.env, capture_output=True, text=True,
+                           timeout=30)
+        self.refused(r, os.path.join(self.tmp, "s1"), "--node-id",
+                     "is not a node name")
+        r = subprocess.run([binary("pact-agent"), "--node-id", "n1",
+                            "--listen", "127.0.0.1:0", "--root", afile,
+                            "--state-dir", os.path.join(self.tmp, "s2")],
+                           env=self.env, capture_output=True, text=True,
+                           timeout=30)
+        self.refused(r, os.path.join(self.tmp, "s2"), "--root",
+                     "is not a directory")
+
     def test_bad_values(self):
         r, state = self.run_agent("[agent.journal]\n"
                                   "reconnect_max_seconds = 0\n")

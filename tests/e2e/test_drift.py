@@ -223,6 +223,13 @@ class DriftTest(PactTestCase):
                      what="the periodic scan to find the change")
         self.assertIn("-a\n+b\n", r.stdout)
 
+    def test_a_node_argument_that_is_not_a_name_is_refused(self):
+        for cmd in ("diff", "cap"):
+            r = self.pact(cmd, "", "--endpoint", "http://127.0.0.1:1",
+                          token="x")
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn("'' is not a node name", r.stderr)
+
     def test_the_agent_refuses_another_nodes_name(self):
         self.start()
         wait_for(lambda: self.diff().returncode == 0, what="the agent")
