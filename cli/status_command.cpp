@@ -15,11 +15,14 @@ namespace po = boost::program_options;
 namespace {
 
 int run_status(context& ctx) {
+  std::string node = ctx.vm.count("node") ? ctx.vm["node"].as<std::string>()
+                                          : "";
+  if (ctx.vm.count("node"))
+    if (auto st = check_node_name(node); !st)
+      return report(st.err());
   auto s = open_session(ctx);
   if (!s)
     return report(s.err());
-  std::string node = ctx.vm.count("node") ? ctx.vm["node"].as<std::string>()
-                                          : "";
   auto v = (*s)->status(node, ctx.cfg.get_string("vcluster"));
   if (!v)
     return report(v.err());

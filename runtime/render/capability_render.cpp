@@ -135,8 +135,11 @@ void gpu_section(std::ostringstream& out, const json& gpus, int64_t now_ms) {
 }
 
 void network_section(std::ostringstream& out, const json& net) {
-  out << "Network  " << (net.is_array() ? std::to_string(net.size()) : "?")
-      << " interface(s)\n";
+  if (!net.is_array()) {
+    out << "Network  unknown (see probe errors)\n";
+    return;
+  }
+  out << "Network  " << net.size() << " interface(s)\n";
   std::vector<std::vector<std::string>> rows;
   if (net.is_array() && !net.empty())
     rows.push_back({"NAME", "STATE", "SPEED", "MTU", "DRIVER", "MAC"});
@@ -149,6 +152,10 @@ void network_section(std::ostringstream& out, const json& net) {
 }
 
 void storage_section(std::ostringstream& out, const json& st) {
+  if (!st.is_object()) {
+    out << "Storage  unknown (see probe errors)\n";
+    return;
+  }
   const auto& disks = list(st, "block_devices");
   const auto& mounts = list(st, "mounts");
   out << "Storage  " << disks.size() << " disk(s), " << mounts.size()
@@ -199,8 +206,11 @@ std::string render_capability_text(const json& m, int64_t now_ms) {
   if (mods.is_array())
     for (const auto& x : mods)
       names += (names.empty() ? "" : " ") + str(x, "name");
-  out << "Modules  " << (mods.is_array() ? std::to_string(mods.size()) : "?")
-      << " loaded" << (names.empty() ? "" : ": " + names) << "\n";
+  if (mods.is_array())
+    out << "Modules  " << mods.size() << " loaded"
+        << (names.empty() ? "" : ": " + names) << "\n";
+  else
+    out << "Modules  unknown (see probe errors)\n";
   for (const auto& e : list(m, "probe_errors"))
     if (e.is_string())
       out << "probe error: " << terminal_safe(e.get<std::string>()) << "\n";

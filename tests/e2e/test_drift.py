@@ -224,7 +224,7 @@ class DriftTest(PactTestCase):
         self.assertIn("-a\n+b\n", r.stdout)
 
     def test_a_node_argument_that_is_not_a_name_is_refused(self):
-        for cmd in ("diff", "cap"):
+        for cmd in ("diff", "cap", "status"):
             r = self.pact(cmd, "", "--endpoint", "http://127.0.0.1:1",
                           token="x")
             self.assertEqual(r.returncode, 1, r.stderr)

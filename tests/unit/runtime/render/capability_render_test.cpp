@@ -94,3 +94,16 @@ TEST_CASE("bytes_text: binary units") {
   CHECK(bytes_text(uint64_t{81559} << 20) == "79.6 GiB");
   CHECK(bytes_text(uint64_t{1} << 40) == "1.0 TiB");
 }
+
+TEST_CASE("cap text: a section the agent could not probe reads unknown") {
+  auto m = sample();
+  m["network"] = nullptr;
+  m["storage"] = nullptr;
+  m["modules"] = nullptr;
+  auto text = render_capability_text(m, 0);
+  CHECK(text.find("Network  unknown (see probe errors)") != std::string::npos);
+  CHECK(text.find("Storage  unknown (see probe errors)") != std::string::npos);
+  CHECK(text.find("Modules  unknown (see probe errors)") != std::string::npos);
+  CHECK(text.find("0 disk(s)") == std::string::npos);
+  CHECK(text.find("? interface(s)") == std::string::npos);
+}
