@@ -50,7 +50,8 @@ def main():
                     default="any")
     ap.add_argument("--bin", default=os.path.join(os.getcwd(), "build", "bin"))
     args = ap.parse_args()
-    os.environ.setdefault("PACT_BIN_DIR", os.path.abspath(args.bin))
+    os.environ["PACT_BIN_DIR"] = os.path.abspath(args.bin)
+    harness.BIN = os.environ["PACT_BIN_DIR"]
     if not run_bench.etcd_available():
         sys.exit("etcd and tests/bench/etcd/node_modules are needed "
                  "(deploy/install-deps.sh bench; npm ci in tests/bench/etcd)")
