@@ -3,21 +3,19 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include <nlohmann/json.hpp>
 
 #include "runtime/common/files.hpp"
+#include "runtime/node/gpu_tool.hpp"
 #include "runtime/node/scanners.hpp"
-
-extern char** environ;
 
 namespace pact::node {
 
@@ -341,27 +339,29 @@ make_backends(const host_settings& h) {
 }
 
 command_runner spawn_runner() {
+  // One way to run a program on the node (gpu_tool.hpp run_program): no
+  // shell, stdin from /dev/null, its own process group, and the agent's
+  // blocked shutdown signals and ignored SIGPIPE reset, which a bare
+  // posix_spawn would hand to mount or apt-get.
   return [](const std::vector<std::string>& argv) -> status {
-    std::vector<char*> args;
-    for (const auto& a : argv)
-      args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    pid_t pid = 0;
-    if (int rc = ::posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(),
-                                environ);
-        rc != 0)
-      return make_error("cannot run " + argv[0] + ": " + std::strerror(rc));
-    int wstatus = 0;
-    while (::waitpid(pid, &wstatus, 0) < 0)
-      if (errno != EINTR)
-        return make_error("cannot wait for " + argv[0] + ": "
-                          + std::strerror(errno));
-    if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
+    const char* path = std::getenv("PATH");
+    auto exe = find_on_path(argv.at(0),
+                            path != nullptr ? path : "/usr/bin:/bin");
+    if (!exe)
+      return make_error("cannot run " + argv[0] + ": not found on PATH");
+    run_limits limits;
+    limits.timeout = std::chrono::minutes(15); // a package install is slow
+    auto r = run_program(*exe, {argv.begin() + 1, argv.end()}, limits);
+    if (!r)
+      return r.err();
+    if (r->exit_code == 0)
       return {};
+    auto err = r->err.substr(0, 512);
+    while (!err.empty() && (err.back() == '\n' || err.back() == '\r'))
+      err.pop_back();
     return make_error(argv[0] + " exited with status "
-                      + std::to_string(WIFEXITED(wstatus)
-                                         ? WEXITSTATUS(wstatus)
-                                         : 128 + WTERMSIG(wstatus)));
+                      + std::to_string(r->exit_code)
+                      + (err.empty() ? "" : ": " + err));
   };
 }
 

@@ -186,6 +186,9 @@ TEST_CASE("the spawn runner reports exit statuses") {
   auto f = run({"false"});
   REQUIRE_FALSE(f);
   CHECK(f.err().message == "false exited with status 1");
+  auto said = run({"sh", "-c", "echo boom >&2; exit 3"});
+  REQUIRE_FALSE(said);
+  CHECK(said.err().message == "sh exited with status 3: boom");
   auto missing = run({"/nonexistent/pact-tool"});
   REQUIRE_FALSE(missing);
   CHECK(missing.err().message.find("cannot run /nonexistent/pact-tool")
