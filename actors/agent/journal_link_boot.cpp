@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "actors/agent/agent_atoms.hpp"
 #include "actors/agent/journal_link_state.hpp"
 #include "protocol/caf_types.hpp"
@@ -131,6 +133,16 @@ bool changed(const link_data& d, const VClusterOverlay& o,
          || items(delta) != items(d.delta);
 }
 
+/// The newest journal entry this node's applied configuration reflects:
+/// the last answer's sequence, or the applied overlay's version (a
+/// sequence number) when it came from the cache after a restart.
+uint64_t applied_mark(const link_data& d, const std::string& vcluster) {
+  auto mark = d.seen_sequence;
+  if (d.source != boot_source::none && d.overlay.vcluster() == vcluster)
+    mark = std::max(mark, d.overlay.version());
+  return mark;
+}
+
 void boot_refused(self_ptr self, const shared& d, const Status& st) {
   auto code = st.code();
   if (code != STATUS_CODE_UNAUTHORIZED && code != STATUS_CODE_UNAVAILABLE) {
@@ -170,6 +182,20 @@ void finish_boot(self_ptr self, const shared& d, const Response& resp) {
     return;
   }
   const auto& r = assembler->get();
+  if (auto mark = applied_mark(*d, r.complete.vcluster());
+      r.complete.last_sequence() < mark) {
+    // A replica that restarted and has not caught up answers from an older
+    // journal: applying it would undo newer configuration. Keep what is
+    // applied and ask again at the next report.
+    set_status(self, d,
+               "the journal replica at " + d->journal_url
+                 + " is behind what this node applied (it is at entry "
+                 + std::to_string(r.complete.last_sequence())
+                 + ", this node applied entry " + std::to_string(mark)
+                 + "); keeping the applied configuration",
+               true);
+    return;
+  }
   bool moved = r.complete.last_sequence() != d->seen_sequence;
   d->seen_sequence = r.complete.last_sequence();
   if (r.complete.up_to_date()) {

@@ -204,9 +204,14 @@ bool concerns(const config_state_machine& sm, const ConfigEntry& entry,
 WatchReply journal_reader::watch(const config_state_machine& sm,
                                  const WatchRequest& req) const {
   WatchReply out;
-  out.set_last_sequence(sm.last_sequence());
-  if (req.from_now())
+  if (req.from_now()) {
+    out.set_last_sequence(sm.last_sequence());
     return out;
+  }
+  // A replica behind the client (restarted, not yet caught up) never moves
+  // its resume point back: what the client already printed is not sent
+  // again once the replica reapplies it.
+  out.set_last_sequence(std::max(sm.last_sequence(), req.after_sequence()));
   auto limit = std::min<uint32_t>(req.max_entries() == 0 ? max_watch_entries
                                                          : req.max_entries(),
                                   max_watch_entries);

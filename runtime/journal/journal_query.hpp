@@ -61,7 +61,9 @@ public:
   /// when empty): its own, those of its nodes and global ones. Empty when
   /// none yet. Reads at most the scan bound: when it stopped there,
   /// `last_sequence` is the last entry read (below the journal's last),
-  /// and the caller answers at once instead of waiting.
+  /// and the caller answers at once instead of waiting. `last_sequence`
+  /// is never below `req.after_sequence`, even on a replica that has not
+  /// yet applied that far (a client's resume point only moves forward).
   protocol::WatchReply watch(const config_state_machine& sm,
                              const protocol::WatchRequest& req) const;
 

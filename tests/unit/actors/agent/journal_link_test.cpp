@@ -304,3 +304,47 @@ TEST_CASE_FIXTURE(fixture, "a node credential that cannot be read shows in "
   CHECK(detail.find(state.path + "/missing.token: cannot open")
         != std::string::npos);
 }
+
+TEST_CASE_FIXTURE(fixture, "a replica behind what the node applied is not "
+                           "applied: no configuration goes back") {
+  start(config());
+  REQUIRE(root.read("/etc/motd") == "from the journal");
+  // The link's next steady-state ask reaches a replica that restarted and
+  // has not caught up: it serves an older overlay of the same vCluster.
+  js->overlay = overlay_with("older", 5);
+  sched.advance_time(std::chrono::seconds(10));
+  run();
+  CHECK(js->boots == 2);
+  CHECK(root.read("/etc/motd") == "from the journal");
+  auto cached = cache->load();
+  REQUIRE(cached);
+  CHECK((*cached)->overlay.version() == 7);
+  auto detail = link_detail();
+  CHECK(detail.find("is behind what this node applied (it is at entry 5, "
+                    "this node applied entry 7)")
+        != std::string::npos);
+  // Once it has caught up past it, the newer overlay is applied.
+  js->overlay = overlay_with("newer", 8);
+  sched.advance_time(std::chrono::seconds(10));
+  run();
+  CHECK(root.read("/etc/motd") == "newer");
+}
+
+TEST_CASE_FIXTURE(fixture, "a restart that booted from a newer cache keeps "
+                           "it over a lagging replica's older overlay") {
+  REQUIRE(cache->store({overlay_with("from the cache", 9), {}, 1000}));
+  *up = false;
+  start(config());
+  REQUIRE(root.read("/etc/motd") == "from the cache");
+  *up = true; // the replica that answers is at version 7
+  sched.advance_time(milliseconds(1000));
+  run();
+  CHECK(js->boots == 1);
+  CHECK(root.read("/etc/motd") == "from the cache");
+  auto cached = cache->load();
+  REQUIRE(cached);
+  CHECK((*cached)->overlay.version() == 9);
+  CHECK(link_detail().find("is behind what this node applied (it is at "
+                           "entry 7, this node applied entry 9)")
+        != std::string::npos);
+}

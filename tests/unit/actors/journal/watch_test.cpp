@@ -197,3 +197,26 @@ TEST_CASE("a watch far behind is answered at once when the scan bound stops "
   REQUIRE(reply.entries_size() == 1);
   CHECK(reply.entries(0).sequence() == 11);
 }
+
+TEST_CASE("a watch resuming past a replica's end is held, and is never sent "
+          "what it already had once the replica applies it") {
+  // The client printed up to 3 on another replica; this one (restarted,
+  // catching up) has only 1. Without the guard the held watch's resume
+  // point fell back to 1 and entries 2 and 3 came again (CI, stop 22).
+  journal_fixture f;
+  REQUIRE(f.ok(overlay_apply("ml")) == 1);
+  auto held = send_watch(f, watch(3, "", 25000), seconds(15));
+  REQUIRE_FALSE(held->done);
+  REQUIRE(f.ok(node_commit("n1", "2")) == 2);
+  REQUIRE(f.ok(node_commit("n1", "3")) == 3);
+  REQUIRE(f.ok(node_commit("n1", "4")) == 4);
+  auto reply = reply_of(f, *held);
+  REQUIRE(reply.entries_size() == 1);
+  CHECK(reply.entries(0).sequence() == 4);
+  CHECK(reply.last_sequence() == 4);
+  // Asked with nothing to wait for, it answers its resume point back, not
+  // its own (lower) end.
+  auto ahead = reply_of(f, *send_watch(f, watch(9, "", 0), seconds(5)));
+  CHECK(ahead.entries_size() == 0);
+  CHECK(ahead.last_sequence() == 9);
+}
