@@ -43,6 +43,12 @@ void configure(caf::actor_system_config& cfg) {
   // that hangs without closing its socket (SIGSTOP, a stuck host).
   cfg.set("middleman.heartbeat-interval", caf::timespan{heartbeat_interval});
   cfg.set("middleman.connection-timeout", caf::timespan{connection_timeout});
+  // The middleman's utility actors run on the scheduler, not on threads of
+  // their own. A detached middleman actor that outlives the tree (a publish
+  // in flight when start-up failed, e.g. the metrics port taken) made the
+  // actor system's destructor wait for its thread forever: pact-journal
+  // printed its error and never exited (CI, stop 22).
+  cfg.set("middleman.attach-utility-actors", true);
   // Replies to children_atom carry a vector of names; std::vector<string>
   // is not announced by default in CAF 0.17.
   cfg.add_message_type<std::vector<std::string>>("std::vector<std::string>");

@@ -101,6 +101,9 @@ caf::behavior agent_api(caf::event_based_actor* self,
   d->api = std::make_shared<daemon::api_context>();
   d->api->verifier = d->cfg.verifier;
   d->api->wall = d->cfg.wall;
+  d->api->server_name = "the pact-agent API";
+  d->api->elsewhere = " (journal requests go to a pact-journal gateway: "
+                      "--endpoint or PACT_ENDPOINT)";
   supervision::report(self, d->h, ACTOR_STATE_STARTING, "binding");
   daemon::publish_self(self, d->cfg.listen, [self, d](uint16_t port) {
     d->url = "http://" + d->cfg.listen.host + ":" + std::to_string(port);

@@ -6,6 +6,8 @@
 #include <caf/actor_system.hpp>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
 #include "actors/agent/agent_atoms.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/journal/journal_items.hpp"
@@ -23,7 +25,7 @@ struct watcher_data {
   supervision::health_handle h;
   drift_watcher_config cfg;
   std::unique_ptr<node::inotify_tree> tree;
-  node::blacklist excluded;
+  pact::blacklist excluded;
   /// The journal patterns `excluded` was built with.
   std::vector<std::string> journal_patterns;
   /// Why file watching is impaired (empty: it is not).
@@ -72,6 +74,17 @@ void walk_all(const shared& d, bool rescan) {
 }
 
 void start_tree(const shared& d) {
+  const auto& root = d->state().settings().root;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(root, ec)) {
+    auto problem = root
+                   + " is gone (was it removed?); file drift is not "
+                     "watched, retrying every scan";
+    if (problem != d->problem)
+      spdlog::warn("drift: {}", problem);
+    d->problem = std::move(problem);
+    return;
+  }
   node::tree_options o;
   o.root = d->state().settings().root;
   o.watch_roots = d->cfg.watch_roots;
@@ -107,13 +120,19 @@ void apply_journal_blacklist(const shared& d) {
 }
 
 node::observed_items without_excluded(node::observed_items items,
-                                      const node::blacklist& b) {
+                                      const pact::blacklist& b) {
   for (auto it = items.begin(); it != items.end();)
     it = b.excludes(it->first.second) ? items.erase(it) : std::next(it);
   return items;
 }
 
 void scan(const shared& d) {
+  // Every watched directory is gone (the root itself was removed or
+  // replaced): nothing is watched, which must not pass for "running".
+  // Start over at each scan until the tree is back.
+  if (d->tree && d->tree->watch_count() == 0
+      && d->tree->fallback_roots().empty())
+    d->tree.reset();
   if (!d->tree)
     start_tree(d);
   auto t = d->now();
@@ -235,13 +254,13 @@ std::pair<ActorState, std::string> health_of(const shared& d) {
 
 } // namespace
 
-expected<node::blacklist>
+expected<pact::blacklist>
 drift_blacklist(const std::vector<std::string>& patterns,
                 const std::vector<std::string>& journal_patterns,
                 const std::vector<std::string>& always_excluded) {
   auto all = patterns;
   all.insert(all.end(), journal_patterns.begin(), journal_patterns.end());
-  auto b = node::blacklist::compile(all);
+  auto b = pact::blacklist::compile(all);
   if (!b)
     return b.err();
   for (const auto& dir : always_excluded)

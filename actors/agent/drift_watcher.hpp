@@ -77,7 +77,7 @@ struct drift_watcher_config {
 
 /// The blacklist the watcher uses: `patterns`, the journal's replicated
 /// ones and `always_excluded`; an error names a bad pattern.
-expected<node::blacklist>
+expected<pact::blacklist>
 drift_blacklist(const std::vector<std::string>& patterns,
                 const std::vector<std::string>& journal_patterns,
                 const std::vector<std::string>& always_excluded);

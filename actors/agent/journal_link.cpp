@@ -182,7 +182,13 @@ void on_response(self_ptr self, const shared& d, const std::string& bytes) {
 
 caf::message_handler link_handlers(self_ptr self, const shared& d) {
   return {
-    [self, d](reconnect_atom) { connect(self, d); },
+    [self, d](reconnect_atom) {
+      if (d->cfg.may_start && !d->cfg.may_start()) {
+        self->delayed_send(self, d->cfg.start_poll, reconnect_atom::value);
+        return;
+      }
+      connect(self, d);
+    },
     [self, d](report_tick_atom) {
       refresh_token(d);
       send_report(self, d);

@@ -93,6 +93,13 @@ struct journal_link_config {
   std::chrono::seconds boot_timeout{30};
   /// How to reach a gateway; default middleman_connector().
   journal_connector connector;
+  /// Until this returns true the link neither connects, boots nor applies
+  /// anything from its cache (checked every `start_poll`). main opens it
+  /// once the agent API has bound its port: an agent that cannot serve
+  /// (port taken) exits having changed nothing on the node and recorded
+  /// no endpoint in the journal. Empty: open at once.
+  std::function<bool()> may_start;
+  std::chrono::milliseconds start_poll{10};
 };
 
 caf::behavior journal_link(caf::event_based_actor* self,

@@ -53,6 +53,27 @@ void log_items(const node::boot_report& r) {
   }
 }
 
+/// The applied overlay with the journal's global blacklist added to its
+/// policy's patterns: what the drift watcher excludes.
+VClusterOverlay with_global_blacklist(const link_data& d) {
+  auto o = d.overlay;
+  if (d.global_blacklist.empty())
+    return o;
+  auto* list = o.mutable_policy()->mutable_blacklist();
+  for (const auto& p : d.global_blacklist)
+    if (std::find(list->begin(), list->end(), p) == list->end())
+      *list->Add() = p;
+  return o;
+}
+
+/// Hands the declared state (and the blacklists) to the drift watcher.
+void send_declared(self_ptr self, const shared& d) {
+  if (auto watcher = d->cfg.drift_watcher())
+    self->send(watcher, declared_state_atom::value,
+               with_global_blacklist(*d).SerializeAsString(),
+               d->delta.SerializeAsString());
+}
+
 /// Hands the declared state to the service supervisor and drift watcher.
 void hand_off(self_ptr self, const shared& d, const node::boot_report& r) {
   StateDelta services;
@@ -60,9 +81,7 @@ void hand_off(self_ptr self, const shared& d, const node::boot_report& r) {
     *services.add_items() = s;
   self->send(d->cfg.services, declared_services_atom::value,
              services.SerializeAsString());
-  if (auto watcher = d->cfg.drift_watcher())
-    self->send(watcher, declared_state_atom::value,
-               d->overlay.SerializeAsString(), d->delta.SerializeAsString());
+  send_declared(self, d);
 }
 
 JournalCommand boot_record(const shared& d, const std::string& summary) {
@@ -196,8 +215,16 @@ void finish_boot(self_ptr self, const shared& d, const Response& resp) {
                true);
     return;
   }
+  // The global blacklist is not part of the overlay's version: a change
+  // reaches the drift watcher even when the overlay is up to date.
+  std::vector<std::string> global(r.complete.global_blacklist().begin(),
+                                  r.complete.global_blacklist().end());
+  bool global_moved = global != d->global_blacklist;
+  d->global_blacklist = std::move(global);
   bool moved = r.complete.last_sequence() != d->seen_sequence;
   d->seen_sequence = r.complete.last_sequence();
+  if (global_moved && d->source != boot_source::none)
+    send_declared(self, d);
   if (r.complete.up_to_date()) {
     // The node delta rides only with the overlay: when the journal moved,
     // fetch both to see whether this node's delta did.

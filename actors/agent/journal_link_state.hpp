@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "actors/agent/journal_link.hpp"
 #include "runtime/journal/boot_assembler.hpp"
@@ -43,6 +44,9 @@ struct link_data {
   protocol::NodeDelta delta;
   int64_t applied_unix_ms = 0;
   uint64_t seen_sequence = 0;
+  /// The journal's global blacklist as last answered (BootComplete); the
+  /// drift watcher gets it merged into the overlay policy's patterns.
+  std::vector<std::string> global_blacklist;
   std::string boot_summary;
   /// The journal answered the boot with nothing for this node.
   bool nothing_declared = false;

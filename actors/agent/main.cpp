@@ -204,6 +204,7 @@ gpu_poller_child(const settings& s,
 std::vector<supervision::child_spec>
 agent_children(const settings& s, agent::drift_watcher_config drift,
                const std::shared_ptr<std::atomic<uint16_t>>& port,
+               const std::shared_ptr<std::atomic<bool>>& api_bound,
                const caf::actor& registry, const caf::actor& notify,
                const std::shared_ptr<const pact::clock>& wall,
                std::chrono::steady_clock::time_point started) {
@@ -243,6 +244,7 @@ agent_children(const settings& s, agent::drift_watcher_config drift,
     s.v.get_int("agent.journal.report_interval_seconds"));
   link.reconnect_max
     = std::chrono::seconds(s.v.get_int("agent.journal.reconnect_max_seconds"));
+  link.may_start = [api_bound] { return api_bound->load(); };
   supervision::child_spec link_child{
     "agent/journal-link", "journal-link",
     [link](caf::event_based_actor* sup, const supervision::health_handle& h) {
@@ -295,15 +297,20 @@ int main(int argc, char** argv) {
   caf::actor_system sys{cfg};
   auto wall = std::make_shared<system_clock>();
   auto port = std::make_shared<std::atomic<uint16_t>>(s->listen.port);
+  // The journal link waits for the API's port (journal_link_config::
+  // may_start).
+  auto api_bound = std::make_shared<std::atomic<bool>>(false);
   daemon::daemon_tree tree;
   tree.component = "agent";
   tree.node_id = s->node_id;
   tree.children = [&](const caf::actor& registry, const caf::actor& notify) {
-    return agent_children(*s, *drift, port, registry, notify, wall, start_time);
+    return agent_children(*s, *drift, port, api_bound, registry, notify, wall,
+                          start_time);
   };
   tree.on_ready = [&]() -> status {
     if (auto st = write_endpoints(*s, port->load()); !st)
       return st;
+    api_bound->store(true);
     spdlog::info("pact-agent {} ready: node {}, API port {}, root {}, state "
                  "{}",
                  PACT_VERSION, s->node_id, port->load(), s->root, s->state_dir);

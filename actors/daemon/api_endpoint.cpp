@@ -99,6 +99,33 @@ void api_reply::finish(const Response& resp) {
   st_->deliver(resp);
 }
 
+std::string request_kind(const protocol::Request& req) {
+  using R = protocol::Request;
+  switch (req.body_case()) {
+    case R::kStatus:
+      return "status";
+    case R::kPropose:
+      return "propose";
+    case R::kCommand:
+      return "journal command";
+    case R::kLog:
+      return "log";
+    case R::kState:
+      return "state";
+    case R::kWatch:
+      return "watch";
+    case R::kBootConfig:
+      return "boot config";
+    case R::kDrift:
+      return "drift";
+    case R::kCapability:
+      return "capability";
+    default:
+      return "request type "
+             + std::to_string(static_cast<int>(req.body_case()));
+  }
+}
+
 void serve_api(caf::event_based_actor* self,
                const std::shared_ptr<api_context>& ctx,
                const std::string& bytes, const api_table& table,
@@ -128,7 +155,8 @@ void serve_api(caf::event_based_actor* self,
   auto i = table.find(req->body_case());
   if (i == table.end()) {
     reply.fail(STATUS_CODE_INVALID_ARGUMENT,
-               "request type not supported by this server");
+               ctx->server_name + " does not serve " + request_kind(*req)
+                 + " requests" + ctx->elsewhere);
     return;
   }
   spdlog::debug("api: request '{}' from {}", req->request_id(),

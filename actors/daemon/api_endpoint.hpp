@@ -33,7 +33,16 @@ struct api_context {
   api_limits limits;
   size_t in_flight = 0;
   policy::token_cache tokens;
+  /// What answers here, for the refusal of a request this server does not
+  /// serve ("the pact-journal gateway", "the pact-agent API"), and where
+  /// such requests go instead: an operator who pointed PACT_AGENT_ENDPOINT
+  /// at a journal learns which is which.
+  std::string server_name = "this server";
+  std::string elsewhere;
 };
+
+/// The request's kind as operators know it ("drift", "boot config", …).
+std::string request_kind(const protocol::Request& req);
 
 /// Delivers exactly one response for one request. Copies share one state:
 /// the first ok()/fail() answers and frees the in-flight slot, later ones do

@@ -111,7 +111,8 @@ caf::behavior metrics_endpoint(caf::io::broker* self,
     self->quit(caf::make_error(caf::sec::cannot_open_port,
                                "cannot listen on " + cfg.listen.host + ":"
                                  + std::to_string(cfg.listen.port->load())
-                                 + " (metrics)"));
+                                 + " (metrics): the address is in use or "
+                                   "not available on this host"));
     return {};
   }
   cfg.listen.port->store(bound->second);

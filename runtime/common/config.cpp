@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "runtime/common/assert.hpp"
+#include "runtime/common/toml_syntax.hpp"
 
 namespace pact::config {
 
@@ -292,8 +293,9 @@ read_file_layer(const schema& keys, const std::string& path, bool required) {
   try {
     root = toml::parse(buf.str(), path);
   } catch (const toml::parse_error& e) {
-    return make_error(path + ":" + std::to_string(e.source().begin.line) + ": "
-                      + std::string(e.description()));
+    return make_error(
+      toml_syntax_message(path, buf.str(), e.source().begin.line,
+                          e.source().begin.column, e.description()));
   }
   file_walker w{keys, path, {}};
   if (auto st = w.walk(root, ""); !st)

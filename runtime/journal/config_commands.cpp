@@ -5,11 +5,11 @@
 
 #include "runtime/journal/config_state_machine.hpp"
 
-#include <fnmatch.h>
-
 #include <algorithm>
+#include <filesystem>
 #include <set>
 
+#include "runtime/common/path_glob.hpp"
 #include "runtime/journal/config_detail.hpp"
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/journal/journal_policy.hpp"
@@ -25,15 +25,32 @@ namespace {
 
 constexpr auto invalid = protocol::STATUS_CODE_INVALID_ARGUMENT;
 
-/// The first blacklist pattern matching a key of `delta`, as a refusal
-/// message; empty when none matches. fnmatch without flags depends only on
-/// the bytes, so every replica agrees.
+/// The first blacklist pattern matching a path key of `delta`, as a
+/// refusal message; empty when none matches. Patterns are the agent's path
+/// globs (runtime/common/path_glob.hpp: `*` stays within one segment, `**`
+/// spans segments), a pure function of the bytes, so every replica agrees.
+/// A stored pattern that does not compile (recorded before patterns were
+/// validated) matches nothing. Keys that are not absolute paths (sysctl
+/// keys, service names) are never blacklisted.
 std::string blacklisted(const protocol::StateDelta& delta,
                         const std::vector<std::string>& patterns) {
-  for (const auto& item : delta.items())
-    for (const auto& p : patterns)
-      if (fnmatch(p.c_str(), item.key().c_str(), 0) == 0)
-        return "'" + item.key() + "' is blacklisted by pattern '" + p + "'";
+  std::vector<path_glob> globs;
+  for (const auto& p : patterns)
+    if (auto g = path_glob::compile(p))
+      globs.push_back(std::move(*g));
+  for (const auto& item : delta.items()) {
+    const auto& raw = item.key();
+    if (raw.empty() || raw[0] != '/')
+      continue;
+    // "/var/log//x" and "/var/log/./x" name /var/log/x: match what the
+    // agent would write (lexically; no filesystem is read).
+    auto key = std::filesystem::path(raw).lexically_normal().string();
+    while (key.size() > 1 && key.back() == '/')
+      key.pop_back();
+    for (const auto& g : globs)
+      if (g.matches(key))
+        return "'" + raw + "' is blacklisted by pattern '" + g.text() + "'";
+  }
   return {};
 }
 
@@ -284,6 +301,11 @@ CommandResult config_state_machine::do_blacklist(const JournalCommand& cmd,
   if (pattern.empty() || pattern.size() > max_key_bytes)
     return refuse(invalid, "blacklist pattern must be 1.."
                              + std::to_string(max_key_bytes) + " bytes");
+  // Only a pattern every agent can use is recorded (removing one is always
+  // allowed, so an old unusable pattern can be taken off).
+  if (!remove)
+    if (auto g = path_glob::compile(pattern); !g)
+      return refuse(invalid, g.err().message);
   protocol::VClusterOverlay* vc = nullptr;
   if (scope.target_case() == Scope::kVcluster) {
     auto it = overlays_.find(scope.vcluster());

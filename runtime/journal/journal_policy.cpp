@@ -4,6 +4,8 @@
 #include <cmath>
 #include <vector>
 
+#include "runtime/common/path_glob.hpp"
+
 namespace pact::journal {
 
 using protocol::VClusterPolicy;
@@ -105,6 +107,11 @@ std::string resolve_policy(const VClusterPolicy& in, VClusterPolicy* out) {
                             std::pair{&in.blacklist(), "blacklist"}})
     if (auto err = check_strings(*list, name); !err.empty())
       return err;
+  // Blacklist patterns are the agents' path globs: one an agent could not
+  // use is refused here, not found later in every agent's log.
+  for (const auto& pattern : in.blacklist())
+    if (auto g = path_glob::compile(pattern); !g)
+      return g.err().message;
   // Merging onto the defaults fills exactly the absent optional fields.
   VClusterPolicy resolved = default_policy();
   resolved.MergeFrom(in);

@@ -266,6 +266,8 @@ journal_reader::boot(const config_state_machine& sm,
   done.set_version(c.version);
   done.set_checksum(c.checksum);
   done.set_last_sequence(sm.last_sequence());
+  for (const auto& p : sm.global().blacklist())
+    done.add_global_blacklist(p);
   if (req.have_version() == c.version && req.have_checksum() == c.checksum) {
     done.set_up_to_date(true);
     *out.add_chunks()->mutable_complete() = done;

@@ -25,10 +25,10 @@
 
 #include <pact/protocol/api.pb.h>
 
+#include "runtime/common/path_glob.hpp"
 #include "runtime/node/commit_window.hpp"
 #include "runtime/node/drift.hpp"
 #include "runtime/node/file_baseline.hpp"
-#include "runtime/node/path_glob.hpp"
 #include "runtime/node/scanners.hpp"
 
 namespace pact::node {

@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <sstream>
@@ -111,6 +113,52 @@ bool is_text_value(const item_value& value) {
          && value.value.find('\0') == std::string::npos;
 }
 
+namespace {
+
+/// A header label as git writes one: as is when plain, else in double
+/// quotes with C escapes, so that a file name holding a newline cannot end
+/// the header line and read as diff lines of its own.
+std::string header_label(const std::string& label) {
+  bool plain = std::all_of(label.begin(), label.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u >= 0x20 && u != 0x7f && c != '"' && c != '\\';
+  });
+  if (plain)
+    return label;
+  std::string out = "\"";
+  for (char c : label) {
+    auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        if (u < 0x20 || u == 0x7f) {
+          char buf[5];
+          std::snprintf(buf, sizeof buf, "\\%03o", u);
+          out += buf;
+        } else {
+          out += c; // UTF-8 and the rest are made safe where it is shown
+        }
+    }
+  }
+  return out + "\"";
+}
+
+} // namespace
+
 std::string unified_diff(const item_value& from, const item_value& to,
                          const std::string& label_from,
                          const std::string& label_to, size_t max_bytes) {
@@ -130,7 +178,8 @@ std::string unified_diff(const item_value& from, const item_value& to,
   d.compose();
   d.composeUnifiedHunks();
   std::ostringstream out;
-  out << "--- " << label_from << "\n+++ " << label_to << "\n";
+  out << "--- " << header_label(label_from) << "\n+++ "
+      << header_label(label_to) << "\n";
   d.printUnifiedFormat(out);
   return out.str();
 }

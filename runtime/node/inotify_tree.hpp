@@ -35,7 +35,7 @@
 #include <vector>
 
 #include "runtime/common/error.hpp"
-#include "runtime/node/path_glob.hpp"
+#include "runtime/common/path_glob.hpp"
 
 namespace pact::node {
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "runtime/common/toml_syntax.hpp"
+
 namespace pact::spec::detail {
 
 uint32_t line_of(const toml::node& node) {
@@ -264,9 +266,9 @@ expected<toml::table> parse_toml(const std::string& text,
   try {
     return toml::parse(std::string_view(text), std::string_view(source_name));
   } catch (const toml::parse_error& e) {
-    auto line = e.source().begin.line;
-    return make_error(source_name + ":" + std::to_string(line == 0 ? 1 : line)
-                      + ": " + std::string(e.description()));
+    return make_error(
+      toml_syntax_message(source_name, text, e.source().begin.line,
+                          e.source().begin.column, e.description()));
   }
 }
 

@@ -104,6 +104,42 @@ class AgentBootTest(PactTestCase):
         self.assertEqual(boots[0]["author"]["principal"], "node-b1")
         self.assertEqual(boots[0]["author"]["role"], "pact-node")
 
+    def test_an_agent_whose_api_port_is_taken_changes_nothing(self):
+        # It must exit before booting: no file applied under its root, no
+        # endpoint recorded over the running agent's (tester, issue 11).
+        journal = self.start_journal()
+        self.apply(journal, "declared")
+        taken = socket.socket()
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        self.addCleanup(taken.close)
+        port = taken.getsockname()[1]
+        with open(journal.secret_path) as f:
+            secret = f.read().strip()
+        token = os.path.join(self.tmp, "n-taken.token")
+        with open(token, "w") as f:
+            f.write(make_token(secret, sub="node-b9",
+                               groups=("pact-node",)) + "\n")
+        root = os.path.join(self.tmp, "taken-root")
+        os.makedirs(root)
+        env = dict(self.env)
+        env["PACT_OIDC_HMAC_SECRET"] = secret
+        r = subprocess.run(
+            [binary("pact-agent"), "--node-id", "node-b9", "--vcluster", "ml",
+             "--journal", journal.gateway, "--listen", f"127.0.0.1:{port}",
+             "--root", root, "--state-dir", os.path.join(self.tmp, "b9"),
+             "--token-file", token],
+            env=env, capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(r.returncode, 0, r.stderr)
+        self.assertIn("pact-agent: ", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(root, "etc", "motd")),
+                         "the agent applied its configuration")
+        entries = json.loads(self.admin(journal, "log", "--output",
+                                        "json").stdout)["entries"]
+        by_node = [e for e in entries
+                   if e["author"]["principal"] == "node-b9"]
+        self.assertEqual(by_node, [], "the agent recorded a boot")
+
     def test_boot_from_cache_with_the_journal_down_then_catch_up(self):
         journal = self.start_journal()
         port = journal.gateway.rsplit(":", 1)[1]

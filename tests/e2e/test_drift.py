@@ -5,6 +5,7 @@ one second, with a unified diff; blacklisted paths never do (the agent's own
 state directory is covered by tests/unit/actors/agent)."""
 import json
 import os
+import shutil
 import time
 import unittest
 
@@ -223,12 +224,59 @@ class DriftTest(PactTestCase):
                      what="the periodic scan to find the change")
         self.assertIn("-a\n+b\n", r.stdout)
 
+    def test_a_removed_root_is_reported_not_running(self):
+        # Deleting --root left the watcher "running" with 0 watches.
+        journal = self.start_journal()
+        self.token = self.token_of(journal)
+        self.root = os.path.join(self.tmp, "node-042-root")
+        self.write(self.root, "/etc/app.conf", "a\n")
+        cfg = os.path.join(self.tmp, "agent.toml")
+        with open(cfg, "w") as f:
+            f.write("[agent.drift]\nscan_interval_seconds = 1\n")
+        agent = self.start_agent(journal, "node-042", "ml-training",
+                                 extra=("--config", cfg))
+        self.agent_env = {"PACT_AGENT_ENDPOINT": agent.api}
+        wait_for(lambda: self.diff().returncode == 0, what="the agent")
+
+        def watcher_detail():
+            r = self.pact("status", "--endpoint", agent.api,
+                          token=self.token)
+            return r.stdout if "was it removed?" in r.stdout else None
+        shutil.rmtree(self.root)
+        out = wait_for(watcher_detail, timeout=10,
+                       what="the drift watcher to report the lost root")
+        self.assertIn(self.root + " is gone (was it removed?)", out)
+        self.assertIsNone(agent.proc.poll(), "the agent keeps running")
+        # The root comes back: watching resumes.
+        self.write(self.root, "/etc/app.conf", "b\n")
+        wait_for(lambda: "/etc/app.conf" in self.diff().stdout, timeout=10,
+                 what="watching to resume")
+
     def test_a_node_argument_that_is_not_a_name_is_refused(self):
         for cmd in ("diff", "cap", "status"):
             r = self.pact(cmd, "", "--endpoint", "http://127.0.0.1:1",
                           token="x")
             self.assertEqual(r.returncode, 1, r.stderr)
             self.assertIn("'' is not a node name", r.stderr)
+
+    def test_an_endpoint_of_the_other_kind_is_named(self):
+        # PACT_AGENT_ENDPOINT at a journal, --endpoint at an agent: the
+        # answer says which server it is and where the request goes
+        # (it said "request type not supported by this server").
+        journal, agent = self.start()
+        wait_for(lambda: self.diff().returncode == 0, what="the agent")
+        r = self.diff(env={"PACT_AGENT_ENDPOINT": journal.gateway})
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("the pact-journal gateway does not serve drift "
+                      "requests (node drift and capability requests go to "
+                      "the node's pact-agent; PACT_AGENT_ENDPOINT names one)",
+                      r.stderr)
+        r = self.pact("log", "-n", "1", "--endpoint", agent.api,
+                      token=self.token)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("the pact-agent API does not serve log requests "
+                      "(journal requests go to a pact-journal gateway",
+                      r.stderr)
 
     def test_the_agent_refuses_another_nodes_name(self):
         self.start()

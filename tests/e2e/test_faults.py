@@ -185,13 +185,18 @@ class FaultTest(ClusterTestCase):
             f.write("[journal.raft]\nmap_size_mb = 1\n")
         j = self.start_journal(extra=["--config", cfg])
         self.token = self.token_of(j)
-        # Fill the map with raw proposals (pact-load), then the CLI's write
-        # meets the full store.
-        subprocess.run([binary("pact-load"), "--endpoints", j.gateway,
-                        "--token", self.token, "--clients", "8",
-                        "--duration-s", "4"], capture_output=True,
-                       text=True, timeout=60)
-        r, _ = self.run_cli(["blacklist", "add", "/opt/full/**"], j.gateway)
+        # Fill the map with raw proposals (pact-load) until the CLI's write
+        # meets the full store: how long that takes depends on the machine's
+        # load (one fixed 4 s run did not always fill it: CI, stop 22).
+        for attempt in range(15):
+            subprocess.run([binary("pact-load"), "--endpoints", j.gateway,
+                            "--token", self.token, "--clients", "8",
+                            "--duration-s", "2"], capture_output=True,
+                           text=True, timeout=60)
+            r, _ = self.run_cli(["blacklist", "add",
+                                 f"/opt/full-{attempt}/**"], j.gateway)
+            if r.returncode != 0:
+                break
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn("journal storage is full", r.stderr)
         self.assertIn("map_size_mb", r.stderr)

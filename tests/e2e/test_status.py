@@ -227,21 +227,30 @@ class BadInputTest(PactTestCase):
         self.assertFalse(os.path.exists(data))
 
     def test_port_in_use_is_reported(self):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        s.listen(1)
-        port = s.getsockname()[1]
-        try:
-            r = self.run_bin(binary("pact-journal"), "--dev", "--data-dir",
-                             os.path.join(self.tmp, "j"), "--listen",
-                             f"127.0.0.1:{port}")
-        finally:
-            s.close()
-        self.assertEqual(r.returncode, 1, r.stderr)
-        self.assertIn(f"cannot listen on 127.0.0.1:{port}: the address is "
-                      "in use", r.stderr)
-        # CAF's own wording never reaches the operator (issue 8 item 3).
-        self.assertNotIn("socket creation", r.stderr)
+        # Each of the journal's three ports, the others free (never the
+        # defaults: another test's journal may hold them). The process must
+        # exit: with the metrics port taken it printed its error and hung
+        # in CAF's shutdown (CI, stop 22).
+        for flag in ("--listen", "--raft-listen", "--metrics-listen"):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            s.listen(1)
+            port = s.getsockname()[1]
+            ports = {f: "127.0.0.1:0" for f in
+                     ("--listen", "--raft-listen", "--metrics-listen")}
+            ports[flag] = f"127.0.0.1:{port}"
+            try:
+                r = self.run_bin(binary("pact-journal"), "--dev",
+                                 "--data-dir",
+                                 os.path.join(self.tmp, "j" + flag),
+                                 *[x for kv in ports.items() for x in kv])
+            finally:
+                s.close()
+            self.assertEqual(r.returncode, 1, flag + ": " + r.stderr)
+            self.assertIn(f"cannot listen on 127.0.0.1:{port}", r.stderr)
+            self.assertIn("the address is in use", r.stderr)
+            # CAF's own wording never reaches the operator (issue 8 item 3).
+            self.assertNotIn("socket creation", r.stderr)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ VClusterOverlay overlay_with(const std::string& motd, uint64_t version) {
 /// What the fake gateway saw and serves.
 struct journal_state {
   VClusterOverlay overlay = overlay_with("from the journal", 7);
+  std::vector<std::string> global_blacklist;
   int boots = 0;
   int reports = 0;
   std::vector<JournalCommand> commands;
@@ -82,6 +83,8 @@ caf::behavior fake_gateway(caf::event_based_actor* self,
         bc->set_checksum(st->overlay.checksum());
         bc->set_overlay_chunks(1);
         bc->set_last_sequence(st->overlay.version());
+        for (const auto& p : st->global_blacklist)
+          bc->add_global_blacklist(p);
         self->send(to, boot_chunk_atom::value, done.SerializeAsString());
       } else if (req.has_command()) {
         st->commands.push_back(req.command().command());
@@ -347,4 +350,56 @@ TEST_CASE_FIXTURE(fixture, "a restart that booted from a newer cache keeps "
   CHECK(link_detail().find("is behind what this node applied (it is at "
                            "entry 7, this node applied entry 9)")
         != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(fixture, "a change of the journal's global blacklist "
+                           "reaches the drift watcher without an overlay "
+                           "change") {
+  start(config());
+  REQUIRE(got->declared == 1);
+  auto blacklist_handed = [&] {
+    VClusterOverlay o;
+    REQUIRE(o.ParseFromString(got->overlay));
+    return std::vector<std::string>(o.policy().blacklist().begin(),
+                                    o.policy().blacklist().end());
+  };
+  CHECK(blacklist_handed().empty());
+  // `pact blacklist add /scratch/**` (global): the overlay is unchanged.
+  js->global_blacklist = {"/scratch/**"};
+  sched.advance_time(std::chrono::seconds(10));
+  run();
+  CHECK(got->declared == 2);
+  CHECK(blacklist_handed() == std::vector<std::string>{"/scratch/**"});
+  CHECK(root.read("/etc/motd") == "from the journal"); // nothing re-applied
+  // Unchanged: not handed again.
+  sched.advance_time(std::chrono::seconds(10));
+  run();
+  CHECK(got->declared == 2);
+  // Removed again: the watcher gets the overlay's own patterns only.
+  js->global_blacklist.clear();
+  sched.advance_time(std::chrono::seconds(10));
+  run();
+  CHECK(got->declared == 3);
+  CHECK(blacklist_handed().empty());
+}
+
+TEST_CASE_FIXTURE(fixture, "the link does nothing until it may start") {
+  // main opens the gate once the agent API has bound its port: an agent
+  // whose port is taken exits without applying or recording anything.
+  REQUIRE(cache->store({overlay_with("from the cache", 3), {}, 1000}));
+  auto open = std::make_shared<bool>(false);
+  auto lc = config();
+  lc.may_start = [open] { return *open; };
+  start(std::move(lc));
+  sched.advance_time(milliseconds(500));
+  run();
+  CHECK(*attempts == 0);
+  CHECK(js->boots == 0);
+  CHECK(root.read("/etc/motd").empty()); // not even from the cache
+  CHECK(js->commands.empty());
+  *open = true;
+  sched.advance_time(milliseconds(10));
+  run();
+  CHECK(*attempts == 1);
+  CHECK(root.read("/etc/motd") == "from the journal");
 }

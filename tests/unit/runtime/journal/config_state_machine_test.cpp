@@ -145,7 +145,7 @@ TEST_CASE("policy update resolves defaults and keeps the blacklist") {
   h.ok(add);
   REQUIRE(h.sm.overlay("ml"));
   auto bl = make_cmd(COMMAND_KIND_BLACKLIST_ADD, vcluster_scope("ml"));
-  bl.set_blacklist_pattern("/tmp/*");
+  bl.set_blacklist_pattern("/tmp/**");
   h.ok(bl);
   auto c = make_cmd(COMMAND_KIND_POLICY_UPDATE, vcluster_scope("ml"));
   c.mutable_policy()->set_drift_sensitivity(3.5);
@@ -168,7 +168,7 @@ TEST_CASE("policy update resolves defaults and keeps the blacklist") {
   REQUIRE(p.exec_whitelist_size() == 2);
   CHECK(p.exec_whitelist(0) == "dmesg");
   REQUIRE(p.blacklist_size() == 1);
-  CHECK(p.blacklist(0) == "/tmp/*");
+  CHECK(p.blacklist(0) == "/tmp/**");
   CHECK(h.sm.overlay("ml")->version() == seq);
   CHECK(last_of(h.sm).entry_type() == ENTRY_TYPE_POLICY_UPDATE);
 }
@@ -186,26 +186,65 @@ TEST_CASE("blacklist add and remove, global and per vCluster") {
   CHECK_FALSE(e.blacklist_change().removed());
   h.ok(overlay_apply("ml", {}));
   auto vadd = make_cmd(COMMAND_KIND_BLACKLIST_ADD, vcluster_scope("ml"));
-  vadd.set_blacklist_pattern("vm.*");
+  vadd.set_blacklist_pattern("/opt/secret/**");
   uint64_t seq = h.ok(vadd);
   CHECK(h.sm.blacklist(vcluster_scope("ml"))
-        == std::vector<std::string>{"vm.*"});
+        == std::vector<std::string>{"/opt/secret/**"});
   CHECK(h.sm.overlay("ml")->version() == seq);
   // Blacklisted keys cannot be committed, globally or per vCluster.
   auto enroll = make_cmd(COMMAND_KIND_NODE_ENROLL, node_scope("n1"));
   enroll.set_vcluster("ml");
   h.ok(enroll);
-  h.refused(node_commit("n1", "vm.swappiness", "1"),
-            STATUS_CODE_POLICY_REJECTED, "blacklisted by pattern 'vm.*'");
+  h.refused(node_commit("n1", "/opt/secret/key", "1"),
+            STATUS_CODE_POLICY_REJECTED,
+            "blacklisted by pattern '/opt/secret/**'");
   auto shadow = node_commit("n2", "x", "1");
   shadow.mutable_state_delta()->mutable_items(0)->set_key("/etc/shadow");
   h.refused(shadow, STATUS_CODE_POLICY_REJECTED, "/etc/shadow");
   auto rm = make_cmd(COMMAND_KIND_BLACKLIST_REMOVE, vcluster_scope("ml"));
-  rm.set_blacklist_pattern("vm.*");
+  rm.set_blacklist_pattern("/opt/secret/**");
   h.ok(rm);
   CHECK(h.sm.blacklist(vcluster_scope("ml")).empty());
   CHECK(last_of(h.sm).blacklist_change().removed());
-  h.ok(node_commit("n1", "vm.swappiness", "1"));
+  h.ok(node_commit("n1", "/opt/secret/key", "1"));
+}
+
+TEST_CASE("blacklist patterns mean what they mean on the agents") {
+  // The journal used fnmatch on the whole key: `*` crossed `/`, and it took
+  // patterns no agent can use ("vm.*", "/var/**log"), which every agent
+  // then refused (tester, issue 11).
+  harness h;
+  h.ok(overlay_apply("ml", {}));
+  for (const char* bad :
+       {"vm.*", "relative/**", "/var/**log", "/a/[b", "/a//b", "/a/b\\"}) {
+    CAPTURE(bad);
+    auto add = make_cmd(COMMAND_KIND_BLACKLIST_ADD, global_scope());
+    add.set_blacklist_pattern(bad);
+    h.refused(add, STATUS_CODE_INVALID_ARGUMENT, "blacklist pattern");
+    auto pol = make_cmd(COMMAND_KIND_POLICY_UPDATE, vcluster_scope("ml"));
+    pol.mutable_policy()->add_blacklist(bad);
+    h.refused(pol, STATUS_CODE_INVALID_ARGUMENT, "blacklist pattern");
+  }
+  CHECK(h.sm.blacklist(global_scope()).empty());
+  auto add = make_cmd(COMMAND_KIND_BLACKLIST_ADD, global_scope());
+  add.set_blacklist_pattern("/scratch/*");
+  h.ok(add);
+  auto key = [&](const std::string& k) {
+    auto c = node_commit("n1", "x", "1");
+    c.mutable_state_delta()->mutable_items(0)->set_key(k);
+    return c;
+  };
+  // `*` is one segment: the file below it is not excluded ...
+  h.ok(key("/scratch/a/b"));
+  // ... the one directly in it is, however the path is spelled.
+  for (const char* k : {"/scratch/a", "/scratch//a", "/scratch/./a",
+                        "/scratch/x/../a", "/scratch/a/"}) {
+    CAPTURE(k);
+    h.refused(key(k), STATUS_CODE_POLICY_REJECTED,
+              "blacklisted by pattern '/scratch/*'");
+  }
+  // A key that is not a path (a sysctl key) is never a blacklisted path.
+  h.ok(node_commit("n1", "scratch.a", "1"));
 }
 
 TEST_CASE("node lifecycle: enroll, drift, converge, state change") {

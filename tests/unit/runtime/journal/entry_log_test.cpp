@@ -117,7 +117,7 @@ std::vector<std::string> every_kind(int64_t ts) {
   bl.set_blacklist_pattern("/etc/shadow");
   cmds.push_back(bl);
   auto vbl = make_cmd(COMMAND_KIND_BLACKLIST_ADD, vcluster_scope("ml"));
-  vbl.set_blacklist_pattern("vm.secret*");
+  vbl.set_blacklist_pattern("/opt/secret*");
   cmds.push_back(vbl);
   auto en = make_cmd(COMMAND_KIND_NODE_ENROLL, node_scope("n1"));
   en.set_vcluster("ml");

@@ -617,6 +617,34 @@ TEST_CASE("boot: an agent with the current version gets only the marker") {
   }
 }
 
+TEST_CASE("boot: every answer carries the global blacklist, up to date or "
+          "not") {
+  // The global blacklist is not part of the overlay's version: an agent
+  // whose overlay is current still has to learn of `pact blacklist add`.
+  journal_fixture f;
+  auto add = make_cmd(COMMAND_KIND_BLACKLIST_ADD, global_scope());
+  add.set_blacklist_pattern("/scratch/**");
+  f.run(add);
+  journal_reader r;
+  r.refresh(f.sm());
+  const auto* ml = f.sm().overlay("ml");
+  auto req = boot_req("n1");
+  auto full = r.boot(f.sm(), req);
+  REQUIRE(full);
+  const auto& last = full->chunks(full->chunks_size() - 1).complete();
+  REQUIRE(last.global_blacklist_size() == 1);
+  CHECK(last.global_blacklist(0) == "/scratch/**");
+  req.set_have_version(ml->version());
+  req.set_have_checksum(ml->checksum());
+  auto current = r.boot(f.sm(), req);
+  REQUIRE(current);
+  REQUIRE(current->chunks_size() == 1);
+  const auto& done = current->chunks(0).complete();
+  CHECK(done.up_to_date());
+  REQUIRE(done.global_blacklist_size() == 1);
+  CHECK(done.global_blacklist(0) == "/scratch/**");
+}
+
 TEST_CASE("boot: a named vCluster serves nodes not (yet) enrolled") {
   journal_fixture f;
   journal_reader r;

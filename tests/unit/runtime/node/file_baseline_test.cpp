@@ -58,6 +58,20 @@ TEST_CASE("unified_diff of small text files") {
   CHECK(unified_diff(v("sha256:00"), v("ab"), "a", "b", 99).empty());
 }
 
+TEST_CASE("a file name that is not plain text is quoted in the diff header") {
+  // A newline in the name used to end the header line early, so the rest
+  // of the name read as a diff line of its own (tester, issue 11).
+  auto v = item_value::of;
+  auto d = unified_diff(v("a\n"), v("b\n"), "declared/etc/x\n+++ evil",
+                        "actual/etc/x\n+++ evil", 1024);
+  CHECK(d.rfind("--- \"declared/etc/x\\n+++ evil\"\n+++ \"actual/etc/x\\n"
+                "+++ evil\"\n@@ ",
+                0)
+        == 0);
+  auto odd = unified_diff(v("a\n"), v("b\n"), "d/t\tab\x01\"q\\", "a/x", 1024);
+  CHECK(odd.rfind("--- \"d/t\\tab\\001\\\"q\\\\\"\n+++ a/x\n", 0) == 0);
+}
+
 TEST_CASE("the baseline keeps content within its budget, else a hash") {
   file_baseline b({4, 6});
   b.record("/a", item_value::of("1234"));

@@ -15,6 +15,7 @@
 #include "tests/unit/runtime/node/node_fixtures.hpp"
 
 using namespace pact::node;
+using pact::blacklist;
 using pact::test::temp_root;
 
 namespace {

@@ -1,10 +1,10 @@
-#include "runtime/node/path_glob.hpp"
+#include "runtime/common/path_glob.hpp"
 
 #include <fnmatch.h>
 
 #include <algorithm>
 
-namespace pact::node {
+namespace pact {
 
 namespace {
 
@@ -172,4 +172,4 @@ void blacklist::exclude_tree(const std::string& dir) {
   globs_.push_back(std::move(*g));
 }
 
-} // namespace pact::node
+} // namespace pact

@@ -1,8 +1,11 @@
 #pragma once
 
-/// Path globs for the agent's blacklist (troubleshooting guide, "Drift
-/// Detection False Positives"): everything under the root is watched except
-/// paths that match one of these patterns.
+/// Path globs for the blacklist (troubleshooting guide, "Drift Detection
+/// False Positives"): everything under the agent's root is watched except
+/// paths that match one of these patterns. The journal validates a pattern
+/// with the same `compile` before `pact blacklist add` records it, and
+/// refuses a commit of a path it matches with the same `matches`, so the
+/// journal and every agent agree on what a pattern means.
 ///
 /// Shape of a pattern: an absolute path whose segments are fnmatch(3)
 /// patterns (`*`, `?`, `[...]`, backslash escapes), matched one segment at a
@@ -23,7 +26,7 @@
 
 #include "runtime/common/error.hpp"
 
-namespace pact::node {
+namespace pact {
 
 class path_glob {
 public:
@@ -74,4 +77,4 @@ private:
 /// Splits "/a/b/c" into {"a", "b", "c"}; "/" gives {}.
 std::vector<std::string_view> path_segments(std::string_view path);
 
-} // namespace pact::node
+} // namespace pact

@@ -1,12 +1,12 @@
-// Blacklist globs (runtime/node/path_glob.hpp): the troubleshooting guide's
+// Blacklist globs (runtime/common/path_glob.hpp): the troubleshooting guide's
 // default patterns, `**`, per-segment `*`, subtree coverage and bad globs.
 
 #include <doctest/doctest.h>
 
-#include "runtime/node/path_glob.hpp"
+#include "runtime/common/path_glob.hpp"
 
-using pact::node::blacklist;
-using pact::node::path_glob;
+using pact::blacklist;
+using pact::path_glob;
 
 namespace {
 
