@@ -91,6 +91,65 @@ void handle_drift(caf::event_based_actor* self,
       [unavailable](caf::error&) mutable { unavailable("is not running"); });
 }
 
+/// `pact commit` of the node's drift / `pact rollback` of a node entry:
+/// write rule of the node's vCluster (the journal authorizes the write
+/// again when it applies it), then the drift watcher, whose serialized
+/// Response is the answer.
+template <class Atom>
+void handle_operator(caf::event_based_actor* self,
+                     const std::shared_ptr<api_data>& d,
+                     const std::string& node, const std::string& body,
+                     const Request& req, const policy::authenticated& who,
+                     daemon::api_reply reply) {
+  reply.set_write(true);
+  if (!policy::can_write(who.roles, d->cfg.vcluster)) {
+    reply.fail(STATUS_CODE_UNAUTHORIZED, "policy: denied: " + who.claims.subject
+                                           + " may not change node "
+                                           + d->cfg.node_id);
+    return;
+  }
+  if (!node.empty() && node != d->cfg.node_id) {
+    reply.fail(STATUS_CODE_INVALID_ARGUMENT,
+               "this agent serves node '" + d->cfg.node_id + "', not '" + node
+                 + "' (check PACT_AGENT_ENDPOINT)");
+    return;
+  }
+  auto unavailable = [reply](const std::string& why) mutable {
+    reply.fail(STATUS_CODE_UNAVAILABLE,
+               "drift watcher " + why + "; nothing was written, retry");
+  };
+  auto token = req.token();
+  self
+    ->request(d->cfg.supervisor, std::chrono::seconds(5), child_atom::value,
+              d->cfg.drift_watcher_name)
+    .then(
+      [self, reply, unavailable, body, token](const caf::actor& w) mutable {
+        if (!w) {
+          unavailable("is restarting");
+          return;
+        }
+        self->request(w, std::chrono::seconds(30), Atom::value, body, token)
+          .then(
+            [reply](const std::string& bytes) mutable {
+              Response resp;
+              PACT_ASSERT(resp.ParseFromString(bytes),
+                          "operator answer from the local drift watcher");
+              if (resp.status().code() == STATUS_CODE_OK)
+                reply.ok(std::move(resp));
+              else
+                reply.fail(resp.status().code(), resp.status().message(),
+                           resp.status().reason());
+            },
+            [reply](caf::error&) mutable {
+              reply.fail(STATUS_CODE_UNAVAILABLE,
+                         "the drift watcher did not answer in time; the "
+                         "outcome is unknown (see pact log)",
+                         ERROR_REASON_OUTCOME_UNKNOWN);
+            });
+      },
+      [unavailable](caf::error&) mutable { unavailable("is not running"); });
+}
+
 } // namespace
 
 caf::behavior agent_api(caf::event_based_actor* self,
@@ -119,6 +178,20 @@ caf::behavior agent_api(caf::event_based_actor* self,
      [self, d](const Request& req, const policy::authenticated& who,
                daemon::api_reply reply) {
        handle_drift(self, d, req, who, std::move(reply));
+     }},
+    {Request::kDriftCommit,
+     [self, d](const Request& req, const policy::authenticated& who,
+               daemon::api_reply reply) {
+       handle_operator<drift_commit_atom>(
+         self, d, req.drift_commit().node(),
+         req.drift_commit().SerializeAsString(), req, who, std::move(reply));
+     }},
+    {Request::kNodeRollback,
+     [self, d](const Request& req, const policy::authenticated& who,
+               daemon::api_reply reply) {
+       handle_operator<node_rollback_atom>(
+         self, d, req.node_rollback().node(),
+         req.node_rollback().SerializeAsString(), req, who, std::move(reply));
      }},
     {Request::kCapability,
      [d](const Request& req, const policy::authenticated& who,
