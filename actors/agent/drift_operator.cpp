@@ -216,8 +216,8 @@ void rollback_node(caf::event_based_actor* self,
   auto plan = node::plan_restore(state, *next);
   const auto& root = cfg.host.root;
   auto mounted = node::scan_mounts(root);
-  auto users = node::read_consumers(
-    root, mounted ? *mounted : node::observed_items{});
+  auto users = node::read_consumers(root, mounted ? *mounted
+                                                  : node::observed_items{});
   if (auto st = node::check_restore(plan, state.declared(), *next, users,
                                     req.force());
       !st)

@@ -72,6 +72,15 @@ class DriftCommitTest(PactTestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         return json.loads(r.stdout)["entries"]
 
+    def episodes(self):
+        return [e for e in self.log() if e["type"] == "drift-detected"]
+
+    def wait_for_episode(self, count):
+        # The agent records an episode 300 ms after the drift settles; wait
+        # for it so that entry counts below are not raced by it.
+        wait_for(lambda: len(self.episodes()) >= count, timeout=5,
+                 what="the drift-detected entry")
+
     def test_drift_commit_log_rollback(self):
         self.start({"/etc/app.conf": "threads = 4\n"})
         self.write("/etc/app.conf", "threads = 8\n")
@@ -79,6 +88,7 @@ class DriftCommitTest(PactTestCase):
         wait_for(lambda: "/etc/app.conf" in self.drift_keys(), timeout=5,
                  what="the drift in pact diff")
         self.assertLess(time.monotonic() - written, 1.0)
+        self.wait_for_episode(1)
 
         r = self.cli("commit", "-m", "more threads", NODE)
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -133,6 +143,7 @@ class DriftCommitTest(PactTestCase):
         self.write("/etc/app.conf", "b\n")
         wait_for(lambda: self.drift_keys() == ["/etc/app.conf"], timeout=5,
                  what="the drift")
+        self.wait_for_episode(1)
         # Someone declares the file for the node meanwhile; the agent, which
         # compared against its baseline, has not heard of it.
         r = self.cli("commit", "-m", "by hand", NODE, "--set",
@@ -154,6 +165,7 @@ class DriftCommitTest(PactTestCase):
         self.write("/etc/big.dat", big + "y")
         wait_for(lambda: "/etc/big.dat" in self.drift_keys(), timeout=5,
                  what="the drift")
+        self.wait_for_episode(1)
         before = len(self.log())
         r = self.cli("commit", "-m", "big", NODE)
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)

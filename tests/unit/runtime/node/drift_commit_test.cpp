@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/node/drift_commit.hpp"
-#include "tests/unit/runtime/node/node_fixtures.hpp"
+#include "tests/unit/runtime/node/operator_fixtures.hpp"
 
 using namespace pact;
 using namespace pact::node;
@@ -17,16 +17,9 @@ using pact::test::temp_root;
 
 namespace {
 
-constexpr int64_t t0 = 1'700'000'000'000;
-constexpr auto files = protocol::DELTA_CATEGORY_FILES;
-constexpr auto kernel = protocol::DELTA_CATEGORY_KERNEL;
-
-drift_settings settings_for(const temp_root& r) {
-  drift_settings s;
-  s.root = r.path();
-  s.limits.max_file_bytes = 64;
-  return s;
-}
+using pact::test::files;
+using pact::test::kernel;
+using pact::test::t0;
 
 file_meta_reader fixed_meta() {
   return [](const std::string&) {
@@ -47,7 +40,7 @@ protocol::DriftCommitRequest shown(const drift_state& s) {
 /// declares vm.swappiness = 60.
 struct fixture {
   temp_root r;
-  drift_state s{settings_for(r)};
+  drift_state s{pact::test::small_cap_settings(r)};
   fixture() {
     r.write("/etc/motd", "hello\n");
     r.write("/etc/hosts", "127.0.0.1 localhost\n");

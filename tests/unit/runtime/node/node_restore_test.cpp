@@ -3,14 +3,12 @@
 // consumers) and the restore itself under a temporary root.
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include <doctest/doctest.h>
 
 #include "runtime/node/drift_commit.hpp"
 #include "runtime/node/node_restore.hpp"
-#include "tests/unit/runtime/node/node_fixtures.hpp"
+#include "tests/unit/runtime/node/operator_fixtures.hpp"
 
 using namespace pact;
 using namespace pact::node;
@@ -18,18 +16,11 @@ using pact::test::temp_root;
 
 namespace {
 
-constexpr int64_t t0 = 1'700'000'000'000;
-constexpr auto files = protocol::DELTA_CATEGORY_FILES;
-constexpr auto kernel = protocol::DELTA_CATEGORY_KERNEL;
+using pact::test::files;
+using pact::test::kernel;
+using pact::test::t0;
 constexpr auto mounts = protocol::DELTA_CATEGORY_MOUNTS;
 constexpr auto services = protocol::DELTA_CATEGORY_SERVICES;
-
-drift_settings settings_for(const temp_root& r) {
-  drift_settings s;
-  s.root = r.path();
-  s.limits.max_file_bytes = 64;
-  return s;
-}
 
 protocol::DeltaItem item(protocol::DeltaCategory c, const std::string& key,
                          const std::string& value) {
@@ -57,16 +48,11 @@ host_settings host_of(const temp_root& r) {
   return h;
 }
 
-std::string read(const temp_root& r, const std::string& p) {
-  std::ifstream in(r.host(p), std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 /// Baseline /etc/motd "hello\n" and /etc/big (over the cap), declared
 /// state empty.
 struct fixture {
   temp_root r;
-  drift_state s{settings_for(r)};
+  drift_state s{pact::test::small_cap_settings(r)};
   fixture() {
     r.write("/etc/motd", "hello\n");
     r.write("/etc/big", std::string(100, 'b'));
@@ -108,7 +94,7 @@ TEST_CASE("a rollback restores drifted files to the state of the entry") {
     REQUIRE(out.size() == 2);
     CHECK(out[0].outcome() == "applied");
     CHECK(out[1].outcome() == "applied");
-    CHECK(read(f.r, "/etc/motd") == "tuned\n");
+    CHECK(pact::test::read_node_file(f.r, "/etc/motd") == "tuned\n");
     CHECK((std::filesystem::status(f.r.host("/etc/motd")).permissions()
            & std::filesystem::perms::all)
           == std::filesystem::perms(0600));
@@ -124,7 +110,7 @@ TEST_CASE("a rollback restores drifted files to the state of the entry") {
     auto host = host_of(f.r);
     auto backends = make_backends(host);
     execute_restore(plan, host, backends);
-    CHECK(read(f.r, "/etc/motd") == "hello\n");
+    CHECK(pact::test::read_node_file(f.r, "/etc/motd") == "hello\n");
     f.s.set_node_items({}, t0 + 3);
     CHECK(f.s.items().empty());
   }
@@ -151,7 +137,7 @@ TEST_CASE("a file known only by its hash is named and nothing is restored") {
   auto backends = make_backends(host);
   auto out = execute_restore(plan, host, backends);
   CHECK(out[0].outcome() == "failed");
-  CHECK(read(f.r, "/etc/big") == "small now\n");
+  CHECK(pact::test::read_node_file(f.r, "/etc/big") == "small now\n");
 }
 
 TEST_CASE("unmounting a mount in use or stopping a needed service is "
@@ -253,5 +239,5 @@ TEST_CASE("sysctl keys are written back; modules are reported, not loaded") {
   CHECK(out[0].outcome() == "failed");
   CHECK(out[0].detail().find("does not load or unload") != std::string::npos);
   CHECK(out[1].outcome() == "applied");
-  CHECK(read(f.r, "/proc/sys/vm/swappiness") == "60\n");
+  CHECK(pact::test::read_node_file(f.r, "/proc/sys/vm/swappiness") == "60\n");
 }
