@@ -92,7 +92,7 @@ class DriftCommitTest(PactTestCase):
 
         r = self.cli("commit", "-m", "more threads", NODE)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn(f"committed 1 change to node {NODE} as entry", r.stdout)
+        self.assertIn(f"committed 1 change to node:{NODE} as entry", r.stdout)
         self.assertIn("/etc/app.conf", r.stdout)
         entries = self.log()
         commit = next(e for e in entries if e["type"] == "commit")
