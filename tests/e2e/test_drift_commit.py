@@ -4,8 +4,9 @@ under the root shows in `pact diff NODE` within one second; `pact commit -m
 MSG NODE` records it as the node's delta (pact log shows it) and the diff is
 empty; after another change `pact rollback SEQ` restores the file and the
 diff is empty again. A commit whose declared state moved underneath is a
-conflict (exit 4) and a rollback that needs a file known only by its hash
-is refused naming it; neither writes anything."""
+conflict (exit 4), a rollback that needs a file known only by its hash is
+refused naming it, and one that would unmount a mount in use exits 10
+unless forced; none of them writes anything."""
 import json
 import os
 import time
@@ -17,7 +18,8 @@ NODE = "node-042"
 SPEC = '[vcluster.ml-training.sysctl]\n"vm.swappiness" = "10"\n'
 # The link re-reads declared state rarely, so that the agent does not learn
 # of a commit made behind its back before the test commits its drift.
-SLOW = "[agent.journal]\nreport_interval_seconds = 600\n"
+SLOW = ("[agent.journal]\nreport_interval_seconds = 600\n"
+        "[agent.drift]\nscan_interval_seconds = 1\n")
 
 
 class DriftCommitTest(PactTestCase):
@@ -175,6 +177,32 @@ class DriftCommitTest(PactTestCase):
         self.assertIn("cannot restore /etc/big.dat", r.stderr)
         self.assertEqual(len(self.log()), before)
         self.assertEqual(self.read("/etc/big.dat"), big + "y")
+
+    def test_unmounting_a_mount_in_use_is_blocked_unless_forced(self):
+        # /proc under the root stands in for the kernel's: an empty mount
+        # table at boot, then /scratch mounted and a process working in it.
+        self.start({"/proc/mounts": ""})
+        newest = self.log()[0]["sequence"]
+        self.write("/proc/mounts",
+                   "storage01:/scratch /scratch nfs rw,relatime 0 0\n")
+        os.makedirs(os.path.join(self.root, "proc/4242"))
+        os.symlink("/scratch/job", os.path.join(self.root, "proc/4242/cwd"))
+        wait_for(lambda: self.drift_keys() == ["/scratch"], timeout=5,
+                 what="the mount's drift")
+        self.wait_for_episode(1)
+        before = len(self.log())
+        r = self.cli("rollback", str(newest))
+        self.assertEqual(r.returncode, 10, r.stdout + r.stderr)
+        self.assertIn("rollback blocked by active consumers: /scratch would "
+                      "be unmounted but process 4242 uses /scratch/job",
+                      r.stderr)
+        self.assertEqual(len(self.log()), before)
+        # Forced: not root under a temporary root, so the unmount is
+        # recorded (what it would do), not done.
+        r = self.cli("rollback", str(newest), "--force")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("recorded  mounts /scratch (would unmount /scratch)",
+                      r.stdout)
 
 
 if __name__ == "__main__":
