@@ -1,12 +1,15 @@
 // `pact commit -m MSG [TARGET] [--set CATEGORY:KEY=VALUE]... [--unset
 // CATEGORY:KEY]... [--if-previous CATEGORY:KEY[=VALUE]]... [--ttl SECONDS]`:
-// records a change as declared state.
+// records a change as declared state. Without --set/--unset it commits the
+// node's live drift, asked of its agent (docs/drift.md).
 // TARGET is a node (default: this host), vc:NAME or global. A node commit
 // is a node delta with a lifetime (900 s .. 10 days); a vCluster or global
 // commit edits the declared state itself.
 
 #include <iostream>
 
+#include "actors/client/agent_drift.hpp"
+#include "actors/client/client.hpp"
 #include "actors/client/journal_session.hpp"
 #include "cli/changes.hpp"
 #include "cli/commands.hpp"
@@ -44,6 +47,93 @@ protocol::StateDelta recorded_delta(journal_session& s,
   return sent;
 }
 
+/// Prints a commit's outcome: `reply` from the journal, `recorded` the
+/// delta as the entry holds it.
+int print_commit(const context& ctx, const protocol::Scope& target,
+                 const protocol::CommandReply& reply,
+                 const protocol::StateDelta& recorded) {
+  const auto* r = &reply;
+  if (ctx.json) {
+    auto changes = nlohmann::json::array();
+    for (auto& i : recorded.items())
+      changes.push_back(render::item_json(i));
+    std::cout << nlohmann::json{{"sequences", std::vector<uint64_t>(
+                                                r->result().sequences().begin(),
+                                                r->result().sequences().end())},
+                                {"raft_index", r->index()},
+                                {"scope", render::scope_text(target)},
+                                {"unchanged", r->result().sequences().empty()},
+                                {"changes", changes}}
+                   .dump(2)
+              << "\n";
+    return 0;
+  }
+  for (auto& line : unchanged_lines(r->result()))
+    std::cout << line << "\n";
+  if (r->result().sequences().empty())
+    return 0;
+  std::cout << "committed " << recorded.items_size() << " change"
+            << (recorded.items_size() == 1 ? "" : "s") << " to "
+            << render::scope_text(target) << " as entry "
+            << render::sequences_text(*r) << "\n";
+  for (auto& i : recorded.items())
+    std::cout << "  " << render::action_name(i.action()) << "  "
+              << render::item_text(i) << "\n";
+  return 0;
+}
+
+/// `pact commit -m MSG [NODE]` without --set/--unset: the node's live
+/// drift, as its agent reports it now, becomes its node delta. The agent
+/// checks the items are still as reported and proposes the commit
+/// conditional on the declared values it compared with (docs/drift.md).
+int commit_drift(context& ctx, journal_session& s,
+                 const protocol::Scope& target) {
+  if (target.target_case() != protocol::Scope::kNode)
+    return report(make_error("commit: " + render::scope_text(target)
+                             + " has no drift to commit; give the changes "
+                               "with --set/--unset"));
+  const auto& node = target.node();
+  auto agent = client::find_agent(ctx.cfg, s, node);
+  if (!agent)
+    return report(agent.err());
+  if (!*agent)
+    return report(make_error(
+      "commit: no agent is known for node " + node
+      + " (it never booted, and PACT_AGENT_ENDPOINT is not set), so there "
+        "is no live drift to commit; give changes with --set/--unset"));
+  auto drift = client::node_drift(ctx.cfg, **agent, node);
+  if (!drift)
+    return report(drift.err());
+  if (drift->items_size() == 0) {
+    if (ctx.json)
+      std::cout << nlohmann::json{{"scope", render::scope_text(target)},
+                                  {"unchanged", true},
+                                  {"changes", nlohmann::json::array()}}
+                     .dump(2)
+                << "\n";
+    else
+      std::cout << "node " << node << " has no drift; nothing to commit\n";
+    return 0;
+  }
+  protocol::Request req;
+  req.set_request_id("drift-commit");
+  auto* c = req.mutable_drift_commit();
+  c->set_node(node);
+  *c->mutable_items() = drift->items();
+  c->set_message(ctx.vm["message"].as<std::string>());
+  c->set_ttl_seconds(ctx.vm["ttl"].as<unsigned>());
+  c->set_client_request_id(client::new_request_id());
+  auto resp = client::agent_call(ctx.cfg, **agent, std::move(req));
+  if (!resp)
+    return report(resp.err());
+  if (!resp->has_drift_commit_reply())
+    return report(make_error("the agent at " + agent->value().url()
+                             + " does not commit drift (an older "
+                               "pact-agent?)"));
+  const auto& reply = resp->drift_commit_reply().command();
+  return print_commit(ctx, target, reply, reply.result().state_delta());
+}
+
 int run_commit(context& ctx) {
   auto target = parse_target(
     ctx.vm.count("target") ? ctx.vm["target"].as<std::string>() : local_node());
@@ -53,6 +143,12 @@ int run_commit(context& ctx) {
   if (!s)
     return report(s.err());
   bool node = target->target_case() == protocol::Scope::kNode;
+  if (!ctx.vm.count("set") && !ctx.vm.count("unset")) {
+    if (ctx.vm.count("if-previous"))
+      return report(make_error("commit: --if-previous conditions a commit "
+                               "given with --set/--unset"));
+    return commit_drift(ctx, **s, *target);
+  }
   // Only the intent is sent: the journal decides add or modify and reads
   // each previous value when it applies the commit (one quorum round).
   auto delta = build_delta(strings(ctx, "set"), strings(ctx, "unset"));
@@ -75,34 +171,7 @@ int run_commit(context& ctx) {
     return report(r.err());
   // The entry as recorded: its actions and `previous` values are what the
   // change really did and replaced, which only the journal knows.
-  auto recorded = recorded_delta(**s, *r, *delta);
-  if (ctx.json) {
-    auto changes = nlohmann::json::array();
-    for (auto& i : recorded.items())
-      changes.push_back(render::item_json(i));
-    std::cout << nlohmann::json{{"sequences", std::vector<uint64_t>(
-                                                r->result().sequences().begin(),
-                                                r->result().sequences().end())},
-                                {"raft_index", r->index()},
-                                {"scope", render::scope_text(*target)},
-                                {"unchanged", r->result().sequences().empty()},
-                                {"changes", changes}}
-                   .dump(2)
-              << "\n";
-    return 0;
-  }
-  for (auto& line : unchanged_lines(r->result()))
-    std::cout << line << "\n";
-  if (r->result().sequences().empty())
-    return 0;
-  std::cout << "committed " << recorded.items_size() << " change"
-            << (recorded.items_size() == 1 ? "" : "s") << " to "
-            << render::scope_text(*target) << " as entry "
-            << render::sequences_text(*r) << "\n";
-  for (auto& i : recorded.items())
-    std::cout << "  " << render::action_name(i.action()) << "  "
-              << render::item_text(i) << "\n";
-  return 0;
+  return print_commit(ctx, *target, *r, recorded_delta(**s, *r, *delta));
 }
 
 } // namespace
@@ -111,7 +180,8 @@ command commit_command() {
   command c;
   c.name = "commit";
   c.summary
-    = "Commit changes as declared state (node delta, vCluster or global)";
+    = "Commit a node's live drift, or changes given with --set/--unset, "
+      "as declared state (node delta, vCluster or global)";
   c.usage = "-m MSG [NODE|vc:NAME|global] [--set CATEGORY:KEY=VALUE]... "
             "[--unset CATEGORY:KEY]... [--if-previous CATEGORY:KEY[=VALUE]]... "
             "[--ttl SECONDS]";

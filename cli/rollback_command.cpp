@@ -1,9 +1,14 @@
-// `pact rollback SEQ [--scope TARGET]`: restores a scope's declared state
-// to what it was right after entry SEQ. The scope defaults to the scope of
-// entry SEQ itself.
+// `pact rollback SEQ [--scope TARGET] [--force]`: restores a scope's
+// declared state to what it was right after entry SEQ. The scope defaults
+// to the scope of entry SEQ itself. A node whose agent is known is also
+// restored: the agent checks it can bring the node to that state, has the
+// journal record the rollback, and puts the files and keys back
+// (docs/drift.md, "Rolling a node back").
 
 #include <iostream>
 
+#include "actors/client/agent_drift.hpp"
+#include "actors/client/client.hpp"
 #include "actors/client/journal_session.hpp"
 #include "cli/changes.hpp"
 #include "cli/commands.hpp"
@@ -15,6 +20,73 @@ namespace po = boost::program_options;
 
 namespace {
 
+void print_restored(const context& ctx, const protocol::NodeRollbackReply& r,
+                    const protocol::Scope& scope, uint64_t seq) {
+  const auto& result = r.command().result();
+  if (ctx.json) {
+    auto restored = nlohmann::json::array();
+    for (const auto& i : r.restored())
+      restored.push_back({{"category", render::category_name(i.category())},
+                          {"key", i.key()},
+                          {"outcome", i.outcome()},
+                          {"detail", i.detail()}});
+    nlohmann::json j{{"rollback_to", seq},
+                     {"scope", render::scope_text(scope)},
+                     {"unchanged", result.sequences().empty()},
+                     {"restored", restored}};
+    if (!result.sequences().empty())
+      j["sequence"] = result.sequences(0);
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  if (result.sequences().empty())
+    std::cout << render::scope_text(scope) << " already declares its state "
+              << "after entry " << seq << "\n";
+  else
+    std::cout << "rolled " << render::scope_text(scope) << " back to entry "
+              << seq << " as entry " << render::sequences_text(r.command())
+              << "\n";
+  if (r.restored_size() == 0)
+    std::cout << "the node already held that state\n";
+  for (const auto& i : r.restored())
+    std::cout << "  " << i.outcome() << "  "
+              << render::category_name(i.category()) << " " << i.key()
+              << (i.detail().empty() ? "" : " (" + i.detail() + ")") << "\n";
+}
+
+/// The node half: replay the node's items after `seq` and have its agent
+/// check, record and restore them.
+int rollback_node(context& ctx, journal_session& s, const endpoint& agent,
+                  const protocol::Scope& scope, uint64_t seq,
+                  int64_t seq_unix_ms) {
+  auto items = client::node_items_at(s, scope.node(), seq, seq_unix_ms);
+  if (!items)
+    return report(items.err());
+  protocol::Request req;
+  req.set_request_id("node-rollback");
+  auto* r = req.mutable_node_rollback();
+  r->set_node(scope.node());
+  r->set_rollback_to(seq);
+  *r->mutable_node_items() = items->items();
+  r->set_force(ctx.vm.count("force") > 0);
+  r->set_message(ctx.vm.count("message")
+                   ? ctx.vm["message"].as<std::string>()
+                   : "rollback to " + std::to_string(seq));
+  r->set_client_request_id(client::new_request_id());
+  auto resp = client::agent_call(ctx.cfg, agent, std::move(req));
+  if (!resp)
+    return report(resp.err());
+  if (!resp->has_node_rollback_reply())
+    return report(make_error("the agent at " + agent.url()
+                             + " does not roll nodes back (an older "
+                               "pact-agent?)"));
+  print_restored(ctx, resp->node_rollback_reply(), scope, seq);
+  for (const auto& i : resp->node_rollback_reply().restored())
+    if (i.outcome() == "failed")
+      return 1; // the journal recorded it; the node is not fully restored
+  return 0;
+}
+
 int run_rollback(context& ctx) {
   auto seq = ctx.vm["sequence"].as<uint64_t>();
   if (seq == 0)
@@ -22,20 +94,30 @@ int run_rollback(context& ctx) {
   auto s = open_session(ctx);
   if (!s)
     return report(s.err());
-  protocol::Scope scope;
+  protocol::Request req;
+  req.set_request_id("log");
+  req.mutable_log()->set_sequence(seq);
+  auto resp = (*s)->call(req);
+  if (!resp)
+    return report(resp.err());
+  if (resp->log_reply().entries_size() != 1)
+    return report(
+      make_error("rollback: no entry with sequence " + std::to_string(seq)));
+  const auto& entry = resp->log_reply().entries(0);
+  protocol::Scope scope = entry.scope();
   if (ctx.vm.count("scope")) {
     auto t = parse_target(ctx.vm["scope"].as<std::string>());
     if (!t)
       return report(t.err());
     scope = *t;
-  } else {
-    protocol::Request req;
-    req.set_request_id("log");
-    req.mutable_log()->set_sequence(seq);
-    auto resp = (*s)->call(req);
-    if (!resp)
-      return report(resp.err());
-    scope = resp->log_reply().entries(0).scope();
+  }
+  if (scope.target_case() == protocol::Scope::kNode) {
+    auto agent = client::find_agent(ctx.cfg, **s, scope.node());
+    if (!agent)
+      return report(agent.err());
+    if (*agent)
+      return rollback_node(ctx, **s, **agent, scope, seq,
+                           entry.timestamp_unix_ms());
   }
   protocol::JournalCommand cmd;
   cmd.set_kind(protocol::COMMAND_KIND_ROLLBACK);
@@ -78,14 +160,16 @@ command rollback_command() {
   command c;
   c.name = "rollback";
   c.summary = "Restore declared state to what it was after an entry";
-  c.usage = "SEQ [--scope NODE|vc:NAME|global] [-m MSG]";
+  c.usage = "SEQ [--scope NODE|vc:NAME|global] [-m MSG] [--force]";
   c.declare = [](po::options_description& desc,
                  po::positional_options_description& pos) {
     desc.add_options()("sequence", po::value<uint64_t>()->required(),
                        "Entry to return to (see pact log)")(
       "scope", po::value<std::string>(),
       "Scope to restore (default: the scope of entry SEQ)")(
-      "message,m", po::value<std::string>(), "Why");
+      "message,m", po::value<std::string>(), "Why")(
+      "force", "Restore a node even when a mount in use would be unmounted "
+               "or a service others depend on stopped (else exit 10)");
     pos.add("sequence", 1);
   };
   c.run = run_rollback;

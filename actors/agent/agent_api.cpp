@@ -1,5 +1,7 @@
 #include "actors/agent/agent_api.hpp"
 
+#include <functional>
+
 #include <spdlog/spdlog.h>
 
 #include "actors/agent/agent_atoms.hpp"
@@ -46,6 +48,40 @@ void handle_status(caf::event_based_actor* self,
       });
 }
 
+/// Refuses (INVALID_ARGUMENT) a request naming another node, so that a
+/// wrong PACT_AGENT_ENDPOINT never shows or changes one node as another.
+bool other_node(const std::shared_ptr<api_data>& d, const std::string& node,
+                daemon::api_reply& reply) {
+  if (node.empty() || node == d->cfg.node_id)
+    return false;
+  reply.fail(STATUS_CODE_INVALID_ARGUMENT,
+             "this agent serves node '" + d->cfg.node_id + "', not '" + node
+               + "' (check PACT_AGENT_ENDPOINT)");
+  return true;
+}
+
+/// Finds the current drift watcher and hands it to `use`; answers
+/// UNAVAILABLE (`why` + `after`) when it is restarting or not running.
+void with_watcher(caf::event_based_actor* self,
+                  const std::shared_ptr<api_data>& d, daemon::api_reply reply,
+                  const std::string& after,
+                  std::function<void(const caf::actor&)> use) {
+  auto unavailable = [reply, after](const std::string& why) mutable {
+    reply.fail(STATUS_CODE_UNAVAILABLE, "drift watcher " + why + after);
+  };
+  self
+    ->request(d->cfg.supervisor, std::chrono::seconds(5), child_atom::value,
+              d->cfg.drift_watcher_name)
+    .then(
+      [use, unavailable](const caf::actor& watcher) mutable {
+        if (!watcher)
+          unavailable("is restarting");
+        else
+          use(watcher);
+      },
+      [unavailable](caf::error&) mutable { unavailable("is not running"); });
+}
+
 /// `pact diff NODE`: the drift watcher's live drift, same read rule as
 /// status.
 void handle_drift(caf::event_based_actor* self,
@@ -56,39 +92,69 @@ void handle_drift(caf::event_based_actor* self,
                                            + " may not read this node's drift");
     return;
   }
-  const auto& node = req.drift().node();
-  if (!node.empty() && node != d->cfg.node_id) {
-    reply.fail(STATUS_CODE_INVALID_ARGUMENT,
-               "this agent serves node '" + d->cfg.node_id + "', not '" + node
-                 + "' (check PACT_AGENT_ENDPOINT)");
+  if (other_node(d, req.drift().node(), reply))
+    return;
+  with_watcher(
+    self, d, reply, "; retry in a moment",
+    [self, reply](const caf::actor& watcher) mutable {
+      self->request(watcher, std::chrono::seconds(5), drift_atom::value)
+        .then(
+          [reply](const std::string& bytes) mutable {
+            Response resp;
+            PACT_ASSERT(resp.mutable_drift_reply()->ParseFromString(bytes),
+                        "drift reply from the local drift watcher");
+            reply.ok(std::move(resp));
+          },
+          [reply](caf::error&) mutable {
+            reply.fail(STATUS_CODE_UNAVAILABLE,
+                       "drift watcher did not answer; retry in a "
+                       "moment");
+          });
+    });
+}
+
+/// `pact commit` of the node's drift / `pact rollback` of a node entry:
+/// write rule of the node's vCluster (the journal authorizes the write
+/// again when it applies it), then the drift watcher, whose serialized
+/// Response is the answer.
+template <class Atom>
+void handle_operator(caf::event_based_actor* self,
+                     const std::shared_ptr<api_data>& d,
+                     const std::string& node, const std::string& body,
+                     const Request& req, const policy::authenticated& who,
+                     daemon::api_reply reply) {
+  reply.set_write(true);
+  if (!policy::can_write(who.roles, d->cfg.vcluster)) {
+    reply.fail(STATUS_CODE_UNAUTHORIZED, "policy: denied: " + who.claims.subject
+                                           + " may not change node "
+                                           + d->cfg.node_id);
     return;
   }
-  auto unavailable = [reply](const std::string& why) mutable {
-    reply.fail(STATUS_CODE_UNAVAILABLE,
-               "drift watcher " + why + "; retry in a moment");
-  };
-  self
-    ->request(d->cfg.supervisor, std::chrono::seconds(5), child_atom::value,
-              d->cfg.drift_watcher_name)
-    .then(
-      [self, reply, unavailable](const caf::actor& watcher) mutable {
-        if (!watcher) {
-          unavailable("is restarting");
-          return;
-        }
-        self->request(watcher, std::chrono::seconds(5), drift_atom::value)
-          .then(
-            [reply](const std::string& bytes) mutable {
-              Response resp;
-              PACT_ASSERT(resp.mutable_drift_reply()->ParseFromString(bytes),
-                          "drift reply from the local drift watcher");
+  if (other_node(d, node, reply))
+    return;
+  auto token = req.token();
+  with_watcher(
+    self, d, reply, "; nothing was written, retry",
+    [self, reply, body, token](const caf::actor& watcher) mutable {
+      self->request(watcher, std::chrono::seconds(30), Atom::value, body, token)
+        .then(
+          [reply](const std::string& bytes) mutable {
+            Response resp;
+            PACT_ASSERT(resp.ParseFromString(bytes),
+                        "operator answer from the local drift watcher");
+            if (resp.status().code() == STATUS_CODE_OK)
               reply.ok(std::move(resp));
-            },
-            [unavailable](caf::error&) mutable {
-              unavailable("did not answer");
-            });
-      },
-      [unavailable](caf::error&) mutable { unavailable("is not running"); });
+            else
+              reply.fail(resp.status().code(), resp.status().message(),
+                         resp.status().reason());
+          },
+          [reply](caf::error&) mutable {
+            reply.fail(STATUS_CODE_UNAVAILABLE,
+                       "the drift watcher did not answer in time; the outcome "
+                       "is unknown (see pact log)",
+                       ERROR_REASON_OUTCOME_UNKNOWN);
+          });
+    });
 }
 
 } // namespace
@@ -122,6 +188,20 @@ caf::behavior agent_api(caf::event_based_actor* self,
      [self, d](const Request& req, const policy::authenticated& who,
                daemon::api_reply reply) {
        handle_drift(self, d, req, who, std::move(reply));
+     }},
+    {Request::kDriftCommit,
+     [self, d](const Request& req, const policy::authenticated& who,
+               daemon::api_reply reply) {
+       handle_operator<drift_commit_atom>(
+         self, d, req.drift_commit().node(),
+         req.drift_commit().SerializeAsString(), req, who, std::move(reply));
+     }},
+    {Request::kNodeRollback,
+     [self, d](const Request& req, const policy::authenticated& who,
+               daemon::api_reply reply) {
+       handle_operator<node_rollback_atom>(
+         self, d, req.node_rollback().node(),
+         req.node_rollback().SerializeAsString(), req, who, std::move(reply));
      }},
     {Request::kCapability,
      [d](const Request& req, const policy::authenticated& who,

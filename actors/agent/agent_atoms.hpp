@@ -53,6 +53,25 @@ inline constexpr caf::atom_value drift_watcher_name = caf::atom("driftwatch");
 /// pact.protocol.DriftReply (the agent API's `pact diff NODE`).
 using drift_atom = caf::atom_constant<caf::atom("drift")>;
 
+/// The operator's loop on the node (issue 11 item 3; docs/drift.md):
+///   agent API -> drift watcher:
+///     (drift_commit_atom, std::string request, std::string token)
+///       -> std::string: a serialized pact.protocol.Response (status, and
+///          on success drift_commit_reply), `request` a serialized
+///          DriftCommitRequest, `token` the operator's bearer token;
+///     (node_rollback_atom, std::string request, std::string token)
+///       -> std::string: likewise for NodeRollbackRequest.
+///   drift watcher -> journal link:
+///     (operator_call_atom, std::string request) -> std::string: proposes a
+///       serialized pact.protocol.Request (carrying the operator's token,
+///       not the node credential, so the journal authorizes and records
+///       the operator) on the link's connection and answers the journal's
+///       serialized Response; UNAVAILABLE at once when no replica is
+///       connected.
+using drift_commit_atom = caf::atom_constant<caf::atom("driftcmt")>;
+using node_rollback_atom = caf::atom_constant<caf::atom("noderollb")>;
+using operator_call_atom = caf::atom_constant<caf::atom("opcall")>;
+
 /// Drift watcher timers (self-sent): poll inotify / run periodic scans.
 using drift_poll_atom = caf::atom_constant<caf::atom("driftpoll")>;
 using drift_scan_atom = caf::atom_constant<caf::atom("driftscan")>;

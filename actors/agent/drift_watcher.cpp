@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "actors/agent/agent_atoms.hpp"
+#include "actors/agent/drift_operator.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/node/inotify_tree.hpp"
@@ -326,6 +327,16 @@ caf::behavior drift_watcher(caf::event_based_actor* self,
       if (d->tree)
         fallback = d->tree->fallback_roots();
       return d->state().reply(d->cfg.node_id, fallback).SerializeAsString();
+    },
+    [self, d](drift_commit_atom, const std::string& request,
+              const std::string& token) {
+      poll(self, d); // compare with what the node holds this moment
+      commit_drift(self, d->cfg, request, token);
+    },
+    [self, d](node_rollback_atom, const std::string& request,
+              const std::string& token) {
+      poll(self, d);
+      rollback_node(self, d->cfg, request, token);
     },
   }
     .or_else(supervision::heartbeat_behavior(self, d->h,

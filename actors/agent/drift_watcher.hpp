@@ -19,6 +19,8 @@
 /// Messages:
 /// - (declared_state_atom, overlay bytes, node delta bytes) -> void
 /// - (drift_atom) -> std::string serialized DriftReply
+/// - (drift_commit_atom | node_rollback_atom, request, token) -> serialized
+///   Response (agent_atoms.hpp; actors/agent/drift_operator.hpp)
 /// - drift_poll_atom / drift_scan_atom: its own timers
 ///
 /// Health: running with what it watches; degraded while inotify is
@@ -36,6 +38,7 @@
 
 #include "actors/supervision/health.hpp"
 #include "runtime/common/clock.hpp"
+#include "runtime/node/apply_backends.hpp"
 #include "runtime/node/drift_state.hpp"
 
 namespace pact::agent {
@@ -73,6 +76,8 @@ struct drift_watcher_config {
   /// The supervisor that knows the journal link by name.
   caf::actor supervisor;
   std::string journal_link_name = "agent/journal-link";
+  /// How a rollback restores items (as the boot applies them).
+  node::host_settings host;
 };
 
 /// The blacklist the watcher uses: `patterns`, the journal's replicated

@@ -122,6 +122,7 @@ void connect_failed(self_ptr self, const shared& d, const std::string& why) {
   d->boot_request.clear();
   d->assembler.reset();
   requeue_in_flight(d);
+  fail_operator_calls(d);
   if (++d->round_failures < d->cfg.journals.size()) {
     spdlog::warn("journal link: {}; trying the next replica", why);
     connect(self, d);
@@ -178,6 +179,8 @@ void on_response(self_ptr self, const shared& d, const std::string& bytes) {
     on_boot_reply(self, d, resp);
   else if (id.rfind("cmd-", 0) == 0)
     on_command_reply(d, resp);
+  else if (id.rfind("op-", 0) == 0)
+    on_operator_reply(d, resp);
 }
 
 caf::message_handler link_handlers(self_ptr self, const shared& d) {
@@ -219,6 +222,9 @@ caf::message_handler link_handlers(self_ptr self, const shared& d) {
       enqueue_command(self, d, std::move(cmd));
     },
     [d](declared_state_atom) { return declared_state(*d); },
+    [self, d](operator_call_atom, const std::string& bytes) {
+      operator_call(self, d, bytes);
+    },
   };
 }
 

@@ -83,4 +83,65 @@ void requeue_in_flight(const shared& d) {
   d->in_flight.clear();
 }
 
+namespace {
+
+/// Operator requests in flight at once (each waits for one journal
+/// answer); more are refused rather than queued.
+constexpr size_t max_operator_calls = 64;
+
+std::string failure(StatusCode code, const std::string& message,
+                    ErrorReason reason = ERROR_REASON_UNSPECIFIED) {
+  Response resp;
+  resp.set_version(PROTOCOL_VERSION_1);
+  resp.mutable_status()->set_code(code);
+  resp.mutable_status()->set_message(message);
+  resp.mutable_status()->set_reason(reason);
+  return resp.SerializeAsString();
+}
+
+} // namespace
+
+void operator_call(self_ptr self, const shared& d, const std::string& bytes) {
+  auto rp = self->make_response_promise();
+  Request req;
+  if (!req.ParseFromString(bytes)) {
+    rp.deliver(failure(STATUS_CODE_ERROR, "malformed operator request"));
+    return;
+  }
+  if (!d->connected) {
+    rp.deliver(failure(STATUS_CODE_UNAVAILABLE,
+                       "the node's agent cannot reach a journal replica now ("
+                         + d->status + "); nothing was written"));
+    return;
+  }
+  if (d->operator_calls.size() >= max_operator_calls) {
+    rp.deliver(failure(STATUS_CODE_UNAVAILABLE,
+                       "the node's agent is busy with other operator "
+                       "requests; nothing was written, retry"));
+    return;
+  }
+  req.set_version(PROTOCOL_VERSION_1);
+  req.set_request_id("op-" + std::to_string(++d->request_seq));
+  d->operator_calls.emplace(req.request_id(), rp);
+  send_request(self, d, req);
+}
+
+void on_operator_reply(const shared& d, const Response& resp) {
+  auto it = d->operator_calls.find(resp.request_id());
+  if (it == d->operator_calls.end())
+    return;
+  it->second.deliver(resp.SerializeAsString());
+  d->operator_calls.erase(it);
+}
+
+void fail_operator_calls(const shared& d) {
+  for (auto& [id, rp] : d->operator_calls)
+    rp.deliver(failure(STATUS_CODE_UNAVAILABLE,
+                       "the node's agent lost its journal connection before "
+                       "the journal answered; the outcome is unknown (see "
+                       "pact log)",
+                       ERROR_REASON_OUTCOME_UNKNOWN));
+  d->operator_calls.clear();
+}
+
 } // namespace pact::agent::detail

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <caf/response_promise.hpp>
+
 #include "actors/agent/journal_link.hpp"
 #include "runtime/journal/boot_assembler.hpp"
 #include "runtime/node/boot_backoff.hpp"
@@ -56,6 +58,8 @@ struct link_data {
   /// In the order sent.
   std::deque<std::pair<std::string, protocol::JournalCommand>> in_flight;
   uint64_t dropped_commands = 0;
+  /// Operator requests in flight (operator_call_atom), by request id.
+  std::map<std::string, caf::response_promise> operator_calls;
   /// The detail line of the health report.
   std::string status = "connecting";
 };
@@ -107,5 +111,14 @@ void flush_commands(self_ptr self, const shared& d);
 void on_command_reply(const shared& d, const protocol::Response& resp);
 /// The connection is gone: commands in flight go back to the queue front.
 void requeue_in_flight(const shared& d);
+
+/// (operator_call_atom, request): proposes an operator's request on the
+/// connection; answers UNAVAILABLE at once when not connected.
+void operator_call(self_ptr self, const shared& d, const std::string& bytes);
+/// The journal's answer to an operator request (request id op-*).
+void on_operator_reply(const shared& d, const protocol::Response& resp);
+/// The connection is gone: operator requests in flight end, their outcome
+/// unknown (each carries a client request id, so a retry applies once).
+void fail_operator_calls(const shared& d);
 
 } // namespace pact::agent::detail

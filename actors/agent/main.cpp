@@ -251,6 +251,7 @@ agent_children(const settings& s, agent::drift_watcher_config drift,
       return sup->spawn(agent::journal_link, h, link);
     }};
   drift.wall = wall;
+  drift.host = link.host; // rollbacks restore as the boot applies
   return {api_child, link_child, agent::drift_child(std::move(drift)),
           gpu_poller_child(s, wall)};
 }

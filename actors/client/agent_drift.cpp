@@ -2,6 +2,7 @@
 
 #include "actors/client/access.hpp"
 #include "actors/client/journal_session.hpp"
+#include "runtime/journal/node_history.hpp"
 
 namespace pact::client {
 
@@ -34,18 +35,80 @@ recorded_agent_endpoint(journal_session& s, const std::string& node) {
   return std::optional<endpoint>();
 }
 
-expected<protocol::DriftReply> node_drift(const config::values& cfg,
-                                          const endpoint& agent,
-                                          const std::string& node) {
+expected<protocol::Response> agent_call(const config::values& cfg,
+                                        const endpoint& agent,
+                                        protocol::Request req) {
   auto token = resolve_token(cfg);
   if (!token)
     return token.err();
   journal_session s(
     nullptr, options{{agent}, "agent", std::move(*token), timeout_of(cfg)});
+  return s.call(std::move(req));
+}
+
+expected<std::optional<endpoint>> find_agent(const config::values& cfg,
+                                             journal_session& s,
+                                             const std::string& node) {
+  if (auto named = agent_endpoint_for(cfg, node)) {
+    if (!*named)
+      return named->err();
+    return std::optional<endpoint>(**named);
+  }
+  return recorded_agent_endpoint(s, node);
+}
+
+expected<protocol::StateDelta>
+node_items_at(journal_session& s, const std::string& node, uint64_t seq,
+              int64_t seq_unix_ms) {
+  constexpr uint32_t page = 1000;
+  // A bound on pages: a node with a million entries since its last
+  // rollback is not a history to replay from a command line.
+  constexpr int max_pages = 1000;
+  std::vector<protocol::ConfigEntry> entries;
+  uint64_t oldest = seq + 1;
+  int64_t until = seq_unix_ms;
+  for (int n = 0; n < max_pages; ++n) {
+    protocol::Request req;
+    req.set_request_id("history");
+    req.mutable_log()->set_scope("node:" + node);
+    req.mutable_log()->set_limit(page);
+    req.mutable_log()->set_until_unix_ms(until);
+    auto resp = s.call(std::move(req));
+    if (!resp)
+      return resp.err();
+    const auto& got = resp->log_reply().entries();
+    bool progress = false;
+    for (const auto& e : got) {
+      // Pages overlap at equal timestamps: keep only older entries.
+      if (e.sequence() >= oldest)
+        continue;
+      progress = true;
+      oldest = e.sequence();
+      entries.push_back(e);
+      if (journal::starts_node_history(e, seq))
+        return journal::node_items_at(entries, seq);
+    }
+    if (got.size() < static_cast<int>(page))
+      return journal::node_items_at(entries, seq);
+    if (!progress)
+      return make_error("node " + node + " has more than "
+                        + std::to_string(page)
+                        + " entries stamped in one millisecond; its history "
+                          "cannot be read in pages");
+    until = got.Get(got.size() - 1).timestamp_unix_ms();
+  }
+  return make_error("node " + node
+                    + "'s history since its last rollback is "
+                      "too long to replay");
+}
+
+expected<protocol::DriftReply> node_drift(const config::values& cfg,
+                                          const endpoint& agent,
+                                          const std::string& node) {
   protocol::Request req;
   req.set_request_id("drift");
   req.mutable_drift()->set_node(node);
-  auto resp = s.call(std::move(req));
+  auto resp = agent_call(cfg, agent, std::move(req));
   if (!resp)
     return resp.err();
   if (!resp->has_drift_reply())

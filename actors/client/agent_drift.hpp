@@ -38,4 +38,25 @@ expected<protocol::DriftReply> node_drift(const config::values& cfg,
                                           const endpoint& agent,
                                           const std::string& node);
 
+/// Sends `req` to the agent at `agent` with the CLI's token and timeout
+/// and returns its answer; a refusal carries the exit code of its status
+/// (DESIGN.md §6: 4 conflict, 10 rollback blocked, ...).
+expected<protocol::Response> agent_call(const config::values& cfg,
+                                        const endpoint& agent,
+                                        protocol::Request req);
+
+/// The node's agent: agent_endpoint_for, else the journal's record
+/// (recorded_agent_endpoint). nullopt: no agent is known for `node`.
+expected<std::optional<endpoint>> find_agent(const config::values& cfg,
+                                             journal_session& s,
+                                             const std::string& node);
+
+/// `node`'s committed items after entry `seq`, replayed from its entries in
+/// the journal's log (runtime/journal/node_history.hpp), read newest first
+/// in pages back to its latest rollback at or below `seq`. `seq_unix_ms` is
+/// entry `seq`'s timestamp (pages end there).
+expected<protocol::StateDelta> node_items_at(journal_session& s,
+                                             const std::string& node,
+                                             uint64_t seq, int64_t seq_unix_ms);
+
 } // namespace pact::client

@@ -91,8 +91,10 @@ declared_state::from(const protocol::VClusterOverlay& overlay,
     item_id id{item.category(), item.key()};
     if (item.action() == protocol::DELTA_ACTION_REMOVE) {
       s.items[id] = item_value::absent();
+      s.raw.erase(id);
       return {};
     }
+    s.raw[id] = item.value();
     s.items[id]
       = item_value::of(item.category() == protocol::DELTA_CATEGORY_FILES
                          ? file_content(item.value())

@@ -63,6 +63,10 @@ inline constexpr const char* module_prefix = "module:";
 /// a file value that is not such JSON is taken as the content itself.
 struct declared_state {
   std::map<item_id, item_value> items;
+  /// The journal's own value of each declared present item (for a file
+  /// the canonical JSON with content and mode): what a conditional commit
+  /// expects (JournalCommand.expect_previous) and what a restore writes.
+  std::map<item_id, std::string> raw;
 
   /// Merges; an item without a category or key is an error naming it.
   static expected<declared_state> from(const protocol::VClusterOverlay& overlay,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "runtime/common/assert.hpp"
 #include "runtime/common/terminal_text.hpp"
 #include "runtime/journal/journal_items.hpp"
 
@@ -76,11 +77,54 @@ status drift_state::set_declared(const protocol::VClusterOverlay& overlay,
   if (!d)
     return d.err();
   declared_ = std::move(*d);
+  overlay_ = overlay;
+  node_delta_ = delta;
   declared_known_ = true;
   journal_blacklist_.assign(overlay.policy().blacklist().begin(),
                             overlay.policy().blacklist().end());
   window_.set_policy(policy_of(overlay.policy()));
   return {};
+}
+
+status drift_state::rebuild_declared(int64_t now_ms) {
+  auto d = declared_state::from(overlay_, node_delta_);
+  if (!d)
+    return d.err();
+  declared_ = std::move(*d);
+  recompare(now_ms);
+  return {};
+}
+
+void drift_state::apply_committed(const protocol::StateDelta& recorded,
+                                  int64_t now_ms) {
+  journal::merge_node_list(node_delta_.mutable_items(), recorded);
+  auto st = rebuild_declared(now_ms);
+  // Items come from the journal's own record: they have category and key.
+  PACT_ASSERT(st, "a recorded node commit merges");
+}
+
+void drift_state::set_node_items(const protocol::NodeDelta& delta,
+                                 int64_t now_ms) {
+  auto previous = node_delta_;
+  node_delta_ = delta;
+  if (!rebuild_declared(now_ms)) {
+    node_delta_ = std::move(previous); // callers validate; keep what held
+    auto st = rebuild_declared(now_ms);
+    PACT_ASSERT(st, "the previous node delta merges");
+  }
+}
+
+void drift_state::recompare(int64_t now_ms) {
+  auto scans = last_scan_;
+  for (const auto& [src, items] : scans)
+    observe_source(src, items, now_ms);
+  observe_declared_files(now_ms);
+  std::vector<std::string> drifting;
+  for (const auto& [id, e] : drift_)
+    if (id.first == files_dim)
+      drifting.push_back(id.second);
+  for (const auto& p : drifting)
+    (void)observe_file(p, now_ms); // unreadable now: seen at the next event
 }
 
 void drift_state::forget_excluded(const blacklist& b) {
@@ -184,6 +228,7 @@ void drift_state::observe_declared_files(int64_t now_ms) {
 void drift_state::observe_source(drift_source src, const observed_items& items,
                                  int64_t now_ms) {
   observed_ms_ = now_ms;
+  last_scan_[src] = items;
   auto base = scan_baseline_.find(src);
   if (base == scan_baseline_.end())
     base = scan_baseline_.emplace(src, items).first;
@@ -229,6 +274,31 @@ std::vector<drift_item> drift_state::items() const {
   for (const auto& [id, e] : drift_)
     out.push_back(e.item);
   return out;
+}
+
+const drift_item* drift_state::find(const item_id& id) const {
+  auto it = drift_.find(id);
+  return it == drift_.end() ? nullptr : &it->second.item;
+}
+
+std::optional<item_value> drift_state::baseline(const item_id& id) const {
+  if (id.first == files_dim)
+    return files_.find(id.second);
+  for (const auto& [src, items] : scan_baseline_)
+    if (source_covers(src, id)) {
+      auto it = items.find(id);
+      // A scanned source lists present items only: unlisted is absent.
+      return it == items.end() ? item_value::absent() : it->second;
+    }
+  return std::nullopt;
+}
+
+item_value drift_state::actual(const item_id& id) const {
+  if (const auto* d = find(id))
+    return d->actual;
+  if (auto v = declared_.find(id))
+    return *v;
+  return baseline(id).value_or(item_value::absent());
 }
 
 double drift_state::magnitude() const {

@@ -81,6 +81,24 @@ public:
   /// Drops drift items of paths the blacklist now excludes.
   void forget_excluded(const blacklist& b);
 
+  /// The overlay and node delta the declared state was built from.
+  const protocol::VClusterOverlay& overlay() const {
+    return overlay_;
+  }
+  const protocol::NodeDelta& node_delta() const {
+    return node_delta_;
+  }
+  /// A node commit the journal recorded (`pact commit` of drift): merged
+  /// into the node delta as the journal merges it, so the committed items
+  /// stop drifting at once, before the journal link's next update.
+  void apply_committed(const protocol::StateDelta& recorded, int64_t now_ms);
+  /// The node delta's items replaced (a rollback): declared state is the
+  /// overlay with `items` over it from now on.
+  void set_node_items(const protocol::NodeDelta& delta, int64_t now_ms);
+  /// Compares every item again after declared state changed: the last
+  /// scan of each periodic source, declared files and drifting files.
+  void recompare(int64_t now_ms);
+
   // --- observations -------------------------------------------------------
 
   /// True once the first full walk has recorded the file baseline.
@@ -121,6 +139,15 @@ public:
   // --- drift, episodes, window --------------------------------------------
 
   std::vector<drift_item> items() const;
+  /// The drifted item `id`, or null when it does not drift.
+  const drift_item* find(const item_id& id) const;
+  /// What `id` holds when nothing declares it: the file baseline or the
+  /// first scan of its source; nullopt when neither knows it.
+  std::optional<item_value> baseline(const item_id& id) const;
+  /// What `id` holds now as far as the agent knows: the drifted item's
+  /// actual value, else what is expected (declared, else baseline, else
+  /// absent).
+  item_value actual(const item_id& id) const;
   size_t item_count() const {
     return drift_.size();
   }
@@ -162,10 +189,15 @@ private:
               const item_value& actual, bool from_journal, int64_t now_ms);
   /// The expected value of a file, and whether it came from the journal.
   std::pair<item_value, bool> expected_file(const std::string& path) const;
+  status rebuild_declared(int64_t now_ms);
 
   drift_settings settings_;
   declared_state declared_;
+  protocol::VClusterOverlay overlay_;
+  protocol::NodeDelta node_delta_;
   bool declared_known_ = false;
+  /// The latest scan of each periodic source (recompare).
+  std::map<drift_source, observed_items> last_scan_;
   std::vector<std::string> journal_blacklist_;
   file_baseline files_;
   bool baseline_taken_ = false;

@@ -135,7 +135,8 @@ class ExitCodeTest(PactTestCase):
             ("`commit`", "success"):
                 lambda: c("commit", "-m", "m", "n1", "--set",
                           "kernel:vm.dirty_ratio=5"),
-            ("`commit`", "no `--set` or `--unset`"):
+            ("`commit`",
+             "no `--set` or `--unset`, and no agent known for the node"):
                 lambda: c("commit", "-m", "m", "n1"),
             ("`commit`", "`--ttl` outside 900 .. 864000"):
                 lambda: c("commit", "-m", "m", "n1", "--ttl", "10", "--set",

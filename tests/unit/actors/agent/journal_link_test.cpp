@@ -50,6 +50,8 @@ struct journal_state {
   int boots = 0;
   int reports = 0;
   std::vector<JournalCommand> commands;
+  /// Tokens of the operator requests (request id op-*) it was sent.
+  std::vector<std::string> operator_tokens;
 };
 
 /// A gateway that streams `st->overlay` and accepts every command.
@@ -59,7 +61,10 @@ caf::behavior fake_gateway(caf::event_based_actor* self,
     [self, st](api_atom, const std::string& bytes, caf::actor& to) {
       Request req;
       REQUIRE(req.ParseFromString(bytes));
-      CHECK(req.token() == "node-token");
+      if (req.request_id().rfind("op-", 0) == 0)
+        st->operator_tokens.push_back(req.token());
+      else
+        CHECK(req.token() == "node-token");
       Response resp;
       resp.set_request_id(req.request_id());
       resp.mutable_status()->set_code(STATUS_CODE_OK);
@@ -191,6 +196,24 @@ struct fixture : pact::test::coordinated_system {
     });
     run();
     return detail;
+  }
+
+  /// An operator's request through the link (operator_call_atom).
+  Response operator_call(const JournalCommand& cmd) {
+    Request req;
+    req.set_token("operator-token");
+    *req.mutable_command()->mutable_command() = cmd;
+    Response resp;
+    sys.spawn([&](caf::event_based_actor* self) {
+      self
+        ->request(link, caf::infinite, operator_call_atom::value,
+                  req.SerializeAsString())
+        .then([&](const std::string& bytes) {
+          REQUIRE(resp.ParseFromString(bytes));
+        });
+    });
+    run();
+    return resp;
   }
 
   ~fixture() {
@@ -402,4 +425,24 @@ TEST_CASE_FIXTURE(fixture, "the link does nothing until it may start") {
   run();
   CHECK(*attempts == 1);
   CHECK(root.read("/etc/motd") == "from the journal");
+}
+
+TEST_CASE_FIXTURE(fixture, "an operator's request goes with the operator's "
+                           "token, and fails at once while disconnected") {
+  *up = false;
+  start(config());
+  auto resp = operator_call(drift("/etc/a"));
+  CHECK(resp.status().code() == STATUS_CODE_UNAVAILABLE);
+  CHECK(resp.status().message().find("nothing was written")
+        != std::string::npos);
+  CHECK(js->commands.empty()); // not queued: the operator is waiting
+  *up = true;
+  sched.advance_time(milliseconds(1000));
+  run();
+  auto booted = js->commands.size();
+  resp = operator_call(drift("/etc/b"));
+  CHECK(resp.status().code() == STATUS_CODE_OK);
+  REQUIRE(js->commands.size() == booted + 1);
+  CHECK(js->commands.back().state_delta().items(0).key() == "/etc/b");
+  CHECK(js->operator_tokens == std::vector<std::string>{"operator-token"});
 }
