@@ -2,29 +2,35 @@
 // cluster (issue 11 item 7; docs/benchmarks.md "Agent boot storm").
 //
 //   pact-bootstorm --journals URL[,URL...] --agents N --dir DIR
-//                  --secret-file FILE [--vcluster NAME] [--connections C]
-//                  [--threads T] [--enroll] [--timeout-s S] [--linger-s S]
-//                  [--log-level error|warn|info]
+//                  --secret-file FILE [--first I] [--vcluster NAME]
+//                  [--connections C] [--threads T] [--enroll] [--wait-go]
+//                  [--timeout-s S] [--linger-s S] [--log-level error|warn]
 //
 // Each agent is the real journal link actor (actors/agent/journal_link.hpp)
 // with its own node credential (an HS256 token for node `bench-<i>` with
 // role pact-node, minted with the journal's secret as `pact-journal --dev`
 // mints its node token), its own --root DIR/a<i>/root, state dir and LMDB
-// boot cache; no drift watcher (no inotify). The links run in
-// ceil(C / journals) CAF actor systems in this one process: CAF keeps one
-// connection per (actor system, remote node), so that is how the links
-// share at least C client connections, each system reaching every replica
-// through its middleman (remote_actor). Agent i lives in system i mod S and
-// asks replica (i / S) mod J first, so every system uses every replica.
+// boot cache; no drift watcher (no inotify). Agents are I .. I+N-1. The
+// links run in ceil(C / journals) CAF actor systems in this process: CAF
+// keeps one connection per (actor system, remote node), so that is how the
+// links share C client connections (counted from /proc at the end, not
+// assumed), each system reaching every replica through its middleman
+// (remote_actor). Agent i lives in system i mod S and asks replica
+// (i / S) mod J first, so every system uses every replica.
+//
+// One process holds at most about 1,000 agents: LMDB takes a pthread key
+// per open environment (PTHREAD_KEYS_MAX = 1024), so larger storms run
+// several of these processes, started together (boot_storm.py: --wait-go
+// prints "ready" after the setup and starts on a line on stdin).
 //
 // Untimed setup: the directories, tokens and caches, and with --enroll one
 // NODE_ENROLL command per node (as a platform admin, 64 in flight). Timed:
 // every link spawned at once (t = 0) until every one has applied its
 // configuration and handed it on (what the agent logs as "pact-agent ready
 // in N ms (start to configured)"). Prints one JSON object: the time until
-// all were configured, per-agent percentiles, t0 on CLOCK_MONOTONIC (so a
-// caller can time the journal's side against it), and the links' health
-// states at the end.
+// all were configured, per-agent times and percentiles, t0 on
+// CLOCK_MONOTONIC (so a caller can merge processes and time the journal's
+// side against it), the connections, and the links' health states.
 
 #include <poll.h>
 #include <sys/resource.h>
@@ -70,6 +76,10 @@ namespace {
 struct options {
   std::vector<endpoint> journals;
   size_t agents = 100;
+  /// Index of this process's first agent (node bench-<first>).
+  size_t first = 0;
+  /// Print "ready" after the setup and start on a line on stdin.
+  bool wait_go = false;
   size_t connections = 102;
   size_t threads = 2;
   std::string dir;
@@ -195,7 +205,7 @@ status enroll_all(caf::actor_system& sys, const options& o) {
     req.set_token(admin);
     auto* c = req.mutable_command()->mutable_command();
     c->set_kind(protocol::COMMAND_KIND_NODE_ENROLL);
-    c->mutable_scope()->set_node(node_name(sent));
+    c->mutable_scope()->set_node(node_name(o.first + sent));
     c->set_vcluster(o.vcluster);
     c->set_message("bench enroll");
     self->send(gw, protocol::api_atom::value, req.SerializeAsString(),
@@ -245,8 +255,8 @@ expected<options> parse(int argc, char** argv) {
   std::string secret_file;
   for (int i = 1; i < argc; ++i) {
     std::string k = argv[i];
-    if (k == "--enroll") {
-      o.enroll = true;
+    if (k == "--enroll" || k == "--wait-go") {
+      (k == "--enroll" ? o.enroll : o.wait_go) = true;
       continue;
     }
     if (i + 1 >= argc)
@@ -263,6 +273,8 @@ expected<options> parse(int argc, char** argv) {
       }
     } else if (k == "--agents") {
       o.agents = std::stoul(v);
+    } else if (k == "--first") {
+      o.first = std::stoul(v);
     } else if (k == "--connections") {
       o.connections = std::stoul(v);
     } else if (k == "--threads") {
@@ -288,7 +300,8 @@ expected<options> parse(int argc, char** argv) {
     return make_error(
       "usage: pact-bootstorm --journals URL[,URL...] --agents N --dir DIR "
       "--secret-file FILE [--vcluster NAME] [--connections C] [--threads T] "
-      "[--enroll] [--timeout-s S] [--linger-s S] [--log-level L]");
+      "[--first I] [--enroll] [--wait-go] [--timeout-s S] [--linger-s S] "
+      "[--log-level L]");
   auto s = files::read_all(secret_file);
   if (!s)
     return s.err();
@@ -399,7 +412,7 @@ int main(int argc, char** argv) {
   std::vector<agent::journal_link_config> links;
   links.reserve(opts->agents);
   for (size_t i = 0; i < opts->agents; ++i) {
-    auto lc = agent_config(*opts, i);
+    auto lc = agent_config(*opts, opts->first + i);
     if (!lc) {
       std::cerr << "pact-bootstorm: " << lc.err().message << "\n";
       return 1;
@@ -411,30 +424,15 @@ int main(int argc, char** argv) {
     lc->registry = sinks[s];
     lc->services = sinks[s];
     lc->drift_watcher = [sk = sinks[s]] { return sk; };
-    if (getenv("BENCH_DIAG"))
-      lc->connector = [t](caf::event_based_actor* self, const endpoint& target,
-                          std::function<void(caf::actor)> ok,
-                          std::function<void(std::string)> fail) {
-        auto mm = self->system().middleman().actor_handle();
-        self
-          ->request(mm, std::chrono::seconds(5), caf::connect_atom::value,
-                    target.host, target.port)
-          .then(
-            [ok](const caf::node_id&, caf::strong_actor_ptr& ptr,
-                 const std::set<std::string>&) {
-              ok(caf::actor_cast<caf::actor>(ptr));
-            },
-            [fail, self, t](caf::error& e) {
-              fail("DIAG "
-                   + std::to_string(std::chrono::duration<double, std::milli>(
-                                      steady_clock::now() - t->t0)
-                                      .count())
-                   + " ms: " + self->system().render(e));
-            });
-      };
     links.push_back(std::move(*lc));
   }
 
+  if (opts->wait_go) {
+    std::cout << "ready" << std::endl;
+    std::string go;
+    if (!std::getline(std::cin, go))
+      return 1;
+  }
   t->t0 = steady_clock::now();
   auto mono_t0
     = std::chrono::duration<double>(t->t0.time_since_epoch()).count();
@@ -444,7 +442,8 @@ int main(int argc, char** argv) {
     links[i].started = t->t0;
     spawned.push_back(systems[i % S]->spawn(
       agent::journal_link,
-      supervision::health_handle{sinks[i % S], "bench/" + node_name(i)},
+      supervision::health_handle{sinks[i % S],
+                                 "bench/" + node_name(opts->first + i)},
       links[i]));
   }
   auto spawned_ms
@@ -477,6 +476,7 @@ int main(int argc, char** argv) {
     {"p50_ms", bench::percentile(at, 0.50)},
     {"p99_ms", bench::percentile(at, 0.99)},
     {"max_ms", at.empty() ? 0.0 : *std::max_element(at.begin(), at.end())},
+    {"configured_ms", at},
     {"health", health_summary(*t)}};
   std::cout << out.dump() << std::endl;
   linger(opts->linger_s);
