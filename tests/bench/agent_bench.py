@@ -179,14 +179,14 @@ class Bench(run_bench.Cluster):
                 f.write(self.agent_config.replace("\\n", "\n") + "\n")
             extra = ["--config", path]
         root = os.path.join(self.tmp, node + "-root")
+        os.makedirs(root, exist_ok=True)
         if root_files:
             # One generated tree, hard-linked into each root (nothing
             # writes to its files).
             template = os.path.join(self.tmp, f"tree-{root_files}")
             if not os.path.isdir(template):
                 make_tree(template, root_files)
-            subprocess.run(["cp", "-al", template, root], check=True)
-        os.makedirs(root, exist_ok=True)
+            subprocess.run(["cp", "-al", template + "/.", root], check=True)
         t0 = time.monotonic()
         a = self.start_agent(self.journal, node, "bench", extra=extra)
         return a, t0
@@ -211,7 +211,14 @@ READY = r"pact-agent ready in (\d+) ms \(start to configured\): booted from"
 BASELINE = r"drift: baseline of (\d+) files, (\d+) directories watched"
 
 
-def footprint(b, files, idle_s):
+def footprint(b, files, idle_s, probe_files):
+    # The files pact-drift-probe rewrites, in the baseline from the start
+    # (on top of the --files tree).
+    bench = os.path.join(b.tmp, NODE + "-root", "etc", "bench")
+    os.makedirs(bench)
+    for k in range(probe_files):
+        with open(os.path.join(bench, f"f{k}.conf"), "w") as f:
+            f.write("v0\n")
     a, _ = b.agent(NODE, files)
     b.wait_log(a, READY)
     m, _ = b.wait_log(a, BASELINE, timeout=300)
@@ -347,7 +354,7 @@ def main():
     try:
         b.prepare()
         if "footprint" in sections:
-            a, fp = footprint(b, args.files, args.idle_s)
+            a, fp = footprint(b, args.files, args.idle_s, args.trials)
             results.append(fp)
             if "drift" in sections:
                 results.append(drift_probe(b, a, args.trials))

@@ -6,12 +6,13 @@
 //
 // The agent's own detection, without a CLI process per look: one client
 // connected once to the agent API (the connection `pact diff NODE` opens),
-// then per trial: rewrite ROOT/etc/bench/f<k>.conf (created with "v0\n"
-// before the first trial, so it is in the agent's baseline), and ask for the
-// node's drift (the DriftRequest `pact diff` sends) again and again, each
-// request as soon as the previous answer arrived, until an item for that
-// path with the new content is in the answer. The latency is from just
-// before the write to that answer. Before the trials it also times drift
+// then per trial: rewrite ROOT/etc/bench/f<k>.conf (holding "v0\n", best
+// created before the agent started so that it is in its baseline), and ask
+// for the node's drift (the DriftRequest `pact diff` sends) again and
+// again, each request as soon as the previous answer arrived, until an item
+// for that path with the new content is in the answer. The latency is from
+// just before the write to that answer. Then "v0\n" goes back and the
+// probe waits until the item is gone, so each trial starts without drift. Before the trials it also times drift
 // requests with nothing changed (the query's own round trip). Prints one
 // JSON object with the percentiles.
 
@@ -119,13 +120,15 @@ std::string bench_file(int k) {
   return "/etc/bench/f" + std::to_string(k) + ".conf";
 }
 
-/// Creates the files the trials rewrite; the agent must have them in its
-/// baseline before the first trial (the caller waits for that).
+/// Creates the files the trials rewrite that are not there yet; they
+/// should be in the agent's baseline (created before it started: then a
+/// trial's write is a modification, and putting "v0" back ends the drift).
 status prepare(const options& o) {
   if (auto st = files::make_dirs(o.root + "/etc/bench", 0755); !st)
     return st;
   for (int k = 0; k < o.trials; ++k)
-    if (!(std::ofstream(o.root + bench_file(k)) << "v0\n"))
+    if (!files::exists(o.root + bench_file(k))
+        && !(std::ofstream(o.root + bench_file(k)) << "v0\n"))
       return make_error("cannot write " + o.root + bench_file(k));
   return {};
 }
@@ -170,18 +173,37 @@ int main(int argc, char** argv) {
     if (!(std::ofstream(opts->root + key) << content))
       return fail("cannot write " + opts->root + key);
     int n = 0;
-    for (;;) {
+    auto seen = [&](bool want) -> expected<bool> {
       auto r = ask(self, *a, *opts);
       if (!r)
-        return fail(r.err().message);
+        return r.err();
       ++n;
-      if (shows(*r, key, content))
+      return shows(*r, key, content) == want;
+    };
+    for (;;) {
+      auto r = seen(true);
+      if (!r)
+        return fail(r.err().message);
+      if (*r)
         break;
       if (ms_since(t) > 10000)
         return fail("the agent did not show " + key + " within 10 s");
     }
     detect.push_back(ms_since(t));
     polls.push_back(n);
+    // Put the file back, so that each trial starts with no drift and the
+    // answers stay small (a node rarely has hundreds of drifted files).
+    if (!(std::ofstream(opts->root + key) << "v0\n"))
+      return fail("cannot write " + opts->root + key);
+    for (auto back = steady_clock::now();;) {
+      auto r = seen(false);
+      if (!r)
+        return fail(r.err().message);
+      if (*r)
+        break;
+      if (ms_since(back) > 10000)
+        return fail("the agent still shows " + key + " after 10 s");
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(opts->pause_ms));
   }
   nlohmann::json out{
