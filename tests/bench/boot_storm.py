@@ -175,10 +175,17 @@ def storm(args, n):
             p.stdin.flush()
         outs = []
         for p in procs:
-            line = p.stdout.readline()
+            line, other = p.stdout.readline(), []
+            while line and not line.startswith("{"):
+                other.append(line)  # not the tool's: say what it was
+                line = p.stdout.readline()
             if not line:
                 p.wait()
-                raise RuntimeError("pact-bootstorm: " + stderr_text())
+                raise RuntimeError("pact-bootstorm: " + "".join(other)
+                                   + stderr_text())
+            if other:
+                print(f"pact-bootstorm stdout: {''.join(other)[:2000]}",
+                      file=sys.stderr)
             outs.append(json.loads(line))
         out = merge(outs, n)
         deadline = time.monotonic() + args.timeout_s

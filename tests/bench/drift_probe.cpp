@@ -12,9 +12,9 @@
 // again, each request as soon as the previous answer arrived, until an item
 // for that path with the new content is in the answer. The latency is from
 // just before the write to that answer. Then "v0\n" goes back and the
-// probe waits until the item is gone, so each trial starts without drift. Before the trials it also times drift
-// requests with nothing changed (the query's own round trip). Prints one
-// JSON object with the percentiles.
+// probe waits until the item is gone, so each trial starts without drift.
+// Before the trials it also times drift requests with nothing changed (the
+// query's own round trip). Prints one JSON object with the percentiles.
 
 #include <algorithm>
 #include <chrono>
