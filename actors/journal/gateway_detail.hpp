@@ -48,9 +48,13 @@ caf::actor replica_or_fail(caf::event_based_actor* self,
 /// its agent reports. Calls `then` with that resolver. Callers that read
 /// everything get it without a read. When the replica cannot answer, every
 /// node resolves to no vCluster (hidden from scoped roles: fail closed).
+/// `only_node` non-empty: the request concerns that node alone (a boot), so
+/// only its record is read; a read of every record per boot would make a
+/// boot storm of N agents cost N² (docs/benchmarks.md "Agent boot storm").
 void with_node_vclusters(caf::event_based_actor* self, const gateway_shared& d,
                          const policy::authenticated& who, bool linearizable,
-                         std::function<void(const policy::vcluster_of&)> then);
+                         std::function<void(const policy::vcluster_of&)> then,
+                         const std::string& only_node = {});
 
 /// Adds the journal-service handlers (command, log, state, watch, boot
 /// config) to `table`.

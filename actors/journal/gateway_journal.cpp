@@ -259,7 +259,8 @@ void handle_boot_config(self_ptr self, const gateway_shared& d,
             r.fail(STATUS_CODE_UNAUTHORIZED, why);
           else
             stream_boot(self, requester, a, r);
-        });
+        },
+        q.node());
     });
 }
 
@@ -267,7 +268,8 @@ void handle_boot_config(self_ptr self, const gateway_shared& d,
 
 void with_node_vclusters(self_ptr self, const gateway_shared& d,
                          const policy::authenticated& who, bool linearizable,
-                         std::function<void(const policy::vcluster_of&)> then) {
+                         std::function<void(const policy::vcluster_of&)> then,
+                         const std::string& only_node) {
   if (policy::reads_everything(who.roles)) {
     then([](const std::string&) { return std::string(); });
     return;
@@ -282,7 +284,8 @@ void with_node_vclusters(self_ptr self, const gateway_shared& d,
   }
   JournalQuery q;
   q.set_linearizable(linearizable);
-  q.mutable_state(); // every node record
+  // Every node record, or the one node's.
+  q.mutable_state()->set_node(only_node);
   self
     ->request(r, d->cfg.propose_timeout, query_atom::value,
               q.SerializeAsString())

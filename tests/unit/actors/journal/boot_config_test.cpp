@@ -241,3 +241,70 @@ TEST_CASE("the gateway refuses requests beyond its in-flight bound") {
   resp = fx.call(status);
   CHECK(resp.status().code() == STATUS_CODE_OK);
 }
+
+TEST_CASE("a node's boot reads that node's record only, not every node's") {
+  // The boot's authorization needs the booting node's vCluster; reading
+  // every node record for it made each boot cost O(nodes) in the replica
+  // and the gateway, and a boot storm of N agents O(N²)
+  // (docs/benchmarks.md "Agent boot storm").
+  fixture fx;
+  fx.command(overlay_apply(2));
+  for (const auto* node : {"n1", "n2", "n3"}) {
+    JournalCommand enroll;
+    enroll.set_kind(COMMAND_KIND_NODE_ENROLL);
+    enroll.mutable_scope()->set_node(node);
+    enroll.set_vcluster("ml");
+    fx.command(enroll);
+  }
+  // Between the gateway and its replica: records the state reads.
+  auto reads = std::make_shared<std::vector<StateRequest>>();
+  auto replica
+    = caf::actor_cast<caf::actor>(fx.sys.registry().get(journal::replica_name));
+  REQUIRE(replica);
+  auto spy = fx.sys.spawn(
+    [replica, reads](caf::event_based_actor* self) -> caf::behavior {
+      return {
+        [self, replica, reads](query_atom, const std::string& bytes) {
+          JournalQuery q;
+          CHECK(q.ParseFromString(bytes));
+          if (q.has_state())
+            reads->push_back(q.state());
+          return self->delegate(replica, query_atom::value, bytes);
+        },
+      };
+    });
+  // The registry keeps the first entry of a name (erase, then put). The
+  // replica puts itself back on its next tick; time stands still from here
+  // on (fx.run() delivers only what is due).
+  auto install = [&fx](const caf::actor& a) {
+    fx.sys.registry().erase(journal::replica_name);
+    fx.sys.registry().put(journal::replica_name,
+                          caf::actor_cast<caf::strong_actor_ptr>(a));
+  };
+  install(spy);
+  policy::token_claims node;
+  node.subject = "n2";
+  node.issuer = "pact-dev";
+  node.audience = "pact";
+  node.groups = {"pact-node"};
+  node.principal_type = "service";
+  node.expires_at = fx.wall->now_unix_ms() / 1000 + 3600;
+  fx.token = policy::sign_hs256(node, secret);
+
+  auto [chunks, resp] = fx.boot("n2");
+  REQUIRE_MESSAGE(resp.status().code() == STATUS_CODE_OK,
+                  resp.status().message());
+  CHECK(chunks.back().has_complete());
+  REQUIRE(reads->size() == 1);
+  CHECK(reads->front().node() == "n2");
+
+  SUBCASE("another node's boot is still refused") {
+    reads->clear();
+    auto [none, refused] = fx.boot("n3");
+    CHECK(none.empty());
+    CHECK(refused.status().code() == STATUS_CODE_UNAUTHORIZED);
+  }
+  install(replica);
+  caf::anon_send_exit(spy, caf::exit_reason::user_shutdown);
+  fx.run();
+}
