@@ -111,9 +111,16 @@ class DriftBlacklistTest(PactTestCase):
             with open(QUEUE_LIMIT, "w") as f:
                 f.write("16\n")
             self.start()
+            # The instance exists once the first walk is logged.
+            wait_for(lambda: "drift: baseline of" in self.agent.read_log(),
+                     what="the drift watcher's first walk")
         finally:
             with open(QUEUE_LIMIT, "w") as f:
                 f.write(saved + "\n")
+        # The burst goes into a directory already watched (a new one's
+        # files are found by walking it, with no events to overflow).
+        self.write("/etc/burst/first", "0\n")
+        self.shows("/etc/burst/first")
         # Far more events than the queue holds between two polls.
         for i in range(200):
             self.write(f"/etc/burst/f{i:03d}", f"{i}\n")
