@@ -10,6 +10,15 @@
 /// serialized JournalCommand (COMMAND_KIND_DRIFT_DETECTED, scope this
 /// node) through the node_command seam of agent_atoms.hpp.
 ///
+/// Commit window (issue 11 item 4): the window lives in drift_state; at
+/// each poll the watcher applies runtime/node/window_rules.hpp — on expiry
+/// one WINDOW_EXPIRED record ("commit window expired"), under enforce a
+/// convergence through the backends and an AUTO_CONVERGE record, a
+/// DRIFT_RESOLVED record when a recorded episode's drift is gone — and the
+/// committed node delta's TTL. Each DRIFT_DETECTED carries the window's
+/// deadline; the journal's deadline (`pact extend`) comes back with the
+/// declared state and the window follows it.
+///
 /// Restarts: baseline, drift, window and unsent episodes live in a
 /// `drift_shared` owned by the agent's main (captured by the supervisor's
 /// child factory), not in the actor; a new incarnation re-walks the tree
@@ -36,6 +45,7 @@
 
 #include "actors/supervision/health.hpp"
 #include "runtime/common/clock.hpp"
+#include "runtime/node/apply_backends.hpp"
 #include "runtime/node/drift_state.hpp"
 
 namespace pact::agent {
@@ -68,6 +78,10 @@ struct drift_watcher_config {
   size_t max_watches = 0;
   std::chrono::milliseconds poll_interval{50};
   std::chrono::seconds scan_interval{30};
+  /// How converging acts (apply_backends.hpp: real mounts only with --root
+  /// / and privileges). Its root is ignored: converging always writes
+  /// under the drift state's root.
+  node::host_settings host;
   std::shared_ptr<drift_shared> shared;
   std::shared_ptr<const pact::clock> wall;
   /// The supervisor that knows the journal link by name.

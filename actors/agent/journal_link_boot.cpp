@@ -53,6 +53,13 @@ void log_items(const node::boot_report& r) {
   }
 }
 
+/// Hands the declared state to the drift watcher.
+void send_declared(self_ptr self, const shared& d) {
+  if (auto watcher = d->cfg.drift_watcher())
+    self->send(watcher, declared_state_atom::value,
+               d->overlay.SerializeAsString(), d->delta.SerializeAsString());
+}
+
 /// Hands the declared state to the service supervisor and drift watcher.
 void hand_off(self_ptr self, const shared& d, const node::boot_report& r) {
   StateDelta services;
@@ -60,9 +67,7 @@ void hand_off(self_ptr self, const shared& d, const node::boot_report& r) {
     *services.add_items() = s;
   self->send(d->cfg.services, declared_services_atom::value,
              services.SerializeAsString());
-  if (auto watcher = d->cfg.drift_watcher())
-    self->send(watcher, declared_state_atom::value,
-               d->overlay.SerializeAsString(), d->delta.SerializeAsString());
+  send_declared(self, d);
 }
 
 JournalCommand boot_record(const shared& d, const std::string& summary) {
@@ -131,6 +136,17 @@ bool changed(const link_data& d, const VClusterOverlay& o,
          || o.checksum() != d.overlay.checksum()
          || o.version() != d.overlay.version()
          || items(delta) != items(d.delta);
+}
+
+/// Whether the node delta's other fields moved (commit window, TTL, state,
+/// sequence) while its items did not: nothing to apply, but the drift
+/// watcher's window and TTL follow them (`pact extend`).
+bool delta_fields_moved(const NodeDelta& applied, const NodeDelta& now) {
+  auto fields = [](NodeDelta n) {
+    n.clear_items();
+    return n.SerializeAsString();
+  };
+  return fields(applied) != fields(now);
 }
 
 /// The newest journal entry this node's applied configuration reflects:
@@ -206,6 +222,10 @@ void finish_boot(self_ptr self, const shared& d, const Response& resp) {
     return;
   }
   if (!changed(*d, *r.overlay, r.node_delta)) {
+    if (delta_fields_moved(d->delta, r.node_delta)) {
+      d->delta = r.node_delta;
+      send_declared(self, d);
+    }
     set_status(self, d,
                "booted from the journal at " + d->journal_url + " ("
                  + d->boot_summary + "); steady",

@@ -46,6 +46,8 @@ VClusterOverlay overlay_with(const std::string& motd, uint64_t version) {
 /// What the fake gateway saw and serves.
 struct journal_state {
   VClusterOverlay overlay = overlay_with("from the journal", 7);
+  /// The node delta streamed after the overlay (node "n1").
+  NodeDelta delta;
   int boots = 0;
   int reports = 0;
   std::vector<JournalCommand> commands;
@@ -73,6 +75,7 @@ caf::behavior fake_gateway(caf::event_based_actor* self,
         oc->set_data(st->overlay.SerializeAsString());
         self->send(to, boot_chunk_atom::value, c.SerializeAsString());
         BootChunk delta;
+        *delta.mutable_node_delta() = st->delta;
         delta.mutable_node_delta()->set_node("n1");
         self->send(to, boot_chunk_atom::value, delta.SerializeAsString());
         BootChunk done;
@@ -95,14 +98,16 @@ caf::behavior fake_gateway(caf::event_based_actor* self,
 /// Collects what the link hands to the drift watcher and the supervisor.
 struct handed {
   std::string overlay;
+  std::string delta;
   int declared = 0;
   int services = 0;
 };
 
 caf::behavior probe(caf::event_based_actor*, std::shared_ptr<handed> h) {
   return {
-    [h](declared_state_atom, const std::string& o, const std::string&) {
+    [h](declared_state_atom, const std::string& o, const std::string& d) {
       h->overlay = o;
+      h->delta = d;
       ++h->declared;
     },
     [h](declared_services_atom, const std::string&) { ++h->services; },
@@ -347,4 +352,28 @@ TEST_CASE_FIXTURE(fixture, "a restart that booted from a newer cache keeps "
   CHECK(link_detail().find("is behind what this node applied (it is at "
                            "entry 7, this node applied entry 9)")
         != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(fixture, "a change of only the node's window reaches the "
+                           "drift watcher, nothing is applied again") {
+  start(config());
+  REQUIRE(got->declared == 1);
+  // `pact extend`: the node record's window moves, its items do not.
+  js->delta.set_window_ends_unix_ms(1'700'000'900'000);
+  { std::ofstream(root.path + "/etc/motd") << "local drift"; }
+  sched.advance_time(std::chrono::seconds(10));
+  run();
+  CHECK(js->boots == 2);
+  CHECK(got->declared == 2);
+  CHECK(got->services == 1);
+  NodeDelta handed_delta;
+  REQUIRE(handed_delta.ParseFromString(got->delta));
+  CHECK(handed_delta.window_ends_unix_ms() == 1'700'000'900'000);
+  // Drift is the window's business, not the link's.
+  CHECK(root.read("/etc/motd") == "local drift");
+  // Nothing moved: nothing handed again.
+  sched.advance_time(std::chrono::seconds(10));
+  run();
+  CHECK(js->boots == 3);
+  CHECK(got->declared == 2);
 }
