@@ -206,7 +206,7 @@ void keep_window(const shared& d) {
   auto& backends = d->backends;
   if (auto keys = s.expire_delta(d->now()); !keys.empty()) {
     scan(d); // compare the delta's keys with what is declared now
-    act(d, node::delta_expired(s, d->cfg.node_id, keys, backends));
+    act(d, node::delta_expired(s, d->cfg.node_id, keys, d->now(), backends));
   }
   act(d, node::keep_window(s, d->cfg.node_id, d->now(), backends));
 }

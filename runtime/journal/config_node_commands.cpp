@@ -113,10 +113,10 @@ CommandResult config_state_machine::do_node_event(const JournalCommand& cmd) {
   // change its committed delta.
   auto& rec = node_record(cmd.scope().node());
   if (!drift) {
-    set_node_state(rec, protocol::NODE_STATE_CONVERGING);
+    enter_drift(rec, protocol::NODE_STATE_CONVERGING);
     return accept({seq});
   }
-  enter_drift(rec);
+  enter_drift(rec, protocol::NODE_STATE_DRIFTED);
   rec.set_drift_items(rec.drift_items()
                       + static_cast<uint32_t>(cmd.state_delta().items_size()));
   // The agent's window: `pact extend` then lengthens the one it opened.
@@ -263,7 +263,7 @@ CommandResult config_state_machine::do_record(const JournalCommand& cmd) {
   if (type == protocol::ENTRY_TYPE_WINDOW_EXPIRED) {
     // Flagged for review: the node stays (or becomes) drifted.
     auto& rec = node_record(cmd.scope().node());
-    enter_drift(rec);
+    enter_drift(rec, protocol::NODE_STATE_DRIFTED);
     rec.set_window_expired_unix_ms(cmd.timestamp_unix_ms());
   }
   // Where the node's agent is, for any replica to tell a client.

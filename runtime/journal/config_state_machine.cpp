@@ -345,10 +345,11 @@ bool is_drift_state(protocol::NodeState s) {
 
 } // namespace
 
-void config_state_machine::enter_drift(protocol::NodeRecord& rec) {
+void config_state_machine::enter_drift(protocol::NodeRecord& rec,
+                                       protocol::NodeState state) {
   if (auto now = effective_state(rec); !is_drift_state(now))
     rec.set_state_before_drift(now);
-  set_node_state(rec, protocol::NODE_STATE_DRIFTED);
+  set_node_state(rec, state);
 }
 
 bool config_state_machine::resolve_drift(protocol::NodeRecord& rec) {

@@ -212,9 +212,10 @@ private:
   /// remembered for when it ends instead.
   static void set_node_state(protocol::NodeRecord& rec,
                              protocol::NodeState state);
-  /// The node drifted (drift detected, window expired): node -> drifted,
-  /// remembering the state to return to when the drift is resolved.
-  static void enter_drift(protocol::NodeRecord& rec);
+  /// The node drifted (drift detected, window expired: `state` drifted) or
+  /// converges (converging): node -> `state`, remembering the state to
+  /// return to when the drift is resolved.
+  static void enter_drift(protocol::NodeRecord& rec, protocol::NodeState state);
   /// The node's agent found its drift gone: back to the state before the
   /// drift (a drifted or converging node only: a commit already moved it),
   /// drift counters cleared. False when there was nothing to change.

@@ -71,6 +71,14 @@ window_event commit_window::follow(int64_t now_ms, int64_t ends_ms) {
   return window_event::extended;
 }
 
+window_event commit_window::expire_now(int64_t now_ms) {
+  if (phase_ != window_phase::closed)
+    return window_event::none;
+  phase_ = window_phase::expired;
+  opened_ms_ = ends_ms_ = now_ms;
+  return window_event::expired;
+}
+
 window_event commit_window::emergency_start(int64_t now_ms) {
   emergency_ = true;
   int64_t ends = now_ms + int64_t{policy_.emergency_window_seconds} * 1000;

@@ -89,6 +89,11 @@ public:
   /// journal).
   window_event follow(int64_t now_ms, int64_t ends_ms);
 
+  /// Drift whose window is already spent (a committed node delta's TTL ran
+  /// out, window_rules.hpp): a closed window becomes expired at `now_ms`;
+  /// an open or expired one is left alone.
+  window_event expire_now(int64_t now_ms);
+
   /// An emergency started on the node.
   window_event emergency_start(int64_t now_ms);
   void emergency_end() {

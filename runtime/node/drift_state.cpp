@@ -342,6 +342,15 @@ std::vector<drift_item> drift_state::take_unconverged() {
   return out;
 }
 
+void drift_state::mark_flagged(const std::vector<drift_item>& items,
+                               bool converged) {
+  for (const auto& d : items) {
+    recorded_.insert(d.id);
+    if (converged)
+      converged_.insert(d.id);
+  }
+}
+
 std::vector<drift_item>
 drift_state::items_of(const std::vector<item_id>& ids) const {
   std::vector<drift_item> out;

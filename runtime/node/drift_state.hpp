@@ -178,6 +178,10 @@ public:
   /// handed (a window that expired under enforce converges each item once;
   /// what could not be restored is not retried until the episode ends).
   std::vector<drift_item> take_unconverged();
+  /// `items` were flagged in a record of their own (a node delta's TTL ran
+  /// out): they are not recorded again as drift, their resolution is, and
+  /// with `converged` they are not handed to converge again this episode.
+  void mark_flagged(const std::vector<drift_item>& items, bool converged);
   /// The drifted items among `ids`.
   std::vector<drift_item> items_of(const std::vector<item_id>& ids) const;
 

@@ -103,7 +103,7 @@ window_actions keep_window(drift_state& s, const std::string& node,
 }
 
 window_actions delta_expired(drift_state& s, const std::string& node,
-                             const std::vector<item_id>& keys,
+                             const std::vector<item_id>& keys, int64_t now_ms,
                              backend_map& backends) {
   window_actions out;
   auto what = "committed node delta (entry "
@@ -114,6 +114,8 @@ window_actions delta_expired(drift_state& s, const std::string& node,
                       + " item(s) match the overlay; nothing to flag");
     return out;
   }
+  s.window().expire_now(now_ms);
+  s.mark_flagged(items, s.enforcement() == ENFORCEMENT_MODE_ENFORCE);
   expire(s, node, std::move(items), what, backends, out);
   return out;
 }

@@ -52,10 +52,12 @@ window_actions keep_window(drift_state& s, const std::string& node,
 
 /// After drift_state::expire_delta returned `keys` and the caller observed
 /// the declared state again: flags (and under enforce converges) the keys
-/// that now drift, in one WINDOW_EXPIRED record naming the delta's entry.
+/// that now drift, in one WINDOW_EXPIRED record naming the delta's entry;
+/// a closed window becomes expired at `now_ms` (their window is spent), and
+/// the items are not recorded again as drift — their resolution is.
 /// Nothing recorded when none drifts (only logged).
 window_actions delta_expired(drift_state& s, const std::string& node,
-                             const std::vector<item_id>& keys,
+                             const std::vector<item_id>& keys, int64_t now_ms,
                              backend_map& backends);
 
 } // namespace pact::node

@@ -101,6 +101,15 @@ TEST_CASE("a resolution after a commit keeps committed; nothing to resolve "
   CHECK(h.sm.node("n7") == nullptr);
 }
 
+TEST_CASE("a convergence without recorded drift still resolves back") {
+  harness h; // n1 is new: observe-only
+  h.ok(make_cmd(COMMAND_KIND_AUTO_CONVERGE, node_scope("n1")));
+  CHECK(rec_of(h, "n1").state() == NODE_STATE_CONVERGING);
+  CHECK(rec_of(h, "n1").state_before_drift() == NODE_STATE_OBSERVE_ONLY);
+  h.ok(record("n1", ENTRY_TYPE_DRIFT_RESOLVED));
+  CHECK(rec_of(h, "n1").state() == NODE_STATE_OBSERVE_ONLY);
+}
+
 TEST_CASE("drift during an emergency is remembered for after it") {
   harness h;
   h.ok(node_commit("n1", "vm.a", "1"));

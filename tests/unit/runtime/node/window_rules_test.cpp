@@ -238,7 +238,7 @@ TEST_CASE("a node delta's TTL: its keys are flagged and converged at once") {
     h.root = r.path();
     return make_backends(h);
   }();
-  auto a = delta_expired(s, "n1", keys, b);
+  auto a = delta_expired(s, "n1", keys, t0 + 1000, b);
   REQUIRE(
     records(a)
     == std::vector<protocol::EntryType>{protocol::ENTRY_TYPE_WINDOW_EXPIRED,
@@ -250,11 +250,20 @@ TEST_CASE("a node delta's TTL: its keys are flagged and converged at once") {
   auto now = files::read_all(r.host("/proc/sys/vm/swappiness"));
   REQUIRE(now);
   CHECK(*now == "60\n");
+  // Their window is spent; flagged already, they are not recorded again
+  // as drift, but their resolution is.
+  CHECK(s.window().phase() == window_phase::expired);
+  CHECK_FALSE(s.take_episode(t0 + 1000));
   // The same delta again (the boot stream repeats it): still expired. A
   // new commit declares its items again.
   REQUIRE(s.set_declared(overlay, delta));
   scan(t0 + 3000);
   CHECK(s.items().empty());
+  CHECK_FALSE(s.take_episode(t0 + 3000));
+  CHECK(
+    records(keep_window(s, "n1", t0 + 3000, b))
+    == std::vector<protocol::EntryType>{protocol::ENTRY_TYPE_DRIFT_RESOLVED});
+  CHECK(s.window().phase() == window_phase::closed);
   delta.set_delta_sequence(9);
   delta.set_delta_expires_unix_ms(t0 + 100'000);
   REQUIRE(s.set_declared(overlay, delta));
@@ -287,17 +296,20 @@ TEST_CASE("an expired delta's key the overlay lacks is expected absent") {
   REQUIRE(s.items().size() == 1);
   CHECK_FALSE(s.items()[0].declared.present);
   backend_map b;
-  auto a = delta_expired(s, "n1", {{files_dim, "/etc/local.conf"}}, b);
+  auto a = delta_expired(s, "n1", {{files_dim, "/etc/local.conf"}}, t0, b);
   CHECK(
     records(a)
     == std::vector<protocol::EntryType>{protocol::ENTRY_TYPE_WINDOW_EXPIRED});
-  // Observe: nothing removed.
+  // Observe: nothing removed, and no window opens for the flagged item.
   CHECK(files::exists(r.host("/etc/local.conf")));
+  CHECK_FALSE(s.take_episode(t0 + 1000));
+  CHECK(s.window().phase() == window_phase::expired);
+  CHECK(keep_window(s, "n1", t0 + 100'000, b).commands.empty());
 }
 
 TEST_CASE("an expired delta whose keys match the overlay records nothing") {
   fixture f(protocol::ENFORCEMENT_MODE_ENFORCE);
-  auto a = delta_expired(f.s, "n1", {{kernel_dim, "vm.x"}}, f.backends);
+  auto a = delta_expired(f.s, "n1", {{kernel_dim, "vm.x"}}, t0, f.backends);
   CHECK(a.commands.empty());
   REQUIRE(a.log.size() == 1);
   CHECK(a.log[0].find("nothing to flag") != std::string::npos);
