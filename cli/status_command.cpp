@@ -26,10 +26,11 @@ int run_status(context& ctx) {
   auto v = (*s)->status(node, ctx.cfg.get_string("vcluster"));
   if (!v)
     return report(v.err());
+  auto now = system_clock{}.now_unix_ms();
   if (ctx.json)
-    std::cout << render::status_view_json(*v).dump(2) << "\n";
+    std::cout << render::status_view_json(*v, now).dump(2) << "\n";
   else
-    std::cout << render::status_view_text(*v, system_clock{}.now_unix_ms());
+    std::cout << render::status_view_text(*v, now);
   return 0;
 }
 

@@ -96,9 +96,9 @@ tool status_tool(caf::actor_system& sys, const config::values& cfg) {
     auto v = (*b.s)->status(a.node, a.vcluster);
     if (!v)
       return failed(v.err());
-    return {b.warning
-              + render::status_view_text(*v, system_clock{}.now_unix_ms()),
-            render::status_view_json(*v), false};
+    auto now = system_clock{}.now_unix_ms();
+    return {b.warning + render::status_view_text(*v, now),
+            render::status_view_json(*v, now), false};
   };
   return t;
 }

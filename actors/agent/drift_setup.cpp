@@ -3,6 +3,8 @@
 #include <climits>
 #include <cstdlib>
 
+#include <unistd.h>
+
 #include "runtime/node/scanners.hpp"
 
 namespace pact::agent {
@@ -78,6 +80,11 @@ drift_config(const config::values& v, const std::string& node_id,
   s.limits.max_total_bytes
     = static_cast<size_t>(v.get_int("agent.drift.baseline_max_total_bytes"));
   s.diff_max_bytes = s.limits.max_file_bytes;
+  s.test_window_divisor
+    = static_cast<uint32_t>(v.get_int("agent.drift.test_window_divisor"));
+  c.host.root = *r;
+  c.host.privileged = ::geteuid() == 0;
+  c.host.run = node::spawn_runner();
   c.shared = std::make_shared<drift_shared>(std::move(s));
   return c;
 }

@@ -14,6 +14,8 @@
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/node/inotify_tree.hpp"
 #include "runtime/node/scanners.hpp"
+#include "runtime/node/window_rules.hpp"
+#include "runtime/render/journal_render.hpp"
 
 namespace pact::agent {
 
@@ -31,6 +33,8 @@ struct watcher_data {
   std::vector<std::string> journal_patterns;
   /// Why file watching is impaired (empty: it is not).
   std::string problem;
+  /// What converging writes through (made once per incarnation).
+  node::backend_map backends;
 
   node::drift_state& state() {
     return cfg.shared->state;
@@ -166,13 +170,9 @@ std::string episode_message(const protocol::StateDelta& delta) {
   return text;
 }
 
-void queue_episode(const shared& d, protocol::StateDelta delta) {
-  JournalCommand cmd;
-  cmd.set_kind(COMMAND_KIND_DRIFT_DETECTED);
-  cmd.mutable_scope()->set_node(d->cfg.node_id);
-  cmd.set_message(episode_message(delta));
-  *cmd.mutable_state_delta() = std::move(delta);
-  // Unique per episode record, reused if the link retries it.
+/// Queues a node command for the journal link with a request id unique
+/// per record, reused if the link retries it.
+void queue_command(const shared& d, JournalCommand cmd) {
   cmd.set_client_request_id(("drift-" + std::to_string(d->now()) + "-"
                              + std::to_string(++d->cfg.shared->episodes))
                               .substr(0, 64));
@@ -183,7 +183,52 @@ void queue_episode(const shared& d, protocol::StateDelta delta) {
     out.pop_front();
   }
   out.push_back(cmd.SerializeAsString());
+}
+
+void queue_episode(const shared& d, protocol::StateDelta delta) {
+  JournalCommand cmd;
+  cmd.set_kind(COMMAND_KIND_DRIFT_DETECTED);
+  cmd.mutable_scope()->set_node(d->cfg.node_id);
+  cmd.set_message(episode_message(delta));
+  *cmd.mutable_state_delta() = std::move(delta);
+  // The journal keeps the deadline, so `pact extend` lengthens this window.
+  cmd.set_window_ends_unix_ms(d->state().window().ends_ms());
   spdlog::info("drift: {}", cmd.message());
+  queue_command(d, std::move(cmd));
+}
+
+/// Records and logs what the window rules decided, then looks again at
+/// what converging touched so that drift_state sees it restored.
+void act(const shared& d, node::window_actions a) {
+  for (const auto& line : a.log)
+    if (a.loud)
+      spdlog::error("drift: {}", line);
+    else
+      spdlog::warn("drift: {}", line);
+  for (auto& c : a.commands)
+    queue_command(d, std::move(c));
+  if (a.touched.empty())
+    return;
+  auto t = d->now();
+  bool periodic = false;
+  for (const auto& id : a.touched)
+    if (id.first == DELTA_CATEGORY_FILES)
+      (void)d->state().observe_file(id.second, t); // unreadable: next scan
+    else
+      periodic = true;
+  if (periodic)
+    scan(d);
+}
+
+/// The window's rules and the node delta's TTL (window_rules.hpp).
+void keep_window(const shared& d) {
+  auto& s = d->state();
+  auto& backends = d->backends;
+  if (auto keys = s.expire_delta(d->now()); !keys.empty()) {
+    scan(d); // compare the delta's keys with what is declared now
+    act(d, node::delta_expired(s, d->cfg.node_id, keys, d->now(), backends));
+  }
+  act(d, node::keep_window(s, d->cfg.node_id, d->now(), backends));
 }
 
 /// Hands queued episodes to the journal link (which queues them itself
@@ -226,10 +271,7 @@ void poll(caf::event_based_actor* self, const shared& d) {
   // A large episode comes in several records (bounded batches).
   while (auto delta = s.take_episode(t))
     queue_episode(d, std::move(*delta));
-  if (s.window().tick(t) == node::window_event::expired)
-    spdlog::warn("drift: commit window expired: {} drifted item(s) flagged "
-                 "for review",
-                 s.item_count());
+  keep_window(d);
   send_outbox(self, d);
 }
 
@@ -239,6 +281,19 @@ std::pair<ActorState, std::string> health_of(const shared& d) {
   if (!d->tree)
     return {ACTOR_STATE_STARTING, "walking the file tree"};
   auto drifted = std::to_string(d->state().item_count());
+  switch (d->state().window().phase()) {
+    case node::window_phase::open:
+      drifted += " item(s) drifted; commit window open until "
+                 + render::time_text(d->state().window().ends_ms());
+      break;
+    case node::window_phase::expired:
+      drifted += " item(s) drifted; commit window expired: drift flagged "
+                 "for review";
+      break;
+    case node::window_phase::closed:
+      drifted += " item(s) drifted";
+      break;
+  }
   const auto& fallback = d->tree->fallback_roots();
   if (!fallback.empty()) {
     std::string roots;
@@ -246,11 +301,11 @@ std::pair<ActorState, std::string> health_of(const shared& d) {
       roots += (roots.empty() ? "" : ", ") + f;
     return {ACTOR_STATE_DEGRADED,
             "inotify watch limit reached: periodic hash scans cover " + roots
-              + "; " + drifted + " item(s) drifted"};
+              + "; " + drifted};
   }
-  return {ACTOR_STATE_RUNNING,
-          "watching " + std::to_string(d->tree->watch_count())
-            + " directories; " + drifted + " item(s) drifted"};
+  return {ACTOR_STATE_RUNNING, "watching "
+                                 + std::to_string(d->tree->watch_count())
+                                 + " directories; " + drifted};
 }
 
 } // namespace
@@ -284,6 +339,10 @@ caf::behavior drift_watcher(caf::event_based_actor* self,
     return {};
   }
   d->excluded = std::move(*b);
+  // Converging writes under the root the drift state watches, always.
+  auto host = d->cfg.host;
+  host.root = d->state().settings().root;
+  d->backends = node::make_backends(host);
   // The journal link sends the declared state to whoever holds this name.
   self->system().registry().put(drift_watcher_name,
                                 caf::actor_cast<caf::strong_actor_ptr>(self));
@@ -318,6 +377,11 @@ caf::behavior drift_watcher(caf::event_based_actor* self,
         return;
       }
       apply_journal_blacklist(d);
+      if (d->state().follow_journal_window(d->now())
+          == node::window_event::extended)
+        spdlog::info("drift: the commit window now ends at {} (extended in "
+                     "the journal)",
+                     render::time_text(d->state().window().ends_ms()));
       scan(d);
       poll(self, d);
     },

@@ -10,6 +10,15 @@
 /// serialized JournalCommand (COMMAND_KIND_DRIFT_DETECTED, scope this
 /// node) through the node_command seam of agent_atoms.hpp.
 ///
+/// Commit window (issue 11 item 4): the window lives in drift_state; at
+/// each poll the watcher applies runtime/node/window_rules.hpp — on expiry
+/// one WINDOW_EXPIRED record ("commit window expired"), under enforce a
+/// convergence through the backends and an AUTO_CONVERGE record, a
+/// DRIFT_RESOLVED record when a recorded episode's drift is gone — and the
+/// committed node delta's TTL. Each DRIFT_DETECTED carries the window's
+/// deadline; the journal's deadline (`pact extend`) comes back with the
+/// declared state and the window follows it.
+///
 /// Restarts: baseline, drift, window and unsent episodes live in a
 /// `drift_shared` owned by the agent's main (captured by the supervisor's
 /// child factory), not in the actor; a new incarnation re-walks the tree
@@ -71,13 +80,15 @@ struct drift_watcher_config {
   size_t max_watches = 0;
   std::chrono::milliseconds poll_interval{50};
   std::chrono::seconds scan_interval{30};
+  /// How converging and rollbacks act on the node (apply_backends.hpp:
+  /// real mounts only with --root / and privileges), as the boot applies.
+  /// Converging always writes under the drift state's root.
+  node::host_settings host;
   std::shared_ptr<drift_shared> shared;
   std::shared_ptr<const pact::clock> wall;
   /// The supervisor that knows the journal link by name.
   caf::actor supervisor;
   std::string journal_link_name = "agent/journal-link";
-  /// How a rollback restores items (as the boot applies them).
-  node::host_settings host;
 };
 
 /// The blacklist the watcher uses: `patterns`, the journal's replicated

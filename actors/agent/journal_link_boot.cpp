@@ -152,6 +152,17 @@ bool changed(const link_data& d, const VClusterOverlay& o,
          || items(delta) != items(d.delta);
 }
 
+/// Whether the node delta's other fields moved (commit window, TTL, state,
+/// sequence) while its items did not: nothing to apply, but the drift
+/// watcher's window and TTL follow them (`pact extend`).
+bool delta_fields_moved(const NodeDelta& applied, const NodeDelta& now) {
+  auto fields = [](NodeDelta n) {
+    n.clear_items();
+    return n.SerializeAsString();
+  };
+  return fields(applied) != fields(now);
+}
+
 /// The newest journal entry this node's applied configuration reflects:
 /// the last answer's sequence, or the applied overlay's version (a
 /// sequence number) when it came from the cache after a restart.
@@ -233,6 +244,10 @@ void finish_boot(self_ptr self, const shared& d, const Response& resp) {
     return;
   }
   if (!changed(*d, *r.overlay, r.node_delta)) {
+    if (delta_fields_moved(d->delta, r.node_delta)) {
+      d->delta = r.node_delta;
+      send_declared(self, d);
+    }
     set_status(self, d,
                "booted from the journal at " + d->journal_url + " ("
                  + d->boot_summary + "); steady",

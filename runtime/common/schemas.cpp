@@ -189,6 +189,10 @@ schema make_agent() {
         1 << 20),
     num("agent.drift.baseline_max_total_bytes", 8 << 20, "",
         "Content the baseline keeps in all", 0, int64_t{1} << 32),
+    num("agent.drift.test_window_divisor", 1, "",
+        "Tests only: divides every commit window's length after the "
+        "policy's 60 s floor (1 on real nodes)",
+        1, 1000),
     num("agent.capability.gpu_poll_interval_seconds", 30, "",
         "Seconds between GPU polls", 1, 86400),
     str("agent.capability.gpu_backend", "auto", "", "",

@@ -4,6 +4,7 @@
 #include "runtime/journal/config_state_machine.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "runtime/journal/config_detail.hpp"
 #include "runtime/journal/journal_items.hpp"
@@ -32,10 +33,18 @@ bool is_recordable(protocol::EntryType t) {
     case protocol::ENTRY_TYPE_BOOT_CONFIG:
     case protocol::ENTRY_TYPE_NODE_ACTIVATED:
     case protocol::ENTRY_TYPE_NODE_REVOKED:
+    case protocol::ENTRY_TYPE_WINDOW_EXPIRED:
+    case protocol::ENTRY_TYPE_DRIFT_RESOLVED:
       return true;
     default:
       return false;
   }
+}
+
+/// Records about a node's drift, which change its record too.
+bool is_drift_record(protocol::EntryType t) {
+  return t == protocol::ENTRY_TYPE_WINDOW_EXPIRED
+         || t == protocol::ENTRY_TYPE_DRIFT_RESOLVED;
 }
 
 /// Longest agent endpoint a boot-config record may carry.
@@ -102,9 +111,17 @@ CommandResult config_state_machine::do_node_event(const JournalCommand& cmd) {
   uint64_t seq = append(std::move(e));
   // Drift and convergence describe the node's actual state; they never
   // change its committed delta.
-  set_node_state(node_record(cmd.scope().node()),
-                 drift ? protocol::NODE_STATE_DRIFTED
-                       : protocol::NODE_STATE_CONVERGING);
+  auto& rec = node_record(cmd.scope().node());
+  if (!drift) {
+    enter_drift(rec, protocol::NODE_STATE_CONVERGING);
+    return accept({seq});
+  }
+  enter_drift(rec, protocol::NODE_STATE_DRIFTED);
+  rec.set_drift_items(rec.drift_items()
+                      + static_cast<uint32_t>(cmd.state_delta().items_size()));
+  // The agent's window: `pact extend` then lengthens the one it opened.
+  rec.set_window_ends_unix_ms(
+    std::max(rec.window_ends_unix_ms(), cmd.window_ends_unix_ms()));
   return accept({seq});
 }
 
@@ -226,10 +243,29 @@ CommandResult config_state_machine::do_record(const JournalCommand& cmd) {
     if (auto err = check_agent_endpoint(endpoint); !err.empty())
       return refuse(invalid, err);
   }
+  if (is_drift_record(type) && cmd.scope().target_case() != Scope::kNode)
+    return refuse(invalid, "record: window-expired and drift-resolved "
+                           "records belong to a node");
+  // A resolution with nothing to resolve (the drift was committed, or
+  // already resolved) changes nothing and appends nothing.
+  std::optional<protocol::NodeRecord> resolved;
+  if (type == protocol::ENTRY_TYPE_DRIFT_RESOLVED) {
+    const auto* rec = node(cmd.scope().node());
+    if (rec == nullptr || !resolve_drift(resolved.emplace(*rec)))
+      return unchanged(cmd.scope(), last_in_scope(cmd.scope()));
+  }
   auto e = make_entry(cmd, type, cmd.scope());
   *e.mutable_state_delta() = cmd.state_delta();
   e.set_agent_endpoint(endpoint);
   uint64_t seq = append(std::move(e));
+  if (resolved)
+    node_record(cmd.scope().node()) = std::move(*resolved);
+  if (type == protocol::ENTRY_TYPE_WINDOW_EXPIRED) {
+    // Flagged for review: the node stays (or becomes) drifted.
+    auto& rec = node_record(cmd.scope().node());
+    enter_drift(rec, protocol::NODE_STATE_DRIFTED);
+    rec.set_window_expired_unix_ms(cmd.timestamp_unix_ms());
+  }
   // Where the node's agent is, for any replica to tell a client.
   if (!endpoint.empty()) {
     auto& rec = node_record(cmd.scope().node());

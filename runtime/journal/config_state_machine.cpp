@@ -191,6 +191,11 @@ std::string check_common(const JournalCommand& cmd) {
   if (!cmd.agent_endpoint().empty()
       && cmd.kind() != protocol::COMMAND_KIND_RECORD)
     return "an agent endpoint belongs only to a boot-config record of a node";
+  if (cmd.window_ends_unix_ms() < 0
+      || (cmd.window_ends_unix_ms() != 0
+          && cmd.kind() != protocol::COMMAND_KIND_DRIFT_DETECTED))
+    return "a commit window end belongs only to a drift-detected command "
+           "(and is not negative)";
   return {};
 }
 
@@ -323,6 +328,44 @@ void config_state_machine::set_node_state(protocol::NodeRecord& rec,
     rec.set_state_before_emergency(state);
   else
     rec.set_state(state);
+}
+
+namespace {
+
+protocol::NodeState effective_state(const protocol::NodeRecord& rec) {
+  return rec.state() == protocol::NODE_STATE_EMERGENCY
+           ? rec.state_before_emergency()
+           : rec.state();
+}
+
+bool is_drift_state(protocol::NodeState s) {
+  return s == protocol::NODE_STATE_DRIFTED
+         || s == protocol::NODE_STATE_CONVERGING;
+}
+
+} // namespace
+
+void config_state_machine::enter_drift(protocol::NodeRecord& rec,
+                                       protocol::NodeState state) {
+  if (auto now = effective_state(rec); !is_drift_state(now))
+    rec.set_state_before_drift(now);
+  set_node_state(rec, state);
+}
+
+bool config_state_machine::resolve_drift(protocol::NodeRecord& rec) {
+  bool drifting = is_drift_state(effective_state(rec));
+  if (!drifting && rec.drift_items() == 0 && rec.window_expired_unix_ms() == 0)
+    return false;
+  if (drifting) {
+    auto back = rec.state_before_drift();
+    set_node_state(rec, back == protocol::NODE_STATE_UNSPECIFIED
+                          ? protocol::NODE_STATE_COMMITTED
+                          : back);
+  }
+  rec.clear_state_before_drift();
+  rec.clear_drift_items();
+  rec.clear_window_expired_unix_ms();
+  return true;
 }
 
 protocol::NodeRecord&

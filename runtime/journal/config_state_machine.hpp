@@ -212,6 +212,14 @@ private:
   /// remembered for when it ends instead.
   static void set_node_state(protocol::NodeRecord& rec,
                              protocol::NodeState state);
+  /// The node drifted (drift detected, window expired: `state` drifted) or
+  /// converges (converging): node -> `state`, remembering the state to
+  /// return to when the drift is resolved.
+  static void enter_drift(protocol::NodeRecord& rec, protocol::NodeState state);
+  /// The node's agent found its drift gone: back to the state before the
+  /// drift (a drifted or converging node only: a commit already moved it),
+  /// drift counters cleared. False when there was nothing to change.
+  static bool resolve_drift(protocol::NodeRecord& rec);
   /// The record of `node`, created (observe-only, no vCluster) if absent.
   protocol::NodeRecord& node_record(const std::string& node);
   /// Recomputes an overlay's checksum and sets its version.

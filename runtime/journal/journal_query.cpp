@@ -292,6 +292,7 @@ journal_reader::boot(const config_state_machine& sm,
     nd->set_delta_sequence(rec->delta_sequence());
     nd->set_delta_expires_unix_ms(rec->delta_expires_unix_ms());
     nd->set_state(rec->state());
+    nd->set_window_ends_unix_ms(rec->window_ends_unix_ms());
   }
   done.set_overlay_chunks(count);
   *out.add_chunks()->mutable_complete() = done;

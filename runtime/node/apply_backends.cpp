@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/common/files.hpp"
+#include "runtime/node/file_baseline.hpp"
 #include "runtime/node/gpu_tool.hpp"
 #include "runtime/node/scanners.hpp"
 
@@ -144,7 +145,51 @@ public:
     return set_owner(path, owner, group);
   }
 
+  apply_outcome restore(const std::string& key,
+                        const std::string& value) override {
+    if (!safe_absolute(key))
+      return failed("file path '" + key + "' is not an absolute path");
+    auto path = under_root(root_, key);
+    if (auto st = files::make_dirs(parent_of(path)); !st)
+      return failed(st.err().message);
+    if (value.rfind(symlink_prefix, 0) == 0)
+      return restore_symlink(path, value.substr(std::strlen(symlink_prefix)));
+    // The baseline holds content only: mode and owner stay as they are.
+    struct stat st {};
+    bool had = ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+    unsigned mode = had ? st.st_mode & 07777 : 0644;
+    if (auto w = files::write_atomic(path, value, mode); !w)
+      return failed(w.err().message);
+    if (::chmod(path.c_str(), static_cast<mode_t>(mode)) != 0)
+      return failed(path + ": " + std::strerror(errno));
+    if (had && privileged_ && ::chown(path.c_str(), st.st_uid, st.st_gid) != 0)
+      return failed(path + ": " + std::strerror(errno));
+    return {kind::applied, "wrote " + path};
+  }
+  apply_outcome remove(const std::string& key) override {
+    if (!safe_absolute(key))
+      return failed("file path '" + key + "' is not an absolute path");
+    auto path = under_root(root_, key);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+      return failed(path + ": " + std::strerror(errno));
+    return {kind::applied, "removed " + path};
+  }
+
 private:
+  static apply_outcome restore_symlink(const std::string& path,
+                                       const std::string& target) {
+    // Beside the file, then renamed over it: never a moment without it.
+    auto tmp = path + ".pact-restore";
+    ::unlink(tmp.c_str());
+    if (::symlink(target.c_str(), tmp.c_str()) != 0)
+      return failed(tmp + ": " + std::strerror(errno));
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+      int err = errno;
+      ::unlink(tmp.c_str());
+      return failed(path + ": " + std::strerror(err));
+    }
+    return {kind::applied, "linked " + path + " -> " + target};
+  }
   static apply_outcome set_owner(const std::string& path,
                                  const std::string& owner,
                                  const std::string& group) {
@@ -255,6 +300,10 @@ std::string first_package_manager() {
 }
 
 } // namespace
+
+apply_outcome item_backend::remove(const std::string& key) {
+  return failed("'" + key + "' cannot be removed by this dimension's backend");
+}
 
 std::string under_root(const std::string& root, const std::string& path) {
   if (root.empty() || root == "/")

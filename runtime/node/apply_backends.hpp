@@ -65,6 +65,18 @@ public:
   virtual apply_outcome finish() {
     return {apply_outcome::kind::applied, {}};
   }
+  /// Converging (runtime/node/converge.hpp): puts back what a node held,
+  /// as the drift core holds it (runtime/node/drift.hpp: a file's content
+  /// or "symlink:TARGET"; a kernel value as read) rather than a declared
+  /// item. Files keep their current mode and owner (0644 root:root when
+  /// new). Default: the value is applied as an item.
+  virtual apply_outcome restore(const std::string& key,
+                                const std::string& value) {
+    return apply(key, value);
+  }
+  /// Converging: makes `key` absent (a file that appeared after the
+  /// baseline). Default: failed, this dimension cannot remove an item.
+  virtual apply_outcome remove(const std::string& key);
 };
 
 /// Runs a program and waits for it: the seam for mount and package

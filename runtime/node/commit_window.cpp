@@ -22,7 +22,7 @@ window_event commit_window::on_drift(int64_t now_ms, double magnitude) {
   opened_ms_ = now_ms;
   int64_t length = emergency_ ? int64_t{policy_.emergency_window_seconds} * 1000
                               : window_length_ms(policy_, magnitude);
-  ends_ms_ = now_ms + length;
+  ends_ms_ = now_ms + length / std::max<uint32_t>(1, policy_.test_divisor);
   return window_event::opened;
 }
 
@@ -52,11 +52,31 @@ expected<window_event> commit_window::extend(int64_t now_ms, int64_t seconds) {
                         + std::to_string(policy_.emergency_window_seconds / 60)
                         + " minutes from now (policy emergency_window_seconds)",
                       exit_code::policy_rejection);
+  open_until(now_ms, ends);
+  return window_event::extended;
+}
+
+void commit_window::open_until(int64_t now_ms, int64_t ends_ms) {
   if (phase_ != window_phase::open)
     opened_ms_ = now_ms;
   phase_ = window_phase::open;
-  ends_ms_ = ends;
+  ends_ms_ = ends_ms;
+}
+
+window_event commit_window::follow(int64_t now_ms, int64_t ends_ms) {
+  if (ends_ms <= now_ms
+      || (phase_ == window_phase::open && ends_ms <= ends_ms_))
+    return window_event::none;
+  open_until(now_ms, ends_ms);
   return window_event::extended;
+}
+
+window_event commit_window::expire_now(int64_t now_ms) {
+  if (phase_ != window_phase::closed)
+    return window_event::none;
+  phase_ = window_phase::expired;
+  opened_ms_ = ends_ms_ = now_ms;
+  return window_event::expired;
 }
 
 window_event commit_window::emergency_start(int64_t now_ms) {
@@ -64,10 +84,7 @@ window_event commit_window::emergency_start(int64_t now_ms) {
   int64_t ends = now_ms + int64_t{policy_.emergency_window_seconds} * 1000;
   if (phase_ == window_phase::open && ends_ms_ >= ends)
     return window_event::none;
-  if (phase_ != window_phase::open)
-    opened_ms_ = now_ms;
-  phase_ = window_phase::open;
-  ends_ms_ = ends;
+  open_until(now_ms, ends);
   return window_event::extended;
 }
 

@@ -42,6 +42,10 @@ struct window_policy {
   double drift_sensitivity = 2.0;
   uint32_t base_commit_window_seconds = 900;
   uint32_t emergency_window_seconds = 14400;
+  /// Tests only (agent.drift.test_window_divisor): every window length is
+  /// divided by it after the 60 s floor, so an end-to-end test sees a
+  /// window expire in seconds. 1 on real nodes.
+  uint32_t test_divisor = 1;
 };
 
 /// The formula, in ms. Preconditions: magnitude and sensitivity finite and
@@ -77,6 +81,19 @@ public:
   /// the deadline would be more than emergency_window_seconds from now.
   expected<window_event> extend(int64_t now_ms, int64_t seconds);
 
+  /// The journal holds a later deadline for this node (`pact extend` seen
+  /// through the boot stream, NodeDelta.window_ends_unix_ms): the window
+  /// ends then — an open one is lengthened, a closed or expired one opens
+  /// (as extend does). A deadline not after now, or not after an open
+  /// window's own, changes nothing (the policy bound was checked by the
+  /// journal).
+  window_event follow(int64_t now_ms, int64_t ends_ms);
+
+  /// Drift whose window is already spent (a committed node delta's TTL ran
+  /// out, window_rules.hpp): a closed window becomes expired at `now_ms`;
+  /// an open or expired one is left alone.
+  window_event expire_now(int64_t now_ms);
+
   /// An emergency started on the node.
   window_event emergency_start(int64_t now_ms);
   void emergency_end() {
@@ -98,6 +115,9 @@ public:
   }
 
 private:
+  /// Opens (from now) or keeps open the window, ending at `ends_ms`.
+  void open_until(int64_t now_ms, int64_t ends_ms);
+
   window_policy policy_;
   window_phase phase_ = window_phase::closed;
   bool emergency_ = false;

@@ -1,10 +1,12 @@
 #include "runtime/node/drift_state.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "runtime/common/assert.hpp"
 #include "runtime/common/terminal_text.hpp"
 #include "runtime/journal/journal_items.hpp"
+#include "runtime/node/boot_apply.hpp"
 
 namespace pact::node {
 
@@ -71,26 +73,67 @@ drift_state::drift_state(drift_settings s)
   : settings_(std::move(s)), files_(settings_.limits) {
 }
 
-status drift_state::set_declared(const protocol::VClusterOverlay& overlay,
+namespace {
+
+/// The node delta as it declares once its TTL ran out: a key the overlay
+/// declares gets the overlay's value back (the item is dropped), a key only
+/// the delta declared is declared absent.
+protocol::NodeDelta expired_view(const protocol::VClusterOverlay& overlay,
                                  const protocol::NodeDelta& delta) {
-  auto d = declared_state::from(overlay, delta);
+  std::set<item_id> in_overlay;
+  for (const auto& i : overlay.items())
+    in_overlay.insert({i.category(), i.key()});
+  auto out = delta;
+  out.clear_items();
+  for (const auto& i : delta.items()) {
+    if (in_overlay.count({i.category(), i.key()}))
+      continue;
+    auto* gone = out.add_items();
+    gone->set_category(i.category());
+    gone->set_key(i.key());
+    gone->set_action(protocol::DELTA_ACTION_REMOVE);
+  }
+  return out;
+}
+
+} // namespace
+
+status drift_state::rebuild_declared(const protocol::VClusterOverlay& overlay,
+                                     const protocol::NodeDelta& delta) {
+  bool expired = expired_delta_ != 0
+                 && delta.delta_sequence() == expired_delta_;
+  auto effective = expired ? expired_view(overlay, delta) : delta;
+  auto d = declared_state::from(overlay, effective);
   if (!d)
     return d.err();
   declared_ = std::move(*d);
+  declared_raw_ = index_declared(effective_items(overlay, effective));
+  return {};
+}
+
+status drift_state::set_declared(const protocol::VClusterOverlay& overlay,
+                                 const protocol::NodeDelta& delta) {
+  if (auto st = rebuild_declared(overlay, delta); !st)
+    return st;
   overlay_ = overlay;
   node_delta_ = delta;
   declared_known_ = true;
   journal_blacklist_.assign(overlay.policy().blacklist().begin(),
                             overlay.policy().blacklist().end());
-  window_.set_policy(policy_of(overlay.policy()));
+  auto policy = policy_of(overlay.policy());
+  policy.test_divisor = settings_.test_window_divisor;
+  window_.set_policy(policy);
+  auto mode = overlay.policy().enforcement_mode();
+  enforcement_ = mode == protocol::ENFORCEMENT_MODE_UNSPECIFIED
+                   ? protocol::ENFORCEMENT_MODE_OBSERVE
+                   : mode;
+  journal_window_ends_ = delta.window_ends_unix_ms();
   return {};
 }
 
 status drift_state::rebuild_declared(int64_t now_ms) {
-  auto d = declared_state::from(overlay_, node_delta_);
-  if (!d)
-    return d.err();
-  declared_ = std::move(*d);
+  if (auto st = rebuild_declared(overlay_, node_delta_); !st)
+    return st;
   recompare(now_ms);
   return {};
 }
@@ -98,6 +141,12 @@ status drift_state::rebuild_declared(int64_t now_ms) {
 void drift_state::apply_committed(const protocol::StateDelta& recorded,
                                   int64_t now_ms) {
   journal::merge_node_list(node_delta_.mutable_items(), recorded);
+  // A new commit declares its items again, even after the delta's TTL ran
+  // out; its own TTL comes with the journal link's next update.
+  if (expired_delta_ != 0) {
+    expired_delta_ = 0;
+    node_delta_.set_delta_expires_unix_ms(0);
+  }
   auto st = rebuild_declared(now_ms);
   // Items come from the journal's own record: they have category and key.
   PACT_ASSERT(st, "a recorded node commit merges");
@@ -107,6 +156,7 @@ void drift_state::set_node_items(const protocol::NodeDelta& delta,
                                  int64_t now_ms) {
   auto previous = node_delta_;
   node_delta_ = delta;
+  expired_delta_ = 0;
   if (!rebuild_declared(now_ms)) {
     node_delta_ = std::move(previous); // callers validate; keep what held
     auto st = rebuild_declared(now_ms);
@@ -125,6 +175,29 @@ void drift_state::recompare(int64_t now_ms) {
       drifting.push_back(id.second);
   for (const auto& p : drifting)
     (void)observe_file(p, now_ms); // unreadable now: seen at the next event
+}
+
+std::vector<item_id> drift_state::expire_delta(int64_t now_ms) {
+  auto ends = node_delta_.delta_expires_unix_ms();
+  auto seq = node_delta_.delta_sequence();
+  if (node_delta_.items_size() == 0 || ends <= 0 || now_ms < ends || seq == 0
+      || seq == expired_delta_)
+    return {};
+  expired_delta_ = seq;
+  // The same overlay and delta were accepted before: this cannot fail.
+  auto st = rebuild_declared(overlay_, node_delta_);
+  PACT_ASSERT(st.ok(), "a declared state accepted once rebuilds");
+  std::vector<item_id> keys;
+  for (const auto& i : node_delta_.items())
+    keys.emplace_back(i.category(), i.key());
+  return keys;
+}
+
+window_event drift_state::follow_journal_window(int64_t now_ms) {
+  if (journal_window_ends_ == followed_window_ends_)
+    return window_event::none;
+  followed_window_ends_ = journal_window_ends_;
+  return window_.follow(now_ms, journal_window_ends_);
 }
 
 void drift_state::forget_excluded(const blacklist& b) {
@@ -307,11 +380,15 @@ double drift_state::magnitude() const {
 
 std::optional<protocol::StateDelta> drift_state::take_episode(int64_t now_ms) {
   if (drift_.empty()) {
+    resolution_pending_ |= !recorded_.empty();
     recorded_.clear();
+    converged_.clear();
     window_.on_clean();
     return std::nullopt;
   }
-  window_.on_drift(now_ms, magnitude());
+  // An extension granted before the drift began still holds.
+  if (window_.on_drift(now_ms, magnitude()) == window_event::opened)
+    window_.follow(now_ms, journal_window_ends_);
   if (now_ms - last_new_ms_ < settings_.settle_ms)
     return std::nullopt;
   protocol::StateDelta delta;
@@ -324,6 +401,36 @@ std::optional<protocol::StateDelta> drift_state::take_episode(int64_t now_ms) {
   if (delta.items_size() == 0)
     return std::nullopt;
   return delta;
+}
+
+bool drift_state::take_resolution() {
+  return std::exchange(resolution_pending_, false);
+}
+
+std::vector<drift_item> drift_state::take_unconverged() {
+  std::vector<drift_item> out;
+  for (const auto& [id, e] : drift_)
+    if (converged_.insert(id).second)
+      out.push_back(e.item);
+  return out;
+}
+
+void drift_state::mark_flagged(const std::vector<drift_item>& items,
+                               bool converged) {
+  for (const auto& d : items) {
+    recorded_.insert(d.id);
+    if (converged)
+      converged_.insert(d.id);
+  }
+}
+
+std::vector<drift_item>
+drift_state::items_of(const std::vector<item_id>& ids) const {
+  std::vector<drift_item> out;
+  for (const auto& id : ids)
+    if (auto it = drift_.find(id); it != drift_.end())
+      out.push_back(it->second.item);
+  return out;
 }
 
 protocol::DriftReply

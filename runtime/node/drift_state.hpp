@@ -27,6 +27,7 @@
 
 #include "runtime/common/path_glob.hpp"
 #include "runtime/node/commit_window.hpp"
+#include "runtime/node/converge.hpp"
 #include "runtime/node/drift.hpp"
 #include "runtime/node/file_baseline.hpp"
 #include "runtime/node/scanners.hpp"
@@ -51,6 +52,8 @@ struct drift_settings {
   /// records at once (the journal refuses a delta over
   /// journal::max_delta_items).
   int max_episode_items = 1024;
+  /// agent.drift.test_window_divisor (window_policy::test_divisor).
+  uint32_t test_window_divisor = 1;
 };
 
 class drift_state {
@@ -74,6 +77,33 @@ public:
   const declared_state& declared() const {
     return declared_;
   }
+  /// The journal's declared items by (category, key) with their canonical
+  /// values (a file's JSON with mode and owner), for converging.
+  const declared_values& declared_raw() const {
+    return declared_raw_;
+  }
+  /// The vCluster policy's enforcement mode (UNSPECIFIED resolves to
+  /// observe).
+  protocol::EnforcementMode enforcement() const {
+    return enforcement_;
+  }
+  /// The committed node delta's TTL (NodeDelta.delta_expires_unix_ms):
+  /// once `now_ms` reaches it, the delta's keys leave the declared state —
+  /// a key the overlay declares is expected at the overlay's value again, a
+  /// key only the delta declared is expected absent — and are returned,
+  /// once per delta (its delta_sequence), for the caller to flag and
+  /// converge as on a window expiry (docs/drift.md). Empty otherwise. A new
+  /// commit (another delta_sequence) declares its items again.
+  std::vector<item_id> expire_delta(int64_t now_ms);
+  /// delta_sequence of the delta whose TTL ran out (0 = none).
+  uint64_t expired_delta_sequence() const {
+    return expired_delta_;
+  }
+  /// The journal's deadline for this node's window (NodeDelta.
+  /// window_ends_unix_ms), when it changed since last seen: the window
+  /// follows it (commit_window::follow). An unchanged value changes nothing,
+  /// so a stale deadline never reopens a window that closed.
+  window_event follow_journal_window(int64_t now_ms);
   /// The overlay's (replicated) blacklist patterns.
   const std::vector<std::string>& journal_blacklist() const {
     return journal_blacklist_;
@@ -167,6 +197,21 @@ public:
   /// episode ends (and the window closes).
   std::optional<protocol::StateDelta> take_episode(int64_t now_ms);
 
+  /// True once after a recorded episode ended (its drift is gone:
+  /// committed, converged or undone), for the caller to record.
+  bool take_resolution();
+
+  /// The drifted items not yet handed to converge in this episode, marked
+  /// handed (a window that expired under enforce converges each item once;
+  /// what could not be restored is not retried until the episode ends).
+  std::vector<drift_item> take_unconverged();
+  /// `items` were flagged in a record of their own (a node delta's TTL ran
+  /// out): they are not recorded again as drift, their resolution is, and
+  /// with `converged` they are not handed to converge again this episode.
+  void mark_flagged(const std::vector<drift_item>& items, bool converged);
+  /// The drifted items among `ids`.
+  std::vector<drift_item> items_of(const std::vector<item_id>& ids) const;
+
   commit_window& window() {
     return window_;
   }
@@ -191,7 +236,21 @@ private:
   std::pair<item_value, bool> expected_file(const std::string& path) const;
   status rebuild_declared(int64_t now_ms);
 
+  /// Recomputes declared_ and declared_raw_ from `overlay` and `delta`
+  /// (without the delta's items once it expired); nothing changes on error.
+  status rebuild_declared(const protocol::VClusterOverlay& overlay,
+                          const protocol::NodeDelta& delta);
+
   drift_settings settings_;
+  /// delta_sequence of the delta whose TTL ran out (0 = none).
+  uint64_t expired_delta_ = 0;
+  declared_values declared_raw_;
+  protocol::EnforcementMode enforcement_ = protocol::ENFORCEMENT_MODE_OBSERVE;
+  /// NodeDelta.window_ends_unix_ms as received, and as last followed.
+  int64_t journal_window_ends_ = 0;
+  int64_t followed_window_ends_ = 0;
+  bool resolution_pending_ = false;
+  std::set<item_id> converged_;
   declared_state declared_;
   protocol::VClusterOverlay overlay_;
   protocol::NodeDelta node_delta_;

@@ -29,6 +29,8 @@ bool is_node_event(const JournalCommand& cmd) {
         case ENTRY_TYPE_EXEC_LOG:
         case ENTRY_TYPE_SHELL_SESSION:
         case ENTRY_TYPE_SERVICE_LIFECYCLE:
+        case ENTRY_TYPE_WINDOW_EXPIRED:
+        case ENTRY_TYPE_DRIFT_RESOLVED:
           return true;
         default:
           return false;

@@ -9,9 +9,9 @@
 ///     enrolled in, or, before enrollment, the one it asks for);
 ///   * report: send the node's NodeReport (liveness and actor tree);
 ///   * write the node's own events: DRIFT_DETECTED, AUTO_CONVERGE, and
-///     RECORD of capability-change, boot-config and the audit types of the
-///     node's admin operations (exec-log, shell-session,
-///     service-lifecycle).
+///     RECORD of capability-change, boot-config, window-expired,
+///     drift-resolved and the audit types of the node's admin operations
+///     (exec-log, shell-session, service-lifecycle).
 ///
 /// Everything else (commits, rollbacks, other nodes, vCluster or global
 /// scope, every read but its boot stream) is refused with the usual

@@ -55,6 +55,10 @@ std::string entry_type_name(EntryType t) {
       return "node-state-change";
     case ENTRY_TYPE_WINDOW_EXTENDED:
       return "window-extended";
+    case ENTRY_TYPE_WINDOW_EXPIRED:
+      return "window-expired";
+    case ENTRY_TYPE_DRIFT_RESOLVED:
+      return "drift-resolved";
     default:
       return "unknown";
   }
@@ -264,6 +268,9 @@ json node_json(const NodeRecord& n) {
     j["delta_expires"] = time_text(n.delta_expires_unix_ms());
   if (n.window_ends_unix_ms() != 0)
     j["commit_window_ends"] = time_text(n.window_ends_unix_ms());
+  if (n.window_expired_unix_ms() != 0)
+    j["commit_window_expired"] = time_text(n.window_expired_unix_ms());
+  j["drift_items"] = n.drift_items();
   if (!n.agent_endpoint().empty())
     j["agent_endpoint"] = n.agent_endpoint();
   return j;

@@ -1,37 +1,55 @@
 #include "runtime/render/status_view.hpp"
 
 #include <sstream>
+#include <vector>
 
 #include "runtime/common/terminal_text.hpp"
 #include "runtime/render/journal_render.hpp"
+#include "runtime/render/node_view.hpp"
 #include "runtime/render/status_render.hpp"
 
 namespace pact::render {
 
 namespace {
 
-/// The journal's view of the node or vCluster asked about as text. Drift
-/// from the agent's reports arrives with the agent service.
-std::string declared_text(const protocol::StateReply& st,
-                          const std::string& node, const std::string& vc) {
+/// One node as the journal holds it: state, committed changes, drift its
+/// agent recorded and, on its own line, the commit window.
+std::string node_text(const protocol::NodeRecord& n, int64_t now_ms) {
   std::ostringstream os;
-  for (auto& n : st.nodes()) {
-    if (!node.empty() && n.node() != node)
-      continue;
-    os << "\njournal: node " << terminal_safe(n.node()) << " "
-       << node_state_name(n.state()) << ", vcluster "
-       << (n.vcluster().empty() ? std::string("-")
-                                : terminal_safe(n.vcluster()))
-       << ", " << n.items_size() << " committed change"
-       << (n.items_size() == 1 ? "" : "s");
-    if (n.window_ends_unix_ms() != 0)
-      os << ", commit window until " << time_text(n.window_ends_unix_ms());
-    if (!n.agent_endpoint().empty())
-      os << ", agent at " << terminal_safe(n.agent_endpoint());
-    os << "\n";
-    for (auto& i : n.items())
-      os << "  " << action_name(i.action()) << "  " << item_text(i) << "\n";
-  }
+  os << "\njournal: node " << terminal_safe(n.node()) << " "
+     << node_state_name(n.state()) << ", vcluster "
+     << (n.vcluster().empty() ? std::string("-") : terminal_safe(n.vcluster()))
+     << ", " << n.items_size() << " committed change"
+     << (n.items_size() == 1 ? "" : "s");
+  if (n.items_size() > 0 && n.delta_expires_unix_ms() != 0)
+    os << (delta_in_force(n, now_ms) ? " (expire " : " (expired ")
+       << (delta_in_force(n, now_ms)
+             ? in_text(n.delta_expires_unix_ms() - now_ms)
+             : age_text(now_ms - n.delta_expires_unix_ms()))
+       << ")";
+  if (n.drift_items() != 0)
+    os << ", " << n.drift_items() << " drifted item"
+       << (n.drift_items() == 1 ? "" : "s");
+  if (!n.agent_endpoint().empty())
+    os << ", agent at " << terminal_safe(n.agent_endpoint());
+  os << "\n";
+  for (auto& i : n.items())
+    os << "  " << action_name(i.action()) << "  " << item_text(i) << "\n";
+  os << "journal: commit window " << window_text(n, now_ms) << "\n";
+  return os.str();
+}
+
+/// The journal's view of the node or vCluster asked about as text.
+std::string declared_text(const protocol::StateReply& st,
+                          const std::string& node, const std::string& vc,
+                          int64_t now_ms) {
+  std::ostringstream os;
+  if (node.empty() && !vc.empty())
+    os << vcluster_nodes_text(st, vc, now_ms);
+  else
+    for (auto& n : st.nodes())
+      if (n.node() == node)
+        os << node_text(n, now_ms);
   for (auto& o : st.overlays())
     if (o.vcluster() == vc)
       os << "\njournal: vcluster " << vc << " overlay version " << o.version()
@@ -59,23 +77,30 @@ void keep_only_node(protocol::StatusReply& reply, const std::string& node) {
 std::string status_view_text(const status_view& v, int64_t now_ms) {
   auto text = render_status_text(v.reply, now_ms);
   if (v.declared)
-    text += declared_text(*v.declared, v.node, v.vcluster);
+    text += declared_text(*v.declared, v.node, v.vcluster, now_ms);
   return text;
 }
 
-nlohmann::json status_view_json(const status_view& v) {
+nlohmann::json status_view_json(const status_view& v, int64_t now_ms) {
   auto j = render_status_json(v.reply);
   if (!v.declared)
     return j;
   j["declared"] = {{"nodes", nlohmann::json::array()},
                    {"overlays", nlohmann::json::array()}};
-  for (auto& n : v.declared->nodes())
-    j["declared"]["nodes"].push_back(node_json(n));
+  std::vector<protocol::NodeRecord> nodes;
+  for (auto& n : v.declared->nodes()) {
+    auto nj = node_json(n);
+    nj["commit_window"] = window_text(n, now_ms);
+    j["declared"]["nodes"].push_back(std::move(nj));
+    nodes.push_back(n);
+  }
   for (auto& o : v.declared->overlays())
-    j["declared"]["overlays"].push_back({{"vcluster", o.vcluster()},
-                                         {"version", o.version()},
-                                         {"checksum", o.checksum()},
-                                         {"items", o.items_size()}});
+    j["declared"]["overlays"].push_back(
+      {{"vcluster", o.vcluster()},
+       {"version", o.version()},
+       {"checksum", o.checksum()},
+       {"items", o.items_size()},
+       {"heterogeneous", divergent_json(divergent_keys(o, nodes, now_ms))}});
   return j;
 }
 

@@ -36,7 +36,8 @@ std::string status_view_text(const status_view& v, int64_t now_ms);
 
 /// The JSON of docs/cli.md: render_status_json plus, with a declared view,
 /// `"declared": {"nodes": [NODE], "overlays": [{vcluster, version,
-/// checksum, items}]}`.
-nlohmann::json status_view_json(const status_view& v);
+/// checksum, items, heterogeneous}]}`; `now_ms` dates the commit windows
+/// and committed deltas' expiry (node_view.hpp).
+nlohmann::json status_view_json(const status_view& v, int64_t now_ms);
 
 } // namespace pact::render

@@ -13,6 +13,7 @@
 #include "actors/agent/agent_atoms.hpp"
 #include "actors/agent/drift_setup.hpp"
 #include "actors/supervision/health_registry.hpp"
+#include "runtime/common/files.hpp"
 #include "tests/unit/actors/coordinator_config.hpp"
 #include "tests/unit/runtime/node/node_fixtures.hpp"
 
@@ -264,4 +265,141 @@ TEST_CASE_FIXTURE(fixture, "at the watch limit the watcher says so in its "
   caf::anon_send(w, drift_scan_atom::value);
   run();
   CHECK(drift().items_size() == 1);
+}
+
+namespace {
+
+/// Declared state with a 60 s window under `mode`, and the journal's window
+/// deadline `window_ends` (0: none).
+void declare(fixture& f, protocol::EnforcementMode mode,
+             int64_t window_ends = 0) {
+  protocol::VClusterOverlay overlay;
+  overlay.set_vcluster("ml");
+  overlay.mutable_policy()->set_enforcement_mode(mode);
+  overlay.mutable_policy()->set_base_commit_window_seconds(60);
+  protocol::NodeDelta delta;
+  delta.set_window_ends_unix_ms(window_ends);
+  caf::anon_send(f.child("agent/drift-watcher"), declared_state_atom::value,
+                 overlay.SerializeAsString(), delta.SerializeAsString());
+  f.run();
+}
+
+/// Starts the watcher under `mode`, changes /etc/motd and lets the episode
+/// be recorded (the window opens).
+void start_drifted(fixture& f, protocol::EnforcementMode mode) {
+  f.start();
+  declare(f, mode);
+  f.root.write("/etc/motd", "changed\n");
+  f.tick(60);
+  f.tick(400);
+}
+
+std::string motd(fixture& f) {
+  auto now = files::read_all(f.root.host("/etc/motd"));
+  REQUIRE(now);
+  return *now;
+}
+
+std::vector<protocol::EntryType>
+kinds(const std::vector<protocol::JournalCommand>& cmds) {
+  std::vector<protocol::EntryType> out;
+  for (const auto& c : cmds)
+    switch (c.kind()) {
+      case protocol::COMMAND_KIND_DRIFT_DETECTED:
+        out.push_back(protocol::ENTRY_TYPE_DRIFT_DETECTED);
+        break;
+      case protocol::COMMAND_KIND_AUTO_CONVERGE:
+        out.push_back(protocol::ENTRY_TYPE_AUTO_CONVERGE);
+        break;
+      default:
+        out.push_back(c.record_type());
+    }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "window expiry under enforce: flagged once, "
+                           "converged, then resolved") {
+  start_drifted(*this, protocol::ENFORCEMENT_MODE_ENFORCE);
+  auto got = recorded();
+  REQUIRE(got.size() == 1);
+  auto opened = drift();
+  CHECK(opened.window_state() == protocol::DRIFT_WINDOW_STATE_OPEN);
+  // The journal keeps the agent's deadline (pact extend counts from it).
+  CHECK(got[0].window_ends_unix_ms() == opened.window_ends_unix_ms());
+  CHECK(opened.window_ends_unix_ms() - opened.window_opened_unix_ms()
+        == 60'000);
+  tick(60'000);
+  got = recorded();
+  REQUIRE(kinds(got)
+          == std::vector<protocol::EntryType>{
+            protocol::ENTRY_TYPE_DRIFT_DETECTED,
+            protocol::ENTRY_TYPE_WINDOW_EXPIRED,
+            protocol::ENTRY_TYPE_AUTO_CONVERGE,
+          });
+  CHECK(got[1].message().rfind("commit window expired: 1 drifted item(s) "
+                               "flagged for review",
+                               0)
+        == 0);
+  CHECK(got[2].message().find("restored 1 item(s): files:/etc/motd")
+        != std::string::npos);
+  CHECK(motd(*this) == "hello\n");
+  tick(60);
+  CHECK(drift().items_size() == 0);
+  CHECK(drift().window_state() == protocol::DRIFT_WINDOW_STATE_CLOSED);
+  tick(60);
+  got = recorded();
+  REQUIRE(got.size() == 4);
+  CHECK(got[3].record_type() == protocol::ENTRY_TYPE_DRIFT_RESOLVED);
+  CHECK(got[3].client_request_id() != got[2].client_request_id());
+}
+
+TEST_CASE_FIXTURE(fixture, "window expiry under observe records only") {
+  start_drifted(*this, protocol::ENFORCEMENT_MODE_OBSERVE);
+  tick(60'000);
+  tick(60'000);
+  CHECK(kinds(recorded())
+        == std::vector<protocol::EntryType>{
+          protocol::ENTRY_TYPE_DRIFT_DETECTED,
+          protocol::ENTRY_TYPE_WINDOW_EXPIRED,
+        });
+  CHECK(motd(*this) == "changed\n");
+  CHECK(drift().window_state() == protocol::DRIFT_WINDOW_STATE_EXPIRED);
+}
+
+TEST_CASE_FIXTURE(fixture, "a killed watcher's successor keeps the window "
+                           "and expires it once") {
+  start_drifted(*this, protocol::ENFORCEMENT_MODE_OBSERVE);
+  auto before = drift();
+  REQUIRE(before.window_state() == protocol::DRIFT_WINDOW_STATE_OPEN);
+  auto w = child("agent/drift-watcher");
+  caf::anon_send_exit(w, caf::exit_reason::kill);
+  run();
+  auto w2 = child("agent/drift-watcher");
+  REQUIRE(w2);
+  CHECK(w2 != w);
+  auto after = drift();
+  CHECK(after.window_state() == protocol::DRIFT_WINDOW_STATE_OPEN);
+  CHECK(after.window_opened_unix_ms() == before.window_opened_unix_ms());
+  CHECK(after.window_ends_unix_ms() == before.window_ends_unix_ms());
+  tick(60'000);
+  tick(60'000);
+  CHECK(kinds(recorded())
+        == std::vector<protocol::EntryType>{
+          protocol::ENTRY_TYPE_DRIFT_DETECTED,
+          protocol::ENTRY_TYPE_WINDOW_EXPIRED,
+        });
+}
+
+TEST_CASE_FIXTURE(fixture, "the journal's extension reaches the window") {
+  start_drifted(*this, protocol::ENFORCEMENT_MODE_ENFORCE);
+  auto opened = drift();
+  // `pact extend 15`: the journal's deadline comes with the declared state.
+  auto extended = opened.window_ends_unix_ms() + 15 * 60'000;
+  declare(*this, protocol::ENFORCEMENT_MODE_ENFORCE, extended);
+  CHECK(drift().window_ends_unix_ms() == extended);
+  tick(60'000);
+  CHECK(recorded().size() == 1); // not expired at the old deadline
+  CHECK(motd(*this) == "changed\n");
 }

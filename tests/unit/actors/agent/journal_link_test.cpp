@@ -47,6 +47,8 @@ VClusterOverlay overlay_with(const std::string& motd, uint64_t version) {
 struct journal_state {
   VClusterOverlay overlay = overlay_with("from the journal", 7);
   std::vector<std::string> global_blacklist;
+  /// The node delta streamed after the overlay (node "n1").
+  NodeDelta delta;
   int boots = 0;
   int reports = 0;
   std::vector<JournalCommand> commands;
@@ -79,6 +81,7 @@ caf::behavior fake_gateway(caf::event_based_actor* self,
         oc->set_data(st->overlay.SerializeAsString());
         self->send(to, boot_chunk_atom::value, c.SerializeAsString());
         BootChunk delta;
+        *delta.mutable_node_delta() = st->delta;
         delta.mutable_node_delta()->set_node("n1");
         self->send(to, boot_chunk_atom::value, delta.SerializeAsString());
         BootChunk done;
@@ -103,14 +106,16 @@ caf::behavior fake_gateway(caf::event_based_actor* self,
 /// Collects what the link hands to the drift watcher and the supervisor.
 struct handed {
   std::string overlay;
+  std::string delta;
   int declared = 0;
   int services = 0;
 };
 
 caf::behavior probe(caf::event_based_actor*, std::shared_ptr<handed> h) {
   return {
-    [h](declared_state_atom, const std::string& o, const std::string&) {
+    [h](declared_state_atom, const std::string& o, const std::string& d) {
       h->overlay = o;
+      h->delta = d;
       ++h->declared;
     },
     [h](declared_services_atom, const std::string&) { ++h->services; },
@@ -445,4 +450,28 @@ TEST_CASE_FIXTURE(fixture, "an operator's request goes with the operator's "
   REQUIRE(js->commands.size() == booted + 1);
   CHECK(js->commands.back().state_delta().items(0).key() == "/etc/b");
   CHECK(js->operator_tokens == std::vector<std::string>{"operator-token"});
+}
+
+TEST_CASE_FIXTURE(fixture, "a change of only the node's window reaches the "
+                           "drift watcher, nothing is applied again") {
+  start(config());
+  REQUIRE(got->declared == 1);
+  // `pact extend`: the node record's window moves, its items do not.
+  js->delta.set_window_ends_unix_ms(1'700'000'900'000);
+  { std::ofstream(root.path + "/etc/motd") << "local drift"; }
+  sched.advance_time(std::chrono::seconds(10));
+  run();
+  CHECK(js->boots == 2);
+  CHECK(got->declared == 2);
+  CHECK(got->services == 1);
+  NodeDelta handed_delta;
+  REQUIRE(handed_delta.ParseFromString(got->delta));
+  CHECK(handed_delta.window_ends_unix_ms() == 1'700'000'900'000);
+  // Drift is the window's business, not the link's.
+  CHECK(root.read("/etc/motd") == "local drift");
+  // Nothing moved: nothing handed again.
+  sched.advance_time(std::chrono::seconds(10));
+  run();
+  CHECK(js->boots == 3);
+  CHECK(got->declared == 2);
 }

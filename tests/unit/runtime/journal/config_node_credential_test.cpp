@@ -49,7 +49,8 @@ TEST_CASE("a node credential writes its own node's events, enrolled or not") {
   CHECK(last_of(h.sm).author().principal() == "n1");
   h.ok(as_node(make_cmd(COMMAND_KIND_AUTO_CONVERGE, node_scope("n1")), "n1"));
   for (auto t : {ENTRY_TYPE_CAPABILITY_CHANGE, ENTRY_TYPE_BOOT_CONFIG,
-                 ENTRY_TYPE_EXEC_LOG, ENTRY_TYPE_SERVICE_LIFECYCLE}) {
+                 ENTRY_TYPE_EXEC_LOG, ENTRY_TYPE_SERVICE_LIFECYCLE,
+                 ENTRY_TYPE_WINDOW_EXPIRED}) {
     auto r = make_cmd(COMMAND_KIND_RECORD, node_scope("n9"));
     r.set_record_type(t);
     h.ok(as_node(r, "n9")); // n9 is enrolled nowhere

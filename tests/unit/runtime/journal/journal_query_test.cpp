@@ -582,6 +582,24 @@ TEST_CASE("boot: default chunk size sends a small overlay in one chunk") {
   CHECK(chunks[2].complete().overlay_chunks() == 1);
 }
 
+TEST_CASE("boot: the node delta carries the journal's commit window") {
+  // `pact extend` must reach a running agent's window (issue 11 item 4).
+  journal_fixture f;
+  auto ext = make_cmd(COMMAND_KIND_EXTEND_WINDOW, node_scope("n1"));
+  ext.set_extend_seconds(900);
+  f.run(ext);
+  auto ends = f.sm().node("n1")->window_ends_unix_ms();
+  REQUIRE(ends > 0);
+  journal_reader r;
+  r.refresh(f.sm());
+  auto a = r.boot(f.sm(), boot_req("n1"));
+  REQUIRE(a);
+  REQUIRE(a->chunks_size() >= 2);
+  const auto& nd = a->chunks(a->chunks_size() - 2);
+  REQUIRE(nd.has_node_delta());
+  CHECK(nd.node_delta().window_ends_unix_ms() == ends);
+}
+
 TEST_CASE("boot: an agent with the current version gets only the marker") {
   journal_fixture f;
   journal_reader r;

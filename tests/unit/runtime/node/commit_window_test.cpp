@@ -98,3 +98,24 @@ TEST_CASE("emergency: the window lasts emergency_window_seconds") {
   CHECK(e.on_drift(t0 + s, 5.0) == window_event::opened);
   CHECK(e.ends_ms() == t0 + s + 14400 * s);
 }
+
+TEST_CASE("follow: the journal's later deadline opens or lengthens") {
+  commit_window w; // 900 s at magnitude 0
+  // A deadline already past changes nothing.
+  CHECK(w.follow(t0, t0) == window_event::none);
+  CHECK(w.phase() == window_phase::closed);
+  // `pact extend` with no drift opens a window.
+  CHECK(w.follow(t0, t0 + 900 * s) == window_event::extended);
+  CHECK(w.phase() == window_phase::open);
+  CHECK(w.opened_ms() == t0);
+  // Not after the open window's own end: unchanged.
+  CHECK(w.follow(t0 + s, t0 + 800 * s) == window_event::none);
+  CHECK(w.ends_ms() == t0 + 900 * s);
+  CHECK(w.follow(t0 + s, t0 + 1000 * s) == window_event::extended);
+  CHECK(w.ends_ms() == t0 + 1000 * s);
+  CHECK(w.tick(t0 + 1000 * s) == window_event::expired);
+  // An expired window reopens from now.
+  CHECK(w.follow(t0 + 1001 * s, t0 + 2000 * s) == window_event::extended);
+  CHECK(w.phase() == window_phase::open);
+  CHECK(w.opened_ms() == t0 + 1001 * s);
+}

@@ -83,9 +83,13 @@ TEST_CASE("a node credential may write its own node's events only") {
     node_command_denial(n1, on_node(COMMAND_KIND_AUTO_CONVERGE, "n1")).empty());
   for (auto t : {ENTRY_TYPE_CAPABILITY_CHANGE, ENTRY_TYPE_BOOT_CONFIG,
                  ENTRY_TYPE_EXEC_LOG, ENTRY_TYPE_SHELL_SESSION,
-                 ENTRY_TYPE_SERVICE_LIFECYCLE})
+                 ENTRY_TYPE_SERVICE_LIFECYCLE, ENTRY_TYPE_WINDOW_EXPIRED,
+                 ENTRY_TYPE_DRIFT_RESOLVED})
     CHECK(
       node_command_denial(n1, on_node(COMMAND_KIND_RECORD, "n1", t)).empty());
+  CHECK_FALSE(node_command_denial(n1, on_node(COMMAND_KIND_RECORD, "n2",
+                                              ENTRY_TYPE_WINDOW_EXPIRED))
+                .empty());
   CHECK(node_command_denial(n1, on_node(COMMAND_KIND_DRIFT_DETECTED, "n2"))
         == "policy: denied: n1 may not write to node n2 (a node credential "
            "writes for its own node only)");

@@ -55,12 +55,12 @@ TEST_CASE("the declared view follows the health report") {
   CHECK(text.find("journal: vcluster ml overlay version 3, 0 declared items, "
                   "checksum 0123456789ab\n")
         != std::string::npos);
-  auto j = render::status_view_json(v);
+  auto j = render::status_view_json(v, 0);
   CHECK(j["declared"]["nodes"][0]["node"] == "n1");
   CHECK(j["declared"]["overlays"][0]["version"] == 3);
   CHECK(j["declared"]["overlays"][0]["items"] == 0);
   v.declared.reset();
   CHECK(render::status_view_text(v, 0).find("journal: node")
         == std::string::npos);
-  CHECK_FALSE(render::status_view_json(v).contains("declared"));
+  CHECK_FALSE(render::status_view_json(v, 0).contains("declared"));
 }

@@ -1,0 +1,183 @@
+// Converging drifted items back (runtime/node/converge.hpp): every item gets
+// an outcome, files and sysctl keys are written under the root, what cannot
+// be restored is named with the reason.
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <doctest/doctest.h>
+
+#include "runtime/common/files.hpp"
+#include "runtime/node/converge.hpp"
+#include "tests/unit/runtime/node/node_fixtures.hpp"
+
+using namespace pact;
+using namespace pact::node;
+using pact::test::temp_root;
+
+namespace {
+
+constexpr auto files_dim = protocol::DELTA_CATEGORY_FILES;
+constexpr auto kernel_dim = protocol::DELTA_CATEGORY_KERNEL;
+constexpr auto mounts_dim = protocol::DELTA_CATEGORY_MOUNTS;
+
+drift_item drifted(int cat, const std::string& key, item_value expected,
+                   item_value actual, bool from_journal = false) {
+  return {{cat, key}, std::move(expected), std::move(actual), from_journal, 1};
+}
+
+backend_map backends_for(const temp_root& r) {
+  host_settings h;
+  h.root = r.path();
+  h.run = [](const std::vector<std::string>&) -> status {
+    FAIL("a recording backend runs nothing");
+    return {};
+  };
+  return make_backends(h);
+}
+
+std::string read(const temp_root& r, const std::string& p) {
+  auto c = files::read_all(r.host(p));
+  REQUIRE(c);
+  return *c;
+}
+
+unsigned mode_of(const std::string& path) {
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  return st.st_mode & 07777;
+}
+
+} // namespace
+
+TEST_CASE("baseline content is written back with the file's mode kept") {
+  temp_root r;
+  r.write("/etc/motd", "changed\n");
+  REQUIRE(::chmod(r.host("/etc/motd").c_str(), 0600) == 0);
+  auto b = backends_for(r);
+  auto out
+    = converge({drifted(files_dim, "/etc/motd", item_value::of("hello\n"),
+                        item_value::of("changed\n"))},
+               {}, b);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].restored);
+  CHECK(read(r, "/etc/motd") == "hello\n");
+  CHECK(mode_of(r.host("/etc/motd")) == 0600);
+}
+
+TEST_CASE("a file declared by the journal is applied as declared") {
+  temp_root r;
+  r.write("/etc/app.conf", "local\n");
+  auto b = backends_for(r);
+  declared_values declared{{{files_dim, "/etc/app.conf"},
+                            R"({"content":"declared\n","mode":"0640"})"}};
+  auto out = converge({drifted(files_dim, "/etc/app.conf",
+                               item_value::of("declared\n"),
+                               item_value::of("local\n"), true)},
+                      declared, b);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].restored);
+  CHECK(read(r, "/etc/app.conf") == "declared\n");
+  CHECK(mode_of(r.host("/etc/app.conf")) == 0640);
+}
+
+TEST_CASE("a file that appeared after the baseline is removed") {
+  temp_root r;
+  r.write("/etc/extra", "x");
+  auto b = backends_for(r);
+  auto out = converge({drifted(files_dim, "/etc/extra", item_value::absent(),
+                               item_value::of("x"))},
+                      {}, b);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].restored);
+  CHECK_FALSE(files::exists(r.host("/etc/extra")));
+  // Gone already: still restored (the goal holds).
+  auto again = converge({drifted(files_dim, "/etc/extra", item_value::absent(),
+                                 item_value::of("x"))},
+                        {}, b);
+  CHECK(again[0].restored);
+}
+
+TEST_CASE("a symlink from the baseline is linked again") {
+  temp_root r;
+  r.write("/etc/localtime", "not a link");
+  auto b = backends_for(r);
+  auto out
+    = converge({drifted(files_dim, "/etc/localtime",
+                        item_value::of("symlink:/usr/share/zoneinfo/UTC"),
+                        item_value::of("not a link"))},
+               {}, b);
+  REQUIRE(out[0].restored);
+  CHECK(std::filesystem::read_symlink(r.host("/etc/localtime"))
+        == "/usr/share/zoneinfo/UTC");
+}
+
+TEST_CASE("what cannot be restored is named with the reason") {
+  temp_root r;
+  r.write("/var/big", "changed");
+  auto b = backends_for(r);
+  std::vector<drift_item> items{
+    drifted(files_dim, "/var/big", item_value::of("sha256:00ff"),
+            item_value::of("changed")),
+    drifted(kernel_dim, "module:nvidia", item_value::absent(),
+            item_value::of("loaded")),
+    drifted(kernel_dim, "vm.extra", item_value::absent(), item_value::of("1")),
+    drifted(mounts_dim, "/scratch", item_value::absent(),
+            item_value::of(R"({"type":"tmpfs"})")),
+    drifted(mounts_dim, "/data",
+            item_value::of(R"({"source":"nfs:/d","type":"nfs"})"),
+            item_value::absent(), true),
+    drifted(protocol::DELTA_CATEGORY_PACKAGES, "vim", item_value::of("1"),
+            item_value::absent()),
+  };
+  auto out = converge(items, {}, b);
+  REQUIRE(out.size() == items.size());
+  for (const auto& c : out)
+    CHECK_FALSE(c.restored);
+  // Kernel, then mounts, then files (the boot's order).
+  CHECK(out[0].item.id.second == "module:nvidia");
+  CHECK(out[0].detail.find("modprobe") != std::string::npos);
+  CHECK(out[1].detail.find("cannot be unset") != std::string::npos);
+  CHECK(out[2].detail.find("not unmounted") != std::string::npos);
+  CHECK(out[3].detail.find("would mount nfs nfs:/d on /data")
+        != std::string::npos);
+  CHECK(out[4].item.id.second == "/var/big");
+  CHECK(out[4].detail.find("held only as a hash") != std::string::npos);
+  CHECK(read(r, "/var/big") == "changed");
+  auto msg = converge_message("converged", out);
+  CHECK(msg.find("converged: restored 0 item(s); not restored: ")
+        != std::string::npos);
+  CHECK(msg.find("files:/var/big (held only as a hash") != std::string::npos);
+  CHECK(msg.find("(+1 more)") != std::string::npos);
+  CHECK(converge_delta(out).items_size() == 0);
+}
+
+TEST_CASE("sysctl keys are written back; the delta reverses the drift") {
+  temp_root r;
+  r.write("/proc/sys/vm/swappiness", "10\n");
+  auto b = backends_for(r);
+  auto out = converge({drifted(kernel_dim, "vm.swappiness",
+                               item_value::of("60"), item_value::of("10"))},
+                      {}, b);
+  REQUIRE(out[0].restored);
+  CHECK(read(r, "/proc/sys/vm/swappiness") == "60\n");
+  auto delta = converge_delta(out);
+  REQUIRE(delta.items_size() == 1);
+  CHECK(delta.items(0).action() == protocol::DELTA_ACTION_MODIFY);
+  CHECK(delta.items(0).value() == "60");
+  CHECK(delta.items(0).previous() == "10");
+  CHECK(converge_message("why", out)
+        == "why: restored 1 item(s): kernel:vm.swappiness");
+}
+
+TEST_CASE("index_declared keys the journal's items") {
+  std::vector<protocol::DeltaItem> items(1);
+  items[0].set_category(files_dim);
+  items[0].set_key("/etc/a");
+  items[0].set_value("{}");
+  auto idx = index_declared(items);
+  REQUIRE(idx.count({files_dim, "/etc/a"}) == 1);
+  CHECK(idx.at({files_dim, "/etc/a"}) == "{}");
+}
