@@ -8,6 +8,7 @@
 
 #include "actors/agent/journal_link_state.hpp"
 #include "protocol/errors.hpp"
+#include "runtime/journal/journal_items.hpp"
 
 namespace pact::agent::detail {
 
@@ -123,6 +124,12 @@ void operator_call(self_ptr self, const shared& d, const std::string& bytes) {
   req.set_version(PROTOCOL_VERSION_1);
   req.set_request_id("op-" + std::to_string(++d->request_seq));
   d->operator_calls.emplace(req.request_id(), rp);
+  if (req.has_command()) {
+    const auto& cmd = req.command().command();
+    if (cmd.kind() == COMMAND_KIND_COMMIT
+        && cmd.scope().node() == d->cfg.node_id)
+      d->operator_commits.emplace(req.request_id(), cmd.state_delta());
+  }
   send_request(self, d, req);
 }
 
@@ -130,6 +137,18 @@ void on_operator_reply(const shared& d, const Response& resp) {
   auto it = d->operator_calls.find(resp.request_id());
   if (it == d->operator_calls.end())
     return;
+  auto commit = d->operator_commits.find(resp.request_id());
+  if (commit != d->operator_commits.end()) {
+    if (resp.status().code() == STATUS_CODE_OK) {
+      // The delta as recorded; a retried commit's remembered result lacks
+      // it, and what was sent declares the same values.
+      const auto& recorded = resp.command_reply().result().state_delta();
+      journal::merge_node_list(d->delta.mutable_items(),
+                               recorded.items_size() > 0 ? recorded
+                                                         : commit->second);
+    }
+    d->operator_commits.erase(commit);
+  }
   it->second.deliver(resp.SerializeAsString());
   d->operator_calls.erase(it);
 }
@@ -142,6 +161,7 @@ void fail_operator_calls(const shared& d) {
                        "pact log)",
                        ERROR_REASON_OUTCOME_UNKNOWN));
   d->operator_calls.clear();
+  d->operator_commits.clear();
 }
 
 } // namespace pact::agent::detail

@@ -60,6 +60,11 @@ struct link_data {
   uint64_t dropped_commands = 0;
   /// Operator requests in flight (operator_call_atom), by request id.
   std::map<std::string, caf::response_promise> operator_calls;
+  /// Of those, the commits of this node's delta (`pact commit` of drift),
+  /// with the items sent: once recorded they are merged into `delta`, so
+  /// the next boot answer does not count the node's own values as a
+  /// change to apply (that overwrote an edit made right after the commit).
+  std::map<std::string, protocol::StateDelta> operator_commits;
   /// The detail line of the health report.
   std::string status = "connecting";
 };

@@ -290,9 +290,13 @@ CommandResult config_state_machine::do_extend(const JournalCommand& cmd) {
                     + std::to_string(max_extend_seconds) + " s");
   const auto& name = cmd.scope().node();
   auto ts = cmd.timestamp_unix_ms();
-  int64_t current = 0;
-  if (auto* rec = node(name))
-    current = rec->window_ends_unix_ms();
+  // A window belongs to a node the journal knows (enrolled, or recorded by
+  // its agent): extending a typo made up a node record (tester, issue 11).
+  const auto* rec = node(name);
+  if (rec == nullptr)
+    return refuse(protocol::STATUS_CODE_INVALID_ARGUMENT,
+                  "extend: node '" + name + "' is not known to this journal");
+  int64_t current = rec->window_ends_unix_ms();
   auto ends = std::max(current, ts) + int64_t{secs} * 1000;
   // A window longer than the emergency window is what emergency mode is
   // for; an ordinary extension may not reach past it.

@@ -159,6 +159,9 @@ class ExitCodeTest(PactTestCase):
                 lambda: c("rollback", "99999", "--scope", "global"),
             ("`extend`", "MINUTES outside 1 .. 1440"):
                 lambda: c("extend", "0", "--node", "n1"),
+            ("`extend`", "NODE not known to the journal (never enrolled, "
+                         "committed or booted)"):
+                lambda: c("extend", "30", "--node", "no-such-node"),
             ("`extend`", "the window would pass the policy's emergency window"):
                 lambda: c("extend", "1440", "--node", "n1"),
             ("`apply`", "spec invalid"): lambda: c("apply", bad_spec),

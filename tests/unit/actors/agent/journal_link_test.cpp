@@ -15,6 +15,7 @@
 #include "actors/agent/agent_atoms.hpp"
 #include "actors/supervision/health_registry.hpp"
 #include "protocol/caf_types.hpp"
+#include "runtime/journal/journal_items.hpp"
 #include "tests/unit/actors/coordinator_config.hpp"
 #include "tests/unit/runtime/node/boot_test_util.hpp"
 
@@ -474,4 +475,30 @@ TEST_CASE_FIXTURE(fixture, "a change of only the node's window reaches the "
   run();
   CHECK(js->boots == 3);
   CHECK(got->declared == 2);
+}
+
+TEST_CASE_FIXTURE(fixture, "a committed drift is not applied back over an "
+                           "edit made right after the commit") {
+  // `pact commit` of the node's drift records the node's own values; the
+  // next boot answer declares them. Counted as a change, they were applied
+  // again and overwrote the operator's next edit (tester, issue 11).
+  start(config());
+  REQUIRE(root.read("/etc/motd") == "from the journal");
+  JournalCommand c;
+  c.set_kind(COMMAND_KIND_COMMIT);
+  c.mutable_scope()->set_node("n1");
+  auto* i = c.mutable_state_delta()->add_items();
+  i->set_category(DELTA_CATEGORY_FILES);
+  i->set_action(DELTA_ACTION_MODIFY);
+  i->set_key("/etc/motd");
+  i->set_value(R"({"content":"committed","mode":"0644"})");
+  REQUIRE(operator_call(c).status().code() == STATUS_CODE_OK);
+  // The journal now declares the committed value for the node ...
+  journal::merge_node_list(js->delta.mutable_items(), c.state_delta());
+  // ... and the operator edits the file again before the link asks.
+  { std::ofstream(root.path + "/etc/motd") << "edited after the commit"; }
+  sched.advance_time(std::chrono::seconds(10));
+  run();
+  CHECK(js->boots == 2);
+  CHECK(root.read("/etc/motd") == "edited after the commit");
 }

@@ -36,8 +36,9 @@ void vcluster_with_window(harness& h, const std::string& vc,
 
 TEST_CASE("extend opens a window from the command time when none is open") {
   harness h;
+  vcluster_with_window(h, "ml", "n1", 14400);
   auto seq = h.ok(extend("n1", 600));
-  CHECK(seq == 1);
+  CHECK(seq == 3);
   auto e = entry_at(h.sm, seq);
   CHECK(e.entry_type() == ENTRY_TYPE_WINDOW_EXTENDED);
   CHECK(e.scope().node() == "n1");
@@ -72,6 +73,7 @@ TEST_CASE("extend lengthens an open window, and reopens a closed one") {
   // Entries of the node chain through `parent`.
   CHECK(entry_at(h.sm, seq).parent() == seq - 1);
   // Another node's window is its own.
+  h.ok(node_commit("n2", "vm.a", "1"));
   h.ok(extend("n2", 60, later));
   CHECK(h.sm.node("n2")->window_ends_unix_ms() == later + 60 * s_ms);
   CHECK(h.sm.node("n1")->window_ends_unix_ms() == later + 120 * s_ms);
@@ -85,6 +87,7 @@ TEST_CASE("extend_seconds must lie in 60 .. 86400") {
               std::to_string(bad) + " s is outside 60 s .. 86400 s");
   }
   CHECK(h.sm.node("n1") == nullptr);
+  h.ok(node_commit("n1", "vm.a", "1"));
   h.ok(extend("n1", 60));
   CHECK(h.sm.node("n1")->window_ends_unix_ms() == t0_ms + 60 * s_ms);
 }
@@ -107,7 +110,9 @@ TEST_CASE("extend applies to nodes only") {
 
 TEST_CASE("a window may not reach past the default emergency window") {
   harness h;
-  // Unenrolled node: the default policy, 14400 s.
+  // Unenrolled nodes (known by a commit): the default policy, 14400 s.
+  h.ok(node_commit("n1", "vm.a", "1"));
+  h.ok(node_commit("n2", "vm.a", "1"));
   h.ok(extend("n1", 14400));
   CHECK(h.sm.node("n1")->window_ends_unix_ms() == t0_ms + 14400 * s_ms);
   // Any more at the same moment would end 14460 s from now.
@@ -155,7 +160,7 @@ TEST_CASE("extend is deterministic across replicas and survives a snapshot") {
   log.push_back(extend("n1", 59));    // refused
   log.push_back(extend("n1", 86400)); // refused by the policy
   log.push_back(extend("n1", 1200));
-  log.push_back(extend("n9", 60));
+  log.push_back(extend("n9", 60)); // refused: not known
   for (auto& c : log)
     c.set_timestamp_unix_ms(ts += 7000);
   harness a;
@@ -165,7 +170,8 @@ TEST_CASE("extend is deterministic across replicas and survives a snapshot") {
     auto rb = b.run(c);
     CHECK(deterministic_bytes(ra) == deterministic_bytes(rb));
   }
-  REQUIRE(a.sm.last_sequence() == 6);
+  REQUIRE(a.sm.last_sequence() == 5);
+  CHECK(a.sm.node("n9") == nullptr);
   CHECK(a.sm.snapshot() == b.sm.snapshot());
   CHECK(a.sm.digest() == b.sm.digest());
   // 600 s from the 4th command, then 1200 s more (the window was open).
@@ -183,4 +189,14 @@ TEST_CASE("extend is deterministic across replicas and survives a snapshot") {
   CHECK(deterministic_bytes(c.execute(more))
         == deterministic_bytes(a.sm.execute(more)));
   CHECK(c.snapshot() == a.sm.snapshot());
+}
+
+TEST_CASE("extend refuses a node the journal does not know, and records "
+          "nothing") {
+  // It made up a node record for a typo (tester, issue 11).
+  harness h;
+  h.refused(extend("nosuch", 600), STATUS_CODE_INVALID_ARGUMENT,
+            "extend: node 'nosuch' is not known to this journal");
+  CHECK(h.sm.node("nosuch") == nullptr);
+  CHECK(h.sm.last_sequence() == 0);
 }
