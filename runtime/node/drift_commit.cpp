@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <map>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -109,10 +111,27 @@ drift_commit_command(const drift_state& s,
   cmd.set_message(req.message());
   cmd.set_ttl_seconds(req.ttl_seconds());
   cmd.set_client_request_id(req.client_request_id());
+  // Items are shown (and sent back) with their keys made UTF-8: a name
+  // that is not UTF-8 is shown escaped, and could look like another file's
+  // literal name. Live items are found by the key as shown.
+  std::map<item_id, std::vector<drift_item>> by_shown;
+  for (auto& d : s.items())
+    by_shown[{d.id.first, utf8_safe(d.id.second)}].push_back(d);
   std::string refused;
   for (const auto& shown : req.items()) {
     item_id id{shown.category(), shown.key()};
-    const auto* live = s.find(id);
+    auto found = by_shown.find(id);
+    const drift_item* live = nullptr;
+    if (found != by_shown.end()) {
+      if (found->second.size() > 1 || !is_utf8(found->second[0].id.second)) {
+        refused += (refused.empty() ? "" : "; ") + shown_key(id)
+                   + " is a name that is not UTF-8 (or looks like one); the "
+                     "journal records names as UTF-8 — rename the file or "
+                     "blacklist it";
+        continue;
+      }
+      live = &found->second[0];
+    }
     if (live == nullptr || !same_as_shown(*live, shown))
       return make_error(
         shown_key(id)

@@ -147,6 +147,30 @@ TEST_CASE("what cannot be committed by value is refused by name") {
   CHECK(m.find("/etc/motd") == std::string::npos);
 }
 
+TEST_CASE("a file name that is not UTF-8 is refused by name, not a false "
+          "conflict") {
+  // It is shown escaped ("\\xff"); looked up by the shown key it was never
+  // found, so every commit on the node was "no longer drifts" (exit 4),
+  // and a file literally named like the escape was taken for it (tester).
+  fixture f;
+  f.r.write(std::string("/etc/bad\xffname"), "x\n");
+  REQUIRE(f.s.observe_file(std::string("/etc/bad\xffname"), t0 + 1));
+  f.r.write("/etc/motd", "fine\n");
+  REQUIRE(f.s.observe_file("/etc/motd", t0 + 1));
+  auto cmd = drift_commit_command(f.s, shown(f.s), "n1", fixed_meta());
+  REQUIRE_FALSE(cmd);
+  CHECK(cmd.err().code == exit_code::general_error);
+  CHECK(cmd.err().message.find("/etc/bad\\xffname is a name that is not "
+                               "UTF-8")
+        != std::string::npos);
+  // A file whose literal name is the escape looks the same: ambiguous.
+  f.r.write("/etc/bad\\xffname", "y\n");
+  REQUIRE(f.s.observe_file("/etc/bad\\xffname", t0 + 2));
+  auto both = drift_commit_command(f.s, shown(f.s), "n1", fixed_meta());
+  REQUIRE_FALSE(both);
+  CHECK(both.err().code == exit_code::general_error);
+}
+
 TEST_CASE("a recorded commit stops its items drifting at once") {
   fixture f;
   f.r.write("/etc/motd", "tuned\n");
