@@ -57,8 +57,10 @@ expected<context> make_context(const command& cmd,
               ctx.vm);
     po::notify(ctx.vm);
   } catch (const po::error& e) {
-    return make_error("pact " + cmd.name + ": " + e.what() + " (usage: pact "
-                      + cmd.name + " " + cmd.usage + ")");
+    return make_error(
+      cmd.name + ": "
+      + config::flag_error_text(e, config::positional_names(pos))
+      + " (usage: pact " + cmd.name + " " + cmd.usage + ")");
   }
   config::load_request req;
   req.keys = &config::cli_schema();

@@ -1,5 +1,8 @@
 #include "runtime/common/flags.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include <iostream>
 #include <sstream>
 
@@ -35,6 +38,72 @@ std::map<std::string, std::string> collect_flags(const po::variables_map& vm,
   return out;
 }
 
+namespace {
+
+std::string bare(std::string name) {
+  while (!name.empty() && name[0] == '-')
+    name.erase(0, 1);
+  return name;
+}
+
+/// The value in "the argument ('V') for option ...", if there is one.
+std::string quoted_value(const std::string& what) {
+  auto a = what.find("('");
+  auto b = what.find("')", a == std::string::npos ? 0 : a);
+  if (a == std::string::npos || b == std::string::npos)
+    return {};
+  return what.substr(a + 2, b - a - 2);
+}
+
+} // namespace
+
+std::map<std::string, std::string>
+positional_names(const po::positional_options_description& pos) {
+  std::map<std::string, std::string> out;
+  auto n = std::min<unsigned>(pos.max_total_count(), 16);
+  for (unsigned i = 0; i < n; ++i) {
+    auto name = pos.name_for_position(i);
+    std::string upper;
+    for (char c : name)
+      upper += c == '-' ? '_'
+                        : static_cast<char>(
+                          std::toupper(static_cast<unsigned char>(c)));
+    out.emplace(name, upper);
+  }
+  return out;
+}
+
+std::string flag_error_text(const po::error& e,
+                            const std::map<std::string, std::string>& pos) {
+  auto shown = [&](const std::string& option) {
+    auto name = bare(option);
+    auto p = pos.find(name);
+    return p != pos.end() ? p->second : "--" + name;
+  };
+  if (dynamic_cast<const po::too_many_positional_options_error*>(&e))
+    return "too many arguments";
+  if (auto* u = dynamic_cast<const po::unknown_option*>(&e))
+    return "unknown option '" + u->get_option_name() + "'";
+  if (auto* r = dynamic_cast<const po::required_option*>(&e))
+    return shown(r->get_option_name()) + " is required";
+  if (auto* m = dynamic_cast<const po::multiple_occurrences*>(&e))
+    return shown(m->get_option_name()) + " is given more than once";
+  if (auto* s = dynamic_cast<const po::invalid_command_line_syntax*>(&e)) {
+    if (s->kind() == po::invalid_syntax::missing_parameter)
+      return shown(s->get_option_name()) + " needs a value";
+    return "malformed option '" + s->get_option_name() + "'";
+  }
+  if (auto* v = dynamic_cast<const po::validation_error*>(&e)) {
+    auto typed = quoted_value(e.what());
+    return shown(v->get_option_name()) + ": "
+           + (typed.empty() ? std::string("not a valid value")
+                            : "'" + typed + "' is not a valid value");
+  }
+  if (auto* a = dynamic_cast<const po::ambiguous_option*>(&e))
+    return "ambiguous option '" + a->get_option_name() + "'";
+  return "the command line could not be read";
+}
+
 expected<daemon_command_line> parse_daemon_args(int argc, char** argv,
                                                 const schema& s,
                                                 const std::string& usage) {
@@ -48,7 +117,7 @@ expected<daemon_command_line> parse_daemon_args(int argc, char** argv,
     po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    return make_error(std::string(e.what()) + " (see --help)");
+    return make_error(flag_error_text(e) + " (see --help)");
   }
   daemon_command_line cl;
   cl.help = vm.count("help") > 0;

@@ -37,6 +37,20 @@ struct daemon_command_line {
 };
 
 /// Parses argv. Unknown options and stray arguments are errors naming them.
+/// A command-line parse error in pact's words: Boost.Program_options' own
+/// text ("the argument ('abc') for option '--minutes' is invalid", "too
+/// many positional options have been specified") is library wording and
+/// names options the operator never typed. `positional` maps the option
+/// behind a positional argument to the name the usage line shows
+/// ("minutes" -> "MINUTES").
+std::string
+flag_error_text(const boost::program_options::error& e,
+                const std::map<std::string, std::string>& positional = {});
+
+/// The usage names of `pos`'s first positions, for flag_error_text.
+std::map<std::string, std::string> positional_names(
+  const boost::program_options::positional_options_description& pos);
+
 expected<daemon_command_line> parse_daemon_args(int argc, char** argv,
                                                 const schema& s,
                                                 const std::string& usage);

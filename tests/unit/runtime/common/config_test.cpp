@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "runtime/common/config.hpp"
+#include "runtime/common/flags.hpp"
 #include "runtime/common/schemas.hpp"
 
 using namespace pact::config;
@@ -209,4 +210,33 @@ TEST_CASE("the CLI endpoint is a string, comma-separated URLs or a list") {
         == bad.path
              + ":1: key 'endpoint' must be a string or an array of "
                "strings");
+}
+
+TEST_CASE("command-line errors are in pact's words, naming what was typed") {
+  namespace po = boost::program_options;
+  po::options_description desc;
+  desc.add_options()("message,m", po::value<std::string>()->required(), "")(
+    "minutes", po::value<uint32_t>(), "")("node", po::value<std::string>(), "");
+  po::positional_options_description pos;
+  pos.add("minutes", 1);
+  auto error_of = [&](std::vector<std::string> args) {
+    po::variables_map vm;
+    try {
+      po::store(
+        po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+      po::notify(vm);
+    } catch (const po::error& e) {
+      return flag_error_text(e, positional_names(pos));
+    }
+    return std::string("(no error)");
+  };
+  CHECK(error_of({"-m", "x", "abc"}) == "MINUTES: 'abc' is not a valid value");
+  CHECK(error_of({"-m", "x", "1", "2"}) == "too many arguments");
+  CHECK(error_of({"-m", "x", "-5"}) == "unknown option '-5'");
+  CHECK(error_of({"5"}) == "--message is required");
+  CHECK(error_of({"-m", "x", "--node", "a", "--node", "b"})
+        == "--node is given more than once");
+  CHECK(error_of({"-m", "x", "--node"}) == "--node needs a value");
+  CHECK(error_of({"-m", "x", "--minutes", "x1"})
+        == "MINUTES: 'x1' is not a valid value");
 }
