@@ -44,7 +44,8 @@ int blacklist_list(context& ctx, journal_session& s, const std::string& vc) {
     return 0;
   }
   std::cout << (vc.empty() ? std::string("global") : "vcluster " + vc)
-            << " blacklist (" << patterns.size() << " patterns)\n";
+            << " blacklist (" << patterns.size()
+            << (patterns.size() == 1 ? " pattern)\n" : " patterns)\n");
   for (auto& p : patterns)
     std::cout << "  " << terminal_safe(p) << "\n";
   return 0;
