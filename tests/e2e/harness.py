@@ -156,6 +156,19 @@ class PactTestCase(unittest.TestCase):
                     if not k.startswith("PACT_")}
         self.env["HOME"] = self.tmp  # no stray ~/.config/pact/cli.toml
 
+    def write(self, path, text):
+        """Writes node path `path` under the test node's root (self.root),
+        creating its directories."""
+        full = os.path.join(self.root, path.lstrip("/"))
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, "w") as f:
+            f.write(text)
+
+    def read(self, path):
+        """The text of node path `path` under self.root."""
+        with open(os.path.join(self.root, path.lstrip("/"))) as f:
+            return f.read()
+
     def tearDown(self):
         errors = []
         for d in reversed(self.daemons):

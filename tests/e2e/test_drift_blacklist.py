@@ -13,12 +13,6 @@ QUEUE_LIMIT = "/proc/sys/fs/inotify/max_queued_events"
 
 
 class DriftBlacklistTest(PactTestCase):
-    def write(self, path, text):
-        full = os.path.join(self.root, path.lstrip("/"))
-        os.makedirs(os.path.dirname(full), exist_ok=True)
-        with open(full, "w") as f:
-            f.write(text)
-
     def start(self):
         self.journal = self.start_journal()
         self.token = self.token_of(self.journal)

@@ -23,16 +23,6 @@ SLOW = ("[agent.journal]\nreport_interval_seconds = 600\n"
 
 
 class DriftCommitTest(PactTestCase):
-    def write(self, path, text):
-        full = os.path.join(self.root, path.lstrip("/"))
-        os.makedirs(os.path.dirname(full), exist_ok=True)
-        with open(full, "w") as f:
-            f.write(text)
-
-    def read(self, path):
-        with open(os.path.join(self.root, path.lstrip("/"))) as f:
-            return f.read()
-
     def cli(self, *args):
         return self.pact(*args, "--endpoint", self.journal.gateway,
                          token=self.token, env=self.agent_env)

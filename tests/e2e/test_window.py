@@ -17,16 +17,6 @@ VC = "ml-training"
 
 
 class WindowTest(PactTestCase):
-    def write(self, path, text):
-        full = os.path.join(self.root, path.lstrip("/"))
-        os.makedirs(os.path.dirname(full), exist_ok=True)
-        with open(full, "w") as f:
-            f.write(text)
-
-    def read(self, path):
-        with open(os.path.join(self.root, path.lstrip("/"))) as f:
-            return f.read()
-
     def start(self, mode, base=60, sensitivity=2.0):
         self.journal = self.start_journal()
         self.token = self.token_of(self.journal)
