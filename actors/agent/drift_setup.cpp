@@ -80,6 +80,10 @@ drift_config(const config::values& v, const std::string& node_id,
   s.limits.max_total_bytes
     = static_cast<size_t>(v.get_int("agent.drift.baseline_max_total_bytes"));
   s.diff_max_bytes = s.limits.max_file_bytes;
+  auto contents = node::file_content_store(*state + "/baseline.contents");
+  if (!contents)
+    return make_error(at(v, "agent.state_dir") + ": " + contents.err().message);
+  s.contents = std::move(*contents);
   s.test_window_divisor
     = static_cast<uint32_t>(v.get_int("agent.drift.test_window_divisor"));
   c.host.root = *r;

@@ -70,7 +70,7 @@ protocol::DriftWindowState window_state_of(window_phase p) {
 } // namespace
 
 drift_state::drift_state(drift_settings s)
-  : settings_(std::move(s)), files_(settings_.limits) {
+  : settings_(std::move(s)), files_(settings_.limits, settings_.contents) {
 }
 
 namespace {
@@ -209,9 +209,14 @@ void drift_state::forget_excluded(const blacklist& b) {
 }
 
 std::pair<item_value, bool>
-drift_state::expected_file(const std::string& path) const {
+drift_state::expected_file(const std::string& path,
+                           const item_value& actual) const {
   if (auto d = declared_.find({files_dim, path}))
     return {*d, true};
+  // Unchanged since the baseline (the common case on every event and
+  // scan): decided by digest, without reading the kept content back.
+  if (files_.holds(path, actual))
+    return {actual, false};
   if (auto b = files_.find(path))
     return {*b, false};
   return {item_value::absent(), false};
@@ -259,7 +264,7 @@ status drift_state::observe_file(const std::string& node_path, int64_t now_ms) {
     files_.record(node_path, *actual);
     return {};
   }
-  auto [expected, from_journal] = expected_file(node_path);
+  auto [expected, from_journal] = expected_file(node_path, *actual);
   update(drift_source::files, {files_dim, node_path}, expected, *actual,
          from_journal, now_ms);
   return {};

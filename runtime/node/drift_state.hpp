@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -43,6 +44,8 @@ struct drift_settings {
   /// sysctl keys compared against their baseline even when undeclared.
   std::vector<std::string> sysctl_keys;
   baseline_limits limits;
+  /// Where the file baseline keeps contents (null: in memory).
+  std::shared_ptr<content_store> contents;
   /// Files larger than this get no unified diff.
   size_t diff_max_bytes = 16 * 1024;
   /// A drift episode is recorded once no new item has drifted for this
@@ -233,7 +236,8 @@ private:
   void update(drift_source src, const item_id& id, const item_value& expected,
               const item_value& actual, bool from_journal, int64_t now_ms);
   /// The expected value of a file, and whether it came from the journal.
-  std::pair<item_value, bool> expected_file(const std::string& path) const;
+  std::pair<item_value, bool> expected_file(const std::string& path,
+                                            const item_value& actual) const;
   status rebuild_declared(int64_t now_ms);
 
   /// Recomputes declared_ and declared_raw_ from `overlay` and `delta`

@@ -15,6 +15,7 @@
 #include <dtl/dtl.hpp>
 #include <openssl/evp.h>
 
+#include "runtime/journal/journal_export.hpp"
 #include "runtime/journal/journal_items.hpp"
 
 namespace pact::node {
@@ -184,6 +185,38 @@ std::string unified_diff(const item_value& from, const item_value& to,
   return out.str();
 }
 
+namespace {
+
+using digest_t = std::array<unsigned char, 32>;
+
+/// The SHA-256 a value stands for: parsed from a "sha256:HEX" value, else
+/// computed over the value (a file's content or a symlink's value), so a
+/// file kept as content and the same file read as a hash agree.
+std::optional<digest_t> digest_of(const item_value& v) {
+  digest_t d{};
+  if (is_hash(v)) {
+    auto raw = journal::hash_from_hex(
+      std::string_view(v.value).substr(std::strlen(sha256_prefix)));
+    if (!raw)
+      return std::nullopt;
+    std::memcpy(d.data(), raw->data(), d.size());
+    return d;
+  }
+  auto h = journal::sha256(v.value);
+  std::memcpy(d.data(), h.data(), d.size());
+  return d;
+}
+
+} // namespace
+
+file_baseline::file_baseline(baseline_limits l,
+                             std::shared_ptr<content_store> contents)
+  : limits_(l),
+    contents_(contents
+                ? std::move(contents)
+                : std::shared_ptr<content_store>(memory_content_store())) {
+}
+
 size_t file_baseline::content_allowance() const {
   return content_bytes_ >= limits_.max_total_bytes ? 0 : limits_.max_file_bytes;
 }
@@ -192,27 +225,78 @@ void file_baseline::record(const std::string& node_path,
                            const item_value& value) {
   auto it = files_.find(node_path);
   if (it != files_.end()) {
-    if (!is_hash(it->second))
-      content_bytes_ -= it->second.value.size();
+    if (it->second.kept) {
+      content_bytes_ -= it->second.ref.size;
+      contents_->release(it->second.ref);
+    }
     files_.erase(it);
+    maybe_compact();
   }
   if (!value.present)
     return;
-  item_value kept = value;
-  bool is_content = !is_hash(value);
-  if (is_content && value.value.size() > content_allowance())
-    kept.value = sha256_prefix + journal::to_hex(journal::sha256(value.value));
-  else if (is_content)
-    content_bytes_ += kept.value.size();
-  files_.emplace(node_path, std::move(kept));
+  auto digest = digest_of(value);
+  if (!digest)
+    return; // a malformed hash names no content: nothing to compare with
+  entry e;
+  e.digest = *digest;
+  if (!is_hash(value) && value.value.size() <= content_allowance())
+    if (auto ref = contents_->put(value.value)) {
+      e.kept = true;
+      e.ref = *ref;
+      content_bytes_ += ref->size;
+    }
+  files_.emplace(node_path, e);
 }
 
-std::optional<item_value>
-file_baseline::find(const std::string& node_path) const {
+void file_baseline::maybe_compact() {
+  // A file committed or restored again and again leaves its old contents
+  // behind; bound the store to about twice what it holds (and leave small
+  // stores alone: a rewrite costs more than the bytes).
+  constexpr uint64_t min_dead = uint64_t{1} << 20;
+  auto dead = contents_->dead_bytes();
+  if (dead < min_dead || dead < content_bytes_)
+    return;
+  std::vector<content_ref> live;
+  for (const auto& [path, e] : files_)
+    if (e.kept)
+      live.push_back(e.ref);
+  auto moved = contents_->compact(live);
+  if (!moved)
+    return; // the old store still serves; try again on the next release
+  size_t i = 0;
+  for (auto& [path, e] : files_)
+    if (e.kept)
+      e.ref = (*moved)[i++];
+}
+
+std::optional<file_baseline::entry>
+file_baseline::entry_of(const std::string& node_path) const {
   auto it = files_.find(node_path);
   if (it == files_.end())
     return std::nullopt;
   return it->second;
+}
+
+std::optional<item_value>
+file_baseline::find(const std::string& node_path) const {
+  auto e = entry_of(node_path);
+  if (!e)
+    return std::nullopt;
+  if (e->kept)
+    if (auto content = contents_->get(e->ref))
+      return item_value::of(std::move(*content));
+  std::string raw(reinterpret_cast<const char*>(e->digest.data()),
+                  e->digest.size());
+  return item_value::of(sha256_prefix + journal::to_hex(raw));
+}
+
+bool file_baseline::holds(const std::string& node_path,
+                          const item_value& actual) const {
+  auto e = entry_of(node_path);
+  if (!e || !actual.present)
+    return false;
+  auto d = digest_of(actual);
+  return d && *d == e->digest;
 }
 
 std::vector<std::string>
@@ -228,8 +312,8 @@ file_baseline::paths_under(const std::string& dir) const {
 }
 
 bool file_baseline::restorable(const std::string& node_path) const {
-  auto v = find(node_path);
-  return v && !is_hash(*v);
+  auto e = entry_of(node_path);
+  return e && e->kept;
 }
 
 } // namespace pact::node

@@ -7,22 +7,29 @@
 /// Limits (STYLE.md: put a limit on everything): a file's content is kept
 /// when it is at most `max_file_bytes` and the baseline's kept content is
 /// under `max_total_bytes`; otherwise only its SHA-256 is kept, and the
-/// file can be shown as changed but not diffed or restored. Defaults keep
-/// 10,000 typical /etc files within a few MB (docs/drift.md).
+/// file can be shown as changed but not diffed or restored (docs/drift.md).
+///
+/// Memory: the baseline itself holds, per file, its path and the SHA-256
+/// of what it held; kept contents are in a `content_store` (on the agent,
+/// a file under its state directory), read back only to diff or restore.
+/// Whether a file still holds its baseline is decided by the digest alone.
 ///
 /// File kinds: regular files are read (opened O_NONBLOCK|O_NOFOLLOW after an
 /// lstat, so a FIFO or a device never blocks the agent); a symlink's value
 /// is "symlink:" + its target; other kinds (sockets, FIFOs, devices) are not
 /// items. Paths here are host paths (already prefixed with --root).
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "runtime/common/error.hpp"
+#include "runtime/node/content_store.hpp"
 #include "runtime/node/drift.hpp"
 
 namespace pact::node {
@@ -56,8 +63,9 @@ std::string unified_diff(const item_value& from, const item_value& to,
 
 class file_baseline {
 public:
-  explicit file_baseline(baseline_limits l = {}) : limits_(l) {
-  }
+  /// Contents go to `contents`; a memory store when null.
+  explicit file_baseline(baseline_limits l = {},
+                         std::shared_ptr<content_store> contents = nullptr);
 
   const baseline_limits& limits() const {
     return limits_;
@@ -72,8 +80,13 @@ public:
   /// hash; an absent value forgets the path.
   void record(const std::string& node_path, const item_value& value);
 
-  /// The recorded value; nullopt when the path was never recorded.
+  /// The recorded value; nullopt when the path was never recorded. Kept
+  /// content is read from the store (a hash when the store lost it).
   std::optional<item_value> find(const std::string& node_path) const;
+
+  /// Whether `actual` (content, "sha256:HEX" or a symlink's value) is what
+  /// the baseline recorded for the path, by digest: no store read.
+  bool holds(const std::string& node_path, const item_value& actual) const;
 
   /// Whether the baseline can put the file back (its content is kept).
   bool restorable(const std::string& node_path) const;
@@ -89,8 +102,19 @@ public:
   }
 
 private:
+  struct entry {
+    std::array<unsigned char, 32> digest{};
+    /// Where the content is in the store, when `kept`.
+    content_ref ref;
+    bool kept = false;
+  };
+  std::optional<entry> entry_of(const std::string& node_path) const;
+  /// Rewrites the store once its dead bytes outweigh the live ones.
+  void maybe_compact();
+
   baseline_limits limits_;
-  std::map<std::string, item_value> files_;
+  std::shared_ptr<content_store> contents_;
+  std::map<std::string, entry> files_;
   size_t content_bytes_ = 0;
 };
 

@@ -39,6 +39,7 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -61,6 +62,9 @@ htop = "3.2"
 """
 NODE = "bench-node"
 TICKS = os.sysconf("SC_CLK_TCK")
+
+
+SMAPS_OUT = None
 
 
 def pct(samples, p):
@@ -231,6 +235,8 @@ def footprint(b, files, idle_s, probe_files):
     c1, t1 = cpu_ticks(pid), time.monotonic()
     st = proc_status(pid)
     pss = pss_kb(pid)
+    if SMAPS_OUT:
+        shutil.copyfile(f"/proc/{pid}/smaps", SMAPS_OUT)
     cpu = (c1 - c0) / TICKS / (t1 - t0) * 100
     return a, {"measure": "agent footprint", "files": files,
                "watched_files": watched, "dirs": int(m.group(2)),
@@ -340,7 +346,11 @@ def main():
     ap.add_argument("--agent-config", default="",
                     help="TOML for the agents' --config (\\n for newlines)")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--smaps", default=None,
+                    help="copy the measured agent's /proc/PID/smaps here")
     args = ap.parse_args()
+    global SMAPS_OUT
+    SMAPS_OUT = args.smaps
     if args.quick:
         args.files, args.idle_s, args.ready_runs = 300, 2, 2
         args.trials, args.cli_trials = 5, 2

@@ -95,3 +95,84 @@ TEST_CASE("the baseline keeps content within its budget, else a hash") {
   CHECK(b.paths_under("/dir")
         == std::vector<std::string>{"/dir/x", "/dir/y/z"});
 }
+
+TEST_CASE("holds compares by digest: content, hash and symlink values") {
+  file_baseline b({8, 64});
+  b.record("/small", item_value::of("abc"));
+  b.record("/big", item_value::of("0123456789")); // over the cap: a hash
+  b.record("/link", item_value::of("symlink:/etc/x"));
+  CHECK(b.holds("/small", item_value::of("abc")));
+  CHECK_FALSE(b.holds("/small", item_value::of("abd")));
+  CHECK_FALSE(b.holds("/small", item_value::absent()));
+  // A file kept as content and the same bytes read as a hash agree.
+  auto hash_of_abc = b.find("/big")->value; // shape "sha256:HEX"
+  CHECK(hash_of_abc.rfind("sha256:", 0) == 0);
+  CHECK(b.holds("/big", item_value::of("0123456789")));
+  CHECK(b.holds("/big", *b.find("/big")));
+  CHECK_FALSE(b.holds("/big", item_value::of("sha256:zz")));
+  CHECK(b.holds("/link", item_value::of("symlink:/etc/x")));
+  CHECK_FALSE(b.holds("/link", item_value::of("symlink:/etc/y")));
+  CHECK_FALSE(b.holds("/never", item_value::of("abc")));
+}
+
+namespace {
+
+/// Records `rounds` versions of every path and checks the last one of
+/// each reads back, whatever the store did in between.
+void churn(file_baseline& b, const std::vector<std::string>& paths, int rounds,
+           size_t bytes) {
+  for (int r = 0; r < rounds; ++r)
+    for (const auto& p : paths)
+      b.record(p, item_value::of(std::string(bytes, char('a' + r % 26)) + p));
+  for (const auto& p : paths) {
+    auto v = b.find(p);
+    REQUIRE(v.has_value());
+    CHECK(v->value == std::string(bytes, char('a' + (rounds - 1) % 26)) + p);
+    CHECK(b.restorable(p));
+  }
+}
+
+} // namespace
+
+TEST_CASE("the file store keeps contents out of memory and compacts") {
+  temp_root t;
+  auto path = t.path() + "/baseline.contents";
+  auto store = file_content_store(path);
+  REQUIRE(store.has_value());
+  std::shared_ptr<content_store> shared = std::move(*store);
+  file_baseline b({16 * 1024, 8 << 20}, shared);
+  std::vector<std::string> paths;
+  for (int i = 0; i < 50; ++i)
+    paths.push_back("/etc/f" + std::to_string(i));
+  // 50 files of 4 KiB rewritten 20 times: 4 MB written, 200 KB live. The
+  // store is rewritten once dead bytes pass 1 MiB and the live ones.
+  churn(b, paths, 20, 4096);
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK(static_cast<size_t>(st.st_size) < 3 * (1 << 20));
+  CHECK(b.content_bytes() == 50 * 4096 + 10 * 7 + 40 * 8); // paths appended
+  CHECK(shared->dead_bytes() < (uint64_t{1} << 20) + 4096 * 50);
+  // Forgetting files releases their bytes.
+  for (const auto& p : paths)
+    b.record(p, item_value::absent());
+  CHECK(b.content_bytes() == 0);
+  // Opening the store again starts it empty (the baseline is per run).
+  auto again = file_content_store(path);
+  REQUIRE(again.has_value());
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK(st.st_size == 0);
+}
+
+TEST_CASE("the memory store compacts the same way") {
+  auto shared = std::shared_ptr<content_store>(memory_content_store());
+  file_baseline b({16 * 1024, 8 << 20}, shared);
+  churn(b, {"/a", "/b", "/c"}, 400, 2048);
+  CHECK(shared->dead_bytes() < (uint64_t{1} << 20) + 3 * 2048);
+}
+
+TEST_CASE("a store that cannot be created is named") {
+  auto store = file_content_store("/nonexistent-dir/x/baseline.contents");
+  REQUIRE_FALSE(store.has_value());
+  CHECK(store.err().message.find("/nonexistent-dir/x/baseline.contents")
+        != std::string::npos);
+}
