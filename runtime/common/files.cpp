@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 namespace pact::files {
 
@@ -22,18 +23,26 @@ error sys_error(const std::string& what, const std::string& path) {
 status make_dirs(const std::string& dir, unsigned mode) {
   if (dir.empty())
     return {};
-  std::string partial;
-  size_t pos = 0;
-  while (pos != std::string::npos) {
-    pos = dir.find('/', pos + 1);
-    partial = dir.substr(0, pos);
-    if (partial.empty())
-      continue;
-    if (::mkdir(partial.c_str(), static_cast<mode_t>(mode)) != 0
-        && errno != EEXIST)
-      return sys_error("cannot create directory", partial);
-  }
   struct stat st {};
+  // Usually the directory is there: one stat instead of a mkdir per
+  // component (each a walk of the whole path so far).
+  if (::stat(dir.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode))
+      return make_error(dir + ": exists but is not a directory");
+    return {};
+  }
+  // Else create from the deepest ancestor that exists, downwards.
+  std::vector<std::string> missing{dir};
+  for (auto cut = dir.rfind('/'); cut != std::string::npos && cut > 0;
+       cut = dir.rfind('/', cut - 1)) {
+    auto parent = dir.substr(0, cut);
+    if (::stat(parent.c_str(), &st) == 0)
+      break;
+    missing.push_back(parent);
+  }
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it)
+    if (::mkdir(it->c_str(), static_cast<mode_t>(mode)) != 0 && errno != EEXIST)
+      return sys_error("cannot create directory", *it);
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     return make_error(dir + ": exists but is not a directory");
   return {};

@@ -10,6 +10,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <optional>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -63,6 +66,54 @@ bool safe_absolute(const std::string& path) {
   }
   return true;
 }
+
+/// User and group ids by name, each name looked up once. getpwnam_r and
+/// getgrnam_r, not getpwnam: several links (and restores) may apply at
+/// once on different threads, and getpwnam returns a static buffer.
+class account_cache {
+public:
+  std::optional<uid_t> uid(const std::string& name) {
+    return cached(uids_, name, [](const std::string& n) {
+      passwd pw{};
+      return lookup(::getpwnam_r, n, pw) ? std::optional<uid_t>(pw.pw_uid)
+                                         : std::nullopt;
+    });
+  }
+  std::optional<gid_t> gid(const std::string& name) {
+    return cached(gids_, name, [](const std::string& n) {
+      group gr{};
+      return lookup(::getgrnam_r, n, gr) ? std::optional<gid_t>(gr.gr_gid)
+                                         : std::nullopt;
+    });
+  }
+
+private:
+  template <class Id, class Fn>
+  static std::optional<Id> cached(std::map<std::string, std::optional<Id>>& m,
+                                  const std::string& name, Fn find) {
+    auto it = m.find(name);
+    if (it == m.end())
+      it = m.emplace(name, find(name)).first;
+    return it->second;
+  }
+  /// Calls a get*nam_r, growing its buffer while it says ERANGE (a group
+  /// with many members); the ids are read before the buffer goes.
+  template <class Entry, class Fn>
+  static bool lookup(Fn fn, const std::string& name, Entry& out) {
+    std::vector<char> buf(4096);
+    for (;;) {
+      Entry* found = nullptr;
+      int rc = fn(name.c_str(), &out, buf.data(), buf.size(), &found);
+      if (rc == ERANGE && buf.size() < (size_t{1} << 24)) {
+        buf.resize(buf.size() * 2);
+        continue;
+      }
+      return rc == 0 && found != nullptr;
+    }
+  }
+  std::map<std::string, std::optional<uid_t>> uids_;
+  std::map<std::string, std::optional<gid_t>> gids_;
+};
 
 expected<json> parse_object(const std::string& value, const char* what) {
   auto j = json::parse(value, nullptr, false);
@@ -190,22 +241,22 @@ private:
     }
     return {kind::applied, "linked " + path + " -> " + target};
   }
-  static apply_outcome set_owner(const std::string& path,
-                                 const std::string& owner,
-                                 const std::string& group) {
-    auto* pw = ::getpwnam(owner.c_str());
-    auto* gr = ::getgrnam(group.c_str());
-    if (pw == nullptr || gr == nullptr)
+  apply_outcome set_owner(const std::string& path, const std::string& owner,
+                          const std::string& group) {
+    auto uid = ids_.uid(owner);
+    auto gid = ids_.gid(group);
+    if (!uid || !gid)
       return failed(path + ": unknown "
-                    + (pw == nullptr ? "user '" + owner : "group '" + group)
-                    + "'");
-    if (::chown(path.c_str(), pw->pw_uid, gr->gr_gid) != 0)
+                    + (!uid ? "user '" + owner : "group '" + group) + "'");
+    if (::chown(path.c_str(), *uid, *gid) != 0)
       return failed(path + ": " + std::strerror(errno));
     return {kind::applied, path};
   }
 
   std::string root_;
   bool privileged_;
+  /// Names looked up once per apply (a boot applies many files as root).
+  account_cache ids_;
 };
 
 class network_backend : public item_backend {

@@ -89,6 +89,19 @@ def recorded_ms(samples, t0, n):
     return (after[0] - t0) * 1000 if after else None
 
 
+def cpu_s(pids):
+    """utime + stime of the processes (all their threads), in seconds."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def spawn_storm(args, reps, secret, agents_dir, n, errlog):
     """ceil(n / --per-process) pact-bootstorm processes, set up (and their
     nodes enrolled) in parallel, each holding its share of the agents and
@@ -170,6 +183,9 @@ def storm(args, n):
         time.sleep(0.2)  # a sample before t0
         with open("/proc/loadavg") as f:
             load = f.read().split()[0]
+        rep_pids = [r.proc.pid for r in reps.values()]
+        link_pids = [p.pid for p in procs]
+        cpu0 = (cpu_s(rep_pids), cpu_s(link_pids))
         for p in procs:
             p.stdin.write("go\n")
             p.stdin.flush()
@@ -194,6 +210,10 @@ def storm(args, n):
             time.sleep(0.1)
             rec = recorded_ms(list(poller.samples), out["t0_monotonic_s"], n)
         poller.stop.set()
+        # CPU the storm took (to the last record, plus the poller's 0.1 s
+        # steps): what the figure would be on idle cores, whatever else
+        # ran on the machine.
+        cpu = (cpu_s(rep_pids) - cpu0[0], cpu_s(link_pids) - cpu0[1])
         for p in procs:
             p.stdin.close()  # the links stop
         for p in procs:
@@ -205,7 +225,10 @@ def storm(args, n):
         if err.strip():
             print(f"pact-bootstorm (N={n}) stderr ({len(err.splitlines())} "
                   f"lines): {err.strip()[:3000]}", file=sys.stderr)
-        out.update({"all_recorded_ms": rec, "load_1m": load})
+        out.update({"all_recorded_ms": rec, "load_1m": load,
+                    "cpu_ms_per_agent": {
+                        "replicas": round(cpu[0] * 1000 / n, 3),
+                        "links": round(cpu[1] * 1000 / n, 3)}})
         return out
     finally:
         for p in procs:
@@ -242,14 +265,17 @@ def main():
     harness.BIN = os.environ["PACT_BIN_DIR"]
     results = [storm(args, int(n)) for n in args.agents.split(",")]
     print("| agents | processes | connections | all configured ms | per "
-          "agent p50 / p99 ms | all recorded ms | link states | load |")
-    print("|---|---|---|---|---|---|---|---|")
+          "agent p50 / p99 ms | all recorded ms | CPU ms per agent: replicas "
+          "+ links | link states | load |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
         rec, conf = r["all_recorded_ms"], r["all_configured_ms"]
         print(f"| {r['agents']} | {r['processes']} | {r['connections']} | "
               f"{'not all' if conf is None else f'{conf:.0f}'} | "
               f"{r['p50_ms']:.0f} / {r['p99_ms']:.0f} | "
               f"{'not within the timeout' if rec is None else f'{rec:.0f}'} "
+              f"| {r['cpu_ms_per_agent']['replicas']:.2f} + "
+              f"{r['cpu_ms_per_agent']['links']:.2f} "
               f"| {r['link_states']} | {r['load_1m']} |")
     if args.out:
         with open(args.out, "w") as f:

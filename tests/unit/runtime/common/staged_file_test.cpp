@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <string>
 
@@ -97,4 +99,26 @@ TEST_CASE("staged_file: an unwritable directory is an error naming it") {
   CHECK(f.err().message
         == "/nonexistent-dir/out.jsonl.tmp: cannot create: No such file or "
            "directory");
+}
+
+TEST_CASE("make_dirs: creates what is missing, accepts what is there") {
+  auto dir = temp_dir();
+  REQUIRE(make_dirs(dir + "/a/b/c"));
+  struct stat st {};
+  REQUIRE(::stat((dir + "/a/b/c").c_str(), &st) == 0);
+  CHECK(S_ISDIR(st.st_mode));
+  CHECK((st.st_mode & 07777) == 0755);
+  CHECK(make_dirs(dir + "/a/b/c"));         // there already
+  CHECK(make_dirs(dir + "/a/b/d/e", 0700)); // partly there
+  REQUIRE(::stat((dir + "/a/b/d").c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0700);
+  // A file in the way, at the end or further up, is named.
+  REQUIRE(write_atomic(dir + "/a/file", "x"));
+  auto at_end = make_dirs(dir + "/a/file");
+  REQUIRE_FALSE(at_end);
+  CHECK(at_end.err().message == dir + "/a/file: exists but is not a directory");
+  auto above = make_dirs(dir + "/a/file/x/y");
+  REQUIRE_FALSE(above);
+  CHECK(above.err().message.find(dir + "/a/file/x") != std::string::npos);
+  CHECK(make_dirs(""));
 }
