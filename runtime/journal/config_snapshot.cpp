@@ -66,11 +66,15 @@ std::string config_state_machine::snapshot() const {
 std::string config_state_machine::digest() const {
   // The last hash covers every entry through the chain, so the entries
   // need not be hashed again.
-  std::string input = std::to_string(applied_) + "\n";
   const auto* last = entries_.last();
-  input += last == nullptr ? zero_hash() : last->hash();
+  auto last_hash = last == nullptr ? zero_hash() : last->hash();
+  if (digest_memo_ && digest_memo_->applied == applied_
+      && digest_memo_->last_hash == last_hash)
+    return digest_memo_->digest;
+  std::string input = std::to_string(applied_) + "\n" + last_hash;
   input += deterministic_bytes(derived_state());
-  return to_hex(sha256(input));
+  digest_memo_ = digest_memo{applied_, last_hash, to_hex(sha256(input))};
+  return digest_memo_->digest;
 }
 
 status config_state_machine::restore(const std::string& image) {

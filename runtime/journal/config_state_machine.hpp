@@ -85,6 +85,9 @@ public:
   status restore(const std::string& image) override;
   /// Hex SHA-256 over the applied index, the last entry's hash (which
   /// covers every entry through the chain) and the rest of the state.
+  /// O(state): remembered for the applied index and last hash it was
+  /// computed at, so polling /health or `pact status` on a quiet journal
+  /// costs nothing after the first call.
   std::string digest() const override;
   /// True when built over external tables (the Raft store's).
   bool durable() const override {
@@ -296,6 +299,14 @@ private:
   }
 
   uint64_t applied_ = 0;
+  /// digest()'s last result and what it covered (applied index, last
+  /// entry hash). Every change of state moves the applied index.
+  struct digest_memo {
+    uint64_t applied = 0;
+    std::string last_hash;
+    std::string digest;
+  };
+  mutable std::optional<digest_memo> digest_memo_;
   /// Entries: the tables plus a bounded cache of the newest.
   entry_log entries_;
   /// Built over external tables.

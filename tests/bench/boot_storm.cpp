@@ -154,11 +154,24 @@ std::string node_name(size_t i) {
   return "bench-" + std::to_string(i);
 }
 
+/// Directories a node's root has from its image before pact configures
+/// it (the spec's files and sysctls go into them): a boot fills them, it
+/// does not build the tree.
+const char* const image_dirs[] = {"/etc/security/limits.d",
+                                  "/etc/modprobe.d",
+                                  "/proc/sys/vm",
+                                  "/proc/sys/kernel",
+                                  "/run",
+                                  "/var/lib"};
+
 /// One agent's files: DIR/a<i>/{root,state,token}; its boot cache.
 expected<agent::journal_link_config> agent_config(const options& o, size_t i) {
   auto base = o.dir + "/a" + std::to_string(i);
   for (const auto& d : {base + "/root", base + "/state"})
     if (auto st = files::make_dirs(d, 0750); !st)
+      return st.err();
+  for (const char* d : image_dirs)
+    if (auto st = files::make_dirs(base + "/root" + d); !st)
       return st.err();
   auto token = token_for(o, node_name(i), {"pact-node"}, "service");
   if (auto st = files::write_atomic(base + "/token", token + "\n", 0600); !st)

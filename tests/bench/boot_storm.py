@@ -27,10 +27,12 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -61,9 +63,10 @@ restart = "always"
 
 
 class Poller(threading.Thread):
-    """(monotonic time, the leader's applied index) every 50 ms: one HTTP
-    request each time, so that the poller takes little of the CPU the
-    storm runs on."""
+    """(monotonic time, the leader's applied index) every 50 ms, from its
+    /metrics (pact_raft_applied_index): one HTTP request each time, and not
+    /health, whose state digest costs the leader time that grows with the
+    node records the storm adds."""
 
     def __init__(self, bench, lead):
         super().__init__(daemon=True)
@@ -71,11 +74,23 @@ class Poller(threading.Thread):
         self.samples = []
         self.stop = threading.Event()
 
+    def applied(self):
+        try:
+            with urllib.request.urlopen(self.lead.metrics + "/metrics",
+                                        timeout=2.0) as r:
+                text = r.read().decode()
+        except OSError:
+            return None
+        for line in text.splitlines():
+            if line.startswith("pact_raft_applied_index"):
+                return int(float(line.split()[-1]))
+        return None
+
     def run(self):
         while not self.stop.is_set():
-            h = self.bench.health(self.lead)
-            if h:
-                self.samples.append((time.monotonic(), h["applied_index"]))
+            i = self.applied()
+            if i is not None:
+                self.samples.append((time.monotonic(), i))
             time.sleep(0.05)
 
 
@@ -186,6 +201,13 @@ def storm(args, n):
         rep_pids = [r.proc.pid for r in reps.values()]
         link_pids = [p.pid for p in procs]
         cpu0 = (cpu_s(rep_pids), cpu_s(link_pids))
+        perf = None
+        if args.perf:  # a profile of the timed part only (docs/benchmarks.md)
+            perf = subprocess.Popen(
+                ["perf", "record", "-q", "--call-graph", "dwarf,8192", "-F",
+                 "199", "-o", args.perf, "-p",
+                 ",".join(str(x) for x in rep_pids + link_pids)])
+            time.sleep(1.0)  # perf attaches to every thread first
         for p in procs:
             p.stdin.write("go\n")
             p.stdin.flush()
@@ -203,6 +225,9 @@ def storm(args, n):
                 print(f"pact-bootstorm stdout: {''.join(other)[:2000]}",
                       file=sys.stderr)
             outs.append(json.loads(line))
+        if perf:
+            perf.send_signal(signal.SIGINT)
+            perf.wait()
         out = merge(outs, n)
         deadline = time.monotonic() + args.timeout_s
         rec = None
@@ -257,6 +282,9 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--bin", default=os.path.join(os.getcwd(), "build", "bin"))
     ap.add_argument("--out", default=None)
+    ap.add_argument("--perf", default=None,
+                    help="perf record the replicas and links from the start "
+                    "signal until all are configured, into this file")
     args = ap.parse_args()
     if args.quick:
         args.agents, args.connections, args.timeout_s = "50", 6, 60

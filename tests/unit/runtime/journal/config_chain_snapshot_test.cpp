@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "runtime/journal/entry_chain.hpp"
 #include "tests/unit/runtime/journal/config_test_util.hpp"
 
@@ -184,4 +186,29 @@ TEST_CASE("the spliced snapshot is the canonical encoding of the state") {
   for (auto& e : all_entries(sm))
     long_entry = long_entry || e.ByteSizeLong() > 127;
   CHECK(long_entry);
+}
+
+TEST_CASE("the remembered digest follows every applied command") {
+  // digest() is remembered per applied index and last hash: asking after
+  // each command must give what a fresh machine replaying as far gives.
+  auto log = sample_log();
+  config_state_machine sm;
+  std::vector<std::string> seen{sm.digest()};
+  for (size_t i = 0; i < log.size(); ++i) {
+    replay(sm, log, i, i + 1);
+    auto d = sm.digest();
+    CHECK(d == sm.digest()); // asked twice: the same
+    config_state_machine fresh;
+    replay(fresh, log, 0, i + 1);
+    CHECK(d == fresh.digest());
+    seen.push_back(d);
+  }
+  std::sort(seen.begin(), seen.end());
+  CHECK(std::unique(seen.begin(), seen.end()) == seen.end());
+  // A restore to an earlier image gives that image's digest, not the
+  // remembered one.
+  config_state_machine early;
+  replay(early, log, 0, 2);
+  REQUIRE(sm.restore(early.snapshot()));
+  CHECK(sm.digest() == early.digest());
 }
