@@ -106,3 +106,51 @@ TEST_CASE("requests that find no leader wait leader_wait of actor time, "
   CHECK(protocol::message_of(write->err).find("was not proposed")
         != std::string::npos);
 }
+
+TEST_CASE("a burst of linearizable queries is answered, each after every "
+          "write acknowledged before it") {
+  journal_fixture fx;
+  auto r = fx.replica();
+  REQUIRE(r);
+  // Queries sent together, with writes
+  // between them: each query sees at least the writes before it.
+  struct asked {
+    std::shared_ptr<journal::test::answer<std::string>> a;
+    int writes_before;
+  };
+  std::vector<asked> queries;
+  int writes = 0;
+  for (int i = 0; i < 40; ++i) {
+    if (i % 10 == 0) {
+      auto [index, res] = fx.propose(commit_command(writes));
+      REQUIRE(res.status().code() == protocol::STATUS_CODE_OK);
+      ++writes;
+    }
+    auto a = std::make_shared<journal::test::answer<std::string>>();
+    protocol::JournalQuery q;
+    q.set_linearizable(true);
+    q.mutable_log()->set_limit(100);
+    fx.sys.spawn(
+      [a, r, bytes = q.SerializeAsString()](caf::event_based_actor* self) {
+        self->request(r, caf::infinite, protocol::query_atom::value, bytes)
+          .then(
+            [a](std::string& s) {
+              a->done = true;
+              a->value = std::make_tuple(s);
+            },
+            [a](caf::error& err) {
+              a->done = true;
+              a->err = err;
+            });
+      });
+    queries.push_back({a, writes});
+  }
+  fx.run();
+  for (auto& q : queries) {
+    REQUIRE(q.a->done);
+    REQUIRE_FALSE(q.a->err);
+    protocol::JournalAnswer ans;
+    REQUIRE(ans.ParseFromString(std::get<0>(q.a->value)));
+    CHECK(ans.log().entries_size() >= q.writes_before);
+  }
+}
