@@ -1,5 +1,7 @@
 #include "actors/client/journal_session.hpp"
 
+#include <algorithm>
+
 #include "actors/client/access.hpp"
 #include "protocol/caf_types.hpp"
 
@@ -188,6 +190,15 @@ journal_session::status(const std::string& node, const std::string& vcluster) {
       v.declared = std::move(*st);
     else if (st.err().code == exit_code::auth_failure)
       return st.err();
+    // As for an unknown node (the gateway's answer below): a vCluster with
+    // neither an overlay nor a node is a typo, not an empty listing.
+    if (st && !vcluster.empty() && st->nodes_size() == 0
+        && !std::any_of(st->overlays().begin(), st->overlays().end(),
+                        [&](const auto& o) {
+                          return o.vcluster() == vcluster;
+                        }))
+      return make_error("vcluster '" + vcluster
+                        + "' is not known to this journal");
   }
   bool journal_knows = v.declared && v.declared->nodes_size() > 0;
   protocol::Request req;

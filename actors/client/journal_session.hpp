@@ -99,7 +99,9 @@ public:
 
   /// The status report for `node` and/or `vcluster` (either may be empty).
   /// The declared view is read first (stale allowed): a node the journal
-  /// knows is not an error even when its agent has not reported.
+  /// knows is not an error even when its agent has not reported. A
+  /// vCluster with neither overlay nor node is an error (exit 1), as an
+  /// unknown node is.
   expected<render::status_view> status(const std::string& node,
                                        const std::string& vcluster);
 

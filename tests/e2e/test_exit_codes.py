@@ -117,6 +117,8 @@ class ExitCodeTest(PactTestCase):
             ("`status`", "success"): lambda: c("status"),
             ("`status NODE`", "node unknown to the journal"):
                 lambda: c("status", "no-such-node"),
+            ("`status --vcluster V`", "vCluster unknown (no overlay, no node)"):
+                lambda: c("status", "--vcluster", "no-such-vc"),
             ("`log`", "success"): lambda: c("log"),
             ("`log`", "`-n` outside 1 .. 10000"): lambda: c("log", "-n", "0"),
             ("`log`", "malformed `--scope`"):
@@ -141,6 +143,9 @@ class ExitCodeTest(PactTestCase):
             ("`commit`", "`--ttl` outside 900 .. 864000"):
                 lambda: c("commit", "-m", "m", "n1", "--ttl", "10", "--set",
                           "kernel:vm.x=1"),
+            ("`commit vc:NAME`", "`--ttl` given (only node deltas expire)"):
+                lambda: c("commit", "-m", "m", f"vc:{VC}", "--ttl", "3600",
+                          "--set", "kernel:vm.x=1"),
             ("`commit`", "malformed `--set` or `--unset`"):
                 lambda: c("commit", "-m", "m", "n1", "--set", "nocategory"),
             ("`commit`", "the role may not write the scope"):
