@@ -192,9 +192,9 @@ journal_session::status(const std::string& node, const std::string& vcluster) {
       return st.err();
     // As for an unknown node (the gateway's answer below): a vCluster with
     // neither an overlay nor a node is a typo, not an empty listing.
-    if (st && !vcluster.empty() && st->nodes_size() == 0
-        && !std::any_of(st->overlays().begin(), st->overlays().end(),
-                        [&](const auto& o) {
+    if (v.declared && !vcluster.empty() && v.declared->nodes_size() == 0
+        && !std::any_of(v.declared->overlays().begin(),
+                        v.declared->overlays().end(), [&](const auto& o) {
                           return o.vcluster() == vcluster;
                         }))
       return make_error("vcluster '" + vcluster
