@@ -47,6 +47,12 @@ struct log_page_query {
   int64_t until_unix_ms = 0;
 };
 
+/// An error naming `vcluster` (exit 1) when `st` (a StateRequest's answer
+/// for it) holds neither its overlay nor a node of it: a typo is an error,
+/// not an empty listing, as an unknown node is. Empty `vcluster`: fine.
+status vcluster_known(const protocol::StateReply& st,
+                      const std::string& vcluster);
+
 class journal_session {
 public:
   /// Called with the reason when an answer came from a replica's last

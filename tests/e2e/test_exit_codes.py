@@ -134,6 +134,8 @@ class ExitCodeTest(PactTestCase):
                 lambda: c("log", "--verify", "--file",
                           self.file("bad-export.jsonl", "{}\n")),
             ("`diff NODE`", "success"): lambda: c("diff", "n1"),
+            ("`diff --vcluster V`", "vCluster unknown (no overlay, no node)"):
+                lambda: c("diff", "--vcluster", "no-such-vc"),
             ("`commit`", "success"):
                 lambda: c("commit", "-m", "m", "n1", "--set",
                           "kernel:vm.dirty_ratio=5"),
