@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "runtime/journal/config_state_machine.hpp"
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/journal/journal_query.hpp"
 #include "runtime/render/journal_render.hpp"
@@ -18,6 +19,23 @@ expected<Scope> parse_target(const std::string& text) {
                       + "' is not a node name (1-63 of [A-Za-z0-9._-]); use "
                         "vc:NAME for a vCluster or global");
   return journal::node_scope(text);
+}
+
+status check_ttl_flag(const Scope& target, unsigned ttl, bool given) {
+  if (target.target_case() != Scope::kNode) {
+    if (!given)
+      return {};
+    return make_error("commit: --ttl applies only to a node's commit (its "
+                      "node delta expires); "
+                      + render::scope_text(target) + " changes do not expire");
+  }
+  if (ttl < journal::min_node_ttl_seconds
+      || ttl > journal::max_node_ttl_seconds)
+    return make_error("commit: --ttl " + std::to_string(ttl) + " is outside "
+                      + std::to_string(journal::min_node_ttl_seconds) + " .. "
+                      + std::to_string(journal::max_node_ttl_seconds)
+                      + " seconds");
+  return {};
 }
 
 namespace {

@@ -34,6 +34,13 @@ build_delta(const std::vector<std::string>& sets,
 expected<std::vector<protocol::ItemExpectation>>
 parse_expectations(const std::vector<std::string>& specs);
 
+/// Checks `--ttl SECONDS` (`given`: typed, not the default) for a commit
+/// to `target`, in the flag's own words: a node delta lives 900 .. 864,000
+/// s (journal::min_node_ttl_seconds .. max_node_ttl_seconds, which the
+/// journal enforces again as `ttl_seconds`); a vCluster or global commit
+/// does not expire, so --ttl there is an error rather than ignored. Exit 1.
+status check_ttl_flag(const protocol::Scope& target, unsigned ttl, bool given);
+
 /// For a command that left targets unchanged (CommandResult.unchanged), one
 /// line per target: "vcluster ml: unchanged (version 7)".
 std::vector<std::string> unchanged_lines(const protocol::CommandResult& r);

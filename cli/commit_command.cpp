@@ -139,6 +139,12 @@ int run_commit(context& ctx) {
     ctx.vm.count("target") ? ctx.vm["target"].as<std::string>() : local_node());
   if (!target)
     return report(target.err());
+  // The flag's own name and range, before anything is sent (the journal
+  // would name its field, ttl_seconds).
+  if (auto st = check_ttl_flag(*target, ctx.vm["ttl"].as<unsigned>(),
+                               !ctx.vm["ttl"].defaulted());
+      !st)
+    return report(st.err());
   auto s = open_session(ctx);
   if (!s)
     return report(s.err());

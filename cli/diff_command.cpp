@@ -38,6 +38,8 @@ int diff_all(context& ctx, journal_session& s) {
   auto st = s.state(vc, "");
   if (!st)
     return report(st.err());
+  if (auto known = client::vcluster_known(*st, vc); !known)
+    return report(known.err());
   if (ctx.json)
     std::cout << render::diff_table_json(*st).dump(2) << "\n";
   else

@@ -12,6 +12,7 @@
 #include "actors/client/journal_session.hpp"
 #include "cli/changes.hpp"
 #include "cli/commands.hpp"
+#include "runtime/render/drift_view.hpp"
 #include "runtime/render/journal_render.hpp"
 
 namespace pact::cli {
@@ -22,36 +23,10 @@ namespace {
 
 void print_restored(const context& ctx, const protocol::NodeRollbackReply& r,
                     const protocol::Scope& scope, uint64_t seq) {
-  const auto& result = r.command().result();
-  if (ctx.json) {
-    auto restored = nlohmann::json::array();
-    for (const auto& i : r.restored())
-      restored.push_back({{"category", render::category_name(i.category())},
-                          {"key", i.key()},
-                          {"outcome", i.outcome()},
-                          {"detail", i.detail()}});
-    nlohmann::json j{{"rollback_to", seq},
-                     {"scope", render::scope_text(scope)},
-                     {"unchanged", result.sequences().empty()},
-                     {"restored", restored}};
-    if (!result.sequences().empty())
-      j["sequence"] = result.sequences(0);
-    std::cout << j.dump(2) << "\n";
-    return;
-  }
-  if (result.sequences().empty())
-    std::cout << render::scope_text(scope) << " already declares its state "
-              << "after entry " << seq << "\n";
+  if (ctx.json)
+    std::cout << render::restored_json(r, scope, seq).dump(2) << "\n";
   else
-    std::cout << "rolled " << render::scope_text(scope) << " back to entry "
-              << seq << " as entry " << render::sequences_text(r.command())
-              << "\n";
-  if (r.restored_size() == 0)
-    std::cout << "the node already held that state\n";
-  for (const auto& i : r.restored())
-    std::cout << "  " << i.outcome() << "  "
-              << render::category_name(i.category()) << " " << i.key()
-              << (i.detail().empty() ? "" : " (" + i.detail() + ")") << "\n";
+    std::cout << render::restored_text(r, scope, seq);
 }
 
 /// The node half: replay the node's items after `seq` and have its agent

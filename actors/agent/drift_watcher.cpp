@@ -11,6 +11,7 @@
 #include "actors/agent/agent_atoms.hpp"
 #include "actors/agent/drift_operator.hpp"
 #include "protocol/caf_types.hpp"
+#include "runtime/common/terminal_text.hpp"
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/node/inotify_tree.hpp"
 #include "runtime/node/scanners.hpp"
@@ -55,7 +56,7 @@ void walk_all(const shared& d, bool rescan) {
   auto on_file = [&](const std::string& p) {
     seen.insert(p);
     if (auto st = d->state().observe_file(p, t); !st)
-      spdlog::debug("drift: {}", st.err().message);
+      spdlog::debug("drift: {}", terminal_safe(st.err().message));
   };
   if (!rescan) {
     d->tree->walk(on_file);
@@ -83,8 +84,8 @@ void start_tree(const shared& d) {
   std::error_code ec;
   if (!std::filesystem::is_directory(root, ec)) {
     auto problem = root
-                   + " is gone (was it removed?); file drift is not "
-                     "watched, retrying every scan";
+                   + " is gone (was it removed or moved?); file drift is "
+                     "not watched, retrying every scan";
     if (problem != d->problem)
       spdlog::warn("drift: {}", problem);
     d->problem = std::move(problem);
@@ -193,7 +194,8 @@ void queue_episode(const shared& d, protocol::StateDelta delta) {
   *cmd.mutable_state_delta() = std::move(delta);
   // The journal keeps the deadline, so `pact extend` lengthens this window.
   cmd.set_window_ends_unix_ms(d->state().window().ends_ms());
-  spdlog::info("drift: {}", cmd.message());
+  // Host paths in it may hold newlines: one log line each.
+  spdlog::info("drift: {}", terminal_safe(cmd.message()));
   queue_command(d, std::move(cmd));
 }
 
@@ -202,9 +204,9 @@ void queue_episode(const shared& d, protocol::StateDelta delta) {
 void act(const shared& d, node::window_actions a) {
   for (const auto& line : a.log)
     if (a.loud)
-      spdlog::error("drift: {}", line);
+      spdlog::error("drift: {}", terminal_safe(line));
     else
-      spdlog::warn("drift: {}", line);
+      spdlog::warn("drift: {}", terminal_safe(line));
   for (auto& c : a.commands)
     queue_command(d, std::move(c));
   if (a.touched.empty())
@@ -256,7 +258,19 @@ void poll(caf::event_based_actor* self, const shared& d) {
   if (d->tree) {
     auto p = d->tree->poll();
     auto t = d->now();
-    if (p.overflow) {
+    if (!p.lost_root.empty()) {
+      // Renamed or removed: its watches follow it elsewhere. Start over
+      // (start_tree says the root is gone while it is).
+      const auto& root = s.settings().root;
+      auto host = root == "/"          ? p.lost_root
+                  : p.lost_root == "/" ? root
+                                       : root + p.lost_root;
+      spdlog::warn("drift: {} no longer names the directory watched (moved "
+                   "or removed); watching it afresh",
+                   terminal_safe(host));
+      d->tree.reset();
+      start_tree(d);
+    } else if (p.overflow) {
       spdlog::warn("drift: inotify queue overflowed; rescanning the tree");
       walk_all(d, true);
     } else {
@@ -264,7 +278,7 @@ void poll(caf::event_based_actor* self, const shared& d) {
         s.observe_gone_dir(dir, t);
       for (const auto& f : p.files)
         if (auto st = s.observe_file(f, t); !st)
-          spdlog::debug("drift: {}", st.err().message);
+          spdlog::debug("drift: {}", terminal_safe(st.err().message));
     }
   }
   auto t = d->now();
@@ -372,11 +386,17 @@ caf::behavior drift_watcher(caf::event_based_actor* self,
                       "the previous one");
         return;
       }
+      auto mode_before = d->state().enforcement();
       if (auto st = d->state().set_declared(overlay, delta); !st) {
         spdlog::error("drift: declared state refused: {}", st.err().message);
         return;
       }
       apply_journal_blacklist(d);
+      if (mode_before != ENFORCEMENT_MODE_ENFORCE
+          && d->state().enforcement() == ENFORCEMENT_MODE_ENFORCE)
+        // Drift flagged under observe or warn is converged now, not left
+        // flagged under a policy that enforces.
+        act(d, node::enforce_flagged(d->state(), d->cfg.node_id, d->backends));
       if (d->state().follow_journal_window(d->now())
           == node::window_event::extended)
         spdlog::info("drift: the commit window now ends at {} (extended in "

@@ -17,7 +17,9 @@
 /// DRIFT_RESOLVED record when a recorded episode's drift is gone — and the
 /// committed node delta's TTL. Each DRIFT_DETECTED carries the window's
 /// deadline; the journal's deadline (`pact extend`) comes back with the
-/// declared state and the window follows it.
+/// declared state and the window follows it. A policy that turns
+/// enforcement_mode to enforce while the window is expired has the drift
+/// flagged earlier converged at once (window_rules.hpp, enforce_flagged).
 ///
 /// Restarts: baseline, drift, window and unsent episodes live in a
 /// `drift_shared` owned by the agent's main (captured by the supervisor's

@@ -189,8 +189,8 @@ void boot_refused(self_ptr self, const shared& d, const Status& st) {
   }
   auto why = "the journal at " + d->journal_url
              + " refused the boot: " + st.message();
-  if (d->source == boot_source::none)
-    log_ready(d, "nothing applied (" + why + ")");
+  // Refused is not ready: nothing was applied; set_status logs the
+  // refusal (tester, issue 11: the log said "ready" for a refused boot).
   set_status(self, d,
              why + "; asking again in "
                + std::to_string(d->cfg.report_interval.count()) + " s",

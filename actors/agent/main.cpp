@@ -312,8 +312,10 @@ int main(int argc, char** argv) {
     if (auto st = write_endpoints(*s, port->load()); !st)
       return st;
     api_bound->store(true);
-    spdlog::info("pact-agent {} ready: node {}, API port {}, root {}, state "
-                 "{}",
+    // Listening, not yet configured: "ready" is the journal link's to say
+    // once a boot applied (journal or cache), never for a refused one.
+    spdlog::info("pact-agent {} listening: node {}, API port {}, root {}, "
+                 "state {}",
                  PACT_VERSION, s->node_id, port->load(), s->root, s->state_dir);
     return {};
   };

@@ -1,9 +1,21 @@
 #include "actors/client/journal_session.hpp"
 
+#include <algorithm>
+
 #include "actors/client/access.hpp"
 #include "protocol/caf_types.hpp"
 
 namespace pact::client {
+
+status vcluster_known(const protocol::StateReply& st,
+                      const std::string& vcluster) {
+  auto named = [&](const auto& x) { return x.vcluster() == vcluster; };
+  if (vcluster.empty()
+      || std::any_of(st.overlays().begin(), st.overlays().end(), named)
+      || std::any_of(st.nodes().begin(), st.nodes().end(), named))
+    return {};
+  return make_error("vcluster '" + vcluster + "' is not known to this journal");
+}
 
 expected<std::unique_ptr<journal_session>>
 journal_session::open(const config::values& cfg, caf::actor_system* sys,
@@ -188,6 +200,10 @@ journal_session::status(const std::string& node, const std::string& vcluster) {
       v.declared = std::move(*st);
     else if (st.err().code == exit_code::auth_failure)
       return st.err();
+    // As for an unknown node (the gateway's answer below).
+    if (v.declared)
+      if (auto known = vcluster_known(*v.declared, vcluster); !known)
+        return known.err();
   }
   bool journal_knows = v.declared && v.declared->nodes_size() > 0;
   protocol::Request req;

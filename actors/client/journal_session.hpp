@@ -47,6 +47,12 @@ struct log_page_query {
   int64_t until_unix_ms = 0;
 };
 
+/// An error naming `vcluster` (exit 1) when `st` (a StateRequest's answer
+/// for it) holds neither its overlay nor a node of it: a typo is an error,
+/// not an empty listing, as an unknown node is. Empty `vcluster`: fine.
+status vcluster_known(const protocol::StateReply& st,
+                      const std::string& vcluster);
+
 class journal_session {
 public:
   /// Called with the reason when an answer came from a replica's last
@@ -99,7 +105,9 @@ public:
 
   /// The status report for `node` and/or `vcluster` (either may be empty).
   /// The declared view is read first (stale allowed): a node the journal
-  /// knows is not an error even when its agent has not reported.
+  /// knows is not an error even when its agent has not reported. A
+  /// vCluster with neither overlay nor node is an error (exit 1), as an
+  /// unknown node is.
   expected<render::status_view> status(const std::string& node,
                                        const std::string& vcluster);
 

@@ -365,6 +365,9 @@ bool config_state_machine::resolve_drift(protocol::NodeRecord& rec) {
   rec.clear_state_before_drift();
   rec.clear_drift_items();
   rec.clear_window_expired_unix_ms();
+  // The episode's window closed with it: an extension granted in it is not
+  // carried over to the next episode's window (issue 11).
+  rec.clear_window_ends_unix_ms();
   return true;
 }
 

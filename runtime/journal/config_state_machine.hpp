@@ -221,7 +221,9 @@ private:
   static void enter_drift(protocol::NodeRecord& rec, protocol::NodeState state);
   /// The node's agent found its drift gone: back to the state before the
   /// drift (a drifted or converging node only: a commit already moved it),
-  /// drift counters cleared. False when there was nothing to change.
+  /// drift counters and the window's deadline cleared (an extension
+  /// belongs to its episode's window). False when there was nothing to
+  /// change.
   static bool resolve_drift(protocol::NodeRecord& rec);
   /// The record of `node`, created (observe-only, no vCluster) if absent.
   protocol::NodeRecord& node_record(const std::string& node);

@@ -1,5 +1,7 @@
 #include "runtime/node/capability_manifest.hpp"
 
+#include <filesystem>
+
 #include "runtime/common/files.hpp"
 #include "runtime/node/capability_probe.hpp"
 
@@ -31,6 +33,14 @@ nlohmann::json make_manifest(const std::string& node, int64_t generated_unix_ms,
 }
 
 status write_manifest(const std::string& root, const nlohmann::json& manifest) {
+  // /run/pact is made under the root, never the root itself: recreating a
+  // --root that was removed or moved away would pass for the node's tree
+  // coming back (the drift watcher would read every file as removed).
+  std::error_code ec;
+  if (!std::filesystem::is_directory(root, ec))
+    return make_error(root
+                      + " is gone (was it removed or moved?); the "
+                        "capability manifest is not written");
   auto dir = host_path(root, "/run/pact");
   if (auto st = files::make_dirs(dir, 0755); !st)
     return st;

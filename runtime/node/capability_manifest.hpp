@@ -39,7 +39,8 @@ nlohmann::json make_manifest(const std::string& node, int64_t generated_unix_ms,
 
 /// Writes it atomically (temporary file, fsync, rename: a reader sees the
 /// old or the new manifest, never a torn one) to manifest_path under
-/// `root`, creating /run/pact (0755) when needed. Errors name the path.
+/// `root`, creating /run/pact (0755) when needed, never `root` itself (an
+/// error while it is missing). Errors name the path.
 status write_manifest(const std::string& root, const nlohmann::json& manifest);
 
 /// Reads the manifest text under `root` and checks that it is a

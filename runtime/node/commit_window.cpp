@@ -16,9 +16,12 @@ int64_t window_length_ms(const window_policy& p, double magnitude) {
 }
 
 window_event commit_window::on_drift(int64_t now_ms, double magnitude) {
-  if (phase_ != window_phase::closed)
+  if (phase_ != window_phase::closed) {
+    drifted_ = true; // joins the window open now (a planned change's)
     return window_event::none;
+  }
   phase_ = window_phase::open;
+  drifted_ = true;
   opened_ms_ = now_ms;
   int64_t length = emergency_ ? int64_t{policy_.emergency_window_seconds} * 1000
                               : window_length_ms(policy_, magnitude);
@@ -27,9 +30,15 @@ window_event commit_window::on_drift(int64_t now_ms, double magnitude) {
 }
 
 window_event commit_window::on_clean() {
-  if (phase_ == window_phase::closed)
+  if (phase_ == window_phase::closed
+      || (phase_ == window_phase::open && !drifted_))
     return window_event::none;
+  return close();
+}
+
+window_event commit_window::close() {
   phase_ = window_phase::closed;
+  drifted_ = false;
   opened_ms_ = ends_ms_ = 0;
   return window_event::closed;
 }
@@ -37,6 +46,8 @@ window_event commit_window::on_clean() {
 window_event commit_window::tick(int64_t now_ms) {
   if (phase_ != window_phase::open || now_ms < ends_ms_)
     return window_event::none;
+  if (!drifted_)
+    return close(); // a planned window nobody used: nothing to flag
   phase_ = window_phase::expired;
   return window_event::expired;
 }
@@ -75,6 +86,7 @@ window_event commit_window::expire_now(int64_t now_ms) {
   if (phase_ != window_phase::closed)
     return window_event::none;
   phase_ = window_phase::expired;
+  drifted_ = true;
   opened_ms_ = ends_ms_ = now_ms;
   return window_event::expired;
 }

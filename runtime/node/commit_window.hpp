@@ -17,13 +17,19 @@
 ///
 /// - The length is fixed when the window opens: later drift in the same
 ///   episode does not shorten a window an operator is working in.
+/// - An extension belongs to the window open when it is granted: once that
+///   window closes, the next drift episode opens a fresh window by the
+///   formula (an operator who extended one episode did not extend the
+///   next; tester, issue 11).
 /// - `extend` lengthens an open window, reopens an expired one from now,
 ///   and opens one with no drift (the guide: "If the window has expired,
-///   extend it first"); the new deadline may be at most the policy's
+///   extend it first"; a planned change): drift that starts while it is
+///   open belongs to it, and one that ends without drift just closes
+///   (nothing to flag). The new deadline may be at most the policy's
 ///   emergency_window_seconds from now (the longest window policy allows;
 ///   refused with exit code 3 beyond it).
-/// - `clean` (drift committed, converged or undone) closes the window from
-///   any state.
+/// - `clean` (drift committed, converged or undone) closes a window that
+///   has had drift, from any state.
 /// - An emergency opens or lengthens the window to end no earlier than
 ///   now + emergency_window_seconds; ending it leaves the deadline alone.
 
@@ -70,11 +76,12 @@ public:
   /// Drift of `magnitude` is present at `now`: opens a closed window.
   window_event on_drift(int64_t now_ms, double magnitude);
 
-  /// No drift is left: closes the window.
+  /// No drift is left: closes a window that has had drift (its episode
+  /// ended); a window opened without drift (extend, follow) stays open.
   window_event on_clean();
 
   /// Advances time: an open window whose deadline has passed expires
-  /// (exactly once).
+  /// (exactly once); one that never saw drift closes instead.
   window_event tick(int64_t now_ms);
 
   /// `pact extend`: adds `seconds` (> 0). An error (nothing changed) when
@@ -117,9 +124,13 @@ public:
 private:
   /// Opens (from now) or keeps open the window, ending at `ends_ms`.
   void open_until(int64_t now_ms, int64_t ends_ms);
+  /// Back to closed; the next drift opens a fresh window.
+  window_event close();
 
   window_policy policy_;
   window_phase phase_ = window_phase::closed;
+  /// Drift was seen while this window was open (it belongs to an episode).
+  bool drifted_ = false;
   bool emergency_ = false;
   int64_t opened_ms_ = 0;
   int64_t ends_ms_ = 0;

@@ -391,9 +391,9 @@ std::optional<protocol::StateDelta> drift_state::take_episode(int64_t now_ms) {
     window_.on_clean();
     return std::nullopt;
   }
-  // An extension granted before the drift began still holds.
-  if (window_.on_drift(now_ms, magnitude()) == window_event::opened)
-    window_.follow(now_ms, journal_window_ends_);
+  // A new episode's window follows the formula: an extension belongs to
+  // the window open when it was granted (commit_window.hpp).
+  window_.on_drift(now_ms, magnitude());
   if (now_ms - last_new_ms_ < settings_.settle_ms)
     return std::nullopt;
   protocol::StateDelta delta;

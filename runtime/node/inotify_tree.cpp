@@ -7,9 +7,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include <spdlog/spdlog.h>
+
+#include "runtime/common/terminal_text.hpp"
 
 namespace pact::node {
 
@@ -64,6 +67,15 @@ std::string child(const std::string& dir, const std::string& name) {
   return dir == "/" ? "/" + name : dir + "/" + name;
 }
 
+/// (st_dev, st_ino) of a directory; nullopt when `host_path` names none.
+std::optional<std::pair<uint64_t, uint64_t>>
+dir_id(const std::string& host_path) {
+  struct stat st {};
+  if (::stat(host_path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return std::nullopt;
+  return std::pair<uint64_t, uint64_t>{st.st_dev, st.st_ino};
+}
+
 bool under(const std::string& path, const std::string& dir) {
   return dir == "/"
          || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0
@@ -96,8 +108,20 @@ std::string inotify_tree::host(const std::string& node_path) const {
 }
 
 void inotify_tree::walk(const file_fn& on_file) {
-  for (const auto& r : opts_.watch_roots)
+  for (const auto& r : opts_.watch_roots) {
+    // Identified before the walk: a move during it is then seen at the
+    // next poll rather than missed.
+    if (auto id = dir_id(host(r)))
+      root_ids_[r] = *id;
     watch_tree(r, on_file);
+  }
+}
+
+std::string inotify_tree::lost_root() const {
+  for (const auto& [r, id] : root_ids_)
+    if (dir_id(host(r)) != id)
+      return r;
+  return {};
 }
 
 status inotify_tree::rescan(const file_fn& on_file) {
@@ -110,6 +134,7 @@ status inotify_tree::rescan(const file_fn& on_file) {
   dirs_.clear();
   wds_.clear();
   fallback_.clear();
+  root_ids_.clear();
   walk(on_file);
   return {};
 }
@@ -143,7 +168,7 @@ void inotify_tree::watch_tree(const std::string& dir, const file_fn& on_file) {
   if (!add_watch(dir)) {
     spdlog::warn("drift: inotify watch limit reached at {}: its subtree is "
                  "covered by periodic hash scans",
-                 dir);
+                 terminal_safe(dir));
     fallback_.insert(dir);
     list_tree(dir, on_file);
     return;
@@ -236,6 +261,12 @@ tree_poll inotify_tree::poll(size_t max_bytes) {
       on_event(ev->wd, ev->mask, name, out);
       p += sizeof(struct inotify_event) + ev->len;
     }
+  }
+  // After reading: events of a root moved away meanwhile name paths that
+  // are not there; none of them is reported.
+  if (auto lost = lost_root(); !lost.empty()) {
+    out = tree_poll{};
+    out.lost_root = std::move(lost);
   }
   return out;
 }

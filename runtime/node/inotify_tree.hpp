@@ -24,9 +24,17 @@
 ///   subtree is not watched, `walk_fallback` lists its files for the
 ///   caller's periodic hash scan, and `fallback_roots` says which they are
 ///   (the agent reports them in `pact status` and `pact diff`).
+/// - inotify follows a watched directory wherever it goes: when a watch
+///   root (or the --root above it) is renamed away, its events would name
+///   paths that no longer hold those files. `poll` compares each watch
+///   root's device and inode with what was walked; when a root no longer
+///   names the directory watched (removed, moved, replaced) it reports
+///   `lost_root` and nothing else, and the caller starts over (tester,
+///   issue 11: `mv ROOT ROOT.old` reported every file as removed).
 /// - Not thread-safe; one owner.
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -59,6 +67,9 @@ struct tree_poll {
   std::set<std::string> gone_dirs;
   /// Events were lost: call `rescan`.
   bool overflow = false;
+  /// A watch root (node path) no longer names the directory watched: its
+  /// events are dropped; discard this tree and walk afresh.
+  std::string lost_root;
 };
 
 class inotify_tree {
@@ -108,6 +119,11 @@ private:
 
   tree_options opts_;
   int fd_;
+  /// The first watch root that no longer names the directory walked.
+  std::string lost_root() const;
+
+  /// (st_dev, st_ino) of each watch root as walked.
+  std::map<std::string, std::pair<uint64_t, uint64_t>> root_ids_;
   std::map<int, std::string> dirs_;
   std::map<std::string, int> wds_;
   std::set<std::string> fallback_;

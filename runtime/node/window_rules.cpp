@@ -83,8 +83,11 @@ window_actions keep_window(drift_state& s, const std::string& node,
                            int64_t now_ms, backend_map& backends) {
   window_actions out;
   if (s.window().tick(now_ms) == window_event::expired) {
-    expire(s, node, s.take_unconverged(), "commit window expired", backends,
-           out);
+    // Only enforce hands the items to converge: flagged drift stays
+    // convergeable should the mode become enforce (enforce_flagged).
+    bool enforcing = s.enforcement() == ENFORCEMENT_MODE_ENFORCE;
+    expire(s, node, enforcing ? s.take_unconverged() : s.items(),
+           "commit window expired", backends, out);
   } else if (s.window().phase() == window_phase::expired
              && s.enforcement() == ENFORCEMENT_MODE_ENFORCE) {
     // The window is spent: drift found now has no window to be committed
@@ -99,6 +102,19 @@ window_actions keep_window(drift_state& s, const std::string& node,
     out.log.push_back(c.message());
     out.commands.push_back(std::move(c));
   }
+  return out;
+}
+
+window_actions enforce_flagged(drift_state& s, const std::string& node,
+                               backend_map& backends) {
+  window_actions out;
+  if (s.window().phase() != window_phase::expired
+      || s.enforcement() != ENFORCEMENT_MODE_ENFORCE)
+    return out;
+  enforce(s, node, s.take_unconverged(),
+          "converged to the declared state after the commit window expired "
+          "(enforcement_mode is now enforce)",
+          backends, out);
   return out;
 }
 

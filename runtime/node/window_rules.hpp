@@ -17,7 +17,9 @@
 ///            what could not be. While the window stays expired (drift is
 ///            left that could not be restored), drift that appears later is
 ///            converged as it is found, each item once per episode;
-///            `pact extend` opens the window again.
+///            `pact extend` opens the window again. A policy that turns
+///            enforce while the window is expired converges the drift
+///            flagged under observe or warn the same way (enforce_flagged).
 /// A committed node delta whose TTL ran out (drift_state::expire_delta)
 /// follows the same rules for the keys it held, at once: its TTL was their
 /// window. When a recorded episode's drift is gone (committed, converged,
@@ -49,6 +51,14 @@ struct window_actions {
 /// while it stays expired under enforce, and a resolved episode.
 window_actions keep_window(drift_state& s, const std::string& node,
                            int64_t now_ms, backend_map& backends);
+
+/// The vCluster policy's enforcement_mode became enforce (a new policy
+/// reached the agent) while the window is expired: the drift flagged then
+/// (and found since) is converged now, as an expiry under enforce would
+/// have, in one AUTO_CONVERGE record. Nothing otherwise. keep_window
+/// converges it at the next poll too; calling this first names the reason.
+window_actions enforce_flagged(drift_state& s, const std::string& node,
+                               backend_map& backends);
 
 /// After drift_state::expire_delta returned `keys` and the caller observed
 /// the declared state again: flags (and under enforce converges) the keys

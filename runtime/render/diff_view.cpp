@@ -47,7 +47,7 @@ std::string node_diff_text(const node_diff& d) {
   auto items = shown(d, pending);
   const auto& rec = d.record;
   std::ostringstream os;
-  os << "node " << d.node << " ("
+  os << "node " << terminal_safe(d.node) << " ("
      << (rec.vcluster().empty()
            ? std::string("no vcluster")
            : "vcluster " + terminal_safe(rec.vcluster()) + " overlay v"
@@ -95,7 +95,8 @@ std::string diff_table_text(const protocol::StateReply& st,
          spec::unpromoted(overlay_of(st, n.vcluster()), n).size())});
   if (rows.size() == 1)
     return "no nodes with journal records"
-           + (vc.empty() ? std::string() : " in vcluster " + vc) + "\n";
+           + (vc.empty() ? std::string() : " in vcluster " + terminal_safe(vc))
+           + "\n";
   return render_table(rows);
 }
 

@@ -139,4 +139,42 @@ nlohmann::json drift_json(const protocol::DriftReply& r) {
           {"items", items}};
 }
 
+std::string restored_text(const protocol::NodeRollbackReply& r,
+                          const protocol::Scope& scope, uint64_t seq) {
+  const auto& result = r.command().result();
+  auto where = terminal_safe(scope_text(scope));
+  std::ostringstream out;
+  if (result.sequences().empty())
+    out << where << " already declares its state after entry " << seq << "\n";
+  else
+    out << "rolled " << where << " back to entry " << seq << " as entry "
+        << sequences_text(r.command()) << "\n";
+  if (r.restored_size() == 0)
+    out << "the node already held that state\n";
+  for (const auto& i : r.restored())
+    out << "  " << terminal_safe(i.outcome()) << "  "
+        << category_name(i.category()) << " " << terminal_safe(i.key())
+        << (i.detail().empty() ? "" : " (" + terminal_safe(i.detail()) + ")")
+        << "\n";
+  return out.str();
+}
+
+nlohmann::json restored_json(const protocol::NodeRollbackReply& r,
+                             const protocol::Scope& scope, uint64_t seq) {
+  const auto& result = r.command().result();
+  auto restored = nlohmann::json::array();
+  for (const auto& i : r.restored())
+    restored.push_back({{"category", category_name(i.category())},
+                        {"key", i.key()},
+                        {"outcome", i.outcome()},
+                        {"detail", i.detail()}});
+  nlohmann::json j{{"rollback_to", seq},
+                   {"scope", scope_text(scope)},
+                   {"unchanged", result.sequences().empty()},
+                   {"restored", restored}};
+  if (!result.sequences().empty())
+    j["sequence"] = result.sequences(0);
+  return j;
+}
+
 } // namespace pact::render

@@ -24,4 +24,17 @@ std::string drift_text(const protocol::DriftReply& r, int64_t now_unix_ms);
 /// values are null, times ISO 8601.
 nlohmann::json drift_json(const protocol::DriftReply& r);
 
+/// What `pact rollback SEQ` of a node prints when its agent restored it
+/// (docs/cli.md "pact rollback"): the journal's answer, then one line per
+/// restored item: "  OUTCOME  DIMENSION KEY (DETAIL)". Keys and details
+/// come from the node (a file name may hold a newline): each is one
+/// terminal_safe field, so none can start a line of its own.
+std::string restored_text(const protocol::NodeRollbackReply& r,
+                          const protocol::Scope& scope, uint64_t seq);
+
+/// {rollback_to, scope, unchanged, sequence?, restored: [{category, key,
+/// outcome, detail}]}.
+nlohmann::json restored_json(const protocol::NodeRollbackReply& r,
+                             const protocol::Scope& scope, uint64_t seq);
+
 } // namespace pact::render

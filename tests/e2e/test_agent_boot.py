@@ -238,6 +238,9 @@ class AgentBootTest(PactTestCase):
         self.assertIn("node-a may not read the boot configuration of node "
                       "node-z", impostor.read_log())
         self.assertFalse(os.path.exists(os.path.join(impostor.root, "etc")))
+        # A refused boot is not ready (it said "pact-agent ready in N ms
+        # ... nothing applied").
+        self.assertNotRegex(impostor.read_log(), r"\bready\b")
         wait_for(lambda: "dropped a node report" in journal.read_log(),
                  what="the dropped report")
         r = self.admin(journal, "status", "--output", "json")

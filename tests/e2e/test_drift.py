@@ -224,8 +224,9 @@ class DriftTest(PactTestCase):
                      what="the periodic scan to find the change")
         self.assertIn("-a\n+b\n", r.stdout)
 
-    def test_a_removed_root_is_reported_not_running(self):
-        # Deleting --root left the watcher "running" with 0 watches.
+    def start_root_watcher(self):
+        """An agent scanning every second, its drift watcher's detail
+        read through `pact status --endpoint AGENT`."""
         journal = self.start_journal()
         self.token = self.token_of(journal)
         self.root = os.path.join(self.tmp, "node-042-root")
@@ -241,16 +242,48 @@ class DriftTest(PactTestCase):
         def watcher_detail():
             r = self.pact("status", "--endpoint", agent.api,
                           token=self.token)
-            return r.stdout if "was it removed?" in r.stdout else None
+            return r.stdout if "was it removed or moved?" in r.stdout \
+                else None
+        return agent, watcher_detail
+
+    def test_a_removed_root_is_reported_not_running(self):
+        # Deleting --root left the watcher "running" with 0 watches.
+        agent, watcher_detail = self.start_root_watcher()
         shutil.rmtree(self.root)
         out = wait_for(watcher_detail, timeout=10,
                        what="the drift watcher to report the lost root")
-        self.assertIn(self.root + " is gone (was it removed?)", out)
+        self.assertIn(self.root + " is gone (was it removed or moved?)", out)
         self.assertIsNone(agent.proc.poll(), "the agent keeps running")
         # The root comes back: watching resumes.
         self.write(self.root, "/etc/app.conf", "b\n")
         wait_for(lambda: "/etc/app.conf" in self.diff().stdout, timeout=10,
                  what="watching to resume")
+
+    def test_a_moved_root_is_reported_not_its_files_removed(self):
+        # Tester, issue 11: after `mv ROOT ROOT.old` the watches followed
+        # the directory, and a write in ROOT.old read as a file removed
+        # under ROOT.
+        agent, watcher_detail = self.start_root_watcher()
+        old = self.root + ".old"
+        os.rename(self.root, old)
+        self.write(old, "/etc/app.conf", "b\n")
+        out = wait_for(watcher_detail, timeout=10,
+                       what="the drift watcher to report the moved root")
+        self.assertIn(self.root + " is gone (was it removed or moved?)", out)
+        time.sleep(1.5)  # a scan and many polls with the root away
+        r = self.diff()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("/etc/app.conf", r.stdout)
+        self.assertFalse(os.path.exists(self.root),
+                         "nothing recreates the root meanwhile")
+        # Moved back: watched again, and the change made meanwhile is
+        # drift of the file, not a removal.
+        os.rename(old, self.root)
+        r = wait_for(lambda: (lambda r: r if "/etc/app.conf" in r.stdout
+                              else None)(self.diff()), timeout=10,
+                     what="watching to resume")
+        self.assertIn("files  /etc/app.conf  modified", r.stdout)
+        self.assertIsNone(agent.proc.poll(), "the agent keeps running")
 
     def test_a_node_argument_that_is_not_a_name_is_refused(self):
         for cmd in ("diff", "cap", "status"):

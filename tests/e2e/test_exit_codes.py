@@ -117,6 +117,8 @@ class ExitCodeTest(PactTestCase):
             ("`status`", "success"): lambda: c("status"),
             ("`status NODE`", "node unknown to the journal"):
                 lambda: c("status", "no-such-node"),
+            ("`status --vcluster V`", "vCluster unknown (no overlay, no node)"):
+                lambda: c("status", "--vcluster", "no-such-vc"),
             ("`log`", "success"): lambda: c("log"),
             ("`log`", "`-n` outside 1 .. 10000"): lambda: c("log", "-n", "0"),
             ("`log`", "malformed `--scope`"):
@@ -132,6 +134,8 @@ class ExitCodeTest(PactTestCase):
                 lambda: c("log", "--verify", "--file",
                           self.file("bad-export.jsonl", "{}\n")),
             ("`diff NODE`", "success"): lambda: c("diff", "n1"),
+            ("`diff --vcluster V`", "vCluster unknown (no overlay, no node)"):
+                lambda: c("diff", "--vcluster", "no-such-vc"),
             ("`commit`", "success"):
                 lambda: c("commit", "-m", "m", "n1", "--set",
                           "kernel:vm.dirty_ratio=5"),
@@ -141,6 +145,9 @@ class ExitCodeTest(PactTestCase):
             ("`commit`", "`--ttl` outside 900 .. 864000"):
                 lambda: c("commit", "-m", "m", "n1", "--ttl", "10", "--set",
                           "kernel:vm.x=1"),
+            ("`commit vc:NAME`", "`--ttl` given (only node deltas expire)"):
+                lambda: c("commit", "-m", "m", f"vc:{VC}", "--ttl", "3600",
+                          "--set", "kernel:vm.x=1"),
             ("`commit`", "malformed `--set` or `--unset`"):
                 lambda: c("commit", "-m", "m", "n1", "--set", "nocategory"),
             ("`commit`", "the role may not write the scope"):

@@ -130,6 +130,12 @@ class WindowTest(PactTestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("journal: vcluster %s: 1 node\n" % VC, r.stdout)
         self.assertIn(NODE, r.stdout)
+        # A vCluster the journal does not know is an error, as an unknown
+        # node is (it listed "0 nodes" and exited 0).
+        r = self.jpact("status", "--vcluster", "no-such-vc")
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertEqual(r.stderr, "pact: vcluster 'no-such-vc' is not known "
+                                   "to this journal\n")
 
     def test_extend_reaches_the_running_agent(self):
         # A 10 s window (200 s / 20): time for the extension to arrive.

@@ -242,3 +242,34 @@ TEST_CASE("unchanged_lines names each unchanged target with its version") {
                                     "node n1: unchanged (version 9)"});
   CHECK(unchanged_lines(CommandResult{}).empty());
 }
+
+TEST_CASE("--ttl is checked in the flag's words, not the journal's field") {
+  // Tester, issue 11: `pact commit --ttl 10` said "ttl_seconds 10 is below
+  // the minimum", naming a field the user never typed.
+  auto node = parse_target("n1");
+  REQUIRE(node);
+  CHECK(check_ttl_flag(*node, 86400, false));
+  CHECK(check_ttl_flag(*node, 900, true));
+  CHECK(check_ttl_flag(*node, 864000, true));
+  for (unsigned bad : {0U, 10U, 899U, 864001U}) {
+    auto st = check_ttl_flag(*node, bad, true);
+    REQUIRE_FALSE(st);
+    CHECK(st.err().message
+          == "commit: --ttl " + std::to_string(bad)
+               + " is outside 900 .. 864000 seconds");
+    CHECK(st.err().message.find("ttl_seconds") == std::string::npos);
+  }
+  // A vCluster or global commit does not expire: --ttl there is an error,
+  // not silently dropped; its default is no error.
+  auto vc = parse_target("vc:ml");
+  REQUIRE(vc);
+  CHECK(check_ttl_flag(*vc, 86400, false));
+  auto st = check_ttl_flag(*vc, 3600, true);
+  REQUIRE_FALSE(st);
+  CHECK(st.err().message
+        == "commit: --ttl applies only to a node's commit (its node delta "
+           "expires); vc:ml changes do not expire");
+  auto global = parse_target("global");
+  REQUIRE(global);
+  CHECK_FALSE(check_ttl_flag(*global, 3600, true));
+}

@@ -368,6 +368,35 @@ TEST_CASE_FIXTURE(fixture, "window expiry under observe records only") {
   CHECK(drift().window_state() == protocol::DRIFT_WINDOW_STATE_EXPIRED);
 }
 
+TEST_CASE_FIXTURE(fixture, "a policy turning enforce converges the drift "
+                           "flagged under observe") {
+  // Tester, issue 11: `pact apply` of an enforce policy after the window
+  // expired left the flagged drift as it was.
+  start_drifted(*this, protocol::ENFORCEMENT_MODE_OBSERVE);
+  tick(60'000);
+  REQUIRE(recorded().size() == 2); // drift-detected, window-expired
+  declare(*this, protocol::ENFORCEMENT_MODE_ENFORCE);
+  // At once, as an expiry under enforce: converged, then resolved.
+  auto got = recorded();
+  REQUIRE(kinds(got)
+          == std::vector<protocol::EntryType>{
+            protocol::ENTRY_TYPE_DRIFT_DETECTED,
+            protocol::ENTRY_TYPE_WINDOW_EXPIRED,
+            protocol::ENTRY_TYPE_AUTO_CONVERGE,
+            protocol::ENTRY_TYPE_DRIFT_RESOLVED,
+          });
+  CHECK(got[2].message().rfind("converged to the declared state after the "
+                               "commit window expired (enforcement_mode is "
+                               "now enforce): restored 1 item(s): "
+                               "files:/etc/motd",
+                               0)
+        == 0);
+  CHECK(motd(*this) == "hello\n");
+  CHECK(drift().items_size() == 0);
+  tick(60'000);
+  CHECK(recorded().size() == 4); // nothing more
+}
+
 TEST_CASE_FIXTURE(fixture, "a killed watcher's successor keeps the window "
                            "and expires it once") {
   start_drifted(*this, protocol::ENFORCEMENT_MODE_OBSERVE);

@@ -81,6 +81,27 @@ TEST_CASE("expiry flags, converge, resolution returns the earlier state") {
   CHECK(r.items_size() == 1); // the committed delta is untouched
 }
 
+TEST_CASE("the window's deadline ends with its episode: no carry-over") {
+  // Tester, issue 11: an extension of one episode's window applied to the
+  // next episode's (the record kept the later deadline).
+  harness h;
+  h.ok(drift("n1", 1, t0_ms + 60'000));
+  auto ext = make_cmd(COMMAND_KIND_EXTEND_WINDOW, node_scope("n1"), t0_ms + 1);
+  ext.set_extend_seconds(3600);
+  h.ok(ext);
+  REQUIRE(rec_of(h, "n1").window_ends_unix_ms() == t0_ms + 3'660'000);
+  h.ok(record("n1", ENTRY_TYPE_DRIFT_RESOLVED, t0_ms + 2));
+  CHECK(rec_of(h, "n1").window_ends_unix_ms() == 0);
+  // The next episode's window is the agent's, and an extension counts
+  // from it.
+  h.ok(drift("n1", 1, t0_ms + 660'000, t0_ms + 600'000));
+  CHECK(rec_of(h, "n1").window_ends_unix_ms() == t0_ms + 660'000);
+  ext.set_timestamp_unix_ms(t0_ms + 600'001);
+  ext.set_extend_seconds(900);
+  h.ok(ext);
+  CHECK(rec_of(h, "n1").window_ends_unix_ms() == t0_ms + 1'560'000);
+}
+
 TEST_CASE("a resolution after a commit keeps committed; nothing to resolve "
           "appends nothing") {
   harness h;

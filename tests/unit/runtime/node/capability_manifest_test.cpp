@@ -49,6 +49,18 @@ TEST_CASE("manifest: written under --root, read back, GPUs restored") {
   CHECK((*again)["gpus"]["status"] == "no GPU tool");
 }
 
+TEST_CASE("manifest: a root that is gone is not recreated") {
+  // Recreating a moved-away --root made it look back (issue 11).
+  auto root = temp_dir() + "/moved";
+  auto st = write_manifest(root, nlohmann::json::object());
+  REQUIRE_FALSE(st);
+  CHECK(st.err().message
+        == root
+             + " is gone (was it removed or moved?); the capability manifest "
+               "is not written");
+  CHECK_FALSE(pact::files::exists(root));
+}
+
 TEST_CASE("manifest: missing, torn or foreign files are named errors") {
   auto root = temp_dir();
   auto none = read_manifest(root);

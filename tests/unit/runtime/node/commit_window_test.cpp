@@ -94,7 +94,8 @@ TEST_CASE("emergency: the window lasts emergency_window_seconds") {
   // A window opened during an emergency gets the emergency length.
   commit_window e;
   e.emergency_start(t0);
-  e.on_clean();
+  e.on_drift(t0, 1.0);
+  e.on_clean(); // that episode ended
   CHECK(e.on_drift(t0 + s, 5.0) == window_event::opened);
   CHECK(e.ends_ms() == t0 + s + 14400 * s);
 }
@@ -113,9 +114,42 @@ TEST_CASE("follow: the journal's later deadline opens or lengthens") {
   CHECK(w.ends_ms() == t0 + 900 * s);
   CHECK(w.follow(t0 + s, t0 + 1000 * s) == window_event::extended);
   CHECK(w.ends_ms() == t0 + 1000 * s);
+  // Drift starts in it (joins it), and is still there at its end.
+  CHECK(w.on_drift(t0 + 2 * s, 1.0) == window_event::none);
   CHECK(w.tick(t0 + 1000 * s) == window_event::expired);
   // An expired window reopens from now.
   CHECK(w.follow(t0 + 1001 * s, t0 + 2000 * s) == window_event::extended);
   CHECK(w.phase() == window_phase::open);
   CHECK(w.opened_ms() == t0 + 1001 * s);
+}
+
+TEST_CASE("an extension belongs to its window, not to the next episode") {
+  // Tester, issue 11: one `pact extend` carried over to later, unrelated
+  // drift episodes.
+  commit_window w; // one file: 300 s
+  w.on_drift(t0, 1.0);
+  REQUIRE(w.follow(t0 + s, t0 + 3600 * s) == window_event::extended);
+  CHECK(w.on_clean() == window_event::closed); // the episode ends
+  // The next episode gets the formula's window, not the old deadline.
+  CHECK(w.on_drift(t0 + 600 * s, 1.0) == window_event::opened);
+  CHECK(w.ends_ms() == t0 + 600 * s + 300 * s);
+}
+
+TEST_CASE("a window opened without drift: drift joins it, or it just ends") {
+  commit_window w;
+  // `pact extend` before a planned change opens a window with no drift;
+  // no drift does not close it.
+  REQUIRE(w.follow(t0, t0 + 1800 * s) == window_event::extended);
+  CHECK(w.on_clean() == window_event::none);
+  CHECK(w.phase() == window_phase::open);
+  // Drift that starts in it belongs to it: its deadline holds.
+  CHECK(w.on_drift(t0 + 60 * s, 1.0) == window_event::none);
+  CHECK(w.ends_ms() == t0 + 1800 * s);
+  CHECK(w.on_clean() == window_event::closed);
+  // Unused until its end: it closes, nothing is flagged.
+  REQUIRE(w.follow(t0 + 2000 * s, t0 + 2100 * s) == window_event::extended);
+  CHECK(w.tick(t0 + 2100 * s) == window_event::closed);
+  CHECK(w.phase() == window_phase::closed);
+  CHECK(w.on_drift(t0 + 2200 * s, 1.0) == window_event::opened);
+  CHECK(w.ends_ms() == t0 + 2200 * s + 300 * s);
 }

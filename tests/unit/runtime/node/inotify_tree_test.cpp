@@ -95,6 +95,43 @@ TEST_CASE("a removed directory is reported, its watches dropped") {
   CHECK(t->poll().files == std::set<std::string>{"/opt2/x"});
 }
 
+TEST_CASE("a root moved away is lost, its files not reported") {
+  // Tester, issue 11: `mv ROOT ROOT.old` left the watches following the
+  // directory, and writes there were read as files removed under ROOT.
+  temp_root r;
+  r.write("/etc/motd", "1");
+  auto t = open_tree(r);
+  walk(*t);
+  CHECK(t->poll().lost_root.empty());
+  auto old = r.path() + ".old";
+  std::filesystem::rename(r.path(), old);
+  { std::ofstream(old + "/etc/motd") << "2"; }
+  auto p = t->poll();
+  CHECK(p.lost_root == "/");
+  CHECK(p.files.empty());
+  CHECK(p.gone_dirs.empty());
+  // Another directory at the path is not the one watched either.
+  std::filesystem::create_directories(r.path());
+  CHECK(t->poll().lost_root == "/");
+  std::filesystem::remove(r.path());
+  // Moved back: the same directory again.
+  std::filesystem::rename(old, r.path());
+  CHECK(t->poll().lost_root.empty());
+}
+
+TEST_CASE("a watch root moved away is lost too") {
+  temp_root r;
+  r.write("/etc/motd", "1");
+  tree_options o;
+  o.root = r.path();
+  o.watch_roots = {"/etc"};
+  auto t = inotify_tree::open(o);
+  REQUIRE(t.has_value());
+  walk(**t);
+  std::filesystem::rename(r.host("/etc"), r.host("/etc.old"));
+  CHECK((*t)->poll().lost_root == "/etc");
+}
+
 TEST_CASE("at the watch limit the rest falls back to periodic scans") {
   temp_root r;
   r.write("/b/2", "2");

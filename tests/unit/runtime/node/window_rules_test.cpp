@@ -178,8 +178,11 @@ TEST_CASE("the journal's deadline moves the window, once per change") {
   protocol::NodeDelta delta;
   delta.set_window_ends_unix_ms(t0 + 600'000);
   fixture f(protocol::ENFORCEMENT_MODE_ENFORCE, delta);
+  // `pact extend` before a planned change: the watcher follows the
+  // journal's deadline as the declared state arrives, opening a window the
+  // drift then belongs to: 600 s, not 60 s.
+  CHECK(f.s.follow_journal_window(t0) == window_event::extended);
   f.drift(t0);
-  // An extension granted before the drift holds: 600 s, not 60 s.
   CHECK(f.s.window().ends_ms() == t0 + 600'000);
   // Already there: following it changes nothing.
   CHECK(f.s.follow_journal_window(t0) == window_event::none);
@@ -322,4 +325,68 @@ TEST_CASE("the test divisor shortens windows after the 60 s floor") {
   commit_window w(p);
   w.on_drift(t0, 1.0);
   CHECK(w.ends_ms() == t0 + 3000);
+}
+
+TEST_CASE("an extension is not carried over to a later drift episode") {
+  // Tester, issue 11: `pact extend` in one episode gave every later,
+  // unrelated episode the extended deadline while the journal still held
+  // it.
+  fixture f(protocol::ENFORCEMENT_MODE_OBSERVE);
+  f.drift(t0);
+  REQUIRE(f.s.window().ends_ms() == t0 + 60'000);
+  protocol::NodeDelta delta;
+  delta.set_window_ends_unix_ms(t0 + 3'600'000); // `pact extend 60`
+  REQUIRE(
+    f.s.set_declared(overlay_with(protocol::ENFORCEMENT_MODE_OBSERVE), delta));
+  REQUIRE(f.s.follow_journal_window(t0 + 1000) == window_event::extended);
+  // The episode ends (undone).
+  f.r.write("/etc/motd", "hello\n");
+  REQUIRE(f.s.observe_file("/etc/motd", t0 + 2000));
+  CHECK_FALSE(f.s.take_episode(t0 + 2000));
+  CHECK(f.s.window().phase() == window_phase::closed);
+  CHECK(keep_window(f.s, "n1", t0 + 2000, f.backends).commands.size() == 1);
+  // A later episode, the journal still naming the old deadline: a fresh
+  // window by the formula (60 s here).
+  f.drift(t0 + 600'000);
+  CHECK(f.s.window().phase() == window_phase::open);
+  CHECK(f.s.window().opened_ms() == t0 + 600'000);
+  CHECK(f.s.window().ends_ms() == t0 + 660'000);
+  CHECK(f.s.follow_journal_window(t0 + 600'001) == window_event::none);
+  CHECK(keep_window(f.s, "n1", t0 + 660'000, f.backends).commands.size()
+        == 1); // window-expired on time
+}
+
+TEST_CASE("a policy turning enforce converges the drift flagged before") {
+  // Tester, issue 11: `pact apply` of an enforce policy left the drift
+  // flagged under observe as it was.
+  for (bool named : {true, false}) {
+    CAPTURE(named);
+    fixture f(protocol::ENFORCEMENT_MODE_OBSERVE);
+    f.drift(t0);
+    REQUIRE(
+      records(keep_window(f.s, "n1", t0 + past_window, f.backends))
+      == std::vector<protocol::EntryType>{protocol::ENTRY_TYPE_WINDOW_EXPIRED});
+    CHECK(enforce_flagged(f.s, "n1", f.backends).commands.empty());
+    REQUIRE(
+      f.s.set_declared(overlay_with(protocol::ENFORCEMENT_MODE_ENFORCE), {}));
+    // The watcher names the reason; else the next poll converges anyway.
+    auto a = named ? enforce_flagged(f.s, "n1", f.backends)
+                   : keep_window(f.s, "n1", t0 + past_window + 1, f.backends);
+    REQUIRE(
+      records(a)
+      == std::vector<protocol::EntryType>{protocol::ENTRY_TYPE_AUTO_CONVERGE});
+    CHECK(a.commands[0].message().find("restored 1 item(s): files:/etc/motd")
+          != std::string::npos);
+    if (named)
+      CHECK(a.commands[0].message().rfind(
+              "converged to the declared state after the commit window "
+              "expired (enforcement_mode is now enforce)",
+              0)
+            == 0);
+    CHECK(f.motd() == "hello\n");
+    // Once: nothing left to converge.
+    CHECK(enforce_flagged(f.s, "n1", f.backends).commands.empty());
+    CHECK(keep_window(f.s, "n1", t0 + past_window + 2, f.backends)
+            .commands.empty());
+  }
 }

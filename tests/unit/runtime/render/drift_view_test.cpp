@@ -104,3 +104,35 @@ TEST_CASE("json: exact values, absent ones null") {
   CHECK(j["items"][2]["restorable"] == false);
   CHECK(j["items"][2]["since"].is_null());
 }
+
+TEST_CASE("rollback of a node: one line per restored item, keys escaped") {
+  // Tester, issue 11: a file name holding a newline printed raw made a
+  // line of its own in `pact rollback`'s output.
+  protocol::NodeRollbackReply r;
+  r.mutable_command()->mutable_result()->add_sequences(42);
+  auto* f = r.add_restored();
+  f->set_category(protocol::DELTA_CATEGORY_FILES);
+  f->set_key("/etc/evil\n  applied  files /etc/passwd");
+  f->set_outcome("applied");
+  auto* k = r.add_restored();
+  k->set_category(protocol::DELTA_CATEGORY_KERNEL);
+  k->set_key("vm.swappiness");
+  k->set_outcome("failed");
+  k->set_detail("cannot write\nfake line");
+  protocol::Scope node;
+  node.set_node("n1");
+  auto text = render::restored_text(r, node, 7);
+  CHECK(text
+        == "rolled node:n1 back to entry 7 as entry 42\n"
+           "  applied  files /etc/evil\\n  applied  files /etc/passwd\n"
+           "  failed  kernel vm.swappiness (cannot write\\nfake line)\n");
+  auto j = render::restored_json(r, node, 7);
+  CHECK(j["sequence"] == 42);
+  CHECK(j["unchanged"] == false);
+  CHECK(j["restored"][0]["key"] == "/etc/evil\n  applied  files /etc/passwd");
+  // Nothing to record, nothing to restore.
+  protocol::NodeRollbackReply same;
+  CHECK(render::restored_text(same, node, 7)
+        == "node:n1 already declares its state after entry 7\n"
+           "the node already held that state\n");
+}
