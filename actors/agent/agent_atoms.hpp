@@ -35,6 +35,8 @@ using declared_services_atom = caf::atom_constant<caf::atom("services")>;
 /// Journal link: the boot stream asked for with this request id did not
 /// finish in time.
 using boot_timeout_atom = caf::atom_constant<caf::atom("boottmo")>;
+/// Journal link: ask for the boot again after a transient refusal.
+using boot_retry_atom = caf::atom_constant<caf::atom("bootretry")>;
 
 /// Registry name under which the drift watcher registers itself (each
 /// incarnation at its start, so the link always finds the current one).

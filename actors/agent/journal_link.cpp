@@ -201,6 +201,11 @@ caf::message_handler link_handlers(self_ptr self, const shared& d) {
       flush_commands(self, d);
       self->delayed_send(self, d->cfg.report_interval, report_tick_atom::value);
     },
+    [self, d](boot_retry_atom) {
+      // Unless a boot is under way again (reconnected) or done.
+      if (d->connected && d->boot_request.empty())
+        request_boot(self, d, d->source != boot_source::journal);
+    },
     [self, d](boot_chunk_atom, const std::string& bytes) {
       on_boot_chunk(self, d, bytes);
     },

@@ -191,6 +191,18 @@ void boot_refused(self_ptr self, const shared& d, const Status& st) {
              + " refused the boot: " + st.message();
   // Refused is not ready: nothing was applied; set_status logs the
   // refusal (tester, issue 11: the log said "ready" for a refused boot).
+  if (code == STATUS_CODE_UNAVAILABLE) {
+    // Transient (overloaded, no leader yet, a read past its deadline): ask
+    // again after the jittered back-off, not a whole report interval
+    // later, so that a boot storm's refused nodes spread their retries
+    // and finish soon after the rest.
+    auto delay = d->backoff->next_delay();
+    set_status(
+      self, d,
+      why + "; asking again in " + std::to_string(delay.count()) + " ms", true);
+    self->delayed_send(self, delay, boot_retry_atom::value);
+    return;
+  }
   set_status(self, d,
              why + "; asking again in "
                + std::to_string(d->cfg.report_interval.count()) + " s",
@@ -256,6 +268,7 @@ void finish_boot(self_ptr self, const shared& d, const Response& resp) {
   }
   bool catch_up = d->source == boot_source::cache;
   d->nothing_declared = false;
+  d->backoff->reset(); // a later refusal backs off from the start again
   apply(self, d, *r.overlay, r.node_delta, boot_source::journal);
   set_status(self, d,
              std::string(catch_up ? "caught up: " : "") + "booted from the "

@@ -26,6 +26,7 @@ connections; it checks the harness works, never the figures.
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -248,8 +249,17 @@ def storm(args, n):
         if any(p.returncode not in (0, 2) for p in procs):
             raise RuntimeError("pact-bootstorm failed: " + err)
         if err.strip():
-            print(f"pact-bootstorm (N={n}) stderr ({len(err.splitlines())} "
-                  f"lines): {err.strip()[:3000]}", file=sys.stderr)
+            # What the links said, by kind (numbers, node names and times
+            # stripped), most frequent first.
+            kinds = {}
+            for line in err.splitlines():
+                k = re.sub(r"\d+", "N", line.split("] ", 2)[-1])[:160]
+                kinds[k] = kinds.get(k, 0) + 1
+            top = sorted(kinds.items(), key=lambda kv: -kv[1])[:12]
+            print(f"pact-bootstorm (N={n}) stderr, {len(err.splitlines())} "
+                  "lines, by kind:\n" + "\n".join(f"  {c:6d}  {k}"
+                                                   for k, c in top),
+                  file=sys.stderr)
         out.update({"all_recorded_ms": rec, "load_1m": load,
                     "cpu_ms_per_agent": {
                         "replicas": round(cpu[0] * 1000 / n, 3),

@@ -51,6 +51,8 @@ struct journal_state {
   /// The node delta streamed after the overlay (node "n1").
   NodeDelta delta;
   int boots = 0;
+  /// The next this many boots are refused as overloaded.
+  int refuse_boots = 0;
   int reports = 0;
   std::vector<JournalCommand> commands;
   /// Tokens of the operator requests (request id op-*) it was sent.
@@ -71,7 +73,13 @@ caf::behavior fake_gateway(caf::event_based_actor* self,
       Response resp;
       resp.set_request_id(req.request_id());
       resp.mutable_status()->set_code(STATUS_CODE_OK);
-      if (req.has_boot_config()) {
+      if (req.has_boot_config() && st->refuse_boots > 0) {
+        ++st->boots;
+        --st->refuse_boots;
+        resp.mutable_status()->set_code(STATUS_CODE_UNAVAILABLE);
+        resp.mutable_status()->set_message(
+          "server overloaded: more than 4096 requests in flight; retry later");
+      } else if (req.has_boot_config()) {
         ++st->boots;
         BootChunk c;
         auto* oc = c.mutable_overlay();
@@ -501,4 +509,27 @@ TEST_CASE_FIXTURE(fixture, "a committed drift is not applied back over an "
   run();
   CHECK(js->boots == 2);
   CHECK(root.read("/etc/motd") == "edited after the commit");
+}
+
+TEST_CASE_FIXTURE(fixture, "a boot refused as overloaded is asked again after "
+                           "the back-off, not a report interval later") {
+  js->refuse_boots = 2;
+  start(config());
+  CHECK(js->boots == 1);
+  CHECK(root.read("/etc/motd").empty());
+  CHECK(link_detail().find("refused the boot: server overloaded")
+        != std::string::npos);
+  // Pinned jitter: 1 s, then 2 s, each far below the 10 s report interval.
+  sched.advance_time(milliseconds(999));
+  run();
+  CHECK(js->boots == 1);
+  sched.advance_time(milliseconds(1));
+  run();
+  CHECK(js->boots == 2);
+  sched.advance_time(milliseconds(2000));
+  run();
+  CHECK(js->boots == 3);
+  CHECK(root.read("/etc/motd") == "from the journal");
+  CHECK(link_detail().find("booted from the journal") != std::string::npos);
+  CHECK(*attempts == 1); // the same connection throughout
 }
