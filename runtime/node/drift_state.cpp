@@ -164,6 +164,18 @@ void drift_state::set_node_items(const protocol::NodeDelta& delta,
   }
 }
 
+void drift_state::note_restored(const std::vector<step_result>& done) {
+  for (const auto& r : done)
+    for (auto& [src, scan] : last_scan_)
+      if (r.restored() && src != drift_source::files
+          && source_covers(src, r.step.id)) {
+        if (r.step.target.present)
+          scan[r.step.id] = r.step.target;
+        else
+          scan.erase(r.step.id);
+      }
+}
+
 void drift_state::recompare(int64_t now_ms) {
   auto scans = last_scan_;
   for (const auto& [src, items] : scans)

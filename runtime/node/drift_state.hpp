@@ -125,6 +125,11 @@ public:
   /// The node delta's items replaced (a rollback): declared state is the
   /// overlay with `items` over it from now on.
   void set_node_items(const protocol::NodeDelta& delta, int64_t now_ms);
+  /// What a restore wrote (restore_core.hpp; its applied steps): the
+  /// periodic sources take it as their latest scan, so that comparing
+  /// again before the next scan does not find the value the restore
+  /// replaced (a false drift episode). Files are read from the disk anyway.
+  void note_restored(const std::vector<step_result>& done);
   /// Compares every item again after declared state changed: the last
   /// scan of each periodic source, declared files and drifting files.
   void recompare(int64_t now_ms);
