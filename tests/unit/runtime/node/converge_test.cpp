@@ -332,6 +332,39 @@ TEST_CASE("sysctl keys are written back; the delta reverses the drift") {
         == "why: restored 1 item(s): kernel:vm.swappiness");
 }
 
+TEST_CASE("network, packages and services converge through the boot's "
+          "backends") {
+  temp_root r;
+  r.write("/run/pact/network.json", "{\"mtu\": 1500}\n");
+  auto b = backends_for(r);
+  constexpr auto network = protocol::DELTA_CATEGORY_NETWORK;
+  constexpr auto packages = protocol::DELTA_CATEGORY_PACKAGES;
+  constexpr auto services = protocol::DELTA_CATEGORY_SERVICES;
+  declared_values declared{{{network, "mtu"}, "9000"},
+                           {{network, "bond0"}, R"({"mode":"802.3ad"})"},
+                           {{packages, "vim"}, R"("9.0")"},
+                           {{services, "slurmd"}, R"({"binary":"/x"})"}};
+  auto out = converge({drifted(network, "mtu", item_value::of("9000"),
+                               item_value::of("1500"), true),
+                       drifted(packages, "vim", item_value::of(R"("9.0")"),
+                               item_value::absent(), true),
+                       drifted(services, "slurmd",
+                               item_value::of(R"({"binary":"/x"})"),
+                               item_value::absent(), true)},
+                      declared, b);
+  REQUIRE(out.size() == 3);
+  // The one network file holds every declared setting again.
+  CHECK(out[0].restored);
+  auto net = read(r, "/run/pact/network.json");
+  CHECK(net.find("\"mtu\": 9000") != std::string::npos);
+  CHECK(net.find("802.3ad") != std::string::npos);
+  // Not root under a temporary root: the install is recorded.
+  CHECK_FALSE(out[1].restored);
+  CHECK(out[1].detail == "would install package vim 9.0");
+  CHECK_FALSE(out[2].restored);
+  CHECK(out[2].detail.find("service supervisor") != std::string::npos);
+}
+
 TEST_CASE("index_declared keys the journal's items") {
   std::vector<protocol::DeltaItem> items(1);
   items[0].set_category(files_dim);

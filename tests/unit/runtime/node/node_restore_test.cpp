@@ -19,18 +19,9 @@ namespace {
 using pact::test::files;
 using pact::test::kernel;
 using pact::test::t0;
+constexpr auto item = pact::test::delta_item;
 constexpr auto mounts = protocol::DELTA_CATEGORY_MOUNTS;
 constexpr auto services = protocol::DELTA_CATEGORY_SERVICES;
-
-protocol::DeltaItem item(protocol::DeltaCategory c, const std::string& key,
-                         const std::string& value) {
-  protocol::DeltaItem i;
-  i.set_category(c);
-  i.set_action(protocol::DELTA_ACTION_ADD);
-  i.set_key(key);
-  i.set_value(value);
-  return i;
-}
 
 declared_state declared_of(const protocol::VClusterOverlay& o,
                            const protocol::NodeDelta& d) {
