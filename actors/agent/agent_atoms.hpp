@@ -28,6 +28,8 @@
 ///     services) — a serialized StateDelta of the SERVICES items, in
 ///     declared order — after every boot. Until the services issue a
 ///     recorder (actors/agent/service_recorder.hpp) logs them.
+///     The drift watcher sends the same message to the link when a
+///     rollback changed the declared services; the link passes it on.
 
 #include <caf/atom.hpp>
 

@@ -128,6 +128,22 @@ void record_restore(const drift_watcher_config& cfg, uint64_t rollback_to,
   out.push_back(cmd.SerializeAsString()); // the next poll hands it over
 }
 
+/// A rollback changed the declared services: the supervisor seam hears it
+/// through the journal link now (the link's next report would too).
+void hand_services(caf::event_based_actor* self,
+                   const drift_watcher_config& cfg,
+                   const StateDelta& services) {
+  self
+    ->request(cfg.supervisor, seconds(5), child_atom::value,
+              cfg.journal_link_name)
+    .then(
+      [self, bytes = services.SerializeAsString()](const caf::actor& link) {
+        if (link)
+          self->send(link, declared_services_atom::value, bytes);
+      },
+      [](caf::error&) {}); // the link hands them at its next report
+}
+
 } // namespace
 
 void commit_drift(caf::event_based_actor* self, const drift_watcher_config& cfg,
@@ -219,7 +235,7 @@ void rollback_node(caf::event_based_actor* self,
   auto c = cfg;
   call_journal(
     self, cfg, cmd, token,
-    [rp, c, next_delta, to = req.rollback_to()](Response resp) mutable {
+    [self, rp, c, next_delta, to = req.rollback_to()](Response resp) mutable {
       if (resp.status().code() != STATUS_CODE_OK) {
         rp.deliver(resp.SerializeAsString());
         return;
@@ -233,6 +249,8 @@ void rollback_node(caf::event_based_actor* self,
         auto backends = node::make_backends(c.host);
         done = node::execute_restore(node::plan_restore(st, *target), *target,
                                      backends);
+        if (node::touches_services(done))
+          hand_services(self, c, node::declared_services(target->raw));
       }
       // What was written is what the node holds now: compared again, the
       // scan that predates the restore must not read as drift.

@@ -114,6 +114,25 @@ declared_values index_declared(const std::vector<protocol::DeltaItem>& items) {
   return out;
 }
 
+protocol::StateDelta declared_services(const declared_values& declared) {
+  protocol::StateDelta out;
+  for (const auto& [id, raw] : declared)
+    if (id.first == DELTA_CATEGORY_SERVICES) {
+      auto* i = out.add_items();
+      i->set_category(DELTA_CATEGORY_SERVICES);
+      i->set_action(DELTA_ACTION_ADD);
+      i->set_key(id.second);
+      i->set_value(raw);
+    }
+  return out;
+}
+
+bool touches_services(const std::vector<step_result>& done) {
+  return std::any_of(done.begin(), done.end(), [](const step_result& r) {
+    return r.step.id.first == DELTA_CATEGORY_SERVICES;
+  });
+}
+
 void order_steps(std::vector<restore_step>& plan) {
   std::stable_sort(plan.begin(), plan.end(),
                    [](const restore_step& a, const restore_step& b) {
@@ -159,8 +178,7 @@ execute_steps(std::vector<restore_step> plan, const declared_values& declared,
         o = network;
         break;
       case DELTA_CATEGORY_SERVICES:
-        o = {kind::handed_off, "to the service supervisor (the journal link "
-                               "hands it every declared service)"};
+        o = {kind::handed_off, "to the service supervisor"};
         break;
       default:
         o = {kind::handed_off, "to the GPU poller"};

@@ -30,8 +30,9 @@
 ///             the target state declares (one file holds them all).
 ///   packages  target present: installed at the declared version; absent:
 ///             failed (pact does not uninstall packages).
-///   services  handed off: the service supervisor keeps what is declared
-///             (the journal link hands it every declared service).
+///   services  handed off: the service supervisor keeps what is declared;
+///             the caller hands it `declared_services` of the target state
+///             when a step touched a service.
 ///   gpu       handed off to the GPU poller.
 /// Order: the boot's (kernel, mounts, files, network, packages, the rest),
 /// and within files every removal first, deepest first, so that a file
@@ -82,6 +83,13 @@ struct step_result {
     return outcome.k == apply_outcome::kind::applied;
   }
 };
+
+/// The SERVICES items of `declared` in key order, for the supervisor seam
+/// (actors/agent/agent_atoms.hpp declared_services_atom).
+protocol::StateDelta declared_services(const declared_values& declared);
+
+/// Whether a result touched a service.
+bool touches_services(const std::vector<step_result>& done);
 
 /// Sorts `plan` into the execution order above (stable otherwise).
 void order_steps(std::vector<restore_step>& plan);

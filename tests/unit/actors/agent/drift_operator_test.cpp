@@ -30,6 +30,8 @@ namespace {
 struct link_script {
   std::vector<Request> calls;
   std::vector<JournalCommand> node_commands;
+  /// What it was asked to pass on to the service supervisor.
+  std::vector<StateDelta> services;
   std::function<Response(const Request&)> answer = [](const Request& r) {
     Response resp;
     resp.mutable_status()->set_code(STATUS_CODE_OK);
@@ -47,6 +49,11 @@ caf::behavior fake_link(caf::event_based_actor*,
       JournalCommand cmd;
       CHECK(cmd.ParseFromString(bytes));
       s->node_commands.push_back(cmd);
+    },
+    [s](declared_services_atom, const std::string& bytes) {
+      StateDelta d;
+      CHECK(d.ParseFromString(bytes));
+      s->services.push_back(d);
     },
     [s](operator_call_atom, const std::string& bytes) -> std::string {
       Request r;
@@ -301,4 +308,28 @@ TEST_CASE_FIXTURE(fixture, "after a rollback the watcher agrees with what was "
     CHECK(c.kind() != COMMAND_KIND_DRIFT_DETECTED);
   }
   CHECK(link->node_commands[0].kind() == COMMAND_KIND_AUTO_CONVERGE);
+}
+
+TEST_CASE_FIXTURE(fixture, "a rollback that changes the declared services "
+                           "hands them to the supervisor seam") {
+  NodeDelta with_service;
+  auto* svc = with_service.add_items();
+  svc->set_category(DELTA_CATEGORY_SERVICES);
+  svc->set_action(DELTA_ACTION_ADD);
+  svc->set_key("slurmd");
+  svc->set_value(R"({"binary":"/usr/sbin/slurmd"})");
+  auto resp = rollback(3, with_service);
+  INFO(resp.status().message());
+  REQUIRE(resp.status().code() == STATUS_CODE_OK);
+  REQUIRE(resp.node_rollback_reply().restored_size() == 1);
+  const auto& r = resp.node_rollback_reply().restored(0);
+  CHECK(r.key() == "slurmd");
+  CHECK(r.outcome() == "handed-off");
+  REQUIRE(link->services.size() == 1);
+  REQUIRE(link->services[0].items_size() == 1);
+  CHECK(link->services[0].items(0).key() == "slurmd");
+  CHECK(link->services[0].items(0).value() == svc->value());
+  // Nothing was put back on the node by the agent itself: no record.
+  tick(60);
+  CHECK(link->node_commands.empty());
 }
