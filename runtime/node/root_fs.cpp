@@ -58,83 +58,109 @@ std::string joined(const std::vector<std::string>& names) {
   return out.empty() ? "/" : out;
 }
 
+/// One resolution under the root (see the header): the open directories
+/// from the root down, their names, and the components still to walk.
+struct walk {
+  std::vector<owned_fd> stack;
+  std::vector<std::string> names; // the node path of stack.back()
+  std::deque<std::string> todo;
+  int links = 0;
+  /// The errno that stopped the walk (ENOTDIR: a non-directory on it).
+  int err = 0;
+
+  error fail(const std::string& what, int e) {
+    err = e;
+    return sys_error(what, e);
+  }
+  std::string shown(const std::string& part) const {
+    return joined(names) + (names.empty() ? "" : "/") + part;
+  }
+  /// lstat of `part`, made as a directory first when missing and `create`.
+  status stat_or_make(const std::string& part, bool create, struct stat& st) {
+    int at = stack.back().get();
+    if (::fstatat(at, part.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0)
+      return {};
+    if (errno != ENOENT || !create)
+      return fail(shown(part), errno);
+    if (::mkdirat(at, part.c_str(), 0755) != 0 && errno != EEXIST)
+      return fail("cannot create directory " + shown(part), errno);
+    if (::fstatat(at, part.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+      return fail(shown(part), errno);
+    return {};
+  }
+  /// Puts the target of symlink `part` in front of what is left to walk;
+  /// an absolute one starts again at the root, not at the host's /.
+  status follow(const std::string& part) {
+    std::vector<char> buf(4096);
+    auto n = ::readlinkat(stack.back().get(), part.c_str(), buf.data(),
+                          buf.size());
+    if (++links > max_links || n <= 0) {
+      err = n <= 0 ? errno : ELOOP;
+      return make_error(shown(part)
+                        + ": a symlink that cannot be resolved inside the "
+                          "root");
+    }
+    std::string target(buf.data(), static_cast<size_t>(n));
+    if (target[0] == '/') {
+      stack.resize(1);
+      names.clear();
+    }
+    auto parts = components(target);
+    todo.insert(todo.begin(), parts.begin(), parts.end());
+    return {};
+  }
+  /// Walks one component.
+  status step(std::string part, bool create) {
+    if (part == "..") { // never above the root
+      if (stack.size() > 1) {
+        stack.pop_back();
+        names.pop_back();
+      }
+      return {};
+    }
+    struct stat st {};
+    if (auto s = stat_or_make(part, create, st); !s)
+      return s;
+    if (S_ISLNK(st.st_mode))
+      return follow(part);
+    if (!S_ISDIR(st.st_mode)) {
+      err = ENOTDIR;
+      return make_error(shown(part) + " is not a directory");
+    }
+    owned_fd next(::openat(stack.back().get(), part.c_str(),
+                           O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (next.get() < 0) // replaced since fstatat: refuse, never follow
+      return fail(shown(part), errno);
+    stack.push_back(std::move(next));
+    names.push_back(std::move(part));
+    return {};
+  }
+};
+
 /// Resolves `dir` under `root` (see the header); on failure `err` holds
 /// the errno that stopped it (ENOTDIR for a non-directory in the path).
 expected<owned_fd> resolve(const std::string& root, const std::string& dir,
                            bool create, int& err) {
-  err = 0;
+  walk w;
   owned_fd rfd(::open(root.empty() ? "/" : root.c_str(),
                       O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (rfd.get() < 0) {
     err = errno;
     return sys_error(root, err);
   }
-  std::vector<owned_fd> stack;
-  stack.push_back(std::move(rfd));
-  std::vector<std::string> names; // the node path of stack.back()
-  std::deque<std::string> todo;
+  w.stack.push_back(std::move(rfd));
   for (auto& c : components(dir))
-    todo.push_back(std::move(c));
-  int links = 0;
-  while (!todo.empty()) {
-    auto part = std::move(todo.front());
-    todo.pop_front();
-    if (part == "..") { // never above the root
-      if (stack.size() > 1) {
-        stack.pop_back();
-        names.pop_back();
-      }
-      continue;
+    w.todo.push_back(std::move(c));
+  while (!w.todo.empty()) {
+    auto part = std::move(w.todo.front());
+    w.todo.pop_front();
+    if (auto st = w.step(std::move(part), create); !st) {
+      err = w.err;
+      return st.err();
     }
-    auto shown = joined(names) + (names.empty() ? "" : "/") + part;
-    int at = stack.back().get();
-    struct stat st {};
-    if (::fstatat(at, part.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      err = errno;
-      if (err != ENOENT || !create)
-        return sys_error(shown, err);
-      if (::mkdirat(at, part.c_str(), 0755) != 0 && errno != EEXIST) {
-        err = errno;
-        return sys_error("cannot create directory " + shown, err);
-      }
-      if (::fstatat(at, part.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        err = errno;
-        return sys_error(shown, err);
-      }
-      err = 0;
-    }
-    if (S_ISLNK(st.st_mode)) {
-      std::vector<char> buf(4096);
-      auto n = ::readlinkat(at, part.c_str(), buf.data(), buf.size());
-      if (++links > max_links || n <= 0) {
-        err = n <= 0 ? errno : ELOOP;
-        return make_error(shown
-                          + ": a symlink that cannot be resolved "
-                            "inside the root");
-      }
-      std::string target(buf.data(), static_cast<size_t>(n));
-      if (target[0] == '/') { // absolute: from the root, not the host's /
-        stack.resize(1);
-        names.clear();
-      }
-      auto parts = components(target);
-      todo.insert(todo.begin(), parts.begin(), parts.end());
-      continue;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-      err = ENOTDIR;
-      return make_error(shown + " is not a directory");
-    }
-    owned_fd next(::openat(at, part.c_str(),
-                           O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (next.get() < 0) { // replaced since fstatat: refuse, never follow
-      err = errno;
-      return sys_error(shown, err);
-    }
-    stack.push_back(std::move(next));
-    names.push_back(std::move(part));
   }
-  return std::move(stack.back());
+  err = 0;
+  return std::move(w.stack.back());
 }
 
 /// The parent directory and last name of absolute node path `path`.
