@@ -20,10 +20,16 @@
 ///     watcher in the actor registry under `drift_watcher_name`; an actor
 ///     that starts later asks the link with (declared_state_atom) and gets
 ///     the same two strings back (both empty before the first boot);
+///   * the drift watcher, before each declared state: (undeclared_atom,
+///     std::string before) — a serialized StateDelta of what the boot's
+///     files and sysctl keys held before the boot applied them (ADD with
+///     the value, REMOVE when absent; runtime/node/undeclare.hpp);
 ///   * the service supervisor: (declared_services_atom, std::string
 ///     services) — a serialized StateDelta of the SERVICES items, in
 ///     declared order — after every boot. Until the services issue a
 ///     recorder (actors/agent/service_recorder.hpp) logs them.
+///     The drift watcher sends the same message to the link when a
+///     rollback changed the declared services; the link passes it on.
 
 #include <caf/atom.hpp>
 
@@ -32,6 +38,7 @@ namespace pact::agent {
 using node_command_atom = caf::atom_constant<caf::atom("nodecmd")>;
 using declared_state_atom = caf::atom_constant<caf::atom("declared")>;
 using declared_services_atom = caf::atom_constant<caf::atom("services")>;
+using undeclared_atom = caf::atom_constant<caf::atom("undeclared")>;
 /// Journal link: the boot stream asked for with this request id did not
 /// finish in time.
 using boot_timeout_atom = caf::atom_constant<caf::atom("boottmo")>;

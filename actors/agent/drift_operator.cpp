@@ -110,31 +110,15 @@ std::string request_id(const drift_watcher_config& cfg, const char* what) {
 /// The auto-converge record of what a rollback restored (docs/drift.md:
 /// the node's story in pact log).
 void record_restore(const drift_watcher_config& cfg, uint64_t rollback_to,
-                    const std::vector<node::restore_step>& plan,
-                    const std::vector<RestoredItem>& outcomes) {
+                    const std::vector<node::step_result>& done) {
   JournalCommand cmd;
   cmd.set_kind(COMMAND_KIND_AUTO_CONVERGE);
   cmd.mutable_scope()->set_node(cfg.node_id);
-  size_t done = 0;
-  for (size_t i = 0; i < plan.size(); ++i) {
-    if (outcomes[i].outcome() == "failed")
-      continue;
-    ++done;
-    const auto& step = plan[i];
-    auto* item = cmd.mutable_state_delta()->add_items();
-    item->set_category(static_cast<DeltaCategory>(step.id.first));
-    item->set_key(utf8_safe(step.id.second));
-    item->set_action(!step.target.present   ? DELTA_ACTION_REMOVE
-                     : !step.actual.present ? DELTA_ACTION_ADD
-                                            : DELTA_ACTION_MODIFY);
-    if (step.target.present)
-      item->set_value(utf8_safe(step.target.value));
-    if (step.actual.present)
-      item->set_previous(utf8_safe(step.actual.value));
-  }
-  if (done == 0)
+  *cmd.mutable_state_delta() = node::restored_delta(done);
+  auto count = cmd.state_delta().items_size();
+  if (count == 0)
     return;
-  cmd.set_message("restored " + std::to_string(done) + " item(s) to entry "
+  cmd.set_message("restored " + std::to_string(count) + " item(s) to entry "
                   + std::to_string(rollback_to) + " after a rollback");
   cmd.set_client_request_id(request_id(cfg, "restore"));
   spdlog::info("drift: {}", cmd.message());
@@ -142,6 +126,22 @@ void record_restore(const drift_watcher_config& cfg, uint64_t rollback_to,
   if (out.size() == drift_outbox_limit)
     out.pop_front();
   out.push_back(cmd.SerializeAsString()); // the next poll hands it over
+}
+
+/// A rollback changed the declared services: the supervisor seam hears it
+/// through the journal link now (the link's next report would too).
+void hand_services(caf::event_based_actor* self,
+                   const drift_watcher_config& cfg,
+                   const StateDelta& services) {
+  self
+    ->request(cfg.supervisor, seconds(5), child_atom::value,
+              cfg.journal_link_name)
+    .then(
+      [self, bytes = services.SerializeAsString()](const caf::actor& link) {
+        if (link)
+          self->send(link, declared_services_atom::value, bytes);
+      },
+      [](caf::error&) {}); // the link hands them at its next report
 }
 
 } // namespace
@@ -235,7 +235,7 @@ void rollback_node(caf::event_based_actor* self,
   auto c = cfg;
   call_journal(
     self, cfg, cmd, token,
-    [rp, c, next_delta, to = req.rollback_to()](Response resp) mutable {
+    [self, rp, c, next_delta, to = req.rollback_to()](Response resp) mutable {
       if (resp.status().code() != STATUS_CODE_OK) {
         rp.deliver(resp.SerializeAsString());
         return;
@@ -244,18 +244,24 @@ void rollback_node(caf::event_based_actor* self,
       // Planned again: the node may have changed while the journal
       // answered; what was refused before stays refused by execute.
       auto target = node::declared_state::from(st.overlay(), next_delta);
-      std::vector<node::restore_step> steps;
-      if (target)
-        steps = node::plan_restore(st, *target);
-      auto backends = node::make_backends(c.host);
-      auto outcomes = node::execute_restore(steps, c.host, backends);
+      std::vector<node::step_result> done;
+      if (target) {
+        auto backends = node::make_backends(c.host);
+        done = node::execute_restore(node::plan_restore(st, *target), *target,
+                                     backends);
+        if (node::touches_services(done))
+          hand_services(self, c, node::declared_services(target->raw));
+      }
+      // What was written is what the node holds now: compared again, the
+      // scan that predates the restore must not read as drift.
+      st.note_restored(done);
       st.set_node_items(next_delta, c.wall->now_unix_ms());
-      record_restore(c, to, steps, outcomes);
+      record_restore(c, to, done);
       Response out;
       out.mutable_status()->set_code(STATUS_CODE_OK);
       auto* reply = out.mutable_node_rollback_reply();
       *reply->mutable_command() = resp.command_reply();
-      for (auto& o : outcomes)
+      for (auto& o : node::restored_items(done))
         *reply->add_restored() = std::move(o);
       rp.deliver(out.SerializeAsString());
     });

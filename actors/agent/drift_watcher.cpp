@@ -13,8 +13,10 @@
 #include "protocol/caf_types.hpp"
 #include "runtime/common/terminal_text.hpp"
 #include "runtime/journal/journal_items.hpp"
+#include "runtime/node/auto_converge.hpp"
 #include "runtime/node/inotify_tree.hpp"
 #include "runtime/node/scanners.hpp"
+#include "runtime/node/undeclare.hpp"
 #include "runtime/node/window_rules.hpp"
 #include "runtime/render/journal_render.hpp"
 
@@ -285,6 +287,7 @@ void poll(caf::event_based_actor* self, const shared& d) {
   // A large episode comes in several records (bounded batches).
   while (auto delta = s.take_episode(t))
     queue_episode(d, std::move(*delta));
+  act(d, node::auto_converge(s, d->cfg.node_id, d->backends));
   keep_window(d);
   send_outbox(self, d);
 }
@@ -387,10 +390,14 @@ caf::behavior drift_watcher(caf::event_based_actor* self,
         return;
       }
       auto mode_before = d->state().enforcement();
+      // Items the declared state drops go back first (undeclare.hpp).
+      auto undone = node::undeclare(d->state(), overlay, delta, d->cfg.node_id,
+                                    d->backends);
       if (auto st = d->state().set_declared(overlay, delta); !st) {
         spdlog::error("drift: declared state refused: {}", st.err().message);
         return;
       }
+      act(d, std::move(undone));
       apply_journal_blacklist(d);
       if (mode_before != ENFORCEMENT_MODE_ENFORCE
           && d->state().enforcement() == ENFORCEMENT_MODE_ENFORCE)
@@ -404,6 +411,11 @@ caf::behavior drift_watcher(caf::event_based_actor* self,
                      render::time_text(d->state().window().ends_ms()));
       scan(d);
       poll(self, d);
+    },
+    [d](undeclared_atom, const std::string& bytes) {
+      protocol::StateDelta before;
+      if (before.ParseFromString(bytes))
+        d->state().note_undeclared(node::before_items(before));
     },
     [self, d](drift_atom) -> std::string {
       poll(self, d); // include what happened since the last timer

@@ -21,6 +21,9 @@
 /// enforcement_mode to enforce while the window is expired has the drift
 /// flagged earlier converged at once (window_rules.hpp, enforce_flagged).
 ///
+/// `auto_converge_categories` (runtime/node/auto_converge.hpp): drift in
+/// those dimensions converges at the poll after its record.
+///
 /// Restarts: baseline, drift, window and unsent episodes live in a
 /// `drift_shared` owned by the agent's main (captured by the supervisor's
 /// child factory), not in the actor; a new incarnation re-walks the tree
@@ -28,7 +31,10 @@
 /// ran are still found (docs/drift.md).
 ///
 /// Messages:
-/// - (declared_state_atom, overlay bytes, node delta bytes) -> void
+/// - (declared_state_atom, overlay bytes, node delta bytes) -> void; items
+///   it no longer declares go back at once (runtime/node/undeclare.hpp)
+/// - (undeclared_atom, StateDelta bytes) -> void: what the boot's items
+///   held before it applied them (drift_state::note_undeclared)
 /// - (drift_atom) -> std::string serialized DriftReply
 /// - (drift_commit_atom | node_rollback_atom, request, token) -> serialized
 ///   Response (agent_atoms.hpp; actors/agent/drift_operator.hpp)

@@ -227,6 +227,11 @@ caf::message_handler link_handlers(self_ptr self, const shared& d) {
       enqueue_command(self, d, std::move(cmd));
     },
     [d](declared_state_atom) { return declared_state(*d); },
+    // A rollback changed the declared services: the supervisor hears now,
+    // not at the next report.
+    [self, d](declared_services_atom, const std::string& services) {
+      self->send(d->cfg.services, declared_services_atom::value, services);
+    },
     [self, d](operator_call_atom, const std::string& bytes) {
       operator_call(self, d, bytes);
     },

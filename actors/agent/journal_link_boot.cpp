@@ -10,6 +10,7 @@
 #include "protocol/caf_types.hpp"
 #include "runtime/common/files.hpp"
 #include "runtime/node/boot_apply.hpp"
+#include "runtime/node/undeclare.hpp"
 #include "runtime/render/journal_render.hpp"
 
 namespace pact::agent::detail {
@@ -68,10 +69,15 @@ VClusterOverlay with_global_blacklist(const link_data& d) {
 
 /// Hands the declared state (and the blacklists) to the drift watcher.
 void send_declared(self_ptr self, const shared& d) {
-  if (auto watcher = d->cfg.drift_watcher())
+  if (auto watcher = d->cfg.drift_watcher()) {
+    // Each time: the watcher may have started after the boot.
+    if (d->before.items_size() > 0)
+      self->send(watcher, undeclared_atom::value,
+                 d->before.SerializeAsString());
     self->send(watcher, declared_state_atom::value,
                with_global_blacklist(*d).SerializeAsString(),
                d->delta.SerializeAsString());
+  }
 }
 
 /// Hands the declared state to the service supervisor and drift watcher.
@@ -110,6 +116,9 @@ void apply(self_ptr self, const shared& d, const VClusterOverlay& overlay,
                 ? items
                 : node::changed_items(
                   node::effective_items(d->overlay, d->delta), items);
+  if (d->source == boot_source::none) // what an item goes back to
+    d->before = node::before_delta(node::read_before(
+      d->cfg.host.root, todo, node::baseline_limits{}.max_file_bytes));
   auto report = node::apply_items(todo, backends);
   report.services.clear(); // the supervisor gets every declared service
   for (const auto& i : items)

@@ -44,6 +44,9 @@ struct link_data {
   boot_source source = boot_source::none;
   protocol::VClusterOverlay overlay;
   protocol::NodeDelta delta;
+  /// What the first apply's files and sysctl keys held before it
+  /// (node::before_delta), for the drift watcher.
+  protocol::StateDelta before;
   int64_t applied_unix_ms = 0;
   uint64_t seen_sequence = 0;
   /// The journal's global blacklist as last answered (BootComplete); the

@@ -19,6 +19,7 @@
 #include "runtime/common/files.hpp"
 #include "runtime/node/file_baseline.hpp"
 #include "runtime/node/gpu_tool.hpp"
+#include "runtime/node/root_fs.hpp"
 #include "runtime/node/scanners.hpp"
 
 namespace pact::node {
@@ -45,11 +46,6 @@ namespace {
 
 apply_outcome failed(std::string why) {
   return {kind::failed, std::move(why)};
-}
-
-std::string parent_of(const std::string& path) {
-  auto slash = path.find_last_of('/');
-  return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
 }
 
 /// An absolute path without "." or ".." components (nothing declared may
@@ -135,25 +131,18 @@ public:
   }
   apply_outcome apply(const std::string& key,
                       const std::string& value) override {
-    auto path = sysctl_path(root_, key);
-    if (!path)
-      return failed(path.err().message);
+    auto node_path = sysctl_path("/", key);
+    if (!node_path)
+      return failed(node_path.err().message);
     // The real /proc/sys has every parameter the kernel knows; a missing
-    // one is a typo, not something to create.
-    if (root_ != "/")
-      if (auto st = files::make_dirs(parent_of(*path)); !st)
-        return failed(st.err().message);
-    int flags = O_WRONLY | O_TRUNC | (root_ == "/" ? 0 : O_CREAT);
-    int fd = ::open(path->c_str(), flags | O_CLOEXEC, 0644);
-    if (fd < 0)
-      return failed(*path + ": " + std::strerror(errno));
-    auto text = value + "\n";
-    auto n = ::write(fd, text.data(), text.size());
-    int err = errno;
-    ::close(fd);
-    if (n != static_cast<ssize_t>(text.size()))
-      return failed(*path + ": " + std::strerror(err));
-    return {kind::applied, *path};
+    // one is a typo, not something to create. Under another root its
+    // folders are made, and a symlink planted there is never written
+    // through (root_fs.hpp).
+    if (auto st = overwrite_in_root(root_, *node_path, value + "\n",
+                                    root_ != "/");
+        !st)
+      return failed(st.err().message);
+    return {kind::applied, under_root(root_, *node_path)};
   }
 
 private:
@@ -177,23 +166,26 @@ public:
     auto mode = std::strtoul(mode_text.c_str(), &end, 8);
     if (end == mode_text.c_str() || *end != 0 || mode > 07777)
       return failed("file mode '" + mode_text + "' is not octal");
-    auto path = under_root(root_, key);
-    if (auto st = files::make_dirs(parent_of(path)); !st)
-      return failed(st.err().message);
-    if (auto st = files::write_atomic(path, string_field(*j, "content"),
-                                      static_cast<unsigned>(mode));
-        !st)
-      return failed(st.err().message);
-    // write_atomic's mode passes through the umask; the declared one wins.
-    if (::chmod(path.c_str(), static_cast<mode_t>(mode)) != 0)
-      return failed(path + ": " + std::strerror(errno));
     auto owner = string_field(*j, "owner", "root");
     auto group = string_field(*j, "group", "root");
+    // Owner first: an unknown one writes nothing.
+    std::optional<file_owner> ids;
+    if (privileged_) {
+      auto o = owner_ids(owner, group);
+      if (!o)
+        return failed(key + ": " + o.err().message);
+      ids = *o;
+    }
+    auto path = under_root(root_, key);
+    if (auto st = write_in_root(root_, key, string_field(*j, "content"),
+                                static_cast<unsigned>(mode), ids);
+        !st)
+      return failed(st.err().message);
     if (!privileged_)
       return {kind::applied, path + " (mode " + mode_text + "; owner " + owner
                                + ":" + group
                                + " left as is: the agent is not root)"};
-    return set_owner(path, owner, group);
+    return {kind::applied, path};
   }
 
   apply_outcome restore(const std::string& key,
@@ -201,56 +193,42 @@ public:
     if (!safe_absolute(key))
       return failed("file path '" + key + "' is not an absolute path");
     auto path = under_root(root_, key);
-    if (auto st = files::make_dirs(parent_of(path)); !st)
-      return failed(st.err().message);
-    if (value.rfind(symlink_prefix, 0) == 0)
-      return restore_symlink(path, value.substr(std::strlen(symlink_prefix)));
+    if (value.rfind(symlink_prefix, 0) == 0) {
+      auto target = value.substr(std::strlen(symlink_prefix));
+      if (auto st = link_in_root(root_, key, target); !st)
+        return failed(st.err().message);
+      return {kind::applied, "linked " + path + " -> " + target};
+    }
     // The baseline holds content only: mode and owner stay as they are.
-    struct stat st {};
-    bool had = ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-    unsigned mode = had ? st.st_mode & 07777 : 0644;
-    if (auto w = files::write_atomic(path, value, mode); !w)
-      return failed(w.err().message);
-    if (::chmod(path.c_str(), static_cast<mode_t>(mode)) != 0)
-      return failed(path + ": " + std::strerror(errno));
-    if (had && privileged_ && ::chown(path.c_str(), st.st_uid, st.st_gid) != 0)
-      return failed(path + ": " + std::strerror(errno));
+    auto had = stat_in_root(root_, key);
+    if (had && !S_ISREG(had->st_mode))
+      had.reset();
+    unsigned mode = had ? had->st_mode & 07777 : 0644;
+    std::optional<file_owner> ids;
+    if (had && privileged_)
+      ids = file_owner{had->st_uid, had->st_gid};
+    if (auto st = write_in_root(root_, key, value, mode, ids); !st)
+      return failed(st.err().message);
     return {kind::applied, "wrote " + path};
   }
   apply_outcome remove(const std::string& key) override {
     if (!safe_absolute(key))
       return failed("file path '" + key + "' is not an absolute path");
-    auto path = under_root(root_, key);
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-      return failed(path + ": " + std::strerror(errno));
-    return {kind::applied, "removed " + path};
+    if (auto st = remove_in_root(root_, key); !st)
+      return failed(st.err().message);
+    return {kind::applied, "removed " + under_root(root_, key)};
   }
 
 private:
-  static apply_outcome restore_symlink(const std::string& path,
-                                       const std::string& target) {
-    // Beside the file, then renamed over it: never a moment without it.
-    auto tmp = path + ".pact-restore";
-    ::unlink(tmp.c_str());
-    if (::symlink(target.c_str(), tmp.c_str()) != 0)
-      return failed(tmp + ": " + std::strerror(errno));
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-      int err = errno;
-      ::unlink(tmp.c_str());
-      return failed(path + ": " + std::strerror(err));
-    }
-    return {kind::applied, "linked " + path + " -> " + target};
-  }
-  apply_outcome set_owner(const std::string& path, const std::string& owner,
-                          const std::string& group) {
+  expected<file_owner> owner_ids(const std::string& owner,
+                                 const std::string& group) {
     auto uid = ids_.uid(owner);
+    if (!uid)
+      return make_error("unknown user '" + owner + "'");
     auto gid = ids_.gid(group);
-    if (!uid || !gid)
-      return failed(path + ": unknown "
-                    + (!uid ? "user '" + owner : "group '" + group) + "'");
-    if (::chown(path.c_str(), *uid, *gid) != 0)
-      return failed(path + ": " + std::strerror(errno));
-    return {kind::applied, path};
+    if (!gid)
+      return make_error("unknown group '" + group + "'");
+    return file_owner{*uid, *gid};
   }
 
   std::string root_;
@@ -272,10 +250,12 @@ public:
     return {kind::applied, "into " + file()};
   }
   apply_outcome finish() override {
-    if (auto st = files::make_dirs(parent_of(file())); !st)
+    if (auto st = write_in_root(root_, "/run/pact/network.json",
+                                settings_.dump(2) + "\n", 0644);
+        !st)
       return failed(st.err().message);
-    if (auto st = files::write_atomic(file(), settings_.dump(2) + "\n"); !st)
-      return failed(st.err().message);
+    // A backend kept by the drift watcher writes again from scratch.
+    settings_ = json::object();
     return {kind::applied, file()};
   }
 
@@ -295,28 +275,44 @@ public:
   using describe = std::function<std::string(const std::string& key,
                                              const std::string& value)>;
 
-  command_backend(build b, describe d, command_runner run, bool real)
+  command_backend(build b, describe d, command_runner run, bool real,
+                  build undo = {}, std::string undo_verb = {})
     : build_(std::move(b)), describe_(std::move(d)), run_(std::move(run)),
-      real_(real) {
+      real_(real), undo_(std::move(undo)), undo_verb_(std::move(undo_verb)) {
   }
   apply_outcome apply(const std::string& key,
                       const std::string& value) override {
     auto argv = build_(key, value);
     if (!argv)
       return failed(argv.err().message);
-    auto what = describe_(key, value);
+    return run(*argv, describe_(key, value));
+  }
+  /// The undo command (unmount), when this dimension has one.
+  apply_outcome remove(const std::string& key) override {
+    if (!undo_)
+      return item_backend::remove(key);
+    auto argv = undo_(key, {});
+    if (!argv)
+      return failed(argv.err().message);
+    return run(*argv, undo_verb_ + " " + key);
+  }
+
+private:
+  apply_outcome run(const std::vector<std::string>& argv,
+                    const std::string& what) {
     if (!real_)
       return {kind::recorded, "would " + what};
-    if (auto st = run_(*argv); !st)
+    if (auto st = run_(argv); !st)
       return failed(what + ": " + st.err().message);
     return {kind::applied, what};
   }
 
-private:
   build build_;
   describe describe_;
   command_runner run_;
   bool real_;
+  build undo_;
+  std::string undo_verb_;
 };
 
 std::string describe_mount(const std::string& target,
@@ -419,11 +415,20 @@ make_backends(const host_settings& h) {
   out[protocol::DELTA_CATEGORY_MOUNTS] = std::make_unique<command_backend>(
     mount_argv, describe_mount,
     [run](const std::vector<std::string>& argv) -> status {
-      if (auto st = files::make_dirs(argv.back()); !st)
-        return st;
+      if (argv.front() == "mount")
+        if (auto st = files::make_dirs(argv.back()); !st)
+          return st;
       return run(argv);
     },
-    real);
+    real,
+    [](const std::string& target,
+       const std::string&) -> expected<std::vector<std::string>> {
+      if (!safe_absolute(target))
+        return make_error("mount point '" + target
+                          + "' is not an absolute path");
+      return std::vector<std::string>{"umount", target};
+    },
+    "unmount");
   auto manager = h.package_manager.empty() ? first_package_manager()
                                            : h.package_manager;
   out[protocol::DELTA_CATEGORY_PACKAGES] = std::make_unique<command_backend>(

@@ -9,9 +9,12 @@
 ///            Under `--root /` the file must exist (an unknown parameter is
 ///            an error); under another root its folders are created.
 ///   files    <root><path>, written atomically with the declared mode; the
-///            owner and group only when the agent runs as root.
+///            owner and group only when the agent runs as root. Never
+///            outside --root: symlinks on the way resolve inside it, and
+///            what stands in the file's place is replaced (root_fs.hpp).
 ///   network  <root>/run/pact/network.json: the declared settings as one
-///            JSON object, for the image's network setup to read (pact does
+///            JSON object (written at finish(), which starts the next
+///            round afresh), for the image's network setup to read (pact does
 ///            not configure interfaces itself).
 ///   mounts   `mount -t TYPE [-o OPTIONS[,ro]] SOURCE <path>` and
 ///   packages the host's package manager (apt-get, dnf or yum): real only
@@ -74,8 +77,10 @@ public:
                                 const std::string& value) {
     return apply(key, value);
   }
-  /// Converging: makes `key` absent (a file that appeared after the
-  /// baseline). Default: failed, this dimension cannot remove an item.
+  /// Restoring (restore_core.hpp): makes `key` absent — a file is
+  /// removed (never through a symlink), a mount unmounted (real or
+  /// recorded as mounting is). Default: failed, this dimension cannot
+  /// remove an item.
   virtual apply_outcome remove(const std::string& key);
 };
 

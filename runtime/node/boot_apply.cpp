@@ -162,12 +162,28 @@ changed_items(const std::vector<protocol::DeltaItem>& before,
   std::map<std::pair<int, std::string>, const std::string*> old;
   for (const auto& i : before)
     old[{i.category(), i.key()}] = &i.value();
+  // One file holds every network setting (apply_backends.hpp): when any of
+  // them changes or goes, all that remain are written again.
+  size_t network_after = 0;
+  bool network_changed = false;
   std::vector<protocol::DeltaItem> out;
   for (const auto& i : after) {
     auto it = old.find({i.category(), i.key()});
-    if (it == old.end() || *it->second != i.value())
+    bool changed = it == old.end() || *it->second != i.value();
+    bool network = i.category() == DELTA_CATEGORY_NETWORK;
+    network_after += network;
+    network_changed |= network && changed;
+    if (changed && !network)
       out.push_back(i);
   }
+  size_t network_before = std::count_if(
+    before.begin(), before.end(), [](const protocol::DeltaItem& i) {
+      return i.category() == DELTA_CATEGORY_NETWORK;
+    });
+  if (network_changed || network_before != network_after)
+    for (const auto& i : after)
+      if (i.category() == DELTA_CATEGORY_NETWORK)
+        out.push_back(i);
   return out;
 }
 

@@ -32,8 +32,10 @@ effective_items(const protocol::VClusterOverlay& overlay,
 /// applies only these when its declared state moves: re-applying the rest
 /// would silently overwrite drift the operator has not committed yet, even
 /// on an observe-only vCluster (converging drift is the commit window's
-/// decision, DESIGN.md §9). Items that left the declared state are not in
-/// it: they are not undone on the node.
+/// decision, DESIGN.md §9). When any network setting changes or goes, every
+/// network item of `after` is in it (they share one file). Items that left
+/// the declared state are not in it: the drift watcher puts them back
+/// (undeclare.hpp).
 std::vector<protocol::DeltaItem>
 changed_items(const std::vector<protocol::DeltaItem>& before,
               const std::vector<protocol::DeltaItem>& after);

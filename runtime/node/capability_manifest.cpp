@@ -4,6 +4,7 @@
 
 #include "runtime/common/files.hpp"
 #include "runtime/node/capability_probe.hpp"
+#include "runtime/node/root_fs.hpp"
 
 namespace pact::node {
 
@@ -33,22 +34,21 @@ nlohmann::json make_manifest(const std::string& node, int64_t generated_unix_ms,
 }
 
 status write_manifest(const std::string& root, const nlohmann::json& manifest) {
-  // /run/pact is made under the root, never the root itself: recreating a
-  // --root that was removed or moved away would pass for the node's tree
-  // coming back (the drift watcher would read every file as removed).
+  // The manifest goes under the root, never makes the root itself:
+  // recreating a --root that was removed or moved away would pass for the
+  // node's tree coming back (the drift watcher would read every file as
+  // removed).
   std::error_code ec;
   if (!std::filesystem::is_directory(root, ec))
     return make_error(root
                       + " is gone (was it removed or moved?); the "
                         "capability manifest is not written");
-  auto dir = host_path(root, "/run/pact");
-  if (auto st = files::make_dirs(dir, 0755); !st)
-    return st;
-  return files::write_atomic(
-    host_path(root, manifest_path),
-    manifest.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-      + "\n",
-    0644);
+  // Never through a symlink out of --root (root_fs.hpp).
+  return write_in_root(root, manifest_path,
+                       manifest.dump(2, ' ', false,
+                                     nlohmann::json::error_handler_t::replace)
+                         + "\n",
+                       0644);
 }
 
 expected<nlohmann::json> parse_manifest(std::string_view text,

@@ -3,7 +3,7 @@
 /// Converging a node back to what it should hold (issue 11 item 4; DESIGN.md
 /// §9: "under enforce mode the node converges back to the declared state").
 /// The agent calls it when a commit window expires under enforcement_mode
-/// "enforce"; `pact rollback` of a node restores through it too. Pure apart
+/// "enforce" (a rollback plans its own steps: node_restore.hpp). Pure apart
 /// from what the backends do (everything under --root).
 ///
 /// Input: the drifted items (drift_state::items(): `declared` is the value
@@ -12,21 +12,12 @@
 /// file's canonical JSON carries its mode and owner; drift_state keeps only
 /// its content) and the backends of apply_backends.hpp.
 ///
-/// What each item gets:
-///   files    declared by the journal: applied as the declared item (content,
-///            mode, owner); known from the baseline: its content (or symlink)
-///            written back, mode and owner kept; expected absent (appeared
-///            after the baseline, or declared removed): removed; held only
-///            as a hash (over the baseline's size cap): not restored, named.
-///   kernel   sysctl keys written back; a key expected absent cannot be
-///            unset, and kernel modules are neither loaded nor unloaded by
-///            the agent: not restored, with the reason.
-///   mounts   a missing declared mount goes to the mount backend (real only
-///            with --root / and privileges, else recorded: not restored,
-///            "would mount ..."); an extra mount is never unmounted (it may
-///            be in use): not restored.
-///   others   no comparison exists yet (drift_state.hpp): not restored.
-/// A failure is an outcome, never an exception; every item gets one.
+/// What each item gets is restore_core.hpp's: the plan is the drift
+/// (target = `declared`, the journal's raw value when it came from the
+/// journal), executed by the same executor as a rollback, except that an
+/// extra mount is never unmounted here (it may be in use; a rollback
+/// checks its consumers first). Every item gets an outcome; a failure is
+/// an outcome, never an exception.
 
 #include <map>
 #include <string>
@@ -34,8 +25,7 @@
 
 #include <pact/protocol/journal.pb.h>
 
-#include "runtime/node/boot_apply.hpp"
-#include "runtime/node/drift.hpp"
+#include "runtime/node/restore_core.hpp"
 
 namespace pact::node {
 
@@ -47,16 +37,10 @@ struct converge_result {
   std::string detail;
 };
 
-/// The journal's declared items by (category, key), canonical values as in
-/// effective_items (boot_apply.hpp).
-using declared_values = std::map<item_id, std::string>;
-
-/// Index of effective_items' result.
-declared_values index_declared(const std::vector<protocol::DeltaItem>& items);
-
-/// Puts each item back (see above), in the boot's dimension order (kernel,
-/// mounts, files) so a file lands on a restored mount. One result per item,
-/// in that order.
+/// Puts each item back (see above), in restore_core's order (the boot's
+/// dimension order, file removals first) so a file lands on a restored
+/// mount. One result per item, in that order. `declared` = the journal's
+/// declared values now.
 std::vector<converge_result> converge(const std::vector<drift_item>& items,
                                       const declared_values& declared,
                                       backend_map& backends);

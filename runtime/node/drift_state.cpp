@@ -128,6 +128,10 @@ status drift_state::set_declared(const protocol::VClusterOverlay& overlay,
                    ? protocol::ENFORCEMENT_MODE_OBSERVE
                    : mode;
   journal_window_ends_ = delta.window_ends_unix_ms();
+  const auto& now = overlay.policy().auto_converge_categories();
+  auto_converge_.clear();
+  for (auto c : now)
+    auto_converge_.insert(c);
   return {};
 }
 
@@ -162,6 +166,22 @@ void drift_state::set_node_items(const protocol::NodeDelta& delta,
     auto st = rebuild_declared(now_ms);
     PACT_ASSERT(st, "the previous node delta merges");
   }
+}
+
+void drift_state::note_undeclared(const observed_items& before) {
+  undeclared_.insert(before.begin(), before.end()); // the first value wins
+}
+
+void drift_state::note_restored(const std::vector<step_result>& done) {
+  for (const auto& r : done)
+    for (auto& [src, scan] : last_scan_)
+      if (r.restored() && src != drift_source::files
+          && source_covers(src, r.step.id)) {
+        if (r.step.target.present)
+          scan[r.step.id] = r.step.target;
+        else
+          scan.erase(r.step.id);
+      }
 }
 
 void drift_state::recompare(int64_t now_ms) {
@@ -213,6 +233,8 @@ drift_state::expected_file(const std::string& path,
                            const item_value& actual) const {
   if (auto d = declared_.find({files_dim, path}))
     return {*d, true};
+  if (auto u = undeclared_.find({files_dim, path}); u != undeclared_.end())
+    return {u->second, false};
   // Unchanged since the baseline (the common case on every event and
   // scan): decided by digest, without reading the kept content back.
   if (files_.holds(path, actual))
@@ -328,8 +350,7 @@ void drift_state::observe_source(drift_source src, const observed_items& items,
     auto declared = declared_.find(id);
     item_value expected = declared ? *declared : item_value::absent();
     if (!declared)
-      if (auto b = base->second.find(id); b != base->second.end())
-        expected = b->second;
+      expected = baseline(id).value_or(item_value::absent());
     auto a = items.find(id);
     update(src, id, expected,
            a == items.end() ? item_value::absent() : a->second,
@@ -360,6 +381,8 @@ const drift_item* drift_state::find(const item_id& id) const {
 }
 
 std::optional<item_value> drift_state::baseline(const item_id& id) const {
+  if (auto u = undeclared_.find(id); u != undeclared_.end())
+    return u->second;
   if (id.first == files_dim)
     return files_.find(id.second);
   for (const auto& [src, items] : scan_baseline_)
@@ -416,6 +439,15 @@ std::vector<drift_item> drift_state::take_unconverged() {
   std::vector<drift_item> out;
   for (const auto& [id, e] : drift_)
     if (converged_.insert(id).second)
+      out.push_back(e.item);
+  return out;
+}
+
+std::vector<drift_item> drift_state::take_auto_converge() {
+  std::vector<drift_item> out;
+  for (const auto& [id, e] : drift_)
+    if (auto_converge_.count(id.first) && recorded_.count(id)
+        && converged_.insert(id).second)
       out.push_back(e.item);
   return out;
 }

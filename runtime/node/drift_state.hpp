@@ -90,6 +90,11 @@ public:
   protocol::EnforcementMode enforcement() const {
     return enforcement_;
   }
+  /// The vCluster policy's auto_converge_categories: drift in these
+  /// dimensions converges once recorded, without waiting for the window.
+  const std::set<int>& auto_converge() const {
+    return auto_converge_;
+  }
   /// The committed node delta's TTL (NodeDelta.delta_expires_unix_ms):
   /// once `now_ms` reaches it, the delta's keys leave the declared state —
   /// a key the overlay declares is expected at the overlay's value again, a
@@ -128,6 +133,16 @@ public:
   /// The node delta's items replaced (a rollback): declared state is the
   /// overlay with `items` over it from now on.
   void set_node_items(const protocol::NodeDelta& delta, int64_t now_ms);
+  /// What items held before the agent's boot applied them
+  /// (undeclare.hpp read_before); the first value of an item wins. An item
+  /// nothing declares is expected at it rather than at the walk's or the
+  /// scan's baseline, which may have been taken after the boot wrote it.
+  void note_undeclared(const observed_items& before);
+  /// What a restore wrote (restore_core.hpp; its applied steps): the
+  /// periodic sources take it as their latest scan, so that comparing
+  /// again before the next scan does not find the value the restore
+  /// replaced (a false drift episode). Files are read from the disk anyway.
+  void note_restored(const std::vector<step_result>& done);
   /// Compares every item again after declared state changed: the last
   /// scan of each periodic source, declared files and drifting files.
   void recompare(int64_t now_ms);
@@ -174,8 +189,9 @@ public:
   std::vector<drift_item> items() const;
   /// The drifted item `id`, or null when it does not drift.
   const drift_item* find(const item_id& id) const;
-  /// What `id` holds when nothing declares it: the file baseline or the
-  /// first scan of its source; nullopt when neither knows it.
+  /// What `id` holds when nothing declares it: what it held before the
+  /// boot applied it (note_undeclared), else the file baseline or the
+  /// first scan of its source; nullopt when none knows it.
   std::optional<item_value> baseline(const item_id& id) const;
   /// What `id` holds now as far as the agent knows: the drifted item's
   /// actual value, else what is expected (declared, else baseline, else
@@ -208,6 +224,10 @@ public:
   /// handed (a window that expired under enforce converges each item once;
   /// what could not be restored is not retried until the episode ends).
   std::vector<drift_item> take_unconverged();
+  /// take_unconverged for the auto_converge() dimensions, among the items
+  /// already recorded in this episode (the journal hears of the drift
+  /// before it hears of its convergence).
+  std::vector<drift_item> take_auto_converge();
   /// `items` were flagged in a record of their own (a node delta's TTL ran
   /// out): they are not recorded again as drift, their resolution is, and
   /// with `converged` they are not handed to converge again this episode.
@@ -255,6 +275,7 @@ private:
   int64_t followed_window_ends_ = 0;
   bool resolution_pending_ = false;
   std::set<item_id> converged_;
+  std::set<int> auto_converge_;
   declared_state declared_;
   protocol::VClusterOverlay overlay_;
   protocol::NodeDelta node_delta_;
@@ -265,6 +286,8 @@ private:
   file_baseline files_;
   bool baseline_taken_ = false;
   std::map<drift_source, observed_items> scan_baseline_;
+  /// note_undeclared.
+  observed_items undeclared_;
   std::map<item_id, entry> drift_;
   std::set<item_id> recorded_;
   size_t actual_bytes_ = 0;

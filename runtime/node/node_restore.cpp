@@ -3,24 +3,17 @@
 #include <dirent.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/journal/journal_items.hpp"
-#include "runtime/node/drift_commit.hpp"
+#include "runtime/common/terminal_text.hpp"
 
 namespace pact::node {
 
 namespace {
 
 constexpr int files_dim = protocol::DELTA_CATEGORY_FILES;
-
-std::string describe(const item_id& id) {
-  return journal::describe(journal::item_key{id.first, id.second});
-}
 
 bool is_under(const std::string& path, const std::string& dir) {
   if (dir == "/")
@@ -105,49 +98,6 @@ void check_mounts(const std::vector<restore_step>& plan, const consumers& c,
   }
 }
 
-protocol::RestoredItem outcome(const restore_step& step, apply_outcome o) {
-  protocol::RestoredItem r;
-  r.set_category(static_cast<category>(step.id.first));
-  r.set_key(step.id.second);
-  r.set_outcome(to_string(o.k));
-  r.set_detail(o.detail);
-  return r;
-}
-
-apply_outcome restore_file(const restore_step& step, const host_settings& host,
-                           item_backend& files) {
-  auto path = under_root(host.root, step.id.second);
-  if (!step.target.present) {
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-      return {apply_outcome::kind::failed, path + ": " + std::strerror(errno)};
-    return {apply_outcome::kind::applied, path + " removed"};
-  }
-  if (!step.target_raw.empty())
-    return files.apply(step.id.second, step.target_raw);
-  if (step.target.value.rfind(sha256_prefix, 0) == 0)
-    return {apply_outcome::kind::failed,
-            path + ": known only by its hash, cannot be written back"};
-  // A baseline target: the content the agent kept, with the mode the file
-  // has now (0644 when it is gone).
-  auto meta = host_file_meta(host.root)(step.id.second).value_or(file_meta{});
-  return files.apply(step.id.second, file_item_value(step.target.value, meta));
-}
-
-apply_outcome restore_mount(const restore_step& step, const host_settings& host,
-                            item_backend& mounts) {
-  if (step.target.present)
-    return mounts.apply(step.id.second, step.target_raw.empty()
-                                          ? step.target.value
-                                          : step.target_raw);
-  auto what = "unmount " + step.id.second;
-  if (!acts_on_host(host))
-    return {apply_outcome::kind::recorded, "would " + what};
-  if (auto st = host.run({"umount", under_root(host.root, step.id.second)});
-      !st)
-    return {apply_outcome::kind::failed, what + ": " + st.err().message};
-  return {apply_outcome::kind::applied, what};
-}
-
 } // namespace
 
 std::vector<restore_step> plan_restore(const drift_state& s,
@@ -179,6 +129,7 @@ std::vector<restore_step> plan_restore(const drift_state& s,
     if (!same_value(static_cast<category>(id.first), step.target, step.actual))
       plan.push_back(std::move(step));
   }
+  order_steps(plan);
   return plan;
 }
 
@@ -232,31 +183,23 @@ status check_restore(const std::vector<restore_step>& plan,
                     exit_code::rollback_blocked);
 }
 
-std::vector<protocol::RestoredItem> execute_restore(
-  const std::vector<restore_step>& plan, const host_settings& host,
-  std::map<protocol::DeltaCategory, std::unique_ptr<item_backend>>& backends) {
+std::vector<step_result> execute_restore(const std::vector<restore_step>& plan,
+                                         const declared_state& next,
+                                         backend_map& backends) {
+  return execute_steps(plan, next.raw, {true}, backends);
+}
+
+std::vector<protocol::RestoredItem>
+restored_items(const std::vector<step_result>& done) {
   std::vector<protocol::RestoredItem> out;
-  for (const auto& step : plan) {
-    auto cat = static_cast<category>(step.id.first);
-    auto backend = backends.find(cat);
-    apply_outcome o{apply_outcome::kind::failed,
-                    "pact does not restore " + describe(step.id)};
-    if (cat == protocol::DELTA_CATEGORY_FILES && backend != backends.end())
-      o = restore_file(step, host, *backend->second);
-    else if (cat == protocol::DELTA_CATEGORY_MOUNTS
-             && backend != backends.end())
-      o = restore_mount(step, host, *backend->second);
-    else if (cat == protocol::DELTA_CATEGORY_KERNEL
-             && step.id.second.rfind(module_prefix, 0) == 0)
-      o.detail = "pact does not load or unload kernel modules ("
-                 + step.id.second + ")";
-    else if (cat == protocol::DELTA_CATEGORY_KERNEL && !step.target.present)
-      o.detail = "a sysctl key cannot be made absent (" + step.id.second + ")";
-    else if (backend != backends.end())
-      o = backend->second->apply(step.id.second, step.target_raw.empty()
-                                                   ? step.target.value
-                                                   : step.target_raw);
-    out.push_back(outcome(step, std::move(o)));
+  for (const auto& r : done) {
+    protocol::RestoredItem i;
+    i.set_category(static_cast<category>(r.step.id.first));
+    // Host text may not be UTF-8; proto string fields must be.
+    i.set_key(utf8_safe(r.step.id.second));
+    i.set_outcome(to_string(r.outcome.k));
+    i.set_detail(utf8_safe(r.outcome.detail));
+    out.push_back(std::move(i));
   }
   return out;
 }

@@ -3,9 +3,9 @@
 /// Restoring a node to declared state (issue 11 item 3: `pact rollback SEQ`
 /// of a node entry). The plan is pure: from what the drift core knows now
 /// and the declared state to return to, which items change and to what.
-/// Executing it goes through the boot's apply backends under --root
-/// (runtime/node/apply_backends.hpp), so mounts are real only where the
-/// boot's are.
+/// It is executed by restore_core.hpp's executor — the one commit-window
+/// enforcement uses — through the boot's apply backends under --root, so
+/// mounts are real only where the boot's are.
 ///
 /// The target of an item is its declared value after the rollback, else
 /// its baseline (what the agent saw before any drift), else absent. Refused
@@ -17,33 +17,19 @@
 ///     process holds a path below it, or another mount lies below it) or
 ///     stop a declared service another declared service depends on
 ///     (exit 10, "rollback blocked by active consumers", DESIGN.md §6).
-///
-/// Overlap: commit-window enforcement converges drift to declared state
-/// too; both can share `execute_restore` (docs/drift.md).
 
 #include <string>
 #include <vector>
 
 #include "runtime/common/error.hpp"
-#include "runtime/node/apply_backends.hpp"
 #include "runtime/node/drift_state.hpp"
+#include "runtime/node/restore_core.hpp"
 #include <pact/protocol/api.pb.h>
 
 namespace pact::node {
 
-struct restore_step {
-  item_id id;
-  /// What the item holds now.
-  item_value actual;
-  /// What it is put back to.
-  item_value target;
-  /// The journal's value of the target when declared (a file's JSON with
-  /// its mode); empty for a baseline target.
-  std::string target_raw;
-};
-
 /// The items `s` must change so that the node holds `next` (declared
-/// state after the rollback), in (category, key) order.
+/// state after the rollback), in restore_core's execution order.
 std::vector<restore_step> plan_restore(const drift_state& s,
                                        const declared_state& next);
 
@@ -66,13 +52,16 @@ status check_restore(const std::vector<restore_step>& plan,
                      const declared_state& current, const declared_state& next,
                      const consumers& c, bool force);
 
-/// Puts each step back through `backends` (files written with the
-/// declared mode, else the mode they have, else 0644; removed when the
-/// target is absent; sysctl keys written; mounts mounted, or unmounted
-/// through `unmount`). Loaded modules and keys that cannot be absent are
-/// reported as failed.
-std::vector<protocol::RestoredItem> execute_restore(
-  const std::vector<restore_step>& plan, const host_settings& host,
-  std::map<protocol::DeltaCategory, std::unique_ptr<item_backend>>& backends);
+/// Puts each step back (restore_core.hpp), unmounting a mount the target
+/// lacks (check_restore looked at its consumers first). `next` is the
+/// declared state the rollback returns to.
+std::vector<step_result> execute_restore(const std::vector<restore_step>& plan,
+                                         const declared_state& next,
+                                         backend_map& backends);
+
+/// The reply's view of each result: category, key, outcome ("applied",
+/// "recorded", "handed-off", "failed") and detail.
+std::vector<protocol::RestoredItem>
+restored_items(const std::vector<step_result>& done);
 
 } // namespace pact::node

@@ -182,6 +182,36 @@ class AgentBootTest(PactTestCase):
             read(os.path.join(agent.root, "proc/sys/vm/swappiness")), "20\n")
         wait_for(lambda: "caught up" in agent.read_log(), what="the log")
 
+    def test_a_declaration_that_goes_away_is_undone_on_the_node(self):
+        journal = self.start_journal()
+        spec = os.path.join(self.tmp, "spec.toml")
+        with open(spec, "w") as f:
+            f.write('[vcluster.ml]\n[vcluster.ml.files]\n'
+                    '"/etc/motd" = { content = "from pact" }\n'
+                    '"/etc/extra.conf" = { content = "x = 1" }\n')
+        self.admin(journal, "apply", spec, "-m", "with files")
+        root = os.path.join(self.tmp, "node-u1-root")
+        os.makedirs(os.path.join(root, "etc"))
+        with open(os.path.join(root, "etc", "motd"), "w") as f:
+            f.write("from the image\n")
+        agent = self.start_agent(journal, "node-u1", "ml",
+                                 extra=self.fast_config())
+        motd = os.path.join(root, "etc", "motd")
+        extra = os.path.join(root, "etc", "extra.conf")
+        wait_for(lambda: read(extra) == "x = 1", what="the boot")
+        self.assertEqual(read(motd), "from pact")
+        # The overlay no longer declares either file.
+        with open(spec, "w") as f:
+            f.write('[vcluster.ml]\n[vcluster.ml.sysctl]\n'
+                    '"vm.swappiness" = "10"\n')
+        self.admin(journal, "apply", spec, "-m", "without files")
+        wait_for(lambda: read(extra) is None and
+                 read(motd) == "from the image\n", timeout=10,
+                 what="the files put back")
+        wait_for(lambda: "put back what the node held before these items "
+                 "were declared: restored 2 item(s)" in agent.read_log(),
+                 what="the agent's record")
+
     def test_any_replica_serves_the_boot(self):
         journal = self.start_journal()
         self.apply(journal, "first replica down")

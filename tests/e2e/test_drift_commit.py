@@ -204,6 +204,43 @@ class DriftCommitTest(PactTestCase):
         self.assertIn("recorded  mounts /scratch (would unmount /scratch)",
                       r.stdout)
 
+    def test_a_file_a_directory_took_the_place_of_is_restored(self):
+        self.start({"/etc/app.conf": "threads = 4\n"})
+        newest = self.log()[0]["sequence"]
+        path = os.path.join(self.root, "etc/app.conf")
+        os.remove(path)  # rm app.conf; mkdir app.conf; a file in it
+        os.makedirs(os.path.join(path, "sub"))
+        self.write("/etc/app.conf/sub/new.conf", "x\n")
+        wait_for(lambda: sorted(self.drift_keys()) == [
+            "/etc/app.conf", "/etc/app.conf/sub/new.conf"], timeout=5,
+            what="the drift")
+        self.wait_for_episode(1)
+        r = self.cli("rollback", str(newest))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("applied  files /etc/app.conf", r.stdout)
+        self.assertEqual(self.read("/etc/app.conf"), "threads = 4\n")
+        self.assertEqual(self.drift_keys(), [])
+
+    def test_a_rolled_back_sysctl_leaves_no_false_drift_entry(self):
+        self.start({})
+        self.assertEqual(self.read("/proc/sys/vm/swappiness"), "10\n")
+        newest = self.log()[0]["sequence"]
+        self.write("/proc/sys/vm/swappiness", "60\n")
+        wait_for(lambda: self.drift_keys() == ["vm.swappiness"], timeout=5,
+                 what="the sysctl's drift")
+        self.wait_for_episode(1)
+        r = self.cli("commit", "-m", "swap more", NODE)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.cli("rollback", str(newest))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.read("/proc/sys/vm/swappiness"), "10\n")
+        rollback = max(e["sequence"] for e in self.log()
+                       if e["type"] == "rollback")
+        time.sleep(1.5)  # past the 300 ms an episode settles in, and a scan
+        self.assertEqual(self.drift_keys(), [])
+        after = [e for e in self.episodes() if e["sequence"] > rollback]
+        self.assertEqual(after, [], after)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -137,6 +137,17 @@ class WindowTest(PactTestCase):
         self.assertEqual(r.stderr, "pact: vcluster 'no-such-vc' is not known "
                                    "to this journal\n")
 
+    def test_enforce_restores_a_file_a_directory_took_the_place_of(self):
+        self.start("enforce")
+        path = os.path.join(self.root, "etc", "app.conf")
+        os.remove(path)  # rm app.conf; mkdir app.conf; a file in it
+        os.makedirs(path)
+        self.write("/etc/app.conf/new", "x\n")
+        conv = self.wait_entry("auto-converge")
+        self.assertIn("restored 2 item(s)", conv[0]["message"])
+        self.assertEqual(self.read("/etc/app.conf"), "threads = 4\n")
+        self.wait_entry("drift-resolved")
+
     def test_extend_reaches_the_running_agent(self):
         # A 10 s window (200 s / 20): time for the extension to arrive.
         self.start("enforce", base=200, sensitivity=0.0)

@@ -30,6 +30,8 @@ namespace {
 struct link_script {
   std::vector<Request> calls;
   std::vector<JournalCommand> node_commands;
+  /// What it was asked to pass on to the service supervisor.
+  std::vector<StateDelta> services;
   std::function<Response(const Request&)> answer = [](const Request& r) {
     Response resp;
     resp.mutable_status()->set_code(STATUS_CODE_OK);
@@ -47,6 +49,11 @@ caf::behavior fake_link(caf::event_based_actor*,
       JournalCommand cmd;
       CHECK(cmd.ParseFromString(bytes));
       s->node_commands.push_back(cmd);
+    },
+    [s](declared_services_atom, const std::string& bytes) {
+      StateDelta d;
+      CHECK(d.ParseFromString(bytes));
+      s->services.push_back(d);
     },
     [s](operator_call_atom, const std::string& bytes) -> std::string {
       Request r;
@@ -67,13 +74,16 @@ struct fixture : pact::test::coordinated_system {
   fixture() {
     root.write("/etc/motd", "hello\n");
     root.write("/etc/big", std::string(100, 'b'));
+    root.write("/proc/sys/vm/swappiness", "60\n");
     drift_watcher_config c;
+    c.always_excluded = {"/proc"}; // scanned as sysctl, not watched
     c.node_id = "n1";
     c.wall = wall;
     c.host.root = root.path();
     node::drift_settings s;
     s.root = root.path();
     s.limits.max_file_bytes = 64;
+    s.sysctl_keys = {"vm.swappiness"};
     c.shared = std::make_shared<drift_shared>(s);
     supervision::child_spec l{
       "agent/journal-link", "journal-link",
@@ -265,4 +275,61 @@ TEST_CASE_FIXTURE(fixture, "a rollback needing a hash-only file is refused "
         != std::string::npos);
   CHECK(link->calls.empty());
   CHECK(read("/etc/big") == "small\n");
+}
+
+TEST_CASE_FIXTURE(fixture, "after a rollback the watcher agrees with what was "
+                           "written: no false drift episode") {
+  root.write("/proc/sys/vm/swappiness", "10\n");
+  root.write("/etc/motd", "tuned\n");
+  tick(30'000); // the periodic scan reads the sysctl
+  tick(400);    // the episode settles and is recorded
+  auto shown = drift();
+  REQUIRE(shown.items_size() == 2);
+  auto committed = commit(shown);
+  INFO(committed.status().message());
+  REQUIRE(committed.status().code() == STATUS_CODE_OK);
+  CHECK(drift().items_size() == 0);
+  tick(60);
+  link->node_commands.clear(); // the episode and its resolution
+
+  // Back to before the commit: the node delta is empty again.
+  auto resp = rollback(3);
+  INFO(resp.status().message());
+  REQUIRE(resp.status().code() == STATUS_CODE_OK);
+  CHECK(resp.node_rollback_reply().restored_size() == 2);
+  CHECK(read("/proc/sys/vm/swappiness") == "60\n");
+  CHECK(read("/etc/motd") == "hello\n");
+  CHECK(drift().items_size() == 0);
+  for (int i = 0; i < 5; ++i)
+    tick(400); // longer than an episode takes to settle
+  REQUIRE_FALSE(link->node_commands.empty());
+  for (const auto& c : link->node_commands) {
+    INFO(c.message());
+    CHECK(c.kind() != COMMAND_KIND_DRIFT_DETECTED);
+  }
+  CHECK(link->node_commands[0].kind() == COMMAND_KIND_AUTO_CONVERGE);
+}
+
+TEST_CASE_FIXTURE(fixture, "a rollback that changes the declared services "
+                           "hands them to the supervisor seam") {
+  NodeDelta with_service;
+  auto* svc = with_service.add_items();
+  svc->set_category(DELTA_CATEGORY_SERVICES);
+  svc->set_action(DELTA_ACTION_ADD);
+  svc->set_key("slurmd");
+  svc->set_value(R"({"binary":"/usr/sbin/slurmd"})");
+  auto resp = rollback(3, with_service);
+  INFO(resp.status().message());
+  REQUIRE(resp.status().code() == STATUS_CODE_OK);
+  REQUIRE(resp.node_rollback_reply().restored_size() == 1);
+  const auto& r = resp.node_rollback_reply().restored(0);
+  CHECK(r.key() == "slurmd");
+  CHECK(r.outcome() == "handed-off");
+  REQUIRE(link->services.size() == 1);
+  REQUIRE(link->services[0].items_size() == 1);
+  CHECK(link->services[0].items(0).key() == "slurmd");
+  CHECK(link->services[0].items(0).value() == svc->value());
+  // Nothing was put back on the node by the agent itself: no record.
+  tick(60);
+  CHECK(link->node_commands.empty());
 }

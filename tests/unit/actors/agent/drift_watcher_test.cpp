@@ -14,6 +14,7 @@
 #include "actors/agent/drift_setup.hpp"
 #include "actors/supervision/health_registry.hpp"
 #include "runtime/common/files.hpp"
+#include "runtime/node/undeclare.hpp"
 #include "tests/unit/actors/coordinator_config.hpp"
 #include "tests/unit/runtime/node/node_fixtures.hpp"
 
@@ -431,4 +432,102 @@ TEST_CASE_FIXTURE(fixture, "the journal's extension reaches the window") {
   tick(60'000);
   CHECK(recorded().size() == 1); // not expired at the old deadline
   CHECK(motd(*this) == "changed\n");
+}
+
+namespace {
+
+protocol::VClusterOverlay overlay_with(
+  const std::vector<std::pair<std::string, std::string>>& files_declared) {
+  protocol::VClusterOverlay o;
+  o.set_vcluster("ml");
+  for (const auto& [path, content] : files_declared) {
+    auto* i = o.add_items();
+    i->set_category(files);
+    i->set_action(protocol::DELTA_ACTION_ADD);
+    i->set_key(path);
+    i->set_value(R"({"content":")" + content + R"(","mode":"0644"})");
+  }
+  return o;
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "what the declared state stops declaring goes "
+                           "back at once to what it was before") {
+  // The boot wrote both before the watcher's first walk; before it,
+  // /etc/app.conf did not exist and /etc/motd held "hello\n".
+  root.write("/etc/app.conf", "threads = 8");
+  root.write("/etc/motd", "declared");
+  start();
+  auto w = child("agent/drift-watcher");
+  caf::anon_send(w, undeclared_atom::value,
+                 node::before_delta(
+                   {{{files, "/etc/app.conf"}, node::item_value::absent()},
+                    {{files, "/etc/motd"}, node::item_value::of("hello\n")}})
+                   .SerializeAsString());
+  caf::anon_send(
+    w, declared_state_atom::value,
+    overlay_with({{"/etc/app.conf", "threads = 8"}, {"/etc/motd", "declared"}})
+      .SerializeAsString(),
+    std::string());
+  run();
+  tick(60);
+  REQUIRE(drift().items_size() == 0);
+
+  // `pact apply` drops /etc/app.conf: it goes, motd stays declared.
+  caf::anon_send(w, declared_state_atom::value,
+                 overlay_with({{"/etc/motd", "declared"}}).SerializeAsString(),
+                 std::string());
+  run();
+  CHECK_FALSE(std::filesystem::exists(root.host("/etc/app.conf")));
+  CHECK(*files::read_all(root.host("/etc/motd")) == "declared");
+  // Then motd too: its content from before the boot comes back.
+  caf::anon_send(w, declared_state_atom::value,
+                 overlay_with({}).SerializeAsString(), std::string());
+  run();
+  CHECK(*files::read_all(root.host("/etc/motd")) == "hello\n");
+  for (int i = 0; i < 5; ++i)
+    tick(400);
+  CHECK(drift().items_size() == 0);
+  auto got = recorded();
+  REQUIRE(got.size() == 2); // one record per change, no drift episode
+  for (const auto& c : got)
+    CHECK(c.kind() == protocol::COMMAND_KIND_AUTO_CONVERGE);
+  CHECK(got[0].message().find("restored 1 item(s): files:/etc/app.conf")
+        != std::string::npos);
+  CHECK(got[1].message().find("restored 1 item(s): files:/etc/motd")
+        != std::string::npos);
+  REQUIRE(got[0].state_delta().items_size() == 1);
+  CHECK(got[0].state_delta().items(0).action()
+        == protocol::DELTA_ACTION_REMOVE);
+}
+
+TEST_CASE_FIXTURE(fixture, "auto_converge_categories converge at once, "
+                           "without the window, even under observe") {
+  start();
+  auto overlay = overlay_with({});
+  overlay.mutable_policy()->add_auto_converge_categories(files);
+  caf::anon_send(child("agent/drift-watcher"), declared_state_atom::value,
+                 overlay.SerializeAsString(), std::string());
+  run();
+  root.write("/etc/motd", "by hand\n");
+  root.write("/proc/sys/vm/swappiness", "10\n");
+  tick(30'000); // the periodic scan reads the sysctl
+  tick(400);    // the episode is recorded, then files converge
+  CHECK(*files::read_all(root.host("/etc/motd")) == "hello\n");
+  tick(60);
+  auto got = recorded();
+  REQUIRE(got.size() == 2);
+  CHECK(got[0].kind() == protocol::COMMAND_KIND_DRIFT_DETECTED);
+  CHECK(got[0].state_delta().items_size() == 2);
+  CHECK(got[1].kind() == protocol::COMMAND_KIND_AUTO_CONVERGE);
+  CHECK(got[1].message()
+        == "converged at once (auto_converge_categories): restored 1 "
+           "item(s): files:/etc/motd");
+  // The kernel is not listed: it waits for the window, and stays drift.
+  auto left = drift();
+  REQUIRE(left.items_size() == 1);
+  CHECK(left.items(0).key() == "vm.swappiness");
+  CHECK(*files::read_all(root.host("/proc/sys/vm/swappiness")) == "10\n");
+  CHECK(left.window_state() == protocol::DRIFT_WINDOW_STATE_OPEN);
 }

@@ -118,6 +118,8 @@ struct handed {
   std::string delta;
   int declared = 0;
   int services = 0;
+  /// What the boot's items held before it applied them (undeclared_atom).
+  std::string before;
 };
 
 caf::behavior probe(caf::event_based_actor*, std::shared_ptr<handed> h) {
@@ -128,6 +130,7 @@ caf::behavior probe(caf::event_based_actor*, std::shared_ptr<handed> h) {
       ++h->declared;
     },
     [h](declared_services_atom, const std::string&) { ++h->services; },
+    [h](undeclared_atom, const std::string& b) { h->before = b; },
   };
 }
 
@@ -263,6 +266,12 @@ TEST_CASE_FIXTURE(fixture, "the link boots from the journal, caches, hands "
   CHECK(got->declared == 1);
   CHECK(got->overlay == js->overlay.SerializeAsString());
   CHECK(got->services == 1);
+  // Before the boot wrote them, neither item existed under the root.
+  StateDelta before;
+  REQUIRE(before.ParseFromString(got->before));
+  REQUIRE(before.items_size() == 1);
+  CHECK(before.items(0).key() == "/etc/motd");
+  CHECK(before.items(0).action() == DELTA_ACTION_REMOVE);
   REQUIRE(js->commands.size() == 1);
   const auto& rec = js->commands[0];
   CHECK(rec.kind() == COMMAND_KIND_RECORD);

@@ -7,6 +7,7 @@
 
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <vector>
 
 #include "runtime/node/scanners.hpp"
@@ -103,6 +104,69 @@ TEST_CASE("a privileged agent sets the declared owner; an unknown one fails") {
                              R"("group":"root","mode":"0644"})");
   CHECK(o.k == kind::failed);
   CHECK(o.detail.find("unknown user 'no-such-user-pact'") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(r.path + "/etc/x")); // nothing written
+}
+
+TEST_CASE("no backend writes through a symlink out of the root") {
+  temp_root r;
+  temp_root outside; // the host beyond --root
+  std::vector<argv_t> ran;
+  auto b = make_backends(under(r.path, &ran));
+  std::filesystem::create_directories(r.path + "/proc/sys");
+  std::filesystem::create_directories(r.path + "/run");
+  std::filesystem::create_directories(r.path + "/etc");
+  std::filesystem::create_symlink(outside.path, r.path + "/proc/sys/vm");
+  std::filesystem::create_symlink(outside.path, r.path + "/run/pact");
+  std::filesystem::create_symlink(outside.path, r.path + "/etc/app");
+  // A link at the item itself: replaced (files) or refused (sysctl).
+  std::filesystem::create_directories(r.path + "/proc/sys/kernel");
+  std::filesystem::create_symlink(outside.path + "/victim",
+                                  r.path + "/proc/sys/kernel/pid_max");
+
+  CHECK(b[DELTA_CATEGORY_KERNEL]->apply("vm.swappiness", "10").k
+        == kind::applied);
+  CHECK(b[DELTA_CATEGORY_KERNEL]->apply("kernel.pid_max", "1").k
+        == kind::failed);
+  CHECK(
+    b[DELTA_CATEGORY_FILES]->apply("/etc/app/x.conf", R"({"content":"x"})").k
+    == kind::applied);
+  auto& n = *b[DELTA_CATEGORY_NETWORK];
+  CHECK(n.apply("mtu", "9000").k == kind::applied);
+  CHECK(n.finish().k == kind::applied);
+  // Absolute targets resolve from the root, as under chroot.
+  CHECK(std::filesystem::is_empty(outside.path));
+  CHECK(r.read(outside.path + "/swappiness") == "10\n");
+  CHECK(r.read(outside.path + "/x.conf") == "x");
+  CHECK(r.read(outside.path + "/network.json").find("9000")
+        != std::string::npos);
+}
+
+TEST_CASE("network.json is written afresh by each round") {
+  temp_root r;
+  std::vector<argv_t> ran;
+  auto b = make_backends(under(r.path, &ran));
+  auto& n = *b[DELTA_CATEGORY_NETWORK];
+  CHECK(n.apply("mtu", "9000").k == kind::applied);
+  CHECK(n.finish().k == kind::applied);
+  CHECK(n.apply("bond0", R"({"mode":"802.3ad"})").k == kind::applied);
+  CHECK(n.finish().k == kind::applied);
+  CHECK(r.read("/run/pact/network.json").find("mtu") == std::string::npos);
+}
+
+TEST_CASE("a mount is unmounted through the mount backend, recorded unless "
+          "real") {
+  std::vector<argv_t> ran;
+  temp_root r;
+  auto recorded = make_backends(under(r.path, &ran));
+  auto o = recorded[DELTA_CATEGORY_MOUNTS]->remove("/scratch");
+  CHECK(o.k == kind::recorded);
+  CHECK(o.detail == "would unmount /scratch");
+  auto real = make_backends(under("/", &ran, true));
+  o = real[DELTA_CATEGORY_MOUNTS]->remove("/scratch");
+  CHECK(o.k == kind::applied);
+  REQUIRE(ran.size() == 1);
+  CHECK(ran[0] == argv_t{"umount", "/scratch"});
+  CHECK(real[DELTA_CATEGORY_MOUNTS]->remove("scratch").k == kind::failed);
 }
 
 TEST_CASE("network settings gather into one JSON file under the root") {

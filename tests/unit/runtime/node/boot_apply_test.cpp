@@ -137,3 +137,20 @@ TEST_CASE("a running node applies only what its declared state changed") {
     before, {item(DELTA_CATEGORY_PACKAGES, DELTA_ACTION_ADD, "vm.a", "1")});
   CHECK(other.size() == 1);
 }
+
+TEST_CASE("a running node writes every network setting again when one "
+          "changes or goes (they share one file)") {
+  std::vector<DeltaItem> before
+    = {item(DELTA_CATEGORY_NETWORK, DELTA_ACTION_ADD, "mtu", "9000"),
+       item(DELTA_CATEGORY_NETWORK, DELTA_ACTION_ADD, "bond0", "{}"),
+       item(DELTA_CATEGORY_NETWORK, DELTA_ACTION_ADD, "dns", "[]")};
+  auto changed = before;
+  changed[0].set_value("1500");
+  auto todo = changed_items(before, changed);
+  REQUIRE(todo.size() == 3);
+  CHECK(todo[0].key() == "mtu");
+  CHECK(todo[0].value() == "1500");
+  std::vector<DeltaItem> dropped{before[0], before[1]};
+  CHECK(changed_items(before, dropped).size() == 2);
+  CHECK(changed_items(before, before).empty());
+}

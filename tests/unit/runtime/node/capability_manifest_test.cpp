@@ -1,6 +1,8 @@
 // The capability manifest: assembled from the probes and a GPU poll,
 // written atomically under --root, read back and checked.
 
+#include <filesystem>
+
 #include <doctest/doctest.h>
 
 #include "runtime/common/files.hpp"
@@ -81,4 +83,15 @@ TEST_CASE("manifest: missing, torn or foreign files are named errors") {
   auto bad = nlohmann::json{{"gpus", {{"devices", {{{"index", "x"}}}}}}};
   CHECK_FALSE(gpu_poll_of(bad));
   CHECK_FALSE(gpu_poll_of(nlohmann::json::object()));
+}
+
+TEST_CASE("manifest: a symlink planted at /run/pact never leads the write "
+          "out of the root") {
+  auto root = temp_dir();
+  auto outside = temp_dir();
+  REQUIRE(pact::files::make_dirs(root + "/run"));
+  std::filesystem::create_symlink(outside, root + "/run/pact");
+  REQUIRE(write_manifest(root, make_manifest("n1", 1, {}, {})));
+  CHECK(std::filesystem::is_empty(outside));
+  CHECK(pact::files::exists(root + outside + "/capability.json"));
 }

@@ -114,6 +114,166 @@ TEST_CASE("a symlink from the baseline is linked again") {
         == "/usr/share/zoneinfo/UTC");
 }
 
+TEST_CASE("a file replaced by a directory is restored in its place") {
+  temp_root r;
+  r.mkdir("/etc/app.conf"); // rm app.conf; mkdir app.conf
+  auto b = backends_for(r);
+  const drift_item gone = drifted(files_dim, "/etc/app.conf",
+                                  item_value::of("threads = 4\n"),
+                                  item_value::absent());
+
+  SUBCASE("an empty directory (or a tree of empty ones) is removed") {
+    r.mkdir("/etc/app.conf/sub/deeper");
+    auto out = converge({gone}, {}, b);
+    REQUIRE(out.size() == 1);
+    INFO(out[0].detail);
+    CHECK(out[0].restored);
+    CHECK(read(r, "/etc/app.conf") == "threads = 4\n");
+  }
+  SUBCASE("files the drift found in it go first, then the directory") {
+    r.write("/etc/app.conf/new", "x");
+    r.write("/etc/app.conf/sub/newer", "y");
+    auto out = converge({gone,
+                         drifted(files_dim, "/etc/app.conf/new",
+                                 item_value::absent(), item_value::of("x")),
+                         drifted(files_dim, "/etc/app.conf/sub/newer",
+                                 item_value::absent(), item_value::of("y"))},
+                        {}, b);
+    REQUIRE(out.size() == 3);
+    // Removals first, deepest first, then the write that needs the place.
+    CHECK(out[0].item.id.second == "/etc/app.conf/sub/newer");
+    CHECK(out[1].item.id.second == "/etc/app.conf/new");
+    CHECK(out[2].item.id.second == "/etc/app.conf");
+    for (const auto& c : out) {
+      INFO(c.detail);
+      CHECK(c.restored);
+    }
+    CHECK(read(r, "/etc/app.conf") == "threads = 4\n");
+  }
+  SUBCASE("a directory holding a file pact does not know is left alone") {
+    r.write("/etc/app.conf/precious", "keep me");
+    auto out = converge({gone}, {}, b);
+    REQUIRE(out.size() == 1);
+    CHECK_FALSE(out[0].restored);
+    CHECK(out[0].detail.find("/etc/app.conf/precious") != std::string::npos);
+    CHECK(out[0].detail.find("move it away by hand") != std::string::npos);
+    CHECK(read(r, "/etc/app.conf/precious") == "keep me");
+    // No temporary is left beside it.
+    for (const auto& e : std::filesystem::directory_iterator(r.host("/etc")))
+      CHECK(e.path().filename() == "app.conf");
+  }
+  SUBCASE("declared by the journal: the same") {
+    declared_values declared{{{files_dim, "/etc/app.conf"},
+                              R"({"content":"declared\n","mode":"0640"})"}};
+    auto out = converge({drifted(files_dim, "/etc/app.conf",
+                                 item_value::of("declared\n"),
+                                 item_value::absent(), true)},
+                        declared, b);
+    REQUIRE(out[0].restored);
+    CHECK(read(r, "/etc/app.conf") == "declared\n");
+    CHECK(mode_of(r.host("/etc/app.conf")) == 0640);
+  }
+  SUBCASE("a symlink back where the directory is") {
+    auto out = converge({drifted(files_dim, "/etc/app.conf",
+                                 item_value::of("symlink:/opt/app.conf"),
+                                 item_value::absent())},
+                        {}, b);
+    REQUIRE(out[0].restored);
+    CHECK(std::filesystem::read_symlink(r.host("/etc/app.conf"))
+          == "/opt/app.conf");
+  }
+}
+
+TEST_CASE("a FIFO or a symlink in a file's place is replaced, never "
+          "written through") {
+  temp_root r;
+  temp_root outside; // stands for the host beyond --root
+  outside.write("/victim", "untouched");
+  r.mkdir("/etc");
+  REQUIRE(::mkfifo(r.host("/etc/fifo").c_str(), 0644) == 0);
+  std::filesystem::create_symlink(outside.host("/victim"), r.host("/etc/link"));
+  auto b = backends_for(r);
+  auto out
+    = converge({drifted(files_dim, "/etc/fifo", item_value::of("a\n"),
+                        item_value::absent()),
+                drifted(files_dim, "/etc/link", item_value::of("b\n"),
+                        item_value::of("symlink:" + outside.host("/victim")))},
+               {}, b);
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].restored);
+  CHECK(out[1].restored);
+  CHECK(read(r, "/etc/fifo") == "a\n");
+  CHECK(read(r, "/etc/link") == "b\n");
+  CHECK(std::filesystem::is_regular_file(
+    std::filesystem::symlink_status(r.host("/etc/link"))));
+  CHECK(read(outside, "/victim") == "untouched");
+}
+
+TEST_CASE("a parent directory replaced by a symlink never leads a write "
+          "out of the root") {
+  temp_root r;
+  temp_root outside;
+  r.mkdir("/etc");
+  auto b = backends_for(r);
+  const drift_item conf = drifted(files_dim, "/etc/app/app.conf",
+                                  item_value::of("threads = 4\n"),
+                                  item_value::absent());
+
+  SUBCASE("the symlink drifted too: it goes, the directory comes back") {
+    std::filesystem::create_symlink(outside.path(), r.host("/etc/app"));
+    auto out
+      = converge({conf, drifted(files_dim, "/etc/app", item_value::absent(),
+                                item_value::of("symlink:" + outside.path()))},
+                 {}, b);
+    REQUIRE(out.size() == 2);
+    CHECK(out[0].item.id.second == "/etc/app"); // the removal first
+    CHECK(out[0].restored);
+    INFO(out[1].detail);
+    CHECK(out[1].restored);
+    CHECK(std::filesystem::is_directory(
+      std::filesystem::symlink_status(r.host("/etc/app"))));
+    CHECK(read(r, "/etc/app/app.conf") == "threads = 4\n");
+    CHECK(std::filesystem::is_empty(outside.path()));
+  }
+  SUBCASE("alone: it resolves inside the root, as under chroot") {
+    // Absolute: from the root; relative: '..' stops at the root.
+    std::filesystem::create_symlink(outside.path(), r.host("/etc/app"));
+    std::filesystem::create_symlink("../../../../../../../..",
+                                    r.host("/etc/up"));
+    auto out
+      = converge({conf, drifted(files_dim, "/etc/up" + outside.path() + "/x",
+                                item_value::of("x\n"), item_value::absent())},
+                 {}, b);
+    REQUIRE(out.size() == 2);
+    CHECK(out[0].restored);
+    CHECK(out[1].restored);
+    CHECK(std::filesystem::is_empty(outside.path()));
+    CHECK(read(r, outside.path() + "/app.conf") == "threads = 4\n");
+    CHECK(read(r, outside.path() + "/x") == "x\n");
+  }
+}
+
+TEST_CASE("a directory replaced by a file gets its files back") {
+  temp_root r;
+  r.write("/etc/app", "a file now\n"); // rm -r app; echo > app
+  auto b = backends_for(r);
+  auto out = converge({drifted(files_dim, "/etc/app/b.conf",
+                               item_value::of("b\n"), item_value::absent()),
+                       drifted(files_dim, "/etc/app", item_value::absent(),
+                               item_value::of("a file now\n")),
+                       drifted(files_dim, "/etc/app/a.conf",
+                               item_value::of("a\n"), item_value::absent())},
+                      {}, b);
+  REQUIRE(out.size() == 3);
+  CHECK(out[0].item.id.second == "/etc/app");
+  for (const auto& c : out) {
+    INFO(c.detail);
+    CHECK(c.restored);
+  }
+  CHECK(read(r, "/etc/app/a.conf") == "a\n");
+  CHECK(read(r, "/etc/app/b.conf") == "b\n");
+}
+
 TEST_CASE("what cannot be restored is named with the reason") {
   temp_root r;
   r.write("/var/big", "changed");
@@ -170,6 +330,39 @@ TEST_CASE("sysctl keys are written back; the delta reverses the drift") {
   CHECK(delta.items(0).previous() == "10");
   CHECK(converge_message("why", out)
         == "why: restored 1 item(s): kernel:vm.swappiness");
+}
+
+TEST_CASE("network, packages and services converge through the boot's "
+          "backends") {
+  temp_root r;
+  r.write("/run/pact/network.json", "{\"mtu\": 1500}\n");
+  auto b = backends_for(r);
+  constexpr auto network = protocol::DELTA_CATEGORY_NETWORK;
+  constexpr auto packages = protocol::DELTA_CATEGORY_PACKAGES;
+  constexpr auto services = protocol::DELTA_CATEGORY_SERVICES;
+  declared_values declared{{{network, "mtu"}, "9000"},
+                           {{network, "bond0"}, R"({"mode":"802.3ad"})"},
+                           {{packages, "vim"}, R"("9.0")"},
+                           {{services, "slurmd"}, R"({"binary":"/x"})"}};
+  auto out = converge({drifted(network, "mtu", item_value::of("9000"),
+                               item_value::of("1500"), true),
+                       drifted(packages, "vim", item_value::of(R"("9.0")"),
+                               item_value::absent(), true),
+                       drifted(services, "slurmd",
+                               item_value::of(R"({"binary":"/x"})"),
+                               item_value::absent(), true)},
+                      declared, b);
+  REQUIRE(out.size() == 3);
+  // The one network file holds every declared setting again.
+  CHECK(out[0].restored);
+  auto net = read(r, "/run/pact/network.json");
+  CHECK(net.find("\"mtu\": 9000") != std::string::npos);
+  CHECK(net.find("802.3ad") != std::string::npos);
+  // Not root under a temporary root: the install is recorded.
+  CHECK_FALSE(out[1].restored);
+  CHECK(out[1].detail == "would install package vim 9.0");
+  CHECK_FALSE(out[2].restored);
+  CHECK(out[2].detail.find("service supervisor") != std::string::npos);
 }
 
 TEST_CASE("index_declared keys the journal's items") {

@@ -19,18 +19,9 @@ namespace {
 using pact::test::files;
 using pact::test::kernel;
 using pact::test::t0;
+constexpr auto item = pact::test::delta_item;
 constexpr auto mounts = protocol::DELTA_CATEGORY_MOUNTS;
 constexpr auto services = protocol::DELTA_CATEGORY_SERVICES;
-
-protocol::DeltaItem item(protocol::DeltaCategory c, const std::string& key,
-                         const std::string& value) {
-  protocol::DeltaItem i;
-  i.set_category(c);
-  i.set_action(protocol::DELTA_ACTION_ADD);
-  i.set_key(key);
-  i.set_value(value);
-  return i;
-}
 
 declared_state declared_of(const protocol::VClusterOverlay& o,
                            const protocol::NodeDelta& d) {
@@ -90,7 +81,7 @@ TEST_CASE("a rollback restores drifted files to the state of the entry") {
     REQUIRE(check_restore(plan, f.s.declared(), next, {}, false));
     auto host = host_of(f.r);
     auto backends = make_backends(host);
-    auto out = execute_restore(plan, host, backends);
+    auto out = restored_items(execute_restore(plan, next, backends));
     REQUIRE(out.size() == 2);
     CHECK(out[0].outcome() == "applied");
     CHECK(out[1].outcome() == "applied");
@@ -109,7 +100,7 @@ TEST_CASE("a rollback restores drifted files to the state of the entry") {
     CHECK(plan[1].target.value == "hello\n");
     auto host = host_of(f.r);
     auto backends = make_backends(host);
-    execute_restore(plan, host, backends);
+    execute_restore(plan, next, backends);
     CHECK(pact::test::read_node_file(f.r, "/etc/motd") == "hello\n");
     f.s.set_node_items({}, t0 + 3);
     CHECK(f.s.items().empty());
@@ -135,7 +126,7 @@ TEST_CASE("a file known only by its hash is named and nothing is restored") {
   // And execution alone never writes a hash as content.
   auto host = host_of(f.r);
   auto backends = make_backends(host);
-  auto out = execute_restore(plan, host, backends);
+  auto out = restored_items(execute_restore(plan, next, backends));
   CHECK(out[0].outcome() == "failed");
   CHECK(pact::test::read_node_file(f.r, "/etc/big") == "small now\n");
 }
@@ -179,7 +170,7 @@ TEST_CASE("unmounting a mount in use or stopping a needed service is "
   // Not root under a temporary root: the unmount is recorded, not done.
   auto host = host_of(f.r);
   auto backends = make_backends(host);
-  auto out = execute_restore(plan, host, backends);
+  auto out = restored_items(execute_restore(plan, next, backends));
   CHECK(out[0].outcome() == "recorded");
   CHECK(out[0].detail() == "would unmount /scratch");
 
@@ -230,14 +221,87 @@ TEST_CASE("sysctl keys are written back; modules are reported, not loaded") {
   f.s.observe_source(drift_source::modules,
                      {{{kernel, "module:evil"}, item_value::of("loaded")}},
                      t0 + 1);
-  auto plan = plan_restore(f.s, declared_of({}, {}));
+  auto next = declared_of({}, {});
+  auto plan = plan_restore(f.s, next);
   REQUIRE(plan.size() == 2);
   auto host = host_of(f.r);
   auto backends = make_backends(host);
-  auto out = execute_restore(plan, host, backends);
+  auto out = restored_items(execute_restore(plan, next, backends));
   CHECK(out[0].key() == "module:evil");
   CHECK(out[0].outcome() == "failed");
   CHECK(out[0].detail().find("does not load or unload") != std::string::npos);
   CHECK(out[1].outcome() == "applied");
   CHECK(pact::test::read_node_file(f.r, "/proc/sys/vm/swappiness") == "60\n");
+}
+
+TEST_CASE("a rollback restores a file a directory took the place of") {
+  fixture f;
+  std::filesystem::remove(f.r.host("/etc/motd"));
+  f.r.write("/etc/motd/new", "x\n"); // rm motd; mkdir motd; a file in it
+  REQUIRE(f.s.observe_file("/etc/motd", t0 + 1));
+  REQUIRE(f.s.observe_file("/etc/motd/new", t0 + 1));
+  REQUIRE(f.s.items().size() == 2);
+  auto next = declared_of({}, {});
+  auto plan = plan_restore(f.s, next);
+  REQUIRE(plan.size() == 2);
+  CHECK(plan[0].id.second == "/etc/motd/new"); // out of the way first
+  REQUIRE(check_restore(plan, f.s.declared(), next, {}, false));
+  auto host = host_of(f.r);
+  auto backends = make_backends(host);
+  auto out = restored_items(execute_restore(plan, next, backends));
+  REQUIRE(out.size() == 2);
+  for (const auto& o : out) {
+    INFO(o.key() << ": " << o.detail());
+    CHECK(o.outcome() == "applied");
+  }
+  CHECK(pact::test::read_node_file(f.r, "/etc/motd") == "hello\n");
+  f.s.set_node_items({}, t0 + 2);
+  CHECK(f.s.items().empty());
+}
+
+TEST_CASE("after a rollback the drift state holds what was written: no "
+          "false episode") {
+  fixture f;
+  f.s.observe_source(drift_source::sysctl,
+                     {{{kernel, "vm.swappiness"}, item_value::of("60")}}, t0);
+  // Tuned and committed: the node delta declares 10; the episode ends.
+  f.s.observe_source(drift_source::sysctl,
+                     {{{kernel, "vm.swappiness"}, item_value::of("10")}},
+                     t0 + 1);
+  REQUIRE(f.s.take_episode(t0 + 1000));
+  protocol::NodeDelta committed;
+  *committed.add_items() = item(kernel, "vm.swappiness", "10");
+  f.s.set_node_items(committed, t0 + 1001);
+  REQUIRE(f.s.items().empty());
+  CHECK_FALSE(f.s.take_episode(t0 + 2000));
+  CHECK(f.s.take_resolution());
+
+  // Rolled back to before the commit: 60 (the baseline) is written back
+  // and the scan that read 10 is not taken for the node's state.
+  auto next = declared_of({}, {});
+  auto host = host_of(f.r);
+  auto backends = make_backends(host);
+  auto done = execute_restore(plan_restore(f.s, next), next, backends);
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].restored());
+  CHECK(pact::test::read_node_file(f.r, "/proc/sys/vm/swappiness") == "60\n");
+  f.s.note_restored(done);
+  f.s.set_node_items({}, t0 + 3000);
+  CHECK(f.s.items().empty());
+  CHECK_FALSE(f.s.take_episode(t0 + 5000));
+  CHECK_FALSE(f.s.take_resolution());
+
+  // What was only recorded (not done) is not taken as written.
+  f.s.observe_source(drift_source::mounts, {}, t0);
+  const std::string nfs
+    = R"({"options":"rw","read_only":false,"source":"s:/x","type":"nfs"})";
+  f.s.observe_source(drift_source::mounts,
+                     {{{mounts, "/scratch"}, item_value::of(nfs)}}, t0 + 6000);
+  auto mount_plan = plan_restore(f.s, next);
+  auto unmounted = execute_restore(mount_plan, next, backends);
+  REQUIRE(unmounted.size() == 1);
+  CHECK(unmounted[0].outcome.k == apply_outcome::kind::recorded);
+  f.s.note_restored(unmounted);
+  f.s.set_node_items({}, t0 + 7000);
+  CHECK(f.s.items().size() == 1);
 }

@@ -25,6 +25,18 @@ inline node::drift_settings small_cap_settings(const temp_root& r) {
   return s;
 }
 
+/// A declared item: `key` = `value` in dimension `c`, action ADD.
+inline protocol::DeltaItem delta_item(protocol::DeltaCategory c,
+                                      const std::string& key,
+                                      const std::string& value) {
+  protocol::DeltaItem i;
+  i.set_category(c);
+  i.set_action(protocol::DELTA_ACTION_ADD);
+  i.set_key(key);
+  i.set_value(value);
+  return i;
+}
+
 /// What node path `p` holds under `r`.
 inline std::string read_node_file(const temp_root& r, const std::string& p) {
   std::ifstream in(r.host(p), std::ios::binary);

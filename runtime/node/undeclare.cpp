@@ -1,0 +1,102 @@
+#include "runtime/node/undeclare.hpp"
+
+#include "runtime/node/converge.hpp"
+#include "runtime/node/file_baseline.hpp"
+#include "runtime/node/scanners.hpp"
+
+namespace pact::node {
+
+using namespace pact::protocol;
+
+observed_items read_before(const std::string& root,
+                           const std::vector<DeltaItem>& items,
+                           size_t max_file_bytes) {
+  observed_items out;
+  std::vector<std::string> sysctl;
+  for (const auto& i : items)
+    if (i.category() == DELTA_CATEGORY_FILES) {
+      if (auto v = read_file_value(under_root(root, i.key()), max_file_bytes))
+        out[{i.category(), i.key()}] = *v;
+    } else if (i.category() == DELTA_CATEGORY_KERNEL
+               && i.key().rfind(module_prefix, 0) != 0) {
+      sysctl.push_back(i.key());
+    }
+  for (auto& [id, v] : scan_sysctl(root, sysctl))
+    out[id] = std::move(v);
+  return out;
+}
+
+StateDelta before_delta(const observed_items& before) {
+  StateDelta d;
+  for (const auto& [id, v] : before) {
+    auto* i = d.add_items();
+    i->set_category(static_cast<DeltaCategory>(id.first));
+    i->set_key(id.second);
+    i->set_action(v.present ? DELTA_ACTION_ADD : DELTA_ACTION_REMOVE);
+    i->set_value(v.value);
+  }
+  return d;
+}
+
+observed_items before_items(const StateDelta& delta) {
+  observed_items out;
+  for (const auto& i : delta.items())
+    out[{i.category(), i.key()}] = i.action() == DELTA_ACTION_REMOVE
+                                     ? item_value::absent()
+                                     : item_value::of(i.value());
+  return out;
+}
+
+std::vector<restore_step> plan_dropped(const drift_state& s,
+                                       const declared_state& next) {
+  std::vector<restore_step> plan;
+  for (const auto& [id, declared] : s.declared().items) {
+    if (next.find(id) || s.find(id) != nullptr)
+      continue; // still declared, or drifting: the drift rules decide
+    auto earlier = s.baseline(id);
+    if (!earlier
+        || same_value(static_cast<category>(id.first), *earlier, declared))
+      continue;
+    plan.push_back({id, declared, *earlier, {}});
+  }
+  order_steps(plan);
+  return plan;
+}
+
+window_actions undeclare(const drift_state& s, const declared_state& next,
+                         const std::string& node, backend_map& backends) {
+  window_actions out;
+  auto plan = plan_dropped(s, next);
+  if (plan.empty())
+    return out;
+  auto done = execute_steps(std::move(plan), next.raw, {false}, backends);
+  std::vector<converge_result> named;
+  for (const auto& r : done) {
+    named.push_back({{r.step.id, r.step.target, r.step.actual, false, 0},
+                     r.restored(),
+                     r.outcome.detail});
+    out.touched.push_back(r.step.id);
+    out.loud |= !r.restored();
+  }
+  JournalCommand c;
+  c.set_kind(COMMAND_KIND_AUTO_CONVERGE);
+  c.mutable_scope()->set_node(node);
+  *c.mutable_state_delta() = restored_delta(done);
+  c.set_message(converge_message("put back what the node held before these "
+                                 "items were declared",
+                                 named));
+  out.log.push_back(c.message());
+  out.commands.push_back(std::move(c));
+  return out;
+}
+
+window_actions undeclare(const drift_state& s, const VClusterOverlay& overlay,
+                         const NodeDelta& delta, const std::string& node,
+                         backend_map& backends) {
+  auto next = declared_state::from(overlay, delta);
+  if (!next || !s.declared_known())
+    return {};
+  return undeclare(s, *next, node, backends);
+}
+
+} // namespace pact::node
