@@ -116,7 +116,11 @@ struct tracker {
 /// Stands in for each agent's health registry, drift watcher and service
 /// supervisor: answers the link's snapshot request with an empty tree and
 /// counts the declared state each link hands on once it has applied it.
-caf::behavior sink(caf::event_based_actor*, std::shared_ptr<tracker> t) {
+caf::behavior sink(caf::event_based_actor* self, std::shared_ptr<tracker> t) {
+  // What else an agent's actors are sent is not this benchmark's: dropped,
+  // never printed (CAF's default prints unexpected messages on stdout, where
+  // the tool's JSON goes).
+  self->set_default_handler(caf::drop);
   return {
     [](protocol::health_snapshot_atom) {
       return protocol::HealthTree().SerializeAsString();
@@ -130,6 +134,7 @@ caf::behavior sink(caf::event_based_actor*, std::shared_ptr<tracker> t) {
       t->configured_now();
     },
     [](agent::declared_services_atom, const std::string&) {},
+    [](agent::undeclared_atom, const std::string&) {},
   };
 }
 
