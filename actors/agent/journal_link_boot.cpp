@@ -140,7 +140,9 @@ void apply(self_ptr self, const shared& d, const VClusterOverlay& overlay,
   if (src == boot_source::cache)
     return;
   d->applied_unix_ms = d->cfg.wall->now_unix_ms();
-  if (auto st = d->cfg.cache->store({overlay, delta, d->applied_unix_ms}); !st)
+  if (auto st = d->cfg.cache->store(
+        {overlay, delta, d->applied_unix_ms, d->cfg.node_id});
+      !st)
     spdlog::warn("boot: the boot cache was not updated: {}", st.err().message);
   enqueue_command(self, d, boot_record(d, d->boot_summary));
 }
@@ -345,6 +347,15 @@ void boot_from_cache(self_ptr self, const shared& d) {
     return;
   }
   const auto& c = **cached;
+  if (!c.node_id.empty() && c.node_id != d->cfg.node_id) {
+    // A state directory copied from, or shared with, another node: its
+    // configuration is that node's, not this one's.
+    spdlog::error("boot: the boot cache in {} was written for node {}, not "
+                  "{}; it is not applied (each node needs its own "
+                  "--state-dir); waiting for a replica",
+                  d->cfg.cache->path(), c.node_id, d->cfg.node_id);
+    return;
+  }
   apply(self, d, c.overlay, c.node_delta, boot_source::cache);
   d->applied_unix_ms = c.applied_unix_ms;
   auto how = "booted from the boot cache (configuration applied "

@@ -16,6 +16,7 @@ constexpr size_t cache_map_bytes = size_t{256} << 20;
 constexpr const char* overlay_key = "overlay";
 constexpr const char* delta_key = "node_delta";
 constexpr const char* applied_key = "applied_unix_ms";
+constexpr const char* node_key = "node_id";
 
 MDB_val val_of(const std::string& s) {
   return MDB_val{s.size(), const_cast<char*>(s.data())};
@@ -78,6 +79,7 @@ status boot_cache::store(const cached_boot& b) {
       || !b.node_delta.SerializeToString(&delta))
     return make_error(path_ + ": cannot encode the boot configuration");
   auto applied = std::to_string(b.applied_unix_ms);
+  auto node = b.node_id;
   auto fail = [this](int rc) {
     return make_error(
       path_ + ": cannot write the agent's boot cache: " + mdb_strerror(rc));
@@ -87,7 +89,7 @@ status boot_cache::store(const cached_boot& b) {
     return fail(rc);
   for (auto [key, value] :
        {std::pair{overlay_key, &overlay}, std::pair{delta_key, &delta},
-        std::pair{applied_key, &applied}}) {
+        std::pair{applied_key, &applied}, std::pair{node_key, &node}}) {
     auto k = val_of(key);
     auto v = val_of(*value);
     if (int rc = mdb_put(g.t, env_->dbi, &k, &v, 0); rc != 0)
@@ -118,6 +120,7 @@ expected<std::optional<cached_boot>> boot_cache::load() const {
   if (!overlay || !delta || !applied)
     return std::optional<cached_boot>{};
   cached_boot b;
+  b.node_id = get(node_key).value_or(std::string());
   char* end = nullptr;
   b.applied_unix_ms = std::strtoll(applied->c_str(), &end, 10);
   if (!b.overlay.ParseFromString(*overlay)

@@ -29,6 +29,10 @@ struct cached_boot {
   protocol::NodeDelta node_delta;
   /// When it was applied, ms since the Unix epoch.
   int64_t applied_unix_ms = 0;
+  /// The node it was applied to (empty in caches written before it was
+  /// kept): a state directory copied to or shared with another node must
+  /// not configure that node as this one.
+  std::string node_id;
 };
 
 class boot_cache {

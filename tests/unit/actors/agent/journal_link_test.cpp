@@ -286,7 +286,7 @@ TEST_CASE_FIXTURE(fixture, "the link boots from the journal, caches, hands "
 
 TEST_CASE_FIXTURE(fixture, "every replica down: boot from the cache, back "
                            "off with jitter, catch up when one answers") {
-  REQUIRE(cache->store({overlay_with("from the cache", 3), {}, 1000}));
+  REQUIRE(cache->store({overlay_with("from the cache", 3), {}, 1000, "n1"}));
   *up = false;
   start(config());
   // Both endpoints tried in one round, then the cache.
@@ -381,7 +381,7 @@ TEST_CASE_FIXTURE(fixture, "a replica behind what the node applied is not "
 
 TEST_CASE_FIXTURE(fixture, "a restart that booted from a newer cache keeps "
                            "it over a lagging replica's older overlay") {
-  REQUIRE(cache->store({overlay_with("from the cache", 9), {}, 1000}));
+  REQUIRE(cache->store({overlay_with("from the cache", 9), {}, 1000, "n1"}));
   *up = false;
   start(config());
   REQUIRE(root.read("/etc/motd") == "from the cache");
@@ -432,7 +432,7 @@ TEST_CASE_FIXTURE(fixture, "a change of the journal's global blacklist "
 TEST_CASE_FIXTURE(fixture, "the link does nothing until it may start") {
   // main opens the gate once the agent API has bound its port: an agent
   // whose port is taken exits without applying or recording anything.
-  REQUIRE(cache->store({overlay_with("from the cache", 3), {}, 1000}));
+  REQUIRE(cache->store({overlay_with("from the cache", 3), {}, 1000, "n1"}));
   auto open = std::make_shared<bool>(false);
   auto lc = config();
   lc.may_start = [open] { return *open; };
@@ -541,4 +541,21 @@ TEST_CASE_FIXTURE(fixture, "a boot refused as overloaded is asked again after "
   CHECK(root.read("/etc/motd") == "from the journal");
   CHECK(link_detail().find("booted from the journal") != std::string::npos);
   CHECK(*attempts == 1); // the same connection throughout
+}
+
+TEST_CASE_FIXTURE(fixture, "a boot cache written for another node is not "
+                           "applied") {
+  // A state directory copied from node n9 (tester, issue 11): its
+  // configuration must not make this node n9.
+  REQUIRE(cache->store({overlay_with("n9's motd", 3), {}, 1000, "n9"}));
+  *up = false;
+  start(config());
+  CHECK(root.read("/etc/motd").empty());
+  CHECK(got->declared == 0);
+  // This node's own cache is used.
+  REQUIRE(cache->store({overlay_with("from the cache", 3), {}, 1000, "n1"}));
+  auto cached = cache->load();
+  REQUIRE(cached);
+  REQUIRE(cached->has_value());
+  CHECK((*cached)->node_id == "n1");
 }
