@@ -79,6 +79,10 @@ expected<StateDelta> build_delta(const std::vector<std::string>& sets,
     auto k = split_key("set", s.substr(0, eq), s);
     if (!k)
       return k.err();
+    // Only what is declared is checked: --unset may clear a key an older
+    // pact let in.
+    if (auto why = journal::key_shape_error(k->first, k->second); !why.empty())
+      return make_error("--set '" + s + "': " + why);
     DeltaItem item;
     item.set_category(k->first);
     item.set_key(k->second);

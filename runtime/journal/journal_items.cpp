@@ -1,7 +1,9 @@
 #include "runtime/journal/journal_items.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <set>
+#include <vector>
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
@@ -243,6 +245,73 @@ std::string to_hex(const std::string& bytes) {
     out.push_back(hex[c & 0xf]);
   }
   return out;
+}
+
+namespace {
+
+/// The parts of `key` between `sep`s; a leading separator gives none.
+std::vector<std::string> components(const std::string& key, char sep) {
+  std::vector<std::string> out;
+  size_t from = key.size() > 0 && key[0] == sep ? 1 : 0;
+  while (from <= key.size()) {
+    auto to = std::min(key.find(sep, from), key.size());
+    out.push_back(key.substr(from, to - from));
+    from = to + 1;
+  }
+  return out;
+}
+
+std::string path_shape_error(const std::string& what, const std::string& key) {
+  if (key.empty() || key[0] != '/')
+    return what + " '" + key + "' is not an absolute path";
+  if (key == "/")
+    return what + " '/' names the root directory itself";
+  // Empty components ("//") name the same place as one '/'; the journal
+  // compares normalized paths (path_glob.hpp).
+  for (const auto& part : components(key, '/'))
+    if (part == "." || part == "..")
+      return what + " '" + key
+             + "' has a '.' or '..' component (a declared path names one "
+               "place under the node's root)";
+  return {};
+}
+
+std::string sysctl_shape_error(const std::string& key) {
+  if (key.empty())
+    return "sysctl key is empty";
+  for (char c : key)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'
+          || c == '/' || c == ':'))
+      return "sysctl key '" + key
+             + "' has a character other than letters, digits and _-.:/";
+  // With '/' present, '.' is part of a component (net/ipv4/conf/eth0.100).
+  char sep = key.find('/') != std::string::npos ? '/' : '.';
+  if (key[0] == sep)
+    return "sysctl key '" + key + "' has an empty or '..' component";
+  for (const auto& part : components(key, sep))
+    if (part.empty() || part == "..")
+      return "sysctl key '" + key + "' has an empty or '..' component";
+  return {};
+}
+
+} // namespace
+
+std::string key_shape_error(protocol::DeltaCategory category,
+                            const std::string& key) {
+  switch (category) {
+    case protocol::DELTA_CATEGORY_FILES:
+      return path_shape_error("file path", key);
+    case protocol::DELTA_CATEGORY_MOUNTS:
+      return path_shape_error("mount point", key);
+    case protocol::DELTA_CATEGORY_KERNEL:
+      // Kernel modules share the dimension ("module:NAME").
+      if (key.rfind("module:", 0) == 0)
+        return {};
+      return sysctl_shape_error(key);
+    default:
+      return {};
+  }
 }
 
 } // namespace pact::journal

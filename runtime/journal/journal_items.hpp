@@ -96,6 +96,19 @@ protocol::Scope node_scope(const std::string& name);
 /// with '.' or '-'.
 bool valid_name(const std::string& name);
 
+/// Why `key` cannot name an item of `category` on a node; empty when it
+/// can. Files and mounts: an absolute path to something under the node's
+/// root other than "/" itself, with no "." or ".." component (nothing declared
+/// may leave
+/// --root, docs/spec.md). Kernel (sysctl): the agent's rule for keys,
+/// letters, digits and _-.:/ in non-empty components that are not "..",
+/// split at '/' when the key has one, else at '.'. Other categories: no
+/// rule. Checked where declarations are written (the spec reader, `pact
+/// commit --set`), not in validate_delta: that runs in the replicated
+/// apply, and entries a journal already holds must replay as they did.
+std::string key_shape_error(protocol::DeltaCategory category,
+                            const std::string& key);
+
 /// The message encoded with deterministic serialization (stable field
 /// order; maps sorted), so equal messages give equal bytes.
 std::string deterministic_bytes(const google::protobuf::MessageLite& msg);

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/common/files.hpp"
+#include "runtime/journal/journal_items.hpp"
 #include "runtime/node/file_baseline.hpp"
 #include "runtime/node/gpu_tool.hpp"
 #include "runtime/node/root_fs.hpp"
@@ -46,21 +47,6 @@ namespace {
 
 apply_outcome failed(std::string why) {
   return {kind::failed, std::move(why)};
-}
-
-/// An absolute path without "." or ".." components (nothing declared may
-/// escape --root).
-bool safe_absolute(const std::string& path) {
-  if (path.empty() || path[0] != '/')
-    return false;
-  for (size_t from = 1; from <= path.size();) {
-    auto to = std::min(path.find('/', from), path.size());
-    auto part = path.substr(from, to - from);
-    if (part == "." || part == "..")
-      return false;
-    from = to + 1;
-  }
-  return true;
 }
 
 /// User and group ids by name, each name looked up once. getpwnam_r and
@@ -156,8 +142,10 @@ public:
   }
   apply_outcome apply(const std::string& key,
                       const std::string& value) override {
-    if (!safe_absolute(key))
-      return failed("file path '" + key + "' is not an absolute path");
+    if (auto why = journal::key_shape_error(protocol::DELTA_CATEGORY_FILES,
+                                            key);
+        !why.empty())
+      return failed(why);
     auto j = parse_object(value, "file");
     if (!j)
       return failed(j.err().message);
@@ -190,8 +178,10 @@ public:
 
   apply_outcome restore(const std::string& key,
                         const std::string& value) override {
-    if (!safe_absolute(key))
-      return failed("file path '" + key + "' is not an absolute path");
+    if (auto why = journal::key_shape_error(protocol::DELTA_CATEGORY_FILES,
+                                            key);
+        !why.empty())
+      return failed(why);
     auto path = under_root(root_, key);
     if (value.rfind(symlink_prefix, 0) == 0) {
       auto target = value.substr(std::strlen(symlink_prefix));
@@ -212,8 +202,10 @@ public:
     return {kind::applied, "wrote " + path};
   }
   apply_outcome remove(const std::string& key) override {
-    if (!safe_absolute(key))
-      return failed("file path '" + key + "' is not an absolute path");
+    if (auto why = journal::key_shape_error(protocol::DELTA_CATEGORY_FILES,
+                                            key);
+        !why.empty())
+      return failed(why);
     if (auto st = remove_in_root(root_, key); !st)
       return failed(st.err().message);
     return {kind::applied, "removed " + under_root(root_, key)};
@@ -360,8 +352,10 @@ std::string under_root(const std::string& root, const std::string& path) {
 
 expected<std::vector<std::string>> mount_argv(const std::string& target,
                                               const std::string& value) {
-  if (!safe_absolute(target))
-    return make_error("mount point '" + target + "' is not an absolute path");
+  if (auto why = journal::key_shape_error(protocol::DELTA_CATEGORY_MOUNTS,
+                                          target);
+      !why.empty())
+    return make_error(why);
   auto j = parse_object(value, "mount");
   if (!j)
     return j.err();
@@ -423,9 +417,10 @@ make_backends(const host_settings& h) {
     real,
     [](const std::string& target,
        const std::string&) -> expected<std::vector<std::string>> {
-      if (!safe_absolute(target))
-        return make_error("mount point '" + target
-                          + "' is not an absolute path");
+      if (auto why = journal::key_shape_error(protocol::DELTA_CATEGORY_MOUNTS,
+                                              target);
+          !why.empty())
+        return make_error(why);
       return std::vector<std::string>{"umount", target};
     },
     "unmount");

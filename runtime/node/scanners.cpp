@@ -5,16 +5,11 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/common/files.hpp"
+#include "runtime/journal/journal_items.hpp"
 
 namespace pact::node {
 
 namespace {
-
-bool key_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-         || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'
-         || c == '/' || c == ':';
-}
 
 /// Decodes the octal escapes the kernel writes for space, tab, newline and
 /// backslash in /proc/mounts fields.
@@ -50,26 +45,16 @@ bool has_option(const std::string& options, const std::string& o) {
 
 expected<std::string> sysctl_path(const std::string& root,
                                   const std::string& key) {
-  auto bad = [&](const std::string& why) {
-    return make_error("sysctl key '" + key + "' " + why);
-  };
-  if (key.empty())
-    return make_error("sysctl key is empty");
-  for (char c : key)
-    if (!key_char(c))
-      return bad("has a character other than letters, digits and _-.:/");
-  // With '/' present, '.' is part of a component (net/ipv4/conf/eth0.100).
+  // The rule declarations are checked by (journal_items.hpp).
+  if (auto why = journal::key_shape_error(protocol::DELTA_CATEGORY_KERNEL, key);
+      !why.empty())
+    return make_error(why);
   char sep = key.find('/') != std::string::npos ? '/' : '.';
   std::string rel;
   std::istringstream in(key);
   std::string part;
-  while (std::getline(in, part, sep)) {
-    if (part.empty() || part == "..")
-      return bad("has an empty or '..' component");
+  while (std::getline(in, part, sep))
     rel += "/" + part;
-  }
-  if (key.back() == sep)
-    return bad("has an empty or '..' component");
   return (root == "/" ? std::string() : root) + "/proc/sys" + rel;
 }
 

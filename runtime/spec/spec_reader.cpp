@@ -244,6 +244,8 @@ status add_item(const context& ctx, const toml::node& node,
                 std::string value) {
   if (key.empty())
     return ctx.at(node, path, "the key must not be empty");
+  if (auto why = journal::key_shape_error(category, key); !why.empty())
+    return ctx.at(node, path, why);
   if (key.size() > journal::max_key_bytes)
     return ctx.at(node, path,
                   "the key is longer than "

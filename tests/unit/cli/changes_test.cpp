@@ -183,7 +183,7 @@ TEST_CASE("the same key twice is refused") {
   CHECK(contains(refused({"sysctl:vm.b=1"}, {"kernel:vm.b"}).message, "twice"));
   CHECK(contains(refused({}, {"kernel:vm.a", "kernel:vm.a"}).message, "twice"));
   // Equal keys in different categories are different items.
-  CHECK(ok({"kernel:x=1", "files:x=1"}, {}).items_size() == 2);
+  CHECK(ok({"kernel:x=1", "packages:x=1"}, {}).items_size() == 2);
 }
 
 TEST_CASE("nothing to commit") {
@@ -272,4 +272,20 @@ TEST_CASE("--ttl is checked in the flag's words, not the journal's field") {
   auto global = parse_target("global");
   REQUIRE(global);
   CHECK_FALSE(check_ttl_flag(*global, 3600, true));
+}
+
+TEST_CASE("--set refuses paths and sysctl keys that would leave the root; "
+          "--unset may clear them") {
+  CHECK(contains(refused({"files:/etc/../../x=a"}, {}).message,
+                 "--set 'files:/etc/../../x=a': file path '/etc/../../x' has "
+                 "a '.' or '..' component"));
+  CHECK(contains(refused({"kernel:../../etc/passwd=1"}, {}).message,
+                 "sysctl key '../../etc/passwd' has an empty or '..' "
+                 "component"));
+  CHECK(contains(refused({"mounts:/=x"}, {}).message,
+                 "mount point '/' names the root directory itself"));
+  // A key an older pact let in can still be cleared.
+  CHECK(ok({}, {"files:/etc/../../x"}).items_size() == 1);
+  CHECK(ok({"kernel:net/ipv4/conf/eth0.100/rp_filter=1"}, {}).items_size()
+        == 1);
 }

@@ -131,6 +131,29 @@ TEST_CASE("item errors") {
      "[vcluster.ml.mounts]\nscratch = { type = \"nfs\", source = \"x\" }\n",
      "t.toml:2: key 'vcluster.ml.mounts.scratch': must be an absolute path "
      "(starting with '/')"},
+    // Declared paths and keys that would leave --root (tester, issue 11).
+    {"file path with ..",
+     "[vcluster.ml.files]\n\"/etc/../../x\" = { content = \"x\" }\n",
+     "t.toml:2: key 'vcluster.ml.files.\"/etc/../../x\"': file path "
+     "'/etc/../../x' has a '.' or '..' component (a declared path names "
+     "one place under the node's root)"},
+    {"file path /", "[vcluster.ml.files]\n\"/\" = { content = \"x\" }\n",
+     "t.toml:2: key 'vcluster.ml.files.\"/\"': file path '/' names the root "
+     "directory itself"},
+    {"mount point with .",
+     "[vcluster.ml.mounts]\n\"/a/./b\" = { type = \"nfs\", source = "
+     "\"x\" }\n",
+     "t.toml:2: key 'vcluster.ml.mounts.\"/a/./b\"': mount point '/a/./b' "
+     "has a '.' or '..' component (a declared path names one place under "
+     "the node's root)"},
+    {"sysctl key with ..",
+     "[vcluster.ml.sysctl]\n\"vm/../../etc/passwd\" = \"1\"\n",
+     "t.toml:2: key 'vcluster.ml.sysctl.\"vm/../../etc/passwd\"': sysctl key "
+     "'vm/../../etc/passwd' has an empty or '..' component"},
+    {"sysctl key with a space",
+     "[vcluster.ml.sysctl]\n\"vm swappiness\" = \"1\"\n",
+     "t.toml:2: key 'vcluster.ml.sysctl.\"vm swappiness\"': sysctl key 'vm "
+     "swappiness' has a character other than letters, digits and _-.:/"},
     {"mount not a table", "[vcluster.ml.mounts]\n\"/s\" = \"nfs\"\n",
      "t.toml:2: key 'vcluster.ml.mounts.\"/s\"': a mount is a table { type, "
      "source, read_only, options }, not a string"},

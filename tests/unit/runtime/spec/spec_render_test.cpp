@@ -120,7 +120,10 @@ health_check = { type = "http", url = "http://h/p?q=\"1\"" }
   for (const auto& i : spec.items())
     *o.add_items() = i;
   add(DELTA_CATEGORY_KERNEL, "net.ipv4.conf.all.rp_filter", "2");
-  add(DELTA_CATEGORY_KERNEL, "weird key = \"x\"",
+  // A tricky key where keys have no shape rule (journal::key_shape_error),
+  // a tricky value where values are kept as written.
+  add(DELTA_CATEGORY_PACKAGES, "weird key = \"x\"", "1.0");
+  add(DELTA_CATEGORY_KERNEL, "kernel.weird",
       std::string("tab\there\x01\x7f nul") + '\0' + "x");
   add(DELTA_CATEGORY_KERNEL, "kernel.core_pattern", "|/usr/bin/x %e\\n");
   // Canonical order, as the journal keeps it.
