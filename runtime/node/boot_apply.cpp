@@ -16,24 +16,6 @@ namespace {
 
 using item_key = std::pair<int, std::string>;
 
-/// The order dimensions are applied in (see the header).
-int apply_rank(DeltaCategory c) {
-  switch (c) {
-    case DELTA_CATEGORY_KERNEL:
-      return 0;
-    case DELTA_CATEGORY_MOUNTS:
-      return 1;
-    case DELTA_CATEGORY_FILES:
-      return 2;
-    case DELTA_CATEGORY_NETWORK:
-      return 3;
-    case DELTA_CATEGORY_PACKAGES:
-      return 4;
-    default:
-      return 5;
-  }
-}
-
 void count(boot_report& r, apply_outcome::kind k) {
   switch (k) {
     case apply_outcome::kind::applied:
@@ -100,6 +82,23 @@ std::string boot_report::summary() const {
   return std::to_string(applied) + " applied, " + std::to_string(recorded)
          + " recorded, " + std::to_string(handed_off) + " handed off, "
          + std::to_string(failed) + " failed";
+}
+
+int apply_rank(DeltaCategory c) {
+  switch (c) {
+    case DELTA_CATEGORY_KERNEL:
+      return 0;
+    case DELTA_CATEGORY_MOUNTS:
+      return 1;
+    case DELTA_CATEGORY_FILES:
+      return 2;
+    case DELTA_CATEGORY_NETWORK:
+      return 3;
+    case DELTA_CATEGORY_PACKAGES:
+      return 4;
+    default:
+      return 5;
+  }
 }
 
 boot_report apply_items(const std::vector<DeltaItem>& items,

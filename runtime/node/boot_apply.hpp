@@ -78,4 +78,8 @@ std::string report_json(const boot_report& r, const std::string& source,
 /// The dimension's name as docs and logs write it ("kernel", "files", …).
 std::string category_name(protocol::DeltaCategory c);
 
+/// Where a dimension comes in the apply order: kernel 0, mounts 1, files
+/// 2, network 3, packages 4, the rest 5 (boots and restores alike).
+int apply_rank(protocol::DeltaCategory c);
+
 } // namespace pact::node

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "runtime/node/boot_apply.hpp"
+
 namespace pact::node {
 
 namespace {
@@ -11,25 +13,6 @@ using kind = apply_outcome::kind;
 
 apply_outcome failed(std::string why) {
   return {kind::failed, std::move(why)};
-}
-
-/// The boot's order (boot_apply.hpp): kernel, mounts, files, network,
-/// packages, the rest.
-int rank(int cat) {
-  switch (cat) {
-    case DELTA_CATEGORY_KERNEL:
-      return 0;
-    case DELTA_CATEGORY_MOUNTS:
-      return 1;
-    case DELTA_CATEGORY_FILES:
-      return 2;
-    case DELTA_CATEGORY_NETWORK:
-      return 3;
-    case DELTA_CATEGORY_PACKAGES:
-      return 4;
-    default:
-      return 5;
-  }
 }
 
 bool file_removal(const restore_step& s) {
@@ -134,16 +117,18 @@ bool touches_services(const std::vector<step_result>& done) {
 }
 
 void order_steps(std::vector<restore_step>& plan) {
-  std::stable_sort(plan.begin(), plan.end(),
-                   [](const restore_step& a, const restore_step& b) {
-                     int ra = rank(a.id.first) * 2 + (file_removal(a) ? 0 : 1);
-                     int rb = rank(b.id.first) * 2 + (file_removal(b) ? 0 : 1);
-                     if (ra != rb)
-                       return ra < rb;
-                     // Removals deepest first: a path sorts after its
-                     // directory.
-                     return file_removal(a) && a.id.second > b.id.second;
-                   });
+  std::stable_sort(
+    plan.begin(), plan.end(), [](const restore_step& a, const restore_step& b) {
+      int ra = apply_rank(static_cast<DeltaCategory>(a.id.first)) * 2
+               + (file_removal(a) ? 0 : 1);
+      int rb = apply_rank(static_cast<DeltaCategory>(b.id.first)) * 2
+               + (file_removal(b) ? 0 : 1);
+      if (ra != rb)
+        return ra < rb;
+      // Removals deepest first: a path sorts after its
+      // directory.
+      return file_removal(a) && a.id.second > b.id.second;
+    });
 }
 
 std::vector<step_result>
