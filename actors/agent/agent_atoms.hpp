@@ -84,5 +84,7 @@ using operator_call_atom = caf::atom_constant<caf::atom("opcall")>;
 /// Drift watcher timers (self-sent): poll inotify / run periodic scans.
 using drift_poll_atom = caf::atom_constant<caf::atom("driftpoll")>;
 using drift_scan_atom = caf::atom_constant<caf::atom("driftscan")>;
+/// Sent by the inotify tree's notifier thread: events are pending.
+using drift_notify_atom = caf::atom_constant<caf::atom("driftntfy")>;
 
 } // namespace pact::agent

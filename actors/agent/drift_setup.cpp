@@ -68,6 +68,7 @@ drift_config(const config::values& v, const std::string& node_id,
     = std::chrono::milliseconds(v.get_int("agent.drift.poll_interval_ms"));
   c.scan_interval
     = std::chrono::seconds(v.get_int("agent.drift.scan_interval_seconds"));
+  c.wake_on_events = true; // the agent process; tests drive the timer
   node::drift_settings s;
   s.root = *r;
   s.sysctl_keys = v.get_list("agent.drift.sysctl_keys");

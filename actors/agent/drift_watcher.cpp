@@ -1,9 +1,11 @@
 #include "actors/agent/drift_watcher.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include <caf/actor_registry.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -38,6 +40,13 @@ struct watcher_data {
   std::string problem;
   /// What converging writes through (made once per incarnation).
   node::backend_map backends;
+  /// This actor, for the notifier thread's messages (weak: the tree it
+  /// hands it to is part of this actor's state).
+  caf::weak_actor_ptr me;
+  /// The poll timer armed last (older ones are ignored when they fire) and
+  /// whether it runs at the busy rate.
+  uint64_t tick = 0;
+  bool tick_busy = false;
 
   node::drift_state& state() {
     return cfg.shared->state;
@@ -105,6 +114,16 @@ void start_tree(const shared& d) {
     return;
   }
   d->tree = std::move(*t);
+  if (d->cfg.wake_on_events) {
+    auto st = d->tree->notify_readable([me = d->me] {
+      if (auto strong = me.lock())
+        caf::anon_send(caf::actor_cast<caf::actor>(strong),
+                       drift_notify_atom::value);
+    });
+    if (!st)
+      spdlog::warn("drift: {}; reading the inotify queue every {} ms instead",
+                   st.err().message, d->cfg.poll_interval.count());
+  }
   walk_all(d, false);
 }
 
@@ -292,6 +311,25 @@ void poll(caf::event_based_actor* self, const shared& d) {
   send_outbox(self, d);
 }
 
+/// Whether waiting alone can move something, so the timer must run at the
+/// busy rate: drift settling into an episode or in an open window, records
+/// waiting for the link, file watching not (yet) event-driven.
+bool busy(const shared& d) {
+  auto& s = d->state();
+  return !d->tree || !d->tree->notifying() || !d->problem.empty()
+         || s.item_count() > 0 || !d->cfg.shared->outbox.empty()
+         || s.window().phase() != node::window_phase::closed;
+}
+
+/// Arms the poll timer (superseding any armed before).
+void arm_tick(caf::event_based_actor* self, const shared& d) {
+  d->tick_busy = !d->cfg.wake_on_events || busy(d);
+  auto wait = d->tick_busy
+                ? d->cfg.poll_interval
+                : std::max(d->cfg.poll_interval, d->cfg.idle_interval);
+  self->delayed_send(self, wait, drift_poll_atom::value, ++d->tick);
+}
+
 std::pair<ActorState, std::string> health_of(const shared& d) {
   if (!d->problem.empty())
     return {ACTOR_STATE_DEGRADED, d->problem};
@@ -367,17 +405,27 @@ caf::behavior drift_watcher(caf::event_based_actor* self,
     apply_journal_blacklist(d); // a restarted incarnation
   supervision::report(self, d->h, ACTOR_STATE_STARTING,
                       "walking the file tree");
+  d->me = caf::actor_cast<caf::weak_actor_ptr>(self);
   self->send(self, drift_scan_atom::value);
-  self->delayed_send(self, d->cfg.poll_interval, drift_poll_atom::value);
+  arm_tick(self, d);
   supervision::start_heartbeat(self);
   return caf::message_handler{
     [self, d](drift_scan_atom) {
       scan(d);
       self->delayed_send(self, d->cfg.scan_interval, drift_scan_atom::value);
     },
-    [self, d](drift_poll_atom) {
+    [self, d](drift_poll_atom, uint64_t tick) {
+      if (tick != d->tick)
+        return; // superseded by a timer armed since
       poll(self, d);
-      self->delayed_send(self, d->cfg.poll_interval, drift_poll_atom::value);
+      arm_tick(self, d);
+    },
+    [self, d](drift_notify_atom) {
+      poll(self, d);
+      if (d->tree)
+        d->tree->rearm_notify();
+      if (!d->tick_busy && busy(d))
+        arm_tick(self, d); // drift to settle: do not wait out the idle timer
     },
     [self, d](declared_state_atom, const std::string& overlay_bytes,
               const std::string& delta_bytes) {

@@ -38,7 +38,8 @@
 /// - (drift_atom) -> std::string serialized DriftReply
 /// - (drift_commit_atom | node_rollback_atom, request, token) -> serialized
 ///   Response (agent_atoms.hpp; actors/agent/drift_operator.hpp)
-/// - drift_poll_atom / drift_scan_atom: its own timers
+/// - drift_poll_atom / drift_scan_atom: its own timers; drift_notify_atom:
+///   inotify has events (with `wake_on_events`)
 ///
 /// Health: running with what it watches; degraded while inotify is
 /// unavailable or the watch limit put subtrees on periodic hash scans (the
@@ -87,6 +88,15 @@ struct drift_watcher_config {
   /// 0: as many inotify watches as the kernel allows.
   size_t max_watches = 0;
   std::chrono::milliseconds poll_interval{50};
+  /// Wake on inotify events (a thread of the tree's polls its queue:
+  /// runtime/node/readiness_notifier.hpp) instead of polling every
+  /// `poll_interval`: the timer then runs at `poll_interval` only while
+  /// time can move something (drift settling into an episode, a window
+  /// open, records waiting), else at `idle_interval` (still checking that
+  /// the root is where it was). Off in the deterministic tests, whose
+  /// coordinator takes messages only from its own thread.
+  bool wake_on_events = false;
+  std::chrono::milliseconds idle_interval{1000};
   std::chrono::seconds scan_interval{30};
   /// How converging and rollbacks act on the node (apply_backends.hpp:
   /// real mounts only with --root / and privileges), as the boot applies.

@@ -247,11 +247,19 @@ void handle_boot_config(self_ptr self, const gateway_shared& d,
   JournalQuery jq;
   jq.set_linearizable(true);
   *jq.mutable_boot() = q;
+  auto asked = current_replica(self);
   ask_replica(
     self, d, jq, std::move(reply),
-    [self, d, requester, who, q](const JournalAnswer& a, api_reply& r) {
+    [self, d, requester, who, q, asked](const JournalAnswer& a, api_reply& r) {
+      // The answer above came from a linearizable read of this gateway's
+      // replica actor, whose applied state never goes back while it runs: a
+      // plain read of the same actor sees the node's enrollment at least as
+      // new, without a second ReadIndex round per boot (Raft thesis §6.4).
+      // A replica restarted in between replays its log first: ask it
+      // linearizably then.
+      bool same = current_replica(self) == asked;
       with_node_vclusters(
-        self, d, who, true,
+        self, d, who, !same,
         [self, requester, who, q, a, r](const policy::vcluster_of& of) mutable {
           if (auto why = policy::boot_answer_denial(who, q.node(),
                                                     a.boot().chunks(), of);

@@ -98,7 +98,23 @@ inotify_tree::inotify_tree(tree_options opts, int fd)
 }
 
 inotify_tree::~inotify_tree() {
+  notifier_.reset(); // its thread polls fd_
   ::close(fd_);
+}
+
+status inotify_tree::notify_readable(std::function<void()> on_readable) {
+  notifier_.reset();
+  auto n = readiness_notifier::start(fd_, on_readable);
+  if (!n)
+    return n.err();
+  on_readable_ = std::move(on_readable);
+  notifier_ = std::move(*n);
+  return {};
+}
+
+void inotify_tree::rearm_notify() {
+  if (notifier_)
+    notifier_->rearm();
 }
 
 std::string inotify_tree::host(const std::string& node_path) const {
@@ -129,8 +145,14 @@ status inotify_tree::rescan(const file_fn& on_file) {
   if (fd < 0)
     return make_error(std::string("cannot restart inotify: ")
                       + std::strerror(errno));
+  bool notify = notifier_ != nullptr;
+  notifier_.reset(); // its thread polls the old instance
   ::close(fd_);
   fd_ = fd;
+  // Without a notifier (no eventfd or thread now) the caller's timer is
+  // the only wake-up: notifying() tells it to poll at the busy rate.
+  if (notify)
+    (void)notify_readable(on_readable_);
   dirs_.clear();
   wds_.clear();
   fallback_.clear();

@@ -44,6 +44,7 @@
 
 #include "runtime/common/error.hpp"
 #include "runtime/common/path_glob.hpp"
+#include "runtime/node/readiness_notifier.hpp"
 
 namespace pact::node {
 
@@ -95,6 +96,18 @@ public:
   /// blocking.
   tree_poll poll(size_t max_bytes = 256 * 1024);
 
+  /// From now on, calls `on_readable` (on a thread of its own, see
+  /// readiness_notifier.hpp) when events are pending, once until
+  /// `rearm_notify()`; follows the instance across `rescan`. Fails when no
+  /// thread can be set up (the caller keeps polling on its timer).
+  status notify_readable(std::function<void()> on_readable);
+  /// After a poll that drained the queue: wake again on the next event.
+  void rearm_notify();
+  /// True while `on_readable` will be called for new events.
+  bool notifying() const {
+    return notifier_ != nullptr;
+  }
+
   /// Lists the files of the fallback subtrees (for a periodic hash scan).
   void walk_fallback(const file_fn& on_file) const;
 
@@ -119,6 +132,9 @@ private:
 
   tree_options opts_;
   int fd_;
+  std::function<void()> on_readable_;
+  /// Polls fd_; stopped before fd_ is closed or replaced.
+  std::unique_ptr<readiness_notifier> notifier_;
   /// The first watch root that no longer names the directory walked.
   std::string lost_root() const;
 

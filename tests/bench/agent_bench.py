@@ -40,6 +40,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -65,6 +66,7 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 SMAPS_OUT = None
+PERF_OUT = None
 
 
 def pct(samples, p):
@@ -230,9 +232,18 @@ def footprint(b, files, idle_s, probe_files):
     time.sleep(2)  # the boot's records and first reports go out
     pid = a.proc.pid
     load = load_average()
+    perf = None
+    if PERF_OUT:  # what the idle agent does (docs/benchmarks.md)
+        perf = subprocess.Popen(["perf", "record", "-q", "--call-graph",
+                                 "dwarf,16384", "-F", "999", "-o", PERF_OUT,
+                                 "-p", str(pid)])
+        time.sleep(1.0)
     c0, t0 = cpu_ticks(pid), time.monotonic()
     time.sleep(idle_s)
     c1, t1 = cpu_ticks(pid), time.monotonic()
+    if perf:
+        perf.send_signal(signal.SIGINT)
+        perf.wait()
     st = proc_status(pid)
     pss = pss_kb(pid)
     if SMAPS_OUT:
@@ -346,11 +357,16 @@ def main():
     ap.add_argument("--agent-config", default="",
                     help="TOML for the agents' --config (\\n for newlines)")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--perf", default=None,
+                    help="perf record (call graphs) the agent's idle window "
+                    "into this file; the idle CPU figure then includes "
+                    "perf's own cost")
     ap.add_argument("--smaps", default=None,
                     help="copy the measured agent's /proc/PID/smaps here")
     args = ap.parse_args()
-    global SMAPS_OUT
+    global SMAPS_OUT, PERF_OUT
     SMAPS_OUT = args.smaps
+    PERF_OUT = args.perf
     if args.quick:
         args.files, args.idle_s, args.ready_runs = 300, 2, 2
         args.trials, args.cli_trials = 5, 2

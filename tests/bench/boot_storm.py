@@ -205,9 +205,13 @@ def storm(args, n):
         perf = None
         if args.perf:  # a profile of the timed part only (docs/benchmarks.md)
             perf = subprocess.Popen(
-                ["perf", "record", "-q", "--call-graph", "dwarf,8192", "-F",
-                 "199", "-o", args.perf, "-p",
-                 ",".join(str(x) for x in rep_pids + link_pids)])
+                ["perf", "record", "-q"]
+                + (["--call-graph", "dwarf,8192"] if args.perf_calls else [])
+                + ["-F", "199", "-o", args.perf, "-p",
+                 ",".join(str(x) for x in
+                          {"all": rep_pids + link_pids, "replicas": rep_pids,
+                           "leader": [lead.proc.pid],
+                           "link": link_pids[:1]}[args.perf_of])])
             time.sleep(1.0)  # perf attaches to every thread first
         for p in procs:
             p.stdin.write("go\n")
@@ -292,6 +296,13 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--bin", default=os.path.join(os.getcwd(), "build", "bin"))
     ap.add_argument("--out", default=None)
+    ap.add_argument("--perf-calls", action="store_true",
+                    help="with --perf: record call graphs (dwarf; slows the "
+                    "processes several times over)")
+    ap.add_argument("--perf-of", default="all",
+                    choices=["all", "replicas", "leader", "link"],
+                    help="with --perf: which processes (link: the first "
+                    "pact-bootstorm process only)")
     ap.add_argument("--perf", default=None,
                     help="perf record the replicas and links from the start "
                     "signal until all are configured, into this file")

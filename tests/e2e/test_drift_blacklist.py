@@ -4,6 +4,7 @@ pact-agent without a restart; the journal refuses a pattern no agent could
 use; and an inotify queue overflow is a rescan, never a crash or a missed
 change."""
 import os
+import signal
 import time
 import unittest
 
@@ -115,9 +116,14 @@ class DriftBlacklistTest(PactTestCase):
         # files are found by walking it, with no events to overflow).
         self.write("/etc/burst/first", "0\n")
         self.shows("/etc/burst/first")
-        # Far more events than the queue holds between two polls.
-        for i in range(200):
-            self.write(f"/etc/burst/f{i:03d}", f"{i}\n")
+        # Far more events than the queue holds, while the agent cannot read
+        # it (it wakes on each event, and could keep up with the burst).
+        os.kill(self.agent.proc.pid, signal.SIGSTOP)
+        try:
+            for i in range(200):
+                self.write(f"/etc/burst/f{i:03d}", f"{i}\n")
+        finally:
+            os.kill(self.agent.proc.pid, signal.SIGCONT)
         wait_for(lambda: "inotify queue overflowed" in self.agent.read_log(),
                  timeout=10, what="the overflow warning")
         r = self.shows("/etc/burst/f199")

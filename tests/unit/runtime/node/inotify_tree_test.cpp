@@ -5,8 +5,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <set>
 
 #include <doctest/doctest.h>
@@ -181,4 +184,37 @@ TEST_CASE("queue overflow is reported and a rescan sees every file") {
   // The fresh instance watches again.
   r.write("/spool/after", "y");
   CHECK(t->poll().files == std::set<std::string>{"/spool/after"});
+}
+
+TEST_CASE("notify_readable wakes on an event, once until rearmed, across a "
+          "rescan") {
+  temp_root r;
+  r.write("/etc/motd", "hi");
+  auto t = open_tree(r);
+  walk(*t);
+  std::mutex m;
+  std::condition_variable cv;
+  int calls = 0;
+  auto reach = [&](int want, std::chrono::milliseconds wait) {
+    std::unique_lock<std::mutex> lock(m);
+    return cv.wait_for(lock, wait, [&] { return calls >= want; });
+  };
+  REQUIRE(t->notify_readable([&] {
+    {
+      std::lock_guard<std::mutex> lock(m);
+      ++calls;
+    }
+    cv.notify_all();
+  }));
+  CHECK(t->notifying());
+  CHECK_FALSE(reach(1, std::chrono::milliseconds(100)));
+  r.write("/etc/motd", "changed");
+  REQUIRE(reach(1, std::chrono::seconds(5)));
+  CHECK(t->poll().files == std::set<std::string>{"/etc/motd"});
+  t->rearm_notify();
+  // A fresh inotify instance (after an overflow) is followed.
+  REQUIRE(t->rescan([](const std::string&) {}));
+  CHECK(t->notifying());
+  r.write("/etc/motd", "again");
+  CHECK(reach(2, std::chrono::seconds(5)));
 }
