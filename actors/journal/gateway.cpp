@@ -150,7 +150,8 @@ void on_node_report(const shared& d, const std::string& bytes) {
   auto report = std::move(*parsed);
   // Only the node's own credential reports for it (node_authz.hpp).
   if (auto why = policy::report_denial(report, d->cfg.verifier,
-                                       d->cfg.wall->now_unix_ms() / 1000);
+                                       d->cfg.wall->now_unix_ms() / 1000,
+                                       &d->api->tokens);
       !why.empty()) {
     spdlog::warn("gateway: dropped a node report: {}", why);
     return;

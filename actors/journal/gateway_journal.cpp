@@ -250,7 +250,10 @@ void handle_boot_config(self_ptr self, const gateway_shared& d,
   auto asked = current_replica(self);
   ask_replica(
     self, d, jq, std::move(reply),
-    [self, d, requester, who, q, asked](const JournalAnswer& a, api_reply& r) {
+    [self, d, requester, who, q, asked](JournalAnswer& answer, api_reply& r) {
+      // Shared, not copied: the continuation below is a std::function that
+      // with_node_vclusters copies into each of its own handlers.
+      auto a = std::make_shared<const JournalAnswer>(std::move(answer));
       // The answer above came from a linearizable read of this gateway's
       // replica actor, whose applied state never goes back while it runs: a
       // plain read of the same actor sees the node's enrollment at least as
@@ -262,11 +265,11 @@ void handle_boot_config(self_ptr self, const gateway_shared& d,
         self, d, who, !same,
         [self, requester, who, q, a, r](const policy::vcluster_of& of) mutable {
           if (auto why = policy::boot_answer_denial(who, q.node(),
-                                                    a.boot().chunks(), of);
+                                                    a->boot().chunks(), of);
               !why.empty())
             r.fail(STATUS_CODE_UNAUTHORIZED, why);
           else
-            stream_boot(self, requester, a, r);
+            stream_boot(self, requester, *a, r);
         },
         q.node());
     });

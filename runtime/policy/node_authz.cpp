@@ -93,22 +93,21 @@ boot_answer_denial(const authenticated& who, const std::string& node,
 }
 
 std::string report_denial(const NodeReport& report, const verifier_config& cfg,
-                          int64_t now_unix_seconds) {
+                          int64_t now_unix_seconds, token_cache* cache) {
   if (report.token().empty())
     return "node report of " + report.node_id()
            + " carries no credential (set agent.token_file)";
-  auto res = verify_token(report.token(), cfg, now_unix_seconds);
-  if (!res.ok)
-    return "node report of " + report.node_id()
-           + ": authentication failed: " + res.error;
-  auto roles = parse_roles(res.claims.groups);
+  auto who = authenticate_token(report.token(), cfg, now_unix_seconds, cache);
+  if (!who)
+    return "node report of " + report.node_id() + ": " + who.err().message;
+  const auto& roles = who->roles;
   if (std::any_of(roles.begin(), roles.end(), [](const role& r) {
         return r.k == role::kind::platform_admin;
       }))
     return {};
-  if (holds_node_role(roles) && res.claims.subject == report.node_id())
+  if (holds_node_role(roles) && who->claims.subject == report.node_id())
     return {};
-  return "node report of " + report.node_id() + ": " + res.claims.subject
+  return "node report of " + report.node_id() + ": " + who->claims.subject
          + " may not report for that node (a node credential reports for "
            "the node named in its sub only)";
 }

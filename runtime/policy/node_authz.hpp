@@ -66,8 +66,11 @@ std::string boot_answer_denial(
 
 /// A NodeReport from an agent: "" when its token verifies against `cfg` at
 /// `now_unix_seconds` and is the node credential of `report.node_id()` or a
-/// platform admin's; else why the gateway drops it.
+/// platform admin's; else why the gateway drops it. With `cache`, a token
+/// verified before (by a request or an earlier report) is not checked again
+/// (request_auth.hpp: agents report every few seconds).
 std::string report_denial(const protocol::NodeReport& report,
-                          const verifier_config& cfg, int64_t now_unix_seconds);
+                          const verifier_config& cfg, int64_t now_unix_seconds,
+                          token_cache* cache = nullptr);
 
 } // namespace pact::policy

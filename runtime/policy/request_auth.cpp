@@ -45,24 +45,39 @@ expected<protocol::NodeReport> parse_node_report(const std::string& bytes) {
 }
 
 const authenticated* token_cache::find(const std::string& token, int64_t now_s,
-                                       int64_t leeway_s) const {
-  auto i = entries_.find(token);
-  if (i == entries_.end())
+                                       int64_t leeway_s) {
+  const authenticated* hit = nullptr;
+  if (auto i = current_.find(token); i != current_.end()) {
+    hit = &i->second;
+  } else if (auto j = previous_.find(token); j != previous_.end()) {
+    auto who = std::move(j->second);
+    previous_.erase(j);
+    hit = &put(token, std::move(who)); // in use: keep it
+  }
+  if (hit == nullptr)
     return nullptr;
-  auto& c = i->second.claims;
+  auto& c = hit->claims;
   // Same time rules as verify_token: expired at exp + leeway, valid from
   // nbf - leeway.
   if (now_s >= c.expires_at + leeway_s)
     return nullptr;
   if (c.not_before != 0 && now_s + leeway_s < c.not_before)
     return nullptr;
-  return &i->second;
+  return hit;
 }
 
 void token_cache::insert(const std::string& token, const authenticated& who) {
-  if (entries_.size() >= max_)
-    entries_.clear();
-  entries_[token] = who;
+  put(token, who);
+}
+
+authenticated& token_cache::put(const std::string& token, authenticated who) {
+  if (current_.size() >= max_ && current_.count(token) == 0) {
+    previous_ = std::move(current_);
+    current_.clear();
+  }
+  auto& slot = current_[token];
+  slot = std::move(who);
+  return slot;
 }
 
 expected<authenticated>
@@ -72,11 +87,18 @@ authenticate(const protocol::Request& req, const verifier_config& cfg,
     return make_error("No auth token found: set PACT_TOKEN or write the "
                       "token to ~/.config/pact/token",
                       exit_code::auth_failure);
+  return authenticate_token(req.token(), cfg, now_unix_seconds, cache);
+}
+
+expected<authenticated> authenticate_token(const std::string& token,
+                                           const verifier_config& cfg,
+                                           int64_t now_unix_seconds,
+                                           token_cache* cache) {
   if (cache != nullptr)
-    if (auto hit = cache->find(req.token(), now_unix_seconds,
+    if (auto hit = cache->find(token, now_unix_seconds,
                                std::max<int64_t>(0, cfg.leeway_seconds)))
       return *hit;
-  auto res = verify_token(req.token(), cfg, now_unix_seconds);
+  auto res = verify_token(token, cfg, now_unix_seconds);
   if (!res.ok)
     return make_error("authentication failed: " + res.error,
                       exit_code::auth_failure);
@@ -84,7 +106,7 @@ authenticate(const protocol::Request& req, const verifier_config& cfg,
   who.roles = parse_roles(res.claims.groups);
   who.claims = std::move(res.claims);
   if (cache != nullptr)
-    cache->insert(req.token(), who);
+    cache->insert(token, who);
   return who;
 }
 

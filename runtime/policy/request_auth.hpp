@@ -38,23 +38,35 @@ expected<protocol::NodeReport> parse_node_report(const std::string& bytes);
 
 /// Verified tokens, so that a client sending many requests with one token
 /// pays for the signature check once. An entry is used only while the
-/// token's exp/nbf still admit it at the request's time. Bounded: when full
-/// it starts over (tokens are few; this is not an LRU).
+/// token's exp/nbf still admit it at the request's time.
+///
+/// Bounded, and sized for a cluster's node credentials (one per node, each
+/// used by its agent's boot, reports and records; 10,000+ nodes): two
+/// generations of at most `max_entries` each. When the current one fills,
+/// it becomes the previous one and the oldest generation is dropped; a hit
+/// in the previous generation moves into the current one. Tokens in use
+/// stay, idle ones age out, and a full cache never drops everything at once
+/// (which made every agent's next request pay for the check again).
 class token_cache {
 public:
-  explicit token_cache(size_t max_entries = 1024) : max_(max_entries) {
+  explicit token_cache(size_t max_entries = 8192) : max_(max_entries) {
   }
 
   const authenticated* find(const std::string& token, int64_t now_s,
-                            int64_t leeway_s) const;
+                            int64_t leeway_s);
   void insert(const std::string& token, const authenticated& who);
+  /// Entries held, both generations.
   size_t size() const {
-    return entries_.size();
+    return current_.size() + previous_.size();
   }
 
 private:
+  using map = std::unordered_map<std::string, authenticated>;
+  authenticated& put(const std::string& token, authenticated who);
+
   size_t max_;
-  std::unordered_map<std::string, authenticated> entries_;
+  map current_;
+  map previous_;
 };
 
 /// Verifies the request's token (through `cache` when given). Errors carry
@@ -63,6 +75,13 @@ private:
 expected<authenticated>
 authenticate(const protocol::Request& req, const verifier_config& cfg,
              int64_t now_unix_seconds, token_cache* cache = nullptr);
+
+/// The signature and time checks of `authenticate` for a bare token (a
+/// node report's); the caller handles an empty one.
+expected<authenticated> authenticate_token(const std::string& token,
+                                           const verifier_config& cfg,
+                                           int64_t now_unix_seconds,
+                                           token_cache* cache = nullptr);
 
 /// The verifier settings of a journal or agent configuration; `prefix` is
 /// "journal" or "agent". Reads the secret file when one is configured.

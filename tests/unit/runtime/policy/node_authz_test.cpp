@@ -176,4 +176,19 @@ TEST_CASE("a node report is accepted only with its node's credential") {
                       now_s + 7200)
           .find("expired")
         != std::string::npos);
+  // Through the gateway's token cache: checked once, and the node rule and
+  // the expiry still hold for a cached token.
+  token_cache cache;
+  auto t = token_for("n1", {"pact-node"});
+  CHECK(report_denial(report_of("n1", t), v, now_s, &cache).empty());
+  CHECK(cache.size() == 1);
+  auto wrong_key = v;
+  wrong_key.hmac_secret = "not the key";
+  CHECK(report_denial(report_of("n1", t), wrong_key, now_s, &cache).empty());
+  CHECK(report_denial(report_of("n2", t), wrong_key, now_s, &cache)
+          .find("may not report")
+        != std::string::npos);
+  CHECK(report_denial(report_of("n1", t), v, now_s + 7200, &cache)
+          .find("expired")
+        != std::string::npos);
 }
