@@ -179,6 +179,7 @@ void queue_command(const shared& d, JournalCommand cmd) {
   cmd.set_client_request_id(("drift-" + std::to_string(d->now()) + "-"
                              + std::to_string(++d->cfg.shared->episodes))
                               .substr(0, 64));
+  d->cfg.shared->follower.note(cmd);
   auto& out = d->cfg.shared->outbox;
   if (out.size() == drift_outbox_limit) {
     spdlog::warn("drift: {} unsent drift records; dropping the oldest",
@@ -289,6 +290,7 @@ void poll(caf::event_based_actor* self, const shared& d) {
     queue_episode(d, std::move(*delta));
   act(d, node::auto_converge(s, d->cfg.node_id, d->backends));
   keep_window(d);
+  act(d, d->cfg.shared->follower.check(s, d->cfg.node_id));
   send_outbox(self, d);
 }
 
