@@ -537,3 +537,54 @@ TEST_CASE_FIXTURE(fixture, "auto_converge_categories converge at once, "
   CHECK(*files::read_all(root.host("/proc/sys/vm/swappiness")) == "10\n");
   CHECK(left.window_state() == protocol::DRIFT_WINDOW_STATE_OPEN);
 }
+
+TEST_CASE_FIXTURE(fixture, "a missing watch root is reported and watched "
+                           "once it is created") {
+  // Tester, issue 11: a missing agent.drift.watch_roots entry was accepted
+  // silently, not reported, and not picked up when created later.
+  start_with([](drift_watcher_config& c) {
+    c.watch_roots = {"/etc", "/opt/app"};
+  });
+  auto health = [&] {
+    tick(2000); // heartbeats carry the state to the registry
+    protocol::HealthTree t;
+    sys.spawn([&](caf::event_based_actor* self) {
+      self
+        ->request(registry, caf::infinite,
+                  protocol::health_snapshot_atom::value)
+        .then(
+          [&](const std::string& bytes) { CHECK(t.ParseFromString(bytes)); });
+    });
+    run();
+    for (const auto& a : t.actors())
+      if (a.name() == "agent/drift-watcher")
+        return std::make_pair(a.state(), a.detail());
+    FAIL("no drift watcher in the health tree");
+    return std::make_pair(protocol::ACTOR_STATE_UNSPECIFIED, std::string());
+  };
+  auto [st, detail] = health();
+  CHECK(st == protocol::ACTOR_STATE_DEGRADED);
+  CHECK(detail.find("watch root(s) /opt/app (agent.drift.watch_roots) do not "
+                    "exist; watched once created")
+        != std::string::npos);
+  root.write("/opt/app/app.conf", "threads = 8\n");
+  std::tie(st, detail) = health();
+  CHECK(st == protocol::ACTOR_STATE_RUNNING);
+  // What appeared there after the baseline is drift, and later writes are
+  // seen by inotify.
+  for (int i = 0; i < 10; ++i)
+    tick(60);
+  auto r = drift();
+  bool seen = false;
+  for (const auto& i : r.items())
+    seen |= i.key() == "/opt/app/app.conf";
+  CHECK(seen);
+  root.write("/opt/app/new.conf", "x\n");
+  for (int i = 0; i < 10; ++i)
+    tick(60);
+  seen = false;
+  r = drift();
+  for (const auto& i : r.items())
+    seen |= i.key() == "/opt/app/new.conf";
+  CHECK(seen);
+}
