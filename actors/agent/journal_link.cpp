@@ -45,9 +45,13 @@ void send_request(self_ptr self, const shared& d, const Request& req) {
 std::pair<ActorState, std::string> link_state(const link_data& d) {
   bool booted = d.source == boot_source::journal
                 || (d.source == boot_source::none && d.nothing_declared);
-  bool healthy = d.connected && booted && d.token_problem.empty();
+  bool healthy = d.connected && booted && d.token_problem.empty()
+                 && d.displaced.empty();
   auto detail = d.token_problem.empty() ? d.status
                                         : d.status + "; " + d.token_problem;
+  if (!d.displaced.empty())
+    detail = "refused as a second agent of the node: " + d.displaced + "; "
+             + detail;
   return {healthy ? ACTOR_STATE_RUNNING : ACTOR_STATE_DEGRADED, detail};
 }
 
@@ -199,7 +203,7 @@ void on_response(self_ptr self, const shared& d, const std::string& bytes) {
   if (id.rfind("boot-", 0) == 0)
     on_boot_reply(self, d, resp);
   else if (id.rfind("cmd-", 0) == 0)
-    on_command_reply(d, resp);
+    on_command_reply(self, d, resp);
   else if (id.rfind("op-", 0) == 0)
     on_operator_reply(d, resp);
 }
@@ -223,6 +227,7 @@ caf::message_handler link_handlers(self_ptr self, const shared& d) {
       // Steady state: has what is declared for this node changed?
       if (d->connected && d->boot_request.empty())
         request_boot(self, d, false);
+      claim_again(self, d);
       flush_commands(self, d);
       self->delayed_send(self, d->cfg.report_interval, report_tick_atom::value);
     },

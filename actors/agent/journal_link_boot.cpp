@@ -427,6 +427,18 @@ void boot_from_cache(self_ptr self, const shared& d) {
   log_ready(d, how);
 }
 
+void claim_again(self_ptr self, const shared& d) {
+  if (d->displaced.empty() || d->source != boot_source::journal)
+    return;
+  for (const auto& q : d->queue)
+    if (q.cmd.record_type() == ENTRY_TYPE_BOOT_CONFIG)
+      return;
+  for (const auto& f : d->in_flight)
+    if (f.second.cmd.record_type() == ENTRY_TYPE_BOOT_CONFIG)
+      return;
+  enqueue_command(self, d, boot_record(d, d->boot_summary), false);
+}
+
 std::tuple<std::string, std::string> declared_state(const link_data& d) {
   if (d.source == boot_source::none)
     return {std::string(), std::string()};

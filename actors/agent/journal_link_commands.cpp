@@ -101,7 +101,7 @@ void flush_commands(self_ptr self, const shared& d) {
   }
 }
 
-void on_command_reply(const shared& d, const Response& resp) {
+void on_command_reply(self_ptr self, const shared& d, const Response& resp) {
   auto it
     = std::find_if(d->in_flight.begin(), d->in_flight.end(),
                    [&](const auto& f) { return f.first == resp.request_id(); });
@@ -110,11 +110,30 @@ void on_command_reply(const shared& d, const Response& resp) {
   auto q = std::move(it->second);
   d->in_flight.erase(it);
   const auto& st = resp.status();
+  const auto& cmd = q.cmd;
+  bool boot_record = cmd.kind() == COMMAND_KIND_RECORD
+                     && cmd.record_type() == ENTRY_TYPE_BOOT_CONFIG;
   if (st.code() == STATUS_CODE_OK) {
+    if (boot_record && !d->displaced.empty()) {
+      spdlog::info("journal link: this agent is now node {}'s agent",
+                   d->cfg.node_id);
+      d->displaced.clear();
+      set_status(self, d, d->status, false); // the health shows it now
+    }
     forget(d, q.id);
     return;
   }
-  const auto& cmd = q.cmd;
+  if (boot_record && st.code() == STATUS_CODE_CONFLICT) {
+    // Another agent holds the node: said once, asked again each report.
+    if (d->displaced != st.message())
+      spdlog::error("journal link: the journal refused this agent: {}",
+                    st.message());
+    bool news = d->displaced != st.message();
+    d->displaced = st.message();
+    if (news)
+      set_status(self, d, d->status, true);
+    return;
+  }
   auto what = CommandKind_Name(cmd.kind()) + " for node " + cmd.scope().node();
   if (retry_later(st)) {
     spdlog::warn("journal link: {} not recorded yet ({}); retrying", what,

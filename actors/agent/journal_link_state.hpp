@@ -83,6 +83,10 @@ struct link_data {
   /// the next boot answer does not count the node's own values as a
   /// change to apply (that overwrote an edit made right after the commit).
   std::map<std::string, protocol::StateDelta> operator_commits;
+  /// Why the journal refused this agent's boot record as a second agent
+  /// of the node (gateway claim_node; docs/agent.md "One agent per node");
+  /// empty while it is the node's agent.
+  std::string displaced;
   /// The detail line of the health report.
   std::string status = "connecting";
 };
@@ -120,6 +124,9 @@ void on_boot_reply(self_ptr self, const shared& d,
                    const protocol::Response& resp);
 /// Every replica failed a round: boot from the cache unless booted.
 void boot_from_cache(self_ptr self, const shared& d);
+/// While another agent holds the node: asks again to be its agent (the
+/// boot record), so that this one takes over once the other is gone.
+void claim_again(self_ptr self, const shared& d);
 /// (declared_state_atom) asked by a late actor.
 std::tuple<std::string, std::string> declared_state(const link_data& d);
 
@@ -136,7 +143,8 @@ void enqueue_command(self_ptr self, const shared& d,
 /// Sends the queued commands to the connected journal.
 void flush_commands(self_ptr self, const shared& d);
 /// The answer to a command request (request id cmd-*).
-void on_command_reply(const shared& d, const protocol::Response& resp);
+void on_command_reply(self_ptr self, const shared& d,
+                      const protocol::Response& resp);
 /// The connection is gone: commands in flight go back to the queue front.
 void requeue_in_flight(const shared& d);
 

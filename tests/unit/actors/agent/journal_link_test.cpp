@@ -57,6 +57,8 @@ struct journal_state {
   std::vector<JournalCommand> commands;
   /// Tokens of the operator requests (request id op-*) it was sent.
   std::vector<std::string> operator_tokens;
+  /// Refuses boot records as the gateway refuses a second agent's.
+  bool another_agent_holds = false;
 };
 
 /// A gateway that streams `st->overlay` and accepts every command.
@@ -105,6 +107,14 @@ caf::behavior fake_gateway(caf::event_based_actor* self,
         self->send(to, boot_chunk_atom::value, done.SerializeAsString());
       } else if (req.has_command()) {
         st->commands.push_back(req.command().command());
+        if (st->another_agent_holds
+            && req.command().command().record_type()
+                 == ENTRY_TYPE_BOOT_CONFIG) {
+          resp.mutable_status()->set_code(STATUS_CODE_CONFLICT);
+          resp.mutable_status()->set_message(
+            "node 'n1' is served by another pact-agent (its API at "
+            "http://real:9445)");
+        }
       }
       self->send(to, resp.SerializeAsString());
     },
@@ -716,4 +726,31 @@ TEST_CASE_FIXTURE(fixture, "a boot that writes over an uncommitted local edit "
   REQUIRE(rec.state_delta().items_size() == 1);
   CHECK(rec.state_delta().items(0).key() == "/etc/motd");
   CHECK(rec.state_delta().items(0).value() == "a local edit");
+}
+
+TEST_CASE_FIXTURE(fixture, "an agent refused as a second agent of its node "
+                           "says so, and takes the node once it is free") {
+  js->another_agent_holds = true;
+  start(config());
+  REQUIRE(js->commands.size() == 1);
+  auto [st, detail] = link_health();
+  CHECK(st == ACTOR_STATE_DEGRADED);
+  CHECK(detail.find("refused as a second agent of the node: node 'n1' is "
+                    "served by another pact-agent (its API at "
+                    "http://real:9445)")
+        != std::string::npos);
+  // Asked again at each report, one record at a time.
+  sched.advance_time(std::chrono::seconds(10));
+  run();
+  CHECK(js->commands.size() == 2);
+  js->another_agent_holds = false; // the other agent is gone
+  sched.advance_time(std::chrono::seconds(10));
+  run();
+  CHECK(js->commands.size() == 3);
+  std::tie(st, detail) = link_health();
+  CHECK(st == ACTOR_STATE_RUNNING);
+  CHECK(detail.find("second agent") == std::string::npos);
+  sched.advance_time(std::chrono::seconds(10));
+  run();
+  CHECK(js->commands.size() == 3); // the node's agent: no more claims
 }
