@@ -238,8 +238,9 @@ void boot_refused(self_ptr self, const shared& d, const Status& st) {
   // advice the journal's message gives a CLI user.
   auto why = code == STATUS_CODE_UNAUTHORIZED
                ? "the journal at " + d->journal_url
-                   + " refused the node credential from " + d->cfg.token_file
-                   + " (agent.token_file): "
+                   + " refused the boot: the node credential from "
+                   + d->cfg.token_file
+                   + " (agent.token_file) was not accepted: "
                    + st.message().substr(0, st.message().find(": set "))
                : "the journal at " + d->journal_url
                    + " refused the boot: " + st.message();

@@ -198,8 +198,9 @@ class AgentBootTest(PactTestCase):
                                  extra=self.fast_config())
         motd = os.path.join(root, "etc", "motd")
         extra = os.path.join(root, "etc", "extra.conf")
-        wait_for(lambda: read(extra) == "x = 1", what="the boot")
-        self.assertEqual(read(motd), "from pact")
+        # Both: the boot writes them one after the other.
+        wait_for(lambda: read(extra) == "x = 1" and read(motd) == "from pact",
+                 what="the boot")
         # The overlay no longer declares either file.
         with open(spec, "w") as f:
             f.write('[vcluster.ml]\n[vcluster.ml.sysctl]\n'
