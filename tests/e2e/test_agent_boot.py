@@ -182,6 +182,39 @@ class AgentBootTest(PactTestCase):
             read(os.path.join(agent.root, "proc/sys/vm/swappiness")), "20\n")
         wait_for(lambda: "caught up" in agent.read_log(), what="the log")
 
+    def test_a_restart_over_a_local_edit_records_it_and_the_state_follows(
+            self):
+        # Tester, issue 11: under observe, an agent restart overwrote an
+        # uncommitted edit silently and the journal stayed `drifted`.
+        journal = self.start_journal()
+        self.apply(journal, "from pact")
+        agent = self.start_agent(journal, "node-r1", "ml",
+                                 extra=self.fast_config())
+        motd = os.path.join(agent.root, "etc", "motd")
+        wait_for(lambda: read(motd) == "from pact", what="the boot")
+        wait_for(lambda: "pact-agent ready in" in agent.read_log(),
+                 what="the agent to be configured")
+        with open(motd, "w") as f:
+            f.write("a local edit\n")
+        state = lambda: (self.declared_node(journal, "node-r1") or {}).get(
+            "state")
+        wait_for(lambda: state() == "drifted", what="the drift recorded")
+        agent.stop()
+        agent = self.start_agent(journal, "node-r1", "ml",
+                                 extra=self.fast_config())
+        wait_for(lambda: read(motd) == "from pact", what="the boot again")
+
+        def replaced():
+            r = self.admin(journal, "log", "--scope", "node:node-r1",
+                           "--output", "json")
+            return [e for e in json.loads(r.stdout)["entries"]
+                    if e["type"] == "boot-config"
+                    and "replaced 1 uncommitted local edit(s): "
+                        "files:/etc/motd" in e["message"]]
+        wait_for(replaced, what="the boot record naming the edit")
+        wait_for(lambda: state() not in ("drifted", "converging"),
+                 what="the node state after the boot")
+
     def test_a_declaration_that_goes_away_is_undone_on_the_node(self):
         journal = self.start_journal()
         spec = os.path.join(self.tmp, "spec.toml")
