@@ -11,8 +11,13 @@ namespace {
 /// Items named in a message; the rest are counted.
 constexpr int named_items = 3;
 
+/// Whether the journal's state may hold drift the node no longer has. An
+/// emergency hides the state under it (NodeRecord.state_before_emergency,
+/// not sent to the agent), which may be drifted: the journal resolves that
+/// one too, and a record with nothing to resolve changes nothing there.
 bool drifting(NodeState s) {
-  return s == NODE_STATE_DRIFTED || s == NODE_STATE_CONVERGING;
+  return s == NODE_STATE_DRIFTED || s == NODE_STATE_CONVERGING
+         || s == NODE_STATE_EMERGENCY;
 }
 
 } // namespace

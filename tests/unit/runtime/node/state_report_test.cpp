@@ -128,6 +128,12 @@ TEST_CASE("a journal state left drifted with no drift on the node is "
   CHECK(x.resolutions() == 0);
   x.declare(NODE_STATE_CONVERGING);
   CHECK(x.resolutions() == 1);
+  // An emergency may hide a drifted state: resolved once as well.
+  x.declare(NODE_STATE_OBSERVE_ONLY);
+  CHECK(x.resolutions() == 0);
+  x.declare(NODE_STATE_EMERGENCY);
+  CHECK(x.resolutions() == 1);
+  CHECK(x.resolutions() == 0);
 }
 
 TEST_CASE("the agent's own auto-converge record (a rollback's restore) is "
