@@ -55,7 +55,13 @@ class AgentBootTest(PactTestCase):
         return ["--config", path]
 
     def declared_node(self, journal, node):
-        r = self.admin(journal, "status", node, "--output", "json")
+        """The journal's record of `node`; None while it knows none (the
+        boot record may not have landed yet)."""
+        r = self.pact("status", node, "--output", "json", "--endpoint",
+                      journal.gateway, token=self.token_of(journal))
+        if r.returncode != 0 and "is not known to this journal" in r.stderr:
+            return None
+        self.assertEqual(r.returncode, 0, r.stderr)
         nodes = json.loads(r.stdout).get("declared", {}).get("nodes", [])
         return next((n for n in nodes if n["node"] == node), None)
 
