@@ -122,6 +122,7 @@ void record_restore(const drift_watcher_config& cfg, uint64_t rollback_to,
                   + std::to_string(rollback_to) + " after a rollback");
   cmd.set_client_request_id(request_id(cfg, "restore"));
   spdlog::info("drift: {}", cmd.message());
+  cfg.shared->follower.note(cmd); // the journal says converging now
   auto& out = cfg.shared->outbox;
   if (out.size() == drift_outbox_limit)
     out.pop_front();

@@ -59,6 +59,11 @@ drift_config(const config::values& v, const std::string& node_id,
     return make_error(at(v, "agent.blacklist.patterns") + ": "
                       + b.err().message);
   c.watch_roots = v.get_list("agent.drift.watch_roots");
+  if (c.watch_roots.empty()) // watching nothing is never what was meant
+    return make_error(at(v, "agent.drift.watch_roots")
+                      + ": the list is empty, so no file would be watched; "
+                        "leave the key out to watch the whole root, or name "
+                        "the subtrees to watch");
   for (const auto& w : c.watch_roots)
     if (w.empty() || w[0] != '/' || w.find("/..") != std::string::npos)
       return make_error(at(v, "agent.drift.watch_roots") + ": '" + w

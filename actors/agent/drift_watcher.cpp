@@ -38,6 +38,9 @@ struct watcher_data {
   std::vector<std::string> journal_patterns;
   /// Why file watching is impaired (empty: it is not).
   std::string problem;
+  /// agent.drift.watch_roots that do not exist (yet): reported, and
+  /// watched once created (follow_watch_roots).
+  std::vector<std::string> missing_roots;
   /// What converging writes through (made once per incarnation).
   node::backend_map backends;
   /// This actor, for the notifier thread's messages (weak: the tree it
@@ -88,6 +91,33 @@ void walk_all(const shared& d, bool rescan) {
     spdlog::warn("drift: inotify watch limit reached; periodic hash scans "
                  "cover {} subtree(s)",
                  d->tree->fallback_roots().size());
+}
+
+/// Notices watch roots that are missing, and ones created since: the tree
+/// starts over to watch them (their files then compare as new, i.e. drift).
+/// True when it dropped the tree for that.
+bool follow_watch_roots(const shared& d) {
+  std::vector<std::string> missing;
+  std::error_code ec;
+  for (const auto& r : d->cfg.watch_roots)
+    if (!std::filesystem::is_directory(
+          node::under_root(d->state().settings().root, r), ec))
+      missing.push_back(r);
+  if (missing == d->missing_roots)
+    return false;
+  for (const auto& r : missing)
+    if (std::find(d->missing_roots.begin(), d->missing_roots.end(), r)
+        == d->missing_roots.end())
+      spdlog::warn("drift: watch root {} (agent.drift.watch_roots) does not "
+                   "exist; it is watched once created",
+                   terminal_safe(r));
+  bool created = missing.size() < d->missing_roots.size() && d->tree;
+  if (created) {
+    spdlog::info("drift: a missing watch root was created; watching it");
+    d->tree.reset();
+  }
+  d->missing_roots = std::move(missing);
+  return created;
 }
 
 void start_tree(const shared& d) {
@@ -198,6 +228,7 @@ void queue_command(const shared& d, JournalCommand cmd) {
   cmd.set_client_request_id(("drift-" + std::to_string(d->now()) + "-"
                              + std::to_string(++d->cfg.shared->episodes))
                               .substr(0, 64));
+  d->cfg.shared->follower.note(cmd);
   auto& out = d->cfg.shared->outbox;
   if (out.size() == drift_outbox_limit) {
     spdlog::warn("drift: {} unsent drift records; dropping the oldest",
@@ -276,6 +307,8 @@ void send_outbox(caf::event_based_actor* self, const shared& d) {
 
 void poll(caf::event_based_actor* self, const shared& d) {
   auto& s = d->state();
+  if (follow_watch_roots(d))
+    start_tree(d);
   if (d->tree) {
     auto p = d->tree->poll();
     auto t = d->now();
@@ -308,6 +341,7 @@ void poll(caf::event_based_actor* self, const shared& d) {
     queue_episode(d, std::move(*delta));
   act(d, node::auto_converge(s, d->cfg.node_id, d->backends));
   keep_window(d);
+  act(d, d->cfg.shared->follower.check(s, d->cfg.node_id));
   send_outbox(self, d);
 }
 
@@ -336,6 +370,16 @@ std::pair<ActorState, std::string> health_of(const shared& d) {
   if (!d->tree)
     return {ACTOR_STATE_STARTING, "walking the file tree"};
   auto drifted = std::to_string(d->state().item_count());
+  if (!d->missing_roots.empty()) {
+    std::string roots;
+    for (const auto& r : d->missing_roots)
+      roots += (roots.empty() ? "" : ", ") + terminal_safe(r);
+    return {ACTOR_STATE_DEGRADED,
+            "watch root(s) " + roots
+              + " (agent.drift.watch_roots) do not exist; watched once "
+                "created; "
+              + drifted + " item(s) drifted"};
+  }
   switch (d->state().window().phase()) {
     case node::window_phase::open:
       drifted += " item(s) drifted; commit window open until "

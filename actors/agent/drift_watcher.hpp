@@ -58,6 +58,7 @@
 #include "runtime/common/clock.hpp"
 #include "runtime/node/apply_backends.hpp"
 #include "runtime/node/drift_state.hpp"
+#include "runtime/node/state_report.hpp"
 
 namespace pact::agent {
 
@@ -71,6 +72,9 @@ struct drift_shared {
   std::deque<std::string> outbox;
   /// Counter for client request ids of this process's episodes.
   uint64_t episodes = 0;
+  /// Resolves a journal state left drifted or converging
+  /// (runtime/node/state_report.hpp); sees every command queued here.
+  node::state_follower follower;
 };
 
 /// Unsent episodes kept while the journal link is away.

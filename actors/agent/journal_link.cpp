@@ -1,6 +1,7 @@
 #include "actors/agent/journal_link.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <memory>
 #include <random>
 #include <set>
@@ -44,9 +45,13 @@ void send_request(self_ptr self, const shared& d, const Request& req) {
 std::pair<ActorState, std::string> link_state(const link_data& d) {
   bool booted = d.source == boot_source::journal
                 || (d.source == boot_source::none && d.nothing_declared);
-  bool healthy = d.connected && booted && d.token_problem.empty();
+  bool healthy = d.connected && booted && d.token_problem.empty()
+                 && d.displaced.empty();
   auto detail = d.token_problem.empty() ? d.status
                                         : d.status + "; " + d.token_problem;
+  if (!d.displaced.empty())
+    detail = "refused as a second agent of the node: " + d.displaced + "; "
+             + detail;
   return {healthy ? ACTOR_STATE_RUNNING : ACTOR_STATE_DEGRADED, detail};
 }
 
@@ -66,7 +71,7 @@ void set_status(self_ptr self, const shared& d, const std::string& status,
 }
 
 void send_report(self_ptr self, const shared& d) {
-  if (!d->connected)
+  if (!d->connected || d->token.empty())
     return;
   self->request(d->cfg.registry, seconds(5), health_snapshot_atom::value)
     .then([self, d](const std::string& tree) {
@@ -92,23 +97,43 @@ using namespace detail;
 using std::chrono::seconds;
 
 /// Re-reads the node credential (it is renewed on disk while the agent
-/// runs); keeps the last good one when the file cannot be read now.
+/// runs). A file that cannot be read now, or that is empty (being
+/// rewritten, or emptied by mistake), is a problem the link's health shows
+/// (degraded); the last good credential stays in use meanwhile, and an
+/// agent that never read one sends nothing the journal would refuse.
+/// Logs a change of the problem.
 void refresh_token(const shared& d) {
+  auto before = d->token_problem;
+  auto fallback = [&d] {
+    return d->token.empty() ? std::string("; the journal refuses this agent "
+                                          "until the file holds the node's "
+                                          "credential")
+                            : std::string("; using the credential read before");
+  };
   if (d->cfg.token_file.empty()) {
     d->token_problem = "no node credential (set agent.token_file); the "
                        "journal refuses this agent";
-    return;
+  } else if (auto text = files::read_all(d->cfg.token_file); !text) {
+    d->token_problem = "node credential: " + text.err().message + fallback();
+  } else {
+    auto t = *text;
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back())))
+      t.pop_back();
+    if (t.empty()) {
+      d->token_problem = "the node credential file " + d->cfg.token_file
+                         + " (agent.token_file) is empty" + fallback();
+    } else {
+      d->token = t;
+      d->token_problem.clear();
+    }
   }
-  auto text = files::read_all(d->cfg.token_file);
-  if (!text) {
-    d->token_problem = text.err().message;
+  if (d->token_problem == before)
     return;
-  }
-  auto t = *text;
-  while (!t.empty() && (t.back() == '\n' || t.back() == '\r'))
-    t.pop_back();
-  d->token = t;
-  d->token_problem.clear();
+  if (d->token_problem.empty())
+    spdlog::info("journal link: the node credential in {} is readable again",
+                 d->cfg.token_file);
+  else
+    spdlog::warn("journal link: {}", d->token_problem);
 }
 
 void connect(self_ptr self, const shared& d);
@@ -178,7 +203,7 @@ void on_response(self_ptr self, const shared& d, const std::string& bytes) {
   if (id.rfind("boot-", 0) == 0)
     on_boot_reply(self, d, resp);
   else if (id.rfind("cmd-", 0) == 0)
-    on_command_reply(d, resp);
+    on_command_reply(self, d, resp);
   else if (id.rfind("op-", 0) == 0)
     on_operator_reply(d, resp);
 }
@@ -194,10 +219,15 @@ caf::message_handler link_handlers(self_ptr self, const shared& d) {
     },
     [self, d](report_tick_atom) {
       refresh_token(d);
+      // The detail follows the credential at once (degraded while it is
+      // missing, cleared when it is back), not only at the next change of
+      // the connection's state.
+      set_status(self, d, d->status, false);
       send_report(self, d);
       // Steady state: has what is declared for this node changed?
       if (d->connected && d->boot_request.empty())
         request_boot(self, d, false);
+      claim_again(self, d);
       flush_commands(self, d);
       self->delayed_send(self, d->cfg.report_interval, report_tick_atom::value);
     },
@@ -292,8 +322,7 @@ caf::behavior journal_link(caf::event_based_actor* self,
     };
   }
   refresh_token(d);
-  if (!d->token_problem.empty())
-    spdlog::warn("journal link: {}", d->token_problem);
+  load_outbox(d);
   self->set_down_handler([self, d](caf::down_msg& dm) {
     if (d->journal && dm.source == d->journal.address())
       connect_failed(self, d, "lost the journal connection");

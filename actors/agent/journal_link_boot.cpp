@@ -10,6 +10,7 @@
 #include "protocol/caf_types.hpp"
 #include "runtime/common/files.hpp"
 #include "runtime/node/boot_apply.hpp"
+#include "runtime/node/state_report.hpp"
 #include "runtime/node/undeclare.hpp"
 #include "runtime/render/journal_render.hpp"
 
@@ -90,14 +91,44 @@ void hand_off(self_ptr self, const shared& d, const node::boot_report& r) {
   send_declared(self, d);
 }
 
+/// The boot-config record; it names (and its delta lists) the uncommitted
+/// local edits the boot replaced, once.
 JournalCommand boot_record(const shared& d, const std::string& summary) {
   JournalCommand c;
   c.set_kind(COMMAND_KIND_RECORD);
   c.mutable_scope()->set_node(d->cfg.node_id);
   c.set_record_type(ENTRY_TYPE_BOOT_CONFIG);
   c.set_agent_endpoint(d->cfg.agent_endpoint());
-  c.set_message("booted: " + summary);
+  c.set_message("booted: " + summary + node::replaced_text(d->replaced));
+  *c.mutable_state_delta() = std::move(d->replaced);
+  d->replaced.Clear();
   return c;
+}
+
+/// The declared state the node's previous boot applied (the boot cache's,
+/// when it is this node's); empty when none is known.
+node::declared_state previous_declared(const link_data& d) {
+  auto cached = d.cfg.cache->load();
+  if (!cached || !*cached
+      || (!(*cached)->node_id.empty() && (*cached)->node_id != d.cfg.node_id))
+    return {};
+  auto prev = node::declared_state::from((*cached)->overlay,
+                                         (*cached)->node_delta);
+  return prev ? std::move(*prev) : node::declared_state{};
+}
+
+/// The first apply of this process: what its items hold before it, and
+/// which of those are local edits it is about to replace (logged now; the
+/// journal hears of them with the first boot record).
+void read_before_boot(const shared& d, const std::vector<DeltaItem>& todo) {
+  auto before = node::read_before(d->cfg.host.root, todo,
+                                  node::baseline_limits{}.max_file_bytes);
+  d->before = node::before_delta(before);
+  d->replaced = node::replaced_edits(todo, before, previous_declared(*d));
+  if (d->replaced.items_size() > 0)
+    spdlog::warn("boot: writing the declared state over local edits nobody "
+                 "committed{}",
+                 node::replaced_text(d->replaced));
 }
 
 std::string describe(const VClusterOverlay& o, const node::boot_report& r) {
@@ -117,8 +148,8 @@ void apply(self_ptr self, const shared& d, const VClusterOverlay& overlay,
                 : node::changed_items(
                   node::effective_items(d->overlay, d->delta), items);
   if (d->source == boot_source::none) // what an item goes back to
-    d->before = node::before_delta(node::read_before(
-      d->cfg.host.root, todo, node::baseline_limits{}.max_file_bytes));
+    read_before_boot(d, todo);
+  bool reapply = d->source == boot_source::journal;
   auto report = node::apply_items(todo, backends);
   report.services.clear(); // the supervisor gets every declared service
   for (const auto& i : items)
@@ -144,7 +175,12 @@ void apply(self_ptr self, const shared& d, const VClusterOverlay& overlay,
         {overlay, delta, d->applied_unix_ms, d->cfg.node_id});
       !st)
     spdlog::warn("boot: the boot cache was not updated: {}", st.err().message);
-  enqueue_command(self, d, boot_record(d, d->boot_summary));
+  // A running node's update that changed no item (a policy-only `pact
+  // apply`) has nothing to record: "0 applied" told nobody anything. The
+  // first boot from the journal always records (it carries the endpoint).
+  if (reapply && report.items.empty())
+    return;
+  enqueue_command(self, d, boot_record(d, d->boot_summary), false);
 }
 
 /// Whether the stream's result differs from what is applied.
@@ -198,8 +234,16 @@ void boot_refused(self_ptr self, const shared& d, const Status& st) {
     set_status(self, d, "connected to " + d->journal_url + "; " + why, false);
     return;
   }
-  auto why = "the journal at " + d->journal_url
-             + " refused the boot: " + st.message();
+  // An authentication failure is about the node credential, whatever
+  // advice the journal's message gives a CLI user.
+  auto why = code == STATUS_CODE_UNAUTHORIZED
+               ? "the journal at " + d->journal_url
+                   + " refused the boot: the node credential from "
+                   + d->cfg.token_file
+                   + " (agent.token_file) was not accepted: "
+                   + st.message().substr(0, st.message().find(": set "))
+               : "the journal at " + d->journal_url
+                   + " refused the boot: " + st.message();
   // Refused is not ready: nothing was applied; set_status logs the
   // refusal (tester, issue 11: the log said "ready" for a refused boot).
   if (code == STATUS_CODE_UNAVAILABLE) {
@@ -218,6 +262,13 @@ void boot_refused(self_ptr self, const shared& d, const Status& st) {
              why + "; asking again in "
                + std::to_string(d->cfg.report_interval.count()) + " s",
              true);
+}
+
+void set_steady(self_ptr self, const shared& d) {
+  set_status(self, d,
+             "booted from the journal at " + d->journal_url + " ("
+               + d->boot_summary + "); steady",
+             false);
 }
 
 void finish_boot(self_ptr self, const shared& d, const Response& resp) {
@@ -264,6 +315,8 @@ void finish_boot(self_ptr self, const shared& d, const Response& resp) {
     // fetch both to see whether this node's delta did.
     if (moved)
       request_boot(self, d, true);
+    else // the detail of an earlier refusal does not outlive it
+      set_steady(self, d);
     return;
   }
   if (!changed(*d, *r.overlay, r.node_delta)) {
@@ -271,10 +324,7 @@ void finish_boot(self_ptr self, const shared& d, const Response& resp) {
       d->delta = r.node_delta;
       send_declared(self, d);
     }
-    set_status(self, d,
-               "booted from the journal at " + d->journal_url + " ("
-                 + d->boot_summary + "); steady",
-               false);
+    set_steady(self, d);
     return;
   }
   bool catch_up = d->source == boot_source::cache;
@@ -293,6 +343,16 @@ void finish_boot(self_ptr self, const shared& d, const Response& resp) {
 } // namespace
 
 void request_boot(self_ptr self, const shared& d, bool full) {
+  if (d->token.empty()) {
+    // The journal would refuse it with a client's advice (set PACT_TOKEN);
+    // asked again at the next report once the credential is there.
+    set_status(self, d,
+               "connected to " + d->journal_url
+                 + "; nothing is asked of the journal without a node "
+                   "credential",
+               true);
+    return;
+  }
   auto req = make_request(d, "boot");
   auto* b = req.mutable_boot_config();
   b->set_node(d->cfg.node_id);
@@ -342,8 +402,11 @@ void boot_from_cache(self_ptr self, const shared& d) {
     return;
   }
   if (!*cached) {
-    spdlog::warn("boot: every journal replica is unreachable and the boot "
-                 "cache is empty; waiting for a replica");
+    // Once: every failed round comes here until a replica answers.
+    if (!d->cache_empty_logged)
+      spdlog::warn("boot: every journal replica is unreachable and the boot "
+                   "cache is empty; waiting for a replica");
+    d->cache_empty_logged = true;
     return;
   }
   const auto& c = **cached;
@@ -363,6 +426,18 @@ void boot_from_cache(self_ptr self, const shared& d) {
              + "; every journal replica unreachable): " + d->boot_summary;
   spdlog::warn("boot: {}", how);
   log_ready(d, how);
+}
+
+void claim_again(self_ptr self, const shared& d) {
+  if (d->displaced.empty() || d->source != boot_source::journal)
+    return;
+  for (const auto& q : d->queue)
+    if (q.cmd.record_type() == ENTRY_TYPE_BOOT_CONFIG)
+      return;
+  for (const auto& f : d->in_flight)
+    if (f.second.cmd.record_type() == ENTRY_TYPE_BOOT_CONFIG)
+      return;
+  enqueue_command(self, d, boot_record(d, d->boot_summary), false);
 }
 
 std::tuple<std::string, std::string> declared_state(const link_data& d) {

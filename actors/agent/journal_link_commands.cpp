@@ -1,6 +1,7 @@
 // The journal link's side of the node_command seam (agent_atoms.hpp): node
-// commands proposed with the node credential, queued (bounded) while no
-// replica is reachable.
+// commands proposed with the node credential, queued (bounded, oldest
+// dropped) while no replica is reachable, and kept in the durable outbox of
+// the boot cache until the journal accepted them (docs/agent.md, "Outbox").
 
 #include <algorithm>
 
@@ -23,58 +24,126 @@ bool retry_later(const Status& st) {
          || st.reason() == ERROR_REASON_OUTCOME_UNKNOWN;
 }
 
+/// Forgets a command the journal accepted or refused for good.
+void forget(const shared& d, uint64_t id) {
+  if (id == 0)
+    return; // never kept
+  if (auto st = d->cfg.cache->outbox_erase(id); !st)
+    spdlog::warn("journal link: {}", st.err().message);
+}
+
 } // namespace
 
-void enqueue_command(self_ptr self, const shared& d, JournalCommand cmd) {
+void load_outbox(const shared& d) {
+  auto kept = d->cfg.cache->outbox_load();
+  if (!kept) {
+    spdlog::error("journal link: {}", kept.err().message);
+    return;
+  }
+  for (auto& [id, bytes] : *kept) {
+    d->next_outbox_id = std::max(d->next_outbox_id, id + 1);
+    queued_command q{id, {}};
+    if (!q.cmd.ParseFromString(bytes)) {
+      spdlog::warn("journal link: dropped a malformed node command from the "
+                   "outbox");
+      forget(d, id);
+      continue;
+    }
+    d->queue.push_back(std::move(q));
+  }
+  if (!d->queue.empty())
+    spdlog::info("journal link: {} node command(s) kept in {} while no "
+                 "journal replica answered are sent first",
+                 d->queue.size(), d->cfg.cache->path());
+}
+
+void enqueue_command(self_ptr self, const shared& d, JournalCommand cmd,
+                     bool durable) {
   // A retried command is applied at most once (JournalCommand.
   // client_request_id): the id names this node and a per-link counter.
   if (cmd.client_request_id().empty())
     cmd.set_client_request_id(d->cfg.node_id.substr(0, 40) + "-"
                               + std::to_string(d->cfg.wall->now_unix_ms()) + "-"
                               + std::to_string(++d->request_seq));
-  if (d->queue.size() >= d->cfg.max_queued_commands) {
+  // The bound counts what the journal has not accepted yet (waiting and
+  // in flight): the outbox on disk holds no more than that.
+  if (d->queue.size() + d->in_flight.size() >= d->cfg.max_queued_commands
+      && !d->queue.empty()) {
     ++d->dropped_commands;
     spdlog::warn("journal link: {} node commands queued while no journal "
-                 "replica answers; dropped the oldest ({} dropped so far)",
-                 d->queue.size(), d->dropped_commands);
+                 "replica answers; dropped the oldest, {} ({} dropped so far)",
+                 d->queue.size(), CommandKind_Name(d->queue.front().cmd.kind()),
+                 d->dropped_commands);
+    forget(d, d->queue.front().id);
     d->queue.pop_front();
   }
-  d->queue.push_back(std::move(cmd));
+  queued_command q{durable ? d->next_outbox_id++ : 0, std::move(cmd)};
+  // Kept before it is sent: an agent stopped now sends it after its
+  // restart. A disk that refuses it leaves it in memory only.
+  if (durable)
+    if (auto st = d->cfg.cache->outbox_put(q.id, q.cmd.SerializeAsString());
+        !st)
+      spdlog::warn("journal link: {}", st.err().message);
+  d->queue.push_back(std::move(q));
   flush_commands(self, d);
 }
 
 void flush_commands(self_ptr self, const shared& d) {
-  if (!d->connected)
+  // Without a credential the journal refuses them for good: they wait.
+  if (!d->connected || d->token.empty())
     return;
   while (!d->queue.empty()) {
     auto req = make_request(d, "cmd");
-    *req.mutable_command()->mutable_command() = d->queue.front();
+    *req.mutable_command()->mutable_command() = d->queue.front().cmd;
     d->in_flight.emplace_back(req.request_id(), std::move(d->queue.front()));
     d->queue.pop_front();
     send_request(self, d, req);
   }
 }
 
-void on_command_reply(const shared& d, const Response& resp) {
+void on_command_reply(self_ptr self, const shared& d, const Response& resp) {
   auto it
     = std::find_if(d->in_flight.begin(), d->in_flight.end(),
                    [&](const auto& f) { return f.first == resp.request_id(); });
   if (it == d->in_flight.end())
     return;
-  auto cmd = std::move(it->second);
+  auto q = std::move(it->second);
   d->in_flight.erase(it);
   const auto& st = resp.status();
-  if (st.code() == STATUS_CODE_OK)
+  const auto& cmd = q.cmd;
+  bool boot_record = cmd.kind() == COMMAND_KIND_RECORD
+                     && cmd.record_type() == ENTRY_TYPE_BOOT_CONFIG;
+  if (st.code() == STATUS_CODE_OK) {
+    if (boot_record && !d->displaced.empty()) {
+      spdlog::info("journal link: this agent is now node {}'s agent",
+                   d->cfg.node_id);
+      d->displaced.clear();
+      set_status(self, d, d->status, false); // the health shows it now
+    }
+    forget(d, q.id);
     return;
+  }
+  if (boot_record && st.code() == STATUS_CODE_CONFLICT) {
+    // Another agent holds the node: said once, asked again each report.
+    if (d->displaced != st.message())
+      spdlog::error("journal link: the journal refused this agent: {}",
+                    st.message());
+    bool news = d->displaced != st.message();
+    d->displaced = st.message();
+    if (news)
+      set_status(self, d, d->status, true);
+    return;
+  }
   auto what = CommandKind_Name(cmd.kind()) + " for node " + cmd.scope().node();
   if (retry_later(st)) {
     spdlog::warn("journal link: {} not recorded yet ({}); retrying", what,
                  st.message());
-    d->queue.push_front(std::move(cmd));
+    d->queue.push_front(std::move(q));
     return;
   }
   // Refused for good (authorization, validation): log, do not retry.
   spdlog::error("journal link: the journal refused {}: {}", what, st.message());
+  forget(d, q.id);
 }
 
 void requeue_in_flight(const shared& d) {

@@ -23,6 +23,12 @@ namespace pact::agent::detail {
 /// Where the applied configuration came from.
 enum class boot_source { none, journal, cache };
 
+/// A node command and its id in the durable outbox (0: not kept there).
+struct queued_command {
+  uint64_t id = 0;
+  protocol::JournalCommand cmd;
+};
+
 struct link_data {
   supervision::health_handle h;
   journal_link_config cfg;
@@ -47,6 +53,9 @@ struct link_data {
   /// What the first apply's files and sysctl keys held before it
   /// (node::before_delta), for the drift watcher.
   protocol::StateDelta before;
+  /// The uncommitted local edits the first apply replaced
+  /// (node::replaced_edits), until a boot record carried them.
+  protocol::StateDelta replaced;
   int64_t applied_unix_ms = 0;
   uint64_t seen_sequence = 0;
   /// The journal's global blacklist as last answered (BootComplete); the
@@ -56,11 +65,17 @@ struct link_data {
   /// The journal answered the boot with nothing for this node.
   bool nothing_declared = false;
   bool ready_logged = false;
+  /// "the boot cache is empty" was logged (once per process).
+  bool cache_empty_logged = false;
   /// Node commands: waiting, and sent (by request id) awaiting an answer.
-  std::deque<protocol::JournalCommand> queue;
+  /// Each is kept in the durable outbox of the boot cache under its id
+  /// until the journal accepted or refused it for good.
+  std::deque<queued_command> queue;
   /// In the order sent.
-  std::deque<std::pair<std::string, protocol::JournalCommand>> in_flight;
+  std::deque<std::pair<std::string, queued_command>> in_flight;
   uint64_t dropped_commands = 0;
+  /// The outbox id of the next command.
+  uint64_t next_outbox_id = 1;
   /// Operator requests in flight (operator_call_atom), by request id.
   std::map<std::string, caf::response_promise> operator_calls;
   /// Of those, the commits of this node's delta (`pact commit` of drift),
@@ -68,6 +83,10 @@ struct link_data {
   /// the next boot answer does not count the node's own values as a
   /// change to apply (that overwrote an edit made right after the commit).
   std::map<std::string, protocol::StateDelta> operator_commits;
+  /// Why the journal refused this agent's boot record as a second agent
+  /// of the node (gateway claim_node; docs/agent.md "One agent per node");
+  /// empty while it is the node's agent.
+  std::string displaced;
   /// The detail line of the health report.
   std::string status = "connecting";
 };
@@ -105,18 +124,27 @@ void on_boot_reply(self_ptr self, const shared& d,
                    const protocol::Response& resp);
 /// Every replica failed a round: boot from the cache unless booted.
 void boot_from_cache(self_ptr self, const shared& d);
+/// While another agent holds the node: asks again to be its agent (the
+/// boot record), so that this one takes over once the other is gone.
+void claim_again(self_ptr self, const shared& d);
 /// (declared_state_atom) asked by a late actor.
 std::tuple<std::string, std::string> declared_state(const link_data& d);
 
 // -- node commands (journal_link_commands.cpp) -------------------------------
 
-/// Queues a node command (bounded) and sends what can be sent.
+/// Takes the commands a previous link (or process) left in the durable
+/// outbox into the queue, in their order; they go first once connected.
+void load_outbox(const shared& d);
+/// Queues a node command (bounded) and sends what can be sent; `durable`:
+/// kept in the outbox until the journal accepted it (the boot record is
+/// not: the next boot records again).
 void enqueue_command(self_ptr self, const shared& d,
-                     protocol::JournalCommand cmd);
+                     protocol::JournalCommand cmd, bool durable = true);
 /// Sends the queued commands to the connected journal.
 void flush_commands(self_ptr self, const shared& d);
 /// The answer to a command request (request id cmd-*).
-void on_command_reply(const shared& d, const protocol::Response& resp);
+void on_command_reply(self_ptr self, const shared& d,
+                      const protocol::Response& resp);
 /// The connection is gone: commands in flight go back to the queue front.
 void requeue_in_flight(const shared& d);
 

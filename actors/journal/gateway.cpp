@@ -1,5 +1,7 @@
 #include "actors/journal/gateway.hpp"
 
+#include <algorithm>
+
 #include <caf/actor_registry.hpp>
 #include <spdlog/spdlog.h>
 
@@ -141,7 +143,8 @@ daemon::api_table make_table(caf::event_based_actor* self, const shared& d) {
   return table;
 }
 
-void on_node_report(const shared& d, const std::string& bytes) {
+void on_node_report(caf::event_based_actor* self, const shared& d,
+                    const std::string& bytes) {
   auto parsed = policy::parse_node_report(bytes);
   if (!parsed) {
     spdlog::warn("gateway: dropped a node report: {}", parsed.err().message);
@@ -157,6 +160,18 @@ void on_node_report(const shared& d, const std::string& bytes) {
     return;
   }
   report.clear_token(); // status replies show the report; never the token
+  // A second agent with the same node id must not replace the first one's
+  // report (and agent endpoint) in `pact status`.
+  if (auto why = claim_node(self, *d, report.node_id(),
+                            self->current_sender()
+                              ? self->current_sender()->address()
+                              : caf::actor_addr(),
+                            report.agent_endpoint(), true);
+      !why.empty()) {
+    spdlog::warn("gateway: dropped a node report from the agent at {}: {}",
+                 report.agent_endpoint(), why);
+    return;
+  }
   auto& n = d->nodes[report.node_id()];
   if (n.received_unix_ms == 0)
     spdlog::info("gateway: node {} reported (agent {})", report.node_id(),
@@ -166,6 +181,42 @@ void on_node_report(const shared& d, const std::string& bytes) {
 }
 
 } // namespace
+
+std::string claim_node(caf::event_based_actor* self, gateway_data& d,
+                       const std::string& node, const caf::actor_addr& sender,
+                       const std::string& endpoint, bool report) {
+  if (!sender)
+    return {};
+  auto now = d.cfg.wall->now_unix_ms();
+  auto [it, fresh] = d.holders.try_emplace(node);
+  auto& h = it->second;
+  bool silent = now - h.active_unix_ms
+                > std::max(holder_silence_ms, 3 * h.report_gap_ms);
+  if (fresh || (h.link != sender && silent)) {
+    if (!fresh)
+      spdlog::warn("gateway: the agent holding node {} (at {}) has been "
+                   "silent; the agent now writing for it takes over",
+                   node, h.endpoint);
+    h = node_holder{sender, {}, 0, 0, 0};
+    self->monitor(sender);
+  } else if (h.link != sender) {
+    return "node '" + node + "' is served by another pact-agent"
+           + (h.endpoint.empty() ? std::string()
+                                 : " (its API at " + h.endpoint + ")")
+           + ", connected to this journal; a second agent with the same "
+             "node id is refused: give each agent its own node id, or stop "
+             "the other (docs/agent.md)";
+  }
+  if (!endpoint.empty())
+    h.endpoint = endpoint;
+  h.active_unix_ms = now;
+  if (report) {
+    if (h.report_unix_ms != 0)
+      h.report_gap_ms = now - h.report_unix_ms;
+    h.report_unix_ms = now;
+  }
+  return {};
+}
 
 caf::actor current_replica(caf::event_based_actor* self) {
   return caf::actor_cast<caf::actor>(
@@ -202,6 +253,11 @@ caf::behavior gateway(caf::event_based_actor* self,
     supervision::start_heartbeat(self);
   });
   auto table = make_table(self, d);
+  // An agent's connection is gone: its node may be held by another.
+  self->set_down_handler([d](caf::down_msg& dm) {
+    for (auto it = d->holders.begin(); it != d->holders.end();)
+      it = it->second.link == dm.source ? d->holders.erase(it) : std::next(it);
+  });
   auto state = [d] {
     return std::make_pair(ACTOR_STATE_RUNNING,
                           "listening on " + d->url + ", "
@@ -219,8 +275,8 @@ caf::behavior gateway(caf::event_based_actor* self,
       daemon::serve_api(self, d->api, bytes, table, std::move(to));
       d->api_sender = nullptr;
     },
-    [d](node_report_atom, const std::string& bytes) {
-      on_node_report(d, bytes);
+    [self, d](node_report_atom, const std::string& bytes) {
+      on_node_report(self, d, bytes);
     },
   }
     .or_else(supervision::heartbeat_behavior(self, d->h, state));

@@ -22,12 +22,33 @@ struct known_node {
   int64_t received_unix_ms = 0;
 };
 
+/// One agent per node (docs/agent.md, "One agent per node"): the journal
+/// link that first wrote or reported for the node with its node credential
+/// while none held it, until its connection goes (monitored). Another link
+/// writing or reporting for the node meanwhile is a second agent with the
+/// same node id: refused, so it cannot take over the node's recorded
+/// endpoint. A holder silent for three of its report intervals (at least
+/// holder_silence_ms) has lost its node too: a node that crashed leaves a
+/// connection nobody closes. Per gateway: agents connected to different
+/// replicas are not compared.
+struct node_holder {
+  caf::actor_addr link;
+  std::string endpoint;
+  /// Its latest write or report, and the gap between its last two reports.
+  int64_t active_unix_ms = 0;
+  int64_t report_unix_ms = 0;
+  int64_t report_gap_ms = 0;
+};
+
+inline constexpr int64_t holder_silence_ms = 30'000;
+
 struct gateway_data {
   supervision::health_handle h;
   gateway_config cfg;
   std::shared_ptr<daemon::api_context> api;
   std::string url;
   std::map<std::string, known_node> nodes;
+  std::map<std::string, node_holder> holders;
   /// Sender of the API request being dispatched. Captured before the
   /// response promise is made: CAF 0.17's make_response_promise() moves the
   /// sender out of the message, so current_sender() is null afterwards.
@@ -55,6 +76,15 @@ void with_node_vclusters(caf::event_based_actor* self, const gateway_shared& d,
                          const policy::authenticated& who, bool linearizable,
                          std::function<void(const policy::vcluster_of&)> then,
                          const std::string& only_node = {});
+
+/// "" when `sender` may act for `node` as its agent (it holds the node, or
+/// none does, and then it does from now on: monitored); else the refusal
+/// naming the agent that holds it. `endpoint`: the sender's agent endpoint
+/// when known (a report or boot record carries it); `report`: the claim is
+/// a NodeReport (its gaps measure the holder's report interval).
+std::string claim_node(caf::event_based_actor* self, gateway_data& d,
+                       const std::string& node, const caf::actor_addr& sender,
+                       const std::string& endpoint, bool report);
 
 /// Adds the journal-service handlers (command, log, state, watch, boot
 /// config) to `table`.

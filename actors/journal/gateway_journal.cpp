@@ -114,6 +114,17 @@ void handle_command(self_ptr self, const gateway_shared& d, const Request& req,
     reply.fail(STATUS_CODE_UNAUTHORIZED, p.denial);
     return;
   }
+  // A node's own records come from the agent that holds the node.
+  const auto& cmd = req.command().command();
+  if (policy::holds_node_role(who.roles) && !cmd.scope().node().empty()
+      && d->api_sender)
+    if (auto why = claim_node(self, *d, cmd.scope().node(),
+                              d->api_sender->address(), cmd.agent_endpoint(),
+                              false);
+        !why.empty()) {
+      reply.fail(STATUS_CODE_CONFLICT, why);
+      return;
+    }
   propose(self, d, p.command, std::move(reply));
 }
 

@@ -181,13 +181,23 @@ expected<value> parse_text(const key_spec& spec, std::string_view text,
       return fail("expected true or false, got \"" + std::string(text) + "\"");
     }
     case value_kind::string_list: {
+      // An empty element ("URL," or "a,,b") is a stray comma or a missing
+      // value, never meant: refused rather than dropped (tester, issue 11:
+      // `--journal 'URL,'` was accepted silently). Blank text as a whole is
+      // the empty list.
       std::vector<std::string> items;
+      if (trim(text).empty())
+        return value{std::move(items)};
       std::string_view rest = text;
-      while (!rest.empty()) {
+      for (;;) {
         auto comma = rest.find(',');
         auto item = trim(rest.substr(0, comma));
-        if (!item.empty())
-          items.push_back(item);
+        if (item.empty())
+          return fail("key '" + spec.path + "': empty element in \""
+                      + std::string(text)
+                      + "\" (a stray comma?); give each element once, "
+                        "separated by commas");
+        items.push_back(item);
         if (comma == std::string_view::npos)
           break;
         rest.remove_prefix(comma + 1);
@@ -240,6 +250,9 @@ expected<value> from_node(const key_spec& spec, const toml::node& n,
           return make_error(file_where(where.substr(0, where.rfind(':')), e)
                             + ": key '" + spec.path
                             + "' must be an array of strings");
+        if (trim(s->get()).empty())
+          return make_error(file_where(where.substr(0, where.rfind(':')), e)
+                            + ": key '" + spec.path + "' has an empty element");
         items.push_back(s->get());
       }
       return value{std::move(items)};

@@ -2,7 +2,9 @@
 
 #include <lmdb.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 
 #include "runtime/common/files.hpp"
 
@@ -17,6 +19,15 @@ constexpr const char* overlay_key = "overlay";
 constexpr const char* delta_key = "node_delta";
 constexpr const char* applied_key = "applied_unix_ms";
 constexpr const char* node_key = "node_id";
+/// Outbox keys: this prefix and a 20-digit id (every uint64 fits).
+constexpr const char* outbox_prefix = "outbox/";
+constexpr size_t outbox_id_digits = 20;
+
+std::string outbox_key(uint64_t id) {
+  auto digits = std::to_string(id);
+  return outbox_prefix + std::string(outbox_id_digits - digits.size(), '0')
+         + digits;
+}
 
 MDB_val val_of(const std::string& s) {
   return MDB_val{s.size(), const_cast<char*>(s.data())};
@@ -131,6 +142,88 @@ expected<std::optional<cached_boot>> boot_cache::load() const {
                         "the folder; the next boot from the journal "
                         "rewrites it)");
   return std::optional<cached_boot>{std::move(b)};
+}
+
+status boot_cache::outbox_put(uint64_t id, const std::string& command) {
+  auto fail = [this](int rc) {
+    return make_error(path_
+                      + ": cannot keep a node command in the agent's "
+                        "outbox: "
+                      + mdb_strerror(rc));
+  };
+  auto key = outbox_key(id);
+  txn_guard g;
+  if (int rc = mdb_txn_begin(env_->e, nullptr, 0, &g.t); rc != 0)
+    return fail(rc);
+  auto k = val_of(key);
+  auto v = val_of(command);
+  if (int rc = mdb_put(g.t, env_->dbi, &k, &v, 0); rc != 0)
+    return fail(rc);
+  int rc = mdb_txn_commit(g.t);
+  g.t = nullptr;
+  if (rc != 0)
+    return fail(rc);
+  return {};
+}
+
+status boot_cache::outbox_erase(uint64_t id) {
+  auto fail = [this](int rc) {
+    return make_error(path_
+                      + ": cannot remove a node command from the "
+                        "agent's outbox: "
+                      + mdb_strerror(rc));
+  };
+  auto key = outbox_key(id);
+  txn_guard g;
+  if (int rc = mdb_txn_begin(env_->e, nullptr, 0, &g.t); rc != 0)
+    return fail(rc);
+  auto k = val_of(key);
+  if (int rc = mdb_del(g.t, env_->dbi, &k, nullptr);
+      rc != 0 && rc != MDB_NOTFOUND)
+    return fail(rc);
+  int rc = mdb_txn_commit(g.t);
+  g.t = nullptr;
+  if (rc != 0)
+    return fail(rc);
+  return {};
+}
+
+expected<std::vector<std::pair<uint64_t, std::string>>>
+boot_cache::outbox_load() const {
+  auto fail = [this](int rc) {
+    return make_error(
+      path_ + ": cannot read the agent's outbox: " + mdb_strerror(rc));
+  };
+  txn_guard g;
+  if (int rc = mdb_txn_begin(env_->e, nullptr, MDB_RDONLY, &g.t); rc != 0)
+    return fail(rc);
+  MDB_cursor* c = nullptr;
+  if (int rc = mdb_cursor_open(g.t, env_->dbi, &c); rc != 0)
+    return fail(rc);
+  std::unique_ptr<MDB_cursor, void (*)(MDB_cursor*)> guard(c, mdb_cursor_close);
+  std::vector<std::pair<uint64_t, std::string>> out;
+  std::string prefix = outbox_prefix;
+  MDB_val k = val_of(prefix);
+  MDB_val v{0, nullptr};
+  int rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+  for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+    std::string key(static_cast<const char*>(k.mv_data), k.mv_size);
+    if (key.compare(0, prefix.size(), prefix) != 0)
+      break;
+    auto digits = key.substr(prefix.size());
+    char* end = nullptr;
+    auto id = std::strtoull(digits.c_str(), &end, 10);
+    if (digits.size() != outbox_id_digits || *end != 0)
+      return make_error(path_
+                        + ": the agent's outbox holds a damaged key "
+                          "(delete the folder; queued node commands "
+                          "are then lost)");
+    out.emplace_back(id, std::string(static_cast<const char*>(v.mv_data),
+                                     v.mv_size));
+  }
+  if (rc != 0 && rc != MDB_NOTFOUND)
+    return fail(rc);
+  return out;
 }
 
 } // namespace pact::node

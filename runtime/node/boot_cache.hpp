@@ -16,6 +16,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <pact/protocol/api.pb.h>
 
@@ -50,6 +52,21 @@ public:
   /// The cached set; nullopt when nothing was stored yet. An error when a
   /// stored value does not parse (a damaged cache is reported, not used).
   expected<std::optional<cached_boot>> load() const;
+
+  // -- the journal link's outbox (docs/agent.md, "Outbox") -----------------
+  //
+  // Node commands (serialized JournalCommands) the journal has not accepted
+  // yet, kept in the same environment under "outbox/<id>" (ids zero-padded,
+  // so that LMDB's key order is their order): they survive an agent stop
+  // and are replayed in order after a restart. Each put and erase is one
+  // durable transaction. The bound and overflow policy are the link's.
+
+  /// Keeps `command` under `id` (replacing one kept under it).
+  status outbox_put(uint64_t id, const std::string& command);
+  /// Forgets `id` (nothing when it is not kept).
+  status outbox_erase(uint64_t id);
+  /// Everything kept, in id order.
+  expected<std::vector<std::pair<uint64_t, std::string>>> outbox_load() const;
 
   const std::string& path() const {
     return path_;

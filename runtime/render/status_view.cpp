@@ -14,11 +14,17 @@ namespace {
 
 /// One node as the journal holds it: state, committed changes, drift its
 /// agent recorded and, on its own line, the commit window.
-std::string node_text(const protocol::NodeRecord& n, int64_t now_ms) {
+/// `reported`: the vCluster the node's agent asks for (its report), shown
+/// for a node not enrolled in one rather than "-" (tester, issue 11).
+std::string node_text(const protocol::NodeRecord& n,
+                      const std::string& reported, int64_t now_ms) {
   std::ostringstream os;
   os << "\njournal: node " << terminal_safe(n.node()) << " "
      << node_state_name(n.state()) << ", vcluster "
-     << (n.vcluster().empty() ? std::string("-") : terminal_safe(n.vcluster()))
+     << (!n.vcluster().empty() ? terminal_safe(n.vcluster())
+         : reported.empty()
+           ? std::string("-")
+           : terminal_safe(reported) + " (not enrolled; its agent asks for it)")
      << ", " << n.items_size() << " committed change"
      << (n.items_size() == 1 ? "" : "s");
   if (n.items_size() > 0 && n.delta_expires_unix_ms() != 0)
@@ -41,15 +47,20 @@ std::string node_text(const protocol::NodeRecord& n, int64_t now_ms) {
 
 /// The journal's view of the node or vCluster asked about as text.
 std::string declared_text(const protocol::StateReply& st,
+                          const protocol::StatusReply& reports,
                           const std::string& node, const std::string& vc,
                           int64_t now_ms) {
+  std::string reported;
+  for (const auto& r : reports.nodes())
+    if (r.report().node_id() == node)
+      reported = r.report().vcluster();
   std::ostringstream os;
   if (node.empty() && !vc.empty())
     os << vcluster_nodes_text(st, vc, now_ms);
   else
     for (auto& n : st.nodes())
       if (n.node() == node)
-        os << node_text(n, now_ms);
+        os << node_text(n, reported, now_ms);
   for (auto& o : st.overlays())
     if (o.vcluster() == vc)
       os << "\njournal: vcluster " << vc << " overlay version " << o.version()
@@ -77,7 +88,7 @@ void keep_only_node(protocol::StatusReply& reply, const std::string& node) {
 std::string status_view_text(const status_view& v, int64_t now_ms) {
   auto text = render_status_text(v.reply, now_ms);
   if (v.declared)
-    text += declared_text(*v.declared, v.node, v.vcluster, now_ms);
+    text += declared_text(*v.declared, v.reply, v.node, v.vcluster, now_ms);
   return text;
 }
 

@@ -55,7 +55,13 @@ class AgentBootTest(PactTestCase):
         return ["--config", path]
 
     def declared_node(self, journal, node):
-        r = self.admin(journal, "status", node, "--output", "json")
+        """The journal's record of `node`; None while it knows none (the
+        boot record may not have landed yet)."""
+        r = self.pact("status", node, "--output", "json", "--endpoint",
+                      journal.gateway, token=self.token_of(journal))
+        if r.returncode != 0 and "is not known to this journal" in r.stderr:
+            return None
+        self.assertEqual(r.returncode, 0, r.stderr)
         nodes = json.loads(r.stdout).get("declared", {}).get("nodes", [])
         return next((n for n in nodes if n["node"] == node), None)
 
@@ -182,6 +188,39 @@ class AgentBootTest(PactTestCase):
             read(os.path.join(agent.root, "proc/sys/vm/swappiness")), "20\n")
         wait_for(lambda: "caught up" in agent.read_log(), what="the log")
 
+    def test_a_restart_over_a_local_edit_records_it_and_the_state_follows(
+            self):
+        # Tester, issue 11: under observe, an agent restart overwrote an
+        # uncommitted edit silently and the journal stayed `drifted`.
+        journal = self.start_journal()
+        self.apply(journal, "from pact")
+        agent = self.start_agent(journal, "node-r1", "ml",
+                                 extra=self.fast_config())
+        motd = os.path.join(agent.root, "etc", "motd")
+        wait_for(lambda: read(motd) == "from pact", what="the boot")
+        wait_for(lambda: "pact-agent ready in" in agent.read_log(),
+                 what="the agent to be configured")
+        with open(motd, "w") as f:
+            f.write("a local edit\n")
+        state = lambda: (self.declared_node(journal, "node-r1") or {}).get(
+            "state")
+        wait_for(lambda: state() == "drifted", what="the drift recorded")
+        agent.stop()
+        agent = self.start_agent(journal, "node-r1", "ml",
+                                 extra=self.fast_config())
+        wait_for(lambda: read(motd) == "from pact", what="the boot again")
+
+        def replaced():
+            r = self.admin(journal, "log", "--scope", "node:node-r1",
+                           "--output", "json")
+            return [e for e in json.loads(r.stdout)["entries"]
+                    if e["type"] == "boot-config"
+                    and "replaced 1 uncommitted local edit(s): "
+                        "files:/etc/motd" in e["message"]]
+        wait_for(replaced, what="the boot record naming the edit")
+        wait_for(lambda: state() not in ("drifted", "converging"),
+                 what="the node state after the boot")
+
     def test_a_declaration_that_goes_away_is_undone_on_the_node(self):
         journal = self.start_journal()
         spec = os.path.join(self.tmp, "spec.toml")
@@ -198,8 +237,9 @@ class AgentBootTest(PactTestCase):
                                  extra=self.fast_config())
         motd = os.path.join(root, "etc", "motd")
         extra = os.path.join(root, "etc", "extra.conf")
-        wait_for(lambda: read(extra) == "x = 1", what="the boot")
-        self.assertEqual(read(motd), "from pact")
+        # Both: the boot writes them one after the other.
+        wait_for(lambda: read(extra) == "x = 1" and read(motd) == "from pact",
+                 what="the boot")
         # The overlay no longer declares either file.
         with open(spec, "w") as f:
             f.write('[vcluster.ml]\n[vcluster.ml.sysctl]\n'

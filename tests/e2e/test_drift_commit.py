@@ -139,6 +139,17 @@ class DriftCommitTest(PactTestCase):
         self.assertEqual(self.drift_keys(), [])
         types = [e["type"] for e in self.log()]
         self.assertIn("rollback", types)
+        # The restore's auto-converge made the journal say converging; with
+        # no drift left the agent resolves it (tester, issue 11: converging
+        # stayed in `pact status` after commit + rollback).
+        wait_for(lambda: self.node_state() not in ("drifted", "converging"),
+                 timeout=5, what="the node state to follow the agent")
+
+    def node_state(self):
+        r = self.cli("status", NODE, "--output", "json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        nodes = json.loads(r.stdout)["declared"]["nodes"]
+        return next(n["state"] for n in nodes if n["node"] == NODE)
 
     def test_a_commit_behind_the_agents_back_is_a_conflict(self):
         self.start({"/etc/app.conf": "a\n"})

@@ -258,11 +258,17 @@ TEST_CASE_FIXTURE(fixture, "a rollback restores the files and records the "
   CHECK_FALSE(std::filesystem::exists(root.host("/etc/extra")));
   CHECK(drift().items_size() == 0);
   tick(60); // the record goes out with the next poll
-  REQUIRE(link->node_commands.size() == 1);
+  // The auto-converge makes the journal say converging; with no drift left
+  // the agent resolves it (tester, issue 11: `converging` stayed in
+  // `pact status` after commit + rollback).
+  REQUIRE(link->node_commands.size() == 2);
   const auto& rec = link->node_commands[0];
   CHECK(rec.kind() == COMMAND_KIND_AUTO_CONVERGE);
   CHECK(rec.message() == "restored 2 item(s) to entry 3 after a rollback");
   CHECK(rec.state_delta().items_size() == 2);
+  CHECK(link->node_commands[1].record_type() == ENTRY_TYPE_DRIFT_RESOLVED);
+  tick(60);
+  CHECK(link->node_commands.size() == 2); // once
 }
 
 TEST_CASE_FIXTURE(fixture, "a rollback needing a hash-only file is refused "

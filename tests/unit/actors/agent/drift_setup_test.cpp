@@ -73,6 +73,11 @@ TEST_CASE("bad drift settings name the key and where they were set") {
         == file
              + ":2: agent.drift.watch_roots: 'etc' is not an absolute "
                "node path");
+  CHECK(refusal(t, "[agent.drift]\nwatch_roots = []\n")
+        == file
+             + ":2: agent.drift.watch_roots: the list is empty, so no file "
+               "would be watched; leave the key out to watch the whole "
+               "root, or name the subtrees to watch");
   CHECK(refusal(t, "[agent.drift]\nsysctl_keys = [\"../../shadow\"]\n")
         == file
              + ":2: agent.drift.sysctl_keys: sysctl key '../../shadow' "

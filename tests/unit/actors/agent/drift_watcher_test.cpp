@@ -490,9 +490,15 @@ TEST_CASE_FIXTURE(fixture, "what the declared state stops declaring goes "
     tick(400);
   CHECK(drift().items_size() == 0);
   auto got = recorded();
-  REQUIRE(got.size() == 2); // one record per change, no drift episode
-  for (const auto& c : got)
-    CHECK(c.kind() == protocol::COMMAND_KIND_AUTO_CONVERGE);
+  // One record per change, no drift episode; a put-back makes the journal
+  // say converging, and with nothing drifting the agent then resolves it
+  // (issue 11: the journal's node state follows the agent's).
+  REQUIRE(kinds(got)
+          == std::vector<protocol::EntryType>{
+            protocol::ENTRY_TYPE_AUTO_CONVERGE,
+            protocol::ENTRY_TYPE_AUTO_CONVERGE,
+            protocol::ENTRY_TYPE_DRIFT_RESOLVED,
+          });
   CHECK(got[0].message().find("restored 1 item(s): files:/etc/app.conf")
         != std::string::npos);
   CHECK(got[1].message().find("restored 1 item(s): files:/etc/motd")
@@ -530,4 +536,55 @@ TEST_CASE_FIXTURE(fixture, "auto_converge_categories converge at once, "
   CHECK(left.items(0).key() == "vm.swappiness");
   CHECK(*files::read_all(root.host("/proc/sys/vm/swappiness")) == "10\n");
   CHECK(left.window_state() == protocol::DRIFT_WINDOW_STATE_OPEN);
+}
+
+TEST_CASE_FIXTURE(fixture, "a missing watch root is reported and watched "
+                           "once it is created") {
+  // Tester, issue 11: a missing agent.drift.watch_roots entry was accepted
+  // silently, not reported, and not picked up when created later.
+  start_with([](drift_watcher_config& c) {
+    c.watch_roots = {"/etc", "/opt/app"};
+  });
+  auto health = [&] {
+    tick(2000); // heartbeats carry the state to the registry
+    protocol::HealthTree t;
+    sys.spawn([&](caf::event_based_actor* self) {
+      self
+        ->request(registry, caf::infinite,
+                  protocol::health_snapshot_atom::value)
+        .then(
+          [&](const std::string& bytes) { CHECK(t.ParseFromString(bytes)); });
+    });
+    run();
+    for (const auto& a : t.actors())
+      if (a.name() == "agent/drift-watcher")
+        return std::make_pair(a.state(), a.detail());
+    FAIL("no drift watcher in the health tree");
+    return std::make_pair(protocol::ACTOR_STATE_UNSPECIFIED, std::string());
+  };
+  auto [st, detail] = health();
+  CHECK(st == protocol::ACTOR_STATE_DEGRADED);
+  CHECK(detail.find("watch root(s) /opt/app (agent.drift.watch_roots) do not "
+                    "exist; watched once created")
+        != std::string::npos);
+  root.write("/opt/app/app.conf", "threads = 8\n");
+  std::tie(st, detail) = health();
+  CHECK(st == protocol::ACTOR_STATE_RUNNING);
+  // What appeared there after the baseline is drift, and later writes are
+  // seen by inotify.
+  for (int i = 0; i < 10; ++i)
+    tick(60);
+  auto r = drift();
+  bool seen = false;
+  for (const auto& i : r.items())
+    seen |= i.key() == "/opt/app/app.conf";
+  CHECK(seen);
+  root.write("/opt/app/new.conf", "x\n");
+  for (int i = 0; i < 10; ++i)
+    tick(60);
+  seen = false;
+  r = drift();
+  for (const auto& i : r.items())
+    seen |= i.key() == "/opt/app/new.conf";
+  CHECK(seen);
 }

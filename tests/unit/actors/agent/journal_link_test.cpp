@@ -57,6 +57,8 @@ struct journal_state {
   std::vector<JournalCommand> commands;
   /// Tokens of the operator requests (request id op-*) it was sent.
   std::vector<std::string> operator_tokens;
+  /// Refuses boot records as the gateway refuses a second agent's.
+  bool another_agent_holds = false;
 };
 
 /// A gateway that streams `st->overlay` and accepts every command.
@@ -105,6 +107,14 @@ caf::behavior fake_gateway(caf::event_based_actor* self,
         self->send(to, boot_chunk_atom::value, done.SerializeAsString());
       } else if (req.has_command()) {
         st->commands.push_back(req.command().command());
+        if (st->another_agent_holds
+            && req.command().command().record_type()
+                 == ENTRY_TYPE_BOOT_CONFIG) {
+          resp.mutable_status()->set_code(STATUS_CODE_CONFLICT);
+          resp.mutable_status()->set_message(
+            "node 'n1' is served by another pact-agent (its API at "
+            "http://real:9445)");
+        }
       }
       self->send(to, resp.SerializeAsString());
     },
@@ -200,7 +210,11 @@ struct fixture : pact::test::coordinated_system {
   }
 
   std::string link_detail() {
-    std::string detail;
+    return link_health().second;
+  }
+
+  std::pair<ActorState, std::string> link_health() {
+    std::pair<ActorState, std::string> out;
     sys.spawn([&](caf::event_based_actor* self) {
       self->request(registry, caf::infinite, health_snapshot_atom::value)
         .then([&](const std::string& bytes) {
@@ -208,11 +222,16 @@ struct fixture : pact::test::coordinated_system {
           REQUIRE(t.ParseFromString(bytes));
           for (const auto& a : t.actors())
             if (a.name() == "agent/journal-link")
-              detail = a.detail();
+              out = {a.state(), a.detail()};
         });
     });
     run();
-    return detail;
+    return out;
+  }
+
+  void stop_link() {
+    caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
+    run();
   }
 
   /// An operator's request through the link (operator_call_atom).
@@ -558,4 +577,180 @@ TEST_CASE_FIXTURE(fixture, "a boot cache written for another node is not "
   REQUIRE(cached);
   REQUIRE(cached->has_value());
   CHECK((*cached)->node_id == "n1");
+}
+
+TEST_CASE_FIXTURE(fixture, "node commands queued while the journal is down "
+                           "survive an agent stop and are sent in order "
+                           "after the restart") {
+  // Tester, issue 11: an auto-converge and its resolution queued while the
+  // journal was down were lost when the agent stopped.
+  *up = false;
+  start(config());
+  JournalCommand converge;
+  converge.set_kind(COMMAND_KIND_AUTO_CONVERGE);
+  converge.mutable_scope()->set_node("n1");
+  JournalCommand resolved;
+  resolved.set_kind(COMMAND_KIND_RECORD);
+  resolved.set_record_type(ENTRY_TYPE_DRIFT_RESOLVED);
+  resolved.mutable_scope()->set_node("n1");
+  for (const auto& c : {drift("/etc/a"), converge, resolved})
+    caf::anon_send(link, node_command_atom::value, c.SerializeAsString());
+  run();
+  auto kept = cache->outbox_load();
+  REQUIRE(kept);
+  CHECK(kept->size() == 3);
+  stop_link();
+  // The agent starts again; the journal answers.
+  *up = true;
+  start(config());
+  REQUIRE(js->commands.size() == 4);
+  CHECK(js->commands[0].kind() == COMMAND_KIND_DRIFT_DETECTED);
+  CHECK(js->commands[1].kind() == COMMAND_KIND_AUTO_CONVERGE);
+  CHECK(js->commands[2].record_type() == ENTRY_TYPE_DRIFT_RESOLVED);
+  CHECK(js->commands[3].record_type() == ENTRY_TYPE_BOOT_CONFIG);
+  // Each once, with the id it was queued with (a retry applies once).
+  CHECK_FALSE(js->commands[0].client_request_id().empty());
+  kept = cache->outbox_load();
+  REQUIRE(kept);
+  CHECK(kept->empty()); // accepted: forgotten
+}
+
+TEST_CASE_FIXTURE(fixture, "the durable outbox is bounded: the oldest goes "
+                           "first, on disk too") {
+  *up = false;
+  auto lc = config();
+  lc.max_queued_commands = 2;
+  start(lc);
+  for (const char* path : {"/etc/a", "/etc/b", "/etc/c"})
+    caf::anon_send(link, node_command_atom::value,
+                   drift(path).SerializeAsString());
+  run();
+  auto kept = cache->outbox_load();
+  REQUIRE(kept);
+  REQUIRE(kept->size() == 2);
+  JournalCommand first;
+  REQUIRE(first.ParseFromString(kept->front().second));
+  CHECK(first.state_delta().items(0).key() == "/etc/b");
+  stop_link();
+  *up = true;
+  start(lc);
+  REQUIRE(js->commands.size() == 3);
+  CHECK(js->commands[0].state_delta().items(0).key() == "/etc/b");
+  CHECK(js->commands[1].state_delta().items(0).key() == "/etc/c");
+}
+
+TEST_CASE_FIXTURE(fixture, "an empty node credential file: degraded, the "
+                           "agent's own words, nothing refused; back when "
+                           "the credential is") {
+  { std::ofstream(state.path + "/token", std::ios::trunc); }
+  start(config());
+  // Nothing is sent with an empty token (the fake gateway checks it).
+  CHECK(js->boots == 0);
+  auto [st, detail] = link_health();
+  CHECK(st == ACTOR_STATE_DEGRADED);
+  CHECK(detail.find("the node credential file " + state.path
+                    + "/token (agent.token_file) is empty")
+        != std::string::npos);
+  CHECK(detail.find("PACT_TOKEN") == std::string::npos);
+  { std::ofstream(state.path + "/token") << "node-token\n"; }
+  sched.advance_time(std::chrono::seconds(10));
+  run();
+  CHECK(js->boots == 1);
+  std::tie(st, detail) = link_health();
+  CHECK(st == ACTOR_STATE_RUNNING);
+  CHECK(detail.find("is empty") == std::string::npos);
+  CHECK(detail.find("booted from the journal") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(fixture, "a node credential file emptied while the agent "
+                           "runs degrades the link until it is back") {
+  start(config());
+  REQUIRE(link_health().first == ACTOR_STATE_RUNNING);
+  { std::ofstream(state.path + "/token", std::ios::trunc); }
+  sched.advance_time(std::chrono::seconds(10));
+  run();
+  auto [st, detail] = link_health();
+  CHECK(st == ACTOR_STATE_DEGRADED);
+  CHECK(detail.find("is empty; using the credential read before")
+        != std::string::npos);
+  CHECK(detail.find("PACT_TOKEN") == std::string::npos);
+  // The credential read before still works: commands are not refused.
+  caf::anon_send(link, node_command_atom::value,
+                 drift("/etc/a").SerializeAsString());
+  run();
+  CHECK(js->commands.back().kind() == COMMAND_KIND_DRIFT_DETECTED);
+  { std::ofstream(state.path + "/token") << "node-token\n"; }
+  sched.advance_time(std::chrono::seconds(10));
+  run();
+  std::tie(st, detail) = link_health();
+  CHECK(st == ACTOR_STATE_RUNNING);
+  CHECK(detail.find("empty") == std::string::npos);
+}
+
+TEST_CASE_FIXTURE(fixture, "a policy-only overlay change records no "
+                           "boot-config entry") {
+  start(config());
+  REQUIRE(js->commands.size() == 1);
+  auto o = js->overlay;
+  o.set_version(8);
+  o.set_checksum("sum-8");
+  o.mutable_policy()->set_enforcement_mode(ENFORCEMENT_MODE_ENFORCE);
+  js->overlay = o;
+  sched.advance_time(std::chrono::seconds(10));
+  run();
+  CHECK(js->boots == 2);
+  CHECK(got->declared == 2); // the watcher hears of the new policy
+  CHECK(js->commands.size() == 1);
+  // An item change is recorded.
+  js->overlay = overlay_with("changed", 9);
+  sched.advance_time(std::chrono::seconds(10));
+  run();
+  REQUIRE(js->commands.size() == 2);
+  CHECK(js->commands[1].message().find("1 applied") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(fixture, "a boot that writes over an uncommitted local edit "
+                           "says so in its boot record") {
+  // The previous boot applied the journal's overlay; the operator then
+  // edited motd and the agent restarted (tester, issue 11).
+  REQUIRE(cache->store({js->overlay, {}, 1000, "n1"}));
+  REQUIRE(std::system(("mkdir -p " + root.path + "/etc").c_str()) == 0);
+  { std::ofstream(root.path + "/etc/motd") << "a local edit"; }
+  start(config());
+  CHECK(root.read("/etc/motd") == "from the journal");
+  REQUIRE(js->commands.size() == 1);
+  const auto& rec = js->commands[0];
+  CHECK(rec.record_type() == ENTRY_TYPE_BOOT_CONFIG);
+  CHECK(rec.message().find("replaced 1 uncommitted local edit(s): ")
+        != std::string::npos);
+  REQUIRE(rec.state_delta().items_size() == 1);
+  CHECK(rec.state_delta().items(0).key() == "/etc/motd");
+  CHECK(rec.state_delta().items(0).value() == "a local edit");
+}
+
+TEST_CASE_FIXTURE(fixture, "an agent refused as a second agent of its node "
+                           "says so, and takes the node once it is free") {
+  js->another_agent_holds = true;
+  start(config());
+  REQUIRE(js->commands.size() == 1);
+  auto [st, detail] = link_health();
+  CHECK(st == ACTOR_STATE_DEGRADED);
+  CHECK(detail.find("refused as a second agent of the node: node 'n1' is "
+                    "served by another pact-agent (its API at "
+                    "http://real:9445)")
+        != std::string::npos);
+  // Asked again at each report, one record at a time.
+  sched.advance_time(std::chrono::seconds(10));
+  run();
+  CHECK(js->commands.size() == 2);
+  js->another_agent_holds = false; // the other agent is gone
+  sched.advance_time(std::chrono::seconds(10));
+  run();
+  CHECK(js->commands.size() == 3);
+  std::tie(st, detail) = link_health();
+  CHECK(st == ACTOR_STATE_RUNNING);
+  CHECK(detail.find("second agent") == std::string::npos);
+  sched.advance_time(std::chrono::seconds(10));
+  run();
+  CHECK(js->commands.size() == 3); // the node's agent: no more claims
 }

@@ -212,6 +212,50 @@ TEST_CASE("the CLI endpoint is a string, comma-separated URLs or a list") {
                "strings");
 }
 
+TEST_CASE("an empty element in any endpoint list is refused, naming the "
+          "flag, variable or file line and the key") {
+  // Tester, issue 11: `--journal 'URL,'` was accepted silently.
+  auto load_with = [](const schema& keys, const std::string& file,
+                      std::map<std::string, std::string> env,
+                      std::map<std::string, std::string> flags) {
+    load_request r;
+    r.keys = &keys;
+    r.file_path = file;
+    r.env = fake_env(std::move(env));
+    r.flags = std::move(flags);
+    return load(r);
+  };
+  auto refused = [](const pact::expected<values>& v, const std::string& start) {
+    REQUIRE_FALSE(v);
+    INFO(v.err().message);
+    CHECK(v.err().message.rfind(start, 0) == 0);
+    CHECK(v.err().message.find("empty element") != std::string::npos);
+    CHECK(v.err().code == pact::exit_code::general_error);
+  };
+  refused(load_with(agent_schema(), "", {}, {{"journal", "http://j1:9443,"}}),
+          "--journal: key 'agent.journal.endpoints': empty element in "
+          "\"http://j1:9443,\"");
+  refused(load_with(cli_schema(), "", {}, {{"endpoint", ",http://j1:9443"}}),
+          "--endpoint: key 'endpoint'");
+  refused(load_with(cli_schema(), "",
+                    {{"PACT_ENDPOINT", "http://j1:9443,,http://j2:9443"}}, {}),
+          "PACT_ENDPOINT: key 'endpoint'");
+  temp_file csv("[agent.journal]\nendpoints = \"http://j1:9443, \"\n");
+  refused(load_with(agent_schema(), csv.path, {}, {}),
+          csv.path + ":2: key 'agent.journal.endpoints'");
+  temp_file arr("[agent.journal]\nendpoints = [\"http://j1:9443\", \"\"]\n");
+  refused(load_with(agent_schema(), arr.path, {}, {}),
+          arr.path + ":2: key 'agent.journal.endpoints' has an empty element");
+  temp_file members("[journal.raft]\nmembers = \"1=http://a:1,\"\n");
+  refused(load_with(journal_schema(), members.path, {}, {}),
+          members.path + ":2: key 'journal.raft.members'");
+  // Without stray commas, as before.
+  auto ok = load_with(agent_schema(), "", {},
+                      {{"journal", "http://j1:9443, http://j2:9443"}});
+  REQUIRE(ok);
+  CHECK(ok->get_list("agent.journal.endpoints").size() == 2);
+}
+
 TEST_CASE("command-line errors are in pact's words, naming what was typed") {
   namespace po = boost::program_options;
   po::options_description desc;

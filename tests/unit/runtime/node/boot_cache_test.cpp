@@ -120,3 +120,31 @@ TEST_CASE("a cache folder that cannot be created is an error naming it") {
   REQUIRE_FALSE(c);
   CHECK(c.err().message.find(file) != std::string::npos);
 }
+
+TEST_CASE("the outbox keeps node commands in id order across reopening, "
+          "beside the cached boot") {
+  temp_dir d;
+  {
+    auto c = boot_cache::open(d.path);
+    REQUIRE(c);
+    REQUIRE((*c)->store(sample()));
+    // Ids past a power of ten still sort as numbers.
+    REQUIRE((*c)->outbox_put(10, "ten"));
+    REQUIRE((*c)->outbox_put(9, "nine"));
+    REQUIRE((*c)->outbox_put(11, "eleven"));
+    REQUIRE((*c)->outbox_erase(10));
+    REQUIRE((*c)->outbox_erase(12)); // not kept: nothing to do
+  }
+  auto c = boot_cache::open(d.path);
+  REQUIRE(c);
+  auto kept = (*c)->outbox_load();
+  REQUIRE(kept);
+  REQUIRE(kept->size() == 2);
+  CHECK((*kept)[0] == std::pair<uint64_t, std::string>{9, "nine"});
+  CHECK((*kept)[1] == std::pair<uint64_t, std::string>{11, "eleven"});
+  // The boot configuration is untouched by the outbox.
+  auto loaded = (*c)->load();
+  REQUIRE(loaded);
+  REQUIRE(loaded->has_value());
+  CHECK((*loaded)->overlay.version() == 12);
+}

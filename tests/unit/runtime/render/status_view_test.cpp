@@ -64,3 +64,20 @@ TEST_CASE("the declared view follows the health report") {
         == std::string::npos);
   CHECK_FALSE(render::status_view_json(v, 0).contains("declared"));
 }
+
+TEST_CASE("a node not enrolled shows the vCluster its agent asks for") {
+  // Tester, issue 11: an unenrolled node whose agent runs with --vcluster ml
+  // showed "vcluster -".
+  auto v = sample();
+  v.declared->mutable_nodes(0)->clear_vcluster();
+  v.declared->mutable_nodes(0)->set_state(protocol::NODE_STATE_OBSERVE_ONLY);
+  v.reply.mutable_nodes(0)->mutable_report()->set_vcluster("ml");
+  CHECK(render::status_view_text(v, 0).find(
+          "journal: node n1 observe-only, vcluster ml (not enrolled; its "
+          "agent asks for it),")
+        != std::string::npos);
+  // No report either: "-".
+  v.reply.mutable_nodes(0)->mutable_report()->clear_vcluster();
+  CHECK(render::status_view_text(v, 0).find("observe-only, vcluster -,")
+        != std::string::npos);
+}
