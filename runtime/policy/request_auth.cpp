@@ -90,10 +90,9 @@ authenticate(const protocol::Request& req, const verifier_config& cfg,
   return authenticate_token(req.token(), cfg, now_unix_seconds, cache);
 }
 
-expected<authenticated> authenticate_token(const std::string& token,
-                                           const verifier_config& cfg,
-                                           int64_t now_unix_seconds,
-                                           token_cache* cache) {
+expected<authenticated>
+authenticate_token(const std::string& token, const verifier_config& cfg,
+                   int64_t now_unix_seconds, token_cache* cache) {
   if (cache != nullptr)
     if (auto hit = cache->find(token, now_unix_seconds,
                                std::max<int64_t>(0, cfg.leeway_seconds)))

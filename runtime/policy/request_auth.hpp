@@ -78,10 +78,9 @@ authenticate(const protocol::Request& req, const verifier_config& cfg,
 
 /// The signature and time checks of `authenticate` for a bare token (a
 /// node report's); the caller handles an empty one.
-expected<authenticated> authenticate_token(const std::string& token,
-                                           const verifier_config& cfg,
-                                           int64_t now_unix_seconds,
-                                           token_cache* cache = nullptr);
+expected<authenticated>
+authenticate_token(const std::string& token, const verifier_config& cfg,
+                   int64_t now_unix_seconds, token_cache* cache = nullptr);
 
 /// The verifier settings of a journal or agent configuration; `prefix` is
 /// "journal" or "agent". Reads the secret file when one is configured.

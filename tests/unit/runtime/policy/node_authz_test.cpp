@@ -188,7 +188,7 @@ TEST_CASE("a node report is accepted only with its node's credential") {
   CHECK(report_denial(report_of("n2", t), wrong_key, now_s, &cache)
           .find("may not report")
         != std::string::npos);
-  CHECK(report_denial(report_of("n1", t), v, now_s + 7200, &cache)
-          .find("expired")
-        != std::string::npos);
+  CHECK(
+    report_denial(report_of("n1", t), v, now_s + 7200, &cache).find("expired")
+    != std::string::npos);
 }
