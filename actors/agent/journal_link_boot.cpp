@@ -116,9 +116,13 @@ void apply(self_ptr self, const shared& d, const VClusterOverlay& overlay,
                 ? items
                 : node::changed_items(
                   node::effective_items(d->overlay, d->delta), items);
-  if (d->source == boot_source::none) // what an item goes back to
-    d->before = node::before_delta(node::read_before(
-      d->cfg.host.root, todo, node::baseline_limits{}.max_file_bytes));
+  // What an item goes back to, read before it is first written: at boot
+  // and when an update declares it (undeclare.hpp).
+  node::remember_before(d->before, d->cfg.host.root, todo,
+                        d->source == boot_source::none
+                          ? std::vector<protocol::DeltaItem>{}
+                          : node::effective_items(d->overlay, d->delta),
+                        node::baseline_limits{}.max_file_bytes);
   auto report = node::apply_items(todo, backends);
   report.services.clear(); // the supervisor gets every declared service
   for (const auto& i : items)
