@@ -176,6 +176,16 @@ status drift_state::rebuild_declared(int64_t now_ms) {
 
 void drift_state::apply_committed(const protocol::StateDelta& recorded,
                                   int64_t now_ms) {
+  // An item the commit declares first goes back, should its declaration
+  // go, to what was expected of it until now: the value it drifted from
+  // (its baseline, or absent for a file that appeared), as a boot's or an
+  // update's items go back to what they held before (undeclare.hpp).
+  for (const auto& i : recorded.items()) {
+    item_id id{i.category(), i.key()};
+    auto it = drift_.find(id);
+    if (it != drift_.end() && !declared_.find(id))
+      undeclared_.emplace(id, it->second.item.declared); // the first wins
+  }
   journal::merge_node_list(node_delta_.mutable_items(), recorded);
   // A new commit declares its items again, even after the delta's TTL ran
   // out; its own TTL comes with the journal link's next update.

@@ -129,7 +129,9 @@ public:
   }
   /// A node commit the journal recorded (`pact commit` of drift): merged
   /// into the node delta as the journal merges it, so the committed items
-  /// stop drifting at once, before the journal link's next update.
+  /// stop drifting at once, before the journal link's next update. Items
+  /// it declares first keep what they drifted from as their earlier value
+  /// (note_undeclared).
   void apply_committed(const protocol::StateDelta& recorded, int64_t now_ms);
   /// The node delta's items replaced (a rollback): declared state is the
   /// overlay with `items` over it from now on.

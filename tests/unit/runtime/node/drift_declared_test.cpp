@@ -97,7 +97,7 @@ TEST_CASE("a file declared, then dropped, without drift is looked at again") {
   REQUIRE(w.s.set_declared(o, {}, t0 + 1));
   REQUIRE(w.s.items().empty());
   REQUIRE(w.s.set_declared({}, {}, t0 + 2));
-  CHECK(keys(w.s) == std::vector<std::string>{"/etc/app.conf"});
+  REQUIRE(keys(w.s) == std::vector<std::string>{"/etc/app.conf"});
   CHECK_FALSE(w.s.items()[0].declared.present);
 }
 
@@ -177,7 +177,8 @@ TEST_CASE("a declared file under a symlinked directory is read where it was "
     REQUIRE(s.observe_file(p, t0));
   s.mark_baseline_taken();
   REQUIRE(s.set_declared(o, {}, t0 + 1));
-  CHECK(s.items().empty()); // not "missing"
+  s.observe_declared_files(t0 + 1); // as the periodic scan does
+  CHECK(s.items().empty());         // not "missing"
   auto read = read_node_file(r.path(), "/etc/conf.d/x.conf", 64);
   REQUIRE(read);
   CHECK(read->resolved == "/srv/conf/x.conf");
@@ -212,4 +213,27 @@ TEST_CASE("a file that is not UTF-8 has the size of its bytes") {
   REQUIRE(w.s.observe_file("/etc/motd", t0 + 2));
   r = w.s.reply("n1", {});
   CHECK_FALSE(r.items(0).has_actual_bytes());
+}
+
+TEST_CASE("an item a commit of drift declares goes back to what it drifted "
+          "from when its declaration goes") {
+  // The same kind as an update's items: only the boot's had an earlier
+  // value, so a file that appeared, was committed, then undeclared, stayed.
+  watched w;
+  w.r.write("/etc/new", "by hand\n");
+  REQUIRE(w.s.observe_file("/etc/new", t0 + 1));
+  REQUIRE(w.s.set_declared({}, {}, t0 + 1));
+  REQUIRE(keys(w.s) == std::vector<std::string>{"/etc/new"});
+  protocol::StateDelta recorded;
+  *recorded.add_items() = item(files, "/etc/new",
+                               R"({"content":"by hand\n","mode":"0644"})");
+  w.s.apply_committed(recorded, t0 + 2);
+  CHECK(w.s.items().empty());
+  auto earlier = w.s.baseline({files, "/etc/new"});
+  REQUIRE(earlier);
+  CHECK_FALSE(earlier->present);
+  auto plan = plan_dropped(w.s, *declared_state::from({}, {}));
+  REQUIRE(plan.size() == 1);
+  CHECK(plan[0].id == item_id{files, "/etc/new"});
+  CHECK_FALSE(plan[0].target.present);
 }
