@@ -41,6 +41,9 @@ struct watcher_data {
   /// agent.drift.watch_roots that do not exist (yet): reported, and
   /// watched once created (follow_watch_roots).
   std::vector<std::string> missing_roots;
+  /// --root is not a directory (moved away or removed): nothing under it
+  /// is observed, and nothing is converged into it, until it is back.
+  bool root_gone = false;
   /// What converging writes through (made once per incarnation).
   node::backend_map backends;
   /// This actor, for the notifier thread's messages (weak: the tree it
@@ -120,18 +123,30 @@ bool follow_watch_roots(const shared& d) {
   return created;
 }
 
-void start_tree(const shared& d) {
+/// Whether --root names a directory; says so when it stopped doing so.
+bool check_root(const shared& d) {
   const auto& root = d->state().settings().root;
   std::error_code ec;
-  if (!std::filesystem::is_directory(root, ec)) {
-    auto problem = root
-                   + " is gone (was it removed or moved?); file drift is "
-                     "not watched, retrying every scan";
-    if (problem != d->problem)
-      spdlog::warn("drift: {}", problem);
-    d->problem = std::move(problem);
-    return;
+  if (std::filesystem::is_directory(root, ec)) {
+    if (d->root_gone)
+      spdlog::info("drift: {} is back; rescanning it", terminal_safe(root));
+    d->root_gone = false;
+    return true;
   }
+  auto problem = root
+                 + " is gone (was it removed or moved?); drift is not "
+                   "watched or converged, retrying every scan";
+  if (problem != d->problem)
+    spdlog::warn("drift: {}", terminal_safe(problem));
+  d->problem = std::move(problem);
+  d->root_gone = true;
+  d->tree.reset();
+  return false;
+}
+
+void start_tree(const shared& d) {
+  if (!check_root(d))
+    return;
   node::tree_options o;
   o.root = d->state().settings().root;
   o.watch_roots = d->cfg.watch_roots;
@@ -192,16 +207,23 @@ void scan(const shared& d) {
     d->tree.reset();
   if (!d->tree)
     start_tree(d);
+  if (d->root_gone)
+    return; // a root that is gone is not a node whose items all went
   auto t = d->now();
   auto& s = d->state();
   const auto& root = s.settings().root;
-  s.observe_source(drift_source::sysctl,
-                   node::scan_sysctl(root, s.sysctl_keys()), t);
-  if (auto m = node::scan_mounts(root))
-    s.observe_source(drift_source::mounts, without_excluded(*m, d->excluded),
-                     t);
-  if (auto m = node::scan_modules(root))
-    s.observe_source(drift_source::modules, *m, t);
+  auto sysctl = node::scan_sysctl(root, s.sysctl_keys());
+  auto mounts = node::scan_mounts(root);
+  auto modules = node::scan_modules(root);
+  // Read before it went: an empty read is not what the node holds.
+  if (!check_root(d))
+    return;
+  s.observe_source(drift_source::sysctl, sysctl, t);
+  if (mounts)
+    s.observe_source(drift_source::mounts,
+                     without_excluded(*mounts, d->excluded), t);
+  if (modules)
+    s.observe_source(drift_source::modules, *modules, t);
   s.observe_declared_files(t);
   if (d->tree)
     d->tree->walk_fallback([&](const std::string& p) {
@@ -339,9 +361,15 @@ void poll(caf::event_based_actor* self, const shared& d) {
   // A large episode comes in several records (bounded batches).
   while (auto delta = s.take_episode(t))
     queue_episode(d, std::move(*delta));
-  act(d, node::auto_converge(s, d->cfg.node_id, d->backends));
-  keep_window(d);
-  act(d, d->cfg.shared->follower.check(s, d->cfg.node_id));
+  // Nothing can be converged into a root that is gone: the window's rules
+  // wait for it (an expiry then would "restore" nothing and leave the
+  // items handed to converge for the rest of the episode).
+  if (!d->root_gone) {
+    act(d, node::auto_converge(s, d->cfg.node_id, d->backends));
+    keep_window(d);
+    // Nor is the node's state resolved from what a missing root shows.
+    act(d, d->cfg.shared->follower.check(s, d->cfg.node_id));
+  }
   send_outbox(self, d);
 }
 
@@ -485,7 +513,7 @@ caf::behavior drift_watcher(caf::event_based_actor* self,
       // Items the declared state drops go back first (undeclare.hpp).
       auto undone = node::undeclare(d->state(), overlay, delta, d->cfg.node_id,
                                     d->backends);
-      if (auto st = d->state().set_declared(overlay, delta); !st) {
+      if (auto st = d->state().set_declared(overlay, delta, d->now()); !st) {
         spdlog::error("drift: declared state refused: {}", st.err().message);
         return;
       }

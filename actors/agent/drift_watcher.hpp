@@ -43,7 +43,10 @@
 ///
 /// Health: running with what it watches; degraded while inotify is
 /// unavailable or the watch limit put subtrees on periodic hash scans (the
-/// detail names them, so `pact status NODE` shows it).
+/// detail names them, so `pact status NODE` shows it), and while --root is
+/// gone (moved away or removed): then nothing under it is read (its items
+/// are not drift as if deleted) and the window's rules wait (nothing is
+/// converged into it) until a scan finds it back and walks it again.
 
 #include <chrono>
 #include <deque>

@@ -147,8 +147,15 @@ void apply(self_ptr self, const shared& d, const VClusterOverlay& overlay,
                 ? items
                 : node::changed_items(
                   node::effective_items(d->overlay, d->delta), items);
-  if (d->source == boot_source::none) // what an item goes back to
+  // What an item goes back to, read before it is first written: at boot
+  // (with the local edits the boot replaces) and when an update declares
+  // it (undeclare.hpp).
+  if (d->source == boot_source::none)
     read_before_boot(d, todo);
+  else
+    node::remember_before(d->before, d->cfg.host.root, todo,
+                          node::effective_items(d->overlay, d->delta),
+                          node::baseline_limits{}.max_file_bytes);
   bool reapply = d->source == boot_source::journal;
   auto report = node::apply_items(todo, backends);
   report.services.clear(); // the supervisor gets every declared service

@@ -135,6 +135,17 @@ private:
   std::string root_;
 };
 
+/// Where node file `key` is on the host once its parent directories are
+/// resolved inside the root as the write resolves them (root_fs.hpp):
+/// through a symlinked directory, the file's real place, not a path the
+/// host would resolve elsewhere.
+std::string written_at(const std::string& root, const std::string& key) {
+  auto p = find_parent_in_root(root, key);
+  if (!p || p->node_path().empty())
+    return under_root(root, key);
+  return under_root(root, p->node_path());
+}
+
 class file_backend : public item_backend {
 public:
   file_backend(std::string root, bool privileged)
@@ -164,11 +175,11 @@ public:
         return failed(key + ": " + o.err().message);
       ids = *o;
     }
-    auto path = under_root(root_, key);
     if (auto st = write_in_root(root_, key, string_field(*j, "content"),
                                 static_cast<unsigned>(mode), ids);
         !st)
       return failed(st.err().message);
+    auto path = written_at(root_, key);
     if (!privileged_)
       return {kind::applied, path + " (mode " + mode_text + "; owner " + owner
                                + ":" + group
@@ -182,7 +193,7 @@ public:
                                             key);
         !why.empty())
       return failed(why);
-    auto path = under_root(root_, key);
+    auto path = written_at(root_, key);
     if (value.rfind(symlink_prefix, 0) == 0) {
       auto target = value.substr(std::strlen(symlink_prefix));
       if (auto st = link_in_root(root_, key, target); !st)
@@ -208,7 +219,7 @@ public:
       return failed(why);
     if (auto st = remove_in_root(root_, key); !st)
       return failed(st.err().message);
-    return {kind::applied, "removed " + under_root(root_, key)};
+    return {kind::applied, "removed " + written_at(root_, key)};
   }
 
 private:

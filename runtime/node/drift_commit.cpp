@@ -14,6 +14,7 @@
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/node/apply_backends.hpp"
 #include "runtime/node/file_baseline.hpp"
+#include "runtime/node/root_fs.hpp"
 
 namespace pact::node {
 
@@ -74,9 +75,11 @@ protocol::ItemExpectation expectation(const drift_state& s,
 
 file_meta_reader host_file_meta(const std::string& root) {
   return [root](const std::string& node_path) -> std::optional<file_meta> {
-    struct stat st {};
-    if (::lstat(under_root(root, node_path).c_str(), &st) != 0)
+    // Resolved as the agent reads and writes it (root_fs.hpp).
+    auto found = stat_in_root(root, node_path);
+    if (!found)
       return std::nullopt;
+    const auto& st = *found;
     file_meta m;
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o",

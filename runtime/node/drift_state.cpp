@@ -40,6 +40,11 @@ bool is_kept_content(const item_value& v) {
   return v.present && v.value.rfind(sha256_prefix, 0) != 0;
 }
 
+/// A file's bytes (not a hash, not a symlink's target, not absent).
+bool holds_content(const item_value& v) {
+  return is_kept_content(v) && v.value.rfind(symlink_prefix, 0) != 0;
+}
+
 std::string hash_of(const std::string& content) {
   return sha256_prefix + journal::to_hex(journal::sha256(content));
 }
@@ -112,7 +117,9 @@ status drift_state::rebuild_declared(const protocol::VClusterOverlay& overlay,
 }
 
 status drift_state::set_declared(const protocol::VClusterOverlay& overlay,
-                                 const protocol::NodeDelta& delta) {
+                                 const protocol::NodeDelta& delta,
+                                 int64_t now_ms) {
+  auto was = declared_files();
   if (auto st = rebuild_declared(overlay, delta); !st)
     return st;
   overlay_ = overlay;
@@ -132,18 +139,53 @@ status drift_state::set_declared(const protocol::VClusterOverlay& overlay,
   auto_converge_.clear();
   for (auto c : now)
     auto_converge_.insert(c);
+  recompare_after(was, now_ms);
   return {};
 }
 
+std::vector<std::string> drift_state::declared_files() const {
+  std::vector<std::string> out;
+  for (const auto& [id, v] : declared_.items)
+    if (id.first == files_dim)
+      out.push_back(id.second);
+  return out;
+}
+
+void drift_state::recompare_after(const std::vector<std::string>& was,
+                                  int64_t now_ms) {
+  // Drift was measured against the declarations before: an item no
+  // longer declared is expected at its baseline now, a new one at its
+  // declared value (tester, issue 11: a dropped declaration kept showing
+  // as drift against its old value). A file declared until now that did
+  // not drift is looked at too: nothing else would until it is written.
+  recompare(now_ms);
+  if (!baseline_taken_)
+    return;
+  for (const auto& p : was)
+    if (!declared_.find({files_dim, p}))
+      (void)observe_file(p, now_ms); // unreadable now: seen at its next event
+}
+
 status drift_state::rebuild_declared(int64_t now_ms) {
+  auto was = declared_files();
   if (auto st = rebuild_declared(overlay_, node_delta_); !st)
     return st;
-  recompare(now_ms);
+  recompare_after(was, now_ms);
   return {};
 }
 
 void drift_state::apply_committed(const protocol::StateDelta& recorded,
                                   int64_t now_ms) {
+  // An item the commit declares first goes back, should its declaration
+  // go, to what was expected of it until now: the value it drifted from
+  // (its baseline, or absent for a file that appeared), as a boot's or an
+  // update's items go back to what they held before (undeclare.hpp).
+  for (const auto& i : recorded.items()) {
+    item_id id{i.category(), i.key()};
+    auto it = drift_.find(id);
+    if (it != drift_.end() && !declared_.find(id))
+      undeclared_.emplace(id, it->second.item.declared); // the first wins
+  }
   journal::merge_node_list(node_delta_.mutable_items(), recorded);
   // A new commit declares its items again, even after the delta's TTL ran
   // out; its own TTL comes with the journal link's next update.
@@ -205,7 +247,7 @@ std::vector<item_id> drift_state::expire_delta(int64_t now_ms) {
     return {};
   expired_delta_ = seq;
   // The same overlay and delta were accepted before: this cannot fail.
-  auto st = rebuild_declared(overlay_, node_delta_);
+  auto st = rebuild_declared(now_ms);
   PACT_ASSERT(st.ok(), "a declared state accepted once rebuilds");
   std::vector<item_id> keys;
   for (const auto& i : node_delta_.items())
@@ -273,22 +315,60 @@ void drift_state::update(drift_source src, const item_id& id,
   drift_.emplace(id, entry{std::move(*d), src});
 }
 
+std::optional<std::string>
+drift_state::declared_through(const std::string& node_path) {
+  auto it = aliases_.find(node_path);
+  if (it == aliases_.end())
+    return std::nullopt;
+  if (!declared_.find({files_dim, it->second})) {
+    aliases_.erase(it); // no longer declared: a file of its own again
+    return std::nullopt;
+  }
+  return it->second;
+}
+
 status drift_state::observe_file(const std::string& node_path, int64_t now_ms) {
-  std::string host = settings_.root == "/" ? node_path
-                                           : settings_.root + node_path;
+  if (baseline_taken_)
+    if (auto key = declared_through(node_path)) {
+      // The place a declared file is written through a symlinked
+      // directory: one item, the declared one, not a second undeclared.
+      if (auto it = drift_.find({files_dim, node_path}); it != drift_.end())
+        erase(it);
+      return compare_file(*key, now_ms);
+    }
+  return compare_file(node_path, now_ms);
+}
+
+status drift_state::compare_file(const std::string& node_path, int64_t now_ms) {
   // Full content up to the cap even when the baseline's budget is spent:
   // a drifted file's diff needs it; the baseline reduces what it keeps.
-  auto actual = read_file_value(host, settings_.limits.max_file_bytes);
-  if (!actual)
-    return actual.err();
+  // Read as the agent writes (root_fs.hpp): inside the root, so a root
+  // that is gone is an error here, not every file deleted.
+  auto read = read_node_file(settings_.root, node_path,
+                             settings_.limits.max_file_bytes);
+  if (!read)
+    return read.err();
+  const auto& actual = read->value;
   observed_ms_ = now_ms;
   if (!baseline_taken_) {
-    files_.record(node_path, *actual);
+    files_.record(node_path, actual);
     return {};
   }
-  auto [expected, from_journal] = expected_file(node_path, *actual);
-  update(drift_source::files, {files_dim, node_path}, expected, *actual,
-         from_journal, now_ms);
+  item_id id{files_dim, node_path};
+  if (!read->resolved.empty() && read->resolved != node_path) {
+    if (!declared_.find(id)) {
+      // Not declared, and not where a file lives (a symlinked directory
+      // is on the way): the watched place is the item, not this path.
+      if (auto it = drift_.find(id); it != drift_.end())
+        erase(it);
+      return {};
+    }
+    aliases_[read->resolved] = node_path;
+    if (auto it = drift_.find({files_dim, read->resolved}); it != drift_.end())
+      erase(it);
+  }
+  auto [expected, from_journal] = expected_file(node_path, actual);
+  update(drift_source::files, id, expected, actual, from_journal, now_ms);
   return {};
 }
 
@@ -486,6 +566,12 @@ drift_state::reply(const std::string& node,
     out->set_actual_present(d.actual.present);
     out->set_actual(utf8_safe(d.actual.value));
     bool file = id.first == files_dim;
+    // The sizes of the bytes, not of their UTF-8-safe text (longer where
+    // a byte became \xNN).
+    if (file && holds_content(d.declared))
+      out->set_declared_bytes(d.declared.value.size());
+    if (file && holds_content(d.actual))
+      out->set_actual_bytes(d.actual.value.size());
     if (file)
       out->set_unified_diff(utf8_safe(
         unified_diff(d.declared, d.actual, "declared" + id.second,

@@ -70,10 +70,11 @@ public:
   // --- declared state -----------------------------------------------------
 
   /// Takes the node's declared state from the journal. An error (nothing
-  /// changed) for an item without category or key. Items now declared are
-  /// compared at the next observation of their source.
+  /// changed) for an item without category or key. Every item is compared
+  /// again at once (recompare): drift against a declaration that went
+  /// away is then drift against the baseline, or none.
   status set_declared(const protocol::VClusterOverlay& overlay,
-                      const protocol::NodeDelta& delta);
+                      const protocol::NodeDelta& delta, int64_t now_ms);
   bool declared_known() const {
     return declared_known_;
   }
@@ -128,7 +129,9 @@ public:
   }
   /// A node commit the journal recorded (`pact commit` of drift): merged
   /// into the node delta as the journal merges it, so the committed items
-  /// stop drifting at once, before the journal link's next update.
+  /// stop drifting at once, before the journal link's next update. Items
+  /// it declares first keep what they drifted from as their earlier value
+  /// (note_undeclared).
   void apply_committed(const protocol::StateDelta& recorded, int64_t now_ms);
   /// The node delta's items replaced (a rollback): declared state is the
   /// overlay with `items` over it from now on.
@@ -159,7 +162,11 @@ public:
 
   /// A file seen by a walk or an event: before the baseline is taken it is
   /// recorded, afterwards compared. An unreadable file is left as it was
-  /// (its error is returned for the log).
+  /// (its error is returned for the log); so is every file while the root
+  /// itself cannot be opened (moved away: file_baseline.hpp
+  /// read_node_file). Paths resolve inside the root as writes do; the
+  /// place a declared file resolves to through a symlinked directory is
+  /// that declared item, not a file of its own.
   status observe_file(const std::string& node_path, int64_t now_ms);
 
   /// After a full walk (a restarted actor, an overflow rescan): files the
@@ -259,6 +266,15 @@ private:
   std::pair<item_value, bool> expected_file(const std::string& path,
                                             const item_value& actual) const;
   status rebuild_declared(int64_t now_ms);
+  /// Keys of the declared files.
+  std::vector<std::string> declared_files() const;
+  /// recompare, and the files in `was` (declared before a change) that are
+  /// no longer declared.
+  void recompare_after(const std::vector<std::string>& was, int64_t now_ms);
+  /// observe_file of `node_path` itself.
+  status compare_file(const std::string& node_path, int64_t now_ms);
+  /// The declared file `node_path` is the resolved place of, if any.
+  std::optional<std::string> declared_through(const std::string& node_path);
 
   /// Recomputes declared_ and declared_raw_ from `overlay` and `delta`
   /// (without the delta's items once it expired); nothing changes on error.
@@ -284,6 +300,9 @@ private:
   std::map<drift_source, observed_items> last_scan_;
   std::vector<std::string> journal_blacklist_;
   file_baseline files_;
+  /// Resolved node path -> declared file key, for declared files whose
+  /// parent directories hold a symlink (observe_file).
+  std::map<std::string, std::string> aliases_;
   bool baseline_taken_ = false;
   std::map<drift_source, observed_items> scan_baseline_;
   /// note_undeclared.

@@ -17,6 +17,8 @@
 
 #include "runtime/journal/journal_export.hpp"
 #include "runtime/journal/journal_items.hpp"
+#include "runtime/node/apply_backends.hpp"
+#include "runtime/node/root_fs.hpp"
 
 namespace pact::node {
 
@@ -34,8 +36,11 @@ struct fd_closer {
 };
 
 /// Streams the file: content while it fits, and its SHA-256 throughout.
-expected<item_value> read_regular(const std::string& path, size_t keep) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+/// `at`: the directory `path` is relative to (AT_FDCWD: the process's).
+expected<item_value> read_regular(int at, const std::string& name,
+                                  const std::string& path, size_t keep) {
+  int fd = ::openat(at, name.c_str(),
+                    O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return errno == ENOENT || errno == ELOOP
              ? expected<item_value>(item_value{})
@@ -87,25 +92,54 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 } // namespace
 
-expected<item_value> read_file_value(const std::string& host_path,
-                                     size_t keep_content_up_to) {
+namespace {
+
+/// `name` in directory `at` (AT_FDCWD: a path of the process's), never
+/// followed; `shown` names it in errors.
+expected<item_value> read_at(int at, const std::string& name,
+                             const std::string& shown, size_t keep) {
   struct stat st {};
-  if (::lstat(host_path.c_str(), &st) != 0)
+  if (::fstatat(at, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
     return errno == ENOENT || errno == ENOTDIR
              ? expected<item_value>(item_value{})
-             : read_error(host_path, errno);
+             : read_error(shown, errno);
   if (S_ISLNK(st.st_mode)) {
     std::vector<char> target(4096);
-    auto n = ::readlink(host_path.c_str(), target.data(), target.size());
+    auto n = ::readlinkat(at, name.c_str(), target.data(), target.size());
     if (n < 0)
       return errno == ENOENT ? expected<item_value>(item_value{})
-                             : read_error(host_path, errno);
+                             : read_error(shown, errno);
     return item_value::of(symlink_prefix
                           + std::string(target.data(), static_cast<size_t>(n)));
   }
   if (!S_ISREG(st.st_mode))
     return item_value{};
-  return read_regular(host_path, keep_content_up_to);
+  return read_regular(at, name, shown, keep);
+}
+
+} // namespace
+
+expected<item_value> read_file_value(const std::string& host_path,
+                                     size_t keep_content_up_to) {
+  return read_at(AT_FDCWD, host_path, host_path, keep_content_up_to);
+}
+
+expected<node_file> read_node_file(const std::string& root,
+                                   const std::string& node_path,
+                                   size_t keep_content_up_to) {
+  auto parent = find_parent_in_root(root, node_path);
+  if (!parent)
+    return parent.err();
+  node_file out;
+  if (parent->dir.get() < 0)
+    return out; // a directory on the way is missing: so is the file
+  out.resolved = parent->node_path();
+  auto v = read_at(parent->dir.get(), parent->name,
+                   under_root(root, out.resolved), keep_content_up_to);
+  if (!v)
+    return v.err();
+  out.value = std::move(*v);
+  return out;
 }
 
 bool is_text_value(const item_value& value) {

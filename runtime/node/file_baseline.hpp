@@ -49,6 +49,27 @@ inline constexpr const char* symlink_prefix = "symlink:";
 expected<item_value> read_file_value(const std::string& host_path,
                                      size_t keep_content_up_to);
 
+/// What a node file holds, and where under the root it is.
+struct node_file {
+  item_value value;
+  /// The node path the file was read at: `node_path` with its parent
+  /// directories resolved inside the root as writes resolve them
+  /// (root_fs.hpp; "/srv/conf/x.conf" for "/etc/conf.d/x.conf" when
+  /// /etc/conf.d -> /srv/conf). Empty when a directory on the way is
+  /// missing.
+  std::string resolved;
+};
+
+/// read_file_value for node path `node_path` under `root`, its parent
+/// directories resolved inside the root (a symlink among them followed
+/// there, never out of it), the file itself never followed: what the
+/// agent's writes (root_fs.hpp) wrote is what it reads back. An error,
+/// not an absent file, when the root itself cannot be opened (moved away
+/// or removed: the node's files are not known to be gone).
+expected<node_file> read_node_file(const std::string& root,
+                                   const std::string& node_path,
+                                   size_t keep_content_up_to);
+
 /// Whether `value` holds content an operator can read as text (not a hash,
 /// no NUL byte).
 bool is_text_value(const item_value& value);

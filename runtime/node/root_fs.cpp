@@ -137,17 +137,18 @@ struct walk {
   }
 };
 
-/// Resolves `dir` under `root` (see the header); on failure `err` holds
-/// the errno that stopped it (ENOTDIR for a non-directory in the path).
-expected<owned_fd> resolve(const std::string& root, const std::string& dir,
-                           bool create, int& err) {
+owned_fd open_root(const std::string& root) {
+  return owned_fd(::open(root.empty() ? "/" : root.c_str(),
+                         O_PATH | O_DIRECTORY | O_CLOEXEC));
+}
+
+/// Resolves `dir` from the open root `rfd` (see the header); on failure
+/// `err` holds the errno that stopped it (ENOTDIR for a non-directory in
+/// the path). `node_dir`, when given, gets the node path reached.
+expected<owned_fd> resolve_from(owned_fd rfd, const std::string& dir,
+                                bool create, int& err,
+                                std::string* node_dir = nullptr) {
   walk w;
-  owned_fd rfd(::open(root.empty() ? "/" : root.c_str(),
-                      O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (rfd.get() < 0) {
-    err = errno;
-    return sys_error(root, err);
-  }
   w.stack.push_back(std::move(rfd));
   for (auto& c : components(dir))
     w.todo.push_back(std::move(c));
@@ -160,7 +161,20 @@ expected<owned_fd> resolve(const std::string& root, const std::string& dir,
     }
   }
   err = 0;
+  if (node_dir)
+    *node_dir = joined(w.names);
   return std::move(w.stack.back());
+}
+
+/// Resolves `dir` under `root` (see the header).
+expected<owned_fd> resolve(const std::string& root, const std::string& dir,
+                           bool create, int& err) {
+  auto rfd = open_root(root);
+  if (rfd.get() < 0) {
+    err = errno;
+    return sys_error(root, err);
+  }
+  return resolve_from(std::move(rfd), dir, create, err);
 }
 
 /// The parent directory and last name of absolute node path `path`.
@@ -282,6 +296,37 @@ expected<owned_fd> open_dir_in_root(const std::string& root,
                                     const std::string& dir, bool create) {
   int err = 0;
   return resolve(root, dir, create, err);
+}
+
+expected<parent_in_root> find_parent_in_root(const std::string& root,
+                                             const std::string& path) {
+  auto where = split_path(path);
+  if (!where)
+    return where.err();
+  // The root first, on its own: a root that is gone (moved away, removed)
+  // is an error, never a node whose files are all missing.
+  auto rfd = open_root(root);
+  if (rfd.get() < 0)
+    return sys_error(root.empty() ? "/" : root, errno);
+  parent_in_root out;
+  out.name = where->second;
+  int err = 0;
+  auto dir = resolve_from(std::move(rfd), where->first, false, err,
+                          &out.node_dir);
+  if (!dir) {
+    if (err != ENOENT && err != ENOTDIR)
+      return dir.err();
+    out.node_dir.clear(); // nothing there: no directory, no file
+    return out;
+  }
+  out.dir = std::move(*dir);
+  return out;
+}
+
+std::string parent_in_root::node_path() const {
+  if (node_dir.empty())
+    return {};
+  return node_dir == "/" ? "/" + name : node_dir + "/" + name;
 }
 
 status write_in_root(const std::string& root, const std::string& path,

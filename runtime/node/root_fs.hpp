@@ -67,6 +67,30 @@ private:
 expected<owned_fd> open_dir_in_root(const std::string& root,
                                     const std::string& dir, bool create);
 
+/// Where node path `path` lives under the root, resolved as writes
+/// resolve it (above): so that reads find what writes wrote, a declared
+/// file written through a symlinked directory included.
+struct parent_in_root {
+  /// The parent directory, open (O_PATH); -1 when a directory on the way
+  /// does not exist (then nothing is at `path`).
+  owned_fd dir;
+  /// The node path of the resolved parent ("/srv/conf" for
+  /// "/etc/conf.d/x.conf" when /etc/conf.d -> /srv/conf); empty with no
+  /// parent.
+  std::string node_dir;
+  /// The last component of `path` (never followed).
+  std::string name;
+  /// node_dir + "/" + name: where the item is ("" with no parent).
+  std::string node_path() const;
+};
+
+/// Resolves the parent of absolute node path `path` without creating
+/// anything. Errors: the root itself cannot be opened (a root moved away
+/// or removed is not a node whose files are all missing), `path` is not
+/// absolute, a symlink loop or a directory that cannot be searched.
+expected<parent_in_root> find_parent_in_root(const std::string& root,
+                                             const std::string& path);
+
 /// Ownership to give a written file; none = the writer's.
 struct file_owner {
   uid_t uid = 0;

@@ -1,5 +1,7 @@
 #include "runtime/node/undeclare.hpp"
 
+#include <set>
+
 #include "runtime/node/converge.hpp"
 #include "runtime/node/file_baseline.hpp"
 #include "runtime/node/scanners.hpp"
@@ -15,8 +17,10 @@ observed_items read_before(const std::string& root,
   std::vector<std::string> sysctl;
   for (const auto& i : items)
     if (i.category() == DELTA_CATEGORY_FILES) {
-      if (auto v = read_file_value(under_root(root, i.key()), max_file_bytes))
-        out[{i.category(), i.key()}] = *v;
+      // Where the write will land (root_fs.hpp), a symlinked directory
+      // on the way included.
+      if (auto v = read_node_file(root, i.key(), max_file_bytes))
+        out[{i.category(), i.key()}] = v->value;
     } else if (i.category() == DELTA_CATEGORY_KERNEL
                && i.key().rfind(module_prefix, 0) != 0) {
       sysctl.push_back(i.key());
@@ -24,6 +28,24 @@ observed_items read_before(const std::string& root,
   for (auto& [id, v] : scan_sysctl(root, sysctl))
     out[id] = std::move(v);
   return out;
+}
+
+void remember_before(StateDelta& before, const std::string& root,
+                     const std::vector<DeltaItem>& todo,
+                     const std::vector<DeltaItem>& declared,
+                     size_t max_file_bytes) {
+  std::set<item_id> known;
+  for (const auto& i : declared)
+    known.insert({i.category(), i.key()});
+  for (const auto& i : before.items())
+    known.insert({i.category(), i.key()});
+  std::vector<DeltaItem> first;
+  for (const auto& i : todo)
+    if (!known.count({i.category(), i.key()}))
+      first.push_back(i);
+  auto read = before_delta(read_before(root, first, max_file_bytes));
+  for (auto& i : *read.mutable_items())
+    *before.add_items() = std::move(i);
 }
 
 StateDelta before_delta(const observed_items& before) {

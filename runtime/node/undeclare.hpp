@@ -8,10 +8,10 @@
 /// declaration goes away".
 ///
 /// The value an item goes back to is what it held before pact declared it:
-///   * declared when the agent booted: what the node held just before the
-///     boot applied it (read here, `read_before`, and kept by drift_state;
-///     a file pact created goes away again);
-///   * declared later: the baseline the agent took when it started.
+/// what the node held just before the agent first applied it, at boot or
+/// in a later update (read here, `read_before` / `remember_before`, and
+/// kept by drift_state; a file pact created goes away again); else the
+/// baseline the agent took when it started.
 /// It goes back at once, whatever the enforcement mode: it is the
 /// operator's change, like a new declaration, not drift waiting for a
 /// window. An item that drifts when its declaration goes is left to the
@@ -42,6 +42,17 @@ namespace pact::node {
 observed_items read_before(const std::string& root,
                            const std::vector<protocol::DeltaItem>& items,
                            size_t max_file_bytes);
+
+/// Adds to `before` what the items of `todo` that `declared` (what was
+/// declared until now) lacks hold under `root` before they are applied
+/// (read_before): the first declaration of an item, at boot (`declared`
+/// empty) or in a later update, records what it goes back to. An item
+/// `before` already holds keeps its value (a declaration dropped and
+/// declared again goes back to what the node held before pact at all).
+void remember_before(protocol::StateDelta& before, const std::string& root,
+                     const std::vector<protocol::DeltaItem>& todo,
+                     const std::vector<protocol::DeltaItem>& declared,
+                     size_t max_file_bytes);
 
 /// `before` as a delta for a message between actors (ADD with the value,
 /// REMOVE for an absent item), and back.

@@ -27,14 +27,33 @@ bool is_file(const DriftItem& i) {
 }
 
 /// A value on one line: files show their size (their content is in the
-/// diff), hashes and other values as they are.
-std::string value_text(const DriftItem& i, bool present, const std::string& v) {
+/// diff), hashes and other values as they are. The size is the agent's
+/// count of the file's bytes: `v` is UTF-8-safe text, in which each byte
+/// that is not UTF-8 takes four (\xNN). An agent too old to send sizes
+/// leaves them unset; its UTF-8 text is then the bytes themselves.
+std::string value_text(const DriftItem& i, bool present, const std::string& v,
+                       bool has_bytes, uint64_t bytes) {
   if (!present)
     return "(absent)";
   bool hash = v.rfind("sha256:", 0) == 0 || v.rfind("symlink:", 0) == 0;
   if (is_file(i) && !hash)
-    return "(" + std::to_string(v.size()) + " bytes)";
+    return "(" + std::to_string(has_bytes ? bytes : v.size()) + " bytes)";
   return terminal_safe(v);
+}
+
+std::string declared_text(const DriftItem& i) {
+  return value_text(i, i.declared_present(), i.declared(),
+                    i.has_declared_bytes(), i.declared_bytes());
+}
+
+std::string actual_text(const DriftItem& i) {
+  return value_text(i, i.actual_present(), i.actual(), i.has_actual_bytes(),
+                    i.actual_bytes());
+}
+
+/// A file's size in bytes as the agent counted it; null when unknown.
+nlohmann::json bytes_json(bool has, uint64_t bytes) {
+  return has ? nlohmann::json(bytes) : nlohmann::json(nullptr);
 }
 
 std::string window_text(const protocol::DriftReply& r, int64_t now) {
@@ -93,10 +112,8 @@ std::string drift_text(const protocol::DriftReply& r, int64_t now_unix_ms) {
     out << "\n"
         << category_name(i.category()) << "  " << terminal_safe(i.key()) << "  "
         << change_of(i) << "\n"
-        << "  declared: " << value_text(i, i.declared_present(), i.declared())
-        << "\n"
-        << "  actual:   " << value_text(i, i.actual_present(), i.actual())
-        << "\n";
+        << "  declared: " << declared_text(i) << "\n"
+        << "  actual:   " << actual_text(i) << "\n";
     if (!i.unified_diff().empty())
       out << terminal_safe(i.unified_diff(), line_mode::multi);
     if (!i.restorable())
@@ -115,6 +132,9 @@ nlohmann::json drift_json(const protocol::DriftReply& r) {
        {"change", change_of(i)},
        {"declared", value_json(i.declared_present(), i.declared())},
        {"actual", value_json(i.actual_present(), i.actual())},
+       {"declared_bytes",
+        bytes_json(i.has_declared_bytes(), i.declared_bytes())},
+       {"actual_bytes", bytes_json(i.has_actual_bytes(), i.actual_bytes())},
        {"unified_diff", i.unified_diff().empty()
                           ? nlohmann::json(nullptr)
                           : nlohmann::json(i.unified_diff())},

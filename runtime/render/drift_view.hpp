@@ -20,8 +20,10 @@ std::string drift_text(const protocol::DriftReply& r, int64_t now_unix_ms);
 
 /// {node, declared_state_known, magnitude, observed, window: {state,
 /// opened, ends}, scan_fallback_paths: [...], items: [{dimension, key,
-/// change, declared, actual, unified_diff, restorable, since}]}; absent
-/// values are null, times ISO 8601.
+/// change, declared, actual, declared_bytes, actual_bytes, unified_diff,
+/// restorable, since}]}; absent values are null, times ISO 8601; the
+/// *_bytes are a file's size as the agent counted its bytes (null when it
+/// sent none).
 nlohmann::json drift_json(const protocol::DriftReply& r);
 
 /// What `pact rollback SEQ` of a node prints when its agent restored it

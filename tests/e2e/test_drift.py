@@ -146,10 +146,13 @@ class DriftTest(PactTestCase):
                               else None)(self.diff()), timeout=5,
                      what="the escaped name in pact diff")
         self.assertEqual(r.returncode, 0, r.stderr)
+        # Its size is of its bytes, not of their escaped text.
+        self.assertIn("actual:   (10 bytes)", r.stdout)
         j = self.diff("--output", "json")
         self.assertEqual(j.returncode, 0, j.stderr)
-        self.assertIn("/etc/x\\xff", [i["key"] for i in json.loads(
-            j.stdout)["items"]])
+        items = {i["key"]: i for i in json.loads(j.stdout)["items"]}
+        self.assertIn("/etc/x\\xff", items)
+        self.assertEqual(items["/etc/x\\xff"]["actual_bytes"], 10)
         self.assertIsNone(agent.proc.poll(), "the agent is still running")
         self.assertNotIn("malformed node command", agent.read_log())
 

@@ -17,7 +17,7 @@ VC = "ml-training"
 
 
 class WindowTest(PactTestCase):
-    def start(self, mode, base=60, sensitivity=2.0):
+    def start(self, mode, base=60, sensitivity=2.0, scan_interval=30):
         self.journal = self.start_journal()
         self.token = self.token_of(self.journal)
         spec = os.path.join(self.tmp, "spec.toml")
@@ -36,7 +36,8 @@ class WindowTest(PactTestCase):
         cfg = os.path.join(self.tmp, "agent.toml")
         with open(cfg, "w") as f:
             f.write("[agent.journal]\nreport_interval_seconds = 1\n"
-                    "[agent.drift]\ntest_window_divisor = 20\n")
+                    "[agent.drift]\ntest_window_divisor = 20\n"
+                    f"scan_interval_seconds = {scan_interval}\n")
         self.agent = self.start_agent(self.journal, NODE, VC,
                                       extra=("--config", cfg))
         self.agent_env = {"PACT_AGENT_ENDPOINT": self.agent.api}
@@ -136,6 +137,33 @@ class WindowTest(PactTestCase):
         self.assertEqual(r.returncode, 1, r.stdout)
         self.assertEqual(r.stderr, "pact: vcluster 'no-such-vc' is not known "
                                    "to this journal\n")
+
+    def test_enforce_converges_again_after_the_root_moved_away_and_back(self):
+        # Tester, issue 11: with ROOT moved away the agent recorded drift of
+        # its items as if deleted, its expiry "restored 0", and after the
+        # move back nothing converged and the node stayed "converging".
+        self.start("enforce", scan_interval=1)
+        self.write("/etc/app.conf", "threads = 8\n")
+        self.wait_entry("drift-detected")
+        away = self.root + ".x"
+        os.rename(self.root, away)
+        time.sleep(5)  # past the 3 s window, several scans with it gone
+        kinds = [e["type"] for e in self.entries()]
+        self.assertEqual(kinds.count("drift-detected"), 1, kinds)
+        self.assertNotIn("window-expired", kinds)
+        self.assertNotIn("auto-converge", kinds)
+        os.rename(away, self.root)
+        conv = self.wait_entry("auto-converge")
+        self.assertIn("restored 1 item(s): files:/etc/app.conf",
+                      conv[0]["message"])
+        self.assertEqual(self.read("/etc/app.conf"), "threads = 4\n")
+        self.wait_entry("drift-resolved")
+        wait_for(lambda: "observe-only" in self.status(),
+                 what="the node to leave converging")
+        # New drift converges again.
+        self.write("/etc/app.conf", "threads = 16\n")
+        wait_for(lambda: self.read("/etc/app.conf") == "threads = 4\n",
+                 timeout=15, what="the new drift to converge")
 
     def test_enforce_restores_a_file_a_directory_took_the_place_of(self):
         self.start("enforce")

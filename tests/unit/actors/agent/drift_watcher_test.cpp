@@ -588,3 +588,115 @@ TEST_CASE_FIXTURE(fixture, "a missing watch root is reported and watched "
     seen |= i.key() == "/opt/app/new.conf";
   CHECK(seen);
 }
+
+namespace {
+
+/// Health detail of the drift watcher, as the registry has it.
+std::pair<protocol::ActorState, std::string> watcher_health(fixture& f) {
+  f.tick(2000); // heartbeats carry the state to the registry
+  protocol::HealthTree t;
+  f.sys.spawn([&](caf::event_based_actor* self) {
+    self
+      ->request(f.registry, caf::infinite,
+                protocol::health_snapshot_atom::value)
+      .then([&](const std::string& bytes) { CHECK(t.ParseFromString(bytes)); });
+  });
+  f.run();
+  for (const auto& a : t.actors())
+    if (a.name() == "agent/drift-watcher")
+      return {a.state(), a.detail()};
+  return {};
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "a root moved away and back: nothing recorded as "
+                           "removed meanwhile, enforce converges after") {
+  // Tester, issue 11: with ROOT moved away the agent recorded its declared
+  // items as drift, its window expiry "restored 0" and left them handed to
+  // converge, so after `mv ROOT.x ROOT` nothing converged again and the
+  // node stayed converging.
+  start();
+  auto overlay = overlay_with({{"/etc/motd", "hello\\n"}});
+  overlay.mutable_policy()->set_enforcement_mode(
+    protocol::ENFORCEMENT_MODE_ENFORCE);
+  overlay.mutable_policy()->set_base_commit_window_seconds(60);
+  auto w = child("agent/drift-watcher");
+  caf::anon_send(w, declared_state_atom::value, overlay.SerializeAsString(),
+                 std::string());
+  run();
+  root.write("/etc/motd", "changed\n");
+  tick(60);
+  tick(400);
+  REQUIRE(recorded().size() == 1); // the episode; the window is open
+  auto away = root.path() + ".x";
+  std::filesystem::rename(root.path(), away);
+  tick(60);                      // the poll sees the root gone
+  tick(30'000);                  // a scan with it gone
+  tick(60'000);                  // past the window's end
+  CHECK(recorded().size() == 1); // no episode, no expiry, no convergence
+  auto [state, detail] = watcher_health(*this);
+  CHECK(state == protocol::ACTOR_STATE_DEGRADED);
+  CHECK(detail.find("is gone (was it removed or moved?)") != std::string::npos);
+  // A declared state arriving meanwhile reads nothing under it either.
+  caf::anon_send(w, declared_state_atom::value, overlay.SerializeAsString(),
+                 std::string());
+  run();
+  tick(400);
+  CHECK(recorded().size() == 1);
+  REQUIRE(drift().items_size() == 1);
+
+  std::filesystem::rename(away, root.path());
+  tick(30'000); // the next scan finds it back and walks it
+  tick(60);
+  auto got = recorded();
+  REQUIRE(kinds(got)
+          == std::vector<protocol::EntryType>{
+            protocol::ENTRY_TYPE_DRIFT_DETECTED,
+            protocol::ENTRY_TYPE_WINDOW_EXPIRED,
+            protocol::ENTRY_TYPE_AUTO_CONVERGE,
+          });
+  CHECK(got[2].message().find("restored 1 item(s): files:/etc/motd")
+        != std::string::npos);
+  CHECK(motd(*this) == "hello\n");
+  tick(60);
+  CHECK(drift().items_size() == 0);
+  tick(60);
+  got = recorded();
+  REQUIRE(got.size() == 4);
+  CHECK(got[3].record_type() == protocol::ENTRY_TYPE_DRIFT_RESOLVED);
+  // And later drift is a new episode whose window expiry converges it.
+  root.write("/etc/motd", "again\n");
+  tick(60);
+  tick(400);
+  tick(60'000);
+  CHECK(motd(*this) == "hello\n");
+  CHECK(recorded().size() == 7); // detected, expired, converged
+}
+
+TEST_CASE_FIXTURE(fixture, "a root moved away records no drift of its "
+                           "declared files or sysctl keys") {
+  start();
+  auto overlay = overlay_with({{"/etc/motd", "hello\\n"}});
+  auto* k = overlay.add_items();
+  k->set_category(protocol::DELTA_CATEGORY_KERNEL);
+  k->set_action(protocol::DELTA_ACTION_ADD);
+  k->set_key("vm.swappiness");
+  k->set_value("60");
+  caf::anon_send(child("agent/drift-watcher"), declared_state_atom::value,
+                 overlay.SerializeAsString(), std::string());
+  run();
+  tick(400);
+  REQUIRE(drift().items_size() == 0);
+  auto away = root.path() + ".x";
+  std::filesystem::rename(root.path(), away);
+  for (int i = 0; i < 3; ++i)
+    tick(30'000);
+  CHECK(drift().items_size() == 0);
+  CHECK(recorded().empty());
+  std::filesystem::rename(away, root.path());
+  tick(30'000);
+  tick(400);
+  CHECK(drift().items_size() == 0);
+  CHECK(recorded().empty());
+}

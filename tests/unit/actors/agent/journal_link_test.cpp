@@ -10,6 +10,7 @@
 #include <caf/send.hpp>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "actors/agent/agent_atoms.hpp"
@@ -301,6 +302,32 @@ TEST_CASE_FIXTURE(fixture, "the link boots from the journal, caches, hands "
   CHECK(link_detail().find("booted from the journal at http://j1:9443")
         != std::string::npos);
   CHECK(*attempts == 1);
+}
+
+TEST_CASE_FIXTURE(fixture, "an item an update declares has what it held "
+                           "before remembered, as the boot's have") {
+  // Tester, issue 11: only the boot read what its items held, so a file
+  // declared later stayed when its declaration was dropped.
+  start(config());
+  { std::ofstream(root.path + "/etc/app.conf") << "local\n"; }
+  js->overlay = overlay_with("from the journal", 8);
+  auto* f = js->overlay.add_items();
+  f->set_category(DELTA_CATEGORY_FILES);
+  f->set_action(DELTA_ACTION_ADD);
+  f->set_key("/etc/app.conf");
+  f->set_value(R"({"content":"managed\n","mode":"0644"})");
+  sched.advance_time(std::chrono::seconds(10));
+  run();
+  REQUIRE(got->declared == 2);
+  CHECK(root.read("/etc/app.conf") == "managed\n");
+  StateDelta before;
+  REQUIRE(before.ParseFromString(got->before));
+  std::map<std::string, std::string> held;
+  for (const auto& i : before.items())
+    held[i.key()] = i.action() == DELTA_ACTION_REMOVE ? "(absent)" : i.value();
+  CHECK(held
+        == std::map<std::string, std::string>{{"/etc/app.conf", "local\n"},
+                                              {"/etc/motd", "(absent)"}});
 }
 
 TEST_CASE_FIXTURE(fixture, "every replica down: boot from the cache, back "

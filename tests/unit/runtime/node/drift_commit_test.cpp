@@ -53,7 +53,7 @@ struct fixture {
     i->set_action(protocol::DELTA_ACTION_ADD);
     i->set_key("vm.swappiness");
     i->set_value("60");
-    REQUIRE(s.set_declared(o, {}));
+    REQUIRE(s.set_declared(o, {}, t0));
     s.observe_source(drift_source::sysctl,
                      {{{kernel, "vm.swappiness"}, item_value::of("60")}}, t0);
   }

@@ -93,7 +93,7 @@ TEST_CASE("declared state wins over the baseline; hash-only is not "
   protocol::VClusterOverlay overlay;
   *overlay.add_items() = item(files, "/etc/motd",
                               R"({"content":"declared\n","mode":"0644"})");
-  REQUIRE(s.set_declared(overlay, {}));
+  REQUIRE(s.set_declared(overlay, {}, t0));
   s.observe_declared_files(t0 + 1);
   auto d = s.items();
   REQUIRE(d.size() == 1);
@@ -120,7 +120,7 @@ TEST_CASE("periodic sources: first scan is the baseline, declared keys "
   drift_state s(st);
   protocol::VClusterOverlay overlay;
   *overlay.add_items() = item(kernel, "vm.nr_hugepages", "2048");
-  REQUIRE(s.set_declared(overlay, {}));
+  REQUIRE(s.set_declared(overlay, {}, t0));
   CHECK(s.sysctl_keys()
         == std::vector<std::string>{"vm.nr_hugepages", "vm.swappiness"});
   observed_items first{{{kernel, "vm.swappiness"}, item_value::of("60")},

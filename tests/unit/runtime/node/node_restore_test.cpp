@@ -50,7 +50,7 @@ struct fixture {
     REQUIRE(s.observe_file("/etc/motd", t0));
     REQUIRE(s.observe_file("/etc/big", t0));
     s.mark_baseline_taken();
-    REQUIRE(s.set_declared({}, {}));
+    REQUIRE(s.set_declared({}, {}, t0));
   }
 };
 

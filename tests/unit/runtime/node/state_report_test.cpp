@@ -60,7 +60,7 @@ struct follow_fixture {
     delta.set_state(journal_state);
     VClusterOverlay o;
     o.set_vcluster("ml");
-    REQUIRE(s.set_declared(o, delta));
+    REQUIRE(s.set_declared(o, delta, t0));
   }
   void start(NodeState journal_state) {
     r.write("/etc/motd", "hello\n");

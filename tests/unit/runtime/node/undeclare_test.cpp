@@ -56,7 +56,7 @@ struct booted {
     for (const char* p : {"/etc/motd", "/etc/new.conf"})
       REQUIRE(s.observe_file(p, t0));
     s.mark_baseline_taken();
-    REQUIRE(s.set_declared(overlay, {}));
+    REQUIRE(s.set_declared(overlay, {}, t0));
     s.note_undeclared(back);
     s.observe_source(drift_source::sysctl,
                      scan_sysctl(r.path(), {"vm.swappiness"}), t0);
@@ -89,7 +89,7 @@ TEST_CASE("items the declared state drops go back to what they held before "
   CHECK(pact::test::read_node_file(b.r, "/proc/sys/vm/swappiness") == "60\n");
 
   // The drift state agrees once it looks again.
-  REQUIRE(b.s.set_declared({}, {}));
+  REQUIRE(b.s.set_declared({}, {}, t0));
   for (const char* p : {"/etc/motd", "/etc/new.conf"})
     REQUIRE(b.s.observe_file(p, t0 + 1));
   b.s.observe_source(drift_source::sysctl,
@@ -121,12 +121,12 @@ TEST_CASE("an item declared after the agent started goes back to its "
   r.write("/etc/app.conf", "local\n");
   REQUIRE(s.observe_file("/etc/app.conf", t0));
   s.mark_baseline_taken();
-  REQUIRE(s.set_declared({}, {}));
+  REQUIRE(s.set_declared({}, {}, t0));
   protocol::VClusterOverlay o;
   *o.add_items() = item(files, "/etc/app.conf",
                         R"({"content":"managed\n","mode":"0600"})");
   r.write("/etc/app.conf", "managed\n"); // the journal link applied it
-  REQUIRE(s.set_declared(o, {}));
+  REQUIRE(s.set_declared(o, {}, t0));
   REQUIRE(s.observe_file("/etc/app.conf", t0 + 1));
   REQUIRE(s.items().empty());
   host_settings h;

@@ -47,7 +47,7 @@ struct fixture {
   explicit fixture(protocol::EnforcementMode mode,
                    const protocol::NodeDelta& delta = {}) {
     r.write("/etc/motd", "hello\n");
-    REQUIRE(s.set_declared(overlay_with(mode), delta));
+    REQUIRE(s.set_declared(overlay_with(mode), delta, t0));
     REQUIRE(s.observe_file("/etc/motd", t0));
     s.mark_baseline_taken();
   }
@@ -146,7 +146,8 @@ TEST_CASE("enforce: drift found while the window stays expired is "
   st.settle_ms = 0;
   st.limits.max_total_bytes = 0; // the baseline keeps hashes only
   drift_state s(st);
-  REQUIRE(s.set_declared(overlay_with(protocol::ENFORCEMENT_MODE_ENFORCE), {}));
+  REQUIRE(
+    s.set_declared(overlay_with(protocol::ENFORCEMENT_MODE_ENFORCE), {}, t0));
   REQUIRE(s.observe_file("/var/big", t0));
   s.mark_baseline_taken();
   f.r.write("/var/big", "changed");
@@ -190,15 +191,15 @@ TEST_CASE("the journal's deadline moves the window, once per change") {
   // Expired, then `pact extend`: the window opens again from the journal.
   CHECK(keep_window(f.s, "n1", t0 + 600'000, f.backends).commands.size() == 2);
   delta.set_window_ends_unix_ms(t0 + 1'500'000);
-  REQUIRE(
-    f.s.set_declared(overlay_with(protocol::ENFORCEMENT_MODE_OBSERVE), delta));
+  REQUIRE(f.s.set_declared(overlay_with(protocol::ENFORCEMENT_MODE_OBSERVE),
+                           delta, t0));
   CHECK(f.s.follow_journal_window(t0 + 900'000) == window_event::extended);
   CHECK(f.s.window().phase() == window_phase::open);
   CHECK(f.s.window().ends_ms() == t0 + 1'500'000);
   // An unchanged deadline never reopens a window that closed.
   f.s.window().on_clean();
-  REQUIRE(
-    f.s.set_declared(overlay_with(protocol::ENFORCEMENT_MODE_OBSERVE), delta));
+  REQUIRE(f.s.set_declared(overlay_with(protocol::ENFORCEMENT_MODE_OBSERVE),
+                           delta, t0));
   CHECK(f.s.follow_journal_window(t0 + 900'000) == window_event::none);
   CHECK(f.s.window().phase() == window_phase::closed);
 }
@@ -221,7 +222,7 @@ TEST_CASE("a node delta's TTL: its keys are flagged and converged at once") {
   delta.mutable_items(0)->set_value("10");
   delta.set_delta_sequence(7);
   delta.set_delta_expires_unix_ms(t0 + 1000);
-  REQUIRE(s.set_declared(overlay, delta));
+  REQUIRE(s.set_declared(overlay, delta, t0));
   s.mark_baseline_taken();
   auto scan = [&](int64_t at) {
     s.observe_source(drift_source::sysctl,
@@ -259,7 +260,7 @@ TEST_CASE("a node delta's TTL: its keys are flagged and converged at once") {
   CHECK_FALSE(s.take_episode(t0 + 1000));
   // The same delta again (the boot stream repeats it): still expired. A
   // new commit declares its items again.
-  REQUIRE(s.set_declared(overlay, delta));
+  REQUIRE(s.set_declared(overlay, delta, t0));
   scan(t0 + 3000);
   CHECK(s.items().empty());
   CHECK_FALSE(s.take_episode(t0 + 3000));
@@ -269,7 +270,7 @@ TEST_CASE("a node delta's TTL: its keys are flagged and converged at once") {
   CHECK(s.window().phase() == window_phase::closed);
   delta.set_delta_sequence(9);
   delta.set_delta_expires_unix_ms(t0 + 100'000);
-  REQUIRE(s.set_declared(overlay, delta));
+  REQUIRE(s.set_declared(overlay, delta, t0));
   scan(t0 + 3001);
   REQUIRE(s.items().size() == 1);
   CHECK(s.items()[0].declared.value == "10");
@@ -289,8 +290,8 @@ TEST_CASE("an expired delta's key the overlay lacks is expected absent") {
   i->set_value(R"({"content":"mine\n"})");
   delta.set_delta_sequence(3);
   delta.set_delta_expires_unix_ms(t0);
-  REQUIRE(
-    s.set_declared(overlay_with(protocol::ENFORCEMENT_MODE_OBSERVE), delta));
+  REQUIRE(s.set_declared(overlay_with(protocol::ENFORCEMENT_MODE_OBSERVE),
+                         delta, t0));
   s.mark_baseline_taken();
   s.observe_declared_files(t0 - 1);
   CHECK(s.items().empty());
@@ -336,8 +337,8 @@ TEST_CASE("an extension is not carried over to a later drift episode") {
   REQUIRE(f.s.window().ends_ms() == t0 + 60'000);
   protocol::NodeDelta delta;
   delta.set_window_ends_unix_ms(t0 + 3'600'000); // `pact extend 60`
-  REQUIRE(
-    f.s.set_declared(overlay_with(protocol::ENFORCEMENT_MODE_OBSERVE), delta));
+  REQUIRE(f.s.set_declared(overlay_with(protocol::ENFORCEMENT_MODE_OBSERVE),
+                           delta, t0));
   REQUIRE(f.s.follow_journal_window(t0 + 1000) == window_event::extended);
   // The episode ends (undone).
   f.r.write("/etc/motd", "hello\n");
@@ -367,8 +368,8 @@ TEST_CASE("a policy turning enforce converges the drift flagged before") {
       records(keep_window(f.s, "n1", t0 + past_window, f.backends))
       == std::vector<protocol::EntryType>{protocol::ENTRY_TYPE_WINDOW_EXPIRED});
     CHECK(enforce_flagged(f.s, "n1", f.backends).commands.empty());
-    REQUIRE(
-      f.s.set_declared(overlay_with(protocol::ENFORCEMENT_MODE_ENFORCE), {}));
+    REQUIRE(f.s.set_declared(overlay_with(protocol::ENFORCEMENT_MODE_ENFORCE),
+                             {}, t0));
     // The watcher names the reason; else the next poll converges anyway.
     auto a = named ? enforce_flagged(f.s, "n1", f.backends)
                    : keep_window(f.s, "n1", t0 + past_window + 1, f.backends);

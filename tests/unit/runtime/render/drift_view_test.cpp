@@ -105,6 +105,33 @@ TEST_CASE("json: exact values, absent ones null") {
   CHECK(j["items"][2]["since"].is_null());
 }
 
+TEST_CASE("a file that is not UTF-8 shows the size of its bytes") {
+  // Tester, issue 11: the size shown was the length of the UTF-8-safe
+  // text the agent sends, where each such byte is four (\xNN).
+  protocol::DriftReply r;
+  r.set_node("n1");
+  auto* f = r.add_items();
+  f->set_category(protocol::DELTA_CATEGORY_FILES);
+  f->set_key("/etc/bin");
+  f->set_declared_present(true);
+  f->set_declared("\\xff\\xfe\n"); // the bytes ff fe 0a
+  f->set_declared_bytes(3);
+  f->set_actual_present(true);
+  f->set_actual("\\xff\n");
+  f->set_actual_bytes(2);
+  auto text = render::drift_text(r, t0);
+  CHECK(text.find("  declared: (3 bytes)\n  actual:   (2 bytes)\n")
+        != std::string::npos);
+  auto j = render::drift_json(r);
+  CHECK(j["items"][0]["declared_bytes"] == 3);
+  CHECK(j["items"][0]["actual_bytes"] == 2);
+  // An agent that sends no sizes: its text is the bytes (UTF-8 content).
+  f->clear_declared_bytes();
+  CHECK(render::drift_text(r, t0).find("  declared: (9 bytes)")
+        != std::string::npos);
+  CHECK(render::drift_json(r)["items"][0]["declared_bytes"].is_null());
+}
+
 TEST_CASE("rollback of a node: one line per restored item, keys escaped") {
   // Tester, issue 11: a file name holding a newline printed raw made a
   // line of its own in `pact rollback`'s output.
