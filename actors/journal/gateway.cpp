@@ -197,8 +197,14 @@ std::string claim_node(caf::event_based_actor* self, gateway_data& d,
       spdlog::warn("gateway: the agent holding node {} (at {}) has been "
                    "silent; the agent now writing for it takes over",
                    node, h.endpoint);
+    if (!fresh)
+      if (auto old = d.held_by.find(h.link); old != d.held_by.end())
+        old->second.erase(node);
     h = node_holder{sender, {}, 0, 0, 0};
-    self->monitor(sender);
+    auto& held = d.held_by[sender];
+    if (held.empty())
+      self->monitor(sender); // once per link, however many nodes it holds
+    held.insert(node);
   } else if (h.link != sender) {
     return "node '" + node + "' is served by another pact-agent"
            + (h.endpoint.empty() ? std::string()
@@ -255,8 +261,14 @@ caf::behavior gateway(caf::event_based_actor* self,
   auto table = make_table(self, d);
   // An agent's connection is gone: its node may be held by another.
   self->set_down_handler([d](caf::down_msg& dm) {
-    for (auto it = d->holders.begin(); it != d->holders.end();)
-      it = it->second.link == dm.source ? d->holders.erase(it) : std::next(it);
+    auto held = d->held_by.find(dm.source);
+    if (held == d->held_by.end())
+      return;
+    for (const auto& node : held->second)
+      if (auto it = d->holders.find(node);
+          it != d->holders.end() && it->second.link == dm.source)
+        d->holders.erase(it);
+    d->held_by.erase(held);
   });
   auto state = [d] {
     return std::make_pair(ACTOR_STATE_RUNNING,

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include <caf/event_based_actor.hpp>
@@ -49,6 +50,9 @@ struct gateway_data {
   std::string url;
   std::map<std::string, known_node> nodes;
   std::map<std::string, node_holder> holders;
+  /// The nodes each holding link holds (monitored once), so that a link's
+  /// down message drops its nodes without a walk over every node.
+  std::map<caf::actor_addr, std::set<std::string>> held_by;
   /// Sender of the API request being dispatched. Captured before the
   /// response promise is made: CAF 0.17's make_response_promise() moves the
   /// sender out of the message, so current_sender() is null afterwards.
