@@ -135,7 +135,7 @@ bool check_root(const shared& d) {
   }
   auto problem = root
                  + " is gone (was it removed or moved?); drift is not "
-                   "watched or converged, retrying every scan";
+                   "watched or converged until it is back";
   if (problem != d->problem)
     spdlog::warn("drift: {}", terminal_safe(problem));
   d->problem = std::move(problem);
@@ -329,6 +329,13 @@ void send_outbox(caf::event_based_actor* self, const shared& d) {
 
 void poll(caf::event_based_actor* self, const shared& d) {
   auto& s = d->state();
+  // A root that came back is watched again within a poll, not at the next
+  // scan (scan() walks it and reads what the scan reads).
+  if (d->root_gone) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(s.settings().root, ec))
+      scan(d);
+  }
   if (follow_watch_roots(d))
     start_tree(d);
   if (d->tree) {

@@ -9,9 +9,22 @@
 
 #include "actors/agent/journal_link_state.hpp"
 #include "protocol/errors.hpp"
+#include "runtime/journal/config_state_machine.hpp"
 #include "runtime/journal/journal_items.hpp"
 
 namespace pact::agent::detail {
+
+namespace {
+
+/// Items and bytes of items in one node command: below the journal's
+/// bounds (journal::max_delta_items; policy::max_request_bytes is 4 MiB).
+constexpr int max_record_items = 1024;
+constexpr size_t max_record_bytes = 1 << 20;
+
+} // namespace
+
+void enqueue_one(self_ptr self, const shared& d, protocol::JournalCommand cmd,
+                 bool durable);
 
 namespace {
 
@@ -65,6 +78,18 @@ void enqueue_command(self_ptr self, const shared& d, JournalCommand cmd,
     cmd.set_client_request_id(d->cfg.node_id.substr(0, 40) + "-"
                               + std::to_string(d->cfg.wall->now_unix_ms()) + "-"
                               + std::to_string(++d->request_seq));
+  // A record of many items (an auto-converge of thousands of files) goes
+  // in parts the journal accepts (journal::max_delta_items, the request
+  // size), each applied once.
+  auto parts = journal::split_delta(std::move(cmd), max_record_items,
+                                    max_record_bytes,
+                                    journal::max_client_request_id_bytes);
+  for (auto& part : parts)
+    enqueue_one(self, d, std::move(part), durable);
+}
+
+void enqueue_one(self_ptr self, const shared& d, JournalCommand cmd,
+                 bool durable) {
   // The bound counts what the journal has not accepted yet (waiting and
   // in flight): the outbox on disk holds no more than that.
   if (d->queue.size() + d->in_flight.size() >= d->cfg.max_queued_commands

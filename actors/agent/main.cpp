@@ -161,12 +161,18 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
   s.verifier = *verifier;
   if (auto st = check_state_dir(s.v, s.state_dir); !st)
     return st.err();
+  return s;
+}
+
+/// Opens the boot cache, once every setting has been checked: a bad one
+/// leaves no store behind in the state directory.
+status open_cache(settings& s) {
   auto cache = node::boot_cache::open(s.state_dir + "/boot-cache");
   if (!cache)
     return make_error(where(s.v, "agent.state_dir") + ": "
                       + cache.err().message);
   s.cache = std::move(*cache);
-  return s;
+  return {};
 }
 
 /// The host others reach the agent API at: the listen host, or this host's
@@ -285,6 +291,8 @@ int main(int argc, char** argv) {
   auto drift = agent::drift_config(s->v, s->node_id, s->root, s->state_dir);
   if (!drift)
     return fail(drift.err());
+  if (auto st = open_cache(*s); !st)
+    return fail(st.err());
   if (s->token_file.empty())
     spdlog::warn("no node credential (--token-file / agent.token_file): the "
                  "journal refuses this agent's boot, reports and records");

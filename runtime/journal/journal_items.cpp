@@ -9,6 +9,9 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <openssl/sha.h>
 
+#include "runtime/common/assert.hpp"
+#include "runtime/common/terminal_text.hpp"
+
 namespace pact::journal {
 
 using protocol::DeltaItem;
@@ -217,6 +220,53 @@ bool valid_name(const std::string& name) {
       return false;
   }
   return true;
+}
+
+std::vector<protocol::JournalCommand>
+split_delta(protocol::JournalCommand cmd, int max_items, size_t max_bytes,
+            size_t max_id_bytes) {
+  PACT_ASSERT(max_items > 0, "split_delta: at least one item per part");
+  std::vector<protocol::JournalCommand> parts;
+  if (cmd.state_delta().items_size() <= max_items
+      && cmd.state_delta().ByteSizeLong() <= max_bytes) {
+    parts.push_back(std::move(cmd));
+    return parts;
+  }
+  auto items = std::move(*cmd.mutable_state_delta()->mutable_items());
+  cmd.mutable_state_delta()->clear_items();
+  size_t bytes = 0;
+  for (auto& item : items) {
+    auto size = item.ByteSizeLong();
+    auto* last = parts.empty() ? nullptr : &parts.back();
+    if (last == nullptr || last->state_delta().items_size() >= max_items
+        || (bytes + size > max_bytes && last->state_delta().items_size() > 0)) {
+      parts.push_back(cmd);
+      last = &parts.back();
+      bytes = 0;
+    }
+    bytes += size;
+    *last->mutable_state_delta()->add_items() = std::move(item);
+  }
+  auto n = std::to_string(parts.size());
+  for (size_t i = 0; i < parts.size(); ++i) {
+    auto k = std::to_string(i + 1);
+    auto& part = parts[i];
+    auto suffix = " (part " + k + " of " + n + ")";
+    auto message = part.message();
+    // Room for the suffix, and for the replacement characters utf8_safe
+    // puts where the cut split a character.
+    if (message.size() + suffix.size() + 16 > max_message_bytes) {
+      message.resize(max_message_bytes - suffix.size() - 16);
+      message = utf8_safe(message);
+    }
+    part.set_message(message + suffix);
+    if (!part.client_request_id().empty()) {
+      auto id = part.client_request_id();
+      id.resize(std::min(id.size(), max_id_bytes - k.size() - 1));
+      part.set_client_request_id(id + "/" + k);
+    }
+  }
+  return parts;
 }
 
 std::string deterministic_bytes(const google::protobuf::MessageLite& msg) {

@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <google/protobuf/message_lite.h>
 #include <google/protobuf/repeated_ptr_field.h>
@@ -108,6 +109,19 @@ bool valid_name(const std::string& name);
 /// apply, and entries a journal already holds must replay as they did.
 std::string key_shape_error(protocol::DeltaCategory category,
                             const std::string& key);
+
+/// `cmd` as one or more commands whose state deltas each hold at most
+/// `max_items` items and about `max_bytes` of them (one item, however
+/// large, per part at least), so that a node's record of many items (an
+/// auto-converge that restored 20,000 files) stays within max_delta_items
+/// and the request size instead of being refused. A command within both
+/// bounds comes back as it is. Otherwise each part keeps the kind, scope
+/// and other fields, its message gains " (part i of n)", and a
+/// client_request_id gains "/i" (cut to `max_id_bytes` first, so a retry of
+/// a part is still applied once).
+std::vector<protocol::JournalCommand>
+split_delta(protocol::JournalCommand cmd, int max_items, size_t max_bytes,
+            size_t max_id_bytes);
 
 /// The message encoded with deterministic serialization (stable field
 /// order; maps sorted), so equal messages give equal bytes.

@@ -382,6 +382,21 @@ class AgentConfigTest(PactTestCase):
                                   "endpoints = [\"nowhere\"]\n")
         self.refused(r, state, "nowhere")
 
+    def test_bad_drift_settings_leave_nothing_in_the_state_dir(self):
+        # Tester, issue 11: an empty watch_roots was refused, but only after
+        # the boot cache had been made in the state dir. (The drift
+        # settings are checked against the state dir, which must exist.)
+        for text, key in (("[agent.drift]\nwatch_roots = []\n",
+                           "agent.drift.watch_roots"),
+                          ("[agent.blacklist]\npatterns = [\"[\"]\n",
+                           "agent.blacklist.patterns")):
+            r, state = self.run_agent(text)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn("agent.toml:2", r.stderr)
+            self.assertIn(key, r.stderr)
+            left = os.listdir(state) if os.path.isdir(state) else []
+            self.assertEqual(left, [], "nothing written in the state dir")
+
     def test_unreadable_token_file(self):
         missing = os.path.join(self.tmp, "missing.token")
         r, state = self.run_agent(None, "--token-file", missing)

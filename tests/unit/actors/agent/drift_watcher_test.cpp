@@ -650,7 +650,10 @@ TEST_CASE_FIXTURE(fixture, "a root moved away and back: nothing recorded as "
   tick(30'000); // the next scan finds it back and walks it
   tick(60);
   auto got = recorded();
-  REQUIRE(kinds(got)
+  // The root is noticed back within a poll, so the resolution may already
+  // follow: the first three are the story told here.
+  REQUIRE(got.size() >= 3);
+  REQUIRE(kinds({got.begin(), got.begin() + 3})
           == std::vector<protocol::EntryType>{
             protocol::ENTRY_TYPE_DRIFT_DETECTED,
             protocol::ENTRY_TYPE_WINDOW_EXPIRED,
@@ -699,4 +702,30 @@ TEST_CASE_FIXTURE(fixture, "a root moved away records no drift of its "
   tick(400);
   CHECK(drift().items_size() == 0);
   CHECK(recorded().empty());
+}
+
+TEST_CASE_FIXTURE(fixture, "a root moved back is watched again within a poll, "
+                           "not at the next scan") {
+  // Tester, issue 11: after `mv ROOT.x ROOT` watching resumed only at the
+  // next scan (8-26 s later); the guide's check runs at every poll.
+  start();
+  tick(60);
+  auto away = root.path() + ".x";
+  std::filesystem::rename(root.path(), away);
+  tick(60); // the poll sees the root gone
+  auto [gone, why] = watcher_health(*this);
+  CHECK(gone == protocol::ACTOR_STATE_DEGRADED);
+  std::filesystem::rename(away, root.path());
+  tick(60);
+  tick(60); // well before the 30 s scan
+  root.write("/etc/after-return.conf", "x\n");
+  tick(60);
+  tick(60);
+  bool seen = false;
+  auto r = drift();
+  for (const auto& i : r.items())
+    seen |= i.key() == "/etc/after-return.conf";
+  CHECK(seen);
+  auto [back, detail] = watcher_health(*this);
+  CHECK(back == protocol::ACTOR_STATE_RUNNING);
 }
