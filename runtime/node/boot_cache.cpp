@@ -42,6 +42,22 @@ struct txn_guard {
   }
 };
 
+/// Runs `body` in one write transaction and commits it; `body` returns an
+/// LMDB code (0: go on). A failure, at any step, is `fail(code)`.
+template <class Body, class Fail>
+status write_txn(MDB_env* e, Body body, Fail fail) {
+  txn_guard g;
+  if (int rc = mdb_txn_begin(e, nullptr, 0, &g.t); rc != 0)
+    return fail(rc);
+  if (int rc = body(g.t); rc != 0)
+    return fail(rc);
+  int rc = mdb_txn_commit(g.t);
+  g.t = nullptr;
+  if (rc != 0)
+    return fail(rc);
+  return {};
+}
+
 } // namespace
 
 struct boot_cache::env {
@@ -95,22 +111,20 @@ status boot_cache::store(const cached_boot& b) {
     return make_error(
       path_ + ": cannot write the agent's boot cache: " + mdb_strerror(rc));
   };
-  txn_guard g;
-  if (int rc = mdb_txn_begin(env_->e, nullptr, 0, &g.t); rc != 0)
-    return fail(rc);
-  for (auto [key, value] :
-       {std::pair{overlay_key, &overlay}, std::pair{delta_key, &delta},
-        std::pair{applied_key, &applied}, std::pair{node_key, &node}}) {
-    auto k = val_of(key);
-    auto v = val_of(*value);
-    if (int rc = mdb_put(g.t, env_->dbi, &k, &v, 0); rc != 0)
-      return fail(rc);
-  }
-  int rc = mdb_txn_commit(g.t);
-  g.t = nullptr;
-  if (rc != 0)
-    return fail(rc);
-  return {};
+  return write_txn(
+    env_->e,
+    [&](MDB_txn* t) {
+      for (auto [key, value] :
+           {std::pair{overlay_key, &overlay}, std::pair{delta_key, &delta},
+            std::pair{applied_key, &applied}, std::pair{node_key, &node}}) {
+        auto k = val_of(key);
+        auto v = val_of(*value);
+        if (int rc = mdb_put(t, env_->dbi, &k, &v, 0); rc != 0)
+          return rc;
+      }
+      return 0;
+    },
+    fail);
 }
 
 expected<std::optional<cached_boot>> boot_cache::load() const {
@@ -152,18 +166,14 @@ status boot_cache::outbox_put(uint64_t id, const std::string& command) {
                       + mdb_strerror(rc));
   };
   auto key = outbox_key(id);
-  txn_guard g;
-  if (int rc = mdb_txn_begin(env_->e, nullptr, 0, &g.t); rc != 0)
-    return fail(rc);
-  auto k = val_of(key);
-  auto v = val_of(command);
-  if (int rc = mdb_put(g.t, env_->dbi, &k, &v, 0); rc != 0)
-    return fail(rc);
-  int rc = mdb_txn_commit(g.t);
-  g.t = nullptr;
-  if (rc != 0)
-    return fail(rc);
-  return {};
+  return write_txn(
+    env_->e,
+    [&](MDB_txn* t) {
+      auto k = val_of(key);
+      auto v = val_of(command);
+      return mdb_put(t, env_->dbi, &k, &v, 0);
+    },
+    fail);
 }
 
 status boot_cache::outbox_erase(uint64_t id) {
@@ -174,18 +184,14 @@ status boot_cache::outbox_erase(uint64_t id) {
                       + mdb_strerror(rc));
   };
   auto key = outbox_key(id);
-  txn_guard g;
-  if (int rc = mdb_txn_begin(env_->e, nullptr, 0, &g.t); rc != 0)
-    return fail(rc);
-  auto k = val_of(key);
-  if (int rc = mdb_del(g.t, env_->dbi, &k, nullptr);
-      rc != 0 && rc != MDB_NOTFOUND)
-    return fail(rc);
-  int rc = mdb_txn_commit(g.t);
-  g.t = nullptr;
-  if (rc != 0)
-    return fail(rc);
-  return {};
+  return write_txn(
+    env_->e,
+    [&](MDB_txn* t) {
+      auto k = val_of(key);
+      int rc = mdb_del(t, env_->dbi, &k, nullptr);
+      return rc == MDB_NOTFOUND ? 0 : rc; // already gone: nothing to do
+    },
+    fail);
 }
 
 expected<std::vector<std::pair<uint64_t, std::string>>>

@@ -538,6 +538,27 @@ TEST_CASE_FIXTURE(fixture, "auto_converge_categories converge at once, "
   CHECK(left.window_state() == protocol::DRIFT_WINDOW_STATE_OPEN);
 }
 
+namespace {
+
+/// Health detail of the drift watcher, as the registry has it.
+std::pair<protocol::ActorState, std::string> watcher_health(fixture& f) {
+  f.tick(2000); // heartbeats carry the state to the registry
+  protocol::HealthTree t;
+  f.sys.spawn([&](caf::event_based_actor* self) {
+    self
+      ->request(f.registry, caf::infinite,
+                protocol::health_snapshot_atom::value)
+      .then([&](const std::string& bytes) { CHECK(t.ParseFromString(bytes)); });
+  });
+  f.run();
+  for (const auto& a : t.actors())
+    if (a.name() == "agent/drift-watcher")
+      return {a.state(), a.detail()};
+  return {};
+}
+
+} // namespace
+
 TEST_CASE_FIXTURE(fixture, "a missing watch root is reported and watched "
                            "once it is created") {
   // Tester, issue 11: a missing agent.drift.watch_roots entry was accepted
@@ -545,23 +566,7 @@ TEST_CASE_FIXTURE(fixture, "a missing watch root is reported and watched "
   start_with([](drift_watcher_config& c) {
     c.watch_roots = {"/etc", "/opt/app"};
   });
-  auto health = [&] {
-    tick(2000); // heartbeats carry the state to the registry
-    protocol::HealthTree t;
-    sys.spawn([&](caf::event_based_actor* self) {
-      self
-        ->request(registry, caf::infinite,
-                  protocol::health_snapshot_atom::value)
-        .then(
-          [&](const std::string& bytes) { CHECK(t.ParseFromString(bytes)); });
-    });
-    run();
-    for (const auto& a : t.actors())
-      if (a.name() == "agent/drift-watcher")
-        return std::make_pair(a.state(), a.detail());
-    FAIL("no drift watcher in the health tree");
-    return std::make_pair(protocol::ACTOR_STATE_UNSPECIFIED, std::string());
-  };
+  auto health = [&] { return watcher_health(*this); };
   auto [st, detail] = health();
   CHECK(st == protocol::ACTOR_STATE_DEGRADED);
   CHECK(detail.find("watch root(s) /opt/app (agent.drift.watch_roots) do not "
@@ -588,27 +593,6 @@ TEST_CASE_FIXTURE(fixture, "a missing watch root is reported and watched "
     seen |= i.key() == "/opt/app/new.conf";
   CHECK(seen);
 }
-
-namespace {
-
-/// Health detail of the drift watcher, as the registry has it.
-std::pair<protocol::ActorState, std::string> watcher_health(fixture& f) {
-  f.tick(2000); // heartbeats carry the state to the registry
-  protocol::HealthTree t;
-  f.sys.spawn([&](caf::event_based_actor* self) {
-    self
-      ->request(f.registry, caf::infinite,
-                protocol::health_snapshot_atom::value)
-      .then([&](const std::string& bytes) { CHECK(t.ParseFromString(bytes)); });
-  });
-  f.run();
-  for (const auto& a : t.actors())
-    if (a.name() == "agent/drift-watcher")
-      return {a.state(), a.detail()};
-  return {};
-}
-
-} // namespace
 
 TEST_CASE_FIXTURE(fixture, "a root moved away and back: nothing recorded as "
                            "removed meanwhile, enforce converges after") {
