@@ -140,8 +140,11 @@ void handle_log(self_ptr self, const gateway_shared& d, const Request& req,
       return;
     }
   }
-  auto why = q.sequence() != 0
-               ? std::string()
+  auto why = q.sequence() != 0 ? std::string()
+             : q.from_sequence() != 0
+               ? policy::whole_journal_denial(who, q.verify()
+                                                     ? "which --verify checks"
+                                                     : "which --export writes")
                : policy::log_request_denial(who, q.scope().empty() ? nullptr
                                                                    : &*scope);
   if (!why.empty()) {

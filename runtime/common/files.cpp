@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -100,6 +101,19 @@ expected<std::string> read_all(const std::string& path) {
 bool exists(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
+}
+
+std::optional<std::uint64_t> free_bytes(const std::string& dir) {
+  struct statvfs fs {};
+  if (::statvfs(dir.c_str(), &fs) != 0)
+    return std::nullopt;
+  return std::uint64_t{fs.f_bavail} * fs.f_frsize;
+}
+
+int full_volume_errno(int rc, std::optional<std::uint64_t> free) {
+  if (rc == EIO && free && *free < full_volume_bytes)
+    return ENOSPC;
+  return rc;
 }
 
 } // namespace pact::files

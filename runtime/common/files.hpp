@@ -2,6 +2,8 @@
 
 /// Small, careful file helpers for daemons' state folders.
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "runtime/common/error.hpp"
@@ -26,5 +28,19 @@ bool exists(const std::string& path);
 /// An error naming `path` when it exists but is a directory (streams open
 /// a directory and then fail, or throw, on the first read); ok otherwise.
 status not_a_directory(const std::string& path);
+
+/// Bytes an unprivileged writer may still use on the volume holding `dir`
+/// (statvfs(3) f_bavail x f_frsize); nothing when it cannot be read.
+std::optional<std::uint64_t> free_bytes(const std::string& dir);
+
+/// Below this much room a volume counts as full (full_volume_errno).
+inline constexpr std::uint64_t full_volume_bytes = std::uint64_t{1} << 20;
+
+/// The errno an operator should read for a failed write `rc` on a volume
+/// with `free` bytes left: a write cut short because the volume filled up
+/// comes back from LMDB as EIO (mdb_page_flush turns a short pwrite(2)
+/// into EIO, "short write, filesystem full?"), which with under
+/// full_volume_bytes left is ENOSPC. Any other `rc` is returned as it is.
+int full_volume_errno(int rc, std::optional<std::uint64_t> free);
 
 } // namespace pact::files

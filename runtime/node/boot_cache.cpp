@@ -2,6 +2,7 @@
 
 #include <lmdb.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -27,6 +28,20 @@ std::string outbox_key(uint64_t id) {
   auto digits = std::to_string(id);
   return outbox_prefix + std::string(outbox_id_digits - digits.size(), '0')
          + digits;
+}
+
+/// What an operator reads for a failed operation on the cache in `dir`:
+/// a full volume (ENOSPC, or the EIO LMDB makes of a write cut short by
+/// one) and a full map in words, anything else as LMDB describes it.
+std::string cause(int rc, const std::string& dir) {
+  rc = files::full_volume_errno(rc, files::free_bytes(dir));
+  if (rc == ENOSPC || rc == EDQUOT)
+    return "no space left on the volume (or the quota) holding it: free or "
+           "expand it";
+  if (rc == MDB_MAP_FULL)
+    return "the cache is full (" + std::to_string(cache_map_bytes >> 20)
+           + " MiB)";
+  return mdb_strerror(rc);
 }
 
 MDB_val val_of(const std::string& s) {
@@ -81,7 +96,7 @@ expected<std::unique_ptr<boot_cache>> boot_cache::open(const std::string& dir) {
   auto e = std::make_unique<env>();
   auto fail = [&dir](const char* what, int rc) {
     return make_error(dir + ": cannot " + what
-                      + " the agent's boot cache: " + mdb_strerror(rc));
+                      + " the agent's boot cache: " + cause(rc, dir));
   };
   if (int rc = mdb_env_create(&e->e); rc != 0)
     return fail("create", rc);
@@ -109,7 +124,7 @@ status boot_cache::store(const cached_boot& b) {
   auto node = b.node_id;
   auto fail = [this](int rc) {
     return make_error(
-      path_ + ": cannot write the agent's boot cache: " + mdb_strerror(rc));
+      path_ + ": cannot write the agent's boot cache: " + cause(rc, path_));
   };
   return write_txn(
     env_->e,
@@ -131,7 +146,7 @@ expected<std::optional<cached_boot>> boot_cache::load() const {
   txn_guard g;
   if (int rc = mdb_txn_begin(env_->e, nullptr, MDB_RDONLY, &g.t); rc != 0)
     return make_error(
-      path_ + ": cannot read the agent's boot cache: " + mdb_strerror(rc));
+      path_ + ": cannot read the agent's boot cache: " + cause(rc, path_));
   auto get = [&](const char* key) -> std::optional<std::string> {
     auto k = val_of(key);
     MDB_val v{0, nullptr};
@@ -163,7 +178,7 @@ status boot_cache::outbox_put(uint64_t id, const std::string& command) {
     return make_error(path_
                       + ": cannot keep a node command in the agent's "
                         "outbox: "
-                      + mdb_strerror(rc));
+                      + cause(rc, path_));
   };
   auto key = outbox_key(id);
   return write_txn(
@@ -181,7 +196,7 @@ status boot_cache::outbox_erase(uint64_t id) {
     return make_error(path_
                       + ": cannot remove a node command from the "
                         "agent's outbox: "
-                      + mdb_strerror(rc));
+                      + cause(rc, path_));
   };
   auto key = outbox_key(id);
   return write_txn(
@@ -198,7 +213,7 @@ expected<std::vector<std::pair<uint64_t, std::string>>>
 boot_cache::outbox_load() const {
   auto fail = [this](int rc) {
     return make_error(
-      path_ + ": cannot read the agent's outbox: " + mdb_strerror(rc));
+      path_ + ": cannot read the agent's outbox: " + cause(rc, path_));
   };
   txn_guard g;
   if (int rc = mdb_txn_begin(env_->e, nullptr, MDB_RDONLY, &g.t); rc != 0)

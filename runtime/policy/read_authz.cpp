@@ -176,6 +176,17 @@ std::string log_request_denial(const authenticated& who,
   return vcluster_denial(who, "");
 }
 
+std::string whole_journal_denial(const authenticated& who,
+                                 const std::string& which) {
+  if (reads_everything(who.roles))
+    return {};
+  // Not all_denial's advice to name a vCluster: these runs take no scope.
+  return denied(who, "the whole journal, " + which
+                       + " (the hash chain links the entries of every "
+                         "vCluster): that needs a role that reads every "
+                         "vCluster");
+}
+
 std::string log_denial(
   const authenticated& who, const protocol::Scope* scope,
   const google::protobuf::RepeatedPtrField<protocol::ConfigEntry>& entries,

@@ -118,6 +118,14 @@ std::string log_denial(
   const google::protobuf::RepeatedPtrField<protocol::ConfigEntry>& entries,
   const vcluster_of& of);
 
+/// A run of the whole journal in sequence order (the pages of `pact log
+/// --export` and `--verify`): the hash chain runs through every vCluster's
+/// entries, so it cannot be narrowed to one vCluster; only the roles that
+/// read everything. `which` says what the flag does with it ("which
+/// --verify checks").
+std::string whole_journal_denial(const authenticated& who,
+                                 const std::string& which);
+
 /// A watch of `vcluster` ("" = every vCluster: all_denial).
 std::string watch_denial(const authenticated& who, const std::string& vcluster);
 

@@ -153,7 +153,7 @@ raft::status replica_driver::propose(uint64_t tag, std::string command) {
 raft::status replica_driver::read_index(uint64_t tag) {
   auto st = node_->read_index(tag_context(id(), tag));
   if (st == raft::status::ok)
-    reads_requested_[tag] = true;
+    reads_requested_[tag] = term();
   return st;
 }
 
@@ -172,9 +172,27 @@ driver_output replica_driver::process() {
     if (!handle_ready(rd, out))
       break;
   }
+  if (!failed())
+    reask_reads();
   if (failed() && !out.fatal)
     out.fatal = failure_;
   return out;
+}
+
+void replica_driver::reask_reads() {
+  auto now = term();
+  if (leader() == 0)
+    return; // an election is running: asked once it has a winner
+  for (auto& [tag, asked] : reads_requested_) {
+    if (asked >= now)
+      continue;
+    // A read_state for the earlier request may still come (the old leader
+    // answered before it stepped down): the first to arrive completes the
+    // read, the other finds its tag gone. Either read index is at least
+    // the commit index when the read arrived, as ReadIndex requires.
+    if (node_->read_index(tag_context(id(), tag)) == raft::status::ok)
+      asked = now;
+  }
 }
 
 void replica_driver::report_durable() {

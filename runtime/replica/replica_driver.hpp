@@ -197,6 +197,11 @@ private:
   void report_durable();
   void apply_entry(const raft::entry& e, driver_output& out);
   void finish_reads(driver_output& out);
+  /// Asks again, of the leader of the current term, every read asked in an
+  /// earlier term (a follower's ReadIndex forwarded to a leader that died
+  /// or stepped down is never answered; etcd fails such reads with "leader
+  /// changed", here they ride through the election).
+  void reask_reads();
   void maybe_snapshot();
   /// Snapshots at the applied index and compacts the log below it.
   void take_snapshot();
@@ -218,8 +223,11 @@ private:
   raft::conf_state conf_;
   /// Proposals by log index.
   std::map<raft::index_t, pending> proposals_;
-  /// Read requests waiting for their read_state, by tag.
-  std::map<uint64_t, bool> reads_requested_;
+  /// Read requests waiting for their read_state, by tag: the term they
+  /// were last asked in. A leader that was asked and then lost its office
+  /// never answers, so they are asked again of the next one
+  /// (reask_reads).
+  std::map<uint64_t, raft::term_t> reads_requested_;
   /// Read points waiting for the state machine: (index, tag).
   std::multimap<raft::index_t, uint64_t> reads_ready_;
   raft::index_t last_snapshot_ = 0;

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -49,10 +48,7 @@ std::string canonical(const std::string& dir) {
 } // namespace
 
 std::optional<std::uint64_t> statvfs_free_bytes(const std::string& dir) {
-  struct statvfs fs {};
-  if (::statvfs(dir.c_str(), &fs) != 0)
-    return std::nullopt;
-  return std::uint64_t{fs.f_bavail} * fs.f_frsize;
+  return files::free_bytes(dir);
 }
 
 lmdb_store::lmdb_store(lmdb_options opts) : opts_(std::move(opts)) {

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <optional>
 
+#include "runtime/common/files.hpp"
 #include "runtime/store/lmdb_store.hpp"
 #include "runtime/store/lmdb_txn.hpp"
 
@@ -84,6 +85,9 @@ pact::status lmdb_store::write(const char* op, Stage&& stage) {
       rc = attempt(stage, p);
     }
     if (rc != 0) {
+      // A write the volume had no room for comes back as EIO; say so.
+      if (rc == EIO && opts_.free_bytes)
+        rc = files::full_volume_errno(rc, opts_.free_bytes(opts_.dir));
       if (failure_.empty()
           && (rc == MDB_MAP_FULL || rc == ENOSPC || rc == EDQUOT))
         full_ = true;

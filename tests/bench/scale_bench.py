@@ -131,6 +131,10 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--bulk", type=int, nargs="?", const=10_000_000)
     ap.add_argument("--grow", type=int, default=100_000)
+    # A machine shared with builds that take a shared flock(2) on a lock
+    # file: hold it exclusively while the CLI's reads are timed, so they
+    # are timed on a quiet machine.
+    ap.add_argument("--lock", help="flock FILE exclusively while timing reads")
     a = ap.parse_args()
     if a.quick:
         a.entries, a.step, a.clients = 2000, 1000, 32

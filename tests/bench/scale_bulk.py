@@ -30,6 +30,8 @@
 Rows are JSON objects printed as they come; nothing is asserted but
 correctness (equal digests, verify ok, every command exits 0).
 """
+import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -268,6 +270,20 @@ class BulkRun:
                 "catchup_mb_s": round(got / max(secs, 1e-3), 1),
                 "catchup_digests_equal": len({h["digest"] for h in hs}) == 1}
 
+@contextlib.contextmanager
+def exclusive(path):
+    """An exclusive flock(2) on `path` (nothing when None)."""
+    if not path:
+        yield
+        return
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def run(a, emit):
     """Runs every step, passing each row to `emit`."""
     bench = run_bench.Cluster()
@@ -280,7 +296,8 @@ def run(a, emit):
                "disk_b_per_entry": round(dir_bytes(lead.data)
                                          / max(h["applied_index"], 1))}
         row.update(b.memory(lead, "start"))
-        row.update(b.reads(lead))
+        with exclusive(getattr(a, "lock", None)):
+            row.update(b.reads(lead))
         emit(row)
         lead, _ = b.leader()
         before = b.memory(lead, "start")

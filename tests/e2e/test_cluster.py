@@ -107,6 +107,41 @@ class ClusterTest(ClusterTestCase):
         self.assertEqual(missing, [], "acknowledged writes missing")
         self.assertEqual(len({h["digest"] for h in hs}), 1)
 
+    def test_a_read_through_a_follower_rides_through_the_leaders_death(self):
+        # Issue 10, a tester's finding: `pact log` through a follower just
+        # after the leader was killed failed after 5 s (exit 5): the
+        # ReadIndex forwarded to the dead leader was never answered or
+        # asked again, though a new leader was elected within 3 s. Its
+        # siblings: `pact status` (also linearizable), and an export whose
+        # pages are linearizable reads.
+        self.start_cluster()
+        lead, h = wait_for(self.leader, 15, "a leader")
+        follower = next(r for r in self.replicas.values() if r is not lead)
+        r = subprocess.run([binary("pact-load"), "--endpoints",
+                            follower.gateway, "--token", self.token,
+                            "--clients", "1", "--duration-s", "0.3",
+                            "--mode", "commit"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.wait_converged()
+        lead.proc.send_signal(signal.SIGKILL)
+        lead.proc.wait()
+        env = dict(self.env, PACT_TOKEN=self.token)
+        procs = {name: subprocess.Popen(
+                     [binary("pact"), *args, "--endpoint", follower.gateway],
+                     env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                     text=True)
+                 for name, args in (
+                     ("log", ("log", "-n", "1")),
+                     ("export", ("log", "--export",
+                                 os.path.join(self.tmp, "x.jsonl"))))}
+        for name, p in procs.items():
+            out, err = p.communicate(timeout=30)
+            self.assertEqual(p.returncode, 0, f"{name}: {err}")
+        r = self.pact("log", "--verify", "--file",
+                      os.path.join(self.tmp, "x.jsonl"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_far_behind_replica_catches_up_through_a_snapshot(self):
         self.start_cluster(config="[journal.raft]\nsnapshot_interval = 50\n")
         lead, _ = wait_for(self.leader, 15, "a leader")

@@ -271,6 +271,25 @@ TEST_CASE("a log request: every vCluster for the global readers, a "
   CHECK(log_request_denial(caller({ops_ml}), &n).empty());
 }
 
+TEST_CASE("export and verify pages: the whole journal, for the global "
+          "readers, with no advice to name a vCluster") {
+  // Issue 10, a tester's finding: a viewer's `pact log --verify --scope
+  // vc:ml` was told to "name a vCluster it may read", though it had; the
+  // verify pages read the whole chain and take no scope (nor does
+  // --export).
+  CHECK(whole_journal_denial(caller({admin}), "which --verify checks").empty());
+  CHECK(whole_journal_denial(caller({ai}), "which --export writes").empty());
+  auto why = whole_journal_denial(caller({viewer_ml}), "which --verify checks");
+  CHECK(why
+        == "policy: denied: alice may not read the whole journal, which "
+           "--verify checks (the hash chain links the entries of every "
+           "vCluster): that needs a role that reads every vCluster");
+  CHECK(why.find("name a vCluster") == std::string::npos);
+  CHECK(whole_journal_denial(caller({ops_ml}), "which --export writes")
+          .find("which --export writes")
+        != std::string::npos);
+}
+
 TEST_CASE("a log answer: the node asked for, then every entry") {
   auto n = scope_of("node:n-st");
   auto one = entries({scope_of("node:n-st")});

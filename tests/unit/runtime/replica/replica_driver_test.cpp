@@ -185,6 +185,68 @@ TEST_CASE("reads with the same tag on different replicas all complete") {
   CHECK(answered == 3);
 }
 
+namespace {
+
+/// How many successful completions `tag` got.
+size_t answers(const cluster& c, uint64_t tag) {
+  size_t n = 0;
+  for (auto& d : c.done)
+    n += d.tag == tag && d.ok;
+  return n;
+}
+
+} // namespace
+
+TEST_CASE("a follower's read asked of a leader that then fails completes "
+          "through the next leader") {
+  // Issue 10, a tester's finding: a read sent to a follower just after the
+  // leader died waited out the gateway's deadline (5 s) and failed, though
+  // a new leader was elected within it.
+  cluster c(3);
+  auto lead = c.elect();
+  auto f1 = lead == 1 ? 2 : 1;
+  REQUIRE(c.at(lead).driver->propose(1, "w") == raft::status::ok);
+  c.pump();
+  c.at(lead).up = false; // the forwarded ReadIndex is lost with it
+  REQUIRE(c.at(f1).driver->read_index(5) == raft::status::ok);
+  c.pump();
+  CHECK(c.done.size() == 1);
+  auto next = c.elect();
+  REQUIRE(next != lead);
+  c.ticks(3);
+  CHECK(answers(c, 5) == 1);
+  for (auto& d : c.done)
+    if (d.tag == 5)
+      CHECK(d.index >= c.done[0].index);
+  // Asked again once more does not answer twice.
+  c.ticks(5);
+  CHECK(answers(c, 5) == 1);
+}
+
+TEST_CASE("a read on a leader that loses its office completes through the "
+          "next one") {
+  cluster c(3);
+  auto lead = c.elect();
+  REQUIRE(c.at(lead).driver->propose(1, "w") == raft::status::ok);
+  c.pump();
+  // The leader asks its followers to confirm its office; none answers.
+  auto f1 = lead == 1 ? 2 : 1;
+  auto f2 = 6 - lead - f1;
+  c.at(f1).up = false;
+  c.at(f2).up = false;
+  REQUIRE(c.at(lead).driver->read_index(6) == raft::status::ok);
+  c.pump();
+  // The old leader is cut off for good; the two others elect one of them.
+  c.at(lead).up = false;
+  c.at(f1).up = true;
+  c.at(f2).up = true;
+  auto next = c.elect();
+  REQUIRE(next != lead);
+  c.at(lead).up = true; // back, and told of the new term
+  c.ticks(10);
+  CHECK(answers(c, 6) == 1);
+}
+
 TEST_CASE("a full store is told apart from other failures; health is "
           "durable") {
   cluster c(1);
