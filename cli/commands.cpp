@@ -1,5 +1,9 @@
 #include "cli/commands.hpp"
 
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include "protocol/caf_types.hpp"
 #include "runtime/common/terminal_text.hpp"
 #include "runtime/journal/journal_items.hpp"
 
@@ -14,8 +18,20 @@ status check_node_name(const std::string& node) {
                     + "' is not a node name (1-63 of [A-Za-z0-9._-])");
 }
 
+caf::actor_system& invocation_actor_system() {
+  // Created on first use and never destroyed: main() ends with std::_Exit
+  // once output is flushed (cli/main.cpp), so the scheduler's, clock's
+  // and middleman's threads are not joined one by one at exit.
+  static caf::actor_system* sys = [] {
+    auto* cfg = new caf::actor_system_config;
+    protocol::configure(*cfg);
+    return new caf::actor_system(*cfg);
+  }();
+  return *sys;
+}
+
 expected<std::unique_ptr<journal_session>> open_session(const context& ctx) {
-  auto s = journal_session::open(ctx.cfg);
+  auto s = journal_session::open(ctx.cfg, &invocation_actor_system());
   if (!s)
     return s;
   (*s)->on_stale([warned = false](const std::string& reason) mutable {

@@ -13,6 +13,10 @@ namespace pact::cli {
 
 using client::journal_session;
 
+/// The actor system of this invocation, shared by its sessions; it lives
+/// until the process exits (main() leaves with std::_Exit).
+caf::actor_system& invocation_actor_system();
+
 /// The journal session of this invocation (actors/client/journal_session:
 /// endpoints, token and timeout from the CLI configuration). A possibly
 /// stale answer prints, once per invocation, "pact: warning: possibly stale
