@@ -85,12 +85,32 @@ std::vector<restore_step> plan_dropped(const drift_state& s,
   return plan;
 }
 
-window_actions undeclare(const drift_state& s, const declared_state& next,
-                         const std::string& node, backend_map& backends) {
-  window_actions out;
-  auto plan = plan_dropped(s, next);
+std::vector<restore_step> plan_declared_absent(const drift_state& s,
+                                               const declared_state& next) {
+  std::vector<restore_step> plan;
+  for (const auto& [id, declared] : s.declared().items) {
+    if (id.first != DELTA_CATEGORY_FILES || !declared.present
+        || s.find(id) != nullptr)
+      continue; // only a file that is there as declared until now
+    auto after = next.find(id);
+    if (!after || after->present)
+      continue;
+    plan.push_back({id, declared, item_value::absent(), {}});
+  }
+  order_steps(plan);
+  return plan;
+}
+
+namespace {
+
+/// Executes `plan` and records it as one AUTO_CONVERGE command saying
+/// `what` was done.
+void execute_recorded(std::vector<restore_step> plan,
+                      const declared_state& next, const std::string& node,
+                      backend_map& backends, const char* what,
+                      window_actions& out) {
   if (plan.empty())
-    return out;
+    return;
   auto done = execute_steps(std::move(plan), next.raw, {false}, backends);
   std::vector<converge_result> named;
   for (const auto& r : done) {
@@ -104,11 +124,22 @@ window_actions undeclare(const drift_state& s, const declared_state& next,
   c.set_kind(COMMAND_KIND_AUTO_CONVERGE);
   c.mutable_scope()->set_node(node);
   *c.mutable_state_delta() = restored_delta(done);
-  c.set_message(converge_message("put back what the node held before these "
-                                 "items were declared",
-                                 named));
+  c.set_message(converge_message(what, named));
   out.log.push_back(c.message());
   out.commands.push_back(std::move(c));
+}
+
+} // namespace
+
+window_actions undeclare(const drift_state& s, const declared_state& next,
+                         const std::string& node, backend_map& backends) {
+  window_actions out;
+  execute_recorded(plan_dropped(s, next), next, node, backends,
+                   "put back what the node held before these items were "
+                   "declared",
+                   out);
+  execute_recorded(plan_declared_absent(s, next), next, node, backends,
+                   "removed the files the node delta now declares absent", out);
   return out;
 }
 

@@ -64,11 +64,22 @@ observed_items before_items(const protocol::StateDelta& delta);
 std::vector<restore_step> plan_dropped(const drift_state& s,
                                        const declared_state& next);
 
+/// The files `s` declares present that `next` declares absent (a node
+/// delta's REMOVE: `pact commit --unset files:PATH NODE`, docs/drift.md
+/// "expected value") and that do not drift: each removed at once, as a new
+/// declaration is applied at once, not left as drift for a window. Only
+/// files: a sysctl key or a mount cannot be made absent this way (converge
+/// reports them).
+std::vector<restore_step> plan_declared_absent(const drift_state& s,
+                                               const declared_state& next);
+
 /// Puts the dropped items back (restore_core.hpp; never unmounts) and says
 /// so: one AUTO_CONVERGE command "put back what the node held before these
 /// items were declared: restored N item(s): …; not restored: …", its log
-/// line and the touched items for the watcher to observe again. Nothing
-/// when nothing was dropped.
+/// line and the touched items for the watcher to observe again; and a
+/// second one for the files now declared absent (plan_declared_absent),
+/// "removed the files the node delta now declares absent: …". Nothing
+/// when neither applies.
 window_actions undeclare(const drift_state& s, const declared_state& next,
                          const std::string& node, backend_map& backends);
 

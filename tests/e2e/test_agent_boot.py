@@ -252,6 +252,31 @@ class AgentBootTest(PactTestCase):
                  "were declared: restored 2 item(s)" in agent.read_log(),
                  what="the agent's record")
 
+    def test_a_file_a_node_commit_unsets_is_removed_at_once(self):
+        # Issue 11, a tester's finding (F4): `pact commit --unset files:P
+        # NODE` of a file only the node's delta declared left it in place
+        # as drift ("added"), removed only by an enforce window's expiry.
+        journal = self.start_journal()
+        self.apply(journal, "from pact")
+        root = os.path.join(self.tmp, "node-u2-root")
+        self.start_agent(journal, "node-u2", "ml", extra=self.fast_config())
+        motd = os.path.join(root, "etc", "motd")
+        wait_for(lambda: read(motd) == "from pact", what="the boot")
+        path = os.path.join(root, "etc", "node.conf")
+        self.admin(journal, "commit", "-m", "node file", "node-u2", "--set",
+                   "files:/etc/node.conf="
+                   + json.dumps({"content": "n = 1\n", "mode": "0644"}))
+        wait_for(lambda: read(path) == "n = 1\n", timeout=10,
+                 what="the node's file")
+        self.admin(journal, "commit", "-m", "no node file", "node-u2",
+                   "--unset", "files:/etc/node.conf")
+        wait_for(lambda: read(path) is None, timeout=10,
+                 what="the file the node delta declares absent removed")
+        # The overlay's file is untouched, and nothing is left as drift.
+        self.assertEqual(read(motd), "from pact")
+        r = self.admin(journal, "diff", "node-u2", "--output", "json")
+        self.assertEqual(json.loads(r.stdout)["items"], [])
+
     def test_any_replica_serves_the_boot(self):
         journal = self.start_journal()
         self.apply(journal, "first replica down")

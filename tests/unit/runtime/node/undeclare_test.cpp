@@ -136,3 +136,64 @@ TEST_CASE("an item declared after the agent started goes back to its "
   REQUIRE(out.commands.size() == 1);
   CHECK(pact::test::read_node_file(r, "/etc/app.conf") == "local\n");
 }
+
+namespace {
+
+/// A node delta declaring `keys` absent (`pact commit --unset`).
+protocol::NodeDelta unsets(
+  std::initializer_list<std::pair<protocol::DeltaCategory, const char*>> keys) {
+  protocol::NodeDelta d;
+  for (auto [c, k] : keys) {
+    auto i = item(c, k, "");
+    i.set_action(protocol::DELTA_ACTION_REMOVE);
+    *d.add_items() = i;
+  }
+  return d;
+}
+
+} // namespace
+
+TEST_CASE("a file a node delta now declares absent is removed at once") {
+  // Issue 11, a tester's finding (F4): `pact commit --unset files:/etc/x
+  // NODE` left the file in place, shown as drift ("added") and removed only
+  // when a window expired under enforce; a new declaration is applied at
+  // once, and "absent" is one.
+  booted b;
+  auto delta = unsets({{files, "/etc/new.conf"}, {kernel, "vm.swappiness"}});
+  auto next = declared_state::from(b.overlay, delta);
+  REQUIRE(next);
+  auto plan = plan_declared_absent(b.s, *next);
+  REQUIRE(plan.size() == 1); // a sysctl key cannot be made absent
+  CHECK(plan[0].id == item_id{files, "/etc/new.conf"});
+  auto out = undeclare(b.s, b.overlay, delta, "n1", b.backends);
+  REQUIRE(out.commands.size() == 1);
+  CHECK(out.commands[0].message().rfind("removed the files the node delta "
+                                        "now declares absent",
+                                        0)
+        == 0);
+  CHECK_FALSE(std::filesystem::exists(b.r.host("/etc/new.conf")));
+  CHECK(pact::test::read_node_file(b.r, "/etc/motd") == "declared\n");
+  CHECK(pact::test::read_node_file(b.r, "/proc/sys/vm/swappiness") == "10\n");
+  // The drift state agrees: declared absent, and absent.
+  REQUIRE(b.s.set_declared(b.overlay, delta, t0));
+  REQUIRE(b.s.observe_file("/etc/new.conf", t0 + 1));
+  CHECK(b.s.find({files, "/etc/new.conf"}) == nullptr);
+}
+
+TEST_CASE("a file declared absent that drifts, or is already absent, is "
+          "left to the drift rules") {
+  booted b;
+  b.r.write("/etc/new.conf", "edited by hand\n");
+  REQUIRE(b.s.observe_file("/etc/new.conf", t0 + 1));
+  auto next = declared_state::from(b.overlay,
+                                   unsets({{files, "/etc/new.conf"}}));
+  REQUIRE(next);
+  CHECK(plan_declared_absent(b.s, *next).empty());
+  // Declared absent already: nothing moves.
+  booted c;
+  auto gone = unsets({{files, "/etc/motd"}});
+  auto twice = declared_state::from(c.overlay, gone);
+  REQUIRE(twice);
+  REQUIRE(c.s.set_declared(c.overlay, gone, t0));
+  CHECK(plan_declared_absent(c.s, *twice).empty());
+}
