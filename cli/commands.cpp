@@ -25,6 +25,10 @@ caf::actor_system& invocation_actor_system() {
   static caf::actor_system* sys = [] {
     auto* cfg = new caf::actor_system_config;
     protocol::configure(*cfg);
+    // One request at a time: two scheduler threads are plenty, and an
+    // admin host's 128 cores would otherwise start 128 threads (CAF's
+    // default is one per core) for every command.
+    cfg->set("scheduler.max-threads", size_t{2});
     return new caf::actor_system(*cfg);
   }();
   return *sys;
