@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <initializer_list>
 #include <iostream>
 #include <tuple>
 
@@ -58,29 +59,22 @@ constexpr std::pair<const char*, const char*> log_flags[]
      {"until", "--until"},   {"verify", "--verify"}, {"stale", "--stale"},
      {"export", "--export"}, {"file", "--file"}};
 
-/// One of the three forms of the synopsis: the flags it takes, and what
-/// the refusal of another says about it.
-struct log_form {
-  const char* what;
-  std::initializer_list<const char*> takes;
-};
-
-/// Refuses every flag given that `form` does not take, naming them all
-/// (exit 1, as for any malformed option).
-status check_form(const context& ctx, const log_form& form) {
+/// Refuses every flag given that a form of the synopsis does not take,
+/// naming them all (exit 1, as for any malformed option); `what` says
+/// what the form does.
+status check_form(const context& ctx, const char* what,
+                  std::initializer_list<const char*> takes) {
   std::string extra;
   for (auto [name, shown] : log_flags) {
     bool given = ctx.vm.count(name) && !ctx.vm[name].defaulted();
-    if (given
-        && std::none_of(form.takes.begin(), form.takes.end(),
-                        [&](const char* t) {
-                          return std::strcmp(t, name) == 0;
-                        }))
+    if (given && std::none_of(takes.begin(), takes.end(), [&](const char* t) {
+          return std::strcmp(t, name) == 0;
+        }))
       extra += std::string(extra.empty() ? "" : ", ") + shown;
   }
   if (extra.empty())
     return {};
-  return make_error(std::string("log ") + form.what + "; it takes no " + extra);
+  return make_error(std::string("log ") + what + "; it takes no " + extra);
 }
 
 /// Which form the flags select, refusing what it does not take and
@@ -93,15 +87,16 @@ status check_log_flags(const context& ctx) {
     if (ctx.vm.count(flag) && ctx.vm[flag].as<std::string>().empty())
       return make_error(std::string("log --") + flag + ": the value is empty");
   if (ctx.vm.count("file"))
-    return check_form(ctx, {"--verify --file checks an export offline (pact "
-                            "log --verify --file FILE)",
-                            {"verify", "file"}});
+    return check_form(ctx,
+                      "--verify --file checks an export offline (pact log "
+                      "--verify --file FILE)",
+                      {"verify", "file"});
   if (ctx.vm.count("export"))
-    return check_form(ctx, {"--export writes the contiguous journal, so that "
-                            "its hash chain can be verified (pact log "
-                            "--export FILE [--since T] [--until T] "
-                            "[--stale])",
-                            {"export", "since", "until", "stale"}});
+    return check_form(ctx,
+                      "--export writes the contiguous journal, so that its "
+                      "hash chain can be verified (pact log --export FILE "
+                      "[--since T] [--until T] [--stale])",
+                      {"export", "since", "until", "stale"});
   auto n = ctx.vm["number"].as<int64_t>();
   if (n < 1 || n > max_log_entries)
     return make_error("log: -n " + std::to_string(n) + " is outside 1 .. "
