@@ -1,9 +1,14 @@
 // `pact log [-n N] [--scope global|vc:NAME|node:NAME] [--since T] [--until T]
 // [--verify] [--stale]`: the most recent N entries, newest first (like
-// `git log`); `pact log --export FILE [--since T] [--until T]` and
-// `pact log --verify --file FILE` (cli/log_export.cpp).
+// `git log`); `pact log --export FILE [--since T] [--until T] [--stale]` and
+// `pact log --verify --file FILE` (cli/log_export.cpp). A flag that its
+// form does not take is refused, never ignored.
 
+#include <algorithm>
+#include <cstring>
+#include <initializer_list>
 #include <iostream>
+#include <tuple>
 
 #include "actors/client/journal_session.hpp"
 #include "cli/commands.hpp"
@@ -18,16 +23,24 @@ namespace po = boost::program_options;
 
 namespace {
 
-/// --since/--until as ms since the epoch (0 when absent).
+/// Most entries one `pact log` asks for (journal_session::log refuses
+/// more); checked here on the signed value so that a negative -n is
+/// reported as written.
+constexpr int64_t max_log_entries = 10000;
+
+/// --since/--until as ms since the epoch (0 when absent). A time written
+/// without a fraction covers its whole second at the --until end (the
+/// journal displays whole seconds): render/time_bound.hpp.
 expected<log_window> window_of(const context& ctx) {
   log_window w;
   auto now = system_clock{}.now_unix_ms();
-  for (auto [flag, out] : {std::pair{"since", &w.since_unix_ms},
-                           std::pair{"until", &w.until_unix_ms}}) {
+  for (auto [flag, out, side] :
+       {std::tuple{"since", &w.since_unix_ms, render::bound_side::start},
+        std::tuple{"until", &w.until_unix_ms, render::bound_side::end}}) {
     if (!ctx.vm.count(flag))
       continue;
-    auto t = render::parse_time_bound(std::string("--") + flag,
-                                      ctx.vm[flag].as<std::string>(), now);
+    auto t = render::parse_time_bound(
+      std::string("--") + flag, ctx.vm[flag].as<std::string>(), now, side);
     if (!t)
       return t.err();
     *out = *t;
@@ -40,13 +53,62 @@ expected<log_window> window_of(const context& ctx) {
   return w;
 }
 
-int run_log(context& ctx) {
-  if (ctx.vm.count("file")) {
-    if (!ctx.vm.count("verify"))
-      return report(make_error("log --file FILE goes with --verify (the "
-                               "offline check of an export)"));
-    return run_log_verify_file(ctx);
+/// The flags of `pact log` as written on the command line.
+constexpr std::pair<const char*, const char*> log_flags[]
+  = {{"number", "-n"},       {"scope", "--scope"},   {"since", "--since"},
+     {"until", "--until"},   {"verify", "--verify"}, {"stale", "--stale"},
+     {"export", "--export"}, {"file", "--file"}};
+
+/// Refuses every flag given that a form of the synopsis does not take,
+/// naming them all (exit 1, as for any malformed option); `what` says
+/// what the form does.
+status check_form(const context& ctx, const char* what,
+                  std::initializer_list<const char*> takes) {
+  std::string extra;
+  for (auto [name, shown] : log_flags) {
+    bool given = ctx.vm.count(name) && !ctx.vm[name].defaulted();
+    if (given && std::none_of(takes.begin(), takes.end(), [&](const char* t) {
+          return std::strcmp(t, name) == 0;
+        }))
+      extra += std::string(extra.empty() ? "" : ", ") + shown;
   }
+  if (extra.empty())
+    return {};
+  return make_error(std::string("log ") + what + "; it takes no " + extra);
+}
+
+/// Which form the flags select, refusing what it does not take and
+/// values that cannot be right whatever the journal holds.
+status check_log_flags(const context& ctx) {
+  if (ctx.vm.count("file") && !ctx.vm.count("verify"))
+    return make_error("log --file FILE goes with --verify (the offline "
+                      "check of an export)");
+  for (const char* flag : {"export", "file", "scope"})
+    if (ctx.vm.count(flag) && ctx.vm[flag].as<std::string>().empty())
+      return make_error(std::string("log --") + flag + ": the value is empty");
+  if (ctx.vm.count("file"))
+    return check_form(ctx,
+                      "--verify --file checks an export offline (pact log "
+                      "--verify --file FILE)",
+                      {"verify", "file"});
+  if (ctx.vm.count("export"))
+    return check_form(ctx,
+                      "--export writes the contiguous journal, so that its "
+                      "hash chain can be verified (pact log --export FILE "
+                      "[--since T] [--until T] [--stale])",
+                      {"export", "since", "until", "stale"});
+  auto n = ctx.vm["number"].as<int64_t>();
+  if (n < 1 || n > max_log_entries)
+    return make_error("log: -n " + std::to_string(n) + " is outside 1 .. "
+                      + std::to_string(max_log_entries));
+  return {};
+}
+
+int run_log(context& ctx) {
+  if (auto st = check_log_flags(ctx); !st)
+    return report(st.err());
+  if (ctx.vm.count("file"))
+    return run_log_verify_file(ctx);
   auto w = window_of(ctx);
   if (!w)
     return report(w.err());
@@ -56,7 +118,7 @@ int run_log(context& ctx) {
   if (!s)
     return report(s.err());
   client::log_query q;
-  q.limit = ctx.vm["number"].as<unsigned>();
+  q.limit = static_cast<uint32_t>(ctx.vm["number"].as<int64_t>());
   if (ctx.vm.count("scope"))
     q.scope = ctx.vm["scope"].as<std::string>();
   q.verify = ctx.vm.count("verify") > 0;
@@ -83,17 +145,19 @@ command log_command() {
   c.summary = "Show the most recent journal entries, newest first";
   c.usage = "[-n N] [--scope global|vc:NAME|node:NAME] [--since T] "
             "[--until T] [--verify] [--stale] | --export FILE [--since T] "
-            "[--until T] | --verify --file FILE";
+            "[--until T] [--stale] | --verify --file FILE";
   c.declare = [](po::options_description& desc,
                  po::positional_options_description&) {
-    desc.add_options()("number,n", po::value<unsigned>()->default_value(20),
+    // Signed, so that -n -1 is reported as -1 rather than wrapped around.
+    desc.add_options()("number,n", po::value<int64_t>()->default_value(20),
                        "How many entries (newest first)")(
       "scope", po::value<std::string>(), "Only entries of this scope")(
       "since", po::value<std::string>(),
       "Only entries stamped at or after T: an RFC 3339 time "
       "(2026-11-29T10:00:00Z) or a duration before now (30m, 2h, 7d)")(
       "until", po::value<std::string>(),
-      "Only entries stamped at or before T (same forms as --since)")(
+      "Only entries stamped at or before T (same forms as --since; a time "
+      "without a fraction covers its whole second)")(
       "verify", "Verify the SHA-256 hash chain of the whole journal (with "
                 "--file: of an export file, offline)")(
       "stale", "Read from the local replica without a ReadIndex round")(

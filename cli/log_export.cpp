@@ -1,10 +1,13 @@
-// `pact log --export FILE [--since T] [--until T]`: the journal as a
-// verifiable archive (runtime/journal/journal_export.hpp), paged so that a
-// journal of millions of entries needs memory for one page only, written
-// through a staged file so that a failed export leaves nothing. And
+// `pact log --export FILE [--since T] [--until T] [--stale]`: the journal
+// as a verifiable archive (runtime/journal/journal_export.hpp), paged so
+// that a journal of millions of entries needs memory for one page only,
+// written through a staged file so that a failed or interrupted (SIGINT,
+// SIGTERM, SIGHUP) export leaves nothing. And
 // `pact log --verify --file FILE`: the offline check of such a file.
 
 #include "cli/log_export.hpp"
+
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
@@ -12,6 +15,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/interrupt_cleanup.hpp"
 #include "runtime/common/files.hpp"
 #include "runtime/common/staged_file.hpp"
 #include "runtime/journal/journal_export.hpp"
@@ -24,9 +28,12 @@ namespace {
 /// Entries asked for per page (the journal also bounds a page's bytes).
 constexpr uint32_t page_entries = 1000;
 
-/// What a finished export or verification reports.
+/// What a finished export or verification reports; `stale` when a page
+/// came from a replica's last applied state (the text form's warning is
+/// on stderr already, from open_session).
 void print_summary(const context& ctx, const char* verb,
-                   const std::string& file, const journal::export_summary& s) {
+                   const std::string& file, const journal::export_summary& s,
+                   bool stale = false) {
   if (ctx.json) {
     nlohmann::json j{{"file", file},
                      {"entries", s.entries},
@@ -34,6 +41,8 @@ void print_summary(const context& ctx, const char* verb,
                      {"last_sequence", s.last_sequence},
                      {"anchor_hash", journal::to_hex(s.anchor_hash)},
                      {"last_hash", journal::to_hex(s.last_hash)}};
+    if (stale)
+      j["stale"] = true;
     std::cout << j.dump(2) << "\n";
     return;
   }
@@ -53,10 +62,15 @@ status put_line(files::staged_file& f, journal::export_verifier& check,
   return f.write(line + "\n");
 }
 
+/// What write_pages wrote, and whether any page was possibly stale.
+struct written {
+  journal::export_summary summary;
+  bool stale = false;
+};
+
 /// Fetches the pages and writes them; the summary of what was written.
-expected<journal::export_summary> write_pages(journal_session& s,
-                                              files::staged_file& f,
-                                              const log_window& w, bool stale) {
+expected<written> write_pages(journal_session& s, files::staged_file& f,
+                              const log_window& w, bool stale) {
   journal::export_verifier check;
   client::log_page_query q;
   q.limit = page_entries;
@@ -65,10 +79,12 @@ expected<journal::export_summary> write_pages(journal_session& s,
   q.until_unix_ms = w.until_unix_ms;
   protocol::ConfigEntry last;
   uint64_t count = 0;
+  bool any_stale = false;
   for (bool more = true; more;) {
     auto page = s.log_page(q);
     if (!page)
       return page.err();
+    any_stale = any_stale || page->stale();
     for (const auto& e : page->entries()) {
       if (count == 0)
         if (auto st = put_line(f, check, journal::export_header_line(e)); !st)
@@ -93,42 +109,50 @@ expected<journal::export_summary> write_pages(journal_session& s,
       !st)
     return st.err();
   check.finish();
-  return check.summary();
+  return written{check.summary(), any_stale};
+}
+
+/// Refuses an export path that is a symbolic link, dangling or not,
+/// before anything is fetched: link(2) would not follow it and fail only
+/// at the end (staged_file's "appeared while exporting").
+status not_a_symlink(const std::string& file) {
+  struct stat st;
+  if (::lstat(file.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
+    return make_error(file
+                      + ": exists as a symbolic link; an export never "
+                        "replaces a file (remove it or choose another name)");
+  return {};
 }
 
 } // namespace
 
 int run_log_export(context& ctx, const log_window& w) {
   const auto file = ctx.vm["export"].as<std::string>();
-  if (ctx.vm.count("scope"))
-    return report(make_error(
-      "log --export writes the contiguous journal, so that its hash chain "
-      "can be verified; it takes no --scope"));
-  if (!ctx.vm["number"].defaulted())
-    return report(make_error("log --export writes every entry (in the "
-                             "--since/--until window); it takes no -n"));
+  if (auto st = not_a_symlink(file); !st)
+    return report(st.err());
   auto s = open_session(ctx);
   if (!s)
     return report(s.err());
+  // Declared before the staged file so that it is disarmed only after
+  // ~staged_file has removed FILE.tmp.
+  unlink_on_signal interrupted;
   auto f = files::staged_file::create(file);
   if (!f)
     return report(f.err());
-  auto summary = write_pages(**s, **f, w, ctx.vm.count("stale") > 0);
-  if (!summary)
-    return report(summary.err()); // ~staged_file removes FILE.tmp
+  // FILE.tmp is the staged file's name for its pieces (staged_file.hpp).
+  interrupted.arm(file + ".tmp");
+  auto out = write_pages(**s, **f, w, ctx.vm.count("stale") > 0);
+  if (!out)
+    return report(out.err()); // ~staged_file removes FILE.tmp
   if (auto st = (*f)->commit(); !st)
     return report(st.err());
-  print_summary(ctx, "exported to", file, *summary);
+  print_summary(ctx, "exported to", file, out->summary, out->stale);
   return 0;
 }
 
 int run_log_verify_file(context& ctx) {
+  // check_log_flags (log_command.cpp) refused every other flag.
   const auto file = ctx.vm["file"].as<std::string>();
-  for (const char* other : {"export", "scope", "since", "until", "stale"})
-    if (ctx.vm.count(other))
-      return report(make_error(std::string("log --verify --file checks an "
-                                           "export offline; it takes no --")
-                               + other));
   if (auto st = files::not_a_directory(file); !st)
     return report(st.err());
   std::ifstream in(file, std::ios::binary);

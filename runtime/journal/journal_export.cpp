@@ -2,8 +2,13 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <set>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
+#include "runtime/common/terminal_text.hpp"
 #include "runtime/journal/entry_chain.hpp"
 #include "runtime/journal/journal_items.hpp"
 
@@ -34,13 +39,55 @@ std::optional<std::string> get_string(const json& obj, const char* key) {
   return it->get<std::string>();
 }
 
-/// `line` parsed as a JSON object, or nullopt (nlohmann's own message is
-/// library text and never reaches the operator).
-std::optional<json> parse_object(std::string_view line) {
-  auto j = json::parse(line.begin(), line.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object())
-    return std::nullopt;
-  return j;
+/// A line parsed as a JSON object: the object, or why not.
+struct parsed_line {
+  std::optional<json> obj;
+  /// Set when the line is JSON but repeats a key in one object.
+  std::optional<std::string> duplicate;
+};
+
+/// `line` parsed as a JSON object (nlohmann's own message is library text
+/// and never reaches the operator), noting the first key an object
+/// repeats: RFC 8259 §4 leaves duplicates' meaning to the reader, and
+/// nlohmann keeps the last while another reader may keep the first, so a
+/// line with one would be read as other bytes than were verified.
+parsed_line parse_object(std::string_view line) {
+  parsed_line out;
+  std::vector<std::set<std::string>> keys; // One set per open object.
+  auto note = [&](int, json::parse_event_t ev, json& parsed) {
+    if (ev == json::parse_event_t::object_start)
+      keys.emplace_back();
+    else if (ev == json::parse_event_t::object_end && !keys.empty())
+      keys.pop_back();
+    else if (ev == json::parse_event_t::key && !keys.empty()
+             && !keys.back().insert(parsed.get<std::string>()).second
+             && !out.duplicate)
+      out.duplicate = parsed.get<std::string>();
+    return true;
+  };
+  auto j = json::parse(line.begin(), line.end(), note, false);
+  if (!j.is_discarded() && j.is_object())
+    out.obj = std::move(j);
+  return out;
+}
+
+/// `key` quoted for a message: at most 64 bytes, terminal-safe.
+std::string quoted_key(const std::string& key) {
+  constexpr std::size_t most = 64;
+  return "\"" + terminal_safe(key.substr(0, most))
+         + (key.size() > most ? "..." : "") + "\"";
+}
+
+/// The first member of `obj` not among `known`, or nullopt.
+std::optional<std::string>
+unknown_member(const json& obj, std::initializer_list<const char*> known) {
+  for (const auto& [key, value] : obj.items()) {
+    (void)value;
+    if (std::none_of(known.begin(), known.end(),
+                     [&](const char* k) { return key == k; }))
+      return key;
+  }
+  return std::nullopt;
 }
 
 } // namespace
@@ -154,9 +201,12 @@ bool export_verifier::feed(std::string_view line) {
 }
 
 bool export_verifier::header(std::string_view line) {
-  auto j = parse_object(line);
+  auto p = parse_object(line);
+  auto& j = p.obj;
   if (!j)
     return fail(0, "header is not a JSON object");
+  if (p.duplicate)
+    return fail(0, "header repeats the key " + quoted_key(*p.duplicate));
   if (get_string(*j, "format") != std::string{export_format_name})
     return fail(0,
                 std::string("not a journal export (header lacks \"format\":\"")
@@ -166,6 +216,9 @@ bool export_verifier::header(std::string_view line) {
     return fail(0, "unsupported export version (this pact reads version "
                      + std::to_string(export_format_version) + ")");
   auto first = get_u64(*j, "first_sequence");
+  if (auto k = unknown_member(*j, {"format", "version", "first_sequence",
+                                   "anchor_hash"}))
+    return fail(0, "header has an unknown field " + quoted_key(*k));
   if (!first || *first == 0)
     return fail(0, "header's first_sequence is missing or 0");
   auto anchor_hex = get_string(*j, "anchor_hash");
@@ -183,17 +236,33 @@ bool export_verifier::header(std::string_view line) {
   return true;
 }
 
+std::string export_verifier::position() const {
+  return summary_.entries == 0 ? "the line after the header"
+                               : "the line after sequence "
+                                   + std::to_string(summary_.last_sequence);
+}
+
 bool export_verifier::entry(std::string_view line) {
-  auto j = parse_object(line);
+  // A line that cannot be read names no sequence: it may be a trailer cut
+  // short, not an entry. Where it stands is said instead.
+  auto p = parse_object(line);
+  auto& j = p.obj;
   if (!j)
-    return fail(next_sequence_, "not a JSON object (damaged or cut short)");
+    return fail(0,
+                "not a JSON object (damaged or cut short; " + position() + ")");
+  if (p.duplicate)
+    return fail(0, "repeats the key " + quoted_key(*p.duplicate) + " ("
+                     + position() + ")");
   if (j->contains("end"))
-    return trailer(line);
+    return trailer(*j);
   auto seq = get_u64(*j, "sequence");
   auto text = get_string(*j, "entry");
   auto hash_hex = get_string(*j, "hash");
+  if (auto k = unknown_member(*j, {"sequence", "entry", "hash"}))
+    return fail(0, "unknown field " + quoted_key(*k) + " (" + position() + ")");
   if (!seq || !text || !hash_hex)
-    return fail(next_sequence_, "entry line lacks sequence, entry or hash");
+    return fail(0, "entry line lacks sequence, entry or hash (" + position()
+                     + ")");
   if (*seq != next_sequence_)
     return fail(next_sequence_, "expected sequence "
                                   + std::to_string(next_sequence_) + ", found "
@@ -229,11 +298,15 @@ bool export_verifier::entry(std::string_view line) {
   return true;
 }
 
-bool export_verifier::trailer(std::string_view line) {
-  auto j = parse_object(line);
-  auto entries = j ? get_u64(*j, "entries") : std::nullopt;
-  auto last = j ? get_u64(*j, "last_sequence") : std::nullopt;
-  auto last_hex = j ? get_string(*j, "last_hash") : std::nullopt;
+bool export_verifier::trailer(const json& j) {
+  auto entries = get_u64(j, "entries");
+  auto last = get_u64(j, "last_sequence");
+  auto last_hex = get_string(j, "last_hash");
+  if (auto k = unknown_member(j,
+                              {"end", "entries", "last_sequence", "last_hash"}))
+    return fail(0, "trailer has an unknown field " + quoted_key(*k));
+  if (j.at("end") != true)
+    return fail(0, "trailer's end is not true");
   if (!entries || !last || !last_hex)
     return fail(0, "trailer lacks entries, last_sequence or last_hash");
   if (summary_.entries == 0)

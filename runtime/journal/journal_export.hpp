@@ -23,6 +23,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <pact/protocol/journal.pb.h>
 
 namespace pact::journal {
@@ -77,7 +79,10 @@ struct export_problem {
 /// header, each entry's hash recomputed from its bytes, sequences
 /// consecutive from the header's first_sequence, each entry's `prev_hash`
 /// equal to the previous entry's hash (the anchor for the first), and the
-/// trailer's count and last hash. Stops at the first problem.
+/// trailer's count and last hash. Every line is one JSON object holding
+/// exactly its kind's members: a repeated key (which readers may resolve
+/// differently, RFC 8259 §4) or an unknown member is refused, naming the
+/// line and the key. Stops at the first problem.
 class export_verifier {
 public:
   /// Checks the next line (without its newline). False at the first
@@ -98,7 +103,10 @@ private:
   bool fail(uint64_t sequence, std::string reason);
   bool header(std::string_view line);
   bool entry(std::string_view line);
-  bool trailer(std::string_view line);
+  bool trailer(const nlohmann::json& j);
+  /// Where the next line stands, for a line that names no sequence: "the
+  /// line after sequence N" (or "after the header").
+  std::string position() const;
 
   uint64_t line_ = 0;
   bool have_header_ = false;

@@ -1,6 +1,7 @@
 #include "runtime/render/time_bound.hpp"
 
 #include <optional>
+#include <utility>
 
 namespace pact::render {
 
@@ -53,7 +54,17 @@ std::optional<int64_t> offset_minutes(const std::string& s, std::size_t pos) {
   return (s[pos] == '-' ? -1 : 1) * (*h * 60 + *m);
 }
 
-std::optional<int64_t> parse_rfc3339(const std::string& s) {
+/// An RFC 3339 time as parsed: its first millisecond and the last
+/// millisecond of the precision it was written to (the whole second
+/// without a fraction, .1 covers .100 .. .199; digits past the third
+/// select single milliseconds). `leap` when it names a leap second (:60).
+struct rfc3339_time {
+  int64_t first_ms = 0;
+  int64_t last_ms = 0;
+  bool leap = false;
+};
+
+std::optional<rfc3339_time> parse_rfc3339(const std::string& s) {
   auto y = digits(s, 0, 4);
   auto mo = digits(s, 5, 2);
   auto d = digits(s, 8, 2);
@@ -64,16 +75,20 @@ std::optional<int64_t> parse_rfc3339(const std::string& s) {
       || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':'
       || s[16] != ':')
     return std::nullopt;
+  // RFC 3339 §5.6 allows a second of 60 (a leap second, §5.7).
   if (*mo < 1 || *mo > 12 || *d < 1 || *d > days_in_month(*y, *mo) || *h > 23
-      || *mi > 59 || *sec > 59)
+      || *mi > 59 || *sec > 60)
     return std::nullopt;
   std::size_t pos = 19;
   int64_t ms = 0;
+  int64_t span = 1000; // Milliseconds the written precision covers.
   if (pos < s.size() && s[pos] == '.') {
     std::size_t n = 0;
     for (++pos; pos < s.size() && s[pos] >= '0' && s[pos] <= '9'; ++pos, ++n)
-      if (n < 3)
+      if (n < 3) {
         ms = ms * 10 + (s[pos] - '0');
+        span /= 10;
+      }
     if (n == 0)
       return std::nullopt;
     for (; n < 3; ++n)
@@ -84,11 +99,14 @@ std::optional<int64_t> parse_rfc3339(const std::string& s) {
     return std::nullopt;
   int64_t secs = days_from_civil(*y, *mo, *d) * 86400 + *h * 3600 + *mi * 60
                  + *sec - *off * 60;
-  return secs * 1000 + ms;
+  return rfc3339_time{secs * 1000 + ms, secs * 1000 + ms + span - 1,
+                      *sec == 60};
 }
 
-/// A duration such as 30m, in milliseconds, or nullopt.
-std::optional<int64_t> parse_duration(const std::string& s) {
+/// A duration such as 30m: its count and its unit in milliseconds, or
+/// nullopt.
+std::optional<std::pair<int64_t, int64_t>>
+parse_duration(const std::string& s) {
   if (s.size() < 2 || s.size() > 12)
     return std::nullopt;
   int64_t unit = 0;
@@ -111,26 +129,47 @@ std::optional<int64_t> parse_duration(const std::string& s) {
     default:
       return std::nullopt;
   }
-  // At most 11 digits and a unit of at most a week: no overflow.
   auto n = digits(s, 0, s.size() - 1);
   if (!n || *n == 0)
     return std::nullopt;
-  return *n * unit;
+  return std::pair{*n, unit};
+}
+
+error bad_form(const std::string& flag, const std::string& text) {
+  return make_error(flag + " '" + text
+                    + "': expected an RFC 3339 time such as "
+                      "2026-11-29T10:00:00Z, or a duration before now such "
+                      "as 30m, 2h or 7d (units s, m, h, d, w)");
 }
 
 } // namespace
 
 expected<int64_t> parse_time_bound(const std::string& flag,
-                                   const std::string& text,
-                                   int64_t now_unix_ms) {
-  if (auto d = parse_duration(text))
-    return now_unix_ms - *d;
-  if (auto t = parse_rfc3339(text); t && *t > 0)
-    return *t;
-  return make_error(flag + " '" + text
-                    + "': expected an RFC 3339 time such as "
-                      "2026-11-29T10:00:00Z, or a duration before now such "
-                      "as 30m, 2h or 7d (units s, m, h, d, w)");
+                                   const std::string& text, int64_t now_unix_ms,
+                                   bound_side side) {
+  int64_t t = 0;
+  if (auto d = parse_duration(text)) {
+    // Up to 11 digits times a week's milliseconds overflows int64: compare
+    // before multiplying. Durations are relative and stay exact.
+    auto [n, unit] = *d;
+    t = n > now_unix_ms / unit ? -1 : now_unix_ms - n * unit;
+  } else if (auto r = parse_rfc3339(text)) {
+    if (r->leap)
+      return make_error(flag + " '" + text
+                        + "': leap seconds (:60) are not accepted; entries "
+                          "are stamped in Unix time, which has none (use "
+                          ":59)");
+    t = side == bound_side::end ? r->last_ms : r->first_ms;
+  } else {
+    return bad_form(flag, text);
+  }
+  // 0 means "no bound" on the wire: an end bound at the epoch itself would
+  // turn into none, and no entry is stamped there.
+  if (t < 0 || (t == 0 && side == bound_side::end))
+    return make_error(flag + " '" + text
+                      + "': before the journal's range (entries are "
+                        "stamped in Unix time, after 1970-01-01T00:00:00Z)");
+  return t;
 }
 
 } // namespace pact::render

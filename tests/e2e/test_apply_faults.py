@@ -240,6 +240,23 @@ class MapFullDuringApplyTest(ApplyFaultCase):
                           token=self.token)
             self.assertEqual(q.returncode, 0, q.stderr)
             self.assertIn("possibly stale", q.stderr)
+            # Every JSON form of `pact log` says so: --verify, and the
+            # summary of an export (which still verifies offline).
+            q = self.pact("log", "-n", "1", "--verify", "--output", "json",
+                          "--endpoint", r.gateway, token=self.token)
+            self.assertEqual(q.returncode, 0, q.stderr)
+            self.assertTrue(json.loads(q.stdout)["stale"])
+            path = os.path.join(self.tmp, f"stale-{len(os.listdir(self.tmp))}"
+                                ".jsonl")
+            q = self.pact("log", "--export", path, "--output", "json",
+                          "--endpoint", r.gateway, token=self.token)
+            self.assertEqual(q.returncode, 0, q.stderr)
+            self.assertTrue(json.loads(q.stdout)["stale"])
+            self.assertIn("possibly stale", q.stderr)
+            q = self.pact("log", "--verify", "--file", path, "--output",
+                          "json")
+            self.assertEqual(q.returncode, 0, q.stderr)
+            self.assertNotIn("stale", json.loads(q.stdout))
             h = self.health(r)
             self.assertLessEqual(h["commit_index"], h["last_index"])
         # The operator raises the map and restarts every replica.

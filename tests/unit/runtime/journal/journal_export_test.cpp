@@ -161,7 +161,20 @@ TEST_CASE("a file cut short is reported") {
     lines[4] = lines[4].substr(0, 20);
     lines.pop_back();
     CHECK(problem(lines)
-          == "line 5 (sequence 4): not a JSON object (damaged or cut short)");
+          == "line 5: not a JSON object (damaged or cut "
+             "short; the line after sequence 3)");
+  }
+  SUBCASE("inside the trailer: no sequence it does not hold is named") {
+    lines.back() = lines.back().substr(0, 20);
+    CHECK(problem(lines)
+          == "line 6: not a JSON object (damaged or cut "
+             "short; the line after sequence 4)");
+  }
+  SUBCASE("inside the first entry line") {
+    lines[1] = lines[1].substr(0, 20);
+    CHECK(problem(lines)
+          == "line 2: not a JSON object (damaged or cut "
+             "short; the line after the header)");
   }
   SUBCASE("an empty file") {
     CHECK(problem({}) == "the file is empty");
@@ -184,12 +197,14 @@ TEST_CASE("bad JSON is reported") {
   SUBCASE("in an entry line") {
     lines[2] = "[1,2]";
     CHECK(problem(lines)
-          == "line 3 (sequence 2): not a JSON object (damaged or cut short)");
+          == "line 3: not a JSON object (damaged or cut "
+             "short; the line after sequence 1)");
   }
   SUBCASE("a member of the wrong type") {
     lines[2] = R"({"sequence":"2","entry":"","hash":""})";
     CHECK(problem(lines)
-          == "line 3 (sequence 2): entry line lacks sequence, entry or hash");
+          == "line 3: entry line lacks sequence, entry or "
+             "hash (the line after sequence 1)");
   }
 }
 
@@ -236,4 +251,84 @@ TEST_CASE("a line longer than the limit is refused without reading it all") {
   auto v = verify_export(in);
   REQUIRE(v.problem.has_value());
   CHECK(v.problem->message() == "line 2: line is longer than 4194304 bytes");
+}
+
+namespace {
+
+/// `line` (a JSON object's text) with `member` ("\"k\":v") put first.
+std::string with_first(const std::string& line, const std::string& member) {
+  return "{" + member + "," + line.substr(1);
+}
+
+} // namespace
+
+TEST_CASE("a repeated key is refused on every kind of line") {
+  // nlohmann keeps the last of two equal keys, another reader the first:
+  // both copies could not have been verified.
+  auto run = chain(1, 3);
+  auto lines = lines_of(run);
+  SUBCASE("entry: a decoy before the real bytes") {
+    lines[2] = with_first(lines[2], R"("entry":"AAAA")");
+    CHECK(problem(lines)
+          == "line 3: repeats the key \"entry\" (the line "
+             "after sequence 1)");
+  }
+  SUBCASE("entry: an equal copy of sequence") {
+    lines[1] = with_first(lines[1], R"("sequence":1)");
+    CHECK(problem(lines)
+          == "line 2: repeats the key \"sequence\" (the line "
+             "after the header)");
+  }
+  SUBCASE("header") {
+    lines[0] = with_first(lines[0], R"("first_sequence":2)");
+    CHECK(problem(lines)
+          == "line 1: header repeats the key "
+             "\"first_sequence\"");
+  }
+  SUBCASE("trailer") {
+    lines.back() = with_first(lines.back(), R"("entries":9)");
+    CHECK(problem(lines)
+          == "line 5: repeats the key \"entries\" (the line "
+             "after sequence 3)");
+  }
+  SUBCASE("inside a nested object") {
+    lines[2] = with_first(lines[2], R"("x":{"a":1,"a":2})");
+    CHECK(problem(lines)
+          == "line 3: repeats the key \"a\" (the line after sequence 1)");
+  }
+  SUBCASE("the key is quoted safely and cut short") {
+    auto key = "\\u001b[2J" + std::string(100, 'k');
+    lines[2] = with_first(lines[2], "\"" + key + "\":1,\"" + key + "\":2");
+    CHECK(problem(lines)
+          == "line 3: repeats the key \"\\x1b[2J" + std::string(60, 'k')
+               + "...\" (the line after sequence 1)");
+  }
+}
+
+TEST_CASE("an unknown member is refused on every kind of line") {
+  auto run = chain(1, 3);
+  auto lines = lines_of(run);
+  SUBCASE("entry") {
+    lines[2] = with_first(lines[2], R"("x":1)");
+    CHECK(problem(lines)
+          == "line 3: unknown field \"x\" (the line after "
+             "sequence 1)");
+  }
+  SUBCASE("header") {
+    lines[0] = with_first(lines[0], R"("note":"hi")");
+    CHECK(problem(lines) == "line 1: header has an unknown field \"note\"");
+  }
+  SUBCASE("trailer") {
+    lines.back() = with_first(lines.back(), R"("x":1)");
+    CHECK(problem(lines) == "line 5: trailer has an unknown field \"x\"");
+  }
+  SUBCASE("a trailer whose end is not true") {
+    auto j = nlohmann::json::parse(lines.back());
+    j["end"] = false;
+    lines.back() = j.dump();
+    CHECK(problem(lines) == "line 5: trailer's end is not true");
+  }
+  SUBCASE("the unchanged file verifies") {
+    CHECK_FALSE(verify(lines).problem.has_value());
+  }
 }
