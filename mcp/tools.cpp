@@ -45,12 +45,16 @@ tool log_tool(caf::actor_system& sys, const config::values& cfg) {
     auto a = decode_log_args(args);
     client::log_query q{a.limit, a.scope, a.verify, false};
     auto now = system_clock{}.now_unix_ms();
-    for (auto [name, text, out] :
-         {std::tuple{"since", &a.since, &q.since_unix_ms},
-          std::tuple{"until", &a.until, &q.until_unix_ms}}) {
+    // As the CLI reads them: `until` covers the precision written (a
+    // time shown in whole seconds includes that second).
+    for (auto [name, text, out, side] :
+         {std::tuple{"since", &a.since, &q.since_unix_ms,
+                     render::bound_side::start},
+          std::tuple{"until", &a.until, &q.until_unix_ms,
+                     render::bound_side::end}}) {
       if (text->empty())
         continue;
-      auto bound = render::parse_time_bound(name, *text, now);
+      auto bound = render::parse_time_bound(name, *text, now, side);
       if (!bound)
         return failed(bound.err());
       *out = *bound;

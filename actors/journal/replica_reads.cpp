@@ -76,7 +76,10 @@ void serve_query(replica_ptr self, caf::response_promise& rp, JournalQuery q,
                  actor_time deadline) {
   auto& st = self->state;
   if (!q.linearizable()) {
-    answer_query(self, rp, q);
+    // Asked for stale (`--stale`), and it may be staler than asked: a
+    // replica whose store refuses writes stopped applying; say so.
+    answer_query(self, rp, q,
+                 st.driver->failed() ? stale_because(self) : std::string{});
     return;
   }
   if (st.driver->failed()) {

@@ -217,6 +217,13 @@ class FaultTest(ClusterTestCase):
                             j.gateway)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertTrue(json.loads(r.stdout)["stale"])
+        # Asked for stale, and staler than that (a tester's F10): marked
+        # too, since the replica stopped applying.
+        r, _ = self.run_cli(["log", "--stale", "-n", "1", "--output", "json"],
+                            j.gateway)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(json.loads(r.stdout)["stale"])
+        self.assertIn("possibly stale", r.stderr)
         r, _ = self.run_cli(["status", "--output", "json"], j.gateway)
         self.assertEqual(r.returncode, 0, r.stderr)
         # Health reports what is durable: never a commit past the log.
