@@ -549,7 +549,9 @@ caf::behavior drift_watcher(caf::event_based_actor* self,
       std::set<std::string> fallback;
       if (d->tree)
         fallback = d->tree->fallback_roots();
-      return d->state().reply(d->cfg.node_id, fallback).SerializeAsString();
+      auto r = d->state().reply(d->cfg.node_id, fallback);
+      r.set_watcher_problem(utf8_safe(d->problem));
+      return r.SerializeAsString();
     },
     [self, d](drift_commit_atom, const std::string& request,
               const std::string& token) {

@@ -41,6 +41,9 @@ milliseconds left_until(steady_clock::time_point deadline) {
 /// Pause after every endpoint failed once: long enough for an election to
 /// make progress, short against the deadline.
 constexpr milliseconds round_pause{200};
+/// The least time worth starting an attempt with (a connect on a loaded
+/// host takes tens of milliseconds).
+constexpr milliseconds min_connect{100};
 
 /// Whether an answer came from a replica that could not confirm it is
 /// current (LogReply/StateReply.stale).
@@ -223,7 +226,12 @@ expected<protocol::Response> connection::call(protocol::Request req,
     // report silence ("outcome unknown" for a write that was never
     // proposed). Stop and report the answer instead.
     bool too_late = a.answered && left_until(retry_until) < min_attempt();
-    if (too_late || steady_clock::now() + milliseconds{1} >= retry_until) {
+    // Nor is one started with only milliseconds left (after the pause
+    // between rounds): it could only fail for lack of time ("no answer
+    // within 0.001 s") and hide why every endpoint refused (CI, stop 27).
+    auto pause = (attempts % n == 0) ? round_pause : milliseconds{0};
+    bool no_room = left_until(retry_until) < pause + min_connect;
+    if (too_late || no_room) {
       auto e = unknown ? *unknown : a.result.err();
       if (tried.size() > 1) {
         e.message += " (tried";
@@ -235,9 +243,8 @@ expected<protocol::Response> connection::call(protocol::Request req,
     }
     current_ = (current_ + 1) % n;
     // Every endpoint failed once: give an election time to finish.
-    if (attempts % n == 0)
-      std::this_thread::sleep_for(
-        std::min(round_pause, left_until(retry_until)));
+    if (pause.count() > 0)
+      std::this_thread::sleep_for(pause);
   }
 }
 

@@ -113,7 +113,10 @@ CommandResult config_state_machine::do_node_event(const JournalCommand& cmd) {
   // change its committed delta.
   auto& rec = node_record(cmd.scope().node());
   if (!drift) {
-    enter_drift(rec, protocol::NODE_STATE_CONVERGING);
+    // Putting a changed declaration in place is not convergence: a node
+    // drifting elsewhere stays drifted (issue 11, a tester's F5).
+    if (!cmd.declared_change())
+      enter_drift(rec, protocol::NODE_STATE_CONVERGING);
     return accept({seq});
   }
   enter_drift(rec, protocol::NODE_STATE_DRIFTED);

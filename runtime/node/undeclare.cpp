@@ -122,6 +122,7 @@ void execute_recorded(std::vector<restore_step> plan,
   }
   JournalCommand c;
   c.set_kind(COMMAND_KIND_AUTO_CONVERGE);
+  c.set_declared_change(true);
   c.mutable_scope()->set_node(node);
   *c.mutable_state_delta() = restored_delta(done);
   c.set_message(converge_message(what, named));

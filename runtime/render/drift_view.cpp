@@ -92,13 +92,21 @@ nlohmann::json time_json(int64_t ms) {
 std::string drift_text(const protocol::DriftReply& r, int64_t now_unix_ms) {
   std::ostringstream out;
   auto node = terminal_safe(r.node());
-  if (r.items_size() == 0)
+  if (r.items_size() == 0 && !r.watcher_problem().empty())
+    out << "node " << node
+        << ": no drift seen, but drift detection is degraded: "
+        << terminal_safe(r.watcher_problem()) << "\n";
+  else if (r.items_size() == 0)
     out << "node " << node << ": no drift\n";
   else
     out << "node " << node << ": " << r.items_size() << " drifted item"
         << (r.items_size() == 1 ? "" : "s") << ", magnitude "
         << magnitude_text(r.magnitude()) << ", " << window_text(r, now_unix_ms)
         << "\n";
+  if (r.items_size() > 0 && !r.watcher_problem().empty())
+    out << "warning: drift detection is degraded ("
+        << terminal_safe(r.watcher_problem())
+        << "): the list may be incomplete\n";
   if (!r.declared_state_known())
     out << "note: the agent has no declared state from the journal yet; "
            "drift is measured against its boot baseline\n";
@@ -156,6 +164,9 @@ nlohmann::json drift_json(const protocol::DriftReply& r) {
           {"scan_fallback_paths",
            std::vector<std::string>(r.scan_fallback_paths().begin(),
                                     r.scan_fallback_paths().end())},
+          {"watcher_problem", r.watcher_problem().empty()
+                                ? nlohmann::json(nullptr)
+                                : nlohmann::json(r.watcher_problem())},
           {"items", items}};
 }
 

@@ -257,6 +257,15 @@ class DriftTest(PactTestCase):
                        what="the drift watcher to report the lost root")
         self.assertIn(self.root + " is gone (was it removed or moved?)", out)
         self.assertIsNone(agent.proc.poll(), "the agent keeps running")
+        # `pact diff` says so too, not a bare "no drift" (a tester's F6).
+        r = self.diff()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # (With what was seen before the root went listed, or none.)
+        self.assertIn("drift detection is degraded", r.stdout)
+        self.assertIn("was it removed or moved?", r.stdout)
+        self.assertNotIn(": no drift\n", r.stdout)
+        r = self.diff("--output", "json")
+        self.assertIn("is gone", json.loads(r.stdout)["watcher_problem"])
         # The root comes back: watching resumes.
         self.write(self.root, "/etc/app.conf", "b\n")
         wait_for(lambda: "/etc/app.conf" in self.diff().stdout, timeout=10,

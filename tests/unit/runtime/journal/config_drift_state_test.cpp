@@ -131,6 +131,29 @@ TEST_CASE("a convergence without recorded drift still resolves back") {
   CHECK(rec_of(h, "n1").state() == NODE_STATE_OBSERVE_ONLY);
 }
 
+TEST_CASE("a changed declaration put in place leaves the node's state as "
+          "it is") {
+  // Issue 11, a tester's finding (F5): the agent's put-back of a dropped
+  // declaration set a drifting node to "converging" until its window
+  // expired; it is the operator's change taking effect, not convergence.
+  harness h;
+  h.ok(drift("n1", 1, t0_ms + 60'000));
+  auto put = make_cmd(COMMAND_KIND_AUTO_CONVERGE, node_scope("n1"), t0_ms + 1);
+  put.set_declared_change(true);
+  auto seq = h.ok(put);
+  CHECK(entry_at(h.sm, seq).entry_type() == ENTRY_TYPE_AUTO_CONVERGE);
+  CHECK(rec_of(h, "n1").state() == NODE_STATE_DRIFTED);
+  CHECK(rec_of(h, "n1").drift_items() == 1);
+  // A node with no drift stays where it was too.
+  h.ok(node_commit("n2", "vm.a", "1"));
+  put.mutable_scope()->set_node("n2");
+  h.ok(put);
+  CHECK(rec_of(h, "n2").state() == NODE_STATE_COMMITTED);
+  // The window's convergence still converges.
+  h.ok(make_cmd(COMMAND_KIND_AUTO_CONVERGE, node_scope("n1"), t0_ms + 2));
+  CHECK(rec_of(h, "n1").state() == NODE_STATE_CONVERGING);
+}
+
 TEST_CASE("drift during an emergency is remembered for after it") {
   harness h;
   h.ok(node_commit("n1", "vm.a", "1"));

@@ -76,6 +76,7 @@ TEST_CASE("items the declared state drops go back to what they held before "
   REQUIRE(out.commands.size() == 1);
   const auto& c = out.commands[0];
   CHECK(c.kind() == protocol::COMMAND_KIND_AUTO_CONVERGE);
+  CHECK(c.declared_change()); // the node's state stays (a tester's F5)
   CHECK(c.scope().node() == "n1");
   CHECK(c.message().rfind("put back what the node held before these items "
                           "were declared: restored 3 item(s)",
@@ -167,6 +168,7 @@ TEST_CASE("a file a node delta now declares absent is removed at once") {
   CHECK(plan[0].id == item_id{files, "/etc/new.conf"});
   auto out = undeclare(b.s, b.overlay, delta, "n1", b.backends);
   REQUIRE(out.commands.size() == 1);
+  CHECK(out.commands[0].declared_change());
   CHECK(out.commands[0].message().rfind("removed the files the node delta "
                                         "now declares absent",
                                         0)

@@ -89,6 +89,29 @@ TEST_CASE("text: no drift, notes on baseline-only and hash scans") {
         != std::string::npos);
 }
 
+TEST_CASE("a degraded watcher is said: never a bare \"no drift\"") {
+  // Issue 11, a tester's finding (F6): with the agent's --root gone, `pact
+  // diff` printed "no drift" (exit 0); only `pact status NODE` said the
+  // watcher was degraded.
+  protocol::DriftReply r;
+  r.set_node("n1");
+  r.set_declared_state_known(true);
+  r.set_watcher_problem("the root /srv/root\x1b[2J is gone");
+  auto text = render::drift_text(r, t0);
+  CHECK(text
+        == "node n1: no drift seen, but drift detection is degraded: the "
+           "root /srv/root\\x1b[2J is gone\n");
+  auto with_items = sample();
+  with_items.set_watcher_problem("inotify could not start");
+  CHECK(render::drift_text(with_items, t0 + 65'000)
+          .find("warning: drift detection is degraded (inotify could not "
+                "start): the list may be incomplete\n")
+        != std::string::npos);
+  CHECK(render::drift_json(r)["watcher_problem"]
+        == "the root /srv/root\x1b[2J is gone");
+  CHECK(render::drift_json(sample())["watcher_problem"].is_null());
+}
+
 TEST_CASE("json: exact values, absent ones null") {
   auto j = render::drift_json(sample());
   CHECK(j["node"] == "node-042");
