@@ -180,9 +180,14 @@ driver_output replica_driver::process() {
 }
 
 void replica_driver::reask_reads() {
+  // Every ready loop comes here: only a new term can leave a read behind,
+  // so the waiting reads are walked once per term, not once per loop.
   auto now = term();
+  if (now == reads_reasked_term_)
+    return;
   if (leader() == 0)
     return; // an election is running: asked once it has a winner
+  bool all = true;
   for (auto& [tag, asked] : reads_requested_) {
     if (asked >= now)
       continue;
@@ -192,7 +197,11 @@ void replica_driver::reask_reads() {
     // the commit index when the read arrived, as ReadIndex requires.
     if (node_->read_index(tag_context(id(), tag)) == raft::status::ok)
       asked = now;
+    else
+      all = false; // tried again at the next loop
   }
+  if (all)
+    reads_reasked_term_ = now;
 }
 
 void replica_driver::report_durable() {

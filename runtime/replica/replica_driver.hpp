@@ -228,6 +228,8 @@ private:
   /// never answers, so they are asked again of the next one
   /// (reask_reads).
   std::map<uint64_t, raft::term_t> reads_requested_;
+  /// The term whose leader every waiting read has been asked of.
+  raft::term_t reads_reasked_term_ = 0;
   /// Read points waiting for the state machine: (index, tag).
   std::multimap<raft::index_t, uint64_t> reads_ready_;
   raft::index_t last_snapshot_ = 0;
