@@ -99,6 +99,9 @@ JournalCommand boot_record(const shared& d, const std::string& summary) {
   c.mutable_scope()->set_node(d->cfg.node_id);
   c.set_record_type(ENTRY_TYPE_BOOT_CONFIG);
   c.set_agent_endpoint(d->cfg.agent_endpoint());
+  // What the node runs: it lists the node under its vCluster before (or
+  // without) an enrollment (NodeRecord.booted_vcluster).
+  c.set_vcluster(d->overlay.vcluster());
   c.set_message("booted: " + summary + node::replaced_text(d->replaced));
   *c.mutable_state_delta() = std::move(d->replaced);
   d->replaced.Clear();

@@ -79,7 +79,8 @@ caf::actor replica_or_fail(caf::event_based_actor* self,
 void with_node_vclusters(caf::event_based_actor* self, const gateway_shared& d,
                          const policy::authenticated& who, bool linearizable,
                          std::function<void(const policy::vcluster_of&)> then,
-                         const std::string& only_node = {});
+                         const std::string& only_node = {},
+                         bool node_claims = true);
 
 /// "" when `sender` may act for `node` as its agent (it holds the node, or
 /// none does, and then it does from now on: monitored); else the refusal

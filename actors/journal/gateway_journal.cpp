@@ -190,8 +190,9 @@ void handle_state(self_ptr self, const gateway_shared& d, const Request& req,
                 // is unknown (its enrollment, else its agent's report).
                 if (!q.node().empty()) {
                   auto enrolled = policy::enrolled_in(a.state(), q.node());
-                  auto vc = policy::node_vcluster(enrolled.value_or(""),
-                                                  reported(q.node()));
+                  auto vc = policy::node_resolver(
+                    policy::enrollments(a.state()), reported,
+                    policy::booted_vclusters(a.state()))(q.node());
                   bool known = enrolled || d->nodes.count(q.node()) > 0;
                   if (auto why = policy::named_node_denial(who, q.node(), known,
                                                            vc);
@@ -262,9 +263,12 @@ void handle_boot_config(self_ptr self, const gateway_shared& d,
   jq.set_linearizable(true);
   *jq.mutable_boot() = q;
   auto asked = current_replica(self);
+  bool own_boot = policy::holds_node_role(who.roles)
+                  && q.node() == who.claims.subject;
   ask_replica(
     self, d, jq, std::move(reply),
-    [self, d, requester, who, q, asked](JournalAnswer& answer, api_reply& r) {
+    [self, d, requester, who, q, asked, own_boot](JournalAnswer& answer,
+                                                  api_reply& r) {
       // Shared, not copied: the continuation below is a std::function that
       // with_node_vclusters copies into each of its own handlers.
       auto a = std::make_shared<const JournalAnswer>(std::move(answer));
@@ -285,7 +289,10 @@ void handle_boot_config(self_ptr self, const gateway_shared& d,
           else
             stream_boot(self, requester, *a, r);
         },
-        q.node());
+        // A node's own boot is held to its enrollment only: what its agent
+        // reported or booted from before is its own earlier claim, and an
+        // unenrolled node may be moved to another vCluster.
+        q.node(), !own_boot);
     });
 }
 
@@ -294,7 +301,7 @@ void handle_boot_config(self_ptr self, const gateway_shared& d,
 void with_node_vclusters(self_ptr self, const gateway_shared& d,
                          const policy::authenticated& who, bool linearizable,
                          std::function<void(const policy::vcluster_of&)> then,
-                         const std::string& only_node) {
+                         const std::string& only_node, bool node_claims) {
   if (policy::reads_everything(who.roles)) {
     then([](const std::string&) { return std::string(); });
     return;
@@ -315,16 +322,23 @@ void with_node_vclusters(self_ptr self, const gateway_shared& d,
     ->request(r, d->cfg.propose_timeout, query_atom::value,
               q.SerializeAsString())
     .then(
-      [d, then, hidden](const std::string& bytes) {
+      [d, then, hidden, node_claims](const std::string& bytes) {
         JournalAnswer a;
         if (!a.ParseFromString(bytes)) {
           hidden();
           return;
         }
-        then(policy::node_resolver(policy::enrollments(a.state()),
-                                   [d](const std::string& node) {
-                                     return reported_vcluster(*d, node);
-                                   }));
+        if (!node_claims) {
+          then(policy::node_resolver(policy::enrollments(a.state()),
+                                     [](const std::string&) {
+                                       return std::string();
+                                     }));
+          return;
+        }
+        then(policy::node_resolver(
+          policy::enrollments(a.state()),
+          [d](const std::string& node) { return reported_vcluster(*d, node); },
+          policy::booted_vclusters(a.state())));
       },
       [hidden](caf::error&) { hidden(); });
 }

@@ -246,6 +246,18 @@ CommandResult config_state_machine::do_record(const JournalCommand& cmd) {
     if (auto err = check_agent_endpoint(endpoint); !err.empty())
       return refuse(invalid, err);
   }
+  // The vCluster a node's agent booted from rides on its boot record (the
+  // node is listed under it until it is enrolled; journal.proto).
+  const auto& booted = cmd.vcluster();
+  if (!booted.empty()) {
+    if (type != protocol::ENTRY_TYPE_BOOT_CONFIG
+        || cmd.scope().target_case() != Scope::kNode)
+      return refuse(invalid, "record: a vCluster belongs only to a "
+                             "boot-config record of a node");
+    if (!overlay(booted))
+      return refuse(invalid,
+                    "record: unknown vCluster '" + booted.substr(0, 80) + "'");
+  }
   if (is_drift_record(type) && cmd.scope().target_case() != Scope::kNode)
     return refuse(invalid, "record: window-expired and drift-resolved "
                            "records belong to a node");
@@ -260,6 +272,7 @@ CommandResult config_state_machine::do_record(const JournalCommand& cmd) {
   auto e = make_entry(cmd, type, cmd.scope());
   *e.mutable_state_delta() = cmd.state_delta();
   e.set_agent_endpoint(endpoint);
+  e.set_vcluster(booted);
   uint64_t seq = append(std::move(e));
   if (resolved)
     node_record(cmd.scope().node()) = std::move(*resolved);
@@ -275,6 +288,8 @@ CommandResult config_state_machine::do_record(const JournalCommand& cmd) {
     rec.set_agent_endpoint(endpoint);
     rec.set_agent_boot_sequence(seq);
   }
+  if (!booted.empty())
+    node_record(cmd.scope().node()).set_booted_vcluster(booted);
   return accept({seq});
 }
 

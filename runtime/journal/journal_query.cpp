@@ -5,6 +5,7 @@
 #include "runtime/journal/entry_chain.hpp"
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/journal/log_selection.hpp"
+#include "runtime/policy/read_authz.hpp"
 
 namespace pact::journal {
 
@@ -161,7 +162,8 @@ StateReply journal_reader::state(const config_state_machine& sm,
       *out.add_nodes() = *n;
   } else {
     for (auto& [name, n] : sm.nodes())
-      if (req.vcluster().empty() || n.vcluster() == req.vcluster())
+      if (req.vcluster().empty()
+          || policy::listed_vcluster(n) == req.vcluster())
         *out.add_nodes() = n;
   }
   *out.mutable_global() = sm.global();
@@ -171,7 +173,8 @@ StateReply journal_reader::state(const config_state_machine& sm,
       bool mine = s.target_case() == Scope::kVcluster
                     ? s.vcluster() == req.vcluster()
                     : s.target_case() == Scope::kNode && sm.node(s.node())
-                        && sm.node(s.node())->vcluster() == req.vcluster();
+                        && policy::listed_vcluster(*sm.node(s.node()))
+                             == req.vcluster();
       if (!mine)
         continue;
     }
@@ -194,7 +197,7 @@ bool concerns(const config_state_machine& sm, const ConfigEntry& entry,
       if (entry.vcluster() == vcluster)
         return true;
       auto* n = sm.node(s.node());
-      return n != nullptr && n->vcluster() == vcluster;
+      return n != nullptr && policy::listed_vcluster(*n) == vcluster;
     }
     default:
       return true; // global entries concern everybody

@@ -20,6 +20,10 @@ std::string node_vcluster(const std::string& enrolled,
   return enrolled.empty() ? reported : enrolled;
 }
 
+std::string listed_vcluster(const protocol::NodeRecord& n) {
+  return n.vcluster().empty() ? n.booted_vcluster() : n.vcluster();
+}
+
 bool can_read_global(const std::vector<role>& roles) {
   return can_read(roles, "");
 }
@@ -82,6 +86,18 @@ std::string all_denial(const authenticated& who, const std::string& what) {
   return denied(who, what + " of every vCluster; name a vCluster it may read");
 }
 
+namespace {
+
+/// For filtering a read: the enrollment, else the live report, else the
+/// vCluster the node booted from.
+std::string visible_vcluster(const protocol::NodeRecord& n,
+                             const vcluster_of& reported) {
+  auto vc = node_vcluster(n.vcluster(), reported(n.node()));
+  return vc.empty() ? n.booted_vcluster() : vc;
+}
+
+} // namespace
+
 void filter_state(const std::vector<role>& roles, protocol::StateReply& reply,
                   const vcluster_of& reported) {
   if (reads_everything(roles))
@@ -94,7 +110,7 @@ void filter_state(const std::vector<role>& roles, protocol::StateReply& reply,
   reply.clear_nodes();
   std::set<std::string> visible;
   for (const auto& n : in.nodes())
-    if (can_read_node(roles, node_vcluster(n.vcluster(), reported(n.node())))) {
+    if (can_read_node(roles, visible_vcluster(n, reported))) {
       *reply.add_nodes() = n;
       visible.insert(n.node());
     }
@@ -135,12 +151,17 @@ const protocol::ConfigEntry* first_unreadable(
 }
 
 vcluster_of node_resolver(std::map<std::string, std::string> enrolled,
-                          vcluster_of reported) {
-  return [enrolled = std::move(enrolled),
-          reported = std::move(reported)](const std::string& node) {
+                          vcluster_of reported,
+                          std::map<std::string, std::string> booted) {
+  return [enrolled = std::move(enrolled), reported = std::move(reported),
+          booted = std::move(booted)](const std::string& node) {
     auto it = enrolled.find(node);
-    return node_vcluster(it == enrolled.end() ? std::string() : it->second,
-                         reported(node));
+    auto vc = node_vcluster(it == enrolled.end() ? std::string() : it->second,
+                            reported(node));
+    if (!vc.empty())
+      return vc;
+    auto b = booted.find(node);
+    return b == booted.end() ? std::string() : b->second;
   };
 }
 
@@ -149,6 +170,15 @@ enrollments(const protocol::StateReply& reply) {
   std::map<std::string, std::string> out;
   for (const auto& n : reply.nodes())
     out.emplace(n.node(), n.vcluster());
+  return out;
+}
+
+std::map<std::string, std::string>
+booted_vclusters(const protocol::StateReply& reply) {
+  std::map<std::string, std::string> out;
+  for (const auto& n : reply.nodes())
+    if (!n.booted_vcluster().empty())
+      out.emplace(n.node(), n.booted_vcluster());
   return out;
 }
 

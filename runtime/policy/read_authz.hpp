@@ -35,6 +35,13 @@ namespace pact::policy {
 /// Whether `roles` read every vCluster: platform admin or the AI service.
 bool reads_everything(const std::vector<role>& roles);
 
+/// The vCluster a node record is listed under (`pact status --vcluster`,
+/// `pact log --vcluster`): its enrollment, else the vCluster whose overlay
+/// its agent last booted from (NodeRecord.booted_vcluster); "" when neither.
+/// A node that booted without being enrolled belongs to the vCluster it
+/// runs, for reading, as its agent's live report already makes it.
+std::string listed_vcluster(const protocol::NodeRecord& n);
+
 /// The vCluster a node belongs to for reading: `enrolled` (its journal
 /// enrollment) when set, else `reported` (its agent's report); "" when
 /// neither.
@@ -87,14 +94,22 @@ const protocol::ConfigEntry* first_unreadable(
   const vcluster_of& of);
 
 /// A resolver from what the gateway knows: `enrolled` (node -> vCluster,
-/// the journal's node records) wins, else `reported(node)` (its agent).
+/// the journal's node records) wins, else `reported(node)` (its agent's live
+/// report), else `booted` (node -> the vCluster its agent last booted from,
+/// replicated: what a gateway the agent does not report to knows).
 vcluster_of node_resolver(std::map<std::string, std::string> enrolled,
-                          vcluster_of reported);
+                          vcluster_of reported,
+                          std::map<std::string, std::string> booted = {});
 
 /// The enrollments in a state answer, node -> vCluster ("" when enrolled
 /// in none), for node_resolver.
 std::map<std::string, std::string>
 enrollments(const protocol::StateReply& reply);
+
+/// The nodes of a state answer whose agent booted from a vCluster, node ->
+/// NodeRecord.booted_vcluster, for node_resolver.
+std::map<std::string, std::string>
+booted_vclusters(const protocol::StateReply& reply);
 
 /// The vCluster `reply` enrolls `node` in; nullopt when `reply` has no
 /// record of it.

@@ -271,6 +271,8 @@ json node_json(const NodeRecord& n) {
   if (n.window_expired_unix_ms() != 0)
     j["commit_window_expired"] = time_text(n.window_expired_unix_ms());
   j["drift_items"] = n.drift_items();
+  if (!n.booted_vcluster().empty())
+    j["booted_vcluster"] = n.booted_vcluster();
   if (!n.agent_endpoint().empty())
     j["agent_endpoint"] = n.agent_endpoint();
   return j;

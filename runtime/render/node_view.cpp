@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "runtime/common/terminal_text.hpp"
+#include "runtime/policy/read_authz.hpp"
 #include "runtime/render/journal_render.hpp"
 #include "runtime/render/status_render.hpp"
 
@@ -72,7 +73,8 @@ divergent_keys(const protocol::VClusterOverlay& overlay,
     declared[{i.category(), i.key()}] = &i;
   std::map<std::pair<int, std::string>, std::vector<std::string>> by_key;
   for (const auto& n : nodes) {
-    if (n.vcluster() != overlay.vcluster() || !delta_in_force(n, now_ms))
+    if (policy::listed_vcluster(n) != overlay.vcluster()
+        || !delta_in_force(n, now_ms))
       continue;
     for (const auto& i : n.items()) {
       auto it = declared.find({i.category(), i.key()});
@@ -95,7 +97,7 @@ std::string vcluster_nodes_text(const protocol::StateReply& st,
                                 const std::string& vcluster, int64_t now_ms) {
   std::vector<protocol::NodeRecord> nodes;
   for (const auto& n : st.nodes())
-    if (n.vcluster() == vcluster)
+    if (policy::listed_vcluster(n) == vcluster)
       nodes.push_back(n);
   std::ostringstream os;
   os << "\njournal: vcluster " << terminal_safe(vcluster) << ": "
@@ -105,7 +107,11 @@ std::string vcluster_nodes_text(const protocol::StateReply& st,
   std::vector<std::vector<std::string>> rows{
     {"NODE", "STATE", "DRIFTED", "WINDOW", "COMMITTED"}};
   for (const auto& n : nodes)
-    rows.push_back({n.node(), node_state_name(n.state()),
+    // A node that booted from the overlay without an enrollment is listed
+    // (its agent runs the vCluster's configuration), and says so.
+    rows.push_back({n.node(),
+                    node_state_name(n.state())
+                      + (n.vcluster().empty() ? " (not enrolled)" : ""),
                     std::to_string(n.drift_items()), window_text(n, now_ms),
                     committed_text(n, now_ms)});
   os << render_table(rows);

@@ -22,9 +22,12 @@ std::string node_text(const protocol::NodeRecord& n,
   os << "\njournal: node " << terminal_safe(n.node()) << " "
      << node_state_name(n.state()) << ", vcluster "
      << (!n.vcluster().empty() ? terminal_safe(n.vcluster())
-         : reported.empty()
-           ? std::string("-")
-           : terminal_safe(reported) + " (not enrolled; its agent asks for it)")
+         : !reported.empty()
+           ? terminal_safe(reported) + " (not enrolled; its agent asks for it)"
+         : !n.booted_vcluster().empty()
+           ? terminal_safe(n.booted_vcluster())
+               + " (not enrolled; its agent booted from it)"
+           : std::string("-"))
      << ", " << n.items_size() << " committed change"
      << (n.items_size() == 1 ? "" : "s");
   if (n.items_size() > 0 && n.delta_expires_unix_ms() != 0)

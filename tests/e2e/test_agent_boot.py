@@ -102,6 +102,29 @@ class AgentBootTest(PactTestCase):
         self.assertEqual(node["agent_endpoint"], agent.api)
         text = self.admin(journal, "status", "node-b1").stdout
         self.assertIn("agent at " + agent.api, text)
+        # Not enrolled: listed under the vCluster it booted from, and a
+        # viewer of ml reads it on a gateway it does not report to (a
+        # tester's F8: it was missing from `status --vcluster ml`).
+        self.assertEqual(node["vcluster"], "")
+        self.assertEqual(node["booted_vcluster"], "ml")
+        listing = self.admin(journal, "status", "--vcluster", "ml").stdout
+        self.assertIn("journal: vcluster ml: 1 node\n", listing)
+        self.assertRegex(listing, r"node-b1 +\S+ \(not enrolled\)")
+        self.assertIn("vcluster ml (not enrolled; its agent",
+                      self.admin(journal, "status", "node-b1").stdout)
+        with open(journal.secret_path) as f:
+            secret = f.read().strip()
+        viewer = make_token(secret, "vera",
+                            ["pact-viewer-ml"])
+        r = self.pact("status", "--vcluster", "ml", "--endpoint",
+                      journal.gateway, token=viewer)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("node-b1", r.stdout)
+        r = self.pact("status", "--vcluster", "ml", "--endpoint",
+                      journal.gateway,
+                      token=make_token(secret, "sam",
+                                       ["pact-viewer-storage"]))
+        self.assertNotIn("node-b1", r.stdout)
         entries = json.loads(self.admin(journal, "log", "--output",
                                         "json").stdout)["entries"]
         boots = [e for e in entries

@@ -95,6 +95,29 @@ TEST_CASE("a boot-config record keeps the node's agent endpoint") {
   CHECK(h.sm.node("n7")->agent_endpoint() == "http://127.0.0.1:4000");
 }
 
+TEST_CASE("a boot record names the vCluster the agent booted from; it "
+          "enrolls nobody") {
+  auto h = seeded();
+  auto b = boot_record("n7", "http://127.0.0.1:4000");
+  b.set_vcluster("ml");
+  h.ok(as_node(b, "n7"));
+  REQUIRE(h.sm.node("n7") != nullptr);
+  CHECK(h.sm.node("n7")->booted_vcluster() == "ml");
+  CHECK(h.sm.node("n7")->vcluster().empty());
+  CHECK(last_of(h.sm).vcluster() == "ml"); // `pact log --vcluster ml` sees it
+  // Only a node's boot record carries one, and only of a known vCluster.
+  auto cap = b;
+  cap.set_record_type(ENTRY_TYPE_CAPABILITY_CHANGE);
+  cap.clear_agent_endpoint();
+  h.refused(as_node(cap, "n7"), STATUS_CODE_INVALID_ARGUMENT,
+            "a vCluster belongs only to a boot-config record of a node");
+  auto unknown = b;
+  unknown.set_vcluster("nope");
+  h.refused(as_node(unknown, "n7"), STATUS_CODE_INVALID_ARGUMENT,
+            "record: unknown vCluster 'nope'");
+  CHECK(h.sm.node("n7")->booted_vcluster() == "ml");
+}
+
 TEST_CASE("an agent endpoint is refused anywhere but a node's boot record, "
           "and when it is no URL") {
   auto h = seeded();

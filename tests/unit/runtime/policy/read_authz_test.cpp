@@ -371,3 +371,37 @@ TEST_CASE("the resolver: enrollment first, then the agent's report") {
   CHECK(resolve("n-free") == "ai");   // enrolled nowhere: the report
   CHECK(resolve("n-x") == "storage"); // unknown to the journal
 }
+
+TEST_CASE("a node that booted without an enrollment: report, then booted") {
+  StateReply state;
+  auto* r = state.add_nodes();
+  r->set_node("n-boot");
+  r->set_booted_vcluster("ml");
+  auto* e = state.add_nodes();
+  e->set_node("n-ml");
+  e->set_vcluster("ml");
+  e->set_booted_vcluster("storage"); // enrolled: the enrollment wins
+  CHECK(listed_vcluster(*r) == "ml");
+  CHECK(listed_vcluster(*e) == "ml");
+  CHECK(enrollments(state).at("n-boot").empty()); // booting enrolls nobody
+  CHECK(booted_vclusters(state)
+        == std::map<std::string, std::string>{{"n-boot", "ml"},
+                                              {"n-ml", "storage"}});
+  auto none = [](const std::string&) { return std::string(); };
+  auto resolve = node_resolver(enrollments(state), none,
+                               booted_vclusters(state));
+  CHECK(resolve("n-boot") == "ml");
+  CHECK(resolve("n-ml") == "ml");
+  // The agent's live report is newer than its last boot record.
+  auto moved = node_resolver(
+    enrollments(state), [](const std::string&) { return std::string("ai"); },
+    booted_vclusters(state));
+  CHECK(moved("n-boot") == "ai");
+  // A gateway the agent does not report to shows it to ml's viewers.
+  auto st = state;
+  filter_state({viewer_ml}, st, none);
+  REQUIRE(st.nodes_size() == 2);
+  auto other = state;
+  filter_state({role{kind::viewer, "storage"}}, other, none);
+  CHECK(other.nodes_size() == 0);
+}

@@ -113,6 +113,24 @@ TEST_CASE("--vcluster lists nodes and warns, pointing at pact promote") {
   CHECK(vcluster_nodes_text(st, "ml", t0).find("warning") == std::string::npos);
 }
 
+TEST_CASE("--vcluster lists a node that booted from the overlay without an "
+          "enrollment, marked") {
+  auto st = vcluster();
+  auto n = node("n9");
+  n.clear_vcluster();
+  n.set_booted_vcluster("ml");
+  n.set_state(protocol::NODE_STATE_OBSERVE_ONLY);
+  *st.add_nodes() = n;
+  auto other = node("n10");
+  other.clear_vcluster();
+  other.set_booted_vcluster("storage");
+  *st.add_nodes() = other;
+  auto text = vcluster_nodes_text(st, "ml", t0);
+  CHECK(text.find("journal: vcluster ml: 5 nodes\n") != std::string::npos);
+  CHECK(text.find("n9    observe-only (not enrolled)") != std::string::npos);
+  CHECK(text.find("n10") == std::string::npos);
+}
+
 TEST_CASE("status NODE shows state, drift, delta expiry and window") {
   render::status_view v;
   v.node = "n4";
