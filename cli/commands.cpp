@@ -53,7 +53,7 @@ std::vector<command> all_commands() {
           commit_command(), rollback_command(),  extend_command(),
           apply_command(),  promote_command(),   watch_command(),
           group_command(),  blacklist_command(), enroll_command(),
-          cap_command()};
+          cap_command(),    service_command()};
 }
 
 } // namespace pact::cli

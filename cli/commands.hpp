@@ -40,6 +40,7 @@ command group_command();
 command blacklist_command();
 command enroll_command();
 command cap_command();
+command service_command();
 
 /// Every command, in `pact --help` order.
 std::vector<command> all_commands();

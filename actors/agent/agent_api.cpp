@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/agent/agent_atoms.hpp"
+#include "actors/agent/service_api.hpp"
 #include "actors/daemon/api_endpoint.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/common/assert.hpp"
@@ -202,6 +203,12 @@ caf::behavior agent_api(caf::event_based_actor* self,
        handle_operator<node_rollback_atom>(
          self, d, req.node_rollback().node(),
          req.node_rollback().SerializeAsString(), req, who, std::move(reply));
+     }},
+    {Request::kService,
+     [self, d](const Request& req, const policy::authenticated& who,
+               daemon::api_reply reply) {
+       handle_service(self, d->cfg.node_id, d->cfg.vcluster, req, who,
+                      std::move(reply));
      }},
     {Request::kCapability,
      [d](const Request& req, const policy::authenticated& who,

@@ -26,8 +26,9 @@
 ///     the value, REMOVE when absent; runtime/node/undeclare.hpp);
 ///   * the service supervisor: (declared_services_atom, std::string
 ///     services) — a serialized StateDelta of the SERVICES items, in
-///     declared order — after every boot. Until the services issue a
-///     recorder (actors/agent/service_recorder.hpp) logs them.
+///     declared order — after every boot; a supervisor
+///     (actors/agent/service_supervisor.hpp) that starts later asks the
+///     link with (declared_services_atom) and gets the same string back.
 ///     The drift watcher sends the same message to the link when a
 ///     rollback changed the declared services; the link passes it on.
 

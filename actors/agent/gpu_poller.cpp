@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/agent/agent_atoms.hpp"
+#include "actors/agent/link_command.hpp"
 #include "runtime/node/capability_manifest.hpp"
 #include "runtime/node/capability_probe.hpp"
 #include "runtime/node/capability_record.hpp"
@@ -63,25 +64,8 @@ void send_record(caf::event_based_actor* self, const data_ptr& d,
     self->send(d->cfg.journal_link, node_command_atom::value, std::move(bytes));
     return;
   }
-  if (!d->cfg.supervisor) {
-    spdlog::warn("GPU health change not recorded (no journal link)");
-    return;
-  }
-  self
-    ->request(d->cfg.supervisor, std::chrono::seconds(5),
-              protocol::child_atom::value, d->cfg.journal_link_name)
-    .then(
-      [self, bytes](const caf::actor& link) {
-        if (link)
-          self->send(link, node_command_atom::value, bytes);
-        else
-          spdlog::warn("GPU health change not recorded: the journal link is "
-                       "not running");
-      },
-      [](caf::error&) {
-        spdlog::warn("GPU health change not recorded: the supervisor did not "
-                     "answer");
-      });
+  send_to_link(self, d->cfg.supervisor, d->cfg.journal_link_name,
+               std::move(bytes), "GPU health change");
 }
 
 std::string summary_of(const node::gpu_poll& p) {

@@ -13,7 +13,7 @@
 
 #include "actors/agent/agent_atoms.hpp"
 #include "actors/agent/journal_link_state.hpp"
-#include "actors/agent/service_recorder.hpp"
+#include "actors/agent/service_atoms.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/common/assert.hpp"
 #include "runtime/common/files.hpp"
@@ -260,8 +260,10 @@ caf::message_handler link_handlers(self_ptr self, const shared& d) {
     // A rollback changed the declared services: the supervisor hears now,
     // not at the next report.
     [self, d](declared_services_atom, const std::string& services) {
-      self->send(d->cfg.services, declared_services_atom::value, services);
+      send_services(self, *d, services);
     },
+    // A service supervisor that starts after the boot asks for them.
+    [d](declared_services_atom) { return declared_services(*d); },
     [self, d](operator_call_atom, const std::string& bytes) {
       operator_call(self, d, bytes);
     },
@@ -312,8 +314,6 @@ caf::behavior journal_link(caf::event_based_actor* self,
     std::max<std::chrono::milliseconds>(d->cfg.reconnect_max,
                                         std::chrono::seconds(1)),
     d->cfg.jitter);
-  if (!d->cfg.services)
-    d->cfg.services = self->spawn<caf::linked>(service_recorder);
   if (!d->cfg.drift_watcher) {
     auto* sys = &self->system();
     d->cfg.drift_watcher = [sys] {

@@ -80,8 +80,9 @@ struct journal_link_config {
   /// When the process started: start-to-ready is logged from here.
   std::chrono::steady_clock::time_point started
     = std::chrono::steady_clock::now();
-  /// The service supervisor (declared_services_atom); null: the link
-  /// spawns a recorder.
+  /// The service supervisor (declared_services_atom); null: the one
+  /// registered as service_supervisor_name (service_atoms.hpp), looked up
+  /// at each hand-off.
   caf::actor services;
   /// Finds the drift watcher; default: the actor registry's
   /// drift_watcher_name.

@@ -7,6 +7,7 @@
 
 #include "actors/agent/agent_atoms.hpp"
 #include "actors/agent/journal_link_state.hpp"
+#include "actors/agent/service_atoms.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/common/files.hpp"
 #include "runtime/node/boot_apply.hpp"
@@ -86,8 +87,7 @@ void hand_off(self_ptr self, const shared& d, const node::boot_report& r) {
   StateDelta services;
   for (const auto& s : r.services)
     *services.add_items() = s;
-  self->send(d->cfg.services, declared_services_atom::value,
-             services.SerializeAsString());
+  send_services(self, *d, services.SerializeAsString());
   send_declared(self, d);
 }
 
@@ -448,6 +448,26 @@ void claim_again(self_ptr self, const shared& d) {
     if (f.second.cmd.record_type() == ENTRY_TYPE_BOOT_CONFIG)
       return;
   enqueue_command(self, d, boot_record(d, d->boot_summary), false);
+}
+
+void send_services(caf::event_based_actor* self, const link_data& d,
+                   const std::string& services) {
+  auto to = d.cfg.services;
+  if (!to) // the agent's supervisor, whichever incarnation runs now
+    to = caf::actor_cast<caf::actor>(
+      self->system().registry().get(service_supervisor_name));
+  if (to)
+    self->send(to, declared_services_atom::value, services);
+}
+
+std::string declared_services(const link_data& d) {
+  if (d.source == boot_source::none)
+    return {};
+  StateDelta services;
+  for (const auto& i : node::effective_items(d.overlay, d.delta))
+    if (i.category() == DELTA_CATEGORY_SERVICES)
+      *services.add_items() = i;
+  return services.SerializeAsString();
 }
 
 std::tuple<std::string, std::string> declared_state(const link_data& d) {

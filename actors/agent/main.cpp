@@ -22,6 +22,7 @@
 #include "actors/agent/drift_setup.hpp"
 #include "actors/agent/gpu_poller.hpp"
 #include "actors/agent/journal_link.hpp"
+#include "actors/agent/service_supervisor.hpp"
 #include "actors/daemon/daemon.hpp"
 #include "actors/supervision/health_registry.hpp"
 #include "actors/supervision/supervisor.hpp"
@@ -258,8 +259,20 @@ agent_children(const settings& s, agent::drift_watcher_config drift,
     }};
   drift.wall = wall;
   drift.host = link.host; // rollbacks restore as the boot applies
+  agent::service_supervisor_config services;
+  services.node_id = s.node_id;
+  services.root = s.root;
+  services.wall = wall;
+  supervision::child_spec services_child{
+    "agent/services", "service-supervisor",
+    [services](caf::event_based_actor* sup,
+               const supervision::health_handle& h) {
+      auto c = services;
+      c.supervisor = caf::actor_cast<caf::actor>(sup);
+      return sup->spawn(agent::service_supervisor, h, std::move(c));
+    }};
   return {api_child, link_child, agent::drift_child(std::move(drift)),
-          gpu_poller_child(s, wall)};
+          gpu_poller_child(s, wall), services_child};
 }
 
 status write_endpoints(const settings& s, uint16_t port) {

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "runtime/node/capability_text.hpp"
+#include "runtime/node/spawn_setup.hpp"
 
 extern char** environ;
 
@@ -93,21 +94,7 @@ expected<std::unique_ptr<child>> start(const std::string& exe,
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err[1], 2);
   posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // Its own process group, so a timeout kills whatever it started too.
-  posix_spawnattr_setpgroup(&attr, 0);
-  // The agent blocks its shutdown signals in every thread (the daemon
-  // waits for them with sigwait); the tool must not inherit that mask, nor
-  // an ignored SIGPIPE.
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);
-  sigemptyset(&defaults);
-  for (int sig : {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGQUIT})
-    sigaddset(&defaults, sig);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK
-                                    | POSIX_SPAWN_SETSIGDEF);
+  init_child_attr(&attr); // a process group of its own (spawn_setup.hpp)
   std::vector<std::string> owned{base_name(exe)};
   owned.insert(owned.end(), args.begin(), args.end());
   std::vector<char*> argv;

@@ -1,0 +1,198 @@
+"""Service supervision on a live node (issue 12 item 5): a real pact-journal
+--dev and pact-agent under a temporary --root whose services are small
+scripts. Services start in dependency order with their output captured;
+one that crashes is restarted with a growing delay and each crash is a
+service-lifecycle entry; `pact service restart` runs a new process and is
+recorded with the operator; the read and write rules and bad names; a
+restart is refused while the commit window has expired and allowed after
+`pact extend`."""
+import json
+import os
+import stat
+import time
+
+from harness import PactTestCase, make_token, wait_for
+
+NODE = "node-svc"
+VC = "svc"
+
+SPEC = f"""
+[vcluster.{VC}.services.web]
+binary = "/usr/bin/websvc"
+args = ["--port", "8080"]
+depends_on = ["db"]
+[vcluster.{VC}.services.db]
+binary = "/usr/sbin/dbsvc"
+order = 10
+[vcluster.{VC}.services.crashy]
+binary = "/usr/bin/crashy"
+restart = "on-failure"
+restart_delay_seconds = 1
+[vcluster.{VC}.services.lost]
+binary = "/usr/bin/not-installed"
+restart = "never"
+[vcluster.{VC}.sysctl]
+"vm.swappiness" = "10"
+[vcluster.{VC}.policy]
+base_commit_window_seconds = 60
+enforcement_mode = "observe"
+"""
+
+SCRIPTS = {
+    "/usr/sbin/dbsvc": "#!/bin/sh\necho \"db up $PACT_SERVICE\"\n"
+                       "exec sleep 600\n",
+    "/usr/bin/websvc": "#!/bin/sh\necho \"hello from web $*\"\n"
+                       "echo 'to stderr' >&2\nexec sleep 600\n",
+    "/usr/bin/crashy": "#!/bin/sh\necho \"crashing\"\nexit 3\n",
+}
+
+
+class ServicesTest(PactTestCase):
+    def setUp(self):
+        super().setUp()
+        self.journal = self.start_journal()
+        self.token = self.token_of(self.journal)
+        with open(self.journal.secret_path) as f:
+            self.secret = f.read().strip()
+        spec = os.path.join(self.tmp, "spec.toml")
+        with open(spec, "w") as f:
+            f.write(SPEC)
+        for args in (("apply", spec, "-m", "services"),
+                     ("enroll", NODE, "--vcluster", VC)):
+            r = self.jpact(*args)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        self.root = os.path.join(self.tmp, NODE + "-root")
+        for path, text in SCRIPTS.items():
+            self.write(path, text)
+            full = os.path.join(self.root, path.lstrip("/"))
+            os.chmod(full, os.stat(full).st_mode | stat.S_IXUSR)
+        cfg = os.path.join(self.tmp, "agent.toml")
+        with open(cfg, "w") as f:
+            f.write("[agent.journal]\nreport_interval_seconds = 1\n"
+                    "[agent.drift]\ntest_window_divisor = 20\n")
+        self.agent = self.start_agent(self.journal, NODE, VC,
+                                      extra=("--config", cfg))
+        self.agent_env = {"PACT_AGENT_ENDPOINT": self.agent.api}
+
+    def jpact(self, *args):
+        return self.pact(*args, "--endpoint", self.journal.gateway,
+                         token=self.token)
+
+    def svc(self, *args, token=None):
+        return self.pact("service", *args, "--node", NODE,
+                         token=token or self.token, env=self.agent_env)
+
+    def services(self):
+        r = self.svc("status", "--output", "json")
+        if r.returncode != 0:
+            return None
+        return {s["name"]: s for s in json.loads(r.stdout)["services"]}
+
+    def running(self, *names):
+        def up():
+            s = self.services()
+            return s if s and all(s.get(n, {}).get("state") == "running"
+                                  for n in names) else None
+        return wait_for(up, timeout=15, what=" and ".join(names) + " running")
+
+    def lifecycle(self):
+        r = self.jpact("log", "--scope", "node:" + NODE, "--output", "json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return [e["message"] for e in json.loads(r.stdout)["entries"]
+                if e["type"] == "service-lifecycle"]
+
+    def test_services_start_in_order_crash_restart_and_log(self):
+        s = self.running("db", "web")
+        # Dependency order in the listing and in fact.
+        r = self.svc("status")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertLess(r.stdout.index("db "), r.stdout.index("web "))
+        logs = self.svc("logs", "web")
+        self.assertEqual(logs.returncode, 0, logs.stderr)
+        self.assertIn("hello from web --port 8080", logs.stdout)
+        self.assertIn("to stderr", logs.stdout)
+        # web (order 0) waited for db (order 10), its dependency: a
+        # service is running once its process started (as systemd's
+        # Type=simple), so the agent's log shows the order.
+        log = self.agent.read_log()
+        self.assertLess(log.index("service db: started"),
+                        log.index("service web: started"))
+        self.assertIn("db up db", self.svc("logs", "db").stdout)
+        self.assertEqual(s["web"]["restart"], "always")
+        self.assertGreater(s["web"]["pid"], 0)
+        # The crashing one is restarted with a growing delay, each crash a
+        # journal entry.
+        crashy = wait_for(lambda: (self.services() or {}).get("crashy")
+                          if (self.services() or {}).get("crashy", {})
+                          .get("restarts", 0) >= 2 else None,
+                          timeout=20, what="crashy restarted twice")
+        self.assertEqual(crashy["last_exit"], "exited with status 3")
+        self.assertIn(crashy["state"], ("backoff", "running"))
+        self.assertIn("crashing", self.svc("logs", "crashy", "-n", "5").stdout)
+        entries = wait_for(lambda: [m for m in self.lifecycle()
+                                    if "crashy" in m] or None,
+                           what="a crash entry")
+        self.assertIn("service crashy: backoff: exited with status 3; "
+                      "restarting in 1 s", entries)
+        # A binary that is not there fails, and says why.
+        lost = self.services()["lost"]
+        self.assertEqual(lost["state"], "failed")
+        self.assertIn("binary /usr/bin/not-installed: not found under the "
+                      "root", lost["detail"])
+
+    def test_restart_is_recorded_and_follows_the_rules(self):
+        before = self.running("db", "web")["web"]["pid"]
+        r = self.svc("restart", "web")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        after = self.services()["web"]
+        self.assertEqual(after["state"], "running")
+        self.assertNotEqual(after["pid"], before)
+        self.assertEqual(after["restarts"], 1)
+        wait_for(lambda: [m for m in self.lifecycle()
+                          if m.startswith("service web restarted by ")
+                          and "pact-platform-admin" in m] or None,
+                 what="the restart's entry")
+        # A viewer reads but may not restart; names are checked first.
+        viewer = make_token(self.secret, "vera", ["pact-viewer-" + VC])
+        self.assertEqual(self.svc("status", token=viewer).returncode, 0)
+        r = self.svc("restart", "web", token=viewer)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("policy: denied: vera may not restart services",
+                      r.stderr)
+        other = make_token(self.secret, "olga", ["pact-viewer-other"])
+        self.assertEqual(self.svc("status", token=other).returncode, 2)
+        for bad in ("../etc", "a/b", "", "-x"):
+            r = self.svc("restart", bad)
+            self.assertEqual(r.returncode, 1, (bad, r.stderr))
+        r = self.svc("restart", "nosuch")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("service 'nosuch' is not declared on node " + NODE,
+                      r.stderr)
+        r = self.svc("logs", "web", "-n", "0")
+        self.assertEqual(r.returncode, 1, r.stderr)
+
+    def test_restart_waits_for_the_commit_window(self):
+        self.running("db", "web")
+        # Drift that nobody commits: the window (3 s here) expires.
+        self.write("/proc/sys/vm/swappiness", "60\n")
+        full = os.path.join(self.root, "etc", "drifted.conf")
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, "w") as f:
+            f.write("x\n")
+
+        def expired():
+            r = self.pact("diff", NODE, token=self.token, env=self.agent_env)
+            return "commit window expired" in r.stdout or None
+        wait_for(expired, timeout=30, what="the window to expire")
+        r = self.svc("restart", "web")
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("commit window expired", r.stderr)
+        r = self.jpact("extend", "15", "--node", NODE)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+        def allowed():
+            r = self.svc("restart", "web")
+            return r if r.returncode == 0 else None
+        wait_for(allowed, timeout=15, what="a restart after extend")
+        self.assertTrue(any("refused: commit window expired" in m
+                            for m in self.lifecycle()))
