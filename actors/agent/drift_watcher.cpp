@@ -12,6 +12,7 @@
 
 #include "actors/agent/agent_atoms.hpp"
 #include "actors/agent/drift_operator.hpp"
+#include "actors/agent/service_atoms.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/common/terminal_text.hpp"
 #include "runtime/journal/journal_items.hpp"
@@ -538,6 +539,20 @@ caf::behavior drift_watcher(caf::event_based_actor* self,
                      render::time_text(d->state().window().ends_ms()));
       scan(d);
       poll(self, d);
+    },
+    [self, d](service_states_atom, const std::string& bytes) {
+      ServiceReply states;
+      if (!states.ParseFromString(bytes))
+        return;
+      // A crashing or failed service is drift (docs/drift.md); running,
+      // waiting or exited as its policy allows is not.
+      std::map<std::string, std::string> problems;
+      for (const auto& s : states.services())
+        if (s.state() == "backoff" || s.state() == "failed")
+          problems[s.name()] = s.state() + ": " + s.detail();
+      d->state().observe_services(problems, d->now());
+      if (!d->tick_busy && busy(d))
+        arm_tick(self, d); // drift to settle into an episode
     },
     [d](undeclared_atom, const std::string& bytes) {
       protocol::StateDelta before;

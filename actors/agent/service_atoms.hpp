@@ -27,6 +27,11 @@
 ///     ServiceReply with the newest n log lines.
 ///   service actor -> supervisor: (service_status_atom, std::string name,
 ///     std::string status) on every change of state.
+/// supervisor -> drift watcher (registered as drift_watcher_name):
+///   (service_states_atom, std::string reply) — a serialized ServiceReply
+///   with every declared service's status, after each change: a service
+///   in `backoff` or `failed` is drift in the services dimension
+///   (docs/drift.md).
 
 #include <caf/atom.hpp>
 
@@ -44,5 +49,6 @@ using service_restart_atom = caf::atom_constant<caf::atom("svcrestart")>;
 using service_stop_atom = caf::atom_constant<caf::atom("svcstop")>;
 using service_status_atom = caf::atom_constant<caf::atom("svcstatus")>;
 using service_logs_atom = caf::atom_constant<caf::atom("svclogs")>;
+using service_states_atom = caf::atom_constant<caf::atom("svcstates")>;
 
 } // namespace pact::agent

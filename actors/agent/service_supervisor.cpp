@@ -103,6 +103,31 @@ void spawn_service(self_ptr self, const shared& d,
   self->monitor(r.actor);
 }
 
+ServiceStatus blocked_status(const std::string& name, const std::string& why) {
+  ServiceStatus s;
+  s.set_name(name);
+  s.set_state("failed");
+  s.set_detail(why);
+  return s;
+}
+
+/// Tells the drift watcher how every declared service is doing (a failing
+/// one is drift, docs/drift.md).
+void tell_drift_watcher(self_ptr self, const shared& d) {
+  auto watcher = caf::actor_cast<caf::actor>(
+    self->system().registry().get(drift_watcher_name));
+  if (!watcher)
+    return;
+  ServiceReply all;
+  for (const auto& [name, r] : d->services)
+    *all.add_services() = r.status;
+  for (const auto& [name, why] : d->blocked)
+    *all.add_services() = blocked_status(name, why);
+  for (const auto& [name, why] : d->malformed)
+    *all.add_services() = blocked_status(name, why);
+  self->send(watcher, service_states_atom::value, all.SerializeAsString());
+}
+
 /// Starts the waiting services whose dependencies are all up now.
 void start_ready(self_ptr self, const shared& d) {
   for (const auto& name : d->order) {
@@ -163,14 +188,7 @@ void declare(self_ptr self, const shared& d, const std::string& bytes) {
   for (const auto& name : d->order)
     if (!d->services.count(name))
       spawn_service(self, d, *wanted[name]);
-}
-
-ServiceStatus blocked_status(const std::string& name, const std::string& why) {
-  ServiceStatus s;
-  s.set_name(name);
-  s.set_state("failed");
-  s.set_detail(why);
-  return s;
+  tell_drift_watcher(self, d);
 }
 
 std::string answer(Response resp) {
@@ -404,6 +422,8 @@ caf::behavior service_supervisor(caf::event_based_actor* self,
         record_text(self, d,
                     "service " + name + ": " + st.state() + ": " + st.detail());
       start_ready(self, d);
+      if (before != st.state())
+        tell_drift_watcher(self, d);
     },
     [self, d](service_call_atom, const std::string& bytes,
               const std::string& who) -> caf::result<std::string> {

@@ -31,6 +31,8 @@ bool source_covers(drift_source src, const item_id& id) {
              && is_module_key(id.second);
     case drift_source::mounts:
       return id.first == protocol::DELTA_CATEGORY_MOUNTS;
+    case drift_source::services:
+      return id.first == protocol::DELTA_CATEGORY_SERVICES;
   }
   return false;
 }
@@ -229,7 +231,10 @@ void drift_state::note_restored(const std::vector<step_result>& done) {
 void drift_state::recompare(int64_t now_ms) {
   auto scans = last_scan_;
   for (const auto& [src, items] : scans)
-    observe_source(src, items, now_ms);
+    if (src == drift_source::services) // against what is declared now
+      observe_services(service_problems_, now_ms);
+    else
+      observe_source(src, items, now_ms);
   observe_declared_files(now_ms);
   std::vector<std::string> drifting;
   for (const auto& [id, e] : drift_)
@@ -436,6 +441,21 @@ void drift_state::observe_source(drift_source src, const observed_items& items,
            a == items.end() ? item_value::absent() : a->second,
            declared.has_value(), now_ms);
   }
+}
+
+void drift_state::observe_services(
+  const std::map<std::string, std::string>& problems, int64_t now_ms) {
+  service_problems_ = problems;
+  observed_items items;
+  for (const auto& [id, v] : declared_.items) {
+    if (id.first != protocol::DELTA_CATEGORY_SERVICES || !v.present)
+      continue;
+    auto p = problems.find(id.second);
+    items[id] = p == problems.end() ? v : item_value::of(p->second);
+  }
+  // No baseline: only what is declared is observed.
+  scan_baseline_[drift_source::services] = items;
+  observe_source(drift_source::services, items, now_ms);
 }
 
 std::vector<std::string> drift_state::sysctl_keys() const {

@@ -36,7 +36,7 @@
 namespace pact::node {
 
 /// Where an observation comes from; each source replaces its own items.
-enum class drift_source { files, sysctl, mounts, modules };
+enum class drift_source { files, sysctl, mounts, modules, services };
 
 struct drift_settings {
   /// Host prefix (--root).
@@ -187,6 +187,16 @@ public:
   void observe_source(drift_source src, const observed_items& items,
                       int64_t now_ms);
 
+  /// What the service supervisor reports (docs/services.md): `problems`
+  /// maps a declared service that is failing (crashed and restarting, or
+  /// failed for good) to what it is doing ("backoff: exited with status
+  /// 3; restarting in 5 s"). A declared service not named there agrees
+  /// with its declaration; services are observed only as declared, so
+  /// there is no baseline of undeclared ones (a service whose declaration
+  /// went was stopped, not drifted).
+  void observe_services(const std::map<std::string, std::string>& problems,
+                        int64_t now_ms);
+
   /// The sysctl keys to read: declared kernel keys (not modules) and the
   /// configured set.
   std::vector<std::string> sysctl_keys() const;
@@ -298,6 +308,8 @@ private:
   bool declared_known_ = false;
   /// The latest scan of each periodic source (recompare).
   std::map<drift_source, observed_items> last_scan_;
+  /// The service supervisor's last report (observe_services).
+  std::map<std::string, std::string> service_problems_;
   std::vector<std::string> journal_blacklist_;
   file_baseline files_;
   /// Resolved node path -> declared file key, for declared files whose

@@ -24,6 +24,16 @@ depends_on = ["db"]
 [vcluster.{VC}.services.db]
 binary = "/usr/sbin/dbsvc"
 order = 10
+[vcluster.{VC}.sysctl]
+"vm.swappiness" = "10"
+[vcluster.{VC}.policy]
+base_commit_window_seconds = 60
+enforcement_mode = "observe"
+"""
+
+# Services that fail: drift of the services dimension, which opens the
+# commit window (3 s here) — only in the test about them.
+FAILING = f"""
 [vcluster.{VC}.services.crashy]
 binary = "/usr/bin/crashy"
 restart = "on-failure"
@@ -31,11 +41,6 @@ restart_delay_seconds = 1
 [vcluster.{VC}.services.lost]
 binary = "/usr/bin/not-installed"
 restart = "never"
-[vcluster.{VC}.sysctl]
-"vm.swappiness" = "10"
-[vcluster.{VC}.policy]
-base_commit_window_seconds = 60
-enforcement_mode = "observe"
 """
 
 SCRIPTS = {
@@ -48,15 +53,14 @@ SCRIPTS = {
 
 
 class ServicesTest(PactTestCase):
-    def setUp(self):
-        super().setUp()
+    def start(self, failing=False):
         self.journal = self.start_journal()
         self.token = self.token_of(self.journal)
         with open(self.journal.secret_path) as f:
             self.secret = f.read().strip()
         spec = os.path.join(self.tmp, "spec.toml")
         with open(spec, "w") as f:
-            f.write(SPEC)
+            f.write(SPEC + (FAILING if failing else ""))
         for args in (("apply", spec, "-m", "services"),
                      ("enroll", NODE, "--vcluster", VC)):
             r = self.jpact(*args)
@@ -95,13 +99,17 @@ class ServicesTest(PactTestCase):
                                   for n in names) else None
         return wait_for(up, timeout=15, what=" and ".join(names) + " running")
 
-    def lifecycle(self):
+    def jlog(self):
         r = self.jpact("log", "--scope", "node:" + NODE, "--output", "json")
         self.assertEqual(r.returncode, 0, r.stderr)
-        return [e["message"] for e in json.loads(r.stdout)["entries"]
+        return json.loads(r.stdout)["entries"]
+
+    def lifecycle(self):
+        return [e["message"] for e in self.jlog()
                 if e["type"] == "service-lifecycle"]
 
     def test_services_start_in_order_crash_restart_and_log(self):
+        self.start(failing=True)
         s = self.running("db", "web")
         # Dependency order in the listing and in fact.
         r = self.svc("status")
@@ -139,8 +147,25 @@ class ServicesTest(PactTestCase):
         self.assertEqual(lost["state"], "failed")
         self.assertIn("binary /usr/bin/not-installed: not found under the "
                       "root", lost["detail"])
+        # Both are drift in the services dimension; the running ones are
+        # not.
+        def services_drift():
+            r = self.pact("diff", NODE, "--output", "json", token=self.token,
+                          env=self.agent_env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            items = {i["key"]: i for i in json.loads(r.stdout)["items"]
+                     if i["dimension"] == "services"}
+            # crashy runs for a moment between its crashes
+            return items if set(items) == {"crashy", "lost"} else None
+        drift = wait_for(services_drift, what="crashy and lost as drift")
+        self.assertTrue(drift["lost"]["actual"].startswith(
+            "failed: binary /usr/bin/not-installed"), drift["lost"])
+        wait_for(lambda: [e for e in self.jlog() if e["type"] ==
+                          "drift-detected" and "services" in e["message"]]
+                 or None, what="the services drift episode")
 
     def test_restart_is_recorded_and_follows_the_rules(self):
+        self.start()
         before = self.running("db", "web")["web"]["pid"]
         r = self.svc("restart", "web")
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -172,6 +197,7 @@ class ServicesTest(PactTestCase):
         self.assertEqual(r.returncode, 1, r.stderr)
 
     def test_restart_waits_for_the_commit_window(self):
+        self.start()
         self.running("db", "web")
         # Drift that nobody commits: the window (3 s here) expires.
         self.write("/proc/sys/vm/swappiness", "60\n")

@@ -236,3 +236,38 @@ TEST_CASE("drifted content is bounded; beyond the budget values are hashes") {
   REQUIRE(s.items().size() == 1);
   CHECK(s.items()[0].actual.value == "789012");
 }
+
+TEST_CASE("a failing declared service is drift; a running one, a changed "
+          "declaration and a removed service are not") {
+  temp_root r;
+  drift_state s(settings_for(r));
+  s.mark_baseline_taken();
+  constexpr auto services = protocol::DELTA_CATEGORY_SERVICES;
+  protocol::VClusterOverlay overlay;
+  *overlay.add_items() = item(services, "web", R"({"binary":"/usr/bin/web"})");
+  *overlay.add_items() = item(services, "db", R"({"binary":"/usr/bin/db"})");
+  REQUIRE(s.set_declared(overlay, {}, t0));
+  s.observe_services({}, t0);
+  CHECK(s.items().empty());
+  s.observe_services({{"web", "backoff: exited with status 3"},
+                      {"ghost", "failed: not declared here"}},
+                     t0 + 1);
+  auto d = s.items();
+  REQUIRE(d.size() == 1); // an undeclared service is never an item
+  CHECK(d[0].id == item_id{services, "web"});
+  CHECK(d[0].actual == item_value::of("backoff: exited with status 3"));
+  CHECK(d[0].declared == item_value::of(R"({"binary":"/usr/bin/web"})"));
+  CHECK(d[0].from_journal);
+  // Recovered: no longer drift.
+  s.observe_services({}, t0 + 2);
+  CHECK(s.items().empty());
+  // The declaration changes: compared with the new one, from the last
+  // report, without waiting for the supervisor (no transient drift).
+  protocol::VClusterOverlay changed;
+  *changed.add_items() = item(services, "web", R"({"binary":"/usr/bin/w2"})");
+  REQUIRE(s.set_declared(changed, {}, t0 + 3));
+  CHECK(s.items().empty());
+  // db's declaration went: its failure is not drift (it is stopped).
+  s.observe_services({{"db", "failed: stopping"}}, t0 + 4);
+  CHECK(s.items().empty());
+}
