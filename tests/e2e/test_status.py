@@ -65,7 +65,8 @@ class StatusTest(PactTestCase):
         self.assertEqual(set(agent), {"agent", "agent/api",
                                       "agent/journal-link",
                                       "agent/drift-watcher",
-                                      "agent/gpu-poller"})
+                                      "agent/gpu-poller",
+                                      "agent/services"})
         self.assertEqual(agent["agent/journal-link"]["state"], "running")
         self.assertEqual(agent["agent/drift-watcher"]["kind"],
                          "drift-watcher")
