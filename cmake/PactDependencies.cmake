@@ -73,6 +73,8 @@ else()
     INTERFACE_LINK_LIBRARIES tomlplusplus::tomlplusplus)
 endif()
 find_package(prometheus-cpp CONFIG REQUIRED)
+# HTTP clients: service health checks (runtime/node/health_probe.cpp).
+find_package(CURL REQUIRED)
 if(PACT_BUILD_TESTS)
   find_package(doctest REQUIRED)
 endif()

@@ -544,12 +544,14 @@ caf::behavior drift_watcher(caf::event_based_actor* self,
       ServiceReply states;
       if (!states.ParseFromString(bytes))
         return;
-      // A crashing or failed service is drift (docs/drift.md); running,
-      // waiting or exited as its policy allows is not.
+      // A crashing, failed or unhealthy service is drift (docs/drift.md);
+      // running, waiting or exited as its policy allows is not.
       std::map<std::string, std::string> problems;
       for (const auto& s : states.services())
         if (s.state() == "backoff" || s.state() == "failed")
           problems[s.name()] = s.state() + ": " + s.detail();
+        else if (s.health().rfind("unhealthy", 0) == 0)
+          problems[s.name()] = s.state() + ", " + s.health();
       d->state().observe_services(problems, d->now());
       if (!d->tick_busy && busy(d))
         arm_tick(self, d); // drift to settle into an episode

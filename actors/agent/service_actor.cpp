@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/agent/service_atoms.hpp"
+#include "runtime/node/health_probe.hpp"
 #include "runtime/node/service_process.hpp"
 #include <pact/protocol/api.pb.h>
 
@@ -34,6 +35,9 @@ struct service_data {
   uint32_t crashes = 0;
   bool stopping = false; // stop for good (removed, or the agent ends)
   bool restart_asked = false;
+  /// Result of the last tcp/http health check of the current process
+  /// ("" before the first).
+  std::string health;
   std::vector<caf::response_promise> restart_waiters;
 };
 
@@ -55,6 +59,8 @@ protocol::ServiceStatus status_of(const service_data& d) {
   s.set_restart(node::restart_name(d.cfg.spec.restart));
   if (d.cfg.spec.health && d.cfg.spec.health->type == "process")
     s.set_health(d.pid > 0 ? "healthy" : "unhealthy: no process");
+  else if (d.cfg.spec.health && d.pid > 0)
+    s.set_health(d.health);
   return s;
 }
 
@@ -131,6 +137,9 @@ void start(caf::event_based_actor* self, const shared& d) {
   }).detach();
   spdlog::info("service {}: started {} (pid {})", d->cfg.spec.name,
                d->cfg.spec.binary, d->pid);
+  d->health.clear();
+  if (const auto& h = d->cfg.spec.health; h && h->type != "process")
+    self->delayed_send(self, h->interval, service_health_atom::value, gen);
   changed(self, d, "running", "");
 }
 
@@ -215,6 +224,32 @@ caf::behavior service_actor(caf::event_based_actor* self,
     [self, d](service_exit_atom, uint64_t gen, bool signaled, int32_t code) {
       if (gen == d->gen)
         on_exit(self, d, {signaled, code});
+    },
+    [self, d](service_health_atom, uint64_t gen) {
+      if (gen != d->gen || d->pid <= 0)
+        return; // another process by now, or none
+      auto me = caf::actor_cast<caf::actor>(self);
+      auto check = *d->cfg.spec.health;
+      // A check never takes longer than its interval (nor 5 s).
+      auto timeout = std::min<std::chrono::milliseconds>(
+        check.interval, std::chrono::seconds(5));
+      std::thread([me, gen, check, timeout] {
+        caf::anon_send(me, service_probe_atom::value, gen,
+                       node::probe_health(check, timeout));
+      }).detach();
+    },
+    [self, d](service_probe_atom, uint64_t gen, const std::string& why) {
+      if (gen != d->gen || d->pid <= 0)
+        return;
+      auto now = why.empty() ? std::string("healthy") : "unhealthy: " + why;
+      if (now != d->health) {
+        if (!why.empty())
+          spdlog::warn("service {}: {}", d->cfg.spec.name, now);
+        d->health = now;
+        changed(self, d, d->state, d->detail); // the supervisor hears
+      }
+      self->delayed_send(self, d->cfg.spec.health->interval,
+                         service_health_atom::value, gen);
     },
     [d](service_kill_atom, uint64_t gen) {
       if (gen == d->gen && d->pid > 0)

@@ -19,6 +19,9 @@
 ///   (service_exit_atom, uint64_t gen, bool signaled, int32_t code) — from
 ///     the thread following process generation `gen`;
 ///   (service_kill_atom, uint64_t gen) — the stop grace period is over;
+///   (service_health_atom, uint64_t gen) — time for a health check of
+///     process generation `gen`; (service_probe_atom, uint64_t gen,
+///     std::string why) — its result from the probing thread ("" healthy);
 ///   (service_restart_atom) -> std::string: a serialized ServiceStatus once
 ///     the new process runs (or could not start);
 ///   (service_stop_atom) — stop for good, then quit;
@@ -50,5 +53,7 @@ using service_stop_atom = caf::atom_constant<caf::atom("svcstop")>;
 using service_status_atom = caf::atom_constant<caf::atom("svcstatus")>;
 using service_logs_atom = caf::atom_constant<caf::atom("svclogs")>;
 using service_states_atom = caf::atom_constant<caf::atom("svcstates")>;
+using service_health_atom = caf::atom_constant<caf::atom("svchealth")>;
+using service_probe_atom = caf::atom_constant<caf::atom("svcprobe")>;
 
 } // namespace pact::agent

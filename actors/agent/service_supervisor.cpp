@@ -414,6 +414,7 @@ caf::behavior service_supervisor(caf::event_based_actor* self,
       if (!st.ParseFromString(bytes))
         return;
       auto before = it->second.status.state();
+      auto health_before = it->second.status.health();
       it->second.status = st;
       // A crash is part of the node's story: one entry per crash (the
       // restart delay grows in a crash loop, which bounds them).
@@ -422,7 +423,7 @@ caf::behavior service_supervisor(caf::event_based_actor* self,
         record_text(self, d,
                     "service " + name + ": " + st.state() + ": " + st.detail());
       start_ready(self, d);
-      if (before != st.state())
+      if (before != st.state() || health_before != st.health())
         tell_drift_watcher(self, d);
     },
     [self, d](service_call_atom, const std::string& bytes,

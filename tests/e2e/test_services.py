@@ -11,7 +11,7 @@ import os
 import stat
 import time
 
-from harness import PactTestCase, make_token, wait_for
+from harness import PactTestCase, free_port, make_token, wait_for
 
 NODE = "node-svc"
 VC = "svc"
@@ -53,20 +53,20 @@ SCRIPTS = {
 
 
 class ServicesTest(PactTestCase):
-    def start(self, failing=False):
+    def start(self, failing=False, extra=""):
         self.journal = self.start_journal()
         self.token = self.token_of(self.journal)
         with open(self.journal.secret_path) as f:
             self.secret = f.read().strip()
         spec = os.path.join(self.tmp, "spec.toml")
         with open(spec, "w") as f:
-            f.write(SPEC + (FAILING if failing else ""))
+            f.write(SPEC + (FAILING if failing else "") + extra)
         for args in (("apply", spec, "-m", "services"),
                      ("enroll", NODE, "--vcluster", VC)):
             r = self.jpact(*args)
             self.assertEqual(r.returncode, 0, r.stderr)
         self.root = os.path.join(self.tmp, NODE + "-root")
-        for path, text in SCRIPTS.items():
+        for path, text in {**SCRIPTS, **getattr(self, "scripts", {})}.items():
             self.write(path, text)
             full = os.path.join(self.root, path.lstrip("/"))
             os.chmod(full, os.stat(full).st_mode | stat.S_IXUSR)
@@ -222,3 +222,37 @@ class ServicesTest(PactTestCase):
         wait_for(allowed, timeout=15, what="a restart after extend")
         self.assertTrue(any("refused: commit window expired" in m
                             for m in self.lifecycle()))
+
+    def test_health_checks_over_http_and_tcp(self):
+        port, closed = free_port(), free_port()
+        # A real HTTP server as the service, and one whose port is closed.
+        self.scripts = {
+            "/usr/bin/webhealth": "#!/bin/sh\nexec python3 -m http.server "
+                                  f"--bind 127.0.0.1 {port}\n",
+            "/usr/bin/deaf": "#!/bin/sh\nexec sleep 600\n"}
+        self.start(extra=f"""
+[vcluster.{VC}.services.webhealth]
+binary = "/usr/bin/webhealth"
+health_check = {{ type = "http", url = "http://127.0.0.1:{port}/", interval_seconds = 1 }}
+[vcluster.{VC}.services.deaf]
+binary = "/usr/bin/deaf"
+health_check = {{ type = "tcp", port = {closed}, interval_seconds = 1 }}
+""")
+        s = wait_for(lambda: (lambda x: x if x
+                              and x["webhealth"]["health"] == "healthy"
+                              and x["deaf"]["health"].startswith("unhealthy")
+                              else None)(self.services()),
+                     timeout=20, what="both health checks")
+        self.assertEqual(s["deaf"]["health"],
+                         f"unhealthy: tcp port {closed}: Connection refused")
+        self.assertEqual(s["deaf"]["state"], "running")
+        # Unhealthy is drift; healthy is not.
+        def drift():
+            r = self.pact("diff", NODE, "--output", "json",
+                          token=self.token, env=self.agent_env)
+            items = {i["key"]: i for i in json.loads(r.stdout)["items"]
+                     if i["dimension"] == "services"}
+            return items if "deaf" in items else None
+        items = wait_for(drift, what="deaf as drift")
+        self.assertNotIn("webhealth", items)
+        self.assertIn("unhealthy: tcp port", items["deaf"]["actual"])
