@@ -8,6 +8,7 @@
 
 #include "actors/agent/service_atoms.hpp"
 #include "runtime/node/health_probe.hpp"
+#include "runtime/node/service_cgroup.hpp"
 #include "runtime/node/service_process.hpp"
 #include <pact/protocol/api.pb.h>
 
@@ -138,9 +139,14 @@ void start(caf::event_based_actor* self, const shared& d) {
   spdlog::info("service {}: started {} (pid {})", d->cfg.spec.name,
                d->cfg.spec.binary, d->pid);
   d->health.clear();
+  // Limits where the host allows them; a service is not kept down for a
+  // limit the host cannot apply (the reason shows in its detail).
+  auto cgroup = node::place_in_cgroup(d->cfg.root, d->cfg.spec, d->pid);
+  if (!cgroup.empty())
+    spdlog::warn("service {}: {}", d->cfg.spec.name, cgroup);
   if (const auto& h = d->cfg.spec.health; h && h->type != "process")
     self->delayed_send(self, h->interval, service_health_atom::value, gen);
-  changed(self, d, "running", "");
+  changed(self, d, "running", cgroup);
 }
 
 void on_exit(caf::event_based_actor* self, const shared& d,

@@ -256,3 +256,31 @@ health_check = {{ type = "tcp", port = {closed}, interval_seconds = 1 }}
         items = wait_for(drift, what="deaf as drift")
         self.assertNotIn("webhealth", items)
         self.assertIn("unhealthy: tcp port", items["deaf"]["actual"])
+
+    def test_cgroup_limits_on_the_roots_cgroup_tree(self):
+        # A cgroup v2 tree of plain files under the root stands in for
+        # /sys/fs/cgroup; the agent writes it as it would the real one.
+        self.scripts = {"/usr/bin/limited": "#!/bin/sh\nexec sleep 600\n"}
+        root = os.path.join(self.tmp, NODE + "-root")
+        os.makedirs(os.path.join(root, "sys/fs/cgroup"), exist_ok=True)
+        with open(os.path.join(root, "sys/fs/cgroup/cgroup.controllers"),
+                  "w") as f:
+            f.write("cpu memory\n")
+        self.start(extra=f"""
+[vcluster.{VC}.services.limited]
+binary = "/usr/bin/limited"
+cgroup_slice = "gpu.slice"
+cgroup_memory_max = "2G"
+[vcluster.{VC}.services.bare]
+binary = "/usr/bin/limited"
+cgroup_memory_max = "lots"
+""")
+        s = self.running("limited", "bare")
+        cg = os.path.join(root, "sys/fs/cgroup/gpu.slice/limited.service")
+        with open(os.path.join(cg, "memory.max")) as f:
+            self.assertEqual(f.read(), "2147483648")
+        with open(os.path.join(cg, "cgroup.procs")) as f:
+            self.assertEqual(f.read(), str(s["limited"]["pid"]))
+        # A limit the agent cannot apply does not keep the service down.
+        self.assertEqual(s["bare"]["state"], "running")
+        self.assertIn("cgroup_memory_max 'lots'", s["bare"]["detail"])
