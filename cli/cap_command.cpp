@@ -19,36 +19,13 @@ namespace po = boost::program_options;
 
 namespace {
 
-/// The agent to ask: PACT_AGENT_ENDPOINT / agent_endpoint when set; for a
-/// named node, the endpoint its agent recorded in the journal at boot;
-/// else this host's agent at the default.
-expected<endpoint> agent_of(context& ctx, const std::string& node) {
-  if (auto configured = client::agent_endpoint_for(ctx.cfg, node))
-    return std::move(*configured);
-  if (node.empty())
-    return parse_endpoint(ctx.cfg.get_string("agent_endpoint"),
-                          "agent_endpoint");
-  auto s = open_session(ctx);
-  if (!s)
-    return s.err();
-  auto recorded = client::recorded_agent_endpoint(**s, node);
-  if (!recorded)
-    return recorded.err();
-  if (!*recorded)
-    return make_error("node " + node
-                      + " has no agent endpoint in the "
-                        "journal (its agent has not booted); set "
-                        "PACT_AGENT_ENDPOINT to ask an agent directly");
-  return **recorded;
-}
-
 int run_cap(context& ctx) {
   std::string node = ctx.vm.count("node") ? ctx.vm["node"].as<std::string>()
                                           : "";
   if (ctx.vm.count("node"))
     if (auto st = check_node_name(node); !st)
       return report(st.err());
-  auto agent = agent_of(ctx, node);
+  auto agent = node_agent(ctx, node);
   if (!agent)
     return report(agent.err());
   auto reply = client::ask_capability(ctx.cfg, *agent, node);
