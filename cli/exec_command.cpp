@@ -39,7 +39,10 @@ void write_fd(int fd, std::string_view data, bool& broken) {
 }
 
 int run_exec(context& ctx) {
-  auto node = ctx.vm.count("node") ? ctx.vm["node"].as<std::string>() : "";
+  if (!ctx.vm.count("node"))
+    return report(make_error(
+      "exec: no NODE given (usage: pact exec NODE -- CMD [ARG...])"));
+  auto node = ctx.vm["node"].as<std::string>();
   if (node == "local")
     node.clear(); // this host's agent, whichever node it serves
   else if (auto st = check_node_name(node); !st)
