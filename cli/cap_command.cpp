@@ -8,7 +8,6 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/client/capability_query.hpp"
-#include "cli/agent_target.hpp"
 #include "cli/commands.hpp"
 #include "runtime/common/clock.hpp"
 #include "runtime/render/capability_render.hpp"
@@ -25,7 +24,7 @@ int run_cap(context& ctx) {
   if (ctx.vm.count("node"))
     if (auto st = check_node_name(node); !st)
       return report(st.err());
-  auto agent = agent_of(ctx, node);
+  auto agent = node_agent(ctx, node);
   if (!agent)
     return report(agent.err());
   auto reply = client::ask_capability(ctx.cfg, *agent, node);

@@ -3,6 +3,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
+#include "actors/client/agent_drift.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/common/terminal_text.hpp"
 #include "runtime/journal/journal_items.hpp"
@@ -16,6 +17,29 @@ status check_node_name(const std::string& node) {
     return {};
   return make_error("'" + terminal_safe(node)
                     + "' is not a node name (1-63 of [A-Za-z0-9._-])");
+}
+
+/// The agent to ask: PACT_AGENT_ENDPOINT / agent_endpoint when set; for a
+/// named node, the endpoint its agent recorded in the journal at boot;
+/// else this host's agent at the default.
+expected<endpoint> node_agent(const context& ctx, const std::string& node) {
+  if (auto configured = client::agent_endpoint_for(ctx.cfg, node))
+    return std::move(*configured);
+  if (node.empty())
+    return parse_endpoint(ctx.cfg.get_string("agent_endpoint"),
+                          "agent_endpoint");
+  auto s = open_session(ctx);
+  if (!s)
+    return s.err();
+  auto recorded = client::recorded_agent_endpoint(**s, node);
+  if (!recorded)
+    return recorded.err();
+  if (!*recorded)
+    return make_error("node " + node
+                      + " has no agent endpoint in the "
+                        "journal (its agent has not booted); set "
+                        "PACT_AGENT_ENDPOINT to ask an agent directly");
+  return **recorded;
 }
 
 caf::actor_system& invocation_actor_system() {
@@ -53,7 +77,7 @@ std::vector<command> all_commands() {
           commit_command(), rollback_command(),  extend_command(),
           apply_command(),  promote_command(),   watch_command(),
           group_command(),  blacklist_command(), enroll_command(),
-          cap_command(),    service_command()};
+          cap_command(),    service_command(),   exec_command()};
 }
 
 } // namespace pact::cli

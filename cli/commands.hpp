@@ -27,6 +27,12 @@ expected<std::unique_ptr<journal_session>> open_session(const context& ctx);
 /// [A-Za-z0-9._-]): an empty or odd NODE argument never reaches a server.
 status check_node_name(const std::string& node);
 
+/// The agent of `node` (empty: this host): PACT_AGENT_ENDPOINT /
+/// agent_endpoint when set; for a named node, the endpoint its agent
+/// recorded in the journal at boot (read from any replica); else this
+/// host's agent at the default endpoint.
+expected<endpoint> node_agent(const context& ctx, const std::string& node);
+
 command status_command();
 command log_command();
 command diff_command();
@@ -41,6 +47,7 @@ command blacklist_command();
 command enroll_command();
 command cap_command();
 command service_command();
+command exec_command();
 
 /// Every command, in `pact --help` order.
 std::vector<command> all_commands();

@@ -7,7 +7,6 @@
 #include <iostream>
 
 #include "actors/client/service_query.hpp"
-#include "cli/agent_target.hpp"
 #include "cli/commands.hpp"
 #include "runtime/render/service_render.hpp"
 
@@ -70,7 +69,7 @@ int run_service(context& ctx) {
   q.set_node(node);
   q.set_name(name);
   q.set_lines(static_cast<uint32_t>(lines));
-  auto agent = agent_of(ctx, node);
+  auto agent = node_agent(ctx, node);
   if (!agent)
     return report(agent.err());
   auto reply = client::ask_service(ctx.cfg, *agent, q);

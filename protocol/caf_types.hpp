@@ -22,6 +22,10 @@ namespace pact::protocol {
 /// reply_to when given (actors/daemon/api_endpoint.hpp says why the
 /// CLI names itself), else the response to the request.
 using api_atom = caf::atom_constant<caf::atom("pactapi")>;
+/// (exec_chunk_atom, bytes ExecChunk) -> void. The agent API to the
+/// client's reply_to actor while a `pact exec` command runs, in order,
+/// before the ExecReply (api.proto).
+using exec_chunk_atom = caf::atom_constant<caf::atom("execchunk")>;
 
 // -- node plane (agent -> journal) --------------------------------------------
 

@@ -216,6 +216,18 @@ caf::behavior agent_api(caf::event_based_actor* self,
        handle_capability(d->cfg.capability, req, who, std::move(reply));
      }},
   };
+  auto exec = std::make_shared<exec_context>();
+  exec->cfg = d->cfg.exec;
+  exec->node_id = d->cfg.node_id;
+  exec->vcluster = d->cfg.vcluster;
+  exec->supervisor = d->cfg.supervisor;
+  table.emplace(Request::kExec,
+                [self, d, exec](const Request& req,
+                                const policy::authenticated& who,
+                                daemon::api_reply reply) {
+                  if (!other_node(d, req.exec().node(), reply))
+                    handle_exec(self, exec, req, who, std::move(reply));
+                });
   auto state = [d] {
     return std::make_pair(ACTOR_STATE_RUNNING, "listening on " + d->url);
   };

@@ -3,8 +3,9 @@
 /// The agent API (DESIGN.md §1, port 9445): the node-local endpoint for the
 /// CLI and pact-mcp. It answers status with the agent's own actor tree and
 /// drift (`pact diff NODE`) with the drift watcher's DriftReply, both under
-/// the same read rule; the exec, shell, service and diag handlers of later
-/// issues plug into its dispatch table.
+/// the same read rule, and runs `pact exec` commands (exec_api.hpp); the
+/// shell, service and diag handlers of later issues plug into its dispatch
+/// table.
 
 #include <memory>
 
@@ -12,6 +13,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include "actors/agent/capability_api.hpp"
+#include "actors/agent/exec_api.hpp"
 #include "actors/daemon/publish.hpp"
 #include "actors/supervision/health.hpp"
 #include "runtime/common/clock.hpp"
@@ -33,6 +35,8 @@ struct agent_api_config {
   std::string drift_watcher_name = "agent/drift-watcher";
   /// `pact cap`: node id, vCluster and --root (capability_api.hpp).
   capability_api_config capability;
+  /// `pact exec` (exec_api.hpp).
+  exec_config exec;
 };
 
 caf::behavior agent_api(caf::event_based_actor* self,

@@ -82,6 +82,11 @@ using drift_commit_atom = caf::atom_constant<caf::atom("driftcmt")>;
 using node_rollback_atom = caf::atom_constant<caf::atom("noderollb")>;
 using operator_call_atom = caf::atom_constant<caf::atom("opcall")>;
 
+/// `pact exec` (actors/agent/exec_api.hpp): the agent API to the detached
+/// actor that runs one command, (exec_run_atom) -> (std::string reply,
+/// std::string failure): a serialized pact.protocol.ExecReply, or empty and
+/// why the command could not be started.
+using exec_run_atom = caf::atom_constant<caf::atom("execrun")>;
 /// Drift watcher timers (self-sent): poll inotify / run periodic scans.
 using drift_poll_atom = caf::atom_constant<caf::atom("driftpoll")>;
 using drift_scan_atom = caf::atom_constant<caf::atom("driftscan")>;

@@ -5,6 +5,8 @@
 
 #include <unistd.h>
 
+extern char** environ;
+
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -208,6 +210,27 @@ gpu_poller_child(const settings& s,
           }};
 }
 
+agent::exec_config exec_settings(const settings& s) {
+  agent::exec_config x;
+  x.root = s.root;
+  // The schema allows only the three modes.
+  x.mode = node::parse_whitelist_mode(s.v.get_string("agent.whitelist_mode"))
+             .value_or(node::whitelist_mode::strict);
+  x.whitelist = s.v.get_list("agent.exec.whitelist");
+  x.default_timeout
+    = std::chrono::seconds(s.v.get_int("agent.exec.default_timeout_seconds"));
+  x.max_timeout
+    = std::chrono::seconds(s.v.get_int("agent.exec.max_timeout_seconds"));
+  x.max_output_bytes
+    = static_cast<size_t>(s.v.get_int("agent.exec.max_output_bytes"));
+  for (char** e = environ; *e != nullptr; ++e)
+    x.inherited_env.emplace_back(*e);
+  if (x.mode == node::whitelist_mode::bypass)
+    spdlog::warn("agent.whitelist_mode = bypass: pact exec runs any command "
+                 "(development only)");
+  return x;
+}
+
 std::vector<supervision::child_spec>
 agent_children(const settings& s, agent::drift_watcher_config drift,
                const std::shared_ptr<std::atomic<uint16_t>>& port,
@@ -223,6 +246,7 @@ agent_children(const settings& s, agent::drift_watcher_config drift,
   api.vcluster = s.v.get_string("agent.vcluster");
   api.node_id = s.node_id;
   api.capability = {s.node_id, api.vcluster, s.root};
+  api.exec = exec_settings(s);
   supervision::child_spec api_child{
     "agent/api", "agent-api",
     [api](caf::event_based_actor* sup, const supervision::health_handle& h) {

@@ -168,6 +168,74 @@ connection::attempt connection::call_once(const protocol::Request& req,
   return out;
 }
 
+expected<protocol::Response> connection::call_streaming(
+  protocol::Request req, milliseconds extra,
+  const std::function<void(const std::string&)>& on_chunk) {
+  auto deadline = steady_clock::now() + opts_.timeout + extra;
+  req.set_version(protocol::PROTOCOL_VERSION_1);
+  req.set_request_id(req.request_id() + "#" + new_request_id().substr(0, 8));
+  if (req.token().empty())
+    req.set_token(opts_.token);
+  if (!server_) {
+    auto s = connect(std::min(opts_.timeout, left_until(deadline)));
+    if (!s)
+      return s.err();
+    server_ = *s;
+  }
+  auto where = opts_.what + " at " + current().url();
+  caf::scoped_actor self{sys_};
+  self->monitor(server_);
+  self->send(server_, protocol::api_atom::value, req.SerializeAsString(),
+             caf::actor_cast<caf::actor>(self));
+  expected<protocol::Response> result = make_error("no answer");
+  uint32_t chunks = 0;
+  bool done = false;
+  auto lost = [&](const std::string& why) {
+    server_ = nullptr;
+    result = make_error(where + " failed: " + why
+                          + "; the command's outcome is unknown",
+                        exit_code::unavailable);
+    done = true;
+  };
+  while (!done)
+    self->receive(
+      [&](protocol::exec_chunk_atom, const std::string& bytes) {
+        ++chunks;
+        on_chunk(bytes);
+      },
+      [&](const std::string& bytes) {
+        done = true;
+        protocol::Response resp;
+        if (!resp.ParseFromString(bytes))
+          result = make_error(where + " sent a malformed response");
+        else if (resp.status().code() != protocol::STATUS_CODE_OK)
+          result = render::failure_of(resp.status(), where);
+        else
+          result = std::move(resp);
+      },
+      [&](caf::down_msg&) { lost("connection lost"); },
+      [&](caf::error& err) { lost(protocol::message_of(err)); },
+      caf::after(left_until(deadline)) >>
+        [&] { lost("no answer before the deadline"); });
+  // Chunks sent before the answer but behind it on the way (the agent
+  // sends them from another actor) still come: wait for them, briefly.
+  auto want = result && result->has_exec_reply()
+                ? result->exec_reply().chunks_sent()
+                : 0;
+  auto tail = steady_clock::now() + std::chrono::seconds(2);
+  bool more = chunks < want;
+  while (more)
+    self->receive(
+      [&](protocol::exec_chunk_atom, const std::string& bytes) {
+        on_chunk(bytes);
+        more = ++chunks < want;
+      },
+      caf::after(left_until(tail)) >> [&] { more = false; });
+  if (server_)
+    self->demonitor(server_);
+  return result;
+}
+
 milliseconds connection::min_attempt() const {
   return std::min(milliseconds{5000}, opts_.timeout / 2);
 }

@@ -15,6 +15,7 @@
 /// CAF error text reaches the caller.
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,16 @@ public:
   /// answer deadline beyond the timeout (long polls).
   expected<protocol::Response> call(protocol::Request req,
                                     std::chrono::milliseconds extra = {});
+
+  /// Sends `req` once, never again (a `pact exec` command may have run),
+  /// handing each (exec_chunk_atom, bytes) message that arrives before the
+  /// answer to `on_chunk`; an ExecReply's chunks_sent tells how many to
+  /// wait for after it. The deadline is the timeout plus `extra`. A lost
+  /// connection or silence is an error (exit 5) saying the outcome is
+  /// unknown.
+  expected<protocol::Response>
+  call_streaming(protocol::Request req, std::chrono::milliseconds extra,
+                 const std::function<void(const std::string&)>& on_chunk);
 
   const options& opts() const {
     return opts_;

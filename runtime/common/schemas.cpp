@@ -201,6 +201,22 @@ schema make_agent() {
         {"auto", "nvidia", "amd", "none"}),
     num("agent.capability.gpu_tool_timeout_seconds", 10, "",
         "Seconds a GPU tool run may take before it is killed", 1, 300),
+    list("agent.exec.whitelist", {}, "",
+         "Commands pact exec may run on this node besides the vCluster "
+         "policy's exec_whitelist (names on the agent's PATH or absolute "
+         "paths)"),
+    num("agent.exec.default_timeout_seconds", 60, "",
+        "Seconds a pact exec command may run when the caller gives no "
+        "--timeout",
+        1, 86400),
+    num("agent.exec.max_timeout_seconds", 3600, "",
+        "Longest --timeout a pact exec caller may ask for (longer ones are "
+        "cut to it)",
+        1, 86400),
+    num("agent.exec.max_output_bytes", 1 << 20, "",
+        "Bytes of stdout and of stderr passed on per pact exec command; "
+        "the rest is dropped and the output marked truncated",
+        1, int64_t{1} << 30),
   };
   add_oidc(s, "agent");
   return s;

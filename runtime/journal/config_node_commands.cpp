@@ -231,12 +231,19 @@ CommandResult config_state_machine::do_record(const JournalCommand& cmd) {
     return refuse(invalid, err);
   // The journal records an exec before the agent runs it (audit first), so
   // refusing the record is what stops an AI exec the policy forbids.
+  // The agent records an exec with its node credential: the AI principal
+  // is then the exec's verified caller.
   if (type == protocol::ENTRY_TYPE_EXEC_LOG
-      && cmd.author().principal_type() == protocol::PRINCIPAL_TYPE_AGENT
+      && (cmd.author().principal_type() == protocol::PRINCIPAL_TYPE_AGENT
+          || cmd.exec().caller().principal_type()
+               == protocol::PRINCIPAL_TYPE_AGENT)
       && !governing_policy(cmd.scope()).ai_exec_allowed())
     return refuse(protocol::STATUS_CODE_POLICY_REJECTED,
                   "AI exec is not allowed by the policy of "
                     + scope_key(cmd.scope()));
+  if (cmd.has_exec() && type != protocol::ENTRY_TYPE_EXEC_LOG)
+    return refuse(invalid, "record: an exec belongs only to an exec-log "
+                           "record");
   const auto& endpoint = cmd.agent_endpoint();
   if (!endpoint.empty()) {
     if (type != protocol::ENTRY_TYPE_BOOT_CONFIG
@@ -273,6 +280,8 @@ CommandResult config_state_machine::do_record(const JournalCommand& cmd) {
   *e.mutable_state_delta() = cmd.state_delta();
   e.set_agent_endpoint(endpoint);
   e.set_vcluster(booted);
+  if (cmd.has_exec())
+    *e.mutable_exec() = cmd.exec();
   uint64_t seq = append(std::move(e));
   if (resolved)
     node_record(cmd.scope().node()) = std::move(*resolved);

@@ -102,9 +102,11 @@ std::string resolve_policy(const VClusterPolicy& in, VClusterPolicy* out) {
         std::pair{&in.require_ack_categories(), "require_ack_categories"}})
     if (auto err = check_categories(*list, name); !err.empty())
       return err;
-  for (auto [list, name] : {std::pair{&in.exec_whitelist(), "exec_whitelist"},
-                            std::pair{&in.shell_whitelist(), "shell_whitelist"},
-                            std::pair{&in.blacklist(), "blacklist"}})
+  for (auto [list, name] :
+       {std::pair{&in.exec_whitelist(), "exec_whitelist"},
+        std::pair{&in.shell_whitelist(), "shell_whitelist"},
+        std::pair{&in.blacklist(), "blacklist"},
+        std::pair{&in.read_only_commands(), "read_only_commands"}})
     if (auto err = check_strings(*list, name); !err.empty())
       return err;
   // Blacklist patterns are the agents' path globs: one an agent could not
@@ -122,6 +124,7 @@ std::string resolve_policy(const VClusterPolicy& in, VClusterPolicy* out) {
   canonicalize(resolved.mutable_exec_whitelist());
   canonicalize(resolved.mutable_shell_whitelist());
   canonicalize(resolved.mutable_blacklist());
+  canonicalize(resolved.mutable_read_only_commands());
   *out = std::move(resolved);
   return {};
 }

@@ -193,19 +193,27 @@ std::string enforcement_name(EnforcementMode m) {
 
 } // namespace
 
+namespace {
+
+json identity_json(const protocol::Identity& who) {
+  const char* type = who.principal_type() == PRINCIPAL_TYPE_AGENT ? "agent"
+                     : who.principal_type() == PRINCIPAL_TYPE_SERVICE
+                       ? "service"
+                       : "human";
+  return json{{"principal", who.principal()},
+              {"principal_type", type},
+              {"role", who.role()}};
+}
+
+} // namespace
+
 json entry_json(const ConfigEntry& e) {
   json j{{"sequence", e.sequence()},
          {"timestamp", time_text(e.timestamp_unix_ms())},
          {"timestamp_unix_ms", e.timestamp_unix_ms()},
          {"type", entry_type_name(e.entry_type())},
          {"scope", scope_text(e.scope())},
-         {"author",
-          {{"principal", e.author().principal()},
-           {"principal_type",
-            e.author().principal_type() == PRINCIPAL_TYPE_AGENT     ? "agent"
-            : e.author().principal_type() == PRINCIPAL_TYPE_SERVICE ? "service"
-                                                                    : "human"},
-           {"role", e.author().role()}}},
+         {"author", identity_json(e.author())},
          {"parent", e.parent()},
          {"message", e.message()},
          {"delta", items_json(e.state_delta().items())},
@@ -226,7 +234,25 @@ json entry_json(const ConfigEntry& e) {
     j["vcluster"] = e.vcluster();
   if (!e.agent_endpoint().empty())
     j["agent_endpoint"] = e.agent_endpoint();
+  if (e.has_exec())
+    j["exec"] = exec_json(e.exec());
   return j;
+}
+
+json exec_json(const protocol::ExecRecord& x) {
+  // Arguments are bytes (any but NUL): shown as UTF-8 with \xNN escapes.
+  json argv = json::array();
+  for (const auto& a : x.argv())
+    argv.push_back(utf8_safe(a));
+  return json{{"caller", identity_json(x.caller())},
+              {"argv", std::move(argv)},
+              {"resolved_path", utf8_safe(x.resolved_path())},
+              {"phase", x.phase()},
+              {"exit_code", x.exit_code()},
+              {"detail", x.detail()},
+              {"timed_out", x.timed_out()},
+              {"truncated", x.truncated()},
+              {"exec_id", x.exec_id()}};
 }
 
 json policy_json(const VClusterPolicy& p) {
@@ -245,7 +271,8 @@ json policy_json(const VClusterPolicy& p) {
     {"audit_retention_days", p.audit_retention_days()},
     {"exec_whitelist", string_list(p.exec_whitelist())},
     {"shell_whitelist", string_list(p.shell_whitelist())},
-    {"blacklist", string_list(p.blacklist())}};
+    {"blacklist", string_list(p.blacklist())},
+    {"read_only_commands", string_list(p.read_only_commands())}};
 }
 
 json overlay_json(const VClusterOverlay& o) {

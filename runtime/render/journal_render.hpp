@@ -36,6 +36,9 @@ std::string item_text(const protocol::DeltaItem& item);
 
 nlohmann::json item_json(const protocol::DeltaItem& item);
 nlohmann::json entry_json(const protocol::ConfigEntry& e);
+
+/// An exec-log entry's exec (argv escaped to UTF-8 with \xNN).
+nlohmann::json exec_json(const protocol::ExecRecord& x);
 nlohmann::json policy_json(const protocol::VClusterPolicy& p);
 nlohmann::json overlay_json(const protocol::VClusterOverlay& o);
 nlohmann::json node_json(const protocol::NodeRecord& n);

@@ -204,7 +204,8 @@ void render_policy(std::ostream& out, const std::string& prefix,
       << "audit_retention_days = " << p.audit_retention_days() << "\n"
       << "exec_whitelist = " << string_list(p.exec_whitelist()) << "\n"
       << "shell_whitelist = " << string_list(p.shell_whitelist()) << "\n"
-      << "blacklist = " << string_list(p.blacklist()) << "\n";
+      << "blacklist = " << string_list(p.blacklist()) << "\n"
+      << "read_only_commands = " << string_list(p.read_only_commands()) << "\n";
 }
 
 void render_one(std::ostream& out, const protocol::VClusterOverlay& overlay) {

@@ -30,7 +30,8 @@ const std::vector<std::string_view> policy_keys = {"drift_sensitivity",
                                                    "audit_retention_days",
                                                    "exec_whitelist",
                                                    "shell_whitelist",
-                                                   "blacklist"};
+                                                   "blacklist",
+                                                   "read_only_commands"};
 
 status read_drift_sensitivity(const table_reader& r, VClusterPolicy& p) {
   const toml::node* n = r.find("drift_sensitivity");
@@ -135,6 +136,7 @@ status read_lists(const context& ctx, const table_reader& r,
     {"exec_whitelist", p.mutable_exec_whitelist()},
     {"shell_whitelist", p.mutable_shell_whitelist()},
     {"blacklist", p.mutable_blacklist()},
+    {"read_only_commands", p.mutable_read_only_commands()},
   };
   for (auto [key, out] : string_lists) {
     auto list = r.strings(key);

@@ -303,6 +303,32 @@ TEST_CASE("records: exec, shell, approvals go to the audit list") {
   CHECK(audit_of(h.sm).size() == 3);
 }
 
+TEST_CASE("an exec record carries its ExecRecord; an AI caller needs "
+          "ai_exec_allowed") {
+  harness h;
+  auto exec = make_cmd(COMMAND_KIND_RECORD, node_scope("n1"));
+  exec.set_record_type(ENTRY_TYPE_EXEC_LOG);
+  auto* x = exec.mutable_exec();
+  x->mutable_caller()->set_principal("olga");
+  x->add_argv("echo");
+  x->add_argv("hi");
+  x->set_phase("finished");
+  x->set_exit_code(3);
+  h.ok(exec);
+  auto e = last_of(h.sm);
+  CHECK(e.exec().caller().principal() == "olga");
+  CHECK(e.exec().argv_size() == 2);
+  CHECK(e.exec().exit_code() == 3);
+  // Written by the node's agent: the AI principal is the exec's caller.
+  auto ai = exec;
+  ai.mutable_exec()->mutable_caller()->set_principal_type(PRINCIPAL_TYPE_AGENT);
+  h.refused(ai, STATUS_CODE_POLICY_REJECTED, "AI exec is not allowed");
+  // An exec belongs only on an exec-log record.
+  auto boot = exec;
+  boot.set_record_type(ENTRY_TYPE_BOOT_CONFIG);
+  h.refused(boot, STATUS_CODE_INVALID_ARGUMENT, "exec belongs only");
+}
+
 TEST_CASE("log returns the most recent entries newest first, by scope") {
   harness h;
   h.ok(node_commit("n1", "a", "1"));

@@ -302,7 +302,8 @@ TEST_CASE("policy errors") {
      "emergency_window_seconds, enforcement_mode, auto_converge_categories, "
      "require_ack_categories, regulated, two_person_approval, "
      "approval_timeout_seconds, emergency_allowed, ai_exec_allowed, "
-     "audit_retention_days, exec_whitelist, shell_whitelist, blacklist)"},
+     "audit_retention_days, exec_whitelist, shell_whitelist, blacklist, "
+     "read_only_commands)"},
   });
 }
 

@@ -246,6 +246,7 @@ require_ack_categories = ["gpu"]
 regulated = true
 two_person_approval = true
 exec_whitelist = ["nvidia-smi", "cat"]
+read_only_commands = ["nvidia-smi", "cat", "cat"]
 blacklist = ["/etc/shadow"]
 )");
   REQUIRE(s.has_policy());
@@ -266,6 +267,10 @@ blacklist = ["/etc/shadow"]
   CHECK(p.audit_retention_days() == 2555);
   REQUIRE(p.exec_whitelist_size() == 2);
   CHECK(p.exec_whitelist(0) == "cat");
+  // Resolved like the other lists: sorted, duplicates dropped.
+  REQUIRE(p.read_only_commands_size() == 2);
+  CHECK(p.read_only_commands(0) == "cat");
+  CHECK(p.read_only_commands(1) == "nvidia-smi");
   CHECK(p.blacklist(0) == "/etc/shadow");
 
   auto empty = parse_one("[vcluster.ml.policy]\n");

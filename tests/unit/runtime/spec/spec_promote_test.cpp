@@ -186,7 +186,7 @@ TEST_CASE("parse_policy_text errors name file, line and key") {
            "require_ack_categories, regulated, two_person_approval, "
            "approval_timeout_seconds, emergency_allowed, ai_exec_allowed, "
            "audit_retention_days, exec_whitelist, shell_whitelist, "
-           "blacklist)");
+           "blacklist, read_only_commands)");
   CHECK(err("[policy]\nemergency_window_seconds = 59\n")
         == "p.toml:2: key 'policy.emergency_window_seconds': must be >= 60");
   CHECK(err("[policy]\nregulated = true\n[other]\n")

@@ -1,0 +1,294 @@
+#include "actors/agent/exec_api.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "actors/agent/agent_atoms.hpp"
+#include "protocol/caf_types.hpp"
+#include "runtime/node/exec_process.hpp"
+#include "runtime/policy/command_authz.hpp"
+
+namespace pact::agent {
+
+namespace {
+
+using namespace pact::protocol;
+using std::chrono::seconds;
+
+/// One exec as it goes through the handler.
+struct job {
+  std::shared_ptr<const exec_context> x;
+  caf::actor link;
+  ExecRecord rec;
+  std::vector<std::string> argv;
+  seconds timeout{0};
+  caf::actor stream_to;
+};
+
+std::string summary(const ExecRecord& rec) {
+  std::vector<std::string> argv(rec.argv().begin(), rec.argv().end());
+  auto text = "exec by " + rec.caller().principal() + ": "
+              + node::argv_text(argv) + ": " + rec.phase();
+  if (rec.phase() == "finished")
+    text += ", exit " + std::to_string(rec.exit_code())
+            + (rec.timed_out() ? " (timed out)" : "")
+            + (rec.truncated() ? " (output truncated)" : "");
+  if (!rec.detail().empty())
+    text += " (" + rec.detail() + ")";
+  return text;
+}
+
+/// Hands the record to the journal link, which keeps it in its durable
+/// outbox until the journal accepted it. `then`: called once the link has
+/// it (a request, so that a record written before the command runs is kept
+/// before the command starts); null = fire and forget.
+void record(caf::event_based_actor* self, const job& j,
+            std::function<void(bool kept)> then = {}) {
+  JournalCommand cmd;
+  cmd.set_kind(COMMAND_KIND_RECORD);
+  cmd.set_record_type(ENTRY_TYPE_EXEC_LOG);
+  cmd.mutable_scope()->set_node(j.x->node_id);
+  cmd.set_message(summary(j.rec));
+  *cmd.mutable_exec() = j.rec;
+  spdlog::info("exec: {}", cmd.message());
+  if (!j.link)
+    spdlog::error("exec: no journal link to record: {}", cmd.message());
+  if (!then) {
+    if (j.link)
+      self->send(j.link, node_command_atom::value, cmd.SerializeAsString());
+    return;
+  }
+  if (!j.link) {
+    then(false);
+    return;
+  }
+  self
+    ->request(j.link, seconds(5), node_command_atom::value,
+              cmd.SerializeAsString())
+    .then([then] { then(true); }, [then](caf::error&) { then(false); });
+}
+
+/// Records a refusal and answers it; nothing runs.
+void refuse(caf::event_based_actor* self, job j, daemon::api_reply& reply,
+            StatusCode code, const std::string& why) {
+  j.rec.set_phase("refused");
+  j.rec.set_detail(why);
+  record(self, j);
+  reply.fail(code, why);
+}
+
+/// The detached actor that runs the program: blocking I/O never runs on
+/// an actor thread of the scheduler. Chunks go straight to the client, in
+/// order; the answer is a serialized ExecReply (exit_code -1 and
+/// resolved_path empty when it could not start, the reason in
+/// resolved_path's place: ExecReply has no error field, so the error is
+/// sent as a failure message instead).
+caf::behavior exec_worker(caf::event_based_actor* self, node::exec_spec spec,
+                          caf::actor to) {
+  return {
+    [self, spec, to](exec_run_atom) -> std::tuple<std::string, std::string> {
+      uint32_t chunks = 0;
+      auto sink = [&](int stream, std::string_view data) {
+        if (!to)
+          return;
+        ExecChunk c;
+        c.set_stream(static_cast<uint32_t>(stream));
+        c.set_data(std::string(data));
+        self->send(to, exec_chunk_atom::value, c.SerializeAsString());
+        ++chunks;
+      };
+      auto r = node::run_exec(spec, sink);
+      self->quit();
+      if (!r)
+        return std::make_tuple(std::string(), r.err().message);
+      ExecReply out;
+      out.set_exit_code(r->exit_code);
+      out.set_timed_out(r->timed_out);
+      out.set_truncated(r->truncated);
+      out.set_chunks_sent(chunks);
+      return std::make_tuple(out.SerializeAsString(), std::string());
+    },
+  };
+}
+
+std::string host_path(const std::string& root, const std::string& node_path) {
+  auto r = root;
+  while (r.size() > 1 && r.back() == '/')
+    r.pop_back();
+  return r == "/" ? node_path : r + node_path;
+}
+
+void run(caf::event_based_actor* self, job j, daemon::api_reply reply) {
+  const auto& cfg = j.x->cfg;
+  node::exec_spec spec;
+  spec.program = host_path(cfg.root, j.rec.resolved_path());
+  spec.argv = j.argv;
+  spec.env = node::scrub_environment(cfg.inherited_env);
+  spec.cwd = cfg.root.empty() ? "/" : cfg.root;
+  spec.timeout = j.timeout;
+  spec.max_output_bytes = cfg.max_output_bytes;
+  auto worker = self->spawn<caf::detached>(exec_worker, spec, j.stream_to);
+  self->request(worker, j.timeout + seconds(30), exec_run_atom::value)
+    .then(
+      [self, j, reply](const std::string& bytes,
+                       const std::string& failure) mutable {
+        ExecReply out;
+        if (!failure.empty() || !out.ParseFromString(bytes)) {
+          j.rec.set_phase("failed");
+          j.rec.set_detail(failure);
+          record(self, j);
+          reply.fail(STATUS_CODE_ERROR, failure);
+          return;
+        }
+        j.rec.set_phase("finished");
+        j.rec.set_exit_code(out.exit_code());
+        j.rec.set_timed_out(out.timed_out());
+        j.rec.set_truncated(out.truncated());
+        record(self, j);
+        out.set_resolved_path(j.rec.resolved_path());
+        out.set_timeout_seconds(static_cast<uint32_t>(j.timeout.count()));
+        Response resp;
+        *resp.mutable_exec_reply() = std::move(out);
+        reply.ok(std::move(resp));
+      },
+      [self, j, reply](caf::error&) mutable {
+        j.rec.set_phase("failed");
+        j.rec.set_detail("the command's runner did not answer");
+        record(self, j);
+        reply.fail(STATUS_CODE_ERROR,
+                   "the agent lost track of the command (its runner did not "
+                   "answer); see the agent's log");
+      });
+}
+
+/// Everything after the declared state is known: rights, whitelist,
+/// record, run.
+void decide(caf::event_based_actor* self, job j, daemon::api_reply reply,
+            const policy::authenticated& who, const VClusterOverlay& overlay,
+            bool emergency) {
+  const auto& x = *j.x;
+  const auto& pol = overlay.policy();
+  auto rights = node::rights_of(who, x.vcluster, pol);
+  if (rights.lvl == node::exec_rights::level::none) {
+    refuse(self, j, reply,
+           rights.policy_refusal ? STATUS_CODE_POLICY_REJECTED
+                                 : STATUS_CODE_UNAUTHORIZED,
+           rights.why_not);
+    return;
+  }
+  auto resolved = node::resolve_command(x.cfg.root, j.argv.front());
+  if (!resolved) {
+    // Nothing by that name: in strict mode it cannot be whitelisted.
+    bool strict = x.cfg.mode == node::whitelist_mode::strict && !emergency;
+    refuse(self, j, reply,
+           strict ? STATUS_CODE_NOT_WHITELISTED : STATUS_CODE_INVALID_ARGUMENT,
+           strict ? "command not whitelisted: " + resolved.err().message
+                  : resolved.err().message);
+    return;
+  }
+  j.rec.set_resolved_path(*resolved);
+  if (rights.lvl == node::exec_rights::level::read_only) {
+    std::vector<std::string> ro(pol.read_only_commands().begin(),
+                                pol.read_only_commands().end());
+    if (node::resolve_commands(x.cfg.root, ro).count(*resolved) == 0) {
+      refuse(self, j, reply, STATUS_CODE_UNAUTHORIZED,
+             "policy: denied: " + who.claims.subject + " may run only the "
+               + "read_only_commands of vCluster " + x.vcluster + ", not "
+               + *resolved);
+      return;
+    }
+  }
+  std::vector<std::string> listed(pol.exec_whitelist().begin(),
+                                  pol.exec_whitelist().end());
+  listed.insert(listed.end(), x.cfg.whitelist.begin(), x.cfg.whitelist.end());
+  auto v = node::decide(
+    x.cfg.mode, node::resolve_commands(x.cfg.root, listed).count(*resolved) > 0,
+    emergency);
+  if (v == node::verdict::refused) {
+    refuse(self, j, reply, STATUS_CODE_NOT_WHITELISTED,
+           "command not whitelisted: " + *resolved
+             + " (agent.whitelist_mode = strict)");
+    return;
+  }
+  if (v == node::verdict::bypass)
+    spdlog::warn("exec: whitelist bypassed (agent.whitelist_mode = bypass, "
+                 "development only): {} runs {}",
+                 who.claims.subject, *resolved);
+  else if (v == node::verdict::learning)
+    spdlog::info("exec: learning mode: {} is not whitelisted; it runs and "
+                 "is recorded for review",
+                 *resolved);
+  j.rec.set_detail(node::verdict_text(v));
+  j.rec.set_phase("started");
+  record(self, j, [self, j, reply](bool kept) mutable {
+    if (!kept) {
+      reply.fail(STATUS_CODE_UNAVAILABLE,
+                 "the agent could not keep the audit record; nothing was run");
+      return;
+    }
+    run(self, j, reply);
+  });
+}
+
+} // namespace
+
+void handle_exec(caf::event_based_actor* self,
+                 const std::shared_ptr<const exec_context>& x,
+                 const Request& req, const policy::authenticated& who,
+                 daemon::api_reply reply) {
+  reply.set_write(true);
+  const auto& ex = req.exec();
+  job j;
+  j.x = x;
+  j.stream_to = reply.reply_to();
+  j.argv.assign(ex.argv().begin(), ex.argv().end());
+  *j.rec.mutable_caller() = policy::author_of(who, x->vcluster);
+  *j.rec.mutable_argv() = ex.argv();
+  j.rec.set_exec_id(req.request_id());
+  if (j.argv.empty() || j.argv.front().empty()) {
+    reply.fail(STATUS_CODE_INVALID_ARGUMENT, "no command given");
+    return;
+  }
+  for (size_t i = 0; i < j.argv.size(); ++i)
+    if (j.argv[i].find('\0') != std::string::npos) {
+      reply.fail(STATUS_CODE_INVALID_ARGUMENT,
+                 "argument " + std::to_string(i) + " holds a NUL byte");
+      return;
+    }
+  auto asked = seconds(ex.timeout_seconds());
+  j.timeout = asked.count() == 0 ? x->cfg.default_timeout
+                                 : std::min(asked, x->cfg.max_timeout);
+  auto unavailable = [reply](const std::string& why) mutable {
+    reply.fail(STATUS_CODE_UNAVAILABLE, why + "; nothing was run, retry");
+  };
+  self
+    ->request(x->supervisor, seconds(5), child_atom::value,
+              x->journal_link_name)
+    .then(
+      [self, j, reply, who, unavailable](const caf::actor& link) mutable {
+        if (!link) {
+          unavailable("the agent's journal link is restarting");
+          return;
+        }
+        j.link = link;
+        self->request(link, seconds(5), declared_state_atom::value)
+          .then(
+            [self, j, reply, who](const std::string& overlay_bytes,
+                                  const std::string& delta_bytes) mutable {
+              // Before the first boot: no policy, so nothing is listed.
+              VClusterOverlay overlay;
+              NodeDelta delta;
+              overlay.ParseFromString(overlay_bytes);
+              delta.ParseFromString(delta_bytes);
+              decide(self, std::move(j), std::move(reply), who, overlay,
+                     delta.state() == NODE_STATE_EMERGENCY);
+            },
+            [unavailable](caf::error&) mutable {
+              unavailable("the agent's journal link did not answer");
+            });
+      },
+      [unavailable](caf::error&) mutable {
+        unavailable("the agent's journal link is not running");
+      });
+}
+
+} // namespace pact::agent

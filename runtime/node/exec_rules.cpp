@@ -1,0 +1,287 @@
+#include "runtime/node/exec_rules.hpp"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+
+#include "runtime/common/terminal_text.hpp"
+
+namespace pact::node {
+
+namespace {
+
+/// Symlinks followed in one resolution before it is a loop (Linux's
+/// MAXSYMLINKS).
+constexpr int max_links = 40;
+
+std::vector<std::string> components(std::string_view path, char sep = '/') {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i <= path.size()) {
+    auto j = path.find(sep, i);
+    if (j == std::string_view::npos)
+      j = path.size();
+    if (j > i)
+      out.emplace_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts)
+    out += "/" + p;
+  return out.empty() ? "/" : out;
+}
+
+/// The host path of node path `node` ("/" root adds nothing).
+std::string host_path(const std::string& root, const std::string& node) {
+  auto r = root;
+  while (r.size() > 1 && r.back() == '/')
+    r.pop_back();
+  return r == "/" ? node : r + node;
+}
+
+bool executable_file(const std::string& host) {
+  struct stat st {};
+  return ::stat(host.c_str(), &st) == 0 && S_ISREG(st.st_mode)
+         && ::access(host.c_str(), X_OK) == 0;
+}
+
+bool holds_role(const policy::authenticated& who, policy::role::kind k,
+                const std::string& vcluster) {
+  return std::any_of(who.roles.begin(), who.roles.end(),
+                     [&](const policy::role& r) {
+                       return r.k == k && r.vcluster == vcluster;
+                     });
+}
+
+} // namespace
+
+expected<std::string> resolve_in_root(const std::string& root,
+                                      const std::string& path) {
+  if (path.empty() || path.front() != '/')
+    return make_error(path + ": not an absolute path");
+  std::vector<std::string> done;
+  auto parts = components(path);
+  std::deque<std::string> todo(parts.begin(), parts.end());
+  int links = 0;
+  while (!todo.empty()) {
+    auto c = std::move(todo.front());
+    todo.pop_front();
+    if (c == ".")
+      continue;
+    if (c == "..") {
+      if (!done.empty())
+        done.pop_back(); // never above the root
+      continue;
+    }
+    done.push_back(c);
+    auto host = host_path(root, join(done));
+    struct stat st {};
+    if (::lstat(host.c_str(), &st) != 0)
+      return make_error(path + ": " + std::strerror(errno));
+    if (!S_ISLNK(st.st_mode))
+      continue;
+    if (++links > max_links)
+      return make_error(path + ": too many levels of symbolic links");
+    std::string target(static_cast<size_t>(st.st_size) + 256, '\0');
+    auto n = ::readlink(host.c_str(), target.data(), target.size());
+    if (n < 0)
+      return make_error(path + ": " + std::strerror(errno));
+    target.resize(static_cast<size_t>(n));
+    done.pop_back();
+    if (!target.empty() && target.front() == '/')
+      done.clear(); // an absolute target starts again at the root
+    auto more = components(target);
+    todo.insert(todo.begin(), more.begin(), more.end());
+  }
+  return join(done);
+}
+
+expected<std::string> resolve_command(const std::string& root,
+                                      const std::string& command) {
+  if (command.empty())
+    return make_error("no command given");
+  auto shown = argv_text({command}, 200);
+  if (command.find('/') != std::string::npos) {
+    if (command.front() != '/')
+      return make_error(shown
+                        + ": a command is a name on the agent's PATH or an "
+                          "absolute path");
+    auto r = resolve_in_root(root, command);
+    if (!r || !executable_file(host_path(root, *r)))
+      return make_error(shown + ": no such executable on the node");
+    return r;
+  }
+  for (const auto& dir : components(exec_path, ':')) {
+    auto r = resolve_in_root(root, dir + "/" + command);
+    if (r && executable_file(host_path(root, *r)))
+      return r;
+  }
+  return make_error(shown + ": command not found on the agent's PATH ("
+                    + std::string(exec_path) + ")");
+}
+
+std::set<std::string>
+resolve_commands(const std::string& root,
+                 const std::vector<std::string>& entries) {
+  std::set<std::string> out;
+  for (const auto& e : entries)
+    if (auto r = resolve_command(root, e))
+      out.insert(*r);
+  return out;
+}
+
+std::optional<whitelist_mode> parse_whitelist_mode(std::string_view text) {
+  if (text == "strict")
+    return whitelist_mode::strict;
+  if (text == "learning")
+    return whitelist_mode::learning;
+  if (text == "bypass")
+    return whitelist_mode::bypass;
+  return std::nullopt;
+}
+
+verdict decide(whitelist_mode mode, bool listed, bool emergency) {
+  if (listed)
+    return verdict::whitelisted;
+  if (mode == whitelist_mode::bypass)
+    return verdict::bypass;
+  if (emergency)
+    return verdict::emergency;
+  if (mode == whitelist_mode::learning)
+    return verdict::learning;
+  return verdict::refused;
+}
+
+std::string verdict_text(verdict v) {
+  switch (v) {
+    case verdict::whitelisted:
+      return "whitelisted";
+    case verdict::learning:
+      return "learning: not whitelisted";
+    case verdict::bypass:
+      return "bypass: whitelist not checked";
+    case verdict::emergency:
+      return "emergency: not whitelisted";
+    case verdict::refused:
+      break;
+  }
+  return "command not whitelisted";
+}
+
+exec_rights rights_of(const policy::authenticated& who,
+                      const std::string& vcluster,
+                      const protocol::VClusterPolicy& policy) {
+  using kind = policy::role::kind;
+  exec_rights r;
+  auto denied = [&](const std::string& what) {
+    r.why_not = "policy: denied: " + who.claims.subject + " may not " + what;
+  };
+  bool ai = who.claims.principal_type == "agent"
+            || holds_role(who, kind::service_ai, "");
+  bool admin = holds_role(who, kind::platform_admin, "");
+  bool ops = holds_role(who, kind::ops, vcluster)
+             || holds_role(who, kind::regulated, vcluster);
+  bool viewer = holds_role(who, kind::viewer, vcluster);
+  if (ai) {
+    // DESIGN.md §5: an AI principal execs only where the policy allows it,
+    // and then only read-only commands, whatever its role.
+    if (!policy.ai_exec_allowed()) {
+      r.why_not = "AI exec is not allowed by the policy of vCluster "
+                  + vcluster;
+      r.policy_refusal = true;
+      return r;
+    }
+    if (admin || ops || viewer || holds_role(who, kind::service_ai, ""))
+      r.lvl = exec_rights::level::read_only;
+    else
+      denied("exec on nodes of vCluster " + vcluster);
+    return r;
+  }
+  if (admin || ops)
+    r.lvl = exec_rights::level::full;
+  else if (viewer)
+    r.lvl = exec_rights::level::read_only;
+  else
+    denied("exec on nodes of vCluster " + vcluster);
+  return r;
+}
+
+std::vector<std::string>
+scrub_environment(const std::vector<std::string>& inherited) {
+  std::vector<std::string> out{"PATH=" + std::string(exec_path), "HOME=/"};
+  for (const auto& kv : inherited) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos)
+      continue;
+    auto name = std::string_view(kv).substr(0, eq);
+    if (name == "LANG" || name == "LANGUAGE" || name == "TZ"
+        || name.substr(0, 3) == "LC_")
+      out.push_back(kv);
+  }
+  return out;
+}
+
+std::string_view output_cap::take(std::string_view data) {
+  if (data.size() > left_) {
+    truncated_ = true;
+    data = data.substr(0, left_);
+  }
+  left_ -= data.size();
+  return data;
+}
+
+int exit_code_of(int wait_status) {
+  if (WIFSIGNALED(wait_status))
+    return 128 + WTERMSIG(wait_status);
+  return WEXITSTATUS(wait_status);
+}
+
+std::string argv_text(const std::vector<std::string>& argv, size_t max_bytes) {
+  std::string out;
+  for (const auto& a : argv) {
+    if (!out.empty())
+      out += " ";
+    bool plain = !a.empty() && std::all_of(a.begin(), a.end(), [](char c) {
+      return c > ' ' && c != '\'' && c != '"' && c != '\\' && c != 0x7f;
+    });
+    if (plain) {
+      out += utf8_safe(a);
+      continue;
+    }
+    out += "'";
+    for (char c : a) {
+      auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f || c == '\'' || c == '\\') {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\x%02x", u);
+        out += buf;
+      } else {
+        out += c;
+      }
+    }
+    out += "'";
+  }
+  out = utf8_safe(out);
+  if (out.size() > max_bytes) {
+    out.resize(max_bytes);
+    // Not inside a UTF-8 sequence: cut back to a lead byte.
+    while (!out.empty()
+           && (static_cast<unsigned char>(out.back()) & 0xc0) == 0x80)
+      out.pop_back();
+    if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xc0)
+      out.pop_back();
+    out += "...";
+  }
+  return out;
+}
+
+} // namespace pact::node
