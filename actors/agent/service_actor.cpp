@@ -212,6 +212,19 @@ caf::behavior service_actor(caf::event_based_actor* self,
     if (d->pid > 0)
       node::signal_service(d->pid, SIGTERM);
   });
+  // Told to end (the agent shuts down, or its supervisor ends): stop the
+  // process group as a restart does — SIGTERM, SIGKILL after the grace
+  // period — and end once it has exited, so that the agent's shutdown
+  // waits for it and leaves no orphan (a tester: a service that ignored
+  // SIGTERM outlived the agent).
+  self->set_exit_handler([self, d](caf::exit_msg& m) {
+    if (d->pid <= 0) {
+      self->quit(m.reason);
+      return;
+    }
+    d->stopping = true;
+    terminate(self, d);
+  });
   if (d->cfg.start)
     self->send(self, service_start_atom::value, uint64_t{0});
   else

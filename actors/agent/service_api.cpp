@@ -1,7 +1,6 @@
 #include "actors/agent/service_api.hpp"
 
 #include "actors/agent/service_atoms.hpp"
-#include "runtime/common/assert.hpp"
 #include "runtime/policy/command_authz.hpp"
 #include "runtime/policy/roles.hpp"
 
@@ -55,8 +54,11 @@ void handle_service(caf::event_based_actor* self, const std::string& node_id,
     .then(
       [reply](const std::string& bytes) mutable {
         Response resp;
-        PACT_ASSERT(resp.ParseFromString(bytes),
-                    "answer of the local service supervisor");
+        if (!resp.ParseFromString(bytes)) { // never an abort of the agent
+          reply.fail(STATUS_CODE_ERROR,
+                     "the service supervisor's answer could not be read");
+          return;
+        }
         if (resp.status().code() == STATUS_CODE_OK)
           reply.ok(std::move(resp));
         else

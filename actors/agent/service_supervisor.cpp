@@ -27,7 +27,20 @@ struct running {
   node::service_spec spec;
   caf::actor actor;
   ServiceStatus status;
+  /// When its current process started (status.uptime_seconds is as of the
+  /// last change; answers count from here).
+  std::chrono::steady_clock::time_point started{};
 };
+
+/// `r`'s status with its uptime as of now.
+ServiceStatus fresh(const running& r) {
+  auto s = r.status;
+  if (s.pid() > 0)
+    s.set_uptime_seconds(std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::steady_clock::now() - r.started)
+                           .count());
+  return s;
+}
 
 struct supervisor_data {
   supervision::health_handle h;
@@ -182,7 +195,10 @@ void declare(self_ptr self, const shared& d, const std::string& bytes) {
     d->services.erase(r);
   }
   for (const auto& [name, why] : plan.blocked)
-    spdlog::error("services: {} cannot start: {}", name, why);
+    if (!d->blocked.count(name)) { // newly blocked: logged and recorded once
+      spdlog::error("services: {} cannot start: {}", name, why);
+      record_text(self, d, "service " + name + ": failed: " + why);
+    }
   d->order = plan.order;
   d->blocked = plan.blocked;
   for (const auto& name : d->order)
@@ -228,7 +244,7 @@ caf::result<std::string> status_call(const shared& d,
   if (!req.name().empty()) {
     std::string why;
     if (auto* r = find(d, req.name(), why))
-      *out->add_services() = r->status;
+      *out->add_services() = fresh(*r);
     else if (d->blocked.count(req.name()))
       *out->add_services() = blocked_status(req.name(),
                                             d->blocked.at(req.name()));
@@ -238,7 +254,7 @@ caf::result<std::string> status_call(const shared& d,
   }
   for (const auto& name : d->order)
     if (auto it = d->services.find(name); it != d->services.end())
-      *out->add_services() = it->second.status;
+      *out->add_services() = fresh(it->second);
   for (const auto& [name, why] : d->blocked)
     *out->add_services() = blocked_status(name, why);
   for (const auto& [name, why] : d->malformed)
@@ -415,6 +431,9 @@ caf::behavior service_supervisor(caf::event_based_actor* self,
         return;
       auto before = it->second.status.state();
       auto health_before = it->second.status.health();
+      if (st.pid() > 0 && st.pid() != it->second.status.pid())
+        it->second.started = std::chrono::steady_clock::now()
+                             - std::chrono::seconds(st.uptime_seconds());
       it->second.status = st;
       // A crash is part of the node's story: one entry per crash (the
       // restart delay grows in a crash loop, which bounds them).

@@ -233,7 +233,9 @@ CommandResult config_state_machine::do_record(const JournalCommand& cmd) {
   // refusing the record is what stops an AI exec the policy forbids.
   // The agent records an exec with its node credential: the AI principal
   // is then the exec's verified caller.
-  if (type == protocol::ENTRY_TYPE_EXEC_LOG
+  // A refusal is recorded whoever was refused: it runs nothing, and every
+  // exec, allowed or refused, is in the journal (docs/authorization.md).
+  if (type == protocol::ENTRY_TYPE_EXEC_LOG && cmd.exec().phase() != "refused"
       && (cmd.author().principal_type() == protocol::PRINCIPAL_TYPE_AGENT
           || cmd.exec().caller().principal_type()
                == protocol::PRINCIPAL_TYPE_AGENT)

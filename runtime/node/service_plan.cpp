@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/common/terminal_text.hpp"
+
 namespace pact::node {
 
 namespace {
@@ -299,6 +301,9 @@ void service_log::push(std::string line) {
     line.resize(max_line_bytes_);
     line += " [line cut at " + std::to_string(max_line_bytes_) + " bytes]";
   }
+  // A service may print any bytes; the log holds text (protobuf strings
+  // and JSON must be UTF-8): invalid bytes become \xNN.
+  line = utf8_safe(line);
   bytes_ += line.size();
   lines_.push_back(std::move(line));
   while (lines_.size() > max_lines_
@@ -313,14 +318,20 @@ void service_log::append(const std::string& bytes) {
   size_t start = 0;
   while (start < bytes.size()) {
     auto nl = bytes.find('\n', start);
-    if (nl == std::string::npos) {
-      partial_.append(bytes, start, std::string::npos);
-      if (partial_.size() > max_line_bytes_) // a line with no end in sight
-        push(std::exchange(partial_, std::string()));
-      return;
+    auto end = nl == std::string::npos ? bytes.size() : nl;
+    // The rest of a line already cut is dropped, not kept as a line of its
+    // own (it would read as one).
+    if (!cutting_)
+      partial_.append(bytes, start, end - start);
+    if (partial_.size() > max_line_bytes_) { // cut it now, once
+      push(std::exchange(partial_, std::string()));
+      cutting_ = true;
     }
-    partial_.append(bytes, start, nl - start);
-    push(std::exchange(partial_, std::string()));
+    if (nl == std::string::npos)
+      return;
+    if (!cutting_)
+      push(std::exchange(partial_, std::string()));
+    cutting_ = false;
     start = nl + 1;
   }
 }

@@ -120,8 +120,9 @@ restart_decision after_exit(const service_spec& spec, const exit_status& e,
 
 /// A service's captured stdout and stderr: the newest lines, bounded by
 /// line count and bytes (the oldest are dropped first). A line longer than
-/// `max_line_bytes` is cut there and marked. Bytes come in pieces as a pipe
-/// gives them; a piece may end mid-line.
+/// `max_line_bytes` is cut there and marked, and the rest of it dropped.
+/// Bytes that are not UTF-8 are kept as \xNN. Bytes come in pieces as a
+/// pipe gives them; a piece may end mid-line.
 class service_log {
 public:
   explicit service_log(size_t max_lines = 1000, size_t max_bytes = 256 * 1024,
@@ -142,6 +143,8 @@ private:
   size_t bytes_ = 0;
   bool dropped_ = false;
   std::string partial_;
+  /// Within a line that was cut: its rest is dropped up to its newline.
+  bool cutting_ = false;
 };
 
 } // namespace pact::node

@@ -145,6 +145,16 @@ class ExecTest(PactTestCase):
                            groups=("pact-ops-elsewhere",))
         r = self.exec("true", token=other)
         self.assertEqual(r.returncode, 2, r.stderr)
+        # An AI principal where the policy does not allow AI exec: refused
+        # (3), and the refusal is in the journal like any other (a tester:
+        # the journal refused to record it).
+        ai = make_token(self.secret, sub="claude", groups=("pact-service-ai",))
+        r = self.exec("cat", path, token=ai)
+        self.assertEqual(r.returncode, 3, r.stderr)
+        wait_for(lambda: [e for e in self.exec_entries()
+                          if e.get("exec", {}).get("phase") == "refused"
+                          and "claude" in json.dumps(e["exec"])] or None,
+                 what="the AI refusal's entry")
 
     def test_injection_attempts_run_nothing(self):
         self.start()

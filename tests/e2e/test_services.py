@@ -24,6 +24,8 @@ depends_on = ["db"]
 [vcluster.{VC}.services.db]
 binary = "/usr/sbin/dbsvc"
 order = 10
+[vcluster.{VC}.services.binout]
+binary = "/usr/bin/binout"
 [vcluster.{VC}.sysctl]
 "vm.swappiness" = "10"
 [vcluster.{VC}.policy]
@@ -49,6 +51,10 @@ SCRIPTS = {
     "/usr/bin/websvc": "#!/bin/sh\necho \"hello from web $*\"\n"
                        "echo 'to stderr' >&2\nexec sleep 600\n",
     "/usr/bin/crashy": "#!/bin/sh\necho \"crashing\"\nexit 3\n",
+    # Bytes that are not UTF-8, and a line of 10,000 bytes.
+    "/usr/bin/binout": "#!/bin/sh\nprintf 'bin\\377\\376\\n'\n"
+                       "head -c 10000 /dev/zero | tr '\\0' B\necho\n"
+                       "echo after\nexec sleep 600\n",
 }
 
 
@@ -126,6 +132,19 @@ class ServicesTest(PactTestCase):
         self.assertLess(log.index("service db: started"),
                         log.index("service web: started"))
         self.assertIn("db up db", self.svc("logs", "db").stdout)
+        # Binary output is shown escaped and does not hurt the agent (a
+        # tester: it aborted it); a long line is cut once, marked.
+        binout = wait_for(lambda: (lambda r: r if r.returncode == 0
+                                   and "after" in r.stdout else None)(
+            self.svc("logs", "binout", "--output", "json")),
+            what="binout's output")
+        lines = json.loads(binout.stdout)["lines"]
+        self.assertEqual(lines[0], "bin\\xff\\xfe")
+        self.assertEqual(lines[1], "B" * 4096 + " [line cut at 4096 bytes]")
+        self.assertEqual(lines[2], "after")
+        # Uptime counts from the process's start, not the last change.
+        time.sleep(2.2)
+        self.assertGreaterEqual(self.services()["db"]["uptime_seconds"], 2)
         self.assertEqual(s["web"]["restart"], "always")
         self.assertGreater(s["web"]["pid"], 0)
         # The crashing one is restarted with a growing delay, each crash a
@@ -284,3 +303,24 @@ cgroup_memory_max = "lots"
         # A limit the agent cannot apply does not keep the service down.
         self.assertEqual(s["bare"]["state"], "running")
         self.assertIn("cgroup_memory_max 'lots'", s["bare"]["detail"])
+
+    def test_agent_shutdown_stops_a_service_that_ignores_sigterm(self):
+        self.scripts = {"/usr/bin/stubborn":
+                        "#!/bin/sh\ntrap '' TERM\n"
+                        "while true; do sleep 1; done\n"}
+        self.start(extra=f"""
+[vcluster.{VC}.services.stubborn]
+binary = "/usr/bin/stubborn"
+""")
+        pid = self.running("stubborn")["stubborn"]["pid"]
+        # SIGTERM to the agent: it stops its services (SIGKILL after the
+        # 5 s grace) before it exits, leaving no orphan (a tester's find).
+        self.assertEqual(self.agent.stop(timeout=20), 0)
+
+        def gone():
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+            except OSError:
+                return True
+        wait_for(gone, timeout=5, what="the service's process to end")

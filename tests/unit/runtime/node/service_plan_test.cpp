@@ -173,6 +173,19 @@ TEST_CASE("the service log keeps the newest lines within its bounds") {
   log.append(std::string(50, 'x') + "\n");
   CHECK(log.tail(1).first[0]
         == std::string(20, 'x') + " [line cut at 20 bytes]");
+  // The rest of a cut line is dropped, however it arrives, and is no line
+  // of its own (a tester: a 10,000-byte line came back as two).
+  log.append(std::string(30, 'y'));
+  log.append(std::string(30, 'y') + "\nnext\n");
+  std::tie(lines, truncated) = log.tail(3);
+  CHECK(lines
+        == std::vector<std::string>{
+          std::string(20, 'x') + " [line cut at 20 bytes]",
+          std::string(20, 'y') + " [line cut at 20 bytes]", "next"});
+  // Bytes that are not UTF-8 are kept as \xNN (the log goes into protobuf
+  // strings and JSON; a tester's binary output aborted the agent).
+  log.append(std::string("bin\xff\xfe\n"));
+  CHECK(log.tail(1).first[0] == "bin\\xff\\xfe");
   // The byte bound drops old lines too.
   service_log small(100, 10);
   small.append("aaaa\nbbbb\ncccc\n");
