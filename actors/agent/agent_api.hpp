@@ -14,6 +14,7 @@
 
 #include "actors/agent/capability_api.hpp"
 #include "actors/agent/exec_api.hpp"
+#include "actors/agent/shell_api.hpp"
 #include "actors/daemon/publish.hpp"
 #include "actors/supervision/health.hpp"
 #include "runtime/common/clock.hpp"
@@ -37,6 +38,9 @@ struct agent_api_config {
   capability_api_config capability;
   /// `pact exec` (exec_api.hpp).
   exec_config exec;
+  /// `pact shell` (shell_api.hpp); it also uses exec's root, mode and
+  /// environment.
+  shell_config shell;
 };
 
 caf::behavior agent_api(caf::event_based_actor* self,

@@ -247,6 +247,11 @@ agent_children(const settings& s, agent::drift_watcher_config drift,
   api.node_id = s.node_id;
   api.capability = {s.node_id, api.vcluster, s.root};
   api.exec = exec_settings(s);
+  api.shell.whitelist = s.v.get_list("agent.shell.whitelist");
+  api.shell.max_sessions
+    = static_cast<size_t>(s.v.get_int("agent.shell.max_sessions"));
+  api.shell.idle_timeout
+    = std::chrono::seconds(s.v.get_int("agent.shell.idle_timeout_seconds"));
   supervision::child_spec api_child{
     "agent/api", "agent-api",
     [api](caf::event_based_actor* sup, const supervision::health_handle& h) {

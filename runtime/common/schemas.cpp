@@ -217,6 +217,18 @@ schema make_agent() {
         "Bytes of stdout and of stderr passed on per pact exec command; "
         "the rest is dropped and the output marked truncated",
         1, int64_t{1} << 30),
+    list("agent.shell.whitelist", {}, "",
+         "Commands pact shell may run on this node besides the vCluster "
+         "policy's shell_whitelist (names on the agent's PATH or absolute "
+         "paths)"),
+    num("agent.shell.max_sessions", 8, "",
+        "pact shell sessions open at once on this node; more are refused "
+        "until one closes",
+        1, 1000),
+    num("agent.shell.idle_timeout_seconds", 900, "",
+        "Seconds a pact shell session may sit idle at its prompt before it "
+        "is closed",
+        10, 86400),
   };
   add_oidc(s, "agent");
   return s;

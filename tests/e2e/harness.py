@@ -232,6 +232,36 @@ class PactTestCase(unittest.TestCase):
         d.root = root
         return d
 
+    def start_operated_node(self, spec, node_id, vcluster, programs,
+                            agent_config, listen="127.0.0.1:0"):
+        """A journal with `spec` applied and `node_id` enrolled in
+        `vcluster`, and the node's agent under a root whose /usr/bin holds
+        copies of the host's `programs` (what exec and shell tests run),
+        configured with the TOML text `agent_config`. Sets self.journal,
+        self.admin (the journal's admin token), self.secret (its HS256
+        secret) and returns the agent."""
+        self.journal = self.start_journal(listen=listen)
+        self.admin = self.token_of(self.journal)
+        with open(self.journal.secret_path) as f:
+            self.secret = f.read().strip()
+        path = os.path.join(self.tmp, "spec.toml")
+        with open(path, "w") as f:
+            f.write(spec)
+        for args in (("apply", path, "-m", "operated node policy"),
+                     ("enroll", node_id, "--vcluster", vcluster)):
+            r = self.pact(*args, "--endpoint", self.journal.gateway,
+                          token=self.admin)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        root = os.path.join(self.tmp, node_id + "-root")
+        os.makedirs(os.path.join(root, "usr", "bin"))
+        for p in programs:
+            shutil.copy(shutil.which(p), os.path.join(root, "usr", "bin", p))
+        config = os.path.join(self.tmp, "agent.toml")
+        with open(config, "w") as f:
+            f.write(agent_config)
+        return self.start_agent(self.journal, node_id, vcluster,
+                                extra=("--config", config))
+
     def start_replica(self, node_id, members, secret, name=None,
                       bootstrap=True, config=None, scheme="http",
                       listen="127.0.0.1:0"):

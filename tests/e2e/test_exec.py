@@ -8,7 +8,6 @@ a timeout kills the command's whole process group; output is capped; every
 exec is in the journal, exactly once, even across a journal outage."""
 import json
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -28,27 +27,9 @@ PROGRAMS = ("echo", "sh", "sleep", "cat", "true", "head", "touch")
 
 class ExecTest(PactTestCase):
     def start(self, mode="strict", extra_config="", listen="127.0.0.1:0"):
-        self.journal = self.start_journal(listen=listen)
-        self.admin = self.token_of(self.journal)
-        with open(self.journal.secret_path) as f:
-            self.secret = f.read().strip()
-        spec = os.path.join(self.tmp, "spec.toml")
-        with open(spec, "w") as f:
-            f.write(SPEC)
-        for args in (("apply", spec, "-m", "exec policy"),
-                     ("enroll", NODE, "--vcluster", VC)):
-            r = self.pact(*args, "--endpoint", self.journal.gateway,
-                          token=self.admin)
-            self.assertEqual(r.returncode, 0, r.stderr)
-        root = os.path.join(self.tmp, NODE + "-root")
-        os.makedirs(os.path.join(root, "usr", "bin"))
-        for p in PROGRAMS:
-            shutil.copy(shutil.which(p), os.path.join(root, "usr", "bin", p))
-        config = os.path.join(self.tmp, "agent.toml")
-        with open(config, "w") as f:
-            f.write(f'[agent]\nwhitelist_mode = "{mode}"\n' + extra_config)
-        self.agent = self.start_agent(self.journal, NODE, VC,
-                                      extra=("--config", config))
+        self.agent = self.start_operated_node(
+            SPEC, NODE, VC, PROGRAMS,
+            f'[agent]\nwhitelist_mode = "{mode}"\n' + extra_config, listen)
         self.ops = make_token(self.secret, sub="olga",
                               groups=(f"pact-ops-{VC}",))
         self.viewer = make_token(self.secret, sub="vera",
