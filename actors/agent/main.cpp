@@ -35,6 +35,7 @@ extern char** environ;
 #include "runtime/common/schemas.hpp"
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/node/boot_cache.hpp"
+#include "runtime/node/pid1.hpp"
 #include "runtime/policy/request_auth.hpp"
 
 using namespace pact;
@@ -326,6 +327,12 @@ int main(int argc, char** argv) {
   auto s = load_settings(cl);
   if (!s)
     return fail(s.err());
+  // As init, fork now, before logging or CAF start a thread: this process
+  // stays PID 1 and reaps; the child carries on as the agent
+  // (runtime/node/pid1.hpp).
+  if (s->v.get_bool("agent.init") || node::is_pid1())
+    if (auto status = node::become_init())
+      return *status;
   if (auto st = init_logging("agent", s->v.get_string("agent.log_level")); !st)
     return fail(st.err());
   if (auto st = files::make_dirs(s->state_dir, 0750); !st)

@@ -153,6 +153,9 @@ schema make_agent() {
         log_levels()),
     list("agent.journal.endpoints", {"http://localhost:9443"}, "journal",
          "Journal gateway endpoints"),
+    flag("agent.init", false, "init",
+         "Run as the node's init (PID 1): reap orphaned processes and pass "
+         "signals on; on by itself when started as PID 1"),
     flag("agent.journal.tls_enabled", false, "", "Use TLS to the journal"),
     str("agent.journal.tls_ca", "/etc/pact/ca.crt", "", "",
         "CA bundle for the journal's certificate"),
