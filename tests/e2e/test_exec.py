@@ -210,6 +210,34 @@ class ExecTest(PactTestCase):
                          "learning: not whitelisted")
         self.assertIn("learning mode", self.agent.read_log())
 
+    def emergency(self, *args):
+        """An emergency-start or -end entry for the node, as `pact
+        emergency` will write it (tests/e2e/tools/journal_command.cpp)."""
+        r = subprocess.run([binary("pact-test-command"),
+                            self.journal.gateway, *args],
+                           env={**self.env, "PACT_TOKEN": self.admin},
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_emergency_relaxes_the_whitelist(self):
+        self.start()
+        m = self.marker()
+        self.assertEqual(self.exec("touch", m).returncode, 6)
+        self.emergency("emergency-start", NODE, "disk full, need touch")
+        wait_for(lambda: self.exec("touch", m).returncode == 0,
+                 what="the node's emergency at its agent")
+        self.assertTrue(os.path.exists(m))
+        runs = [e["exec"] for e in self.exec_entries()
+                if e["exec"]["argv"][0] == "touch"
+                and e["exec"]["phase"] == "finished"]
+        self.assertEqual(runs[-1]["detail"], "emergency: not whitelisted")
+        # Rights are not relaxed: a viewer still runs only read-only ones.
+        self.assertEqual(self.exec("touch", m, token=self.viewer).returncode,
+                         2)
+        self.emergency("emergency-end", NODE)
+        wait_for(lambda: self.exec("touch", m).returncode == 6,
+                 what="the emergency's end at the agent")
+
     def test_audit_survives_a_journal_outage_exactly_once(self):
         port = free_port()
         self.start(listen=f"127.0.0.1:{port}")

@@ -282,6 +282,29 @@ class ShellTest(PactTestCase):
                              for e in self.shell_entries()),
                  what="the close recorded")
 
+    def test_emergency_relaxes_the_whitelist_never_the_grammar(self):
+        self.start()
+        marker = os.path.join(self.tmp, "m")
+        self.assertEqual(self.script(f"touch {marker}\n").returncode, 6)
+        r = subprocess.run([binary("pact-test-command"),
+                            self.journal.gateway, "emergency-start", NODE,
+                            "need touch"],
+                           env={**self.env, "PACT_TOKEN": self.admin},
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        wait_for(lambda: self.script(f"touch {marker}\n").returncode == 0,
+                 what="the node's emergency at its agent")
+        self.assertTrue(os.path.exists(marker))
+        os.unlink(marker)
+        r = self.script(f"echo x; touch {marker}\n")
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("';' is not allowed", r.stdout)
+        self.assertFalse(os.path.exists(marker))
+        started = [e["exec"] for e in self.shell_entries()
+                   if e["exec"]["phase"] == "started"
+                   and e["exec"]["line"].startswith("touch")]
+        self.assertEqual(started[-1]["detail"], "emergency: not whitelisted")
+
     def test_audit_survives_a_journal_outage_exactly_once(self):
         port = free_port()
         self.start(listen=f"127.0.0.1:{port}")
