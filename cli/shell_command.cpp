@@ -15,7 +15,9 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <thread>
 
 #include "actors/client/agent_shell.hpp"
@@ -57,7 +59,7 @@ bool enter_raw_mode() {
     return false;
   termios raw = saved_modes;
   ::cfmakeraw(&raw);
-  for (int sig : {SIGTERM, SIGHUP, SIGINT, SIGQUIT})
+  for (int sig : {SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM})
     ::signal(sig, on_fatal_signal);
   raw_mode = true;
   if (::tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) != 0) {
@@ -75,13 +77,21 @@ void window_size(unsigned& rows, unsigned& cols) {
   }
 }
 
+/// Writes what the session printed. When stdout fails (a full disk, a
+/// reader that went away: `pact shell N < script | head -1`), pact says so
+/// and exits 1 at once; the agent sees its client gone and ends the
+/// running line, as docs/cli.md promises for every command's output.
 void write_out(std::string_view data) {
   while (!data.empty()) {
     auto n = ::write(STDOUT_FILENO, data.data(), data.size());
     if (n < 0 && errno == EINTR)
       continue;
-    if (n <= 0)
-      return;
+    if (n <= 0) {
+      auto reason = n < 0 ? std::strerror(errno) : "nothing written";
+      restore_terminal();
+      std::fprintf(stderr, "pact: cannot write output: %s\n", reason);
+      std::_Exit(1);
+    }
     data.remove_prefix(static_cast<size_t>(n));
   }
 }
@@ -123,11 +133,12 @@ void pump_input(client::shell_handle h, bool tty) {
 
 int run_shell(context& ctx) {
   std::string node;
-  if (ctx.vm.count("node"))
+  bool named = ctx.vm.count("node") > 0;
+  if (named)
     node = ctx.vm["node"].as<std::string>();
   if (node == "local")
     node.clear(); // this host's agent, whichever node it serves
-  else if (!node.empty())
+  else if (named)
     if (auto st = check_node_name(node); !st)
       return report(st.err());
   auto agent = node_agent(ctx, node);

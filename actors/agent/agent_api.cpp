@@ -221,6 +221,7 @@ caf::behavior agent_api(caf::event_based_actor* self,
   exec->node_id = d->cfg.node_id;
   exec->vcluster = d->cfg.vcluster;
   exec->supervisor = d->cfg.supervisor;
+  exec->wall = d->cfg.wall;
   table.emplace(Request::kExec,
                 [self, d, exec](const Request& req,
                                 const policy::authenticated& who,
@@ -234,6 +235,7 @@ caf::behavior agent_api(caf::event_based_actor* self,
   shell->node_id = d->cfg.node_id;
   shell->vcluster = d->cfg.vcluster;
   shell->supervisor = d->cfg.supervisor;
+  shell->wall = d->cfg.wall;
   table.emplace(Request::kShell,
                 [self, d, shell](const Request& req,
                                  const policy::authenticated& who,

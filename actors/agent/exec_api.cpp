@@ -50,6 +50,8 @@ void record(caf::event_based_actor* self, const job& j,
   cmd.mutable_scope()->set_node(j.x->node_id);
   cmd.set_message(summary(j.rec));
   *cmd.mutable_exec() = j.rec;
+  if (j.x->wall)
+    cmd.mutable_exec()->set_occurred_unix_ms(j.x->wall->now_unix_ms());
   spdlog::info("exec: {}", cmd.message());
   keep_record(self, j.link, cmd.SerializeAsString(), then);
 }

@@ -19,6 +19,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include "actors/daemon/api_endpoint.hpp"
+#include "runtime/common/clock.hpp"
 #include "runtime/node/exec_rules.hpp"
 
 namespace pact::agent {
@@ -45,6 +46,8 @@ struct exec_context {
   /// The agent's supervisor, which knows the journal link by name.
   caf::actor supervisor;
   std::string journal_link_name = "agent/journal-link";
+  /// Stamps each record's occurred_unix_ms.
+  std::shared_ptr<const pact::clock> wall;
 };
 
 void handle_exec(caf::event_based_actor* self,

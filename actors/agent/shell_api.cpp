@@ -78,6 +78,7 @@ void handle_shell(caf::event_based_actor* self,
   cfg.supervisor = x->supervisor;
   cfg.journal_link_name = x->journal_link_name;
   cfg.client = reply.reply_to();
+  cfg.wall = x->wall;
   if (!cfg.client || cfg.secret.empty()) {
     reply.fail(STATUS_CODE_ERROR, "the agent cannot open a shell session "
                                   "(no client actor or no random source)");
@@ -107,6 +108,8 @@ void handle_shell(caf::event_based_actor* self,
         cmd.set_record_type(ENTRY_TYPE_SHELL_SESSION);
         cmd.mutable_scope()->set_node(x->node_id);
         *cmd.mutable_exec() = rec;
+        if (x->wall)
+          cmd.mutable_exec()->set_occurred_unix_ms(x->wall->now_unix_ms());
         cmd.set_message("shell by " + rec.caller().principal() + " (session "
                         + rec.session_id() + "): " + phase + " (" + detail
                         + ")");
@@ -136,6 +139,7 @@ void handle_shell(caf::event_based_actor* self,
                                : ", no terminal");
       // The slot is taken now: two opens at once cannot both pass the limit.
       ++x->open;
+      cfg.link = link;
       keep("opened", detail, [self, x, cfg, reply](bool kept) mutable {
         if (!kept) {
           --x->open;

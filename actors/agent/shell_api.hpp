@@ -43,6 +43,8 @@ struct shell_context {
   std::string vcluster;
   caf::actor supervisor;
   std::string journal_link_name = "agent/journal-link";
+  /// Stamps each record's occurred_unix_ms.
+  std::shared_ptr<const pact::clock> wall;
   /// Sessions open now.
   size_t open = 0;
 };

@@ -1,5 +1,7 @@
 #include "actors/agent/shell_session.hpp"
 
+#include <csignal>
+
 #include <atomic>
 #include <memory>
 
@@ -51,9 +53,11 @@ struct shell_session_state {
   phase ph = phase::prompt;
   std::shared_ptr<node::pty> term;
   std::shared_ptr<std::atomic<bool>> stop;
-  /// Typed while a line was being checked: the line's input if it runs,
-  /// the next line's if it does not.
+  /// What came with a submitted line (a paste): the next lines'.
   std::string pending;
+  /// Typed while a line was being checked: its command's input if it
+  /// runs, the next line's if it does not.
+  std::string ahead;
   uint32_t chunks = 0;
   uint32_t commands = 0;
   int last_status = 0;
@@ -63,6 +67,11 @@ struct shell_session_state {
   ShellReply reply;
   /// The record of the line being checked or run.
   ExecRecord line;
+  /// What was sent last ended a line (the prompt starts a fresh one).
+  bool line_start = true;
+  /// The journal link as last seen: records go straight to it when the
+  /// supervisor no longer names one (the agent stopping).
+  caf::actor link;
 
   static inline const char* name = "shell-session";
 };
@@ -80,6 +89,7 @@ void out(self_ptr self, const std::string& bytes) {
   c.set_data(bytes);
   self->send(st.cfg.client, exec_chunk_atom::value, c.SerializeAsString());
   ++st.chunks;
+  st.line_start = bytes.back() == '\n';
 }
 
 std::string eol(self_ptr self) {
@@ -92,8 +102,10 @@ void say(self_ptr self, const std::string& text) {
 }
 
 void prompt(self_ptr self) {
-  if (self->state.cfg.tty)
-    out(self, "pact:" + self->state.cfg.node_id + "> ");
+  auto& st = self->state;
+  if (st.cfg.tty)
+    out(self, std::string(st.line_start ? "" : "\r\n")
+                + "pact:" + st.cfg.node_id + "> ");
 }
 
 std::string summary(const ExecRecord& rec) {
@@ -110,13 +122,16 @@ std::string summary(const ExecRecord& rec) {
   return text;
 }
 
-JournalCommand record_command(const std::string& node, const ExecRecord& rec) {
+JournalCommand record_command(self_ptr self, const ExecRecord& rec) {
+  const auto& cfg = self->state.cfg;
   JournalCommand cmd;
   cmd.set_kind(COMMAND_KIND_RECORD);
   cmd.set_record_type(ENTRY_TYPE_SHELL_SESSION);
-  cmd.mutable_scope()->set_node(node);
+  cmd.mutable_scope()->set_node(cfg.node_id);
   cmd.set_message(summary(rec));
   *cmd.mutable_exec() = rec;
+  if (cfg.wall)
+    cmd.mutable_exec()->set_occurred_unix_ms(cfg.wall->now_unix_ms());
   return cmd;
 }
 
@@ -127,19 +142,21 @@ JournalCommand record_command(const std::string& node, const ExecRecord& rec) {
 void record(
   self_ptr self, const ExecRecord& rec, std::function<void()> after = [] {}) {
   const auto& cfg = self->state.cfg;
-  auto cmd = record_command(cfg.node_id, rec).SerializeAsString();
+  auto cmd = record_command(self, rec).SerializeAsString();
   spdlog::info("shell: {}", summary(rec));
   self
     ->request(cfg.supervisor, std::chrono::seconds(5),
               protocol::child_atom::value, cfg.journal_link_name)
     .then(
       [self, cmd, after](const caf::actor& link) {
-        keep_record(self, link, cmd, [after](bool) { after(); });
+        if (link)
+          self->state.link = link;
+        keep_record(self, self->state.link, cmd, [after](bool) { after(); });
       },
-      [after](caf::error&) {
-        spdlog::error("shell: a record is lost: the agent's supervisor did "
-                      "not name its journal link");
-        after();
+      [self, cmd, after](caf::error&) {
+        // The agent stopping: its supervisor is going, the link may still
+        // take the record into its outbox.
+        keep_record(self, self->state.link, cmd, [after](bool) { after(); });
       });
 }
 
@@ -154,8 +171,15 @@ void close(self_ptr self, const std::string& reason, int code) {
   auto& st = self->state;
   if (st.ph == phase::closed)
     return;
-  if (st.ph == phase::running && st.stop)
+  if (st.ph == phase::running && st.stop) {
     st.stop->store(true);
+    // The line does not end on its own: its record says how it ended.
+    st.line.set_phase("finished");
+    st.line.set_exit_code(128 + SIGKILL);
+    st.line.set_detail(st.line.detail() + "; killed: the session closed ("
+                       + reason + ")");
+    record(self, st.line);
+  }
   st.ph = phase::closed;
   ExecRecord rec;
   *rec.mutable_caller() = st.cfg.caller;
@@ -187,7 +211,9 @@ void refuse_line(self_ptr self, StatusCode code, const std::string& why) {
   record(self, st.line);
   st.ph = phase::prompt;
   prompt(self);
-  feed(self, std::exchange(st.pending, {}));
+  auto next = std::exchange(st.pending, {});
+  next += std::exchange(st.ahead, {});
+  feed(self, std::move(next));
 }
 
 void runner(caf::blocking_actor* self, std::shared_ptr<node::pty> term,
@@ -234,13 +260,21 @@ void run_line(self_ptr self, const std::vector<std::vector<std::string>>& cmds,
   st.ph = phase::running;
   self->spawn(runner, st.term, std::move(spec), st.stop,
               caf::actor_cast<caf::actor>(self));
-  // Typed ahead at a terminal: the command's input, as a terminal gives
-  // it. Without a terminal the input is the script's next lines, never the
-  // command's: it reads an empty input.
-  if (!st.cfg.tty)
+  // What came in the same read as the line's Enter (a paste of several
+  // lines) is the next lines', kept for the prompt; what was typed after
+  // it, while the line was checked, is the command's input. An interrupt
+  // in the paste is the line's, though, and drops the rest, as a
+  // terminal's Ctrl-C flushes its input. Without a terminal the command
+  // reads an empty input.
+  if (!st.cfg.tty) {
     st.term->write("\x04");
-  else if (!st.pending.empty())
-    st.term->write(std::exchange(st.pending, {}));
+    return;
+  }
+  if (auto at = st.pending.find_first_of("\x03\x1c"); at != std::string::npos) {
+    st.term->write(st.pending.substr(at, 1));
+    st.pending.clear();
+  }
+  st.term->write(std::exchange(st.ahead, {}));
 }
 
 /// The policy and emergency flag as the journal link holds them now, then
@@ -257,6 +291,7 @@ void check_line(self_ptr self, node::shell_pipeline pipeline) {
     [self, pipeline](const caf::actor& link, const std::string& overlay_bytes,
                      const std::string& delta_bytes) {
       auto& now = self->state;
+      now.link = link;
       if (now.ph != phase::checking)
         return;
       VClusterOverlay overlay;
@@ -297,7 +332,7 @@ void check_line(self_ptr self, node::shell_pipeline pipeline) {
       now.line.set_detail(verdicts);
       now.line.set_phase("started");
       keep_record(self, link,
-                  record_command(now.cfg.node_id, now.line).SerializeAsString(),
+                  record_command(self, now.line).SerializeAsString(),
                   [self, pipeline, resolved](bool kept) {
                     if (self->state.ph != phase::checking)
                       return;
@@ -333,10 +368,20 @@ void builtin_exit(self_ptr self, const std::vector<std::string>& argv) {
   close(self, "exit", std::stoi(n));
 }
 
-void submit(self_ptr self, const std::string& text, bool too_long) {
+void submit(self_ptr self, const std::string& text, bool too_long,
+            bool control) {
   auto& st = self->state;
-  if (text.find_first_not_of(" \t") == std::string::npos && !too_long) {
+  if (text.find_first_not_of(" \t") == std::string::npos && !too_long
+      && !control) {
     prompt(self);
+    return;
+  }
+  // The token's rights end with it: a session does not outlive its token
+  // (docs/authorization.md: decided again for every line).
+  auto exp = st.cfg.who.claims.expires_at;
+  if (exp > 0 && st.cfg.wall && st.cfg.wall->now_unix_ms() / 1000 >= exp) {
+    say(self, "your token has expired; session closed (log in again)");
+    close(self, "token expired", 2);
     return;
   }
   st.line = ExecRecord();
@@ -346,6 +391,11 @@ void submit(self_ptr self, const std::string& text, bool too_long) {
   st.line.set_command_seq(++st.commands);
   st.line.set_exec_id(st.cfg.session_id + "/"
                       + std::to_string(st.line.command_seq()));
+  if (control) {
+    refuse_line(self, STATUS_CODE_INVALID_ARGUMENT,
+                "control characters are not allowed (the line held one)");
+    return;
+  }
   if (too_long) {
     refuse_line(self, STATUS_CODE_INVALID_ARGUMENT,
                 "the line is longer than "
@@ -368,7 +418,12 @@ void submit(self_ptr self, const std::string& text, bool too_long) {
   if (parsed->commands.size() == 1 && first.front() == "help"
       && first.size() == 1) {
     --st.commands;
-    out(self, help_text);
+    std::string help = help_text;
+    if (!st.cfg.tty)
+      for (auto at = help.find("\r\n"); at != std::string::npos;
+           at = help.find("\r\n", at))
+        help.erase(at, 1);
+    out(self, help);
     prompt(self);
     return;
   }
@@ -383,7 +438,7 @@ void feed(self_ptr self, std::string bytes) {
       case phase::closed:
         return;
       case phase::checking:
-        st.pending += bytes;
+        (st.cfg.tty ? st.ahead : st.pending) += bytes;
         return;
       case phase::running:
         if (st.cfg.tty)
@@ -411,11 +466,11 @@ void feed(self_ptr self, std::string bytes) {
       prompt(self);
       continue;
     }
-    // What follows the line belongs to it (its command's input) or to the
-    // next line: held until the line ran or was refused.
+    // What follows the line in this read is the next lines': held until
+    // the line ran or was refused.
     st.pending = std::move(bytes);
     bytes.clear();
-    submit(self, ev->line, ev->too_long);
+    submit(self, ev->line, ev->too_long, ev->control);
     if (st.ph == phase::prompt)
       bytes = std::exchange(st.pending, {});
   }
@@ -431,6 +486,7 @@ caf::behavior session(self_ptr self, shell_session_config cfg, caf::actor api) {
   auto& s0 = self->state;
   s0.cfg = std::move(cfg);
   s0.editor = node::line_editor(s0.cfg.tty, node::max_shell_line);
+  s0.link = s0.cfg.link;
   // Monitored, not linked: a session's failure must not take the agent
   // API (and every other session) down with it.
   self->monitor(s0.cfg.client);

@@ -29,6 +29,7 @@
 #include <caf/actor.hpp>
 #include <caf/event_based_actor.hpp>
 
+#include "runtime/common/clock.hpp"
 #include "runtime/node/exec_rules.hpp"
 #include "runtime/policy/request_auth.hpp"
 #include <pact/protocol/journal.pb.h>
@@ -57,8 +58,12 @@ struct shell_session_config {
   std::chrono::seconds idle_timeout{900};
   caf::actor supervisor;
   std::string journal_link_name = "agent/journal-link";
+  /// The journal link that kept the "opened" record.
+  caf::actor link;
   /// The client's actor: output goes there, its loss ends the session.
   caf::actor client;
+  /// Stamps each record's occurred_unix_ms.
+  std::shared_ptr<const pact::clock> wall;
 };
 
 /// Spawns the session for `parent` (the agent API), which it monitors.

@@ -120,6 +120,16 @@ std::string request_kind(const protocol::Request& req) {
       return "drift";
     case R::kCapability:
       return "capability";
+    case R::kDriftCommit:
+      return "node commit";
+    case R::kNodeRollback:
+      return "node rollback";
+    case R::kExec:
+      return "exec";
+    case R::kService:
+      return "service";
+    case R::kShell:
+      return "shell";
     default:
       return "request type "
              + std::to_string(static_cast<int>(req.body_case()));

@@ -248,8 +248,9 @@ caf::behavior gateway(caf::event_based_actor* self,
   d->api->wall = d->cfg.wall;
   d->api->limits.max_in_flight = d->cfg.max_in_flight;
   d->api->server_name = "the pact-journal gateway";
-  d->api->elsewhere = " (node drift and capability requests go to the "
-                      "node's pact-agent; PACT_AGENT_ENDPOINT names one)";
+  d->api->elsewhere
+    = " (node requests — drift, cap, exec, shell, service — go to the "
+      "node's pact-agent; PACT_AGENT_ENDPOINT names one)";
   supervision::report(self, d->h, ACTOR_STATE_STARTING, "binding");
   daemon::publish_self(self, d->cfg.listen, [self, d](uint16_t port) {
     d->url = "http://" + d->cfg.listen.host + ":" + std::to_string(port);

@@ -45,11 +45,26 @@ std::optional<line_editor::event> line_editor::feed(std::string_view bytes,
     bool was_cr = after_cr_;
     after_cr_ = false;
     if (escape_ > 0) {
-      // ESC, then '[' or 'O', then parameters up to a final byte @..~.
+      // ESC [ or ESC O, parameters, a final byte @..~ (keys); ESC ], P, _
+      // or ^ then a string up to BEL or ESC \ (a terminal's replies and
+      // titles): skipped whole, never part of the line.
       if (escape_ == 1 && (c == '[' || c == 'O'))
         escape_ = 2;
+      else if (escape_ == 1 && (c == ']' || c == 'P' || c == '_' || c == '^'))
+        escape_ = 3;
+      else if (escape_ == 3)
+        escape_ = c == '\x07' ? 0 : c == esc ? 4 : 3;
+      else if (escape_ == 4)
+        escape_ = c == '\\' ? 0 : 3;
       else if (escape_ == 1 || (c >= 0x40 && c <= 0x7e))
         escape_ = 0;
+      continue;
+    }
+    // A script's line holding a control byte is refused, not cleaned: what
+    // runs is what was sent, byte for byte.
+    if (!echo_ && c != '\r' && c != '\n' && c != '\t' && c != ctrl_d
+        && (static_cast<unsigned char>(c) < 0x20 || c == del)) {
+      control_ = true;
       continue;
     }
     event::kind ends;
@@ -100,9 +115,11 @@ std::optional<line_editor::event> line_editor::feed(std::string_view bytes,
         continue;
     }
     event out{ends, ends == event::kind::line ? line_ : "",
-              ends == event::kind::line && overflow_};
+              ends == event::kind::line && overflow_,
+              ends == event::kind::line && control_};
     line_.clear();
     overflow_ = false;
+    control_ = false;
     // A CR's LF is part of this line's end, not the next input.
     size_t next = i + 1;
     if (c == '\r' && next < bytes.size() && bytes[next] == '\n') {

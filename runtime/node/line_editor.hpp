@@ -7,7 +7,8 @@
 /// character, Ctrl-U the line, Ctrl-W the last word, Ctrl-C abandons the
 /// line, Ctrl-D on an empty line ends the session, Enter (CR or LF; CRLF
 /// counts once) submits it. Escape sequences (arrow keys) and other control
-/// bytes are ignored. Without a terminal (a script) nothing is echoed.
+/// bytes are ignored. Without a terminal (a script) nothing is echoed and
+/// no byte edits: a line holding a control byte is marked for refusal.
 ///
 /// Pure: bytes in, events and echo out, so every key is unit-tested.
 
@@ -33,6 +34,9 @@ public:
     std::string line;
     /// The line held more than the cap (the rest was dropped): refuse it.
     bool too_long = false;
+    /// Without a terminal: the line held a control byte (dropped here):
+    /// refuse it.
+    bool control = false;
   };
 
   /// `echo`: whether the operator's keys are echoed (a terminal); `cap`:
@@ -56,6 +60,7 @@ private:
   size_t cap_;
   std::string line_;
   bool overflow_ = false;
+  bool control_ = false;
   /// The last byte was CR: an LF right after it ends nothing more.
   bool after_cr_ = false;
   /// Inside an escape sequence (ESC [ ... final byte).

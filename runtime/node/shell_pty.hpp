@@ -6,7 +6,8 @@
 ///
 /// How the pipeline starts: the agent forks one launcher, which becomes a
 /// session leader (setsid) with the PTY's slave as its controlling
-/// terminal, ignores the job-control signals, forks every command of the
+/// terminal, blocks the job-control signals, closes every descriptor of
+/// the agent's, forks every command of the
 /// pipeline into its own process group (so they are the terminal's
 /// foreground group), waits for them and exits with the last command's
 /// status (128 + signal when a signal ended it). Ctrl-C and window
@@ -20,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
@@ -64,10 +66,18 @@ public:
   ~pty();
 
   /// What the operator typed while the command runs (the terminal echoes
-  /// it and turns Ctrl-C into SIGINT for the foreground group). Bytes the
-  /// terminal cannot take at once are dropped rather than blocking the
-  /// session; a terminal's input queue holds 4 KiB.
+  /// it and turns Ctrl-C into SIGINT for the foreground group). Thread-
+  /// safe. Until every command of the line exists it is held (at most
+  /// max_held bytes), so that an interrupt typed right after Enter reaches
+  /// them. Bytes the terminal cannot take at once are dropped rather than
+  /// blocking the session (its input queue holds 4 KiB). An interrupt
+  /// (Ctrl-C, Ctrl-\\) is signalled to the job's process group directly
+  /// while the terminal is in a mode that signals (ISIG), so a command
+  /// that reads nothing can still be stopped after a paste into it.
   void write(std::string_view bytes);
+  static constexpr size_t max_held = 64 * 1024;
+  /// run_on_pty: the commands exist, their process group is `group`.
+  void mark_ready(pid_t group);
   /// TIOCSWINSZ: the foreground group gets SIGWINCH.
   void resize(unsigned rows, unsigned cols);
 
@@ -79,11 +89,13 @@ public:
   }
 
 private:
-  pty(int master, std::string slave)
-    : master_(master), slave_(std::move(slave)) {
-  }
+  struct job_state;
+  pty(int master, std::string slave);
+  bool write_now(std::string_view bytes);
+  void deliver(std::string_view bytes);
   int master_ = -1;
   std::string slave_;
+  std::unique_ptr<job_state> job_;
 };
 
 /// Output sink: bytes as the terminal shows them (CR LF line ends).

@@ -252,7 +252,8 @@ json exec_json(const protocol::ExecRecord& x) {
          {"detail", x.detail()},
          {"timed_out", x.timed_out()},
          {"truncated", x.truncated()},
-         {"exec_id", x.exec_id()}};
+         {"exec_id", x.exec_id()},
+         {"occurred_unix_ms", x.occurred_unix_ms()}};
   // A shell session's records say which session and line.
   if (!x.session_id().empty()) {
     json resolved = json::array();

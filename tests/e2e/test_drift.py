@@ -328,7 +328,8 @@ class DriftTest(PactTestCase):
         r = self.diff(env={"PACT_AGENT_ENDPOINT": journal.gateway})
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn("the pact-journal gateway does not serve drift "
-                      "requests (node drift and capability requests go to "
+                      "requests (node requests — drift, cap, exec, shell, "
+                      "service — go to "
                       "the node's pact-agent; PACT_AGENT_ENDPOINT names one)",
                       r.stderr)
         r = self.pact("log", "-n", "1", "--endpoint", agent.api,

@@ -282,6 +282,91 @@ class ShellTest(PactTestCase):
                              for e in self.shell_entries()),
                  what="the close recorded")
 
+    def test_interrupts_and_pastes_are_not_lost(self):
+        self.start()
+        t = self.terminal()
+        t.expect(PROMPT)
+        # Ctrl-C in the same write as Enter still reaches the command.
+        started = time.monotonic()
+        t.type("sleep 50\r\x03")
+        t.expect(PROMPT)
+        self.assertLess(time.monotonic() - started, 15)
+        # Ctrl-C after more input than the terminal holds (the command
+        # reads none of it) still stops the command.
+        t.type("sleep 51\r")
+        t.expect("sleep 51\r\n")
+        time.sleep(0.5)
+        t.type(("q" * 500 + "\r") * 10)
+        time.sleep(0.5)
+        started = time.monotonic()
+        t.type("\x03")
+        t.expect(PROMPT)
+        self.assertLess(time.monotonic() - started, 15)
+        # Several lines pasted at once all run, in order.
+        t.type("".join(f"echo pasted{i}\r" for i in range(5)))
+        for i in range(5):
+            t.expect(f"pasted{i}\r\n")
+        t.expect(PROMPT)
+        t.type("exit\r")
+        self.assertEqual(t.wait(), 0)
+
+    def test_agent_killed_during_a_line_takes_the_line_along(self):
+        self.start()
+        t = self.terminal()
+        t.expect(PROMPT)
+        t.type("sleep 307\r")
+        t.expect("sleep 307\r\n")
+        time.sleep(0.5)
+        self.agent.proc.kill()
+        self.agent.proc.wait()
+
+        def sleeping():
+            out = subprocess.run(["pgrep", "-f", "sleep 307"],
+                                 capture_output=True, text=True)
+            return out.stdout.strip()
+        wait_for(lambda: not sleeping(), what="the line gone with the agent")
+        # Nothing of the agent's is left holding its listening port.
+        port = self.agent.api.rsplit(":", 1)[1]
+        ss = subprocess.run(["ss", "-ltnH", f"sport = :{port}"],
+                            capture_output=True, text=True)
+        self.assertEqual(ss.stdout.strip(), "")
+        self.assertEqual(t.wait(timeout=30), 5)
+
+    def test_script_output_errors_and_control_bytes(self):
+        self.start()
+        e = {**self.env, **self.agent_env, "PACT_TOKEN": self.ops}
+        with open("/dev/full", "w") as full:
+            r = subprocess.run([binary("pact"), "shell", NODE],
+                               input="echo hi\n", stdout=full, env=e,
+                               capture_output=False, stderr=subprocess.PIPE,
+                               text=True, timeout=60)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("pact: cannot write output", r.stderr)
+        # A reader that stops reading ends the session and its line.
+        p = subprocess.Popen(
+            f"printf 'cat /dev/zero\\n' | {binary('pact')} shell {NODE}"
+            " | head -c 10 > /dev/null", shell=True, env=e)
+        self.assertEqual(p.wait(timeout=60), 0)
+        r = self.script("echo a\x1b[31mb\n")
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("control characters are not allowed", r.stdout)
+        # A line killed with its session says so in its record.
+        p = subprocess.Popen([binary("pact"), "shell", NODE],
+                             stdin=subprocess.PIPE, env=e,
+                             stdout=subprocess.DEVNULL)
+        p.stdin.write(b"sleep 100\n")
+        p.stdin.flush()
+        time.sleep(1.5)
+        p.kill()
+        p.wait()
+        p.stdin.close()
+        wait_for(lambda: any(
+            x["exec"]["phase"] == "finished"
+            and x["exec"]["line"] == "sleep 100"
+            and "killed: the session closed (client gone)"
+            in x["exec"]["detail"] for x in self.shell_entries()),
+            what="the killed line's record")
+
     def test_emergency_relaxes_the_whitelist_never_the_grammar(self):
         self.start()
         marker = os.path.join(self.tmp, "m")
@@ -330,6 +415,12 @@ class ShellTest(PactTestCase):
                           "closed"])
         self.assertEqual(recs[1]["line"], "echo while down")
         self.assertEqual(recs[-1]["exit_code"], 4)
+        # Each record says when it happened, not when the journal, back,
+        # accepted it.
+        for e in self.shell_entries():
+            self.assertGreater(e["exec"]["occurred_unix_ms"], 0)
+            self.assertLess(e["exec"]["occurred_unix_ms"],
+                            e["timestamp_unix_ms"])
 
 
 if __name__ == "__main__":

@@ -87,11 +87,26 @@ TEST_CASE("Ctrl-C abandons the line, Ctrl-D ends only an empty one") {
   CHECK(type(ed, "\x15\x04").ev->what == kind::end_of_input);
 }
 
-TEST_CASE("without a terminal nothing is echoed") {
+TEST_CASE("without a terminal nothing is echoed, and controls refuse") {
   line_editor ed(false, 100);
-  auto t = type(ed, "id\x7f\x7fuptime\n");
+  auto t = type(ed, "uptime\n");
   CHECK(t.ev->line == "uptime");
   CHECK(t.echo.empty());
+  CHECK_FALSE(t.ev->control);
+  for (auto bad : {"echo a\x1b[31mb\n", "echo a\x7f\n", "echo \x01\n"}) {
+    auto u = type(ed, bad);
+    CHECK(u.ev->control);
+  }
+  CHECK_FALSE(type(ed, "echo\tok\n").ev->control);
+}
+
+TEST_CASE("a terminal's string sequences (titles, replies) are skipped") {
+  line_editor ed(true, 100);
+  CHECK(type(ed, "echo a\x1b]0;title\x07"
+                 "b\r")
+          .ev->line
+        == "echo ab");
+  CHECK(type(ed, "x\x1bP1$r0m\x1b\\y\r").ev->line == "xy");
 }
 
 TEST_CASE("a line over the cap is kept short and marked") {
