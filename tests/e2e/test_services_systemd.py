@@ -95,19 +95,19 @@ class SystemdBackendTest(ServiceClient, PactTestCase):
         with open(config, "w") as f:
             f.write(BUS_CONFIG.format(socket=socket))
         self.address = "unix:path=" + socket
-        bus = subprocess.Popen([DBUS_DAEMON, "--config-file=" + config,
-                                "--nofork", "--nopidfile"],
-                               stdout=subprocess.DEVNULL,
-                               stderr=open(os.path.join(self.tmp, "bus.log"),
-                                           "w"))
+        with open(os.path.join(self.tmp, "bus.log"), "w") as log:
+            bus = subprocess.Popen([DBUS_DAEMON, "--config-file=" + config,
+                                    "--nofork", "--nopidfile"],
+                                   stdout=subprocess.DEVNULL, stderr=log)
         self.addCleanup(self.end, bus)
         wait_for(lambda: os.path.exists(socket), what="the private bus")
-        fake = subprocess.Popen(
-            [PYTHON, os.path.join(os.path.dirname(__file__),
-                                  "fake_systemd.py"),
-             self.address, self.fake_dir, *[u + ".service" for u in units]],
-            stdout=subprocess.DEVNULL,
-            stderr=open(os.path.join(self.tmp, "fake-systemd.log"), "w"))
+        with open(os.path.join(self.tmp, "fake-systemd.log"), "w") as log:
+            fake = subprocess.Popen(
+                [PYTHON, os.path.join(os.path.dirname(__file__),
+                                      "fake_systemd.py"),
+                 self.address, self.fake_dir,
+                 *[u + ".service" for u in units]],
+                stdout=subprocess.DEVNULL, stderr=log)
         self.addCleanup(self.end, fake)
         wait_for(lambda: os.path.exists(os.path.join(self.fake_dir, "ready"))
                  or fake.poll() is not None, what="the fake manager")
