@@ -48,6 +48,18 @@ class ServiceClient:
         return {i["key"]: i for i in json.loads(r.stdout)["items"]
                 if i["dimension"] == "services"}
 
+    def restarted(self, name, before_pid):
+        """`name` runs a new process after one operator restart, which the
+        journal records with the operator."""
+        after = self.services()[name]
+        self.assertEqual(after["state"], "running")
+        self.assertNotEqual(after["pid"], before_pid)
+        self.assertEqual(after["restarts"], 1)
+        wait_for(lambda: [m for m in self.lifecycle()
+                          if m.startswith(f"service {name} restarted by ")
+                          and "pact-platform-admin" in m] or None,
+                 what="the restart's entry")
+
     def restart_waits_for_the_window(self, name, before_extend=None):
         """Drift nobody commits (the overlay declares vm.swappiness): once
         the window has expired a restart of `name` is refused (exit 3) and

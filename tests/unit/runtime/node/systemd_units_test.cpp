@@ -1,12 +1,17 @@
 // systemd_units: how a unit's properties read as the pact backend's
 // service states, MemoryMax values and D-Bus error lines (issue 12 item 5,
-// the systemd backend; docs/services.md).
+// the systemd backend; docs/services.md), and the bus client's errors
+// where there is no bus or journal.
 
 #include "runtime/node/systemd_units.hpp"
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <limits>
+
+#include "runtime/node/systemd_bus.hpp"
+#include "tests/unit/runtime/node/node_fixtures.hpp"
 
 using namespace pact::node;
 
@@ -114,4 +119,32 @@ TEST_CASE("a failed D-Bus call is one line naming the unit and the error") {
            "refused)");
   auto folded = bus_error_text("a.service", "StopUnit", "x.Y", "one\ntwo");
   CHECK(folded.find('\n') == std::string::npos);
+}
+
+TEST_CASE("an unreachable bus fails each call with one line naming it") {
+  // A private bus address that nothing listens on (tests point the agent
+  // at a private bus the same way).
+  pact::test::temp_root dir;
+  auto address = "unix:path=" + dir.path() + "/no-bus";
+  ::setenv("DBUS_SYSTEM_BUS_ADDRESS", address.c_str(), 1);
+  systemd_manager m(std::chrono::milliseconds(500));
+  auto s = m.start("web.service");
+  REQUIRE_FALSE(s);
+  CAPTURE(s.err().message);
+  CHECK(s.err().message.rfind("systemd: ", 0) == 0);
+  CHECK(s.err().message.find('\n') == std::string::npos);
+  CHECK(s.err().message.find("web.service") != std::string::npos);
+  CHECK_FALSE(m.properties("web.service"));
+  ::unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
+}
+
+TEST_CASE("no journal files: logs point at journalctl") {
+  pact::test::temp_root dir;
+  auto t = unit_journal(dir.path(), "web.service", 10);
+  REQUIRE_FALSE(t);
+  CHECK(
+    t.err().message.find("no systemd journal on this node under " + dir.path())
+    != std::string::npos);
+  CHECK(t.err().message.find("`journalctl -u web.service`")
+        != std::string::npos);
 }
