@@ -29,6 +29,10 @@ struct unit_data {
   /// counts only its own).
   uint32_t operator_restarts = 0;
   bool started = false;
+  /// The last start did not reach systemd (no bus): tried again at each
+  /// poll until it does. A start systemd refused is not retried (its
+  /// Restart= and the operator's restart are what start it again).
+  bool start_again = false;
 };
 
 using shared = std::shared_ptr<unit_data>;
@@ -133,6 +137,7 @@ void start(caf::event_based_actor* self, const shared& d) {
   apply_limits(d);
   auto s = d->manager.start(d->unit);
   d->start_error = s ? "" : s.err().message;
+  d->start_again = !s && !d->manager.reached_systemd();
   if (!s) {
     spdlog::error("service {}: {}", d->cfg.spec.name, s.err().message);
     changed(self, d, base_status(*d, "failed", s.err().message));
@@ -170,7 +175,9 @@ systemd_unit_actor(caf::event_based_actor* self, supervision::health_handle h,
     // The poll timer (the pact backend's health tick; the generation is
     // unused here).
     [self, d](service_health_atom, uint64_t) {
-      if (d->started)
+      if (d->start_again)
+        start(self, d);
+      else if (d->started)
         poll(self, d);
       self->delayed_send(self, d->settings.poll, service_health_atom::value,
                          uint64_t{0});
@@ -180,6 +187,7 @@ systemd_unit_actor(caf::event_based_actor* self, supervision::health_handle h,
       apply_limits(d);
       auto s = d->manager.restart(d->unit);
       d->start_error = s ? "" : s.err().message;
+      d->start_again = !s && !d->manager.reached_systemd();
       if (!s) {
         spdlog::error("service {}: {}", d->cfg.spec.name, s.err().message);
         changed(self, d, base_status(*d, "failed", s.err().message));

@@ -64,13 +64,16 @@ systemd_manager::~systemd_manager() {
   sd_bus_flush_close_unref(bus_);
 }
 
-expected<sd_bus*> systemd_manager::bus() {
+expected<sd_bus*> systemd_manager::bus(const std::string& unit,
+                                       const std::string& what) {
+  reached_ = false;
   if (bus_ != nullptr)
     return bus_;
   sd_bus* b = nullptr;
   int r = sd_bus_open_system(&b);
   if (r < 0)
-    return make_error("systemd: cannot connect to the system bus at "
+    return make_error("systemd: " + what + " of " + unit
+                      + " failed: cannot connect to the system bus at "
                       + bus_address() + ": " + std::strerror(-r)
                       + " (is dbus running?)");
   sd_bus_set_method_call_timeout(b, static_cast<uint64_t>(timeout_.count())
@@ -81,6 +84,7 @@ expected<sd_bus*> systemd_manager::bus() {
 
 error systemd_manager::failed(const std::string& unit, const std::string& what,
                               const bus_error& e, int r) {
+  reached_ = e.name().rfind("org.freedesktop.systemd1.", 0) == 0;
   if (e.name().empty()) { // the bus, not systemd: connect again next time
     sd_bus_flush_close_unref(bus_);
     bus_ = nullptr;
@@ -90,7 +94,7 @@ error systemd_manager::failed(const std::string& unit, const std::string& what,
 
 status systemd_manager::manager_call(const std::string& method,
                                      const std::string& unit) {
-  auto b = bus();
+  auto b = bus(unit, method);
   if (!b)
     return b.err();
   bus_error e;
@@ -101,6 +105,7 @@ status systemd_manager::manager_call(const std::string& method,
   if (r < 0) {
     return failed(unit, method, e, r);
   }
+  reached_ = true;
   return {};
 }
 
@@ -118,7 +123,7 @@ status systemd_manager::restart(const std::string& unit) {
 
 status systemd_manager::set_memory_max(const std::string& unit,
                                        uint64_t bytes) {
-  auto b = bus();
+  auto b = bus(unit, "SetUnitProperties");
   if (!b)
     return b.err();
   reply_ref call;
@@ -136,11 +141,12 @@ status systemd_manager::set_memory_max(const std::string& unit,
   if (r < 0) {
     return failed(unit, "SetUnitProperties", e, r);
   }
+  reached_ = true;
   return {};
 }
 
 expected<unit_properties> systemd_manager::properties(const std::string& unit) {
-  auto b = bus();
+  auto b = bus(unit, "LoadUnit");
   if (!b)
     return b.err();
   bus_error e;

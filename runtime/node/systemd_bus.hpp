@@ -42,9 +42,17 @@ public:
   status set_memory_max(const std::string& unit, uint64_t bytes);
   /// LoadUnit for its object path, then its status properties.
   expected<unit_properties> properties(const std::string& unit);
+  /// Whether the last call reached systemd: it succeeded or systemd
+  /// answered with an error of its own (org.freedesktop.systemd1.*), not
+  /// the bus (unreachable, or no org.freedesktop.systemd1 on it yet).
+  bool reached_systemd() const {
+    return reached_;
+  }
 
 private:
-  expected<sd_bus*> bus();
+  /// The connection, opened when there is none; an error names `what`
+  /// (the call) on `unit`.
+  expected<sd_bus*> bus(const std::string& unit, const std::string& what);
   status manager_call(const std::string& method, const std::string& unit);
   /// The error of a failed call. A failure of the bus itself (no D-Bus
   /// error) drops the connection: the next call connects again (the bus
@@ -53,6 +61,7 @@ private:
                const bus_error& e, int r);
   sd_bus* bus_ = nullptr;
   std::chrono::milliseconds timeout_;
+  bool reached_ = false;
 };
 
 /// The newest `n` lines (MESSAGE fields) journald holds of `unit`

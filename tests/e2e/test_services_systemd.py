@@ -85,8 +85,8 @@ BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC
 class SystemdBackendTest(ServiceClient, PactTestCase):
     node = NODE
 
-    def start_bus(self, units):
-        """A private bus and the fake manager on it, owning
+    def start_bus(self, units, manager=True):
+        """A private bus and (`manager`) the fake manager on it, owning
         org.freedesktop.systemd1, with `units` existing."""
         self.fake_dir = os.path.join(self.tmp, "fake-systemd")
         os.makedirs(self.fake_dir)
@@ -101,12 +101,17 @@ class SystemdBackendTest(ServiceClient, PactTestCase):
                                    stdout=subprocess.DEVNULL, stderr=log)
         self.addCleanup(self.end, bus)
         wait_for(lambda: os.path.exists(socket), what="the private bus")
+        self.units = units
+        if manager:
+            self.start_manager()
+
+    def start_manager(self):
         with open(os.path.join(self.tmp, "fake-systemd.log"), "w") as log:
             fake = subprocess.Popen(
                 [PYTHON, os.path.join(os.path.dirname(__file__),
                                       "fake_systemd.py"),
                  self.address, self.fake_dir,
-                 *[u + ".service" for u in units]],
+                 *[u + ".service" for u in self.units]],
                 stdout=subprocess.DEVNULL, stderr=log)
         self.addCleanup(self.end, fake)
         wait_for(lambda: os.path.exists(os.path.join(self.fake_dir, "ready"))
@@ -138,8 +143,9 @@ class SystemdBackendTest(ServiceClient, PactTestCase):
         with open(os.path.join(self.fake_dir, "fail"), "a") as f:
             f.write(name + ".service\n")
 
-    def start(self, services=SERVICES, units=None, extra=""):
-        self.start_bus(units if units is not None else list(services))
+    def start(self, services=SERVICES, units=None, extra="", manager=True):
+        self.start_bus(units if units is not None else list(services),
+                       manager)
         self.journal = self.start_journal()
         self.token = self.token_of(self.journal)
         self.spec = os.path.join(self.tmp, "spec.toml")
@@ -245,6 +251,21 @@ class SystemdBackendTest(ServiceClient, PactTestCase):
                       s["ghost"]["detail"])
         self.assertIn("ghost", wait_for(lambda: self.services_drift() or None,
                                         what="ghost as drift"))
+
+
+    def test_units_start_once_systemd_is_on_the_bus(self):
+        # The bus is up, systemd is not on it yet: each start is refused by
+        # the bus (not by systemd) and tried again until systemd answers.
+        self.start(manager=False)
+        s = self.until(lambda s: s["db"]["state"] == "failed", "db failed")
+        self.assertIn("systemd: StartUnit of db.service failed: "
+                      "org.freedesktop.DBus.Error.ServiceUnknown",
+                      s["db"]["detail"])
+        self.assertEqual(s["web"]["state"], "waiting")
+        self.start_manager()
+        self.running("db", "web", "limited")
+        order = [c["args"][0] for c in self.calls("StartUnit")]
+        self.assertLess(order.index("db.service"), order.index("web.service"))
 
 
 if __name__ == "__main__":
