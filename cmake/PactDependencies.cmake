@@ -75,6 +75,14 @@ endif()
 find_package(prometheus-cpp CONFIG REQUIRED)
 # HTTP clients: service health checks (runtime/node/health_probe.cpp).
 find_package(CURL REQUIRED)
+# sd-bus and sd-journal: the systemd supervisor backend drives units over
+# D-Bus and reads their journal (runtime/node/systemd_bus.cpp).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SYSTEMD IMPORTED_TARGET libsystemd)
+if(NOT SYSTEMD_FOUND)
+  message(FATAL_ERROR "libsystemd not found: install the Debian package "
+                      "'libsystemd-dev'")
+endif()
 if(PACT_BUILD_TESTS)
   find_package(doctest REQUIRED)
 endif()

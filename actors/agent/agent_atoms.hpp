@@ -25,10 +25,12 @@
 ///     files and sysctl keys held before the boot applied them (ADD with
 ///     the value, REMOVE when absent; runtime/node/undeclare.hpp);
 ///   * the service supervisor: (declared_services_atom, std::string
-///     services) — a serialized StateDelta of the SERVICES items, in
-///     declared order — after every boot; a supervisor
+///     services, std::string backend) — a serialized StateDelta of the
+///     SERVICES items, in declared order, and the overlay's
+///     supervisor_backend — after every boot; a supervisor
 ///     (actors/agent/service_supervisor.hpp) that starts later asks the
-///     link with (declared_services_atom) and gets the same string back.
+///     link with (declared_services_atom) and gets the same two strings
+///     back.
 ///     The drift watcher sends the same message to the link when a
 ///     rollback changed the declared services; the link passes it on.
 

@@ -457,17 +457,19 @@ void send_services(caf::event_based_actor* self, const link_data& d,
     to = caf::actor_cast<caf::actor>(
       self->system().registry().get(service_supervisor_name));
   if (to)
-    self->send(to, declared_services_atom::value, services);
+    self->send(to, declared_services_atom::value, services,
+               d.overlay.attributes().supervisor_backend());
 }
 
-std::string declared_services(const link_data& d) {
+std::tuple<std::string, std::string> declared_services(const link_data& d) {
   if (d.source == boot_source::none)
-    return {};
+    return {std::string(), std::string()};
   StateDelta services;
   for (const auto& i : node::effective_items(d.overlay, d.delta))
     if (i.category() == DELTA_CATEGORY_SERVICES)
       *services.add_items() = i;
-  return services.SerializeAsString();
+  return {services.SerializeAsString(),
+          d.overlay.attributes().supervisor_backend()};
 }
 
 std::tuple<std::string, std::string> declared_state(const link_data& d) {

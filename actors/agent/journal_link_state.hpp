@@ -113,15 +113,16 @@ void set_status(self_ptr self, const shared& d, const std::string& status,
 
 // -- boot (journal_link_boot.cpp) --------------------------------------------
 
-/// Sends the declared services to cfg.services, else to the service
-/// supervisor registered as service_supervisor_name (none running: it asks
-/// with (declared_services_atom) when it starts).
+/// Sends the declared services, with the overlay's supervisor_backend, to
+/// cfg.services, else to the service supervisor registered as
+/// service_supervisor_name (none running: it asks with
+/// (declared_services_atom) when it starts).
 void send_services(caf::event_based_actor* self, const link_data& d,
                    const std::string& services);
 
 /// The declared SERVICES items, a serialized StateDelta (empty before the
-/// first boot).
-std::string declared_services(const link_data& d);
+/// first boot), and the overlay's supervisor_backend.
+std::tuple<std::string, std::string> declared_services(const link_data& d);
 
 /// Asks the connected journal for the boot stream; `full` asks for the
 /// overlay even when the applied one is current (the node delta rides only

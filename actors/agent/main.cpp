@@ -293,6 +293,7 @@ agent_children(const settings& s, agent::drift_watcher_config drift,
   services.node_id = s.node_id;
   services.root = s.root;
   services.wall = wall;
+  services.systemd.wall = wall;
   supervision::child_spec services_child{
     "agent/services", "service-supervisor",
     [services](caf::event_based_actor* sup,

@@ -300,11 +300,13 @@ caf::behavior service_actor(caf::event_based_actor* self,
     [d](service_status_atom) { return status_of(*d).SerializeAsString(); },
     [d](service_logs_atom, uint32_t n) {
       auto [lines, truncated] = d->log.tail(n);
-      protocol::ServiceReply r;
+      protocol::Response resp;
+      resp.mutable_status()->set_code(protocol::STATUS_CODE_OK);
+      auto* r = resp.mutable_service_reply();
       for (auto& l : lines)
-        r.add_lines(std::move(l));
-      r.set_truncated(truncated);
-      return r.SerializeAsString();
+        r->add_lines(std::move(l));
+      r->set_truncated(truncated);
+      return resp.SerializeAsString();
     },
   }
     .or_else(supervision::heartbeat_behavior(self, d->h, [d] {

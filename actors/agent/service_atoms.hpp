@@ -4,15 +4,19 @@
 /// within the agent process.
 ///
 /// service supervisor (registered as `service_supervisor_name`):
-///   (declared_services_atom, std::string services) — from the journal
-///     link (agent_atoms.hpp): the declared SERVICES items; services
-///     started, changed (restarted with the new declaration) and removed
-///     (stopped) to match, in dependency order.
+///   (declared_services_atom, std::string services, std::string backend)
+///     — from the journal link (agent_atoms.hpp): the declared SERVICES
+///     items and the overlay's supervisor_backend ("" for the default);
+///     services started, changed (restarted with the new declaration) and
+///     removed (stopped) to match, in dependency order.
 ///   (service_call_atom, std::string request, std::string who)
 ///     -> std::string: a serialized pact.protocol.Response answering a
 ///     serialized ServiceRequest that the agent API has authorized; `who`
 ///     names the operator for the log and the journal record.
-/// service actor (one per declared service, a child of the supervisor):
+/// service actor (one per declared service, a child of the supervisor,
+/// spawned by its backend: service_backend.hpp; the systemd backend's
+/// unit actor answers the same messages, and uses service_health_atom as
+/// its poll tick):
 ///   (service_start_atom, uint64_t token) — start now (token 0) or when a
 ///     restart delay armed with that token is up;
 ///   (service_output_atom, uint64_t gen, std::string bytes) and
@@ -27,7 +31,8 @@
 ///   (service_stop_atom) — stop for good, then quit;
 ///   (service_status_atom) -> std::string: a serialized ServiceStatus;
 ///   (service_logs_atom, uint32_t n) -> std::string: a serialized
-///     ServiceReply with the newest n log lines.
+///     Response: a ServiceReply with the newest n log lines, or why they
+///     cannot be read.
 ///   service actor -> supervisor: (service_status_atom, std::string name,
 ///     std::string status) on every change of state.
 /// supervisor -> drift watcher (registered as drift_watcher_name):

@@ -25,6 +25,8 @@ constexpr uint32_t max_log_lines = 10'000;
 
 struct running {
   node::service_spec spec;
+  /// The backend that runs it.
+  std::string backend;
   caf::actor actor;
   ServiceStatus status;
   /// When its current process started (status.uptime_seconds is as of the
@@ -52,6 +54,8 @@ struct supervisor_data {
   std::map<std::string, running> services;
   /// Declared items that do not parse: name -> why.
   std::map<std::string, std::string> malformed;
+  /// The overlay's supervisor_backend now ("pact" when it names none).
+  std::string backend = "pact";
 };
 
 using shared = std::shared_ptr<supervisor_data>;
@@ -98,6 +102,7 @@ void spawn_service(self_ptr self, const shared& d,
   c.start = dependencies_up(d, spec);
   auto& r = d->services[spec.name];
   r.spec = spec;
+  r.backend = d->backend;
   r.status.set_name(spec.name);
   r.status.set_state(c.start ? "starting" : "waiting");
   r.status.set_binary(spec.binary);
@@ -109,8 +114,8 @@ void spawn_service(self_ptr self, const shared& d,
         deps += (deps.empty() ? "" : ", ") + x;
       return deps;
     }());
-  r.actor = self->spawn(
-    service_actor,
+  r.actor = d->cfg.backends.at(d->backend)(
+    self,
     supervision::health_handle{d->h.registry, "agent/services/" + spec.name},
     std::move(c));
   self->monitor(r.actor);
@@ -154,12 +159,33 @@ void start_ready(self_ptr self, const shared& d) {
   }
 }
 
-void declare(self_ptr self, const shared& d, const std::string& bytes) {
+/// The backend the overlay names, "pact" when it names none. The journal
+/// accepts only the names there are backends for; any other (a newer
+/// journal's) is run by the agent, and said so.
+std::string backend_for(const shared& d, const std::string& declared) {
+  if (declared.empty())
+    return "pact";
+  if (!d->cfg.backends.count(declared)) {
+    spdlog::error("services: supervisor_backend '{}' is not one this agent "
+                  "has; the agent runs the services itself",
+                  declared);
+    return "pact";
+  }
+  return declared;
+}
+
+void declare(self_ptr self, const shared& d, const std::string& bytes,
+             const std::string& declared_backend) {
   StateDelta items;
   if (!items.ParseFromString(bytes)) {
     spdlog::warn("services: dropped a malformed service list");
     return;
   }
+  auto backend = backend_for(d, declared_backend);
+  if (backend != d->backend)
+    spdlog::info("services: supervisor backend {} (was {})", backend,
+                 d->backend);
+  d->backend = backend;
   std::vector<node::service_spec> specs;
   d->malformed.clear();
   for (const auto& i : items.items()) {
@@ -184,12 +210,14 @@ void declare(self_ptr self, const shared& d, const std::string& bytes) {
     if (r == d->services.end())
       continue;
     auto w = wanted.find(*it);
-    if (w != wanted.end() && w->second->declared == r->second.spec.declared)
+    if (w != wanted.end() && w->second->declared == r->second.spec.declared
+        && r->second.backend == d->backend)
       continue;
     spdlog::info("services: stopping {} ({})", *it,
                  w == wanted.end() ? "no longer declared"
-                                   : "declaration "
-                                     "changed");
+                 : r->second.backend != d->backend
+                   ? "supervisor backend changed"
+                   : "declaration changed");
     self->demonitor(r->second.actor);
     self->send(r->second.actor, service_stop_atom::value);
     d->services.erase(r);
@@ -276,9 +304,9 @@ caf::result<std::string> logs_call(self_ptr self, const shared& d,
     .then(
       [rp, node](const std::string& bytes) mutable {
         Response resp;
-        auto* out = resp.mutable_service_reply();
-        out->ParseFromString(bytes);
-        out->set_node(node);
+        resp.ParseFromString(bytes);
+        if (resp.status().code() == STATUS_CODE_OK)
+          resp.mutable_service_reply()->set_node(node);
         rp.deliver(answer(std::move(resp)));
       },
       [rp, name = req.name()](caf::error&) mutable {
@@ -363,6 +391,8 @@ caf::behavior service_supervisor(caf::event_based_actor* self,
   auto d = std::make_shared<supervisor_data>();
   d->h = std::move(h);
   d->cfg = std::move(cfg);
+  if (d->cfg.backends.empty())
+    d->cfg.backends = default_backends(d->cfg.systemd);
   self->system().registry().put(service_supervisor_name,
                                 caf::actor_cast<caf::strong_actor_ptr>(self));
   // A service actor that died without being told to stop (a crash of the
@@ -397,9 +427,10 @@ caf::behavior service_supervisor(caf::event_based_actor* self,
               ->request(link, std::chrono::seconds(5),
                         declared_services_atom::value)
               .then(
-                [self](const std::string& bytes) {
+                [self](const std::string& bytes, const std::string& backend) {
                   if (!bytes.empty())
-                    self->send(self, declared_services_atom::value, bytes);
+                    self->send(self, declared_services_atom::value, bytes,
+                               backend);
                 },
                 [](caf::error&) {});
         },
@@ -418,9 +449,8 @@ caf::behavior service_supervisor(caf::event_based_actor* self,
       up == total ? ACTOR_STATE_RUNNING : ACTOR_STATE_DEGRADED, detail);
   };
   return caf::message_handler{
-    [self, d](declared_services_atom, const std::string& bytes) {
-      declare(self, d, bytes);
-    },
+    [self, d](declared_services_atom, const std::string& bytes,
+              const std::string& backend) { declare(self, d, bytes, backend); },
     [self, d](service_status_atom, const std::string& name,
               const std::string& bytes) {
       auto it = d->services.find(name);

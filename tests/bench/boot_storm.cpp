@@ -133,7 +133,8 @@ caf::behavior sink(caf::event_based_actor* self, std::shared_ptr<tracker> t) {
     [t](agent::declared_state_atom, const std::string&, const std::string&) {
       t->configured_now();
     },
-    [](agent::declared_services_atom, const std::string&) {},
+    [](agent::declared_services_atom, const std::string&, const std::string&) {
+    },
     [](agent::undeclared_atom, const std::string&) {},
   };
 }

@@ -12,6 +12,7 @@ import stat
 import time
 
 from harness import PactTestCase, free_port, make_token, wait_for
+from service_client import ServiceClient
 
 NODE = "node-svc"
 VC = "svc"
@@ -58,7 +59,9 @@ SCRIPTS = {
 }
 
 
-class ServicesTest(PactTestCase):
+class ServicesTest(ServiceClient, PactTestCase):
+    node = NODE
+
     def start(self, failing=False, extra=""):
         self.journal = self.start_journal()
         self.token = self.token_of(self.journal)
@@ -83,36 +86,6 @@ class ServicesTest(PactTestCase):
         self.agent = self.start_agent(self.journal, NODE, VC,
                                       extra=("--config", cfg))
         self.agent_env = {"PACT_AGENT_ENDPOINT": self.agent.api}
-
-    def jpact(self, *args):
-        return self.pact(*args, "--endpoint", self.journal.gateway,
-                         token=self.token)
-
-    def svc(self, *args, token=None):
-        return self.pact("service", *args, "--node", NODE,
-                         token=token or self.token, env=self.agent_env)
-
-    def services(self):
-        r = self.svc("status", "--output", "json")
-        if r.returncode != 0:
-            return None
-        return {s["name"]: s for s in json.loads(r.stdout)["services"]}
-
-    def running(self, *names):
-        def up():
-            s = self.services()
-            return s if s and all(s.get(n, {}).get("state") == "running"
-                                  for n in names) else None
-        return wait_for(up, timeout=15, what=" and ".join(names) + " running")
-
-    def jlog(self):
-        r = self.jpact("log", "--scope", "node:" + NODE, "--output", "json")
-        self.assertEqual(r.returncode, 0, r.stderr)
-        return json.loads(r.stdout)["entries"]
-
-    def lifecycle(self):
-        return [e["message"] for e in self.jlog()
-                if e["type"] == "service-lifecycle"]
 
     def test_services_start_in_order_crash_restart_and_log(self):
         self.start(failing=True)
@@ -188,14 +161,7 @@ class ServicesTest(PactTestCase):
         before = self.running("db", "web")["web"]["pid"]
         r = self.svc("restart", "web")
         self.assertEqual(r.returncode, 0, r.stderr)
-        after = self.services()["web"]
-        self.assertEqual(after["state"], "running")
-        self.assertNotEqual(after["pid"], before)
-        self.assertEqual(after["restarts"], 1)
-        wait_for(lambda: [m for m in self.lifecycle()
-                          if m.startswith("service web restarted by ")
-                          and "pact-platform-admin" in m] or None,
-                 what="the restart's entry")
+        self.restarted("web", before)
         # A viewer reads but may not restart; names are checked first.
         viewer = make_token(self.secret, "vera", ["pact-viewer-" + VC])
         self.assertEqual(self.svc("status", token=viewer).returncode, 0)
@@ -223,29 +189,7 @@ class ServicesTest(PactTestCase):
     def test_restart_waits_for_the_commit_window(self):
         self.start()
         self.running("db", "web")
-        # Drift that nobody commits: the window (3 s here) expires.
-        self.write("/proc/sys/vm/swappiness", "60\n")
-        full = os.path.join(self.root, "etc", "drifted.conf")
-        os.makedirs(os.path.dirname(full), exist_ok=True)
-        with open(full, "w") as f:
-            f.write("x\n")
-
-        def expired():
-            r = self.pact("diff", NODE, token=self.token, env=self.agent_env)
-            return "commit window expired" in r.stdout or None
-        wait_for(expired, timeout=30, what="the window to expire")
-        r = self.svc("restart", "web")
-        self.assertEqual(r.returncode, 3, r.stderr)
-        self.assertIn("commit window expired", r.stderr)
-        r = self.jpact("extend", "15", "--node", NODE)
-        self.assertEqual(r.returncode, 0, r.stderr)
-
-        def allowed():
-            r = self.svc("restart", "web")
-            return r if r.returncode == 0 else None
-        wait_for(allowed, timeout=15, what="a restart after extend")
-        self.assertTrue(any("refused: commit window expired" in m
-                            for m in self.lifecycle()))
+        self.restart_waits_for_the_window("web")
 
     def test_health_checks_over_http_and_tcp(self):
         port, closed = free_port(), free_port()

@@ -140,7 +140,9 @@ caf::behavior probe(caf::event_based_actor*, std::shared_ptr<handed> h) {
       h->delta = d;
       ++h->declared;
     },
-    [h](declared_services_atom, const std::string&) { ++h->services; },
+    [h](declared_services_atom, const std::string&, const std::string&) {
+      ++h->services;
+    },
     [h](undeclared_atom, const std::string& b) { h->before = b; },
   };
 }
