@@ -75,6 +75,13 @@ endif()
 find_package(prometheus-cpp CONFIG REQUIRED)
 # HTTP clients: service health checks (runtime/node/health_probe.cpp).
 find_package(CURL REQUIRED)
+# RE2 (linear-time regular expressions): `pact diag --grep` patterns, which
+# an operator types and the agent runs (runtime/node/diag_filter.cpp).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(RE2 IMPORTED_TARGET re2)
+if(NOT RE2_FOUND)
+  message(FATAL_ERROR "RE2 not found: install the Debian package 'libre2-dev'")
+endif()
 if(PACT_BUILD_TESTS)
   find_package(doctest REQUIRED)
 endif()
