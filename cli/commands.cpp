@@ -77,7 +77,8 @@ std::vector<command> all_commands() {
           commit_command(), rollback_command(),  extend_command(),
           apply_command(),  promote_command(),   watch_command(),
           group_command(),  blacklist_command(), enroll_command(),
-          cap_command(),    service_command(),   exec_command()};
+          cap_command(),    service_command(),   exec_command(),
+          diag_command()};
 }
 
 } // namespace pact::cli

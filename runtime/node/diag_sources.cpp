@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -199,6 +200,40 @@ diag_block read_log_tail(const std::string& source, const std::string& root,
   b.truncated = offset > 0 || tail.truncated();
   b.lines = tail.take();
   return b;
+}
+
+void fit_blocks(std::vector<diag_block>& blocks, size_t max_bytes) {
+  auto bytes_of = [](const diag_block& b) {
+    size_t n = 0;
+    for (const auto& l : b.lines)
+      n += l.size() + 1;
+    return n;
+  };
+  std::vector<size_t> sizes;
+  size_t total = 0;
+  for (const auto& b : blocks) {
+    sizes.push_back(bytes_of(b));
+    total += sizes.back();
+  }
+  while (total > max_bytes) {
+    size_t big = 0;
+    for (size_t i = 1; i < blocks.size(); ++i)
+      if (sizes[i] > sizes[big])
+        big = i;
+    auto& b = blocks[big];
+    if (b.lines.empty())
+      return; // nothing left to drop (max_bytes 0)
+    // Drop a tenth at a time: few passes, and little more than needed.
+    size_t drop = std::max<size_t>(1, b.lines.size() / 10);
+    size_t freed = 0;
+    for (size_t i = 0; i < drop; ++i)
+      freed += b.lines[i].size() + 1;
+    b.lines.erase(b.lines.begin(),
+                  b.lines.begin() + static_cast<std::ptrdiff_t>(drop));
+    b.truncated = true;
+    sizes[big] -= freed;
+    total -= freed;
+  }
 }
 
 } // namespace pact::node

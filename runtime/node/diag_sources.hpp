@@ -51,4 +51,10 @@ diag_block read_log_tail(const std::string& source, const std::string& root,
                          const std::string& path, const line_filter& f,
                          size_t keep, size_t max_bytes);
 
+/// Drops the oldest lines of the largest blocks until the lines of all
+/// `blocks` together hold at most `max_bytes`; each block that lost lines
+/// is marked truncated. A bound on one answer however many sources and
+/// services a node has.
+void fit_blocks(std::vector<diag_block>& blocks, size_t max_bytes);
+
 } // namespace pact::node

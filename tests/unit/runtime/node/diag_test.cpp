@@ -217,6 +217,25 @@ TEST_CASE("diag: a log file's tail, its scan bounded") {
   CHECK(dir.note == "not readable: /var/log/dir: not a regular file");
 }
 
+TEST_CASE("diag: one answer's size is bounded, the largest block cut") {
+  std::vector<diag_block> blocks(2);
+  for (int i = 0; i < 100; ++i)
+    blocks[0].lines.push_back(std::string(99, 'a')); // 100 bytes each
+  blocks[1].lines = {"small"};
+  fit_blocks(blocks, 5000);
+  size_t total = 0;
+  for (const auto& b : blocks)
+    for (const auto& l : b.lines)
+      total += l.size() + 1;
+  CHECK(total <= 5000);
+  CHECK(blocks[0].truncated);
+  CHECK(blocks[0].lines.size() >= 40);
+  CHECK(blocks[1].lines == std::vector<std::string>{"small"});
+  CHECK_FALSE(blocks[1].truncated);
+  fit_blocks(blocks, 1 << 20); // under the bound: untouched
+  CHECK(blocks[1].lines.size() == 1);
+}
+
 TEST_CASE("diag: a symlink cannot lead a source out of the root") {
   test::temp_root r;
   test::temp_root outside;
