@@ -32,15 +32,16 @@ std::string opt(const context& ctx, const char* name) {
 /// The request the flags describe, checked as the agent will check it.
 expected<protocol::DiagRequest> diag_request(const context& ctx) {
   protocol::DiagRequest q;
-  int64_t lines = node::diag_default_lines;
+  // Not given: 0, the agent's default, so that the audit record shows the
+  // flags the operator gave.
   if (ctx.vm.count("lines")) {
-    lines = ctx.vm["lines"].as<int64_t>();
+    auto lines = ctx.vm["lines"].as<int64_t>();
     if (lines < 1 || lines > node::diag_max_lines)
       return make_error("diag: --lines " + std::to_string(lines)
                         + " is outside 1.."
                         + std::to_string(node::diag_max_lines));
+    q.set_lines(static_cast<uint32_t>(lines));
   }
-  q.set_lines(static_cast<uint32_t>(lines));
   q.set_source(opt(ctx, "source"));
   q.set_service(opt(ctx, "service"));
   q.set_grep(opt(ctx, "grep"));

@@ -9,6 +9,7 @@ with the journal down (cached policy); and a fleet diag over three agents
 with one down keeps the two answers and lists the third."""
 import json
 import os
+import socket
 import stat
 import time
 
@@ -161,8 +162,11 @@ class DiagTest(PactTestCase):
         # A service that is not declared here is the caller's mistake.
         r = self.diag("--source", "service", "--service", "nosuch")
         self.assertEqual(r.returncode, 1, r.stderr)
-        # Each diag is in the journal with its flags and the caller.
-        recs = self.diag_records()
+        # Each diag is in the journal with its flags and the caller (the
+        # agent's outbox delivers the records soon after the answers).
+        recs = wait_for(lambda: (lambda rs: rs if any(
+            "nosuch" in x["argv"] for x in rs) else None)(
+            self.diag_records()), what="the diag records")
         finished = [x for x in recs if x.get("phase") == "finished"]
         self.assertTrue(any(x["argv"] == ["pact-diag", "--lines", "3",
                                           "--source", "syslog", "--grep",
@@ -180,7 +184,14 @@ class DiagTest(PactTestCase):
 
     def test_bad_requests_exit_1_and_ask_nobody(self):
         self.start()
-        before = len(self.diag_records())
+        # The outbox delivers in order: once a marker diag's record is in
+        # the journal, so is every record written before it.
+        def records_up_to(marker):
+            self.assertEqual(self.diag("--grep", marker).returncode, 0)
+            return wait_for(lambda: (lambda rs: rs if any(
+                x["argv"][-1] == marker for x in rs) else None)(
+                self.diag_records()), what=f"the record of {marker}")
+        before = records_up_to("marker-one")
         for args, says in (
                 (("--grep", "(unclosed"), "is not an RE2 pattern"),
                 (("--grep", "(?=lookahead)"), "is not an RE2 pattern"),
@@ -199,8 +210,10 @@ class DiagTest(PactTestCase):
                 self.assertTrue(r.stderr.startswith("pact: diag: "), r.stderr)
                 self.assertIn(says, r.stderr)
                 self.assertEqual(r.stdout, "")
-        # Refused before anything was sent: the agent recorded nothing.
-        self.assertEqual(len(self.diag_records()), before)
+        # Refused before anything was sent: the agent recorded nothing
+        # between the two markers.
+        after = records_up_to("marker-two")
+        self.assertEqual(len(after), len(before) + 1)
         r = self.diag(node="bad/name")
         self.assertEqual(r.returncode, 1, r.stderr)
 
@@ -214,19 +227,42 @@ class DiagTest(PactTestCase):
         self.assertIn("policy: denied: sam may not read the diagnostics",
                       r.stderr)
         self.assertEqual(r.stdout, "")
+        # AI principals: only where the policy allows AI exec (it does not).
+        ai = make_token(self.secret, sub="bot", groups=("pact-service-ai",))
+        r = self.diag("--source", "dmesg", token=ai)
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("AI diag is not allowed by the policy of vCluster "
+                      f"{VC}", r.stderr)
         # Another node's name at this agent is refused (exit 1).
         r = self.diag("--source", "dmesg", node="node-zz")
         self.assertEqual(r.returncode, 1, r.stderr)
-        recs = self.diag_records()
+        recs = wait_for(lambda: (lambda rs: rs if {"vera", "sam", "bot"} <= {
+            x["caller"]["principal"] for x in rs} else None)(
+            self.diag_records()), what="the diag records")
         self.assertTrue(any(x["caller"]["principal"] == "vera"
                             and x.get("phase") == "finished" for x in recs))
         self.assertTrue(any(x["caller"]["principal"] == "sam"
                             and x.get("phase") == "refused" for x in recs))
+        self.assertTrue(any(x["caller"]["principal"] == "bot"
+                            and x.get("phase") == "refused" for x in recs))
+        # A request without flags is recorded as such.
+        self.assertTrue(any(x["argv"] == ["pact-diag", "--source", "dmesg"]
+                            and x["caller"]["principal"] == "vera"
+                            for x in recs), recs)
 
     def test_fleet_diag_three_agents_one_down(self):
         nodes = ("node-f1", "node-f2", "node-f3")
         self.start(nodes)
-        self.agents["node-f2"].stop()
+        down = self.agents["node-f2"]
+        down.stop()
+        # Hold its port, bound but not listening (connections are refused),
+        # so that no agent started meanwhile by a test running in parallel
+        # takes it and answers in its place.
+        hold = socket.socket()
+        self.addCleanup(hold.close)
+        # Connections of the stopped agent may linger in TIME_WAIT.
+        hold.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        hold.bind(("127.0.0.1", int(down.api.rsplit(":", 1)[1])))
         started = time.monotonic()
         r = self.pact("diag", "--vcluster", VC, "--grep", "Xid 79",
                       "--source", "dmesg", "--endpoint", self.journal.gateway,
@@ -255,6 +291,7 @@ class DiagTest(PactTestCase):
         self.assertEqual([u["node"] for u in j["unreachable"]], ["node-f2"])
         self.assertEqual(j["unreachable"][0]["exit_code"], 5)
         # All answering: exit 0. An unknown vCluster: exit 1.
+        hold.close()
         self.agents["node-f2"] = self.start_agent(self.journal, "node-f2", VC)
         wait_for(lambda: self.pact(
             "diag", "--vcluster", VC, "--source", "dmesg", "--endpoint",
