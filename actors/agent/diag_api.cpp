@@ -84,6 +84,14 @@ void with_link(caf::event_based_actor* self, const diag_context& x,
       });
 }
 
+void to_proto(node::diag_block b, DiagBlock& pb) {
+  pb.set_source(std::move(b.source));
+  for (auto& l : b.lines)
+    pb.add_lines(std::move(l));
+  pb.set_truncated(b.truncated);
+  pb.set_note(std::move(b.note));
+}
+
 /// The detached actor that reads the ring buffer and the syslog files:
 /// blocking reads never run on a scheduler thread.
 caf::behavior diag_reader(caf::event_based_actor* self, diag_config cfg,
@@ -91,13 +99,8 @@ caf::behavior diag_reader(caf::event_based_actor* self, diag_config cfg,
   return {
     [self, cfg, q](diag_read_atom) -> std::string {
       DiagReply out;
-      auto add = [&](const node::diag_block& b) {
-        auto* pb = out.add_blocks();
-        pb->set_source(b.source);
-        for (const auto& l : b.lines)
-          pb->add_lines(l);
-        pb->set_truncated(b.truncated);
-        pb->set_note(b.note);
+      auto add = [&](node::diag_block b) {
+        to_proto(std::move(b), *out.add_blocks());
       };
       using node::diag_source;
       if (q.source == diag_source::all || q.source == diag_source::dmesg)
@@ -110,10 +113,10 @@ caf::behavior diag_reader(caf::event_based_actor* self, diag_config cfg,
                                        q.lines, cfg.max_scan_bytes);
           // A configured file that does not exist is the usual case (a
           // node has syslog or messages): left out unless none exists.
-          if (b.note.find(": no such file") != std::string::npos)
+          if (b.missing)
             continue;
           any = true;
-          add(b);
+          add(std::move(b));
         }
         if (!any) {
           std::string listed;
@@ -149,14 +152,9 @@ void finish(caf::event_based_actor* self, job j, daemon::api_reply reply) {
   size_t lines = 0;
   bool truncated = false;
   for (auto& b : j.blocks) {
-    auto* pb = out.add_blocks();
-    pb->set_source(b.source);
-    for (auto& l : b.lines)
-      pb->add_lines(std::move(l));
-    pb->set_truncated(b.truncated);
-    pb->set_note(b.note);
     lines += b.lines.size();
     truncated = truncated || b.truncated;
+    to_proto(std::move(b), *out.add_blocks());
   }
   j.rec.set_phase("finished");
   j.rec.set_truncated(truncated);

@@ -79,6 +79,7 @@ int open_source(const std::string& root, const std::string& path, int flags,
   auto resolved = resolve_in_root(root, path);
   if (!resolved) {
     b.note = "not readable: " + path + ": no such file";
+    b.missing = true;
     return -1;
   }
   int fd = ::open(host_path(root, *resolved).c_str(),

@@ -27,6 +27,8 @@ struct diag_block {
   std::vector<std::string> lines;
   bool truncated = false;
   std::string note;
+  /// The source does not exist on this node (`note` says so too).
+  bool missing = false;
 };
 
 /// The line of a /dev/kmsg record "PRI,SEQ,USEC,FLAGS;TEXT" as dmesg(1)

@@ -182,6 +182,8 @@ TEST_CASE("diag: the ring buffer under a root, filtered and cut") {
   auto missing = read_kmsg(r.path(), "/dev/nothing", line_filter(), 10, 1024);
   CHECK(missing.lines.empty());
   CHECK(missing.note == "not readable: /dev/nothing: no such file");
+  CHECK(missing.missing);
+  CHECK_FALSE(all.missing);
 }
 
 TEST_CASE("diag: a log file's tail, its scan bounded") {
