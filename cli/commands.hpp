@@ -48,6 +48,7 @@ command enroll_command();
 command cap_command();
 command service_command();
 command exec_command();
+command shell_command();
 command diag_command();
 
 /// Every command, in `pact --help` order.

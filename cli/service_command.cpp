@@ -47,7 +47,9 @@ int run_service(context& ctx) {
   if (!name.empty())
     if (auto st = check_service_name(name); !st)
       return report(st.err());
-  if (ctx.vm.count("node"))
+  if (node == "local")
+    node.clear(); // this host's agent, as `pact exec local` means
+  else if (ctx.vm.count("node"))
     if (auto st = check_node_name(node); !st)
       return report(st.err());
   int64_t lines = 50;
@@ -73,9 +75,13 @@ int run_service(context& ctx) {
   if (action == "logs") {
     if (ctx.json)
       std::cout << render::service_logs_json(*reply, name).dump(2) << "\n";
-    else
-      std::cout << render::service_logs_text(*reply,
-                                             static_cast<size_t>(lines));
+    else {
+      // The note goes to stderr: stdout is the service's own lines.
+      if (reply->truncated()
+          && static_cast<int64_t>(reply->lines_size()) < lines)
+        std::cerr << "pact: older lines were dropped from the bounded log\n";
+      std::cout << render::service_logs_text(*reply);
+    }
     return 0;
   }
   if (ctx.json)
@@ -99,8 +105,9 @@ command service_command() {
                        "status, restart or logs")(
       "name", po::value<std::string>(), "Service")(
       "node", po::value<std::string>(),
-      "Node whose agent to ask (found in the journal; default: this host)")(
-      "lines,n", po::value<int64_t>(), "logs: newest lines to show (50)");
+      "Node whose agent to ask (found in the journal; 'local' or none: "
+      "this host)")("lines,n", po::value<int64_t>(),
+                    "logs: newest lines to show (50)");
     pos.add("action", 1).add("name", 1);
   };
   c.run = run_service;

@@ -26,6 +26,18 @@ using api_atom = caf::atom_constant<caf::atom("pactapi")>;
 /// client's reply_to actor while a `pact exec` command runs, in order,
 /// before the ExecReply (api.proto).
 using exec_chunk_atom = caf::atom_constant<caf::atom("execchunk")>;
+/// (shell_attach_atom, actor session, string secret) -> void. The agent to
+/// the client's reply_to actor once a `pact shell` session is open: where
+/// to send the operator's input, and the secret each input must carry (an
+/// actor id is a small number anyone connected could guess; the secret is
+/// 128 random bits).
+using shell_attach_atom = caf::atom_constant<caf::atom("shattach")>;
+/// (shell_input_atom, secret, bytes) -> void. Client to session: what the
+/// operator typed.
+using shell_input_atom = caf::atom_constant<caf::atom("shinput")>;
+/// (shell_resize_atom, secret, uint32 rows, uint32 cols) -> void. Client to
+/// session: the operator's terminal changed size.
+using shell_resize_atom = caf::atom_constant<caf::atom("shresize")>;
 
 // -- node plane (agent -> journal) --------------------------------------------
 

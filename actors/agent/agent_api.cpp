@@ -240,6 +240,19 @@ caf::behavior agent_api(caf::event_based_actor* self,
                   if (!other_node(d, req.diag().node(), reply))
                     handle_diag(self, diag, req, who, std::move(reply));
                 });
+  auto shell = std::make_shared<shell_context>();
+  shell->exec = d->cfg.exec;
+  shell->cfg = d->cfg.shell;
+  shell->node_id = d->cfg.node_id;
+  shell->vcluster = d->cfg.vcluster;
+  shell->supervisor = d->cfg.supervisor;
+  table.emplace(Request::kShell,
+                [self, d, shell](const Request& req,
+                                 const policy::authenticated& who,
+                                 daemon::api_reply reply) {
+                  if (!other_node(d, req.shell().node(), reply))
+                    handle_shell(self, shell, req, who, std::move(reply));
+                });
   auto state = [d] {
     return std::make_pair(ACTOR_STATE_RUNNING, "listening on " + d->url);
   };

@@ -15,6 +15,7 @@
 #include "actors/agent/capability_api.hpp"
 #include "actors/agent/diag_api.hpp"
 #include "actors/agent/exec_api.hpp"
+#include "actors/agent/shell_api.hpp"
 #include "actors/daemon/publish.hpp"
 #include "actors/supervision/health.hpp"
 #include "runtime/common/clock.hpp"
@@ -40,6 +41,9 @@ struct agent_api_config {
   exec_config exec;
   /// `pact diag` (diag_api.hpp).
   diag_config diag;
+  /// `pact shell` (shell_api.hpp); it also uses exec's root, mode and
+  /// environment.
+  shell_config shell;
 };
 
 caf::behavior agent_api(caf::event_based_actor* self,

@@ -92,6 +92,17 @@ using exec_run_atom = caf::atom_constant<caf::atom("execrun")>;
 /// (diag_read_atom) -> (std::string reply): a serialized
 /// pact.protocol.DiagReply holding their blocks.
 using diag_read_atom = caf::atom_constant<caf::atom("diagread")>;
+/// `pact shell` (actors/agent/shell_session.hpp):
+///   agent API -> session: (shell_run_atom) -> std::string: a serialized
+///     pact.protocol.ShellReply, answered when the session has closed;
+///   runner -> session: (shell_output_atom, std::string bytes) -> void,
+///     what the running line printed, and (shell_done_atom, int32 status,
+///     std::string failure) -> void when it ended;
+///   session -> itself: (shell_idle_atom, uint64 generation) -> void.
+using shell_run_atom = caf::atom_constant<caf::atom("shellrun")>;
+using shell_output_atom = caf::atom_constant<caf::atom("shellout")>;
+using shell_done_atom = caf::atom_constant<caf::atom("shelldone")>;
+using shell_idle_atom = caf::atom_constant<caf::atom("shellidle")>;
 /// Drift watcher timers (self-sent): poll inotify / run periodic scans.
 using drift_poll_atom = caf::atom_constant<caf::atom("driftpoll")>;
 using drift_scan_atom = caf::atom_constant<caf::atom("driftscan")>;

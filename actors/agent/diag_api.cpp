@@ -4,6 +4,7 @@
 
 #include "actors/agent/agent_atoms.hpp"
 #include "actors/agent/exec_record.hpp"
+#include "actors/agent/link_command.hpp"
 #include "actors/agent/service_atoms.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/node/diag_sources.hpp"
@@ -67,21 +68,6 @@ void refuse(caf::event_based_actor* self, job j, daemon::api_reply& reply,
   j.rec.set_detail(why);
   record(self, j);
   reply.fail(code, why);
-}
-
-/// Finds the journal link; `use` gets it, or a null actor when it is not
-/// running or restarting (`why` then says so).
-void with_link(caf::event_based_actor* self, const diag_context& x,
-               std::function<void(caf::actor, std::string why)> use) {
-  self
-    ->request(x.supervisor, seconds(5), child_atom::value, x.journal_link_name)
-    .then(
-      [use](const caf::actor& link) {
-        use(link, link ? "" : "the agent's journal link is restarting");
-      },
-      [use](caf::error&) {
-        use(caf::actor(), "the agent's journal link is not running");
-      });
 }
 
 void to_proto(node::diag_block b, DiagBlock& pb) {
@@ -332,56 +318,53 @@ void handle_diag(caf::event_based_actor* self,
   if (!q) {
     // Nothing is read; the refusal is still recorded (when the link runs).
     auto why = q.err().message;
-    with_link(self, *x, [self, j, why](caf::actor link, std::string) mutable {
-      j.link = std::move(link);
-      j.rec.set_phase("refused");
-      j.rec.set_detail(why);
-      record(self, j);
-    });
+    with_declared_state(
+      self, x->supervisor, x->journal_link_name,
+      [self, j, why](const caf::actor& link, const std::string&,
+                     const std::string&) mutable {
+        j.link = link;
+        j.rec.set_phase("refused");
+        j.rec.set_detail(why);
+        record(self, j);
+      },
+      [why](const std::string& missing) {
+        spdlog::warn("diag: refusal not recorded ({}): {}", missing, why);
+      });
     reply.fail(STATUS_CODE_INVALID_ARGUMENT, why);
     return;
   }
   j.q = std::move(*q);
-  with_link(
-    self, *x,
-    [self, j, reply, who](caf::actor link, std::string missing) mutable {
-      if (!link) {
-        reply.fail(STATUS_CODE_UNAVAILABLE,
-                   missing + "; nothing was read, retry");
+  with_declared_state(
+    self, x->supervisor, x->journal_link_name,
+    [self, j, reply, who](const caf::actor& link,
+                          const std::string& overlay_bytes,
+                          const std::string&) mutable {
+      j.link = link;
+      // Before the first boot there is no policy: rights_of then allows
+      // only what roles alone allow.
+      VClusterOverlay overlay;
+      overlay.ParseFromString(overlay_bytes);
+      auto rights = node::rights_of(who, j.x->vcluster, overlay.policy());
+      if (rights.lvl == node::exec_rights::level::none) {
+        // exec's rights, refused in diag's words.
+        auto why = rights.policy_refusal
+                     ? "AI diag is not allowed by the policy of vCluster "
+                         + j.x->vcluster + " (ai_exec_allowed = false)"
+                     : "policy: denied: " + who.claims.subject
+                         + " may not read the diagnostics of nodes of "
+                           "vCluster "
+                         + j.x->vcluster;
+        refuse(self, std::move(j), reply,
+               rights.policy_refusal ? STATUS_CODE_POLICY_REJECTED
+                                     : STATUS_CODE_UNAUTHORIZED,
+               why);
         return;
       }
-      j.link = link;
-      self->request(link, seconds(5), declared_state_atom::value)
-        .then(
-          [self, j, reply, who](const std::string& overlay_bytes,
-                                const std::string&) mutable {
-            // Before the first boot there is no policy: rights_of then
-            // allows only what roles alone allow.
-            VClusterOverlay overlay;
-            overlay.ParseFromString(overlay_bytes);
-            auto rights = node::rights_of(who, j.x->vcluster, overlay.policy());
-            if (rights.lvl == node::exec_rights::level::none) {
-              // exec's rights, refused in diag's words.
-              auto why = rights.policy_refusal
-                           ? "AI diag is not allowed by the policy of vCluster "
-                               + j.x->vcluster + " (ai_exec_allowed = false)"
-                           : "policy: denied: " + who.claims.subject
-                               + " may not read the diagnostics of nodes of "
-                                 "vCluster "
-                               + j.x->vcluster;
-              refuse(self, std::move(j), reply,
-                     rights.policy_refusal ? STATUS_CODE_POLICY_REJECTED
-                                           : STATUS_CODE_UNAUTHORIZED,
-                     why);
-              return;
-            }
-            collect(self, std::move(j), std::move(reply));
-          },
-          [reply](caf::error&) mutable {
-            reply.fail(STATUS_CODE_UNAVAILABLE,
-                       "the agent's journal link did not answer; nothing was "
-                       "read, retry");
-          });
+      collect(self, std::move(j), std::move(reply));
+    },
+    [reply](const std::string& missing) mutable {
+      reply.fail(STATUS_CODE_UNAVAILABLE,
+                 missing + "; nothing was read, retry");
     });
 }
 

@@ -4,6 +4,7 @@
 
 #include "actors/agent/agent_atoms.hpp"
 #include "actors/agent/exec_record.hpp"
+#include "actors/agent/link_command.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/node/exec_process.hpp"
 #include "runtime/policy/command_authz.hpp"
@@ -155,48 +156,24 @@ void decide(caf::event_based_actor* self, job j, daemon::api_reply reply,
            rights.why_not);
     return;
   }
-  auto resolved = node::resolve_command(x.cfg.root, j.argv.front());
-  if (!resolved) {
-    // Nothing by that name: in strict mode it cannot be whitelisted.
-    bool strict = x.cfg.mode == node::whitelist_mode::strict && !emergency;
-    refuse(self, j, reply,
-           strict ? STATUS_CODE_NOT_WHITELISTED : STATUS_CODE_INVALID_ARGUMENT,
-           strict ? "command not whitelisted: " + resolved.err().message
-                  : resolved.err().message);
+  auto rules = node::admission_for(pol, node::command_list::exec,
+                                   x.cfg.whitelist, x.cfg.root, x.cfg.mode,
+                                   emergency, who.claims.subject, x.vcluster);
+  auto a = node::admit_command(rules, rights, j.argv.front());
+  j.rec.set_resolved_path(a.resolved);
+  if (!a.allowed()) {
+    refuse(self, j, reply, a.code, a.why_not);
     return;
   }
-  j.rec.set_resolved_path(*resolved);
-  if (rights.lvl == node::exec_rights::level::read_only) {
-    std::vector<std::string> ro(pol.read_only_commands().begin(),
-                                pol.read_only_commands().end());
-    if (node::resolve_commands(x.cfg.root, ro).count(*resolved) == 0) {
-      refuse(self, j, reply, STATUS_CODE_UNAUTHORIZED,
-             "policy: denied: " + who.claims.subject + " may run only the "
-               + "read_only_commands of vCluster " + x.vcluster + ", not "
-               + *resolved);
-      return;
-    }
-  }
-  std::vector<std::string> listed(pol.exec_whitelist().begin(),
-                                  pol.exec_whitelist().end());
-  listed.insert(listed.end(), x.cfg.whitelist.begin(), x.cfg.whitelist.end());
-  auto v = node::decide(
-    x.cfg.mode, node::resolve_commands(x.cfg.root, listed).count(*resolved) > 0,
-    emergency);
-  if (v == node::verdict::refused) {
-    refuse(self, j, reply, STATUS_CODE_NOT_WHITELISTED,
-           "command not whitelisted: " + *resolved
-             + " (agent.whitelist_mode = strict)");
-    return;
-  }
+  auto v = a.v;
   if (v == node::verdict::bypass)
     spdlog::warn("exec: whitelist bypassed (agent.whitelist_mode = bypass, "
                  "development only): {} runs {}",
-                 who.claims.subject, *resolved);
+                 who.claims.subject, a.resolved);
   else if (v == node::verdict::learning)
     spdlog::info("exec: learning mode: {} is not whitelisted; it runs and "
                  "is recorded for review",
-                 *resolved);
+                 a.resolved);
   j.rec.set_detail(node::verdict_text(v));
   j.rec.set_phase("started");
   record(self, j, [self, j, reply](bool kept) mutable {
@@ -240,35 +217,21 @@ void handle_exec(caf::event_based_actor* self,
   auto unavailable = [reply](const std::string& why) mutable {
     reply.fail(STATUS_CODE_UNAVAILABLE, why + "; nothing was run, retry");
   };
-  self
-    ->request(x->supervisor, seconds(5), child_atom::value,
-              x->journal_link_name)
-    .then(
-      [self, j, reply, who, unavailable](const caf::actor& link) mutable {
-        if (!link) {
-          unavailable("the agent's journal link is restarting");
-          return;
-        }
-        j.link = link;
-        self->request(link, seconds(5), declared_state_atom::value)
-          .then(
-            [self, j, reply, who](const std::string& overlay_bytes,
-                                  const std::string& delta_bytes) mutable {
-              // Before the first boot: no policy, so nothing is listed.
-              VClusterOverlay overlay;
-              NodeDelta delta;
-              overlay.ParseFromString(overlay_bytes);
-              delta.ParseFromString(delta_bytes);
-              decide(self, std::move(j), std::move(reply), who, overlay,
-                     delta.state() == NODE_STATE_EMERGENCY);
-            },
-            [unavailable](caf::error&) mutable {
-              unavailable("the agent's journal link did not answer");
-            });
-      },
-      [unavailable](caf::error&) mutable {
-        unavailable("the agent's journal link is not running");
-      });
+  with_declared_state(
+    self, x->supervisor, x->journal_link_name,
+    [self, j, reply, who](const caf::actor& link,
+                          const std::string& overlay_bytes,
+                          const std::string& delta_bytes) mutable {
+      // Before the first boot: no policy, so nothing is listed.
+      VClusterOverlay overlay;
+      NodeDelta delta;
+      overlay.ParseFromString(overlay_bytes);
+      delta.ParseFromString(delta_bytes);
+      j.link = link;
+      decide(self, std::move(j), std::move(reply), who, overlay,
+             delta.state() == NODE_STATE_EMERGENCY);
+    },
+    unavailable);
 }
 
 } // namespace pact::agent

@@ -1,10 +1,8 @@
 #include "actors/agent/exec_record.hpp"
 
-#include <chrono>
-
 #include <spdlog/spdlog.h>
 
-#include "actors/agent/agent_atoms.hpp"
+#include "actors/agent/link_command.hpp"
 
 namespace pact::agent {
 
@@ -20,20 +18,7 @@ void keep_exec_record(caf::event_based_actor* self, const caf::actor& link,
   cmd.set_message(message);
   *cmd.mutable_exec() = rec;
   spdlog::info("{}: {}", what, message);
-  if (!link) {
-    spdlog::error("{}: no journal link to record: {}", what, message);
-    if (then)
-      then(false);
-    return;
-  }
-  if (!then) {
-    self->send(link, node_command_atom::value, cmd.SerializeAsString());
-    return;
-  }
-  self
-    ->request(link, std::chrono::seconds(5), node_command_atom::value,
-              cmd.SerializeAsString())
-    .then([then] { then(true); }, [then](caf::error&) { then(false); });
+  keep_record(self, link, cmd.SerializeAsString(), then);
 }
 
 } // namespace pact::agent

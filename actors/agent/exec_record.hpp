@@ -15,11 +15,12 @@
 
 namespace pact::agent {
 
-/// Hands `rec` (entry message `message`, scope node `node_id`) to `link`.
-/// `then`: called once the link holds it, with false when it could not
-/// take it in 5 s or there is no link (a request, so that a record written
-/// before something runs or is shown is kept before that); null = fire and
-/// forget. `what` names the operation in the agent's log ("exec", "diag").
+/// Hands `rec` (entry message `message`, scope node `node_id`) to `link`
+/// (link_command.hpp keep_record). `then`: called once the link holds it,
+/// with false when it could not take it in 5 s or there is no link (a
+/// request, so that a record written before something runs or is shown is
+/// kept before that); null = fire and forget. `what` names the operation
+/// in the agent's log ("exec", "diag").
 void keep_exec_record(caf::event_based_actor* self, const caf::actor& link,
                       const std::string& node_id,
                       const protocol::ExecRecord& rec,

@@ -35,6 +35,7 @@ extern char** environ;
 #include "runtime/common/schemas.hpp"
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/node/boot_cache.hpp"
+#include "runtime/node/pid1.hpp"
 #include "runtime/policy/request_auth.hpp"
 
 using namespace pact;
@@ -260,6 +261,11 @@ agent_children(const settings& s, agent::drift_watcher_config drift,
   api.capability = {s.node_id, api.vcluster, s.root};
   api.exec = exec_settings(s);
   api.diag = diag_settings(s);
+  api.shell.whitelist = s.v.get_list("agent.shell.whitelist");
+  api.shell.max_sessions
+    = static_cast<size_t>(s.v.get_int("agent.shell.max_sessions"));
+  api.shell.idle_timeout
+    = std::chrono::seconds(s.v.get_int("agent.shell.idle_timeout_seconds"));
   supervision::child_spec api_child{
     "agent/api", "agent-api",
     [api](caf::event_based_actor* sup, const supervision::health_handle& h) {
@@ -334,6 +340,12 @@ int main(int argc, char** argv) {
   auto s = load_settings(cl);
   if (!s)
     return fail(s.err());
+  // As init, fork now, before logging or CAF start a thread: this process
+  // stays PID 1 and reaps; the child carries on as the agent
+  // (runtime/node/pid1.hpp).
+  if (s->v.get_bool("agent.init") || node::is_pid1())
+    if (auto status = node::become_init())
+      return *status;
   if (auto st = init_logging("agent", s->v.get_string("agent.log_level")); !st)
     return fail(st.err());
   if (auto st = files::make_dirs(s->state_dir, 0750); !st)

@@ -170,7 +170,8 @@ connection::attempt connection::call_once(const protocol::Request& req,
 
 expected<protocol::Response> connection::call_streaming(
   protocol::Request req, milliseconds extra,
-  const std::function<void(const std::string&)>& on_chunk) {
+  const std::function<void(const std::string&)>& on_chunk,
+  const std::function<void(const caf::actor&, const std::string&)>& on_attach) {
   auto deadline = steady_clock::now() + opts_.timeout + extra;
   req.set_version(protocol::PROTOCOL_VERSION_1);
   req.set_request_id(req.request_id() + "#" + new_request_id().substr(0, 8));
@@ -203,6 +204,11 @@ expected<protocol::Response> connection::call_streaming(
         ++chunks;
         on_chunk(bytes);
       },
+      [&](protocol::shell_attach_atom, const caf::actor& session,
+          const std::string& secret) {
+        if (on_attach)
+          on_attach(session, secret);
+      },
       [&](const std::string& bytes) {
         done = true;
         protocol::Response resp;
@@ -219,9 +225,10 @@ expected<protocol::Response> connection::call_streaming(
         [&] { lost("no answer before the deadline"); });
   // Chunks sent before the answer but behind it on the way (the agent
   // sends them from another actor) still come: wait for them, briefly.
-  auto want = result && result->has_exec_reply()
-                ? result->exec_reply().chunks_sent()
-                : 0;
+  auto want = !result                     ? 0
+              : result->has_exec_reply()  ? result->exec_reply().chunks_sent()
+              : result->has_shell_reply() ? result->shell_reply().chunks_sent()
+                                          : 0;
   auto tail = steady_clock::now() + std::chrono::seconds(2);
   bool more = chunks < want;
   while (more)

@@ -57,9 +57,15 @@ public:
   /// wait for after it. The deadline is the timeout plus `extra`. A lost
   /// connection or silence is an error (exit 5) saying the outcome is
   /// unknown.
-  expected<protocol::Response>
-  call_streaming(protocol::Request req, std::chrono::milliseconds extra,
-                 const std::function<void(const std::string&)>& on_chunk);
+  ///
+  /// `on_attach`, when given, receives a (shell_attach_atom, session,
+  /// secret) message (`pact shell`: where to send input); the ShellReply's
+  /// chunks_sent counts as the ExecReply's does.
+  expected<protocol::Response> call_streaming(
+    protocol::Request req, std::chrono::milliseconds extra,
+    const std::function<void(const std::string&)>& on_chunk,
+    const std::function<void(const caf::actor&, const std::string&)>& on_attach
+    = {});
 
   const options& opts() const {
     return opts_;

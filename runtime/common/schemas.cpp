@@ -153,6 +153,9 @@ schema make_agent() {
         log_levels()),
     list("agent.journal.endpoints", {"http://localhost:9443"}, "journal",
          "Journal gateway endpoints"),
+    flag("agent.init", false, "init",
+         "Run as the node's init (PID 1): reap orphaned processes and pass "
+         "signals on; on by itself when started as PID 1"),
     flag("agent.journal.tls_enabled", false, "", "Use TLS to the journal"),
     str("agent.journal.tls_ca", "/etc/pact/ca.crt", "", "",
         "CA bundle for the journal's certificate"),
@@ -232,6 +235,18 @@ schema make_agent() {
         "Bytes of lines one pact diag answer carries at most (the oldest "
         "lines of the largest blocks are dropped)",
         4096, int64_t{256} << 20),
+    list("agent.shell.whitelist", {}, "",
+         "Commands pact shell may run on this node besides the vCluster "
+         "policy's shell_whitelist (names on the agent's PATH or absolute "
+         "paths)"),
+    num("agent.shell.max_sessions", 8, "",
+        "pact shell sessions open at once on this node; more are refused "
+        "until one closes",
+        1, 1000),
+    num("agent.shell.idle_timeout_seconds", 900, "",
+        "Seconds a pact shell session may sit idle at its prompt before it "
+        "is closed",
+        10, 86400),
   };
   add_oidc(s, "agent");
   return s;

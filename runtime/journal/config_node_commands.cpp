@@ -235,7 +235,9 @@ CommandResult config_state_machine::do_record(const JournalCommand& cmd) {
   // is then the exec's verified caller.
   // A refusal is recorded whoever was refused: it runs nothing, and every
   // exec, allowed or refused, is in the journal (docs/authorization.md).
-  if (type == protocol::ENTRY_TYPE_EXEC_LOG && cmd.exec().phase() != "refused"
+  bool runs = type == protocol::ENTRY_TYPE_EXEC_LOG
+              || type == protocol::ENTRY_TYPE_SHELL_SESSION;
+  if (runs && cmd.exec().phase() != "refused"
       && (cmd.author().principal_type() == protocol::PRINCIPAL_TYPE_AGENT
           || cmd.exec().caller().principal_type()
                == protocol::PRINCIPAL_TYPE_AGENT)
@@ -243,9 +245,9 @@ CommandResult config_state_machine::do_record(const JournalCommand& cmd) {
     return refuse(protocol::STATUS_CODE_POLICY_REJECTED,
                   "AI exec is not allowed by the policy of "
                     + scope_key(cmd.scope()));
-  if (cmd.has_exec() && type != protocol::ENTRY_TYPE_EXEC_LOG)
-    return refuse(invalid, "record: an exec belongs only to an exec-log "
-                           "record");
+  if (cmd.has_exec() && !runs)
+    return refuse(invalid, "record: an exec belongs only to an exec-log or "
+                           "shell-session record");
   const auto& endpoint = cmd.agent_endpoint();
   if (!endpoint.empty()) {
     if (type != protocol::ENTRY_TYPE_BOOT_CONFIG

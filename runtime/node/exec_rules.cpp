@@ -177,6 +177,59 @@ std::string verdict_text(verdict v) {
   return "command not whitelisted";
 }
 
+admission admit_command(const admission_rules& rules, const exec_rights& rights,
+                        const std::string& command) {
+  admission a;
+  auto resolved = resolve_command(rules.root, command);
+  if (!resolved) {
+    // Nothing by that name: in strict mode it cannot be whitelisted.
+    bool strict = rules.mode == whitelist_mode::strict && !rules.emergency;
+    a.code = strict ? protocol::STATUS_CODE_NOT_WHITELISTED
+                    : protocol::STATUS_CODE_INVALID_ARGUMENT;
+    a.why_not = strict ? "command not whitelisted: " + resolved.err().message
+                       : resolved.err().message;
+    return a;
+  }
+  a.resolved = *resolved;
+  if (rights.lvl == exec_rights::level::read_only
+      && resolve_commands(rules.root, rules.read_only).count(a.resolved) == 0) {
+    a.code = protocol::STATUS_CODE_UNAUTHORIZED;
+    a.why_not = "policy: denied: " + rules.caller
+                + " may run only the read_only_commands of vCluster "
+                + rules.vcluster + ", not " + a.resolved;
+    return a;
+  }
+  a.v = decide(rules.mode,
+               resolve_commands(rules.root, rules.listed).count(a.resolved) > 0,
+               rules.emergency);
+  if (a.v == verdict::refused) {
+    a.code = protocol::STATUS_CODE_NOT_WHITELISTED;
+    a.why_not = "command not whitelisted: " + a.resolved
+                + " (agent.whitelist_mode = strict)";
+  }
+  return a;
+}
+
+admission_rules
+admission_for(const protocol::VClusterPolicy& policy, command_list list,
+              const std::vector<std::string>& agent_listed, std::string root,
+              whitelist_mode mode, bool emergency, std::string caller,
+              std::string vcluster) {
+  admission_rules r;
+  r.root = std::move(root);
+  r.mode = mode;
+  r.emergency = emergency;
+  const auto& listed = list == command_list::exec ? policy.exec_whitelist()
+                                                  : policy.shell_whitelist();
+  r.listed.assign(listed.begin(), listed.end());
+  r.listed.insert(r.listed.end(), agent_listed.begin(), agent_listed.end());
+  r.read_only.assign(policy.read_only_commands().begin(),
+                     policy.read_only_commands().end());
+  r.caller = std::move(caller);
+  r.vcluster = std::move(vcluster);
+  return r;
+}
+
 exec_rights rights_of(const policy::authenticated& who,
                       const std::string& vcluster,
                       const protocol::VClusterPolicy& policy) {

@@ -101,6 +101,53 @@ exec_rights rights_of(const policy::authenticated& who,
                       const std::string& vcluster,
                       const protocol::VClusterPolicy& policy);
 
+/// Whether one command may run, and as which program: resolve, the
+/// caller's read-only limit, the whitelist (the shared rules of `pact exec`
+/// and of each command of a `pact shell` line).
+struct admission {
+  /// Resolved node path (empty when it did not resolve).
+  std::string resolved;
+  verdict v = verdict::refused;
+  /// When refused: the status and the one-line reason ("command not
+  /// whitelisted: ...").
+  protocol::StatusCode code = protocol::STATUS_CODE_OK;
+  std::string why_not;
+  bool allowed() const {
+    return code == protocol::STATUS_CODE_OK;
+  }
+};
+
+struct admission_rules {
+  /// --root: programs are resolved under it.
+  std::string root = "/";
+  whitelist_mode mode = whitelist_mode::strict;
+  bool emergency = false;
+  /// The whitelist: the policy's list plus the agent's own (names or
+  /// absolute paths).
+  std::vector<std::string> listed;
+  /// The policy's read_only_commands (what read-only callers may run).
+  std::vector<std::string> read_only;
+  /// Which list it is, for messages ("agent.whitelist_mode = strict").
+  std::string caller;
+  std::string vcluster;
+};
+
+admission admit_command(const admission_rules& rules, const exec_rights& rights,
+                        const std::string& command);
+
+/// Which of the policy's lists whitelists: `pact exec`'s exec_whitelist or
+/// `pact shell`'s shell_whitelist.
+enum class command_list { exec, shell };
+
+/// The rules for a caller on a node of `vcluster` under `policy`: the
+/// policy's `list` plus the agent's own `agent_listed`, the policy's
+/// read_only_commands.
+admission_rules
+admission_for(const protocol::VClusterPolicy& policy, command_list list,
+              const std::vector<std::string>& agent_listed, std::string root,
+              whitelist_mode mode, bool emergency, std::string caller,
+              std::string vcluster);
+
 /// The environment a command runs with: PATH = exec_path, HOME=/, and of
 /// `inherited` ("NAME=value" strings, the agent's own environment) only
 /// LANG, LANGUAGE, TZ and LC_*. Everything else (credentials, LD_PRELOAD,

@@ -244,15 +244,26 @@ json exec_json(const protocol::ExecRecord& x) {
   json argv = json::array();
   for (const auto& a : x.argv())
     argv.push_back(utf8_safe(a));
-  return json{{"caller", identity_json(x.caller())},
-              {"argv", std::move(argv)},
-              {"resolved_path", utf8_safe(x.resolved_path())},
-              {"phase", x.phase()},
-              {"exit_code", x.exit_code()},
-              {"detail", x.detail()},
-              {"timed_out", x.timed_out()},
-              {"truncated", x.truncated()},
-              {"exec_id", x.exec_id()}};
+  json j{{"caller", identity_json(x.caller())},
+         {"argv", std::move(argv)},
+         {"resolved_path", utf8_safe(x.resolved_path())},
+         {"phase", x.phase()},
+         {"exit_code", x.exit_code()},
+         {"detail", x.detail()},
+         {"timed_out", x.timed_out()},
+         {"truncated", x.truncated()},
+         {"exec_id", x.exec_id()}};
+  // A shell session's records say which session and line.
+  if (!x.session_id().empty()) {
+    json resolved = json::array();
+    for (const auto& p : x.resolved_paths())
+      resolved.push_back(utf8_safe(p));
+    j["session_id"] = x.session_id();
+    j["line"] = utf8_safe(x.line());
+    j["resolved_paths"] = std::move(resolved);
+    j["command_seq"] = x.command_seq();
+  }
+  return j;
 }
 
 json policy_json(const VClusterPolicy& p) {

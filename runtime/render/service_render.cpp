@@ -59,10 +59,8 @@ nlohmann::json service_status_json(const protocol::ServiceReply& r) {
   return {{"node", r.node()}, {"services", list}};
 }
 
-std::string service_logs_text(const protocol::ServiceReply& r, size_t asked) {
+std::string service_logs_text(const protocol::ServiceReply& r) {
   std::string out;
-  if (r.truncated() && static_cast<size_t>(r.lines_size()) < asked)
-    out += "(older lines were dropped from the bounded log)\n";
   for (const auto& l : r.lines())
     out += terminal_safe(l) + "\n";
   return out;

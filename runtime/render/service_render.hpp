@@ -20,9 +20,9 @@ std::string service_status_text(const protocol::ServiceReply& r);
 /// "restarts", "health", "last_exit", "detail", "binary", "restart"}]}.
 nlohmann::json service_status_json(const protocol::ServiceReply& r);
 
-/// The lines, one per line; a first line "(older lines were dropped from
-/// the bounded log)" when `truncated` and fewer lines came than asked.
-std::string service_logs_text(const protocol::ServiceReply& r, size_t asked);
+/// The lines, one per line, terminal-safe (the CLI says on stderr when
+/// older lines were dropped).
+std::string service_logs_text(const protocol::ServiceReply& r);
 
 /// {"node", "service", "lines", "truncated"}.
 nlohmann::json service_logs_json(const protocol::ServiceReply& r,

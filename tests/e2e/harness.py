@@ -91,8 +91,17 @@ def http_get_json(url, timeout=2.0):
 
 
 class Daemon:
-    def __init__(self, args, state_dir, env, log_path):
+    def __init__(self, args, state_dir, env, log_path, match_pid=True):
+        """`match_pid`: the endpoints file must name this process (false
+        when the daemon forks, as pact-agent --init does: the file is then
+        removed before the start instead)."""
         self.args = args
+        self.match_pid = match_pid
+        if not match_pid:
+            try:
+                os.unlink(os.path.join(state_dir, "endpoints.json"))
+            except FileNotFoundError:
+                pass
         self.state_dir = state_dir
         self.log_path = log_path
         self.log = open(log_path, "ab")
@@ -112,7 +121,9 @@ class Daemon:
                 return None
             with open(path) as f:
                 data = json.load(f)
-            return data if data.get("pid") == self.proc.pid else None
+            if self.match_pid and data.get("pid") != self.proc.pid:
+                return None
+            return data
         return wait_for(ready, timeout, f"{self.args[0]} to listen")
 
     def read_log(self):
@@ -199,12 +210,16 @@ class PactTestCase(unittest.TestCase):
         return d
 
     def start_agent(self, journal, node_id="node-e2e", vcluster="e2e",
-                    extra=(), journals=None, secret=None, token=True):
+                    extra=(), journals=None, secret=None, token=True,
+                    prefix=()):
         """A pact-agent under a temporary --root. It authenticates with a
         node credential for `node_id` minted with the journal's secret
         (token=False: none; a string: that token file). `journals` lists
         gateway URLs (default: the journal's). Restarting the same node
-        reuses its state dir (and so its boot cache) and its root."""
+        reuses its state dir (and so its boot cache) and its root.
+        `prefix`: a command the agent runs under (`unshare --pid --fork`);
+        it or the agent may fork, so the endpoints file is not matched by
+        pid then."""
         state = os.path.join(self.tmp, node_id)
         root = os.path.join(self.tmp, node_id + "-root")
         os.makedirs(root, exist_ok=True)
@@ -213,7 +228,7 @@ class PactTestCase(unittest.TestCase):
             with open(journal.secret_path) as f:
                 secret = f.read().strip()
         env["PACT_OIDC_HMAC_SECRET"] = secret
-        args = [binary("pact-agent"), "--node-id", node_id,
+        args = [*prefix, binary("pact-agent"), "--node-id", node_id,
                 "--vcluster", vcluster, "--journal",
                 ",".join(journals or [journal.gateway]),
                 "--listen", "127.0.0.1:0", "--root", root,
@@ -226,11 +241,44 @@ class PactTestCase(unittest.TestCase):
                 f.write(make_token(secret, sub=node_id,
                                    groups=("pact-node",)) + "\n")
             args += ["--token-file", path]
-        d = Daemon(args, state, env, os.path.join(self.tmp, node_id + ".log"))
+        d = Daemon(args, state, env, os.path.join(self.tmp, node_id + ".log"),
+                   match_pid=not prefix and "--init" not in extra)
         self.daemons.append(d)
         d.api = d.endpoints()["agent_api"]
         d.root = root
         return d
+
+    def start_operated_node(self, spec, node_id, vcluster, programs,
+                            agent_config, listen="127.0.0.1:0", extra=(),
+                            prefix=()):
+        """A journal with `spec` applied and `node_id` enrolled in
+        `vcluster`, and the node's agent under a root whose /usr/bin holds
+        copies of the host's `programs` (what exec and shell tests run),
+        configured with the TOML text `agent_config`. Sets self.journal,
+        self.admin (the journal's admin token), self.secret (its HS256
+        secret) and returns the agent."""
+        self.journal = self.start_journal(listen=listen)
+        self.admin = self.token_of(self.journal)
+        with open(self.journal.secret_path) as f:
+            self.secret = f.read().strip()
+        path = os.path.join(self.tmp, "spec.toml")
+        with open(path, "w") as f:
+            f.write(spec)
+        for args in (("apply", path, "-m", "operated node policy"),
+                     ("enroll", node_id, "--vcluster", vcluster)):
+            r = self.pact(*args, "--endpoint", self.journal.gateway,
+                          token=self.admin)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        root = os.path.join(self.tmp, node_id + "-root")
+        os.makedirs(os.path.join(root, "usr", "bin"))
+        for p in programs:
+            shutil.copy(shutil.which(p), os.path.join(root, "usr", "bin", p))
+        config = os.path.join(self.tmp, "agent.toml")
+        with open(config, "w") as f:
+            f.write(agent_config)
+        return self.start_agent(self.journal, node_id, vcluster,
+                                extra=("--config", config, *extra),
+                                prefix=prefix)
 
     def start_replica(self, node_id, members, secret, name=None,
                       bootstrap=True, config=None, scheme="http",

@@ -8,7 +8,6 @@ a timeout kills the command's whole process group; output is capped; every
 exec is in the journal, exactly once, even across a journal outage."""
 import json
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -28,27 +27,9 @@ PROGRAMS = ("echo", "sh", "sleep", "cat", "true", "head", "touch")
 
 class ExecTest(PactTestCase):
     def start(self, mode="strict", extra_config="", listen="127.0.0.1:0"):
-        self.journal = self.start_journal(listen=listen)
-        self.admin = self.token_of(self.journal)
-        with open(self.journal.secret_path) as f:
-            self.secret = f.read().strip()
-        spec = os.path.join(self.tmp, "spec.toml")
-        with open(spec, "w") as f:
-            f.write(SPEC)
-        for args in (("apply", spec, "-m", "exec policy"),
-                     ("enroll", NODE, "--vcluster", VC)):
-            r = self.pact(*args, "--endpoint", self.journal.gateway,
-                          token=self.admin)
-            self.assertEqual(r.returncode, 0, r.stderr)
-        root = os.path.join(self.tmp, NODE + "-root")
-        os.makedirs(os.path.join(root, "usr", "bin"))
-        for p in PROGRAMS:
-            shutil.copy(shutil.which(p), os.path.join(root, "usr", "bin", p))
-        config = os.path.join(self.tmp, "agent.toml")
-        with open(config, "w") as f:
-            f.write(f'[agent]\nwhitelist_mode = "{mode}"\n' + extra_config)
-        self.agent = self.start_agent(self.journal, NODE, VC,
-                                      extra=("--config", config))
+        self.agent = self.start_operated_node(
+            SPEC, NODE, VC, PROGRAMS,
+            f'[agent]\nwhitelist_mode = "{mode}"\n' + extra_config, listen)
         self.ops = make_token(self.secret, sub="olga",
                               groups=(f"pact-ops-{VC}",))
         self.viewer = make_token(self.secret, sub="vera",
@@ -228,6 +209,34 @@ class ExecTest(PactTestCase):
         self.assertEqual(started[0]["exec"]["detail"],
                          "learning: not whitelisted")
         self.assertIn("learning mode", self.agent.read_log())
+
+    def emergency(self, *args):
+        """An emergency-start or -end entry for the node, as `pact
+        emergency` will write it (tests/e2e/tools/journal_command.cpp)."""
+        r = subprocess.run([binary("pact-test-command"),
+                            self.journal.gateway, *args],
+                           env={**self.env, "PACT_TOKEN": self.admin},
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_emergency_relaxes_the_whitelist(self):
+        self.start()
+        m = self.marker()
+        self.assertEqual(self.exec("touch", m).returncode, 6)
+        self.emergency("emergency-start", NODE, "disk full, need touch")
+        wait_for(lambda: self.exec("touch", m).returncode == 0,
+                 what="the node's emergency at its agent")
+        self.assertTrue(os.path.exists(m))
+        runs = [e["exec"] for e in self.exec_entries()
+                if e["exec"]["argv"][0] == "touch"
+                and e["exec"]["phase"] == "finished"]
+        self.assertEqual(runs[-1]["detail"], "emergency: not whitelisted")
+        # Rights are not relaxed: a viewer still runs only read-only ones.
+        self.assertEqual(self.exec("touch", m, token=self.viewer).returncode,
+                         2)
+        self.emergency("emergency-end", NODE)
+        wait_for(lambda: self.exec("touch", m).returncode == 6,
+                 what="the emergency's end at the agent")
 
     def test_audit_survives_a_journal_outage_exactly_once(self):
         port = free_port()

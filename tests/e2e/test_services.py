@@ -214,6 +214,11 @@ class ServicesTest(PactTestCase):
                       r.stderr)
         r = self.svc("logs", "web", "-n", "0")
         self.assertEqual(r.returncode, 1, r.stderr)
+        # `local` is this host's agent, as for pact exec.
+        r = self.pact("service", "status", "web", "--node", "local",
+                      token=self.token, env=self.agent_env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("web", r.stdout)
 
     def test_restart_waits_for_the_commit_window(self):
         self.start()

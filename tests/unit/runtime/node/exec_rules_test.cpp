@@ -152,6 +152,68 @@ TEST_CASE("rights: ops and admins run everything, viewers and AI read-only") {
   CHECK(rights_of(caller({"pact-node"}), "ml", p).lvl == lvl::none);
 }
 
+TEST_CASE("admission: resolve, read-only limit, whitelist, emergency") {
+  test::temp_root r;
+  program(r, "/usr/bin/cat");
+  program(r, "/usr/bin/rm");
+  admission_rules rules;
+  rules.root = r.path();
+  rules.listed = {"cat"};
+  rules.read_only = {"cat"};
+  rules.caller = "sam";
+  rules.vcluster = "ml";
+  exec_rights full{exec_rights::level::full, "", false};
+  exec_rights viewer{exec_rights::level::read_only, "", false};
+  auto cat = admit_command(rules, full, "cat");
+  CHECK(cat.allowed());
+  CHECK(cat.resolved == "/usr/bin/cat");
+  CHECK(cat.v == verdict::whitelisted);
+  auto rm = admit_command(rules, full, "rm");
+  CHECK(rm.code == protocol::STATUS_CODE_NOT_WHITELISTED);
+  CHECK(rm.resolved == "/usr/bin/rm");
+  CHECK(rm.why_not.rfind("command not whitelisted: /usr/bin/rm", 0) == 0);
+  auto missing = admit_command(rules, full, "nope");
+  CHECK(missing.code == protocol::STATUS_CODE_NOT_WHITELISTED);
+  CHECK(missing.resolved.empty());
+  auto ro = admit_command(rules, viewer, "rm");
+  CHECK(ro.code == protocol::STATUS_CODE_UNAUTHORIZED);
+  CHECK(ro.why_not.find("read_only_commands of vCluster ml")
+        != std::string::npos);
+  CHECK(admit_command(rules, viewer, "cat").allowed());
+  // An emergency relaxes the whitelist, never the read-only limit.
+  rules.emergency = true;
+  auto relaxed = admit_command(rules, full, "rm");
+  CHECK(relaxed.allowed());
+  CHECK(relaxed.v == verdict::emergency);
+  CHECK(admit_command(rules, viewer, "rm").code
+        == protocol::STATUS_CODE_UNAUTHORIZED);
+  // Outside strict mode a name for no program is bad input, not a refusal.
+  rules.emergency = false;
+  rules.mode = whitelist_mode::learning;
+  CHECK(admit_command(rules, full, "nope").code
+        == protocol::STATUS_CODE_INVALID_ARGUMENT);
+  CHECK(admit_command(rules, full, "rm").v == verdict::learning);
+}
+
+TEST_CASE("exec and shell read their own policy list, and the agent's") {
+  protocol::VClusterPolicy p;
+  p.add_exec_whitelist("cat");
+  p.add_shell_whitelist("grep");
+  p.add_read_only_commands("cat");
+  auto e = admission_for(p, command_list::exec, {"/opt/x"}, "/r",
+                         whitelist_mode::learning, true, "sam", "ml");
+  CHECK(e.listed == std::vector<std::string>{"cat", "/opt/x"});
+  CHECK(e.read_only == std::vector<std::string>{"cat"});
+  CHECK(e.root == "/r");
+  CHECK(e.mode == whitelist_mode::learning);
+  CHECK(e.emergency);
+  auto s = admission_for(p, command_list::shell, {}, "/",
+                         whitelist_mode::strict, false, "sam", "ml");
+  CHECK(s.listed == std::vector<std::string>{"grep"});
+  CHECK(s.caller == "sam");
+  CHECK(s.vcluster == "ml");
+}
+
 TEST_CASE("the environment is scrubbed to the allow-list") {
   auto env
     = scrub_environment({"PATH=/evil", "LD_PRELOAD=/x.so",
