@@ -49,6 +49,7 @@ command cap_command();
 command service_command();
 command exec_command();
 command shell_command();
+command diag_command();
 
 /// Every command, in `pact --help` order.
 std::vector<command> all_commands();

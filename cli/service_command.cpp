@@ -8,6 +8,7 @@
 
 #include "actors/client/service_query.hpp"
 #include "cli/commands.hpp"
+#include "runtime/node/diag_filter.hpp"
 #include "runtime/render/service_render.hpp"
 
 namespace pact::cli {
@@ -16,18 +17,12 @@ namespace po = boost::program_options;
 
 namespace {
 
-/// A service name as the spec allows it (docs/spec.md, "Services"): one
-/// that could name a path (`/`, `..`) is refused before anything is asked.
+/// A service name as the spec allows it (docs/spec.md, "Services"; the
+/// rule of runtime/node/diag_filter.hpp): one that could name a path (`/`,
+/// `..`) is refused before anything is asked.
 status check_service_name(const std::string& name) {
-  static const std::string allowed = "abcdefghijklmnopqrstuvwxyz"
-                                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                     "0123456789._@:+-";
-  if (name.empty() || name.size() > 255
-      || name.find_first_not_of(allowed) != std::string::npos || name[0] == '.'
-      || name[0] == '-')
-    return make_error("service: '" + name.substr(0, 80)
-                      + "' is not a service name (1-255 of "
-                        "[A-Za-z0-9._@:+-], not starting with '.' or '-')");
+  if (auto st = node::check_service_name(name); !st)
+    return make_error("service: " + st.err().message);
   return {};
 }
 

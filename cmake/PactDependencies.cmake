@@ -75,13 +75,19 @@ endif()
 find_package(prometheus-cpp CONFIG REQUIRED)
 # HTTP clients: service health checks (runtime/node/health_probe.cpp).
 find_package(CURL REQUIRED)
+find_package(PkgConfig REQUIRED)
 # sd-bus and sd-journal: the systemd supervisor backend drives units over
 # D-Bus and reads their journal (runtime/node/systemd_bus.cpp).
-find_package(PkgConfig REQUIRED)
 pkg_check_modules(SYSTEMD IMPORTED_TARGET libsystemd)
 if(NOT SYSTEMD_FOUND)
   message(FATAL_ERROR "libsystemd not found: install the Debian package "
                       "'libsystemd-dev'")
+endif()
+# RE2 (linear-time regular expressions): `pact diag --grep` patterns, which
+# an operator types and the agent runs (runtime/node/diag_filter.cpp).
+pkg_check_modules(RE2 IMPORTED_TARGET re2)
+if(NOT RE2_FOUND)
+  message(FATAL_ERROR "RE2 not found: install the Debian package 'libre2-dev'")
 endif()
 if(PACT_BUILD_TESTS)
   find_package(doctest REQUIRED)

@@ -229,6 +229,19 @@ caf::behavior agent_api(caf::event_based_actor* self,
                   if (!other_node(d, req.exec().node(), reply))
                     handle_exec(self, exec, req, who, std::move(reply));
                 });
+  auto diag = std::make_shared<diag_context>();
+  diag->cfg = d->cfg.diag;
+  diag->node_id = d->cfg.node_id;
+  diag->vcluster = d->cfg.vcluster;
+  diag->supervisor = d->cfg.supervisor;
+  diag->wall = d->cfg.wall;
+  table.emplace(Request::kDiag,
+                [self, d, diag](const Request& req,
+                                const policy::authenticated& who,
+                                daemon::api_reply reply) {
+                  if (!other_node(d, req.diag().node(), reply))
+                    handle_diag(self, diag, req, who, std::move(reply));
+                });
   auto shell = std::make_shared<shell_context>();
   shell->exec = d->cfg.exec;
   shell->cfg = d->cfg.shell;

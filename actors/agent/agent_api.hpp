@@ -3,9 +3,9 @@
 /// The agent API (DESIGN.md §1, port 9445): the node-local endpoint for the
 /// CLI and pact-mcp. It answers status with the agent's own actor tree and
 /// drift (`pact diff NODE`) with the drift watcher's DriftReply, both under
-/// the same read rule, and runs `pact exec` commands (exec_api.hpp); the
-/// shell, service and diag handlers of later issues plug into its dispatch
-/// table.
+/// the same read rule, runs `pact exec` commands (exec_api.hpp) and serves
+/// `pact diag` (diag_api.hpp); the shell handler of a later issue plugs into
+/// its dispatch table.
 
 #include <memory>
 
@@ -13,6 +13,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include "actors/agent/capability_api.hpp"
+#include "actors/agent/diag_api.hpp"
 #include "actors/agent/exec_api.hpp"
 #include "actors/agent/shell_api.hpp"
 #include "actors/daemon/publish.hpp"
@@ -38,6 +39,8 @@ struct agent_api_config {
   capability_api_config capability;
   /// `pact exec` (exec_api.hpp).
   exec_config exec;
+  /// `pact diag` (diag_api.hpp).
+  diag_config diag;
   /// `pact shell` (shell_api.hpp); it also uses exec's root, mode and
   /// environment.
   shell_config shell;

@@ -89,6 +89,11 @@ using operator_call_atom = caf::atom_constant<caf::atom("opcall")>;
 /// std::string failure): a serialized pact.protocol.ExecReply, or empty and
 /// why the command could not be started.
 using exec_run_atom = caf::atom_constant<caf::atom("execrun")>;
+/// `pact diag` (actors/agent/diag_api.hpp): the agent API to the detached
+/// actor that reads the node's ring buffer and syslog files,
+/// (diag_read_atom) -> (std::string reply): a serialized
+/// pact.protocol.DiagReply holding their blocks.
+using diag_read_atom = caf::atom_constant<caf::atom("diagread")>;
 /// `pact shell` (actors/agent/shell_session.hpp):
 ///   agent API -> session: (shell_run_atom) -> std::string: a serialized
 ///     pact.protocol.ShellReply, answered when the session has closed;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/agent/agent_atoms.hpp"
+#include "actors/agent/exec_record.hpp"
 #include "actors/agent/link_command.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/node/exec_process.hpp"
@@ -38,22 +39,16 @@ std::string summary(const ExecRecord& rec) {
   return text;
 }
 
-/// Hands the record to the journal link, which keeps it in its durable
-/// outbox until the journal accepted it. `then`: called once the link has
-/// it (a request, so that a record written before the command runs is kept
+/// Hands the record to the journal link (exec_record.hpp). `then`: once
+/// the link holds it (a record written before the command runs is kept
 /// before the command starts); null = fire and forget.
 void record(caf::event_based_actor* self, const job& j,
             std::function<void(bool kept)> then = {}) {
-  JournalCommand cmd;
-  cmd.set_kind(COMMAND_KIND_RECORD);
-  cmd.set_record_type(ENTRY_TYPE_EXEC_LOG);
-  cmd.mutable_scope()->set_node(j.x->node_id);
-  cmd.set_message(summary(j.rec));
-  *cmd.mutable_exec() = j.rec;
+  auto rec = j.rec;
   if (j.x->wall)
-    cmd.mutable_exec()->set_occurred_unix_ms(j.x->wall->now_unix_ms());
-  spdlog::info("exec: {}", cmd.message());
-  keep_record(self, j.link, cmd.SerializeAsString(), then);
+    rec.set_occurred_unix_ms(j.x->wall->now_unix_ms());
+  keep_exec_record(self, j.link, j.x->node_id, rec, summary(rec), "exec",
+                   std::move(then));
 }
 
 /// Records a refusal and answers it; nothing runs.

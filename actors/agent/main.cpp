@@ -232,6 +232,18 @@ agent::exec_config exec_settings(const settings& s) {
   return x;
 }
 
+agent::diag_config diag_settings(const settings& s) {
+  agent::diag_config x;
+  x.root = s.root;
+  x.kmsg_path = s.v.get_string("agent.diag.kmsg_path");
+  x.syslog_paths = s.v.get_list("agent.diag.syslog_paths");
+  x.max_scan_bytes
+    = static_cast<size_t>(s.v.get_int("agent.diag.max_scan_bytes"));
+  x.max_reply_bytes
+    = static_cast<size_t>(s.v.get_int("agent.diag.max_reply_bytes"));
+  return x;
+}
+
 std::vector<supervision::child_spec>
 agent_children(const settings& s, agent::drift_watcher_config drift,
                const std::shared_ptr<std::atomic<uint16_t>>& port,
@@ -248,6 +260,7 @@ agent_children(const settings& s, agent::drift_watcher_config drift,
   api.node_id = s.node_id;
   api.capability = {s.node_id, api.vcluster, s.root};
   api.exec = exec_settings(s);
+  api.diag = diag_settings(s);
   api.shell.whitelist = s.v.get_list("agent.shell.whitelist");
   api.shell.max_sessions
     = static_cast<size_t>(s.v.get_int("agent.shell.max_sessions"));

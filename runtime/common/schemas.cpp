@@ -220,6 +220,21 @@ schema make_agent() {
         "Bytes of stdout and of stderr passed on per pact exec command; "
         "the rest is dropped and the output marked truncated",
         1, int64_t{1} << 30),
+    str("agent.diag.kmsg_path", "/dev/kmsg", "", "",
+        "Kernel ring buffer pact diag reads (node path under --root; a "
+        "file of kmsg records works too)"),
+    list("agent.diag.syslog_paths", {"/var/log/syslog", "/var/log/messages"},
+         "",
+         "Syslog files pact diag reads, those that exist (node paths "
+         "under --root)"),
+    num("agent.diag.max_scan_bytes", int64_t{64} << 20, "",
+        "Bytes pact diag reads of one source at most (the newest part of a "
+        "file; the block is marked truncated)",
+        4096, int64_t{1} << 32),
+    num("agent.diag.max_reply_bytes", int64_t{16} << 20, "",
+        "Bytes of lines one pact diag answer carries at most (the oldest "
+        "lines of the largest blocks are dropped)",
+        4096, int64_t{256} << 20),
     list("agent.shell.whitelist", {}, "",
          "Commands pact shell may run on this node besides the vCluster "
          "policy's shell_whitelist (names on the agent's PATH or absolute "

@@ -8,9 +8,7 @@
 
 #include <sys/stat.h>
 
-#include <chrono>
 #include <filesystem>
-#include <thread>
 
 #include <doctest/doctest.h>
 
@@ -18,7 +16,7 @@
 
 #include "actors/agent/agent_atoms.hpp"
 #include "actors/agent/exec_api.hpp"
-#include "tests/unit/actors/coordinator_config.hpp"
+#include "tests/unit/actors/agent/agent_api_fixtures.hpp"
 #include "tests/unit/runtime/node/node_fixtures.hpp"
 
 using namespace pact;
@@ -51,15 +49,6 @@ caf::behavior fake_link(caf::event_based_actor*, std::shared_ptr<script> s) {
   };
 }
 
-caf::behavior fake_supervisor(caf::event_based_actor*, caf::actor link) {
-  return {
-    [link](child_atom, const std::string& name) {
-      CHECK(name == "agent/journal-link");
-      return link;
-    },
-  };
-}
-
 caf::behavior fake_client(caf::event_based_actor*, std::shared_ptr<script> s) {
   return {
     [s](exec_chunk_atom, const std::string& bytes) {
@@ -72,26 +61,6 @@ caf::behavior fake_client(caf::event_based_actor*, std::shared_ptr<script> s) {
       CHECK(r.ParseFromString(bytes));
       s->replies.push_back(r);
       s->chunks_at_reply.push_back(s->chunks.size());
-    },
-  };
-}
-
-/// Stands in for the agent API: (request bytes, group) is an authenticated
-/// request of "sam" holding that group, answered to the client.
-caf::behavior host(caf::event_based_actor* self,
-                   std::shared_ptr<const exec_context> x, caf::actor client) {
-  auto ctx = std::make_shared<daemon::api_context>();
-  return {
-    [self, x, client, ctx](const std::string& bytes, const std::string& group) {
-      Request req;
-      CHECK(req.ParseFromString(bytes));
-      policy::authenticated who;
-      who.claims.subject = "sam";
-      who.roles = policy::parse_roles({group});
-      ++ctx->in_flight;
-      handle_exec(self, x, req, who,
-                  daemon::api_reply(self->make_response_promise(), client, ctx,
-                                    req.request_id()));
     },
   };
 }
@@ -113,10 +82,16 @@ struct fixture : pact::test::coordinated_system {
     x->cfg.root = root.path();
     x->node_id = "n1";
     x->vcluster = "ml";
-    sup = sys.spawn(fake_supervisor, link);
+    sup = sys.spawn(test::fake_link_supervisor, link);
     x->supervisor = sup;
     client = sys.spawn(fake_client, s);
-    api = sys.spawn(host, x, client);
+    api = sys.spawn(
+      test::fake_api_host,
+      [x](caf::event_based_actor* self, const Request& req,
+          const policy::authenticated& who, daemon::api_reply reply) {
+        handle_exec(self, x, req, who, std::move(reply));
+      },
+      client);
     run();
   }
 
@@ -133,13 +108,8 @@ struct fixture : pact::test::coordinated_system {
     for (auto& a : argv)
       req.mutable_exec()->add_argv(a);
     caf::anon_send(api, req.SerializeAsString(), group);
-    // The program runs on a detached actor (its own thread): let the
-    // coordinated actors run until the answer is in.
-    for (int i = 0; i < 500 && s->replies.empty(); ++i) {
-      run();
-      if (s->replies.empty())
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    // The program runs on a detached actor (its own thread).
+    test::run_until(*this, [this] { return !s->replies.empty(); });
     REQUIRE(s->replies.size() == 1);
   }
 };
