@@ -110,12 +110,12 @@ class InitTest(PactTestCase):
         self.assertTrue(proc_status(init)["NSpid"].split()[-1] == "1")
         (agent,) = [c for c in children(init)
                     if proc_status(c)["Name"].startswith("pact-agent")]
-        orphan = self.orphan(2)
+        orphan = self.orphan(f"2.{os.getpid()}")
         self.assertEqual(proc_status(orphan)["PPid"], str(init))
         self.wait_gone(orphan, "the orphan reaped by init")
         # SIGTERM to PID 1: the agent stops, what is left ends, init exits
         # with the agent's status.
-        lingering = self.orphan(300)
+        lingering = self.orphan(f"300.{os.getpid()}")
         started = time.monotonic()
         os.kill(init, signal.SIGTERM)
         self.assertEqual(self.agent.proc.wait(timeout=30), 0,
@@ -128,11 +128,11 @@ class InitTest(PactTestCase):
     def test_init_flag_without_namespace_is_a_subreaper(self):
         self.start()
         init = self.agent.proc.pid
-        orphan = self.orphan(2)
+        orphan = self.orphan(f"2.{os.getpid()}")
         # Reparented to the agent's init process, not to the host's init.
         self.assertEqual(proc_status(orphan)["PPid"], str(init))
         self.wait_gone(orphan, "the orphan reaped")
-        lingering = self.orphan(300)
+        lingering = self.orphan(f"300.{os.getpid()}")
         os.kill(init, signal.SIGTERM)
         self.assertEqual(self.agent.proc.wait(timeout=30), 0,
                          self.agent.read_log())

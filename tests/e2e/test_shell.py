@@ -30,6 +30,10 @@ read_only_commands = ["cat"]
 """
 PROGRAMS = ("echo", "tr", "sleep", "cat", "true", "touch", "stty", "head")
 PROMPT = f"pact:{NODE}> "
+# Durations unique to this test process, so that looking for a command by
+# its argv never finds another test's (ctest runs tests in parallel).
+LONG = f"300.{os.getpid()}"
+LONGER = f"307.{os.getpid()}"
 
 
 def set_winsize(fd, rows, cols):
@@ -266,14 +270,14 @@ class ShellTest(PactTestCase):
         self.start()
         t = self.terminal()
         t.expect(PROMPT)
-        t.type("sleep 300\r")
-        t.expect("sleep 300\r\n")
+        t.type(f"sleep {LONG}\r")
+        t.expect(f"sleep {LONG}\r\n")
         time.sleep(0.5)
         t.proc.kill()
         t.proc.wait()
 
         def sleeping():
-            out = subprocess.run(["pgrep", "-f", "sleep 300"],
+            out = subprocess.run(["pgrep", "-f", f"sleep {LONG}"],
                                  capture_output=True, text=True)
             return out.stdout.strip()
         wait_for(lambda: not sleeping(), what="the line killed")
@@ -314,14 +318,14 @@ class ShellTest(PactTestCase):
         self.start()
         t = self.terminal()
         t.expect(PROMPT)
-        t.type("sleep 307\r")
-        t.expect("sleep 307\r\n")
+        t.type(f"sleep {LONGER}\r")
+        t.expect(f"sleep {LONGER}\r\n")
         time.sleep(0.5)
         self.agent.proc.kill()
         self.agent.proc.wait()
 
         def sleeping():
-            out = subprocess.run(["pgrep", "-f", "sleep 307"],
+            out = subprocess.run(["pgrep", "-f", f"sleep {LONGER}"],
                                  capture_output=True, text=True)
             return out.stdout.strip()
         wait_for(lambda: not sleeping(), what="the line gone with the agent")
