@@ -39,6 +39,12 @@ struct api_context {
   /// at a journal learns which is which.
   std::string server_name = "this server";
   std::string elsewhere;
+  /// While a handler runs: who sent the request (the client's reply_to
+  /// when it named one, else the message's sender); null otherwise.
+  /// Captured before the response promise is made: CAF 0.17's
+  /// make_response_promise() moves the sender out of the message, so
+  /// current_sender() is null afterwards.
+  caf::strong_actor_ptr sender;
 };
 
 /// The request's kind as operators know it ("drift", "boot config", …).
