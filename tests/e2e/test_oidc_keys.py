@@ -106,6 +106,34 @@ class OidcKeysTest(ClusterTestCase):
             r = self.pact("status", "--endpoint", replica.gateway, token=token)
             self.assertEqual(r.returncode, 0, r.stderr)
 
+    def test_agent_verifies_idp_tokens(self):
+        """The agent API uses the same verifier, with its own refresher."""
+        config = os.path.join(self.tmp, "agent.toml")
+        with open(config, "w") as f:
+            f.write(f'[agent.oidc]\nissuer = "{self.idp.issuer}"\n'
+                    f'ca_bundle = "{self.idp.ca_path}"\n')
+        credential = os.path.join(self.tmp, "node-idp.token")
+        with open(credential, "w") as f:
+            f.write(make_token(self.SECRET, sub="node-idp",
+                               groups=("pact-node",),
+                               issuer=self.idp.issuer) + "\n")
+        agent = self.start_agent(self.replicas[1], node_id="node-idp",
+                                 extra=("--config", config),
+                                 secret=self.SECRET, token=credential)
+        env = {"PACT_AGENT_ENDPOINT": agent.api}
+        token = self.idp.client_credentials()
+        r = self.pact("cap", token=token, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        k9 = make_key("ES256", "k9")
+        now = int(time.time())
+        r = self.pact("cap", token=sign_with(k9, {**claims_of(token),
+                                                  "iat": now,
+                                                  "exp": now + 300}),
+                      env=env)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("token signing key 'k9' is not in the identity "
+                      "provider's key set", r.stderr)
+
     def test_rotation_and_outage(self):
         old = self.idp.client_credentials()
         self.assertEqual(self.write(old, "before-rotation").returncode, 0)
