@@ -33,12 +33,21 @@ void handle_service(caf::event_based_actor* self, const std::string& node_id,
   }
   bool write = q.op() == ServiceRequest::OP_RESTART;
   reply.set_write(write);
-  if (write ? !policy::can_write(who.roles, vcluster)
-            : !policy::can_read(who.roles, vcluster)) {
-    reply.fail(STATUS_CODE_UNAUTHORIZED,
-               "policy: denied: " + who.claims.subject + " may not "
-                 + (write ? "restart services on node " + node_id
-                          : "read the services of node " + node_id));
+  // The agent does not consult the vCluster policy here: an AI principal's
+  // restart fails closed, as under the default ai_write_allowed = false.
+  policy::policy_view pol;
+  pol.known = write;
+  auto v = policy::decide_for(who,
+                              write ? "service.restart"
+                              : q.op() == ServiceRequest::OP_LOGS
+                                ? "service.logs"
+                                : "service.status",
+                              vcluster, pol);
+  if (!v.allowed()) {
+    reply.fail(v.out == policy::decision::outcome::reject
+                 ? STATUS_CODE_POLICY_REJECTED
+                 : STATUS_CODE_UNAUTHORIZED,
+               v.message);
     return;
   }
   auto sup = caf::actor_cast<caf::actor>(

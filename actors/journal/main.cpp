@@ -122,6 +122,13 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
   s.members = std::move(*plan);
   if (auto st = check_raft_tls(s); !st)
     return st.err();
+  // A mistyped OPA URL would only ever look "unreachable" (the degraded
+  // rules): refuse it at start instead.
+  const auto& opa = s.v.get_string("journal.policy.opa_url");
+  if (!opa.empty() && opa.rfind("http://", 0) != 0
+      && opa.rfind("https://", 0) != 0)
+    return make_error("journal.policy.opa_url: '" + opa.substr(0, 200)
+                      + "' is not an http:// or https:// URL");
   auto verifier = policy::load_verifier(s.v, "journal");
   if (!verifier)
     return verifier.err();
@@ -210,6 +217,9 @@ journal_children(const settings& s, const ports& p, const caf::actor& registry,
   gw.wall = wall;
   gw.propose_timeout
     = std::chrono::milliseconds(s.v.get_int("journal.request_timeout_ms"));
+  gw.opa_url = s.v.get_string("journal.policy.opa_url");
+  gw.opa_timeout
+    = std::chrono::milliseconds(s.v.get_int("journal.policy.opa_timeout_ms"));
   using supervision::health_handle;
   return {
     {"journal/replica", "raft-replica",
