@@ -126,8 +126,8 @@ void handle_command(self_ptr self, const gateway_shared& d, const Request& req,
       return;
     }
   ask_policy_engine(self, d, who, p.command, std::move(reply),
-                    [self, d, cmd = p.command](api_reply reply) {
-                      propose(self, d, cmd, std::move(reply));
+                    [self, d, cmd = p.command](api_reply r) {
+                      propose(self, d, cmd, std::move(r));
                     });
 }
 

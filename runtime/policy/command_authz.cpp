@@ -228,9 +228,12 @@ apply_decision decide_at_apply(const JournalCommand& cmd,
     if (node_role_only(who.roles))
       return {why, false, {}};
   }
-  const std::string node_vc = admin ? std::string() : enrolled_vcluster;
-  if (auto d = decide_command(who, cmd, node_vc, lookup); !d.allowed())
+  // Decided with the node's real vCluster, admins included: its policy
+  // holds for them too (emergency_allowed, AI writes).
+  if (auto d = decide_command(who, cmd, enrolled_vcluster, lookup);
+      !d.allowed())
     return {d.message, d.out == decision::outcome::reject, {}};
+  const std::string node_vc = admin ? std::string() : enrolled_vcluster;
   auto vcs = written_vclusters(cmd, node_vc);
   return {{}, false, author_of(who, vcs.empty() ? "" : vcs[0]).role()};
 }

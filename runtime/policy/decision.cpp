@@ -59,7 +59,18 @@ const std::vector<action_rule> table = {
   write_row("blacklist.remove"),
   write_row("enroll"),
   write_row("node.set-state"),
-  write_row("node.event"),
+  // What a node observed (drift, convergence): no approval to wait for.
+  {"node.event",
+   W,
+   yes,
+   own,
+   own,
+   no,
+   yes,
+   ai_rule::write_key,
+   {},
+   false,
+   false},
   // Audit records (exec-log, shell-session, approvals): the exec they
   // record was decided by its own row; an AI principal records as its role.
   {"record", W, yes, own, own, no, yes, ai_rule::as_role, {}, false, false},

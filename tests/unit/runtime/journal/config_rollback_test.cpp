@@ -153,6 +153,12 @@ TEST_CASE("emergencies obey the vCluster policy") {
   auto node = make_cmd(COMMAND_KIND_EMERGENCY_START, node_scope("n1"));
   node.set_emergency_reason("x");
   h.refused(node, STATUS_CODE_POLICY_REJECTED, "not allowed by the policy");
+  // A platform admin's, stamped by the gateway: the node's vCluster policy
+  // holds for admins too.
+  auto by_admin = node;
+  by_admin.mutable_author_roles()->add_groups("pact-platform-admin");
+  h.refused(by_admin, STATUS_CODE_POLICY_REJECTED,
+            "emergencies are not allowed by the policy of vCluster ml");
   // A node in no vCluster falls under the defaults (allowed).
   auto other = make_cmd(COMMAND_KIND_EMERGENCY_START, node_scope("n2"));
   other.set_emergency_reason("x");
