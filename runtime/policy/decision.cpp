@@ -97,6 +97,12 @@ std::string doing(const action_rule& rule, const std::string& vc) {
     return "approve changes of vcluster " + vc;
   if (rule.name == "diag")
     return "read the diagnostics of nodes of vCluster " + vc;
+  if (rule.name == "cap")
+    return "read the capabilities of nodes of vCluster " + vc;
+  if (rule.name == "service.restart")
+    return "restart services on nodes of vCluster " + vc;
+  if (rule.name == "service.status" || rule.name == "service.logs")
+    return "read the services of nodes of vCluster " + vc;
   if (rule.name == "shell")
     return "open a shell on nodes of vCluster " + vc;
   if (rule.kind == X)

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "runtime/policy/decision.hpp"
 #include "runtime/policy/scope_text.hpp"
 
 namespace pact::policy {
@@ -9,10 +10,9 @@ namespace pact::policy {
 using protocol::Scope;
 
 bool reads_everything(const std::vector<role>& roles) {
-  for (const auto& r : roles)
-    if (r.k == role::kind::platform_admin || r.k == role::kind::service_ai)
-      return true;
-  return false;
+  // The decision point's `log.export` row: the reads that span every
+  // vCluster (docs/authorization.md).
+  return decide({}, roles, "log.export", {}, {}).allowed();
 }
 
 std::string node_vcluster(const std::string& enrolled,
