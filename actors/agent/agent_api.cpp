@@ -207,8 +207,8 @@ caf::behavior agent_api(caf::event_based_actor* self,
     {Request::kService,
      [self, d](const Request& req, const policy::authenticated& who,
                daemon::api_reply reply) {
-       handle_service(self, d->cfg.node_id, d->cfg.vcluster, req, who,
-                      std::move(reply));
+       handle_service(self, d->cfg.node_id, d->cfg.vcluster,
+                      {d->cfg.supervisor}, req, who, std::move(reply));
      }},
     {Request::kCapability,
      [d](const Request& req, const policy::authenticated& who,
