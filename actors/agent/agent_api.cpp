@@ -9,6 +9,7 @@
 #include "actors/daemon/api_endpoint.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/common/assert.hpp"
+#include "runtime/policy/command_authz.hpp"
 
 namespace pact::agent {
 
@@ -26,10 +27,9 @@ struct api_data {
 void handle_status(caf::event_based_actor* self,
                    const std::shared_ptr<api_data>& d,
                    const policy::authenticated& who, daemon::api_reply reply) {
-  if (!policy::can_read(who.roles, d->cfg.vcluster)) {
-    reply.fail(STATUS_CODE_UNAUTHORIZED,
-               "policy: denied: " + who.claims.subject
-                 + " may not read this node's status");
+  if (auto v = policy::decide_for(who, "status", d->cfg.vcluster);
+      !v.allowed()) {
+    reply.fail(STATUS_CODE_UNAUTHORIZED, v.message);
     return;
   }
   self
@@ -88,9 +88,8 @@ void with_watcher(caf::event_based_actor* self,
 void handle_drift(caf::event_based_actor* self,
                   const std::shared_ptr<api_data>& d, const Request& req,
                   const policy::authenticated& who, daemon::api_reply reply) {
-  if (!policy::can_read(who.roles, d->cfg.vcluster)) {
-    reply.fail(STATUS_CODE_UNAUTHORIZED, "policy: denied: " + who.claims.subject
-                                           + " may not read this node's drift");
+  if (auto v = policy::decide_for(who, "diff", d->cfg.vcluster); !v.allowed()) {
+    reply.fail(STATUS_CODE_UNAUTHORIZED, v.message);
     return;
   }
   if (other_node(d, req.drift().node(), reply))
@@ -121,14 +120,15 @@ void handle_drift(caf::event_based_actor* self,
 template <class Atom>
 void handle_operator(caf::event_based_actor* self,
                      const std::shared_ptr<api_data>& d,
-                     const std::string& node, const std::string& body,
-                     const Request& req, const policy::authenticated& who,
+                     std::string_view action, const std::string& node,
+                     const std::string& body, const Request& req,
+                     const policy::authenticated& who,
                      daemon::api_reply reply) {
   reply.set_write(true);
-  if (!policy::can_write(who.roles, d->cfg.vcluster)) {
-    reply.fail(STATUS_CODE_UNAUTHORIZED, "policy: denied: " + who.claims.subject
-                                           + " may not change node "
-                                           + d->cfg.node_id);
+  // The vCluster-policy rules (AI writes) are decided by the journal when
+  // it applies the write.
+  if (auto v = policy::decide_for(who, action, d->cfg.vcluster); !v.allowed()) {
+    reply.fail(STATUS_CODE_UNAUTHORIZED, v.message);
     return;
   }
   if (other_node(d, node, reply))
@@ -194,21 +194,21 @@ caf::behavior agent_api(caf::event_based_actor* self,
      [self, d](const Request& req, const policy::authenticated& who,
                daemon::api_reply reply) {
        handle_operator<drift_commit_atom>(
-         self, d, req.drift_commit().node(),
+         self, d, "commit", req.drift_commit().node(),
          req.drift_commit().SerializeAsString(), req, who, std::move(reply));
      }},
     {Request::kNodeRollback,
      [self, d](const Request& req, const policy::authenticated& who,
                daemon::api_reply reply) {
        handle_operator<node_rollback_atom>(
-         self, d, req.node_rollback().node(),
+         self, d, "rollback", req.node_rollback().node(),
          req.node_rollback().SerializeAsString(), req, who, std::move(reply));
      }},
     {Request::kService,
      [self, d](const Request& req, const policy::authenticated& who,
                daemon::api_reply reply) {
-       handle_service(self, d->cfg.node_id, d->cfg.vcluster, req, who,
-                      std::move(reply));
+       handle_service(self, d->cfg.node_id, d->cfg.vcluster,
+                      {d->cfg.supervisor}, req, who, std::move(reply));
      }},
     {Request::kCapability,
      [d](const Request& req, const policy::authenticated& who,

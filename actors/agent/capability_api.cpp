@@ -1,6 +1,7 @@
 #include "actors/agent/capability_api.hpp"
 
 #include "runtime/node/capability_manifest.hpp"
+#include "runtime/policy/command_authz.hpp"
 #include "runtime/policy/roles.hpp"
 
 namespace pact::agent {
@@ -16,10 +17,8 @@ void handle_capability(const capability_api_config& cfg,
                  + " (ask that node's agent: PACT_AGENT_ENDPOINT)");
     return;
   }
-  if (!policy::can_read(who.roles, cfg.vcluster)) {
-    reply.fail(protocol::STATUS_CODE_UNAUTHORIZED,
-               "policy: denied: " + who.claims.subject
-                 + " may not read this node's capabilities");
+  if (auto v = policy::decide_for(who, "cap", cfg.vcluster); !v.allowed()) {
+    reply.fail(protocol::STATUS_CODE_UNAUTHORIZED, v.message);
     return;
   }
   // A small local file: reading it here costs less than a hop to the

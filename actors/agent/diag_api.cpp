@@ -347,16 +347,10 @@ void handle_diag(caf::event_based_actor* self,
       // only what roles alone allow.
       VClusterOverlay overlay;
       overlay.ParseFromString(overlay_bytes);
-      auto rights = node::rights_of(who, j.x->vcluster, overlay.policy());
+      auto rights = node::rights_of(who, j.x->vcluster, overlay.policy(),
+                                    "diag");
       if (rights.lvl == node::exec_rights::level::none) {
-        // exec's rights, refused in diag's words.
-        auto why = rights.policy_refusal
-                     ? "AI diag is not allowed by the policy of vCluster "
-                         + j.x->vcluster + " (ai_exec_allowed = false)"
-                     : "policy: denied: " + who.claims.subject
-                         + " may not read the diagnostics of nodes of "
-                           "vCluster "
-                         + j.x->vcluster;
+        const auto& why = rights.why_not;
         refuse(self, std::move(j), reply,
                rights.policy_refusal ? STATUS_CODE_POLICY_REJECTED
                                      : STATUS_CODE_UNAUTHORIZED,

@@ -1,5 +1,6 @@
 #include "actors/agent/service_api.hpp"
 
+#include "actors/agent/link_command.hpp"
 #include "actors/agent/service_atoms.hpp"
 #include "runtime/policy/command_authz.hpp"
 #include "runtime/policy/roles.hpp"
@@ -19,28 +20,16 @@ std::string operator_text(const policy::authenticated& who) {
   return who.claims.subject + (roles.empty() ? "" : " (" + roles + ")");
 }
 
-} // namespace
+void refuse(daemon::api_reply& reply, const policy::decision& d) {
+  reply.fail(d.out == policy::decision::outcome::reject
+               ? STATUS_CODE_POLICY_REJECTED
+               : STATUS_CODE_UNAUTHORIZED,
+             d.message);
+}
 
-void handle_service(caf::event_based_actor* self, const std::string& node_id,
-                    const std::string& vcluster, const Request& req,
-                    const policy::authenticated& who, daemon::api_reply reply) {
-  const auto& q = req.service();
-  if (!q.node().empty() && q.node() != node_id) {
-    reply.fail(STATUS_CODE_INVALID_ARGUMENT,
-               "this agent serves node " + node_id + ", not " + q.node()
-                 + " (ask that node's agent: PACT_AGENT_ENDPOINT)");
-    return;
-  }
-  bool write = q.op() == ServiceRequest::OP_RESTART;
-  reply.set_write(write);
-  if (write ? !policy::can_write(who.roles, vcluster)
-            : !policy::can_read(who.roles, vcluster)) {
-    reply.fail(STATUS_CODE_UNAUTHORIZED,
-               "policy: denied: " + who.claims.subject + " may not "
-                 + (write ? "restart services on node " + node_id
-                          : "read the services of node " + node_id));
-    return;
-  }
+void call_supervisor(caf::event_based_actor* self, const ServiceRequest& q,
+                     const policy::authenticated& who, daemon::api_reply reply,
+                     bool write) {
   auto sup = caf::actor_cast<caf::actor>(
     self->system().registry().get(service_supervisor_name));
   if (!sup) {
@@ -72,6 +61,57 @@ void handle_service(caf::event_based_actor* self, const std::string& node_id,
                          : "the service supervisor did not answer; retry in "
                            "a moment");
       });
+}
+
+} // namespace
+
+void handle_service(caf::event_based_actor* self, const std::string& node_id,
+                    const std::string& vcluster, const service_api_links& links,
+                    const Request& req, const policy::authenticated& who,
+                    daemon::api_reply reply) {
+  const auto& q = req.service();
+  if (!q.node().empty() && q.node() != node_id) {
+    reply.fail(STATUS_CODE_INVALID_ARGUMENT,
+               "this agent serves node " + node_id + ", not " + q.node()
+                 + " (ask that node's agent: PACT_AGENT_ENDPOINT)");
+    return;
+  }
+  bool write = q.op() == ServiceRequest::OP_RESTART;
+  reply.set_write(write);
+  std::string_view action = write ? "service.restart"
+                            : q.op() == ServiceRequest::OP_LOGS
+                              ? "service.logs"
+                              : "service.status";
+  auto v = policy::decide_for(who, action, vcluster);
+  if (!v.allowed()) {
+    refuse(reply, v);
+    return;
+  }
+  // The roles allow it; the vCluster policy matters only for an AI
+  // principal's restart (ai_write_allowed): the one the agent booted with.
+  if (!write || !policy::principal_of(who).ai) {
+    call_supervisor(self, q, who, std::move(reply), write);
+    return;
+  }
+  with_declared_state(
+    self, links.supervisor, links.journal_link_name,
+    [self, q, who, reply, vcluster, action](const caf::actor&,
+                                            const std::string& overlay_bytes,
+                                            const std::string&) mutable {
+      VClusterOverlay overlay;
+      overlay.ParseFromString(overlay_bytes);
+      auto d = policy::decide_for(who, action, vcluster,
+                                  policy::view_of(overlay.policy()));
+      if (!d.allowed()) {
+        refuse(reply, d);
+        return;
+      }
+      call_supervisor(self, q, who, std::move(reply), true);
+    },
+    [reply](const std::string& missing) mutable {
+      reply.fail(STATUS_CODE_UNAVAILABLE,
+                 missing + "; nothing was restarted, retry");
+    });
 }
 
 } // namespace pact::agent

@@ -1,14 +1,18 @@
 #pragma once
 
 /// The agent API's answer to ServiceRequest (`pact service status|restart|
-/// logs`, issue 12 item 5; docs/services.md). STATUS and LOGS follow the
-/// read rule of status (policy::can_read on the node's vCluster), RESTART
-/// the write rule (policy::can_write); the service supervisor registered
-/// as service_supervisor_name answers. Errors: another node's name
+/// logs`, issue 12 item 5; docs/services.md). Decided by the decision
+/// point's service.status, service.logs and service.restart rows
+/// (docs/authorization.md); an AI principal's restart with the vCluster
+/// policy the agent booted with (ai_write_allowed); the service supervisor
+/// registered as service_supervisor_name answers. Errors: another node's name
 /// (INVALID_ARGUMENT), a service not declared here (INVALID_ARGUMENT), a
 /// restart while the commit window has expired (POLICY_REJECTED, "commit
 /// window expired"), no supervisor running (UNAVAILABLE).
 
+#include <string>
+
+#include <caf/actor.hpp>
 #include <caf/event_based_actor.hpp>
 
 #include "actors/daemon/api_endpoint.hpp"
@@ -17,8 +21,15 @@
 
 namespace pact::agent {
 
+/// Where the agent's declared state is asked for (link_command.hpp).
+struct service_api_links {
+  caf::actor supervisor;
+  std::string journal_link_name = "agent/journal-link";
+};
+
 void handle_service(caf::event_based_actor* self, const std::string& node_id,
-                    const std::string& vcluster, const protocol::Request& req,
+                    const std::string& vcluster, const service_api_links& links,
+                    const protocol::Request& req,
                     const policy::authenticated& who, daemon::api_reply reply);
 
 } // namespace pact::agent

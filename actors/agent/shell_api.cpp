@@ -98,7 +98,8 @@ void handle_shell(caf::event_based_actor* self,
                                     const std::string&) mutable {
       VClusterOverlay overlay;
       overlay.ParseFromString(overlay_bytes);
-      auto rights = node::rights_of(who, x->vcluster, overlay.policy());
+      auto rights = node::rights_of(who, x->vcluster, overlay.policy(),
+                                    "shell");
       auto keep = [&](const std::string& phase, const std::string& detail,
                       std::function<void(bool)> then) {
         rec.set_phase(phase);

@@ -299,7 +299,8 @@ void check_line(self_ptr self, node::shell_pipeline pipeline) {
       overlay.ParseFromString(overlay_bytes);
       delta.ParseFromString(delta_bytes);
       const auto& pol = overlay.policy();
-      auto rights = node::rights_of(now.cfg.who, now.cfg.vcluster, pol);
+      auto rights = node::rights_of(now.cfg.who, now.cfg.vcluster, pol,
+                                    "shell");
       if (rights.lvl == node::exec_rights::level::none) {
         refuse_line(self,
                     rights.policy_refusal ? STATUS_CODE_POLICY_REJECTED

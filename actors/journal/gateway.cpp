@@ -89,7 +89,7 @@ void handle_status(caf::event_based_actor* self, const shared& d,
                    api_reply reply) {
   const auto& q = req.status();
   if (auto why = policy::vcluster_denial(who, q.vcluster()); !why.empty()) {
-    reply.fail(STATUS_CODE_UNAUTHORIZED, why + " status");
+    reply.fail(STATUS_CODE_UNAUTHORIZED, why);
     return;
   }
   self

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
 
 #include <caf/actor.hpp>
 #include <caf/event_based_actor.hpp>
@@ -34,6 +35,11 @@ struct gateway_config {
   /// How long a write may wait for commit before the client is told its
   /// outcome is unknown.
   std::chrono::milliseconds propose_timeout{5000};
+  /// `journal.policy.opa_url`: the OPA server asked about commands the
+  /// built-in rules allow; empty: none (docs/authorization.md "OPA").
+  std::string opa_url;
+  /// `journal.policy.opa_timeout_ms`.
+  std::chrono::milliseconds opa_timeout{2000};
 };
 
 caf::behavior gateway(caf::event_based_actor* self,

@@ -87,6 +87,15 @@ std::string claim_node(caf::event_based_actor* self, gateway_data& d,
                        const std::string& node, const caf::actor_addr& sender,
                        const std::string& endpoint, bool report);
 
+/// With `journal.policy.opa_url` set: decides `cmd` (as prepared for
+/// proposing) with the vCluster policy and asks OPA (gateway_opa.cpp);
+/// answers `reply` with the refusal, or calls `then(reply)` when the
+/// command may be proposed. Without OPA, calls `then` at once.
+void ask_policy_engine(caf::event_based_actor* self, const gateway_shared& d,
+                       const policy::authenticated& who,
+                       protocol::JournalCommand cmd, daemon::api_reply reply,
+                       std::function<void(daemon::api_reply)> then);
+
 /// Adds the journal-service handlers (command, log, state, watch, boot
 /// config) to `table`.
 void add_journal_handlers(caf::event_based_actor* self, const gateway_shared& d,

@@ -125,7 +125,10 @@ void handle_command(self_ptr self, const gateway_shared& d, const Request& req,
       reply.fail(STATUS_CODE_CONFLICT, why);
       return;
     }
-  propose(self, d, p.command, std::move(reply));
+  ask_policy_engine(self, d, who, p.command, std::move(reply),
+                    [self, d, cmd = p.command](api_reply r) {
+                      propose(self, d, cmd, std::move(r));
+                    });
 }
 
 void handle_log(self_ptr self, const gateway_shared& d, const Request& req,

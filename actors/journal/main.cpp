@@ -124,11 +124,14 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
   s.members = std::move(*plan);
   if (auto st = check_raft_tls(s); !st)
     return st.err();
-  if (auto& loki = s.v.get_string("journal.notify.loki_url");
-      !loki.empty() && loki.rfind("http://", 0) != 0
-      && loki.rfind("https://", 0) != 0)
-    return make_error("journal.notify.loki_url: '" + loki
-                      + "' is not an http or https URL");
+  // A mistyped OPA or Loki URL would only ever look "unreachable" (the
+  // degraded rules, retries forever): refuse it at start instead.
+  for (const char* key : {"journal.policy.opa_url", "journal.notify.loki_url"})
+    if (const auto& url = s.v.get_string(key); !url.empty()
+                                               && url.rfind("http://", 0) != 0
+                                               && url.rfind("https://", 0) != 0)
+      return make_error(std::string(key) + ": '" + url.substr(0, 200)
+                        + "' is not an http:// or https:// URL");
   auto verifier = policy::load_verifier(s.v, "journal");
   if (!verifier)
     return verifier.err();
@@ -217,6 +220,9 @@ journal_children(const settings& s, const ports& p, const caf::actor& registry,
   gw.wall = wall;
   gw.propose_timeout
     = std::chrono::milliseconds(s.v.get_int("journal.request_timeout_ms"));
+  gw.opa_url = s.v.get_string("journal.policy.opa_url");
+  gw.opa_timeout
+    = std::chrono::milliseconds(s.v.get_int("journal.policy.opa_timeout_ms"));
   using supervision::health_handle;
   auto children = daemon::jwks_children("journal", s.verifier, wall);
   children.insert(children.end(),

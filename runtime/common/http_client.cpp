@@ -66,11 +66,18 @@ std::string describe(CURLcode rc, const client_request& req) {
   }
 }
 
-/// The URL as messages show it: URLs can come from another server's
-/// answer (a discovery document), so they are cut and stripped of
-/// control characters like any untrusted text.
+/// The URL as messages show it: without user information or query (they
+/// may hold credentials), and cut and stripped of control characters like
+/// any untrusted text (URLs can come from another server's answer, a
+/// discovery document).
 std::string shown(const std::string& url) {
-  return safe_text(url, 200);
+  auto s = url.substr(0, url.find('?'));
+  auto scheme = s.find("://");
+  auto at = s.find('@');
+  if (scheme != std::string::npos && at != std::string::npos && at > scheme
+      && s.find('/', scheme + 3) > at)
+    s = s.substr(0, scheme + 3) + s.substr(at + 1);
+  return safe_text(s, 200);
 }
 
 } // namespace

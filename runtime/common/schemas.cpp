@@ -151,6 +151,13 @@ schema make_journal() {
     flag("journal.dump_log", false, "dump-log",
          "Print the stored Raft log as JSON lines and exit (journal must "
          "be stopped)"),
+    str("journal.policy.opa_url", "", "", "",
+        "Base URL of an OPA server asked about every journal command the "
+        "built-in rules allow; empty: no OPA"),
+    num("journal.policy.opa_timeout_ms", 2000, "",
+        "How long the gateway waits for OPA before the degraded rules "
+        "apply",
+        10, 60000),
   };
   add_oidc(s, "journal");
   return s;

@@ -147,15 +147,9 @@ config_state_machine::do_emergency_start(const JournalCommand& cmd) {
       || cmd.emergency_reason().size() > max_message_bytes)
     return refuse(invalid, "emergency start needs a reason of 1.."
                              + std::to_string(max_message_bytes) + " bytes");
-  // DESIGN.md §5: AI agents never start emergencies, whatever their role.
-  if (cmd.author().principal_type() == protocol::PRINCIPAL_TYPE_AGENT)
-    return refuse(protocol::STATUS_CODE_POLICY_REJECTED,
-                  "AI agents may not start emergencies");
+  // AI principals and the policy's emergency_allowed were decided before
+  // (authorize: the decision point's emergency.start row).
   auto policy = governing_policy(scope);
-  if (!policy.emergency_allowed())
-    return refuse(protocol::STATUS_CODE_POLICY_REJECTED,
-                  "emergencies are not allowed by the policy of "
-                    + scope_key(scope));
   if (emergency(scope))
     return refuse(protocol::STATUS_CODE_CONFLICT,
                   "an emergency is already active on " + scope_key(scope));

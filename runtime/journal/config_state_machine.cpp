@@ -229,19 +229,43 @@ CommandResult config_state_machine::run(const JournalCommand& cmd) {
 }
 
 CommandResult config_state_machine::authorize(const JournalCommand& cmd) {
-  if (!cmd.has_author_roles())
-    return dispatch(cmd);
-  // Authorized here, not by the gateway (issue 9 item 5): a node-scoped
-  // write is checked against the node's enrollment as of this entry, which
-  // every replica reads alike, instead of a linearizable read before
-  // proposing. First, like the gateway's check it replaces.
+  // The vCluster-policy rules of the decision point (AI writes, AI and
+  // policy-forbidden emergencies) are decided here, with the policies as of
+  // this entry, which every replica reads alike.
+  policy::policy_lookup lookup = [this](const std::string& vc) {
+    return policy(vc);
+  };
   std::string enrolled;
   if (cmd.scope().target_case() == Scope::kNode)
     if (const auto* rec = node(cmd.scope().node()))
       enrolled = rec->vcluster();
-  auto decision = policy::decide_at_apply(cmd, enrolled);
+  if (!cmd.has_author_roles()) {
+    // A raw command (platform admins only, at the gateway) carries no
+    // stamped roles: its author acts as a platform admin, but the policy
+    // rules hold for it too.
+    policy::authenticated who;
+    who.claims.subject = cmd.author().principal();
+    if (cmd.author().principal_type() == protocol::PRINCIPAL_TYPE_AGENT)
+      who.claims.principal_type = "agent";
+    who.roles = {{policy::role::kind::platform_admin, {}}};
+    auto d = policy::decide_command(who, cmd, enrolled, lookup);
+    if (!d.allowed())
+      return refuse(d.out == policy::decision::outcome::reject
+                      ? protocol::STATUS_CODE_POLICY_REJECTED
+                      : protocol::STATUS_CODE_UNAUTHORIZED,
+                    d.message);
+    return dispatch(cmd);
+  }
+  // Authorized here, not by the gateway (issue 9 item 5): a node-scoped
+  // write is checked against the node's enrollment as of this entry, which
+  // every replica reads alike, instead of a linearizable read before
+  // proposing. First, like the gateway's check it replaces.
+  auto decision = policy::decide_at_apply(cmd, enrolled, lookup);
   if (!decision.denial.empty())
-    return refuse(protocol::STATUS_CODE_UNAUTHORIZED, decision.denial);
+    return refuse(decision.policy_rejection
+                    ? protocol::STATUS_CODE_POLICY_REJECTED
+                    : protocol::STATUS_CODE_UNAUTHORIZED,
+                  decision.denial);
   if (decision.role == cmd.author().role())
     return dispatch(cmd);
   auto stamped = cmd;

@@ -21,6 +21,7 @@ VClusterPolicy default_policy() {
   p.set_approval_timeout_seconds(default_approval_timeout_seconds);
   p.set_emergency_allowed(true);
   p.set_ai_exec_allowed(false);
+  p.set_ai_write_allowed(false);
   p.set_audit_retention_days(default_audit_retention_days);
   return p;
 }

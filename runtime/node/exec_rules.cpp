@@ -10,6 +10,7 @@
 #include <deque>
 
 #include "runtime/common/terminal_text.hpp"
+#include "runtime/policy/command_authz.hpp"
 
 namespace pact::node {
 
@@ -52,14 +53,6 @@ bool executable_file(const std::string& host) {
   struct stat st {};
   return ::stat(host.c_str(), &st) == 0 && S_ISREG(st.st_mode)
          && ::access(host.c_str(), X_OK) == 0;
-}
-
-bool holds_role(const policy::authenticated& who, policy::role::kind k,
-                const std::string& vcluster) {
-  return std::any_of(who.roles.begin(), who.roles.end(),
-                     [&](const policy::role& r) {
-                       return r.k == k && r.vcluster == vcluster;
-                     });
 }
 
 } // namespace
@@ -230,41 +223,21 @@ admission_for(const protocol::VClusterPolicy& policy, command_list list,
   return r;
 }
 
-exec_rights rights_of(const policy::authenticated& who,
-                      const std::string& vcluster,
-                      const protocol::VClusterPolicy& policy) {
-  using kind = policy::role::kind;
+exec_rights
+rights_of(const policy::authenticated& who, const std::string& vcluster,
+          const protocol::VClusterPolicy& policy, std::string_view action) {
+  // The decision point's exec, shell and diag rows (docs/authorization.md).
+  auto d = policy::decide(policy::principal_of(who), who.roles, action,
+                          {vcluster, policy::is_regulated(policy)},
+                          policy::view_of(policy));
   exec_rights r;
-  auto denied = [&](const std::string& what) {
-    r.why_not = "policy: denied: " + who.claims.subject + " may not " + what;
-  };
-  bool ai = who.claims.principal_type == "agent"
-            || holds_role(who, kind::service_ai, "");
-  bool admin = holds_role(who, kind::platform_admin, "");
-  bool ops = holds_role(who, kind::ops, vcluster)
-             || holds_role(who, kind::regulated, vcluster);
-  bool viewer = holds_role(who, kind::viewer, vcluster);
-  if (ai) {
-    // DESIGN.md §5: an AI principal execs only where the policy allows it,
-    // and then only read-only commands, whatever its role.
-    if (!policy.ai_exec_allowed()) {
-      r.why_not = "AI exec is not allowed by the policy of vCluster "
-                  + vcluster;
-      r.policy_refusal = true;
-      return r;
-    }
-    if (admin || ops || viewer || holds_role(who, kind::service_ai, ""))
-      r.lvl = exec_rights::level::read_only;
-    else
-      denied("exec on nodes of vCluster " + vcluster);
+  if (!d.allowed()) {
+    r.why_not = d.message;
+    r.policy_refusal = d.out == policy::decision::outcome::reject;
     return r;
   }
-  if (admin || ops)
-    r.lvl = exec_rights::level::full;
-  else if (viewer)
-    r.lvl = exec_rights::level::read_only;
-  else
-    denied("exec on nodes of vCluster " + vcluster);
+  r.lvl = d.read_only ? exec_rights::level::read_only
+                      : exec_rights::level::full;
   return r;
 }
 

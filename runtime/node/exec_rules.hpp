@@ -97,9 +97,12 @@ struct exec_rights {
   bool policy_refusal = false;
 };
 
+/// What decide() (runtime/policy/decision.hpp) grants `who` for `action`
+/// ("exec", "shell" or "diag") on a node of `vcluster` under `policy`.
 exec_rights rights_of(const policy::authenticated& who,
                       const std::string& vcluster,
-                      const protocol::VClusterPolicy& policy);
+                      const protocol::VClusterPolicy& policy,
+                      std::string_view action = "exec");
 
 /// Whether one command may run, and as which program: resolve, the
 /// caller's read-only limit, the whitelist (the shared rules of `pact exec`

@@ -50,24 +50,103 @@ std::string role_name(const role& r) {
   return "unknown";
 }
 
+std::string_view command_action(const JournalCommand& cmd) {
+  switch (cmd.kind()) {
+    case COMMAND_KIND_COMMIT:
+      return "commit";
+    case COMMAND_KIND_ROLLBACK:
+      return "rollback";
+    case COMMAND_KIND_OVERLAY_APPLY:
+      return "apply";
+    case COMMAND_KIND_POLICY_UPDATE:
+      return "group.set-policy";
+    case COMMAND_KIND_BLACKLIST_ADD:
+      return "blacklist.add";
+    case COMMAND_KIND_BLACKLIST_REMOVE:
+      return "blacklist.remove";
+    case COMMAND_KIND_NODE_STATE_CHANGE:
+      return "node.set-state";
+    case COMMAND_KIND_DRIFT_DETECTED:
+    case COMMAND_KIND_AUTO_CONVERGE:
+      return "node.event";
+    case COMMAND_KIND_EMERGENCY_START:
+      return "emergency.start";
+    case COMMAND_KIND_EMERGENCY_END:
+      return "emergency.end";
+    case COMMAND_KIND_NODE_ENROLL:
+      return "enroll";
+    case COMMAND_KIND_RECORD:
+      return "record";
+    case COMMAND_KIND_EXTEND_WINDOW:
+      return "extend";
+    default:
+      break;
+  }
+  // An unknown kind is a write like any other; the state machine refuses
+  // it as malformed.
+  return "record";
+}
+
+policy_view view_of(const VClusterPolicy& p) {
+  policy_view v;
+  v.known = true;
+  v.ai_write_allowed = p.ai_write_allowed();
+  v.ai_exec_allowed = p.ai_exec_allowed();
+  v.emergency_allowed = !p.has_emergency_allowed() || p.emergency_allowed();
+  return v;
+}
+
+bool is_regulated(const VClusterPolicy& p) {
+  return p.regulated() || p.two_person_approval();
+}
+
+principal principal_of(const authenticated& who) {
+  return {who.claims.subject,
+          who.claims.principal_type == "agent" || holds_ai_role(who.roles)};
+}
+
+decision decide_for(const authenticated& who, std::string_view action,
+                    const std::string& vcluster, const policy_view& pol) {
+  return decide(principal_of(who), who.roles, action, {vcluster, false}, pol);
+}
+
+decision decide_command(const authenticated& who, const JournalCommand& cmd,
+                        const std::string& node_vcluster,
+                        const policy_lookup& lookup) {
+  auto action = command_action(cmd);
+  auto me = principal_of(who);
+  decision out;
+  out.out = decision::outcome::allow;
+  for (auto& vc : written_vclusters(cmd, node_vcluster)) {
+    target where{vc, false};
+    policy_view pol;
+    if (lookup) {
+      auto p = lookup(vc);
+      where.regulated = !vc.empty() && is_regulated(p);
+      pol = view_of(p);
+    }
+    auto d = decide(me, who.roles, action, where, pol);
+    if (!d.allowed()) {
+      if (d.out == decision::outcome::deny && vc.empty()
+          && cmd.scope().target_case() == Scope::kNode
+          && action != "emergency.start")
+        d.message = "policy: denied: " + who.claims.subject
+                    + " may not write to node " + cmd.scope().node()
+                    + ", which is enrolled in no vCluster (platform admins "
+                      "only)";
+      return d;
+    }
+    if (out.role.empty())
+      out.role = d.role;
+    out.needs_approval = out.needs_approval || d.needs_approval;
+    out.needs_engine = out.needs_engine || d.needs_engine;
+  }
+  return out;
+}
+
 std::string command_denial(const authenticated& who, const JournalCommand& cmd,
                            const std::string& node_vcluster) {
-  auto denied = [&](const std::string& what) {
-    return "policy: denied: " + who.claims.subject + " may not " + what;
-  };
-  for (auto& vc : written_vclusters(cmd, node_vcluster)) {
-    if (can_write(who.roles, vc))
-      continue;
-    if (vc.empty()) {
-      if (cmd.scope().target_case() == Scope::kNode)
-        return denied("write to node " + cmd.scope().node()
-                      + ", which is enrolled in no vCluster (platform "
-                        "admins only)");
-      return denied("make cluster-wide changes (platform admins only)");
-    }
-    return denied("write to vcluster " + vc);
-  }
-  return {};
+  return decide_command(who, cmd, node_vcluster).message;
 }
 
 Identity author_of(const authenticated& who, const std::string& vcluster) {
@@ -109,8 +188,12 @@ proposal prepare_proposal(const authenticated& who, JournalCommand cmd) {
   // A node credential's rule needs no enrollment: decided here, at once.
   if (node_role_only(who.roles))
     out.denial = node_command_denial(who, cmd);
-  else if (cmd.scope().target_case() != Scope::kNode)
-    out.denial = command_denial(who, cmd, "");
+  else if (cmd.scope().target_case() != Scope::kNode) {
+    out.verdict = decide_command(who, cmd, "");
+    out.denial = out.verdict.message;
+  } else {
+    out.verdict.out = decision::outcome::allow;
+  }
   auto vcs = written_vclusters(cmd, "");
   *cmd.mutable_author() = author_of(who, vcs.empty() ? "" : vcs[0]);
   *cmd.mutable_author_roles() = stamp_roles(who.roles);
@@ -120,9 +203,12 @@ proposal prepare_proposal(const authenticated& who, JournalCommand cmd) {
 }
 
 apply_decision decide_at_apply(const JournalCommand& cmd,
-                               const std::string& enrolled_vcluster) {
+                               const std::string& enrolled_vcluster,
+                               const policy_lookup& lookup) {
   authenticated who;
   who.claims.subject = cmd.author().principal();
+  if (cmd.author().principal_type() == PRINCIPAL_TYPE_AGENT)
+    who.claims.principal_type = "agent";
   const auto& groups = cmd.author_roles().groups();
   who.roles
     = parse_roles(std::vector<std::string>(groups.begin(), groups.end()));
@@ -138,15 +224,18 @@ apply_decision decide_at_apply(const JournalCommand& cmd,
   if (!admin && holds_node_role(who.roles)) {
     auto why = node_command_denial(who, cmd);
     if (why.empty())
-      return {{}, role_name({role::kind::node, {}})};
+      return {{}, false, role_name({role::kind::node, {}})};
     if (node_role_only(who.roles))
-      return {why, {}};
+      return {why, false, {}};
   }
+  // Decided with the node's real vCluster, admins included: its policy
+  // holds for them too (emergency_allowed, AI writes).
+  if (auto d = decide_command(who, cmd, enrolled_vcluster, lookup);
+      !d.allowed())
+    return {d.message, d.out == decision::outcome::reject, {}};
   const std::string node_vc = admin ? std::string() : enrolled_vcluster;
-  if (auto why = command_denial(who, cmd, node_vc); !why.empty())
-    return {why, {}};
   auto vcs = written_vclusters(cmd, node_vc);
-  return {{}, author_of(who, vcs.empty() ? "" : vcs[0]).role()};
+  return {{}, false, author_of(who, vcs.empty() ? "" : vcs[0]).role()};
 }
 
 } // namespace pact::policy

@@ -9,11 +9,14 @@
 /// the vCluster-policy rules (AI principals and emergencies, blacklists,
 /// exec permissions) deterministically.
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <pact/protocol/journal.pb.h>
 
+#include "runtime/policy/decision.hpp"
 #include "runtime/policy/request_auth.hpp"
 #include "runtime/policy/roles.hpp"
 
@@ -26,8 +29,40 @@ namespace pact::policy {
 std::vector<std::string> written_vclusters(const protocol::JournalCommand& cmd,
                                            const std::string& node_vcluster);
 
+/// The named action (decision.hpp) a journal command is: "commit",
+/// "group.set-policy", "emergency.start", …
+std::string_view command_action(const protocol::JournalCommand& cmd);
+
+/// What the decision point needs of a vCluster's policy.
+policy_view view_of(const protocol::VClusterPolicy& p);
+/// A regulated vCluster: its policy sets `regulated` or
+/// `two_person_approval`.
+bool is_regulated(const protocol::VClusterPolicy& p);
+
+/// The policy governing a vCluster ("" = the global scope), where the caller
+/// knows it (the state machine); an empty function where it does not (the
+/// gateway before proposing: policy rules are then decided at apply).
+using policy_lookup
+  = std::function<protocol::VClusterPolicy(const std::string& vcluster)>;
+
+/// The principal of a verified caller: AI when its token says
+/// `pact_principal_type = agent` or it holds `pact-service-ai`.
+principal principal_of(const authenticated& who);
+
+/// decide() for a verified caller on `vcluster` (not regulated, `pol`).
+decision decide_for(const authenticated& who, std::string_view action,
+                    const std::string& vcluster, const policy_view& pol = {});
+
+/// decide() for `cmd` on every vCluster it writes (the first refusal wins;
+/// approval and engine needs are the union).
+decision decide_command(const authenticated& who,
+                        const protocol::JournalCommand& cmd,
+                        const std::string& node_vcluster,
+                        const policy_lookup& lookup = {});
+
 /// Empty when `roles` may run `cmd`; otherwise the reason, phrased for the
-/// operator ("policy: denied: …").
+/// operator ("policy: denied: …"). Role rules only (decide_command without
+/// a policy).
 std::string command_denial(const authenticated& who,
                            const protocol::JournalCommand& cmd,
                            const std::string& node_vcluster);
@@ -50,6 +85,9 @@ protocol::AuthorRoles stamp_roles(const std::vector<role>& roles);
 struct proposal {
   /// Empty when it may be proposed; else command_denial's message.
   std::string denial;
+  /// The decision for it (role rules only; node-scoped commands are
+  /// decided at apply and allowed here).
+  decision verdict;
   /// The command to propose.
   protocol::JournalCommand command;
 };
@@ -68,8 +106,10 @@ proposal prepare_proposal(const authenticated& who,
 
 /// The state machine's decision on a command carrying stamped roles.
 struct apply_decision {
-  /// Empty when allowed; else command_denial's message.
+  /// Empty when allowed; else the refusal's message.
   std::string denial;
+  /// When refused: by role (exit 2) or by the vCluster policy (exit 3).
+  bool policy_rejection = false;
   /// When allowed: the role recorded as `author.role` (as author_of).
   std::string role;
 };
@@ -77,12 +117,15 @@ struct apply_decision {
 /// Authorizes `cmd` (author principal and stamped roles as carried) when it
 /// is applied; `enrolled_vcluster` is the vCluster its node is enrolled in
 /// at that moment ("" when none or not node-scoped). Deterministic: reads
-/// only the command and that name. Same answers as the gateway gave when it
+/// only the command, that name and `lookup` (the replicated policies: the
+/// vCluster-policy rules of decision.hpp are decided here, with the policy
+/// as of this entry). Same role answers as the gateway gave when it
 /// read the enrollment before proposing: a platform admin writes any node
 /// (its entries name the admin role), a node credential its own node's
 /// events (node_authz.hpp; its entries name pact-node), anyone else only
 /// nodes of a vCluster a role lets them write.
 apply_decision decide_at_apply(const protocol::JournalCommand& cmd,
-                               const std::string& enrolled_vcluster);
+                               const std::string& enrolled_vcluster,
+                               const policy_lookup& lookup = {});
 
 } // namespace pact::policy

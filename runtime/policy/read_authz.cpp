@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "runtime/policy/decision.hpp"
 #include "runtime/policy/scope_text.hpp"
 
 namespace pact::policy {
@@ -9,10 +10,9 @@ namespace pact::policy {
 using protocol::Scope;
 
 bool reads_everything(const std::vector<role>& roles) {
-  for (const auto& r : roles)
-    if (r.k == role::kind::platform_admin || r.k == role::kind::service_ai)
-      return true;
-  return false;
+  // The decision point's `log.export` row: the reads that span every
+  // vCluster (docs/authorization.md).
+  return decide({}, roles, "log.export", {}, {}).allowed();
 }
 
 std::string node_vcluster(const std::string& enrolled,
@@ -60,6 +60,12 @@ std::string denied(const authenticated& who, const std::string& what) {
   return "policy: denied: " + who.claims.subject + " may not read " + what;
 }
 
+/// " (needs ROLE, … or ROLE)": the roles that read `vcluster`
+/// (decision.hpp's read row).
+std::string needs(const std::string& vcluster) {
+  return " (needs " + roles_needed(*find_action("status"), vcluster) + ")";
+}
+
 } // namespace
 
 std::string vcluster_denial(const authenticated& who,
@@ -68,7 +74,7 @@ std::string vcluster_denial(const authenticated& who,
     return can_read_global(who.roles) ? "" : denied(who, "the journal");
   return can_read_vcluster(who.roles, vcluster)
            ? ""
-           : denied(who, "vcluster " + vcluster);
+           : denied(who, "vcluster " + vcluster + needs(vcluster));
 }
 
 std::string node_denial(const authenticated& who, const std::string& node,
@@ -76,8 +82,11 @@ std::string node_denial(const authenticated& who, const std::string& node,
   if (can_read_node(who.roles, node_vc))
     return {};
   return denied(who, "node " + node
-                       + (node_vc.empty() ? std::string(" (in no vCluster)")
-                                          : " (vcluster " + node_vc + ")"));
+                       + (node_vc.empty()
+                            ? std::string(" (in no vCluster; needs "
+                                          "pact-service-ai or "
+                                          "pact-platform-admin)")
+                            : " (vcluster " + node_vc + ")" + needs(node_vc)));
 }
 
 std::string all_denial(const authenticated& who, const std::string& what) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "runtime/policy/decision.hpp"
+
 namespace pact::policy {
 
 namespace {
@@ -24,10 +26,6 @@ std::optional<role> parse_scoped(std::string_view group,
   if (!valid_vcluster_name(vcluster))
     return std::nullopt;
   return role{k, std::string(vcluster)};
-}
-
-bool is_global(role::kind k) {
-  return k == role::kind::platform_admin || k == role::kind::service_ai;
 }
 
 } // namespace
@@ -63,14 +61,11 @@ std::vector<role> parse_roles(const std::vector<std::string>& groups) {
 }
 
 bool can_read(const std::vector<role>& roles, std::string_view vcluster) {
-  // A node credential reads nothing but its own boot stream
-  // (node_authz.hpp), not even global state.
-  if (vcluster.empty())
-    return std::any_of(roles.begin(), roles.end(),
-                       [](const role& r) { return r.k != role::kind::node; });
-  return std::any_of(roles.begin(), roles.end(), [&](const role& r) {
-    return is_global(r.k) || r.vcluster == vcluster;
-  });
+  // Every read action has the same row (docs/authorization.md): ask the
+  // decision point for one of them. A node credential reads nothing but
+  // its own boot stream (node_authz.hpp), not even global state.
+  return decide({}, roles, "status", {std::string(vcluster), false}, {})
+    .allowed();
 }
 
 bool can_write(const std::vector<role>& roles, std::string_view vcluster) {

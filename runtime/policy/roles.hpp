@@ -1,12 +1,9 @@
 #pragma once
 
-/// Built-in roles (DESIGN.md §5) and the basic RBAC read/write rules that
-/// still apply when OPA or the journal is unreachable.
+/// Built-in roles (DESIGN.md §5). What each role may do, action by action,
+/// is decision.hpp's table (docs/authorization.md).
 ///
-/// Roles are derived from the group names of a verified token. The rules
-/// here are the floor, not the whole policy: two-person approval for
-/// regulated vClusters, AI exec and emergency mode are decided by the policy
-/// layer on top of these answers.
+/// Roles are derived from the group names of a verified token.
 
 #include <optional>
 #include <string>
@@ -58,13 +55,16 @@ std::vector<role> parse_roles(const std::vector<std::string>& groups);
 /// Whether `roles` may read state of `vcluster`. An empty `vcluster` is the
 /// global scope, readable by any known role but node. Otherwise: platform_admin
 /// and service_ai read every vCluster; ops, viewer and regulated read their
-/// own.
+/// own. The decision point's read row (decision.hpp), asked for `status`.
 bool can_read(const std::vector<role>& roles, std::string_view vcluster);
 
 /// Whether `roles` may change state of `vcluster`. An empty `vcluster` is
 /// the global scope, writable by platform_admin only. Otherwise:
 /// platform_admin writes every vCluster; ops and regulated write their own;
-/// viewer, service_ai and node write nothing here (node_authz.hpp).
+/// viewer, service_ai and node write nothing here (node_authz.hpp). Used to
+/// pick the role an entry records; whether a write is allowed is the
+/// decision point's answer (decision.hpp), which also lets AI principals
+/// write where the vCluster policy sets ai_write_allowed.
 bool can_write(const std::vector<role>& roles, std::string_view vcluster);
 
 } // namespace pact::policy

@@ -280,6 +280,7 @@ json policy_json(const VClusterPolicy& p) {
     {"approval_timeout_seconds", p.approval_timeout_seconds()},
     {"emergency_allowed", p.emergency_allowed()},
     {"ai_exec_allowed", p.ai_exec_allowed()},
+    {"ai_write_allowed", p.ai_write_allowed()},
     {"audit_retention_days", p.audit_retention_days()},
     {"exec_whitelist", string_list(p.exec_whitelist())},
     {"shell_whitelist", string_list(p.shell_whitelist())},

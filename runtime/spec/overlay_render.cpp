@@ -201,6 +201,7 @@ void render_policy(std::ostream& out, const std::string& prefix,
       << "approval_timeout_seconds = " << p.approval_timeout_seconds() << "\n"
       << "emergency_allowed = " << flag(p.emergency_allowed()) << "\n"
       << "ai_exec_allowed = " << flag(p.ai_exec_allowed()) << "\n"
+      << "ai_write_allowed = " << flag(p.ai_write_allowed()) << "\n"
       << "audit_retention_days = " << p.audit_retention_days() << "\n"
       << "exec_whitelist = " << string_list(p.exec_whitelist()) << "\n"
       << "shell_whitelist = " << string_list(p.shell_whitelist()) << "\n"

@@ -27,6 +27,7 @@ const std::vector<std::string_view> policy_keys = {"drift_sensitivity",
                                                    "approval_timeout_seconds",
                                                    "emergency_allowed",
                                                    "ai_exec_allowed",
+                                                   "ai_write_allowed",
                                                    "audit_retention_days",
                                                    "exec_whitelist",
                                                    "shell_whitelist",
@@ -80,6 +81,7 @@ status read_booleans(const table_reader& r, VClusterPolicy& p) {
     {"two_person_approval", &VClusterPolicy::set_two_person_approval},
     {"emergency_allowed", &VClusterPolicy::set_emergency_allowed},
     {"ai_exec_allowed", &VClusterPolicy::set_ai_exec_allowed},
+    {"ai_write_allowed", &VClusterPolicy::set_ai_write_allowed},
   };
   for (auto [key, set] : fields) {
     auto v = r.boolean(key);

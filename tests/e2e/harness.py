@@ -73,13 +73,16 @@ def b64url(data):
 
 
 def make_token(secret, sub="e2e-admin", groups=("pact-platform-admin",),
-               lifetime=3600, issuer="pact-dev"):
-    """An HS256 JWT as an OIDC provider in development mode would issue."""
+               lifetime=3600, principal_type=None, issuer="pact-dev"):
+    """An HS256 JWT as an OIDC provider in development mode would issue;
+    `principal_type` sets its pact_principal_type claim."""
     header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
     now = int(time.time())
-    payload = b64url(json.dumps({
-        "sub": sub, "iss": issuer, "aud": "pact", "groups": list(groups),
-        "iat": now, "exp": now + lifetime}).encode())
+    claims = {"sub": sub, "iss": issuer, "aud": "pact",
+              "groups": list(groups), "iat": now, "exp": now + lifetime}
+    if principal_type:
+        claims["pact_principal_type"] = principal_type
+    payload = b64url(json.dumps(claims).encode())
     signing = f"{header}.{payload}".encode()
     sig = hmac.new(secret.encode(), signing, hashlib.sha256).digest()
     return f"{header}.{payload}.{b64url(sig)}"

@@ -139,7 +139,8 @@ class CapTest(PactTestCase):
                            groups=["pact-viewer-other"])
         r = self.cap(agent, token=other)
         self.assertEqual(r.returncode, 2, r.stderr)
-        self.assertIn("may not read this node's capabilities", r.stderr)
+        self.assertIn("may not read the capabilities of nodes of vCluster",
+                      r.stderr)
         viewer = make_token(secret, sub="val@site", groups=["pact-viewer-ml"])
         self.assertEqual(self.cap(agent, token=viewer).returncode, 0)
         # No agent there: exit 5 naming it.

@@ -153,6 +153,12 @@ class ExitCodeTest(PactTestCase):
             ("`commit`", "the role may not write the scope"):
                 lambda: c("commit", "-m", "m", "n1", "--set",
                           "kernel:vm.x=1", token=self.viewer),
+            ("`commit`", "an AI principal where the vCluster policy has "
+                         "`ai_write_allowed = false`"):
+                lambda: c("commit", "-m", "m", "n1", "--set",
+                          "kernel:vm.x=1", token=make_token(
+                              self.secret, sub="claude",
+                              groups=("pact-service-ai",))),
             ("`commit`", "an item matches a blacklist pattern"):
                 lambda: c("commit", "-m", "m", "n1", "--set",
                           "files:/opt/scratch/a.conf=x"),

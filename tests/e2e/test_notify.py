@@ -133,8 +133,8 @@ class NotifyTest(PactTestCase):
                            env=self.env, capture_output=True, text=True,
                            timeout=30)
         self.assertEqual(r.returncode, 1)
-        self.assertIn("journal.notify.loki_url: 'loki:3100' is not an http "
-                      "or https URL", r.stderr)
+        self.assertIn("journal.notify.loki_url: 'loki:3100' is not an "
+                      "http:// or https:// URL", r.stderr)
 
 
 if __name__ == "__main__":

@@ -169,6 +169,13 @@ class ServicesTest(ServiceClient, PactTestCase):
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertIn("policy: denied: vera may not restart services",
                       r.stderr)
+        # An AI principal restarts only where the vCluster policy sets
+        # ai_write_allowed (docs/authorization.md): a policy rejection.
+        ai = make_token(self.secret, "claude", ["pact-service-ai"])
+        r = self.svc("restart", "web", token=ai)
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("AI write is not allowed by the policy of vCluster "
+                      f"{VC} (ai_write_allowed = false)", r.stderr)
         other = make_token(self.secret, "olga", ["pact-viewer-other"])
         self.assertEqual(self.svc("status", token=other).returncode, 2)
         for bad in ("../etc", "a/b", "", "-x"):

@@ -140,7 +140,8 @@ TEST_CASE_FIXTURE(fixture, "another vCluster's operator is refused") {
   CHECK(s->replies[0].status().code() == STATUS_CODE_UNAUTHORIZED);
   CHECK(s->replies[0].status().message()
         == "policy: denied: sam may not read the diagnostics of nodes of "
-           "vCluster ml");
+           "vCluster ml (needs pact-ops-ml, pact-regulated-ml, "
+           "pact-viewer-ml, pact-service-ai or pact-platform-admin)");
   REQUIRE(s->records.size() == 1);
   CHECK(s->records[0].exec().phase() == "refused");
 }

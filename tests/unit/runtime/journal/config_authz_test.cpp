@@ -79,13 +79,19 @@ TEST_CASE("an operator may not write a node of another vCluster or of none") {
             STATUS_CODE_UNAUTHORIZED,
             "policy: denied: olga@site may not write to node n3, which is "
             "enrolled in no vCluster (platform admins only)");
-  // Viewers, the AI service and a token without pact roles write nothing.
-  for (const auto& groups : std::vector<std::vector<std::string>>{
-         {"pact-viewer-ml"}, {"pact-service-ai"}, {}}) {
+  // Viewers and a token without pact roles write nothing.
+  for (const auto& groups :
+       std::vector<std::vector<std::string>>{{"pact-viewer-ml"}, {}}) {
     h.refused(as(node_commit("n1", "vm.a", "2"), "vic@site", groups),
               STATUS_CODE_UNAUTHORIZED,
               "policy: denied: vic@site may not write to vcluster ml");
   }
+  // The AI service writes only where ai_write_allowed (default false): a
+  // rejection by the vCluster policy (docs/authorization.md).
+  h.refused(as(node_commit("n1", "vm.a", "2"), "ai@site", {"pact-service-ai"}),
+            STATUS_CODE_POLICY_REJECTED,
+            "AI write is not allowed by the policy of vCluster ml "
+            "(ai_write_allowed = false)");
   // Every node-scoped kind is checked, not only commits.
   auto rb = make_cmd(COMMAND_KIND_ROLLBACK, node_scope("n2"));
   rb.set_rollback_to(1);

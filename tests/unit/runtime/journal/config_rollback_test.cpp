@@ -106,7 +106,9 @@ TEST_CASE("emergency start and end") {
   start.set_emergency_reason("GPU firmware hang");
   auto by_ai = start;
   *by_ai.mutable_author() = agent();
-  h.refused(by_ai, STATUS_CODE_POLICY_REJECTED, "AI agents may not");
+  // A refusal by role (exit 2), whatever roles the AI principal holds
+  // (docs/authorization.md, emergency.start).
+  h.refused(by_ai, STATUS_CODE_UNAUTHORIZED, "AI principals never may");
   uint64_t seq = h.ok(start);
   auto* em = h.sm.emergency(node_scope("n1"));
   REQUIRE(em);
@@ -145,10 +147,18 @@ TEST_CASE("emergencies obey the vCluster policy") {
   h.ok(enroll);
   auto vc = make_cmd(COMMAND_KIND_EMERGENCY_START, vcluster_scope("ml"));
   vc.set_emergency_reason("x");
-  h.refused(vc, STATUS_CODE_POLICY_REJECTED, "not allowed by the policy");
+  h.refused(vc, STATUS_CODE_POLICY_REJECTED,
+            "emergencies are not allowed by the policy of vCluster ml "
+            "(emergency_allowed = false)");
   auto node = make_cmd(COMMAND_KIND_EMERGENCY_START, node_scope("n1"));
   node.set_emergency_reason("x");
   h.refused(node, STATUS_CODE_POLICY_REJECTED, "not allowed by the policy");
+  // A platform admin's, stamped by the gateway: the node's vCluster policy
+  // holds for admins too.
+  auto by_admin = node;
+  by_admin.mutable_author_roles()->add_groups("pact-platform-admin");
+  h.refused(by_admin, STATUS_CODE_POLICY_REJECTED,
+            "emergencies are not allowed by the policy of vCluster ml");
   // A node in no vCluster falls under the defaults (allowed).
   auto other = make_cmd(COMMAND_KIND_EMERGENCY_START, node_scope("n2"));
   other.set_emergency_reason("x");
@@ -166,4 +176,33 @@ TEST_CASE("emergencies obey the vCluster policy") {
   h.ok(vc);
   CHECK(h.sm.emergency(vcluster_scope("ml")) != nullptr);
   CHECK(h.sm.emergencies().size() == 2);
+}
+
+// Issue 13 item 4: an AI principal writes only where the vCluster policy
+// sets ai_write_allowed, decided where the command applies (with the policy
+// as of that entry), stamped roles or not; nothing is written otherwise.
+TEST_CASE("AI principals write only where ai_write_allowed") {
+  harness h;
+  h.ok(overlay_apply("ml", {}));
+  auto enroll = make_cmd(COMMAND_KIND_NODE_ENROLL, node_scope("n1"));
+  enroll.set_vcluster("ml");
+  h.ok(enroll);
+  auto by_ai = node_commit("n1", "k", "v");
+  *by_ai.mutable_author() = agent();
+  h.refused(by_ai, STATUS_CODE_POLICY_REJECTED,
+            "AI write is not allowed by the policy of vCluster ml "
+            "(ai_write_allowed = false)");
+  // Stamped with an ops role by the gateway: the same answer.
+  auto stamped = by_ai;
+  stamped.mutable_author_roles()->add_groups("pact-ops-ml");
+  h.refused(stamped, STATUS_CODE_POLICY_REJECTED, "ai_write_allowed = false");
+  auto allow = make_cmd(COMMAND_KIND_POLICY_UPDATE, vcluster_scope("ml"));
+  allow.mutable_policy()->set_ai_write_allowed(true);
+  h.ok(allow);
+  CHECK(h.sm.policy("ml").ai_write_allowed());
+  h.ok(stamped);
+  // A viewer role does not write, AI or not: refused by role.
+  auto viewer = by_ai;
+  viewer.mutable_author_roles()->add_groups("pact-viewer-ml");
+  h.refused(viewer, STATUS_CODE_UNAUTHORIZED, "may not write to vcluster ml");
 }

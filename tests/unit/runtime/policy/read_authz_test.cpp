@@ -89,6 +89,11 @@ std::vector<std::string> names(const StateReply& r) {
 
 } // namespace
 
+/// What a read refusal of vCluster storage adds: the roles that read it.
+const std::string storage_needs
+  = "(needs pact-ops-storage, pact-regulated-storage, pact-viewer-storage, "
+    "pact-service-ai or pact-platform-admin)";
+
 TEST_CASE("global is readable by any known role, by nobody without one") {
   for (const auto& r : {admin, ai, ops_ml, viewer_ml, regulated_ml}) {
     CHECK(can_read_global({r}));
@@ -108,7 +113,8 @@ TEST_CASE("a vCluster is readable by its roles and the global readers") {
   CHECK_FALSE(can_read_vcluster({ops_ml}, "")); // "" is not a vCluster
   CHECK(can_read_vcluster({ops_other, viewer_ml}, "ml"));
   CHECK(vcluster_denial(caller({ops_ml}), "storage")
-        == "policy: denied: alice may not read vcluster storage");
+        == "policy: denied: alice may not read vcluster storage "
+             + storage_needs);
   CHECK(vcluster_denial(caller({ops_ml}), "ml").empty());
 }
 
@@ -124,9 +130,11 @@ TEST_CASE("a node is readable through its vCluster; enrollment wins over "
   CHECK(can_read_node({admin}, ""));
   CHECK(can_read_node({ai}, "storage"));
   CHECK(node_denial(caller({ops_ml}), "n-st", "storage")
-        == "policy: denied: alice may not read node n-st (vcluster storage)");
+        == "policy: denied: alice may not read node n-st (vcluster storage) "
+             + storage_needs);
   CHECK(node_denial(caller({ops_ml}), "n-x", "")
-        == "policy: denied: alice may not read node n-x (in no vCluster)");
+        == "policy: denied: alice may not read node n-x (in no vCluster; needs "
+           "pact-service-ai or pact-platform-admin)");
   CHECK(node_denial(caller({viewer_ml}), "n-ml", "ml").empty());
 }
 
@@ -261,7 +269,8 @@ TEST_CASE("a log request: every vCluster for the global readers, a "
   auto st = scope_of("vc:storage");
   CHECK(log_request_denial(caller({ops_ml}), &ml).empty());
   CHECK(log_request_denial(caller({ops_ml}), &st)
-        == "policy: denied: alice may not read vcluster storage");
+        == "policy: denied: alice may not read vcluster storage "
+             + storage_needs);
   auto g = scope_of("global");
   CHECK(log_request_denial(caller({viewer_ml}), &g).empty());
   CHECK(log_request_denial(caller({}), &g)
@@ -294,7 +303,8 @@ TEST_CASE("a log answer: the node asked for, then every entry") {
   auto n = scope_of("node:n-st");
   auto one = entries({scope_of("node:n-st")});
   CHECK(log_denial(caller({ops_ml}), &n, one, vc_of)
-        == "policy: denied: alice may not read node n-st (vcluster storage)");
+        == "policy: denied: alice may not read node n-st (vcluster storage) "
+             + storage_needs);
   CHECK(log_denial(caller({admin}), &n, one, vc_of).empty());
   auto mixed = entries({scope_of("global"), scope_of("vc:ml"),
                         scope_of("node:n-ml"), scope_of("node:n-st")});
@@ -311,7 +321,8 @@ TEST_CASE("a watch: one vCluster for its readers, all for the global "
           "readers") {
   CHECK(watch_denial(caller({ops_ml}), "ml").empty());
   CHECK(watch_denial(caller({ops_ml}), "storage")
-        == "policy: denied: alice may not read vcluster storage");
+        == "policy: denied: alice may not read vcluster storage "
+             + storage_needs);
   CHECK(watch_denial(caller({ops_ml}), "")
         == "policy: denied: alice may not read the entries of every "
            "vCluster; name a vCluster it may read");
@@ -321,11 +332,13 @@ TEST_CASE("a watch: one vCluster for its readers, all for the global "
 TEST_CASE("a read naming a node: denied when known and unreadable, silent "
           "when unknown") {
   CHECK(named_node_denial(caller({ops_ml}), "n-st", true, "storage")
-        == "policy: denied: alice may not read node n-st (vcluster storage)");
+        == "policy: denied: alice may not read node n-st (vcluster storage) "
+             + storage_needs);
   CHECK(named_node_denial(caller({ops_ml}), "n-st", false, "storage").empty());
   CHECK(named_node_denial(caller({ops_ml}), "n-ml", true, "ml").empty());
   CHECK(named_node_denial(caller({ops_ml}), "n-x", true, "")
-        == "policy: denied: alice may not read node n-x (in no vCluster)");
+        == "policy: denied: alice may not read node n-x (in no vCluster; needs "
+           "pact-service-ai or pact-platform-admin)");
 }
 
 TEST_CASE("a boot stream: the vCluster it resolved and the node") {
@@ -333,9 +346,11 @@ TEST_CASE("a boot stream: the vCluster it resolved and the node") {
     boot_denial(caller({ops_ml}), "n-ml", boot_stream("ml"), vc_of).empty());
   // The journal resolved the node's enrollment to another vCluster.
   CHECK(boot_denial(caller({ops_ml}), "n-ml", boot_stream("storage"), vc_of)
-        == "policy: denied: alice may not read vcluster storage");
+        == "policy: denied: alice may not read vcluster storage "
+             + storage_needs);
   CHECK(boot_denial(caller({ops_ml}), "n-st", boot_stream("ml"), vc_of)
-        == "policy: denied: alice may not read node n-st (vcluster storage)");
+        == "policy: denied: alice may not read node n-st (vcluster storage) "
+             + storage_needs);
   CHECK(boot_denial(caller({ops_ml}), "", boot_stream("ml"), vc_of).empty());
   CHECK(boot_denial(caller({admin}), "n-st", boot_stream("storage"), vc_of)
           .empty());

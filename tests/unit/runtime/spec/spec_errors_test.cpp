@@ -302,6 +302,7 @@ TEST_CASE("policy errors") {
      "emergency_window_seconds, enforcement_mode, auto_converge_categories, "
      "require_ack_categories, regulated, two_person_approval, "
      "approval_timeout_seconds, emergency_allowed, ai_exec_allowed, "
+     "ai_write_allowed, "
      "audit_retention_days, exec_whitelist, shell_whitelist, blacklist, "
      "read_only_commands)"},
   });

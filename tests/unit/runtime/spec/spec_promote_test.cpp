@@ -185,6 +185,7 @@ TEST_CASE("parse_policy_text errors name file, line and key") {
            "enforcement_mode, auto_converge_categories, "
            "require_ack_categories, regulated, two_person_approval, "
            "approval_timeout_seconds, emergency_allowed, ai_exec_allowed, "
+           "ai_write_allowed, "
            "audit_retention_days, exec_whitelist, shell_whitelist, "
            "blacklist, read_only_commands)");
   CHECK(err("[policy]\nemergency_window_seconds = 59\n")
