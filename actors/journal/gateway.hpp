@@ -17,6 +17,7 @@
 #include "actors/supervision/health.hpp"
 #include "runtime/common/clock.hpp"
 #include "runtime/policy/token.hpp"
+#include <pact/protocol/api.pb.h>
 
 namespace pact::journal {
 
@@ -34,6 +35,8 @@ struct gateway_config {
   /// How long a write may wait for commit before the client is told its
   /// outcome is unknown.
   std::chrono::milliseconds propose_timeout{5000};
+  /// What an unauthenticated discovery request is told (`pact login`).
+  protocol::DiscoveryReply discovery;
 };
 
 caf::behavior gateway(caf::event_based_actor* self,
