@@ -175,7 +175,9 @@ int run_login(context& ctx) {
 }
 
 /// Revokes `r`'s tokens at the provider, best-effort: failures are
-/// warnings (the local cache is cleared anyway).
+/// warnings (the local cache is cleared anyway). The refresh token matters
+/// most: without it no new access token is issued. An access token the
+/// provider cannot revoke (a self-contained JWT) is only mentioned.
 void revoke_at_provider(const context& ctx, const login::login_record& r) {
   auto env = config::process_env();
   auto http = client::idp_http(ctx.cfg, env);
@@ -189,13 +191,17 @@ void revoke_at_provider(const context& ctx, const login::login_record& r) {
                              std::pair{&r.access_token, "access_token"}}) {
     if (token->empty())
       continue;
-    if (auto st = login::revoke_token(r, *token, hint, http, secret); !st) {
+    auto done = login::revoke_token(r, *token, hint, http, secret);
+    if (!done) {
       std::cerr << "pact: warning: could not revoke the login at the "
                    "identity provider ("
-                << st.err().message
+                << done.err().message
                 << "); its tokens stay valid until they expire\n";
       return;
     }
+    if (*done == login::revocation::unsupported && r.refresh_token.empty())
+      std::cerr << "pact: the identity provider cannot revoke the access "
+                   "token; it stays valid until it expires\n";
   }
 }
 

@@ -119,9 +119,10 @@ expected<token_set> refresh_login(const login_record& r,
   return t;
 }
 
-status revoke_token(const login_record& r, const std::string& token,
-                    const std::string& hint, const https_options& opts,
-                    const std::string& client_secret) {
+expected<revocation>
+revoke_token(const login_record& r, const std::string& token,
+             const std::string& hint, const https_options& opts,
+             const std::string& client_secret) {
   if (r.revocation_endpoint.empty())
     return make_error("the identity provider publishes no revocation "
                       "endpoint");
@@ -135,10 +136,14 @@ status revoke_token(const login_record& r, const std::string& token,
   if (!reply)
     return reply.err();
   // RFC 7009 §2.2: 200 whether or not the token was valid.
-  if (reply->status != 200)
-    return make_error(r.revocation_endpoint + " answered HTTP "
-                      + std::to_string(reply->status));
-  return {};
+  if (reply->status == 200)
+    return revocation::revoked;
+  auto answer = parse_token_reply(reply->status, reply->body, "revocation");
+  if (answer && !answer->ok && answer->err.code == "unsupported_token_type")
+    return revocation::unsupported;
+  return make_error(
+    r.revocation_endpoint + " answered HTTP " + std::to_string(reply->status)
+    + (answer && !answer->ok ? ": " + describe(answer->err) : std::string()));
 }
 
 void apply_tokens(login_record& r, const token_set& t, int64_t now_unix) {

@@ -55,13 +55,24 @@ expected<token_set> client_credentials_login(const provider_endpoints& p,
 expected<token_set> refresh_login(const login_record& r,
                                   const https_options& opts);
 
+/// What a revocation request achieved.
+enum class revocation {
+  /// 200: revoked, or was not valid anyway (RFC 7009 §2.2).
+  revoked,
+  /// `unsupported_token_type` (§2.2.1): the provider cannot revoke this
+  /// kind of token, e.g. self-contained JWT access tokens, which then live
+  /// until they expire.
+  unsupported,
+};
+
 /// RFC 7009: revokes `token` (hint "refresh_token" or "access_token") at
 /// `r`'s revocation endpoint, as a public client, or with `client_secret`
 /// (HTTP Basic) for a service account. Errors say why; callers treat them
 /// as warnings (logout is best-effort at the provider).
-status revoke_token(const login_record& r, const std::string& token,
-                    const std::string& hint, const https_options& opts,
-                    const std::string& client_secret = {});
+expected<revocation>
+revoke_token(const login_record& r, const std::string& token,
+             const std::string& hint, const https_options& opts,
+             const std::string& client_secret = {});
 
 /// `r` updated with `t` obtained at `now_unix` (expiry from expires_in).
 void apply_tokens(login_record& r, const token_set& t, int64_t now_unix);

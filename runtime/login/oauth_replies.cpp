@@ -12,7 +12,7 @@ namespace {
 using json = nlohmann::json;
 
 /// Server text for a message: one line, no control bytes, bounded.
-std::string quoted(const std::string& text) {
+std::string server_text(const std::string& text) {
   auto safe = terminal_safe(text);
   if (safe.size() > 200)
     safe = safe.substr(0, 200) + "...";
@@ -54,14 +54,14 @@ bool is_https(const std::string& url) {
 
 expected<provider_endpoints> parse_discovery(const std::string& issuer,
                                              const std::string& body) {
-  auto where = "the discovery document of " + quoted(issuer);
+  auto where = "the discovery document of " + server_text(issuer);
   json j;
   if (!parse_object(body, j))
     return make_error(where + " is not a JSON object");
   provider_endpoints p;
   p.issuer = string_field(j, "issuer");
   if (p.issuer != issuer)
-    return make_error(where + " names another issuer ('" + quoted(p.issuer)
+    return make_error(where + " names another issuer ('" + server_text(p.issuer)
                       + "'); refusing it (OpenID Connect Discovery §4.3)");
   p.device_authorization_endpoint
     = string_field(j, "device_authorization_endpoint");
@@ -73,7 +73,8 @@ expected<provider_endpoints> parse_discovery(const std::string& issuer,
                     &p.revocation_endpoint})
     if (!url->empty() && !is_https(*url))
       return make_error(where + " names an endpoint that is not https ('"
-                        + quoted(*url) + "'); tokens never travel in clear");
+                        + server_text(*url)
+                        + "'); tokens never travel in clear");
   return p;
 }
 
@@ -143,7 +144,7 @@ expected<token_reply> parse_token_reply(long http_status,
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (type != "bearer")
     return make_error(what + ": the token endpoint issued a token of type '"
-                      + quoted(r.tokens.token_type)
+                      + server_text(r.tokens.token_type)
                       + "', pact uses Bearer tokens only");
   r.ok = true;
   return r;
@@ -178,9 +179,9 @@ form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
 
 std::string describe(const oauth_error& err) {
   auto text = err.code.empty() ? std::string("unknown error")
-                               : quoted(err.code);
+                               : server_text(err.code);
   if (!err.description.empty())
-    text += " (" + quoted(err.description) + ")";
+    text += " (" + server_text(err.description) + ")";
   return text;
 }
 
@@ -205,8 +206,8 @@ std::string unverified_identity(const std::string& access_token) {
     for (auto& v : *g)
       if (v.is_string())
         groups += (groups.empty() ? "" : ", ") + v.get<std::string>();
-  return quoted(sub)
-         + (groups.empty() ? "" : " (groups: " + quoted(groups) + ")");
+  return server_text(sub)
+         + (groups.empty() ? "" : " (groups: " + server_text(groups) + ")");
 }
 
 } // namespace pact::login

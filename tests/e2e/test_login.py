@@ -59,14 +59,24 @@ class LoginCase(PactTestCase):
                 err_lines.append(line)
                 if line.strip().startswith("(or open ") and not approved:
                     url = line.strip()[len("(or open "):-1]
-                    approved.append(self.idp.approve_device(url, user))
+                    try:
+                        approved.append(self.idp.approve_device(url, user))
+                    except Exception as e:  # reported by the test thread
+                        approved.append(e)
+                        proc.kill()
         reader = threading.Thread(target=play_user)
         reader.start()
         try:
-            out, _ = proc.communicate(timeout=60)
+            proc.wait(timeout=60)
         finally:
             proc.kill()
+            proc.wait()
             reader.join(10)
+        if approved and isinstance(approved[0], Exception):
+            raise approved[0]
+        out = proc.stdout.read()
+        proc.stdout.close()
+        proc.stderr.close()
         return proc.returncode, out, "".join(err_lines)
 
     def record(self):
@@ -197,7 +207,7 @@ class LoginTest(LoginCase):
         self.assertEqual(r.returncode, 2, r.stderr)
         r = self.pact(*ep, "--token", "not-a-token", "status")
         self.assertEqual(r.returncode, 2, r.stderr)
-        # Another journal's cache is not this one's: the token file is used.
+        # The cache of any listed journal is found, in endpoint order.
         other = f"http://127.0.0.1:{free_port()}"
         r = self.pact("--endpoint", other + "," + self.server, "status")
         self.assertEqual(r.returncode, 0, r.stderr)
