@@ -26,6 +26,7 @@ extern char** environ;
 #include "actors/agent/journal_link.hpp"
 #include "actors/agent/service_supervisor.hpp"
 #include "actors/daemon/daemon.hpp"
+#include "actors/daemon/jwks_refresher.hpp"
 #include "actors/supervision/health_registry.hpp"
 #include "actors/supervision/supervisor.hpp"
 #include "protocol/caf_types.hpp"
@@ -315,8 +316,11 @@ agent_children(const settings& s, agent::drift_watcher_config drift,
       c.supervisor = caf::actor_cast<caf::actor>(sup);
       return sup->spawn(agent::service_supervisor, h, std::move(c));
     }};
-  return {api_child, link_child, agent::drift_child(std::move(drift)),
-          gpu_poller_child(s, wall), services_child};
+  auto children = daemon::jwks_children("agent", s.verifier, wall);
+  children.insert(children.end(),
+                  {api_child, link_child, agent::drift_child(std::move(drift)),
+                   gpu_poller_child(s, wall), services_child});
+  return children;
 }
 
 status write_endpoints(const settings& s, uint16_t port) {
@@ -359,10 +363,11 @@ int main(int argc, char** argv) {
   if (s->token_file.empty())
     spdlog::warn("no node credential (--token-file / agent.token_file): the "
                  "journal refuses this agent's boot, reports and records");
-  if (s->verifier.hmac_secret.empty())
-    spdlog::warn("no token verifier configured (set PACT_OIDC_HMAC_SECRET "
-                 "or agent.oidc.hmac_secret_file): API requests will be "
-                 "refused");
+  if (s->verifier.hmac_secret.empty() && !s->verifier.keys)
+    spdlog::warn("no token verifier configured (set PACT_OIDC_ISSUER to the "
+                 "identity provider's https URL, PACT_OIDC_JWKS_URL, or "
+                 "PACT_OIDC_HMAC_SECRET / agent.oidc.hmac_secret_file): API "
+                 "requests will be refused");
 
   caf::actor_system_config cfg;
   protocol::configure(cfg);

@@ -1,8 +1,11 @@
 #include "actors/daemon/api_endpoint.hpp"
 
+#include <caf/actor_registry.hpp>
+#include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/daemon/jwks_refresher.hpp"
 #include "protocol/errors.hpp"
 
 namespace pact::daemon {
@@ -153,12 +156,71 @@ void answer_discovery(const api_context& ctx, const Request& req,
   reply.ok(std::move(resp));
 }
 
+/// Runs the handler of an authenticated request, with ctx->sender naming
+/// who asked while it runs.
+void dispatch(const std::shared_ptr<api_context>& ctx,
+              const protocol::Request& req, const policy::authenticated& who,
+              const api_table& table, const caf::strong_actor_ptr& sender,
+              api_reply reply) {
+  auto i = table.find(req.body_case());
+  if (i == table.end()) {
+    reply.fail(STATUS_CODE_INVALID_ARGUMENT,
+               ctx->server_name + " does not serve " + request_kind(req)
+                 + " requests" + ctx->elsewhere);
+    return;
+  }
+  spdlog::debug("api: request '{}' from {}", req.request_id(),
+                who.claims.subject);
+  reply.set_write(req.has_command() || req.has_propose());
+  ctx->sender = sender;
+  i->second(req, who, std::move(reply));
+  ctx->sender = nullptr;
+}
+
+/// Authenticates `req` and dispatches it. A token naming a signing key the
+/// key set lacks (the IdP rotated its keys) makes the refresher fetch them
+/// (at most once per its interval) and the check run once more.
+void authenticate_and_dispatch(caf::event_based_actor* self,
+                               const std::shared_ptr<api_context>& ctx,
+                               const protocol::Request& req,
+                               const api_table& table,
+                               const caf::strong_actor_ptr& sender,
+                               api_reply reply, bool may_refresh) {
+  bool unknown_key = false;
+  auto who = policy::authenticate(req, ctx->verifier,
+                                  ctx->wall->now_unix_ms() / 1000, &ctx->tokens,
+                                  &unknown_key);
+  if (who) {
+    dispatch(ctx, req, *who, table, sender, std::move(reply));
+    return;
+  }
+  auto refresher = caf::actor_cast<caf::actor>(
+    self->system().registry().get(jwks_refresher_key));
+  if (!unknown_key || !may_refresh || !refresher) {
+    reply.fail(policy::status_code_for(who.err().code), who.err().message);
+    return;
+  }
+  auto refused = who.err();
+  self
+    ->request(refresher, std::chrono::seconds(2 * jwks_fetch_limit_seconds),
+              jwks_refresh_atom::value)
+    .then(
+      [self, ctx, req, table, sender, reply](bool) {
+        authenticate_and_dispatch(self, ctx, req, table, sender, reply, false);
+      },
+      [reply, refused](caf::error&) mutable {
+        reply.fail(policy::status_code_for(refused.code), refused.message);
+      });
+}
+
 } // namespace
 
 void serve_api(caf::event_based_actor* self,
                const std::shared_ptr<api_context>& ctx,
                const std::string& bytes, const api_table& table,
                caf::actor reply_to) {
+  auto sender = reply_to ? caf::actor_cast<caf::strong_actor_ptr>(reply_to)
+                         : self->current_sender();
   auto req = policy::parse_request(bytes);
   api_reply reply{
     reply_to ? caf::response_promise{} : self->make_response_promise(),
@@ -183,23 +245,8 @@ void serve_api(caf::event_based_actor* self,
     answer_discovery(*ctx, *req, reply);
     return;
   }
-  auto who = policy::authenticate(
-    *req, ctx->verifier, ctx->wall->now_unix_ms() / 1000, &ctx->tokens);
-  if (!who) {
-    reply.fail(policy::status_code_for(who.err().code), who.err().message);
-    return;
-  }
-  auto i = table.find(req->body_case());
-  if (i == table.end()) {
-    reply.fail(STATUS_CODE_INVALID_ARGUMENT,
-               ctx->server_name + " does not serve " + request_kind(*req)
-                 + " requests" + ctx->elsewhere);
-    return;
-  }
-  spdlog::debug("api: request '{}' from {}", req->request_id(),
-                who->claims.subject);
-  reply.set_write(req->has_command() || req->has_propose());
-  i->second(*req, *who, std::move(reply));
+  authenticate_and_dispatch(self, ctx, *req, table, sender, std::move(reply),
+                            true);
 }
 
 } // namespace pact::daemon

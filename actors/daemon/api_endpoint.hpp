@@ -44,6 +44,12 @@ struct api_context {
   /// served without a token; unset where discovery is not served (the
   /// agent API).
   std::optional<protocol::DiscoveryReply> discovery;
+  /// While a handler runs: who sent the request (the client's reply_to
+  /// when it named one, else the message's sender); null otherwise.
+  /// Captured before the response promise is made: CAF 0.17's
+  /// make_response_promise() moves the sender out of the message, so
+  /// current_sender() is null afterwards.
+  caf::strong_actor_ptr sender;
 };
 
 /// The request's kind as operators know it ("drift", "boot config", …).

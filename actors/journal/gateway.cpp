@@ -279,15 +279,11 @@ caf::behavior gateway(caf::event_based_actor* self,
   };
   return caf::message_handler{
     [self, d, table](api_atom, const std::string& bytes) {
-      d->api_sender = self->current_sender();
       daemon::serve_api(self, d->api, bytes, table);
-      d->api_sender = nullptr;
     },
     // Clients that name where the answer goes (api_endpoint.hpp says why).
     [self, d, table](api_atom, const std::string& bytes, caf::actor& to) {
-      d->api_sender = caf::actor_cast<caf::strong_actor_ptr>(to);
       daemon::serve_api(self, d->api, bytes, table, std::move(to));
-      d->api_sender = nullptr;
     },
     [self, d](node_report_atom, const std::string& bytes) {
       on_node_report(self, d, bytes);

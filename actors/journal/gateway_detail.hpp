@@ -53,10 +53,6 @@ struct gateway_data {
   /// The nodes each holding link holds (monitored once), so that a link's
   /// down message drops its nodes without a walk over every node.
   std::map<caf::actor_addr, std::set<std::string>> held_by;
-  /// Sender of the API request being dispatched. Captured before the
-  /// response promise is made: CAF 0.17's make_response_promise() moves the
-  /// sender out of the message, so current_sender() is null afterwards.
-  caf::strong_actor_ptr api_sender;
 };
 
 using gateway_shared = std::shared_ptr<gateway_data>;

@@ -117,9 +117,9 @@ void handle_command(self_ptr self, const gateway_shared& d, const Request& req,
   // A node's own records come from the agent that holds the node.
   const auto& cmd = req.command().command();
   if (policy::holds_node_role(who.roles) && !cmd.scope().node().empty()
-      && d->api_sender)
+      && d->api->sender)
     if (auto why = claim_node(self, *d, cmd.scope().node(),
-                              d->api_sender->address(), cmd.agent_endpoint(),
+                              d->api->sender->address(), cmd.agent_endpoint(),
                               false);
         !why.empty()) {
       reply.fail(STATUS_CODE_CONFLICT, why);
@@ -258,7 +258,7 @@ void handle_boot_config(self_ptr self, const gateway_shared& d,
     reply.fail(STATUS_CODE_UNAUTHORIZED, why);
     return;
   }
-  auto requester = caf::actor_cast<caf::actor>(d->api_sender);
+  auto requester = caf::actor_cast<caf::actor>(d->api->sender);
   JournalQuery jq;
   jq.set_linearizable(true);
   *jq.mutable_boot() = q;

@@ -19,6 +19,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/daemon/daemon.hpp"
+#include "actors/daemon/jwks_refresher.hpp"
 #include "actors/journal/cluster_config.hpp"
 #include "actors/journal/gateway.hpp"
 #include "actors/journal/metrics_endpoint.hpp"
@@ -223,21 +224,24 @@ journal_children(const settings& s, const ports& p, const caf::actor& registry,
     = std::chrono::milliseconds(s.v.get_int("journal.request_timeout_ms"));
   gw.discovery = discovery_of(s.v);
   using supervision::health_handle;
-  return {
-    {"journal/replica", "raft-replica",
-     [rc](caf::event_based_actor* sup, const health_handle& h) {
-       return journal::spawn_replica(sup, h, rc);
-     }},
-    {"journal/metrics", "http-endpoint",
-     [mc](caf::event_based_actor* sup, const health_handle& h) {
-       return sup->system().middleman().spawn_broker(journal::metrics_endpoint,
-                                                     h, mc);
-     }},
-    {"journal/gateway", "gateway",
-     [gw](caf::event_based_actor* sup, const health_handle& h) {
-       return sup->spawn(journal::gateway, h, gw);
-     }},
-  };
+  auto children = daemon::jwks_children("journal", s.verifier, wall);
+  children.insert(children.end(),
+                  {
+                    {"journal/replica", "raft-replica",
+                     [rc](caf::event_based_actor* sup, const health_handle& h) {
+                       return journal::spawn_replica(sup, h, rc);
+                     }},
+                    {"journal/metrics", "http-endpoint",
+                     [mc](caf::event_based_actor* sup, const health_handle& h) {
+                       return sup->system().middleman().spawn_broker(
+                         journal::metrics_endpoint, h, mc);
+                     }},
+                    {"journal/gateway", "gateway",
+                     [gw](caf::event_based_actor* sup, const health_handle& h) {
+                       return sup->spawn(journal::gateway, h, gw);
+                     }},
+                  });
+  return children;
 }
 
 status write_endpoints(const settings& s, const ports& p) {
@@ -258,9 +262,11 @@ int run(settings& s) {
   if (s.dev)
     if (auto st = prepare_dev(s, *wall); !st)
       return fail(st.err());
-  if (s.verifier.hmac_secret.empty())
-    spdlog::warn("no token verifier configured (set PACT_OIDC_HMAC_SECRET "
-                 "or use --dev): every API request will be refused");
+  if (s.verifier.hmac_secret.empty() && !s.verifier.keys)
+    spdlog::warn("no token verifier configured (set PACT_OIDC_ISSUER to the "
+                 "identity provider's https URL, PACT_OIDC_JWKS_URL, or "
+                 "PACT_OIDC_HMAC_SECRET, or use --dev): every API request "
+                 "will be refused");
   caf::actor_system_config cfg;
   protocol::configure(cfg);
   if (s.raft.tls) {

@@ -72,8 +72,24 @@ void add_oidc(schema& s, const std::string& prefix) {
                        "File holding the HS256 development secret"));
   s.keys.push_back(str(prefix + ".oidc.jwks_url", "", "", "PACT_OIDC_JWKS_URL",
                        "JWKS URL of the identity provider"));
+  s.keys.push_back(str(prefix + ".oidc.ca_bundle", "", "", "",
+                       "PEM CA bundle trusted for the identity provider's "
+                       "HTTPS (empty: the system's)"));
+  // Ten minutes: a removed key stops working within that; a new one is
+  // fetched at once (on its unknown kid), so rotation never waits for it.
+  s.keys.push_back(num(prefix + ".oidc.jwks_cache_ttl_seconds", 600, "",
+                       "Seconds the identity provider's keys are used before "
+                       "they are fetched again",
+                       1, 86400));
+  s.keys.push_back(num(prefix + ".oidc.jwks_refresh_interval_seconds", 60, "",
+                       "Fewest seconds between fetches for an unknown key id "
+                       "or after a failed fetch",
+                       1, 3600));
   s.keys.push_back(str(prefix + ".oidc.roles_claim", "groups", "", "",
                        "Token claim that carries pact roles"));
+  s.keys.push_back(list(prefix + ".oidc.roles_map", {}, "",
+                        "IDP_GROUP=PACT_GROUP entries for identity providers "
+                        "whose groups are named differently"));
   // A day: a working session's token; longer-lived bearer tokens are what
   // the bound exists to refuse (docs/authentication.md).
   s.keys.push_back(num(prefix + ".oidc.max_token_lifetime_seconds", 86400, "",

@@ -1,16 +1,17 @@
 #pragma once
 
 /// The few HTTPS requests `pact login` makes to an identity provider
-/// (discovery, device authorization, token, revocation), over libcurl.
+/// (discovery, device authorization, token, revocation), over the shared
+/// libcurl client (runtime/common/http_client).
 ///
 /// Contract:
 /// - https only; the server certificate and host name are always verified,
 ///   against `ca_bundle` when given, else the system's trust store.
 /// - Redirects are not followed (a token request must not be replayed
 ///   elsewhere); answers are bounded (max_body_bytes).
-/// - Transport failures are error values with exit code 5 and a sentence
-///   naming the URL (curl_failure_text); libcurl's own text never reaches
-///   the operator. Any HTTP status is a reply, not an error.
+/// - Transport failures are error values with exit code 5, "cannot reach
+///   URL: REASON" in pact's words (http_client), with what to set when the
+///   certificate is not trusted. Any HTTP status is a reply, not an error.
 /// - Request bodies hold secrets (client secret, refresh token, device
 ///   code): they are never logged, nor is any answer.
 /// - Safe to call from any thread; one request at a time per call.
@@ -48,10 +49,5 @@ expected<https_reply>
 https_post_form(const std::string& url, const std::string& form,
                 const https_options& opts, const std::string& basic_user = {},
                 const std::string& basic_password = {});
-
-/// The sentence for a failed transfer to `url` (libcurl code `code`),
-/// e.g. "cannot reach https://idp:8443/token: connection refused".
-std::string curl_failure_text(int code, const std::string& url,
-                              const https_options& opts);
 
 } // namespace pact::login

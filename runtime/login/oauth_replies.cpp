@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/common/http_client.hpp"
 #include "runtime/common/terminal_text.hpp"
 #include "runtime/policy/base64url.hpp"
 
@@ -152,27 +153,11 @@ expected<token_reply> parse_token_reply(long http_status,
 
 std::string
 form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
-  static const char* hex = "0123456789ABCDEF";
-  auto encode = [](const std::string& s) {
-    std::string out;
-    for (unsigned char c : s) {
-      if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-        out += static_cast<char>(c);
-      } else if (c == ' ') {
-        out += '+';
-      } else {
-        out += '%';
-        out += hex[c >> 4];
-        out += hex[c & 15];
-      }
-    }
-    return out;
-  };
   std::string out;
   for (auto& [k, v] : fields) {
     if (!out.empty())
       out += '&';
-    out += encode(k) + "=" + encode(v);
+    out += http::form_encode(k) + "=" + http::form_encode(v);
   }
   return out;
 }

@@ -11,7 +11,7 @@
 #include <cstring>
 #include <mutex>
 
-#include <curl/curl.h>
+#include "runtime/common/http_client.hpp"
 
 namespace pact::node {
 
@@ -48,55 +48,20 @@ std::string probe_tcp(int port, std::chrono::milliseconds timeout) {
   return why;
 }
 
-/// Once per process, before any other thread uses libcurl (its global
-/// init is not thread-safe).
-void init_curl() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-size_t discard(char*, size_t size, size_t n, void*) {
-  return size * n;
-}
-
 std::string probe_http(const std::string& url,
                        std::chrono::milliseconds timeout) {
-  init_curl();
-  auto what = "http " + url + ": ";
-  CURL* c = curl_easy_init();
-  if (c == nullptr)
-    return what + "no HTTP client";
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); // called off the main thread
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  auto rc = curl_easy_perform(c);
-  long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_cleanup(c);
-  switch (rc) {
-    case CURLE_OK:
-      return status >= 200 && status < 400
-               ? std::string()
-               : what + "status " + std::to_string(status);
-    case CURLE_COULDNT_CONNECT:
-      return what + "connection refused";
-    case CURLE_OPERATION_TIMEDOUT:
-      return what + "timed out after " + std::to_string(timeout.count())
-             + " ms";
-    case CURLE_COULDNT_RESOLVE_HOST:
-      return what + "host not found";
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT:
-      return what + "not an http or https URL";
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CONNECT_ERROR:
-      return what + "TLS handshake failed";
-    default:
-      return what + "request failed (libcurl code " + std::to_string(rc) + ")";
-  }
+  http::client_request req;
+  req.url = url;
+  req.timeout = timeout;
+  req.allow_plain_http = true;
+  req.max_response_bytes = 64 * 1024; // a health answer, not a download
+  auto resp = http::perform(req);
+  if (!resp)
+    return "http " + resp.err().message;
+  auto status = resp->status;
+  return status >= 200 && status < 400
+           ? std::string()
+           : "http " + url + ": status " + std::to_string(status);
 }
 
 } // namespace

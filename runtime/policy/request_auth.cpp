@@ -18,7 +18,56 @@ std::string size_refusal(const std::string& what, size_t bytes) {
          + std::to_string(max_request_bytes) + " bytes";
 }
 
+/// The JWKS source and cache times of `prefix`; a key_store when one is
+/// configured.
+status load_jwks_settings(const config::values& v, const std::string& prefix,
+                          verifier_config& cfg) {
+  auto& j = cfg.jwks;
+  j.jwks_url = v.get_string(prefix + ".oidc.jwks_url");
+  j.issuer = cfg.issuer;
+  j.ca_bundle = v.get_string(prefix + ".oidc.ca_bundle");
+  j.ttl_ms = v.get_int(prefix + ".oidc.jwks_cache_ttl_seconds") * 1000;
+  j.min_refresh_interval_ms
+    = v.get_int(prefix + ".oidc.jwks_refresh_interval_seconds") * 1000;
+  // The keys decide who may do anything: fetching them in clear text would
+  // let anyone on the path substitute their own.
+  if (!j.jwks_url.empty() && j.jwks_url.rfind("https://", 0) != 0)
+    return make_error(prefix + ".oidc.jwks_url: '" + j.jwks_url
+                      + "' is not an https URL (keys are fetched over TLS "
+                        "only)");
+  if (j.issuer.rfind("http://", 0) == 0 && j.jwks_url.empty())
+    return make_error(prefix + ".oidc.issuer: '" + j.issuer
+                      + "' is not an https URL, so its keys cannot be "
+                        "discovered (use https, or set "
+                      + prefix + ".oidc.jwks_url)");
+  if (!j.ca_bundle.empty() && !files::exists(j.ca_bundle))
+    return make_error(prefix + ".oidc.ca_bundle: " + j.ca_bundle
+                      + ": no such file");
+  if (j.enabled())
+    cfg.keys = std::make_shared<key_store>();
+  return {};
+}
+
 } // namespace
+
+expected<std::map<std::string, std::vector<std::string>>>
+parse_group_map(const std::vector<std::string>& entries,
+                const std::string& key) {
+  std::map<std::string, std::vector<std::string>> map;
+  for (const auto& entry : entries) {
+    auto eq = entry.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == entry.size())
+      return make_error(key + ": '" + entry + "' is not IDP_GROUP=PACT_GROUP");
+    auto target = entry.substr(eq + 1);
+    if (!parse_role(target))
+      return make_error(key + ": '" + target
+                        + "' is not a pact group (pact-platform-admin, "
+                          "pact-ops-VC, pact-viewer-VC, pact-regulated-VC, "
+                          "pact-service-ai, pact-node)");
+    map[entry.substr(0, eq)].push_back(target);
+  }
+  return map;
+}
 
 expected<protocol::Request> parse_request(const std::string& bytes) {
   if (auto why = size_refusal("request", bytes.size()); !why.empty())
@@ -66,6 +115,14 @@ const authenticated* token_cache::find(const std::string& token, int64_t now_s,
   return hit;
 }
 
+void token_cache::key_generation(uint64_t generation) {
+  if (generation == key_generation_)
+    return;
+  key_generation_ = generation;
+  current_.clear();
+  previous_.clear();
+}
+
 void token_cache::insert(const std::string& token, const authenticated& who) {
   put(token, who);
 }
@@ -82,22 +139,28 @@ authenticated& token_cache::put(const std::string& token, authenticated who) {
 
 expected<authenticated>
 authenticate(const protocol::Request& req, const verifier_config& cfg,
-             int64_t now_unix_seconds, token_cache* cache) {
+             int64_t now_unix_seconds, token_cache* cache, bool* unknown_key) {
   if (req.token().empty())
     return make_error("No auth token found: set PACT_TOKEN or write the "
                       "token to ~/.config/pact/token",
                       exit_code::auth_failure);
-  return authenticate_token(req.token(), cfg, now_unix_seconds, cache);
+  return authenticate_token(req.token(), cfg, now_unix_seconds, cache,
+                            unknown_key);
 }
 
 expected<authenticated>
 authenticate_token(const std::string& token, const verifier_config& cfg,
-                   int64_t now_unix_seconds, token_cache* cache) {
+                   int64_t now_unix_seconds, token_cache* cache,
+                   bool* unknown_key) {
+  if (cache != nullptr && cfg.keys)
+    cache->key_generation(cfg.keys->generation());
   if (cache != nullptr)
     if (auto hit = cache->find(token, now_unix_seconds,
                                std::max<int64_t>(0, cfg.leeway_seconds)))
       return *hit;
   auto res = verify_token(token, cfg, now_unix_seconds);
+  if (unknown_key != nullptr)
+    *unknown_key = res.unknown_key;
   if (!res.ok)
     return make_error("authentication failed: " + res.error,
                       exit_code::auth_failure);
@@ -117,6 +180,13 @@ expected<verifier_config> load_verifier(const config::values& v,
   cfg.roles_claim = v.get_string(prefix + ".oidc.roles_claim");
   cfg.max_lifetime_seconds
     = v.get_int(prefix + ".oidc.max_token_lifetime_seconds");
+  auto map = parse_group_map(v.get_list(prefix + ".oidc.roles_map"),
+                             prefix + ".oidc.roles_map");
+  if (!map)
+    return map.err();
+  cfg.group_map = std::move(*map);
+  if (auto st = load_jwks_settings(v, prefix, cfg); !st)
+    return st.err();
   cfg.hmac_secret = v.get_string(prefix + ".oidc.hmac_secret");
   auto& file = v.get_string(prefix + ".oidc.hmac_secret_file");
   if (cfg.hmac_secret.empty() && !file.empty()) {

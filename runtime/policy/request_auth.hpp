@@ -6,6 +6,7 @@
 /// §5). Handlers receive an `authenticated` caller or never run.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -59,6 +60,10 @@ public:
   size_t size() const {
     return current_.size() + previous_.size();
   }
+  /// Forgets every entry when `generation` (key_store's) differs from the
+  /// one seen last: a token checked with a key the IdP has since removed
+  /// must be checked again.
+  void key_generation(uint64_t generation);
 
 private:
   using map = std::unordered_map<std::string, authenticated>;
@@ -67,25 +72,38 @@ private:
   size_t max_;
   map current_;
   map previous_;
+  uint64_t key_generation_ = 0;
 };
 
 /// Verifies the request's token (through `cache` when given). Errors carry
 /// exit_code::auth_failure and say what to do ("No auth token found: set
-/// PACT_TOKEN ...").
+/// PACT_TOKEN ..."). `unknown_key`, when given, is set when the refusal may
+/// go away once the IdP's keys are fetched again (verify_result).
 expected<authenticated>
 authenticate(const protocol::Request& req, const verifier_config& cfg,
-             int64_t now_unix_seconds, token_cache* cache = nullptr);
+             int64_t now_unix_seconds, token_cache* cache = nullptr,
+             bool* unknown_key = nullptr);
 
 /// The signature and time checks of `authenticate` for a bare token (a
 /// node report's); the caller handles an empty one.
 expected<authenticated>
 authenticate_token(const std::string& token, const verifier_config& cfg,
-                   int64_t now_unix_seconds, token_cache* cache = nullptr);
+                   int64_t now_unix_seconds, token_cache* cache = nullptr,
+                   bool* unknown_key = nullptr);
 
 /// The verifier settings of a journal or agent configuration; `prefix` is
-/// "journal" or "agent". Reads the secret file when one is configured.
+/// "journal" or "agent". Reads the secret file when one is configured;
+/// creates the key_store when a JWKS source is configured (its keys come
+/// later, from the jwks_refresher). Refuses a JWKS or issuer URL that is
+/// not https, and a roles map entry that is not IDP_GROUP=PACT_GROUP.
 expected<verifier_config> load_verifier(const config::values& v,
                                         const std::string& prefix);
+
+/// Parses `oidc.roles_map` entries "IDP_GROUP=PACT_GROUP" (one IdP group
+/// may appear in several entries); `key` names the setting in errors.
+expected<std::map<std::string, std::vector<std::string>>>
+parse_group_map(const std::vector<std::string>& entries,
+                const std::string& key);
 
 /// A failed response echoing the request id.
 protocol::Response error_response(const std::string& request_id,

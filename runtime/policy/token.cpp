@@ -14,6 +14,8 @@
 #include <openssl/rand.h>
 
 #include "runtime/policy/base64url.hpp"
+#include "runtime/policy/jwk.hpp"
+#include "runtime/policy/log_text.hpp"
 
 namespace pact::policy {
 
@@ -24,9 +26,6 @@ using json = nlohmann::json;
 /// Bound on what we parse at all (STYLE: put a limit on everything).
 constexpr size_t max_token_bytes = 16384;
 
-/// Bound on what an error message echoes back from a token.
-constexpr size_t max_echo_chars = 64;
-
 /// Bound on `generate_secret`'s output size.
 constexpr size_t max_secret_bytes = 4096;
 
@@ -35,22 +34,6 @@ constexpr size_t hs256_mac_bytes = 32;
 constexpr std::string_view principal_claim = "pact_principal_type";
 
 // -- small helpers -----------------------------------------------------------
-
-/// `text` made safe to put in a log line: printable ASCII only, truncated.
-std::string sanitize(std::string_view text) {
-  std::string out;
-  for (char c : text.substr(0, max_echo_chars)) {
-    auto u = static_cast<unsigned char>(c);
-    out.push_back(u >= 0x20 && u < 0x7f ? c : '?');
-  }
-  if (text.size() > max_echo_chars)
-    out += "...";
-  return out;
-}
-
-std::string in_quotes(std::string_view text) {
-  return "'" + sanitize(text) + "'";
-}
 
 /// Unix seconds as ISO 8601 UTC, e.g. "2026-11-22T10:00:00Z". Pure
 /// arithmetic (H. Hinnant's civil_from_days), no libc time zone state.
@@ -100,10 +83,6 @@ bool iequals(std::string_view a, std::string_view b) {
       return false;
   }
   return true;
-}
-
-bool starts_with(std::string_view text, std::string_view prefix) {
-  return text.substr(0, prefix.size()) == prefix;
 }
 
 /// HMAC-SHA256 of `data` under `key`; empty on failure.
@@ -167,8 +146,9 @@ json decode_object(std::string_view segment, std::string_view what,
 
 // -- header ------------------------------------------------------------------
 
-/// Refuses every algorithm but HS256; "" if `header` is acceptable.
-std::string check_header(const json& header) {
+/// Refuses `alg: none`, critical extensions and algorithms that are not
+/// configured; "" if the token may go on to its signature check.
+std::string check_header(const json& header, const verifier_config& config) {
   auto alg_it = header.find("alg");
   if (alg_it == header.end() || !alg_it->is_string())
     return "malformed token: header has no alg";
@@ -178,20 +158,34 @@ std::string check_header(const json& header) {
   if (iequals(alg, "none"))
     return "token algorithm 'none' is refused: unsigned tokens are never "
            "accepted";
-  if (starts_with(alg, "RS") || starts_with(alg, "ES")
-      || starts_with(alg, "PS"))
-    return "unsupported algorithm " + sanitize(alg)
-           + " (JWKS verification is not configured)";
-  if (alg != "HS256")
-    return "unsupported algorithm " + sanitize(alg)
-           + " (only HS256 is configured)";
   // RFC 7515 §4.1.11: extensions marked critical must be understood.
   if (header.contains("crit"))
     return "token header lists critical extensions pact does not support";
-  return {};
+  if (config.hmac_secret.empty() && !config.keys)
+    return "no token verifier configured";
+  if (alg == "HS256") {
+    // RFC 8725 §2.1: a token may not choose a symmetric check against what
+    // is meant to be a public key; HS256 exists only with its own secret.
+    if (config.hmac_secret.empty())
+      return "token algorithm HS256 is accepted only in development mode "
+             "(no HMAC secret is configured; identity-provider tokens are "
+             "RS256, PS256 or ES256)";
+    return {};
+  }
+  if (is_asymmetric_alg(alg)) {
+    if (!config.keys)
+      return "token algorithm " + alg
+             + " needs the identity provider's keys, and no JWKS is "
+               "configured (set PACT_OIDC_JWKS_URL, or PACT_OIDC_ISSUER to "
+               "the provider's https URL)";
+    return {};
+  }
+  return "unsupported algorithm " + safe_text(alg)
+         + " (pact verifies RS256, PS256 and ES256, and HS256 in "
+           "development mode)";
 }
 
-std::string check_signature(const token_parts& parts,
+std::string hs256_signature(const token_parts& parts,
                             const std::string& secret) {
   auto given = base64url_decode(parts.signature);
   if (!given)
@@ -201,6 +195,84 @@ std::string check_signature(const token_parts& parts,
     return "token signature could not be computed";
   if (given->size() != expected.size()
       || CRYPTO_memcmp(given->data(), expected.data(), expected.size()) != 0)
+    return "token signature is invalid";
+  return {};
+}
+
+/// Why the key set cannot be trusted to be complete, for a refusal.
+std::string key_set_age(const key_view& view) {
+  if (view.last_error.empty())
+    return {};
+  return " (refreshing the keys failed: " + view.last_error
+         + "; using keys fetched at " + format_utc(view.fetched_at_ms / 1000)
+         + ")";
+}
+
+/// The key that verifies a token of `alg` naming `kid` (`has_kid`), or
+/// null with `why` set.
+const public_key* pick_key(const key_set& set, const std::string& alg,
+                           bool has_kid, const std::string& kid,
+                           std::string& why) {
+  if (has_kid) {
+    for (const auto& key : set.keys)
+      if (key.kid == kid) {
+        if (key_fits(key, alg))
+          return &key;
+        why = "token algorithm " + alg + " does not fit signing key "
+              + in_quotes(kid) + " (" + key.type
+              + (key.alg.empty() ? "" : " " + key.alg) + ")";
+        return nullptr;
+      }
+    return nullptr; // unknown kid: why stays empty
+  }
+  const public_key* only = nullptr;
+  size_t fitting = 0;
+  for (const auto& key : set.keys)
+    if (key_fits(key, alg)) {
+      only = &key;
+      ++fitting;
+    }
+  if (fitting == 1)
+    return only;
+  why = fitting == 0
+          ? "no key in the identity provider's key set fits algorithm " + alg
+          : "token names no signing key (kid) and the identity provider "
+            "publishes "
+              + std::to_string(fitting) + " keys for " + alg;
+  return nullptr;
+}
+
+std::string asymmetric_signature(const token_parts& parts, const json& header,
+                                 const verifier_config& config,
+                                 bool& unknown_key) {
+  const auto& alg = header["alg"].get_ref<const std::string&>();
+  auto given = base64url_decode(parts.signature);
+  if (!given)
+    return "malformed token: signature is not base64url";
+  auto kid_it = header.find("kid");
+  bool has_kid = kid_it != header.end();
+  if (has_kid && !kid_it->is_string())
+    return "malformed token: kid is not a string";
+  std::string kid = has_kid ? kid_it->get<std::string>() : std::string();
+  auto view = config.keys->current();
+  if (!view.keys) {
+    unknown_key = true;
+    return "no signing keys from the identity provider yet ("
+           + (view.last_error.empty()
+                ? "the first fetch is under way"
+                : "fetching them failed: " + view.last_error)
+           + ")";
+  }
+  std::string why;
+  const auto* key = pick_key(*view.keys, alg, has_kid, kid, why);
+  if (key == nullptr && why.empty()) {
+    unknown_key = true;
+    return "token signing key " + in_quotes(kid)
+           + " is not in the identity provider's key set" + key_set_age(view);
+  }
+  if (key == nullptr)
+    return why;
+  if (!verify_signature(*key, alg, parts.signing_input, *given))
     return "token signature is invalid";
   return {};
 }
@@ -373,20 +445,29 @@ std::string read_subject(const json& payload, token_claims& claims) {
   return {};
 }
 
-std::string read_groups(const json& payload, const std::string& claim,
-                        token_claims& claims) {
+/// Reads the roles claim, mapping IdP group names through `map`.
+std::string
+read_groups(const json& payload, const std::string& claim,
+            const std::map<std::string, std::vector<std::string>>& map,
+            token_claims& claims) {
   auto it = payload.find(claim);
   if (it == payload.end())
     return {};
   // Identity providers send groups as an array; anything else (a lone
   // string included) is a misconfigured mapper, refused rather than guessed.
-  auto bad = "token " + sanitize(claim) + " claim is not a list of strings";
+  auto bad = "token " + safe_text(claim) + " claim is not a list of strings";
   if (!it->is_array())
     return bad;
   for (const auto& group : *it) {
     if (!group.is_string())
       return bad;
-    claims.groups.push_back(group.get<std::string>());
+    const auto& name = group.get_ref<const std::string&>();
+    auto mapped = map.find(name);
+    if (mapped == map.end())
+      claims.groups.push_back(name);
+    else
+      claims.groups.insert(claims.groups.end(), mapped->second.begin(),
+                           mapped->second.end());
   }
   return {};
 }
@@ -415,7 +496,7 @@ std::string check_claims(const json& payload, const verifier_config& config,
   if (err.empty())
     err = read_subject(payload, claims);
   if (err.empty())
-    err = read_groups(payload, config.roles_claim, claims);
+    err = read_groups(payload, config.roles_claim, config.group_map, claims);
   if (err.empty())
     err = read_principal_type(payload, claims);
   return err;
@@ -442,13 +523,18 @@ verify_result verify_token(const std::string& jwt,
   auto header = decode_object(parts->header, "header", err);
   if (!err.empty())
     return refuse(std::move(err));
-  if (err = check_header(header); !err.empty())
+  if (err = check_header(header, config); !err.empty())
     return refuse(std::move(err));
-  if (config.hmac_secret.empty())
-    return refuse("no token verifier configured");
   // Authenticate before looking at any claim.
-  if (err = check_signature(*parts, config.hmac_secret); !err.empty())
-    return refuse(std::move(err));
+  bool unknown_key = false;
+  err = header["alg"] == "HS256"
+          ? hs256_signature(*parts, config.hmac_secret)
+          : asymmetric_signature(*parts, header, config, unknown_key);
+  if (!err.empty()) {
+    auto refused = refuse(std::move(err));
+    refused.unknown_key = unknown_key;
+    return refused;
+  }
   auto payload = decode_object(parts->payload, "payload", err);
   if (!err.empty())
     return refuse(std::move(err));

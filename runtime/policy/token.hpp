@@ -7,14 +7,18 @@
 /// parameter, no clock is read, and no exception leaves the API; every
 /// failure is a value carrying a short message an operator can act on.
 ///
-/// Only HS256 (shared secret, development mode) is implemented. RS256/ES256
-/// tokens are refused until JWKS verification exists, and `alg: none` is
-/// refused unconditionally.
+/// RS256, PS256 and ES256 tokens are verified with the identity provider's
+/// published keys (jwk.hpp, kept current in a key_store); HS256 only while
+/// a development secret is configured; `alg: none` never (RFC 8725 §3.1).
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "runtime/policy/key_store.hpp"
 
 namespace pact::policy {
 
@@ -41,13 +45,24 @@ struct token_claims {
 };
 
 /// How tokens are checked. Defaults match DESIGN.md §6 (PACT_OIDC_ISSUER,
-/// PACT_OIDC_AUDIENCE); an empty `hmac_secret` means no verifier is
+/// PACT_OIDC_AUDIENCE); with neither `hmac_secret` nor `keys` no verifier is
 /// configured and every token is refused.
 struct verifier_config {
   std::string issuer = "pact-dev";
   std::string audience = "pact";
-  /// Shared HS256 secret (PACT_OIDC_HMAC_SECRET), used as raw bytes.
+  /// Shared HS256 secret (PACT_OIDC_HMAC_SECRET), used as raw bytes. HS256
+  /// tokens are refused while it is empty.
   std::string hmac_secret;
+  /// Where the IdP's keys come from (`oidc.jwks_url`, discovery,
+  /// `oidc.ca_bundle`, cache times).
+  jwks_settings jwks;
+  /// The IdP's current keys, shared with the refresher; null when no JWKS
+  /// is configured (then RS256/PS256/ES256 tokens are refused).
+  std::shared_ptr<key_store> keys;
+  /// IdP group name -> the pact group names it stands for
+  /// (`oidc.roles_map`, for sites whose groups are named differently).
+  /// Groups without an entry are kept as they are.
+  std::map<std::string, std::vector<std::string>> group_map;
   /// The claim that holds the principal's groups.
   std::string roles_claim = "groups";
   /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds
@@ -66,16 +81,23 @@ struct verify_result {
   bool ok = false;
   std::string error;
   token_claims claims;
+  /// Refused because the token names a signing key (`kid`) the key set
+  /// does not hold, or no key set has been fetched yet: a refresh of the
+  /// keys may make it verify (after the IdP rotated its keys).
+  bool unknown_key = false;
 };
 
 /// Verifies the compact JWS `jwt` against `config` at time
 /// `now_unix_seconds`. Accepts the token only if all of these hold:
 /// - it has exactly three dot-separated base64url parts and is at most
 ///   16 KiB long;
-/// - the header is a JSON object whose `alg` is exactly "HS256" and which
-///   lists no `crit` extensions;
-/// - `config.hmac_secret` is non-empty and the HMAC-SHA256 signature over
-///   `header.payload` matches (compared in constant time);
+/// - the header is a JSON object that lists no `crit` extensions and whose
+///   `alg` is RS256, PS256 or ES256 with `config.keys` holding a key that
+///   fits it (jwk.hpp key_fits: the key type decides, never the token) and
+///   is named by the header's `kid` (or is the only fitting key when there
+///   is no `kid`), and the signature verifies with that key; or `alg` is
+///   HS256 with a non-empty `config.hmac_secret` and a matching
+///   HMAC-SHA256 (compared in constant time);
 /// - the payload is a JSON object with a string `iss` == `config.issuer`,
 ///   `aud` a string equal to `config.audience` or an array of strings
 ///   containing it (RFC 7519 §4.1.3), a non-empty string `sub`;
@@ -84,7 +106,8 @@ struct verify_result {
 ///   `now < exp + leeway`, `now + leeway >= nbf`, `now + leeway >= iat`,
 ///   and a lifetime (`exp - iat`, or `exp - now` without `iat`) of at most
 ///   `config.max_lifetime_seconds`;
-/// - the roles claim, if present, is an array of strings, and
+/// - the roles claim, if present, is an array of strings (mapped through
+///   `config.group_map` into `claims.groups`), and
 ///   `pact_principal_type`, if present, is "human", "agent" or "service".
 /// Never throws (other than std::bad_alloc).
 verify_result verify_token(const std::string& jwt,

@@ -32,10 +32,14 @@ class LoginCase(PactTestCase):
         super().setUp()
         self.idp = IdentityProvider(self.tmp, access_ttl=self.access_ttl)
         self.addCleanup(self.idp.stop)
-        self.env["PACT_OIDC_ISSUER"] = self.idp.issuer
-        self.env["PACT_OIDC_AUDIENCE"] = "pact"
-        self.journal = self.start_journal()
-        del self.env["PACT_OIDC_ISSUER"], self.env["PACT_OIDC_AUDIENCE"]
+        # The journal verifies the provider's tokens with the keys its
+        # discovery document names (and keeps its development secret for
+        # the HS256 tokens of test_token_lookup_order).
+        config = os.path.join(self.tmp, "journal.toml")
+        with open(config, "w") as f:
+            f.write(f'[journal.oidc]\nissuer = "{self.idp.issuer}"\n'
+                    f'audience = "pact"\nca_bundle = "{self.idp.ca_path}"\n')
+        self.journal = self.start_journal(extra=("--config", config))
         self.env["PACT_OIDC_CA_BUNDLE"] = self.idp.ca_path
         self.server = self.journal.gateway
         self.cache_dir = os.path.join(self.tmp, ".config", "pact", "tokens")
@@ -108,6 +112,23 @@ class LoginTest(LoginCase):
         # Tokens are never printed.
         for secret in (r["access_token"], r["refresh_token"]):
             self.assertNotIn(secret, out + err)
+        # The journal takes the cached token: alice is a platform admin.
+        r = self.pact("--endpoint", self.server, "log", "-n", "1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.pact("--endpoint", self.server, "blacklist", "add",
+                      "/opt/login-test/**")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.pact("--endpoint", self.server, "log", "-n", "1",
+                      "--output", "json")
+        self.assertIn('"alice"', r.stdout)
+
+    def test_roles_come_from_the_providers_groups(self):
+        rc, _, err = self.login("carol")  # pact-viewer-ml
+        self.assertEqual(rc, 0, err)
+        r = self.pact("--endpoint", self.server, "blacklist", "add",
+                      "/opt/login-test/**")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("carol", r.stderr)
 
     def test_service_account_login(self):
         e = dict(self.env)
@@ -130,6 +151,8 @@ class LoginTest(LoginCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         out = json.loads(r.stdout)
         self.assertEqual(out["grant"], "client_credentials")
+        self.assertEqual(out["identity"],
+                         "pact-service (groups: pact-service-ai)")
         self.assertFalse(out["renewable"])
         rec = self.record()
         self.assertEqual(rec["client_id"], "pact-service")
@@ -231,7 +254,8 @@ class LoginTest(LoginCase):
         e = {"PACT_OIDC_CA_BUNDLE": ""}
         r = self.pact("login", "--server", self.server, env=e)
         self.assertEqual(r.returncode, 5, r.stderr)
-        self.assertIn("TLS certificate is not trusted", r.stderr)
+        self.assertIn("TLS certificate not trusted", r.stderr)
+        self.assertIn("PACT_OIDC_CA_BUNDLE", r.stderr)
         self.idp.stop()
         r = self.pact("login", "--server", self.server)
         self.assertEqual(r.returncode, 5, r.stderr)
@@ -248,7 +272,8 @@ class RenewalTest(LoginCase):
         self.assertEqual(rc, 0, err)
         before = self.record()
         time.sleep(3.5)  # past half the 6 s lifetime
-        self.pact("--endpoint", self.server, "status")
+        r = self.pact("--endpoint", self.server, "log", "-n", "1")
+        self.assertEqual(r.returncode, 0, r.stderr)
         after = self.record()
         self.assertNotEqual(after["access_token"], before["access_token"])
         self.assertGreater(after["expires_at_unix"], before["expires_at_unix"])

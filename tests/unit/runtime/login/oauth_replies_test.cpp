@@ -75,7 +75,7 @@ TEST_CASE("parse_token_reply tells tokens, OAuth errors and garbage apart") {
 
 TEST_CASE("form_encode escapes reserved bytes") {
   CHECK(form_encode({{"grant_type", "urn:a b"}, {"x", "1&2=3"}})
-        == "grant_type=urn%3Aa+b&x=1%262%3D3");
+        == "grant_type=urn%3Aa%20b&x=1%262%3D3");
 }
 
 TEST_CASE("describe keeps server text on one line") {

@@ -1,0 +1,20 @@
+#include "runtime/policy/log_text.hpp"
+
+namespace pact::policy {
+
+std::string safe_text(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, max_echo_chars)) {
+    auto u = static_cast<unsigned char>(c);
+    out.push_back(u >= 0x20 && u < 0x7f ? c : '?');
+  }
+  if (text.size() > max_echo_chars)
+    out += "...";
+  return out;
+}
+
+std::string in_quotes(std::string_view text) {
+  return "'" + safe_text(text) + "'";
+}
+
+} // namespace pact::policy
