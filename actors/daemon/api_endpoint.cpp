@@ -201,9 +201,7 @@ void authenticate_and_dispatch(caf::event_based_actor* self,
     return;
   }
   auto refused = who.err();
-  self
-    ->request(refresher, std::chrono::seconds(2 * jwks_fetch_limit_seconds),
-              jwks_refresh_atom::value)
+  self->request(refresher, jwks_refresh_wait, jwks_refresh_atom::value)
     .then(
       [self, ctx, req, table, sender, reply](bool) {
         authenticate_and_dispatch(self, ctx, req, table, sender, reply, false);

@@ -76,6 +76,14 @@ caf::behavior jwks_refresher(caf::event_based_actor* self,
   auto d = std::make_shared<refresher_data>(std::move(cfg));
   self->system().registry().put(jwks_refresher_key,
                                 caf::actor_cast<caf::strong_actor_ptr>(self));
+  // The registry holds a strong reference: without dropping it at exit the
+  // detached thread never ends and the process hangs in shutdown. A newer
+  // incarnation (after a restart) may already be registered: keep that one.
+  self->attach_functor([sys = &self->system(), me = self->address()] {
+    auto current = sys->registry().get(jwks_refresher_key);
+    if (current && current->address() == me)
+      sys->registry().erase(jwks_refresher_key);
+  });
   supervision::report(self, h, protocol::ACTOR_STATE_STARTING, d->detail);
   supervision::start_heartbeat(self);
   arm(self, *d);

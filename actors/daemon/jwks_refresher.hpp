@@ -11,6 +11,7 @@
 /// thread; the keys it fetches are published to the shared key_store, which
 /// verifiers read without waiting for it.
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,9 +35,12 @@ namespace pact::daemon {
 using jwks_refresh_atom = caf::atom_constant<caf::atom("jwksfetch")>;
 /// (jwks_tick_atom, uint64 generation): the refresher's own timer.
 using jwks_tick_atom = caf::atom_constant<caf::atom("jwkstick")>;
-/// Longest one fetch takes (discovery plus JWKS, each bounded by the
-/// settings' timeout of 5 s): waiting for a refresh gives up after twice it.
-inline constexpr int jwks_fetch_limit_seconds = 10;
+/// How long a request whose token names an unknown key waits for the
+/// refresher's answer before it is refused as it stands. Shorter than the
+/// CLI's default deadline (10 s), so a hanging IdP gives the operator the
+/// refusal and its reason rather than a timeout; a slow fetch still lands
+/// and serves the next request.
+inline constexpr std::chrono::seconds jwks_refresh_wait{6};
 /// The actor registry key the refresher registers under.
 inline constexpr caf::atom_value jwks_refresher_key = caf::atom("jwks");
 

@@ -73,12 +73,12 @@ def b64url(data):
 
 
 def make_token(secret, sub="e2e-admin", groups=("pact-platform-admin",),
-               lifetime=3600):
+               lifetime=3600, issuer="pact-dev"):
     """An HS256 JWT as an OIDC provider in development mode would issue."""
     header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
     now = int(time.time())
     payload = b64url(json.dumps({
-        "sub": sub, "iss": "pact-dev", "aud": "pact", "groups": list(groups),
+        "sub": sub, "iss": issuer, "aud": "pact", "groups": list(groups),
         "iat": now, "exp": now + lifetime}).encode())
     signing = f"{header}.{payload}".encode()
     sig = hmac.new(secret.encode(), signing, hashlib.sha256).digest()
