@@ -12,6 +12,7 @@
 
 #include "actors/client/access.hpp"
 #include "cli/commands.hpp"
+#include "runtime/common/terminal_text.hpp"
 #include "runtime/login/oauth_flows.hpp"
 
 namespace pact::cli {
@@ -57,7 +58,7 @@ expected<protocol::DiscoveryReply> ask_discovery(const context& ctx,
   if (d.issuer().rfind("https://", 0) != 0)
     return make_error("the journal at " + server
                       + " names no identity provider (its issuer is '"
-                      + d.issuer()
+                      + terminal_safe(d.issuer())
                       + "', not an https URL): it accepts development or "
                         "configured tokens only; set PACT_TOKEN or write "
                         "the token to the token file instead");
@@ -81,11 +82,13 @@ expected<login::token_set> device_login(const login::provider_endpoints& p,
                                         http);
   if (!auth)
     return auth.err();
-  // On stderr: stdout stays the result (--output json).
-  std::cerr << "To log in, open " << auth->verification_uri
-            << " and enter the code " << auth->user_code << "\n";
+  // On stderr: stdout stays the result (--output json). The provider's
+  // text is shown without control bytes.
+  std::cerr << "To log in, open " << terminal_safe(auth->verification_uri)
+            << " and enter the code " << terminal_safe(auth->user_code) << "\n";
   if (!auth->verification_uri_complete.empty())
-    std::cerr << "  (or open " << auth->verification_uri_complete << ")\n";
+    std::cerr << "  (or open " << terminal_safe(auth->verification_uri_complete)
+              << ")\n";
   std::cerr << "Waiting for the login to be approved (the code expires in "
             << (auth->expires_in_seconds + 59) / 60 << " min)..." << std::endl;
   auto steady_ms = [] {

@@ -178,8 +178,6 @@ class IdentityProvider:
                 fields["password"] = "any password"
             data = urllib.parse.urlencode(fields).encode()
             target = urllib.parse.urljoin(url, form["action"])
-            if os.environ.get("IDP_DEBUG"):
-                print("POST", target, fields, flush=True)
             with opener.open(target, data=data, timeout=10) as r:
                 page, url = r.read().decode(), r.geturl()
         raise AssertionError("device approval did not finish: " + page)
