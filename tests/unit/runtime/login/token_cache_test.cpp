@@ -79,6 +79,10 @@ TEST_CASE("check_private refuses group/other bits and other owners") {
   REQUIRE_FALSE(dir);
   CHECK(dir.err().message.find("chmod 700 /d") != std::string::npos);
   CHECK_FALSE(check_private("/f", 0100600, 8, 7, false));
+  // Group bits alone are as bad as others'.
+  CHECK_FALSE(check_private("/f", 0100640, 7, 7, false));
+  CHECK_FALSE(check_private("/f", 0100620, 7, 7, false));
+  CHECK_FALSE(check_private("/d", 040710, 7, 7, true));
 }
 
 TEST_CASE("renewal starts a minute, or half a lifetime, before expiry") {
