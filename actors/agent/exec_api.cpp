@@ -6,6 +6,7 @@
 #include "actors/agent/exec_record.hpp"
 #include "actors/agent/link_command.hpp"
 #include "protocol/caf_types.hpp"
+#include "runtime/common/log_text.hpp"
 #include "runtime/node/exec_process.hpp"
 #include "runtime/policy/command_authz.hpp"
 
@@ -172,7 +173,7 @@ void decide(caf::event_based_actor* self, job j, daemon::api_reply reply,
   if (v == node::verdict::bypass)
     spdlog::warn("exec: whitelist bypassed (agent.whitelist_mode = bypass, "
                  "development only): {} runs {}",
-                 who.claims.subject, a.resolved);
+                 safe_text(who.claims.subject), a.resolved);
   else if (v == node::verdict::learning)
     spdlog::info("exec: learning mode: {} is not whitelisted; it runs and "
                  "is recorded for review",

@@ -7,6 +7,7 @@
 
 #include "actors/daemon/jwks_refresher.hpp"
 #include "protocol/errors.hpp"
+#include "runtime/common/log_text.hpp"
 
 namespace pact::daemon {
 
@@ -33,7 +34,7 @@ struct api_reply::state {
     // With the request line in serve_api: follows one request through the
     // debug log, to the node the answer is addressed to.
     if (spdlog::should_log(spdlog::level::debug))
-      spdlog::debug("api: answered '{}' ({}) to {}", request_id,
+      spdlog::debug("api: answered '{}' ({}) to {}", safe_text(request_id),
                     StatusCode_Name(out.status().code()),
                     reply_to ? caf::to_string(reply_to.node()) : "the sender");
     if (reply_to)
@@ -48,7 +49,8 @@ struct api_reply::state {
     // The serving actor went away with the request (shutdown, restart) or
     // a handler forgot to answer: either way the client hears it now, as
     // something another replica may serve, instead of at its deadline.
-    spdlog::warn("api: request '{}' ended without an answer", request_id);
+    spdlog::warn("api: request '{}' ended without an answer",
+                 safe_text(request_id));
     auto resp = policy::error_response(
       request_id, STATUS_CODE_UNAVAILABLE,
       write ? "the server stopped before answering (shutting down or "
@@ -169,8 +171,10 @@ void dispatch(const std::shared_ptr<api_context>& ctx,
                  + " requests" + ctx->elsewhere);
     return;
   }
-  spdlog::debug("api: request '{}' from {}", req.request_id(),
-                who.claims.subject);
+  // Both come from the caller (the subject through its IdP): cut and
+  // stripped, they cannot forge log lines.
+  spdlog::debug("api: request '{}' from {}", safe_text(req.request_id()),
+                safe_text(who.claims.subject));
   reply.set_write(req.has_command() || req.has_propose());
   ctx->sender = sender;
   i->second(req, who, std::move(reply));

@@ -39,15 +39,20 @@ void arm(caf::event_based_actor* self, refresher_data& d) {
 
 void fetch(caf::event_based_actor* self, supervision::health_handle& h,
            refresher_data& d) {
-  auto now = d.cfg.wall->now_unix_ms();
   auto keys = policy::fetch_jwks(d.cfg.settings);
+  // The attempt counts from its end: requests that queued up behind a slow
+  // fetch (an IdP timing out) find it recent and are answered at once,
+  // instead of each starting a fetch of its own (and holding up shutdown
+  // by a timeout each).
+  auto now = d.cfg.wall->now_unix_ms();
   d.schedule.attempted(now, keys.has_value());
   if (keys) {
     for (const auto& why : keys->skipped)
       spdlog::warn("identity provider key skipped: {}", why);
     spdlog::info("identity provider keys from {}: {}", d.cfg.settings.source(),
                  kids(*keys));
-    d.detail = std::to_string(keys->keys.size()) + " keys from "
+    auto n = keys->keys.size();
+    d.detail = std::to_string(n) + (n == 1 ? " key from " : " keys from ")
                + d.cfg.settings.source();
     d.healthy = true;
     d.cfg.store->publish(std::move(*keys), now);

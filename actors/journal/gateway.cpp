@@ -9,6 +9,7 @@
 #include "actors/journal/replica.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/common/assert.hpp"
+#include "runtime/common/log_text.hpp"
 #include "runtime/policy/node_authz.hpp"
 
 namespace pact::journal {
@@ -169,13 +170,14 @@ void on_node_report(caf::event_based_actor* self, const shared& d,
                             report.agent_endpoint(), true);
       !why.empty()) {
     spdlog::warn("gateway: dropped a node report from the agent at {}: {}",
-                 report.agent_endpoint(), why);
+                 safe_text(report.agent_endpoint(), 200), why);
     return;
   }
   auto& n = d->nodes[report.node_id()];
   if (n.received_unix_ms == 0)
-    spdlog::info("gateway: node {} reported (agent {})", report.node_id(),
-                 report.agent_endpoint());
+    spdlog::info("gateway: node {} reported (agent {})",
+                 safe_text(report.node_id()),
+                 safe_text(report.agent_endpoint(), 200));
   n.report = std::move(report);
   n.received_unix_ms = d->cfg.wall->now_unix_ms();
 }

@@ -23,6 +23,7 @@
 #include "actors/journal/cluster_config.hpp"
 #include "actors/journal/gateway.hpp"
 #include "actors/journal/metrics_endpoint.hpp"
+#include "actors/journal/notifier.hpp"
 #include "actors/journal/replica.hpp"
 #include "actors/supervision/health_registry.hpp"
 #include "actors/supervision/supervisor.hpp"
@@ -134,6 +135,11 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
   s.members = std::move(*plan);
   if (auto st = check_raft_tls(s); !st)
     return st.err();
+  if (auto& loki = s.v.get_string("journal.notify.loki_url");
+      !loki.empty() && loki.rfind("http://", 0) != 0
+      && loki.rfind("https://", 0) != 0)
+    return make_error("journal.notify.loki_url: '" + loki
+                      + "' is not an http or https URL");
   auto verifier = policy::load_verifier(s.v, "journal");
   if (!verifier)
     return verifier.err();
@@ -241,6 +247,22 @@ journal_children(const settings& s, const ports& p, const caf::actor& registry,
                        return sup->spawn(journal::gateway, h, gw);
                      }},
                   });
+  if (auto url = s.v.get_string("journal.notify.loki_url"); !url.empty()) {
+    journal::notifier_config nc;
+    nc.loki_url = url;
+    nc.ca_bundle = s.v.get_string("journal.notify.ca_bundle");
+    // After the replica, before the gateway: its first poll ("from now")
+    // reaches the replica before any write can (notifier.hpp).
+    auto gateway = std::find_if(children.begin(), children.end(),
+                                [](const supervision::child_spec& c) {
+                                  return c.name == "journal/gateway";
+                                });
+    children.insert(
+      gateway, {"journal/notifier", "notifier",
+                [nc](caf::event_based_actor* sup, const health_handle& h) {
+                  return sup->spawn<caf::detached>(journal::notifier, h, nc);
+                }});
+  }
   return children;
 }
 

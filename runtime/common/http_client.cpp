@@ -5,6 +5,8 @@
 
 #include <curl/curl.h>
 
+#include "runtime/common/log_text.hpp"
+
 namespace pact::http {
 
 namespace {
@@ -42,9 +44,10 @@ std::string describe(CURLcode rc, const client_request& req) {
     case CURLE_COULDNT_RESOLVE_HOST:
       return "host not found";
     case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT:
       return req.allow_plain_http ? "not an http or https URL"
                                   : "not an https URL";
+    case CURLE_URL_MALFORMAT:
+      return "malformed URL";
     case CURLE_PEER_FAILED_VERIFICATION:
       return "TLS certificate not trusted or not for this host ("
              + (req.ca_bundle.empty() ? std::string("system CA bundle")
@@ -63,13 +66,21 @@ std::string describe(CURLcode rc, const client_request& req) {
   }
 }
 
+/// The URL as messages show it: URLs can come from another server's
+/// answer (a discovery document), so they are cut and stripped of
+/// control characters like any untrusted text.
+std::string shown(const std::string& url) {
+  return safe_text(url, 200);
+}
+
 } // namespace
 
 expected<client_response> perform(const client_request& req) {
   init_curl();
   CURL* c = curl_easy_init();
   if (c == nullptr)
-    return make_error(req.url + ": no HTTP client", exit_code::unavailable);
+    return make_error(shown(req.url) + ": no HTTP client",
+                      exit_code::unavailable);
   sink s;
   s.limit = req.max_response_bytes;
   curl_slist* headers = nullptr;
@@ -100,11 +111,11 @@ expected<client_response> perform(const client_request& req) {
   curl_slist_free_all(headers);
   curl_easy_cleanup(c);
   if (s.overflow)
-    return make_error(req.url + ": answer larger than "
+    return make_error(shown(req.url) + ": answer larger than "
                         + std::to_string(req.max_response_bytes) + " bytes",
                       exit_code::unavailable);
   if (rc != CURLE_OK)
-    return make_error(req.url + ": " + describe(rc, req),
+    return make_error(shown(req.url) + ": " + describe(rc, req),
                       exit_code::unavailable);
   resp.body = std::move(s.body);
   return resp;

@@ -143,6 +143,11 @@ schema make_journal() {
         "LMDB map size in MiB: 0 sizes it for ten million entries and "
         "grows it while the volume has room; N is a fixed limit",
         0, 1 << 24),
+    str("journal.notify.loki_url", "", "", "",
+        "Grafana Loki base URL that emergency starts and ends are pushed to "
+        "(empty: no notifications)"),
+    str("journal.notify.ca_bundle", "", "", "",
+        "PEM CA bundle for an https Loki URL (empty: the system's)"),
     flag("journal.dump_log", false, "dump-log",
          "Print the stored Raft log as JSON lines and exit (journal must "
          "be stopped)"),

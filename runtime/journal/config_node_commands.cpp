@@ -128,6 +128,12 @@ CommandResult config_state_machine::do_node_event(const JournalCommand& cmd) {
   return accept({seq});
 }
 
+std::string config_state_machine::emergency_vcluster(const Scope& scope) {
+  if (scope.target_case() == Scope::kVcluster)
+    return scope.vcluster();
+  return node_record(scope.node()).vcluster();
+}
+
 CommandResult
 config_state_machine::do_emergency_start(const JournalCommand& cmd) {
   const Scope& scope = cmd.scope();
@@ -155,6 +161,7 @@ config_state_machine::do_emergency_start(const JournalCommand& cmd) {
                   "an emergency is already active on " + scope_key(scope));
   auto e = make_entry(cmd, protocol::ENTRY_TYPE_EMERGENCY_START, scope);
   e.set_emergency_reason(cmd.emergency_reason());
+  e.set_vcluster(emergency_vcluster(scope));
   uint64_t seq = append(std::move(e));
   protocol::Emergency em;
   *em.mutable_scope() = scope;
@@ -183,8 +190,9 @@ config_state_machine::do_emergency_end(const JournalCommand& cmd) {
   if (!emergency(scope))
     return refuse(protocol::STATUS_CODE_CONFLICT,
                   "no emergency is active on " + scope_key(scope));
-  uint64_t seq
-    = append(make_entry(cmd, protocol::ENTRY_TYPE_EMERGENCY_END, scope));
+  auto e = make_entry(cmd, protocol::ENTRY_TYPE_EMERGENCY_END, scope);
+  e.set_vcluster(emergency_vcluster(scope));
+  uint64_t seq = append(std::move(e));
   emergencies_.erase(scope_key(scope));
   if (scope.target_case() == Scope::kNode) {
     auto& rec = node_record(scope.node());

@@ -190,6 +190,9 @@ private:
   result_t do_node_state(const command_t& cmd);
   result_t do_node_event(const command_t& cmd);
   result_t do_emergency_start(const command_t& cmd);
+  /// The vCluster an emergency on `scope` belongs to: the vCluster itself,
+  /// or the node's (recorded in its entries for notifications).
+  std::string emergency_vcluster(const protocol::Scope& scope);
   result_t do_emergency_end(const command_t& cmd);
   result_t do_enroll(const command_t& cmd);
   result_t do_record(const command_t& cmd);

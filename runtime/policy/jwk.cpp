@@ -8,8 +8,8 @@
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
 
+#include "runtime/common/log_text.hpp"
 #include "runtime/policy/base64url.hpp"
-#include "runtime/policy/log_text.hpp"
 
 namespace pact::policy {
 

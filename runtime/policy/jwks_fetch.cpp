@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/common/http_client.hpp"
-#include "runtime/policy/log_text.hpp"
+#include "runtime/common/log_text.hpp"
 
 namespace pact::policy {
 
@@ -21,8 +21,13 @@ expected<std::string> get(const std::string& url, const jwks_settings& s) {
   if (!resp)
     return resp.err();
   if (resp->status != 200)
-    return make_error(url + ": status " + std::to_string(resp->status),
-                      exit_code::unavailable);
+    return make_error(
+      safe_text(url, 200) + ": status " + std::to_string(resp->status)
+        + (resp->status >= 300 && resp->status < 400
+             ? " (a redirect: pact does not follow them; configure the "
+               "final URL)"
+             : ""),
+      exit_code::unavailable);
   return std::move(resp->body);
 }
 
@@ -66,7 +71,7 @@ expected<key_set> fetch_jwks(const jwks_settings& s) {
       return doc.err();
     auto uri = jwks_uri_from_discovery(*doc, s.issuer);
     if (!uri)
-      return make_error(where + ": " + uri.err().message,
+      return make_error(safe_text(where, 200) + ": " + uri.err().message,
                         exit_code::unavailable);
     url = *uri;
   }
@@ -75,7 +80,8 @@ expected<key_set> fetch_jwks(const jwks_settings& s) {
     return doc.err();
   auto keys = parse_jwks(*doc);
   if (!keys)
-    return make_error(url + ": " + keys.err().message, exit_code::unavailable);
+    return make_error(safe_text(url, 200) + ": " + keys.err().message,
+                      exit_code::unavailable);
   return keys;
 }
 

@@ -2,7 +2,12 @@
 #include "runtime/common/files.hpp"
 
 #include <algorithm>
+
 #include <fstream>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <sstream>
 
 namespace pact::policy {
@@ -16,6 +21,31 @@ std::string size_refusal(const std::string& what, size_t bytes) {
     return {};
   return what + " of " + std::to_string(bytes) + " bytes exceeds the limit of "
          + std::to_string(max_request_bytes) + " bytes";
+}
+
+/// `text` without leading and trailing blanks ("ml-team = pact-ops-ml").
+std::string trim(const std::string& text) {
+  auto first = text.find_first_not_of(" \t");
+  if (first == std::string::npos)
+    return {};
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+/// Why `path` is not a usable PEM CA bundle ("" when it holds at least one
+/// certificate): checked at start, so a wrong file stops the daemon
+/// instead of failing every fetch later with a TLS error.
+std::string pem_bundle_problem(const std::string& path) {
+  if (!files::exists(path))
+    return "no such file";
+  BIO* bio = BIO_new_file(path.c_str(), "r");
+  if (bio == nullptr)
+    return "cannot be read";
+  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  bool ok = cert != nullptr;
+  X509_free(cert);
+  BIO_free(bio);
+  ERR_clear_error();
+  return ok ? "" : "holds no PEM certificate";
 }
 
 /// The JWKS source and cache times of `prefix`; a key_store when one is
@@ -35,14 +65,14 @@ status load_jwks_settings(const config::values& v, const std::string& prefix,
     return make_error(prefix + ".oidc.jwks_url: '" + j.jwks_url
                       + "' is not an https URL (keys are fetched over TLS "
                         "only)");
-  if (j.issuer.rfind("http://", 0) == 0 && j.jwks_url.empty())
-    return make_error(prefix + ".oidc.issuer: '" + j.issuer
-                      + "' is not an https URL, so its keys cannot be "
-                        "discovered (use https, or set "
-                      + prefix + ".oidc.jwks_url)");
-  if (!j.ca_bundle.empty() && !files::exists(j.ca_bundle))
-    return make_error(prefix + ".oidc.ca_bundle: " + j.ca_bundle
-                      + ": no such file");
+  // An http:// issuer is not discovered (its keys would come in clear
+  // text); it may still name the issuer of development tokens, so it is
+  // not an error: RS256/PS256/ES256 tokens are then refused, saying why.
+  if (!j.ca_bundle.empty()) {
+    if (auto why = pem_bundle_problem(j.ca_bundle); !why.empty())
+      return make_error(prefix + ".oidc.ca_bundle: " + j.ca_bundle + ": "
+                        + why);
+  }
   if (j.enabled())
     cfg.keys = std::make_shared<key_store>();
   return {};
@@ -56,15 +86,16 @@ parse_group_map(const std::vector<std::string>& entries,
   std::map<std::string, std::vector<std::string>> map;
   for (const auto& entry : entries) {
     auto eq = entry.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == entry.size())
+    auto source = eq == std::string::npos ? "" : trim(entry.substr(0, eq));
+    auto target = eq == std::string::npos ? "" : trim(entry.substr(eq + 1));
+    if (source.empty() || target.empty())
       return make_error(key + ": '" + entry + "' is not IDP_GROUP=PACT_GROUP");
-    auto target = entry.substr(eq + 1);
     if (!parse_role(target))
       return make_error(key + ": '" + target
                         + "' is not a pact group (pact-platform-admin, "
                           "pact-ops-VC, pact-viewer-VC, pact-regulated-VC, "
                           "pact-service-ai, pact-node)");
-    map[entry.substr(0, eq)].push_back(target);
+    map[source].push_back(target);
   }
   return map;
 }

@@ -6,6 +6,7 @@
 #include <limits>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
@@ -13,9 +14,9 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include "runtime/common/log_text.hpp"
 #include "runtime/policy/base64url.hpp"
 #include "runtime/policy/jwk.hpp"
-#include "runtime/policy/log_text.hpp"
 
 namespace pact::policy {
 
@@ -208,38 +209,43 @@ std::string key_set_age(const key_view& view) {
          + ")";
 }
 
-/// The key that verifies a token of `alg` naming `kid` (`has_kid`), or
-/// null with `why` set.
-const public_key* pick_key(const key_set& set, const std::string& alg,
-                           bool has_kid, const std::string& kid,
-                           std::string& why) {
+/// The keys that may verify a token of `alg` naming `kid` (`has_kid`):
+/// every key of that kid that fits (a set may hold one kid twice, e.g. an
+/// RSA and an EC key, or a key being replaced), or, without a kid, the
+/// only key that fits. Empty with `why` set when refused; empty with `why`
+/// empty when the kid is unknown.
+std::vector<const public_key*>
+pick_keys(const key_set& set, const std::string& alg, bool has_kid,
+          const std::string& kid, std::string& why) {
+  std::vector<const public_key*> out;
   if (has_kid) {
-    for (const auto& key : set.keys)
-      if (key.kid == kid) {
-        if (key_fits(key, alg))
-          return &key;
-        why = "token algorithm " + alg + " does not fit signing key "
-              + in_quotes(kid) + " (" + key.type
-              + (key.alg.empty() ? "" : " " + key.alg) + ")";
-        return nullptr;
-      }
-    return nullptr; // unknown kid: why stays empty
-  }
-  const public_key* only = nullptr;
-  size_t fitting = 0;
-  for (const auto& key : set.keys)
-    if (key_fits(key, alg)) {
-      only = &key;
-      ++fitting;
+    const public_key* misfit = nullptr;
+    for (const auto& key : set.keys) {
+      if (key.kid != kid)
+        continue;
+      if (key_fits(key, alg))
+        out.push_back(&key);
+      else if (misfit == nullptr)
+        misfit = &key;
     }
-  if (fitting == 1)
-    return only;
-  why = fitting == 0
+    if (out.empty() && misfit != nullptr)
+      why = "token algorithm " + alg + " does not fit signing key "
+            + in_quotes(kid) + " (" + misfit->type
+            + (misfit->alg.empty() ? "" : " " + misfit->alg) + ")";
+    return out;
+  }
+  for (const auto& key : set.keys)
+    if (key_fits(key, alg))
+      out.push_back(&key);
+  if (out.size() == 1)
+    return out;
+  why = out.empty()
           ? "no key in the identity provider's key set fits algorithm " + alg
           : "token names no signing key (kid) and the identity provider "
             "publishes "
-              + std::to_string(fitting) + " keys for " + alg;
-  return nullptr;
+              + std::to_string(out.size()) + " keys for " + alg;
+  out.clear();
+  return out;
 }
 
 std::string asymmetric_signature(const token_parts& parts, const json& header,
@@ -264,17 +270,18 @@ std::string asymmetric_signature(const token_parts& parts, const json& header,
            + ")";
   }
   std::string why;
-  const auto* key = pick_key(*view.keys, alg, has_kid, kid, why);
-  if (key == nullptr && why.empty()) {
+  auto keys = pick_keys(*view.keys, alg, has_kid, kid, why);
+  if (keys.empty() && why.empty()) {
     unknown_key = true;
     return "token signing key " + in_quotes(kid)
            + " is not in the identity provider's key set" + key_set_age(view);
   }
-  if (key == nullptr)
+  if (keys.empty())
     return why;
-  if (!verify_signature(*key, alg, parts.signing_input, *given))
-    return "token signature is invalid";
-  return {};
+  for (const auto* key : keys)
+    if (verify_signature(*key, alg, parts.signing_input, *given))
+      return {};
+  return "token signature is invalid";
 }
 
 // -- claims ------------------------------------------------------------------

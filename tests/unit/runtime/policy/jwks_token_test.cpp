@@ -6,8 +6,14 @@
 #include <doctest/doctest.h>
 
 #include <openssl/hmac.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <optional>
 
 #include "runtime/common/config.hpp"
+#include "runtime/common/schemas.hpp"
 #include "runtime/policy/request_auth.hpp"
 #include "tests/unit/runtime/policy/test_keys.hpp"
 
@@ -257,4 +263,74 @@ TEST_CASE("the verified-token cache forgets tokens when the keys change") {
   CHECK(again.err().message
         == "authentication failed: token signing key 'rsa-1' is not in the "
            "identity provider's key set");
+}
+
+TEST_CASE("a kid published twice: either key may verify") {
+  auto impostor = signing_key::rsa("rsa-1");
+  auto config = idp_config(jwks_of({impostor.jwk(), rsa().jwk()}));
+  CHECK(verify_token(rsa().token("RS256", claims()), config, t0).ok);
+  CHECK(verify_token(impostor.token("RS256", claims()), config, t0).ok);
+  auto stranger = signing_key::rsa("rsa-1");
+  CHECK(verify_token(stranger.token("RS256", claims()), config, t0).error
+        == "token signature is invalid");
+}
+
+namespace {
+
+/// load_verifier over the TOML text `toml` ("" for none).
+pact::expected<verifier_config> load_from(const std::string& toml) {
+  auto path = "/tmp/pact-jwks-config-" + std::to_string(::getpid()) + ".toml";
+  {
+    std::ofstream f(path);
+    f << toml;
+  }
+  pact::config::load_request req;
+  req.keys = &pact::config::journal_schema();
+  req.file_path = path;
+  req.file_required = true;
+  req.env = [](const char*) -> std::optional<std::string> {
+    return std::nullopt;
+  };
+  auto v = pact::config::load(req);
+  std::remove(path.c_str());
+  REQUIRE_MESSAGE(v, v.err().message);
+  return load_verifier(*v, "journal");
+}
+
+} // namespace
+
+TEST_CASE("JWKS settings: https only, a real CA bundle, a clean roles map") {
+  auto cfg = load_from(
+    "[journal.oidc]\nissuer = \"https://idp.test\"\n"
+    "jwks_cache_ttl_seconds = 30\n"
+    "jwks_refresh_interval_seconds = 5\n"
+    "roles_map = [\" hpc-admins = pact-platform-admin \"]\n");
+  REQUIRE(cfg);
+  CHECK(cfg->keys != nullptr);
+  CHECK(cfg->jwks.issuer == "https://idp.test");
+  CHECK(cfg->jwks.ttl_ms == 30000);
+  CHECK(cfg->jwks.min_refresh_interval_ms == 5000);
+  CHECK(cfg->group_map.at("hpc-admins")
+        == std::vector<std::string>{"pact-platform-admin"});
+  // No https issuer and no JWKS URL: no key store (development tokens only).
+  auto dev = load_from("[journal.oidc]\nissuer = \"http://idp.test\"\n");
+  REQUIRE(dev);
+  CHECK(dev->keys == nullptr);
+  auto plain = load_from("[journal.oidc]\njwks_url = \"http://idp/keys\"\n");
+  REQUIRE_FALSE(plain);
+  CHECK(plain.err().message
+        == "journal.oidc.jwks_url: 'http://idp/keys' is not an https URL "
+           "(keys are fetched over TLS only)");
+  auto missing
+    = load_from("[journal.oidc]\nca_bundle = \"/nonexistent.pem\"\n");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.err().message
+        == "journal.oidc.ca_bundle: /nonexistent.pem: no such file");
+  auto text = "/tmp/pact-not-pem-" + std::to_string(::getpid()) + ".txt";
+  std::ofstream(text) << "not a certificate\n";
+  auto not_pem = load_from("[journal.oidc]\nca_bundle = \"" + text + "\"\n");
+  std::remove(text.c_str());
+  REQUIRE_FALSE(not_pem);
+  CHECK(not_pem.err().message
+        == "journal.oidc.ca_bundle: " + text + ": holds no PEM certificate");
 }

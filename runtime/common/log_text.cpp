@@ -1,14 +1,14 @@
-#include "runtime/policy/log_text.hpp"
+#include "runtime/common/log_text.hpp"
 
-namespace pact::policy {
+namespace pact {
 
-std::string safe_text(std::string_view text) {
+std::string safe_text(std::string_view text, size_t max_chars) {
   std::string out;
-  for (char c : text.substr(0, max_echo_chars)) {
+  for (char c : text.substr(0, max_chars)) {
     auto u = static_cast<unsigned char>(c);
     out.push_back(u >= 0x20 && u < 0x7f ? c : '?');
   }
-  if (text.size() > max_echo_chars)
+  if (text.size() > max_chars)
     out += "...";
   return out;
 }
@@ -17,4 +17,4 @@ std::string in_quotes(std::string_view text) {
   return "'" + safe_text(text) + "'";
 }
 
-} // namespace pact::policy
+} // namespace pact
