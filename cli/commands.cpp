@@ -78,7 +78,8 @@ std::vector<command> all_commands() {
           apply_command(),  promote_command(),   watch_command(),
           group_command(),  blacklist_command(), enroll_command(),
           cap_command(),    service_command(),   exec_command(),
-          shell_command(),  diag_command()};
+          shell_command(),  diag_command(),      login_command(),
+          logout_command()};
 }
 
 } // namespace pact::cli

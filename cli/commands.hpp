@@ -50,6 +50,8 @@ command service_command();
 command exec_command();
 command shell_command();
 command diag_command();
+command login_command();
+command logout_command();
 
 /// Every command, in `pact --help` order.
 std::vector<command> all_commands();

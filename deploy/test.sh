@@ -23,5 +23,11 @@ if [ ! -d "$mcp/node_modules/@modelcontextprotocol/sdk" ]; then
   (cd "$mcp" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# The OpenID Connect provider (oidc-provider) of tests/e2e/test_login.py.
+oidc=$root/tests/e2e/oidc
+if [ ! -d "$oidc/node_modules/oidc-provider" ]; then
+  (cd "$oidc" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 cd "$build"
 ctest --output-on-failure -j "${PACT_TEST_JOBS:-2}"

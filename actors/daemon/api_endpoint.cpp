@@ -135,6 +135,8 @@ std::string request_kind(const protocol::Request& req) {
       return "service";
     case R::kShell:
       return "shell";
+    case R::kDiscovery:
+      return "discovery";
     default:
       return "request type "
              + std::to_string(static_cast<int>(req.body_case()));
@@ -142,6 +144,19 @@ std::string request_kind(const protocol::Request& req) {
 }
 
 namespace {
+
+void answer_discovery(const api_context& ctx, const Request& req,
+                      api_reply& reply) {
+  if (!ctx.discovery) {
+    reply.fail(STATUS_CODE_INVALID_ARGUMENT,
+               ctx.server_name + " does not serve " + request_kind(req)
+                 + " requests" + ctx.elsewhere);
+    return;
+  }
+  Response resp;
+  *resp.mutable_discovery_reply() = *ctx.discovery;
+  reply.ok(std::move(resp));
+}
 
 /// Runs the handler of an authenticated request, with ctx->sender naming
 /// who asked while it runs.
@@ -222,6 +237,14 @@ void serve_api(caf::event_based_actor* self,
   }
   if (!req) {
     reply.fail(STATUS_CODE_INVALID_ARGUMENT, req.err().message);
+    return;
+  }
+  // The one exception to authentication: discovery tells `pact login`
+  // where to get a token, so it cannot require one. Only this body is
+  // exempt; its answer is fixed at startup and names no caller, and no
+  // handler ever sees an unauthenticated request.
+  if (req->body_case() == Request::kDiscovery) {
+    answer_discovery(*ctx, *req, reply);
     return;
   }
   authenticate_and_dispatch(self, ctx, *req, table, sender, std::move(reply),

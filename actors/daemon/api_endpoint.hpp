@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <caf/error.hpp>
@@ -39,6 +40,10 @@ struct api_context {
   /// at a journal learns which is which.
   std::string server_name = "this server";
   std::string elsewhere;
+  /// The answer to a discovery request (`pact login`), the one request
+  /// served without a token; unset where discovery is not served (the
+  /// agent API).
+  std::optional<protocol::DiscoveryReply> discovery;
   /// While a handler runs: who sent the request (the client's reply_to
   /// when it named one, else the message's sender); null otherwise.
   /// Captured before the response promise is made: CAF 0.17's
@@ -108,7 +113,9 @@ using api_handler = std::function<void(
 using api_table = std::map<protocol::Request::BodyCase, api_handler>;
 
 /// Handles one (api_atom, bytes[, reply_to]) message inside `self`;
-/// `reply_to` is null for clients that rely on the sender.
+/// `reply_to` is null for clients that rely on the sender. Every request is
+/// authenticated before dispatch except a discovery request, which is
+/// answered here from `ctx->discovery` without reaching the table.
 void serve_api(caf::event_based_actor* self,
                const std::shared_ptr<api_context>& ctx,
                const std::string& bytes, const api_table& table,

@@ -18,6 +18,7 @@
 #include "actors/supervision/health.hpp"
 #include "runtime/common/clock.hpp"
 #include "runtime/policy/token.hpp"
+#include <pact/protocol/api.pb.h>
 
 namespace pact::journal {
 
@@ -40,6 +41,8 @@ struct gateway_config {
   std::string opa_url;
   /// `journal.policy.opa_timeout_ms`.
   std::chrono::milliseconds opa_timeout{2000};
+  /// What an unauthenticated discovery request is told (`pact login`).
+  protocol::DiscoveryReply discovery;
 };
 
 caf::behavior gateway(caf::event_based_actor* self,

@@ -95,6 +95,17 @@ status check_raft_tls(const settings& s) {
   return {};
 }
 
+/// What `pact login` learns from this journal (api.proto DiscoveryReply).
+protocol::DiscoveryReply discovery_of(const config::values& v) {
+  protocol::DiscoveryReply d;
+  d.set_issuer(v.get_string("journal.oidc.issuer"));
+  d.set_client_id(v.get_string("journal.oidc.client_id"));
+  d.set_audience(v.get_string("journal.oidc.audience"));
+  for (auto& scope : v.get_list("journal.oidc.scopes"))
+    d.add_scopes(scope);
+  return d;
+}
+
 expected<settings> load_settings(const config::daemon_command_line& cl) {
   auto v = config::load_daemon_config(cl, config::journal_schema(),
                                       config::journal_config_path);
@@ -223,6 +234,7 @@ journal_children(const settings& s, const ports& p, const caf::actor& registry,
   gw.opa_url = s.v.get_string("journal.policy.opa_url");
   gw.opa_timeout
     = std::chrono::milliseconds(s.v.get_int("journal.policy.opa_timeout_ms"));
+  gw.discovery = discovery_of(s.v);
   using supervision::health_handle;
   auto children = daemon::jwks_children("journal", s.verifier, wall);
   children.insert(children.end(),

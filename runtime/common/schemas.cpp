@@ -160,6 +160,13 @@ schema make_journal() {
         10, 60000),
   };
   add_oidc(s, "journal");
+  // What `pact login` is told by discovery (docs/authentication.md).
+  s.keys.push_back(str("journal.oidc.client_id", "pact-cli", "", "",
+                       "Public OAuth client that pact login uses for the "
+                       "device flow"));
+  s.keys.push_back(list("journal.oidc.scopes", {}, "",
+                        "Scopes pact login asks for besides openid and "
+                        "offline_access"));
   return s;
 }
 
@@ -293,6 +300,11 @@ schema make_cli() {
     str("token", "", "token", "PACT_TOKEN", "OIDC bearer token"),
     str("token_file", "~/.config/pact/token", "", "",
         "File read when no token is given"),
+    str("login_cache_dir", "~/.config/pact/tokens", "", "",
+        "Where pact login keeps each journal's tokens (mode 0700)"),
+    str("oidc_ca_bundle", "", "", "PACT_OIDC_CA_BUNDLE",
+        "CA bundle for the identity provider's HTTPS (empty: the "
+        "system's trusted CAs)"),
     str("vcluster", "", "vcluster", "PACT_VCLUSTER", "Default vCluster"),
     str("output", "text", "output", "PACT_OUTPUT", "Output format",
         {"text", "json"}),

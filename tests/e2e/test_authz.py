@@ -299,7 +299,7 @@ class OpaTest(AuthzBase):
         started = time.monotonic()
         self.refused(self.commit("vc:clinical"), reg, 3,
                      "policy engine unreachable (OPA at "
-                     f"{self.opa.url}: no answer within 700 ms)")
+                     f"{self.opa.url}: timed out after 700 ms)")
         self.ok(*self.commit("vc:ml"), token=ops)
         self.assertLess(time.monotonic() - started, 10)
         self.opa.delay = 0

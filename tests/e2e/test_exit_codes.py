@@ -2,11 +2,13 @@
 through the real `pact` binary against a real (single-replica, development)
 journal (issue 8 item 14). A row without a provocation fails, and so does a
 provocation whose row is gone, so the table and the CLI cannot drift."""
+import json
 import os
 import re
 import subprocess
 
 from harness import PactTestCase, binary, free_port, make_token
+from oidc_idp import SERVICE_SECRET, IdentityProvider
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -88,6 +90,48 @@ class ExitCodeTest(PactTestCase):
         self.ok("commit", "-m", "n1", "n1", "--set", "kernel:vm.swappiness=20")
         self.ok("blacklist", "add", "/opt/scratch/**")
 
+    def login_journal(self):
+        """A journal whose issuer is a running identity provider, started
+        on first use; (journal, provider)."""
+        if not hasattr(self, "_login"):
+            idp = IdentityProvider(self.tmp)
+            self.addCleanup(idp.stop)
+            saved = dict(self.env)
+            self.env.update(PACT_OIDC_ISSUER=idp.issuer)
+            journal = self.start_journal(name="login-journal")
+            self.env = saved
+            self._login = (journal, idp)
+        return self._login
+
+    def login(self, *args, trust=True, **creds):
+        journal, idp = self.login_journal()
+        env = dict(self.env)
+        if trust:
+            env["PACT_OIDC_CA_BUNDLE"] = idp.ca_path
+        env.update(creds)
+        return subprocess.run(
+            [binary("pact"), "--endpoint", journal.gateway, "login", *args],
+            env=env, capture_output=True, text=True, timeout=60)
+
+    def login_cache(self, record, mode=0o600):
+        """Writes a login cache for the development journal."""
+        directory = os.path.join(self.tmp, ".config", "pact", "tokens")
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        path = os.path.join(directory, self.journal.gateway.replace(
+            "://", "___").replace(":", "_") + ".json")
+        with open(path, "w") as f:
+            json.dump({"server": self.journal.gateway, **record}, f)
+        os.chmod(path, mode)
+        return path
+
+    def with_cache(self, record, mode, run):
+        """Runs `run` with a login cache for the development journal."""
+        path = self.login_cache(record, mode)
+        try:
+            return run()
+        finally:
+            os.unlink(path)
+
     def provocations(self):
         c = self.run_cli
         dead = f"http://127.0.0.1:{free_port()}"
@@ -114,6 +158,34 @@ class ExitCodeTest(PactTestCase):
                          and c("log", token=long_lived)),
             ("any journal command", "journal unreachable or no answer in time"):
                 lambda: c("log", "--timeout", "2", endpoint=dead),
+            ("`login --service-account`", "success (tokens cached)"):
+                lambda: self.login(
+                    "--service-account", PACT_CLIENT_ID="pact-service",
+                    PACT_CLIENT_SECRET=SERVICE_SECRET),
+            ("`login --service-account`", "`PACT_CLIENT_ID` or "
+             "`PACT_CLIENT_SECRET` unset, or refused by the provider"):
+                lambda: (self.login("--service-account").returncode == 2
+                         and self.login("--service-account",
+                                        PACT_CLIENT_ID="pact-service",
+                                        PACT_CLIENT_SECRET="wrong")),
+            ("`login`", "the journal names no identity provider "
+             "(development journal)"): lambda: c("login"),
+            ("`login`", "journal unreachable"):
+                lambda: c("login", "--timeout", "2", endpoint=dead),
+            ("`login`", "identity provider unreachable, or its certificate "
+             "untrusted"): lambda: self.login(trust=False),
+            ("`logout`", "success (also when not logged in, or when "
+             "revocation failed)"): lambda: c("logout"),
+            ("any journal command", "login cache open to other users or "
+             "owned by another"):
+                lambda: self.with_cache(
+                    {"access_token": self.admin}, 0o644,
+                    lambda: c("log", token="")),
+            ("any journal command", "login expired and not renewable"):
+                lambda: self.with_cache(
+                    {"access_token": self.admin, "expires_at_unix": 1000,
+                     "obtained_at_unix": 900}, 0o600,
+                    lambda: c("log", token="")),
             ("`status`", "success"): lambda: c("status"),
             ("`status NODE`", "node unknown to the journal"):
                 lambda: c("status", "no-such-node"),

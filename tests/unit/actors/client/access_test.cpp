@@ -85,7 +85,7 @@ TEST_CASE("no token anywhere is exit 2 naming where to put one") {
   CHECK(t.err().code == exit_code::auth_failure);
   CHECK(t.err().message
         == "No auth token found: set PACT_TOKEN or write the token to "
-           "/nonexistent/token");
+           "/nonexistent/token (or run pact login)");
   auto m = client::resolve_token(cfg, own);
   REQUIRE_FALSE(m);
   CHECK(m.err().message.find("set PACT_ACCESS_TEST_TOKEN, PACT_TOKEN or")
@@ -113,4 +113,52 @@ TEST_CASE("endpoints: a comma-separated list, in order; a bad one is named") {
     cli_config("endpoint = [\"http://j1:9443\", \"ftp://x\"]\n"));
   REQUIRE_FALSE(bad);
   CHECK(bad.err().message.find("ftp://x") != std::string::npos);
+}
+
+namespace {
+
+/// A `pact login` cache for journal `server` under `dir`.
+void write_login(const std::string& dir, const std::string& server,
+                 const std::string& token, unsigned mode = 0600) {
+  login::login_record r;
+  r.server = server;
+  r.access_token = token;
+  r.issuer = "https://idp.example";
+  login::token_cache cache(dir);
+  REQUIRE(cache.store(r));
+  ::chmod(cache.path_of(server).c_str(), mode);
+}
+
+} // namespace
+
+TEST_CASE("the login cache of the journal comes after the token, before the "
+          "token file") {
+  auto dir = scratch("logins");
+  auto file = scratch("token-file");
+  write(file, "from-file\n");
+  auto toml = "token_file = \"" + file + "\"\nlogin_cache_dir = \"" + dir
+              + "\"\nendpoint = \"http://j1:9443, http://j2:9443\"\n";
+  CHECK(*client::resolve_token(cli_config(toml)) == "from-file");
+  // The second endpoint's login: the first endpoint has none.
+  write_login(dir, "http://j2:9443", "from-login-j2");
+  CHECK(*client::resolve_token(cli_config(toml)) == "from-login-j2");
+  write_login(dir, "http://j1:9443", "from-login-j1");
+  CHECK(*client::resolve_token(cli_config(toml)) == "from-login-j1");
+  CHECK(*client::resolve_token(cli_config(toml, {{"token", "from-flag"}}))
+        == "from-flag");
+  // Another journal's login is not used.
+  auto other = "token_file = \"" + file + "\"\nlogin_cache_dir = \"" + dir
+               + "\"\nendpoint = \"http://j3:9443\"\n";
+  CHECK(*client::resolve_token(cli_config(other)) == "from-file");
+  // A cache others can read is an error, not skipped.
+  ::chmod((dir + "/http___j1_9443.json").c_str(), 0644);
+  auto loose = client::resolve_token(cli_config(toml));
+  REQUIRE_FALSE(loose);
+  CHECK(loose.err().code == exit_code::auth_failure);
+  CHECK(loose.err().message.find("is open to other users")
+        != std::string::npos);
+  for (auto* n : {"http___j1_9443.json", "http___j2_9443.json"})
+    ::unlink((dir + "/" + n).c_str());
+  ::rmdir(dir.c_str());
+  ::unlink(file.c_str());
 }

@@ -42,6 +42,10 @@ std::string token() {
 caf::behavior server(caf::event_based_actor* self) {
   auto ctx = std::make_shared<daemon::api_context>();
   ctx->verifier.hmac_secret = secret;
+  DiscoveryReply d;
+  d.set_issuer("https://idp.example");
+  d.set_client_id("pact-cli");
+  ctx->discovery = d;
   ctx->wall = std::make_shared<manual_clock>(now_s * 1000);
   daemon::api_table table{
     {Request::kStatus, [](const Request&, const policy::authenticated&,
@@ -68,6 +72,8 @@ Request request(Request::BodyCase body) {
   req.set_request_id("r1");
   if (body == Request::kStatus)
     req.mutable_status();
+  else if (body == Request::kDiscovery)
+    req.mutable_discovery();
   else if (body == Request::kLog)
     req.mutable_log();
   else
@@ -105,8 +111,11 @@ struct fixture : pact::test::coordinated_system {
 
   /// Sends a request of `body` from the client, naming `to` as the reply
   /// address unless it is null, and runs until everything is answered.
-  void send(Request::BodyCase body, caf::actor to) {
-    auto bytes = request(body).SerializeAsString();
+  void send(Request::BodyCase body, caf::actor to, bool with_token = true) {
+    auto req = request(body);
+    if (!with_token)
+      req.clear_token();
+    auto bytes = req.SerializeAsString();
     if (to)
       caf::send_as(client, srv, api_atom::value, bytes, to);
     else
@@ -234,4 +243,38 @@ TEST_CASE_FIXTURE(fixture, "an actor error becomes its typed status") {
   CHECK((*client_got)[0].status().reason() == ERROR_REASON_NO_LEADER);
   CHECK((*client_got)[0].status().message() == "write: no leader");
   CHECK(ctx->in_flight == 0);
+}
+
+TEST_CASE_FIXTURE(fixture, "discovery is answered without a token; nothing "
+                           "else is") {
+  send(Request::kDiscovery, nullptr, false);
+  auto resp = answer_of(client_got);
+  CHECK(resp.status().code() == STATUS_CODE_OK);
+  CHECK(resp.discovery_reply().issuer() == "https://idp.example");
+  CHECK(resp.discovery_reply().client_id() == "pact-cli");
+  client_got->clear();
+  send(Request::kStatus, nullptr, false);
+  CHECK(answer_of(client_got).status().code() == STATUS_CODE_UNAUTHORIZED);
+}
+
+TEST_CASE_FIXTURE(fixture, "a server without discovery refuses it by name") {
+  // The agent API: api_context::discovery unset.
+  auto plain = sys.spawn([](caf::event_based_actor* self) -> caf::behavior {
+    auto agent_ctx = std::make_shared<daemon::api_context>();
+    agent_ctx->wall = std::make_shared<manual_clock>(now_s * 1000);
+    agent_ctx->server_name = "the pact-agent API";
+    return {
+      [self, agent_ctx](api_atom, const std::string& bytes, caf::actor& to) {
+        daemon::serve_api(self, agent_ctx, bytes, {}, std::move(to));
+      }};
+  });
+  auto req = request(Request::kDiscovery);
+  req.clear_token();
+  caf::send_as(client, plain, api_atom::value, req.SerializeAsString(), client);
+  run();
+  auto resp = answer_of(client_got);
+  CHECK(resp.status().code() == STATUS_CODE_INVALID_ARGUMENT);
+  CHECK(resp.status().message()
+        == "the pact-agent API does not serve discovery requests");
+  caf::anon_send_exit(plain, caf::exit_reason::user_shutdown);
 }
