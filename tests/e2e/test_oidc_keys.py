@@ -14,7 +14,8 @@ import time
 import unittest
 
 from harness import ClusterTestCase, make_token
-from oidc_idp import OIDC_DIR, IdentityProvider, make_key
+from oidc_idp import OIDC_DIR, SERVICE_SECRET, IdentityProvider, make_key
+from test_login import LoginCase
 
 # Keys are fetched again only on an unknown kid here (a TTL longer than the
 # test), so every change the test sees comes from that path; fetches are at
@@ -105,6 +106,37 @@ class OidcKeysTest(ClusterTestCase):
         for replica in self.replicas.values():
             r = self.pact("status", "--endpoint", replica.gateway, token=token)
             self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_login_flows_against_three_replicas(self):
+        """Tokens from `pact login` (device flow, the test playing alice;
+        then a service account) work on every replica."""
+        self.env["PACT_OIDC_CA_BUNDLE"] = self.idp.ca_path
+        self.server = self.replicas[1].gateway
+        rc, out, err = LoginCase.login(self, "alice")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("as alice", out)
+        # The cache of the first endpoint is used for the list; with
+        # replica 1 stopped the same token serves through the others.
+        r = self.pact("--endpoint", self.endpoints, "blacklist", "add",
+                      "/var/e2e/device/**")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.replicas[1].stop()
+        r = self.pact("--endpoint", self.endpoints, "blacklist", "add",
+                      "/var/e2e/device-2/**")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.server = self.replicas[2].gateway
+        r = self.pact("login", "--service-account", "--server", self.server,
+                      env={"PACT_CLIENT_ID": "pact-service",
+                           "PACT_CLIENT_SECRET": SERVICE_SECRET})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.pact("--endpoint", self.server, "blacklist", "add",
+                      "/var/e2e/service/**")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.pact("--endpoint", self.server, "log", "-n", "3", "--output",
+                      "json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('"alice"', r.stdout)
+        self.assertIn('"pact-service"', r.stdout)
 
     def test_agent_verifies_idp_tokens(self):
         """The agent API uses the same verifier, with its own refresher."""
