@@ -15,6 +15,7 @@
 #include "runtime/common/assert.hpp"
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/journal/journal_query.hpp"
+#include "runtime/policy/approval_id.hpp"
 #include "runtime/policy/command_authz.hpp"
 #include "runtime/policy/node_authz.hpp"
 #include "runtime/policy/read_authz.hpp"
@@ -113,6 +114,18 @@ void handle_command(self_ptr self, const gateway_shared& d, const Request& req,
   if (!p.denial.empty()) {
     reply.fail(STATUS_CODE_UNAUTHORIZED, p.denial);
     return;
+  }
+  // An id for the approval this write may turn out to need (two-person
+  // policy, decided when it is applied): drawn here, never taken from the
+  // body, since the state machine may not draw randomness. The commands
+  // that name an existing approval keep theirs.
+  switch (p.command.kind()) {
+    case COMMAND_KIND_APPROVAL_DECIDE:
+    case COMMAND_KIND_APPROVAL_EXPIRE:
+    case COMMAND_KIND_APPROVAL_REDEEM:
+      break;
+    default:
+      p.command.set_approval_id(policy::new_approval_id());
   }
   // A node's own records come from the agent that holds the node.
   const auto& cmd = req.command().command();

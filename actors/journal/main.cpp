@@ -21,6 +21,7 @@
 #include "actors/daemon/daemon.hpp"
 #include "actors/daemon/jwks_refresher.hpp"
 #include "actors/journal/cluster_config.hpp"
+#include "actors/journal/deadline_keeper.hpp"
 #include "actors/journal/gateway.hpp"
 #include "actors/journal/metrics_endpoint.hpp"
 #include "actors/journal/notifier.hpp"
@@ -235,6 +236,9 @@ journal_children(const settings& s, const ports& p, const caf::actor& registry,
   gw.opa_timeout
     = std::chrono::milliseconds(s.v.get_int("journal.policy.opa_timeout_ms"));
   gw.discovery = discovery_of(s.v);
+  journal::deadline_keeper_config dk;
+  dk.wall = wall;
+  dk.propose_timeout = gw.propose_timeout;
   using supervision::health_handle;
   auto children = daemon::jwks_children("journal", s.verifier, wall);
   children.insert(children.end(),
@@ -247,6 +251,10 @@ journal_children(const settings& s, const ports& p, const caf::actor& registry,
                      [mc](caf::event_based_actor* sup, const health_handle& h) {
                        return sup->system().middleman().spawn_broker(
                          journal::metrics_endpoint, h, mc);
+                     }},
+                    {"journal/deadlines", "deadline-keeper",
+                     [dk](caf::event_based_actor* sup, const health_handle& h) {
+                       return sup->spawn(journal::deadline_keeper, h, dk);
                      }},
                     {"journal/gateway", "gateway",
                      [gw](caf::event_based_actor* sup, const health_handle& h) {

@@ -30,4 +30,8 @@ std::string check_ttl(const protocol::Scope& scope, uint32_t ttl_seconds);
 /// twice, no value when expecting unset); else a message naming the fault.
 std::string check_expectations(const protocol::JournalCommand& cmd);
 
+/// The checks every command passes whatever its kind (kind, timestamp,
+/// author, sizes) and check_expectations; empty when valid.
+std::string check_command(const protocol::JournalCommand& cmd);
+
 } // namespace pact::journal::detail

@@ -28,6 +28,7 @@ constexpr char global_tag = 'g';
 constexpr char emergency_tag = 'e';
 constexpr char scope_tag = 'l';
 constexpr char recent_tag = 'r';
+constexpr char approval_tag = 'a';
 constexpr std::string_view applied_key = "applied";
 /// The start-up checkpoint: u64 sequence, then that entry's 32-byte hash.
 constexpr std::string_view verified_key = "verified";
@@ -93,6 +94,8 @@ void config_state_machine::mark_all_dirty() {
     dirty_.insert(tagged(node_tag, name));
   for (const auto& [key, e] : emergencies_)
     dirty_.insert(tagged(emergency_tag, key));
+  for (const auto& [id, a] : approvals_)
+    dirty_.insert(tagged(approval_tag, id));
   for (const auto& [key, seq] : last_in_scope_)
     current_.put(state_table::current, tagged(scope_tag, key), u64_bytes(seq));
   for (size_t i = 0; i < recent_.size(); ++i)
@@ -109,6 +112,10 @@ void config_state_machine::note_recent_added(uint64_t position,
                                              const protocol::RecentRequest& r) {
   current_.put(state_table::current, tagged(recent_tag, u64_bytes(position)),
                deterministic_bytes(r));
+}
+
+void config_state_machine::mark_approval_dirty(const std::string& id) {
+  dirty_.insert(tagged(approval_tag, id));
 }
 
 void config_state_machine::note_scope_sequence(const std::string& key,
@@ -133,6 +140,10 @@ config_state_machine::current_record(const std::string& key) const {
     case emergency_tag:
       if (auto i = emergencies_.find(std::string(name));
           i != emergencies_.end())
+        return deterministic_bytes(i->second);
+      return std::nullopt;
+    case approval_tag:
+      if (auto i = approvals_.find(std::string(name)); i != approvals_.end())
         return deterministic_bytes(i->second);
       return std::nullopt;
     default:
@@ -255,40 +266,42 @@ status config_state_machine::load() {
     return false;
   };
   bool first_recent = true;
-  auto st = t.scan(state_table::current, {}, {}, false,
-                   [&](std::string_view key, std::string_view v) {
-                     if (key.empty())
-                       return corrupt(key);
-                     auto name = std::string(key.substr(1));
-                     switch (key[0]) {
-                       case global_tag:
-                         return parse(fresh.global_, v) || corrupt(key);
-                       case overlay_tag:
-                         return parse(fresh.overlays_[name], v) || corrupt(key);
-                       case node_tag:
-                         return parse(fresh.nodes_[name], v) || corrupt(key);
-                       case emergency_tag:
-                         return parse(fresh.emergencies_[name], v)
-                                || corrupt(key);
-                       case scope_tag:
-                         fresh.last_in_scope_[name] = u64_of(v);
-                         return true;
-                       case recent_tag: {
-                         protocol::RecentRequest r;
-                         if (!parse(r, v) || name.size() != 8)
-                           return corrupt(key);
-                         if (first_recent)
-                           fresh.recent_base_ = u64_of(name);
-                         first_recent = false;
-                         fresh.recent_index_[r.key()] = fresh.recent_base_
-                                                        + fresh.recent_.size();
-                         fresh.recent_.push_back(std::move(r));
-                         return true;
-                       }
-                       default:
-                         return corrupt(key);
-                     }
-                   });
+  auto st
+    = t.scan(state_table::current, {}, {}, false,
+             [&](std::string_view key, std::string_view v) {
+               if (key.empty())
+                 return corrupt(key);
+               auto name = std::string(key.substr(1));
+               switch (key[0]) {
+                 case global_tag:
+                   return parse(fresh.global_, v) || corrupt(key);
+                 case overlay_tag:
+                   return parse(fresh.overlays_[name], v) || corrupt(key);
+                 case node_tag:
+                   return parse(fresh.nodes_[name], v) || corrupt(key);
+                 case emergency_tag:
+                   return parse(fresh.emergencies_[name], v) || corrupt(key);
+                 case approval_tag:
+                   return parse(fresh.approvals_[name], v) || corrupt(key);
+                 case scope_tag:
+                   fresh.last_in_scope_[name] = u64_of(v);
+                   return true;
+                 case recent_tag: {
+                   protocol::RecentRequest r;
+                   if (!parse(r, v) || name.size() != 8)
+                     return corrupt(key);
+                   if (first_recent)
+                     fresh.recent_base_ = u64_of(name);
+                   first_recent = false;
+                   fresh.recent_index_[r.key()] = fresh.recent_base_
+                                                  + fresh.recent_.size();
+                   fresh.recent_.push_back(std::move(r));
+                   return true;
+                 }
+                 default:
+                   return corrupt(key);
+               }
+             });
   if (!st)
     return st;
   if (!bad)

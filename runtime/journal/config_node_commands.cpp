@@ -143,6 +143,9 @@ config_state_machine::do_emergency_start(const JournalCommand& cmd) {
     return refuse(invalid, err);
   if (scope.target_case() == Scope::kVcluster && !overlay(scope.vcluster()))
     return refuse(invalid, "unknown vCluster '" + scope.vcluster() + "'");
+  if (cmd.force() || cmd.window_ran_out())
+    return refuse(invalid, "emergency start takes neither force nor "
+                           "window_ran_out");
   if (cmd.emergency_reason().empty()
       || cmd.emergency_reason().size() > max_message_bytes)
     return refuse(invalid, "emergency start needs a reason of 1.."
@@ -166,12 +169,37 @@ config_state_machine::do_emergency_start(const JournalCommand& cmd) {
                              + int64_t{policy.emergency_window_seconds()}
                                  * 1000);
   emergencies_[scope_key(scope)] = std::move(em);
-  if (scope.target_case() == Scope::kNode) {
-    auto& rec = node_record(scope.node());
+  // The affected nodes: the node, or every node enrolled in the vCluster
+  // (their agents relax the whitelist and lengthen the window, docs/
+  // emergency.md).
+  for_emergency_nodes(scope, [](protocol::NodeRecord& rec) {
+    if (rec.state() == protocol::NODE_STATE_EMERGENCY)
+      return false;
     rec.set_state_before_emergency(rec.state());
     rec.set_state(protocol::NODE_STATE_EMERGENCY);
-  }
+    return true;
+  });
   return accept({seq});
+}
+
+template <class F>
+void config_state_machine::for_emergency_nodes(const Scope& scope, F&& f) {
+  if (scope.target_case() == Scope::kNode) {
+    if (f(node_record(scope.node())))
+      mark_dirty(scope);
+    return;
+  }
+  for (auto& [name, rec] : nodes_) {
+    if (rec.vcluster() != scope.vcluster())
+      continue;
+    Scope own;
+    own.set_node(name);
+    // A node with an emergency of its own keeps it.
+    if (emergency(own) != nullptr)
+      continue;
+    if (f(rec))
+      mark_dirty(own);
+  }
 }
 
 CommandResult
@@ -181,21 +209,62 @@ config_state_machine::do_emergency_end(const JournalCommand& cmd) {
                              "emergency end");
       !err.empty())
     return refuse(invalid, err);
-  if (!emergency(scope))
+  const auto* em = emergency(scope);
+  if (em == nullptr)
     return refuse(protocol::STATUS_CODE_CONFLICT,
                   "no emergency is active on " + scope_key(scope));
+  const auto& owner = em->author().principal();
+  bool mine = owner == cmd.author().principal();
+  if (cmd.window_ran_out()) {
+    // The emergency's session actor, once the window has run out.
+    if (cmd.timestamp_unix_ms() < em->window_ends_unix_ms())
+      return refuse(protocol::STATUS_CODE_CONFLICT,
+                    "the emergency on " + scope_key(scope)
+                      + " has not run out of its window yet");
+  } else if (!mine && !cmd.force()) {
+    return refuse(protocol::STATUS_CODE_CONFLICT,
+                  "the emergency on " + scope_key(scope) + " belongs to "
+                    + owner + " (entry "
+                    + std::to_string(em->started_sequence()) + ": "
+                    + em->reason().substr(0, 200) + "); only " + owner
+                    + " ends it, or a pact-platform-admin with `pact "
+                      "emergency end --force`");
+  } else if (!mine) {
+    // Force-ending someone else's emergency: platform admins only (a raw
+    // command acts as one).
+    bool admin = !cmd.has_author_roles();
+    for (const auto& g : cmd.author_roles().groups())
+      admin = admin || g == "pact-platform-admin";
+    if (!admin)
+      return refuse(protocol::STATUS_CODE_UNAUTHORIZED,
+                    "policy: denied: " + cmd.author().principal()
+                      + " may not force-end " + owner + "'s emergency on "
+                      + scope_key(scope) + " (needs pact-platform-admin)");
+  }
   auto e = make_entry(cmd, protocol::ENTRY_TYPE_EMERGENCY_END, scope);
   e.set_vcluster(emergency_vcluster(scope));
+  *e.mutable_emergency_owner() = em->author();
+  e.set_emergency_reason(em->reason());
+  e.set_emergency_forced(!mine && !cmd.window_ran_out());
+  e.set_emergency_expired(cmd.window_ran_out());
+  if (e.message().empty())
+    e.set_message(cmd.window_ran_out()
+                    ? "emergency window ran out"
+                    : (e.emergency_forced()
+                         ? "force-ended " + owner + "'s emergency"
+                         : "emergency ended"));
   uint64_t seq = append(std::move(e));
   emergencies_.erase(scope_key(scope));
-  if (scope.target_case() == Scope::kNode) {
-    auto& rec = node_record(scope.node());
+  for_emergency_nodes(scope, [](protocol::NodeRecord& rec) {
+    if (rec.state() != protocol::NODE_STATE_EMERGENCY)
+      return false;
     auto back = rec.state_before_emergency();
     rec.set_state(back == protocol::NODE_STATE_UNSPECIFIED
                     ? protocol::NODE_STATE_OBSERVE_ONLY
                     : back);
     rec.clear_state_before_emergency();
-  }
+    return true;
+  });
   return accept({seq});
 }
 

@@ -27,6 +27,8 @@ JournalState config_state_machine::derived_state() const {
     *s.add_emergencies() = e;
   for (const auto& r : recent_)
     *s.add_recent_requests() = r;
+  for (const auto& [id, a] : approvals_)
+    *s.add_approvals() = a;
   return s;
 }
 
@@ -50,7 +52,7 @@ void add_entry_field(std::string& out, std::string_view bytes) {
 
 std::string config_state_machine::snapshot() const {
   // The deterministic encoding writes fields in number order: applied_index
-  // (1), entries (2), then the derived state (3..8). Splicing the stored
+  // (1), entries (2), then the derived state (3..9). Splicing the stored
   // entry encodings between the two gives the same bytes as encoding the
   // whole JournalState (a unit test holds it to that).
   JournalState head;
@@ -107,6 +109,10 @@ status config_state_machine::restore(const std::string& image) {
     if (!fresh.emergencies_.emplace(scope_key(e.scope()), e).second)
       return make_error("config state snapshot names the emergency of '"
                         + scope_key(e.scope()) + "' twice");
+  for (const auto& a : s.approvals())
+    if (!fresh.approvals_.emplace(a.id(), a).second)
+      return make_error("config state snapshot names approval '"
+                        + a.id().substr(0, 80) + "' twice");
   fresh.global_ = s.global();
   // A key may appear twice (retried after its window ended): the later
   // one counts, as it did before the snapshot.

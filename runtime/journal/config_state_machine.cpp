@@ -201,6 +201,12 @@ std::string check_common(const JournalCommand& cmd) {
 
 } // namespace
 
+std::string detail::check_command(const JournalCommand& cmd) {
+  if (auto err = check_common(cmd); !err.empty())
+    return err;
+  return check_expectations(cmd);
+}
+
 CommandResult config_state_machine::execute(const JournalCommand& cmd) {
   CommandResult r;
   if (auto t = log_time(cmd); t != cmd.timestamp_unix_ms()) {
@@ -239,6 +245,22 @@ CommandResult config_state_machine::authorize(const JournalCommand& cmd) {
   if (cmd.scope().target_case() == Scope::kNode)
     if (const auto* rec = node(cmd.scope().node()))
       enrolled = rec->vcluster();
+  // Approvals expire, and emergencies end when their window runs out, by
+  // the journal's own actors (raw commands, below); a client cannot ask.
+  bool by_journal_only = cmd.kind() == protocol::COMMAND_KIND_APPROVAL_EXPIRE
+                         || (cmd.kind() == protocol::COMMAND_KIND_EMERGENCY_END
+                             && cmd.window_ran_out());
+  if (by_journal_only && cmd.has_author_roles())
+    return refuse(protocol::STATUS_CODE_UNAUTHORIZED,
+                  "policy: denied: " + cmd.author().principal()
+                    + " may not expire approvals or emergencies (the "
+                      "journal's own actors do when their time runs out)");
+  if (by_journal_only)
+    return dispatch(cmd);
+  // Deciding an approval is authorized against the approval it names
+  // (do_approval_decide): its vClusters, its requester.
+  if (cmd.kind() == protocol::COMMAND_KIND_APPROVAL_DECIDE)
+    return dispatch(cmd);
   if (!cmd.has_author_roles()) {
     // A raw command (platform admins only, at the gateway) carries no
     // stamped roles: its author acts as a platform admin, but the policy
@@ -266,17 +288,34 @@ CommandResult config_state_machine::authorize(const JournalCommand& cmd) {
                     ? protocol::STATUS_CODE_POLICY_REJECTED
                     : protocol::STATUS_CODE_UNAUTHORIZED,
                   decision.denial);
-  if (decision.role == cmd.author().role())
-    return dispatch(cmd);
   auto stamped = cmd;
   stamped.mutable_author()->set_role(decision.role);
+  if (cmd.kind() == protocol::COMMAND_KIND_APPROVAL_REQUEST
+      && decision.read_only)
+    return refuse(protocol::STATUS_CODE_UNAUTHORIZED,
+                  "policy: denied: " + cmd.author().principal()
+                    + " may run only read-only commands there; an "
+                      "approval cannot grant more");
+  // An emergency belongs to its owner: nobody else writes its scope
+  // until it ends (issue 14 item 4).
+  if (auto conflict = emergency_conflict(stamped))
+    return *conflict;
+  if (decision.needs_approval && !approving_
+      && cmd.kind() != protocol::COMMAND_KIND_APPROVAL_REQUEST) {
+    // The owner of the emergency skips the second person, as the guide's
+    // emergency workflow intends; the entries say so for the audit.
+    if (owned_emergency(stamped) == nullptr)
+      return hold_for_approval(stamped, decision.approval_vclusters);
+    approval_skipped_ = true;
+    auto r = dispatch(stamped);
+    approval_skipped_ = false;
+    return r;
+  }
   return dispatch(stamped);
 }
 
 CommandResult config_state_machine::dispatch(const JournalCommand& cmd) {
-  if (auto err = check_common(cmd); !err.empty())
-    return refuse(protocol::STATUS_CODE_INVALID_ARGUMENT, err);
-  if (auto err = detail::check_expectations(cmd); !err.empty())
+  if (auto err = detail::check_command(cmd); !err.empty())
     return refuse(protocol::STATUS_CODE_INVALID_ARGUMENT, err);
   switch (cmd.kind()) {
     case protocol::COMMAND_KIND_COMMIT:
@@ -306,6 +345,14 @@ CommandResult config_state_machine::dispatch(const JournalCommand& cmd) {
       return do_record(cmd);
     case protocol::COMMAND_KIND_EXTEND_WINDOW:
       return do_extend(cmd);
+    case protocol::COMMAND_KIND_APPROVAL_DECIDE:
+      return do_approval_decide(cmd);
+    case protocol::COMMAND_KIND_APPROVAL_EXPIRE:
+      return do_approval_expire(cmd);
+    case protocol::COMMAND_KIND_APPROVAL_REQUEST:
+      return do_approval_request(cmd);
+    case protocol::COMMAND_KIND_APPROVAL_REDEEM:
+      return do_approval_redeem(cmd);
     default:
       break;
   }
@@ -322,6 +369,11 @@ ConfigEntry config_state_machine::make_entry(const JournalCommand& cmd,
   *e.mutable_scope() = scope;
   *e.mutable_author() = cmd.author();
   e.set_message(cmd.message());
+  // Everything written under an emergency is listed with it in the
+  // regulated audit (`pact log --emergency`).
+  if (const auto* em = covering_emergency(scope))
+    e.set_emergency_sequence(em->started_sequence());
+  e.set_approval_skipped(approval_skipped_);
   return e;
 }
 
@@ -508,6 +560,22 @@ const protocol::Emergency*
 config_state_machine::emergency(const Scope& scope) const {
   auto it = emergencies_.find(scope_key(scope));
   return it == emergencies_.end() ? nullptr : &it->second;
+}
+
+const protocol::Emergency*
+config_state_machine::covering_emergency(const Scope& scope) const {
+  if (emergencies_.empty())
+    return nullptr;
+  if (const auto* own = emergency(scope))
+    return own;
+  if (scope.target_case() != Scope::kNode)
+    return nullptr;
+  const auto* rec = node(scope.node());
+  if (rec == nullptr || rec->vcluster().empty())
+    return nullptr;
+  Scope vc;
+  vc.set_vcluster(rec->vcluster());
+  return emergency(vc);
 }
 
 } // namespace pact::journal

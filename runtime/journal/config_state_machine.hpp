@@ -48,6 +48,17 @@ inline constexpr int64_t dedup_window_ms = 10 * 60 * 1000;
 inline constexpr size_t max_remembered_requests = 100000;
 /// Longest client request id accepted.
 inline constexpr size_t max_client_request_id_bytes = 64;
+/// How long decided approvals stay in the state (for `pact approve list`
+/// and a waiting requester; the entries keep them for ever), and at most
+/// how many (oldest dropped first).
+inline constexpr int64_t approval_retention_ms = 7LL * 24 * 3600 * 1000;
+inline constexpr size_t max_retained_approvals = 10000;
+/// Longest deny reason, exec argv (all bytes) or service name accepted in
+/// an approval.
+inline constexpr size_t max_agent_action_bytes = 64 * 1024;
+/// The principal the journal's own actors write as (approval expiry,
+/// emergency window end).
+inline constexpr const char* journal_principal = "pact-journal";
 
 class config_state_machine final : public replica::state_machine {
 public:
@@ -159,6 +170,17 @@ public:
   const std::map<std::string, protocol::Emergency>& emergencies() const {
     return emergencies_;
   }
+  /// The emergency active on `scope` or over it (a node's own, else its
+  /// vCluster's), or null.
+  const protocol::Emergency*
+  covering_emergency(const protocol::Scope& scope) const;
+  /// Approvals (pending, granted, and decided within approval_retention_ms),
+  /// by id (config_approvals.cpp).
+  const std::map<std::string, protocol::Approval>& approvals() const {
+    return approvals_;
+  }
+  /// One approval, or null.
+  const protocol::Approval* approval(const std::string& id) const;
   /// Admin operations (exec, shell, service and approval records,
   /// emergency start and end) with sequence > `after`, ascending, at most
   /// `limit`; read through the by-type index.
@@ -194,10 +216,38 @@ private:
   /// or the node's (recorded in its entries for notifications).
   std::string emergency_vcluster(const protocol::Scope& scope);
   result_t do_emergency_end(const command_t& cmd);
+  /// Calls `f(record)` for the nodes an emergency on `scope` affects (the
+  /// node; or the vCluster's enrolled nodes without an emergency of their
+  /// own), marking those it changed (f returns true).
+  template <class F>
+  void for_emergency_nodes(const protocol::Scope& scope, F&& f);
   result_t do_enroll(const command_t& cmd);
   result_t do_record(const command_t& cmd);
   result_t do_extend(const command_t& cmd);
   result_t do_rollback(const command_t& cmd);
+
+  // Two-person approval (config_approvals.cpp, docs/approval.md).
+
+  /// `cmd` needs a second person on `vclusters`: record it as a pending
+  /// approval (a pending-approval entry) instead of applying it.
+  result_t hold_for_approval(const command_t& cmd,
+                             const std::vector<std::string>& vclusters);
+  result_t do_approval_decide(const command_t& cmd);
+  result_t do_approval_expire(const command_t& cmd);
+  result_t do_approval_request(const command_t& cmd);
+  result_t do_approval_redeem(const command_t& cmd);
+  /// Applies an approved journal write as its requester, at `cmd`'s time.
+  result_t apply_approved(const command_t& decision,
+                          const protocol::Approval& a);
+  /// Stores `a` (and drops decided approvals past their retention).
+  void keep_approval(protocol::Approval a, int64_t now_ms);
+  /// An approval-decision entry recording `a` as it is now.
+  uint64_t append_decision(const command_t& cmd, const protocol::Approval& a);
+  /// Refusal when an emergency owned by someone else covers what `cmd`
+  /// writes (exit 4, naming the owner); else nullopt.
+  std::optional<result_t> emergency_conflict(const command_t& cmd) const;
+  /// The emergency `cmd`'s author owns over every scope it writes, or null.
+  const protocol::Emergency* owned_emergency(const command_t& cmd) const;
 
   /// An entry of `type` for `scope` with the command's time, author and
   /// message; the caller adds the rest and passes it to append().
@@ -285,6 +335,7 @@ private:
   void note_recent_dropped(uint64_t position);
   void note_recent_added(uint64_t position, const protocol::RecentRequest& r);
   void note_scope_sequence(const std::string& key, uint64_t seq);
+  void mark_approval_dirty(const std::string& id);
   /// Start-up verification (docs/journal.md "Durable state"): checks the
   /// hash chain of the loaded entries from the checkpoint in the `meta`
   /// table (entry 0 when none) to the last entry. True when entries
@@ -332,6 +383,13 @@ private:
   std::map<std::string, protocol::NodeRecord> nodes_;
   protocol::GlobalState global_;
   std::map<std::string, protocol::Emergency> emergencies_;
+  std::map<std::string, protocol::Approval> approvals_;
+  /// While an approved write is applied as its requester: it does not
+  /// wait for approval again.
+  bool approving_ = false;
+  /// While a write whose approval was skipped (its author owns the active
+  /// emergency) is dispatched: make_entry flags its entries.
+  bool approval_skipped_ = false;
   /// Deduplication window, oldest first, and its index by key.
   std::deque<protocol::RecentRequest> recent_;
   std::map<std::string, size_t> recent_index_;

@@ -63,6 +63,22 @@ expected<JournalAnswer> journal_reader::answer(const config_state_machine& sm,
     case JournalQuery::kState:
       *a.mutable_state() = state(sm, q.state());
       return a;
+    case JournalQuery::kDeadlines: {
+      auto* out = a.mutable_state();
+      for (const auto& [key, e] : sm.emergencies())
+        *out->add_emergencies() = e;
+      for (const auto& [id, x] : sm.approvals())
+        if (x.state() == protocol::APPROVAL_STATE_PENDING
+            || (x.state() == protocol::APPROVAL_STATE_APPROVED
+                && !x.agent_action().action().empty())) {
+          auto* copy = out->add_approvals();
+          *copy = x;
+          copy->clear_command();
+        }
+      out->set_last_sequence(sm.last_sequence());
+      out->set_applied_index(sm.applied());
+      return a;
+    }
     case JournalQuery::kBoot: {
       auto r = boot(sm, q.boot());
       if (!r)
@@ -119,7 +135,13 @@ expected<LogReply> journal_reader::log(const config_state_machine& sm,
   }
   auto n = std::min<uint32_t>(req.limit() == 0 ? 20 : req.limit(),
                               max_log_entries);
-  if (req.from_sequence() != 0) {
+  if (req.emergencies()) {
+    if (req.from_sequence() != 0 || req.verify())
+      return make_error("log: the emergency audit takes neither an export "
+                        "nor --verify");
+    if (auto st = select_emergencies(sm, req, scope, n, out); !st)
+      return st.err();
+  } else if (req.from_sequence() != 0) {
     if (auto st = select_page(sm, req, n, out); !st)
       return st.err();
   } else if (req.since_unix_ms() != 0 || req.until_unix_ms() != 0) {
@@ -179,6 +201,17 @@ StateReply journal_reader::state(const config_state_machine& sm,
         continue;
     }
     *out.add_emergencies() = e;
+  }
+  for (auto& [id, a] : sm.approvals()) {
+    bool mine = true;
+    if (!req.vcluster().empty())
+      mine = std::find(a.vclusters().begin(), a.vclusters().end(),
+                       req.vcluster())
+             != a.vclusters().end();
+    if (!req.node().empty())
+      mine = mine && a.scope().node() == req.node();
+    if (mine)
+      *out.add_approvals() = a;
   }
   out.set_last_sequence(sm.last_sequence());
   out.set_applied_index(sm.applied());

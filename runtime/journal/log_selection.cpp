@@ -138,4 +138,62 @@ status verify_page(const config_state_machine& sm, uint64_t from, uint32_t n,
   return {};
 }
 
+namespace {
+
+/// Whether the emergency started by `start` touches `scope`.
+bool emergency_in_scope(const ConfigEntry& start,
+                        const std::optional<protocol::Scope>& scope) {
+  if (!scope)
+    return true;
+  const auto& s = start.scope();
+  switch (scope->target_case()) {
+    case protocol::Scope::kVcluster:
+      return start.vcluster() == scope->vcluster()
+             || (s.target_case() == protocol::Scope::kVcluster
+                 && s.vcluster() == scope->vcluster());
+    case protocol::Scope::kNode:
+      return s.target_case() == protocol::Scope::kNode
+             && s.node() == scope->node();
+    default:
+      return false;
+  }
+}
+
+} // namespace
+
+status select_emergencies(const config_state_machine& sm,
+                          const protocol::LogRequest& req,
+                          const std::optional<protocol::Scope>& scope,
+                          uint32_t n, protocol::LogReply& out) {
+  auto starts = sm.entries().of_types({protocol::ENTRY_TYPE_EMERGENCY_START}, 0,
+                                      max_audited_emergencies);
+  if (!starts)
+    return starts.err();
+  std::vector<const ConfigEntry*> picked;
+  for (auto it = starts->rbegin(); it != starts->rend() && picked.size() < n;
+       ++it)
+    if (in_window(*it, req) && emergency_in_scope(*it, scope))
+      picked.push_back(&*it);
+  auto key = [](const protocol::Scope& s) { return scope_key(s); };
+  for (const auto* start : picked) {
+    const auto seq = start->sequence();
+    const auto where = key(start->scope());
+    uint32_t read = 0;
+    bool ended = false;
+    auto st = sm.entries().scan(seq - 1, [&](const ConfigEntry& e) {
+      bool end = e.entry_type() == protocol::ENTRY_TYPE_EMERGENCY_END
+                 && key(e.scope()) == where;
+      if (e.sequence() == seq || e.emergency_sequence() == seq || end)
+        *out.add_entries() = e;
+      ended = end;
+      return !end && ++read < max_emergency_scan_entries;
+    });
+    if (!st)
+      return st;
+    if (!ended && read >= max_emergency_scan_entries)
+      out.set_more(true);
+  }
+  return {};
+}
+
 } // namespace pact::journal

@@ -63,6 +63,25 @@ status select_page(const config_state_machine& sm,
                    protocol::LogReply& out,
                    std::size_t max_bytes = max_log_page_bytes);
 
+/// Emergencies scanned at most by one audit query, and entries read at
+/// most after one emergency's start while looking for what was written
+/// under it (an emergency lasts hours; the bound keeps one request's cost
+/// known whatever the write rate).
+inline constexpr uint32_t max_audited_emergencies = 100000;
+inline constexpr uint32_t max_emergency_scan_entries = 200000;
+
+/// The regulated audit of emergencies (`pact log --emergency`,
+/// req.emergencies): the newest `n` emergencies started within the
+/// request's time window (and touching `scope` when given: the vCluster's
+/// own and its nodes', or the node's), each as its start entry, every
+/// entry written under it (ConfigEntry.emergency_sequence) and its end
+/// entry, oldest first within each emergency, the newest emergency first.
+/// Sets out.more when an emergency's entries were cut at the scan bound.
+status select_emergencies(const config_state_machine& sm,
+                          const protocol::LogRequest& req,
+                          const std::optional<protocol::Scope>& scope,
+                          uint32_t n, protocol::LogReply& out);
+
 /// One page of `pact log --verify` (req.verify with req.from_sequence =
 /// S != 0): checks the chain of at most `n` entries from S — the link to
 /// entry S - 1 included — and sets out.verified / out.verify_error ("entry

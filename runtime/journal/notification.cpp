@@ -59,6 +59,13 @@ std::optional<notification> notification_of(const protocol::ConfigEntry& e) {
     line["node"] = scope.node();
   if (!e.emergency_reason().empty())
     line["reason"] = e.emergency_reason();
+  // An end names whose emergency it was and how it ended (issue 14 item
+  // 4: "who ended whose session").
+  if (e.entry_type() == protocol::ENTRY_TYPE_EMERGENCY_END) {
+    line["owner"] = e.emergency_owner().principal();
+    line["forced"] = e.emergency_forced();
+    line["window_ran_out"] = e.emergency_expired();
+  }
   if (!e.message().empty())
     line["message"] = e.message();
   n.line = line.dump(-1, ' ', false, json::error_handler_t::replace);

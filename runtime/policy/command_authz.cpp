@@ -79,6 +79,16 @@ std::string_view command_action(const JournalCommand& cmd) {
       return "record";
     case COMMAND_KIND_EXTEND_WINDOW:
       return "extend";
+    case COMMAND_KIND_APPROVAL_DECIDE:
+      return "approve";
+    case COMMAND_KIND_APPROVAL_REQUEST:
+      // Asking approval for an agent action needs the right to the action
+      // itself (then decided with the two-person rule).
+      if (cmd.agent_action().action() == "exec")
+        return "exec";
+      if (cmd.agent_action().action() == "service.restart")
+        return "service.restart";
+      return "record";
     default:
       break;
   }
@@ -97,7 +107,19 @@ policy_view view_of(const VClusterPolicy& p) {
 }
 
 bool is_regulated(const VClusterPolicy& p) {
-  return p.regulated() || p.two_person_approval();
+  return p.two_person_approval();
+}
+
+bool decided_at_apply(const JournalCommand& cmd) {
+  switch (cmd.kind()) {
+    case COMMAND_KIND_APPROVAL_DECIDE:
+    case COMMAND_KIND_APPROVAL_REQUEST:
+    case COMMAND_KIND_APPROVAL_EXPIRE:
+    case COMMAND_KIND_APPROVAL_REDEEM:
+      return true;
+    default:
+      return cmd.scope().target_case() == Scope::kNode;
+  }
 }
 
 principal principal_of(const authenticated& who) {
@@ -138,6 +160,9 @@ decision decide_command(const authenticated& who, const JournalCommand& cmd,
     }
     if (out.role.empty())
       out.role = d.role;
+    out.read_only = out.read_only || d.read_only;
+    if (d.needs_approval)
+      out.approval_vclusters.push_back(vc);
     out.needs_approval = out.needs_approval || d.needs_approval;
     out.needs_engine = out.needs_engine || d.needs_engine;
   }
@@ -188,7 +213,7 @@ proposal prepare_proposal(const authenticated& who, JournalCommand cmd) {
   // A node credential's rule needs no enrollment: decided here, at once.
   if (node_role_only(who.roles))
     out.denial = node_command_denial(who, cmd);
-  else if (cmd.scope().target_case() != Scope::kNode) {
+  else if (!decided_at_apply(cmd)) {
     out.verdict = decide_command(who, cmd, "");
     out.denial = out.verdict.message;
   } else {
@@ -224,18 +249,24 @@ apply_decision decide_at_apply(const JournalCommand& cmd,
   if (!admin && holds_node_role(who.roles)) {
     auto why = node_command_denial(who, cmd);
     if (why.empty())
-      return {{}, false, role_name({role::kind::node, {}})};
+      return apply_decision::allow(role_name({role::kind::node, {}}));
     if (node_role_only(who.roles))
-      return {why, false, {}};
+      return apply_decision::refuse(why, false);
   }
   // Decided with the node's real vCluster, admins included: its policy
   // holds for them too (emergency_allowed, AI writes).
-  if (auto d = decide_command(who, cmd, enrolled_vcluster, lookup);
-      !d.allowed())
-    return {d.message, d.out == decision::outcome::reject, {}};
+  auto d = decide_command(who, cmd, enrolled_vcluster, lookup);
+  if (!d.allowed())
+    return apply_decision::refuse(d.message,
+                                  d.out == decision::outcome::reject);
   const std::string node_vc = admin ? std::string() : enrolled_vcluster;
   auto vcs = written_vclusters(cmd, node_vc);
-  return {{}, false, author_of(who, vcs.empty() ? "" : vcs[0]).role()};
+  auto out
+    = apply_decision::allow(author_of(who, vcs.empty() ? "" : vcs[0]).role());
+  out.read_only = d.read_only;
+  out.needs_approval = d.needs_approval;
+  out.approval_vclusters = d.approval_vclusters;
+  return out;
 }
 
 } // namespace pact::policy

@@ -35,9 +35,14 @@ std::string_view command_action(const protocol::JournalCommand& cmd);
 
 /// What the decision point needs of a vCluster's policy.
 policy_view view_of(const protocol::VClusterPolicy& p);
-/// A regulated vCluster: its policy sets `regulated` or
-/// `two_person_approval`.
+/// A vCluster whose writes need a second person's approval: its policy
+/// sets `two_person_approval` (`regulated` alone means stricter audit).
 bool is_regulated(const protocol::VClusterPolicy& p);
+
+/// Whether the gateway leaves `cmd` to the state machine to authorize:
+/// node-scoped writes (the node's vCluster is known there) and the
+/// approval commands (the approval's vClusters are known there).
+bool decided_at_apply(const protocol::JournalCommand& cmd);
 
 /// The policy governing a vCluster ("" = the global scope), where the caller
 /// knows it (the state machine); an empty function where it does not (the
@@ -112,6 +117,24 @@ struct apply_decision {
   bool policy_rejection = false;
   /// When allowed: the role recorded as `author.role` (as author_of).
   std::string role;
+  /// When allowed: read-only commands only (an agent action's request).
+  bool read_only = false;
+  /// When allowed: the write waits for a second person's approval, on
+  /// these two-person vClusters.
+  bool needs_approval = false;
+  std::vector<std::string> approval_vclusters;
+
+  static apply_decision allow(std::string role) {
+    apply_decision d;
+    d.role = std::move(role);
+    return d;
+  }
+  static apply_decision refuse(std::string why, bool by_policy) {
+    apply_decision d;
+    d.denial = std::move(why);
+    d.policy_rejection = by_policy;
+    return d;
+  }
 };
 
 /// Authorizes `cmd` (author principal and stamped roles as carried) when it

@@ -24,16 +24,18 @@ constexpr action_rule read_row(std::string_view name) {
 
 /// A write: ops and regulated their own vCluster, admins every one, the AI
 /// service only where ai_write_allowed (as every AI principal); viewers
-/// never. Regulated vClusters need a second person's approval.
+/// never. Two-person vClusters need a second person's approval.
 constexpr action_rule write_row(std::string_view name) {
   return {name, W, yes, own, own, no, yes, ai_rule::write_key, {}, true, false};
 }
 
 /// exec and shell: viewers read-only commands, AI principals read-only
-/// commands where ai_exec_allowed.
-constexpr action_rule exec_row(std::string_view name) {
-  return {name, X,     yes,  own, own, own_ro, yes, ai_rule::exec_key,
-          {},   false, false};
+/// commands where ai_exec_allowed. `approval`: in a two-person vCluster a
+/// command that is not read-only waits for a second person (exec only: a
+/// shell's lines are decided one by one, interactively).
+constexpr action_rule exec_row(std::string_view name, bool approval) {
+  return {name, X,        yes,  own, own, own_ro, yes, ai_rule::exec_key,
+          {},   approval, false};
 }
 
 // The order and every cell are docs/authorization.md's "Action table".
@@ -77,10 +79,23 @@ const std::vector<action_rule> table = {
   write_row("service.restart"),
   {"emergency.start", W, yes, own, own, no, no, ai_rule::never,
    "emergency_allowed", false, false},
-  write_row("emergency.end"),
-  {"approve", W, yes, own, own, no, no, ai_rule::never, {}, false, true},
-  exec_row("exec"),
-  exec_row("shell"),
+  // Ending an emergency restores the stricter rules: it never waits.
+  {"emergency.end",
+   W,
+   yes,
+   own,
+   own,
+   no,
+   yes,
+   ai_rule::write_key,
+   {},
+   false,
+   false},
+  // The second person of two-person approval: pact-regulated-{vc} or a
+  // platform admin (operator guide, "Approval Workflow Issues").
+  {"approve", W, yes, no, own, no, no, ai_rule::never, {}, false, true},
+  exec_row("exec", true),
+  exec_row("shell", false),
   {"diag", X, yes, own, own, own, yes, ai_rule::exec_key, {}, false, false},
 };
 

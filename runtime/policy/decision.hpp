@@ -60,8 +60,9 @@ struct action_rule {
   ai_rule ai;
   /// A vCluster policy key that must be true (else exit 3); empty if none.
   std::string_view policy_key;
-  /// In a regulated vCluster (policy `regulated` or `two_person_approval`)
-  /// the write waits for a second person's approval (issue 14).
+  /// In a two-person vCluster (policy `two_person_approval`) the write
+  /// waits for a second person's approval (issue 14; for exec, a command
+  /// that is not read-only).
   bool approval;
   /// Refused while a configured OPA server is unreachable (exit 3, "policy
   /// engine unreachable"): the two-person approval rules need the engine.
@@ -86,7 +87,7 @@ struct principal {
 /// enrolled in no vCluster).
 struct target {
   std::string vcluster;
-  /// Whether the vCluster is regulated (its policy sets `regulated` or
+  /// Whether the vCluster requires two-person approval (its policy sets
   /// `two_person_approval`).
   bool regulated = false;
 };
@@ -116,8 +117,11 @@ struct decision {
   std::string message;
   /// When allowed: read-only commands only (exec, shell).
   bool read_only = false;
-  /// When allowed: a second person must approve (regulated vCluster).
+  /// When allowed: a second person must approve (two-person vCluster)...
   bool needs_approval = false;
+  /// ... on these vClusters (decide_command: every one it writes that
+  /// needs it).
+  std::vector<std::string> approval_vclusters;
   /// When allowed: refused if the policy engine is configured and
   /// unreachable.
   bool needs_engine = false;

@@ -21,6 +21,8 @@ bool is_node_event(const JournalCommand& cmd) {
   switch (cmd.kind()) {
     case COMMAND_KIND_DRIFT_DETECTED:
     case COMMAND_KIND_AUTO_CONVERGE:
+    // Using an approval's grant for an action the agent runs on its node.
+    case COMMAND_KIND_APPROVAL_REDEEM:
       return true;
     case COMMAND_KIND_RECORD:
       switch (cmd.record_type()) {

@@ -1,5 +1,7 @@
 #include "runtime/policy/read_authz.hpp"
 
+#include <algorithm>
+
 #include <set>
 
 #include "runtime/policy/decision.hpp"
@@ -131,6 +133,15 @@ void filter_state(const std::vector<role>& roles, protocol::StateReply& reply,
     if (show)
       *reply.add_emergencies() = e;
   }
+  // An approval is seen by whoever reads one of the vClusters it touches
+  // (its requester and approvers among them).
+  reply.clear_approvals();
+  for (const auto& a : in.approvals())
+    if (std::any_of(a.vclusters().begin(), a.vclusters().end(),
+                    [&](const std::string& vc) {
+                      return can_read_vcluster(roles, vc);
+                    }))
+      *reply.add_approvals() = a;
 }
 
 void filter_status(const std::vector<role>& roles, protocol::StatusReply& reply,

@@ -145,6 +145,43 @@ std::vector<std::string> every_kind(int64_t ts) {
   cmds.push_back(dedup);
   cmds.push_back(dedup); // a retry: answered from the window
   cmds.push_back(make_cmd(COMMAND_KIND_EMERGENCY_END, vcluster_scope("ml")));
+  // Two-person approval: held writes, a decision that applies one, an
+  // expiry, an agent action's grant and its use (config_approvals.cpp).
+  auto two_person = make_cmd(COMMAND_KIND_POLICY_UPDATE, vcluster_scope("ml"));
+  two_person.mutable_policy()->set_two_person_approval(true);
+  two_person.mutable_policy()->set_approval_timeout_seconds(2);
+  cmds.push_back(two_person);
+  auto stamped = [](JournalCommand c, const std::string& who,
+                    const std::string& group, const std::string& id) {
+    c.mutable_author()->set_principal(who);
+    c.mutable_author_roles()->add_groups(group);
+    c.set_approval_id(id);
+    return c;
+  };
+  auto held = make_cmd(COMMAND_KIND_COMMIT, vcluster_scope("ml"));
+  *held.mutable_state_delta()->add_items()
+    = make_item(DELTA_CATEGORY_KERNEL, DELTA_ACTION_SET, "vm.h", "1");
+  cmds.push_back(stamped(held, "alice@site", "pact-ops-ml", "ap-aaaaaaaa"));
+  auto yes = make_cmd(COMMAND_KIND_APPROVAL_DECIDE, Scope());
+  yes.set_approval_id("ap-aaaaaaaa");
+  yes.set_approve(true);
+  cmds.push_back(stamped(yes, "bob@site", "pact-regulated-ml", "ap-aaaaaaaa"));
+  cmds.push_back(stamped(held, "alice@site", "pact-ops-ml", "ap-bbbbbbbb"));
+  auto ask = make_cmd(COMMAND_KIND_APPROVAL_REQUEST, node_scope("n1"));
+  ask.mutable_agent_action()->set_node("n1");
+  ask.mutable_agent_action()->set_action("service.restart");
+  ask.mutable_agent_action()->set_service("slurmd");
+  cmds.push_back(stamped(ask, "alice@site", "pact-ops-ml", "ap-cccccccc"));
+  yes.set_approval_id("ap-cccccccc");
+  cmds.push_back(stamped(yes, "bob@site", "pact-regulated-ml", "ap-cccccccc"));
+  auto use = make_cmd(COMMAND_KIND_APPROVAL_REDEEM, node_scope("n1"));
+  *use.mutable_agent_action() = ask.agent_action();
+  use.set_grant_caller("alice@site");
+  cmds.push_back(stamped(use, "n1", "pact-node", "ap-cccccccc"));
+  // Due by now (two seconds after ap-bbbbbbbb was held).
+  auto expire = make_cmd(COMMAND_KIND_APPROVAL_EXPIRE, Scope());
+  expire.set_approval_id("ap-bbbbbbbb");
+  cmds.push_back(expire);
   std::vector<std::string> out;
   for (auto& c : cmds) {
     c.set_timestamp_unix_ms(ts += 1000);
@@ -364,6 +401,10 @@ TEST_CASE_TEMPLATE("the durable state reloads to the same machine after "
   }
   CHECK(live.overlay("gpu") != nullptr);
   CHECK_FALSE(live.recent_requests().empty());
+  REQUIRE(live.approvals().size() == 3);
+  CHECK(live.approval("ap-aaaaaaaa")->state() == APPROVAL_STATE_APPROVED);
+  CHECK(live.approval("ap-bbbbbbbb")->state() == APPROVAL_STATE_EXPIRED);
+  CHECK(live.approval("ap-cccccccc")->state() == APPROVAL_STATE_REDEEMED);
   live.skip(log.size() + 1);
   config_state_machine loaded{backing.tables(), 4};
   REQUIRE(loaded.load());

@@ -40,7 +40,11 @@ TEST_CASE("emergency entries carry the vCluster of their scope") {
   REQUIRE(m);
   CHECK(m->event == "emergency_end");
   CHECK(m->vcluster == "ml");
-  CHECK(json::parse(m->line).count("reason") == 0);
+  auto ended = json::parse(m->line);
+  CHECK(ended["reason"] == "GPU ECC storm"); // the original reason
+  CHECK(ended["owner"] == "alice@site");
+  CHECK(ended["forced"] == false);
+  CHECK(ended["window_ran_out"] == false);
 }
 
 TEST_CASE("a vCluster emergency is labelled with that vCluster") {
