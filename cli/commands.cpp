@@ -4,6 +4,7 @@
 #include <caf/actor_system_config.hpp>
 
 #include "actors/client/agent_drift.hpp"
+#include "cli/approval_wait.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/common/terminal_text.hpp"
 #include "runtime/journal/journal_items.hpp"
@@ -62,6 +63,7 @@ expected<std::unique_ptr<journal_session>> open_session(const context& ctx) {
   auto s = journal_session::open(ctx.cfg, &invocation_actor_system());
   if (!s)
     return s;
+  (*s)->on_pending(await_approval);
   (*s)->on_stale([warned = false](const std::string& reason) mutable {
     // Once per invocation: a command may read state several times.
     if (warned)
@@ -73,13 +75,13 @@ expected<std::unique_ptr<journal_session>> open_session(const context& ctx) {
 }
 
 std::vector<command> all_commands() {
-  return {status_command(), log_command(),       diff_command(),
-          commit_command(), rollback_command(),  extend_command(),
-          apply_command(),  promote_command(),   watch_command(),
-          group_command(),  blacklist_command(), enroll_command(),
-          cap_command(),    service_command(),   exec_command(),
-          shell_command(),  diag_command(),      login_command(),
-          logout_command()};
+  return {status_command(),    log_command(),       diff_command(),
+          commit_command(),    rollback_command(),  extend_command(),
+          apply_command(),     promote_command(),   watch_command(),
+          group_command(),     blacklist_command(), enroll_command(),
+          cap_command(),       service_command(),   exec_command(),
+          shell_command(),     diag_command(),      approve_command(),
+          emergency_command(), login_command(),     logout_command()};
 }
 
 } // namespace pact::cli

@@ -52,6 +52,8 @@ command shell_command();
 command diag_command();
 command login_command();
 command logout_command();
+command approve_command();
+command emergency_command();
 
 /// Every command, in `pact --help` order.
 std::vector<command> all_commands();

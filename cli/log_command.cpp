@@ -12,6 +12,7 @@
 
 #include "actors/client/journal_session.hpp"
 #include "cli/commands.hpp"
+#include "cli/log_emergency.hpp"
 #include "cli/log_export.hpp"
 #include "runtime/common/clock.hpp"
 #include "runtime/render/log_view.hpp"
@@ -54,10 +55,10 @@ expected<log_window> window_of(const context& ctx) {
 }
 
 /// The flags of `pact log` as written on the command line.
-constexpr std::pair<const char*, const char*> log_flags[]
-  = {{"number", "-n"},       {"scope", "--scope"},   {"since", "--since"},
-     {"until", "--until"},   {"verify", "--verify"}, {"stale", "--stale"},
-     {"export", "--export"}, {"file", "--file"}};
+constexpr std::pair<const char*, const char*> log_flags[] = {
+  {"number", "-n"},       {"scope", "--scope"},   {"since", "--since"},
+  {"until", "--until"},   {"verify", "--verify"}, {"stale", "--stale"},
+  {"export", "--export"}, {"file", "--file"},     {"emergency", "--emergency"}};
 
 /// Refuses every flag given that a form of the synopsis does not take,
 /// naming them all (exit 1, as for any malformed option); `what` says
@@ -91,6 +92,16 @@ status check_log_flags(const context& ctx) {
                       "--verify --file checks an export offline (pact log "
                       "--verify --file FILE)",
                       {"verify", "file"});
+  if (ctx.vm.count("emergency") && !ctx.vm.count("export"))
+    if (auto st = check_form(ctx,
+                             "--emergency lists each emergency with what was "
+                             "written during it (pact log --emergency "
+                             "[--scope S] [--since T] [--until T] [-n N] "
+                             "[--stale])",
+                             {"emergency", "number", "scope", "since", "until",
+                              "stale"});
+        !st)
+      return st;
   if (ctx.vm.count("export"))
     return check_form(ctx,
                       "--export writes the contiguous journal, so that its "
@@ -125,6 +136,8 @@ int run_log(context& ctx) {
   q.stale = ctx.vm.count("stale") > 0;
   q.since_unix_ms = w->since_unix_ms;
   q.until_unix_ms = w->until_unix_ms;
+  if (ctx.vm.count("emergency"))
+    return run_log_emergency(ctx, **s, q);
   auto v = (*s)->log(q);
   if (!v)
     return report(v.err());
@@ -145,7 +158,8 @@ command log_command() {
   c.summary = "Show the most recent journal entries, newest first";
   c.usage = "[-n N] [--scope global|vc:NAME|node:NAME] [--since T] "
             "[--until T] [--verify] [--stale] | --export FILE [--since T] "
-            "[--until T] [--stale] | --verify --file FILE";
+            "[--until T] [--stale] | --emergency [-n N] [--scope S] "
+            "[--since T] [--until T] [--stale] | --verify --file FILE";
   c.declare = [](po::options_description& desc,
                  po::positional_options_description&) {
     // Signed, so that -n -1 is reported as -1 rather than wrapped around.
@@ -164,6 +178,9 @@ command log_command() {
       "export", po::value<std::string>(),
       "Write the journal (or the contiguous run covering --since/--until) "
       "to FILE as verifiable JSON lines; never replaces an existing FILE")(
+      "emergency", "The regulated audit: each emergency (newest first, -n "
+                   "of them) with who started it and why, every entry "
+                   "written during it, and who ended it")(
       "file", po::value<std::string>(),
       "With --verify: the export file to check offline (no journal or "
       "token needed)");

@@ -84,11 +84,17 @@ journal_session::command(protocol::JournalCommand cmd) {
   // answer).
   if (cmd.client_request_id().empty())
     cmd.set_client_request_id(new_request_id());
+  bool held_kind = cmd.kind() != protocol::COMMAND_KIND_APPROVAL_DECIDE
+                   && cmd.kind() != protocol::COMMAND_KIND_APPROVAL_REQUEST;
   *req.mutable_command()->mutable_command() = std::move(cmd);
   auto resp = call(std::move(req));
   if (!resp)
     return resp.err();
-  return resp->command_reply();
+  const auto& reply = resp->command_reply();
+  if (held_kind && on_pending_ && reply.result().has_approval()
+      && reply.result().approval().state() == protocol::APPROVAL_STATE_PENDING)
+    return on_pending_(*this, reply);
+  return reply;
 }
 
 expected<protocol::LogReply> journal_session::ask_log(protocol::LogRequest lq,
@@ -216,6 +222,22 @@ journal_session::status(const std::string& node, const std::string& vcluster) {
     return resp.err();
   v.reply = resp->status_reply();
   render::keep_only_node(v.reply, node);
+  // What needs someone's attention: active emergencies and pending
+  // approvals (a possibly stale read: status answers during elections).
+  protocol::Request alerts;
+  alerts.set_request_id("status-alerts");
+  auto* aq = alerts.mutable_state();
+  aq->set_approvals_only(true);
+  aq->set_vcluster(vcluster);
+  aq->set_node(node);
+  aq->set_stale(true);
+  if (auto a = call(std::move(alerts)); a) {
+    for (const auto& e : a->state_reply().emergencies())
+      v.emergencies.push_back(e);
+    for (const auto& x : a->state_reply().approvals())
+      if (x.state() == protocol::APPROVAL_STATE_PENDING)
+        v.approvals.push_back(x);
+  }
   return v;
 }
 

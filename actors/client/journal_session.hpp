@@ -73,6 +73,16 @@ public:
     on_stale_ = std::move(h);
   }
 
+  /// Called by command() with the reply of a write the journal held for a
+  /// second person's approval (its result's approval is pending); what it
+  /// returns is command()'s result (the CLI waits for the decision: cli/
+  /// approval_wait.hpp). Without one, command() returns the held reply.
+  using pending_handler = std::function<expected<protocol::CommandReply>(
+    journal_session&, const protocol::CommandReply&)>;
+  void on_pending(pending_handler h) {
+    on_pending_ = std::move(h);
+  }
+
   /// Sends `req` and waits for the answer; `extra` lengthens the deadline
   /// (long polls).
   expected<protocol::Response> call(protocol::Request req,
@@ -87,7 +97,8 @@ public:
   /// The overlay of `vcluster` (empty, version 0, when it has none).
   expected<protocol::VClusterOverlay> overlay(const std::string& vcluster);
 
-  /// Proposes a command; the reply once it is applied.
+  /// Proposes a command; the reply once it is applied (or, for a write
+  /// held for approval, what the pending handler makes of it).
   expected<protocol::CommandReply> command(protocol::JournalCommand cmd);
 
   /// The log; `limit` outside 1 .. 10000 is exit 1. A broken chain is not
@@ -128,6 +139,7 @@ private:
   std::unique_ptr<caf::actor_system> own_sys_;
   std::unique_ptr<connection> conn_;
   stale_handler on_stale_;
+  pending_handler on_pending_;
 };
 
 } // namespace pact::client

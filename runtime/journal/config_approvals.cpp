@@ -462,11 +462,21 @@ config_state_machine::do_approval_redeem(const JournalCommand& cmd) {
     return refuse(conflict, "approval " + a.id()
                               + "'s grant has expired unused; request it "
                                 "again");
-  if (cmd.grant_caller() != a.requester().principal())
+  // Redeemed by the node's agent with its node credential, naming the
+  // operator whose token it verified; or proposed with that operator's own
+  // token (the journal then verified who it is).
+  const auto& groups = cmd.author_roles().groups();
+  bool node_credential = std::find(groups.begin(), groups.end(), "pact-node")
+                         != groups.end();
+  const std::string& caller = node_credential ? cmd.grant_caller()
+                                              : cmd.author().principal();
+  if (caller != a.requester().principal()
+      || (!node_credential && !cmd.grant_caller().empty()
+          && cmd.grant_caller() != caller))
     return refuse(unauthorized, "policy: denied: approval " + a.id()
                                   + " was granted to "
                                   + a.requester().principal() + ", not to "
-                                  + cmd.grant_caller().substr(0, 80));
+                                  + caller.substr(0, 80));
   if (cmd.scope().node() != a.agent_action().node()
       || !same_action(cmd.agent_action(), a.agent_action()))
     return refuse(unauthorized, "policy: denied: approval " + a.id()

@@ -173,9 +173,76 @@ expected<LogReply> journal_reader::log(const config_state_machine& sm,
   return out;
 }
 
+namespace {
+
+/// The approvals a state request's filters cover.
+void approvals_of(const config_state_machine& sm, const StateRequest& req,
+                  StateReply& out) {
+  for (const auto& [id, a] : sm.approvals()) {
+    bool mine = true;
+    if (!req.vcluster().empty())
+      mine = std::find(a.vclusters().begin(), a.vclusters().end(),
+                       req.vcluster())
+             != a.vclusters().end();
+    if (!req.node().empty())
+      mine = mine && a.scope().node() == req.node();
+    if (mine)
+      *out.add_approvals() = a;
+  }
+}
+
+/// The active emergencies a state request's filters cover.
+void emergencies_of(const config_state_machine& sm, const StateRequest& req,
+                    StateReply& out) {
+  for (const auto& [key, e] : sm.emergencies()) {
+    const auto& s = e.scope();
+    if (!req.vcluster().empty()) {
+      bool mine = s.target_case() == Scope::kVcluster
+                    ? s.vcluster() == req.vcluster()
+                    : s.target_case() == Scope::kNode && sm.node(s.node())
+                        && policy::listed_vcluster(*sm.node(s.node()))
+                             == req.vcluster();
+      if (!mine)
+        continue;
+    }
+    // `pact status NODE`: the node's own emergency or its vCluster's.
+    if (!req.node().empty() && req.approvals_only()) {
+      const auto* n = sm.node(req.node());
+      bool mine = s.target_case() == Scope::kNode
+                    ? s.node() == req.node()
+                    : n != nullptr && n->vcluster() == s.vcluster();
+      if (!mine)
+        continue;
+    }
+    *out.add_emergencies() = e;
+  }
+}
+
+} // namespace
+
 StateReply journal_reader::state(const config_state_machine& sm,
                                  const StateRequest& req) const {
   StateReply out;
+  if (!req.approval_id().empty()) {
+    if (const auto* a = sm.approval(req.approval_id()))
+      *out.add_approvals() = *a;
+    out.set_last_sequence(sm.last_sequence());
+    out.set_applied_index(sm.applied());
+    return out;
+  }
+  if (req.approvals_only()) {
+    approvals_of(sm, req, out);
+    emergencies_of(sm, req, out);
+    // The records of the nodes in an emergency, so that the gateway shows
+    // each emergency to whoever may read its node (read_authz filter_state).
+    for (const auto& e : out.emergencies())
+      if (e.scope().target_case() == Scope::kNode)
+        if (const auto* n = sm.node(e.scope().node()))
+          *out.add_nodes() = *n;
+    out.set_last_sequence(sm.last_sequence());
+    out.set_applied_index(sm.applied());
+    return out;
+  }
   for (auto& [name, o] : sm.overlays())
     if (req.vcluster().empty() || name == req.vcluster())
       *out.add_overlays() = o;
@@ -189,30 +256,8 @@ StateReply journal_reader::state(const config_state_machine& sm,
         *out.add_nodes() = n;
   }
   *out.mutable_global() = sm.global();
-  for (auto& [key, e] : sm.emergencies()) {
-    if (!req.vcluster().empty()) {
-      const auto& s = e.scope();
-      bool mine = s.target_case() == Scope::kVcluster
-                    ? s.vcluster() == req.vcluster()
-                    : s.target_case() == Scope::kNode && sm.node(s.node())
-                        && policy::listed_vcluster(*sm.node(s.node()))
-                             == req.vcluster();
-      if (!mine)
-        continue;
-    }
-    *out.add_emergencies() = e;
-  }
-  for (auto& [id, a] : sm.approvals()) {
-    bool mine = true;
-    if (!req.vcluster().empty())
-      mine = std::find(a.vclusters().begin(), a.vclusters().end(),
-                       req.vcluster())
-             != a.vclusters().end();
-    if (!req.node().empty())
-      mine = mine && a.scope().node() == req.node();
-    if (mine)
-      *out.add_approvals() = a;
-  }
+  emergencies_of(sm, req, out);
+  approvals_of(sm, req, out);
   out.set_last_sequence(sm.last_sequence());
   out.set_applied_index(sm.applied());
   return out;

@@ -236,7 +236,72 @@ json entry_json(const ConfigEntry& e) {
     j["agent_endpoint"] = e.agent_endpoint();
   if (e.has_exec())
     j["exec"] = exec_json(e.exec());
+  // Emergency and approval entries stand out (issue 14 item 5): `flags`
+  // names why, the rest says which emergency or approval.
+  json flags = json::array();
+  if (e.entry_type() == ENTRY_TYPE_EMERGENCY_START
+      || e.entry_type() == ENTRY_TYPE_EMERGENCY_END
+      || e.emergency_sequence() != 0)
+    flags.push_back("emergency");
+  if (e.has_approval())
+    flags.push_back("approval");
+  if (e.approval_skipped())
+    flags.push_back("approval-skipped");
+  j["flags"] = flags;
+  if (e.emergency_sequence() != 0)
+    j["emergency_sequence"] = e.emergency_sequence();
+  if (e.entry_type() == ENTRY_TYPE_EMERGENCY_END) {
+    j["emergency_owner"] = identity_json(e.emergency_owner());
+    j["emergency_forced"] = e.emergency_forced();
+    j["emergency_window_ran_out"] = e.emergency_expired();
+  }
+  if (e.has_approval()) {
+    const auto& a = e.approval();
+    j["approval"] = {{"id", a.id()},
+                     {"state", approval_state_name(a.state())},
+                     {"action", a.action()},
+                     {"requester", a.requester().principal()},
+                     {"expires", time_text(a.expires_unix_ms())}};
+    if (!a.decided_by().principal().empty())
+      j["approval"]["decided_by"] = a.decided_by().principal();
+  }
   return j;
+}
+
+std::string approval_state_name(protocol::ApprovalState s) {
+  switch (s) {
+    case APPROVAL_STATE_PENDING:
+      return "pending";
+    case APPROVAL_STATE_APPROVED:
+      return "approved";
+    case APPROVAL_STATE_DENIED:
+      return "denied";
+    case APPROVAL_STATE_EXPIRED:
+      return "expired";
+    case APPROVAL_STATE_REDEEMED:
+      return "used";
+    default:
+      return "unknown";
+  }
+}
+
+std::string entry_mark(const ConfigEntry& e) {
+  std::string mark;
+  if (e.entry_type() == ENTRY_TYPE_EMERGENCY_START)
+    mark = "EMERGENCY START";
+  else if (e.entry_type() == ENTRY_TYPE_EMERGENCY_END)
+    mark = e.emergency_forced()    ? "EMERGENCY END (forced)"
+           : e.emergency_expired() ? "EMERGENCY END (window ran out)"
+                                   : "EMERGENCY END";
+  else if (e.emergency_sequence() != 0)
+    mark = "EMERGENCY " + std::to_string(e.emergency_sequence());
+  if (e.has_approval())
+    mark += std::string(mark.empty() ? "" : ", ") + "APPROVAL "
+            + e.approval().id() + " "
+            + approval_state_name(e.approval().state());
+  if (e.approval_skipped())
+    mark += std::string(mark.empty() ? "" : ", ") + "NO APPROVAL (emergency)";
+  return mark.empty() ? mark : "[" + mark + "] ";
 }
 
 json exec_json(const protocol::ExecRecord& x) {
@@ -325,7 +390,7 @@ std::string render_entries_text(const std::vector<ConfigEntry>& es) {
     rows.push_back({std::to_string(e.sequence()),
                     time_text(e.timestamp_unix_ms()),
                     entry_type_name(e.entry_type()), scope_text(e.scope()),
-                    e.author().principal(), e.message()});
+                    e.author().principal(), entry_mark(e) + e.message()});
   return render_table(rows);
 }
 

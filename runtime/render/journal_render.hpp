@@ -35,6 +35,13 @@ std::string time_text(int64_t unix_ms);
 std::string item_text(const protocol::DeltaItem& item);
 
 nlohmann::json item_json(const protocol::DeltaItem& item);
+
+/// "pending", "approved", "denied", "expired", "used".
+std::string approval_state_name(protocol::ApprovalState s);
+/// The prominent mark `pact log` puts before an entry's message (issue 14
+/// item 5): "[EMERGENCY START] ", "[EMERGENCY 17, NO APPROVAL (emergency)] ",
+/// "[APPROVAL ap-k7qz2m4x pending] "; empty for other entries.
+std::string entry_mark(const protocol::ConfigEntry& e);
 nlohmann::json entry_json(const protocol::ConfigEntry& e);
 
 /// An exec-log entry's exec (argv escaped to UTF-8 with \xNN).

@@ -69,10 +69,6 @@ std::string declared_text(const protocol::StateReply& st,
       os << "\njournal: vcluster " << vc << " overlay version " << o.version()
          << ", " << o.items_size() << " declared items, checksum "
          << terminal_safe(o.checksum().substr(0, 12)) << "\n";
-  for (auto& e : st.emergencies())
-    os << "journal: EMERGENCY on " << terminal_safe(scope_text(e.scope()))
-       << " by " << terminal_safe(e.author().principal()) << ": "
-       << terminal_safe(e.reason()) << "\n";
   return os.str();
 }
 
@@ -92,11 +88,40 @@ std::string status_view_text(const status_view& v, int64_t now_ms) {
   auto text = render_status_text(v.reply, now_ms);
   if (v.declared)
     text += declared_text(*v.declared, v.reply, v.node, v.vcluster, now_ms);
+  std::ostringstream os;
+  for (auto& e : v.emergencies)
+    os << "journal: EMERGENCY on " << terminal_safe(scope_text(e.scope()))
+       << " by " << terminal_safe(e.author().principal()) << " until "
+       << time_text(e.window_ends_unix_ms()) << ": "
+       << terminal_safe(e.reason()) << "\n";
+  for (auto& a : v.approvals)
+    os << "journal: PENDING APPROVAL " << terminal_safe(a.id()) << " on "
+       << terminal_safe(scope_text(a.scope())) << ": " << a.action() << " by "
+       << terminal_safe(a.requester().principal()) << ", expires "
+       << time_text(a.expires_unix_ms()) << "\n";
+  if (!v.emergencies.empty() || !v.approvals.empty())
+    text += "\n" + os.str();
   return text;
 }
 
 nlohmann::json status_view_json(const status_view& v, int64_t now_ms) {
   auto j = render_status_json(v.reply);
+  j["emergencies"] = nlohmann::json::array();
+  for (auto& e : v.emergencies)
+    j["emergencies"].push_back(
+      {{"scope", scope_text(e.scope())},
+       {"owner", e.author().principal()},
+       {"reason", e.reason()},
+       {"started_sequence", e.started_sequence()},
+       {"window_ends", time_text(e.window_ends_unix_ms())}});
+  j["pending_approvals"] = nlohmann::json::array();
+  for (auto& a : v.approvals)
+    j["pending_approvals"].push_back(
+      {{"id", a.id()},
+       {"scope", scope_text(a.scope())},
+       {"action", a.action()},
+       {"requester", a.requester().principal()},
+       {"expires", time_text(a.expires_unix_ms())}});
   if (!v.declared)
     return j;
   j["declared"] = {{"nodes", nlohmann::json::array()},

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -25,6 +26,10 @@ struct status_view {
   /// The declared state read for `node`/`vcluster`; absent when neither was
   /// named or the read failed (status still answers from health reports).
   std::optional<protocol::StateReply> declared;
+  /// Active emergencies and pending approvals the caller may read (issue
+  /// 14 item 5), shown whatever was asked.
+  std::vector<protocol::Emergency> emergencies;
+  std::vector<protocol::Approval> approvals;
 };
 
 /// Drops every node of `reply` but `node` (no-op for an empty `node`).
