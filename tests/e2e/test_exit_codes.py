@@ -5,6 +5,7 @@ provocation whose row is gone, so the table and the CLI cannot drift."""
 import json
 import os
 import re
+import signal
 import subprocess
 
 from harness import PactTestCase, binary, free_port, make_token
@@ -89,6 +90,65 @@ class ExitCodeTest(PactTestCase):
         self.ok("commit", "-m", "n2", "n2", "--set", "kernel:vm.swappiness=30")
         self.ok("commit", "-m", "n1", "n1", "--set", "kernel:vm.swappiness=20")
         self.ok("blacklist", "add", "/opt/scratch/**")
+
+    # -- two-person approval and emergencies (issue 14) ---------------------
+
+    def two_person(self):
+        """vClusters reg (approvals wait 30 min) and reg2 (2 s), both
+        two-person, and noem (emergencies not allowed)."""
+        if not hasattr(self, "_two_person"):
+            for vc, extra in (("reg", ""), ("reg2", "approval_timeout_seconds = 2\n")):
+                self.ok("group", "set-policy", vc, "--file", self.file(
+                    vc + ".toml", "two_person_approval = true\n" + extra))
+            self.ok("group", "set-policy", "noem", "--file", self.file(
+                "noem.toml", "emergency_allowed = false\n"))
+            self.regulated = make_token(self.secret, sub="rita@site",
+                                        groups=["pact-regulated-reg"])
+            self._two_person = True
+
+    def waiting(self, vc="reg"):
+        """A commit to vc:VC waiting for approval, and its id."""
+        self.two_person()
+        env = dict(self.env, PACT_TOKEN=self.admin)
+        p = subprocess.Popen([binary("pact"), "--endpoint",
+                              self.journal.gateway, "commit", "-m", "m",
+                              f"vc:{vc}", "--set", "kernel:vm.e=1"],
+                             env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        lines = []
+        while not lines or not lines[-1].startswith("Waiting for approval"):
+            line = p.stderr.readline()
+            if not line:
+                self.fail("pact commit did not wait: " + "".join(lines))
+            lines.append(line)
+        aid = next(l.split()[2] for l in lines
+                   if l.startswith("Pending approval: "))
+        return p, aid
+
+    def finish(self, p):
+        out, err = p.communicate(timeout=60)
+        return subprocess.CompletedProcess(p.args, p.returncode, out, err)
+
+    def backgrounded(self):
+        """A pending approval left by Ctrl-C: (completed process, id)."""
+        p, aid = self.waiting()
+        p.send_signal(signal.SIGINT)
+        return self.finish(p), aid
+
+    def denied_wait(self):
+        p, aid = self.waiting()
+        self.ok("approve", "deny", aid, "-m", "no", token=self.regulated)
+        return self.finish(p)
+
+    def decided(self):
+        _, aid = self.backgrounded()
+        self.ok("approve", "deny", aid, "-m", "no", token=self.regulated)
+        return aid
+
+    def emergency_on_n2(self):
+        if not hasattr(self, "_emergency"):
+            self.ok("emergency", "start", "n2", "-r", "exit-code test")
+            self._emergency = True
 
     def login_journal(self):
         """A journal whose issuer is a running identity provider, started
@@ -272,6 +332,58 @@ class ExitCodeTest(PactTestCase):
                 lambda: c("enroll", "n3", "--vcluster", "no-such-vc"),
             ("`enroll NODE --vcluster V`", "node already enrolled in V"):
                 lambda: c("enroll", "n1", "--vcluster", VC),
+            ("`commit`", "the scope is in another principal's emergency"):
+                lambda: (self.emergency_on_n2(),
+                         c("commit", "-m", "m", "n2", "--set",
+                           "kernel:vm.x=1", token=self.ops))[1],
+            ("any write on a two-person vCluster",
+             "backgrounded with Ctrl-C while waiting for approval"):
+                lambda: self.backgrounded()[0],
+            ("any write on a two-person vCluster", "the approval is denied"):
+                self.denied_wait,
+            ("any write on a two-person vCluster",
+             "nobody decides before the approval expires"):
+                lambda: self.finish(self.waiting("reg2")[0]),
+            ("`approve`", "unknown action"): lambda: c("approve", "frob"),
+            ("`approve list`", "success"): lambda: c("approve", "list"),
+            ("`approve accept ID`", "no approval ID"):
+                lambda: c("approve", "accept", "ap-zzzzzzzz"),
+            ("`approve accept ID`", "your own request"):
+                lambda: c("approve", "accept", self.backgrounded()[1]),
+            ("`approve accept ID`",
+             "neither `pact-regulated-{vc}` nor `pact-platform-admin`"):
+                lambda: c("approve", "accept", self.backgrounded()[1],
+                          token=self.ops),
+            ("`approve accept ID`", "already decided or expired"):
+                lambda: c("approve", "accept", self.decided(),
+                          token=self.regulated),
+            ("`approve deny ID`", "no `-m REASON`"):
+                lambda: c("approve", "deny", "ap-zzzzzzzz"),
+            ("`emergency start`", "no `-r REASON`"):
+                lambda: c("emergency", "start", "n1"),
+            ("`emergency start`", "an AI principal"):
+                lambda: c("emergency", "start", "n1", "-r", "x",
+                          token=make_token(self.secret, sub="claude",
+                                           groups=("pact-platform-admin",),
+                                           principal_type="agent")),
+            ("`emergency start`",
+             "the vCluster policy has `emergency_allowed = false`"):
+                lambda: (self.two_person(),
+                         c("emergency", "start", "--vcluster", "noem", "-r",
+                           "x"))[1],
+            ("`emergency start`", "an emergency is already active there"):
+                lambda: (self.emergency_on_n2(),
+                         c("emergency", "start", "n2", "-r", "again"))[1],
+            ("`emergency end`", "another admin's emergency, without `--force`"):
+                lambda: (self.emergency_on_n2(),
+                         c("emergency", "end", "n2", token=self.ops))[1],
+            ("`emergency end --force`", "not a `pact-platform-admin`"):
+                lambda: (self.emergency_on_n2(),
+                         c("emergency", "end", "n2", "--force",
+                           token=self.ops))[1],
+            ("`emergency end`", "no emergency is active there"):
+                lambda: c("emergency", "end", "n1"),
+            ("`log --emergency`", "success"): lambda: c("log", "--emergency"),
         }
 
     def test_every_documented_exit_code(self):
