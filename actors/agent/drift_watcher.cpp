@@ -537,6 +537,11 @@ caf::behavior drift_watcher(caf::event_based_actor* self,
         spdlog::info("drift: the commit window now ends at {} (extended in "
                      "the journal)",
                      render::time_text(d->state().window().ends_ms()));
+      if (d->state().follow_journal_emergency(d->now())
+          == node::window_event::extended)
+        spdlog::warn("drift: emergency on this node: the commit window "
+                     "now ends at {} (the policy's emergency window)",
+                     render::time_text(d->state().window().ends_ms()));
       scan(d);
       poll(self, d);
     },

@@ -137,6 +137,7 @@ status drift_state::set_declared(const protocol::VClusterOverlay& overlay,
                    ? protocol::ENFORCEMENT_MODE_OBSERVE
                    : mode;
   journal_window_ends_ = delta.window_ends_unix_ms();
+  journal_emergency_ = delta.state() == protocol::NODE_STATE_EMERGENCY;
   const auto& now = overlay.policy().auto_converge_categories();
   auto_converge_.clear();
   for (auto c : now)
@@ -265,6 +266,14 @@ window_event drift_state::follow_journal_window(int64_t now_ms) {
     return window_event::none;
   followed_window_ends_ = journal_window_ends_;
   return window_.follow(now_ms, journal_window_ends_);
+}
+
+window_event drift_state::follow_journal_emergency(int64_t now_ms) {
+  if (journal_emergency_ && !window_.emergency())
+    return window_.emergency_start(now_ms);
+  if (!journal_emergency_ && window_.emergency())
+    window_.emergency_end();
+  return window_event::none;
 }
 
 void drift_state::forget_excluded(const blacklist& b) {

@@ -113,6 +113,13 @@ public:
   /// follows it (commit_window::follow). An unchanged value changes nothing,
   /// so a stale deadline never reopens a window that closed.
   window_event follow_journal_window(int64_t now_ms);
+  /// The node's emergency as the journal holds it (NodeDelta.state is
+  /// emergency, for the node's own or its vCluster's): the window enters
+  /// emergency mode when it begins (open until now + the policy's
+  /// emergency_window_seconds, and new windows that long) and leaves it
+  /// when it ends (commit_window::emergency_start / emergency_end; docs/
+  /// emergency.md).
+  window_event follow_journal_emergency(int64_t now_ms);
   /// The overlay's (replicated) blacklist patterns.
   const std::vector<std::string>& journal_blacklist() const {
     return journal_blacklist_;
@@ -298,6 +305,7 @@ private:
   protocol::EnforcementMode enforcement_ = protocol::ENFORCEMENT_MODE_OBSERVE;
   /// NodeDelta.window_ends_unix_ms as received, and as last followed.
   int64_t journal_window_ends_ = 0;
+  bool journal_emergency_ = false;
   int64_t followed_window_ends_ = 0;
   bool resolution_pending_ = false;
   std::set<item_id> converged_;

@@ -204,6 +204,32 @@ TEST_CASE("the journal's deadline moves the window, once per change") {
   CHECK(f.s.window().phase() == window_phase::closed);
 }
 
+TEST_CASE("an emergency in the journal gives the window its emergency "
+          "length, and ending it leaves the deadline") {
+  fixture f(protocol::ENFORCEMENT_MODE_ENFORCE);
+  CHECK(f.s.follow_journal_emergency(t0) == window_event::none);
+  protocol::NodeDelta delta;
+  delta.set_state(protocol::NODE_STATE_EMERGENCY);
+  auto overlay = overlay_with(protocol::ENFORCEMENT_MODE_ENFORCE);
+  overlay.mutable_policy()->set_emergency_window_seconds(14400);
+  REQUIRE(f.s.set_declared(overlay, delta, t0));
+  CHECK(f.s.follow_journal_emergency(t0) == window_event::extended);
+  CHECK(f.s.window().emergency());
+  CHECK(f.s.window().phase() == window_phase::open);
+  CHECK(f.s.window().ends_ms() == t0 + 14'400'000);
+  // Drift meanwhile belongs to that window, not to a 60 s one.
+  f.drift(t0 + 1000);
+  CHECK(keep_window(f.s, "n1", t0 + past_window, f.backends).commands.empty());
+  // Seen again: nothing more.
+  CHECK(f.s.follow_journal_emergency(t0 + 2000) == window_event::none);
+  // Ended: the mode goes, the deadline stays.
+  delta.set_state(protocol::NODE_STATE_COMMITTED);
+  REQUIRE(f.s.set_declared(overlay, delta, t0 + 3000));
+  CHECK(f.s.follow_journal_emergency(t0 + 3000) == window_event::none);
+  CHECK_FALSE(f.s.window().emergency());
+  CHECK(f.s.window().ends_ms() == t0 + 14'400'000);
+}
+
 TEST_CASE("a node delta's TTL: its keys are flagged and converged at once") {
   temp_root r;
   r.write("/proc/sys/vm/swappiness", "10\n");
