@@ -104,7 +104,14 @@ engine_question question_of(const policy::authenticated& who,
   std::vector<std::string> roles;
   for (const auto& r : who.roles)
     roles.push_back(policy::role_name(r));
-  for (const auto& vc : policy::written_vclusters(cmd, node_vc)) {
+  auto vclusters = policy::written_vclusters(cmd, node_vc);
+  // A decision is about the approval's vClusters (read with it, below).
+  if (cmd.kind() == COMMAND_KIND_APPROVAL_DECIDE) {
+    vclusters.clear();
+    for (const auto& a : st.approvals())
+      vclusters.assign(a.vclusters().begin(), a.vclusters().end());
+  }
+  for (const auto& vc : vclusters) {
     auto p = policy_of(vc);
     policy::target where{vc, !vc.empty() && policy::is_regulated(p)};
     auto d = policy::decide(me, who.roles, policy::command_action(cmd), where,
@@ -150,6 +157,11 @@ void ask_policy_engine(self_ptr self, const gateway_shared& d,
   q.mutable_state()->set_node(cmd.scope().target_case() == Scope::kNode
                                 ? cmd.scope().node()
                                 : std::string(" "));
+  // Deciding an approval: the approval itself says which vClusters the
+  // decision is about (an unknown id asks nothing: the state machine
+  // refuses it).
+  if (cmd.kind() == COMMAND_KIND_APPROVAL_DECIDE)
+    q.mutable_state()->set_approval_id(cmd.approval_id());
   auto timeout = d->cfg.opa_timeout;
   self
     ->request(r, d->cfg.propose_timeout, query_atom::value,

@@ -7,6 +7,7 @@ message and that nothing was written to the journal; and the OPA contract
 OPA's data API and records what it was asked."""
 import json
 import os
+import signal
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -307,9 +308,42 @@ class OpaTest(AuthzBase):
         self.refused(self.commit("vc:clinical"), reg, 3,
                      f"policy engine unreachable (OPA at {self.opa.url}: "
                      "HTTP 500)")
-        # Reachable again: the regulated write is OPA's to allow.
+        # Reachable again: the regulated write is OPA's to allow, and then
+        # waits for a second person (two-person approval, issue 14).
         self.opa.status = 200
-        self.ok(*self.commit("vc:clinical"), token=reg)
+        held = self.held(self.commit("vc:clinical"), reg)
+        # Deciding it is an action OPA is asked about too, on the
+        # approval's vCluster; while OPA is down it is refused.
+        self.opa.inputs.clear()
+        self.opa.status = 500
+        self.refused(("approve", "accept", held), self.admin, 3,
+                     "policy engine unreachable")
+        self.opa.status = 200
+        self.ok("approve", "accept", held,
+                token=self.tok("rick", "pact-regulated-clinical"))
+        _, req = self.opa.inputs[-1]
+        self.assertEqual(req["input"]["action"], "approve")
+        self.assertEqual(req["input"]["scope"]["vcluster"], "clinical")
+
+    def held(self, args, token):
+        """Runs `pact args` until it waits for approval, backgrounds it
+        with Ctrl-C, and returns the approval id."""
+        env = dict(self.env, PACT_TOKEN=token)
+        p = subprocess.Popen([binary("pact"), "--endpoint",
+                              self.journal.gateway, *args], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        lines = []
+        while not lines or not lines[-1].startswith("Waiting for approval"):
+            line = p.stderr.readline()
+            if not line:
+                self.fail(f"{args} did not wait: " + "".join(lines))
+            lines.append(line)
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=15)
+        self.assertEqual(p.returncode, 0, err)
+        return next(l.split()[2] for l in lines
+                    if l.startswith("Pending approval: "))
 
 
 if __name__ == "__main__":
