@@ -1,5 +1,6 @@
 #include "actors/journal/deadline_keeper.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include <caf/actor_registry.hpp>
@@ -38,9 +39,11 @@ caf::behavior deadline_watch(caf::event_based_actor* self, deadline d,
       auto retry = [self, cfg] {
         self->delayed_send(self, cfg.poll, deadline_due_atom::value);
       };
-      // The wall clock may be behind the timer's: wait for the rest.
+      // The wall clock may be behind the timer's: look again soon (at most
+      // `poll` later, so that a wall clock stepped forward is noticed).
       if (auto left = wait_ms(d, cfg.wall->now_unix_ms()); left > 0) {
-        self->delayed_send(self, std::chrono::milliseconds(left),
+        self->delayed_send(self,
+                           std::min(std::chrono::milliseconds(left), cfg.poll),
                            deadline_due_atom::value);
         return;
       }
