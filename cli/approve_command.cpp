@@ -24,23 +24,6 @@ int64_t now_unix_ms() {
     .count();
 }
 
-std::string state_name(protocol::ApprovalState s) {
-  switch (s) {
-    case protocol::APPROVAL_STATE_PENDING:
-      return "pending";
-    case protocol::APPROVAL_STATE_APPROVED:
-      return "approved";
-    case protocol::APPROVAL_STATE_DENIED:
-      return "denied";
-    case protocol::APPROVAL_STATE_EXPIRED:
-      return "expired";
-    case protocol::APPROVAL_STATE_REDEEMED:
-      return "used";
-    default:
-      return "unknown";
-  }
-}
-
 /// What the approval would do, in a few words ("commit vm.a=2 …",
 /// "exec systemctl stop slurmd").
 std::string what_text(const protocol::Approval& a) {
@@ -69,7 +52,7 @@ nlohmann::json approval_json(const protocol::Approval& a) {
   for (const auto& vc : a.vclusters())
     vcs.push_back(vc);
   nlohmann::json j{{"id", a.id()},
-                   {"state", state_name(a.state())},
+                   {"state", render::approval_state_name(a.state())},
                    {"scope", render::scope_text(a.scope())},
                    {"vclusters", vcs},
                    {"action", a.action()},
@@ -112,7 +95,7 @@ int approve_list(context& ctx, journal_session& s) {
   std::vector<std::vector<std::string>> rows{
     {"ID", "STATE", "SCOPE", "ACTION", "REQUESTER", "AGE", "EXPIRES"}};
   for (const auto& a : shown)
-    rows.push_back({a.id(), state_name(a.state()),
+    rows.push_back({a.id(), render::approval_state_name(a.state()),
                     render::scope_text(a.scope()), what_text(a),
                     a.requester().principal(),
                     client::duration_text(now - a.requested_unix_ms()),

@@ -29,6 +29,12 @@ constexpr action_rule write_row(std::string_view name) {
   return {name, W, yes, own, own, no, yes, ai_rule::write_key, {}, true, false};
 }
 
+/// `rule`, never waiting for a second person.
+constexpr action_rule without_approval(action_rule rule) {
+  rule.approval = false;
+  return rule;
+}
+
 /// exec and shell: viewers read-only commands, AI principals read-only
 /// commands where ai_exec_allowed. `approval`: in a two-person vCluster a
 /// command that is not read-only waits for a second person (exec only: a
@@ -62,17 +68,7 @@ const std::vector<action_rule> table = {
   write_row("enroll"),
   write_row("node.set-state"),
   // What a node observed (drift, convergence): no approval to wait for.
-  {"node.event",
-   W,
-   yes,
-   own,
-   own,
-   no,
-   yes,
-   ai_rule::write_key,
-   {},
-   false,
-   false},
+  without_approval(write_row("node.event")),
   // Audit records (exec-log, shell-session, approvals): the exec they
   // record was decided by its own row; an AI principal records as its role.
   {"record", W, yes, own, own, no, yes, ai_rule::as_role, {}, false, false},
@@ -80,17 +76,7 @@ const std::vector<action_rule> table = {
   {"emergency.start", W, yes, own, own, no, no, ai_rule::never,
    "emergency_allowed", false, false},
   // Ending an emergency restores the stricter rules: it never waits.
-  {"emergency.end",
-   W,
-   yes,
-   own,
-   own,
-   no,
-   yes,
-   ai_rule::write_key,
-   {},
-   false,
-   false},
+  without_approval(write_row("emergency.end")),
   // The second person of two-person approval: pact-regulated-{vc} or a
   // platform admin (operator guide, "Approval Workflow Issues").
   {"approve", W, yes, no, own, no, no, ai_rule::never, {}, false, true},
