@@ -276,6 +276,16 @@ CommandResult config_state_machine::authorize(const JournalCommand& cmd) {
                       ? protocol::STATUS_CODE_POLICY_REJECTED
                       : protocol::STATUS_CODE_UNAUTHORIZED,
                     d.message);
+    // A raw proposal is one admin's bytes: it never passes a two-person
+    // rule (there is no id to hold it under, and holding would let the
+    // same admin decide how it is applied) nor another's emergency.
+    if (auto conflict = emergency_conflict(cmd))
+      return *conflict;
+    if (d.needs_approval)
+      return refuse(protocol::STATUS_CODE_POLICY_REJECTED,
+                    "a raw proposal cannot write to a vCluster with "
+                    "two-person approval; send the command itself (it waits "
+                    "for a second person)");
     return dispatch(cmd);
   }
   // Authorized here, not by the gateway (issue 9 item 5): a node-scoped

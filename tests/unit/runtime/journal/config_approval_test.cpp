@@ -120,6 +120,19 @@ TEST_CASE("a write on a two-person vCluster is held as a pending approval") {
   CHECK_FALSE(direct.has_approval());
 }
 
+TEST_CASE("a raw proposal neither passes two-person approval nor another's "
+          "emergency") {
+  auto h = regulated();
+  // Raw: no stamped roles (ProposeRequest, platform admins only).
+  h.refused(ml_commit("2"), STATUS_CODE_POLICY_REJECTED,
+            "cannot write to a vCluster with two-person approval");
+  auto start = make_cmd(COMMAND_KIND_EMERGENCY_START, node_scope("n1"));
+  start.set_emergency_reason("why");
+  h.ok(as(start, "carol@site", {"pact-ops-ml"}));
+  h.refused(node_commit("n1", "vm.b", "1"), STATUS_CODE_CONFLICT,
+            "started by carol@site");
+}
+
 TEST_CASE("approval by a regulated admin applies the write as its requester") {
   auto h = with_pending();
   auto r = h.run(
