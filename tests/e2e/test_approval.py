@@ -287,6 +287,33 @@ class EmergencyTest(ApprovalTestBase):
                              for e in entries))
 
 
+class EmergencyScopeTest(ApprovalTestBase):
+    def test_vcluster_from_the_environment_covers_its_nodes(self):
+        env = {"PACT_VCLUSTER": "ml"}
+        r = self.pact("--endpoint", self.endpoint, "emergency", "start",
+                      "-r", "fabric down", token=self.alice, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("emergency started on vc:ml", r.stdout)
+        listed = json.loads(self.ok(self.carol, "emergency", "status",
+                                    "--output", "json").stdout)
+        self.assertEqual([(e["scope"], e["owner"]) for e in listed],
+                         [("vc:ml", "alice@site")])
+        node = json.loads(self.ok(self.root, "status", "n1", "--output",
+                                  "json").stdout)
+        self.assertEqual(node["declared"]["nodes"][0]["state"], "emergency")
+        # The vCluster's nodes are its scope too.
+        self.fails(4, "vc:ml is in an emergency started by alice@site",
+                   self.carol, "commit", "-m", "x", "n1", "--set",
+                   "kernel:vm.b=1")
+        r = self.pact("--endpoint", self.endpoint, "emergency", "end",
+                      token=self.alice, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        node = json.loads(self.ok(self.root, "status", "n1", "--output",
+                                  "json").stdout)
+        self.assertEqual(node["declared"]["nodes"][0]["state"],
+                         "observe-only")
+
+
 class EmergencyWindowTest(ApprovalTestBase):
     def test_the_session_actor_ends_it_when_the_window_runs_out(self):
         policy = os.path.join(self.tmp, "short.toml")
