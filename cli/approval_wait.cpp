@@ -56,13 +56,15 @@ expected<protocol::Approval> await_decision(client::journal_session& s,
                                             const protocol::Approval& pending) {
   if (pending.state() != protocol::APPROVAL_STATE_PENDING)
     return pending;
+  // Before the lines that invite Ctrl-C: one pressed as soon as they show
+  // must background the wait, not end the process.
+  sigint_guard guard;
   std::cerr << "Approval required (two-person policy on vcluster: "
             << vclusters_of(pending) << ")\n"
             << "Pending approval: " << pending.id() << " (expires in "
             << client::duration_text(pending.expires_unix_ms() - now_unix_ms())
             << ")\n"
             << "Waiting for approval... (Ctrl-C to background)" << std::endl;
-  sigint_guard guard;
   auto w = client::wait_for_decision(s, pending,
                                      [] { return interrupted.load(); });
   if (!w)
