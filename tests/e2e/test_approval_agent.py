@@ -42,8 +42,7 @@ two_person_approval = true
 PROGRAMS = ("echo", "sh", "touch", "cat", "true")
 AGENT = ("[agent.journal]\nreport_interval_seconds = 1\n"
          "[agent.drift]\nscan_interval_seconds = 1\n")
-PENDING = re.compile(r"^Pending approval: (ap-[a-z2-9]{8}) \(expires in "
-                     r"30 min\)$")
+PENDING = r"^Pending approval: (ap-[a-z2-9]{8}) \(expires in {}\)$"
 
 
 class Waiting:
@@ -63,8 +62,9 @@ class Waiting:
             self.lines.put(None)
         threading.Thread(target=read, daemon=True).start()
 
-    def until_waiting(self, timeout=20):
-        """The guide's three lines; returns the approval id."""
+    def until_waiting(self, timeout=20, expires=r"30 min"):
+        """The guide's three lines; returns the approval id. `expires`: a
+        pattern of the deadline as the CLI words it."""
         deadline = time.monotonic() + timeout
         while True:
             line = self.lines.get(timeout=max(0.1, deadline -
@@ -78,7 +78,7 @@ class Waiting:
         head = self.err[-3:]
         assert head[0] == ("Approval required (two-person policy on "
                            f"vcluster: {VC})"), self.err
-        m = PENDING.match(head[1])
+        m = re.match(PENDING.replace("{}", expires), head[1])
         assert m, self.err
         assert head[2] == "Waiting for approval... (Ctrl-C to background)", \
             self.err
@@ -356,3 +356,21 @@ class ApprovalAgentTest(PactTestCase):
         self.assertEqual(len(commits), 1)
         self.assertEqual(commits[0]["author"]["principal"], "alice")
         wait_for(lambda: not drift(), what="no drift after the approval")
+
+    def test_exec_nobody_decides_expires_with_5(self):
+        # A short deadline: the policy change itself waits for bob.
+        short = os.path.join(self.tmp, "short.toml")
+        with open(short, "w") as f:
+            f.write(POLICY + "approval_timeout_seconds = 2\n")
+        w = self.waiting("--endpoint", self.journal.gateway, "group",
+                         "set-policy", VC, "--file", short, token=self.admin)
+        self.accept(w.until_waiting())
+        code, _, err = w.finish()
+        self.assertEqual(code, 0, err)
+        m = self.marker("expired")
+        w = self.waiting("exec", NODE, "--", "touch", m)
+        w.until_waiting(expires=r"[12] s")
+        code, _, err = w.finish()
+        self.assertEqual(code, 5, err)
+        self.assertIn("expired: nobody decided in time", err)
+        self.assertFalse(os.path.exists(m))
