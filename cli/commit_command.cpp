@@ -11,9 +11,11 @@
 #include "actors/client/agent_drift.hpp"
 #include "actors/client/client.hpp"
 #include "actors/client/journal_session.hpp"
+#include "cli/approval_wait.hpp"
 #include "cli/changes.hpp"
 #include "cli/commands.hpp"
 #include "cli/local_node.hpp"
+#include "runtime/policy/agent_action.hpp"
 #include "runtime/render/journal_render.hpp"
 
 namespace pact::cli {
@@ -131,6 +133,17 @@ int commit_drift(context& ctx, journal_session& s,
                              + " does not commit drift (an older "
                                "pact-agent?)"));
   const auto& reply = resp->drift_commit_reply().command();
+  // Two-person vCluster: the journal holds the commit for a second person
+  // and applies it on approval, as a journal write (the agent declared
+  // nothing yet); wait as `commit --set` does.
+  if (policy::held_for_approval(reply.result())) {
+    auto decided = await_approval(s, reply);
+    if (!decided)
+      return report(decided.err());
+    // The entry as recorded when the journal applied it.
+    return print_commit(ctx, target, *decided,
+                        recorded_delta(s, *decided, protocol::StateDelta()));
+  }
   return print_commit(ctx, target, reply, reply.result().state_delta());
 }
 

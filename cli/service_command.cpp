@@ -2,13 +2,16 @@
 // [--node NODE]`, `pact service logs NAME [--node NODE] [-n N]`: the
 // services the node's agent supervises (docs/services.md). No --node: this
 // host's agent. Restarts are subject to the node's commit window (exit 3,
-// "commit window expired").
+// "commit window expired"); on a two-person vCluster a restart waits for a
+// second person's grant (agent_grant.hpp; `--approval ID` uses one).
 
 #include <iostream>
 
 #include "actors/client/service_query.hpp"
+#include "cli/agent_grant.hpp"
 #include "cli/commands.hpp"
 #include "runtime/node/diag_filter.hpp"
+#include "runtime/policy/agent_action.hpp"
 #include "runtime/render/service_render.hpp"
 
 namespace pact::cli {
@@ -63,13 +66,38 @@ int run_service(context& ctx) {
       return report(make_error("service logs: -n " + std::to_string(lines)
                                + " is outside 1..10000"));
   }
+  auto approval = approval_flag(ctx);
+  if (!approval)
+    return report(approval.err());
+  if (!approval->empty() && action != "restart")
+    return report(make_error("service " + action
+                             + ": --approval is for `service restart` only"));
   q.set_node(node);
   q.set_name(name);
   q.set_lines(static_cast<uint32_t>(lines));
   auto agent = node_agent(ctx, node);
   if (!agent)
     return report(agent.err());
-  auto reply = client::ask_service(ctx.cfg, *agent, q);
+  q.set_approval_id(*approval);
+  bool needs_grant = false;
+  auto reply = client::ask_service(ctx.cfg, *agent, q, &needs_grant);
+  if (!reply && needs_grant && approval->empty()) {
+    // Two-person vCluster: a second person grants this restart, and it is
+    // sent again with the grant (the agent uses it up first).
+    auto granted = obtain_grant(
+      ctx, *agent, node,
+      [&](const std::string& served) {
+        return policy::restart_action(served, name);
+      },
+      [&](const std::string& served, const std::string& id) {
+        return "pact service restart " + name + " --node " + served
+               + " --approval " + id;
+      });
+    if (!granted)
+      return report(granted.err());
+    q.set_approval_id(*granted);
+    reply = client::ask_service(ctx.cfg, *agent, q);
+  }
   if (!reply)
     return report(reply.err());
   if (action == "logs") {
@@ -98,7 +126,8 @@ command service_command() {
   c.name = "service";
   c.summary = "Show, restart or read the logs of the services a node's "
               "agent supervises";
-  c.usage = "status [NAME] | restart NAME | logs NAME [-n N]  [--node NODE]";
+  c.usage = "status [NAME] | restart NAME [--approval ID] | logs NAME [-n N]  "
+            "[--node NODE]";
   c.declare = [](po::options_description& desc,
                  po::positional_options_description& pos) {
     desc.add_options()("action", po::value<std::string>()->required(),
@@ -107,7 +136,10 @@ command service_command() {
       "node", po::value<std::string>(),
       "Node whose agent to ask (found in the journal; 'local' or none: "
       "this host)")("lines,n", po::value<int64_t>(),
-                    "logs: newest lines to show (50)");
+                    "logs: newest lines to show (50)")(
+      "approval", po::value<std::string>(),
+      "restart: with the grant of approval ID (two-person vCluster: asked "
+      "for earlier and accepted since; used once)");
     pos.add("action", 1).add("name", 1);
   };
   c.run = run_service;

@@ -5,17 +5,20 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/agent/agent_atoms.hpp"
+#include "actors/agent/operator_call.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/common/terminal_text.hpp"
 #include "runtime/node/drift_commit.hpp"
 #include "runtime/node/node_restore.hpp"
 #include "runtime/node/scanners.hpp"
+#include "runtime/policy/agent_action.hpp"
 
 namespace pact::agent {
 
 namespace {
 
 using namespace pact::protocol;
+using policy::held_for_approval;
 using std::chrono::seconds;
 
 StatusCode status_of(exit_code c) {
@@ -40,51 +43,23 @@ Response failure(StatusCode code, const std::string& message,
   return resp;
 }
 
-using journal_answer = std::function<void(Response)>;
-
-/// Proposes `cmd` with the operator's `token` through the journal link;
-/// `done` gets the journal's Response, or UNAVAILABLE when the link or the
-/// journal cannot be reached.
+/// Proposes `cmd` with the operator's `token` through the journal link
+/// that runs now (operator_call.hpp); `done` gets the journal's Response,
+/// or UNAVAILABLE when the link or the journal cannot be reached.
 void call_journal(caf::event_based_actor* self, const drift_watcher_config& cfg,
                   const JournalCommand& cmd, const std::string& token,
                   journal_answer done) {
-  Request req;
-  req.set_token(token);
-  *req.mutable_command()->mutable_command() = cmd;
-  auto bytes = req.SerializeAsString();
-  auto fail = [done](const std::string& why, ErrorReason reason) {
-    done(failure(STATUS_CODE_UNAVAILABLE, why, reason));
-  };
   self
     ->request(cfg.supervisor, seconds(5), child_atom::value,
               cfg.journal_link_name)
     .then(
-      [self, bytes, done, fail](const caf::actor& link) {
-        if (!link) {
-          fail("the agent's journal link is restarting; nothing was "
-               "written, retry",
-               ERROR_REASON_UNSPECIFIED);
-          return;
-        }
-        self->request(link, seconds(25), operator_call_atom::value, bytes)
-          .then(
-            [done, fail](const std::string& answer) {
-              Response resp;
-              if (!resp.ParseFromString(answer))
-                fail("the journal link answered something unreadable",
-                     ERROR_REASON_OUTCOME_UNKNOWN);
-              else
-                done(std::move(resp));
-            },
-            [fail](caf::error&) {
-              fail("the journal did not answer in time; the outcome is "
-                   "unknown (see pact log)",
-                   ERROR_REASON_OUTCOME_UNKNOWN);
-            });
+      [self, cmd, token, done](const caf::actor& link) {
+        propose_as_operator(self, link, cmd, token, done);
       },
-      [fail](caf::error&) {
-        fail("the agent's journal link is not running; nothing was written",
-             ERROR_REASON_UNSPECIFIED);
+      [done](caf::error&) {
+        done(failure(STATUS_CODE_UNAVAILABLE,
+                     "the agent's journal link is not running; nothing was "
+                     "written"));
       });
 }
 
@@ -180,11 +155,15 @@ void commit_drift(caf::event_based_actor* self, const drift_watcher_config& cfg,
         return;
       }
       // The delta as recorded; a retried commit's remembered result lacks
-      // it, and what was sent declares the same values.
+      // it, and what was sent declares the same values. A commit held for
+      // a second person's approval (two-person policy) declares nothing
+      // yet: the drift stays drift, under its window's rules, until the
+      // journal applies it on approval and the link hears the new delta.
       const auto& result = resp.command_reply().result();
-      shared->state.apply_committed(
-        result.state_delta().items_size() > 0 ? result.state_delta() : sent,
-        wall->now_unix_ms());
+      if (!held_for_approval(result))
+        shared->state.apply_committed(
+          result.state_delta().items_size() > 0 ? result.state_delta() : sent,
+          wall->now_unix_ms());
       Response out;
       out.mutable_status()->set_code(STATUS_CODE_OK);
       *out.mutable_drift_commit_reply()->mutable_command()

@@ -5,9 +5,12 @@
 #include "actors/agent/agent_atoms.hpp"
 #include "actors/agent/exec_record.hpp"
 #include "actors/agent/link_command.hpp"
+#include "actors/agent/operator_call.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/common/log_text.hpp"
 #include "runtime/node/exec_process.hpp"
+#include "runtime/policy/agent_action.hpp"
+#include "runtime/policy/approval_id.hpp"
 #include "runtime/policy/command_authz.hpp"
 
 namespace pact::agent {
@@ -25,6 +28,10 @@ struct job {
   std::vector<std::string> argv;
   seconds timeout{0};
   caf::actor stream_to;
+  /// The operator's token: a grant is used with it (operator_call.hpp).
+  std::string token;
+  /// The grant the request names (ExecRequest.approval_id); empty if none.
+  std::string approval_id;
 };
 
 std::string summary(const ExecRecord& rec) {
@@ -52,13 +59,22 @@ void record(caf::event_based_actor* self, const job& j,
                    std::move(then));
 }
 
-/// Records a refusal and answers it; nothing runs.
+/// Records a refusal and answers `st` (its message the record's detail);
+/// nothing runs.
+void refuse(caf::event_based_actor* self, job j, daemon::api_reply& reply,
+            Status st) {
+  j.rec.set_phase("refused");
+  j.rec.set_detail(st.message());
+  record(self, j);
+  reply.fail(std::move(st));
+}
+
 void refuse(caf::event_based_actor* self, job j, daemon::api_reply& reply,
             StatusCode code, const std::string& why) {
-  j.rec.set_phase("refused");
-  j.rec.set_detail(why);
-  record(self, j);
-  reply.fail(code, why);
+  Status st;
+  st.set_code(code);
+  st.set_message(why);
+  refuse(self, std::move(j), reply, std::move(st));
 }
 
 /// The detached actor that runs the program: blocking I/O never runs on
@@ -145,8 +161,43 @@ void run(caf::event_based_actor* self, job j, daemon::api_reply reply) {
       });
 }
 
+/// Keeps the "started" record, then runs.
+void start(caf::event_based_actor* self, job j, daemon::api_reply reply) {
+  j.rec.set_phase("started");
+  record(self, j, [self, j, reply](bool kept) mutable {
+    if (!kept) {
+      reply.fail(STATUS_CODE_UNAVAILABLE,
+                 "the agent could not keep the audit record; nothing was run");
+      return;
+    }
+    run(self, j, reply);
+  });
+}
+
+/// A request naming a grant: the journal records its use before anything
+/// runs, so a grant runs one command, once, for its requester only. Any
+/// refusal (or no journal to ask) is passed back and nothing runs. Asked
+/// whatever the policy says now: the operator named the grant, and the
+/// journal decides whether it covers exactly this command.
+void redeem_then_start(caf::event_based_actor* self, job j,
+                       daemon::api_reply reply, const std::string& node_id) {
+  const auto& id = j.approval_id;
+  auto what = policy::exec_action(node_id, j.argv);
+  redeem_grant(
+    self, j.link, j.token, id, what, [self, j, reply](Status st) mutable {
+      auto verdict = j.rec.detail();
+      if (st.code() != STATUS_CODE_OK) {
+        st.set_message("approval " + j.approval_id + ": " + st.message());
+        refuse(self, std::move(j), reply, std::move(st));
+        return;
+      }
+      j.rec.set_detail(verdict + "; approved: " + j.approval_id);
+      start(self, std::move(j), std::move(reply));
+    });
+}
+
 /// Everything after the declared state is known: rights, whitelist,
-/// record, run.
+/// grant, record, run.
 void decide(caf::event_based_actor* self, job j, daemon::api_reply reply,
             const policy::authenticated& who, const VClusterOverlay& overlay,
             bool emergency) {
@@ -179,15 +230,21 @@ void decide(caf::event_based_actor* self, job j, daemon::api_reply reply,
                  "is recorded for review",
                  a.resolved);
   j.rec.set_detail(node::verdict_text(v));
-  j.rec.set_phase("started");
-  record(self, j, [self, j, reply](bool kept) mutable {
-    if (!kept) {
-      reply.fail(STATUS_CODE_UNAVAILABLE,
-                 "the agent could not keep the audit record; nothing was run");
-      return;
-    }
-    run(self, j, reply);
-  });
+  if (!j.approval_id.empty()) {
+    redeem_then_start(self, std::move(j), std::move(reply), x.node_id);
+    return;
+  }
+  if (a.needs_approval) {
+    // Two-person vCluster: the client asks the journal for a second
+    // person's grant and sends the request again with its id.
+    Status st;
+    st.set_code(STATUS_CODE_POLICY_REJECTED);
+    st.set_message(policy::approval_required_text(x.vcluster));
+    st.set_approval_required(true);
+    refuse(self, std::move(j), reply, std::move(st));
+    return;
+  }
+  start(self, std::move(j), std::move(reply));
 }
 
 } // namespace
@@ -205,6 +262,8 @@ void handle_exec(caf::event_based_actor* self,
   *j.rec.mutable_caller() = policy::author_of(who, x->vcluster);
   *j.rec.mutable_argv() = ex.argv();
   j.rec.set_exec_id(req.request_id());
+  j.token = req.token();
+  j.approval_id = ex.approval_id();
   if (j.argv.empty() || j.argv.front().empty()) {
     reply.fail(STATUS_CODE_INVALID_ARGUMENT, "no command given");
     return;
@@ -215,6 +274,11 @@ void handle_exec(caf::event_based_actor* self,
                  "argument " + std::to_string(i) + " holds a NUL byte");
       return;
     }
+  if (!j.approval_id.empty() && !policy::is_approval_id(j.approval_id)) {
+    reply.fail(STATUS_CODE_INVALID_ARGUMENT,
+               policy::bad_approval_id_text(j.approval_id));
+    return;
+  }
   auto asked = seconds(ex.timeout_seconds());
   j.timeout = asked.count() == 0 ? x->cfg.default_timeout
                                  : std::min(asked, x->cfg.max_timeout);

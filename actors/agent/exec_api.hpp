@@ -9,7 +9,12 @@
 /// durable outbox BEFORE anything runs, then runs the program on a detached
 /// actor (runtime/node/exec_process.hpp), streaming its output to the
 /// client as ExecChunk messages, records how it ended and answers
-/// ExecReply. Refusals are recorded too and run nothing.
+/// ExecReply. Refusals are recorded too and run nothing. On a two-person
+/// vCluster a command that is not read-only needs a second person's grant
+/// (docs/agent.md, "Approval"): without one the answer is POLICY_REJECTED
+/// with Status.approval_required; with one (ExecRequest.approval_id) the
+/// journal records its use (operator_call.hpp, redeem_grant) before the
+/// "started" record, and any refusal is passed back.
 
 #include <chrono>
 #include <string>

@@ -11,6 +11,7 @@
 #include "protocol/errors.hpp"
 #include "runtime/journal/config_state_machine.hpp"
 #include "runtime/journal/journal_items.hpp"
+#include "runtime/policy/agent_action.hpp"
 
 namespace pact::agent::detail {
 
@@ -233,7 +234,9 @@ void on_operator_reply(const shared& d, const Response& resp) {
     return;
   auto commit = d->operator_commits.find(resp.request_id());
   if (commit != d->operator_commits.end()) {
-    if (resp.status().code() == STATUS_CODE_OK) {
+    // A commit held for approval declares nothing until it is applied.
+    if (resp.status().code() == STATUS_CODE_OK
+        && !policy::held_for_approval(resp.command_reply().result())) {
       // The delta as recorded; a retried commit's remembered result lacks
       // it, and what was sent declares the same values.
       const auto& recorded = resp.command_reply().result().state_delta();

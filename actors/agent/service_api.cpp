@@ -1,7 +1,10 @@
 #include "actors/agent/service_api.hpp"
 
 #include "actors/agent/link_command.hpp"
+#include "actors/agent/operator_call.hpp"
 #include "actors/agent/service_atoms.hpp"
+#include "runtime/policy/agent_action.hpp"
+#include "runtime/policy/approval_id.hpp"
 #include "runtime/policy/command_authz.hpp"
 #include "runtime/policy/roles.hpp"
 
@@ -27,9 +30,11 @@ void refuse(daemon::api_reply& reply, const policy::decision& d) {
              d.message);
 }
 
+/// `grant`: the approval whose grant a restart used, named in the
+/// service-lifecycle entry beside the operator.
 void call_supervisor(caf::event_based_actor* self, const ServiceRequest& q,
                      const policy::authenticated& who, daemon::api_reply reply,
-                     bool write) {
+                     bool write, const std::string& grant = {}) {
   auto sup = caf::actor_cast<caf::actor>(
     self->system().registry().get(service_supervisor_name));
   if (!sup) {
@@ -39,7 +44,9 @@ void call_supervisor(caf::event_based_actor* self, const ServiceRequest& q,
   }
   self
     ->request(sup, std::chrono::seconds(40), service_call_atom::value,
-              q.SerializeAsString(), operator_text(who))
+              q.SerializeAsString(),
+              operator_text(who)
+                + (grant.empty() ? "" : ", with approval " + grant))
     .then(
       [reply](const std::string& bytes) mutable {
         Response resp;
@@ -82,28 +89,67 @@ void handle_service(caf::event_based_actor* self, const std::string& node_id,
                             : q.op() == ServiceRequest::OP_LOGS
                               ? "service.logs"
                               : "service.status";
+  if (!q.approval_id().empty()) {
+    if (!write) {
+      reply.fail(STATUS_CODE_INVALID_ARGUMENT,
+                 "an approval grant is for a restart, not a service read");
+      return;
+    }
+    if (!policy::is_approval_id(q.approval_id())) {
+      reply.fail(STATUS_CODE_INVALID_ARGUMENT,
+                 policy::bad_approval_id_text(q.approval_id()));
+      return;
+    }
+  }
   auto v = policy::decide_for(who, action, vcluster);
   if (!v.allowed()) {
     refuse(reply, v);
     return;
   }
-  // The roles allow it; the vCluster policy matters only for an AI
-  // principal's restart (ai_write_allowed): the one the agent booted with.
-  if (!write || !policy::principal_of(who).ai) {
+  if (!write) {
     call_supervisor(self, q, who, std::move(reply), write);
     return;
   }
+  // A restart: the vCluster policy the agent booted with decides an AI
+  // principal's (ai_write_allowed) and whether a second person must grant
+  // it (two_person_approval; docs/agent.md, "Approval").
   with_declared_state(
     self, links.supervisor, links.journal_link_name,
-    [self, q, who, reply, vcluster, action](const caf::actor&,
-                                            const std::string& overlay_bytes,
-                                            const std::string&) mutable {
+    [self, q, who, reply, vcluster, node_id, token = req.token()](
+      const caf::actor& link, const std::string& overlay_bytes,
+      const std::string&) mutable {
       VClusterOverlay overlay;
       overlay.ParseFromString(overlay_bytes);
-      auto d = policy::decide_for(who, action, vcluster,
-                                  policy::view_of(overlay.policy()));
+      const auto& pol = overlay.policy();
+      auto d = policy::decide_for(who, "service.restart", vcluster,
+                                  policy::view_of(pol));
       if (!d.allowed()) {
         refuse(reply, d);
+        return;
+      }
+      if (!q.approval_id().empty()) {
+        // The journal records the grant's use before the restart: any
+        // refusal, or no journal to ask, restarts nothing.
+        redeem_grant(self, link, token, q.approval_id(),
+                     policy::restart_action(node_id, q.name()),
+                     [self, q, who, reply](Status st) mutable {
+                       if (st.code() != STATUS_CODE_OK) {
+                         st.set_message("approval " + q.approval_id() + ": "
+                                        + st.message());
+                         reply.fail(std::move(st));
+                         return;
+                       }
+                       call_supervisor(self, q, who, std::move(reply), true,
+                                       q.approval_id());
+                     });
+        return;
+      }
+      if (policy::needs_second_person(who, "service.restart", vcluster, pol)) {
+        Status st;
+        st.set_code(STATUS_CODE_POLICY_REJECTED);
+        st.set_message(policy::approval_required_text(vcluster));
+        st.set_approval_required(true);
+        reply.fail(std::move(st));
         return;
       }
       call_supervisor(self, q, who, std::move(reply), true);

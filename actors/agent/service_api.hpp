@@ -3,12 +3,16 @@
 /// The agent API's answer to ServiceRequest (`pact service status|restart|
 /// logs`, issue 12 item 5; docs/services.md). Decided by the decision
 /// point's service.status, service.logs and service.restart rows
-/// (docs/authorization.md); an AI principal's restart with the vCluster
-/// policy the agent booted with (ai_write_allowed); the service supervisor
+/// (docs/authorization.md); a restart with the vCluster policy the agent
+/// booted with (an AI principal's: ai_write_allowed; on a two-person
+/// vCluster, only with a second person's grant, used up with the journal
+/// before the restart: docs/agent.md, "Approval"); the service supervisor
 /// registered as service_supervisor_name answers. Errors: another node's name
 /// (INVALID_ARGUMENT), a service not declared here (INVALID_ARGUMENT), a
 /// restart while the commit window has expired (POLICY_REJECTED, "commit
-/// window expired"), no supervisor running (UNAVAILABLE).
+/// window expired"), no grant (POLICY_REJECTED with
+/// Status.approval_required), a grant the journal refuses (its status), no
+/// supervisor running or no journal to check a grant (UNAVAILABLE).
 
 #include <string>
 

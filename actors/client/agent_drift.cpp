@@ -3,6 +3,7 @@
 #include "actors/client/access.hpp"
 #include "actors/client/journal_session.hpp"
 #include "runtime/journal/node_history.hpp"
+#include "runtime/render/failure.hpp"
 
 namespace pact::client {
 
@@ -35,15 +36,30 @@ recorded_agent_endpoint(journal_session& s, const std::string& node) {
   return std::optional<endpoint>();
 }
 
-expected<protocol::Response> agent_call(const config::values& cfg,
-                                        const endpoint& agent,
-                                        protocol::Request req) {
+expected<protocol::Response>
+agent_call(const config::values& cfg, const endpoint& agent,
+           protocol::Request req, bool* approval_required) {
   auto token = resolve_token(cfg);
   if (!token)
     return token.err();
   journal_session s(
     nullptr, options{{agent}, "agent", std::move(*token), timeout_of(cfg)});
-  return s.call(std::move(req));
+  auto resp = s.call(std::move(req));
+  if (resp)
+    if (auto refused = approval_refusal(*resp, agent, approval_required))
+      return *refused;
+  return resp;
+}
+
+std::optional<error> approval_refusal(const protocol::Response& resp,
+                                      const endpoint& agent,
+                                      bool* approval_required) {
+  const auto& st = resp.status();
+  if (st.code() == protocol::STATUS_CODE_OK || !st.approval_required())
+    return std::nullopt;
+  if (approval_required)
+    *approval_required = true;
+  return render::failure_of(st, "the agent at " + agent.url());
 }
 
 expected<std::optional<endpoint>> find_agent(const config::values& cfg,

@@ -40,10 +40,22 @@ expected<protocol::DriftReply> node_drift(const config::values& cfg,
 
 /// Sends `req` to the agent at `agent` with the CLI's token and timeout
 /// and returns its answer; a refusal carries the exit code of its status
-/// (DESIGN.md §6: 4 conflict, 10 rollback blocked, ...).
-expected<protocol::Response> agent_call(const config::values& cfg,
-                                        const endpoint& agent,
-                                        protocol::Request req);
+/// (DESIGN.md §6: 4 conflict, 10 rollback blocked, ...). A refusal for
+/// want of a second person's grant (exit 3) sets `*approval_required`
+/// when given (approval_refusal).
+expected<protocol::Response>
+agent_call(const config::values& cfg, const endpoint& agent,
+           protocol::Request req, bool* approval_required = nullptr);
+
+/// An agent's answer that asks for a second person's grant (two-person
+/// vCluster: Status.approval_required; the connection returns it as it
+/// is): its refusal (exit 3, the agent's message), `*approval_required`
+/// set when given, for the caller to ask the journal for a grant
+/// (approval.hpp) and send the request again with its id. nullopt for
+/// any other answer.
+std::optional<error> approval_refusal(const protocol::Response& resp,
+                                      const endpoint& agent,
+                                      bool* approval_required);
 
 /// The node's agent: agent_endpoint_for, else the journal's record
 /// (recorded_agent_endpoint). nullopt: no agent is known for `node`.

@@ -1,6 +1,7 @@
 #include "actors/client/agent_exec.hpp"
 
 #include "actors/client/access.hpp"
+#include "actors/client/agent_drift.hpp"
 #include "actors/client/journal_session.hpp"
 
 namespace pact::client {
@@ -9,7 +10,8 @@ expected<protocol::ExecReply>
 agent_exec(const config::values& cfg, const endpoint& agent,
            const std::string& node, const std::vector<std::string>& argv,
            uint32_t timeout_seconds,
-           const std::function<void(const protocol::ExecChunk&)>& on_chunk) {
+           const std::function<void(const protocol::ExecChunk&)>& on_chunk,
+           const std::string& approval_id, bool* approval_required) {
   auto token = resolve_token(cfg);
   if (!token)
     return token.err();
@@ -20,6 +22,7 @@ agent_exec(const config::values& cfg, const endpoint& agent,
   for (const auto& a : argv)
     ex->add_argv(a);
   ex->set_timeout_seconds(timeout_seconds);
+  ex->set_approval_id(approval_id);
   // The answer comes when the command has ended: wait its timeout on top
   // of the CLI's (the agent cuts an over-long one to its maximum, and its
   // default applies when none is given).
@@ -36,6 +39,8 @@ agent_exec(const config::values& cfg, const endpoint& agent,
                                       });
   if (!resp)
     return resp.err();
+  if (auto refused = approval_refusal(*resp, agent, approval_required))
+    return *refused;
   if (!resp->has_exec_reply())
     return make_error("the agent at " + agent.url()
                       + " does not serve exec (an older pact-agent?)");

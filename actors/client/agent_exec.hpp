@@ -22,11 +22,16 @@ namespace pact::client {
 /// the CLI then allows an hour for); each chunk of output goes to
 /// `on_chunk` as it arrives. Sent once, never retried. Errors carry the
 /// exit codes of DESIGN.md §6 (2 denied, 3 policy, 5 unreachable or
-/// outcome unknown, 6 not whitelisted).
+/// outcome unknown, 6 not whitelisted). `approval_id`: the grant of a
+/// second person the command runs with (two-person vCluster), used up by
+/// the agent before it runs. A refusal for want of one (exit 3) sets
+/// `*approval_required` when given (agent_drift.hpp, approval_refusal).
 expected<protocol::ExecReply>
 agent_exec(const config::values& cfg, const endpoint& agent,
            const std::string& node, const std::vector<std::string>& argv,
            uint32_t timeout_seconds,
-           const std::function<void(const protocol::ExecChunk&)>& on_chunk);
+           const std::function<void(const protocol::ExecChunk&)>& on_chunk,
+           const std::string& approval_id = {},
+           bool* approval_required = nullptr);
 
 } // namespace pact::client

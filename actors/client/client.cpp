@@ -146,7 +146,9 @@ connection::attempt connection::call_once(const protocol::Request& req,
         return;
       }
       const auto& st = resp.status();
-      if (st.code() == protocol::STATUS_CODE_OK) {
+      // An agent's refusal for want of a second person's grant is for the
+      // caller to act on (agent_drift.hpp, approval_refusal).
+      if (st.code() == protocol::STATUS_CODE_OK || st.approval_required()) {
         out.result = std::move(resp);
         return;
       }
@@ -214,7 +216,8 @@ expected<protocol::Response> connection::call_streaming(
         protocol::Response resp;
         if (!resp.ParseFromString(bytes))
           result = make_error(where + " sent a malformed response");
-        else if (resp.status().code() != protocol::STATUS_CODE_OK)
+        else if (resp.status().code() != protocol::STATUS_CODE_OK
+                 && !resp.status().approval_required())
           result = render::failure_of(resp.status(), where);
         else
           result = std::move(resp);

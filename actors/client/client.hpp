@@ -46,7 +46,10 @@ public:
   /// Sends `req` (version and token are filled in) and waits for the
   /// response. A response whose status is not OK is returned as an error
   /// carrying the exit code and message of runtime/render/failure.hpp
-  /// (failures of the journal itself name the endpoint). `extra` lengthens the
+  /// (failures of the journal itself name the endpoint), except an agent's
+  /// refusal for want of a second person's grant (Status.approval_required),
+  /// returned as it is for the caller to ask for one (agent_drift.hpp,
+  /// approval_refusal). `extra` lengthens the
   /// answer deadline beyond the timeout (long polls).
   expected<protocol::Response> call(protocol::Request req,
                                     std::chrono::milliseconds extra = {});

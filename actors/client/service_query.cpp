@@ -6,11 +6,11 @@ namespace pact::client {
 
 expected<protocol::ServiceReply>
 ask_service(const config::values& cfg, const endpoint& agent,
-            const protocol::ServiceRequest& q) {
+            const protocol::ServiceRequest& q, bool* approval_required) {
   protocol::Request req;
   req.set_request_id("service");
   *req.mutable_service() = q;
-  auto resp = agent_call(cfg, agent, std::move(req));
+  auto resp = agent_call(cfg, agent, std::move(req), approval_required);
   if (!resp)
     return resp.err();
   if (!resp->has_service_reply())

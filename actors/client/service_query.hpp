@@ -13,9 +13,12 @@
 namespace pact::client {
 
 /// ServiceRequest `q` to `agent`; an answer without a service reply is an
-/// error (exit 1).
+/// error (exit 1). A restart refused for want of a second person's grant
+/// (exit 3) sets `*approval_required` when given: ask the journal for one
+/// and send `q` again with its approval_id.
 expected<protocol::ServiceReply> ask_service(const config::values& cfg,
                                              const endpoint& agent,
-                                             const protocol::ServiceRequest& q);
+                                             const protocol::ServiceRequest& q,
+                                             bool* approval_required = nullptr);
 
 } // namespace pact::client

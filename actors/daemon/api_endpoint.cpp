@@ -100,6 +100,14 @@ void api_reply::fail(const caf::error& err, const std::string& context) {
        reason);
 }
 
+void api_reply::fail(protocol::Status status) {
+  PACT_ASSERT(status.code() != STATUS_CODE_OK, "a failure that is OK");
+  auto resp = policy::error_response(st_->request_id, status.code(),
+                                     status.message());
+  *resp.mutable_status() = std::move(status);
+  finish(resp);
+}
+
 void api_reply::finish(const Response& resp) {
   st_->deliver(resp);
 }

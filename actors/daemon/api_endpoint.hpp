@@ -92,6 +92,9 @@ public:
   /// reason -> status code; CAF's own codes -> a sentence, never CAF's
   /// rendering), its message prefixed with `context` when given.
   void fail(const caf::error& err, const std::string& context = {});
+  /// Sends the failure `status` as it is (code, message, reason and flags
+  /// such as approval_required). Precondition: not OK.
+  void fail(protocol::Status status);
 
   /// Marks the request as a write: if it ends without an answer, its
   /// outcome is unknown (it may have been proposed) rather than "retry".

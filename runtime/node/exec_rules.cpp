@@ -199,7 +199,14 @@ admission admit_command(const admission_rules& rules, const exec_rights& rights,
     a.code = protocol::STATUS_CODE_NOT_WHITELISTED;
     a.why_not = "command not whitelisted: " + a.resolved
                 + " (agent.whitelist_mode = strict)";
+    return a;
   }
+  // Two-person vClusters: only the read-only commands run without a grant
+  // (an emergency relaxes the whitelist, not this: its owner's grant is
+  // issued at once by the journal, and recorded).
+  a.needs_approval
+    = rights.needs_approval
+      && resolve_commands(rules.root, rules.read_only).count(a.resolved) == 0;
   return a;
 }
 
@@ -238,6 +245,7 @@ rights_of(const policy::authenticated& who, const std::string& vcluster,
   }
   r.lvl = d.read_only ? exec_rights::level::read_only
                       : exec_rights::level::full;
+  r.needs_approval = d.needs_approval;
   return r;
 }
 

@@ -95,6 +95,10 @@ struct exec_rights {
   /// Exit code class of the refusal: false = authorization (exit 2), true =
   /// policy (AI exec not allowed, exit 3).
   bool policy_refusal = false;
+  /// A two-person vCluster (policy `two_person_approval`): a command that
+  /// is not one of the policy's read_only_commands runs only with a second
+  /// person's grant (issue 14; docs/agent.md, "Approval").
+  bool needs_approval = false;
 };
 
 /// What decide() (runtime/policy/decision.hpp) grants `who` for `action`
@@ -115,6 +119,9 @@ struct admission {
   /// whitelisted: ...").
   protocol::StatusCode code = protocol::STATUS_CODE_OK;
   std::string why_not;
+  /// When allowed: it runs only with a second person's grant (the rights
+  /// need approval and the command is not read-only).
+  bool needs_approval = false;
   bool allowed() const {
     return code == protocol::STATUS_CODE_OK;
   }

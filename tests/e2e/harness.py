@@ -251,6 +251,15 @@ class PactTestCase(unittest.TestCase):
         d.root = root
         return d
 
+    def start_dev_journal(self, listen="127.0.0.1:0"):
+        """A development journal as self.journal, with self.admin (its
+        admin token) and self.secret (its HS256 secret, for make_token)."""
+        self.journal = self.start_journal(listen=listen)
+        self.admin = self.token_of(self.journal)
+        with open(self.journal.secret_path) as f:
+            self.secret = f.read().strip()
+        return self.journal
+
     def start_operated_node(self, spec, node_id, vcluster, programs,
                             agent_config, listen="127.0.0.1:0", extra=(),
                             prefix=()):
@@ -260,10 +269,7 @@ class PactTestCase(unittest.TestCase):
         configured with the TOML text `agent_config`. Sets self.journal,
         self.admin (the journal's admin token), self.secret (its HS256
         secret) and returns the agent."""
-        self.journal = self.start_journal(listen=listen)
-        self.admin = self.token_of(self.journal)
-        with open(self.journal.secret_path) as f:
-            self.secret = f.read().strip()
+        self.start_dev_journal(listen=listen)
         path = os.path.join(self.tmp, "spec.toml")
         with open(path, "w") as f:
             f.write(spec)

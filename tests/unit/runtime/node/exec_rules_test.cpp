@@ -162,8 +162,8 @@ TEST_CASE("admission: resolve, read-only limit, whitelist, emergency") {
   rules.read_only = {"cat"};
   rules.caller = "sam";
   rules.vcluster = "ml";
-  exec_rights full{exec_rights::level::full, "", false};
-  exec_rights viewer{exec_rights::level::read_only, "", false};
+  exec_rights full{exec_rights::level::full, "", false, false};
+  exec_rights viewer{exec_rights::level::read_only, "", false, false};
   auto cat = admit_command(rules, full, "cat");
   CHECK(cat.allowed());
   CHECK(cat.resolved == "/usr/bin/cat");
@@ -193,6 +193,46 @@ TEST_CASE("admission: resolve, read-only limit, whitelist, emergency") {
   CHECK(admit_command(rules, full, "nope").code
         == protocol::STATUS_CODE_INVALID_ARGUMENT);
   CHECK(admit_command(rules, full, "rm").v == verdict::learning);
+}
+
+TEST_CASE("two-person vClusters: what is not read-only needs a grant") {
+  test::temp_root r;
+  program(r, "/usr/bin/cat");
+  program(r, "/usr/bin/rm");
+  protocol::VClusterPolicy p;
+  p.add_exec_whitelist("cat");
+  p.add_exec_whitelist("rm");
+  p.add_read_only_commands("/usr/bin/cat");
+  auto rules = admission_for(p, command_list::exec, {}, r.path(),
+                             whitelist_mode::strict, false, "sam", "ml");
+  // Without two-person approval nothing waits.
+  auto plain = rights_of(caller({"pact-ops-ml"}), "ml", p);
+  CHECK_FALSE(plain.needs_approval);
+  CHECK_FALSE(admit_command(rules, plain, "rm").needs_approval);
+  p.set_two_person_approval(true);
+  auto ops = rights_of(caller({"pact-ops-ml"}), "ml", p);
+  CHECK(ops.lvl == exec_rights::level::full);
+  CHECK(ops.needs_approval);
+  auto rm = admit_command(rules, ops, "rm");
+  CHECK(rm.allowed());
+  CHECK(rm.needs_approval);
+  // Read-only commands run as before, by name or path.
+  CHECK_FALSE(admit_command(rules, ops, "cat").needs_approval);
+  CHECK_FALSE(admit_command(rules, ops, "/usr/bin/cat").needs_approval);
+  // A refusal stays a refusal: there is nothing to approve.
+  rules.listed = {"cat"};
+  auto refused = admit_command(rules, ops, "rm");
+  CHECK_FALSE(refused.allowed());
+  CHECK_FALSE(refused.needs_approval);
+  // An emergency relaxes the whitelist, never the need for a grant (the
+  // journal grants its owner at once).
+  rules.emergency = true;
+  auto relaxed = admit_command(rules, ops, "rm");
+  CHECK(relaxed.allowed());
+  CHECK(relaxed.needs_approval);
+  // The shell decides its lines one by one: its row never waits.
+  CHECK_FALSE(
+    rights_of(caller({"pact-ops-ml"}), "ml", p, "shell").needs_approval);
 }
 
 TEST_CASE("exec and shell read their own policy list, and the agent's") {
