@@ -108,6 +108,13 @@ std::vector<Scope> written_scopes(const JournalCommand& cmd) {
     return out;
   }
   out.push_back(cmd.scope());
+  // Enrolling writes the vCluster the node joins as well.
+  if (cmd.kind() == protocol::COMMAND_KIND_NODE_ENROLL
+      && !cmd.vcluster().empty()) {
+    Scope s;
+    s.set_vcluster(cmd.vcluster());
+    out.push_back(std::move(s));
+  }
   return out;
 }
 
@@ -168,6 +175,10 @@ config_state_machine::owned_emergency(const JournalCommand& cmd) const {
   const protocol::Emergency* found = nullptr;
   for (const auto& scope : written_scopes(cmd)) {
     const auto* em = covering_emergency(scope);
+    // A node joining a vCluster is under nothing yet: the vCluster decides.
+    if (em == nullptr && cmd.kind() == protocol::COMMAND_KIND_NODE_ENROLL
+        && scope.target_case() == Scope::kNode)
+      continue;
     if (em == nullptr || em->author().principal() != cmd.author().principal())
       return nullptr;
     found = em;
@@ -311,8 +322,10 @@ config_state_machine::do_approval_decide(const JournalCommand& cmd) {
       role = d.role;
   }
   if (!cmd.approve()
-      && (cmd.message().empty() || cmd.message().size() > max_message_bytes))
-    return refuse(invalid, "a denial needs a reason of 1.."
+      && (cmd.message().find_first_not_of(" \t\r\n") == std::string::npos
+          || cmd.message().size() > max_message_bytes))
+    return refuse(invalid, "a denial needs a reason (not only blanks) of at "
+                           "most "
                              + std::to_string(max_message_bytes)
                              + " bytes (-m)");
   auto decider = cmd;

@@ -146,10 +146,32 @@ config_state_machine::do_emergency_start(const JournalCommand& cmd) {
   if (cmd.force() || cmd.window_ran_out())
     return refuse(invalid, "emergency start takes neither force nor "
                            "window_ran_out");
-  if (cmd.emergency_reason().empty()
-      || cmd.emergency_reason().size() > max_message_bytes)
-    return refuse(invalid, "emergency start needs a reason of 1.."
+  const auto& why = cmd.emergency_reason();
+  if (why.find_first_not_of(" \t\r\n") == std::string::npos
+      || why.size() > max_message_bytes)
+    return refuse(invalid, "emergency start needs a reason (not only "
+                           "blanks) of at most "
                              + std::to_string(max_message_bytes) + " bytes");
+  if (scope.target_case() == Scope::kNode && !node(scope.node()))
+    return refuse(invalid, "node '" + scope.node().substr(0, 80)
+                             + "' is not known to the journal (enroll it "
+                               "first)");
+  // A vCluster emergency over a node in someone else's emergency would
+  // take that node from its owner.
+  if (scope.target_case() == Scope::kVcluster)
+    for (const auto& [key, em] : emergencies_) {
+      const auto* rec = em.scope().target_case() == Scope::kNode
+                          ? node(em.scope().node())
+                          : nullptr;
+      if (rec && rec->vcluster() == scope.vcluster()
+          && em.author().principal() != cmd.author().principal())
+        return refuse(protocol::STATUS_CODE_CONFLICT,
+                      "node:" + em.scope().node()
+                        + " of vcluster " + scope.vcluster()
+                        + " is in an emergency started by "
+                        + em.author().principal()
+                        + "; it ends first (or is force-ended)");
+    }
   // AI principals and the policy's emergency_allowed were decided before
   // (authorize: the decision point's emergency.start row).
   auto policy = governing_policy(scope);
@@ -255,8 +277,13 @@ config_state_machine::do_emergency_end(const JournalCommand& cmd) {
                          : "emergency ended"));
   uint64_t seq = append(std::move(e));
   emergencies_.erase(scope_key(scope));
-  for_emergency_nodes(scope, [](protocol::NodeRecord& rec) {
+  for_emergency_nodes(scope, [this](protocol::NodeRecord& rec) {
     if (rec.state() != protocol::NODE_STATE_EMERGENCY)
+      return false;
+    // A node still under its vCluster's emergency stays in it.
+    Scope own;
+    own.set_node(rec.node());
+    if (covering_emergency(own) != nullptr)
       return false;
     auto back = rec.state_before_emergency();
     rec.set_state(back == protocol::NODE_STATE_UNSPECIFIED
@@ -286,6 +313,13 @@ CommandResult config_state_machine::do_enroll(const JournalCommand& cmd) {
   auto& rec = node_record(cmd.scope().node());
   rec.set_vcluster(cmd.vcluster());
   set_node_state(rec, protocol::NODE_STATE_OBSERVE_ONLY);
+  // Joining a vCluster under an emergency joins the emergency (its owner
+  // enrolled it: others are refused, emergency_conflict).
+  if (rec.state() != protocol::NODE_STATE_EMERGENCY
+      && covering_emergency(cmd.scope()) != nullptr) {
+    rec.set_state_before_emergency(rec.state());
+    rec.set_state(protocol::NODE_STATE_EMERGENCY);
+  }
   return accept({seq});
 }
 

@@ -314,7 +314,16 @@ CommandResult config_state_machine::authorize(const JournalCommand& cmd) {
       && cmd.kind() != protocol::COMMAND_KIND_APPROVAL_REQUEST) {
     // The owner of the emergency skips the second person, as the guide's
     // emergency workflow intends; the entries say so for the audit.
-    if (owned_emergency(stamped) == nullptr)
+    // Never the rules themselves: a policy change made alone in an
+    // emergency could switch two-person approval off for good.
+    bool changes_policy
+      = cmd.kind() == protocol::COMMAND_KIND_POLICY_UPDATE
+        || (cmd.kind() == protocol::COMMAND_KIND_OVERLAY_APPLY
+            && std::any_of(cmd.overlays().begin(), cmd.overlays().end(),
+                           [](const protocol::OverlaySpec& o) {
+                             return o.has_policy();
+                           }));
+    if (changes_policy || owned_emergency(stamped) == nullptr)
       return hold_for_approval(stamped, decision.approval_vclusters);
     approval_skipped_ = true;
     auto r = dispatch(stamped);

@@ -439,3 +439,56 @@ TEST_CASE("approvals survive a snapshot and a reload") {
   REQUIRE(copy.approval("ap-k7qz2m4x") != nullptr);
   CHECK(copy.approval("ap-k7qz2m4x")->state() == APPROVAL_STATE_PENDING);
 }
+
+TEST_CASE("an emergency's owner still needs a second person to change the "
+          "policy") {
+  auto h = regulated();
+  auto start = make_cmd(COMMAND_KIND_EMERGENCY_START, vcluster_scope("ml"));
+  start.set_emergency_reason("quick fix");
+  h.ok(as(start, "alice@site", alice_ops, "ap-22222222"));
+  auto off = make_cmd(COMMAND_KIND_POLICY_UPDATE, vcluster_scope("ml"));
+  off.mutable_policy()->set_two_person_approval(false);
+  auto r = h.run(as(off, "alice@site", alice_ops));
+  REQUIRE(r.status().code() == STATUS_CODE_OK);
+  CHECK(r.approval().state() == APPROVAL_STATE_PENDING);
+  CHECK(h.sm.policy("ml").two_person_approval());
+}
+
+TEST_CASE("emergencies and enrollment, overlap, reasons, unknown nodes") {
+  auto h = regulated();
+  auto vc_start = make_cmd(COMMAND_KIND_EMERGENCY_START, vcluster_scope("ml"));
+  vc_start.set_emergency_reason("   \t");
+  h.refused(as(vc_start, "alice@site", alice_ops), STATUS_CODE_INVALID_ARGUMENT,
+            "not only blanks");
+  auto ghost = make_cmd(COMMAND_KIND_EMERGENCY_START, node_scope("ghost"));
+  ghost.set_emergency_reason("typo");
+  h.refused(as(ghost, "root@site", {"pact-platform-admin"}),
+            STATUS_CODE_INVALID_ARGUMENT, "not known to the journal");
+  // carol's node emergency, then alice's vCluster emergency over it: no.
+  auto node_start = make_cmd(COMMAND_KIND_EMERGENCY_START, node_scope("n1"));
+  node_start.set_emergency_reason("node");
+  h.ok(as(node_start, "carol@site", {"pact-ops-ml"}, "ap-33333333"));
+  vc_start.set_emergency_reason("fabric");
+  h.refused(as(vc_start, "alice@site", alice_ops), STATUS_CODE_CONFLICT,
+            "node:n1 of vcluster ml is in an emergency started by carol");
+  // Her own vCluster emergency over her node: ending the node's keeps the
+  // node in the vCluster's.
+  h.ok(as(vc_start, "carol@site", {"pact-ops-ml"}, "ap-44444444"));
+  h.ok(as(make_cmd(COMMAND_KIND_EMERGENCY_END, node_scope("n1")),
+          "carol@site", {"pact-ops-ml"}, "ap-55555555"));
+  CHECK(h.sm.node("n1")->state() == NODE_STATE_EMERGENCY);
+  // Enrolling into it: others are refused; the owner's node joins it.
+  auto en = make_cmd(COMMAND_KIND_NODE_ENROLL, node_scope("n9"));
+  en.set_vcluster("ml");
+  h.refused(as(en, "root@site", {"pact-platform-admin"}, "ap-66666666"),
+            STATUS_CODE_CONFLICT, "vc:ml is in an emergency started by carol");
+  auto joined = h.run(as(en, "carol@site", {"pact-ops-ml"}, "ap-77777777"));
+  REQUIRE(joined.status().code() == STATUS_CODE_OK);
+  CHECK_FALSE(joined.has_approval());
+  REQUIRE(h.sm.node("n9") != nullptr);
+  CHECK(h.sm.node("n9")->state() == NODE_STATE_EMERGENCY);
+  h.ok(as(make_cmd(COMMAND_KIND_EMERGENCY_END, vcluster_scope("ml")),
+          "carol@site", {"pact-ops-ml"}, "ap-88888888"));
+  CHECK(h.sm.node("n9")->state() == NODE_STATE_OBSERVE_ONLY);
+  CHECK(h.sm.node("n1")->state() != NODE_STATE_EMERGENCY);
+}

@@ -159,9 +159,12 @@ TEST_CASE("emergencies obey the vCluster policy") {
   by_admin.mutable_author_roles()->add_groups("pact-platform-admin");
   h.refused(by_admin, STATUS_CODE_POLICY_REJECTED,
             "emergencies are not allowed by the policy of vCluster ml");
-  // A node in no vCluster falls under the defaults (allowed).
+  // A node in no vCluster falls under the defaults (allowed), once the
+  // journal knows it; one it never heard of is a typo.
   auto other = make_cmd(COMMAND_KIND_EMERGENCY_START, node_scope("n2"));
   other.set_emergency_reason("x");
+  h.refused(other, STATUS_CODE_INVALID_ARGUMENT, "not known to the journal");
+  h.ok(node_commit("n2", "vm.z", "1"));
   h.ok(other);
   auto unknown = vc;
   *unknown.mutable_scope() = vcluster_scope("nope");
