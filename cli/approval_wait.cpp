@@ -65,8 +65,13 @@ expected<protocol::Approval> await_decision(client::journal_session& s,
             << client::duration_text(pending.expires_unix_ms() - now_unix_ms())
             << ")\n"
             << "Waiting for approval... (Ctrl-C to background)" << std::endl;
-  auto w = client::wait_for_decision(s, pending,
-                                     [] { return interrupted.load(); });
+  auto w = client::wait_for_decision(
+    s, pending, [] { return interrupted.load(); },
+    [](const error& e) {
+      std::cerr << "pact: warning: cannot read the approval's state ("
+                << e.message << "); still waiting until its deadline"
+                << std::endl;
+    });
   if (!w)
     return w.err();
   if (w->interrupted)

@@ -24,26 +24,65 @@ int64_t now_unix_ms() {
     .count();
 }
 
-/// What the approval would do, in a few words ("commit vm.a=2 …",
-/// "exec systemctl stop slurmd").
+/// What the approval would do, in full enough words for the approver
+/// ("commit kernel vm.a = 2 (was 1): \"why\"", "group.set-policy
+/// {\"two_person_approval\": false, …}", "exec systemctl stop slurmd").
+/// Not escaped here: text output is neutralised as it is printed, JSON is
+/// exact (argv bytes become UTF-8 with \xNN escapes).
 std::string what_text(const protocol::Approval& a) {
   if (!a.agent_action().action().empty()) {
     const auto& x = a.agent_action();
     if (x.action() == "service.restart")
-      return "restart " + terminal_safe(x.service());
+      return "restart " + x.service();
     std::string out = "exec";
     for (const auto& arg : x.argv())
-      out += " " + terminal_safe(arg);
+      out += " " + utf8_safe(arg);
     return out;
   }
+  const auto& c = a.command();
   std::string out = a.action();
-  const auto& items = a.command().state_delta().items();
-  for (int i = 0; i < items.size() && i < 3; ++i)
-    out += " " + render::item_text(items.Get(i));
-  if (items.size() > 3)
-    out += " (+" + std::to_string(items.size() - 3) + " more)";
+  switch (c.kind()) {
+    case protocol::COMMAND_KIND_POLICY_UPDATE:
+      out += " " + render::policy_json(c.policy()).dump();
+      break;
+    case protocol::COMMAND_KIND_OVERLAY_APPLY:
+      for (const auto& o : c.overlays())
+        out += " [" + o.vcluster() + ": " + std::to_string(o.items_size())
+               + " items"
+               + (o.has_policy()
+                    ? ", policy " + render::policy_json(o.policy()).dump()
+                    : std::string())
+               + "]";
+      break;
+    case protocol::COMMAND_KIND_ROLLBACK:
+      out += " " + render::scope_text(c.scope()) + " to entry "
+             + std::to_string(c.rollback_to());
+      break;
+    case protocol::COMMAND_KIND_NODE_ENROLL:
+      out += " " + c.scope().node() + " into " + c.vcluster();
+      break;
+    case protocol::COMMAND_KIND_BLACKLIST_ADD:
+    case protocol::COMMAND_KIND_BLACKLIST_REMOVE:
+      out += " " + c.blacklist_pattern();
+      break;
+    case protocol::COMMAND_KIND_EXTEND_WINDOW:
+      out += " " + render::scope_text(c.scope()) + " by "
+             + std::to_string(c.extend_seconds()) + " s";
+      break;
+    case protocol::COMMAND_KIND_NODE_STATE_CHANGE:
+      out += " " + render::scope_text(c.scope()) + " to "
+             + render::node_state_name(c.node_state());
+      break;
+    default: {
+      const auto& items = c.state_delta().items();
+      for (int i = 0; i < items.size() && i < 3; ++i)
+        out += " " + render::item_text(items.Get(i));
+      if (items.size() > 3)
+        out += " (+" + std::to_string(items.size() - 3) + " more)";
+    }
+  }
   if (!a.message().empty())
-    out += ": \"" + terminal_safe(a.message()) + "\"";
+    out += ": \"" + a.message() + "\"";
   return out;
 }
 

@@ -94,8 +94,10 @@ int emergency_start(context& ctx, journal_session& s,
               << render::time_text(em->window_ends_unix_ms())
               << "; whitelists relaxed on the affected nodes; every command "
                  "is still recorded\n"
-              << "  end it with: pact emergency end"
-              << (ctx.vm.count("node") ? " " + scope.node() : std::string())
+              << "  end it with: pact emergency end "
+              << (scope.target_case() == protocol::Scope::kNode
+                    ? scope.node()
+                    : "--vcluster " + scope.vcluster())
               << "\n";
   return 0;
 }

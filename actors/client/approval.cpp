@@ -74,6 +74,7 @@ request_agent_approval(journal_session& s, const protocol::AgentAction& what) {
 expected<wait_outcome>
 wait_for_decision(journal_session& s, const protocol::Approval& pending,
                   const std::function<bool()>& interrupted,
+                  const std::function<void(const error&)>& on_unreachable,
                   std::chrono::milliseconds poll) {
   wait_outcome out;
   out.approval = pending;
@@ -98,6 +99,8 @@ wait_for_decision(journal_session& s, const protocol::Approval& pending,
       if (a->state() != protocol::APPROVAL_STATE_PENDING)
         return out;
     } else {
+      if (on_unreachable && last.message == "no answer")
+        on_unreachable(a.err());
       last = a.err();
     }
     if (now_unix_ms() > give_up)

@@ -48,10 +48,12 @@ struct wait_outcome {
 
 /// Reads `pending` every `poll` until a decision (or its expiry) is
 /// recorded, or `interrupted()` returns true. A read that fails is retried
-/// until the approval's deadline plus a minute has passed (then exit 5).
+/// until the approval's deadline plus a minute has passed (then exit 5);
+/// the first failure is handed to `on_unreachable` (a warning to print).
 expected<wait_outcome>
 wait_for_decision(journal_session& s, const protocol::Approval& pending,
                   const std::function<bool()>& interrupted,
+                  const std::function<void(const error&)>& on_unreachable = {},
                   std::chrono::milliseconds poll = std::chrono::seconds(1));
 
 /// The error a decided approval's requester sees when it did not go

@@ -158,14 +158,17 @@ config_state_machine::emergency_conflict(const JournalCommand& cmd) const {
     const auto* em = covering_emergency(scope);
     if (em == nullptr || em->author().principal() == cmd.author().principal())
       continue;
+    const auto end = "pact emergency end "
+                     + (em->scope().target_case() == Scope::kNode
+                          ? em->scope().node()
+                          : "--vcluster " + em->scope().vcluster());
     return refuse(conflict,
                   scope_key(em->scope()) + " is in an emergency started by "
                     + em->author().principal() + " (entry "
                     + std::to_string(em->started_sequence()) + ": "
                     + em->reason().substr(0, 200)
-                    + "); only its owner writes there until it ends (`pact "
-                      "emergency end`, or `pact emergency end --force` by a "
-                      "pact-platform-admin)");
+                    + "); only its owner writes there until it ends (`" + end
+                    + "`, or `" + end + " --force` by a pact-platform-admin)");
   }
   return std::nullopt;
 }
@@ -353,7 +356,6 @@ config_state_machine::do_approval_decide(const JournalCommand& cmd) {
   }
   auto r = accept(seqs);
   *r.mutable_approval() = a;
-  r.mutable_approval()->clear_command();
   keep_approval(std::move(a), cmd.timestamp_unix_ms());
   return r;
 }

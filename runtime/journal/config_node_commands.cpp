@@ -166,9 +166,8 @@ config_state_machine::do_emergency_start(const JournalCommand& cmd) {
       if (rec && rec->vcluster() == scope.vcluster()
           && em.author().principal() != cmd.author().principal())
         return refuse(protocol::STATUS_CODE_CONFLICT,
-                      "node:" + em.scope().node()
-                        + " of vcluster " + scope.vcluster()
-                        + " is in an emergency started by "
+                      "node:" + em.scope().node() + " of vcluster "
+                        + scope.vcluster() + " is in an emergency started by "
                         + em.author().principal()
                         + "; it ends first (or is force-ended)");
     }

@@ -474,8 +474,8 @@ TEST_CASE("emergencies and enrollment, overlap, reasons, unknown nodes") {
   // Her own vCluster emergency over her node: ending the node's keeps the
   // node in the vCluster's.
   h.ok(as(vc_start, "carol@site", {"pact-ops-ml"}, "ap-44444444"));
-  h.ok(as(make_cmd(COMMAND_KIND_EMERGENCY_END, node_scope("n1")),
-          "carol@site", {"pact-ops-ml"}, "ap-55555555"));
+  h.ok(as(make_cmd(COMMAND_KIND_EMERGENCY_END, node_scope("n1")), "carol@site",
+          {"pact-ops-ml"}, "ap-55555555"));
   CHECK(h.sm.node("n1")->state() == NODE_STATE_EMERGENCY);
   // Enrolling into it: others are refused; the owner's node joins it.
   auto en = make_cmd(COMMAND_KIND_NODE_ENROLL, node_scope("n9"));
