@@ -25,7 +25,6 @@ using namespace detail;
 
 namespace {
 
-constexpr auto invalid = protocol::STATUS_CODE_INVALID_ARGUMENT;
 constexpr auto conflict = protocol::STATUS_CODE_CONFLICT;
 constexpr auto unauthorized = protocol::STATUS_CODE_UNAUTHORIZED;
 

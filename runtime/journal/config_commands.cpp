@@ -23,8 +23,6 @@ using namespace detail;
 
 namespace {
 
-constexpr auto invalid = protocol::STATUS_CODE_INVALID_ARGUMENT;
-
 /// The first blacklist pattern matching a path key of `delta`, as a
 /// refusal message; empty when none matches. Patterns are the agent's path
 /// globs (runtime/common/path_glob.hpp: `*` stays within one segment, `**`

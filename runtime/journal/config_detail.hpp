@@ -9,6 +9,9 @@
 
 namespace pact::journal::detail {
 
+/// The status of a malformed command, which every handler refuses with.
+inline constexpr auto invalid = protocol::STATUS_CODE_INVALID_ARGUMENT;
+
 /// Which scope targets a command accepts.
 enum scope_mask : unsigned {
   allow_global = 1,

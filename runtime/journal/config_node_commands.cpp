@@ -18,8 +18,6 @@ using namespace detail;
 
 namespace {
 
-constexpr auto invalid = protocol::STATUS_CODE_INVALID_ARGUMENT;
-
 /// Entry types a RECORD command may write: events that change no declared
 /// state (the others have their own commands and rules).
 bool is_recordable(protocol::EntryType t) {

@@ -75,7 +75,6 @@ scope_image image_at(const entry_log& entries, const Scope& scope,
 } // namespace
 
 CommandResult config_state_machine::do_rollback(const JournalCommand& cmd) {
-  constexpr auto invalid = protocol::STATUS_CODE_INVALID_ARGUMENT;
   const Scope& scope = cmd.scope();
   if (auto err = check_scope(scope, allow_global | allow_vcluster | allow_node,
                              "rollback");
