@@ -19,24 +19,10 @@ expected<std::string> approval_flag(const context& ctx) {
   return id;
 }
 
-namespace {
-
-expected<std::string> served_node(const context& ctx, const endpoint& agent,
-                                  const std::string& node) {
-  if (!node.empty())
-    return node;
-  auto drift = client::node_drift(ctx.cfg, agent, node);
-  if (!drift)
-    return drift.err();
-  return drift->node();
-}
-
-} // namespace
-
 expected<std::string>
 obtain_grant(const context& ctx, const endpoint& agent, const std::string& node,
              const action_of& what, const redeem_text& redeem_hint) {
-  auto served = served_node(ctx, agent, node);
+  auto served = client::served_node(ctx.cfg, agent, node);
   if (!served)
     return served.err();
   auto s = open_session(ctx);

@@ -5,12 +5,10 @@
 // is left alone (no entry, same version) and reported as unchanged.
 
 #include <iostream>
-#include <map>
 
 #include "actors/client/journal_session.hpp"
 #include "cli/commands.hpp"
-#include "runtime/journal/journal_items.hpp"
-#include "runtime/render/journal_render.hpp"
+#include "runtime/render/write_render.hpp"
 #include "runtime/spec/overlay_spec.hpp"
 
 namespace pact::cli {
@@ -25,30 +23,10 @@ int dry_run(context& ctx, journal_session& s,
   auto st = s.state("", "");
   if (!st)
     return report(st.err());
-  auto out = nlohmann::json::array();
-  for (auto& spec : specs) {
-    journal::item_map before;
-    for (auto& o : st->overlays())
-      if (o.vcluster() == spec.vcluster())
-        before = journal::to_map(o.items());
-    auto delta = journal::diff_items(before, journal::to_map(spec.items()));
-    if (ctx.json) {
-      nlohmann::json j{{"vcluster", spec.vcluster()},
-                       {"changes", nlohmann::json::array()}};
-      for (auto& i : delta.items())
-        j["changes"].push_back(render::item_json(i));
-      out.push_back(j);
-      continue;
-    }
-    std::cout << "vcluster " << spec.vcluster() << ": " << delta.items_size()
-              << " item changes\n";
-    for (auto& i : delta.items())
-      std::cout << "  " << render::action_name(i.action()) << "  "
-                << render::item_text(i) << "\n";
-  }
   if (ctx.json)
-    std::cout << nlohmann::json{{"dry_run", true}, {"vclusters", out}}.dump(2)
-              << "\n";
+    std::cout << render::apply_plan_json(specs, *st).dump(2) << "\n";
+  else
+    std::cout << render::apply_plan_text(specs, *st);
   return 0;
 }
 
@@ -71,34 +49,10 @@ int run_apply(context& ctx) {
   auto r = (*s)->command(cmd);
   if (!r)
     return report(r.err());
-  // Vclusters that already held their spec got no entry: the result lists
-  // them as unchanged, the others got one sequence each, in spec order.
-  std::map<std::string, uint64_t> unchanged;
-  for (auto& u : r->result().unchanged())
-    unchanged[u.scope().vcluster()] = u.version();
-  const auto& seqs = r->result().sequences();
-  auto j = nlohmann::json::array();
-  int next = 0;
-  for (auto& spec : *specs) {
-    auto u = unchanged.find(spec.vcluster());
-    bool same = u != unchanged.end();
-    if (!same && next >= seqs.size())
-      break; // cannot happen: one sequence per changed vCluster
-    uint64_t at = same ? u->second : seqs[next++];
-    if (ctx.json) {
-      j.push_back({{"vcluster", spec.vcluster()},
-                   {same ? "version" : "sequence", at},
-                   {"unchanged", same}});
-    } else if (same) {
-      std::cout << "vcluster " << spec.vcluster() << ": unchanged (version "
-                << at << ")\n";
-    } else {
-      std::cout << "applied vcluster " << spec.vcluster() << " ("
-                << spec.items_size() << " items) as entry " << at << "\n";
-    }
-  }
   if (ctx.json)
-    std::cout << nlohmann::json{{"applied", j}}.dump(2) << "\n";
+    std::cout << render::apply_json(*specs, *r).dump(2) << "\n";
+  else
+    std::cout << render::apply_text(*specs, *r);
   return 0;
 }
 

@@ -20,27 +20,18 @@ status check_node_name(const std::string& node) {
                     + "' is not a node name (1-63 of [A-Za-z0-9._-])");
 }
 
-/// The agent to ask: PACT_AGENT_ENDPOINT / agent_endpoint when set; for a
-/// named node, the endpoint its agent recorded in the journal at boot;
-/// else this host's agent at the default.
 expected<endpoint> node_agent(const context& ctx, const std::string& node) {
-  if (auto configured = client::agent_endpoint_for(ctx.cfg, node))
-    return std::move(*configured);
-  if (node.empty())
-    return parse_endpoint(ctx.cfg.get_string("agent_endpoint"),
-                          "agent_endpoint");
-  auto s = open_session(ctx);
-  if (!s)
-    return s.err();
-  auto recorded = client::recorded_agent_endpoint(**s, node);
-  if (!recorded)
-    return recorded.err();
-  if (!*recorded)
-    return make_error("node " + node
-                      + " has no agent endpoint in the "
-                        "journal (its agent has not booted); set "
-                        "PACT_AGENT_ENDPOINT to ask an agent directly");
-  return **recorded;
+  std::unique_ptr<journal_session> s;
+  return client::node_agent(
+    ctx.cfg,
+    [&]() -> expected<journal_session*> {
+      auto opened = open_session(ctx);
+      if (!opened)
+        return opened.err();
+      s = std::move(*opened);
+      return s.get();
+    },
+    node);
 }
 
 caf::actor_system& invocation_actor_system() {

@@ -8,17 +8,24 @@
 
 #include <iostream>
 
-#include "actors/client/agent_drift.hpp"
+#include "actors/client/changes.hpp"
 #include "actors/client/client.hpp"
 #include "actors/client/journal_session.hpp"
+#include "actors/client/write_ops.hpp"
 #include "cli/approval_wait.hpp"
-#include "cli/changes.hpp"
 #include "cli/commands.hpp"
 #include "cli/local_node.hpp"
 #include "runtime/policy/agent_action.hpp"
 #include "runtime/render/journal_render.hpp"
+#include "runtime/render/write_render.hpp"
 
 namespace pact::cli {
+
+using client::build_delta;
+using client::check_ttl_flag;
+using client::parse_expectations;
+using client::parse_target;
+using client::recorded_delta;
 
 namespace po = boost::program_options;
 
@@ -30,57 +37,15 @@ std::vector<std::string> strings(const context& ctx, const char* name) {
   return ctx.vm[name].as<std::vector<std::string>>();
 }
 
-/// The delta the commit `reply` recorded: returned with the result, or
-/// for a retried command (whose remembered result does not carry it) read
-/// back from its entry, `sent` when that read fails; nothing when the
-/// commit appended no entry.
-protocol::StateDelta recorded_delta(journal_session& s,
-                                    const protocol::CommandReply& reply,
-                                    const protocol::StateDelta& sent) {
-  const auto& result = reply.result();
-  if (result.sequences().empty() || result.state_delta().items_size() > 0)
-    return result.state_delta();
-  protocol::Request req;
-  req.set_request_id("log");
-  req.mutable_log()->set_sequence(result.sequences(0));
-  auto resp = s.call(req);
-  if (resp && resp->log_reply().entries_size() == 1)
-    return resp->log_reply().entries(0).state_delta();
-  return sent;
-}
-
 /// Prints a commit's outcome: `reply` from the journal, `recorded` the
 /// delta as the entry holds it.
 int print_commit(const context& ctx, const protocol::Scope& target,
                  const protocol::CommandReply& reply,
                  const protocol::StateDelta& recorded) {
-  const auto* r = &reply;
-  if (ctx.json) {
-    auto changes = nlohmann::json::array();
-    for (auto& i : recorded.items())
-      changes.push_back(render::item_json(i));
-    std::cout << nlohmann::json{{"sequences", std::vector<uint64_t>(
-                                                r->result().sequences().begin(),
-                                                r->result().sequences().end())},
-                                {"raft_index", r->index()},
-                                {"scope", render::scope_text(target)},
-                                {"unchanged", r->result().sequences().empty()},
-                                {"changes", changes}}
-                   .dump(2)
-              << "\n";
-    return 0;
-  }
-  for (auto& line : unchanged_lines(r->result()))
-    std::cout << line << "\n";
-  if (r->result().sequences().empty())
-    return 0;
-  std::cout << "committed " << recorded.items_size() << " change"
-            << (recorded.items_size() == 1 ? "" : "s") << " to "
-            << render::scope_text(target) << " as entry "
-            << render::sequences_text(*r) << "\n";
-  for (auto& i : recorded.items())
-    std::cout << "  " << render::action_name(i.action()) << "  "
-              << render::item_text(i) << "\n";
+  if (ctx.json)
+    std::cout << render::commit_json(target, reply, recorded).dump(2) << "\n";
+  else
+    std::cout << render::commit_text(target, reply, recorded);
   return 0;
 }
 
@@ -94,45 +59,19 @@ int commit_drift(context& ctx, journal_session& s,
     return report(make_error("commit: " + render::scope_text(target)
                              + " has no drift to commit; give the changes "
                                "with --set/--unset"));
-  const auto& node = target.node();
-  auto agent = client::find_agent(ctx.cfg, s, node);
-  if (!agent)
-    return report(agent.err());
-  if (!*agent)
-    return report(make_error(
-      "commit: no agent is known for node " + node
-      + " (it never booted, and PACT_AGENT_ENDPOINT is not set), so there "
-        "is no live drift to commit; give changes with --set/--unset"));
-  auto drift = client::node_drift(ctx.cfg, **agent, node);
-  if (!drift)
-    return report(drift.err());
-  if (drift->items_size() == 0) {
+  auto r = client::commit_drift(ctx.cfg, s, target.node(),
+                                ctx.vm["message"].as<std::string>(),
+                                ctx.vm["ttl"].as<unsigned>());
+  if (!r)
+    return report(r.err());
+  if (!*r) {
     if (ctx.json)
-      std::cout << nlohmann::json{{"scope", render::scope_text(target)},
-                                  {"unchanged", true},
-                                  {"changes", nlohmann::json::array()}}
-                     .dump(2)
-                << "\n";
+      std::cout << render::no_drift_json(target).dump(2) << "\n";
     else
-      std::cout << "node " << node << " has no drift; nothing to commit\n";
+      std::cout << render::no_drift_text(target.node());
     return 0;
   }
-  protocol::Request req;
-  req.set_request_id("drift-commit");
-  auto* c = req.mutable_drift_commit();
-  c->set_node(node);
-  *c->mutable_items() = drift->items();
-  c->set_message(ctx.vm["message"].as<std::string>());
-  c->set_ttl_seconds(ctx.vm["ttl"].as<unsigned>());
-  c->set_client_request_id(client::new_request_id());
-  auto resp = client::agent_call(ctx.cfg, **agent, std::move(req));
-  if (!resp)
-    return report(resp.err());
-  if (!resp->has_drift_commit_reply())
-    return report(make_error("the agent at " + agent->value().url()
-                             + " does not commit drift (an older "
-                               "pact-agent?)"));
-  const auto& reply = resp->drift_commit_reply().command();
+  const auto& reply = **r;
   // Two-person vCluster: the journal holds the commit for a second person
   // and applies it on approval, as a journal write (the agent declared
   // nothing yet); wait as `commit --set` does.

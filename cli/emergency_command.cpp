@@ -8,11 +8,12 @@
 
 #include <iostream>
 
+#include "actors/client/write_ops.hpp"
 #include "cli/commands.hpp"
 #include "cli/local_node.hpp"
 #include "runtime/common/terminal_text.hpp"
 #include "runtime/render/journal_render.hpp"
-#include "runtime/render/status_render.hpp"
+#include "runtime/render/write_render.hpp"
 
 namespace pact::cli {
 
@@ -38,33 +39,6 @@ expected<protocol::Scope> emergency_scope(const context& ctx) {
   return scope;
 }
 
-nlohmann::json emergency_json(const protocol::Emergency& e) {
-  return {{"scope", render::scope_text(e.scope())},
-          {"started_sequence", e.started_sequence()},
-          {"owner", e.author().principal()},
-          {"reason", e.reason()},
-          {"window_ends", render::time_text(e.window_ends_unix_ms())}};
-}
-
-/// The active emergency of `scope`, read after a start.
-std::optional<protocol::Emergency> active(journal_session& s,
-                                          const protocol::Scope& scope) {
-  protocol::Request req;
-  req.set_request_id("emergency");
-  auto* q = req.mutable_state();
-  if (scope.target_case() == protocol::Scope::kNode)
-    q->set_node(scope.node());
-  else
-    q->set_vcluster(scope.vcluster());
-  auto resp = s.call(std::move(req));
-  if (!resp)
-    return std::nullopt;
-  for (const auto& e : resp->state_reply().emergencies())
-    if (render::scope_text(e.scope()) == render::scope_text(scope))
-      return e;
-  return std::nullopt;
-}
-
 int emergency_start(context& ctx, journal_session& s,
                     const protocol::Scope& scope) {
   if (!ctx.vm.count("reason") || ctx.vm["reason"].as<std::string>().empty())
@@ -78,27 +52,13 @@ int emergency_start(context& ctx, journal_session& s,
   auto r = s.command(cmd);
   if (!r)
     return report(r.err());
-  auto em = active(s, scope);
-  if (ctx.json) {
-    nlohmann::json j = em ? emergency_json(*em) : nlohmann::json::object();
-    j["scope"] = render::scope_text(scope);
-    j["sequence"] = r->result().sequences_size() > 0 ? r->result().sequences(0)
-                                                     : 0;
-    std::cout << j.dump(2) << "\n";
-    return 0;
-  }
-  std::cout << "emergency started on " << render::scope_text(scope)
-            << " as entry " << render::sequences_text(*r) << "\n";
-  if (em)
-    std::cout << "  window until "
-              << render::time_text(em->window_ends_unix_ms())
-              << "; whitelists relaxed on the affected nodes; every command "
-                 "is still recorded\n"
-              << "  end it with: pact emergency end "
-              << (scope.target_case() == protocol::Scope::kNode
-                    ? scope.node()
-                    : "--vcluster " + scope.vcluster())
+  auto em = client::active_emergency(s, scope);
+  const protocol::Emergency* shown = em ? &*em : nullptr;
+  if (ctx.json)
+    std::cout << render::emergency_started_json(scope, *r, shown).dump(2)
               << "\n";
+  else
+    std::cout << render::emergency_started_text(scope, *r, shown);
   return 0;
 }
 
@@ -113,17 +73,10 @@ int emergency_end(context& ctx, journal_session& s,
   auto r = s.command(cmd);
   if (!r)
     return report(r.err());
-  if (ctx.json) {
-    std::cout << nlohmann::json{{"scope", render::scope_text(scope)},
-                                {"sequence", r->result().sequences_size() > 0
-                                               ? r->result().sequences(0)
-                                               : 0}}
-                   .dump(2)
-              << "\n";
-    return 0;
-  }
-  std::cout << "emergency on " << render::scope_text(scope)
-            << " ended as entry " << render::sequences_text(*r) << "\n";
+  if (ctx.json)
+    std::cout << render::emergency_ended_json(scope, *r).dump(2) << "\n";
+  else
+    std::cout << render::emergency_ended_text(scope, *r);
   return 0;
 }
 
@@ -131,24 +84,10 @@ int emergency_status(context& ctx, journal_session& s) {
   auto st = s.state(ctx.cfg.get_string("vcluster"), "");
   if (!st)
     return report(st.err());
-  if (ctx.json) {
-    auto out = nlohmann::json::array();
-    for (const auto& e : st->emergencies())
-      out.push_back(emergency_json(e));
-    std::cout << out.dump(2) << "\n";
-    return 0;
-  }
-  if (st->emergencies_size() == 0) {
-    std::cout << "no active emergencies\n";
-    return 0;
-  }
-  std::vector<std::vector<std::string>> rows{
-    {"SCOPE", "OWNER", "SINCE", "WINDOW ENDS", "REASON"}};
-  for (const auto& e : st->emergencies())
-    rows.push_back({render::scope_text(e.scope()), e.author().principal(),
-                    "entry " + std::to_string(e.started_sequence()),
-                    render::time_text(e.window_ends_unix_ms()), e.reason()});
-  std::cout << render::render_table(rows);
+  if (ctx.json)
+    std::cout << render::emergencies_json(*st).dump(2) << "\n";
+  else
+    std::cout << render::emergencies_text(*st);
   return 0;
 }
 

@@ -4,13 +4,15 @@
 
 #include <iostream>
 
+#include "actors/client/changes.hpp"
 #include "actors/client/journal_session.hpp"
-#include "cli/changes.hpp"
 #include "cli/commands.hpp"
 #include "cli/local_node.hpp"
 #include "runtime/render/journal_render.hpp"
 
 namespace pact::cli {
+
+using client::parse_target;
 
 namespace po = boost::program_options;
 

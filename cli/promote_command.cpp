@@ -7,16 +7,19 @@
 #include <fstream>
 #include <iostream>
 
+#include "actors/client/changes.hpp"
 #include "actors/client/journal_session.hpp"
-#include "cli/changes.hpp"
 #include "cli/commands.hpp"
 #include "runtime/common/terminal_text.hpp"
 #include "runtime/render/diff_view.hpp"
 #include "runtime/render/journal_render.hpp"
+#include "runtime/render/write_render.hpp"
 #include "runtime/spec/overlay_render.hpp"
 #include "runtime/spec/promote.hpp"
 
 namespace pact::cli {
+
+using render::unchanged_lines;
 
 namespace po = boost::program_options;
 

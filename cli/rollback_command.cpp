@@ -8,18 +8,27 @@
 #include <iostream>
 
 #include "actors/client/agent_drift.hpp"
+#include "actors/client/changes.hpp"
 #include "actors/client/client.hpp"
 #include "actors/client/journal_session.hpp"
-#include "cli/changes.hpp"
+#include "actors/client/write_ops.hpp"
 #include "cli/commands.hpp"
 #include "runtime/render/drift_view.hpp"
 #include "runtime/render/journal_render.hpp"
+#include "runtime/render/write_render.hpp"
 
 namespace pact::cli {
+
+using client::parse_target;
 
 namespace po = boost::program_options;
 
 namespace {
+
+std::string rollback_message(const context& ctx, uint64_t seq) {
+  return ctx.vm.count("message") ? ctx.vm["message"].as<std::string>()
+                                 : "rollback to " + std::to_string(seq);
+}
 
 void print_restored(const context& ctx, const protocol::NodeRollbackReply& r,
                     const protocol::Scope& scope, uint64_t seq) {
@@ -34,29 +43,13 @@ void print_restored(const context& ctx, const protocol::NodeRollbackReply& r,
 int rollback_node(context& ctx, journal_session& s, const endpoint& agent,
                   const protocol::Scope& scope, uint64_t seq,
                   int64_t seq_unix_ms) {
-  auto items = client::node_items_at(s, scope.node(), seq, seq_unix_ms);
-  if (!items)
-    return report(items.err());
-  protocol::Request req;
-  req.set_request_id("node-rollback");
-  auto* r = req.mutable_node_rollback();
-  r->set_node(scope.node());
-  r->set_rollback_to(seq);
-  *r->mutable_node_items() = items->items();
-  r->set_force(ctx.vm.count("force") > 0);
-  r->set_message(ctx.vm.count("message")
-                   ? ctx.vm["message"].as<std::string>()
-                   : "rollback to " + std::to_string(seq));
-  r->set_client_request_id(client::new_request_id());
-  auto resp = client::agent_call(ctx.cfg, agent, std::move(req));
-  if (!resp)
-    return report(resp.err());
-  if (!resp->has_node_rollback_reply())
-    return report(make_error("the agent at " + agent.url()
-                             + " does not roll nodes back (an older "
-                               "pact-agent?)"));
-  print_restored(ctx, resp->node_rollback_reply(), scope, seq);
-  for (const auto& i : resp->node_rollback_reply().restored())
+  auto r = client::rollback_node(ctx.cfg, s, agent, scope.node(), seq,
+                                 seq_unix_ms, ctx.vm.count("force") > 0,
+                                 rollback_message(ctx, seq));
+  if (!r)
+    return report(r.err());
+  print_restored(ctx, *r, scope, seq);
+  for (const auto& i : r->restored())
     if (i.outcome() == "failed")
       return 1; // the journal recorded it; the node is not fully restored
   return 0;
@@ -69,16 +62,10 @@ int run_rollback(context& ctx) {
   auto s = open_session(ctx);
   if (!s)
     return report(s.err());
-  protocol::Request req;
-  req.set_request_id("log");
-  req.mutable_log()->set_sequence(seq);
-  auto resp = (*s)->call(req);
-  if (!resp)
-    return report(resp.err());
-  if (resp->log_reply().entries_size() != 1)
-    return report(
-      make_error("rollback: no entry with sequence " + std::to_string(seq)));
-  const auto& entry = resp->log_reply().entries(0);
+  auto found = client::entry_at(**s, seq);
+  if (!found)
+    return report(found.err());
+  const auto& entry = *found;
   protocol::Scope scope = entry.scope();
   if (ctx.vm.count("scope")) {
     auto t = parse_target(ctx.vm["scope"].as<std::string>());
@@ -98,34 +85,14 @@ int run_rollback(context& ctx) {
   cmd.set_kind(protocol::COMMAND_KIND_ROLLBACK);
   *cmd.mutable_scope() = scope;
   cmd.set_rollback_to(seq);
-  cmd.set_message(ctx.vm.count("message")
-                    ? ctx.vm["message"].as<std::string>()
-                    : "rollback to " + std::to_string(seq));
+  cmd.set_message(rollback_message(ctx, seq));
   auto r = (*s)->command(cmd);
   if (!r)
     return report(r.err());
-  // Rolling back to what the scope already holds writes nothing.
-  if (r->result().sequences().empty()) {
-    if (ctx.json)
-      std::cout << nlohmann::json{{"unchanged", true},
-                                  {"rollback_to", seq},
-                                  {"scope", render::scope_text(scope)}}
-                     .dump(2)
-                << "\n";
-    for (auto& line :
-         ctx.json ? std::vector<std::string>{} : unchanged_lines(r->result()))
-      std::cout << line << "\n";
-    return 0;
-  }
   if (ctx.json)
-    std::cout << nlohmann::json{{"sequence", r->result().sequences(0)},
-                                {"rollback_to", seq},
-                                {"scope", render::scope_text(scope)}}
-                   .dump(2)
-              << "\n";
+    std::cout << render::rollback_json(scope, seq, *r).dump(2) << "\n";
   else
-    std::cout << "rolled " << render::scope_text(scope) << " back to entry "
-              << seq << " as entry " << render::sequences_text(*r) << "\n";
+    std::cout << render::rollback_text(scope, seq, *r);
   return 0;
 }
 

@@ -2,10 +2,15 @@
 // message per line). Diagnostics go to stderr; stdout carries only protocol
 // messages.
 
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
-#include <optional>
+#include <mutex>
 #include <string>
+#include <string_view>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -27,34 +32,55 @@ static_assert(mcp::max_message_bytes == policy::max_request_bytes,
 
 namespace {
 
-/// Serves stdin until it ends. The core answers every input itself; the
-/// catch is the last guard that keeps the bridge serving the next request
-/// should anything still throw (its text is logged, never sent).
-void serve(mcp::server& srv) {
+/// How long calls still running at EOF may go on answering.
+constexpr std::chrono::seconds eof_grace{30};
+
+/// Serves stdin until it ends, then gives the calls still running a grace
+/// period; true when all of them finished. Tool calls run on their own
+/// threads and write their replies through the sink, so stdout is shared:
+/// one mutex keeps each line whole. The core answers every input itself;
+/// the catch is the last guard that keeps the bridge serving the next
+/// request should anything still throw (its text is logged, never sent).
+bool serve(mcp::server& srv) {
+  std::mutex out_mu;
+  auto write = [&out_mu](const std::string& line) {
+    std::lock_guard<std::mutex> lk(out_mu);
+    std::cout << line << "\n" << std::flush;
+  };
+  srv.set_error_log([](const std::string& text) { spdlog::error("{}", text); });
+  srv.start(write);
   mcp::line_reader in{std::cin, mcp::max_message_bytes};
   std::string line;
   for (;;) {
     auto st = in.next(line);
     if (st == mcp::line_reader::status::end)
-      return;
-    std::optional<std::string> out;
-    if (st == mcp::line_reader::status::too_long) {
-      out = mcp::server::oversized_reply();
-    } else {
-      try {
-        out = srv.handle_line(line);
-      } catch (const std::exception& e) {
-        spdlog::error("internal error handling a message: {}", e.what());
-        out = mcp::to_line(
-          {{"jsonrpc", "2.0"},
-           {"id", nullptr},
-           {"error",
-            {{"code", mcp::internal_error}, {"message", "internal error"}}}});
-      }
+      break;
+    try {
+      if (st == mcp::line_reader::status::too_long)
+        srv.receive_oversized();
+      else
+        srv.receive_line(line);
+    } catch (const std::exception& e) {
+      spdlog::error("internal error handling a message: {}", e.what());
+      write(mcp::to_line(
+        {{"jsonrpc", "2.0"},
+         {"id", nullptr},
+         {"error",
+          {{"code", mcp::internal_error}, {"message", "internal error"}}}}));
     }
-    if (out)
-      std::cout << *out << "\n" << std::flush;
   }
+  // EOF. A pipe (`printf ... | pact-mcp`) closes its end after its last
+  // request and still reads the answers, so the calls running finish and
+  // answer, for a while. Then the session ends: what still runs is
+  // cancelled (it stops before its next write) and its reply not sent.
+  srv.end_of_input();
+  if (srv.wait_idle(eof_grace))
+    return srv.shutdown(std::chrono::milliseconds(0));
+  spdlog::warn(
+    "stdin ended with tool calls still running after {} s; "
+    "cancelling them",
+    std::chrono::duration_cast<std::chrono::seconds>(eof_grace).count());
+  return srv.shutdown(std::chrono::seconds(2));
 }
 
 } // namespace
@@ -62,6 +88,9 @@ void serve(mcp::server& srv) {
 int main(int argc, char** argv) {
   // stdin is read in large buffered blocks, not one C stdio call a byte.
   std::ios::sync_with_stdio(false);
+  // A client that closed its end of stdout must not kill the bridge with
+  // SIGPIPE while a reply is written: the write fails and is dropped.
+  std::signal(SIGPIPE, SIG_IGN);
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--version") {
@@ -73,8 +102,10 @@ int main(int argc, char** argv) {
                    "stdin/stdout: JSON-RPC 2.0,\none message per line of "
                    "at most 4 MiB (docs/mcp.md).\nEnvironment: "
                    "PACT_ENDPOINT, PACT_MCP_TOKEN, PACT_VCLUSTER, "
-                   "PACT_AGENT_ENDPOINT, PACT_LOG;\nthe rest of "
-                   "~/.config/pact/cli.toml as for pact.\n";
+                   "PACT_AGENT_ENDPOINT,\nPACT_LATTICE_ENDPOINT, "
+                   "PACT_MCP_ALLOW_DESTRUCTIVE, PACT_MCP_PAGE_SIZE, "
+                   "PACT_LOG;\nthe rest of ~/.config/pact/cli.toml as for "
+                   "pact.\n";
       return 0;
     }
     std::cerr << "pact-mcp: unknown argument '" << a << "' (see --help)\n";
@@ -82,7 +113,14 @@ int main(int argc, char** argv) {
   }
   config::load_request req;
   req.keys = &config::cli_schema();
-  req.env = config::process_env();
+  // The bridge's own token stands for PACT_TOKEN, so that the journal and
+  // every agent see the same principal (pact-service-ai).
+  req.env = [env = config::process_env()](const char* name) {
+    if (std::string_view(name) == "PACT_TOKEN")
+      if (auto own = env("PACT_MCP_TOKEN"); own && !own->empty())
+        return own;
+    return env(name);
+  };
   req.file_path = config::expand_home(config::cli_config_path, req.env);
   auto cfg = config::load(req);
   if (!cfg) {
@@ -99,7 +137,26 @@ int main(int argc, char** argv) {
   caf::actor_system_config sys_cfg;
   protocol::configure(sys_cfg);
   caf::actor_system sys{sys_cfg};
-  mcp::server srv{"pact-mcp", PACT_VERSION, mcp::make_tools(sys, *cfg)};
-  serve(srv);
+  auto options = mcp::bridge_options(req.env);
+  if (!options) {
+    std::cerr << "pact-mcp: " << options.err().message << "\n";
+    return to_int(options.err().code);
+  }
+  mcp::bridge b{sys, *cfg, options->allow_destructive,
+                options->lattice_endpoint};
+  mcp::server srv{"pact-mcp", PACT_VERSION, mcp::make_tools(b),
+                  options->page_size};
+  bool all_finished = serve(srv);
+  std::cout.flush();
+  if (!all_finished) {
+    // A call still blocks (e.g. on an unreachable journal): its thread
+    // must not outlive the actor system and tools that destructors would
+    // free under it. Everything written is flushed; exit without them.
+    spdlog::warn("tool calls still running at exit; leaving without them");
+    if (auto log = spdlog::default_logger())
+      log->flush();
+    std::fflush(nullptr);
+    std::_Exit(0);
+  }
   return 0;
 }

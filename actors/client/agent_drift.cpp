@@ -133,4 +133,37 @@ expected<protocol::DriftReply> node_drift(const config::values& cfg,
   return resp->drift_reply();
 }
 
+expected<endpoint>
+node_agent(const config::values& cfg,
+           const std::function<expected<journal_session*>()>& session,
+           const std::string& node) {
+  if (auto configured = agent_endpoint_for(cfg, node))
+    return std::move(*configured);
+  if (node.empty())
+    return parse_endpoint(cfg.get_string("agent_endpoint"), "agent_endpoint");
+  auto s = session();
+  if (!s)
+    return s.err();
+  auto recorded = recorded_agent_endpoint(**s, node);
+  if (!recorded)
+    return recorded.err();
+  if (!*recorded)
+    return make_error("node " + node
+                      + " has no agent endpoint in the journal (its agent "
+                        "has not booted); set PACT_AGENT_ENDPOINT to ask an "
+                        "agent directly");
+  return **recorded;
+}
+
+expected<std::string> served_node(const config::values& cfg,
+                                  const endpoint& agent,
+                                  const std::string& node) {
+  if (!node.empty())
+    return node;
+  auto drift = node_drift(cfg, agent, node);
+  if (!drift)
+    return drift.err();
+  return drift->node();
+}
+
 } // namespace pact::client

@@ -4,6 +4,7 @@
 /// agent listens, and its DriftReply. The agent verifies the caller's token
 /// itself and applies the same read rule as for status.
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -62,6 +63,24 @@ std::optional<error> approval_refusal(const protocol::Response& resp,
 expected<std::optional<endpoint>> find_agent(const config::values& cfg,
                                              journal_session& s,
                                              const std::string& node);
+
+/// The agent to ask about `node`: agent_endpoint_for when the caller named
+/// one; for "" this host's agent (`agent_endpoint`, default
+/// http://localhost:9445); else the endpoint the node's agent recorded in
+/// the journal at boot, asking `session` for a journal session only then.
+/// Errors: a bad URL, the journal's, or a node whose agent never booted
+/// (exit 1, saying to set PACT_AGENT_ENDPOINT).
+expected<endpoint>
+node_agent(const config::values& cfg,
+           const std::function<expected<journal_session*>()>& session,
+           const std::string& node);
+
+/// The node the agent at `agent` serves: `node` when named, else the name
+/// the agent answers with (asked with a drift request). A grant names the
+/// node by its id (policy/agent_action.hpp).
+expected<std::string> served_node(const config::values& cfg,
+                                  const endpoint& agent,
+                                  const std::string& node);
 
 /// `node`'s committed items after entry `seq`, replayed from its entries in
 /// the journal's log (runtime/journal/node_history.hpp), read newest first

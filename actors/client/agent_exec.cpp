@@ -11,7 +11,8 @@ agent_exec(const config::values& cfg, const endpoint& agent,
            const std::string& node, const std::vector<std::string>& argv,
            uint32_t timeout_seconds,
            const std::function<void(const protocol::ExecChunk&)>& on_chunk,
-           const std::string& approval_id, bool* approval_required) {
+           const std::string& approval_id, bool* approval_required,
+           const std::function<bool()>& stop) {
   auto token = resolve_token(cfg);
   if (!token)
     return token.err();
@@ -31,12 +32,14 @@ agent_exec(const config::values& cfg, const endpoint& agent,
                + std::chrono::seconds(10);
   journal_session s(
     nullptr, options{{agent}, "agent", std::move(*token), timeout_of(cfg)});
-  auto resp = s.conn().call_streaming(std::move(req), extra,
-                                      [&](const std::string& bytes) {
-                                        protocol::ExecChunk c;
-                                        if (c.ParseFromString(bytes))
-                                          on_chunk(c);
-                                      });
+  auto resp = s.conn().call_streaming(
+    std::move(req), extra,
+    [&](const std::string& bytes) {
+      protocol::ExecChunk c;
+      if (c.ParseFromString(bytes))
+        on_chunk(c);
+    },
+    {}, stop);
   if (!resp)
     return resp.err();
   if (auto refused = approval_refusal(*resp, agent, approval_required))

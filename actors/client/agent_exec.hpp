@@ -26,12 +26,15 @@ namespace pact::client {
 /// second person the command runs with (two-person vCluster), used up by
 /// the agent before it runs. A refusal for want of one (exit 3) sets
 /// `*approval_required` when given (agent_drift.hpp, approval_refusal).
+/// `stop`: connection::call_streaming's (stop waiting, e.g. when an MCP
+/// client cancels; the command itself runs on to its end or timeout).
 expected<protocol::ExecReply>
 agent_exec(const config::values& cfg, const endpoint& agent,
            const std::string& node, const std::vector<std::string>& argv,
            uint32_t timeout_seconds,
            const std::function<void(const protocol::ExecChunk&)>& on_chunk,
            const std::string& approval_id = {},
-           bool* approval_required = nullptr);
+           bool* approval_required = nullptr,
+           const std::function<bool()>& stop = {});
 
 } // namespace pact::client

@@ -173,7 +173,8 @@ connection::attempt connection::call_once(const protocol::Request& req,
 expected<protocol::Response> connection::call_streaming(
   protocol::Request req, milliseconds extra,
   const std::function<void(const std::string&)>& on_chunk,
-  const std::function<void(const caf::actor&, const std::string&)>& on_attach) {
+  const std::function<void(const caf::actor&, const std::string&)>& on_attach,
+  const std::function<bool()>& stop) {
   auto deadline = steady_clock::now() + opts_.timeout + extra;
   req.set_version(protocol::PROTOCOL_VERSION_1);
   req.set_request_id(req.request_id() + "#" + new_request_id().substr(0, 8));
@@ -224,8 +225,18 @@ expected<protocol::Response> connection::call_streaming(
       },
       [&](caf::down_msg&) { lost("connection lost"); },
       [&](caf::error& err) { lost(protocol::message_of(err)); },
-      caf::after(left_until(deadline)) >>
-        [&] { lost("no answer before the deadline"); });
+      caf::after(stop ? std::min(left_until(deadline), milliseconds(stop_poll))
+                      : left_until(deadline))
+        >>
+        [&] {
+          if (left_until(deadline) <= milliseconds::zero())
+            lost("no answer before the deadline");
+          else if (stop && stop()) {
+            result = make_error("stopped waiting for " + where
+                                + "; the command's outcome is unknown");
+            done = true;
+          }
+        });
   // Chunks sent before the answer but behind it on the way (the agent
   // sends them from another actor) still come: wait for them, briefly.
   auto want = !result                     ? 0

@@ -64,11 +64,19 @@ public:
   /// `on_attach`, when given, receives a (shell_attach_atom, session,
   /// secret) message (`pact shell`: where to send input); the ShellReply's
   /// chunks_sent counts as the ExecReply's does.
+  ///
+  /// `stop`, when given, is asked every stop_poll while waiting; once it
+  /// says true the wait ends with an error (exit 1, "stopped waiting for
+  /// …"): pact-mcp's cancelled calls. The request is not withdrawn.
   expected<protocol::Response> call_streaming(
     protocol::Request req, std::chrono::milliseconds extra,
     const std::function<void(const std::string&)>& on_chunk,
     const std::function<void(const caf::actor&, const std::string&)>& on_attach
-    = {});
+    = {},
+    const std::function<bool()>& stop = {});
+
+  /// How often call_streaming asks its `stop`.
+  static constexpr std::chrono::milliseconds stop_poll{200};
 
   const options& opts() const {
     return opts_;

@@ -1,8 +1,9 @@
 // libFuzzer target for pact-mcp's input handling (issue 8 item 5): the
 // bytes are stdin; they are split by the bridge's line reader and each line
-// goes through the server core with the real tool schemas and argument
-// decoders. Beyond "no crash, no sanitizer report", every reply must be
-// well-formed JSON-RPC 2.0 with one of the specification's error codes.
+// goes through the server core (synchronous handle_line) with every real
+// tool schema, stub calls and the read tools' argument decoders. Beyond
+// "no crash, no sanitizer report", every reply must be well-formed JSON-RPC
+// 2.0 with one of the specification's error codes or pact's server_busy.
 
 #include <cstdint>
 #include <cstdlib>
@@ -40,7 +41,7 @@ void check_response(const json& r) {
     int code = e["code"].get<int>();
     require(code == parse_error || code == invalid_request
             || code == method_not_found || code == invalid_params
-            || code == internal_error);
+            || code == internal_error || code == server_busy);
   }
 }
 
@@ -57,23 +58,48 @@ void check_reply(const std::string& line) {
   check_response(r);
 }
 
+/// What a failed pact tool returns (tools.cpp "failed"): it must fit
+/// every tool's outputSchema, so that stub results reach the client.
+tool_result stub_result() {
+  return {
+    "stub",
+    {{"error",
+      {{"message", "stub"}, {"exit_code", 1}, {"meaning", "general error"}}}},
+    true};
+}
+
+std::vector<tool> make_tools() {
+  auto tools = tool_specs();
+  for (auto& t : tools) {
+    // The decoders must accept whatever passed the schema.
+    if (t.name == "pact_log")
+      t.call = [](const json& a, call_context&) {
+        auto d = decode_log_args(a);
+        require(d.limit >= 1 && d.limit <= 10000);
+        return stub_result();
+      };
+    else if (t.name == "pact_diff")
+      t.call = [](const json& a, call_context&) {
+        require(!decode_diff_args(a).node.empty());
+        return stub_result();
+      };
+    else if (t.name == "pact_status")
+      t.call = [](const json& a, call_context&) {
+        decode_status_args(a, "default");
+        return stub_result();
+      };
+    else
+      t.call = [](const json&, call_context& ctx) {
+        require(!ctx.can_elicit() && !ctx.elicit("?", json::object()));
+        return stub_result();
+      };
+  }
+  return tools;
+}
+
 server make_server() {
-  std::vector<tool> tools{log_tool_spec(), diff_tool_spec(),
-                          status_tool_spec()};
-  tools[0].call = [](const json& a) -> tool_result {
-    auto d = decode_log_args(a);
-    require(d.limit >= 1 && d.limit <= 10000);
-    return {d.scope, {{"limit", d.limit}}, d.verify};
-  };
-  tools[1].call = [](const json& a) -> tool_result {
-    auto d = decode_diff_args(a);
-    require(!d.node.empty());
-    return {d.node, nullptr, false};
-  };
-  tools[2].call = [](const json& a) -> tool_result {
-    auto d = decode_status_args(a, "default");
-    return {d.node + d.vcluster, nullptr, false};
-  };
+  // Built once: the specs are large and every input gets a fresh server.
+  static const std::vector<tool> tools = make_tools();
   return server{"pact-mcp", "fuzz", tools};
 }
 

@@ -3,7 +3,8 @@
 // by the journal when it applies the commit (issue 9 item 5; those rules
 // are tested in tests/unit/runtime/journal/config_intent_test.cpp).
 
-#include "cli/changes.hpp"
+#include "actors/client/changes.hpp"
+#include "runtime/render/write_render.hpp"
 
 #include <doctest/doctest.h>
 
@@ -11,7 +12,7 @@
 #include <vector>
 
 using namespace pact;
-using namespace pact::cli;
+using namespace pact::client;
 using namespace pact::protocol;
 using strings = std::vector<std::string>;
 
@@ -236,11 +237,11 @@ TEST_CASE("unchanged_lines names each unchanged target with its version") {
   auto* c = r.add_unchanged();
   c->mutable_scope()->set_node("n1");
   c->set_version(9);
-  CHECK(unchanged_lines(r)
+  CHECK(render::unchanged_lines(r)
         == std::vector<std::string>{"vcluster ml: unchanged (version 7)",
                                     "global: unchanged (version 3)",
                                     "node n1: unchanged (version 9)"});
-  CHECK(unchanged_lines(CommandResult{}).empty());
+  CHECK(render::unchanged_lines(CommandResult{}).empty());
 }
 
 TEST_CASE("--ttl is checked in the flag's words, not the journal's field") {

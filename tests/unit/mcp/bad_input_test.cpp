@@ -16,24 +16,24 @@ namespace {
 
 /// A server with the real pact tool specs; calls only count.
 server spec_server(int* calls) {
-  std::vector<tool> tools{log_tool_spec(), diff_tool_spec(),
-                          status_tool_spec()};
+  std::vector<tool> tools{spec_of("pact_log"), spec_of("pact_diff"),
+                          spec_of("pact_status")};
   for (auto& t : tools)
-    t.call = [calls](const json&) -> tool_result {
+    t.call = [calls](const json&, call_context&) -> tool_result {
       ++*calls;
       return {"ok", nullptr, false};
     };
   tool boom;
   boom.name = "boom";
   boom.input_schema = {{"type", "object"}};
-  boom.call = [](const json&) -> tool_result {
+  boom.call = [](const json&, call_context&) -> tool_result {
     throw std::runtime_error("secret library text");
   };
   tools.push_back(boom);
   tool bytes;
   bytes.name = "bytes";
   bytes.input_schema = {{"type", "object"}};
-  bytes.call = [](const json&) -> tool_result {
+  bytes.call = [](const json&, call_context&) -> tool_result {
     return {std::string("bad \xff\xfe bytes"), nullptr, false};
   };
   tools.push_back(bytes);

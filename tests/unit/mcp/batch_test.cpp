@@ -16,7 +16,9 @@ server make_server() {
   tool echo;
   echo.name = "echo";
   echo.input_schema = {{"type", "object"}};
-  echo.call = [](const json&) -> tool_result { return {"hi", nullptr, false}; };
+  echo.call = [](const json&, call_context&) -> tool_result {
+    return {"hi", nullptr, false};
+  };
   return server{"pact-mcp", "9.9.9", {echo}};
 }
 

@@ -62,3 +62,102 @@ TEST_CASE("clip keeps short text and never cuts inside a UTF-8 character") {
   // "é" is two bytes; a cut after its first byte backs off before it.
   CHECK(clip("a\xc3\xa9z", 2) == "a...");
 }
+
+TEST_CASE("type may list several names") {
+  json s = {{"type", json::array({"string", "null"})}};
+  CHECK_FALSE(schema_violation(s, "x"));
+  CHECK_FALSE(schema_violation(s, nullptr));
+  CHECK(*schema_violation(s, 5)
+        == "arguments must be a string or null (got number)");
+  json three = {{"type", json::array({"integer", "array", "object"})}};
+  CHECK(*schema_violation(three, "x")
+        == "arguments must be an integer, an array or an object (got string)");
+}
+
+TEST_CASE("items, minItems and maxItems, with the element's place") {
+  json s = {{"type", "array"},
+            {"items", {{"type", "string"}, {"minLength", 1}}},
+            {"minItems", 1},
+            {"maxItems", 3}};
+  CHECK_FALSE(schema_violation(s, {"a", "b"}));
+  CHECK(*schema_violation(s, json::array())
+        == "arguments must have at least 1 items");
+  CHECK(*schema_violation(s, {"a", "b", "c", "d"})
+        == "arguments must have at most 3 items");
+  CHECK(*schema_violation(s, {"a", 2})
+        == "argument '[1]' must be a string (got number)");
+  json obj = {{"type", "object"}, {"properties", {{"set", s}}}};
+  CHECK(*schema_violation(obj, {{"set", {"a", ""}}})
+        == "argument 'set[1]' must have at least 1 characters");
+}
+
+TEST_CASE("enum and const compare by value") {
+  json e = {{"enum", json::array({"up", "down", 1})}};
+  CHECK_FALSE(schema_violation(e, "up"));
+  CHECK_FALSE(schema_violation(e, 1.0));
+  CHECK(*schema_violation(e, "left")
+        == "arguments must be one of \"up\", \"down\", 1");
+  json c = {{"const", {{"a", 1}}}};
+  CHECK_FALSE(schema_violation(c, {{"a", 1.0}}));
+  CHECK(*schema_violation(c, {{"a", 2}}) == "arguments must be {\"a\":1}");
+}
+
+TEST_CASE("anyOf needs one fitting schema, oneOf exactly one") {
+  json any = {{"anyOf", json::array({{{"type", "string"}},
+                                     {{"type", "integer"}, {"minimum", 0}}})}};
+  CHECK_FALSE(schema_violation(any, "x"));
+  CHECK_FALSE(schema_violation(any, 3));
+  CHECK(*schema_violation(any, -1)
+        == "arguments fits none of the schemas its anyOf allows");
+  json one = {{"oneOf", json::array({{{"type", "integer"}},
+                                     {{"type", "number"}, {"maximum", 1}}})}};
+  CHECK_FALSE(schema_violation(one, 5));
+  CHECK_FALSE(schema_violation(one, 0.5));
+  CHECK(*schema_violation(one, 1)
+        == "arguments fits more than one of the schemas its oneOf allows");
+  CHECK(*schema_violation(one, "x")
+        == "arguments fits none of the schemas its oneOf allows");
+}
+
+TEST_CASE("additionalProperties as a schema checks the other members") {
+  json s = {{"type", "object"},
+            {"properties", {{"name", {{"type", "string"}}}}},
+            {"additionalProperties", {{"type", "integer"}, {"maximum", 10}}}};
+  CHECK_FALSE(schema_violation(s, {{"name", "x"}, {"a", 1}, {"b", 10}}));
+  CHECK(*schema_violation(s, {{"name", "x"}, {"a", 11}})
+        == "argument 'a' must be at most 10");
+  CHECK(*schema_violation(s, {{"a", "y"}})
+        == "argument 'a' must be an integer (got string)");
+}
+
+TEST_CASE("output messages name members by their path") {
+  using pact::mcp::output_violation;
+  json s = {{"type", "object"},
+            {"properties",
+             {{"nodes",
+               {{"type", "array"},
+                {"items",
+                 {{"type", "object"},
+                  {"properties",
+                   {{"state", {{"enum", json::array({"up", "down"})}}},
+                    {"gpus", {{"type", "integer"}, {"minimum", 0}}}}},
+                  {"required", json::array({"state"})},
+                  {"additionalProperties", false}}}}}}},
+            {"required", json::array({"nodes"})}};
+  json good
+    = {{"nodes", {{{"state", "up"}}, {{"state", "down"}, {"gpus", 4}}}}};
+  CHECK_FALSE(output_violation(s, good));
+  json bad = good;
+  bad["nodes"].push_back({{"state", "up"}});
+  bad["nodes"].push_back({{"state", "lost"}});
+  CHECK(*output_violation(s, bad)
+        == "'nodes[3].state' must be one of \"up\", \"down\"");
+  CHECK(*output_violation(s, json::object())
+        == "missing required member 'nodes'");
+  CHECK(*output_violation(s, {{"nodes", {{{"state", "up"}, {"x", 1}}}}})
+        == "unknown member 'nodes[0].x'");
+  CHECK(*output_violation(s, {{"nodes", {{{"state", "up"}, {"gpus", -1}}}}})
+        == "'nodes[0].gpus' must be at least 0");
+  CHECK(*output_violation(s, json::array())
+        == "structuredContent must be an object (got array)");
+}

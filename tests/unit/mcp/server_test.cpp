@@ -16,7 +16,7 @@ server make_server(int* calls = nullptr) {
   echo.title = "Echo";
   echo.description = "Returns its argument";
   echo.input_schema = {{"type", "object"}};
-  echo.call = [calls](const json& args) -> tool_result {
+  echo.call = [calls](const json& args, call_context&) -> tool_result {
     if (calls)
       ++*calls;
     if (args.value("fail", false))

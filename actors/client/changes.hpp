@@ -13,7 +13,7 @@
 #include "runtime/common/error.hpp"
 #include <pact/protocol/api.pb.h>
 
-namespace pact::cli {
+namespace pact::client {
 
 /// The target of a commit or rollback: a node name, "vc:NAME" or "global".
 expected<protocol::Scope> parse_target(const std::string& text);
@@ -41,8 +41,4 @@ parse_expectations(const std::vector<std::string>& specs);
 /// does not expire, so --ttl there is an error rather than ignored. Exit 1.
 status check_ttl_flag(const protocol::Scope& target, unsigned ttl, bool given);
 
-/// For a command that left targets unchanged (CommandResult.unchanged), one
-/// line per target: "vcluster ml: unchanged (version 7)".
-std::vector<std::string> unchanged_lines(const protocol::CommandResult& r);
-
-} // namespace pact::cli
+} // namespace pact::client

@@ -1,4 +1,4 @@
-#include "cli/changes.hpp"
+#include "actors/client/changes.hpp"
 
 #include <map>
 
@@ -7,7 +7,7 @@
 #include "runtime/journal/journal_query.hpp"
 #include "runtime/render/journal_render.hpp"
 
-namespace pact::cli {
+namespace pact::client {
 
 using namespace pact::protocol;
 
@@ -131,18 +131,4 @@ parse_expectations(const std::vector<std::string>& specs) {
   return out;
 }
 
-std::vector<std::string> unchanged_lines(const CommandResult& r) {
-  std::vector<std::string> out;
-  for (auto& u : r.unchanged()) {
-    const auto& sc = u.scope();
-    auto what = sc.target_case() == Scope::kVcluster
-                  ? "vcluster " + sc.vcluster()
-                : sc.target_case() == Scope::kNode ? "node " + sc.node()
-                                                   : std::string("global");
-    out.push_back(what + ": unchanged (version " + std::to_string(u.version())
-                  + ")");
-  }
-  return out;
-}
-
-} // namespace pact::cli
+} // namespace pact::client
