@@ -17,9 +17,12 @@ fi
 "$root/deploy/install-deps.sh" test
 "$root/deploy/build.sh" "$build" "${extra[@]}"
 
-# The official MCP TypeScript SDK client used by tests/e2e/test_mcp.py.
+# The official MCP TypeScript SDK client, the MCP Inspector's CLI and ajv,
+# used by tests/e2e/test_mcp*.py (installed again when one is missing).
 mcp=$root/tests/e2e/mcp
-if [ ! -d "$mcp/node_modules/@modelcontextprotocol/sdk" ]; then
+if [ ! -d "$mcp/node_modules/@modelcontextprotocol/sdk" ] \
+   || [ ! -d "$mcp/node_modules/@modelcontextprotocol/inspector-cli" ] \
+   || [ ! -d "$mcp/node_modules/ajv" ]; then
   (cd "$mcp" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 

@@ -9,102 +9,14 @@
 #include <mutex>
 #include <thread>
 
+#include "mcp/rpc.hpp"
 #include "mcp/schema.hpp"
 
 namespace pact::mcp {
 
 namespace {
 
-/// Newest first: initialize falls back to the first.
-const char* const newest_version = "2025-11-25";
-/// From this revision on: structuredContent, outputSchema, top-level tool
-/// titles, elicitation (MCP 2025-06-18 changelog).
-const char* const structured_version = "2025-06-18";
-/// From this revision on: tool annotations (MCP 2025-03-26 changelog).
-const char* const annotations_version = "2025-03-26";
-/// Elicitation requests name their mode from this revision on.
-const char* const elicit_mode_version = "2025-11-25";
-
-json error_reply(const json& id, int code, const std::string& message) {
-  return {{"jsonrpc", "2.0"},
-          {"id", id},
-          {"error", {{"code", code}, {"message", message}}}};
-}
-
-json result_reply(const json& id, json result) {
-  return {{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
-}
-
-/// MCP (basic/index, "Requests"): an id is a string or an integer, never
-/// null; JSON-RPC discourages fractions, MCP forbids them.
-bool valid_id(const json& id) {
-  return id.is_string() || id.is_number_integer();
-}
-
-/// The key of a request id among the calls in flight: 1 and "1" differ.
-std::string id_key(const json& id) {
-  return id.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-/// A message the client sends in answer to a request of ours: no method,
-/// a result or an error (JSON-RPC 2.0 §5).
-bool is_response(const json& msg) {
-  return !msg.contains("method")
-         && (msg.contains("result") || msg.contains("error"));
-}
-
-/// MCP names notifications "notifications/..." and they carry no id.
-bool is_notification_method(const std::string& method) {
-  return method.rfind("notifications/", 0) == 0;
-}
-
-/// Protocol versions are dates, so they compare as strings.
-bool at_least(const std::string& version, const char* since) {
-  return version >= since;
-}
-
-std::optional<std::string> check_initialize(const json& params) {
-  if (!params.contains("protocolVersion"))
-    return "initialize needs params.protocolVersion";
-  if (!params["protocolVersion"].is_string())
-    return "params.protocolVersion must be a string";
-  for (auto key : {"capabilities", "clientInfo"})
-    if (params.contains(key) && !params[key].is_object())
-      return std::string("params.") + key + " must be an object";
-  return std::nullopt;
-}
-
-/// Whether the client can answer form-mode elicitations (MCP client/
-/// elicitation, "Capabilities"): any `elicitation` object before
-/// 2025-11-25; from then on `{}` (form, for compatibility) or one naming
-/// "form" ("url" alone is another mode).
-bool elicits_forms(const json& params, const std::string& version) {
-  if (!params.contains("capabilities"))
-    return false;
-  const json& caps = params["capabilities"];
-  if (!caps.contains("elicitation") || !caps["elicitation"].is_object())
-    return false;
-  const json& e = caps["elicitation"];
-  return !at_least(version, elicit_mode_version) || e.empty()
-         || e.contains("form");
-}
-
-/// Parses one message. The parser itself is iterative, but copying and
-/// printing JSON recurse, so values nested deeper than max_nesting are cut
-/// while parsing and `too_deep` tells the caller to refuse the message.
-json parse_bounded(const std::string& line, bool& too_deep) {
-  json::parser_callback_t limit_depth
-    = [&too_deep](int depth, json::parse_event_t ev, json&) {
-        bool opens = ev == json::parse_event_t::object_start
-                     || ev == json::parse_event_t::array_start;
-        if (opens && depth >= max_nesting) {
-          too_deep = true;
-          return false;
-        }
-        return true;
-      };
-  return json::parse(line, limit_depth, false);
-}
+using namespace rpc;
 
 /// The batch job the current thread runs (0: none); see context::batch.
 thread_local std::uint64_t running_batch = 0;
@@ -315,48 +227,6 @@ json core::initialize(const json& id, const json& params) {
           "pact: configuration management and admin operations for HPC "
           "clusters. Every call is authenticated and recorded in the "
           "journal."}});
-}
-
-/// A tool as tools/list shows it at `version`: title, outputSchema and
-/// annotations came with later revisions and are left out before them.
-json describe(const tool& t, const std::string& version) {
-  json d{{"name", t.name}};
-  bool structured = at_least(version, structured_version);
-  if (structured)
-    d["title"] = t.title;
-  d["description"] = t.description;
-  d["inputSchema"] = t.input_schema;
-  if (structured && t.output_schema.is_object() && !t.output_schema.empty())
-    d["outputSchema"] = t.output_schema;
-  if (at_least(version, annotations_version)) {
-    json a{{"readOnlyHint", t.annotations.read_only},
-           {"destructiveHint", t.annotations.destructive},
-           {"idempotentHint", t.annotations.idempotent},
-           {"openWorldHint", t.annotations.open_world}};
-    // 2025-03-26 has no top-level title; ToolAnnotations carries it.
-    if (!structured)
-      a["title"] = t.title;
-    d["annotations"] = std::move(a);
-  }
-  return d;
-}
-
-/// Cursors are "p:OFFSET" with OFFSET a page boundary inside the list
-/// (at most 19 digits, so it cannot overflow); anything else was not made
-/// by this server.
-std::optional<std::size_t> page_offset(const std::string& cursor,
-                                       std::size_t page, std::size_t total) {
-  if (cursor.size() < 3 || cursor.size() > 21 || cursor.rfind("p:", 0) != 0)
-    return std::nullopt;
-  std::size_t offset = 0;
-  for (std::size_t i = 2; i < cursor.size(); ++i) {
-    if (cursor[i] < '0' || cursor[i] > '9' || (i == 2 && cursor[i] == '0'))
-      return std::nullopt;
-    offset = offset * 10 + static_cast<std::size_t>(cursor[i] - '0');
-  }
-  if (offset >= total || offset % page != 0)
-    return std::nullopt;
-  return offset;
 }
 
 json core::list_tools(const json& id, const json& params) const {
