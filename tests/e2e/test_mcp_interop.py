@@ -211,7 +211,7 @@ class InteropCase(PactTestCase):
 
 
 class VersionTest(InteropCase):
-    """Item 1: the raw handshake at each version, every response accepted
+    """The raw handshake at each version, every response accepted
     by the SDK's zod schemas, and what tools/list and tools/call show at
     each version (docs/mcp.md "Protocol")."""
 
@@ -231,6 +231,7 @@ class VersionTest(InteropCase):
                 for step in ("initialize", "list", "call"):
                     self.assertIsNone(at[step]["zod"],
                                       f"{step}: {at[step]}")
+                self.assertIsNone(at["call"]["schema_errors"])
                 init = at["initialize"]["result"]
                 self.assertEqual(init["protocolVersion"], v)
                 self.assertEqual(init["serverInfo"]["name"], "pact-mcp")
@@ -267,7 +268,7 @@ class VersionTest(InteropCase):
 
 
 class ToolListTest(InteropCase):
-    """Item 2: paging with the SDK Client and every schema compiled by
+    """Paging with the SDK Client and every schema compiled by
     ajv (session.mjs compiles them in every session)."""
 
     def test_five_pages_of_the_guides_24_tools(self):
@@ -298,7 +299,7 @@ class ToolListTest(InteropCase):
 
 
 class ReadToolsTest(InteropCase):
-    """Item 3: each read tool against a real journal and agent."""
+    """Each read tool against a real journal and agent."""
 
     def test_read_tools(self):
         self.start_spec_journal()
@@ -334,7 +335,9 @@ class ReadToolsTest(InteropCase):
         self.assertEqual(types[-2:], ["overlay-apply", "overlay-apply"])
         self.assertEqual(mcap["structured"]["node"], "n1")
         self.assertEqual(mcap["structured"]["schema"], "pact.capability/1")
-        self.assertEqual(mcap["structured"].get("gpus"), cap.get("gpus"))
+        for k in ("count", "status", "devices", "problems"):
+            self.assertEqual(mcap["structured"]["gpus"][k], cap["gpus"][k],
+                             k)
         self.assertEqual(svc["structured"]["node"], "n1")
         self.assertIsInstance(svc["structured"]["services"], list)
         rows = {n["node"]: n for n in fleet["structured"]["nodes"]}
@@ -362,7 +365,7 @@ class ReadToolsTest(InteropCase):
 
 
 class AiWriteTest(InteropCase):
-    """Items 4 and 5: AI writes where the policy allows them, confirmed by
+    """AI writes where the policy allows them, confirmed by
     the human through elicitation (or by PACT_MCP_ALLOW_DESTRUCTIVE)."""
 
     def setUp(self):
@@ -395,7 +398,9 @@ class AiWriteTest(InteropCase):
         self.assertEqual(asked["mode"], "form")
         self.assertEqual(asked["requestedSchema"]["properties"]["confirm"]
                          ["type"], "boolean")
-        self.assertIn("back to entry %d" % before, asked["message"])
+        self.assertEqual(asked["message"],
+                         f"An AI agent asks to roll vc:ml back to entry "
+                         f"{before} through pact. Allow it?")
         # Both entries in the journal, by the AI principal as an agent.
         entries = {e["sequence"]: e for e in self.log_entries()}
         self.assertEqual(entries[seq]["type"], "commit")
@@ -429,7 +434,9 @@ class AiWriteTest(InteropCase):
         (r,), done = self.calls(env, [self.rollback_to(before)],
                                 elicitation="decline")
         self.assertEqual(len(done["elicitations"]), 1)
-        self.assert_tool_error(r, "declined")
+        # docs/mcp.md "Destructive tools ask a human first".
+        self.assert_tool_error(r, "declined by the user: ", exit_code=3)
+        self.assertIn("was not done", r["text"])
         self.assertEqual(self.last_sequence(), after_commit)
 
     def test_without_elicitation_refused_unless_the_operator_allows(self):
@@ -439,7 +446,9 @@ class AiWriteTest(InteropCase):
         self.assertFalse(c["isError"], c["text"])
         after_commit = self.last_sequence()
         r, _ = self.call(env, *self.rollback_to(before))
-        self.assert_tool_error(r, "PACT_MCP_ALLOW_DESTRUCTIVE")
+        # A refusal (3, as a decline), not a retryable failure.
+        self.assert_tool_error(r, "PACT_MCP_ALLOW_DESTRUCTIVE", exit_code=3)
+        self.assertTrue(r["text"].startswith("refused: "), r["text"])
         self.assertEqual(self.last_sequence(), after_commit)
         r, done = self.call(dict(env, PACT_MCP_ALLOW_DESTRUCTIVE="1"),
                             *self.rollback_to(before))
@@ -450,7 +459,7 @@ class AiWriteTest(InteropCase):
 
 
 class EmergencyTest(InteropCase):
-    """Item 6: an AI never starts an emergency; it may look."""
+    """An AI never starts an emergency; it may look."""
 
     def test_ai_emergency_start_refused_status_answers(self):
         self.start_spec_journal()
@@ -461,7 +470,8 @@ class EmergencyTest(InteropCase):
                                 "reason": "stuck GPU"}),
             ("pact_emergency", {"action": "status"}),
         ])
-        self.assert_tool_error(start, "AI principals")
+        self.assert_tool_error(start, "AI principals never may",
+                               exit_code=2)
         self.assertIn("may not start an emergency", start["text"])
         self.assertEqual(self.last_sequence(), before)
         self.assertFalse(status["isError"], status["text"])
@@ -473,19 +483,19 @@ EXEC_NODE = "node-x1"
 EXEC_SPEC = f"""[vcluster.{EXEC_VC}]
 [vcluster.{EXEC_VC}.policy]
 ai_exec_allowed = true
-exec_whitelist = ["sleep", "true"]
+exec_whitelist = ["sleep", "true", "echo"]
 read_only_commands = ["sleep", "true"]
 """
 
 
 class ExecTest(InteropCase):
-    """Item 7: a slow pact_exec cancelled with the SDK's AbortSignal, and
+    """A slow pact_exec cancelled with the SDK's AbortSignal, and
     run beside a fast call on one session."""
 
     def setUp(self):
         super().setUp()
         self.agent = self.start_operated_node(
-            EXEC_SPEC, EXEC_NODE, EXEC_VC, ("sleep", "true"),
+            EXEC_SPEC, EXEC_NODE, EXEC_VC, ("sleep", "true", "echo"),
             '[agent]\nwhitelist_mode = "strict"\n')
         self.ai = make_token(self.secret, sub=AI, groups=("pact-service-ai",))
         # The policy arrives with the agent's boot.
@@ -541,6 +551,33 @@ class ExecTest(InteropCase):
         self.check_events(events)
         self.assertEqual(done["client_errors"], [])
 
+    def test_ai_exec_of_a_command_not_read_only(self):
+        """The bridge asks the human first (a command not among the
+        read_only_commands is destructive); the agent then refuses it to
+        an AI principal all the same (docs/mcp.md "Identity and policy")."""
+        echo = {"node": EXEC_NODE, "command": ["echo", "hi"]}
+        (asked,), done = self.calls(self.env_ai, [("pact_exec", echo)],
+                                    elicitation="accept")
+        self.assertEqual(len(done["elicitations"]), 1)
+        self.assertIn("`echo` (not a read-only command) on " + EXEC_NODE,
+                      done["elicitations"][0]["message"])
+        # docs/mcp.md "Identity and policy": a command beyond the
+        # read_only_commands is denied to the AI principal (exit code 2),
+        # as to a viewer (test_exec.py).
+        self.assert_tool_error(asked, "may run only the read_only_commands",
+                               exit_code=2)
+        (refused,), done = self.calls(self.env_ai, [("pact_exec", echo)])
+        self.assertEqual(done["elicitations"], [])
+        self.assert_tool_error(refused, "PACT_MCP_ALLOW_DESTRUCTIVE",
+                               exit_code=3)
+        # A read-only command is not asked about.
+        (ran,), done = self.calls(self.env_ai, [(
+            "pact_exec", {"node": EXEC_NODE, "command": ["true"]})],
+            elicitation="accept")
+        self.assertEqual(done["elicitations"], [])
+        self.assertFalse(ran["isError"], ran["text"])
+        self.assertEqual(ran["structured"]["exit_code"], 0)
+
     def test_fast_call_answered_while_a_slow_one_runs(self):
         events = self.session(self.env_ai, [
             {"op": "parallel", "calls": [
@@ -557,7 +594,7 @@ class ExecTest(InteropCase):
 
 
 class TwoPersonTest(InteropCase):
-    """Item 8: an AI write held for approval comes back at once."""
+    """An AI write held for approval comes back at once."""
 
     def test_ai_commit_returns_the_pending_approval(self):
         self.start_spec_journal(spec=SPEC.replace(
@@ -590,7 +627,7 @@ class TwoPersonTest(InteropCase):
 
 
 class BackendDownTest(InteropCase):
-    """Item 9: the journal comes up after the bridge; the same session
+    """The journal comes up after the bridge; the same session
     then reaches it."""
 
     def test_status_fails_then_succeeds_once_the_journal_is_up(self):
@@ -628,7 +665,7 @@ class BackendDownTest(InteropCase):
 
 
 class InspectorTest(InteropCase):
-    """Item 10: the MCP Inspector's CLI mode against a real journal."""
+    """The MCP Inspector's CLI mode against a real journal."""
 
     def inspector(self, env, *args):
         # inspector-cli 1.0.3 finds its own package.json (its client
@@ -646,8 +683,9 @@ class InspectorTest(InteropCase):
         env = self.bridge_env()
         r = self.inspector(env, "--method", "tools/list")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        names = [t["name"] for t in json.loads(r.stdout)["tools"]]
-        self.assertEqual(sorted(names), sorted(GUIDE_TOOLS))
+        tools = json.loads(r.stdout)["tools"]
+        self.assertEqual(sorted(t["name"] for t in tools),
+                         sorted(GUIDE_TOOLS))
         r = self.inspector(env, "--method", "tools/call", "--tool-name",
                            "pact_log", "--tool-arg", "limit=3")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
@@ -658,6 +696,36 @@ class InspectorTest(InteropCase):
                           ["entries"]],
                          ["node-enrolled", "overlay-apply", "overlay-apply"])
         self.assertIn("overlay-apply", out["content"][0]["text"])
+        v = subprocess.run(
+            ["node", os.path.join(NODE_DIR, "validate.mjs")],
+            input=json.dumps({"tools": tools, "results": [
+                {"name": "pact_log",
+                 "structuredContent": out["structuredContent"]}]}),
+            capture_output=True, text=True, timeout=30)
+        self.assertEqual(v.returncode, 0, v.stderr)
+        self.assertEqual(json.loads(v.stdout), [None])
+
+    def test_inspector_launcher_passes_e_in_cli_mode(self):
+        """The package's bin (build/cli.js, what `npx
+        @modelcontextprotocol/inspector-cli` runs) needs --cli for CLI mode
+        (else it starts the web client, which this package does not ship);
+        it turns `-e KEY=VALUE` into the environment of index.js, which the
+        bridge inherits. index.js still resolves "../package.json" from the
+        working directory."""
+        self.start_spec_journal(enroll=())
+        env = self.bridge_env(endpoint="http://127.0.0.1:1")
+        r = subprocess.run(
+            ["node", "cli.js", "--cli", "-e",
+             "PACT_ENDPOINT=" + self.journal.gateway, binary("pact-mcp"),
+             "--method", "tools/call", "--tool-name", "pact_log",
+             "--tool-arg", "limit=3"],
+            cwd=INSPECTOR_BUILD, env=env, capture_output=True, text=True,
+            timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        out = json.loads(r.stdout)
+        self.assertFalse(out.get("isError", False), out)
+        self.assertEqual([e["type"] for e in out["structuredContent"]
+                          ["entries"]], ["overlay-apply", "overlay-apply"])
 
     def test_inspector_e_option_is_not_an_environment(self):
         """index.js has no -e: commander passes the unknown option on as
@@ -673,7 +741,7 @@ class InspectorTest(InteropCase):
 
 
 class LatticeTest(InteropCase):
-    """Item 11: every lattice tool says lattice is not configured."""
+    """Every lattice tool says lattice is not configured."""
 
     def test_each_lattice_tool_without_endpoint(self):
         env = self.bridge_env(token="x", endpoint="http://127.0.0.1:1")
@@ -684,8 +752,9 @@ class LatticeTest(InteropCase):
                 self.assertEqual(r["name"], name)
                 self.assertTrue(r["isError"], r)
                 self.assertEqual(r["text"], LATTICE_UNSET)
-                self.assertEqual(r["structured"]["error"]["message"],
-                                 LATTICE_UNSET)
+                self.assertEqual(r["structured"]["error"],
+                                 {"message": LATTICE_UNSET, "exit_code": 1,
+                                  "meaning": "error"})
 
 
 if __name__ == "__main__":

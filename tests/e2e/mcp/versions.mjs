@@ -5,9 +5,13 @@
 //
 // Usage: node versions.mjs PATH_TO_PACT_MCP VERSIONS_JSON CALL_JSON
 //   VERSIONS_JSON: ["2025-11-25", ...]; CALL_JSON: {"name", "arguments"}
-// Prints one JSON line: {VERSION: {initialize, list, call: {result, zod}}}
-// where each `result` is the raw JSON-RPC result and `zod` is null when
-// the SDK schema accepts it, else the schema's error text.
+// Prints one JSON line: {VERSION: {initialize, list, call: {result, zod,
+// schema_errors}}} where each `result` is the raw JSON-RPC result and `zod`
+// is null when the SDK schema accepts it, else the schema's error text;
+// `schema_errors` (call only, null when fine) is what ajv finds wrong with
+// the call's structuredContent by the tool's listed outputSchema, when
+// the version has both.
+import _Ajv from "ajv";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import {
   CallToolResultSchema,
@@ -15,7 +19,9 @@ import {
   ListToolsResultSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 
+const Ajv = _Ajv.default ?? _Ajv;
 const [bin, versionsJson, callJson] = process.argv.slice(2);
+const call = JSON.parse(callJson);
 
 async function session(version) {
   const transport = new StdioClientTransport({
@@ -56,8 +62,18 @@ async function session(version) {
                          method: "notifications/initialized" });
   const out = { initialize: checked(init, InitializeResultSchema) };
   out.list = checked(await request("tools/list", {}), ListToolsResultSchema);
-  out.call = checked(await request("tools/call", JSON.parse(callJson)),
+  out.call = checked(await request("tools/call", call),
                      CallToolResultSchema);
+  out.call.schema_errors = null;
+  const tool = out.list.result?.tools?.find((t) => t.name === call.name);
+  const structured = out.call.result?.structuredContent;
+  if (tool?.outputSchema && structured !== undefined) {
+    const v = new Ajv({ strict: false, allErrors: true })
+      .compile(tool.outputSchema);
+    if (!v(structured))
+      out.call.schema_errors = v.errors.map(
+        (e) => `${e.instancePath} ${e.message}`);
+  }
   await transport.close();
   return out;
 }
