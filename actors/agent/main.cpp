@@ -36,6 +36,7 @@ extern char** environ;
 #include "runtime/common/schemas.hpp"
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/node/boot_cache.hpp"
+#include "runtime/node/exec_process.hpp"
 #include "runtime/node/pid1.hpp"
 #include "runtime/policy/request_auth.hpp"
 
@@ -395,5 +396,9 @@ int main(int argc, char** argv) {
                  PACT_VERSION, s->node_id, port->load(), s->root, s->state_dir);
     return {};
   };
-  return daemon::run_daemon(sys, tree, wall);
+  int rc = daemon::run_daemon(sys, tree, wall);
+  // The tree is stopped; commands still running hold detached threads
+  // that the actor system's destructor would wait for.
+  node::stop_running_execs();
+  return rc;
 }

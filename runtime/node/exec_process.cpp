@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -22,6 +23,9 @@ using std::chrono::steady_clock;
 
 /// How often a command whose pipes stay quiet is checked for its exit.
 constexpr int poll_ms = 20;
+
+/// Set once the agent is stopping (stop_running_execs).
+std::atomic<bool> stopping{false};
 
 struct pipes {
   int out[2] = {-1, -1};
@@ -86,6 +90,10 @@ void drain(int& fd, int stream, output_cap& cap, const exec_sink& sink) {
 
 } // namespace
 
+void stop_running_execs() {
+  stopping.store(true);
+}
+
 expected<exec_outcome> run_exec(const exec_spec& spec, const exec_sink& sink) {
   pipes p;
   auto pid = spawn(spec, p);
@@ -107,6 +115,12 @@ expected<exec_outcome> run_exec(const exec_spec& spec, const exec_sink& sink) {
         // pipes close and nothing outlives the command.
         ::kill(-*pid, SIGKILL);
       }
+    }
+    // The agent is stopping: the command goes like one that timed out, so
+    // that SIGTERM stops the agent now rather than after the command.
+    if (!exited && !r.timed_out && stopping.load()) {
+      r.timed_out = true;
+      ::kill(-*pid, SIGKILL);
     }
     if (steady_clock::now() >= deadline) {
       // Exited, but a descendant that left its group holds the pipes: the

@@ -47,4 +47,10 @@ using exec_sink = std::function<void(int stream, std::string_view data)>;
 /// PROGRAM: reason"). A non-zero exit or a timeout is an outcome.
 expected<exec_outcome> run_exec(const exec_spec& spec, const exec_sink& sink);
 
+/// Kills every command run_exec is running, and every one it starts from
+/// now on, as a timeout would (timed_out set): the agent calls it when it
+/// stops, so that SIGTERM is not held up by a long command (its thread
+/// would keep the actor system from shutting down).
+void stop_running_execs();
+
 } // namespace pact::node

@@ -176,6 +176,39 @@ class ExecTest(PactTestCase):
                 return True
         wait_for(gone, timeout=5, what="the background child to be killed")
 
+    def test_sigterm_during_a_long_command_stops_the_agent_at_once(self):
+        """`systemctl stop pact-agent` must not wait for a command's own
+        timeout (up to an hour): the agent kills what it runs and exits."""
+        self.start()
+        pidfile = self.marker("pid")
+        runner = subprocess.Popen(
+            [binary("pact"), "exec", NODE, "--", "sh", "-c",
+             f"echo $$ > {pidfile}; sleep 300"],
+            env={**self.env, "PACT_TOKEN": self.ops,
+                 "PACT_AGENT_ENDPOINT": self.agent.api},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_for(lambda: os.path.exists(pidfile)
+                     and os.path.getsize(pidfile) > 0,
+                     what="the command to start")
+            with open(pidfile) as f:
+                pid = int(f.read())
+            started = time.monotonic()
+            self.agent.proc.send_signal(signal.SIGTERM)
+            self.assertEqual(self.agent.proc.wait(timeout=15), 0)
+            self.assertLess(time.monotonic() - started, 12)
+
+            def gone():
+                try:
+                    with open(f"/proc/{pid}/stat") as f:
+                        return f.read().split(")")[1].split()[0] == "Z"
+                except OSError:
+                    return True
+            wait_for(gone, timeout=5, what="the command to be killed")
+        finally:
+            runner.kill()
+            runner.wait()
+
     def test_output_cap_and_json(self):
         self.start(extra_config="[agent.exec]\nmax_output_bytes = 1000\n")
         r = self.exec("head", "-c", "5000", "/dev/zero", opts=("--output",
