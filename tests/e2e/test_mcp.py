@@ -172,6 +172,55 @@ class McpMatchesCliTest(PactTestCase):
         self.assertTrue(log["structured"]["verify"]["ok"])
         self.assertEqual(answers[3]["structured"]["error"]["exit_code"], 1)
 
+    def test_same_answers_for_writes_and_their_refusals(self):
+        """The write tools answer with what `pact commit`, `rollback`,
+        `apply` and `emergency` print (runtime/render/write_render)."""
+        with open(EXAMPLE) as f:
+            spec = f.read()
+        questions = [
+            (("apply", "--dry-run", EXAMPLE),
+             {"name": "pact_apply", "arguments": {"spec": spec,
+                                                  "dry_run": True}}),
+            (("commit", "-m", "x", f"vc:{VC}", "--set", "kernel:oops"),
+             {"name": "pact_commit",
+              "arguments": {"target": f"vc:{VC}", "message": "x",
+                            "set": ["kernel:oops"]}}),
+            (("commit", "-m", "x", "n1", "--set", "kernel:a=1",
+              "--unset", "kernel:a"),
+             {"name": "pact_commit",
+              "arguments": {"target": "n1", "message": "x",
+                            "set": ["kernel:a=1"], "unset": ["kernel:a"]}}),
+            (("rollback", "9999"),
+             {"name": "pact_rollback", "arguments": {"sequence": 9999}}),
+            (("emergency", "end", "n2"),
+             {"name": "pact_emergency",
+              "arguments": {"action": "end", "node": "n2"}}),
+        ]
+        answers = self.mcp([q for _, q in questions])
+        for (args, _), answer in zip(questions, answers):
+            with self.subTest(args=args):
+                self.assert_same(answer, args)
+        self.assertEqual(answers[0]["structured"]["vclusters"][0]["vcluster"],
+                         VC)
+        # A commit, then the same question to both: the entry as recorded.
+        done, = self.mcp([{"name": "pact_commit",
+                           "arguments": {"target": f"vc:{VC}",
+                                         "message": "swappiness",
+                                         "set": ["kernel:vm.swappiness=5"]}}])
+        self.assertFalse(done["isError"], done["text"])
+        seq = done["structured"]["sequences"][0]
+        self.assertEqual(done["text"].splitlines()[0],
+                         f"committed 1 change to vc:{VC} as entry {seq}")
+        self.assertEqual(done["structured"]["changes"][0]["previous"], "10")
+        # Emergency status: the CLI prints the array, the tool wraps it.
+        status, = self.mcp([{"name": "pact_emergency",
+                             "arguments": {"action": "status"}}])
+        cli = self.cli("emergency", "status")
+        self.assertEqual(status["text"], cli.stdout)
+        js = self.cli("--output", "json", "emergency", "status")
+        self.assertEqual(status["structured"]["emergencies"],
+                         json.loads(js.stdout))
+
     def test_same_status_facts(self):
         status, = self.mcp([{"name": "pact_status",
                              "arguments": {"node": "n1"}}])
