@@ -1,5 +1,7 @@
 #include "mcp/bridge.hpp"
 
+#include "mcp/schema.hpp"
+
 #include "actors/client/agent_drift.hpp"
 #include "runtime/common/terminal_text.hpp"
 #include "runtime/journal/journal_items.hpp"
@@ -20,14 +22,11 @@ expected<options> bridge_options(const config::env_lookup& env) {
   if (auto v = env("PACT_LATTICE_ENDPOINT"))
     o.lattice_endpoint = *v;
   if (auto v = env("PACT_MCP_PAGE_SIZE"); v && !v->empty()) {
-    std::size_t used = 0;
-    unsigned long n = 0;
-    try {
-      n = std::stoul(*v, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != v->size() || n < 1 || n > 1000)
+    // Digits only: stoul would also take " 5" and "+5".
+    bool digits = v->size() <= 4
+                  && v->find_first_not_of("0123456789") == std::string::npos;
+    unsigned long n = digits ? std::stoul(*v) : 0;
+    if (n < 1 || n > 1000)
       return make_error("PACT_MCP_PAGE_SIZE='" + terminal_safe(*v)
                         + "' is not a number of tools from 1 to 1000");
     o.page_size = n;
@@ -71,7 +70,7 @@ bridge_session::bridge_session(const bridge& b)
 status check_node(const std::string& node) {
   if (journal::valid_name(node))
     return {};
-  return make_error("'" + terminal_safe(node)
+  return make_error("'" + terminal_safe(clip(node))
                     + "' is not a node name (1-63 of [A-Za-z0-9._-])");
 }
 

@@ -71,6 +71,11 @@ tool_call exec_call(const bridge& b) {
     const auto& node = a.node;
     if (a.command.empty() || a.command.front().empty())
       return failed(make_error("exec: no command given"));
+    // Checked before the human is asked: nothing with a NUL can run.
+    for (std::size_t i = 0; i < a.command.size(); ++i)
+      if (a.command[i].find('\0') != std::string::npos)
+        return failed(make_error("exec: command[" + std::to_string(i)
+                                 + "] holds a NUL byte"));
     if (!a.approval_id.empty() && !policy::is_approval_id(a.approval_id))
       return failed(make_error("approval_id: "
                                + policy::bad_approval_id_text(a.approval_id)));
@@ -79,7 +84,10 @@ tool_call exec_call(const bridge& b) {
     if (!agent)
       return failed(agent.err());
     const auto& program = a.command.front();
-    if (!read_only_on(bs, node, program))
+    // The agent at PACT_AGENT_ENDPOINT ("local"): its node's policy counts.
+    auto named = node.empty() ? client::served_node(b.cfg, *agent, node)
+                              : expected<std::string>(node);
+    if (!read_only_on(bs, named ? *named : node, program))
       if (auto no = confirm_destructive(
             ctx, b.allow_destructive,
             "run `" + terminal_safe(program) + "` (not a read-only command) on "
@@ -142,6 +150,9 @@ tool_call emergency_call(const bridge& b) {
               false};
     }
     protocol::Scope scope;
+    if (!a.node.empty() && !a.vcluster.empty())
+      return failed(make_error("emergency " + a.action
+                               + ": give node or vcluster, not both"));
     if (!a.node.empty()) {
       if (auto st = check_node(a.node); !st)
         return failed(st.err());

@@ -16,6 +16,7 @@
 #include <caf/actor_system_config.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/client/client.hpp"
 #include "mcp/line_reader.hpp"
 #include "mcp/server.hpp"
 #include "mcp/tools.hpp"
@@ -142,6 +143,9 @@ int main(int argc, char** argv) {
     std::cerr << "pact-mcp: " << options.err().message << "\n";
     return to_int(options.err().code);
   }
+  // Whatever token the bridge holds, the journal and the agents hold its
+  // calls to the rules of AI principals (Request.ai_agent).
+  client::act_for_ai_agent();
   mcp::bridge b{sys, *cfg, options->allow_destructive,
                 options->lattice_endpoint};
   mcp::server srv{"pact-mcp", PACT_VERSION, mcp::make_tools(b),

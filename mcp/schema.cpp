@@ -46,7 +46,9 @@ std::string article(const std::string& type) {
 
 std::string number_text(double d) {
   json j = d;
-  if (is_integral(j) && std::fabs(d) < 1e15)
+  // Integral values print as integers up to 2^53 (the largest a double
+  // holds exactly), so a bound reads 9007199254740991, not 9.0e+15.
+  if (is_integral(j) && std::fabs(d) <= 9007199254740992.0)
     return std::to_string(static_cast<long long>(d));
   return j.dump();
 }
@@ -213,8 +215,9 @@ checker::check_bounds(const json& schema, const json& v,
   if (v.is_string()) {
     auto n = code_points(v.get_ref<const std::string&>());
     if (auto min = count_bound(schema, "minLength"); min && n < *min)
-      return name(where) + " must have at least " + std::to_string(*min)
-             + " characters";
+      return *min == 1 ? name(where) + " must not be empty"
+                       : name(where) + " must have at least "
+                           + std::to_string(*min) + " characters";
     if (auto max = count_bound(schema, "maxLength"); max && n > *max)
       return name(where) + " must have at most " + std::to_string(*max)
              + " characters";
@@ -226,8 +229,9 @@ std::optional<std::string>
 checker::check_array(const json& schema, const json& v,
                      const std::string& where) const {
   if (auto min = count_bound(schema, "minItems"); min && v.size() < *min)
-    return name(where) + " must have at least " + std::to_string(*min)
-           + " items";
+    return *min == 1 ? name(where) + " must not be empty"
+                     : name(where) + " must have at least "
+                         + std::to_string(*min) + " items";
   if (auto max = count_bound(schema, "maxItems"); max && v.size() > *max)
     return name(where) + " must have at most " + std::to_string(*max)
            + " items";

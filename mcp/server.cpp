@@ -188,7 +188,10 @@ std::optional<json> context::elicit(const std::string& message,
            {"method", "elicitation/create"},
            {"params", std::move(params)}});
   std::unique_lock<std::mutex> lk(c_.mu);
-  w.cv.wait(lk, [&] { return w.done || cancelled_ || c_.input_ended; });
+  // A client that never answers must not hold the call (and its slot)
+  // for ever: after elicit_timeout the question counts as unanswered.
+  w.cv.wait_for(lk, elicit_timeout,
+                [&] { return w.done || cancelled_ || c_.input_ended; });
   c_.waits.erase(id);
   waiting_ = nullptr;
   if (w.done)
@@ -216,6 +219,13 @@ json core::initialize(const json& id, const json& params) {
       chosen = asked;
   {
     std::lock_guard<std::mutex> lk(mu);
+    // MCP lifecycle: initialization is the session's first exchange, once;
+    // a second one would change the version and the client's capabilities
+    // under calls already running.
+    if (!protocol.empty())
+      return error_reply(id, invalid_request,
+                         "the session is initialized already (protocol "
+                           + protocol + "); initialize once per session");
     protocol = chosen;
     client_elicits = elicits_forms(params, chosen);
   }
@@ -445,7 +455,10 @@ void core::route_response(const json& msg) {
   if (it == waits.end())
     return; // not ours, or answered already
   elicit_wait& w = *it->second;
-  bool ok = !msg.contains("error") && msg.contains("result")
+  // Only a well-formed JSON-RPC 2.0 result counts: the answer may
+  // authorize a destructive write, so anything less is a failed answer.
+  bool ok = msg.contains("jsonrpc") && msg["jsonrpc"] == "2.0"
+            && !msg.contains("error") && msg.contains("result")
             && msg["result"].is_object();
   if (ok)
     w.answer = msg["result"];

@@ -126,6 +126,10 @@ inline constexpr std::size_t max_batch_size = 1000;
 /// with server_busy (the client may retry when one finishes).
 inline constexpr std::size_t max_calls_in_flight = 32;
 
+/// How long a call waits for the human's answer to an elicitation before
+/// it counts as unanswered (the tool then does nothing).
+inline constexpr std::chrono::minutes elicit_timeout{10};
+
 /// tools/list page size when PACT_MCP_PAGE_SIZE is not set: every tool on
 /// one page, since some clients never ask for a second page (docs/mcp.md).
 inline constexpr std::size_t default_page_size = 100;

@@ -25,6 +25,18 @@ bool is_held(const protocol::CommandReply& r) {
   return policy::held_for_approval(r.result());
 }
 
+/// The CLI's messages name its flags; the tool's caller knows arguments.
+tool_result failed_commit(error e) {
+  for (auto [flag, arg] :
+       {std::pair{"--if-previous", "if_previous"},
+        std::pair{"--unset", "unset"}, std::pair{"--set", "set"},
+        std::pair{"--ttl", "ttl_seconds"}})
+    for (auto at = e.message.find(flag); at != std::string::npos;
+         at = e.message.find(flag, at))
+      e.message.replace(at, std::string(flag).size(), arg);
+  return failed(e);
+}
+
 tool_result refused(const std::string& why) {
   return failed(make_error(why, exit_code::policy_rejection));
 }
@@ -57,11 +69,11 @@ tool_call commit_call(const bridge& b) {
     auto a = decode_commit_args(args);
     auto target = client::parse_target(a.target);
     if (!target)
-      return failed(target.err());
+      return failed_commit(target.err());
     if (auto st = client::check_ttl_flag(*target, a.ttl_seconds.value_or(86400),
                                          a.ttl_seconds.has_value());
         !st)
-      return failed(st.err());
+      return failed_commit(st.err());
     bridge_session bs{b};
     if (!bs.s)
       return failed(bs.s.err());
@@ -73,10 +85,10 @@ tool_call commit_call(const bridge& b) {
     }
     auto delta = client::build_delta(a.set, a.unset);
     if (!delta)
-      return failed(delta.err());
+      return failed_commit(delta.err());
     auto expect = client::parse_expectations(a.if_previous);
     if (!expect)
-      return failed(expect.err());
+      return failed_commit(expect.err());
     protocol::JournalCommand cmd;
     cmd.set_kind(protocol::COMMAND_KIND_COMMIT);
     *cmd.mutable_scope() = *target;

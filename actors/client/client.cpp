@@ -1,5 +1,6 @@
 #include "actors/client/client.hpp"
 
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -21,6 +22,9 @@
 namespace pact::client {
 
 namespace {
+
+/// act_for_ai_agent() was called (pact-mcp).
+std::atomic<bool> for_ai_agent{false};
 
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
@@ -170,6 +174,10 @@ connection::attempt connection::call_once(const protocol::Request& req,
   return out;
 }
 
+void act_for_ai_agent() {
+  for_ai_agent.store(true);
+}
+
 expected<protocol::Response> connection::call_streaming(
   protocol::Request req, milliseconds extra,
   const std::function<void(const std::string&)>& on_chunk,
@@ -180,6 +188,8 @@ expected<protocol::Response> connection::call_streaming(
   req.set_request_id(req.request_id() + "#" + new_request_id().substr(0, 8));
   if (req.token().empty())
     req.set_token(opts_.token);
+  if (for_ai_agent.load())
+    req.set_ai_agent(true);
   if (!server_) {
     auto s = connect(std::min(opts_.timeout, left_until(deadline)));
     if (!s)
@@ -274,6 +284,8 @@ expected<protocol::Response> connection::call(protocol::Request req,
   req.set_request_id(req.request_id() + "#" + new_request_id().substr(0, 8));
   if (req.token().empty())
     req.set_token(opts_.token);
+  if (for_ai_agent.load())
+    req.set_ai_agent(true);
   // proto3 strings must be UTF-8: a request holding other bytes would be
   // refused by the server as "malformed". Say what is wrong instead.
   if (protocol::Request check; !check.ParseFromString(req.SerializeAsString()))

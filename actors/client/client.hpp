@@ -39,6 +39,12 @@ struct options {
   std::chrono::milliseconds timeout{10000};
 };
 
+/// Marks every request this process sends from now on as made for an AI
+/// agent (Request.ai_agent): pact-mcp calls it once at start, so that the
+/// journal and the agents hold its calls to the AI rules whatever token it
+/// was given.
+void act_for_ai_agent();
+
 class connection {
 public:
   connection(caf::actor_system& sys, options opts);

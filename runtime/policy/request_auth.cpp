@@ -175,8 +175,14 @@ authenticate(const protocol::Request& req, const verifier_config& cfg,
     return make_error("No auth token found: set PACT_TOKEN or write the "
                       "token to ~/.config/pact/token",
                       exit_code::auth_failure);
-  return authenticate_token(req.token(), cfg, now_unix_seconds, cache,
-                            unknown_key);
+  auto who = authenticate_token(req.token(), cfg, now_unix_seconds, cache,
+                                unknown_key);
+  // Request.ai_agent only restricts: the caller is held to the rules of
+  // AI principals and recorded as one (the bridge's own token may be a
+  // human's, e.g. the CLI token it falls back to).
+  if (who && req.ai_agent())
+    who->claims.principal_type = "agent";
+  return who;
 }
 
 expected<authenticated>

@@ -75,7 +75,9 @@ private:
   uint64_t key_generation_ = 0;
 };
 
-/// Verifies the request's token (through `cache` when given). Errors carry
+/// Verifies the request's token (through `cache` when given); a request
+/// marked ai_agent (pact-mcp) is held to the rules of AI principals: its
+/// principal type is "agent" whatever the token says. Errors carry
 /// exit_code::auth_failure and say what to do ("No auth token found: set
 /// PACT_TOKEN ..."). `unknown_key`, when given, is set when the refusal may
 /// go away once the IdP's keys are fetched again (verify_result).

@@ -121,12 +121,19 @@ class McpMatchesCliTest(PactTestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         return json.loads(r.stdout.strip().splitlines()[-1])
 
-    def assert_same(self, answer, args, token=None, endpoint=None):
-        """`answer` (one MCP tool result) says what `pact ARGS` says."""
+    def assert_same(self, answer, args, token=None, endpoint=None,
+                    flags_as_arguments=False):
+        """`answer` (one MCP tool result) says what `pact ARGS` says; with
+        `flags_as_arguments`, a message naming the CLI's flags (--set,
+        --unset) names the tool's arguments instead (set, unset)."""
         text = self.cli(*args, token=token, endpoint=endpoint)
         if text.returncode != 0:
             self.assertTrue(answer["isError"], answer)
-            self.assertEqual(text.stderr, "pact: " + answer["text"] + "\n")
+            stderr = text.stderr
+            if flags_as_arguments:
+                stderr = stderr.replace("--unset", "unset").replace(
+                    "--set", "set")
+            self.assertEqual(stderr, "pact: " + answer["text"] + "\n")
             self.assertEqual(answer["structured"]["error"]["exit_code"],
                              text.returncode)
             self.assertEqual(answer["structured"]["error"]["message"],
@@ -174,7 +181,14 @@ class McpMatchesCliTest(PactTestCase):
 
     def test_same_answers_for_writes_and_their_refusals(self):
         """The write tools answer with what `pact commit`, `rollback`,
-        `apply` and `emergency` print (runtime/render/write_render)."""
+        `apply` and `emergency` print (runtime/render/write_render). The
+        bridge's requests are an AI principal's (Request.ai_agent), so the
+        vCluster lets AI principals write."""
+        policy = os.path.join(self.tmp, "policy.toml")
+        with open(policy, "w") as f:
+            f.write("ai_write_allowed = true\n")
+        r = self.cli("group", "set-policy", VC, "--file", policy)
+        self.assertEqual(r.returncode, 0, r.stderr)
         with open(EXAMPLE) as f:
             spec = f.read()
         questions = [
@@ -197,9 +211,10 @@ class McpMatchesCliTest(PactTestCase):
               "arguments": {"action": "end", "node": "n2"}}),
         ]
         answers = self.mcp([q for _, q in questions])
-        for (args, _), answer in zip(questions, answers):
+        for (args, q), answer in zip(questions, answers):
             with self.subTest(args=args):
-                self.assert_same(answer, args)
+                self.assert_same(answer, args, flags_as_arguments=(
+                    q["name"] == "pact_commit"))
         self.assertEqual(answers[0]["structured"]["vclusters"][0]["vcluster"],
                          VC)
         # A commit, then the same question to both: the entry as recorded.

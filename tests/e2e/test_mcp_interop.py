@@ -458,6 +458,38 @@ class AiWriteTest(InteropCase):
         self.assertEqual(self.log_entries(1)[0]["type"], "rollback")
 
 
+class HumanTokenTest(InteropCase):
+    """A bridge started with a person's token (the CLI token it falls back
+    to without PACT_MCP_TOKEN) is still held to the AI rules: every request
+    is marked ai_agent (docs/mcp.md "Identity and policy")."""
+
+    def test_admin_token_through_the_bridge_is_an_ai_principal(self):
+        self.start_spec_journal()
+        before = self.last_sequence()
+        env = self.bridge_env()
+        del env["PACT_MCP_TOKEN"]
+        env["PACT_TOKEN"] = self.admin
+        (start, commit_hpc, commit_ml), _ = self.calls(env, [
+            ("pact_emergency", {"action": "start", "node": "n1",
+                                "reason": "stuck GPU"}),
+            ("pact_commit", {"target": "vc:hpc", "message": "x",
+                             "set": ["kernel:vm.swappiness=30"]}),
+            ("pact_commit", {"target": "vc:ml", "message": "y",
+                             "set": ["kernel:vm.swappiness=31"]})])
+        self.assert_tool_error(start, "AI principals never may", exit_code=2)
+        self.assert_tool_error(commit_hpc, "(ai_write_allowed = false)",
+                               exit_code=3)
+        self.assertFalse(commit_ml["isError"], commit_ml["text"])
+        entry = self.log_entries(1)[0]
+        self.assertEqual(entry["sequence"], before + 1)
+        self.assertEqual(entry["author"]["principal_type"], "agent", entry)
+        # The same token through the CLI is a person's, as before.
+        self.cli_ok("commit", "-m", "z", "vc:hpc",
+                    "--set", "kernel:vm.swappiness=32")
+        self.assertEqual(self.log_entries(1)[0]["author"]["principal_type"],
+                         "human")
+
+
 class EmergencyTest(InteropCase):
     """An AI never starts an emergency; it may look."""
 

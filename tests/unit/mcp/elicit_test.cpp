@@ -131,6 +131,31 @@ TEST_CASE("the end of the session wakes a waiting call without writing") {
   CHECK(out.messages().size() == 2);
 }
 
+TEST_CASE("only a well-formed JSON-RPC 2.0 result answers the question") {
+  for (json bad : {json{{"id", "x"}, {"result", {{"action", "accept"}}}},
+                   json{{"jsonrpc", "1.0"},
+                        {"id", "x"},
+                        {"result", {{"action", "accept"}}}},
+                   json{{"jsonrpc", "2.0"}, {"id", "x"}, {"result", "accept"}},
+                   json{{"jsonrpc", "2.0"},
+                        {"id", "x"},
+                        {"result", {{"action", "accept"}}},
+                        {"error", {{"code", 1}, {"message", "m"}}}}}) {
+    CAPTURE(bad.dump());
+    capture out;
+    server s{"pact-mcp", "9", {asking()}};
+    s.start(out.sink());
+    open_session(s, out, "2025-11-25", {{"elicitation", json::object()}});
+    s.receive_line(call_line(1, "ask"));
+    auto req = out.sent("elicitation/create");
+    REQUIRE(req.is_object());
+    bad["id"] = req["id"];
+    s.receive_line(bad.dump());
+    CHECK(text_of(out.reply(1)) == "nothing");
+    CHECK(s.shutdown(patience));
+  }
+}
+
 TEST_CASE("at end of input a waiting call gets nothing and still answers") {
   capture out;
   server s{"pact-mcp", "9", {asking()}};

@@ -49,8 +49,17 @@ TEST_CASE("initialize negotiates the protocol version and names the server") {
   CHECK((*r)["result"]["serverInfo"]["version"] == "9.9.9");
   CHECK((*r)["result"]["capabilities"].contains("tools"));
   CHECK(s.initialized());
-  auto newer
-    = s.handle(request(2, "initialize", {{"protocolVersion", "2099-01-01"}}));
+  // MCP lifecycle: once per session.
+  auto again
+    = s.handle(request(2, "initialize", {{"protocolVersion", "2025-06-18"}}));
+  CHECK((*again)["error"]["code"] == invalid_request);
+  CHECK((*again)["error"]["message"].get<std::string>().find(
+          "initialized already (protocol 2024-11-05)")
+        != std::string::npos);
+  CHECK(s.protocol_version() == "2024-11-05");
+  auto fresh = make_server();
+  auto newer = fresh.handle(
+    request(2, "initialize", {{"protocolVersion", "2099-01-01"}}));
   CHECK((*newer)["result"]["protocolVersion"]
         == supported_protocol_versions().front());
 }

@@ -115,8 +115,9 @@ TEST_CASE("tools/list shows title, outputSchema and annotations by version") {
   CHECK(t["annotations"]["title"] == "Node state");
   CHECK(t["annotations"]["readOnlyHint"] == false);
   CHECK(t["annotations"]["openWorldHint"] == true);
-  init(s, "2024-11-05");
-  t = listed(s);
+  server old{"pact-mcp", "9", {state_tool()}};
+  init(old, "2024-11-05");
+  t = listed(old);
   CHECK_FALSE(t.contains("title"));
   CHECK_FALSE(t.contains("outputSchema"));
   CHECK_FALSE(t.contains("annotations"));

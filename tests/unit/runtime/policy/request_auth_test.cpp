@@ -88,6 +88,27 @@ TEST_CASE("identity and roles come from the verified token only") {
   CHECK(forged.err().code == exit_code::auth_failure);
 }
 
+TEST_CASE("a request marked ai_agent is an AI principal whatever its token") {
+  verifier_config cfg;
+  cfg.hmac_secret = "k";
+  token_cache cache;
+  auto req = request_with(token_for(1000, 600, "k"));
+  auto human = authenticate(req, cfg, 1000, &cache);
+  REQUIRE(human);
+  CHECK(human->claims.principal_type == "human");
+  req.set_ai_agent(true);
+  auto ai = authenticate(req, cfg, 1000, &cache);
+  REQUIRE(ai);
+  CHECK(ai->claims.principal_type == "agent");
+  CHECK(ai->claims.subject == "alice");
+  // The mark does not stick to the cached token.
+  req.set_ai_agent(false);
+  auto again = authenticate(req, cfg, 1000, &cache);
+  REQUIRE(again);
+  CHECK(again->claims.principal_type == "human");
+  // The decision then applies the AI rules (decision_test covers them).
+}
+
 TEST_CASE("the token cache skips re-verification but not expiry") {
   verifier_config cfg;
   cfg.hmac_secret = "k";
