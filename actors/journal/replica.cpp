@@ -1,5 +1,6 @@
 #include "actors/journal/replica.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include <caf/actor_registry.hpp>
@@ -36,10 +37,22 @@ std::function<uint64_t()> monotonic_us(self_ptr self) {
 
 void connect_peer(self_ptr self, uint64_t id);
 
+/// The longest wait between two dials of a peer: half an election timeout,
+/// between the first wait (100 ms) and 2 s, so that a peer that comes back
+/// after any downtime is dialled within one election timeout of listening
+/// again. A fixed 2 s cap kept a restarted peer out for up to 2 s, two
+/// election timeouts at the default 10 ticks of 100 ms.
+std::chrono::milliseconds max_backoff(self_ptr self) {
+  auto& cfg = self->state.cfg;
+  return std::clamp(cfg.tick * cfg.election_ticks / 2,
+                    std::chrono::milliseconds(100),
+                    std::chrono::milliseconds(2000));
+}
+
 void schedule_connect(self_ptr self, uint64_t id) {
   auto& p = self->state.peers[id];
   self->delayed_send(self, p.backoff, peer_connect_atom::value, id);
-  p.backoff = std::min(p.backoff * 2, std::chrono::milliseconds(2000));
+  p.backoff = std::min(p.backoff * 2, max_backoff(self));
 }
 
 /// Exactly one replica of each pair opens the connection (the one with the

@@ -110,11 +110,15 @@ class NotifyTest(PactTestCase):
         # Nothing listens: the operation returns at once all the same.
         took = self.emergency("emergency-start", "n1", "fabric down")
         self.assertLess(took, 5)
-        time.sleep(2)
-        status = self.pact("status", "--endpoint", self.journal.gateway,
-                           "--output", "json", token=self.admin)
-        self.assertEqual(status.returncode, 0, status.stderr)
-        self.assertIn("cannot push 1 notifications", status.stdout)
+
+        def failed_push_shown():
+            status = self.pact("status", "--endpoint", self.journal.gateway,
+                               "--output", "json", token=self.admin)
+            self.assertEqual(status.returncode, 0, status.stderr)
+            return "cannot push 1 notifications" in status.stdout
+        # The notifier says so once its first push has failed (a moment
+        # later under load; a fixed sleep made this flaky).
+        wait_for(failed_push_shown, 20, "the failed push in pact status")
         loki = FakeLoki(self.port)
         self.addCleanup(loki.stop)
         pushed = wait_for(lambda: loki.values("emergency_start"), 30,
