@@ -1,7 +1,8 @@
-// cli/changes: `pact commit` targets and the delta built from --set and
-// --unset: the operator's intent only, resolved against the declared state
-// by the journal when it applies the commit (issue 9 item 5; those rules
-// are tested in tests/unit/runtime/journal/config_intent_test.cpp).
+// actors/client/changes: `pact commit` targets and the delta built from
+// --set and --unset: the operator's intent only, resolved against the
+// declared state by the journal when it applies the commit (issue 9 item
+// 5; those rules are tested in
+// tests/unit/runtime/journal/config_intent_test.cpp).
 
 #include "actors/client/changes.hpp"
 #include "runtime/render/write_render.hpp"
