@@ -13,13 +13,6 @@
 
 namespace pact::cli {
 
-status check_node_name(const std::string& node) {
-  if (journal::valid_name(node))
-    return {};
-  return make_error("'" + terminal_safe(node)
-                    + "' is not a node name (1-63 of [A-Za-z0-9._-])");
-}
-
 expected<endpoint> node_agent(const context& ctx, const std::string& node) {
   std::unique_ptr<journal_session> s;
   return client::node_agent(

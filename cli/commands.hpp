@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "actors/client/changes.hpp"
 #include "actors/client/journal_session.hpp"
 #include "cli/options.hpp"
 
@@ -23,9 +24,7 @@ caf::actor_system& invocation_actor_system();
 /// answer: REASON" on stderr, so that stdout stays the answer.
 expected<std::unique_ptr<journal_session>> open_session(const context& ctx);
 
-/// An error (exit 1) naming `node` when it is not a node name (1-63 of
-/// [A-Za-z0-9._-]): an empty or odd NODE argument never reaches a server.
-status check_node_name(const std::string& node);
+using client::check_node_name;
 
 /// The agent of `node` (empty: this host): PACT_AGENT_ENDPOINT /
 /// agent_endpoint when set; for a named node, the endpoint its agent

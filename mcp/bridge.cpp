@@ -1,10 +1,8 @@
 #include "mcp/bridge.hpp"
 
-#include "mcp/schema.hpp"
-
 #include "actors/client/agent_drift.hpp"
+#include "actors/client/changes.hpp"
 #include "runtime/common/terminal_text.hpp"
-#include "runtime/journal/journal_items.hpp"
 #include "runtime/render/failure.hpp"
 #include "runtime/render/journal_render.hpp"
 
@@ -67,17 +65,10 @@ bridge_session::bridge_session(const bridge& b)
     });
 }
 
-status check_node(const std::string& node) {
-  if (journal::valid_name(node))
-    return {};
-  return make_error("'" + terminal_safe(clip(node))
-                    + "' is not a node name (1-63 of [A-Za-z0-9._-])");
-}
-
 expected<endpoint> node_agent(const bridge& b, bridge_session& s,
                               const std::string& node) {
   if (!node.empty())
-    if (auto st = check_node(node); !st)
+    if (auto st = client::check_node_name(node); !st)
       return st.err();
   return client::node_agent(
     b.cfg,

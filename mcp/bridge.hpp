@@ -76,7 +76,4 @@ struct bridge_session {
 expected<endpoint> node_agent(const bridge& b, bridge_session& s,
                               const std::string& node);
 
-/// The node-name rule of `pact` (1-63 of [A-Za-z0-9._-]), as an error.
-status check_node(const std::string& node);
-
 } // namespace pact::mcp

@@ -9,6 +9,7 @@
 #include "actors/client/agent_drift.hpp"
 #include "actors/client/agent_exec.hpp"
 #include "actors/client/approval.hpp"
+#include "actors/client/changes.hpp"
 #include "actors/client/write_ops.hpp"
 #include "mcp/confirm.hpp"
 #include "mcp/tool_specs.hpp"
@@ -154,7 +155,7 @@ tool_call emergency_call(const bridge& b) {
       return failed(make_error("emergency " + a.action
                                + ": give node or vcluster, not both"));
     if (!a.node.empty()) {
-      if (auto st = check_node(a.node); !st)
+      if (auto st = client::check_node_name(a.node); !st)
         return failed(st.err());
       scope.set_node(a.node);
     } else if (!a.vcluster.empty()) {

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "runtime/common/terminal_text.hpp"
 #include "runtime/journal/config_state_machine.hpp"
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/journal/journal_query.hpp"
@@ -10,6 +11,15 @@
 namespace pact::client {
 
 using namespace pact::protocol;
+
+status check_node_name(const std::string& node) {
+  if (journal::valid_name(node))
+    return {};
+  // A name may come from an AI agent (pact-mcp): never echo it whole.
+  auto shown = node.size() > 64 ? node.substr(0, 64) + "..." : node;
+  return make_error("'" + terminal_safe(shown)
+                    + "' is not a node name (1-63 of [A-Za-z0-9._-])");
+}
 
 expected<Scope> parse_target(const std::string& text) {
   if (text == "global" || text.find(':') != std::string::npos)

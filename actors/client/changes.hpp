@@ -15,6 +15,11 @@
 
 namespace pact::client {
 
+/// An error (exit 1) naming `node` when it is not a node name (1-63 of
+/// [A-Za-z0-9._-]): an empty or odd NODE argument never reaches a server.
+/// The name is shown neutralised and cut to 64 bytes.
+status check_node_name(const std::string& node);
+
 /// The target of a commit or rollback: a node name, "vc:NAME" or "global".
 expected<protocol::Scope> parse_target(const std::string& text);
 

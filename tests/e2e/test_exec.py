@@ -25,6 +25,19 @@ read_only_commands = ["cat"]
 PROGRAMS = ("echo", "sh", "sleep", "cat", "true", "head", "touch")
 
 
+def process_gone(pid):
+    """`pid` has exited; a zombie reparented to init counts as gone."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
 class ExecTest(PactTestCase):
     def start(self, mode="strict", extra_config="", listen="127.0.0.1:0"):
         self.agent = self.start_operated_node(
@@ -163,18 +176,8 @@ class ExecTest(PactTestCase):
         with open(pidfile) as f:
             pid = int(f.read())
 
-        def gone():
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return True
-            # A zombie reparented to init is gone too.
-            try:
-                with open(f"/proc/{pid}/stat") as f:
-                    return f.read().split(")")[1].split()[0] == "Z"
-            except OSError:
-                return True
-        wait_for(gone, timeout=5, what="the background child to be killed")
+        wait_for(lambda: process_gone(pid), timeout=5,
+                 what="the background child to be killed")
 
     def test_sigterm_during_a_long_command_stops_the_agent_at_once(self):
         """`systemctl stop pact-agent` must not wait for a command's own
@@ -197,14 +200,8 @@ class ExecTest(PactTestCase):
             self.agent.proc.send_signal(signal.SIGTERM)
             self.assertEqual(self.agent.proc.wait(timeout=15), 0)
             self.assertLess(time.monotonic() - started, 12)
-
-            def gone():
-                try:
-                    with open(f"/proc/{pid}/stat") as f:
-                        return f.read().split(")")[1].split()[0] == "Z"
-                except OSError:
-                    return True
-            wait_for(gone, timeout=5, what="the command to be killed")
+            wait_for(lambda: process_gone(pid), timeout=5,
+                     what="the command to be killed")
         finally:
             runner.kill()
             runner.wait()

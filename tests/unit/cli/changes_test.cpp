@@ -291,3 +291,19 @@ TEST_CASE("--set refuses paths and sysctl keys that would leave the root; "
   CHECK(ok({"kernel:net/ipv4/conf/eth0.100/rp_filter=1"}, {}).items_size()
         == 1);
 }
+
+TEST_CASE("check_node_name refuses odd names and never echoes a long one") {
+  CHECK(check_node_name("node-042"));
+  auto empty = check_node_name("");
+  REQUIRE_FALSE(empty);
+  CHECK(empty.err().message
+        == "'' is not a node name (1-63 of [A-Za-z0-9._-])");
+  auto slash = check_node_name("../etc");
+  REQUIRE_FALSE(slash);
+  CHECK(slash.err().message.find("'../etc' is not a node name") == 0);
+  auto huge = check_node_name(std::string(100000, 'a') + "/");
+  REQUIRE_FALSE(huge);
+  CHECK(huge.err().message
+        == "'" + std::string(64, 'a')
+             + "...' is not a node name (1-63 of [A-Za-z0-9._-])");
+}
