@@ -139,6 +139,19 @@ schema make_journal() {
     str("journal.raft.tls_key", "", "", "", "PEM private key of tls_cert"),
     str("journal.raft.tls_ca", "", "", "",
         "CA bundle that signed every replica's certificate"),
+    str("journal.tls.cert", "", "", "",
+        "PEM certificate chain the gateway presents on an https:// listen "
+        "endpoint (and replicas on https:// raft links when "
+        "journal.raft.tls_cert is empty)"),
+    str("journal.tls.key", "", "", "", "PEM private key of journal.tls.cert"),
+    str("journal.tls.ca_cert", "", "", "",
+        "PEM certificate of the CA that signs node certificates; empty: an "
+        "ephemeral CA held in the replicas' memory only"),
+    str("journal.tls.ca_key", "", "", "",
+        "PEM private key of journal.tls.ca_cert (required with it)"),
+    num("journal.tls.node_cert_validity_seconds", 259200, "",
+        "Lifetime of a node certificate (agents renew at two thirds of it)",
+        300, 31536000),
     num("journal.raft.map_size_mb", 0, "",
         "LMDB map size in MiB: 0 sizes it for ten million entries and "
         "grows it while the volume has room; N is a fixed limit",
@@ -194,6 +207,18 @@ schema make_agent() {
     flag("agent.journal.tls_enabled", false, "", "Use TLS to the journal"),
     str("agent.journal.tls_ca", "/etc/pact/ca.crt", "", "",
         "CA bundle for the journal's certificate"),
+    str("agent.tls.cert", "/etc/pact/agent.crt", "", "",
+        "Where the agent keeps the node certificate enrollment gave it (a "
+        "host path, not under --root)"),
+    str("agent.tls.key", "/etc/pact/agent.key", "", "",
+        "Where the agent keeps its private key (mode 0600)"),
+    str("agent.enroll_token_file", "", "enroll-token-file", "",
+        "File holding the one-time token from pact enroll, presented with "
+        "the agent's first certificate signing request"),
+    str("agent.hardware_id", "", "hardware-id", "",
+        "Hardware identity to present instead of the one read from the "
+        "node (SMBIOS UUID, else the first physical MAC); for tests and "
+        "nodes without either"),
     num("agent.journal.report_interval_seconds", 10, "",
         "Seconds between health reports to the journal", 1, 3600),
     num("agent.journal.reconnect_max_seconds", 30, "",
@@ -302,6 +327,8 @@ schema make_cli() {
         "File read when no token is given"),
     str("login_cache_dir", "~/.config/pact/tokens", "", "",
         "Where pact login keeps each journal's tokens (mode 0700)"),
+    str("ca_bundle", "/etc/pact/ca.crt", "", "PACT_CA_BUNDLE",
+        "CA bundle that verifies https:// journal endpoints"),
     str("oidc_ca_bundle", "", "", "PACT_OIDC_CA_BUNDLE",
         "CA bundle for the identity provider's HTTPS (empty: the "
         "system's trusted CAs)"),
