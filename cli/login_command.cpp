@@ -45,9 +45,9 @@ expected<protocol::DiscoveryReply> ask_discovery(const context& ctx,
   auto ep = parse_endpoint(server, "--server");
   if (!ep)
     return ep.err();
-  journal_session s(
-    &invocation_actor_system(),
-    client::options{{*ep}, "journal", "", client::timeout_of(ctx.cfg)});
+  client::options opts{{*ep}, "journal", "", client::timeout_of(ctx.cfg)};
+  opts.ca_bundle = ctx.cfg.get_string("ca_bundle");
+  journal_session s(&invocation_actor_system(), std::move(opts));
   protocol::Request req;
   req.set_request_id("discovery");
   req.mutable_discovery();

@@ -173,7 +173,8 @@ caf::behavior agent_api(caf::event_based_actor* self,
                       "--endpoint or PACT_ENDPOINT)";
   supervision::report(self, d->h, ACTOR_STATE_STARTING, "binding");
   daemon::publish_self(self, d->cfg.listen, [self, d](uint16_t port) {
-    d->url = "http://" + d->cfg.listen.host + ":" + std::to_string(port);
+    d->url = (d->cfg.listen.tls ? "https://" : "http://") + d->cfg.listen.host
+             + ":" + std::to_string(port);
     spdlog::info("agent API listening on {}", d->url);
     supervision::report(self, d->h, ACTOR_STATE_RUNNING,
                         "listening on " + d->url);

@@ -104,6 +104,12 @@ using std::chrono::seconds;
 /// Logs a change of the problem.
 void refresh_token(const shared& d) {
   auto before = d->token_problem;
+  if (d->cfg.credential)
+    if (auto t = d->cfg.credential(); !t.empty()) {
+      d->token = std::move(t);
+      d->token_problem.clear();
+      return;
+    }
   auto fallback = [&d] {
     return d->token.empty() ? std::string("; the journal refuses this agent "
                                           "until the file holds the node's "
@@ -272,11 +278,12 @@ caf::message_handler link_handlers(self_ptr self, const shared& d) {
 
 } // namespace
 
-journal_connector middleman_connector() {
-  return [](caf::event_based_actor* self, const endpoint& target,
-            std::function<void(caf::actor)> ok,
-            std::function<void(std::string)> fail) {
-    auto mm = self->system().middleman().actor_handle();
+journal_connector middleman_connector(caf::io::middleman_actor tls) {
+  return [tls](caf::event_based_actor* self, const endpoint& target,
+               std::function<void(caf::actor)> ok,
+               std::function<void(std::string)> fail) {
+    auto mm = target.tls && tls ? tls
+                                : self->system().middleman().actor_handle();
     self
       ->request(mm, std::chrono::seconds(5), caf::connect_atom::value,
                 target.host, target.port)
@@ -288,8 +295,15 @@ journal_connector middleman_connector() {
           else
             ok(caf::actor_cast<caf::actor>(ptr));
         },
-        [fail, target](caf::error&) {
-          fail("journal unreachable at " + target.url());
+        [fail, target](caf::error& err) {
+          // A refused TLS handshake says why ("certificate verify failed:
+          // ..."): the operator's fix differs from an unreachable host's.
+          if (target.tls && err.context().size() == 1
+              && err.context().match_element<std::string>(0))
+            fail("journal at " + target.url() + ": "
+                 + err.context().get_as<std::string>(0));
+          else
+            fail("journal unreachable at " + target.url());
         });
   };
 }

@@ -31,6 +31,7 @@
 
 #include <caf/actor.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/io/middleman_actor.hpp>
 
 #include "actors/supervision/health.hpp"
 #include "runtime/common/clock.hpp"
@@ -48,8 +49,10 @@ using journal_connector = std::function<void(
   caf::event_based_actor* self, const endpoint& target,
   std::function<void(caf::actor)> ok, std::function<void(std::string)> fail)>;
 
-/// The middleman connector (remote_actor on the gateway port).
-journal_connector middleman_connector();
+/// The middleman connector (remote_actor on the gateway port): https://
+/// targets through `tls` (actors/net/tls_transport.hpp), the others
+/// through the system's plain middleman.
+journal_connector middleman_connector(caf::io::middleman_actor tls = {});
 
 struct journal_link_config {
   /// Journal gateways (agent.journal.endpoints); any replica serves.
@@ -65,6 +68,10 @@ struct journal_link_config {
   /// The node credential's file (agent.token_file); empty = none (every
   /// request is then refused by the journal, and the link says so).
   std::string token_file;
+  /// The certificate-bound token of an enrolled node
+  /// (node_enrollment.hpp), used instead of the token file while it
+  /// returns one; null or "" falls back to the file.
+  std::function<std::string()> credential;
   /// <state-dir>: last-boot.json is written there.
   std::string state_dir;
   /// The opened boot cache (main opens it, so that an unusable state dir

@@ -24,9 +24,11 @@ extern char** environ;
 #include "actors/agent/drift_setup.hpp"
 #include "actors/agent/gpu_poller.hpp"
 #include "actors/agent/journal_link.hpp"
+#include "actors/agent/node_enrollment.hpp"
 #include "actors/agent/service_supervisor.hpp"
 #include "actors/daemon/daemon.hpp"
 #include "actors/daemon/jwks_refresher.hpp"
+#include "actors/net/tls_transport.hpp"
 #include "actors/supervision/health_registry.hpp"
 #include "actors/supervision/supervisor.hpp"
 #include "protocol/caf_types.hpp"
@@ -37,8 +39,11 @@ extern char** environ;
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/node/boot_cache.hpp"
 #include "runtime/node/exec_process.hpp"
+#include "runtime/node/hardware_identity.hpp"
+#include "runtime/node/node_credentials.hpp"
 #include "runtime/node/pid1.hpp"
 #include "runtime/policy/request_auth.hpp"
+#include "runtime/tls/tls_files.hpp"
 
 using namespace pact;
 
@@ -59,6 +64,16 @@ struct settings {
   std::string token_file;
   policy::verifier_config verifier;
   std::shared_ptr<node::boot_cache> cache;
+  /// Whether the journal link speaks TLS (https:// endpoints, or
+  /// agent.journal.tls_enabled), and then what enrollment needs.
+  bool journal_tls = false;
+  agent::enrollment_settings enroll;
+  std::shared_ptr<agent::node_identity> identity;
+  /// The journal link's TLS middleman (null: plain); released before the
+  /// actor system stops (tls_transport.hpp).
+  caf::io::middleman_actor journal_mm;
+  /// The agent API's TLS middleman (https:// --listen).
+  caf::io::middleman_actor api_mm;
 };
 
 /// "agent.toml:3: agent.state_dir", "--state-dir: agent.state_dir" or
@@ -119,6 +134,47 @@ status check_token_file(const config::values& v, const std::string& path) {
   return {};
 }
 
+/// With TLS to the journal: the CA bundle that verifies it, the hardware
+/// identity, and where the certificate lives (node_enrollment.hpp). An
+/// enrollment token without TLS is refused: it would cross in clear.
+status plan_enrollment(settings& s) {
+  auto& e = s.enroll;
+  e.enroll_token_file = s.v.get_string("agent.enroll_token_file");
+  if (!s.journal_tls) {
+    if (!e.enroll_token_file.empty())
+      return make_error(where(s.v, "agent.enroll_token_file")
+                        + ": enrollment needs TLS to the journal (https:// "
+                          "endpoints or agent.journal.tls_enabled = true)");
+    return {};
+  }
+  if (!e.enroll_token_file.empty() && !files::exists(e.enroll_token_file))
+    return make_error(where(s.v, "agent.enroll_token_file") + ": cannot read '"
+                      + e.enroll_token_file + "'");
+  e.journal_ca_path = s.v.get_string("agent.journal.tls_ca");
+  auto ca = tls::load_bundle(where(s.v, "agent.journal.tls_ca"),
+                             e.journal_ca_path);
+  if (!ca)
+    return ca.err();
+  e.journal_ca_pem = *ca;
+  e.node = s.node_id;
+  e.journals = s.journals;
+  e.token_file = s.token_file;
+  e.cert_path = s.v.get_string("agent.tls.cert");
+  e.key_path = s.v.get_string("agent.tls.key");
+  e.hardware_id = s.v.get_string("agent.hardware_id");
+  if (e.hardware_id.empty()) {
+    auto hw = node::hardware_identity(s.root);
+    if (hw)
+      e.hardware_id = *hw;
+    else
+      spdlog::warn("enrollment: {}; a node registered with --hardware-id "
+                   "will be refused",
+                   hw.err().message);
+  }
+  s.identity = std::make_shared<agent::node_identity>(*ca, e.journal_ca_path);
+  return {};
+}
+
 expected<settings> load_settings(const config::daemon_command_line& cl) {
   auto v = config::load_daemon_config(cl, config::agent_schema(),
                                       config::agent_config_path);
@@ -132,22 +188,17 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
   auto l = parse_endpoint(s.v.get_string("agent.listen"), "--listen");
   if (!l)
     return l.err();
-  if (l->tls)
-    return make_error("--listen: TLS (https://) is not supported by this "
-                      "build yet; see docs/security.md");
   s.listen = *l;
-  // The journal link speaks plaintext: asking for TLS must fail loudly, not
-  // connect in the clear (docs/security.md).
-  if (s.v.get_bool("agent.journal.tls_enabled"))
-    return make_error("agent.journal.tls_enabled: TLS to the journal is not "
-                      "supported by this build yet; see docs/security.md");
+  // The troubleshooting guide's form: bare host:port endpoints with
+  // tls_enabled = true mean TLS to every one of them.
+  bool tls_enabled = s.v.get_bool("agent.journal.tls_enabled");
   for (auto& text : s.v.get_list("agent.journal.endpoints")) {
     auto ep = parse_endpoint(text, "--journal");
     if (!ep)
       return ep.err();
-    if (ep->tls)
-      return make_error("--journal: TLS (https://) is not supported by this "
-                        "build yet; see docs/security.md");
+    if (tls_enabled)
+      ep->tls = true;
+    s.journal_tls = s.journal_tls || ep->tls;
     s.journals.push_back(*ep);
   }
   if (s.journals.empty())
@@ -167,7 +218,42 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
   s.verifier = *verifier;
   if (auto st = check_state_dir(s.v, s.state_dir); !st)
     return st.err();
+  if (auto st = plan_enrollment(s); !st)
+    return st.err();
+  // The agent API serves TLS with the node certificate, which only
+  // enrollment (over TLS to the journal) gives.
+  if (s.listen.tls && !s.identity)
+    return make_error(where(s.v, "agent.listen")
+                      + ": an https:// agent API presents the node's "
+                        "certificate, which needs TLS to the journal "
+                        "(https:// endpoints or agent.journal.tls_enabled)");
   return s;
+}
+
+/// Loads the stored certificate and asks the journal for a new one when it
+/// is missing, due or from a rotated CA. Failure leaves the agent on its
+/// token-file credential; the renewer keeps asking.
+status enroll_at_start(settings& s, const pact::clock& wall) {
+  auto held = node::load_node_credentials(s.enroll.cert_path,
+                                          s.enroll.key_path);
+  if (!held)
+    spdlog::warn("enrollment: {}; asking for a new certificate",
+                 held.err().message);
+  auto creds = agent::ensure_credentials(
+    s.enroll, wall, held ? *held : std::optional<node::node_credentials>{});
+  if (!creds) {
+    if (s.listen.tls)
+      return make_error(where(s.v, "agent.listen")
+                        + ": the https:// agent API needs the node's "
+                          "certificate: "
+                        + creds.err().message);
+    spdlog::warn("{}; the journal link authenticates with the token file "
+                 "meanwhile",
+                 creds.err().message);
+    return {};
+  }
+  s.identity->set(std::move(*creds));
+  return {};
 }
 
 /// Opens the boot cache, once every setting has been checked: a bad one
@@ -254,7 +340,7 @@ agent_children(const settings& s, agent::drift_watcher_config drift,
                const std::shared_ptr<const pact::clock>& wall,
                std::chrono::steady_clock::time_point started) {
   agent::agent_api_config api;
-  api.listen = {s.listen.host, port, notify};
+  api.listen = {s.listen.host, port, notify, s.api_mm};
   api.registry = registry;
   api.verifier = s.verifier;
   api.wall = wall;
@@ -281,10 +367,17 @@ agent_children(const settings& s, agent::drift_watcher_config drift,
   link.registry = registry;
   link.node_id = s.node_id;
   link.vcluster = s.v.get_string("agent.vcluster");
-  link.agent_endpoint = [host = advertised_host(s.listen.host), port] {
-    return endpoint{false, host, port->load()}.url();
+  link.agent_endpoint = [tls = s.listen.tls,
+                         host = advertised_host(s.listen.host), port] {
+    return endpoint{tls, host, port->load()}.url();
   };
   link.token_file = s.token_file;
+  if (s.identity) {
+    link.credential = [id = s.identity, wall] {
+      return id->token(wall->now_unix_ms() / 1000);
+    };
+    link.connector = agent::middleman_connector(s.journal_mm);
+  }
   link.state_dir = s.state_dir;
   link.cache = s.cache;
   link.host.root = s.root;
@@ -318,6 +411,14 @@ agent_children(const settings& s, agent::drift_watcher_config drift,
       return sup->spawn(agent::service_supervisor, h, std::move(c));
     }};
   auto children = daemon::jwks_children("agent", s.verifier, wall);
+  if (s.identity) {
+    agent::renewer_config rn{s.enroll, s.identity, wall};
+    children.push_back(
+      {"agent/cert-renewer", "cert-renewer",
+       [rn](caf::event_based_actor* sup, const supervision::health_handle& h) {
+         return sup->spawn<caf::detached>(agent::cert_renewer, h, rn);
+       }});
+  }
   children.insert(children.end(),
                   {api_child, link_child, agent::drift_child(std::move(drift)),
                    gpu_poller_child(s, wall), services_child});
@@ -327,7 +428,7 @@ agent_children(const settings& s, agent::drift_watcher_config drift,
 status write_endpoints(const settings& s, uint16_t port) {
   nlohmann::json j;
   j["agent_api"]
-    = endpoint{false, daemon::connect_host(s.listen.host), port}.url();
+    = endpoint{s.listen.tls, daemon::connect_host(s.listen.host), port}.url();
   j["node_id"] = s.node_id;
   j["pid"] = ::getpid();
   return files::write_atomic(s.state_dir + "/endpoints.json", j.dump(2) + "\n");
@@ -361,7 +462,7 @@ int main(int argc, char** argv) {
     return fail(drift.err());
   if (auto st = open_cache(*s); !st)
     return fail(st.err());
-  if (s->token_file.empty())
+  if (s->token_file.empty() && !s->identity)
     spdlog::warn("no node credential (--token-file / agent.token_file): the "
                  "journal refuses this agent's boot, reports and records");
   if (s->verifier.hmac_secret.empty() && !s->verifier.keys)
@@ -370,10 +471,23 @@ int main(int argc, char** argv) {
                  "PACT_OIDC_HMAC_SECRET / agent.oidc.hmac_secret_file): API "
                  "requests will be refused");
 
+  auto wall = std::make_shared<system_clock>();
+  if (s->identity)
+    if (auto st = enroll_at_start(*s, *wall); !st)
+      return fail(st.err());
   caf::actor_system_config cfg;
   protocol::configure(cfg);
   caf::actor_system sys{cfg};
-  auto wall = std::make_shared<system_clock>();
+  if (s->identity) {
+    net::tls_policy journal_policy;
+    journal_policy.client = s->identity->slot();
+    s->journal_mm = net::spawn_tls_middleman(sys, std::move(journal_policy));
+    if (s->listen.tls) {
+      net::tls_policy api_policy;
+      api_policy.server = s->identity->server_slot();
+      s->api_mm = net::spawn_tls_middleman(sys, std::move(api_policy));
+    }
+  }
   auto port = std::make_shared<std::atomic<uint16_t>>(s->listen.port);
   // The journal link waits for the API's port (journal_link_config::
   // may_start).
@@ -397,6 +511,8 @@ int main(int argc, char** argv) {
     return {};
   };
   int rc = daemon::run_daemon(sys, tree, wall);
+  s->journal_mm = caf::io::middleman_actor{};
+  s->api_mm = caf::io::middleman_actor{};
   // The tree is stopped; commands still running hold detached threads
   // that the actor system's destructor would wait for.
   node::stop_running_execs();

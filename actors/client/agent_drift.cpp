@@ -1,5 +1,7 @@
 #include "actors/client/agent_drift.hpp"
 
+#include "actors/client/enroll_client.hpp"
+
 #include "actors/client/access.hpp"
 #include "actors/client/journal_session.hpp"
 #include "runtime/journal/node_history.hpp"
@@ -42,8 +44,11 @@ agent_call(const config::values& cfg, const endpoint& agent,
   auto token = resolve_token(cfg);
   if (!token)
     return token.err();
-  journal_session s(
-    nullptr, options{{agent}, "agent", std::move(*token), timeout_of(cfg)});
+  auto opts = agent_options(cfg, agent, node_of(req), std::move(*token),
+                            timeout_of(cfg));
+  if (!opts)
+    return opts.err();
+  journal_session s(nullptr, std::move(*opts));
   auto resp = s.call(std::move(req));
   if (resp)
     if (auto refused = approval_refusal(*resp, agent, approval_required))

@@ -1,5 +1,7 @@
 #include "actors/client/agent_exec.hpp"
 
+#include "actors/client/enroll_client.hpp"
+
 #include "actors/client/access.hpp"
 #include "actors/client/agent_drift.hpp"
 #include "actors/client/journal_session.hpp"
@@ -30,8 +32,11 @@ agent_exec(const config::values& cfg, const endpoint& agent,
   auto extra = std::chrono::seconds(timeout_seconds == 0 ? 3600
                                                          : timeout_seconds)
                + std::chrono::seconds(10);
-  journal_session s(
-    nullptr, options{{agent}, "agent", std::move(*token), timeout_of(cfg)});
+  auto opts = agent_options(cfg, agent, node_of(req), std::move(*token),
+                            timeout_of(cfg));
+  if (!opts)
+    return opts.err();
+  journal_session s(nullptr, std::move(*opts));
   auto resp = s.conn().call_streaming(
     std::move(req), extra,
     [&](const std::string& bytes) {

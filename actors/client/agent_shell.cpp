@@ -1,5 +1,7 @@
 #include "actors/client/agent_shell.hpp"
 
+#include "actors/client/enroll_client.hpp"
+
 #include <caf/send.hpp>
 
 #include "actors/client/access.hpp"
@@ -27,8 +29,11 @@ agent_shell(const config::values& cfg, const endpoint& agent,
   // decides (the agent closes idle ones): no deadline of pact's own beyond
   // a week; a lost connection still ends the wait at once.
   auto extra = std::chrono::hours(24 * 7);
-  journal_session s(
-    nullptr, options{{agent}, "agent", std::move(*token), timeout_of(cfg)});
+  auto opts = agent_options(cfg, agent, node_of(req), std::move(*token),
+                            timeout_of(cfg));
+  if (!opts)
+    return opts.err();
+  journal_session s(nullptr, std::move(*opts));
   auto resp = s.conn().call_streaming(
     std::move(req), extra,
     [&](const std::string& bytes) {

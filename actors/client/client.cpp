@@ -15,9 +15,11 @@
 
 #include <google/protobuf/stubs/logging.h>
 
+#include "actors/net/tls_transport.hpp"
 #include "protocol/caf_types.hpp"
 #include "protocol/errors.hpp"
 #include "runtime/render/failure.hpp"
+#include "runtime/tls/tls_files.hpp"
 
 namespace pact::client {
 
@@ -73,15 +75,48 @@ connection::connection(caf::actor_system& sys, options opts)
     opts_.targets.push_back(endpoint{false, "localhost", 9443});
 }
 
+connection::~connection() {
+  // The middleman's thread ends only when no handle is left
+  // (tls_transport.hpp); this connection is its only user.
+  if (tls_)
+    caf::anon_send_exit(tls_, caf::exit_reason::kill);
+}
+
+expected<caf::io::middleman_actor> connection::tls_middleman() {
+  if (tls_)
+    return tls_;
+  tls::client_settings cs;
+  cs.trust_pem = opts_.trust_pem;
+  cs.trust_source = opts_.ca_bundle;
+  if (cs.trust_pem.empty()) {
+    auto pem = tls::load_bundle("CA bundle (ca_bundle, PACT_CA_BUNDLE)",
+                                opts_.ca_bundle);
+    if (!pem)
+      return pem.err();
+    cs.trust_pem = std::move(*pem);
+  }
+  std::string why;
+  auto ctx = tls::context::client(cs, why);
+  if (!ctx)
+    return make_error("CA bundle " + opts_.ca_bundle + ": " + why);
+  net::tls_policy p;
+  p.client = std::make_shared<tls::context_slot>(ctx);
+  p.expect_name = opts_.expect_name;
+  tls_ = net::spawn_tls_middleman(sys_, std::move(p));
+  return tls_;
+}
+
 expected<caf::actor> connection::connect(milliseconds budget) {
   auto where = opts_.what + " at " + current().url();
-  if (current().tls)
-    return make_error("cannot connect to " + where
-                        + ": TLS endpoints (https://) are not supported by "
-                          "this build yet",
-                      exit_code::unavailable);
-  caf::scoped_actor self{sys_};
   auto mm = sys_.middleman().actor_handle();
+  if (current().tls) {
+    auto m = tls_middleman();
+    if (!m)
+      return make_error("cannot connect to " + where + ": " + m.err().message,
+                        exit_code::general_error);
+    mm = *m;
+  }
+  caf::scoped_actor self{sys_};
   expected<caf::actor> result = make_error("no answer");
   self
     ->request(mm, budget, caf::connect_atom::value, current().host,
@@ -97,9 +132,30 @@ expected<caf::actor> connection::connect(milliseconds budget) {
           result = caf::actor_cast<caf::actor>(std::move(ptr));
       },
       [&](caf::error& err) {
-        std::string why = err == caf::sec::request_timeout
-                            ? "no answer within " + seconds_text(budget)
-                            : "connection refused or host unreachable";
+        // The TLS middleman says why a handshake failed: the server's
+        // certificate did not verify (exit 2, an authentication failure;
+        // no use retrying), or the server does not speak TLS.
+        std::string tls_why;
+        if (current().tls && err.context().size() == 1
+            && err.context().match_element<std::string>(0))
+          tls_why = err.context().get_as<std::string>(0);
+        if (!tls_why.empty()) {
+          bool cert = tls_why.rfind("certificate verify failed", 0) == 0
+                      || tls_why.find("refused our certificate")
+                           != std::string::npos;
+          result = make_error("cannot connect to " + where + ": " + tls_why,
+                              cert ? exit_code::auth_failure
+                                   : exit_code::unavailable);
+          return;
+        }
+        std::string why
+          = err == caf::sec::request_timeout
+              ? "no answer within " + seconds_text(budget)
+            : err == caf::sec::disconnect_during_handshake && !current().tls
+              // What a TLS listener does to a plain client.
+              ? "the server closed the connection before answering (if it "
+                "serves TLS, use an https:// endpoint)"
+              : "connection refused or host unreachable";
         result = make_error("cannot connect to " + where + ": " + why,
                             exit_code::unavailable);
       });
@@ -114,7 +170,9 @@ connection::attempt connection::call_once(const protocol::Request& req,
     auto s = connect(std::min(connect_budget, left_until(deadline)));
     if (!s) {
       out.result = s.err();
-      out.retry = true; // nothing was sent
+      // Nothing was sent; another endpoint may do, but not when this one
+      // failed to prove who it is or the CA bundle is unusable.
+      out.retry = s.err().code == exit_code::unavailable;
       return out;
     }
     server_ = *s;

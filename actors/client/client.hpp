@@ -21,6 +21,7 @@
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/io/middleman_actor.hpp>
 
 #include "runtime/common/endpoint.hpp"
 #include "runtime/common/error.hpp"
@@ -29,6 +30,12 @@
 namespace pact::client {
 
 struct options {
+  options() = default;
+  options(std::vector<endpoint> targets_, std::string what_, std::string token_,
+          std::chrono::milliseconds timeout_)
+    : targets(std::move(targets_)), what(std::move(what_)),
+      token(std::move(token_)), timeout(timeout_) {
+  }
   /// Where to connect, in order of preference (at least one).
   std::vector<endpoint> targets;
   /// What the target is, for messages: "journal" or "agent".
@@ -37,6 +44,15 @@ struct options {
   std::string token;
   /// Deadline for connect plus answer, over every endpoint tried.
   std::chrono::milliseconds timeout{10000};
+  /// https:// targets: the PEM bundle of CAs that may sign the server's
+  /// certificate. Empty: read from `ca_bundle`.
+  std::string trust_pem;
+  /// File read when `trust_pem` is empty (`ca_bundle` in cli.toml,
+  /// PACT_CA_BUNDLE), and the name messages give it.
+  std::string ca_bundle = "/etc/pact/ca.crt";
+  /// The name the server's certificate must carry (RFC 6125); empty: the
+  /// host of the endpoint. An agent's endpoint is checked against its node.
+  std::string expect_name;
 };
 
 /// Marks every request this process sends from now on as made for an AI
@@ -112,10 +128,20 @@ private:
                     std::chrono::milliseconds connect_budget);
   expected<caf::actor> connect(std::chrono::milliseconds budget);
 
+  /// The TLS middleman for https:// targets, made on first use with this
+  /// connection's trust; error when the CA bundle cannot be read.
+  expected<caf::io::middleman_actor> tls_middleman();
+
   caf::actor_system& sys_;
   options opts_;
   size_t current_ = 0;
   caf::actor server_;
+  caf::io::middleman_actor tls_;
+
+public:
+  ~connection();
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
 };
 
 /// A fresh client request id for a write (32 hex digits from the system's

@@ -1,5 +1,7 @@
 #include "actors/client/diag_query.hpp"
 
+#include "actors/client/enroll_client.hpp"
+
 #include <atomic>
 #include <thread>
 
@@ -60,8 +62,12 @@ fleet_diag(const config::values& cfg, caf::actor_system& sys,
                                   exit_code::unavailable);
         continue;
       }
-      journal_session s(&sys,
-                        options{{*t.agent}, "agent", *token, lim.per_agent});
+      auto opts = agent_options(cfg, *t.agent, t.node, *token, lim.per_agent);
+      if (!opts) {
+        out[i].reply = opts.err();
+        continue;
+      }
+      journal_session s(&sys, std::move(*opts));
       out[i].reply = diag_of(s.call(request_for(q, t.node)), *t.agent);
     }
   };

@@ -26,9 +26,9 @@ journal_session::open(const config::values& cfg, caf::actor_system* sys,
   auto token = resolve_token(cfg, own_token_variable);
   if (!token)
     return token.err();
-  return std::make_unique<journal_session>(
-    sys,
-    options{std::move(*eps), "journal", std::move(*token), timeout_of(cfg)});
+  options opts{std::move(*eps), "journal", std::move(*token), timeout_of(cfg)};
+  opts.ca_bundle = cfg.get_string("ca_bundle");
+  return std::make_unique<journal_session>(sys, std::move(opts));
 }
 
 journal_session::journal_session(caf::actor_system* sys, options opts) {

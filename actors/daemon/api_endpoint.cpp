@@ -145,6 +145,10 @@ std::string request_kind(const protocol::Request& req) {
       return "shell";
     case R::kDiscovery:
       return "discovery";
+    case R::kEnroll:
+      return "enroll";
+    case R::kCaBundle:
+      return "CA bundle";
     default:
       return "request type "
              + std::to_string(static_cast<int>(req.body_case()));
@@ -247,12 +251,27 @@ void serve_api(caf::event_based_actor* self,
     reply.fail(STATUS_CODE_INVALID_ARGUMENT, req.err().message);
     return;
   }
-  // The one exception to authentication: discovery tells `pact login`
-  // where to get a token, so it cannot require one. Only this body is
-  // exempt; its answer is fixed at startup and names no caller, and no
-  // handler ever sees an unauthenticated request.
+  // The first of three exceptions to authentication: discovery tells `pact
+  // login` where to get a token, so it cannot require one. Its answer is
+  // fixed at startup and names no caller.
   if (req->body_case() == Request::kDiscovery) {
     answer_discovery(*ctx, *req, reply);
+    return;
+  }
+  // The second: a node's first certificate request, whose credential is
+  // the one-time enrollment token in its body (a node has no other yet).
+  // Its handler checks the token against the hash the journal holds before
+  // anything is issued; it gets no identity here (an empty caller, no
+  // roles), whatever bearer token the request may carry. Only a server
+  // whose table serves enroll requests (the journal gateway) answers it.
+  // The third: the node CA's certificate is public (it is what verifies
+  // agents); an agent asks for it before it holds any credential, to see
+  // whether its certificate is still from the journal's CA.
+  if ((req->body_case() == Request::kEnroll
+       && !req->enroll().enroll_token().empty())
+      || req->body_case() == Request::kCaBundle) {
+    dispatch(ctx, *req, policy::authenticated{}, table, sender,
+             std::move(reply));
     return;
   }
   authenticate_and_dispatch(self, ctx, *req, table, sender, std::move(reply),

@@ -117,8 +117,11 @@ using api_table = std::map<protocol::Request::BodyCase, api_handler>;
 
 /// Handles one (api_atom, bytes[, reply_to]) message inside `self`;
 /// `reply_to` is null for clients that rely on the sender. Every request is
-/// authenticated before dispatch except a discovery request, which is
-/// answered here from `ctx->discovery` without reaching the table.
+/// authenticated before dispatch except two: a discovery request, answered
+/// here from `ctx->discovery` without reaching the table, and an enroll
+/// request carrying a one-time enrollment token (a node's first
+/// certificate request), dispatched with an empty caller (no subject, no
+/// roles): its handler authenticates it by the token.
 void serve_api(caf::event_based_actor* self,
                const std::shared_ptr<api_context>& ctx,
                const std::string& bytes, const api_table& table,

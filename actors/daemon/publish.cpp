@@ -5,7 +5,6 @@
 
 #include <caf/actor_cast.hpp>
 #include <caf/io/middleman.hpp>
-#include <caf/openssl/manager.hpp>
 #include <caf/send.hpp>
 
 #include "actors/supervision/health.hpp"
@@ -13,9 +12,9 @@
 
 namespace pact::daemon {
 
-caf::io::middleman_actor middleman_for(caf::actor_system& sys, bool tls) {
-  return tls ? sys.openssl_manager().actor_handle()
-             : sys.middleman().actor_handle();
+caf::io::middleman_actor middleman_for(caf::actor_system& sys,
+                                       const caf::io::middleman_actor& tls) {
+  return tls ? tls : sys.middleman().actor_handle();
 }
 
 void publish_self(caf::event_based_actor* self, const listen_point& where,

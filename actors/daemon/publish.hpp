@@ -24,13 +24,14 @@ struct listen_point {
   std::shared_ptr<std::atomic<uint16_t>> port;
   /// Receives (published_atom, uint16_t port) after every bind; may be null.
   caf::actor notify;
-  /// Serve TLS through caf::openssl (the module must be loaded and
-  /// configured with a certificate, key and CA: mutual authentication).
-  bool tls = false;
+  /// The TLS middleman that serves this port with its policy
+  /// (actors/net/tls_transport.hpp); null serves plain TCP.
+  caf::io::middleman_actor tls;
 };
 
-/// The middleman actor for plain or TLS connections.
-caf::io::middleman_actor middleman_for(caf::actor_system& sys, bool tls);
+/// `tls` when set, else the system's plain middleman.
+caf::io::middleman_actor middleman_for(caf::actor_system& sys,
+                                       const caf::io::middleman_actor& tls);
 
 /// Publishes `self` at `where`. On failure `self` terminates with an error
 /// naming the address (its supervisor decides what happens next). On success

@@ -141,6 +141,7 @@ daemon::api_table make_table(caf::event_based_actor* self, const shared& d) {
     {Request::kPropose, std::bind(handle_propose, self, d, _1, _2, _3)},
   };
   add_journal_handlers(self, d, table);
+  add_enroll_handlers(self, d, table);
   return table;
 }
 
@@ -256,7 +257,8 @@ caf::behavior gateway(caf::event_based_actor* self,
       "node's pact-agent; PACT_AGENT_ENDPOINT names one)";
   supervision::report(self, d->h, ACTOR_STATE_STARTING, "binding");
   daemon::publish_self(self, d->cfg.listen, [self, d](uint16_t port) {
-    d->url = "http://" + d->cfg.listen.host + ":" + std::to_string(port);
+    d->url = (d->cfg.listen.tls ? "https://" : "http://") + d->cfg.listen.host
+             + ":" + std::to_string(port);
     spdlog::info("gateway listening on {}", d->url);
     supervision::report(self, d->h, ACTOR_STATE_RUNNING,
                         "listening on " + d->url);

@@ -17,6 +17,7 @@
 #include "actors/daemon/publish.hpp"
 #include "actors/supervision/health.hpp"
 #include "runtime/common/clock.hpp"
+#include "runtime/journal/node_ca.hpp"
 #include "runtime/policy/token.hpp"
 #include <pact/protocol/api.pb.h>
 
@@ -43,6 +44,10 @@ struct gateway_config {
   std::chrono::milliseconds opa_timeout{2000};
   /// What an unauthenticated discovery request is told (`pact login`).
   protocol::DiscoveryReply discovery;
+  /// The CA that signs node certificates (enrollment, issue 16); shared
+  /// with whoever rotates it. Null: enrollment and CA bundle requests are
+  /// refused.
+  std::shared_ptr<journal::node_ca> node_ca;
 };
 
 caf::behavior gateway(caf::event_based_actor* self,

@@ -96,6 +96,11 @@ void ask_policy_engine(caf::event_based_actor* self, const gateway_shared& d,
                        protocol::JournalCommand cmd, daemon::api_reply reply,
                        std::function<void(daemon::api_reply)> then);
 
+/// Adds the enrollment handlers (certificate requests, CA bundle;
+/// gateway_enroll.cpp) to `table`.
+void add_enroll_handlers(caf::event_based_actor* self, const gateway_shared& d,
+                         daemon::api_table& table);
+
 /// Adds the journal-service handlers (command, log, state, watch, boot
 /// config) to `table`.
 void add_journal_handlers(caf::event_based_actor* self, const gateway_shared& d,

@@ -13,6 +13,7 @@
 #include "protocol/caf_types.hpp"
 #include "protocol/errors.hpp"
 #include "runtime/common/assert.hpp"
+#include "runtime/journal/enrollment.hpp"
 #include "runtime/journal/journal_items.hpp"
 #include "runtime/journal/journal_query.hpp"
 #include "runtime/policy/approval_id.hpp"
@@ -66,8 +67,11 @@ void ask_replica(self_ptr self, const gateway_shared& d, const JournalQuery& q,
       });
 }
 
+/// Proposes `cmd` and answers with its result; `enroll_token`: the one-time
+/// token drawn for a NODE_ENROLL, answered with it once it committed (or
+/// is held for approval, which applies the same command later).
 void propose(self_ptr self, const gateway_shared& d, const JournalCommand& cmd,
-             api_reply reply) {
+             api_reply reply, const std::string& enroll_token = {}) {
   auto r = replica_or_fail(self, reply);
   if (!r)
     return;
@@ -75,7 +79,7 @@ void propose(self_ptr self, const gateway_shared& d, const JournalCommand& cmd,
     ->request(r, d->cfg.propose_timeout, propose_atom::value,
               cmd.SerializeAsString())
     .then(
-      [reply](uint64_t index, const std::string& bytes) mutable {
+      [reply, enroll_token](uint64_t index, const std::string& bytes) mutable {
         CommandResult res;
         PACT_ASSERT(res.ParseFromString(bytes),
                     "command result from the local replica");
@@ -85,6 +89,11 @@ void propose(self_ptr self, const gateway_shared& d, const JournalCommand& cmd,
         }
         Response resp;
         resp.mutable_command_reply()->set_index(index);
+        // A retry answered from the deduplication window registered the
+        // token of the first attempt, which this answer does not know: no
+        // token then (the CLI says to enroll again).
+        if (!res.duplicate())
+          resp.mutable_command_reply()->set_enroll_token(enroll_token);
         *resp.mutable_command_reply()->mutable_result() = std::move(res);
         reply.ok(std::move(resp));
       },
@@ -115,6 +124,23 @@ void handle_command(self_ptr self, const gateway_shared& d, const Request& req,
     reply.fail(STATUS_CODE_UNAUTHORIZED, p.denial);
     return;
   }
+  // Certificates are recorded by the gateway that signed them (an enroll
+  // request), never by a client's command; enrollment fields are drawn
+  // here, never taken from the body.
+  if (p.command.kind() == COMMAND_KIND_NODE_ACTIVATE) {
+    reply.fail(STATUS_CODE_UNAUTHORIZED,
+               "policy: denied: node certificates are recorded by the "
+               "journal when it signs a node's certificate request");
+    return;
+  }
+  std::string enroll_token;
+  p.command.clear_enroll_token_sha256();
+  if (p.command.kind() == COMMAND_KIND_NODE_ENROLL) {
+    // The one-time token of `pact enroll`: only its hash is replicated
+    // and logged; the caller sees the token once, in the answer.
+    enroll_token = new_enroll_token();
+    p.command.set_enroll_token_sha256(enroll_token_sha256(enroll_token));
+  }
   // An id for the approval this write may turn out to need (two-person
   // policy, decided when it is applied): drawn here, never taken from the
   // body, since the state machine may not draw randomness. The commands
@@ -139,8 +165,8 @@ void handle_command(self_ptr self, const gateway_shared& d, const Request& req,
       return;
     }
   ask_policy_engine(self, d, who, p.command, std::move(reply),
-                    [self, d, cmd = p.command](api_reply r) {
-                      propose(self, d, cmd, std::move(r));
+                    [self, d, cmd = p.command, enroll_token](api_reply r) {
+                      propose(self, d, cmd, std::move(r), enroll_token);
                     });
 }
 
@@ -222,6 +248,11 @@ void handle_state(self_ptr self, const gateway_shared& d, const Request& req,
                 *out = a.state();
                 // An unfiltered read shows only what the caller may read.
                 policy::filter_state(who.roles, *out, reported);
+                // Enrollment token hashes stay inside the journal (a hash
+                // of 256 random bits reveals nothing, but nobody needs it).
+                for (auto& n : *out->mutable_nodes())
+                  if (n.has_enrollment())
+                    n.mutable_enrollment()->clear_token_sha256();
                 r.ok(std::move(resp));
               });
 }

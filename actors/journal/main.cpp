@@ -12,7 +12,6 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
-#include <caf/openssl/manager.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 #include <nlohmann/json.hpp>
@@ -23,6 +22,7 @@
 #include "actors/journal/cluster_config.hpp"
 #include "actors/journal/deadline_keeper.hpp"
 #include "actors/journal/gateway.hpp"
+#include "actors/journal/journal_tls.hpp"
 #include "actors/journal/metrics_endpoint.hpp"
 #include "actors/journal/notifier.hpp"
 #include "actors/journal/replica.hpp"
@@ -37,6 +37,7 @@
 #include "runtime/policy/dev_credentials.hpp"
 #include "runtime/policy/request_auth.hpp"
 #include "runtime/replica/log_dump.hpp"
+#include "runtime/tls/dev_certs.hpp"
 
 using namespace pact;
 
@@ -59,6 +60,11 @@ struct settings {
   bool dev = false;
   journal::membership_plan members;
   policy::verifier_config verifier;
+  /// TLS middlemen for the https:// endpoints (null: plain), spawned once
+  /// the actor system runs.
+  caf::io::middleman_actor gateway_tls, raft_tls;
+  /// The CA that signs node certificates (gateway, enrollment).
+  std::shared_ptr<journal::node_ca> node_ca;
 };
 
 expected<endpoint> plain_endpoint(const config::values& v, const char* key,
@@ -72,27 +78,13 @@ expected<endpoint> plain_endpoint(const config::values& v, const char* key,
 }
 
 /// Replica-to-replica TLS (DESIGN.md §5: mutual authentication): all
-/// members use https or none does, and https needs a certificate, its key
-/// and the CA that signed every member's certificate. caf::openssl without a
-/// certificate would fall back to anonymous ciphers, which pact never uses.
+/// members use https or none does (journal_tls.hpp reads the files).
 status check_raft_tls(const settings& s) {
   for (auto& [id, ep] : s.members.peers)
     if (ep.tls != s.raft.tls)
       return make_error("--peers: member " + std::to_string(id)
                         + " and --raft-listen disagree on http/https; use "
                           "one scheme for every replica");
-  if (!s.raft.tls)
-    return {};
-  for (auto key : {"journal.raft.tls_cert", "journal.raft.tls_key",
-                   "journal.raft.tls_ca"}) {
-    auto& path = s.v.get_string(key);
-    if (path.empty())
-      return make_error(std::string(key)
-                        + " is required for https raft "
-                          "endpoints (mutual TLS between replicas)");
-    if (!files::exists(path))
-      return make_error(std::string(key) + ": cannot read '" + path + "'");
-  }
   return {};
 }
 
@@ -114,7 +106,7 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
     return v.err();
   settings s;
   s.v = std::move(*v);
-  auto gw = plain_endpoint(s.v, "journal.listen", "--listen");
+  auto gw = parse_endpoint(s.v.get_string("journal.listen"), "--listen");
   auto rf = parse_endpoint(s.v.get_string("journal.raft.listen"),
                            "--raft-listen");
   auto mt = plain_endpoint(s.v, "journal.metrics_listen", "--metrics-listen");
@@ -179,6 +171,21 @@ status prepare_dev(settings& s, const pact::clock& wall) {
                "in {}; never use --dev in production",
                creds->secret_path);
   spdlog::info("admin token: export PACT_TOKEN=$(cat {})", creds->token_path);
+  if (s.gateway.tls && s.v.get_string("journal.tls.cert").empty()) {
+    // An https:// gateway in development: a CA and a certificate for this
+    // host, kept in the dev directory (runtime/tls/dev_certs.hpp).
+    auto dev_tls = tls::ensure_dev_tls(
+      s.data_dir + "/dev", {"localhost", "127.0.0.1", "::1", local_host_name()},
+      wall.now_unix_ms() / 1000);
+    if (!dev_tls)
+      return dev_tls.err();
+    config::origin o{config::origin::kind::flag, "--dev"};
+    s.v.set("journal.tls.cert", dev_tls->server_cert, o);
+    s.v.set("journal.tls.key", dev_tls->server_key, o);
+    spdlog::info("gateway certificate: {} (CA bundle for clients: "
+                 "export PACT_CA_BUNDLE={})",
+                 dev_tls->server_cert, dev_tls->ca_cert);
+  }
   spdlog::info("node token for this host's agent: pact-agent --node-id {} "
                "--token-file {}",
                local_host_name(), creds->node_token_path);
@@ -199,7 +206,7 @@ journal_children(const settings& s, const ports& p, const caf::actor& registry,
   rc.node_id = s.node_id;
   rc.peers = s.members.peers;
   rc.members = s.members.members;
-  rc.listen = {s.raft.host, p.raft, notify, s.raft.tls};
+  rc.listen = {s.raft.host, p.raft, notify, s.raft_tls};
   rc.data_dir = s.data_dir;
   // 0: sized for ten million entries and grown while the volume has
   // room; N: a fixed limit (docs/storage.md "Map size").
@@ -223,10 +230,10 @@ journal_children(const settings& s, const ports& p, const caf::actor& registry,
   // so the caller hears "not proposed" rather than "outcome unknown".
   rc.leader_wait = std::chrono::milliseconds(
     s.v.get_int("journal.request_timeout_ms") * 4 / 5);
-  journal::metrics_endpoint_config mc{{s.metrics.host, p.metrics, notify},
+  journal::metrics_endpoint_config mc{{s.metrics.host, p.metrics, notify, {}},
                                       metrics};
   journal::gateway_config gw;
-  gw.listen = {s.gateway.host, p.gateway, notify};
+  gw.listen = {s.gateway.host, p.gateway, notify, s.gateway_tls};
   gw.registry = registry;
   gw.verifier = s.verifier;
   gw.wall = wall;
@@ -236,6 +243,7 @@ journal_children(const settings& s, const ports& p, const caf::actor& registry,
   gw.opa_timeout
     = std::chrono::milliseconds(s.v.get_int("journal.policy.opa_timeout_ms"));
   gw.discovery = discovery_of(s.v);
+  gw.node_ca = s.node_ca;
   journal::deadline_keeper_config dk;
   dk.wall = wall;
   dk.propose_timeout = gw.propose_timeout;
@@ -303,19 +311,33 @@ int run(settings& s) {
                  "identity provider's https URL, PACT_OIDC_JWKS_URL, or "
                  "PACT_OIDC_HMAC_SECRET, or use --dev): every API request "
                  "will be refused");
+  // Loaded (or made) once: a restarted gateway keeps signing with it.
+  auto node_ca = journal::node_ca_from_config(s.v, wall->now_unix_ms() / 1000);
+  if (!node_ca)
+    return fail(node_ca.err());
+  s.node_ca = std::move(*node_ca);
+  if (s.node_ca->current()->ephemeral)
+    spdlog::info("node CA: ephemeral, made at startup (nodes enroll again "
+                 "after a restart; journal.tls.ca_cert/ca_key keep one)");
+  // Enrolled agents authenticate with tokens bound to certificates it
+  // signed (runtime/pki/node_token.hpp).
+  s.verifier.node_ca_bundle = [ca = s.node_ca] {
+    return ca->current()->ca.cert_pem;
+  };
+  // The gateway verifies the certificates agents present with it.
+  auto tls_plan = journal::plan_journal_tls(s.v, s.gateway.tls, s.raft.tls,
+                                            s.node_ca->current()->ca.cert_pem);
+  if (!tls_plan)
+    return fail(tls_plan.err());
   caf::actor_system_config cfg;
   protocol::configure(cfg);
-  if (s.raft.tls) {
-    cfg.load<caf::openssl::manager>();
-    cfg.openssl_certificate = s.v.get_string("journal.raft.tls_cert");
-    cfg.openssl_key = s.v.get_string("journal.raft.tls_key");
-    cfg.openssl_cafile = s.v.get_string("journal.raft.tls_ca");
-  }
   // The replica blocks its scheduler thread during each durable write;
   // spare workers keep the gateway and timers responsive meanwhile.
   cfg.set("scheduler.max-threads",
           std::max<size_t>(4, std::thread::hardware_concurrency()));
   caf::actor_system sys{cfg};
+  s.gateway_tls = journal::spawn_planned(sys, tls_plan->gateway);
+  s.raft_tls = journal::spawn_planned(sys, tls_plan->raft);
   ports p{std::make_shared<std::atomic<uint16_t>>(s.gateway.port),
           std::make_shared<std::atomic<uint16_t>>(s.raft.port),
           std::make_shared<std::atomic<uint16_t>>(s.metrics.port)};
@@ -335,7 +357,11 @@ int run(settings& s) {
                  p.metrics->load(), s.data_dir);
     return {};
   };
-  return daemon::run_daemon(sys, tree, wall);
+  auto rc = daemon::run_daemon(sys, tree, wall);
+  // The TLS middlemen's threads wait for the last handle (tls_transport.hpp).
+  s.gateway_tls = caf::io::middleman_actor{};
+  s.raft_tls = caf::io::middleman_actor{};
+  return rc;
 }
 
 } // namespace

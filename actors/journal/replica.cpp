@@ -180,7 +180,9 @@ void connect_peer(self_ptr self, uint64_t id) {
   if (p.handle || p.connecting || !initiates(self, id))
     return;
   p.connecting = true;
-  auto mm = daemon::middleman_for(self->system(), p.ep.tls);
+  auto mm = daemon::middleman_for(self->system(),
+                                  p.ep.tls ? self->state.cfg.listen.tls
+                                           : caf::io::middleman_actor{});
   auto retry = [self, id](std::string problem, bool is_error) {
     self->state.peers[id].connecting = false;
     peer_problem(self, id, std::move(problem), is_error);

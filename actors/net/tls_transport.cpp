@@ -41,7 +41,10 @@ std::string peer_of(native_socket fd) {
 /// in CAF's terms.
 class tls_io {
 public:
-  explicit tls_io(session_ptr s) : s_(std::move(s)) {
+  /// `peer`: "address:port", taken when the connection was made (the
+  /// socket may be gone by the time a failure is reported).
+  tls_io(session_ptr s, std::string peer)
+    : s_(std::move(s)), peer_(std::move(peer)) {
   }
 
   rw_state read_some(size_t& n, native_socket fd, void* buf, size_t len) {
@@ -62,7 +65,7 @@ public:
   }
 
 private:
-  rw_state map(tls::session::io r, native_socket fd) {
+  rw_state map(tls::session::io r, native_socket) {
     switch (r) {
       case tls::session::io::done:
       case tls::session::io::would_block:
@@ -71,18 +74,24 @@ private:
         return rw_state::failure;
       case tls::session::io::failed:
         // A server-side handshake failure is only visible here: tell the
-        // operator who tried and why.
+        // operator who tried and why. A lost established connection is
+        // BASP's to report.
         if (!reported_) {
           reported_ = true;
-          spdlog::warn("tls: {} with {}: {}",
-                       s_->established() ? "connection" : "handshake",
-                       peer_of(fd), s_->failure());
+          // A probe that connects and closes (a load balancer's health
+          // check) is not worth a warning.
+          bool probe = s_->failure().rfind("the peer closed", 0) == 0;
+          if (s_->established() || probe)
+            spdlog::debug("tls: connection with {}: {}", peer_, s_->failure());
+          else
+            spdlog::warn("tls: handshake with {}: {}", peer_, s_->failure());
         }
         return rw_state::failure;
     }
     return rw_state::failure;
   }
   session_ptr s_;
+  std::string peer_;
   bool reported_ = false;
 };
 
@@ -91,7 +100,7 @@ class tls_scribe : public caf::io::scribe {
 public:
   tls_scribe(mpx_type& mpx, native_socket fd, session_ptr s)
     : caf::io::scribe(caf::io::network::conn_hdl_from_socket(fd)),
-      stream_(mpx, fd, std::move(s)) {
+      stream_(mpx, fd, std::move(s), peer_of(fd)) {
   }
 
   void configure_read(caf::io::receive_policy::config config) override {
@@ -195,8 +204,8 @@ protected:
       return caf::make_error(caf::sec::cannot_connect_to_node,
                              "no TLS client settings");
     auto fd = caf::io::network::new_tcp_connection(host, port);
-    if (!fd)
-      return std::move(fd.error());
+    if (!fd) // CAF's socket wording stays out of operators' messages
+      return caf::make_error(caf::sec::cannot_connect_to_node);
     caf::detail::socket_guard guard{*fd};
     caf::io::network::nonblocking(*fd, true);
     std::shared_ptr<tls::session> s = tls::session::make(ctx,

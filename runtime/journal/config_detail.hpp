@@ -33,6 +33,16 @@ std::string check_ttl(const protocol::Scope& scope, uint32_t ttl_seconds);
 /// twice, no value when expecting unset); else a message naming the fault.
 std::string check_expectations(const protocol::JournalCommand& cmd);
 
+/// Empty when a NODE_ENROLL's enrollment fields are well formed (a token
+/// hash of 32 bytes or none; a hardware id only with a token, valid);
+/// else the refusal (config_enrollment.cpp).
+std::string check_registration(const protocol::JournalCommand& cmd);
+
+/// Empty unless enrollment fields ride on a command of another kind
+/// (hardware id and token hash: enroll and activate; certificate fields:
+/// activate).
+std::string check_enrollment_fields(const protocol::JournalCommand& cmd);
+
 /// The checks every command passes whatever its kind (kind, timestamp,
 /// author, sizes) and check_expectations; empty when valid.
 std::string check_command(const protocol::JournalCommand& cmd);

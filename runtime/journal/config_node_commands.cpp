@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "runtime/journal/config_detail.hpp"
+#include "runtime/journal/enrollment.hpp"
 #include "runtime/journal/journal_items.hpp"
 
 namespace pact::journal {
@@ -299,8 +300,18 @@ CommandResult config_state_machine::do_enroll(const JournalCommand& cmd) {
   if (!overlay(cmd.vcluster()))
     return refuse(invalid, "unknown vCluster '" + cmd.vcluster().substr(0, 80)
                              + "'; apply its overlay first");
-  if (auto* rec = node(cmd.scope().node());
-      rec && rec->vcluster() == cmd.vcluster())
+  // A command with a token hash (every `pact enroll` since issue 16)
+  // registers the node's enrollment; one without is an older entry and
+  // does only what it did then (so old logs replay alike).
+  bool registers = !cmd.enroll_token_sha256().empty();
+  if (auto err = check_registration(cmd); !err.empty())
+    return refuse(invalid, err);
+  const auto* before = node(cmd.scope().node());
+  bool same = before != nullptr && before->vcluster() == cmd.vcluster();
+  // Enrolling again in the same vCluster issues a fresh token (and a new
+  // hardware binding): the troubleshooting guide's fix for a hardware
+  // mismatch. Without a token there is nothing to renew.
+  if (same && !registers)
     return refuse(protocol::STATUS_CODE_CONFLICT,
                   "node '" + cmd.scope().node() + "' is already enrolled in '"
                     + cmd.vcluster() + "'");
@@ -308,6 +319,11 @@ CommandResult config_state_machine::do_enroll(const JournalCommand& cmd) {
   e.set_vcluster(cmd.vcluster());
   uint64_t seq = append(std::move(e));
   auto& rec = node_record(cmd.scope().node());
+  if (registers)
+    record_registration(*rec.mutable_enrollment(), cmd, seq);
+  // A re-registration in the node's own vCluster leaves its state alone.
+  if (same)
+    return accept({seq});
   rec.set_vcluster(cmd.vcluster());
   set_node_state(rec, protocol::NODE_STATE_OBSERVE_ONLY);
   // Joining a vCluster under an emergency joins the emergency (its owner

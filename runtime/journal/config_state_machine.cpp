@@ -196,7 +196,7 @@ std::string check_common(const JournalCommand& cmd) {
           && cmd.kind() != protocol::COMMAND_KIND_DRIFT_DETECTED))
     return "a commit window end belongs only to a drift-detected command "
            "(and is not negative)";
-  return {};
+  return detail::check_enrollment_fields(cmd);
 }
 
 } // namespace
@@ -257,6 +257,15 @@ CommandResult config_state_machine::authorize(const JournalCommand& cmd) {
                       "journal's own actors do when their time runs out)");
   if (by_journal_only)
     return dispatch(cmd);
+  // A node's certificate is recorded by the gateway that signed it, after
+  // its own checks of the CSR (a raw command); a client's command never
+  // activates an enrollment.
+  if (cmd.kind() == protocol::COMMAND_KIND_NODE_ACTIVATE
+      && cmd.has_author_roles())
+    return refuse(protocol::STATUS_CODE_UNAUTHORIZED,
+                  "policy: denied: " + cmd.author().principal()
+                    + " may not activate an enrollment (the gateway does "
+                      "when it signs a node's certificate request)");
   // Deciding an approval is authorized against the approval it names
   // (do_approval_decide): its vClusters, its requester.
   if (cmd.kind() == protocol::COMMAND_KIND_APPROVAL_DECIDE)
@@ -360,6 +369,10 @@ CommandResult config_state_machine::dispatch(const JournalCommand& cmd) {
       return do_emergency_end(cmd);
     case protocol::COMMAND_KIND_NODE_ENROLL:
       return do_enroll(cmd);
+    case protocol::COMMAND_KIND_NODE_ACTIVATE:
+      return do_node_activate(cmd);
+    case protocol::COMMAND_KIND_NODE_REVOKE:
+      return do_node_revoke(cmd);
     case protocol::COMMAND_KIND_RECORD:
       return do_record(cmd);
     case protocol::COMMAND_KIND_EXTEND_WINDOW:

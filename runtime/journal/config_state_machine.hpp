@@ -222,6 +222,9 @@ private:
   template <class F>
   void for_emergency_nodes(const protocol::Scope& scope, F&& f);
   result_t do_enroll(const command_t& cmd);
+  // Enrollment (config_enrollment.cpp, enrollment.hpp).
+  result_t do_node_activate(const command_t& cmd);
+  result_t do_node_revoke(const command_t& cmd);
   result_t do_record(const command_t& cmd);
   result_t do_extend(const command_t& cmd);
   result_t do_rollback(const command_t& cmd);

@@ -74,6 +74,7 @@ std::string_view command_action(const JournalCommand& cmd) {
     case COMMAND_KIND_EMERGENCY_END:
       return "emergency.end";
     case COMMAND_KIND_NODE_ENROLL:
+    case COMMAND_KIND_NODE_REVOKE:
       return "enroll";
     case COMMAND_KIND_RECORD:
       return "record";
@@ -132,9 +133,38 @@ decision decide_for(const authenticated& who, std::string_view action,
   return decide(principal_of(who), who.roles, action, {vcluster, false}, pol);
 }
 
+namespace {
+
+/// `pact enroll revoke`: platform admins only, never an AI principal, and
+/// never held for a second person nor by an emergency: cutting a node off
+/// must not wait (docs/security.md).
+decision decide_revoke(const authenticated& who, const JournalCommand& cmd) {
+  decision d;
+  auto me = principal_of(who);
+  bool admin = std::any_of(who.roles.begin(), who.roles.end(),
+                           [](const role& r) {
+                             return r.k == role::kind::platform_admin;
+                           });
+  if (!admin || me.ai) {
+    d.message = "policy: denied: " + who.claims.subject
+                + " may not revoke the enrollment of node "
+                + cmd.scope().node().substr(0, 64)
+                + (me.ai ? " (AI principals never do)"
+                         : " (needs pact-platform-admin)");
+    return d;
+  }
+  d.out = decision::outcome::allow;
+  d.role = role_name({role::kind::platform_admin, {}});
+  return d;
+}
+
+} // namespace
+
 decision decide_command(const authenticated& who, const JournalCommand& cmd,
                         const std::string& node_vcluster,
                         const policy_lookup& lookup) {
+  if (cmd.kind() == COMMAND_KIND_NODE_REVOKE)
+    return decide_revoke(who, cmd);
   auto action = command_action(cmd);
   auto me = principal_of(who);
   decision out;

@@ -1,5 +1,7 @@
 #include "runtime/policy/request_auth.hpp"
+
 #include "runtime/common/files.hpp"
+#include "runtime/pki/node_token.hpp"
 
 #include <algorithm>
 
@@ -185,6 +187,45 @@ authenticate(const protocol::Request& req, const verifier_config& cfg,
   return who;
 }
 
+namespace {
+
+/// Longest lifetime of a node token (agents mint them for five minutes).
+constexpr int64_t node_token_max_lifetime_s = 3600;
+
+/// A token an enrolled agent signed with its node key, carrying its
+/// certificate (x5c): the node is the certificate's subject, its role
+/// pact-node. The caller checks the serial against the enrollment.
+expected<authenticated>
+authenticate_node_token(const std::string& token, const verifier_config& cfg,
+                        int64_t now, token_cache* cache) {
+  auto bundle = cfg.node_ca_bundle ? cfg.node_ca_bundle() : std::string{};
+  if (bundle.empty())
+    return make_error("authentication failed: node certificate tokens are "
+                      "not accepted here",
+                      exit_code::auth_failure);
+  auto v = pki::verify_node_token(token, bundle, cfg.audience, now,
+                                  std::max<int64_t>(0, cfg.leeway_seconds),
+                                  node_token_max_lifetime_s);
+  if (!v)
+    return make_error("authentication failed: " + v.error().message,
+                      exit_code::auth_failure);
+  authenticated who;
+  who.claims.subject = v->node;
+  who.claims.issuer = pki::node_token_issuer;
+  who.claims.audience = cfg.audience;
+  who.claims.groups = {"pact-node"};
+  who.claims.issued_at = v->issued_at;
+  who.claims.expires_at = v->expires_at;
+  who.claims.principal_type = "service";
+  who.claims.cert_serial = v->cert_serial_hex;
+  who.roles = parse_roles(who.claims.groups);
+  if (cache != nullptr)
+    cache->insert(token, who);
+  return who;
+}
+
+} // namespace
+
 expected<authenticated>
 authenticate_token(const std::string& token, const verifier_config& cfg,
                    int64_t now_unix_seconds, token_cache* cache,
@@ -195,6 +236,8 @@ authenticate_token(const std::string& token, const verifier_config& cfg,
     if (auto hit = cache->find(token, now_unix_seconds,
                                std::max<int64_t>(0, cfg.leeway_seconds)))
       return *hit;
+  if (pki::looks_like_node_token(token))
+    return authenticate_node_token(token, cfg, now_unix_seconds, cache);
   auto res = verify_token(token, cfg, now_unix_seconds);
   if (unknown_key != nullptr)
     *unknown_key = res.unknown_key;

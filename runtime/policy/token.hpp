@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -42,6 +43,11 @@ struct token_claims {
   /// Claim `pact_principal_type`: "human", "agent" or "service"; "human"
   /// when the token does not carry it.
   std::string principal_type = "human";
+  /// A certificate-bound node token (runtime/pki/node_token.hpp): the
+  /// serial (hex) of the node certificate it carries; empty for every other
+  /// token. Whoever knows the node's enrollment checks that it is the
+  /// node's current certificate (revocation, renewal).
+  std::string cert_serial;
 };
 
 /// How tokens are checked. Defaults match DESIGN.md §6 (PACT_OIDC_ISSUER,
@@ -72,6 +78,10 @@ struct verifier_config {
   /// has no `iat` (`journal.oidc.max_token_lifetime_seconds`,
   /// `agent.oidc.…`; docs/authentication.md). 0 or less: no bound (tests).
   int64_t max_lifetime_seconds = 86400;
+  /// The PEM bundle of the CA that signs node certificates, read at each
+  /// verification (the CA can be replaced while running); unset: node
+  /// tokens are refused. Only the journal sets it (docs/security.md).
+  std::function<std::string()> node_ca_bundle;
 };
 
 /// Outcome of `verify_token`. When `ok` is true, `error` is empty and

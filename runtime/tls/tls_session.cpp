@@ -206,7 +206,12 @@ std::string session::explain(int ret, int err) const {
     case SSL_R_UNSUPPORTED_PROTOCOL:
     case SSL_R_TLSV1_ALERT_PROTOCOL_VERSION:
       return "no common TLS version (pact speaks TLS 1.2 and 1.3 only)";
+    case SSL_R_UNEXPECTED_EOF_WHILE_READING:
+      return established_ ? "the connection was closed"
+                          : "the peer closed the connection during the TLS "
+                            "handshake";
     case SSL_R_NO_SHARED_CIPHER:
+    case SSL_R_NO_CIPHERS_AVAILABLE:
     case SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE:
       return "no common TLS cipher suite (pact offers authenticated "
              "suites only)";
@@ -219,11 +224,12 @@ std::string session::explain(int ret, int err) const {
     case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
     case SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED:
     case SSL_R_TLSV1_ALERT_DECRYPT_ERROR:
-      return "the peer refused our certificate (expired, revoked, or "
-             "signed by a CA it does not trust; re-enroll or check its CA)";
+      return "the peer refused our certificate (expired, revoked, not "
+             "naming the host it dialed, or signed by a CA it does not "
+             "trust)";
     default:
-      return "TLS handshake failed (OpenSSL reason "
-             + std::to_string(ERR_GET_REASON(e)) + ")";
+      return established_ ? "the connection failed (TLS protocol error)"
+                          : "the TLS handshake failed (protocol error)";
   }
 }
 

@@ -330,8 +330,29 @@ class ExitCodeTest(PactTestCase):
                 lambda: c("blacklist", "list", "--vcluster", "no-such-vc"),
             ("`enroll NODE --vcluster V`", "vCluster unknown"):
                 lambda: c("enroll", "n3", "--vcluster", "no-such-vc"),
-            ("`enroll NODE --vcluster V`", "node already enrolled in V"):
+            ("`enroll NODE --vcluster V`",
+             "node already enrolled in V (a fresh token is printed)"):
                 lambda: c("enroll", "n1", "--vcluster", VC),
+            ("`enroll NODE --vcluster V`", "the role may not write V"):
+                lambda: c("enroll", "n5", "--vcluster", VC,
+                          token=self.viewer),
+            ("`enroll status`", "no NODE (`status` is not a node name)"):
+                lambda: c("enroll", "status", "--vcluster", VC),
+            ("`enroll status NODE`", "success"):
+                lambda: c("enroll", "status", "n1"),
+            ("`enroll status NODE`", "node unknown to the journal"):
+                lambda: c("enroll", "status", "no-such-node"),
+            ("`enroll status NODE`",
+             "the role may not read the node's vCluster"):
+                lambda: c("enroll", "status", "n1", token=make_token(
+                    self.secret, sub="val@site",
+                    groups=["pact-viewer-elsewhere"])),
+            ("`enroll revoke NODE`", "success"):
+                lambda: c("enroll", "revoke", "n2"),
+            ("`enroll revoke NODE`", "node unknown to the journal"):
+                lambda: c("enroll", "revoke", "no-such-node"),
+            ("`enroll revoke NODE`", "not a `pact-platform-admin`"):
+                lambda: c("enroll", "revoke", "n1", token=self.ops),
             ("`commit`", "the scope is in another principal's emergency"):
                 lambda: (self.emergency_on_n2(),
                          c("commit", "-m", "m", "n2", "--set",

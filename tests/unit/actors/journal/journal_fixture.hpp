@@ -73,8 +73,8 @@ struct journal_fixture : pact::test::coordinated_system {
       if (id != rc.node_id)
         rc.peers[id] = endpoint{false, "127.0.0.1",
                                 static_cast<uint16_t>(7000 + id)};
-    rc.listen = {"127.0.0.1", std::make_shared<std::atomic<uint16_t>>(0),
-                 nullptr};
+    rc.listen
+      = {"127.0.0.1", std::make_shared<std::atomic<uint16_t>>(0), nullptr, {}};
     rc.bootstrap = voters;
     rc.tick = tick;
     rc.metrics = std::make_shared<raft_metrics>("1");
@@ -94,8 +94,8 @@ struct journal_fixture : pact::test::coordinated_system {
        }}};
     if (gw) {
       auto g = *gw;
-      g.listen = {"127.0.0.1", std::make_shared<std::atomic<uint16_t>>(0),
-                  nullptr};
+      g.listen = {
+        "127.0.0.1", std::make_shared<std::atomic<uint16_t>>(0), nullptr, {}};
       g.registry = registry;
       g.wall = wall;
       children.push_back(

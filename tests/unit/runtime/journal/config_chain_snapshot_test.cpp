@@ -45,6 +45,13 @@ std::vector<std::string> sample_log() {
   rb.set_rollback_to(1);
   next(rb);
   next(overlay_apply("ai", {{"vm.c", "3"}}));
+  // Enrollment (issue 16): registration, a refused and an accepted first
+  // CSR, a renewal, a revocation.
+  next(enroll_with_token("n1", "ml", "tok", "uuid:1"));
+  next(activate_cmd("n1", "uuid:2", "tok", "c1", ts + 1000));
+  next(activate_cmd("n1", "uuid:1", "tok", "c1", ts + 1000));
+  next(activate_cmd("n1", "uuid:1", "", "c2", ts + 1000));
+  next(make_cmd(COMMAND_KIND_NODE_REVOKE, node_scope("n1")));
   std::vector<std::string> out;
   for (const auto& c : cmds)
     out.push_back(c.SerializeAsString());
@@ -68,7 +75,7 @@ TEST_CASE("entries form a SHA-256 chain and verify_chain finds tampering") {
   auto log = sample_log();
   replay(sm, log, 0, log.size());
   auto entries = all_entries(sm);
-  REQUIRE(entries.size() == 10);
+  REQUIRE(entries.size() == 14);
   for (size_t i = 0; i < entries.size(); ++i) {
     CHECK(entries[i].sequence() == i + 1);
     CHECK(entries[i].hash().size() == 32);

@@ -85,6 +85,41 @@ overlay_apply(const std::string& vc,
   return c;
 }
 
+/// `pact enroll NODE --vcluster VC [--hardware-id HW]` as the gateway
+/// proposes it: with the SHA-256 of the token it drew.
+inline JournalCommand
+enroll_with_token(const std::string& node, const std::string& vc,
+                  const std::string& token, const std::string& hw = {}) {
+  auto c = make_cmd(COMMAND_KIND_NODE_ENROLL, node_scope(node));
+  c.set_vcluster(vc);
+  c.set_enroll_token_sha256(sha256(token));
+  c.set_hardware_id(hw);
+  return c;
+}
+
+/// The gateway's NODE_ACTIVATE after signing the CSR named `csr` (its
+/// digest is the SHA-256 of that text) for `node` on hardware `hw`,
+/// presenting `token` (empty: a renewal). The author is the node (a raw
+/// command: no stamped roles).
+inline JournalCommand activate_cmd(const std::string& node,
+                                   const std::string& hw,
+                                   const std::string& token,
+                                   const std::string& csr, int64_t ts = t0_ms) {
+  auto c = make_cmd(COMMAND_KIND_NODE_ACTIVATE, node_scope(node), ts);
+  c.mutable_author()->set_principal(node);
+  c.mutable_author()->set_principal_type(PRINCIPAL_TYPE_SERVICE);
+  c.mutable_author()->set_role("pact-node");
+  c.set_message("");
+  c.set_hardware_id(hw);
+  if (!token.empty())
+    c.set_enroll_token_sha256(sha256(token));
+  c.set_csr_sha256(to_hex(sha256(csr)));
+  c.set_cert_serial(to_hex(sha256("serial " + csr)).substr(0, 32));
+  c.set_cert_not_after_unix_ms(ts + 86'400'000);
+  c.set_ca_sha256(to_hex(sha256("ca")));
+  return c;
+}
+
 /// Drives a machine through apply() with consecutive indices.
 struct harness {
   config_state_machine sm;

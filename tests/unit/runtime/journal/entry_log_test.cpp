@@ -125,6 +125,13 @@ std::vector<std::string> every_kind(int64_t ts) {
   auto ns = make_cmd(COMMAND_KIND_NODE_STATE_CHANGE, node_scope("n1"));
   ns.set_node_state(NODE_STATE_COMMITTED);
   cmds.push_back(ns);
+  // Enrollment records (issue 16): registered, activated, renewed; n2
+  // registered then revoked.
+  cmds.push_back(enroll_with_token("n1", "ml", "tok-1", "uuid:1"));
+  cmds.push_back(activate_cmd("n1", "uuid:1", "tok-1", "c1", ts + 100000));
+  cmds.push_back(activate_cmd("n1", "uuid:1", "", "c2", ts + 100000));
+  cmds.push_back(enroll_with_token("n2", "ml", "tok-2"));
+  cmds.push_back(make_cmd(COMMAND_KIND_NODE_REVOKE, node_scope("n2")));
   auto drift = make_cmd(COMMAND_KIND_DRIFT_DETECTED, node_scope("n2"));
   *drift.mutable_state_delta()->add_items()
     = make_item(DELTA_CATEGORY_KERNEL, DELTA_ACTION_MODIFY, "vm.d", "1");
