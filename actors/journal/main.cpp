@@ -171,7 +171,8 @@ status prepare_dev(settings& s, const pact::clock& wall) {
                "in {}; never use --dev in production",
                creds->secret_path);
   spdlog::info("admin token: export PACT_TOKEN=$(cat {})", creds->token_path);
-  if (s.gateway.tls && s.v.get_string("journal.tls.cert").empty()) {
+  if ((s.gateway.tls || s.raft.tls)
+      && s.v.get_string("journal.tls.cert").empty()) {
     // An https:// gateway in development: a CA and a certificate for this
     // host, kept in the dev directory (runtime/tls/dev_certs.hpp).
     auto dev_tls = tls::ensure_dev_tls(
@@ -182,6 +183,8 @@ status prepare_dev(settings& s, const pact::clock& wall) {
     config::origin o{config::origin::kind::flag, "--dev"};
     s.v.set("journal.tls.cert", dev_tls->server_cert, o);
     s.v.set("journal.tls.key", dev_tls->server_key, o);
+    if (s.raft.tls && s.v.get_string("journal.raft.tls_ca").empty())
+      s.v.set("journal.raft.tls_ca", dev_tls->ca_cert, o);
     spdlog::info("gateway certificate: {} (CA bundle for clients: "
                  "export PACT_CA_BUNDLE={})",
                  dev_tls->server_cert, dev_tls->ca_cert);
