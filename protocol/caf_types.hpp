@@ -97,6 +97,12 @@ using boot_chunk_atom = caf::atom_constant<caf::atom("bootchunk")>;
 using peer_hello_atom = caf::atom_constant<caf::atom("peerhello")>;
 /// (peer_connect_atom, uint64 id) -> void. Peer (re)connect timer.
 using peer_connect_atom = caf::atom_constant<caf::atom("peerconn")>;
+/// (node_ca_atom) -> (string cert_pem, string key_pem). A replica asks a
+/// peer for its ephemeral node CA over their mutually authenticated link,
+/// and keeps the older of the two (runtime/journal/node_ca.hpp,
+/// prefer_shared). Answered only to a connected peer, and only where the
+/// raft links are TLS and the CA is ephemeral; otherwise an error.
+using node_ca_atom = caf::atom_constant<caf::atom("nodeca")>;
 
 // -- daemons -----------------------------------------------------------------
 

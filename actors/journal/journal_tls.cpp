@@ -55,6 +55,19 @@ expected<net::tls_policy> gateway_policy(const config::values& v,
   return p;
 }
 
+/// A new context for `slot` trusting `node_ca_pem` for client
+/// certificates; connections already open keep theirs.
+void retrust(const std::shared_ptr<tls::context_slot>& slot,
+             tls::server_settings ss, const std::string& node_ca_pem) {
+  ss.clients = tls::client_certs::optional;
+  ss.client_trust_pem = node_ca_pem;
+  std::string why;
+  if (auto ctx = tls::context::server(ss, why))
+    slot->set(std::move(ctx));
+  else
+    spdlog::warn("gateway TLS: cannot trust the new node CA: {}", why);
+}
+
 expected<net::tls_policy> raft_policy(const config::values& v) {
   // A replica's own certificate: the raft one, else the gateway's.
   bool own_raft = !v.get_string("journal.raft.tls_cert").empty();
@@ -106,11 +119,23 @@ expected<journal_tls_plan> plan_journal_tls(const config::values& v,
                                             bool gateway_tls, bool raft_tls,
                                             const std::string& node_ca_pem) {
   journal_tls_plan plan;
+  plan.retrust_gateway = [](const std::string&) {};
   if (gateway_tls) {
     auto p = gateway_policy(v, node_ca_pem);
     if (!p)
       return p.err();
     plan.gateway = std::move(*p);
+    tls::server_settings ss;
+    // Read again (a second time at start, never while serving).
+    auto id
+      = tls::load_identity("journal.tls.cert", v.get_string("journal.tls.cert"),
+                           "journal.tls.key", v.get_string("journal.tls.key"));
+    if (id)
+      ss.own = std::move(*id);
+    plan.retrust_gateway = [slot = plan.gateway->server,
+                            ss](const std::string& pem) {
+      retrust(slot, ss, pem);
+    };
   }
   if (raft_tls) {
     auto p = raft_policy(v);

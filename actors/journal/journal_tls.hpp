@@ -6,6 +6,7 @@
 /// node certificate, the CLI none); replica links (https:// raft endpoints)
 /// require a certificate on both sides, signed by journal.raft.tls_ca.
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -23,6 +24,9 @@ struct journal_tls_plan {
   std::optional<net::tls_policy> gateway;
   /// Set when the raft endpoints are https://.
   std::optional<net::tls_policy> raft;
+  /// Rebuilds the gateway's context to verify agents against another node
+  /// CA (a peer's ephemeral CA was adopted); no-op without a TLS gateway.
+  std::function<void(const std::string& node_ca_pem)> retrust_gateway;
 };
 
 /// Reads the certificates and builds the contexts, before anything

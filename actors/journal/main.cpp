@@ -63,6 +63,8 @@ struct settings {
   /// TLS middlemen for the https:// endpoints (null: plain), spawned once
   /// the actor system runs.
   caf::io::middleman_actor gateway_tls, raft_tls;
+  /// journal_tls_plan::retrust_gateway.
+  std::function<void(const std::string&)> retrust_gateway;
   /// The CA that signs node certificates (gateway, enrollment).
   std::shared_ptr<journal::node_ca> node_ca;
 };
@@ -210,6 +212,14 @@ journal_children(const settings& s, const ports& p, const caf::actor& registry,
   rc.peers = s.members.peers;
   rc.members = s.members.members;
   rc.listen = {s.raft.host, p.raft, notify, s.raft_tls};
+  // An ephemeral node CA is shared over mutually authenticated raft links
+  // only; a plain cluster keeps one CA per replica (docs/security.md).
+  rc.node_ca = s.node_ca;
+  rc.share_node_ca = s.raft.tls && s.node_ca && s.node_ca->current()->ephemeral
+                     && !s.members.peers.empty();
+  rc.on_node_ca_changed = [ca = s.node_ca, retrust = s.retrust_gateway] {
+    retrust(ca->current()->ca.cert_pem);
+  };
   rc.data_dir = s.data_dir;
   // 0: sized for ten million entries and grown while the volume has
   // room; N: a fixed limit (docs/storage.md "Map size").
@@ -320,8 +330,11 @@ int run(settings& s) {
     return fail(node_ca.err());
   s.node_ca = std::move(*node_ca);
   if (s.node_ca->current()->ephemeral)
-    spdlog::info("node CA: ephemeral, made at startup (nodes enroll again "
-                 "after a restart; journal.tls.ca_cert/ca_key keep one)");
+    spdlog::info("node CA: ephemeral, made at startup (certificate {}; "
+                 "shared with peers over TLS raft links, made anew when the "
+                 "whole cluster restarts; journal.tls.ca_cert/ca_key keep "
+                 "one)",
+                 s.node_ca->current()->cert_sha256_hex.substr(0, 16));
   // Enrolled agents authenticate with tokens bound to certificates it
   // signed (runtime/pki/node_token.hpp).
   s.verifier.node_ca_bundle = [ca = s.node_ca] {
@@ -339,6 +352,7 @@ int run(settings& s) {
   cfg.set("scheduler.max-threads",
           std::max<size_t>(4, std::thread::hardware_concurrency()));
   caf::actor_system sys{cfg};
+  s.retrust_gateway = tls_plan->retrust_gateway;
   s.gateway_tls = journal::spawn_planned(sys, tls_plan->gateway);
   s.raft_tls = journal::spawn_planned(sys, tls_plan->raft);
   ports p{std::make_shared<std::atomic<uint16_t>>(s.gateway.port),

@@ -84,6 +84,53 @@ void peer_problem(self_ptr self, uint64_t id, std::string problem,
     spdlog::warn("replica: peer {} ({}): {}", id, p.ep.url(), p.problem);
 }
 
+/// Asks peer `id` for its ephemeral node CA and keeps it when it is the
+/// older one (node_ca.hpp, prefer_shared): the replicas of a cluster
+/// converge on one CA over their mutually authenticated links.
+void exchange_node_ca(self_ptr self, uint64_t id, const caf::actor& peer,
+                      int attempt = 0) {
+  auto& cfg = self->state.cfg;
+  if (!cfg.share_node_ca || !cfg.node_ca || !peer)
+    return;
+  self->request(peer, std::chrono::seconds(3), node_ca_atom::value)
+    .then(
+      [self, id](const std::string& cert, const std::string& key) {
+        auto& c = self->state.cfg;
+        auto taken = prefer_shared(*c.node_ca->current(), cert, key);
+        if (!taken)
+          return;
+        spdlog::info("node CA: adopted the older ephemeral CA of peer {} "
+                     "(certificate {}); nodes enrolled with it stay valid",
+                     id, taken->cert_sha256_hex.substr(0, 16));
+        c.node_ca->replace(std::move(*taken));
+        if (c.on_node_ca_changed)
+          c.on_node_ca_changed();
+      },
+      [self, id, peer, attempt](caf::error&) {
+        // The peer answers only once it has adopted this replica as its
+        // peer (the dialing side does so after the hello's answer), or
+        // shares none (a configured CA): ask again a few times.
+        if (attempt < 5 && self->state.peers[id].handle == peer)
+          self->delayed_send(self, std::chrono::milliseconds(300),
+                             node_ca_atom::value, id, attempt + 1);
+      });
+}
+
+/// Answers a peer's node_ca_atom: only to a connected peer, only an
+/// ephemeral CA, only over TLS links.
+caf::result<std::string, std::string> answer_node_ca(self_ptr self) {
+  auto& cfg = self->state.cfg;
+  auto sender = self->current_sender();
+  bool from_peer = false;
+  for (auto& [id, p] : self->state.peers)
+    if (p.handle && sender && p.handle.node() == sender->node())
+      from_peer = true;
+  auto ca = cfg.node_ca ? cfg.node_ca->current() : nullptr;
+  if (!cfg.share_node_ca || !ca || !ca->ephemeral || !from_peer)
+    return caf::make_error(caf::sec::unexpected_message);
+  return {ca->ca.cert_pem, ca->ca.key_pem};
+}
+
 void adopt_peer(self_ptr self, uint64_t id, caf::actor handle) {
   auto& peer = self->state.peers[id];
   if (peer.handle == handle)
@@ -95,6 +142,7 @@ void adopt_peer(self_ptr self, uint64_t id, caf::actor handle) {
   peer.problem.clear();
   self->monitor(peer.handle);
   spdlog::info("replica: connected to peer {} at {}", id, peer.ep.url());
+  exchange_node_ca(self, id, peer.handle);
 }
 
 /// Empty when `theirs` (peer `id`'s member list) matches ours.
@@ -570,6 +618,13 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
     [self](watch_atom, const std::string& bytes) { on_watch(self, bytes); },
     [self](raft_status_atom) { return raft_status_bytes(self); },
     [self](peer_connect_atom, uint64_t id) { connect_peer(self, id); },
+    [self](node_ca_atom) { return answer_node_ca(self); },
+    [self](node_ca_atom, uint64_t id, int attempt) {
+      // Only this replica's own retry timer (a remote sender could only
+      // make it ask a peer again).
+      if (self->current_sender() == self->ctrl())
+        exchange_node_ca(self, id, self->state.peers[id].handle, attempt);
+    },
     [self](peer_hello_atom, uint64_t id, const std::string& members,
            uint64_t term, uint64_t last, uint64_t you_stored) {
       auto r = on_peer_hello(self, id, members, {term, last, you_stored});

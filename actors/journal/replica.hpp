@@ -40,6 +40,7 @@
 #include "runtime/common/endpoint.hpp"
 #include "runtime/common/error.hpp"
 #include "runtime/journal/journal_query.hpp"
+#include "runtime/journal/node_ca.hpp"
 #include "runtime/raft/types.hpp"
 #include "runtime/store/lmdb_store.hpp"
 #include "runtime/store/raft_store.hpp"
@@ -67,6 +68,13 @@ open_lmdb_store(const replica_config& cfg);
 
 struct replica_config {
   uint64_t node_id = 1;
+  /// The node CA, shared with peers when it is ephemeral and the raft links
+  /// are TLS (`share_node_ca`); null: nothing shared.
+  std::shared_ptr<journal::node_ca> node_ca;
+  bool share_node_ca = false;
+  /// Called after a peer's older CA replaced ours (the gateway's TLS trust
+  /// is rebuilt).
+  std::function<void()> on_node_ca_changed;
   /// Raft endpoints of the other members, by id.
   std::map<uint64_t, endpoint> peers;
   /// Every member as configured (this replica included), compared with

@@ -150,8 +150,8 @@ schema make_journal() {
     str("journal.tls.ca_key", "", "", "",
         "PEM private key of journal.tls.ca_cert (required with it)"),
     num("journal.tls.node_cert_validity_seconds", 259200, "",
-        "Lifetime of a node certificate (agents renew at two thirds of it)",
-        30, 31536000),
+        "Lifetime of a node certificate (agents renew at two thirds of it)", 30,
+        31536000),
     num("journal.raft.map_size_mb", 0, "",
         "LMDB map size in MiB: 0 sizes it for ten million entries and "
         "grows it while the volume has room; N is a fixed limit",

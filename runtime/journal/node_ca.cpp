@@ -56,6 +56,28 @@ expected<node_ca_material> ephemeral_node_ca(int64_t now_unix_s) {
   return m;
 }
 
+std::optional<node_ca_material> prefer_shared(const node_ca_material& mine,
+                                              const std::string& cert_pem,
+                                              const std::string& key_pem) {
+  if (!mine.ephemeral)
+    return std::nullopt;
+  auto theirs = pki::parse_cert(cert_pem);
+  auto ours = pki::parse_cert(mine.ca.cert_pem);
+  if (!theirs || !ours || !theirs->is_ca
+      || !pki::key_matches_cert(key_pem, cert_pem))
+    return std::nullopt;
+  bool older = theirs->not_before_unix_s < ours->not_before_unix_s
+               || (theirs->not_before_unix_s == ours->not_before_unix_s
+                   && theirs->sha256_hex < ours->sha256_hex);
+  if (!older)
+    return std::nullopt;
+  node_ca_material m;
+  m.ca = {key_pem, cert_pem};
+  m.cert_sha256_hex = theirs->sha256_hex;
+  m.ephemeral = true;
+  return m;
+}
+
 node_ca::node_ca(node_ca_material m, int64_t node_cert_validity_seconds)
   : cur_(std::make_shared<const node_ca_material>(std::move(m))),
     validity_(node_cert_validity_seconds) {

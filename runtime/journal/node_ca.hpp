@@ -13,13 +13,14 @@
 ///     "pact ephemeral node CA", ten years), held in memory only. Every
 ///     start makes a new one, so nodes enrolled before a restart must enroll
 ///     again (the troubleshooting guide's "Ephemeral CA rotated"). Each
-///     replica makes its own: sharing one CA among the replicas of a
-///     cluster is not done yet (a certificate from one replica's ephemeral
-///     CA does not verify against another's bundle).
+///     replica makes its own and the replicas of a cluster converge on the
+///     oldest over their TLS raft links (prefer_shared below; the replica
+///     actor exchanges them).
 
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "runtime/common/config.hpp"
@@ -75,6 +76,19 @@ private:
   std::shared_ptr<const node_ca_material> cur_;
   int64_t validity_;
 };
+
+/// Ephemeral CAs shared between replicas (docs/security.md "The node CA"):
+/// each replica makes one at start and offers it to its peers over their
+/// mutually authenticated links; every replica keeps the oldest it has seen
+/// (earliest notBefore, then the smaller certificate SHA-256), so a cluster
+/// converges on one CA, and a replica that restarts alone adopts the one its
+/// running peers hold (nodes keep their certificates). Returns the offered
+/// CA when it is a usable CA certificate with its key and wins over `mine`;
+/// nothing otherwise (also when `mine` is not ephemeral: a configured CA is
+/// never replaced).
+std::optional<node_ca_material> prefer_shared(const node_ca_material& mine,
+                                              const std::string& cert_pem,
+                                              const std::string& key_pem);
 
 /// The node CA of a journal configuration: loaded from
 /// `journal.tls.ca_cert` and `journal.tls.ca_key` when set, else ephemeral;

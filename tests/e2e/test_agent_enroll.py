@@ -13,6 +13,7 @@ import datetime
 import json
 import os
 import re
+import shutil
 import stat
 import subprocess
 import time
@@ -22,7 +23,8 @@ from harness import Daemon, PactTestCase, binary, free_port, make_token, \
     wait_for
 
 VC = "ml"
-SPEC = f'[vcluster.{VC}.sysctl]\n"vm.swappiness" = "10"\n'
+SPEC = (f'[vcluster.{VC}.sysctl]\n"vm.swappiness" = "10"\n'
+        f'[vcluster.{VC}.policy]\nexec_whitelist = ["echo"]\n')
 HW_A = "uuid:4c4c4544-0042-3510-8051-b4c04f4e4d32"
 HW_B = "uuid:0f6e2a51-93d1-4b6c-a0e4-7d1c2b3a4f50"
 ISSUED = re.compile(r"enrollment: certificate ([0-9a-f]+) for (\S+) valid "
@@ -233,24 +235,21 @@ class AgentEnrollTest(PactTestCase):
         # The stored CA is the journal's node CA, which signed the cert.
         openssl("verify", "-CAfile", os.path.join(x, "agent.crt.ca"),
                 os.path.join(x, "agent.crt"), cwd=self.tmp)
-        # The journal's log: node-activated by n1, then boot-config by n1.
+        # The journal's log: node-activated, then boot-config, both by n1
+        # (a service principal in the node role; "agent" is for AI
+        # callers, docs/authentication.md).
         entries = json.loads(self.ok("--output", "json", "log", "-n",
-                                     "20").stdout)
-        if isinstance(entries, dict):
-            entries = entries.get("entries", [])
-        kinds = [(e.get("type"), e.get("author")) for e in entries]
-        text = self.ok("log", "-n", "20").stdout
-        rows = [ln.split() for ln in text.splitlines()[1:]]
-        types = [r[2] for r in rows if len(r) > 4]
-        self.assertIn("node-activated", types, text)
-        self.assertIn("boot-config", types, text)
-        activated = next(r for r in rows if r[2] == "node-activated")
-        booted = next(r for r in rows if r[2] == "boot-config")
-        self.assertEqual(activated[4], "n1", text)
-        self.assertEqual(booted[4], "n1", text)
-        # Newest first: activation has the lower sequence.
-        self.assertLess(int(activated[0]), int(booted[0]), text)
-        self.assertTrue(kinds)
+                                     "20").stdout)["entries"]
+        by_type = {e["type"]: e for e in entries}
+        activated = by_type["node-activated"]
+        booted = by_type["boot-config"]
+        for e in (activated, booted):
+            self.assertEqual(e["author"]["principal"], "n1", e)
+            self.assertEqual(e["author"]["principal_type"], "service", e)
+            self.assertEqual(e["author"]["role"], "pact-node", e)
+        self.assertLess(activated["sequence"], booted["sequence"])
+        self.assertIn(serials[0], activated["message"].lower())
+        self.assertIn(HW_A, activated["message"])
         # The token never reaches a log.
         with open(tok) as f:
             token = f.read().strip()
@@ -562,10 +561,30 @@ class AgentEnrollTest(PactTestCase):
         self.assertGreaterEqual((until - renew).total_seconds(), 8,
                                 m.group(0))
 
+    def test_revoked_or_enrolled_again_node_is_not_renewed(self):
+        """docs/cli.md: revoking a node, or enrolling it again, stops the
+        renewal of the certificate it holds."""
+        self.start_tls_journal(config="[journal.tls]\n"
+                               "node_cert_validity_seconds = 30\n")
+        a = self.start_node("n1", enroll_token=self.enroll("n1"))
+        b = self.start_node("n2", enroll_token=self.enroll("n2"))
+        self.wait_log(a, "booted from the journal")
+        self.wait_log(b, "booted from the journal")
+        self.ok("enroll", "revoke", "n1")
+        self.enroll("n2")
+        self.wait_log(a, "enrollment: node n1 is revoked", timeout=35)
+        self.wait_log(b, "enrollment: node n2 has no active certificate to "
+                      "renew", timeout=35)
+        self.assertEqual(self.status("n1")["state"], "revoked")
+        self.assertEqual(self.status("n2")["state"], "registered")
+
     # --- 9 -------------------------------------------------------------
 
     def test_agent_api_over_https_is_verified_by_node_name(self):
         self.start_tls_journal()
+        bin_dir = os.path.join(self.tmp, "n1-root", "usr", "bin")
+        os.makedirs(bin_dir)
+        shutil.copy(shutil.which("echo"), bin_dir)
         a = self.start_node("n1", enroll_token=self.enroll("n1"),
                             listen="https://127.0.0.1:0")
         self.assertTrue(a.api.startswith("https://"), a.api)
@@ -576,6 +595,9 @@ class AgentEnrollTest(PactTestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         r = self.cli("cap", "n1")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        r = self.cli("exec", "n1", "--", "echo", "over-tls")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("over-tls", r.stdout)
         # The certificate names n1, not localhost: the CLI checks the
         # node's name, so another host name for the same agent works.
         port = a.api.rsplit(":", 1)[1]
@@ -590,10 +612,65 @@ class AgentEnrollTest(PactTestCase):
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
         self.assertIn("certificate", r.stderr)
         self.assertNotRegex(r.stderr, r"SSL routines|error:[0-9A-Fa-f]{8}:")
+        self.assertIn("pact: cannot connect to agent at " + b.api
+                      + ": certificate verify failed", r.stderr)
         # A plain http:// endpoint for an https agent does not work either.
         r = self.cli("diff", "n1", env={
             "PACT_AGENT_ENDPOINT": "http://127.0.0.1:" + port})
-        self.assertNotEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(r.returncode, 5, r.stdout + r.stderr)
+        self.assertIn("use an https:// endpoint", r.stderr)
+
+    # --- binding and names ---------------------------------------------
+
+    def test_first_request_binds_the_hardware_id(self):
+        """Enrolled without --hardware-id: the first CSR's identity is
+        bound; a later request from other hardware is refused."""
+        self.start_tls_journal()
+        tok = self.enroll("n1")
+        a = self.start_node("n1", enroll_token=tok, hw=HW_A,
+                            credential=True)
+        self.wait_log(a, "booted from the journal")
+        self.assertEqual(self.status("n1")["hardware_id"], HW_A)
+        a.stop()
+        x = self.tls_dir("n1")
+        for name in ("agent.crt", "agent.key", "agent.crt.ca"):
+            os.unlink(os.path.join(x, name))
+        a = self.start_node("n1", enroll_token=tok, hw=HW_B,
+                            credential=True, wait_listen=False)
+        self.wait_log(a, "enrollment: hardware mismatch")
+        self.assert_no_cert("n1")
+        # The bearer node credential still boots it (docs/security.md
+        # "Not protected yet"); the certificate stays the first one's.
+        self.assertIn("hardware mismatch; the journal link authenticates "
+                      "with the token file meanwhile", a.read_log())
+        st = self.status("n1")
+        self.assertEqual(st["hardware_id"], HW_A)
+        self.assertEqual(st["cert_serial"].lower(), self.issued(a)[0])
+
+    # BUG: node::decide (runtime/node/node_credentials.cpp) checks the
+    # stored certificate's CA and dates, not that it names this node: n1's
+    # agent presents n2's certificate, the journal refuses every boot and
+    # report ("n2 may not read the boot configuration of node n1"), and the
+    # agent never uses the one-time token it was given. Its message also
+    # blames "the node credential from  (agent.token_file)", an empty path:
+    # the credential was the certificate-bound token.
+    @unittest.expectedFailure
+    def test_stored_certificate_of_another_node_is_not_used(self):
+        """A certificate naming n2 at n1's agent.tls.cert (a renamed node,
+        a copied configuration): the agent enrolls as n1 instead of
+        presenting n2's identity."""
+        self.start_tls_journal()
+        b = self.start_node("n2", enroll_token=self.enroll("n2"))
+        self.wait_log(b, "booted from the journal")
+        b.stop()
+        os.rename(self.tls_dir("n2"), self.tls_dir("n1"))
+        a = self.start_node("n1", enroll_token=self.enroll("n1"))
+        wait_for(lambda: "booted from the journal" in a.read_log()
+                 or "refused the boot" in a.read_log(), 10,
+                 "the agent to boot or be refused")
+        self.assertIn("booted from the journal", a.read_log())
+        self.assertEqual(self.status("n1")["state"], "active")
+        self.assertIn("CN = n1", self.cert_text("n1"))
 
     # --- 10 ------------------------------------------------------------
 

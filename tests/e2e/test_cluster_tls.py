@@ -1,8 +1,11 @@
-"""Replica-to-replica mutual TLS (https raft endpoints, caf::openssl):
-a cluster whose certificates share a CA replicates; a replica whose
-certificate comes from another CA is kept out, and neither its attempts
-nor a peer's restart take the other links down (a link is up within one
-election timeout of both sides listening)."""
+"""Replica-to-replica mutual TLS (https raft endpoints, pact's TLS
+transport): a cluster whose certificates share a CA replicates; a replica
+whose certificate comes from another CA is kept out, and neither its
+attempts nor a peer's restart take the other links down (a link is up
+within one election timeout of both sides listening). The replicas share
+one ephemeral node CA over those links, and a replica that restarts alone
+takes the cluster's instead of keeping the one it made."""
+import re
 import datetime
 import os
 import signal
@@ -75,6 +78,22 @@ class ClusterTlsTest(PactTestCase):
             f"replica {replica.node_id} linked to {peer_id} "
             f"{connected - listening:.2f}s after listening")
 
+    @staticmethod
+    def node_ca(replica, since=0):
+        """The node CA `replica` holds now (a certificate hash prefix): the
+        one it made at start, or the last it adopted from a peer."""
+        found = re.findall(r"node CA: (?:ephemeral, made at startup|adopted "
+                           r"the older ephemeral CA of peer \d+) "
+                           r"\(certificate ([0-9a-f]{16})",
+                           replica.read_log()[since:])
+        return found[-1] if found else None
+
+    def assert_one_node_ca(self, reps):
+        def agreed():
+            cas = {i: self.node_ca(r) for i, r in reps.items()}
+            return len(set(cas.values())) == 1 and cas
+        return wait_for(agreed, 10, "one node CA on every replica")[1]
+
     def assert_no_link_lost(self, replica, peer_id):
         lost = [line for line in replica.read_log().splitlines()
                 if f"peer {peer_id} (" in line and "connection lost" in line]
@@ -142,6 +161,8 @@ class ClusterTlsTest(PactTestCase):
         self.assert_linked_in_time(reps[2], 1)
         self.assert_linked_in_time(reps[3], 1)
         self.assert_linked_in_time(reps[3], 2)
+        # Each made its own ephemeral node CA; they agree on one.
+        shared = self.assert_one_node_ca(reps)
         # Replica 1 only answers (the higher id dials), so 2 and 3 redial it
         # with a growing backoff. Down 5 s: a backoff capped at 2 s dialled
         # again about 1.5 s after it listened.
@@ -151,6 +172,15 @@ class ClusterTlsTest(PactTestCase):
         reps[1] = self.start(1, members, *creds[1], ca, bootstrap=False)
         self.assert_linked_in_time(reps[1], 2, since)
         self.assert_linked_in_time(reps[1], 3, since)
+        # The restarted replica made a new CA and took the cluster's older
+        # one: certificates its peers signed stay valid everywhere.
+        made = wait_for(lambda: self.node_ca(reps[1], since), 10,
+                        "replica 1's log of its CA")
+        wait_for(lambda: self.node_ca(reps[1], since) == shared, 10,
+                 f"replica 1 adopting the cluster's CA {shared} "
+                 f"(it made {made})")
+        self.assertEqual(self.node_ca(reps[2]), shared)
+        self.assertEqual(self.node_ca(reps[3]), shared)
         # 1 died without closing TLS: the errors that left on 2 and 3 must
         # not close the link between them.
         self.assert_no_link_lost(reps[2], 3)

@@ -209,3 +209,33 @@ TEST_CASE("the node CA holder hands out the current CA, replaced at once") {
   CHECK(first->cert_sha256_hex != next_sha);
   CHECK_FALSE(first->ca.key_pem.empty());
 }
+
+TEST_CASE("replicas converge on the oldest ephemeral CA they offer") {
+  auto older = ephemeral_node_ca(1000000);
+  auto newer = ephemeral_node_ca(1000100);
+  REQUIRE(older);
+  REQUIRE(newer);
+  // The newer one adopts the older one; never the other way round.
+  auto taken = prefer_shared(*newer, older->ca.cert_pem, older->ca.key_pem);
+  REQUIRE(taken);
+  CHECK(taken->cert_sha256_hex == older->cert_sha256_hex);
+  CHECK(taken->ephemeral);
+  CHECK_FALSE(prefer_shared(*older, newer->ca.cert_pem, newer->ca.key_pem));
+  // Made in the same second: the smaller certificate hash wins, on both
+  // sides alike.
+  auto a = ephemeral_node_ca(2000000);
+  auto b = ephemeral_node_ca(2000000);
+  REQUIRE(a);
+  REQUIRE(b);
+  bool a_wins = a->cert_sha256_hex < b->cert_sha256_hex;
+  CHECK(bool(prefer_shared(*a, b->ca.cert_pem, b->ca.key_pem)) == !a_wins);
+  CHECK(bool(prefer_shared(*b, a->ca.cert_pem, a->ca.key_pem)) == a_wins);
+  // A key that is not the certificate's, a non-CA certificate, garbage:
+  // refused.
+  CHECK_FALSE(prefer_shared(*newer, older->ca.cert_pem, newer->ca.key_pem));
+  CHECK_FALSE(prefer_shared(*newer, "junk", older->ca.key_pem));
+  // A configured CA is never replaced.
+  auto configured = *newer;
+  configured.ephemeral = false;
+  CHECK_FALSE(prefer_shared(configured, older->ca.cert_pem, older->ca.key_pem));
+}
