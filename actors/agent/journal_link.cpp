@@ -302,6 +302,15 @@ journal_connector middleman_connector(caf::io::middleman_actor tls) {
               && err.context().match_element<std::string>(0))
             fail("journal at " + target.url() + ": "
                  + err.context().get_as<std::string>(0));
+          else if (target.tls && err == caf::sec::disconnect_during_handshake)
+            // TLS 1.3 tells a client that its certificate was refused only
+            // after the client finished its handshake.
+            fail("the journal at " + target.url()
+                 + " closed the connection right after the TLS handshake: "
+                   "it refused this node's certificate (certificate verify "
+                   "failed on its side; a journal cluster restarted with a "
+                   "new ephemeral CA does this): restart the agent to enroll "
+                   "again");
           else
             fail("journal unreachable at " + target.url());
         });

@@ -246,11 +246,13 @@ void boot_refused(self_ptr self, const shared& d, const Status& st) {
   }
   // An authentication failure is about the node credential, whatever
   // advice the journal's message gives a CLI user.
+  auto credential = d->cfg.credential && !d->cfg.credential().empty()
+                      ? std::string("the node's certificate-bound token")
+                      : "the node credential from " + d->cfg.token_file
+                          + " (agent.token_file)";
   auto why = code == STATUS_CODE_UNAUTHORIZED
                ? "the journal at " + d->journal_url
-                   + " refused the boot: the node credential from "
-                   + d->cfg.token_file
-                   + " (agent.token_file) was not accepted: "
+                   + " refused the boot: " + credential + " was not accepted: "
                    + st.message().substr(0, st.message().find(": set "))
                : "the journal at " + d->journal_url
                    + " refused the boot: " + st.message();

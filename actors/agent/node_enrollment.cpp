@@ -1,5 +1,7 @@
 #include "actors/agent/node_enrollment.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "actors/client/enroll_client.hpp"
@@ -121,13 +123,14 @@ ensure_credentials(const enrollment_settings& s, const pact::clock& wall,
   if (!ca)
     spdlog::warn("enrollment: cannot ask the journal for its node CA: {}",
                  ca.err().message);
-  auto action = node::decide(held, ca ? *ca : std::string{}, now);
+  auto action = node::decide(held, s.node, ca ? *ca : std::string{}, now);
   if (action == node::credential_action::use)
     return *held;
   if (held && action == node::credential_action::enroll)
-    spdlog::warn("enrollment: the certificate in {} is expired or signed by "
-                 "a CA the journal no longer has (an ephemeral CA is made "
-                 "anew when the journal restarts): enrolling again",
+    spdlog::warn("enrollment: the certificate in {} is expired, names "
+                 "another node, or is signed by a CA the journal no longer "
+                 "has (an ephemeral CA is made anew when the whole journal "
+                 "cluster restarts): enrolling again",
                  s.cert_path);
   auto key = pki::generate_key();
   if (!key)
@@ -158,7 +161,7 @@ ensure_credentials(const enrollment_settings& s, const pact::clock& wall,
     // the node credential asks for a certificate for an enrolled node.
     if ((one_time.empty() || !reply) && !credential.empty()) {
       if (!one_time.empty())
-        spdlog::info("enrollment: {}; trying the node credential in {}",
+        spdlog::info("{}; trying the node credential in {}",
                      reply.err().message, s.token_file);
       reply = client::request_certificate(journal_options(s, credential), req);
     }
@@ -198,7 +201,9 @@ caf::behavior cert_renewer(caf::event_based_actor* self,
       self->delayed_send(self, cfg.retry, renew_atom::value);
       return;
     }
-    auto due = std::max<int64_t>(1, node::renew_at(c->info) - now);
+    // Re-checked at least every minute rather than one timer for days: a
+    // long pending timer keeps this detached actor alive at shutdown.
+    auto due = std::clamp<int64_t>(node::renew_at(c->info) - now, 1, 60);
     *state = {protocol::ACTOR_STATE_RUNNING,
               "certificate " + c->info.serial_hex + " valid until "
                 + when_text(c->info.not_after_unix_s) + ", renews at "
@@ -209,6 +214,11 @@ caf::behavior cert_renewer(caf::event_based_actor* self,
   supervision::start_heartbeat(self);
   return supervision::heartbeat_behavior(self, h, [state] { return *state; })
     .or_else([self, cfg, state, arm](renew_atom) {
+      if (auto held = cfg.identity->get();
+          held && node::renew_at(held->info) > cfg.wall->now_unix_ms() / 1000) {
+        arm(); // not due yet
+        return;
+      }
       auto c = ensure_credentials(cfg.enroll, *cfg.wall, cfg.identity->get());
       if (!c) {
         spdlog::warn("{}", c.err().message);

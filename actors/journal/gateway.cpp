@@ -142,6 +142,7 @@ daemon::api_table make_table(caf::event_based_actor* self, const shared& d) {
   };
   add_journal_handlers(self, d, table);
   add_enroll_handlers(self, d, table);
+  guard_node_certificates(self, d, table);
   return table;
 }
 

@@ -53,9 +53,20 @@ struct gateway_data {
   /// The nodes each holding link holds (monitored once), so that a link's
   /// down message drops its nodes without a walk over every node.
   std::map<caf::actor_addr, std::set<std::string>> held_by;
+  /// Node certificates checked against the nodes' enrollment records
+  /// (gateway_node_cert.cpp), by "node serial": why it is refused ("" =
+  /// current) and when that was read (ms since the epoch).
+  std::map<std::string, std::pair<std::string, int64_t>> cert_verdicts;
 };
 
 using gateway_shared = std::shared_ptr<gateway_data>;
+
+/// Wraps every handler of `table`: a request authenticated with a node's
+/// certificate-bound token runs only while that certificate is the node's
+/// current one (not revoked, not superseded by a renewal), as the node's
+/// enrollment record says (read at most every few seconds per certificate).
+void guard_node_certificates(caf::event_based_actor* self,
+                             const gateway_shared& d, daemon::api_table& table);
 
 /// The current replica incarnation, found by its registered name.
 caf::actor current_replica(caf::event_based_actor* self);

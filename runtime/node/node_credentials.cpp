@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "runtime/common/files.hpp"
 
 namespace pact::node {
@@ -59,14 +61,19 @@ status store_node_credentials(const std::string& cert_path,
 }
 
 int64_t renew_at(const pki::cert_info& info) {
-  return info.not_before_unix_s
-         + (info.not_after_unix_s - info.not_before_unix_s) * 2 / 3;
+  // The life counts from issue, not from the backdated notBefore: a 30 s
+  // certificate is renewed 20 s after it was issued.
+  auto issued = std::min(info.not_before_unix_s + pki::issue_backdate_seconds,
+                         info.not_after_unix_s);
+  return issued + (info.not_after_unix_s - issued) * 2 / 3;
 }
 
-credential_action decide(const std::optional<node_credentials>& c,
-                         const std::string& current_ca_pem,
-                         int64_t now_unix_s) {
-  if (!c)
+credential_action
+decide(const std::optional<node_credentials>& c, const std::string& node,
+       const std::string& current_ca_pem, int64_t now_unix_s) {
+  // Another node's certificate (a renamed node, a copied configuration)
+  // is as good as none.
+  if (!c || c->info.common_name != node)
     return credential_action::enroll;
   const auto& ca = current_ca_pem.empty() ? c->ca_pem : current_ca_pem;
   if (ca.empty() || !pki::verify_cert(c->cert_pem, ca, now_unix_s))

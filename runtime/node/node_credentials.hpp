@@ -40,7 +40,8 @@ status store_node_credentials(const std::string& cert_path,
                               const std::string& key_path,
                               const node_credentials& c);
 
-/// When to renew: two thirds into the certificate's validity (Unix s).
+/// When to renew: two thirds into the certificate's life since it was
+/// issued (its notBefore plus pki::issue_backdate_seconds), Unix s.
 int64_t renew_at(const pki::cert_info& info);
 
 /// What to do with the credentials at hand.
@@ -55,9 +56,12 @@ enum class credential_action {
   enroll,
 };
 
-/// Decides, given the journal's current node CA (`current_ca_pem`; empty
-/// when it could not be asked, then the certificate's own CA is trusted).
+/// Decides for `node`, given the journal's current node CA
+/// (`current_ca_pem`; empty when it could not be asked, then the
+/// certificate's own CA is trusted). A certificate naming another node
+/// counts as none.
 credential_action decide(const std::optional<node_credentials>& c,
+                         const std::string& node,
                          const std::string& current_ca_pem, int64_t now_unix_s);
 
 } // namespace pact::node

@@ -62,7 +62,7 @@ constexpr int64_t max_x509_time = 253402300799;
 
 /// Grace before `now` in notBefore, so that a peer whose clock is a little
 /// behind accepts a certificate issued this instant (pki.hpp: "- 5 min").
-constexpr int64_t backdate_seconds = 300;
+constexpr int64_t backdate_seconds = issue_backdate_seconds;
 
 /// Longest subject common name (RFC 5280 Appendix A, ub-common-name).
 constexpr size_t max_common_name_bytes = 64;

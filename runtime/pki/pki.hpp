@@ -68,6 +68,11 @@ private:
   pki_error error_;
 };
 
+/// Certificates pact signs start this long before they are issued, so a
+/// peer whose clock is a little behind accepts them (notBefore = issue
+/// time - 5 min).
+inline constexpr int64_t issue_backdate_seconds = 300;
+
 /// A private key and its certificate, both PEM.
 struct key_and_cert {
   std::string key_pem;

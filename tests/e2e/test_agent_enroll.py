@@ -415,8 +415,8 @@ class AgentEnrollTest(PactTestCase):
         a = self.start_node("n1", enroll_token=tok, credential=True)
         self.wait_log(a, "booted from the journal", count=2)
         log = a.read_log()
-        self.assertIn("is expired or signed by a CA the journal no longer "
-                      "has", log)
+        self.assertIn("is expired, names another node, or is signed by a CA "
+                      "the journal no longer has", log)
         # The one-time token is used up: the node credential asked.
         self.assertIn("enrollment: invalid or already used enrollment token"
                       "; trying the node credential", log)
@@ -491,13 +491,13 @@ class AgentEnrollTest(PactTestCase):
         self.assertEqual(self.issued(a)[-1], second.lower())
         self.assertEqual(self.status("n1")["state"], "active")
 
-    # BUG: the agent's journal link logs "journal unreachable at URL" when
+    # Regression (helper-53): the agent's journal link logged "journal
+    # unreachable at URL" when
     # the gateway refuses its client certificate (TLS 1.3: the refusal
     # arrives after the client's handshake completed, so the middleman's
     # "the peer refused our certificate ..." reason never reaches
     # journal_link.cpp's connector); the operator cannot tell a rotated CA
     # from a journal that is down.
-    @unittest.expectedFailure
     def test_running_agent_says_its_certificate_was_refused(self):
         a, _ = self.rotate_ca_under_a_running_agent()
         wait_for(lambda: re.search(r"journal link: .*certificate",
@@ -541,13 +541,12 @@ class AgentEnrollTest(PactTestCase):
         self.assertEqual(log.count(CONNECTED), 1, log)
         self.assertNotIn("journal link: lost", log)
 
-    # BUG: node certificates are backdated 300 s (runtime/pki/pki.cpp
+    # Regression (helper-53): node certificates are backdated 300 s (pki
     # backdate_seconds) but node::renew_at takes two thirds of
     # not_after - not_before, backdating included: a 30 s certificate is
     # due 80 s before it was issued, so the renewer asks again every second
     # (a NODE_ACTIVATE entry each time) for as long as the agent runs. Any
     # validity under 150 s storms; under 600 s renews early.
-    @unittest.expectedFailure
     def test_renewal_comes_at_two_thirds_of_the_life(self):
         a = self.start_short_lived()
         m = ISSUED.search(a.read_log())
@@ -572,7 +571,9 @@ class AgentEnrollTest(PactTestCase):
         self.wait_log(b, "booted from the journal")
         self.ok("enroll", "revoke", "n1")
         self.enroll("n2")
-        self.wait_log(a, "enrollment: node n1 is revoked", timeout=35)
+        # Refused twice over: the gateway no longer accepts the revoked
+        # certificate's token, and enrollment would refuse the renewal.
+        self.wait_log(a, "node n1 is revoked", timeout=35)
         self.wait_log(b, "enrollment: node n2 has no active certificate to "
                       "renew", timeout=35)
         self.assertEqual(self.status("n1")["state"], "revoked")
@@ -647,14 +648,13 @@ class AgentEnrollTest(PactTestCase):
         self.assertEqual(st["hardware_id"], HW_A)
         self.assertEqual(st["cert_serial"].lower(), self.issued(a)[0])
 
-    # BUG: node::decide (runtime/node/node_credentials.cpp) checks the
+    # Regression (helper-53): node::decide (runtime/node/node_credentials.cpp) checks the
     # stored certificate's CA and dates, not that it names this node: n1's
     # agent presents n2's certificate, the journal refuses every boot and
     # report ("n2 may not read the boot configuration of node n1"), and the
     # agent never uses the one-time token it was given. Its message also
     # blames "the node credential from  (agent.token_file)", an empty path:
     # the credential was the certificate-bound token.
-    @unittest.expectedFailure
     def test_stored_certificate_of_another_node_is_not_used(self):
         """A certificate naming n2 at n1's agent.tls.cert (a renamed node,
         a copied configuration): the agent enrolls as n1 instead of

@@ -66,6 +66,38 @@ class ExitCodeTest(PactTestCase):
         return subprocess.run(cmd, env=env, capture_output=True, text=True,
                               timeout=60)
 
+    def untrusted_tls_server(self):
+        """`pact log` against a TLS server (openssl s_server) whose
+        self-signed certificate is not in the CA bundle the CLI is given."""
+        for name in ("server", "other"):
+            subprocess.run(
+                ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                 "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+                 os.path.join(self.tmp, f"{name}.key"), "-out",
+                 os.path.join(self.tmp, f"{name}.crt"), "-days", "1",
+                 "-subj", "/CN=127.0.0.1"],
+                check=True, capture_output=True, timeout=60)
+        port = free_port()
+        server = subprocess.Popen(
+            ["openssl", "s_server", "-quiet", "-accept", str(port),
+             "-cert", os.path.join(self.tmp, "server.crt"),
+             "-key", os.path.join(self.tmp, "server.key")],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        try:
+            saved = dict(self.env)
+            self.env["PACT_CA_BUNDLE"] = os.path.join(self.tmp, "other.crt")
+            for _ in range(50):  # until it listens
+                r = self.run_cli("log", "--timeout", "3",
+                                 endpoint=f"https://127.0.0.1:{port}")
+                if r.returncode != 5:
+                    return r
+            return r
+        finally:
+            self.env = saved
+            server.kill()
+            server.wait()
+
     def ok(self, *args, **kw):
         r = self.run_cli(*args, **kw)
         self.assertEqual(r.returncode, 0, f"setup {args}: {r.stderr}")
@@ -218,6 +250,14 @@ class ExitCodeTest(PactTestCase):
                          and c("log", token=long_lived)),
             ("any journal command", "journal unreachable or no answer in time"):
                 lambda: c("log", "--timeout", "2", endpoint=dead),
+            ("any journal command",
+             "the `https://` journal's certificate does not verify"):
+                self.untrusted_tls_server,
+            ("any journal command",
+             "the CA bundle for an `https://` endpoint cannot be read"):
+                lambda: (self.env.update(PACT_CA_BUNDLE="/nonexistent/ca.crt"),
+                         c("log", endpoint=dead.replace("http:", "https:")),
+                         self.env.pop("PACT_CA_BUNDLE"))[1],
             ("`login --service-account`", "success (tokens cached)"):
                 lambda: self.login(
                     "--service-account", PACT_CLIENT_ID="pact-service",
