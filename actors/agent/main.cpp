@@ -216,8 +216,8 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
   if (!verifier)
     return verifier.err();
   s.verifier = *verifier;
-  if (auto st = check_state_dir(s.v, s.state_dir); !st)
-    return st.err();
+  // TLS settings before the state directory is made: a refused start
+  // writes nothing.
   if (auto st = plan_enrollment(s); !st)
     return st.err();
   // The agent API serves TLS with the node certificate, which only
@@ -227,6 +227,8 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
                       + ": an https:// agent API presents the node's "
                         "certificate, which needs TLS to the journal "
                         "(https:// endpoints or agent.journal.tls_enabled)");
+  if (auto st = check_state_dir(s.v, s.state_dir); !st)
+    return st.err();
   return s;
 }
 

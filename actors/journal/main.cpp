@@ -130,6 +130,13 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
   s.members = std::move(*plan);
   if (auto st = check_raft_tls(s); !st)
     return st.err();
+  // Outside --dev (which makes its own certificates later) a missing or
+  // mismatched TLS file stops the start before anything is written.
+  if (!s.dev)
+    if (auto tls = journal::plan_journal_tls(s.v, s.gateway.tls, s.raft.tls,
+                                             std::string{});
+        !tls)
+      return tls.err();
   // A mistyped OPA or Loki URL would only ever look "unreachable" (the
   // degraded rules, retries forever): refuse it at start instead.
   for (const char* key : {"journal.policy.opa_url", "journal.notify.loki_url"})

@@ -278,6 +278,56 @@ class AgentEnrollTest(PactTestCase):
         self.assertEqual(st["hardware_id"], HW_B)
         self.assertEqual(st["cert_serial"].lower(), self.issued(a)[-1])
 
+    def probe(self, node, csr, token_file=None, credential=None):
+        """pact-enroll-probe: one certificate request with `csr`."""
+        args = [binary("pact-enroll-probe"), self.journal.gateway, self.ca,
+                node, HW_A, csr]
+        if token_file:
+            args.append(token_file)
+        env = dict(self.env)
+        env.pop("PACT_TOKEN", None)
+        if credential:
+            env["PACT_TOKEN"] = credential
+        return subprocess.run(args, env=env, capture_output=True, text=True,
+                              timeout=60)
+
+    def test_replayed_csr_is_refused(self):
+        """The same CSR twice: the first is signed, the second (as a
+        renewal with the node's credential, or with another one-time token)
+        is refused as a replay, and nothing is issued for it."""
+        self.start_tls_journal()
+        key = os.path.join(self.tmp, "n1.key")
+        csr = os.path.join(self.tmp, "n1.csr")
+        openssl("req", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
+                "-out", csr, "-subj", "/CN=n1", cwd=self.tmp)
+        first = self.probe("n1", csr, token_file=self.enroll("n1", hw=HW_A))
+        self.assertEqual(first.returncode, 0, first.stderr)
+        self.assertIn("BEGIN CERTIFICATE", first.stdout)
+        serial = self.status("n1")["cert_serial"]
+        self.assertTrue(serial)
+        credential = make_token(self.secret, sub="n1", groups=["pact-node"])
+        again = self.probe("n1", csr, credential=credential)
+        self.assertEqual(again.returncode, 2, again.stderr)
+        self.assertIn("enrollment: replayed CSR", again.stderr)
+        # With a fresh one-time token too.
+        again = self.probe("n1", csr, token_file=self.enroll("n1", hw=HW_A))
+        self.assertEqual(again.returncode, 2, again.stderr)
+        self.assertIn("enrollment: replayed CSR", again.stderr)
+        self.assertEqual(self.status("n1")["cert_serial"], serial)
+        # A malformed CSR and one naming another node: refused, exit 2.
+        junk = os.path.join(self.tmp, "junk.csr")
+        with open(junk, "w") as f:
+            f.write("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n"
+                    "-----END CERTIFICATE REQUEST-----\n")
+        bad = self.probe("n1", junk, credential=credential)
+        self.assertEqual(bad.returncode, 2, bad.stderr)
+        self.assertIn("enrollment: malformed CSR", bad.stderr)
+        other = self.probe("n2", csr, credential=make_token(
+            self.secret, sub="n2", groups=["pact-node"]))
+        self.assertEqual(other.returncode, 2, other.stderr)
+        self.assertIn("enrollment:", other.stderr)
+
     def test_hardware_id_read_from_the_root(self):
         """Without --hardware-id the agent reads the SMBIOS UUID under its
         --root (upper case there; compared in lower case)."""

@@ -8,6 +8,7 @@ whose https gateway lacks a usable certificate does not start.
 """
 import concurrent.futures
 import datetime
+import json
 import os
 import re
 import socket
@@ -234,6 +235,39 @@ class GatewayTlsTest(PactTestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertRegex(r.stdout, r"blacklist-update +global +dev-admin")
         self.assertNotIn("tls: handshake", j.read_log())
+
+    def mcp_status(self, gateway, ca):
+        """pact_status through pact-mcp over stdio, the bridge reaching the
+        journal at `gateway` with CA bundle `ca`: the tool result."""
+        env = dict(self.env, PACT_ENDPOINT=gateway, PACT_CA_BUNDLE=ca,
+                   PACT_MCP_TOKEN=self.admin)
+        lines = [
+            {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+             "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+                        "clientInfo": {"name": "e2e", "version": "1"}}},
+            {"jsonrpc": "2.0", "method": "notifications/initialized"},
+            {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+             "params": {"name": "pact_status", "arguments": {}}},
+        ]
+        r = subprocess.run([binary("pact-mcp")], env=env, text=True,
+                           input="".join(json.dumps(x) + "\n" for x in lines),
+                           capture_output=True, timeout=90)
+        answers = [json.loads(ln) for ln in r.stdout.splitlines() if ln]
+        return next(a["result"] for a in answers if a.get("id") == 2)
+
+    def test_mcp_bridge_over_https(self):
+        """pact-mcp speaks to an https gateway with the same verification
+        as the CLI: a good CA bundle works, a foreign one is a tool error
+        naming the certificate problem."""
+        j = self.start_dev_tls()
+        ok = self.mcp_status(j.gateway, self.ca)
+        self.assertFalse(ok.get("isError"), ok)
+        self.assertIn("listening on https://", ok["content"][0]["text"])
+        rogue = self.make_ca("mcp-rogue")
+        bad = self.mcp_status(j.gateway, os.path.join(rogue, "ca.crt"))
+        self.assertTrue(bad.get("isError"), bad)
+        self.assertIn("certificate verify failed", bad["content"][0]["text"])
+        self.assertNotRegex(bad["content"][0]["text"], OPENSSL_TEXT)
 
     def test_site_certificate_in_production_mode(self):
         """journal.tls.cert/key from the site's CA, no --dev: the CLI

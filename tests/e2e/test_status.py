@@ -180,33 +180,40 @@ class BadInputTest(PactTestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("unknown command 'frobnicate'", r.stderr)
 
-    def test_tls_the_build_cannot_speak_is_refused_not_downgraded(self):
-        # Client and agent links are plaintext in this build: asking for TLS
-        # must stop the daemon with a pointer to docs/security.md rather than
-        # connect in the clear.
+    def test_tls_that_cannot_work_is_refused_not_downgraded(self):
+        # Asking for TLS without what it needs stops the daemon, naming the
+        # setting, before anything is written; it never connects in the
+        # clear instead (docs/security.md).
         state = os.path.join(self.tmp, "a")
-        r = self.run_bin(binary("pact-agent"), "--state-dir", state,
-                         "--journal", "https://127.0.0.1:9")
-        self.assertEqual(r.returncode, 1)
-        self.assertIn("--journal: TLS (https://) is not supported", r.stderr)
-        self.assertIn("docs/security.md", r.stderr)
+        missing = os.path.join(self.tmp, "no-such-ca.crt")
         path = os.path.join(self.tmp, "agent.toml")
         with open(path, "w") as f:
-            f.write("[agent.journal]\ntls_enabled = true\n")
+            f.write(f'[agent.journal]\ntls_ca = "{missing}"\n')
+        r = self.run_bin(binary("pact-agent"), "--config", path,
+                         "--state-dir", state,
+                         "--journal", "https://127.0.0.1:9")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(f"agent.journal.tls_ca: cannot read '{missing}'",
+                      r.stderr)
+        with open(path, "w") as f:
+            f.write(f'[agent.journal]\ntls_enabled = true\n'
+                    f'tls_ca = "{missing}"\n')
         r = self.run_bin(binary("pact-agent"), "--config", path,
                          "--state-dir", state)
         self.assertEqual(r.returncode, 1)
-        self.assertIn("agent.journal.tls_enabled: TLS to the journal is not "
-                      "supported", r.stderr)
+        self.assertIn("agent.journal.tls_ca", r.stderr)
         r = self.run_bin(binary("pact-agent"), "--state-dir", state,
                          "--listen", "https://127.0.0.1:0")
         self.assertEqual(r.returncode, 1)
-        self.assertIn("--listen: TLS (https://) is not supported", r.stderr)
+        self.assertIn("an https:// agent API presents the node's "
+                      "certificate", r.stderr)
         r = self.run_bin(binary("pact-journal"), "--data-dir",
                          os.path.join(self.tmp, "j"),
-                         "--listen", "https://127.0.0.1:0")
+                         "--listen", "https://127.0.0.1:0",
+                         "--peers", "1=127.0.0.1:9", "--bootstrap")
         self.assertEqual(r.returncode, 1)
-        self.assertIn("--listen: TLS (https://) is not supported", r.stderr)
+        self.assertIn("journal.tls.cert and journal.tls.key are required "
+                      "for an https:// --listen endpoint", r.stderr)
         self.assertFalse(os.path.exists(state))
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "j")))
 
@@ -217,7 +224,8 @@ class BadInputTest(PactTestCase):
                          "--peers", "1=https://127.0.0.1:9,2=https://h:9",
                          "--bootstrap")
         self.assertEqual(r.returncode, 1)
-        self.assertIn("journal.raft.tls_cert is required for https raft "
+        self.assertIn("journal.raft.tls_cert (or journal.tls.cert), its key "
+                      "and journal.raft.tls_ca are required for https raft "
                       "endpoints", r.stderr)
         r = self.run_bin(binary("pact-journal"), "--data-dir", data,
                          "--raft-listen", "https://127.0.0.1:9",
