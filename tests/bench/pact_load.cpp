@@ -3,7 +3,10 @@
 //
 //   pact-load --endpoints URL[,URL...] --token TOKEN --clients N
 //             --duration-s S [--size BYTES] [--mode propose|commit]
-//             [--acked FILE]
+//             [--acked FILE] [--ca-bundle FILE]
+//
+// https:// endpoints go through pact's TLS transport, verified against
+// --ca-bundle (server authentication and host name, as the CLI does).
 //
 // Each of N client actors keeps one request in flight against one gateway
 // (client i starts at endpoint i mod E); on an error it moves to the next
@@ -38,9 +41,11 @@
 #include "tests/bench/bench_command.hpp"
 #include "tests/bench/stats.hpp"
 
+#include "actors/net/tls_transport.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/common/assert.hpp"
 #include "runtime/common/endpoint.hpp"
+#include "runtime/tls/tls_files.hpp"
 #include <pact/protocol/api.pb.h>
 
 using namespace pact;
@@ -59,6 +64,9 @@ struct options {
   size_t size = 256;
   bool commit = false;
   std::string acked_file;
+  std::string ca_bundle;
+  /// The TLS middleman for https:// endpoints (set in main).
+  caf::io::middleman_actor tls;
 };
 
 struct client_result {
@@ -103,7 +111,9 @@ void next(caf::stateful_actor<client_state>* self);
 void connect(caf::stateful_actor<client_state>* self) {
   auto& st = self->state;
   auto& target = st.opts.endpoints[st.ep % st.opts.endpoints.size()];
-  auto mm = self->system().middleman().actor_handle();
+  auto mm = target.tls && st.opts.tls
+              ? st.opts.tls
+              : self->system().middleman().actor_handle();
   self
     ->request(mm, std::chrono::seconds(2), caf::connect_atom::value,
               target.host, target.port)
@@ -240,6 +250,8 @@ expected<options> parse(int argc, char** argv) {
       o.commit = v == "commit";
     } else if (k == "--acked") {
       o.acked_file = v;
+    } else if (k == "--ca-bundle") {
+      o.ca_bundle = v;
     } else {
       return make_error("unknown option " + k);
     }
@@ -247,7 +259,8 @@ expected<options> parse(int argc, char** argv) {
   if (o.endpoints.empty() || o.clients < 1)
     return make_error("usage: pact-load --endpoints URL[,URL...] --token T "
                       "--clients N --duration-s S [--size B] "
-                      "[--mode propose|commit] [--acked FILE]");
+                      "[--mode propose|commit] [--acked FILE] "
+                      "[--ca-bundle FILE]");
   return o;
 }
 
@@ -262,6 +275,19 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   protocol::configure(cfg);
   caf::actor_system sys{cfg};
+  if (!opts->ca_bundle.empty()) {
+    auto pem = tls::load_bundle("--ca-bundle", opts->ca_bundle);
+    std::string why;
+    auto ctx = pem ? tls::context::client({*pem, opts->ca_bundle, {}}, why)
+                   : nullptr;
+    if (!ctx) {
+      std::cerr << "pact-load: " << (pem ? why : pem.err().message) << "\n";
+      return 1;
+    }
+    net::tls_policy p;
+    p.client = std::make_shared<tls::context_slot>(ctx);
+    opts->tls = net::spawn_tls_middleman(sys, std::move(p));
+  }
   caf::scoped_actor self{sys};
   auto start = steady_clock::now();
   auto deadline = start
@@ -305,5 +331,8 @@ int main(int argc, char** argv) {
     {"p99_ms", bench::percentile(lat, 0.99)},
     {"max_ms", lat.empty() ? 0.0 : *std::max_element(lat.begin(), lat.end())}};
   std::cout << out.dump() << std::endl;
+  // The TLS middleman's thread ends once no handle is left
+  // (tls_transport.hpp); `opts` outlives the actor system.
+  opts->tls = caf::io::middleman_actor{};
   return 0;
 }

@@ -1,17 +1,23 @@
 // Closed-loop put load against an etcd cluster, the counterpart of
 // pact-load for the side-by-side benchmark (tests/bench/run_bench.py).
-//   node etcd_load.mjs ENDPOINTS CLIENTS SECONDS SIZE
+//   node etcd_load.mjs ENDPOINTS CLIENTS SECONDS SIZE [CA_FILE]
+// (CA_FILE: https endpoints are verified against it; tls_bench.py)
 // Each of CLIENTS loops keeps one Put of SIZE bytes in flight; clients are
 // spread over the endpoints (one gRPC channel per endpoint). Prints one
 // JSON object like pact-load.
+import { readFileSync } from "node:fs";
 import { Etcd3 } from "etcd3";
 
-const [endpoints, clientsArg, secondsArg, sizeArg] = process.argv.slice(2);
+const [endpoints, clientsArg, secondsArg, sizeArg, caFile] =
+  process.argv.slice(2);
 const hosts = endpoints.split(",");
 const clients = Number(clientsArg);
 const seconds = Number(secondsArg);
 const value = "x".repeat(Number(sizeArg));
-const conns = hosts.map((h) => new Etcd3({ hosts: [h] }));
+const credentials = caFile
+  ? { rootCertificate: readFileSync(caFile) }
+  : undefined;
+const conns = hosts.map((h) => new Etcd3({ hosts: [h], credentials }));
 
 const lat = [];
 let errors = 0;
