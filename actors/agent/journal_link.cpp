@@ -308,9 +308,10 @@ journal_connector middleman_connector(caf::io::middleman_actor tls) {
             fail("the journal at " + target.url()
                  + " closed the connection right after the TLS handshake: "
                    "it refused this node's certificate (certificate verify "
-                   "failed on its side; a journal cluster restarted with a "
-                   "new ephemeral CA does this): restart the agent to enroll "
-                   "again");
+                   "failed on its side: expired, or from a CA it no longer "
+                   "has after the whole cluster restarted; its log says "
+                   "which): restart the agent to enroll again, or enroll "
+                   "the node anew if it has no --token-file");
           else
             fail("journal unreachable at " + target.url());
         });

@@ -132,6 +132,14 @@ ensure_credentials(const enrollment_settings& s, const pact::clock& wall,
                  "has (an ephemeral CA is made anew when the whole journal "
                  "cluster restarts): enrolling again",
                  s.cert_path);
+  // Before anything is asked: a path that cannot hold the certificate
+  // would use up the one-time token for nothing.
+  if (auto st = node::check_credential_paths(s.cert_path, s.key_path); !st)
+    return make_error("enrollment: " + st.err().message);
+  if (s.hardware_id.empty())
+    return make_error("enrollment: no hardware identity (no SMBIOS UUID and "
+                      "no physical interface's MAC under --root): set "
+                      "agent.hardware_id / --hardware-id");
   auto key = pki::generate_key();
   if (!key)
     return make_error("enrollment: " + key.error().message);
@@ -166,9 +174,24 @@ ensure_credentials(const enrollment_settings& s, const pact::clock& wall,
       reply = client::request_certificate(journal_options(s, credential), req);
     }
     if (one_time.empty() && credential.empty())
-      return make_error("enrollment: no one-time token (--enroll-token-file) "
-                        "and no node credential (--token-file) to ask for a "
-                        "certificate with");
+      return make_error(
+        std::string("enrollment: ")
+        + (held ? "the certificate in " + s.cert_path
+                    + " is expired or no longer accepted, and "
+                : std::string())
+        + "there is no one-time token (--enroll-token-file: "
+        + (s.enroll_token_file.empty()
+             ? std::string("not set")
+             : "'" + s.enroll_token_file + "' is missing or empty")
+        + ") and no node credential (--token-file) to ask for a certificate "
+          "with: run `pact enroll "
+        + s.node + " --vcluster V` and give the agent the new token");
+    if (!reply && !one_time.empty() && credential.empty()
+        && reply.err().message.find("already used") != std::string::npos)
+      return make_error(reply.err().message + ": run `pact enroll " + s.node
+                          + " --vcluster V` for a fresh token, or give the "
+                            "agent its --token-file credential",
+                        reply.err().code);
   }
   if (!reply)
     return reply.err();

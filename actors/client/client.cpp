@@ -102,6 +102,7 @@ expected<caf::io::middleman_actor> connection::tls_middleman() {
   net::tls_policy p;
   p.client = std::make_shared<tls::context_slot>(ctx);
   p.expect_name = opts_.expect_name;
+  p.expect_serial = opts_.expect_serial;
   tls_ = net::spawn_tls_middleman(sys_, std::move(p));
   return tls_;
 }

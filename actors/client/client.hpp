@@ -53,6 +53,9 @@ struct options {
   /// The name the server's certificate must carry (RFC 6125); empty: the
   /// host of the endpoint. An agent's endpoint is checked against its node.
   std::string expect_name;
+  /// The serial (hex) the server's certificate must have; empty: any
+  /// (net::tls_policy::expect_serial).
+  std::string expect_serial;
 };
 
 /// Marks every request this process sends from now on as made for an AI

@@ -45,7 +45,7 @@ expected<options> agent_options(const config::values& cfg,
   // One question per process: `pact diag --vcluster` asks many agents.
   static std::mutex mu;
   static std::string cached;
-  std::lock_guard<std::mutex> guard{mu};
+  std::unique_lock<std::mutex> guard{mu};
   if (cached.empty()) {
     auto eps = journal_endpoints(cfg);
     if (!eps)
@@ -62,8 +62,33 @@ expected<options> agent_options(const config::values& cfg,
     cached = *ca;
   }
   o.trust_pem = cached;
+  guard.unlock();
   o.ca_bundle = "the journal's node CA";
   o.expect_name = node;
+  // The node's enrollment says which certificate is its current one: no
+  // operator token goes to an agent whose certificate was revoked or
+  // superseded (a compromised node could replay it at the journal).
+  if (!node.empty()) {
+    auto js = journal_session::open(cfg);
+    if (!js)
+      return js.err();
+    auto st = (*js)->state("", node);
+    if (!st)
+      return make_error("cannot verify the agent of " + node
+                          + ": its enrollment: " + st.err().message,
+                        st.err().code);
+    for (const auto& n : st->nodes()) {
+      if (n.node() != node || !n.has_enrollment())
+        continue;
+      const auto& e = n.enrollment();
+      if (e.state() == protocol::ENROLLMENT_STATE_REVOKED)
+        return make_error("node " + node + " is revoked (pact enroll status "
+                            + node
+                            + "): its agent is not sent your credentials",
+                          exit_code::auth_failure);
+      o.expect_serial = e.cert_serial();
+    }
+  }
   return o;
 }
 

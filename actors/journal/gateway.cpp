@@ -146,29 +146,13 @@ daemon::api_table make_table(caf::event_based_actor* self, const shared& d) {
   return table;
 }
 
-void on_node_report(caf::event_based_actor* self, const shared& d,
-                    const std::string& bytes) {
-  auto parsed = policy::parse_node_report(bytes);
-  if (!parsed) {
-    spdlog::warn("gateway: dropped a node report: {}", parsed.err().message);
-    return;
-  }
-  auto report = std::move(*parsed);
-  // Only the node's own credential reports for it (node_authz.hpp).
-  if (auto why = policy::report_denial(report, d->cfg.verifier,
-                                       d->cfg.wall->now_unix_ms() / 1000,
-                                       &d->api->tokens);
-      !why.empty()) {
-    spdlog::warn("gateway: dropped a node report: {}", why);
-    return;
-  }
+/// Keeps a report that passed the checks (on_node_report).
+void accept_report(caf::event_based_actor* self, const shared& d,
+                   protocol::NodeReport report, const caf::actor_addr& from) {
   report.clear_token(); // status replies show the report; never the token
   // A second agent with the same node id must not replace the first one's
   // report (and agent endpoint) in `pact status`.
-  if (auto why = claim_node(self, *d, report.node_id(),
-                            self->current_sender()
-                              ? self->current_sender()->address()
-                              : caf::actor_addr(),
+  if (auto why = claim_node(self, *d, report.node_id(), from,
                             report.agent_endpoint(), true);
       !why.empty()) {
     spdlog::warn("gateway: dropped a node report from the agent at {}: {}",
@@ -182,6 +166,47 @@ void on_node_report(caf::event_based_actor* self, const shared& d,
                  safe_text(report.agent_endpoint(), 200));
   n.report = std::move(report);
   n.received_unix_ms = d->cfg.wall->now_unix_ms();
+}
+
+void on_node_report(caf::event_based_actor* self, const shared& d,
+                    const std::string& bytes) {
+  auto parsed = policy::parse_node_report(bytes);
+  if (!parsed) {
+    spdlog::warn("gateway: dropped a node report: {}", parsed.err().message);
+    return;
+  }
+  auto report = std::move(*parsed);
+  auto now = d->cfg.wall->now_unix_ms() / 1000;
+  // Only the node's own credential reports for it (node_authz.hpp).
+  if (auto why = policy::report_denial(report, d->cfg.verifier, now,
+                                       &d->api->tokens);
+      !why.empty()) {
+    spdlog::warn("gateway: dropped a node report: {}", why);
+    return;
+  }
+  auto from = self->current_sender() ? self->current_sender()->address()
+                                     : caf::actor_addr();
+  // A certificate-bound credential counts only while it is the node's
+  // current certificate: an agent left running after its node was enrolled
+  // again (or revoked) must not keep holding the node.
+  auto who = policy::authenticate_token(report.token(), d->cfg.verifier, now,
+                                        &d->api->tokens);
+  if (!who || who->claims.cert_serial.empty()) {
+    accept_report(self, d, std::move(report), from);
+    return;
+  }
+  auto node = report.node_id();
+  check_node_certificate(self, d, who->claims.subject, who->claims.cert_serial,
+                         [self, d, report = std::move(report), from,
+                          node](const std::string& why) mutable {
+                           if (!why.empty()) {
+                             spdlog::warn(
+                               "gateway: dropped a node report of {}: {}",
+                               safe_text(node), why);
+                             return;
+                           }
+                           accept_report(self, d, std::move(report), from);
+                         });
 }
 
 } // namespace

@@ -68,6 +68,14 @@ using gateway_shared = std::shared_ptr<gateway_data>;
 void guard_node_certificates(caf::event_based_actor* self,
                              const gateway_shared& d, daemon::api_table& table);
 
+/// Calls `then` with "" when `serial` is `node`'s current certificate by
+/// its enrollment record, else with why not (the guard's check, for node
+/// reports, which do not pass through the handler table).
+void check_node_certificate(caf::event_based_actor* self,
+                            const gateway_shared& d, const std::string& node,
+                            const std::string& serial,
+                            std::function<void(const std::string&)> then);
+
 /// The current replica incarnation, found by its registered name.
 caf::actor current_replica(caf::event_based_actor* self);
 

@@ -80,6 +80,13 @@ void check(caf::event_based_actor* self, const gateway_shared& d,
 
 } // namespace
 
+void check_node_certificate(caf::event_based_actor* self,
+                            const gateway_shared& d, const std::string& node,
+                            const std::string& serial,
+                            std::function<void(const std::string&)> then) {
+  check(self, d, node, serial, std::move(then));
+}
+
 void guard_node_certificates(caf::event_based_actor* self,
                              const gateway_shared& d,
                              daemon::api_table& table) {

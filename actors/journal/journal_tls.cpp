@@ -28,7 +28,8 @@ void warn_if_out_of_date(const std::string& key, const std::string& path,
 }
 
 expected<net::tls_policy> gateway_policy(const config::values& v,
-                                         const std::string& node_ca_pem) {
+                                         const std::string& node_ca_pem,
+                                         bool warn) {
   if (v.get_string("journal.tls.cert").empty())
     return make_error("journal.tls.cert and journal.tls.key are required for "
                       "an https:// --listen endpoint (or use --dev, which "
@@ -38,8 +39,9 @@ expected<net::tls_policy> gateway_policy(const config::values& v,
                          "journal.tls.key", v.get_string("journal.tls.key"));
   if (!id)
     return id.err();
-  warn_if_out_of_date("journal.tls.cert", v.get_string("journal.tls.cert"),
-                      id->cert_chain_pem);
+  if (warn)
+    warn_if_out_of_date("journal.tls.cert", v.get_string("journal.tls.cert"),
+                        id->cert_chain_pem);
   tls::server_settings ss;
   ss.own = std::move(*id);
   if (!node_ca_pem.empty()) {
@@ -115,13 +117,13 @@ expected<net::tls_policy> raft_policy(const config::values& v) {
 
 } // namespace
 
-expected<journal_tls_plan> plan_journal_tls(const config::values& v,
-                                            bool gateway_tls, bool raft_tls,
-                                            const std::string& node_ca_pem) {
+expected<journal_tls_plan>
+plan_journal_tls(const config::values& v, bool gateway_tls, bool raft_tls,
+                 const std::string& node_ca_pem, bool warn) {
   journal_tls_plan plan;
   plan.retrust_gateway = [](const std::string&) {};
   if (gateway_tls) {
-    auto p = gateway_policy(v, node_ca_pem);
+    auto p = gateway_policy(v, node_ca_pem, warn);
     if (!p)
       return p.err();
     plan.gateway = std::move(*p);

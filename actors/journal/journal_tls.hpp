@@ -33,9 +33,10 @@ struct journal_tls_plan {
 /// listens, so a missing or mismatched file stops the journal at start with
 /// the key and file named. `node_ca_pem` (may be empty) verifies the client
 /// certificates agents present to the gateway.
-expected<journal_tls_plan> plan_journal_tls(const config::values& v,
-                                            bool gateway_tls, bool raft_tls,
-                                            const std::string& node_ca_pem);
+/// `warn` logs a certificate outside its dates (off for a check only).
+expected<journal_tls_plan>
+plan_journal_tls(const config::values& v, bool gateway_tls, bool raft_tls,
+                 const std::string& node_ca_pem, bool warn = true);
 
 /// The middleman for a planned policy, or null when there is none.
 caf::io::middleman_actor spawn_planned(caf::actor_system& sys,

@@ -134,7 +134,7 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
   // mismatched TLS file stops the start before anything is written.
   if (!s.dev)
     if (auto tls = journal::plan_journal_tls(s.v, s.gateway.tls, s.raft.tls,
-                                             std::string{});
+                                             std::string{}, false);
         !tls)
       return tls.err();
   // A mistyped OPA or Loki URL would only ever look "unreachable" (the
@@ -408,6 +408,16 @@ int main(int argc, char** argv) {
   if (auto st = init_logging("journal", s->v.get_string("journal.log_level"));
       !st)
     return fail(st.err());
+  // Nothing is downgraded silently: certificates configured for a plain
+  // endpoint are named, so a missing https:// is noticed.
+  if (!s->gateway.tls && !s->v.get_string("journal.tls.cert").empty())
+    spdlog::warn("journal.tls.cert is set but --listen is {}: the gateway "
+                 "serves plain TCP (use https:// to serve TLS)",
+                 s->gateway.url());
+  if (!s->raft.tls && !s->v.get_string("journal.raft.tls_cert").empty())
+    spdlog::warn("journal.raft.tls_cert is set but --raft-listen is {}: "
+                 "replica links are plain TCP (use https:// on every member)",
+                 s->raft.url());
   if (auto st = prepare_data_dir(*s); !st)
     return fail(st.err());
   return run(*s);

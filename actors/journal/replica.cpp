@@ -571,8 +571,9 @@ caf::behavior replica(caf::stateful_actor<replica_state>* self,
       }
   });
   daemon::publish_self(self, st.cfg.listen, [self](uint16_t port) {
-    self->state.listen_url = "http://" + self->state.cfg.listen.host + ":"
-                             + std::to_string(port);
+    self->state.listen_url
+      = (self->state.cfg.listen.tls ? "https://" : "http://")
+        + self->state.cfg.listen.host + ":" + std::to_string(port);
     spdlog::info("replica {} listening for peers on {}",
                  self->state.cfg.node_id, self->state.listen_url);
     for (auto& [id, p] : self->state.peers)

@@ -16,6 +16,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "runtime/pki/pki.hpp"
 #include "runtime/tls/tls_session.hpp"
 
 namespace pact::net {
@@ -220,6 +221,18 @@ protected:
                           static_cast<int>(policy_.handshake_timeout.count()));
     if (!why.empty())
       return caf::make_error(caf::sec::cannot_connect_to_node, why);
+    if (!policy_.expect_serial.empty()) {
+      auto info = pki::parse_cert(s->peer_certificate_pem());
+      if (!info || info->serial_hex != policy_.expect_serial)
+        return caf::make_error(
+          caf::sec::cannot_connect_to_node,
+          "certificate verify failed: the certificate "
+            + (info ? info->serial_hex : std::string("presented")) + " is not "
+            + name
+            + "'s current one (renewed, revoked or enrolled again: pact "
+              "enroll status "
+            + name + ")");
+    }
     guard.release();
     return caf::make_counted<tls_scribe>(mpx(), *fd, std::move(s));
   }

@@ -44,6 +44,11 @@ struct tls_policy {
   /// Check only the chain, not the name (replica links, whose certificates
   /// name the replica, not its address).
   bool chain_only = false;
+  /// When set, the server's certificate must have this serial (hex): an
+  /// agent's current certificate by its node's enrollment record, so that
+  /// no operator credential goes to an agent holding a revoked or
+  /// superseded one.
+  std::string expect_serial;
   std::chrono::milliseconds handshake_timeout{5000};
 };
 

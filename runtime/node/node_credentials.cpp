@@ -1,6 +1,7 @@
 #include "runtime/node/node_credentials.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -43,6 +44,24 @@ load_node_credentials(const std::string& cert_path,
   if (auto ca = files::read_all(cert_path + ".ca"))
     c.ca_pem = *ca;
   return std::optional<node_credentials>{std::move(c)};
+}
+
+status check_credential_paths(const std::string& cert_path,
+                              const std::string& key_path) {
+  for (auto [key, path] :
+       {std::pair<const char*, const std::string&>{"agent.tls.cert", cert_path},
+        {"agent.tls.key", key_path}}) {
+    auto dir = parent_dir(path);
+    if (dir.empty())
+      dir = ".";
+    if (auto st = files::make_dirs(dir, 0755); !st)
+      return make_error(std::string(key) + ": cannot keep '" + path
+                        + "': " + st.err().message);
+    if (::access(dir.c_str(), W_OK | X_OK) != 0)
+      return make_error(std::string(key) + ": cannot keep '" + path
+                        + "': directory '" + dir + "' is not writable");
+  }
+  return {};
 }
 
 status store_node_credentials(const std::string& cert_path,

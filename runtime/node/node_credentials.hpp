@@ -35,6 +35,13 @@ expected<std::optional<node_credentials>>
 load_node_credentials(const std::string& cert_path,
                       const std::string& key_path);
 
+/// Whether the credentials could be stored there: the directories exist or
+/// can be made, and are writable. Checked before asking for a certificate,
+/// so that a bad path does not use up the one-time token. Errors name the
+/// setting (agent.tls.cert / agent.tls.key) and the directory.
+status check_credential_paths(const std::string& cert_path,
+                              const std::string& key_path);
+
 /// Writes them (the key mode 0600, first), creating the directories.
 status store_node_credentials(const std::string& cert_path,
                               const std::string& key_path,

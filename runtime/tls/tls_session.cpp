@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -173,6 +174,23 @@ std::string session::peer_common_name() const {
     return "";
   }
   return cn;
+}
+
+std::string session::peer_certificate_pem() const {
+  X509* peer = SSL_get0_peer_certificate(ssl_);
+  if (peer == nullptr)
+    return "";
+  BIO* bio = BIO_new(BIO_s_mem());
+  std::string out;
+  if (bio != nullptr && PEM_write_bio_X509(bio, peer) == 1) {
+    char* data = nullptr;
+    long n = BIO_get_mem_data(bio, &data);
+    if (n > 0)
+      out.assign(data, static_cast<size_t>(n));
+  }
+  BIO_free(bio);
+  ERR_clear_error();
+  return out;
 }
 
 std::string session::explain(int ret, int err) const {

@@ -72,6 +72,8 @@ public:
   }
   /// Subject CN of the verified peer certificate ("" when none).
   std::string peer_common_name() const;
+  /// The peer's certificate, PEM ("" when none).
+  std::string peer_certificate_pem() const;
 
 private:
   session(std::shared_ptr<const context> ctx, SSL* ssl);

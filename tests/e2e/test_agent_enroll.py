@@ -671,6 +671,66 @@ class AgentEnrollTest(PactTestCase):
         self.assertEqual(r.returncode, 5, r.stdout + r.stderr)
         self.assertIn("use an https:// endpoint", r.stderr)
 
+    def test_no_credentials_for_a_revoked_or_superseded_agent(self):
+        """helper-54: after `pact enroll revoke` (or a new enrollment) the
+        CLI kept sending the operator's token to the node's agent. It now
+        reads the enrollment first: a revoked node's agent is not
+        contacted, and an agent must present the certificate the record
+        names; the agent's own reports with a superseded certificate are
+        dropped."""
+        self.start_tls_journal()
+        a = self.start_node("n1", enroll_token=self.enroll("n1"),
+                            listen="https://127.0.0.1:0")
+        self.wait_log(a, "booted from the journal")
+        self.assertEqual(self.cli("diff", "n1").returncode, 0)
+        # Enrolled anew and a new certificate issued (by the probe tool, as
+        # a second machine would): the running agent's is superseded.
+        key = os.path.join(self.tmp, "n1b.key")
+        csr = os.path.join(self.tmp, "n1b.csr")
+        openssl("req", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
+                "-out", csr, "-subj", "/CN=n1", cwd=self.tmp)
+        got = self.probe("n1", csr, token_file=self.enroll("n1", hw=HW_A))
+        self.assertEqual(got.returncode, 0, got.stderr)
+        r = self.cli("diff", "n1")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("is not n1's current one", r.stderr)
+        harness_wait = time.time() + 15
+        while "dropped a node report of n1" not in self.journal.read_log():
+            self.assertLess(time.time(), harness_wait,
+                            "the superseded agent's reports were kept")
+            time.sleep(0.2)
+        self.ok("enroll", "revoke", "n1")
+        r = self.cli("exec", "n1", "--", "true")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("node n1 is revoked", r.stderr)
+
+    def test_a_path_that_cannot_hold_the_certificate_keeps_the_token(self):
+        """helper-54: a certificate path under a regular file used up the
+        one-time token before the agent found it could not store the
+        certificate."""
+        self.start_tls_journal()
+        token = self.enroll("n1")
+        blocker = os.path.join(self.tmp, "notadir")
+        with open(blocker, "w") as f:
+            f.write("a file\n")
+        args = self.agent_args("n1", enroll_token=token,
+                               listen="https://127.0.0.1:0")
+        config = args[args.index("--config") + 1]
+        with open(config, "w") as f:
+            f.write(f'[agent.journal]\ntls_ca = "{self.ca}"\n[agent.tls]\n'
+                    f'cert = "{blocker}/agent.crt"\n'
+                    f'key = "{blocker}/agent.key"\n')
+        r = subprocess.run(args, env=self.env, capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("agent.tls.cert", r.stderr)
+        self.assertEqual(self.status("n1")["state"], "registered")
+        # The same token still works once the path is right.
+        a = self.start_node("n1", enroll_token=token)
+        self.wait_log(a, "booted from the journal")
+        self.assertEqual(self.status("n1")["state"], "active")
+
     # --- binding and names ---------------------------------------------
 
     def test_first_request_binds_the_hardware_id(self):
