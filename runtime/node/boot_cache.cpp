@@ -44,6 +44,14 @@ std::string cause(int rc, const std::string& dir) {
   return mdb_strerror(rc);
 }
 
+// An MDB_val only points at its bytes: they must outlive the call it is
+// passed to. A key given as a string literal must not become a temporary
+// std::string (ASan: stack-use-after-scope in mdb_put, issue 16), and a
+// temporary string is refused at compile time.
+MDB_val val_of(const char* s) {
+  return MDB_val{std::strlen(s), const_cast<char*>(s)};
+}
+MDB_val val_of(std::string&&) = delete;
 MDB_val val_of(const std::string& s) {
   return MDB_val{s.size(), const_cast<char*>(s.data())};
 }

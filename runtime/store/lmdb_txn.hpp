@@ -60,6 +60,10 @@ private:
   MDB_cursor* ptr_ = nullptr;
 };
 
+// The bytes must outlive the LMDB call: a temporary std::string would
+// leave the MDB_val dangling (runtime/node/boot_cache.cpp had that fault),
+// so one is refused at compile time.
+MDB_val to_val(std::string&&) = delete;
 inline MDB_val to_val(std::string_view s) {
   // LMDB takes non-const pointers but does not write through them for
   // keys and for put() data (only MDB_RESERVE hands out writable memory).
