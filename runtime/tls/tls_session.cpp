@@ -117,9 +117,11 @@ session::io session::step(int ret) {
   }
 }
 
-session::io session::read(void* buf, size_t len, size_t& n) {
+template <class Transfer>
+session::io session::transfer(size_t len, size_t& n, Transfer f) {
   n = 0;
   ERR_clear_error();
+  // A server's handshake runs from whichever event comes first.
   if (accepting_) {
     int ret = SSL_accept(ssl_);
     if (ret != 1)
@@ -129,7 +131,7 @@ session::io session::read(void* buf, size_t len, size_t& n) {
   }
   if (len == 0)
     return io::done;
-  int ret = SSL_read(ssl_, buf, static_cast<int>(len));
+  int ret = f(static_cast<int>(len));
   if (ret > 0) {
     n = static_cast<size_t>(ret);
     return io::done;
@@ -137,24 +139,12 @@ session::io session::read(void* buf, size_t len, size_t& n) {
   return step(ret);
 }
 
+session::io session::read(void* buf, size_t len, size_t& n) {
+  return transfer(len, n, [&](int k) { return SSL_read(ssl_, buf, k); });
+}
+
 session::io session::write(const void* buf, size_t len, size_t& n) {
-  n = 0;
-  ERR_clear_error();
-  if (accepting_) {
-    int ret = SSL_accept(ssl_);
-    if (ret != 1)
-      return step(ret);
-    accepting_ = false;
-    established_ = true;
-  }
-  if (len == 0)
-    return io::done;
-  int ret = SSL_write(ssl_, buf, static_cast<int>(len));
-  if (ret > 0) {
-    n = static_cast<size_t>(ret);
-    return io::done;
-  }
-  return step(ret);
+  return transfer(len, n, [&](int k) { return SSL_write(ssl_, buf, k); });
 }
 
 size_t session::pending() const {

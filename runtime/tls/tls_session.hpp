@@ -78,6 +78,9 @@ public:
 private:
   session(std::shared_ptr<const context> ctx, SSL* ssl);
   io step(int ret);
+  /// read/write: the pending server handshake, then `f(len)`.
+  template <class Transfer>
+  io transfer(size_t len, size_t& n, Transfer f);
   std::string explain(int ret, int err) const;
   std::shared_ptr<const context> ctx_;
   SSL* ssl_;

@@ -19,6 +19,7 @@ import subprocess
 import time
 import unittest
 
+from tls_tools import asn1_time, openssl
 from harness import Daemon, PactTestCase, binary, free_port, make_token, \
     wait_for
 
@@ -61,17 +62,8 @@ subjectKeyIdentifier = hash
 """
 
 
-def openssl(*args, cwd):
-    r = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True,
-                       text=True, timeout=60)
-    if r.returncode != 0:
-        raise AssertionError(f"openssl {' '.join(args)}: {r.stderr}")
-    return r.stdout
 
 
-def asn1_time(delta):
-    t = datetime.datetime.now(datetime.timezone.utc) + delta
-    return t.strftime("%Y%m%d%H%M%SZ")
 
 
 class AgentEnrollTest(PactTestCase):

@@ -14,6 +14,7 @@ import subprocess
 import time
 import unittest
 
+from tls_tools import openssl
 from harness import PactTestCase, binary, free_port, make_token, wait_for
 
 SECRET = "e2e-tls-secret-0123456789abcdef"
@@ -21,9 +22,6 @@ SECRET = "e2e-tls-secret-0123456789abcdef"
 ELECTION_TIMEOUT_S = 1.0
 
 
-def openssl(*args, cwd):
-    subprocess.run(["openssl", *args], cwd=cwd, check=True,
-                   capture_output=True, timeout=60)
 
 
 class ClusterTlsTest(PactTestCase):

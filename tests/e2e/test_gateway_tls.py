@@ -16,6 +16,7 @@ import struct
 import subprocess
 import unittest
 
+from tls_tools import asn1_time, openssl
 from harness import PactTestCase, binary, free_port, make_token, wait_for
 
 SECRET = "e2e-gateway-tls-secret-0123456789abcdef"
@@ -59,18 +60,8 @@ ALLOWED_TLS12 = re.compile(r"^ECDHE-(ECDSA|RSA)-(AES(128|256)-GCM-SHA(256|384)"
                            r"|CHACHA20-POLY1305)$")
 
 
-def openssl(*args, cwd):
-    r = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True,
-                       text=True, timeout=60)
-    if r.returncode != 0:
-        raise AssertionError(f"openssl {' '.join(args)}: {r.stderr}")
-    return r.stdout
 
 
-def asn1_time(delta):
-    """The UTC time `delta` from now in `openssl ca -startdate` form."""
-    t = datetime.datetime.now(datetime.timezone.utc) + delta
-    return t.strftime("%Y%m%d%H%M%SZ")
 
 
 def s_client(port, *args):
