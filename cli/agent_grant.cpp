@@ -28,11 +28,19 @@ obtain_grant(const context& ctx, const endpoint& agent, const std::string& node,
   auto s = open_session(ctx);
   if (!s)
     return s.err();
-  auto asked = client::request_agent_approval(**s, what(*served));
+  return await_grant(**s, what(*served), [&](const std::string& id) {
+    return redeem_hint(*served, id);
+  });
+}
+
+expected<std::string>
+await_grant(client::journal_session& s, const protocol::AgentAction& what,
+            const std::function<std::string(const std::string&)>& redeem) {
+  auto asked = client::request_agent_approval(s, what);
   if (!asked)
     return asked.err();
   const auto& pending = asked->result().approval();
-  auto decided = await_decision(**s, pending);
+  auto decided = await_decision(s, pending);
   if (!decided) {
     auto e = decided.err();
     // Backgrounded: an agent action is not applied by the journal on
@@ -41,8 +49,7 @@ obtain_grant(const context& ctx, const endpoint& agent, const std::string& node,
       e.message = "backgrounded: " + pending.id()
                   + " stays pending; once a second admin accepts it (`pact "
                     "approve accept "
-                  + pending.id() + "`), run `"
-                  + redeem_hint(*served, pending.id())
+                  + pending.id() + "`), run `" + redeem(pending.id())
                   + "` before the grant expires";
     return e;
   }

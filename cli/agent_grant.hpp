@@ -39,4 +39,11 @@ expected<std::string>
 obtain_grant(const context& ctx, const endpoint& agent, const std::string& node,
              const action_of& what, const redeem_text& redeem_hint);
 
+/// The same for an action already built, on an open session: asks the
+/// journal to approve `what`, waits, and returns the grant's id; `redeem`
+/// gives the command that uses grant ID later (the backgrounded message).
+expected<std::string>
+await_grant(client::journal_session& s, const protocol::AgentAction& what,
+            const std::function<std::string(const std::string&)>& redeem);
+
 } // namespace pact::cli

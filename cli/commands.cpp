@@ -59,13 +59,18 @@ expected<std::unique_ptr<journal_session>> open_session(const context& ctx) {
 }
 
 std::vector<command> all_commands() {
-  return {status_command(),    log_command(),       diff_command(),
-          commit_command(),    rollback_command(),  extend_command(),
-          apply_command(),     promote_command(),   watch_command(),
-          group_command(),     blacklist_command(), enroll_command(),
-          cap_command(),       service_command(),   exec_command(),
-          shell_command(),     diag_command(),      approve_command(),
-          emergency_command(), login_command(),     logout_command()};
+  return {status_command(), log_command(), diff_command(), commit_command(),
+          rollback_command(), extend_command(), apply_command(),
+          promote_command(), watch_command(), group_command(),
+          blacklist_command(), enroll_command(), cap_command(),
+          service_command(), exec_command(), shell_command(), diag_command(),
+          approve_command(), emergency_command(), jobs_command(),
+          queue_command(), nodes_command(), dag_command(), accounting_command(),
+          budget_command(), backup_command(), cluster_command(),
+          health_command(), login_command(), logout_command(),
+          // Delegated to lattice and node management (docs/delegation.md).
+          drain_command(), undrain_command(), cordon_command(),
+          uncordon_command(), reboot_command(), reimage_command()};
 }
 
 } // namespace pact::cli

@@ -53,6 +53,25 @@ command login_command();
 command logout_command();
 command approve_command();
 command emergency_command();
+// Questions to lattice (lattice_read_commands.cpp, backup_command.cpp,
+// cluster_command.cpp, health_command.cpp; docs/cli.md "Delegated to
+// lattice").
+command jobs_command();
+command queue_command();
+command nodes_command();
+command dag_command();
+command accounting_command();
+command budget_command();
+command backup_command();
+command cluster_command();
+command health_command();
+// Delegated node operations (node_ops_command.cpp, docs/delegation.md).
+command drain_command();
+command undrain_command();
+command cordon_command();
+command uncordon_command();
+command reboot_command();
+command reimage_command();
 
 /// Every command, in `pact --help` order.
 std::vector<command> all_commands();

@@ -92,3 +92,11 @@ endif()
 if(PACT_BUILD_TESTS)
   find_package(doctest REQUIRED)
 endif()
+# gRPC (C++): the lattice scheduler's API is gRPC (runtime/delegation,
+# docs/delegation.md). The generated stubs come from grpc_cpp_plugin.
+pkg_check_modules(GRPCPP IMPORTED_TARGET grpc++)
+find_program(GRPC_CPP_PLUGIN grpc_cpp_plugin)
+if(NOT GRPCPP_FOUND OR NOT GRPC_CPP_PLUGIN)
+  message(FATAL_ERROR "gRPC not found: install the Debian packages "
+                      "'libgrpc++-dev' and 'protobuf-compiler-grpc'")
+endif()

@@ -17,8 +17,6 @@ expected<options> bridge_options(const config::env_lookup& env) {
       return make_error("PACT_MCP_ALLOW_DESTRUCTIVE='" + terminal_safe(*v)
                         + "' is not 1, true, 0 or false");
   }
-  if (auto v = env("PACT_LATTICE_ENDPOINT"))
-    o.lattice_endpoint = *v;
   if (auto v = env("PACT_MCP_PAGE_SIZE"); v && !v->empty()) {
     // Digits only: stoul would also take " 5" and "+5".
     bool digits = v->size() <= 4

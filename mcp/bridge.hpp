@@ -28,8 +28,6 @@ struct bridge {
   /// PACT_MCP_ALLOW_DESTRUCTIVE=1: destructive tools run without asking
   /// when the client cannot elicit.
   bool allow_destructive = false;
-  /// PACT_LATTICE_ENDPOINT; empty when not configured.
-  std::string lattice_endpoint;
 };
 
 /// The bridge's own environment variables (docs/mcp.md).
@@ -37,8 +35,6 @@ struct options {
   /// PACT_MCP_ALLOW_DESTRUCTIVE: "1" (or "true") allows; "0", "false" or
   /// unset does not; anything else is an error.
   bool allow_destructive = false;
-  /// PACT_LATTICE_ENDPOINT (unset: the lattice tools say so).
-  std::string lattice_endpoint;
   /// PACT_MCP_PAGE_SIZE: tools per tools/list page, 1..1000.
   std::size_t page_size = default_page_size;
 };

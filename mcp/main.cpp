@@ -146,8 +146,7 @@ int main(int argc, char** argv) {
   // Whatever token the bridge holds, the journal and the agents hold its
   // calls to the rules of AI principals (Request.ai_agent).
   client::act_for_ai_agent();
-  mcp::bridge b{sys, *cfg, options->allow_destructive,
-                options->lattice_endpoint};
+  mcp::bridge b{sys, *cfg, options->allow_destructive};
   mcp::server srv{"pact-mcp", PACT_VERSION, mcp::make_tools(b),
                   options->page_size};
   bool all_finished = serve(srv);

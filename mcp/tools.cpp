@@ -22,7 +22,7 @@ std::vector<tool> make_tools(const bridge& b) {
   auto tools = tool_specs();
   for (auto& t : tools) {
     auto c = calls.find(t.name);
-    t.call = c != calls.end() ? c->second : lattice_call(b, t.name);
+    t.call = c != calls.end() ? c->second : lattice_tool_call(b, t.name);
   }
   return tools;
 }

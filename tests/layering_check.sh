@@ -38,5 +38,14 @@ if grep -rnE '#include *[<"]runtime/(replica|journal)/' "$root/runtime/policy"; 
   echo "layering: runtime/policy must not include runtime/replica or runtime/journal"
   fail=1
 fi
+# gRPC and the lattice schema live only in the pact-lattice module, which
+# the programs load on demand (runtime/delegation/lattice_module.hpp):
+# nothing else includes them, so no program links gRPC.
+if grep -rnE '#include *[<"](grpcpp/|grpc/|lattice/v1/|google/protobuf/util/)' \
+     "$root/runtime" "$root/actors" "$root/cli" "$root/mcp" \
+   | grep -vE '/runtime/delegation/lattice_(module|json)\.(c|h)pp:'; then
+  echo "layering: only runtime/delegation/lattice_module and lattice_json may include gRPC or the lattice schema"
+  fail=1
+fi
 [ "$fail" = 0 ] && echo "layering: ok"
 exit "$fail"

@@ -90,6 +90,13 @@ journal_session::command(protocol::JournalCommand cmd) {
   auto resp = call(std::move(req));
   if (!resp)
     return resp.err();
+  // Refused for want of a second person's grant (a delegation,
+  // delegation.hpp): the refusal is the reply's result, flag included.
+  if (resp->status().approval_required()) {
+    protocol::CommandReply refused;
+    *refused.mutable_result()->mutable_status() = resp->status();
+    return refused;
+  }
   const auto& reply = resp->command_reply();
   if (held_kind && on_pending_ && reply.result().has_approval()
       && reply.result().approval().state() == protocol::APPROVAL_STATE_PENDING)

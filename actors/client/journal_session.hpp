@@ -98,7 +98,9 @@ public:
   expected<protocol::VClusterOverlay> overlay(const std::string& vcluster);
 
   /// Proposes a command; the reply once it is applied (or, for a write
-  /// held for approval, what the pending handler makes of it).
+  /// held for approval, what the pending handler makes of it). A
+  /// delegation refused for want of a second person's grant is a reply
+  /// whose result's status is that refusal (approval_required set).
   expected<protocol::CommandReply> command(protocol::JournalCommand cmd);
 
   /// The log; `limit` outside 1 .. 10000 is exit 1. A broken chain is not

@@ -84,7 +84,12 @@ void propose(self_ptr self, const gateway_shared& d, const JournalCommand& cmd,
         PACT_ASSERT(res.ParseFromString(bytes),
                     "command result from the local replica");
         if (res.status().code() != STATUS_CODE_OK) {
-          reply.fail(res.status().code(), res.status().message());
+          // A delegation refused for want of a second person's grant says
+          // so in a flag the client acts on (it asks for the approval).
+          if (res.status().approval_required())
+            reply.fail(res.status());
+          else
+            reply.fail(res.status().code(), res.status().message());
           return;
         }
         Response resp;

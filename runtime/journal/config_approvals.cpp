@@ -79,18 +79,31 @@ std::string check_agent_action(const protocol::AgentAction& x) {
     return {};
   }
   if (x.action() == "service.restart") {
-    if (x.service().empty() || x.argv_size() != 0)
+    if (x.service().empty() || x.argv_size() != 0 || !x.detail().empty())
       return "approval request: a service restart needs a service and no "
              "command";
     return {};
   }
-  return "approval request: the action must be exec or service.restart";
+  // A delegated operation (docs/delegation.md): the grant is redeemed by
+  // the requester's own client when it records the request.
+  for (const char* op :
+       {"drain", "undrain", "cordon", "uncordon", "reboot", "reimage"})
+    if (x.action() == op) {
+      if (x.argv_size() != 0 || !x.service().empty()
+          || x.detail().size() > 1024)
+        return "approval request: a " + x.action()
+               + " has no command or service, and options of at most 1024 "
+                 "bytes";
+      return {};
+    }
+  return "approval request: the action must be exec, service.restart, "
+         "drain, undrain, cordon, uncordon, reboot or reimage";
 }
 
 bool same_action(const protocol::AgentAction& a,
                  const protocol::AgentAction& b) {
   return a.node() == b.node() && a.action() == b.action()
-         && a.service() == b.service()
+         && a.service() == b.service() && a.detail() == b.detail()
          && std::equal(a.argv().begin(), a.argv().end(), b.argv().begin(),
                        b.argv().end());
 }
@@ -134,6 +147,8 @@ bool is_principal_write(const JournalCommand& cmd) {
     case protocol::COMMAND_KIND_EMERGENCY_START:
     case protocol::COMMAND_KIND_APPROVAL_REQUEST:
       return true;
+    case protocol::COMMAND_KIND_DELEGATION:
+      return cmd.delegation().phase() == "requested";
     default:
       return false;
   }

@@ -319,6 +319,9 @@ CommandResult config_state_machine::authorize(const JournalCommand& cmd) {
   // until it ends (issue 14 item 4).
   if (auto conflict = emergency_conflict(stamped))
     return *conflict;
+  if (cmd.kind() == protocol::COMMAND_KIND_DELEGATION)
+    return authorize_delegation(stamped, decision.needs_approval,
+                                decision.approval_vclusters);
   if (decision.needs_approval && !approving_
       && cmd.kind() != protocol::COMMAND_KIND_APPROVAL_REQUEST) {
     // The owner of the emergency skips the second person, as the guide's
@@ -385,6 +388,8 @@ CommandResult config_state_machine::dispatch(const JournalCommand& cmd) {
       return do_approval_request(cmd);
     case protocol::COMMAND_KIND_APPROVAL_REDEEM:
       return do_approval_redeem(cmd);
+    case protocol::COMMAND_KIND_DELEGATION:
+      return do_delegation(cmd);
     default:
       break;
   }

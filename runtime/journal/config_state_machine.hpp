@@ -239,6 +239,22 @@ private:
   result_t do_approval_expire(const command_t& cmd);
   result_t do_approval_request(const command_t& cmd);
   result_t do_approval_redeem(const command_t& cmd);
+
+  // Delegated operations (config_delegation.cpp, docs/delegation.md).
+  result_t do_delegation(const command_t& cmd);
+  /// A delegation request authorized with `needs_approval` on `vclusters`
+  /// (two-person): it needs a grant (else refused, approval required) or
+  /// the author's own emergency; then do_delegation. Its outcome: as is.
+  result_t authorize_delegation(const command_t& cmd, bool needs_approval,
+                                const std::vector<std::string>& vclusters);
+  /// Uses the grant a delegation request names (its grant_id): the
+  /// agent-action approval of exactly this operation, once, by its
+  /// requester (appends the approval-decision entry of the use).
+  result_t redeem_delegation_grant(const command_t& cmd);
+  /// The agent action a delegation's grant approves.
+  static protocol::AgentAction delegation_action(const protocol::Delegation& d);
+  /// A delegation's outcome (not its request): never held for approval.
+  static bool delegation_outcome(const command_t& cmd);
   /// Applies an approved journal write as its requester, at `cmd`'s time.
   result_t apply_approved(const command_t& decision,
                           const protocol::Approval& a);

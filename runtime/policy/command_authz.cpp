@@ -50,6 +50,20 @@ std::string role_name(const role& r) {
   return "unknown";
 }
 
+namespace {
+
+/// The decision point's action of a delegated operation; "record" (a write
+/// the state machine then refuses as malformed) for anything else.
+std::string_view delegated_action(const std::string& action) {
+  for (std::string_view op : {"drain", "undrain", "cordon", "uncordon",
+                              "reboot", "reimage", "backup.create"})
+    if (action == op)
+      return op;
+  return "record";
+}
+
+} // namespace
+
 std::string_view command_action(const JournalCommand& cmd) {
   switch (cmd.kind()) {
     case COMMAND_KIND_COMMIT:
@@ -89,6 +103,12 @@ std::string_view command_action(const JournalCommand& cmd) {
         return "exec";
       if (cmd.agent_action().action() == "service.restart")
         return "service.restart";
+      return delegated_action(cmd.agent_action().action());
+    case COMMAND_KIND_DELEGATION:
+      // The request is the operation itself; its outcome is an audit
+      // record of a call already made.
+      if (cmd.delegation().phase() == "requested")
+        return delegated_action(cmd.delegation().action());
       return "record";
     default:
       break;

@@ -83,6 +83,15 @@ const std::vector<action_rule> table = {
   exec_row("exec", true),
   exec_row("shell", false),
   {"diag", X, yes, own, own, own, yes, ai_rule::exec_key, {}, false, false},
+  // Delegated operations (docs/delegation.md): writes to the node's
+  // vCluster; a lattice backup is a cluster-wide write, platform admins'.
+  write_row("drain"),
+  write_row("undrain"),
+  write_row("cordon"),
+  write_row("uncordon"),
+  write_row("reboot"),
+  write_row("reimage"),
+  {"backup.create", W, yes, no, no, no, no, ai_rule::as_role, {}, false, false},
 };
 
 std::string denied(const principal& who, const std::string& what) {
@@ -106,6 +115,12 @@ std::string doing(const action_rule& rule, const std::string& vc) {
     return "read the services of nodes of vCluster " + vc;
   if (rule.name == "shell")
     return "open a shell on nodes of vCluster " + vc;
+  if (rule.name == "backup.create")
+    return "back up lattice's state";
+  for (std::string_view op :
+       {"drain", "undrain", "cordon", "uncordon", "reboot", "reimage"})
+    if (rule.name == op)
+      return std::string(op) + " nodes of vCluster " + vc;
   if (rule.kind == X)
     return "exec on nodes of vCluster " + vc;
   if (rule.kind == W)

@@ -59,6 +59,8 @@ std::string entry_type_name(EntryType t) {
       return "window-expired";
     case ENTRY_TYPE_DRIFT_RESOLVED:
       return "drift-resolved";
+    case ENTRY_TYPE_DELEGATION:
+      return "delegation";
     default:
       return "unknown";
   }
@@ -236,6 +238,16 @@ json entry_json(const ConfigEntry& e) {
     j["agent_endpoint"] = e.agent_endpoint();
   if (e.has_exec())
     j["exec"] = exec_json(e.exec());
+  if (e.has_delegation()) {
+    const auto& d = e.delegation();
+    j["delegation"]
+      = {{"action", d.action()},    {"phase", d.phase()},
+         {"backend", d.backend()},  {"endpoint", d.endpoint()},
+         {"node", d.node()},        {"path", d.path()},
+         {"reason", d.reason()},    {"force", d.force()},
+         {"detail", d.detail()},    {"request_sequence", d.request_sequence()},
+         {"grant_id", d.grant_id()}};
+  }
   // Emergency and approval entries stand out (issue 14 item 5): `flags`
   // names why, the rest says which emergency or approval.
   json flags = json::array();

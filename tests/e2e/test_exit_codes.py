@@ -5,10 +5,13 @@ provocation whose row is gone, so the table and the CLI cannot drift."""
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 
-from harness import PactTestCase, binary, free_port, make_token
+from harness import (BIN, PactTestCase, binary, free_port, make_token,
+                     wait_for)
+from lattice_contract import LatticeContract, default_fixture
 from oidc_idp import SERVICE_SECRET, IdentityProvider
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -223,6 +226,44 @@ class ExitCodeTest(PactTestCase):
             return run()
         finally:
             os.unlink(path)
+
+    def lattice(self, *args, endpoint=None, token="exit-codes",
+                pact_token=None, extra_env=None):
+        """`pact ARGS` with PACT_LATTICE_ENDPOINT `endpoint` (default: a
+        lattice contract server, started on first use; "" unsets it) and
+        PACT_LATTICE_TOKEN `token`; `pact_token` is pact's own (default:
+        the admin's), `extra_env` more variables."""
+        if not hasattr(self, "_lattice"):
+            lc = LatticeContract(BIN, os.path.join(self.tmp, "lattice"),
+                                 default_fixture(), token="exit-codes")
+            lc.start()
+            self.addCleanup(lc.stop)
+            self._lattice = lc
+        saved = dict(self.env)
+        self.env.update(
+            PACT_LATTICE_ENDPOINT=(self._lattice.endpoint if endpoint is None
+                                   else endpoint),
+            PACT_LATTICE_TOKEN=token, **(extra_env or {}))
+        try:
+            return self.run_cli(*args, token=pact_token)
+        finally:
+            self.env = saved
+
+    def health_all_up(self):
+        """`pact health` once an agent reports whose capability probes find
+        what they read under its --root (else it reports itself
+        degraded)."""
+        root = os.path.join(self.tmp, "hx-root")
+        for d in ("proc", "sys/class/net/eth0", "sys/block"):
+            os.makedirs(os.path.join(root, d), exist_ok=True)
+        for name in ("cpuinfo", "meminfo"):
+            shutil.copy("/proc/" + name, os.path.join(root, "proc", name))
+        self.file("hx-root/proc/mounts", "/dev/sda1 / ext4 rw 0 0\n")
+        self.file("hx-root/proc/modules", "")
+        self.start_agent(self.journal, node_id="hx")
+        wait_for(lambda: "hx" in self.run_cli("status", "hx").stdout,
+                 what="the agent's first report")
+        return self.lattice("health")
 
     def provocations(self):
         c = self.run_cli
@@ -445,6 +486,42 @@ class ExitCodeTest(PactTestCase):
             ("`emergency end`", "no emergency is active there"):
                 lambda: c("emergency", "end", "n1"),
             ("`log --emergency`", "success"): lambda: c("log", "--emergency"),
+            ("any lattice command", "`PACT_LATTICE_ENDPOINT` unset"):
+                lambda: self.lattice("queue", endpoint=""),
+            ("any lattice command", "lattice unreachable or no answer in time"):
+                lambda: self.lattice("queue", endpoint=dead),
+            ("any lattice command", "lattice refuses the token"):
+                lambda: self.lattice("queue", token="wrong"),
+            ("`jobs list`", "success"): lambda: self.lattice("jobs", "list"),
+            ("`jobs inspect ID`", "no allocation ID"):
+                lambda: self.lattice("jobs", "inspect",
+                                     "c0ffee00-0000-4000-8000-00000000dead"),
+            ("`accounting`", "`--days` outside 1 .. 3650"):
+                lambda: self.lattice("accounting", "--days", "0"),
+            ("`budget`", "kind neither `tenant` nor `user`"):
+                lambda: self.lattice("budget", "group", "physics"),
+            ("`backup verify PATH`", "the backup does not verify"):
+                lambda: self.lattice("backup", "verify",
+                                     self.file("not-a-backup", "x")),
+            ("`cluster`", "lattice not configured (pact's quorum still "
+                          "shown)"):
+                lambda: self.lattice("cluster", endpoint=""),
+            ("`drain NODE`", "success (recorded in the journal, then sent)"):
+                lambda: self.lattice("drain", "n2", "-r", "exit codes"),
+            ("`drain NODE`",
+             "the role may not write the node's vCluster (nothing is sent)"):
+                lambda: self.lattice("drain", "n1", pact_token=self.viewer),
+            ("`undrain NODE`", "lattice refuses: the node is not drained"):
+                lambda: self.lattice("undrain", "n1"),
+            ("`reboot NODE`", "node management not configured"):
+                lambda: self.lattice("reboot", "n2"),
+            ("`reboot NODE`", "the node runs allocations, without `--force`"):
+                lambda: self.lattice("reboot", "n1", extra_env={
+                    "PACT_NODE_MGMT_BACKEND": "ochami",
+                    "PACT_NODE_MGMT_URL": "http://127.0.0.1:1"}),
+            ("`health`", "every component up"): self.health_all_up,
+            ("`health`", "a component degraded or down"):
+                lambda: self.lattice("health", endpoint=dead),
         }
 
     def test_every_documented_exit_code(self):
