@@ -34,6 +34,13 @@ std::string what_text(const protocol::Approval& a) {
     const auto& x = a.agent_action();
     if (x.action() == "service.restart")
       return "restart " + x.service();
+    // A delegated operation (docs/delegation.md): drain n5 (reason "fw").
+    if (x.action() != "exec")
+      return x.action() + " " + x.node()
+             + (x.detail().empty() ? std::string()
+                : x.detail() == "force" && x.action() != "drain"
+                  ? std::string(" --force")
+                  : " (reason \"" + x.detail() + "\")");
     std::string out = "exec";
     for (const auto& arg : x.argv())
       out += " " + utf8_safe(arg);
@@ -175,10 +182,16 @@ int approve_decide(context& ctx, journal_session& s, const std::string& id,
   if (!accept)
     return 0;
   if (!a.agent_action().action().empty()) {
+    const auto& act = a.agent_action().action();
+    std::string redeem = act == "exec" ? "pact exec --approval " + a.id() + " …"
+                         : act == "service.restart"
+                           ? "pact service restart --approval " + a.id() + " …"
+                           : "pact " + act + " --approval " + a.id() + " "
+                               + a.agent_action().node() + " …";
     std::cout << terminal_safe(a.requester().principal())
               << " may now run it once on " << render::scope_text(a.scope())
-              << ", until " << render::time_text(a.expires_unix_ms())
-              << " (pact exec --approval " << a.id() << " …)\n";
+              << ", until " << render::time_text(a.expires_unix_ms()) << " ("
+              << terminal_safe(redeem) << ")\n";
     return 0;
   }
   if (inner.status().code() != protocol::STATUS_CODE_OK) {

@@ -64,13 +64,15 @@ std::vector<command> all_commands() {
           promote_command(), watch_command(), group_command(),
           blacklist_command(), enroll_command(), cap_command(),
           service_command(), exec_command(), shell_command(), diag_command(),
-          approve_command(), emergency_command(), jobs_command(),
-          queue_command(), nodes_command(), dag_command(), accounting_command(),
-          budget_command(), backup_command(), cluster_command(),
-          health_command(), login_command(), logout_command(),
-          // Delegated to lattice and node management (docs/delegation.md).
+          approve_command(), emergency_command(),
+          // Delegated to lattice and node management (docs/delegation.md): the
+          // node operations, then the scheduler's views.
           drain_command(), undrain_command(), cordon_command(),
-          uncordon_command(), reboot_command(), reimage_command()};
+          uncordon_command(), reboot_command(), reimage_command(),
+          jobs_command(), queue_command(), nodes_command(), dag_command(),
+          accounting_command(), budget_command(), backup_command(),
+          cluster_command(), health_command(), login_command(),
+          logout_command()};
 }
 
 } // namespace pact::cli

@@ -19,14 +19,19 @@ void print_outcome(const context& ctx, const client::delegated_result& r,
     out["outcome_sequence"] = r.outcome_sequence;
     std::cout << out.dump(2) << "\n";
   } else {
-    std::cout << terminal_safe(text(r.answer)) << " (entries "
-              << r.request_sequence << ", " << r.outcome_sequence << ")\n";
+    std::cout << terminal_safe(text(r.answer));
+    if (r.outcome_sequence != 0)
+      std::cout << " (entries " << r.request_sequence << ", "
+                << r.outcome_sequence << ")\n";
+    else
+      std::cout << " (entry " << r.request_sequence << ")\n";
   }
   if (r.outcome_unrecorded)
-    std::cerr << "pact: warning: done, but the outcome could not be recorded "
-                 "in the journal ("
-              << r.outcome_unrecorded->message << "); its request, entry "
-              << r.request_sequence << ", stays without an outcome\n";
+    std::cerr << "pact: warning: done, but its outcome was not acknowledged "
+                 "by the journal ("
+              << r.outcome_unrecorded->message << "); `pact log` shows "
+              << "whether request entry " << r.request_sequence
+              << " has an outcome\n";
 }
 
 } // namespace
@@ -61,6 +66,8 @@ int run_delegation(context& ctx, client::delegated_op op,
 }
 
 int run_backup_create(context& ctx, const std::string& path) {
+  if (auto st = delegation::check_backup_path(path); !st)
+    return report(st.err());
   auto settings = client::lattice_settings_of(ctx.cfg);
   if (!settings)
     return report(settings.err());

@@ -65,7 +65,8 @@ int run(int argc, char** argv, output_guard& out) {
       continue;
     for (auto& a : args)
       if (a == "--help" || a == "-h") {
-        std::cout << "Usage: pact " << c.name << " " << c.usage << "\n\n"
+        std::cout << "Usage: pact " << c.name
+                  << (c.usage.empty() ? "" : " " + c.usage) << "\n\n"
                   << c.summary << "\n";
         return 0;
       }

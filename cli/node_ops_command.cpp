@@ -32,6 +32,20 @@ std::optional<error> bad_node(const std::string& verb,
   return std::nullopt;
 }
 
+/// `text` as one shell word (for the command printed to run later).
+std::string shell_word(const std::string& text) {
+  bool plain = !text.empty()
+               && text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij"
+                                         "klmnopqrstuvwxyz0123456789._-/:=+,@")
+                    == std::string::npos;
+  if (plain)
+    return text;
+  std::string out = "'";
+  for (char c : text)
+    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 std::string state_text(const json& a) {
   return a.value("node", "") + ": " + a.value("state", "");
 }
@@ -51,6 +65,8 @@ int run_lattice_op(context& ctx, const std::string& verb) {
   op.endpoint = settings->endpoint;
   if (verb == "drain" && ctx.vm.count("reason"))
     op.reason = ctx.vm["reason"].as<std::string>();
+  if (op.reason.size() > 1024)
+    return report(make_error("drain: -r REASON is longer than 1024 bytes"));
   const auto& s = *settings;
   delegated_call call;
   delegated_text text = state_text;
@@ -73,8 +89,11 @@ int run_lattice_op(context& ctx, const std::string& verb) {
   } else {
     call = [&] { return delegation::uncordon_node(s, node); };
   }
-  return run_delegation(ctx, op, call, text,
-                        "pact " + verb + " --approval ID " + node);
+  // The grant is for exactly this operation, reason included.
+  return run_delegation(
+    ctx, op, call, text,
+    "pact " + verb + " --approval ID " + node
+      + (op.reason.empty() ? "" : " -r " + shell_word(op.reason)));
 }
 
 /// reboot, reimage.
@@ -86,6 +105,14 @@ int run_power_op(context& ctx, const std::string& verb) {
   if (!settings)
     return report(settings.err());
   bool force = ctx.vm.count("force") > 0;
+  // What this installation lacks is not a delegation that failed: said
+  // before anything is recorded.
+  if (verb == "reimage"
+      && settings->backend == delegation::node_mgmt_backend::csm
+      && settings->bos_template.empty())
+    return report(
+      make_error("reimage: no boot template configured for CSM (set "
+                 "PACT_NODE_MGMT_BOS_TEMPLATE to a BOS session template)"));
   // Power-cycling a node under running allocations kills them: the
   // scheduler's word first (issue 17 item 3).
   if (!force) {

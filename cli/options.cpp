@@ -60,7 +60,8 @@ expected<context> make_context(const command& cmd,
     return make_error(
       cmd.name + ": "
       + config::flag_error_text(e, config::positional_names(pos))
-      + " (usage: pact " + cmd.name + " " + cmd.usage + ")");
+      + " (usage: pact " + cmd.name + (cmd.usage.empty() ? "" : " " + cmd.usage)
+      + ")");
   }
   config::load_request req;
   req.keys = &config::cli_schema();

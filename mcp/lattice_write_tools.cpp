@@ -88,6 +88,8 @@ tool_call backup_create_call(const bridge& b) {
     client::delegated_op op;
     op.action = "backup.create";
     op.path = string_arg(args, "path");
+    if (auto st = d::check_backup_path(op.path); !st)
+      return failed(st.err());
     op.backend = "lattice";
     op.endpoint = settings->endpoint;
     const auto& s = *settings;

@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "actors/agent/agent_atoms.hpp"
+#include "actors/agent/agent_metrics.hpp"
 #include "actors/agent/drift_operator.hpp"
 #include "actors/agent/service_atoms.hpp"
 #include "protocol/caf_types.hpp"
@@ -252,6 +253,7 @@ void queue_command(const shared& d, JournalCommand cmd) {
                              + std::to_string(++d->cfg.shared->episodes))
                               .substr(0, 64));
   d->cfg.shared->follower.note(cmd);
+  agent_metrics::get().drift_record(cmd);
   auto& out = d->cfg.shared->outbox;
   if (out.size() == drift_outbox_limit) {
     spdlog::warn("drift: {} unsent drift records; dropping the oldest",
@@ -378,6 +380,8 @@ void poll(caf::event_based_actor* self, const shared& d) {
     // Nor is the node's state resolved from what a missing root shows.
     act(d, d->cfg.shared->follower.check(s, d->cfg.node_id));
   }
+  agent_metrics::get().drift_state(s.item_count(), s.window().phase(),
+                                   s.window().ends_ms());
   send_outbox(self, d);
 }
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/agent/agent_atoms.hpp"
+#include "actors/agent/agent_metrics.hpp"
 #include "actors/agent/exec_record.hpp"
 #include "actors/agent/link_command.hpp"
 #include "actors/agent/operator_call.hpp"
@@ -55,6 +56,8 @@ void record(caf::event_based_actor* self, const job& j,
   auto rec = j.rec;
   if (j.x->wall)
     rec.set_occurred_unix_ms(j.x->wall->now_unix_ms());
+  agent_metrics::get().exec_recorded(rec.phase(), rec.exit_code(),
+                                     rec.timed_out());
   keep_exec_record(self, j.link, j.x->node_id, rec, summary(rec), "exec",
                    std::move(then));
 }

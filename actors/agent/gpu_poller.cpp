@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/agent/agent_atoms.hpp"
+#include "actors/agent/agent_metrics.hpp"
 #include "actors/agent/link_command.hpp"
 #include "runtime/node/capability_manifest.hpp"
 #include "runtime/node/capability_probe.hpp"
@@ -86,11 +87,13 @@ void take_result(caf::event_based_actor* self, const data_ptr& d,
     auto changes = node::diff_gpu_polls(d->last, *poll);
     if (!changes.empty()) {
       spdlog::warn("GPU health change: {}", node::summarize(changes));
+      agent_metrics::get().gpu_changes(changes);
       send_record(self, d, changes, now);
     }
   }
   d->last = std::move(*poll);
   d->have_last = true;
+  agent_metrics::get().gpu_polled(d->last);
   auto manifest = node::make_manifest(d->cfg.node_id, now, j["host"],
                                       j["gpus"]);
   auto errors = manifest["probe_errors"];

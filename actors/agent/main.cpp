@@ -21,6 +21,8 @@ extern char** environ;
 #include <spdlog/spdlog.h>
 
 #include "actors/agent/agent_api.hpp"
+#include "actors/agent/agent_metrics.hpp"
+#include "actors/agent/agent_metrics_endpoint.hpp"
 #include "actors/agent/drift_setup.hpp"
 #include "actors/agent/gpu_poller.hpp"
 #include "actors/agent/journal_link.hpp"
@@ -28,6 +30,7 @@ extern char** environ;
 #include "actors/agent/service_supervisor.hpp"
 #include "actors/daemon/daemon.hpp"
 #include "actors/daemon/jwks_refresher.hpp"
+#include "actors/daemon/service_manager.hpp"
 #include "actors/net/tls_transport.hpp"
 #include "actors/supervision/health_registry.hpp"
 #include "actors/supervision/supervisor.hpp"
@@ -58,6 +61,11 @@ struct settings {
   config::values v;
   std::string node_id;
   endpoint listen;
+  /// --metrics-listen, its bound port (0 while not bound), and whether it
+  /// was configured rather than the default (agent_metrics_endpoint.hpp).
+  endpoint metrics;
+  std::shared_ptr<std::atomic<uint16_t>> metrics_port;
+  bool metrics_required = false;
   std::vector<endpoint> journals;
   std::string state_dir;
   std::string root;
@@ -189,6 +197,16 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
   if (!l)
     return l.err();
   s.listen = *l;
+  auto m = parse_endpoint(s.v.get_string("agent.metrics_listen"),
+                          "--metrics-listen");
+  if (!m)
+    return m.err();
+  if (m->tls)
+    return make_error(where(s.v, "agent.metrics_listen")
+                      + ": /metrics is served over plain http only");
+  s.metrics = *m;
+  s.metrics_port = std::make_shared<std::atomic<uint16_t>>(m->port);
+  s.metrics_required = !s.v.origin_of("agent.metrics_listen").where.empty();
   // The troubleshooting guide's form: bare host:port endpoints with
   // tls_enabled = true mean TLS to every one of them.
   bool tls_enabled = s.v.get_bool("agent.journal.tls_enabled");
@@ -421,6 +439,9 @@ agent_children(const settings& s, agent::drift_watcher_config drift,
          return sup->spawn<caf::detached>(agent::cert_renewer, h, rn);
        }});
   }
+  agent::agent_metrics::get().set_info(s.node_id, PACT_VERSION);
+  children.push_back(agent::agent_metrics_child(
+    {{s.metrics.host, s.metrics_port, notify, {}}, s.metrics_required}));
   children.insert(children.end(),
                   {api_child, link_child, agent::drift_child(std::move(drift)),
                    gpu_poller_child(s, wall), services_child});
@@ -431,6 +452,9 @@ status write_endpoints(const settings& s, uint16_t port) {
   nlohmann::json j;
   j["agent_api"]
     = endpoint{s.listen.tls, daemon::connect_host(s.listen.host), port}.url();
+  if (auto m = s.metrics_port->load(); m != 0)
+    j["metrics"]
+      = endpoint{false, daemon::connect_host(s.metrics.host), m}.url();
   j["node_id"] = s.node_id;
   j["pid"] = ::getpid();
   return files::write_atomic(s.state_dir + "/endpoints.json", j.dump(2) + "\n");
@@ -455,7 +479,9 @@ int main(int argc, char** argv) {
   if (s->v.get_bool("agent.init") || node::is_pid1())
     if (auto status = node::become_init())
       return *status;
-  if (auto st = init_logging("agent", s->v.get_string("agent.log_level")); !st)
+  if (auto st = init_logging("agent", s->v.get_string("agent.log_level"),
+                             s->v.get_string("agent.log_format"));
+      !st)
     return fail(st.err());
   if (auto st = files::make_dirs(s->state_dir, 0750); !st)
     return fail(st.err());
@@ -494,11 +520,16 @@ int main(int argc, char** argv) {
   // The journal link waits for the API's port (journal_link_config::
   // may_start).
   auto api_bound = std::make_shared<std::atomic<bool>>(false);
+  caf::actor registry;
+  // Declared after `sys`: destroyed (its thread joined) before it.
+  std::unique_ptr<sd::watchdog_pinger> watchdog;
   daemon::daemon_tree tree;
   tree.component = "agent";
   tree.node_id = s->node_id;
-  tree.children = [&](const caf::actor& registry, const caf::actor& notify) {
-    return agent_children(*s, *drift, port, api_bound, registry, notify, wall,
+  tree.ports = 2; // the API and /metrics
+  tree.children = [&](const caf::actor& reg, const caf::actor& notify) {
+    registry = reg;
+    return agent_children(*s, *drift, port, api_bound, reg, notify, wall,
                           start_time);
   };
   tree.on_ready = [&]() -> status {
@@ -510,9 +541,17 @@ int main(int argc, char** argv) {
     spdlog::info("pact-agent {} listening: node {}, API port {}, root {}, "
                  "state {}",
                  PACT_VERSION, s->node_id, port->load(), s->root, s->state_dir);
+    // Type=notify: ready once the API answers, not once a boot applied: a
+    // node whose journal is down must still come up and boot from its
+    // cache (docs/operations.md, "Running under systemd").
+    sd::notify_ready("node " + s->node_id + " listening: API port "
+                     + std::to_string(port->load()));
+    watchdog = daemon::start_watchdog(sys, registry);
     return {};
   };
   int rc = daemon::run_daemon(sys, tree, wall);
+  watchdog.reset();
+  sd::notify_stopping();
   s->journal_mm = caf::io::middleman_actor{};
   s->api_mm = caf::io::middleman_actor{};
   // The tree is stopped; commands still running hold detached threads

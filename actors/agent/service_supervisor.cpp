@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/agent/agent_atoms.hpp"
+#include "actors/agent/agent_metrics.hpp"
 #include "actors/agent/link_command.hpp"
 #include "actors/agent/service_actor.hpp"
 #include "actors/agent/service_atoms.hpp"
@@ -383,6 +384,19 @@ caf::result<std::string> restart_call(self_ptr self, const shared& d,
   return rp;
 }
 
+/// Services by state for /metrics (agent_metrics.hpp); blocked and
+/// malformed declarations count under those names.
+void count_services(const supervisor_data& d) {
+  std::map<std::string, size_t> by_state;
+  for (const auto& [name, r] : d.services)
+    ++by_state[r.status.state()];
+  if (!d.blocked.empty())
+    by_state["blocked"] = d.blocked.size();
+  if (!d.malformed.empty())
+    by_state["malformed"] = d.malformed.size();
+  agent_metrics::get().services(by_state);
+}
+
 } // namespace
 
 caf::behavior service_supervisor(caf::event_based_actor* self,
@@ -438,6 +452,9 @@ caf::behavior service_supervisor(caf::event_based_actor* self,
   supervision::report(self, d->h, ACTOR_STATE_RUNNING, "no services declared");
   supervision::start_heartbeat(self);
   auto state = [d] {
+    // Each heartbeat recounts too: a declaration that removed services
+    // sends no status.
+    count_services(*d);
     size_t up = 0;
     for (const auto& [n, r] : d->services)
       if (r.status.state() == "running" || r.status.state() == "exited")
@@ -465,6 +482,8 @@ caf::behavior service_supervisor(caf::event_based_actor* self,
         it->second.started = std::chrono::steady_clock::now()
                              - std::chrono::seconds(st.uptime_seconds());
       it->second.status = st;
+      agent_metrics::get().service_restarts(name, st.restarts());
+      count_services(*d);
       // A crash is part of the node's story: one entry per crash (the
       // restart delay grows in a crash loop, which bounds them).
       if ((st.state() == "backoff" || st.state() == "failed")

@@ -68,6 +68,12 @@ request_agent_approval(journal_session& s, const protocol::AgentAction& what) {
   cmd.set_kind(protocol::COMMAND_KIND_APPROVAL_REQUEST);
   cmd.mutable_scope()->set_node(what.node());
   *cmd.mutable_agent_action() = what;
+  // A delegated operation says what it is in the pending-approval entry,
+  // for the approver and the audit (`pact log`); its detail is the
+  // operator's reason (drain) or "force".
+  if (what.action() != "exec" && what.action() != "service.restart")
+    cmd.set_message(what.action() + " " + what.node()
+                    + (what.detail().empty() ? "" : ": " + what.detail()));
   return s.command(std::move(cmd));
 }
 

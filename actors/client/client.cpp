@@ -25,6 +25,14 @@ namespace pact::client {
 
 namespace {
 
+/// A server's refusal names the request it refused: the server logged it
+/// under this id ("request ID refused ..."; docs/operations.md, "Logs").
+error with_request_id(error e, const protocol::Request& req) {
+  if (!req.request_id().empty())
+    e.message += " (request " + req.request_id() + ")";
+  return e;
+}
+
 /// act_for_ai_agent() was called (pact-mcp).
 std::atomic<bool> for_ai_agent{false};
 
@@ -216,7 +224,7 @@ connection::attempt connection::call_once(const protocol::Request& req,
         return;
       }
       // One table decides the message and exit code (render/failure.hpp).
-      out.result = render::failure_of(st, where);
+      out.result = with_request_id(render::failure_of(st, where), req);
       out.retry = protocol::retryable(st.reason());
       out.answered = true;
       out.maybe_applied = st.reason() == protocol::ERROR_REASON_OUTCOME_UNKNOWN;
@@ -288,7 +296,8 @@ expected<protocol::Response> connection::call_streaming(
           result = make_error(where + " sent a malformed response");
         else if (resp.status().code() != protocol::STATUS_CODE_OK
                  && !resp.status().approval_required())
-          result = render::failure_of(resp.status(), where);
+          result = with_request_id(render::failure_of(resp.status(), where),
+                                   req);
         else
           result = std::move(resp);
       },

@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "actors/client/access.hpp"
 #include "runtime/render/failure.hpp"
 
@@ -22,10 +24,25 @@ std::string delegation_ca_bundle(const config::values& cfg) {
 
 constexpr size_t max_detail_bytes = 4000;
 
+/// `text` cut to at most `max` bytes, at a UTF-8 character boundary.
+std::string cut(const std::string& text, size_t max) {
+  if (text.size() <= max)
+    return text;
+  size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80)
+    --n;
+  return text.substr(0, n);
+}
+
 /// What the journal keeps of an answer or an error.
 std::string detail_of(const std::string& text) {
-  return text.size() > max_detail_bytes ? text.substr(0, max_detail_bytes)
-                                        : text;
+  return cut(text, max_detail_bytes);
+}
+
+/// An entry's message: a summary for `pact log`; the delegation's own
+/// fields hold everything, so it is cut below the journal's 4096 bytes.
+std::string summary_of(const std::string& text) {
+  return cut(text, 1000);
 }
 
 std::string target_of(const delegated_op& op) {
@@ -69,8 +86,12 @@ lattice_settings_of(const config::values& cfg, const char* own_token_variable) {
                         t.err().code);
     token = *t;
   }
-  return delegation::lattice_settings_from_env(token,
-                                               delegation_ca_bundle(cfg));
+  auto s = delegation::lattice_settings_from_env(token,
+                                                 delegation_ca_bundle(cfg));
+  // A shorter --timeout shortens the 5 s deadline too.
+  if (s)
+    s->deadline_ms = std::min<long>(s->deadline_ms, timeout_of(cfg).count());
+  return s;
 }
 
 expected<delegation::node_mgmt_settings>
@@ -97,10 +118,10 @@ run_delegated(journal_session& s, const delegated_op& op,
   auto request = command_of(op);
   request.mutable_delegation()->set_phase("requested");
   request.mutable_delegation()->set_grant_id(op.grant_id);
-  request.set_message(op.action + " " + target_of(op) + " through " + op.backend
-                      + " at " + op.endpoint
-                      + (op.reason.empty() ? "" : ": " + op.reason)
-                      + (op.force ? " (--force)" : ""));
+  request.set_message(summary_of(op.action + " " + target_of(op) + " through "
+                                 + op.backend + " at " + op.endpoint
+                                 + (op.reason.empty() ? "" : ": " + op.reason)
+                                 + (op.force ? " (--force)" : "")));
   auto asked = s.command(std::move(request));
   if (!asked)
     return asked.err();
@@ -116,12 +137,18 @@ run_delegated(journal_session& s, const delegated_op& op,
   auto answer = call();
   auto outcome = command_of(op);
   auto& d = *outcome.mutable_delegation();
-  d.set_phase(answer ? "succeeded" : "failed");
+  d.set_phase(answer                         ? "succeeded"
+              : answer.err().outcome_unknown ? "unknown"
+                                             : "failed");
   d.set_request_sequence(out.request_sequence);
   d.set_detail(detail_of(answer ? answer->dump() : answer.err().message));
   outcome.set_message(
-    op.action + " " + target_of(op)
-    + (answer ? " succeeded" : " failed: " + detail_of(answer.err().message)));
+    summary_of(op.action + " " + target_of(op)
+               + (answer ? " succeeded"
+                  : answer.err().outcome_unknown
+                    ? " sent, outcome unknown (no answer; check " + op.backend
+                        + "): " + answer.err().message
+                    : " failed: " + answer.err().message)));
   auto recorded = s.command(std::move(outcome));
   if (recorded && recorded->result().status().code() == protocol::STATUS_CODE_OK
       && recorded->result().sequences_size() > 0)
@@ -130,8 +157,13 @@ run_delegated(journal_session& s, const delegated_op& op,
     out.outcome_unrecorded
       = recorded ? render::failure_of(recorded->result().status(), "journal")
                  : recorded.err();
-  if (!answer)
-    return answer.err();
+  if (!answer) {
+    auto e = answer.err();
+    if (e.outcome_unknown)
+      e.message += "; it may have been carried out: check " + op.backend
+                   + " before trying again";
+    return e;
+  }
   out.answer = std::move(*answer);
   return out;
 }

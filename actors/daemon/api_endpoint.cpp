@@ -1,5 +1,7 @@
 #include "actors/daemon/api_endpoint.hpp"
 
+#include <chrono>
+
 #include <caf/actor_registry.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
@@ -21,18 +23,34 @@ struct api_reply::state {
   bool answered = false;
   /// A write that may have been proposed before the answer was lost.
   bool write = false;
+  /// For the observer: what was asked, and when it arrived.
+  std::string kind;
+  std::chrono::steady_clock::time_point arrived;
 
   void deliver(const Response& resp) {
     if (answered)
       return;
     answered = true;
     --ctx->in_flight;
+    if (ctx->observer) {
+      std::chrono::duration<double> took = std::chrono::steady_clock::now()
+                                           - arrived;
+      ctx->observer->answered(kind, resp.status().code(), took.count());
+      ctx->observer->in_flight(ctx->in_flight);
+    }
     Response out = resp;
     out.set_version(PROTOCOL_VERSION_1);
     out.set_request_id(request_id);
     auto bytes = out.SerializeAsString();
     // With the request line in serve_api: follows one request through the
     // debug log, to the node the answer is addressed to.
+    // A refusal is logged with the request's id, which the client shows in
+    // its error message (docs/operations.md, "Logs"): the operator finds
+    // the server's side of a failed command by it.
+    if (out.status().code() != STATUS_CODE_OK)
+      spdlog::info("request {} refused ({}): {}", safe_text(request_id),
+                   StatusCode_Name(out.status().code()),
+                   safe_text(out.status().message()));
     if (spdlog::should_log(spdlog::level::debug))
       spdlog::debug("api: answered '{}' ({}) to {}", safe_text(request_id),
                     StatusCode_Name(out.status().code()),
@@ -71,6 +89,15 @@ api_reply::api_reply(caf::response_promise rp, caf::actor reply_to,
   st_->ctx = std::move(ctx);
   st_->request_id = std::move(request_id);
   ++st_->ctx->in_flight;
+  if (st_->ctx->observer) {
+    st_->arrived = std::chrono::steady_clock::now();
+    st_->ctx->observer->in_flight(st_->ctx->in_flight);
+  }
+}
+
+void api_reply::set_kind(const Request& req) {
+  if (st_->ctx->observer)
+    st_->kind = request_kind(req);
 }
 
 void api_reply::set_write(bool write) {
@@ -213,6 +240,9 @@ void authenticate_and_dispatch(caf::event_based_actor* self,
   auto refresher = caf::actor_cast<caf::actor>(
     self->system().registry().get(jwks_refresher_key));
   if (!unknown_key || !may_refresh || !refresher) {
+    if (ctx->observer)
+      ctx->observer->auth_failed(req.token().empty(), unknown_key,
+                                 who.err().message);
     reply.fail(policy::status_code_for(who.err().code), who.err().message);
     return;
   }
@@ -222,7 +252,9 @@ void authenticate_and_dispatch(caf::event_based_actor* self,
       [self, ctx, req, table, sender, reply](bool) {
         authenticate_and_dispatch(self, ctx, req, table, sender, reply, false);
       },
-      [reply, refused](caf::error&) mutable {
+      [ctx, reply, refused](caf::error&) mutable {
+        if (ctx->observer)
+          ctx->observer->auth_failed(false, true, refused.message);
         reply.fail(policy::status_code_for(refused.code), refused.message);
       });
 }
@@ -239,6 +271,8 @@ void serve_api(caf::event_based_actor* self,
   api_reply reply{
     reply_to ? caf::response_promise{} : self->make_response_promise(),
     std::move(reply_to), ctx, req ? req->request_id() : std::string()};
+  if (req)
+    reply.set_kind(*req);
   if (ctx->in_flight > ctx->limits.max_in_flight) {
     reply.fail(STATUS_CODE_UNAVAILABLE,
                "server overloaded: more than "

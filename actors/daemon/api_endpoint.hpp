@@ -22,6 +22,28 @@
 
 namespace pact::daemon {
 
+/// Watches the requests of one endpoint for metrics (the journal gateway's:
+/// actors/journal/metrics_gateway.hpp). Called from the serving actor only,
+/// once per event, so an implementation needs nothing beyond thread-safe
+/// counters (the metrics endpoint reads them from another thread).
+class api_observer {
+public:
+  virtual ~api_observer() = default;
+  /// A request was answered with `code`, `seconds` after it arrived; `kind`
+  /// is request_kind() of it ("" when it did not parse).
+  virtual void
+  answered(const std::string& kind, protocol::StatusCode code, double seconds)
+    = 0;
+  /// Requests being answered now (after each arrival and answer).
+  virtual void in_flight(size_t n) = 0;
+  /// Authentication refused a request: `no_token` (none was sent),
+  /// `unknown_key` (signed by a key the key set lacks), `message` (the
+  /// refusal, from which the observer derives a bounded reason).
+  virtual void
+  auth_failed(bool no_token, bool unknown_key, const std::string& message)
+    = 0;
+};
+
 struct api_limits {
   /// Requests being answered at once before new ones are refused.
   size_t max_in_flight = 4096;
@@ -50,6 +72,8 @@ struct api_context {
   /// make_response_promise() moves the sender out of the message, so
   /// current_sender() is null afterwards.
   caf::strong_actor_ptr sender;
+  /// Told about every request and answer; null: nobody watches.
+  std::shared_ptr<api_observer> observer;
 };
 
 /// The request's kind as operators know it ("drift", "boot config", …).
@@ -99,6 +123,9 @@ public:
   /// Marks the request as a write: if it ends without an answer, its
   /// outcome is unknown (it may have been proposed) rather than "retry".
   void set_write(bool write);
+
+  /// The request, for the observer's answer (set once parsed).
+  void set_kind(const protocol::Request& req);
 
   /// Where the answer goes (for streams sent before it, e.g. boot chunks).
   const caf::actor& reply_to() const;

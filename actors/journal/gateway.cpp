@@ -278,6 +278,7 @@ caf::behavior gateway(caf::event_based_actor* self,
   d->api->limits.max_in_flight = d->cfg.max_in_flight;
   d->api->server_name = "the pact-journal gateway";
   d->api->discovery = d->cfg.discovery;
+  d->api->observer = d->cfg.observer;
   d->api->elsewhere
     = " (node requests — drift, cap, exec, shell, service — go to the "
       "node's pact-agent; PACT_AGENT_ENDPOINT names one)";

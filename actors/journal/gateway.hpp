@@ -14,6 +14,7 @@
 #include <caf/actor.hpp>
 #include <caf/event_based_actor.hpp>
 
+#include "actors/daemon/api_endpoint.hpp"
 #include "actors/daemon/publish.hpp"
 #include "actors/supervision/health.hpp"
 #include "runtime/common/clock.hpp"
@@ -48,6 +49,8 @@ struct gateway_config {
   /// with whoever rotates it. Null: enrollment and CA bundle requests are
   /// refused.
   std::shared_ptr<journal::node_ca> node_ca;
+  /// Counts requests for /metrics (metrics_gateway.hpp); null: none.
+  std::shared_ptr<daemon::api_observer> observer;
 };
 
 caf::behavior gateway(caf::event_based_actor* self,

@@ -19,6 +19,7 @@
 
 #include "actors/daemon/daemon.hpp"
 #include "actors/daemon/jwks_refresher.hpp"
+#include "actors/daemon/service_manager.hpp"
 #include "actors/journal/cluster_config.hpp"
 #include "actors/journal/deadline_keeper.hpp"
 #include "actors/journal/gateway.hpp"
@@ -257,6 +258,7 @@ journal_children(const settings& s, const ports& p, const caf::actor& registry,
   gw.registry = registry;
   gw.verifier = s.verifier;
   gw.wall = wall;
+  gw.observer = metrics->gateway;
   gw.propose_timeout
     = std::chrono::milliseconds(s.v.get_int("journal.request_timeout_ms"));
   gw.opa_url = s.v.get_string("journal.policy.opa_url");
@@ -365,11 +367,15 @@ int run(settings& s) {
   ports p{std::make_shared<std::atomic<uint16_t>>(s.gateway.port),
           std::make_shared<std::atomic<uint16_t>>(s.raft.port),
           std::make_shared<std::atomic<uint16_t>>(s.metrics.port)};
+  caf::actor registry;
+  // Declared after `sys`: destroyed (its thread joined) before it.
+  std::unique_ptr<sd::watchdog_pinger> watchdog;
   daemon::daemon_tree tree;
   tree.component = "journal";
   tree.node_id = std::to_string(s.node_id);
-  tree.children = [&](const caf::actor& registry, const caf::actor& notify) {
-    return journal_children(s, p, registry, notify, wall);
+  tree.children = [&](const caf::actor& reg, const caf::actor& notify) {
+    registry = reg;
+    return journal_children(s, p, reg, notify, wall);
   };
   tree.ports = 3;
   tree.on_ready = [&]() -> status {
@@ -379,9 +385,16 @@ int run(settings& s) {
                  "port {}, metrics port {}, data {}",
                  PACT_VERSION, s.node_id, p.gateway->load(), p.raft->load(),
                  p.metrics->load(), s.data_dir);
+    // Type=notify: the gateway answers from here on (a replica without a
+    // quorum answers too, with its Raft state; docs/operations.md).
+    sd::notify_ready("replica " + std::to_string(s.node_id) + " serving: "
+                     + "gateway port " + std::to_string(p.gateway->load()));
+    watchdog = daemon::start_watchdog(sys, registry);
     return {};
   };
   auto rc = daemon::run_daemon(sys, tree, wall);
+  watchdog.reset();
+  sd::notify_stopping();
   // The TLS middlemen's threads wait for the last handle (tls_transport.hpp).
   s.gateway_tls = caf::io::middleman_actor{};
   s.raft_tls = caf::io::middleman_actor{};
@@ -405,7 +418,8 @@ int main(int argc, char** argv) {
     auto st = pact::replica::dump_log(s->data_dir + "/raft", std::cout);
     return st ? 0 : fail(st.err());
   }
-  if (auto st = init_logging("journal", s->v.get_string("journal.log_level"));
+  if (auto st = init_logging("journal", s->v.get_string("journal.log_level"),
+                             s->v.get_string("journal.log_format"));
       !st)
     return fail(st.err());
   // Nothing is downgraded silently: certificates configured for a plain

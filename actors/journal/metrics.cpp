@@ -38,6 +38,12 @@ raft_metrics::raft_metrics(const std::string& node_id)
                         "Highest index applied to the state machine", node_id);
   last_index = gauge(r, "pact_raft_last_index", "Last index in the local log",
                      node_id);
+  commit_lag = gauge(r, "pact_raft_commit_lag_entries",
+                     "Entries in the local log not yet known committed",
+                     node_id);
+  apply_lag = gauge(r, "pact_raft_apply_lag_entries",
+                    "Committed entries not yet applied to the state machine",
+                    node_id);
   store_failed = gauge(r, "pact_raft_store_failed",
                        "1 if the store failed and writes are refused", node_id);
   elections = counter(r, "pact_raft_elections_total",
@@ -68,6 +74,8 @@ raft_metrics::raft_metrics(const std::string& node_id)
                      .Add({{"replica", node_id}},
                           prometheus::Histogram::BucketBoundaries{
                             1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024});
+  gateway = std::make_shared<gateway_metrics>(r, node_id);
+  state = std::make_shared<state_metrics>(r, node_id);
   lag_family_ = &BuildGauge()
                    .Name("pact_raft_replication_lag_entries")
                    .Help("Entries the peer is behind the leader's log")

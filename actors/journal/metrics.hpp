@@ -1,9 +1,11 @@
 #pragma once
 
 /// The journal's Prometheus metrics (served on the metrics port as text
-/// exposition by the metrics endpoint). prometheus-cpp's core library keeps
-/// the metric families; its counters and gauges are thread-safe, so the
-/// replica actor updates them and the HTTP actor serializes them.
+/// exposition by the metrics endpoint; the list and the alerts built on
+/// them: docs/operations.md "Metrics and alerts"). prometheus-cpp's core
+/// library keeps the metric families; its counters and gauges are
+/// thread-safe, so the replica and gateway actors update them and the HTTP
+/// actor serializes them. Every series carries `replica` (the Raft id).
 
 #include <map>
 #include <memory>
@@ -13,6 +15,9 @@
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+
+#include "actors/journal/metrics_gateway.hpp"
+#include "actors/journal/metrics_state.hpp"
 
 namespace pact::journal {
 
@@ -26,6 +31,10 @@ struct raft_metrics {
   prometheus::Gauge* commit_index;
   prometheus::Gauge* applied_index;
   prometheus::Gauge* last_index;
+  /// Entries in the local log not known committed (last - commit), and
+  /// committed entries not yet applied (commit - applied).
+  prometheus::Gauge* commit_lag;
+  prometheus::Gauge* apply_lag;
   prometheus::Gauge* store_failed;
   prometheus::Counter* elections;
   prometheus::Counter* proposals;
@@ -35,6 +44,10 @@ struct raft_metrics {
   prometheus::Counter* messages_received;
   prometheus::Histogram* fsync_seconds;
   prometheus::Histogram* batch_entries;
+  /// The gateway's requests (the gateway's api_observer).
+  std::shared_ptr<gateway_metrics> gateway;
+  /// The state machine's gauges, refreshed by the replica.
+  std::shared_ptr<state_metrics> state;
 
   /// Replication lag (entries) of `peer`, leader only.
   void set_lag(uint64_t peer, double entries);

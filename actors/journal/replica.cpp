@@ -354,6 +354,14 @@ void update_metrics(self_ptr self, const pact::replica::driver_output& out) {
   m.commit_index->Set(static_cast<double>(d.durable_commit_index()));
   m.applied_index->Set(static_cast<double>(d.applied_index()));
   m.last_index->Set(static_cast<double>(d.durable_index()));
+  auto commit = d.durable_commit_index();
+  m.commit_lag->Set(static_cast<double>(
+    d.durable_index() > commit ? d.durable_index() - commit : 0));
+  m.apply_lag->Set(static_cast<double>(
+    commit > d.applied_index() ? commit - d.applied_index() : 0));
+  // O(state), so at most once a second and only after an apply.
+  if (m.state->due(st.sm.applied(), self->clock().now()))
+    m.state->refresh(st.sm);
   m.store_failed->Set(d.failed() ? 1 : 0);
   if (d.elections() > st.elections_seen) {
     m.elections->Increment(

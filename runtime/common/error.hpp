@@ -16,6 +16,11 @@ namespace pact {
 struct error {
   exit_code code = exit_code::general_error;
   std::string message;
+  /// A request that changes another system's state may have been carried
+  /// out although no answer came (a deadline, a connection lost after
+  /// sending): its outcome is unknown rather than failed
+  /// (docs/delegation.md).
+  bool outcome_unknown = false;
 };
 
 /// Builds an error; `code` defaults to the general error class.

@@ -5,6 +5,7 @@
 
 #include "runtime/delegation/lattice_module.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -92,6 +93,28 @@ json failure(int exit_code, std::string message, std::string code) {
           {"code", std::move(code)}};
 }
 
+std::mutex& channel_mutex() {
+  static std::mutex mu;
+  return mu;
+}
+
+/// Channels by endpoint and CA bundle contents.
+std::map<std::string, std::shared_ptr<grpc::Channel>>& channel_cache() {
+  static std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
+  return channels;
+}
+
+/// RFC 6750 §2.1 b64token characters only: gRPC aborts the process on
+/// metadata it cannot send (the loader checks too; this keeps the module
+/// safe on its own).
+bool bearer_token_ok(const std::string& t) {
+  for (char c : t)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.'
+        && c != '_' && c != '~' && c != '+' && c != '/' && c != '=')
+      return false;
+  return true;
+}
+
 /// "host:port" of an endpoint and whether it is TLS.
 struct target {
   std::string address;
@@ -111,8 +134,6 @@ target target_of(const std::string& endpoint) {
 std::shared_ptr<grpc::Channel> channel_for(const std::string& endpoint,
                                            const std::string& ca_bundle,
                                            json& error) {
-  static std::mutex mu;
-  static std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
   auto t = target_of(endpoint);
   while (!t.address.empty() && t.address.back() == '/')
     t.address.pop_back();
@@ -132,7 +153,8 @@ std::shared_ptr<grpc::Channel> channel_for(const std::string& endpoint,
     pem = all.str();
   }
   std::string key = endpoint + "\n" + pem;
-  std::lock_guard<std::mutex> guard(mu);
+  std::lock_guard<std::mutex> guard(channel_mutex());
+  auto& channels = channel_cache();
   auto it = channels.find(key);
   if (it != channels.end())
     return it->second;
@@ -144,9 +166,29 @@ std::shared_ptr<grpc::Channel> channel_for(const std::string& endpoint,
   } else {
     creds = grpc::InsecureChannelCredentials();
   }
-  auto ch = grpc::CreateChannel(t.address, creds);
+  grpc::ChannelArguments args;
+  // lattice's lists of a large cluster exceed gRPC's 4 MiB default.
+  args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+  // pact-mcp keeps its channel: after an outage the next call should find
+  // lattice again, not wait out gRPC's backoff (up to 120 s by default).
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 200);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  auto ch = grpc::CreateCustomChannel(t.address, creds, args);
   channels.emplace(key, ch);
   return ch;
+}
+
+/// Forgets the channel of `endpoint` after it failed to connect, so the
+/// next call connects afresh.
+void forget_channel(const std::string& endpoint) {
+  std::lock_guard<std::mutex> guard(channel_mutex());
+  auto& channels = channel_cache();
+  for (auto it = channels.begin(); it != channels.end();)
+    if (it->first.rfind(endpoint + "\n", 0) == 0)
+      it = channels.erase(it);
+    else
+      ++it;
 }
 
 /// gRPC logs failures (a TLS handshake refused, a connection reset) on
@@ -181,6 +223,11 @@ json perform(const json& call) {
   ctx.set_deadline(std::chrono::system_clock::now()
                    + std::chrono::milliseconds(site.deadline_ms));
   auto token = call.value("token", "");
+  if (!bearer_token_ok(token))
+    return failure(1,
+                   "the token for lattice holds characters a bearer "
+                   "token cannot have (RFC 6750 section 2.1)",
+                   "");
   if (!token.empty())
     ctx.AddMetadata("authorization", "Bearer " + token);
   json response;
@@ -190,7 +237,11 @@ json perform(const json& call) {
     return {{"ok", true}, {"response", std::move(response)}};
   auto f = pact::delegation::map_lattice_status(
     static_cast<int>(st.error_code()), st.error_message(), site);
-  return failure(f.exit_code, f.message, f.code);
+  if (st.error_code() == grpc::StatusCode::UNAVAILABLE)
+    forget_channel(site.endpoint);
+  auto out = failure(f.exit_code, f.message, f.code);
+  out["outcome_unknown"] = f.outcome_unknown;
+  return out;
 }
 
 char* copy_out(const std::string& text) {

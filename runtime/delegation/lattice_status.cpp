@@ -69,12 +69,22 @@ lattice_failure unavailable(const std::string& message,
       || contains(message, "not resolve"))
     return {5, at + " is unreachable (its host name does not resolve)",
             "UNAVAILABLE"};
+  // Anything else may have happened after the request left: a connection
+  // reset mid-call, a server that closed it.
   return {5,
           at + " is unreachable"
             + (tls ? " (if it serves plaintext, give its endpoint as "
                      "http://…)"
-                   : ""),
-          "UNAVAILABLE"};
+                   : " (if it serves TLS, give its endpoint as https://…)"),
+          "UNAVAILABLE", true};
+}
+
+/// "5 s", "0.5 s".
+std::string seconds_text(long ms) {
+  if (ms % 1000 == 0)
+    return std::to_string(ms / 1000) + " s";
+  return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100)
+         + " s";
 }
 
 } // namespace
@@ -96,12 +106,23 @@ lattice_failure map_lattice_status(int code, const std::string& message,
     case 4: // DEADLINE_EXCEEDED
       return {5,
               at + " did not answer " + site.method + " within "
-                + std::to_string(site.deadline_ms / 1000)
-                + " s (deadline "
-                  "exceeded)",
+                + seconds_text(site.deadline_ms) + " (deadline exceeded)",
+              name, true};
+    case 8: // RESOURCE_EXHAUSTED
+      // lattice's rate limit says when to retry; gRPC's own limits
+      // (message or metadata size) are not worth retrying.
+      if (contains(message, "rate limit"))
+        return {5, at + " is busy (rate limit): " + said, name};
+      if (contains(message, "etadata"))
+        return {1,
+                at
+                  + " refused the request's metadata as too large (is the "
+                    "token that long?)",
+                name};
+      return {1,
+              at + " answered " + site.method
+                + " with more than pact accepts (64 MiB); narrow the query",
               name};
-    case 8: // RESOURCE_EXHAUSTED: lattice's rate limit; retry later.
-      return {5, at + " is busy (RESOURCE_EXHAUSTED): " + said, name};
     case 16: // UNAUTHENTICATED
       return {2,
               at + " refused the token (UNAUTHENTICATED: " + said + "); "
@@ -125,9 +146,17 @@ lattice_failure map_lattice_status(int code, const std::string& message,
               at + " does not implement " + site.method
                 + " (pact speaks lattice.v1 as pinned in docs/delegation.md)",
               name};
+    case 13: // INTERNAL
+      // lattice's handlers send their own errors as INTERNAL, their text
+      // starting "Internal error: "; gRPC's INTERNAL text is not shown.
+      if (message.rfind("Internal error: ", 0) == 0)
+        return {1, at + " refused " + site.method + ": " + said, name};
+      return {1, at + " failed " + site.method + " (" + name + ")", name};
+    case 1: // CANCELLED: the call was cut short, perhaps after arriving.
+      return {1, at + " failed " + site.method + " (" + name + ")", name, true};
     default:
-      // CANCELLED, UNKNOWN, INTERNAL, DATA_LOSS: the text may be gRPC's
-      // own, so it is not shown.
+      // UNKNOWN, DATA_LOSS: the text may be gRPC's own, so it is not
+      // shown.
       return {1, at + " failed " + site.method + " (" + name + ")", name};
   }
 }

@@ -10,7 +10,10 @@
 /// explanation, which the operator needs ("Cannot undrain node in state
 /// Draining …"); it is shown escaped and cut to 300 bytes. The statuses
 /// gRPC's library makes up itself (UNAVAILABLE, DEADLINE_EXCEEDED,
-/// CANCELLED, UNKNOWN, INTERNAL, DATA_LOSS) are replaced by pact's words.
+/// CANCELLED, UNKNOWN, INTERNAL, DATA_LOSS) are replaced by pact's words,
+/// except lattice's own errors, which its handlers send as INTERNAL with
+/// their text starting "Internal error: " (a refused node transition, an
+/// unknown node), and its rate limit ("rate limit exceeded").
 
 #include <string>
 
@@ -22,6 +25,10 @@ struct lattice_failure {
   std::string message;
   /// The gRPC status code's name ("UNAVAILABLE").
   std::string code;
+  /// The request may have reached lattice and been carried out (the
+  /// deadline passed, or the connection broke after sending): a
+  /// state-changing call's outcome is unknown, not failed.
+  bool outcome_unknown = false;
 };
 
 /// Where the call went, for the sentence.

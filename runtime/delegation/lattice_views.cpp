@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <vector>
 
 namespace pact::delegation {
 
@@ -138,6 +139,16 @@ expected<json> queue_status(const lattice_settings& s,
 
 expected<json> nodes_list(const lattice_settings& s, const std::string& state,
                           const std::string& vcluster) {
+  // A typo is an error, not an empty list (lattice's node states).
+  static const std::vector<std::string> states{"unknown", "booting",
+                                               "ready",   "degraded",
+                                               "down",    "draining",
+                                               "drained", "failed"};
+  if (!state.empty()
+      && std::find(states.begin(), states.end(), state) == states.end())
+    return make_error("nodes list: --state " + state.substr(0, 40)
+                      + " is not a lattice node state (unknown, booting, "
+                        "ready, degraded, down, draining, drained, failed)");
   auto r = lattice_call(s, "NodeService/ListNodes",
                         {{"state", state}, {"vcluster", vcluster}});
   if (!r)
@@ -412,6 +423,8 @@ expected<json> backup_create(const lattice_settings& s,
                              const std::string& path) {
   if (path.empty())
     return make_error("backup create: a path is required");
+  if (auto st = check_backup_path(path); !st)
+    return st.err();
   auto r = lattice_call(s, "AdminService/CreateBackup",
                         {{"backup_path", path}});
   if (!r)
@@ -427,6 +440,18 @@ expected<json> backup_create(const lattice_settings& s,
               {"allocations", num(*r, "allocation_count")},
               {"tenants", num(*r, "tenant_count")},
               {"audit_entries", num(*r, "audit_entry_count")}};
+}
+
+status check_backup_path(const std::string& path) {
+  // The path is on lattice's servers: a relative one would depend on
+  // lattice's working directory.
+  if (path.empty() || (path.front() != '/' && path.rfind("s3://", 0) != 0))
+    return make_error("backup create: '" + path.substr(0, 200)
+                      + "' is not an absolute path (or s3:// URL) on "
+                        "lattice's servers");
+  if (path.size() > 4096)
+    return make_error("backup create: the path is longer than 4096 bytes");
+  return {};
 }
 
 status power_cycle_allowed(const expected<lattice_settings>& s,

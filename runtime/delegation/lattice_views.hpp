@@ -114,6 +114,10 @@ expected<json> uncordon_node(const lattice_settings& s,
 expected<json> backup_create(const lattice_settings& s,
                              const std::string& path);
 
+/// A backup path pact sends: absolute (or s3://), at most 4096 bytes;
+/// checked before the request is recorded (exit 1).
+status check_backup_path(const std::string& path);
+
 /// Whether `node` may be power cycled (`pact reboot`/`reimage`, issue 17
 /// item 3): fine when `force`, or when lattice says it runs no allocation
 /// or is drained (or does not know it). Errors: runs allocations (exit 4,

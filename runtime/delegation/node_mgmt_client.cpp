@@ -58,8 +58,15 @@ expected<answer> send(const node_mgmt_settings& s, const rest_call& call) {
   // gateway on a management network; tests on loopback).
   req.allow_plain_http = s.url.rfind("http://", 0) == 0;
   auto r = http::perform(req);
-  if (!r)
-    return unreachable(s, r.err());
+  if (!r) {
+    auto e = unreachable(s, r.err());
+    // A request that timed out after it was sent may have been carried
+    // out: a delegated operation's outcome is then unknown, not failed.
+    e.outcome_unknown = call.method != "GET"
+                        && r.err().message.find("timed out")
+                             != std::string::npos;
+    return e;
+  }
   answer a;
   a.status = r->status;
   a.body = std::move(r->body);

@@ -51,6 +51,12 @@ std::string decided_text(const Approval& a) {
                     + state_word(a.state());
   if (a.state() == protocol::APPROVAL_STATE_EXPIRED)
     return out + " (nobody decided in time; the change was discarded)";
+  // A grant is used by its requester, after the decision: the decider and
+  // the decision's entry would name the wrong person and moment.
+  if (a.state() == protocol::APPROVAL_STATE_REDEEMED)
+    return out + " by its requester " + a.requester().principal()
+           + " (approved by " + a.decided_by().principal()
+           + "); a grant is used once: ask again";
   if (!a.decided_by().principal().empty())
     out += " by " + a.decided_by().principal();
   if (a.decided_sequence() != 0)
@@ -508,9 +514,19 @@ config_state_machine::do_approval_redeem(const JournalCommand& cmd) {
                                   + caller.substr(0, 80));
   if (cmd.scope().node() != a.agent_action().node()
       || !same_action(cmd.agent_action(), a.agent_action()))
-    return refuse(unauthorized, "policy: denied: approval " + a.id()
-                                  + " grants a different action (it was "
-                                    "approved for exactly what was asked)");
+    return refuse(
+      unauthorized,
+      "policy: denied: approval " + a.id()
+        + " grants a different action (it was approved for exactly what was "
+          "asked"
+        + (a.agent_action().action() == "exec"
+               || a.agent_action().action() == "service.restart"
+             ? std::string()
+             : ": " + a.agent_action().action() + " " + a.agent_action().node()
+                 + (a.agent_action().detail().empty()
+                      ? std::string()
+                      : " with " + a.agent_action().detail().substr(0, 200)))
+        + ")");
   a.set_state(protocol::APPROVAL_STATE_REDEEMED);
   auto by = cmd;
   by.set_message("approval grant used");

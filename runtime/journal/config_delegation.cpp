@@ -85,8 +85,10 @@ std::string check_delegation(const JournalCommand& cmd) {
       return "delegation: a request has no outcome fields";
     return {};
   }
-  if (d.phase() != "succeeded" && d.phase() != "failed")
-    return "delegation: phase must be requested, succeeded or failed";
+  if (d.phase() != "succeeded" && d.phase() != "failed"
+      && d.phase() != "unknown")
+    return "delegation: phase must be requested, succeeded, failed or "
+           "unknown";
   if (d.request_sequence() == 0 || !d.grant_id().empty())
     return "delegation: an outcome names its request's sequence (and no "
            "grant)";

@@ -234,8 +234,8 @@ class PactTestCase(unittest.TestCase):
         args = [*prefix, binary("pact-agent"), "--node-id", node_id,
                 "--vcluster", vcluster, "--journal",
                 ",".join(journals or [journal.gateway]),
-                "--listen", "127.0.0.1:0", "--root", root,
-                "--state-dir", state, *extra]
+                "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
+                "--root", root, "--state-dir", state, *extra]
         if isinstance(token, str):
             args += ["--token-file", token]
         elif token:

@@ -19,7 +19,33 @@ IDLE = "x1000c0s0b0n1"
 BUSY = "x1000c0s0b0n2"
 
 
-class DelegationTest(PactTestCase):
+class DelegationCase(PactTestCase):
+    """pact against a journal and a lattice contract server (set up by
+    subclasses)."""
+
+    def run_pact(self, token, *args, env=None, timeout=60):
+        e = dict(self.lenv)
+        e.update(env or {})
+        return self.pact("--endpoint", self.journal.gateway, *args,
+                         token=token, env=e, timeout=timeout)
+
+    def ok(self, token, *args, env=None):
+        r = self.run_pact(token, *args, env=env)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return r
+
+    def fails(self, code, text, token, *args, env=None):
+        r = self.run_pact(token, *args, env=env)
+        self.assertEqual(r.returncode, code, r.stdout + r.stderr)
+        self.assertIn(text, r.stderr)
+        return r
+
+    def delegations(self):
+        r = self.ok(self.admin, "log", "-n", "200", "--output", "json")
+        return [e for e in json.loads(r.stdout)["entries"]
+                if e["type"] == "delegation"]
+
+class DelegationTest(DelegationCase):
     def setUp(self):
         super().setUp()
         self.start_dev_journal()
@@ -62,28 +88,6 @@ class DelegationTest(PactTestCase):
         self.addCleanup(self.lattice.stop)
         self.lenv = {"PACT_LATTICE_ENDPOINT": self.lattice.endpoint,
                      "PACT_LATTICE_TOKEN": LATTICE_TOKEN}
-
-    def run_pact(self, token, *args, env=None, timeout=60):
-        e = dict(self.lenv)
-        e.update(env or {})
-        return self.pact("--endpoint", self.journal.gateway, *args,
-                         token=token, env=e, timeout=timeout)
-
-    def ok(self, token, *args, env=None):
-        r = self.run_pact(token, *args, env=env)
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        return r
-
-    def fails(self, code, text, token, *args, env=None):
-        r = self.run_pact(token, *args, env=env)
-        self.assertEqual(r.returncode, code, r.stdout + r.stderr)
-        self.assertIn(text, r.stderr)
-        return r
-
-    def delegations(self):
-        r = self.ok(self.admin, "log", "-n", "200", "--output", "json")
-        return [e for e in json.loads(r.stdout)["entries"]
-                if e["type"] == "delegation"]
 
     def test_drain_is_recorded_before_it_is_sent_and_closed_after(self):
         r = self.ok(self.alice, "drain", "n1", "-r", "bad DIMM")
@@ -269,6 +273,101 @@ class DelegationTest(PactTestCase):
         last = max(self.delegations(), key=lambda e: e["sequence"])
         self.assertEqual(last["delegation"]["phase"], "succeeded")
         self.assertEqual(last["delegation"]["backend"], "csm")
+
+    def test_local_mistakes_are_refused_before_anything_is_recorded(self):
+        for env, text in (
+                ({"PACT_LATTICE_TOKEN": LATTICE_TOKEN + "\n"},
+                 "PACT_LATTICE_TOKEN holds characters a bearer token cannot "
+                 "have"),
+                ({"PACT_LATTICE_ENDPOINT": "http://user:pw@127.0.0.1:1"},
+                 "must be https://HOST:PORT"),
+                ({"PACT_LATTICE_ENDPOINT": "ipv4:127.0.0.1:1"},
+                 "must be https://HOST:PORT"),
+                ({"PACT_LATTICE_ENDPOINT": "http://127.0.0.1:99999"},
+                 "PORT 1-65535"),
+                ({"PACT_LATTICE_ENDPOINT": "https://127.0.0.1:1",
+                  "PACT_CA_BUNDLE": self.journal.secret_path},
+                 "holds no PEM certificate")):
+            self.fails(1, text, self.alice, "drain", "n2", env=env)
+        self.fails(1, "not an absolute path", self.admin, "backup", "create",
+                   "relative.json")
+        self.fails(1, "-r REASON is longer than 1024 bytes", self.alice,
+                   "drain", "n2", "-r", "x" * 1100)
+        self.assertEqual(self.delegations(), [])
+        self.assertEqual(self.lattice.records(), [])
+
+    def test_lattice_state_machine_refusals_keep_lattices_words(self):
+        # Enabling a ready node: lattice's state machine refuses it, as
+        # INTERNAL with its own text.
+        self.fails(1, "refused NodeService/EnableNode: Internal error: "
+                   "Invalid node transition", self.alice, "uncordon", "n2")
+
+    def test_two_person_grant_names_the_operation_and_its_reason(self):
+        env = dict(self.env)
+        env.update(self.lenv)
+        env["PACT_TOKEN"] = self.sam
+        p = subprocess.Popen([binary("pact"), "--endpoint",
+                              self.journal.gateway, "drain", "n5", "-r",
+                              "fw update"], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        lines = []
+        while not lines or not lines[-1].startswith("Waiting for approval"):
+            line = p.stderr.readline()
+            self.assertTrue(line, "".join(lines))
+            lines.append(line)
+        approval = [l for l in lines
+                    if l.startswith("Pending approval: ")][0].split()[2]
+        listed = self.ok(self.carol, "approve", "list").stdout
+        self.assertIn('drain n5 (reason "fw update")', listed)
+        p.send_signal(2)  # Ctrl-C: the request stays pending
+        out, err = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertIn(f"pact drain --approval {approval} n5 -r 'fw update'",
+                      err)
+        accepted = self.ok(self.carol, "approve", "accept", approval).stdout
+        self.assertIn(f"pact drain --approval {approval} n5", accepted)
+        self.assertNotIn("exec", accepted)
+        # Another reason is another operation.
+        self.fails(2, "approved for exactly what was asked: drain n5 with "
+                   "fw update", self.sam, "drain", "n5", "-r", "other",
+                   "--approval", approval)
+        self.ok(self.sam, "drain", "n5", "-r", "fw update", "--approval",
+                approval)
+        self.fails(4, "already used by its requester sam@site", self.sam,
+                   "drain", "n5", "-r", "fw update", "--approval", approval)
+
+
+class SlowLatticeTest(DelegationCase):
+    """A lattice that carries the drain out but answers after pact's 5 s
+    deadline: the outcome is unknown, not failed."""
+
+    def setUp(self):
+        super().setUp()
+        self.start_dev_journal()
+        self.lenv = {}
+        self.alice = make_token(self.secret, sub="alice@site",
+                                groups=("pact-ops-ml-training",))
+        spec = os.path.join(self.tmp, "spec.toml")
+        with open(spec, "w") as f:
+            f.write('[vcluster.ml-training]\nbase_image = "img"\n')
+        self.ok(self.admin, "apply", spec)
+        self.ok(self.admin, "enroll", "n2", "--vcluster", "ml-training")
+        self.lattice = LatticeContract(os.path.dirname(binary("pact")),
+                                       os.path.join(self.tmp, "lattice"),
+                                       default_fixture(),
+                                       token=LATTICE_TOKEN, delay_ms=6500,
+                                       delay_method="DrainNode")
+        self.lattice.start()
+        self.addCleanup(self.lattice.stop)
+        self.lenv = {"PACT_LATTICE_ENDPOINT": self.lattice.endpoint,
+                     "PACT_LATTICE_TOKEN": LATTICE_TOKEN}
+
+    def test_a_drain_past_the_deadline_is_recorded_as_unknown(self):
+        self.fails(5, "it may have been carried out: check lattice",
+                   self.alice, "drain", "n2")
+        out = max(self.delegations(), key=lambda e: e["sequence"])
+        self.assertEqual(out["delegation"]["phase"], "unknown")
+        self.assertIn("outcome unknown", out["message"])
 
 
 if __name__ == "__main__":

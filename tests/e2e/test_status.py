@@ -66,6 +66,7 @@ class StatusTest(PactTestCase):
                                       "agent/journal-link",
                                       "agent/drift-watcher",
                                       "agent/gpu-poller",
+                                      "agent/metrics",
                                       "agent/services"})
         self.assertEqual(agent["agent/journal-link"]["state"], "running")
         self.assertEqual(agent["agent/drift-watcher"]["kind"],

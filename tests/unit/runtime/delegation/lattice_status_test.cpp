@@ -30,7 +30,7 @@ TEST_CASE("codes map to pact's exit codes, the endpoint named") {
     int code;
     int exit;
   };
-  for (auto r : {row{14, 5}, row{4, 5}, row{8, 5}, row{16, 2}, row{7, 2},
+  for (auto r : {row{14, 5}, row{4, 5}, row{8, 1}, row{16, 2}, row{7, 2},
                  row{5, 1}, row{9, 4}, row{10, 4}, row{6, 4}, row{3, 1},
                  row{12, 1}, row{13, 1}, row{2, 1}, row{1, 1}}) {
     auto f = map_lattice_status(r.code, "x", site());
@@ -70,6 +70,43 @@ TEST_CASE("gRPC's own text is not shown; lattice's is, made safe") {
         < 500);
 }
 
+TEST_CASE("resource limits: lattice's rate limit is retried, gRPC's are "
+          "not") {
+  CHECK(map_lattice_status(8, "rate limit exceeded; retry after 3s", site())
+          .exit_code
+        == 5);
+  auto big = map_lattice_status(
+    8, "Received message larger than max (5000490 vs. 4194304)", site());
+  CHECK(big.exit_code == 1);
+  CHECK_FALSE(has(big.message, "Received message"));
+  CHECK(has(big.message, "narrow the query"));
+  CHECK(has(map_lattice_status(
+              8, "received initial metadata size exceeds limit", site())
+              .message,
+            "token"));
+}
+
+TEST_CASE("lattice's own INTERNAL errors keep their words; gRPC's do not") {
+  auto own = map_lattice_status(
+    13, "Internal error: Invalid node transition from Ready to Ready", site());
+  CHECK(has(own.message, "refused NodeService/DrainNode: Internal error: "
+                         "Invalid node transition"));
+  auto lib = map_lattice_status(13, "Received RST_STREAM with code 2", site());
+  CHECK_FALSE(has(lib.message, "RST_STREAM"));
+}
+
+TEST_CASE("a call that may have arrived has an unknown outcome") {
+  CHECK(map_lattice_status(4, "Deadline Exceeded", site()).outcome_unknown);
+  CHECK(map_lattice_status(14, "Socket closed", site()).outcome_unknown);
+  CHECK_FALSE(
+    map_lattice_status(14, "failed to connect; Connection refused", site())
+      .outcome_unknown);
+  CHECK_FALSE(map_lattice_status(9, "no", site()).outcome_unknown);
+  auto half = site();
+  half.deadline_ms = 1500;
+  CHECK(has(map_lattice_status(4, "x", half).message, "within 1.5 s"));
+}
+
 TEST_CASE("the advice names where the token came from") {
   auto s = site();
   CHECK(
@@ -89,4 +126,13 @@ TEST_CASE("endpoints must name a host and a port") {
   CHECK_FALSE(check_lattice_endpoint("https://lat").empty());
   CHECK_FALSE(check_lattice_endpoint("https://lat:50051/api").empty());
   CHECK_FALSE(check_lattice_endpoint("https://lat:port").empty());
+  CHECK(check_lattice_endpoint("[::1]:50051").empty());
+  CHECK(check_lattice_endpoint("HTTPS://lat:1").empty());
+  // What gRPC would read as a resolver, an address list or a user.
+  for (const char* bad :
+       {"http://user:pw@127.0.0.1:1", "ipv4:127.0.0.1:1", "dns:lat:1",
+        "http://127.0.0.1:1,127.0.0.1:2", "http://%31.0.0.1:1",
+        "http://127.0.0.1:99999", "http://::1:50051", "http://[127.0.0.1]:1",
+        "unix-abstract:foo:1"})
+    CHECK_MESSAGE(!check_lattice_endpoint(bad).empty(), bad);
 }
