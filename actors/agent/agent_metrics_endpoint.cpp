@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/agent/agent_metrics.hpp"
+#include "actors/daemon/http_broker.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/common/http.hpp"
 
@@ -17,12 +18,7 @@ namespace {
 
 using caf::io::connection_handle;
 
-void send(caf::io::broker* self, connection_handle hdl,
-          const std::string& bytes) {
-  self->write(hdl, bytes.size(), bytes.data());
-  self->flush(hdl);
-  self->close(hdl);
-}
+constexpr auto send = daemon::http_send;
 
 void answer(caf::io::broker* self, connection_handle hdl,
             const http::request& req) {
@@ -75,29 +71,10 @@ caf::behavior agent_metrics_endpoint(caf::io::broker* self,
   spdlog::info("metrics on {}/metrics", url);
   supervision::report(self, h, protocol::ACTOR_STATE_RUNNING,
                       "listening on " + url);
-  auto buffers = std::make_shared<std::map<connection_handle, std::string>>();
-  return {
-    [self](const caf::io::new_connection_msg& msg) {
-      self->configure_read(msg.handle, caf::io::receive_policy::at_most(4096));
-    },
-    [self, buffers](const caf::io::new_data_msg& msg) {
-      auto& buf = (*buffers)[msg.handle];
-      buf.append(msg.buf.begin(), msg.buf.end());
-      auto parsed = http::parse_request(buf);
-      if (parsed.status == http::parse_status::incomplete)
-        return;
-      auto hdl = msg.handle;
-      buffers->erase(hdl);
-      if (parsed.status == http::parse_status::bad)
-        send(self, hdl, http::response(400, "text/plain", parsed.error + "\n"));
-      else
-        answer(self, hdl, parsed.req);
-    },
-    [buffers](const caf::io::connection_closed_msg& msg) {
-      buffers->erase(msg.handle);
-    },
-    [](const caf::io::acceptor_closed_msg&) {},
-  };
+  return daemon::http_request_handlers(self, [self](connection_handle hdl,
+                                                    const http::request& req) {
+    answer(self, hdl, req);
+  });
 }
 
 supervision::child_spec agent_metrics_child(agent_metrics_endpoint_config cfg) {

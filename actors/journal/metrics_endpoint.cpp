@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/daemon/http_broker.hpp"
 #include "actors/journal/replica.hpp"
 #include "protocol/caf_types.hpp"
 #include "runtime/common/assert.hpp"
@@ -47,12 +48,7 @@ nlohmann::json health_json(const protocol::RaftStatus& s) {
           {"peers", peers_json(s)}};
 }
 
-void send(caf::io::broker* self, connection_handle hdl,
-          const std::string& bytes) {
-  self->write(hdl, bytes.size(), bytes.data());
-  self->flush(hdl);
-  self->close(hdl);
-}
+constexpr auto send = daemon::http_send;
 
 void answer_health(caf::io::broker* self, connection_handle hdl, bool head) {
   auto replica_ptr = self->system().registry().get(replica_name);
@@ -123,29 +119,10 @@ caf::behavior metrics_endpoint(caf::io::broker* self,
   spdlog::info("metrics and health on {}", url);
   supervision::report(self, h, protocol::ACTOR_STATE_RUNNING,
                       "listening on " + url);
-  auto buffers = std::make_shared<std::map<connection_handle, std::string>>();
-  return {
-    [self](const caf::io::new_connection_msg& msg) {
-      self->configure_read(msg.handle, caf::io::receive_policy::at_most(4096));
-    },
-    [self, cfg, buffers](const caf::io::new_data_msg& msg) {
-      auto& buf = (*buffers)[msg.handle];
-      buf.append(msg.buf.begin(), msg.buf.end());
-      auto parsed = http::parse_request(buf);
-      if (parsed.status == http::parse_status::incomplete)
-        return;
-      auto hdl = msg.handle;
-      buffers->erase(hdl);
-      if (parsed.status == http::parse_status::bad)
-        send(self, hdl, http::response(400, "text/plain", parsed.error + "\n"));
-      else
-        answer(self, cfg, hdl, parsed.req);
-    },
-    [buffers](const caf::io::connection_closed_msg& msg) {
-      buffers->erase(msg.handle);
-    },
-    [](const caf::io::acceptor_closed_msg&) {},
-  };
+  return daemon::http_request_handlers(
+    self, [self, cfg](connection_handle hdl, const http::request& req) {
+      answer(self, cfg, hdl, req);
+    });
 }
 
 } // namespace pact::journal

@@ -254,8 +254,10 @@ class MetricsTest(ClusterTestCase):
         commit = self.query("pact_raft_commit_index")
         self.assertEqual(len(commit), 3)
         self.assertTrue(all(float(s["value"][1]) > 0 for s in commit))
-        leaders = self.query("sum(pact_raft_is_leader)")
-        self.assertEqual(leaders[0]["value"][1], "1")
+        # Scrapes are a second apart: a scrape may predate an election's
+        # end or a follower's apply, so these are waited for.
+        wait_for(lambda: self.query("sum(pact_raft_is_leader)")[0]["value"][1]
+                 == "1", 30, "one leader in the scrapes")
         fsync = self.query("pact_raft_fsync_seconds_count")
         self.assertEqual(len(fsync), 3)
         info = self.query('pact_agent_info{job="pact-agent"}')
@@ -269,9 +271,12 @@ class MetricsTest(ClusterTestCase):
                               '{service="crashy"}')
         self.assertGreater(float(restarts[0]["value"][1]), 0)
         # Every replica counts the enrolled node.
-        nodes = self.query("sum by (replica) (pact_journal_nodes)")
-        self.assertEqual(len(nodes), 3)
-        self.assertTrue(all(s["value"][1] == "1" for s in nodes), nodes)
+        def every_replica_counts_the_node():
+            nodes = self.query("sum by (replica) (pact_journal_nodes)")
+            return len(nodes) == 3 and all(s["value"][1] == "1"
+                                           for s in nodes)
+        wait_for(every_replica_counts_the_node, 30,
+                 "every replica counting the enrolled node")
         # The rules loaded, and no replica or agent alert fires on a
         # healthy cluster.
         with urllib.request.urlopen(self.prom_url + "/api/v1/rules",
