@@ -38,6 +38,7 @@
 #include "runtime/policy/dev_credentials.hpp"
 #include "runtime/policy/request_auth.hpp"
 #include "runtime/replica/log_dump.hpp"
+#include "runtime/store/backup.hpp"
 #include "runtime/tls/dev_certs.hpp"
 
 using namespace pact;
@@ -122,7 +123,8 @@ expected<settings> load_settings(const config::daemon_command_line& cl) {
   s.data_dir = s.v.get_string("journal.data_dir");
   s.node_id = static_cast<uint64_t>(s.v.get_int("journal.node_id"));
   s.dev = s.v.get_bool("journal.dev");
-  if (s.v.get_bool("journal.dump_log"))
+  if (s.v.get_bool("journal.dump_log")
+      || !s.v.get_string("journal.backup").empty())
     return s; // needs only the data directory
   auto plan = journal::plan_membership(
     s.node_id, s.v.get_list("journal.raft.members"), s.dev);
@@ -401,6 +403,20 @@ int run(settings& s) {
   return rc;
 }
 
+/// --backup DIR: a hot copy of the store (runtime/store/backup.hpp).
+int backup(const std::string& data_dir, const std::string& dest) {
+  auto r = store::backup_data_dir(data_dir, dest);
+  if (!r)
+    return fail(r.err());
+  std::cout << "backup of " << data_dir << " in " << r->dest << ": last_index "
+            << r->last_index << ", commit_index " << r->commit_index
+            << ", term " << r->term << ", " << r->bytes << " bytes (";
+  for (size_t i = 0; i < r->files.size(); ++i)
+    std::cout << (i ? ", " : "") << r->files[i];
+  std::cout << ")\n";
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -414,6 +430,8 @@ int main(int argc, char** argv) {
   auto s = load_settings(cl);
   if (!s)
     return fail(s.err());
+  if (auto dest = s->v.get_string("journal.backup"); !dest.empty())
+    return backup(s->data_dir, dest);
   if (s->v.get_bool("journal.dump_log")) {
     auto st = pact::replica::dump_log(s->data_dir + "/raft", std::cout);
     return st ? 0 : fail(st.err());

@@ -167,6 +167,9 @@ schema make_journal() {
     flag("journal.dump_log", false, "dump-log",
          "Print the stored Raft log as JSON lines and exit (journal must "
          "be stopped)"),
+    str("journal.backup", "", "backup", "",
+        "Copy the data directory's store into this new directory while the "
+        "replica may run, and exit"),
     str("journal.policy.opa_url", "", "", "",
         "Base URL of an OPA server asked about every journal command the "
         "built-in rules allow; empty: no OPA"),
