@@ -61,6 +61,8 @@ caf::behavior agent_metrics_endpoint(caf::io::broker* self,
                  why);
     supervision::report(self, h, protocol::ACTOR_STATE_RUNNING,
                         "/metrics not served: " + why);
+    // endpoints.json must not name the port another process holds.
+    cfg.listen.port->store(0);
     published(self, cfg, 0);
     return {[](const caf::io::new_connection_msg&) {},
             [](const caf::io::new_data_msg&) {}};

@@ -14,6 +14,7 @@
 #include "actors/supervision/health.hpp"
 #include "actors/supervision/health_registry.hpp"
 #include "protocol/caf_types.hpp"
+#include "runtime/common/logging.hpp"
 
 namespace pact::daemon {
 
@@ -124,8 +125,13 @@ int run_daemon(caf::actor_system& sys, const daemon_tree& tree,
   auto bound = await_published(sys, self, root, tree.component, tree.ports);
   status ready = bound ? tree.on_ready() : status{bound.err()};
   if (!ready) {
-    std::cerr << "pact-" << tree.component << ": " << ready.err().message
-              << "\n";
+    // A log shipper reads JSON logs line by line: the reason the daemon
+    // stops is one of them then.
+    if (logging_as_json())
+      spdlog::critical("{}", ready.err().message);
+    else
+      std::cerr << "pact-" << tree.component << ": " << ready.err().message
+                << "\n";
     self->send_exit(root, caf::exit_reason::user_shutdown);
     self->send_exit(registry, caf::exit_reason::user_shutdown);
     return to_int(ready.err().code);

@@ -74,7 +74,13 @@ public:
   }
 };
 
+bool json_format = false;
+
 } // namespace
+
+bool logging_as_json() {
+  return json_format;
+}
 
 std::string_view request_id_of(std::string_view message) {
   constexpr std::string_view prefix = "request ";
@@ -122,7 +128,8 @@ status init_logging(std::string_view component, std::string_view level,
     return make_error("unknown log format '" + std::string(format)
                       + "' (use text or json)");
   auto logger = spdlog::stderr_color_mt(std::string(component));
-  if (format == "json")
+  json_format = format == "json";
+  if (json_format)
     logger->set_formatter(std::make_unique<json_formatter>());
   else
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %n %^%l%$ %v");

@@ -28,6 +28,10 @@ namespace pact {
 status init_logging(std::string_view component, std::string_view level,
                     std::string_view format = "text");
 
+/// Whether init_logging chose the json format (a daemon's last words then
+/// go through the logger too, so that every line of its log is JSON).
+bool logging_as_json();
+
 /// The request id a log message names ("request ID ..."), or empty.
 std::string_view request_id_of(std::string_view message);
 

@@ -5,9 +5,10 @@ journal's side of a failed command."""
 import json
 import os
 import re
+import subprocess
 import unittest
 
-from harness import PactTestCase, make_token
+from harness import PactTestCase, binary, make_token
 
 
 class JsonLogTest(PactTestCase):
@@ -53,6 +54,22 @@ class JsonLogTest(PactTestCase):
             bad(name="bad", extra=("--log-format", "xml"))
         with open(os.path.join(self.tmp, "bad.log")) as f:
             self.assertIn("xml", f.read())
+
+    def test_the_reason_a_daemon_stops_is_a_json_line_too(self):
+        journal = self.start_journal()
+        busy = journal.gateway.rsplit(":", 1)[1]
+        r = subprocess.run(
+            [binary("pact-journal"), "--dev", "--data-dir",
+             os.path.join(self.tmp, "second"), "--listen",
+             "127.0.0.1:" + busy, "--raft-listen", "127.0.0.1:0",
+             "--metrics-listen", "127.0.0.1:0", "--log-format", "json"],
+            env=self.env, capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(r.returncode, 0, r.stderr)
+        lines = [l for l in r.stderr.splitlines() if l.strip()]
+        records = [json.loads(l) for l in lines]  # every line is JSON
+        last = records[-1]
+        self.assertEqual(last["level"], "critical", lines)
+        self.assertIn("cannot start the journal", last["message"])
 
 
 if __name__ == "__main__":
