@@ -488,6 +488,14 @@ int main(int argc, char** argv) {
   auto drift = agent::drift_config(s->v, s->node_id, s->root, s->state_dir);
   if (!drift)
     return fail(drift.err());
+  // One agent per state directory: a second one would boot, rewrite the
+  // node's files and endpoints.json before the journal refused it. The
+  // descriptor stays open (and the lock held) until the process ends.
+  if (auto held = files::lock_directory(s->state_dir, "a running pact-agent");
+      !held)
+    return fail(make_error(where(s->v, "agent.state_dir") + ": "
+                           + held.err().message
+                           + "; give each agent its own --state-dir"));
   if (auto st = open_cache(*s); !st)
     return fail(st.err());
   if (s->token_file.empty() && !s->identity)

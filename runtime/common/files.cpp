@@ -1,6 +1,7 @@
 #include "runtime/common/files.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -114,6 +115,23 @@ int full_volume_errno(int rc, std::optional<std::uint64_t> free) {
   if (rc == EIO && free && *free < full_volume_bytes)
     return ENOSPC;
   return rc;
+}
+
+expected<int> lock_directory(const std::string& dir,
+                             const std::string& holder) {
+  auto path = dir + "/owner.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return make_error("cannot create " + path + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int e = errno;
+    ::close(fd);
+    return make_error(e == EWOULDBLOCK
+                        ? "the directory is in use by another process ("
+                            + holder + " holds " + path + ")"
+                        : "cannot lock " + path + ": " + std::strerror(e));
+  }
+  return fd;
 }
 
 } // namespace pact::files

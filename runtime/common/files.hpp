@@ -29,6 +29,13 @@ bool exists(const std::string& path);
 /// a directory and then fail, or throw, on the first read); ok otherwise.
 status not_a_directory(const std::string& path);
 
+/// Takes `dir`/owner.lock exclusively (flock(2), not blocking) for as long
+/// as the returned descriptor stays open: one process per state directory.
+/// The kernel drops the lock when the process dies, so a crash leaves no
+/// stale lock. Errors: held by another process ("the directory is in use
+/// by another process (`holder` holds PATH)"), or it cannot be created.
+expected<int> lock_directory(const std::string& dir, const std::string& holder);
+
 /// Bytes an unprivileged writer may still use on the volume holding `dir`
 /// (statvfs(3) f_bavail x f_frsize); nothing when it cannot be read.
 std::optional<std::uint64_t> free_bytes(const std::string& dir);

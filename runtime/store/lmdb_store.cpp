@@ -109,18 +109,10 @@ pact::status lmdb_store::claim_directory() {
   // (or tool) on the same directory would write the same log and answer
   // as the same member. An exclusive flock on a file of the directory
   // refuses it; the kernel drops the lock when the process dies.
-  auto path = opts_.dir + "/owner.lock";
-  owner_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (owner_fd_ < 0)
-    return op_error("open",
-                    "cannot create " + path + ": " + std::strerror(errno));
-  if (::flock(owner_fd_, LOCK_EX | LOCK_NB) != 0)
-    return op_error("open",
-                    errno == EWOULDBLOCK
-                      ? "the directory is in use by another process "
-                        "(a running pact-journal or tool holds "
-                          + path + ")"
-                      : "cannot lock " + path + ": " + std::strerror(errno));
+  auto fd = files::lock_directory(opts_.dir, "a running pact-journal or tool");
+  if (!fd)
+    return op_error("open", fd.err().message);
+  owner_fd_ = *fd;
   return {};
 }
 

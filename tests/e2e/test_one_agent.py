@@ -6,6 +6,7 @@ after the second one exits; a restarted real agent (a new port) is the
 node's agent again at once."""
 import json
 import os
+import subprocess
 
 from harness import Daemon, PactTestCase, binary, wait_for
 
@@ -83,3 +84,34 @@ class OneAgentTest(PactTestCase):
                  timeout=10, what="the restarted agent's endpoint")
         r = self.admin(journal, "diff", NODE)
         self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_a_second_agent_on_the_same_state_dir_is_refused_at_start(self):
+        """Tester (issue 18): a second agent on a running one's --state-dir
+        booted, applied the node's files and rewrote endpoints.json before
+        the journal refused it. Now it stops before touching anything."""
+        journal = self.start_journal()
+        real = self.start_agent(journal, NODE, "ml")
+        state = os.path.join(self.tmp, NODE)
+        endpoints = os.path.join(state, "endpoints.json")
+        with open(endpoints) as f:
+            before = f.read()
+        other_root = os.path.join(self.tmp, "other-root")
+        os.makedirs(other_root)
+        r = subprocess.run(
+            [binary("pact-agent"), "--node-id", NODE, "--vcluster", "ml",
+             "--journal", journal.gateway, "--listen", "127.0.0.1:0",
+             "--metrics-listen", "127.0.0.1:0", "--root", other_root,
+             "--state-dir", state],
+            env=self.env, capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("the directory is in use by another process (a running "
+                      "pact-agent holds " + state + "/owner.lock)", r.stderr)
+        self.assertIn("give each agent its own --state-dir", r.stderr)
+        with open(endpoints) as f:
+            self.assertEqual(f.read(), before)
+        self.assertEqual(os.listdir(other_root), [])
+        # The real one is untouched; once it stops, the directory is free.
+        real.stop()
+        again = self.start_agent(journal, NODE, "ml")
+        self.assertTrue(again.api)
+
