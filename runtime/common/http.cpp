@@ -1,5 +1,7 @@
 #include "runtime/common/http.hpp"
 
+#include <cctype>
+
 namespace pact::http {
 
 namespace {
@@ -69,6 +71,14 @@ std::string response(int status, std::string_view content_type,
   if (!head_only)
     out += body;
   return out;
+}
+
+bool bearer_token_ok(std::string_view token) {
+  for (char c : token)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.'
+        && c != '_' && c != '~' && c != '+' && c != '/' && c != '=')
+      return false;
+  return true;
 }
 
 } // namespace pact::http

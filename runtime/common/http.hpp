@@ -34,6 +34,12 @@ struct parse_result {
 /// Parses the request head accumulated so far in `buffer`.
 parse_result parse_request(std::string_view buffer);
 
+/// Whether `token` may be sent as `Authorization: Bearer TOKEN`: only RFC
+/// 6750 §2.1 b64token characters (letters, digits, - . _ ~ + / =). Anything
+/// else (a trailing newline from a secrets file) would break or inject into
+/// the header; gRPC aborts the process on such metadata.
+bool bearer_token_ok(std::string_view token);
+
 /// A complete HTTP/1.1 response with Content-Length and Connection: close.
 std::string response(int status, std::string_view content_type,
                      std::string_view body, bool head_only = false);

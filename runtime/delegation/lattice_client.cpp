@@ -11,6 +11,7 @@
 #include <sstream>
 #include <vector>
 
+#include "runtime/common/http.hpp"
 #include "runtime/delegation/lattice_module.hpp"
 
 namespace pact::delegation {
@@ -112,16 +113,6 @@ bool bracketed_v6(const std::string& h) {
   return h.find(':') != std::string::npos;
 }
 
-/// RFC 6750 §2.1 b64token: anything else would break (or inject into) the
-/// authorization metadata, which gRPC refuses by aborting the process.
-bool bearer_token_ok(const std::string& t) {
-  for (char c : t)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.'
-        && c != '_' && c != '~' && c != '+' && c != '/' && c != '=')
-      return false;
-  return true;
-}
-
 /// Empty when `path` is a readable PEM file with a certificate.
 std::string check_ca_bundle(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -183,7 +174,7 @@ lattice_settings_from_env(const std::string& pact_token,
   const char* tok = std::getenv("PACT_LATTICE_TOKEN");
   s.token_from_env = tok != nullptr && *tok != '\0';
   s.token = s.token_from_env ? std::string(tok) : pact_token;
-  if (!bearer_token_ok(s.token))
+  if (!http::bearer_token_ok(s.token))
     return make_error(std::string(s.token_from_env
                                     ? "PACT_LATTICE_TOKEN"
                                     : "the pact token sent to lattice (no "

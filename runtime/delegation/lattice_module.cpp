@@ -24,6 +24,7 @@
 #include <lattice/v1/nodes.grpc.pb.h>
 #include <nlohmann/json.hpp>
 
+#include "runtime/common/http.hpp"
 #include "runtime/delegation/lattice_json.hpp"
 #include "runtime/delegation/lattice_status.hpp"
 
@@ -102,17 +103,6 @@ std::mutex& channel_mutex() {
 std::map<std::string, std::shared_ptr<grpc::Channel>>& channel_cache() {
   static std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
   return channels;
-}
-
-/// RFC 6750 §2.1 b64token characters only: gRPC aborts the process on
-/// metadata it cannot send (the loader checks too; this keeps the module
-/// safe on its own).
-bool bearer_token_ok(const std::string& t) {
-  for (char c : t)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.'
-        && c != '_' && c != '~' && c != '+' && c != '/' && c != '=')
-      return false;
-  return true;
 }
 
 /// "host:port" of an endpoint and whether it is TLS.
@@ -223,7 +213,7 @@ json perform(const json& call) {
   ctx.set_deadline(std::chrono::system_clock::now()
                    + std::chrono::milliseconds(site.deadline_ms));
   auto token = call.value("token", "");
-  if (!bearer_token_ok(token))
+  if (!pact::http::bearer_token_ok(token))
     return failure(1,
                    "the token for lattice holds characters a bearer "
                    "token cannot have (RFC 6750 section 2.1)",

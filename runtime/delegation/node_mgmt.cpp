@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 
+#include "runtime/common/http.hpp"
 #include "runtime/common/log_text.hpp"
 
 namespace pact::delegation {
@@ -25,12 +26,6 @@ bool starts_with(const std::string& s, const char* prefix) {
 bool id_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
          || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
-}
-
-/// RFC 6750 §2.1 b64token characters: anything else in the token would
-/// break (or inject into) the Authorization header.
-bool token_char(char c) {
-  return id_char(c) || c == '~' || c == '+' || c == '/' || c == '=';
 }
 
 /// Where PCS and BOS live below the base URL (see the header).
@@ -90,10 +85,9 @@ node_mgmt_settings_from_env(const std::string& ca_bundle) {
     return parsed.err();
   s.url = *parsed;
   s.token = env("PACT_NODE_MGMT_TOKEN");
-  for (char c : s.token)
-    if (!token_char(c))
-      return make_error("PACT_NODE_MGMT_TOKEN holds characters a bearer "
-                        "token cannot have (RFC 6750 section 2.1)");
+  if (!http::bearer_token_ok(s.token))
+    return make_error("PACT_NODE_MGMT_TOKEN holds characters a bearer "
+                      "token cannot have (RFC 6750 section 2.1)");
   s.bos_template = env("PACT_NODE_MGMT_BOS_TEMPLATE");
   s.ca_bundle = ca_bundle;
   return s;
